@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The errno vocabulary. Every fallible function returns 0 or a negative
+ * errno and logs one line of context where it detects the problem.
+ *
+ *   -EBADMSG     malformed tar, gzip, zstd, JSON or ELF
+ *   -EOPNOTSUPP  unsupported media type, codec or format
+ *   -ESTALE      cache index stale, corrupt or schema mismatch
+ *   -EIO         truncated input, short read
+ *   -ENOMEM      out of memory
+ *   -ENOENT      missing blob, file or path
+ *   -EINVAL      bad argument from the user
+ *   -EILSEQ      digest mismatch (the CLI maps it to exit status 3)
+ */
+#ifndef OCIFS_SRC_ERR_H
+#define OCIFS_SRC_ERR_H
+#include <errno.h>
+
+#define OCIFS_EDIGEST EILSEQ
+
+#endif

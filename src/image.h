@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Container images: docker-archive tars (`docker save`, skopeo), OCI
+ * archives (a tar of an OCI layout) and OCI layout directories, possibly
+ * inside a gzip/zstd-compressed outer file. Resolves nested image indexes,
+ * picks one manifest by platform (default: the host's) or by NAME:TAG,
+ * verifies the small blobs (index, manifest, config) against their digests,
+ * and describes each layer as a byte source over the image: a range of the
+ * image file for an uncompressed outer tar, the blob file for a layout
+ * directory. Nothing is copied out or extracted. Layer blobs themselves are
+ * verified later, in the indexing pass (index.h).
+ */
+#ifndef OCIFS_SRC_IMAGE_H
+#define OCIFS_SRC_IMAGE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sha.h"
+#include "src.h"
+#include "zio.h"
+
+enum ocifs_image_format {
+	OCIFS_FMT_DOCKER_ARCHIVE = 1,
+	OCIFS_FMT_OCI_ARCHIVE = 2,
+	OCIFS_FMT_OCI_DIR = 3,
+};
+
+/* Identity of the bytes a blob was read from: a warm open trusts a cached
+ * verification only when all of these match (DESIGN §3). */
+struct ocifs_fileid {
+	uint64_t dev, ino, size; /* of the file holding the blob */
+	int64_t mtime_ns;
+	uint64_t off;            /* blob offset inside that file */
+};
+
+struct ocifs_layer_desc {
+	char digest[OCIFS_DIGEST_STRLEN + 1];  /* compressed blob digest, ""
+						* when the format does not say
+						* (old docker-archive) */
+	char diff_id[OCIFS_DIGEST_STRLEN + 1]; /* config rootfs.diff_ids[i] */
+	char *media_type;       /* NULL for docker-archive */
+	uint64_t size;          /* blob size in bytes */
+	struct ocifs_src *blob; /* compressed blob bytes; NULL if missing */
+	struct ocifs_fileid id;
+	char *where;            /* human path: "blobs/sha256/ab…" */
+};
+
+struct ocifs_image {
+	enum ocifs_image_format format;
+	char *path;                     /* as given */
+	enum ocifs_comp outer_comp;     /* compression of the outer file */
+	char manifest_digest[OCIFS_DIGEST_STRLEN + 1]; /* docker-archive:
+					 * sha256 of its manifest.json entry */
+	char config_digest[OCIFS_DIGEST_STRLEN + 1];
+	char *platform;                 /* chosen "os/arch[/variant]" */
+	size_t nplatforms;
+	char **platforms;               /* all found (for messages, inspect) */
+	size_t nnames;
+	char **names;                   /* RepoTags / org.opencontainers.image.ref.name */
+	char *config_json;              /* raw config blob, NUL-terminated */
+	size_t nlayers;
+	struct ocifs_layer_desc *layers;
+	/* parsed from the config; arrays are NULL-terminated, may be NULL */
+	char **env, **entrypoint, **cmd;
+	char *workdir, *user, *created, *os, *arch;
+};
+
+struct ocifs_image_opts {
+	const char *platform;  /* "os/arch[/variant]"; NULL = host */
+	const char *image;     /* NAME:TAG, or index into the archive; NULL */
+	int skip_missing;      /* foreign layers with no blob: skip, not fail */
+};
+
+/** Open and parse. Errors are logged as one line naming the file and the
+ *  reason. Returns 0, -ENOENT (missing file/blob), -EBADMSG (bad JSON or
+ *  tar), -EOPNOTSUPP (unknown format/media type), -EILSEQ (digest
+ *  mismatch of a manifest/config/index), -EINVAL (no such platform or
+ *  image; the message lists what exists). */
+int ocifs_image_open(const char *path, const struct ocifs_image_opts *o,
+		     struct ocifs_image **out);
+void ocifs_image_free(struct ocifs_image *img);
+const char *ocifs_image_format_name(enum ocifs_image_format f);
+/** Host platform in OCI terms, e.g. "linux/amd64" or "linux/arm/v7". */
+const char *ocifs_host_platform(void);
+
+#endif

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Logging: one sink for the whole program. Levels are checked before the
+ * arguments are evaluated, so log_dbg() on a hot path costs one compare.
+ * Messages are single lines prefixed with "ocifs: ". Thread-safe.
+ */
+#ifndef OCIFS_SRC_LOG_H
+#define OCIFS_SRC_LOG_H
+
+enum ocifs_log_level {
+	OCIFS_LOG_ERR = 0,
+	OCIFS_LOG_WARN = 1,
+	OCIFS_LOG_INFO = 2,
+	OCIFS_LOG_DBG = 3,
+};
+
+/* Current threshold; set once at start-up (-v, -q, -d) before threads exist. */
+extern enum ocifs_log_level ocifs_log_threshold;
+
+void ocifs_log_set_syslog(int on);
+void ocifs_log_write(enum ocifs_log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define OCIFS_LOG(lvl, ...)                                 \
+	do {                                                \
+		if ((lvl) <= ocifs_log_threshold)           \
+			ocifs_log_write((lvl), __VA_ARGS__); \
+	} while (0)
+
+#define log_err(...) OCIFS_LOG(OCIFS_LOG_ERR, __VA_ARGS__)
+#define log_warn(...) OCIFS_LOG(OCIFS_LOG_WARN, __VA_ARGS__)
+#define log_info(...) OCIFS_LOG(OCIFS_LOG_INFO, __VA_ARGS__)
+#define log_dbg(...) OCIFS_LOG(OCIFS_LOG_DBG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sha256 through OpenSSL's EVP interface (hardware-accelerated), plus
+ * digest-string helpers. "sha256:<64 hex>" is the only algorithm accepted.
+ */
+#ifndef OCIFS_SRC_SHA_H
+#define OCIFS_SRC_SHA_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define OCIFS_SHA256_LEN 32
+#define OCIFS_DIGEST_STRLEN 71 /* "sha256:" + 64 hex */
+
+struct ocifs_sha;
+
+int ocifs_sha_new(struct ocifs_sha **out);
+void ocifs_sha_update(struct ocifs_sha *h, const void *p, size_t n);
+/** Finish into out[32]; the context is reset and can be reused. */
+void ocifs_sha_final(struct ocifs_sha *h, unsigned char out[OCIFS_SHA256_LEN]);
+void ocifs_sha_free(struct ocifs_sha *h);
+
+/** One-shot helper. */
+int ocifs_sha256(const void *p, size_t n, unsigned char out[OCIFS_SHA256_LEN]);
+/** "sha256:hex" into buf[OCIFS_DIGEST_STRLEN + 1]. */
+void ocifs_digest_format(const unsigned char d[OCIFS_SHA256_LEN], char *buf);
+/** Parse "sha256:hex" (64 lowercase hex); -EINVAL if malformed or another
+ *  algorithm. Safe to use the hex part as a file name afterwards. */
+int ocifs_digest_parse(const char *s, unsigned char out[OCIFS_SHA256_LEN]);
+/** Check a digest string without decoding it. */
+int ocifs_digest_valid(const char *s);
+
+#endif

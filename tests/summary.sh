@@ -1,0 +1,12 @@
+#!/bin/sh
+# Print the closing "N passed, N failed, N skipped" line of `make check`,
+# counted over every test case in the automake .trs files given.
+pass=0 fail=0 skipped=0
+for f in "$@"; do
+	[ -f "$f" ] || { fail=$((fail + 1)); continue; }
+	p=$(grep -c '^:test-result: PASS' "$f")
+	x=$(grep -c '^:test-result: \(FAIL\|ERROR\|XPASS\)' "$f")
+	s=$(grep -c '^:test-result: SKIP' "$f")
+	pass=$((pass + p)) fail=$((fail + x)) skipped=$((skipped + s))
+done
+echo "$pass passed, $fail failed, $skipped skipped"

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A minimal TAP producer for C unit tests (read by automake's
+ * tap-driver.sh). Checks never abort, so one run reports every failure,
+ * and nothing depends on NDEBUG.
+ */
+#ifndef OCIFS_TESTS_TAP_H
+#define OCIFS_TESTS_TAP_H
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int tap_n, tap_failed;
+
+static inline void tap_vok(int cond, const char *fmt, va_list ap)
+{
+	printf("%sok %d - ", cond ? "" : "not ", ++tap_n);
+	vprintf(fmt, ap);
+	printf("\n");
+	fflush(stdout);
+	if (!cond)
+		tap_failed++;
+}
+
+static inline int __attribute__((format(printf, 2, 3))) ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tap_vok(cond, fmt, ap);
+	va_end(ap);
+	return cond;
+}
+
+static inline void __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static inline void __attribute__((format(printf, 1, 2))) skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("ok %d # SKIP ", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+#define is_int(got, want, ...)                                                   \
+	do {                                                                     \
+		long long g_ = (long long)(got), w_ = (long long)(want);        \
+		if (!ok(g_ == w_, __VA_ARGS__))                                  \
+			diag("  got %lld, want %lld (%s:%d)", g_, w_, __FILE__, \
+			     __LINE__);                                          \
+	} while (0)
+
+#define is_str(got, want, ...)                                                  \
+	do {                                                                    \
+		const char *g_ = (got), *w_ = (want);                          \
+		int eq_ = (g_ && w_) ? strcmp(g_, w_) == 0 : g_ == w_;         \
+		if (!ok(eq_, __VA_ARGS__))                                      \
+			diag("  got \"%s\", want \"%s\" (%s:%d)", g_ ? g_ : "(null)", \
+			     w_ ? w_ : "(null)", __FILE__, __LINE__);           \
+	} while (0)
+
+#define is_mem(got, want, len, ...)                                             \
+	do {                                                                    \
+		if (!ok(memcmp((got), (want), (len)) == 0, __VA_ARGS__))        \
+			diag("  bytes differ (%s:%d)", __FILE__, __LINE__);     \
+	} while (0)
+
+/* In CI (CI=true) a skip is a failure: the environment must provide the
+ * tool. Outside CI a missing tool skips. */
+static inline int tap_in_ci(void)
+{
+	const char *ci = getenv("CI");
+	return ci && strcmp(ci, "true") == 0;
+}
+
+static inline int done_testing(void)
+{
+	printf("1..%d\n", tap_n);
+	return tap_failed ? 1 : 0;
+}
+
+#endif
