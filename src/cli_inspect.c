@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/* `ocifs inspect`: what the image is, without reading any layer. */
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "progress.h"
+
+static json_object *jstr_array(char **v)
+{
+	json_object *a;
+
+	if (!v)
+		return NULL;
+	a = json_object_new_array();
+	for (; *v; v++)
+		json_object_array_add(a, json_object_new_string(*v));
+	return a;
+}
+
+static void jadd_str(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+}
+
+static int inspect_json(struct cli *c, struct ocifs_image *img)
+{
+	json_object *o = json_object_new_object(), *layers = json_object_new_array();
+	json_object *cfg = json_object_new_object(), *plats;
+
+	jadd_str(o, "path", img->path);
+	jadd_str(o, "format", ocifs_image_format_name(img->format));
+	jadd_str(o, "outer_compression", ocifs_comp_name(img->outer_comp));
+	jadd_str(o, "platform", img->platform);
+	plats = jstr_array(img->platforms);
+	json_object_object_add(o, "platforms", plats ? plats : json_object_new_array());
+	jadd_str(o, "manifest_digest", img->manifest_digest);
+	jadd_str(o, "config_digest", img->config_digest);
+	json_object_object_add(o, "names", img->names ? jstr_array(img->names) : json_object_new_array());
+	json_object_object_add(cfg, "entrypoint", jstr_array(img->entrypoint));
+	json_object_object_add(cfg, "cmd", jstr_array(img->cmd));
+	json_object_object_add(cfg, "env", jstr_array(img->env));
+	jadd_str(cfg, "workdir", img->workdir);
+	jadd_str(cfg, "user", img->user);
+	jadd_str(cfg, "created", img->created);
+	json_object_object_add(o, "config", cfg);
+	for (size_t i = 0; i < img->nlayers; i++) {
+		struct ocifs_layer_desc *ld = &img->layers[i];
+		struct ocifs_layer_info li;
+		json_object *l = json_object_new_object();
+
+		ocifs_layer_peek(img, i, c->cache_dir, &li);
+		json_object_object_add(l, "number", json_object_new_int64((int64_t)i + 1));
+		jadd_str(l, "digest", *ld->digest ? ld->digest : NULL);
+		jadd_str(l, "diff_id", *ld->diff_id ? ld->diff_id : NULL);
+		jadd_str(l, "media_type", ld->media_type);
+		jadd_str(l, "compression", ocifs_comp_name(li.comp));
+		json_object_object_add(l, "size", json_object_new_int64((int64_t)ld->size));
+		json_object_object_add(l, "uncompressed_size",
+				       li.state == OCIFS_CACHE_MISSING || li.state == OCIFS_CACHE_STALE
+					       ? NULL : json_object_new_int64((int64_t)li.usize));
+		json_object_object_add(l, "entries",
+				       li.state == OCIFS_CACHE_MISSING || li.state == OCIFS_CACHE_STALE
+					       ? NULL : json_object_new_int64((int64_t)li.entries));
+		jadd_str(l, "cache", ocifs_cache_state_name(li.state));
+		jadd_str(l, "location", ld->where);
+		json_object_array_add(layers, l);
+	}
+	json_object_object_add(o, "layers", layers);
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return 0;
+}
+
+static void print_list(const char *label, char **v)
+{
+	printf("%-12s", label);
+	if (!v) {
+		printf("-\n");
+		return;
+	}
+	for (size_t i = 0; v[i]; i++)
+		printf("%s%s", i ? (label[0] == 'e' && label[1] == 'n' ? "\n            " : " ") : "", v[i]);
+	printf("\n");
+}
+
+int cmd_inspect(struct cli *c)
+{
+	struct ocifs_image *img;
+	char a[16], b[16];
+	int rc = cli_open_image(c, &img);
+
+	if (rc)
+		return rc;
+	if (c->json) {
+		rc = inspect_json(c, img);
+		ocifs_image_free(img);
+		return rc;
+	}
+	printf("%-12s%s\n", "image:", img->path);
+	printf("%-12s%s%s%s\n", "format:", ocifs_image_format_name(img->format),
+	       img->outer_comp ? ", compressed with " : "",
+	       img->outer_comp ? ocifs_comp_name(img->outer_comp) : "");
+	printf("%-12s%s", "platform:", img->platform ? img->platform : "-");
+	if (img->nplatforms > 1) {
+		printf(" (available:");
+		for (size_t i = 0; i < img->nplatforms; i++)
+			printf(" %s", img->platforms[i]);
+		printf(")");
+	}
+	printf("\n%-12s%s\n", "manifest:", img->manifest_digest);
+	printf("%-12s%s\n", "config:", img->config_digest);
+	print_list("names:", img->nnames ? img->names : NULL);
+	print_list("entrypoint:", img->entrypoint);
+	print_list("cmd:", img->cmd);
+	print_list("env:", img->env);
+	if (img->workdir && *img->workdir)
+		printf("%-12s%s\n", "workdir:", img->workdir);
+	if (img->user && *img->user)
+		printf("%-12s%s\n", "user:", img->user);
+	printf("%-12s%zu\n", "layers:", img->nlayers);
+	printf("  %-3s %-19s %-19s %-5s %10s %12s %8s  %s\n", "#", "DIGEST", "DIFF_ID", "COMP",
+	       "SIZE", "UNCOMPRESSED", "ENTRIES", "CACHE");
+	for (size_t i = 0; i < img->nlayers; i++) {
+		struct ocifs_layer_desc *ld = &img->layers[i];
+		struct ocifs_layer_info li;
+		char us[16] = "-", en[24] = "-";
+
+		ocifs_layer_peek(img, i, c->cache_dir, &li);
+		if (li.state == OCIFS_CACHE_READY || li.state == OCIFS_CACHE_UNVERIFIED) {
+			ocifs_human(li.usize, us);
+			snprintf(en, sizeof(en), "%" PRIu64, li.entries);
+		}
+		printf("  %-3zu %-19.19s %-19.19s %-5s %10s %12s %8s  %s\n", i + 1,
+		       *ld->digest ? ld->digest : "-", *ld->diff_id ? ld->diff_id : "-",
+		       ld->blob ? ocifs_comp_name(li.comp) : "?", ocifs_human(ld->size, a),
+		       strcmp(us, "-") ? us : "-", en, ld->blob ? ocifs_cache_state_name(li.state) : "blob missing");
+		(void)b;
+	}
+	ocifs_image_free(img);
+	return 0;
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/* `ocifs ls --layer N` and `ocifs cat --layer N`: one layer, through its index. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log.h"
+
+static char type_char(char t)
+{
+	switch (t) {
+	case '5':
+		return 'd';
+	case '2':
+		return 'l';
+	case '3':
+		return 'c';
+	case '4':
+		return 'b';
+	case '6':
+		return 'p';
+	case '1':
+		return 'h';
+	default:
+		return '-';
+	}
+}
+
+static void mode_string(const struct ocifs_entry *e, char out[11])
+{
+	static const char rwx[] = "rwxrwxrwx";
+
+	out[0] = type_char(e->type);
+	for (int i = 0; i < 9; i++)
+		out[1 + i] = (e->mode & (0400u >> i)) ? rwx[i] : '-';
+	if (e->mode & 04000)
+		out[3] = (e->mode & 0100) ? 's' : 'S';
+	if (e->mode & 02000)
+		out[6] = (e->mode & 010) ? 's' : 'S';
+	if (e->mode & 01000)
+		out[9] = (e->mode & 01) ? 't' : 'T';
+	out[10] = '\0';
+}
+
+struct ls_ctx {
+	int long_fmt;
+	const char *prefix;
+};
+
+static void print_entry(const struct ls_ctx *lc, const struct ocifs_entry *e, const char *shown)
+{
+	char mode[11], when[32], sz[32];
+	time_t t = (time_t)(e->mtime_ns / 1000000000);
+	struct tm tm;
+
+	if (!lc->long_fmt) {
+		printf("%s\n", shown);
+		return;
+	}
+	mode_string(e, mode);
+	if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm))
+		strcpy(when, "?");
+	if (e->type == '3' || e->type == '4')
+		snprintf(sz, sizeof(sz), "%u,%u", e->devmajor, e->devminor);
+	else
+		snprintf(sz, sizeof(sz), "%" PRIu64, e->size);
+	printf("%s %" PRIu64 "/%" PRIu64 " %10s %s %s", mode, e->uid, e->gid, sz, when, shown);
+	if (e->type == '2' && e->link)
+		printf(" -> %s", e->link);
+	else if (e->type == '1' && e->link)
+		printf(" link to %s", e->link);
+	printf("\n");
+}
+
+static int ls_cb(void *ctx, const struct ocifs_entry *e)
+{
+	print_entry(ctx, e, e->name);
+	return 0;
+}
+
+static char *normalized_arg(const char *arg)
+{
+	char *p = strdup(arg);
+
+	if (p && ocifs_path_normalize(p)) {
+		log_err("%s: path leaves the root", arg);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+int cmd_ls(struct cli *c)
+{
+	struct ocifs_image *img = NULL;
+	struct ocifs_layer *l = NULL;
+	struct ocifs_entry e = { 0 };
+	struct ls_ctx lc = { .long_fmt = c->long_fmt };
+	char *path = NULL;
+	int rc;
+
+	if (!c->layer) {
+		log_err("ls: --layer N is required (the merged view comes with mount)");
+		return -EINVAL;
+	}
+	path = normalized_arg(c->nargs > 1 ? c->args[1] : "/");
+	if (!path)
+		return -EINVAL;
+	rc = cli_open_image(c, &img);
+	if (!rc)
+		rc = cli_open_layer(c, img, &l);
+	if (rc)
+		goto out;
+	if (*path) {
+		rc = ocifs_idxdb_lookup(l->db, path, &e);
+		if (rc == -ENOENT) {
+			log_err("%s: layer %d has no \"%s\"", c->args[0], c->layer, c->args[1]);
+			goto out;
+		}
+		if (rc)
+			goto out;
+		if (e.type != '5') {
+			print_entry(&lc, &e, path);
+			goto out;
+		}
+	}
+	rc = ocifs_idxdb_list(l->db, path, ls_cb, &lc);
+out:
+	ocifs_entry_fini(&e);
+	ocifs_layer_close(l);
+	ocifs_image_free(img);
+	free(path);
+	return rc;
+}
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		ssize_t w = write(fd, (const char *)buf + done, n - done);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+int cmd_cat(struct cli *c)
+{
+	struct ocifs_image *img = NULL;
+	struct ocifs_layer *l = NULL;
+	struct ocifs_zcursor *cur = NULL;
+	struct ocifs_entry e = { 0 };
+	char *path = NULL, *buf = NULL;
+	int rc;
+
+	if (!c->layer) {
+		log_err("cat: --layer N is required (the merged view comes with mount)");
+		return -EINVAL;
+	}
+	path = normalized_arg(c->args[1]);
+	if (!path)
+		return -EINVAL;
+	rc = cli_open_image(c, &img);
+	if (!rc)
+		rc = cli_open_layer(c, img, &l);
+	if (rc)
+		goto out;
+	rc = ocifs_idxdb_lookup(l->db, path, &e);
+	if (!rc && e.type == '1' && e.link) { /* a hardlink: its data is the target's */
+		char *target = strdup(e.link);
+		ocifs_entry_fini(&e);
+		rc = target ? ocifs_idxdb_lookup(l->db, target, &e) : -ENOMEM;
+		free(target);
+	}
+	if (rc == -ENOENT)
+		log_err("%s: layer %d has no \"%s\"", c->args[0], c->layer, c->args[1]);
+	if (rc)
+		goto out;
+	if (e.type != '0') {
+		log_err("%s: \"%s\" in layer %d is not a regular file%s%s", c->args[0], c->args[1],
+			c->layer, e.type == '2' ? " (symlink to " : "",
+			e.type == '2' && e.link ? e.link : "");
+		rc = e.type == '5' ? -EISDIR : -EINVAL;
+		goto out;
+	}
+	buf = malloc(1 << 20);
+	rc = buf ? ocifs_layer_cursor(l, &cur) : -ENOMEM;
+	for (uint64_t off = 0; !rc && off < e.size;) {
+		size_t got;
+		rc = ocifs_layer_read(l, cur, &e, buf, 1 << 20, off, &got);
+		if (!rc && got == 0)
+			rc = -EIO;
+		if (!rc)
+			rc = write_all(STDOUT_FILENO, buf, got);
+		off += got;
+	}
+out:
+	free(buf);
+	ocifs_zcursor_free(cur);
+	ocifs_entry_fini(&e);
+	ocifs_layer_close(l);
+	ocifs_image_free(img);
+	free(path);
+	return rc;
+}

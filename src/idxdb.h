@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-layer SQLite index (schema in man/ocifs-cache.5). One file per
+ * compressed layer blob; written once by index.c into a temp file, then
+ * only ever opened read-only. The only file that includes <sqlite3.h>.
+ *
+ * Paths are stored normalized (no leading "/" or "./", no "." or ".."
+ * components, no trailing "/") split into dir and name; the layer root
+ * itself, when the tar has a "./" entry, has dir "" and name "".
+ * Implicit parents (directories the tar never lists) are stored too,
+ * flagged OCIFS_EF_IMPLICIT, so every directory can be listed.
+ *
+ * Reader handles are not thread-safe: open one per thread.
+ */
+#ifndef OCIFS_SRC_IDXDB_H
+#define OCIFS_SRC_IDXDB_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sha.h"
+#include "tar.h"
+#include "zio.h"
+
+#define OCIFS_IDXDB_SCHEMA 1
+
+/* entry flags */
+#define OCIFS_EF_ELF      0x01u /* data starts with \x7fELF */
+#define OCIFS_EF_ZIP      0x02u /* PK\3\4 (jar, wheel, apk...) */
+#define OCIFS_EF_SCRIPT   0x04u /* #! */
+#define OCIFS_EF_IMPLICIT 0x08u /* parent dir not present in the tar */
+#define OCIFS_EF_SPARSE   0x10u
+#define OCIFS_EF_XATTR    0x20u /* has rows in xattrs */
+#define OCIFS_EF_HASHED   0x40u /* sha256 is valid */
+
+/* One row. In callbacks, strings point into SQLite's buffers and are
+ * valid only during the call; ocifs_idxdb_lookup() returns copies that
+ * ocifs_entry_fini() frees. */
+struct ocifs_entry {
+	int64_t id;             /* order in the tar, 1-based; implicit dirs last */
+	const char *dir;        /* parent path, "" at top level */
+	const char *name;       /* last component; "" for the root entry */
+	char type;              /* tar typeflag, see tar.h */
+	uint32_t mode;          /* 07777 bits */
+	uint64_t uid, gid;
+	int64_t mtime_ns;       /* ns since the epoch */
+	uint64_t size;          /* logical size */
+	uint64_t hdr_off, data_off, data_len; /* in the uncompressed stream */
+	uint32_t devmajor, devminor;
+	const char *link;       /* symlink target as stored; hardlink target
+				 * normalized; NULL otherwise */
+	const char *uname, *gname;
+	uint32_t flags;         /* OCIFS_EF_* */
+	unsigned char sha256[OCIFS_SHA256_LEN];
+	size_t nsparse;
+	const struct ocifs_sparse *sparse;
+	void *owned_;           /* private: storage of a copied entry */
+};
+
+void ocifs_entry_fini(struct ocifs_entry *e);
+
+struct ocifs_idxdb;
+
+/* --- writing (index.c) --- */
+/** Create a new index at path (which must not exist). */
+int ocifs_idxdb_create(const char *path, struct ocifs_idxdb **out);
+/** Append an entry; e->id is ignored (rows are numbered in order). */
+int ocifs_idxdb_add(struct ocifs_idxdb *db, const struct ocifs_entry *e,
+		    const struct ocifs_xattr *x, size_t nx);
+int ocifs_idxdb_put_ckpts(struct ocifs_idxdb *db, const struct ocifs_ckpts *ck);
+int ocifs_idxdb_set_meta(struct ocifs_idxdb *db, const char *key, const char *val);
+int ocifs_idxdb_set_meta_u64(struct ocifs_idxdb *db, const char *key, uint64_t val);
+/** Commit, fsync and close (db is freed in all cases). */
+int ocifs_idxdb_finish(struct ocifs_idxdb *db);
+
+/* --- reading --- */
+/** Open read-only. -ESTALE (with a warning naming the file and reason,
+ *  unless quiet) if it is not a valid index of this schema or fails
+ *  quick_check. */
+int ocifs_idxdb_open(const char *path, int quiet, struct ocifs_idxdb **out);
+/** malloc'd meta value, or -ENOENT. */
+int ocifs_idxdb_meta(struct ocifs_idxdb *db, const char *key, char **val);
+int ocifs_idxdb_meta_u64(struct ocifs_idxdb *db, const char *key, uint64_t *val);
+int ocifs_idxdb_load_ckpts(struct ocifs_idxdb *db, struct ocifs_ckpts *out);
+/** The last entry for path (normalized). 0, or -ENOENT. */
+int ocifs_idxdb_lookup(struct ocifs_idxdb *db, const char *path, struct ocifs_entry *out);
+
+typedef int (*ocifs_entry_cb)(void *ctx, const struct ocifs_entry *e);
+/** Children of dir (normalized, "" = root) in name order, one per name
+ *  (the last entry for that name wins). A non-zero cb return stops and
+ *  is returned. */
+int ocifs_idxdb_list(struct ocifs_idxdb *db, const char *dir, ocifs_entry_cb cb, void *ctx);
+/** Every entry in id (tar) order. */
+int ocifs_idxdb_foreach(struct ocifs_idxdb *db, ocifs_entry_cb cb, void *ctx);
+/** xattrs of entry id: cb(ctx, key, value, len). */
+int ocifs_idxdb_xattrs(struct ocifs_idxdb *db, int64_t id,
+		       int (*cb)(void *ctx, const char *key, const void *val, size_t len),
+		       void *ctx);
+uint64_t ocifs_idxdb_count(struct ocifs_idxdb *db);
+void ocifs_idxdb_close(struct ocifs_idxdb *db);
+
+#endif

@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One pass per layer (see index.h). Data flow:
+ *
+ *   decoder thread:  blob --pread--> sha256(blob) --zpass--> chunk queue
+ *   calling thread:  chunk queue --> sha256(diff_id) --> tar reader
+ *                        --> per-file sha256 + magic --> SQLite (temp)
+ *
+ * The queue holds a few 1 MiB chunks, so memory stays bounded whatever
+ * the layer size. On any error both sides stop, the temp file is removed
+ * and the error is reported once, naming the layer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "idxdb.h"
+#include "index.h"
+#include "log.h"
+#include "tar.h"
+
+#define QLEN 4
+#define CHUNK (1u << 20)
+/* Sparse files are hashed by their logical content, holes included; past
+ * this size (the Go corpus has a 60 GB one) they are left unhashed. */
+#define SPARSE_HASH_MAX (1ull << 30)
+
+struct pipeline {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned char *buf[QLEN];
+	size_t len[QLEN];
+	int full[QLEN];         /* protected by mu */
+	int eof, err, stop;     /* protected by mu */
+	unsigned wr, rd;        /* next slot to fill / to drain */
+	struct ocifs_zpass *zp;
+	/* consumer side only */
+	size_t pos;             /* position in buf[rd] */
+	int holding;            /* buf[rd] is being drained */
+	struct ocifs_sha *sha_u;
+	uint64_t uoff;
+};
+
+struct input_tap {
+	struct ocifs_sha *sha_c;
+	uint64_t done, last_report;
+	const struct ocifs_index_opts *o;
+};
+
+static void on_input(void *ctx, const void *p, size_t n)
+{
+	struct input_tap *t = ctx;
+
+	ocifs_sha_update(t->sha_c, p, n);
+	t->done += n;
+	if (t->o->progress && t->done - t->last_report >= (4u << 20)) {
+		t->last_report = t->done;
+		t->o->progress(t->o->ctx, t->done);
+	}
+}
+
+static void *decoder_main(void *arg)
+{
+	struct pipeline *pl = arg;
+
+	for (;;) {
+		unsigned slot;
+		size_t got = 0, len = 0;
+		int rc = 0;
+
+		pthread_mutex_lock(&pl->mu);
+		while (pl->full[pl->wr] && !pl->stop)
+			pthread_cond_wait(&pl->cv, &pl->mu);
+		if (pl->stop) {
+			pthread_mutex_unlock(&pl->mu);
+			return NULL;
+		}
+		slot = pl->wr;
+		pthread_mutex_unlock(&pl->mu);
+
+		do {
+			rc = ocifs_zpass_read(pl->zp, pl->buf[slot] + len, CHUNK - len, &got);
+			len += got;
+		} while (!rc && got && len < CHUNK);
+
+		pthread_mutex_lock(&pl->mu);
+		pl->len[slot] = len;
+		pl->full[slot] = 1;
+		pl->wr = (slot + 1) % QLEN;
+		if (rc)
+			pl->err = rc;
+		else if (len < CHUNK)
+			pl->eof = 1;
+		pthread_cond_broadcast(&pl->cv);
+		pthread_mutex_unlock(&pl->mu);
+		if (rc || len < CHUNK)
+			return NULL;
+	}
+}
+
+/* struct ocifs_stream read(): hands out queue bytes, hashing them. */
+static int pl_read(void *ctx, void *out, size_t n, size_t *got)
+{
+	struct pipeline *pl = ctx;
+	size_t take;
+
+	*got = 0;
+	if (!pl->holding) {
+		pthread_mutex_lock(&pl->mu);
+		while (!pl->full[pl->rd] && !pl->err && !pl->eof)
+			pthread_cond_wait(&pl->cv, &pl->mu);
+		if (!pl->full[pl->rd]) {
+			int err = pl->err;
+			pthread_mutex_unlock(&pl->mu);
+			return err;
+		}
+		pthread_mutex_unlock(&pl->mu);
+		pl->holding = 1;
+		pl->pos = 0;
+	}
+	take = pl->len[pl->rd] - pl->pos;
+	if (take > n)
+		take = n;
+	memcpy(out, pl->buf[pl->rd] + pl->pos, take);
+	ocifs_sha_update(pl->sha_u, pl->buf[pl->rd] + pl->pos, take);
+	pl->pos += take;
+	pl->uoff += take;
+	*got = take;
+	if (pl->pos == pl->len[pl->rd]) { /* give the slot back */
+		pthread_mutex_lock(&pl->mu);
+		pl->full[pl->rd] = 0;
+		pl->rd = (pl->rd + 1) % QLEN;
+		pthread_cond_broadcast(&pl->cv);
+		pthread_mutex_unlock(&pl->mu);
+		pl->holding = 0;
+	}
+	return 0;
+}
+
+static void pl_stop(struct pipeline *pl)
+{
+	pthread_mutex_lock(&pl->mu);
+	pl->stop = 1;
+	pthread_cond_broadcast(&pl->cv);
+	pthread_mutex_unlock(&pl->mu);
+	pthread_join(pl->th, NULL);
+}
+
+int ocifs_path_normalize(char *p)
+{
+	char *w = p, *r = p;
+
+	/* Components are copied down in place; ".." pops the last one. */
+	while (*r) {
+		char *seg = r;
+		size_t len;
+		while (*r && *r != '/')
+			r++;
+		len = (size_t)(r - seg);
+		if (*r == '/')
+			r++;
+		if (len == 0 || (len == 1 && seg[0] == '.'))
+			continue;
+		if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+			if (w == p)
+				return -EINVAL;
+			while (w > p && w[-1] != '/')
+				w--;
+			if (w > p)
+				w--; /* drop the separator too */
+			continue;
+		}
+		if (w != p)
+			*w++ = '/';
+		memmove(w, seg, len);
+		w += len;
+	}
+	*w = '\0';
+	return 0;
+}
+
+/* A set of path strings (open addressing), for implicit parents. */
+struct strset {
+	char **v;
+	size_t n, cap;
+};
+
+static uint64_t str_hash(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+/* 1 if added, 0 if present, -ENOMEM. */
+static int strset_add(struct strset *s, const char *str, size_t len)
+{
+	if (2 * (s->n + 1) > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		char **v = calloc(cap, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		for (size_t i = 0; i < s->cap; i++) {
+			if (!s->v[i])
+				continue;
+			size_t j = str_hash(s->v[i], strlen(s->v[i])) & (cap - 1);
+			while (v[j])
+				j = (j + 1) & (cap - 1);
+			v[j] = s->v[i];
+		}
+		free(s->v);
+		s->v = v;
+		s->cap = cap;
+	}
+	size_t j = str_hash(str, len) & (s->cap - 1);
+	while (s->v[j]) {
+		if (strncmp(s->v[j], str, len) == 0 && s->v[j][len] == '\0')
+			return 0;
+		j = (j + 1) & (s->cap - 1);
+	}
+	s->v[j] = strndup(str, len);
+	if (!s->v[j])
+		return -ENOMEM;
+	s->n++;
+	return 1;
+}
+
+static int strset_has(const struct strset *s, const char *str)
+{
+	if (!s->cap)
+		return 0;
+	size_t len = strlen(str), j = str_hash(str, len) & (s->cap - 1);
+	while (s->v[j]) {
+		if (strcmp(s->v[j], str) == 0)
+			return 1;
+		j = (j + 1) & (s->cap - 1);
+	}
+	return 0;
+}
+
+static void strset_free(struct strset *s)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->v[i]);
+	free(s->v);
+}
+
+struct pass {
+	const char *name;          /* "layer 2 (sha256:…)" */
+	struct ocifs_tar *tar;
+	struct ocifs_idxdb *db;
+	struct ocifs_sha *sha_f;
+	unsigned char *buf;
+	struct strset seen;        /* every path with an entry */
+	struct strset parents;     /* every parent path referenced */
+	struct ocifs_index_stats *st;
+};
+
+static uint32_t magic_flags(const unsigned char *p, size_t n)
+{
+	if (n >= 4 && memcmp(p, "\177ELF", 4) == 0)
+		return OCIFS_EF_ELF;
+	if (n >= 4 && memcmp(p, "PK\3\4", 4) == 0)
+		return OCIFS_EF_ZIP;
+	if (n >= 2 && p[0] == '#' && p[1] == '!')
+		return OCIFS_EF_SCRIPT;
+	return 0;
+}
+
+static void hash_zeros(struct ocifs_sha *h, uint64_t n, const unsigned char *zeros, size_t zlen)
+{
+	while (n) {
+		size_t k = n < zlen ? (size_t)n : zlen;
+		ocifs_sha_update(h, zeros, k);
+		n -= k;
+	}
+}
+
+/* Read the entry's data: sha256 of the logical content and its magic. */
+static int hash_entry(struct pass *ps, const struct ocifs_tar_entry *te, struct ocifs_entry *e)
+{
+	static const unsigned char zeros[65536];
+	unsigned char head[8] = { 0 };
+	size_t headn = 0, got, seg = 0;
+	uint64_t seg_left = te->nsparse ? te->sparse[0].len : te->data_len;
+	uint64_t logical = te->nsparse ? te->sparse[0].off : 0;
+	int hash = !te->nsparse || te->size <= SPARSE_HASH_MAX, rc;
+
+	if (te->nsparse && hash)
+		hash_zeros(ps->sha_f, logical, zeros, sizeof(zeros));
+	for (;;) {
+		rc = ocifs_tar_read(ps->tar, ps->buf, CHUNK, &got);
+		if (rc)
+			return rc;
+		if (!got)
+			break;
+		if (headn < sizeof(head) && logical == headn) {
+			size_t k = sizeof(head) - headn < got ? sizeof(head) - headn : got;
+			memcpy(head + headn, ps->buf, k);
+			headn += k;
+		}
+		/* walk the sparse map across this chunk */
+		for (size_t p = 0; p < got;) {
+			while (te->nsparse && seg_left == 0 && seg + 1 < te->nsparse) {
+				seg++;
+				if (hash)
+					hash_zeros(ps->sha_f, te->sparse[seg].off - logical, zeros,
+						   sizeof(zeros));
+				logical = te->sparse[seg].off;
+				seg_left = te->sparse[seg].len;
+			}
+			size_t k = got - p;
+			if (te->nsparse && k > seg_left)
+				k = (size_t)seg_left;
+			if (k == 0)
+				break; /* map exhausted: tar.c bounds data_len */
+			if (hash)
+				ocifs_sha_update(ps->sha_f, ps->buf + p, k);
+			p += k;
+			logical += k;
+			seg_left -= te->nsparse ? k : 0;
+		}
+	}
+	if (te->nsparse && hash && te->size > logical)
+		hash_zeros(ps->sha_f, te->size - logical, zeros, sizeof(zeros));
+	if (hash) {
+		ocifs_sha_final(ps->sha_f, e->sha256);
+		e->flags |= OCIFS_EF_HASHED;
+	} else {
+		unsigned char d[OCIFS_SHA256_LEN];
+		ocifs_sha_final(ps->sha_f, d); /* reset */
+	}
+	if (te->nsparse && te->sparse[0].off != 0)
+		headn = 0; /* starts with a hole: zeros */
+	e->flags |= magic_flags(head, headn);
+	return 0;
+}
+
+static int add_parents(struct pass *ps, const char *path)
+{
+	for (const char *s = strrchr(path, '/'); s; ) {
+		int rc = strset_add(&ps->parents, path, (size_t)(s - path));
+		if (rc <= 0)
+			return rc; /* present: its parents are too */
+		const char *t = s;
+		do
+			t--;
+		while (t > path && *t != '/');
+		s = (*t == '/') ? t : NULL;
+	}
+	return 0;
+}
+
+static int index_entry(struct pass *ps, struct ocifs_tar_entry *te)
+{
+	struct ocifs_entry e = { 0 };
+	char *path = NULL, *link = NULL, *slash;
+	int rc;
+
+	path = strdup(te->path);
+	if (!path)
+		return -ENOMEM;
+	if (ocifs_path_normalize(path)) {
+		log_warn("%s: skipping \"%s\": path leaves the root", ps->name, te->path);
+		ps->st->skipped++;
+		free(path);
+		return 0;
+	}
+	if (te->type == '1' && te->linkname) {
+		link = strdup(te->linkname);
+		if (!link) {
+			free(path);
+			return -ENOMEM;
+		}
+		if (ocifs_path_normalize(link)) {
+			log_warn("%s: skipping hardlink \"%s\": target leaves the root", ps->name,
+				 te->path);
+			ps->st->skipped++;
+			free(path);
+			free(link);
+			return 0;
+		}
+	}
+	slash = strrchr(path, '/');
+	if (slash) {
+		*slash = '\0';
+		e.dir = path;
+		e.name = slash + 1;
+	} else {
+		e.dir = "";
+		e.name = path;
+	}
+	e.type = te->type;
+	e.mode = te->mode & 07777;
+	e.uid = te->uid;
+	e.gid = te->gid;
+	e.mtime_ns = te->mtime * 1000000000 + te->mtime_ns;
+	e.size = te->size;
+	e.hdr_off = te->hdr_off;
+	e.data_off = te->data_off;
+	e.data_len = te->data_len;
+	e.devmajor = te->devmajor;
+	e.devminor = te->devminor;
+	e.link = link ? link : te->linkname;
+	e.uname = te->uname;
+	e.gname = te->gname;
+	e.nsparse = te->nsparse;
+	e.sparse = te->sparse;
+	if (te->nsparse)
+		e.flags |= OCIFS_EF_SPARSE;
+	rc = 0;
+	if (te->type == '0')
+		rc = hash_entry(ps, te, &e);
+	if (!rc)
+		rc = ocifs_idxdb_add(ps->db, &e, te->xattr, te->nxattr);
+	if (slash)
+		*slash = '/';
+	if (!rc && strset_add(&ps->seen, path, strlen(path)) < 0)
+		rc = -ENOMEM;
+	if (!rc)
+		rc = add_parents(ps, path);
+	ps->st->entries++;
+	free(path);
+	free(link);
+	return rc;
+}
+
+static int add_implicit_dirs(struct pass *ps)
+{
+	for (size_t i = 0; i < ps->parents.cap; i++) {
+		char *p = ps->parents.v[i], *slash;
+		struct ocifs_entry e = { .type = '5', .mode = 0755, .flags = OCIFS_EF_IMPLICIT };
+		int rc;
+
+		if (!p || strset_has(&ps->seen, p))
+			continue;
+		slash = strrchr(p, '/');
+		e.dir = "";
+		e.name = p;
+		if (slash) {
+			*slash = '\0';
+			e.dir = p;
+			e.name = slash + 1;
+		}
+		rc = ocifs_idxdb_add(ps->db, &e, NULL, 0);
+		if (slash)
+			*slash = '/';
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int check_digest(const char *name, const char *what, const char *want,
+			const unsigned char got[OCIFS_SHA256_LEN])
+{
+	char hex[OCIFS_DIGEST_STRLEN + 1];
+
+	ocifs_digest_format(got, hex);
+	if (!*want || strcmp(want, hex) == 0)
+		return 0;
+	log_err("%s: %s mismatch (expected %s, got %s)", name, what, want, hex);
+	return -EILSEQ;
+}
+
+/* Run the tar through the pipeline into the db; drain what follows it. */
+static int run_pass(struct pass *ps, struct pipeline *pl)
+{
+	struct ocifs_stream in = { .read = pl_read, .skip = NULL, .ctx = pl };
+	struct ocifs_tar_entry *te;
+	size_t got;
+	int rc;
+
+	rc = ocifs_tar_new(&in, ps->name, &ps->tar);
+	if (rc)
+		return rc;
+	while ((rc = ocifs_tar_next(ps->tar, &te)) == 0 && te)
+		if ((rc = index_entry(ps, te)) != 0)
+			break;
+	if (rc)
+		return rc;
+	do /* trailing zero blocks and padding belong to the diff_id too */
+		rc = pl_read(pl, ps->buf, CHUNK, &got);
+	while (!rc && got);
+	return rc;
+}
+
+int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
+		      const struct ocifs_index_opts *o, struct ocifs_index_stats *st)
+{
+	struct pipeline pl = { 0 };
+	struct input_tap tap = { .o = o };
+	struct pass ps = { 0 };
+	struct ocifs_ckpts ck = { 0 };
+	struct ocifs_zpass_opts zo = { 0 };
+	unsigned char magic[4], dc[OCIFS_SHA256_LEN], du[OCIFS_SHA256_LEN];
+	char name[128], tmp[4096], *final = NULL, hexd[OCIFS_DIGEST_STRLEN + 1];
+	int rc, started = 0;
+	size_t got;
+	struct stat sb;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(name, sizeof(name), "layer %u (%.19s…)", num, *ld->digest ? ld->digest : ld->diff_id);
+	ps.name = name;
+	ps.st = st;
+	rc = ocifs_src_pread(ld->blob, magic, sizeof(magic), 0, &got);
+	if (rc)
+		return rc;
+	zo.comp = ocifs_comp_detect(magic, got);
+	zo.span = o->span;
+	zo.on_input = on_input;
+	zo.ctx = &tap;
+	zo.shadow_dir = NULL;
+	st->comp = zo.comp;
+	/* Without a blob digest, an uncompressed blob's digest is its diff_id
+	 * (old docker-archive); anything else needs hashing first (layer.c). */
+	if (!*ld->digest && zo.comp == OCIFS_COMP_NONE)
+		memcpy(ld->digest, ld->diff_id, sizeof(ld->digest));
+	if (!ocifs_digest_valid(ld->digest)) {
+		log_err("%s: no valid digest to index it under", name);
+		return -EINVAL;
+	}
+	rc = ocifs_cache_layer_path(o->cache_dir, ld->digest, ".db", &final);
+	if (rc)
+		return rc;
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", final, (int)getpid());
+	unlink(tmp);
+	char *sdir = NULL;
+	if (asprintf(&sdir, "%s/layers", o->cache_dir) < 0) {
+		free(final);
+		return -ENOMEM;
+	}
+	zo.shadow_dir = sdir;
+	zo.key = ld->digest + 7;
+
+	if ((rc = ocifs_sha_new(&tap.sha_c)) || (rc = ocifs_sha_new(&pl.sha_u)) ||
+	    (rc = ocifs_sha_new(&ps.sha_f)))
+		goto out;
+	ps.buf = malloc(CHUNK);
+	for (int i = 0; i < QLEN; i++)
+		if (!(pl.buf[i] = malloc(CHUNK)))
+			rc = -ENOMEM;
+	if (!ps.buf || rc) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = ocifs_idxdb_create(tmp, &ps.db);
+	if (rc)
+		goto out;
+	rc = ocifs_zpass_new(ld->blob, &zo, &pl.zp);
+	if (rc)
+		goto out;
+	pthread_mutex_init(&pl.mu, NULL);
+	pthread_cond_init(&pl.cv, NULL);
+	if (pthread_create(&pl.th, NULL, decoder_main, &pl) != 0) {
+		rc = -EAGAIN;
+		goto out;
+	}
+	started = 1;
+	rc = run_pass(&ps, &pl);
+	pl_stop(&pl);
+	started = 0;
+	if (rc)
+		goto out;
+	rc = ocifs_zpass_finish(pl.zp, &ck);
+	if (rc)
+		goto out;
+	ocifs_sha_final(tap.sha_c, dc);
+	ocifs_sha_final(pl.sha_u, du);
+	if ((rc = check_digest(name, "digest", ld->digest, dc)) ||
+	    (rc = check_digest(name, "diff_id", ld->diff_id, du)))
+		goto out;
+	if (ld->size && tap.done != ld->size) {
+		log_err("%s: blob is %" PRIu64 " bytes, manifest says %" PRIu64, name, tap.done, ld->size);
+		rc = -EILSEQ;
+		goto out;
+	}
+	st->csize = tap.done;
+	st->usize = pl.uoff;
+	st->ckpts = ck.n;
+	ocifs_digest_format(du, hexd);
+	if ((rc = add_implicit_dirs(&ps)) || (rc = ocifs_idxdb_put_ckpts(ps.db, &ck)) ||
+	    (rc = ocifs_idxdb_set_meta(ps.db, "digest", ld->digest)) ||
+	    (rc = ocifs_idxdb_set_meta(ps.db, "diff_id", hexd)) ||
+	    (rc = ocifs_idxdb_set_meta(ps.db, "compression", ocifs_comp_name(zo.comp))) ||
+	    (rc = ocifs_idxdb_set_meta(ps.db, "media_type", ld->media_type)) ||
+	    (rc = ocifs_idxdb_set_meta(ps.db, "ocifs_version", PACKAGE_VERSION)) ||
+	    (rc = ocifs_idxdb_set_meta(ps.db, "shadow",
+					 ck.shadow ? strrchr(ck.shadow, '/') + 1 : NULL)) ||
+	    (rc = ocifs_idxdb_set_meta_u64(ps.db, "csize", st->csize)) ||
+	    (rc = ocifs_idxdb_set_meta_u64(ps.db, "usize", st->usize)) ||
+	    (rc = ocifs_idxdb_set_meta_u64(ps.db, "entries", st->entries)) ||
+	    (rc = ocifs_idxdb_set_meta_u64(ps.db, "skipped", st->skipped)))
+		goto out;
+	rc = ocifs_idxdb_finish(ps.db);
+	ps.db = NULL;
+	if (rc)
+		goto out;
+	if (stat(tmp, &sb) == 0)
+		st->index_bytes = (uint64_t)sb.st_size;
+	if (rename(tmp, final) < 0) {
+		rc = -errno;
+		log_err("cache: cannot rename %s: %s", tmp, strerror(errno));
+	}
+out:
+	if (started)
+		pl_stop(&pl);
+	if (ps.db)
+		ocifs_idxdb_close(ps.db);
+	if (rc) {
+		unlink(tmp);
+		if (ck.shadow)
+			unlink(ck.shadow);
+	}
+	if (pl.zp)
+		ocifs_zpass_free(pl.zp);
+	if (pl.th || pl.zp) {
+		pthread_mutex_destroy(&pl.mu);
+		pthread_cond_destroy(&pl.cv);
+	}
+	ocifs_tar_free(ps.tar);
+	ocifs_ckpts_fini(&ck);
+	strset_free(&ps.seen);
+	strset_free(&ps.parents);
+	ocifs_sha_free(tap.sha_c);
+	ocifs_sha_free(pl.sha_u);
+	ocifs_sha_free(ps.sha_f);
+	for (int i = 0; i < QLEN; i++)
+		free(pl.buf[i]);
+	free(ps.buf);
+	free(final);
+	free(sdir);
+	return rc;
+}

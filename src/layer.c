@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Opening a layer for reading (see layer.h): the cache decision, blob
+ * verification for warm opens, and sparse-aware reads through cursors.
+ *
+ * Trust rule (DESIGN §3): an index in the cache proves the blob with that
+ * digest was verified once, somewhere. For *this* file we trust it only
+ * if ids/ has a record for the same (dev, ino, size, mtime, offset);
+ * otherwise the compressed blob is hashed again (cheap next to indexing)
+ * and the record written.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "layer.h"
+#include "log.h"
+
+const char *ocifs_cache_state_name(enum ocifs_cache_state s)
+{
+	static const char *const names[] = { "missing", "ready", "unverified", "stale" };
+	return names[s];
+}
+
+struct hash_progress {
+	const struct ocifs_layer_opts *o;
+	unsigned num;
+	uint64_t total;
+};
+
+static void index_progress(void *ctx, uint64_t done)
+{
+	struct hash_progress *hp = ctx;
+
+	if (hp->o->progress)
+		hp->o->progress(hp->o->ctx, hp->num, done, hp->total);
+}
+
+/* sha256 of the whole compressed blob. */
+static int hash_blob(struct ocifs_layer_desc *ld, struct hash_progress *hp,
+		     char out[OCIFS_DIGEST_STRLEN + 1])
+{
+	struct ocifs_sha *h;
+	unsigned char *buf, d[OCIFS_SHA256_LEN];
+	uint64_t off = 0;
+	size_t got;
+	int rc = ocifs_sha_new(&h);
+
+	if (rc)
+		return rc;
+	buf = malloc(1 << 20);
+	if (!buf) {
+		ocifs_sha_free(h);
+		return -ENOMEM;
+	}
+	do {
+		rc = ocifs_src_pread(ld->blob, buf, 1 << 20, off, &got);
+		ocifs_sha_update(h, buf, got);
+		off += got;
+		if ((off & ((16u << 20) - 1)) == 0)
+			index_progress(hp, off);
+	} while (!rc && got);
+	if (!rc) {
+		ocifs_sha_final(h, d);
+		ocifs_digest_format(d, out);
+	} else {
+		log_err("layer %u: %s: %s", hp->num, ld->blob->name, strerror(-rc));
+	}
+	free(buf);
+	ocifs_sha_free(h);
+	return rc;
+}
+
+/* Cheap checks that the cached index belongs to this descriptor. */
+static int check_meta(struct ocifs_layer *l, const char *cache_dir)
+{
+	struct ocifs_layer_desc *ld = l->desc;
+	char *v = NULL;
+	int rc;
+
+	if (ocifs_idxdb_meta(l->db, "digest", &v) || strcmp(v, ld->digest) != 0) {
+		free(v);
+		if (!l->quiet)
+			log_warn("cache %s: digest does not match its name; rebuilding", l->db_path);
+		return -ESTALE;
+	}
+	free(v);
+	if (*ld->diff_id) {
+		if (ocifs_idxdb_meta(l->db, "diff_id", &v))
+			return -ESTALE;
+		rc = strcmp(v, ld->diff_id) == 0 ? 0 : -EILSEQ;
+		if (rc && !l->quiet)
+			log_err("layer %u (%.19s…): diff_id mismatch (expected %s, got %s)", l->num,
+				ld->digest, ld->diff_id, v);
+		free(v);
+		if (rc)
+			return rc;
+	}
+	if (ocifs_idxdb_meta_u64(l->db, "usize", &l->usize) ||
+	    ocifs_idxdb_meta_u64(l->db, "entries", &l->entries) ||
+	    ocifs_idxdb_meta_u64(l->db, "skipped", &l->skipped) ||
+	    ocifs_idxdb_meta(l->db, "compression", &v))
+		return -ESTALE;
+	l->comp = !strcmp(v, "gzip") ? OCIFS_COMP_GZIP : !strcmp(v, "zstd") ? OCIFS_COMP_ZSTD
+									    : OCIFS_COMP_NONE;
+	free(v);
+	rc = ocifs_idxdb_load_ckpts(l->db, &l->ck);
+	if (rc)
+		return rc;
+	l->ck.comp = l->comp;
+	l->ck.usize = l->usize;
+	l->ck.csize = ld->blob->size;
+	if (ocifs_idxdb_meta(l->db, "shadow", &v) == 0) {
+		if (strchr(v, '/') || asprintf(&l->ck.shadow, "%s/layers/%s", cache_dir, v) < 0) {
+			free(v);
+			return -ESTALE;
+		}
+		free(v);
+		if (access(l->ck.shadow, R_OK) != 0) {
+			if (!l->quiet)
+				log_warn("cache: shadow %s is missing; rebuilding", l->ck.shadow);
+			return -ESTALE;
+		}
+	}
+	return 0;
+}
+
+static void layer_reset(struct ocifs_layer *l)
+{
+	ocifs_idxdb_close(l->db);
+	l->db = NULL;
+	ocifs_ckpts_fini(&l->ck);
+}
+
+/* Try the cached index: 0, -ENOENT (none), -ESTALE (unusable), or a
+ * verification error. */
+static int try_cached(struct ocifs_layer *l, const char *cache_dir)
+{
+	int rc;
+
+	if (access(l->db_path, F_OK) != 0)
+		return -ENOENT;
+	rc = ocifs_idxdb_open(l->db_path, l->quiet, &l->db);
+	if (rc)
+		return rc;
+	rc = check_meta(l, cache_dir);
+	if (rc)
+		layer_reset(l);
+	return rc;
+}
+
+static int build(struct ocifs_layer *l, const struct ocifs_layer_opts *o,
+		 struct hash_progress *hp)
+{
+	struct ocifs_index_opts io = {
+		.cache_dir = o->cache_dir, .span = o->span,
+		.progress = index_progress, .ctx = hp,
+	};
+	int lock, rc;
+
+	lock = ocifs_cache_lock(o->cache_dir, l->desc->digest);
+	if (lock < 0)
+		return lock;
+	/* Someone may have built it while we waited for the lock. */
+	rc = try_cached(l, o->cache_dir);
+	if (rc == -ENOENT || rc == -ESTALE) {
+		unlink(l->db_path);
+		rc = ocifs_index_build(l->desc, l->num, &io, &l->stats);
+		if (!rc) {
+			l->built = 1;
+			rc = try_cached(l, o->cache_dir);
+		}
+	}
+	ocifs_cache_unlock(lock);
+	return rc;
+}
+
+int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer_opts *o,
+		     struct ocifs_layer **out)
+{
+	struct ocifs_layer_desc *ld = &img->layers[i];
+	struct ocifs_layer *l;
+	struct hash_progress hp = { .o = o, .num = (unsigned)i + 1, .total = 0 };
+	char known[OCIFS_DIGEST_STRLEN + 1], got[OCIFS_DIGEST_STRLEN + 1];
+	int rc, verified = 0;
+
+	if (!ld->blob) {
+		log_err("layer %zu (%s): blob missing", i + 1, ld->digest);
+		return -ENOENT;
+	}
+	hp.total = ld->blob->size;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->num = (unsigned)i + 1;
+	l->desc = ld;
+
+	/* Find the blob digest when the format does not give it. */
+	if (!*ld->digest) {
+		unsigned char m[4];
+		size_t n = 0;
+		if (!o->verify && ocifs_cache_id_get(o->cache_dir, &ld->id, ld->blob->size, known) == 0) {
+			memcpy(ld->digest, known, sizeof(known));
+			verified = 1;
+		} else if (ocifs_src_pread(ld->blob, m, 4, 0, &n) == 0 &&
+			   ocifs_comp_detect(m, n) == OCIFS_COMP_NONE && *ld->diff_id) {
+			memcpy(ld->digest, ld->diff_id, sizeof(ld->digest));
+		} else {
+			rc = hash_blob(ld, &hp, ld->digest);
+			if (rc)
+				goto err;
+			verified = 1;
+		}
+	}
+	rc = ocifs_cache_layer_path(o->cache_dir, ld->digest, ".db", &l->db_path);
+	if (rc) {
+		log_err("layer %zu: invalid digest \"%s\"", i + 1, ld->digest);
+		goto err;
+	}
+	rc = try_cached(l, o->cache_dir);
+	if (rc == -ENOENT || rc == -ESTALE) {
+		rc = build(l, o, &hp);
+		verified = verified || l->built;
+	}
+	if (rc)
+		goto err;
+	if (!verified && !o->verify &&
+	    ocifs_cache_id_get(o->cache_dir, &ld->id, ld->blob->size, known) == 0 &&
+	    strcmp(known, ld->digest) == 0)
+		verified = 1;
+	if (!verified) {
+		rc = hash_blob(ld, &hp, got);
+		if (rc)
+			goto err;
+		if (strcmp(got, ld->digest) != 0) {
+			log_err("layer %zu (%.19s…): digest mismatch (expected %s, got %s)", i + 1,
+				ld->digest, ld->digest, got);
+			rc = -EILSEQ;
+			goto err;
+		}
+		l->rehashed = 1;
+	}
+	ocifs_cache_id_put(o->cache_dir, &ld->id, ld->blob->size, ld->digest);
+	*out = l;
+	return 0;
+err:
+	ocifs_layer_close(l);
+	return rc;
+}
+
+void ocifs_layer_close(struct ocifs_layer *l)
+{
+	if (!l)
+		return;
+	layer_reset(l);
+	free(l->db_path);
+	free(l);
+}
+
+void ocifs_layer_peek(struct ocifs_image *img, size_t i, const char *cache_dir,
+		      struct ocifs_layer_info *info)
+{
+	struct ocifs_layer_desc *ld = &img->layers[i], tmp = *ld;
+	struct ocifs_layer l = { .num = (unsigned)i + 1, .desc = &tmp, .quiet = 1 };
+	char digest[OCIFS_DIGEST_STRLEN + 1];
+	unsigned char m[4];
+	size_t n = 0;
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	if (!ld->blob)
+		return;
+	if (ocifs_src_pread(ld->blob, m, sizeof(m), 0, &n) == 0)
+		info->comp = ocifs_comp_detect(m, n);
+	/* Without a digest from the format, try the identity record, then
+	 * the diff_id (right for uncompressed blobs). */
+	if (!*tmp.digest &&
+	    ocifs_cache_id_get(cache_dir, &ld->id, ld->blob->size, tmp.digest) != 0)
+		memcpy(tmp.digest, ld->diff_id, sizeof(tmp.digest));
+	if (ocifs_cache_layer_path(cache_dir, tmp.digest, ".db", &l.db_path))
+		return;
+	rc = try_cached(&l, cache_dir);
+	if (rc == -ENOENT) {
+		info->state = OCIFS_CACHE_MISSING;
+	} else if (rc) {
+		info->state = OCIFS_CACHE_STALE;
+	} else {
+		info->usize = l.usize;
+		info->entries = l.entries;
+		info->state = ocifs_cache_id_get(cache_dir, &ld->id, ld->blob->size, digest) == 0 &&
+				      strcmp(digest, tmp.digest) == 0
+			? OCIFS_CACHE_READY
+			: OCIFS_CACHE_UNVERIFIED;
+	}
+	layer_reset(&l);
+	free(l.db_path);
+}
+
+int ocifs_layer_cursor(struct ocifs_layer *l, struct ocifs_zcursor **out)
+{
+	return ocifs_zcursor_new(l->desc->blob, &l->ck, out);
+}
+
+/* Read n bytes at uncompressed stream offset uoff, all or -EIO. */
+static int read_stream(struct ocifs_layer *l, struct ocifs_zcursor *c, void *buf, size_t n,
+		       uint64_t uoff)
+{
+	size_t got = 0;
+	int rc = ocifs_zcursor_pread(c, buf, n, uoff, &got);
+
+	if (!rc && got != n) {
+		log_err("layer %u: %s: truncated at %" PRIu64, l->num, l->desc->blob->name, uoff + got);
+		rc = -EIO;
+	}
+	return rc;
+}
+
+int ocifs_layer_read(struct ocifs_layer *l, struct ocifs_zcursor *c,
+		     const struct ocifs_entry *e, void *buf, size_t n, uint64_t off,
+		     size_t *got)
+{
+	uint64_t packed = 0;
+	int rc;
+
+	*got = 0;
+	if (off >= e->size)
+		return 0;
+	if (n > e->size - off)
+		n = (size_t)(e->size - off);
+	if (!e->nsparse) {
+		if (off + n > e->data_len) {
+			log_err("layer %u: %s/%s: data shorter than its size", l->num, e->dir, e->name);
+			return -EIO;
+		}
+		rc = read_stream(l, c, buf, n, e->data_off + off);
+		if (!rc)
+			*got = n;
+		return rc;
+	}
+	/* Sparse: walk the map; holes are zeros. */
+	memset(buf, 0, n);
+	for (size_t i = 0; i < e->nsparse; i++) {
+		const struct ocifs_sparse *s = &e->sparse[i];
+		uint64_t lo = off > s->off ? off : s->off;
+		uint64_t hi = off + n < s->off + s->len ? off + n : s->off + s->len;
+		if (lo < hi) {
+			rc = read_stream(l, c, (char *)buf + (lo - off), (size_t)(hi - lo),
+					 e->data_off + packed + (lo - s->off));
+			if (rc)
+				return rc;
+		}
+		packed += s->len;
+	}
+	*got = n;
+	return 0;
+}

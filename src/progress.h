@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A one-line progress bar on a terminal (bytes, percentage, rate, ETA),
+ * redrawn at most ten times a second. Silent when stderr is not a tty.
+ */
+#ifndef OCIFS_SRC_PROGRESS_H
+#define OCIFS_SRC_PROGRESS_H
+#include <stdint.h>
+
+struct ocifs_progress {
+	int on;                 /* stderr is a terminal */
+	double t0, last_draw;   /* seconds, CLOCK_MONOTONIC */
+	uint64_t base;          /* bytes of earlier items */
+	uint64_t grand_total;   /* all items, 0 if unknown */
+	int drawn;
+};
+
+void ocifs_progress_init(struct ocifs_progress *p, uint64_t grand_total);
+/** `done` bytes of the current item, whose own bytes start at base. */
+void ocifs_progress_update(struct ocifs_progress *p, const char *label, uint64_t done);
+/** Item finished: add its size to the base. */
+void ocifs_progress_next(struct ocifs_progress *p, uint64_t item_bytes);
+/** Clear the line. */
+void ocifs_progress_end(struct ocifs_progress *p);
+double ocifs_now(void);
+/** Human size into buf ("12.3 MiB"). */
+const char *ocifs_human(uint64_t n, char buf[16]);
+
+#endif
