@@ -66,3 +66,69 @@ expect_fail() {
 		diag "exit $rc (want $want); stderr: $err"
 	fi
 }
+
+# test_images: print the dir holding mkimage.sh's images, building them
+# once per build tree (tests run in parallel: flock serializes the build).
+test_images() {
+	local d="${OCIFS_BUILDDIR:-$OCIFS_SRCDIR}/tests/images"
+	mkdir -p "$d"
+	(
+		flock 9
+		if [ ! -f "$d/.stamp" ]; then
+			sh "$OCIFS_SRCDIR/tests/gen/mkimage.sh" "$d" >"$d/.log" 2>&1 || {
+				cat "$d/.log" >&2
+				exit 1
+			}
+			touch "$d/.stamp"
+		fi
+	) 9>"$d.lock" || return 1
+	echo "$d"
+}
+
+# blob_decompress FILE: the uncompressed bytes of a gzip/zstd/plain blob.
+blob_decompress() {
+	case $(head -c 4 "$1" | od -An -tx1 | tr -d ' \n') in
+	1f8b*) gzip -dc "$1" ;;
+	28b52ffd) zstd -qdc "$1" ;;
+	*) cat "$1" ;;
+	esac
+}
+
+# mkoci DIR BLOB...: an OCI layout at DIR whose layers are the given blob
+# files (plain, gzip or zstd tars), with correct digests and diff_ids, so
+# a test can hand-craft exactly the layer bytes it needs.
+mkoci() {
+	local dir=$1 layers="" diffs="" f d u s mt cfg cd cs md ms arch
+	shift
+	arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
+	mkdir -p "$dir/blobs/sha256"
+	printf '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
+	for f in "$@"; do
+		d=$(sha256sum <"$f" | cut -d' ' -f1)
+		u=$(blob_decompress "$f" | sha256sum | cut -d' ' -f1)
+		s=$(stat -c %s "$f")
+		cp "$f" "$dir/blobs/sha256/$d"
+		case $(head -c 4 "$f" | od -An -tx1 | tr -d ' \n') in
+		1f8b*) mt=application/vnd.oci.image.layer.v1.tar+gzip ;;
+		28b52ffd) mt=application/vnd.oci.image.layer.v1.tar+zstd ;;
+		*) mt=application/vnd.oci.image.layer.v1.tar ;;
+		esac
+		layers="$layers${layers:+,}{\"mediaType\":\"$mt\",\"digest\":\"sha256:$d\",\"size\":$s}"
+		diffs="$diffs${diffs:+,}\"sha256:$u\""
+	done
+	cfg="{\"architecture\":\"$arch\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/usr/bin:/bin\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[$diffs]}}"
+	cd=$(printf '%s' "$cfg" | sha256sum | cut -d' ' -f1)
+	cs=$(printf '%s' "$cfg" | wc -c)
+	printf '%s' "$cfg" >"$dir/blobs/sha256/$cd"
+	local man="{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:$cd\",\"size\":$cs},\"layers\":[$layers]}"
+	md=$(printf '%s' "$man" | sha256sum | cut -d' ' -f1)
+	ms=$(printf '%s' "$man" | wc -c)
+	printf '%s' "$man" >"$dir/blobs/sha256/$md"
+	printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s}]}' \
+		"$md" "$ms" >"$dir/index.json"
+}
+
+# no_cache_left: the cache holds no index and no temp file.
+no_cache_left() {
+	[ -z "$(find "$XDG_CACHE_HOME/ocifs/layers" -name '*.db*' 2>/dev/null)" ]
+}
