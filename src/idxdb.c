@@ -107,7 +107,7 @@ int ocifs_idxdb_create(const char *path, struct ocifs_idxdb **out)
 	}
 	snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d;", OCIFS_IDXDB_SCHEMA);
 	if (sqlite3_exec(d->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-			 "PRAGMA page_size=8192;", NULL, NULL, NULL) != SQLITE_OK ||
+			 "PRAGMA page_size=4096;", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(d->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(d->db, "BEGIN;", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(d->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {

@@ -47,6 +47,7 @@ struct pipeline {
 	int holding;            /* buf[rd] is being drained */
 	struct ocifs_sha *sha_u;
 	uint64_t uoff;
+	struct ocifs_log_hold *hold; /* errors of both threads */
 };
 
 struct input_tap {
@@ -71,6 +72,7 @@ static void *decoder_main(void *arg)
 {
 	struct pipeline *pl = arg;
 
+	ocifs_log_hold_attach(pl->hold);
 	for (;;) {
 		unsigned slot;
 		size_t got = 0, len = 0;
@@ -472,6 +474,22 @@ static int check_digest(const char *name, const char *what, const char *want,
 	return -EILSEQ;
 }
 
+/* After a decode or tar error: if the blob is not what its digest says,
+ * that is the real cause (a flipped byte usually breaks the gzip stream
+ * before the digest can be compared), so report the mismatch instead. */
+static int blame_digest(const char *name, const struct ocifs_layer_desc *ld, int rc,
+			struct ocifs_log_hold *hold)
+{
+	char got[OCIFS_DIGEST_STRLEN + 1];
+
+	if (!*ld->digest || ocifs_sha256_src(ld->blob, NULL, NULL, got) != 0 ||
+	    strcmp(got, ld->digest) == 0)
+		return rc;
+	ocifs_log_hold_release(hold, 0); /* drop the symptom */
+	log_err("%s: digest mismatch (expected %s, got %s)", name, ld->digest, got);
+	return -EILSEQ;
+}
+
 /* Run the tar through the pipeline into the db; drain what follows it. */
 static int run_pass(struct pass *ps, struct pipeline *pl)
 {
@@ -507,6 +525,7 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	int rc, started = 0;
 	size_t got;
 	struct stat sb;
+	struct ocifs_log_hold hold = { .have = 0 };
 
 	memset(st, 0, sizeof(*st));
 	snprintf(name, sizeof(name), "layer %u (%.19s…)", num, *ld->digest ? ld->digest : ld->diff_id);
@@ -541,6 +560,8 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	}
 	zo.shadow_dir = sdir;
 	zo.key = ld->digest + 7;
+	ocifs_log_hold_attach(&hold); /* released at out: */
+	pl.hold = &hold;
 
 	if ((rc = ocifs_sha_new(&tap.sha_c)) || (rc = ocifs_sha_new(&pl.sha_u)) ||
 	    (rc = ocifs_sha_new(&ps.sha_f)))
@@ -614,6 +635,9 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 out:
 	if (started)
 		pl_stop(&pl);
+	if (rc && rc != -EILSEQ && rc != -ENOMEM)
+		rc = blame_digest(name, ld, rc, &hold);
+	ocifs_log_hold_release(&hold, 1);
 	if (ps.db)
 		ocifs_idxdb_close(ps.db);
 	if (rc) {

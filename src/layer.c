@@ -44,35 +44,7 @@ static void index_progress(void *ctx, uint64_t done)
 static int hash_blob(struct ocifs_layer_desc *ld, struct hash_progress *hp,
 		     char out[OCIFS_DIGEST_STRLEN + 1])
 {
-	struct ocifs_sha *h;
-	unsigned char *buf, d[OCIFS_SHA256_LEN];
-	uint64_t off = 0;
-	size_t got;
-	int rc = ocifs_sha_new(&h);
-
-	if (rc)
-		return rc;
-	buf = malloc(1 << 20);
-	if (!buf) {
-		ocifs_sha_free(h);
-		return -ENOMEM;
-	}
-	do {
-		rc = ocifs_src_pread(ld->blob, buf, 1 << 20, off, &got);
-		ocifs_sha_update(h, buf, got);
-		off += got;
-		if ((off & ((16u << 20) - 1)) == 0)
-			index_progress(hp, off);
-	} while (!rc && got);
-	if (!rc) {
-		ocifs_sha_final(h, d);
-		ocifs_digest_format(d, out);
-	} else {
-		log_err("layer %u: %s: %s", hp->num, ld->blob->name, strerror(-rc));
-	}
-	free(buf);
-	ocifs_sha_free(h);
-	return rc;
+	return ocifs_sha256_src(ld->blob, index_progress, hp, out);
 }
 
 /* Cheap checks that the cached index belongs to this descriptor. */

@@ -4,6 +4,7 @@
  * message is formatted into a stack buffer and written with one call so
  * lines from different threads never interleave.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,21 @@
 
 enum ocifs_log_level ocifs_log_threshold = OCIFS_LOG_WARN;
 static int log_to_syslog;
+static _Thread_local struct ocifs_log_hold *log_hold;
+static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void ocifs_log_hold_attach(struct ocifs_log_hold *h)
+{
+	log_hold = h;
+}
+
+void ocifs_log_hold_release(struct ocifs_log_hold *h, int print)
+{
+	log_hold = NULL;
+	if (print && h->have)
+		ocifs_log_write(OCIFS_LOG_ERR, "%s", h->msg);
+	h->have = 0;
+}
 
 void ocifs_log_set_syslog(int on)
 {
@@ -37,6 +53,17 @@ void ocifs_log_write(enum ocifs_log_level lvl, const char *fmt, ...)
 		return;
 	if ((size_t)n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
+	if (lvl == OCIFS_LOG_ERR && log_hold) {
+		pthread_mutex_lock(&hold_lock);
+		if (!log_hold->have) {
+			size_t k = strnlen(line, sizeof(log_hold->msg) - 1);
+			memcpy(log_hold->msg, line, k);
+			log_hold->msg[k] = '\0';
+			log_hold->have = 1;
+		}
+		pthread_mutex_unlock(&hold_lock);
+		return;
+	}
 	if (log_to_syslog) {
 		syslog(prio[lvl], "%s", line);
 		return;

@@ -18,6 +18,20 @@ enum ocifs_log_level {
 extern enum ocifs_log_level ocifs_log_threshold;
 
 void ocifs_log_set_syslog(int on);
+
+/*
+ * Holding errors: while a thread has a hold attached, its error messages
+ * are kept (the first one) instead of printed, so a caller that learns
+ * the real cause later can print that one line instead. Several threads
+ * may attach the same hold.
+ */
+struct ocifs_log_hold {
+	char msg[1024];
+	int have;       /* protected by the log's internal lock */
+};
+void ocifs_log_hold_attach(struct ocifs_log_hold *h); /* NULL detaches */
+/** Detach and print the held message, if any and if print is set. */
+void ocifs_log_hold_release(struct ocifs_log_hold *h, int print);
 void ocifs_log_write(enum ocifs_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

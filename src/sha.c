@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "sha.h"
+#include "src.h"
 
 struct ocifs_sha {
 	EVP_MD_CTX *ctx;
@@ -99,4 +101,40 @@ int ocifs_digest_valid(const char *s)
 	unsigned char d[OCIFS_SHA256_LEN];
 
 	return ocifs_digest_parse(s, d) == 0;
+}
+
+int ocifs_sha256_src(struct ocifs_src *s, void (*progress)(void *ctx, uint64_t done),
+		     void *ctx, char out[OCIFS_DIGEST_STRLEN + 1])
+{
+	struct ocifs_sha *h;
+	unsigned char *buf, d[OCIFS_SHA256_LEN];
+	uint64_t off = 0;
+	size_t got;
+	int rc = ocifs_sha_new(&h);
+
+	if (rc)
+		return rc;
+	buf = malloc(1 << 20);
+	if (!buf) {
+		ocifs_sha_free(h);
+		return -ENOMEM;
+	}
+	do {
+		rc = ocifs_src_pread(s, buf, 1 << 20, off, &got);
+		if (rc)
+			break;
+		ocifs_sha_update(h, buf, got);
+		off += got;
+		if (progress && (off & ((16u << 20) - 1)) == 0)
+			progress(ctx, off);
+	} while (got);
+	if (!rc) {
+		ocifs_sha_final(h, d);
+		ocifs_digest_format(d, out);
+	} else {
+		log_err("%s: %s", s->name, strerror(-rc));
+	}
+	free(buf);
+	ocifs_sha_free(h);
+	return rc;
 }

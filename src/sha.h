@@ -19,6 +19,11 @@ void ocifs_sha_update(struct ocifs_sha *h, const void *p, size_t n);
 void ocifs_sha_final(struct ocifs_sha *h, unsigned char out[OCIFS_SHA256_LEN]);
 void ocifs_sha_free(struct ocifs_sha *h);
 
+struct ocifs_src;
+/** sha256 of a whole source as "sha256:hex"; progress (may be NULL) is
+ *  called every 16 MiB. 0 or -errno (logged, naming the source). */
+int ocifs_sha256_src(struct ocifs_src *s, void (*progress)(void *ctx, uint64_t done),
+		     void *ctx, char out[OCIFS_DIGEST_STRLEN + 1]);
 /** One-shot helper. */
 int ocifs_sha256(const void *p, size_t n, unsigned char out[OCIFS_SHA256_LEN]);
 /** "sha256:hex" into buf[OCIFS_DIGEST_STRLEN + 1]. */
