@@ -485,7 +485,7 @@ static int blame_digest(const char *name, const struct ocifs_layer_desc *ld, int
 	if (!*ld->digest || ocifs_sha256_src(ld->blob, NULL, NULL, got) != 0 ||
 	    strcmp(got, ld->digest) == 0)
 		return rc;
-	ocifs_log_hold_release(hold, 0); /* drop the symptom */
+	ocifs_log_hold_release(hold, 0, NULL); /* drop the symptom */
 	log_err("%s: digest mismatch (expected %s, got %s)", name, ld->digest, got);
 	return -EILSEQ;
 }
@@ -637,7 +637,7 @@ out:
 		pl_stop(&pl);
 	if (rc && rc != -EILSEQ && rc != -ENOMEM)
 		rc = blame_digest(name, ld, rc, &hold);
-	ocifs_log_hold_release(&hold, 1);
+	ocifs_log_hold_release(&hold, 1, name);
 	if (ps.db)
 		ocifs_idxdb_close(ps.db);
 	if (rc) {

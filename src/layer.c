@@ -137,8 +137,12 @@ static int build(struct ocifs_layer *l, const struct ocifs_layer_opts *o,
 	lock = ocifs_cache_lock(o->cache_dir, l->desc->digest);
 	if (lock < 0)
 		return lock;
-	/* Someone may have built it while we waited for the lock. */
+	/* Someone may have built it while we waited for the lock. (Quiet:
+	 * the caller already warned about what it found.) */
+	int quiet = l->quiet;
+	l->quiet = 1;
 	rc = try_cached(l, o->cache_dir);
+	l->quiet = quiet;
 	if (rc == -ENOENT || rc == -ESTALE) {
 		unlink(l->db_path);
 		rc = ocifs_index_build(l->desc, l->num, &io, &l->stats);

@@ -23,11 +23,15 @@ void ocifs_log_hold_attach(struct ocifs_log_hold *h)
 	log_hold = h;
 }
 
-void ocifs_log_hold_release(struct ocifs_log_hold *h, int print)
+void ocifs_log_hold_release(struct ocifs_log_hold *h, int print, const char *prefix)
 {
 	log_hold = NULL;
-	if (print && h->have)
-		ocifs_log_write(OCIFS_LOG_ERR, "%s", h->msg);
+	if (print && h->have) {
+		if (prefix && !strstr(h->msg, prefix))
+			ocifs_log_write(OCIFS_LOG_ERR, "%s: %s", prefix, h->msg);
+		else
+			ocifs_log_write(OCIFS_LOG_ERR, "%s", h->msg);
+	}
 	h->have = 0;
 }
 

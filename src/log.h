@@ -30,8 +30,9 @@ struct ocifs_log_hold {
 	int have;       /* protected by the log's internal lock */
 };
 void ocifs_log_hold_attach(struct ocifs_log_hold *h); /* NULL detaches */
-/** Detach and print the held message, if any and if print is set. */
-void ocifs_log_hold_release(struct ocifs_log_hold *h, int print);
+/** Detach and print the held message, if any and if print is set,
+ *  prefixed with "prefix: " unless it already mentions prefix. */
+void ocifs_log_hold_release(struct ocifs_log_hold *h, int print, const char *prefix);
 void ocifs_log_write(enum ocifs_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -82,7 +82,7 @@ expect_fail 1 'not a regular file' "cat of a directory" -- "$B" cat --layer 1 "$
 expect_fail 2 'layer' "ls without --layer is a usage error" -- "$B" ls "$IMG/oci" --layer x
 
 # A corrupt cache file is rebuilt with a warning.
-db=$(ls "$XDG_CACHE_HOME"/ocifs/layers/*.db | head -1)
+db="$XDG_CACHE_HOME/ocifs/layers/$("$B" inspect --json "$IMG/oci" | jq -r '.layers[0].digest' | cut -d: -f2).db"
 printf 'garbage garbage garbage' | dd of="$db" conv=notrunc status=none
 "$B" index "$IMG/oci" >"$TMP/out" 2>"$TMP/err"
 ok $? "index with a corrupt cache file succeeds"
