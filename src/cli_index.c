@@ -64,6 +64,7 @@ static int index_all(struct cli *c, int verify)
 		double t0 = ocifs_now();
 
 		rc = ocifs_layer_open(img, i, &lo, &l);
+		on_progress(&ui, (unsigned)i + 1, img->layers[i].size, img->layers[i].size);
 		ocifs_progress_next(&ui.bar, img->layers[i].size);
 		ocifs_progress_end(&ui.bar);
 		if (rc)

@@ -50,13 +50,16 @@ struct ocifs_image {
 	char *path;                     /* as given */
 	enum ocifs_comp outer_comp;     /* compression of the outer file */
 	char manifest_digest[OCIFS_DIGEST_STRLEN + 1]; /* docker-archive:
-					 * sha256 of its manifest.json entry */
+					 * sha256 of its manifest.json entry
+					 * as json-c prints it (PLAIN) */
 	char config_digest[OCIFS_DIGEST_STRLEN + 1];
 	char *platform;                 /* chosen "os/arch[/variant]" */
 	size_t nplatforms;
 	char **platforms;               /* all found (for messages, inspect) */
 	size_t nnames;
-	char **names;                   /* RepoTags / org.opencontainers.image.ref.name */
+	char **names;                   /* the chosen image's RepoTags /
+					 * org.opencontainers.image.ref.name /
+					 * io.containerd.image.name */
 	char *config_json;              /* raw config blob, NUL-terminated */
 	size_t nlayers;
 	struct ocifs_layer_desc *layers;
@@ -67,7 +70,11 @@ struct ocifs_image {
 
 struct ocifs_image_opts {
 	const char *platform;  /* "os/arch[/variant]"; NULL = host */
-	const char *image;     /* NAME:TAG, or index into the archive; NULL */
+	const char *image;     /* NAME:TAG (a RepoTag, or a ref.name that may
+				* be just the tag), or "@N" / "N": the 0-based
+				* position in manifest.json / index.json ("N"
+				* is a ref.name first if one is exactly "N");
+				* NULL */
 	int skip_missing;      /* foreign layers with no blob: skip, not fail */
 };
 
@@ -79,6 +86,7 @@ struct ocifs_image_opts {
 int ocifs_image_open(const char *path, const struct ocifs_image_opts *o,
 		     struct ocifs_image **out);
 void ocifs_image_free(struct ocifs_image *img);
+/** "docker-archive", "oci-archive" or "oci-dir". */
 const char *ocifs_image_format_name(enum ocifs_image_format f);
 /** Host platform in OCI terms, e.g. "linux/amd64" or "linux/arm/v7". */
 const char *ocifs_host_platform(void);

@@ -91,6 +91,24 @@ ok $? "corrupt cache: warning says it is rebuilt"
 "$B" index "$IMG/oci" >"$TMP/out" 2>"$TMP/err" && [ ! -s "$TMP/err" ]
 ok $? "rebuilt cache is clean on the next run"
 
+# An index of another schema version is rebuilt, not trusted.
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("PRAGMA user_version=99"); c.commit()' "$db"
+"$B" index "$IMG/oci" >"$TMP/out" 2>"$TMP/err" && grep -q 'schema' "$TMP/err"
+ok $? "index of another schema version: rebuilt with a warning"
+
+# On a terminal, index draws a progress bar (bytes, rate, ETA).
+if command -v script >/dev/null; then
+	rm -rf "$XDG_CACHE_HOME"
+	script -qec "$B index $IMG/zstd-oci" /dev/null >"$TMP/tty" 2>&1
+	grep -q 'ETA' "$TMP/tty" && grep -q '/s' "$TMP/tty"
+	ok $? "progress bar on a tty"
+	"$B" index "$IMG/zstd-oci" 2>&1 | grep -q 'ETA'
+	[ $? -ne 0 ]
+	ok $? "no progress bar when not a tty"
+else
+	skip "script(1) not installed"
+fi
+
 # kill -9 in the middle of indexing leaves no half cache; a rerun works.
 mkdir -p "$TMP/big/d"
 head -c 150000000 /dev/urandom >"$TMP/big/d/random.bin"

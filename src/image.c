@@ -1,0 +1,751 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Opening a container image: format detection, the outer tar's member
+ * table (one pass over headers only; a gzip/zstd outer file is decoded once
+ * to collect checkpoints in the same pass), access to the image's files
+ * whether they live in a layout directory or inside the tar, digest-checked
+ * reads of small blobs, and the image config. The OCI and docker-archive
+ * logic lives in image_oci.c and image_docker.c, platform and name
+ * matching in image_match.c. Nothing here copies or extracts a layer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "image_priv.h"
+#include "log.h"
+#include "tar.h"
+
+/* --- the outer tar --------------------------------------------------------- */
+
+/* The stream the tar reader pulls: pread()s of the image file (skip() only
+ * moves the offset, so listing reads headers alone), or the decode pass
+ * of a compressed outer file. */
+struct tarin {
+	struct ocifs_src *src;
+	struct ocifs_zpass *zp;
+	uint64_t pos;
+};
+
+static int tarin_read(void *ctx, void *buf, size_t n, size_t *got)
+{
+	struct tarin *in = ctx;
+	int rc;
+
+	if (in->zp)
+		return ocifs_zpass_read(in->zp, buf, n, got);
+	rc = ocifs_src_pread(in->src, buf, n, in->pos, got);
+	if (rc) {
+		log_err("%s: read at %llu: %s", in->src->name, (unsigned long long)in->pos,
+			strerror(-rc));
+		return rc;
+	}
+	in->pos += *got;
+	return 0;
+}
+
+static int tarin_skip(void *ctx, uint64_t n)
+{
+	struct tarin *in = ctx;
+
+	if (n > in->src->size - in->pos)
+		return -EIO; /* the tar reader reports the truncation */
+	in->pos += n;
+	return 0;
+}
+
+/* Normalize an archive path: drop "", "." and leading "/", apply "..".
+ * NULL when it climbs above the root or on ENOMEM. */
+static char *norm_path(const char *dir, const char *p)
+{
+	size_t dl = dir ? strlen(dir) : 0, o = 0;
+	char *in = malloc(dl + strlen(p) + 2), *out, *tok, *save = NULL;
+
+	if (!in)
+		return NULL;
+	sprintf(in, "%s/%s", dir ? dir : "", p);
+	out = malloc(strlen(in) + 1);
+	if (!out) {
+		free(in);
+		return NULL;
+	}
+	for (tok = strtok_r(in, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(tok, "."))
+			continue;
+		if (!strcmp(tok, "..")) {
+			if (o == 0)
+				goto escape;
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+			continue;
+		}
+		if (o)
+			out[o++] = '/';
+		memcpy(out + o, tok, strlen(tok));
+		o += strlen(tok);
+	}
+	out[o] = '\0';
+	free(in);
+	return out;
+escape:
+	free(in);
+	free(out);
+	return NULL;
+}
+
+static int mem_add(struct img_ctx *c, const struct ocifs_tar_entry *e)
+{
+	struct img_member *m;
+
+	if (!(c->nmem & (c->nmem - 1))) { /* grow at powers of two */
+		m = realloc(c->mem, (c->nmem ? c->nmem * 2 : 1) * sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		c->mem = m;
+	}
+	m = &c->mem[c->nmem];
+	memset(m, 0, sizeof(*m));
+	m->path = norm_path(NULL, e->path);
+	if (!m->path)
+		return 0; /* escapes the root: no lookup can name it */
+	m->type = e->type;
+	m->sparse = e->nsparse > 0;
+	m->off = e->data_off;
+	m->len = e->data_len;
+	m->seq = c->nmem++;
+	if ((e->type == '1' || e->type == '2') && e->linkname) {
+		char *dir = NULL;
+		if (e->type == '2' && e->linkname[0] != '/') { /* relative symlink */
+			char *slash;
+			dir = strdup(m->path);
+			if (!dir)
+				return -ENOMEM;
+			slash = strrchr(dir, '/');
+			*(slash ? slash : dir) = '\0';
+		}
+		m->link = norm_path(dir, e->linkname);
+		free(dir);
+	}
+	return 0;
+}
+
+static int mem_cmp(const void *a, const void *b)
+{
+	const struct img_member *x = a, *y = b;
+	int r = strcmp(x->path, y->path);
+
+	return r ? r : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* The last member stored under path (tar semantics: later wins). */
+static const struct img_member *mem_find(const struct img_ctx *c, const char *path)
+{
+	size_t lo = 0, hi = c->nmem;
+
+	while (lo < hi) { /* first index with path > key */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(c->mem[mid].path, path) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && !strcmp(c->mem[lo - 1].path, path) ? &c->mem[lo - 1] : NULL;
+}
+
+/* Follow symlink and hardlink members (bounded: links may loop). */
+static const struct img_member *mem_resolve(const struct img_ctx *c, const char *rel)
+{
+	const struct img_member *m = NULL;
+	char *p = norm_path(NULL, rel);
+	const char *cur = p;
+
+	for (int hops = 0; cur && hops < 40; hops++) {
+		m = mem_find(c, cur);
+		if (!m || (m->type != '1' && m->type != '2'))
+			break;
+		cur = m->link;
+		m = NULL;
+	}
+	free(p);
+	return m;
+}
+
+/* List the outer tar; for a compressed one also build the checkpoints and
+ * a random-access view of the decoded bytes (c->tar). */
+static int list_tar(struct img_ctx *c, struct ocifs_src *file, enum ocifs_comp comp)
+{
+	struct tarin in = { .src = file };
+	struct ocifs_stream st = { .read = tarin_read, .skip = tarin_skip, .ctx = &in };
+	struct ocifs_zpass_opts zo = { .comp = comp };
+	struct ocifs_ckpts ck = { 0 };
+	struct ocifs_tar_entry *e;
+	struct ocifs_tar *t = NULL;
+	char buf[16384];
+	size_t got;
+	int rc;
+
+	if (comp != OCIFS_COMP_NONE) {
+		st.skip = NULL;
+		rc = ocifs_zpass_new(file, &zo, &in.zp);
+		if (rc)
+			return rc;
+	}
+	rc = ocifs_tar_new(&st, c->path, &t);
+	while (!rc && !(rc = ocifs_tar_next(t, &e)) && e)
+		rc = mem_add(c, e);
+	if (rc)
+		goto out;
+	if (in.zp) {
+		do /* decode to the end: checkpoints cover the whole stream */
+			rc = ocifs_zpass_read(in.zp, buf, sizeof(buf), &got);
+		while (!rc && got);
+		if (!rc)
+			rc = ocifs_zpass_finish(in.zp, &ck);
+		if (!rc)
+			rc = ocifs_zview_new(file, &ck, &c->tar);
+	} else {
+		c->tar = ocifs_src_ref(file);
+	}
+	if (!rc && c->nmem)
+		qsort(c->mem, c->nmem, sizeof(*c->mem), mem_cmp);
+out:
+	ocifs_ckpts_fini(&ck);
+	ocifs_tar_free(t);
+	ocifs_zpass_free(in.zp);
+	return rc;
+}
+
+/* --- files of the image ------------------------------------------------------ */
+
+int img_exists(const struct img_ctx *c, const char *rel)
+{
+	struct stat st;
+
+	if (c->dirfd >= 0)
+		return fstatat(c->dirfd, rel, &st, 0) == 0;
+	return mem_resolve(c, rel) != NULL;
+}
+
+static int open_in_dir(struct img_ctx *c, const char *rel, int quiet, struct ocifs_src **out,
+		       struct ocifs_fileid *id)
+{
+	char name[4096];
+	struct stat st;
+	int rc;
+
+	size_t pl = strlen(c->path);
+
+	while (pl > 1 && c->path[pl - 1] == '/')
+		pl--;
+	snprintf(name, sizeof(name), "%.*s/%s", (int)pl, c->path, rel);
+	if (fstatat(c->dirfd, rel, &st, 0) < 0) {
+		rc = errno == ENOTDIR ? -ENOENT : -errno;
+		if ((rc != -ENOENT || !quiet) && quiet < 2)
+			log_err("%s: %s", name, strerror(-rc));
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		if (quiet < 2)
+			log_err("%s: not a regular file", name);
+		return -EBADMSG;
+	}
+	rc = ocifs_src_file_openat(c->dirfd, rel, name, out);
+	if (rc)
+		return rc;
+	if (id && fstat((*out)->fd, &st) == 0) {
+		id->dev = st.st_dev;
+		id->ino = st.st_ino;
+		id->size = (uint64_t)st.st_size;
+		id->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+		id->off = 0;
+	}
+	return 0;
+}
+
+int img_open(struct img_ctx *c, const char *rel, int quiet, struct ocifs_src **out,
+	     struct ocifs_fileid *id, char **where)
+{
+	const struct img_member *m;
+	int rc;
+
+	*out = NULL;
+	if (c->dirfd >= 0) {
+		rc = open_in_dir(c, rel, quiet, out, id);
+	} else if (!(m = mem_resolve(c, rel))) {
+		if (!quiet)
+			log_err("%s: %s: not in the archive", c->path, rel);
+		return -ENOENT;
+	} else if (m->type != '0') {
+		if (quiet < 2)
+			log_err("%s: %s: not a regular file", c->path, rel);
+		return -EBADMSG;
+	} else if (m->sparse) {
+		if (quiet < 2)
+			log_err("%s: %s: stored as a sparse file, cannot be read in place",
+				c->path, rel);
+		return -EOPNOTSUPP;
+	} else {
+		rc = ocifs_src_range_new(c->tar, m->off, m->len, out);
+		if (!rc && id) {
+			id->dev = c->st.st_dev;
+			id->ino = c->st.st_ino;
+			id->size = (uint64_t)c->st.st_size;
+			id->mtime_ns = (int64_t)c->st.st_mtim.tv_sec * 1000000000 +
+				       c->st.st_mtim.tv_nsec;
+			id->off = m->off;
+		}
+		rel = m->path;
+	}
+	if (!rc && where && !(*where = strdup(rel))) {
+		ocifs_src_unref(*out);
+		*out = NULL;
+		rc = -ENOMEM;
+	}
+	return rc;
+}
+
+int img_read(struct img_ctx *c, const char *rel, int quiet, char **buf, size_t *len)
+{
+	struct ocifs_src *s;
+	int rc = img_open(c, rel, quiet, &s, NULL, NULL);
+
+	if (rc)
+		return rc;
+	if (s->size > IMG_JSON_MAX) {
+		log_err("%s: %s: %llu bytes is too large (limit %u)", c->path, rel,
+			(unsigned long long)s->size, IMG_JSON_MAX);
+		rc = -EBADMSG;
+	} else {
+		rc = ocifs_src_slurp(s, IMG_JSON_MAX, buf, len);
+	}
+	ocifs_src_unref(s);
+	return rc;
+}
+
+int img_read_blob(struct img_ctx *c, const char *what, const char *digest, int64_t size,
+		  int quiet, char **buf, size_t *len)
+{
+	unsigned char d[OCIFS_SHA256_LEN];
+	char rel[96];
+	struct ocifs_src *s;
+	int rc;
+
+	*buf = NULL;
+	if (!digest || !ocifs_digest_valid(digest)) {
+		if (quiet < 2)
+			log_err("%s: %s: invalid digest \"%.80s\" (want sha256:<64 hex>)", c->path, what,
+			digest ? digest : "(none)");
+		return -EINVAL;
+	}
+	snprintf(rel, sizeof(rel), "blobs/sha256/%s", digest + 7);
+	rc = img_open(c, rel, quiet ? quiet : 1, &s, NULL, NULL);
+	if (rc == -ENOENT && !quiet)
+		log_err("%s: %s %s: blob missing", c->path, what, digest);
+	if (rc)
+		return rc;
+	if (size >= 0 && s->size != (uint64_t)size) {
+		if (quiet < 2)
+			log_err("%s: %s %s: size mismatch (descriptor says %lld bytes, blob has %llu)",
+			c->path, what, digest, (long long)size, (unsigned long long)s->size);
+		rc = -EILSEQ;
+	} else if (s->size > IMG_JSON_MAX) {
+		if (quiet < 2)
+			log_err("%s: %s %s: %llu bytes is too large (limit %u)", c->path, what,
+				digest, (unsigned long long)s->size, IMG_JSON_MAX);
+		rc = -EBADMSG;
+	} else {
+		rc = ocifs_src_slurp(s, IMG_JSON_MAX, buf, len);
+	}
+	ocifs_src_unref(s);
+	if (!rc && !(rc = ocifs_sha256(*buf, *len, d))) {
+		char got[OCIFS_DIGEST_STRLEN + 1];
+		ocifs_digest_format(d, got);
+		if (strcmp(got, digest) != 0) {
+			if (quiet < 2)
+				log_err("%s: blob %s digest mismatch (got %s)", c->path, digest, got);
+			rc = -EILSEQ;
+		}
+	}
+	if (rc) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return rc;
+}
+
+int img_json(const struct img_ctx *c, const char *file, const char *buf, size_t len,
+	     json_type want, struct json_object **out)
+{
+	struct json_tokener *tok = json_tokener_new_ex(64);
+	struct json_object *obj = NULL;
+	enum json_tokener_error err;
+	const char *why = NULL;
+	size_t end;
+
+	*out = NULL;
+	if (!tok)
+		return -ENOMEM;
+	if (len == 0) {
+		why = "empty file, not JSON";
+		goto out;
+	}
+	/* Counting the NUL terminator tells json-c the input ends there, so a
+	 * bare top-level literal ("null", "12") completes. */
+	obj = json_tokener_parse_ex(tok, buf, (int)len + !buf[len]);
+	err = json_tokener_get_error(tok);
+	if (err == json_tokener_continue) {
+		why = "truncated JSON";
+		goto out;
+	}
+	if (err != json_tokener_success) {
+		log_err("%s: %s: invalid JSON at byte %zu: %s", c->path, file,
+			json_tokener_get_parse_end(tok), json_tokener_error_desc(err));
+		json_tokener_free(tok);
+		return -EBADMSG;
+	}
+	for (end = json_tokener_get_parse_end(tok); end < len; end++)
+		if (!strchr(" \t\r\n", buf[end])) {
+			why = "trailing data after the JSON value";
+			goto out;
+		}
+	if (json_object_get_type(obj) != want) {
+		log_err("%s: %s: expected a JSON %s, got %s", c->path, file,
+			json_type_to_name(want), json_type_to_name(json_object_get_type(obj)));
+		json_object_put(obj);
+		json_tokener_free(tok);
+		return -EBADMSG;
+	}
+	*out = obj;
+	obj = NULL;
+out:
+	if (why)
+		log_err("%s: %s: %s", c->path, file, why);
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return why ? -EBADMSG : 0;
+}
+
+const char *img_jstr(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* --- the config ------------------------------------------------------------ */
+
+/* A JSON array of strings (or null/absent) as a NULL-terminated vector. */
+static int jstrv(const struct img_ctx *c, const char *file, struct json_object *obj,
+		 const char *key, char ***out)
+{
+	struct json_object *a;
+	size_t n = 0;
+	int rc;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(obj, key, &a) || json_object_is_type(a, json_type_null))
+		return 0;
+	if (!json_object_is_type(a, json_type_array))
+		goto bad;
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *v = json_object_array_get_idx(a, i);
+		if (!json_object_is_type(v, json_type_string))
+			goto bad;
+		rc = img_strv_add(out, &n, json_object_get_string(v), 0);
+		if (rc)
+			return rc;
+	}
+	if (!*out) /* [] stays distinct from absent */
+		*out = calloc(1, sizeof(char *));
+	return *out ? 0 : -ENOMEM;
+bad:
+	log_err("%s: %s: \"%s\" is not an array of strings", c->path, file, key);
+	img_strv_free(*out);
+	*out = NULL;
+	return -EBADMSG;
+}
+
+static int jdup(struct json_object *obj, const char *key, char **out)
+{
+	const char *s = img_jstr(obj, key);
+
+	*out = s ? strdup(s) : NULL;
+	return s && !*out ? -ENOMEM : 0;
+}
+
+int img_parse_config(struct img_ctx *c, const char *file, char ***diff_ids, size_t *ndiff)
+{
+	struct ocifs_image *img = c->img;
+	struct json_object *root, *cfg = NULL, *rootfs;
+	int rc;
+
+	*diff_ids = NULL;
+	*ndiff = 0;
+	rc = img_json(c, file, img->config_json, strlen(img->config_json), json_type_object, &root);
+	if (rc)
+		return rc;
+	if (!json_object_object_get_ex(root, "config", &cfg) ||
+	    !json_object_is_type(cfg, json_type_object))
+		cfg = NULL;
+	if ((rc = jdup(root, "created", &img->created)) || (rc = jdup(root, "os", &img->os)) ||
+	    (rc = jdup(root, "architecture", &img->arch)))
+		goto out;
+	if (cfg && ((rc = jstrv(c, file, cfg, "Env", &img->env)) ||
+		    (rc = jstrv(c, file, cfg, "Entrypoint", &img->entrypoint)) ||
+		    (rc = jstrv(c, file, cfg, "Cmd", &img->cmd)) ||
+		    (rc = jdup(cfg, "WorkingDir", &img->workdir)) ||
+		    (rc = jdup(cfg, "User", &img->user))))
+		goto out;
+	if (img->os && img->arch && !img->platform &&
+	    !(img->platform = img_platform_str(img->os, img->arch, img_jstr(root, "variant")))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (json_object_object_get_ex(root, "rootfs", &rootfs) &&
+	    (rc = jstrv(c, file, rootfs, "diff_ids", diff_ids)))
+		goto out;
+	for (char **p = *diff_ids; p && *p; p++, (*ndiff)++) {
+		if (!ocifs_digest_valid(*p)) {
+			log_err("%s: %s: rootfs.diff_ids[%zu] \"%.80s\" is not a sha256 digest",
+				c->path, file, *ndiff, *p);
+			rc = -EINVAL;
+			goto out;
+		}
+	}
+out:
+	if (rc) {
+		img_strv_free(*diff_ids);
+		*diff_ids = NULL;
+	}
+	json_object_put(root);
+	return rc;
+}
+
+int img_add_layer(struct img_ctx *c, size_t n, const char *rel, const char *digest,
+		  const char *diff_id, const char *media_type, int64_t size)
+{
+	struct ocifs_image *img = c->img;
+	struct ocifs_layer_desc *l;
+	const char *label = digest && *digest ? digest : diff_id && *diff_id ? diff_id : rel;
+	struct ocifs_fileid id = { 0 };
+	struct ocifs_src *s;
+	char *where = NULL;
+	int rc = img_open(c, rel, 1, &s, &id, &where);
+
+	if (rc == -ENOENT && c->o->skip_missing) {
+		log_warn("%s: layer %zu (%s): blob missing, skipped", c->path, n, label);
+		return 0;
+	}
+	if (rc == -ENOENT)
+		log_err("%s: layer %zu (%s): blob missing", c->path, n, label);
+	if (rc)
+		return rc;
+	if (size >= 0 && s->size != (uint64_t)size) {
+		log_err("%s: layer %zu (%s): size mismatch (descriptor says %lld bytes, blob has %llu)",
+			c->path, n, label, (long long)size, (unsigned long long)s->size);
+		rc = -EILSEQ;
+		goto fail;
+	}
+	l = realloc(img->layers, (img->nlayers + 1) * sizeof(*l));
+	if (!l) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	img->layers = l;
+	l = &l[img->nlayers];
+	memset(l, 0, sizeof(*l));
+	if (media_type && !(l->media_type = strdup(media_type))) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	snprintf(l->digest, sizeof(l->digest), "%s", digest ? digest : "");
+	snprintf(l->diff_id, sizeof(l->diff_id), "%s", diff_id ? diff_id : "");
+	l->size = s->size;
+	l->blob = s;
+	l->id = id;
+	l->where = where;
+	img->nlayers++;
+	return 0;
+fail:
+	free(where);
+	ocifs_src_unref(s);
+	return rc;
+}
+
+/* --- public API -------------------------------------------------------------- */
+
+/* Docker 25+ `docker save` writes both layouts; some writers leave its
+ * index.json without manifests. Is there an image to follow in it? */
+static int oci_index_usable(struct img_ctx *c)
+{
+	struct json_object *root, *m;
+	char *buf;
+	size_t len;
+	int ok = 0;
+
+	if (img_read(c, "index.json", 1, &buf, &len))
+		return 0;
+	root = json_tokener_parse(buf);
+	if (json_object_object_get_ex(root, "manifests", &m) &&
+	    json_object_is_type(m, json_type_array) && json_object_array_length(m) > 0)
+		ok = 1;
+	json_object_put(root);
+	free(buf);
+	return ok;
+}
+
+static int open_archive(struct img_ctx *c)
+{
+	struct ocifs_src *file = NULL;
+	unsigned char magic[4];
+	size_t got;
+	int rc, has_index, has_manifest;
+
+	rc = ocifs_src_file_open(c->path, &file);
+	if (rc)
+		return rc;
+	if (fstat(file->fd, &c->st) < 0) {
+		rc = -errno;
+		log_err("%s: %s", c->path, strerror(-rc));
+		goto out;
+	}
+	rc = ocifs_src_pread(file, magic, sizeof(magic), 0, &got);
+	if (rc) {
+		log_err("%s: %s", c->path, strerror(-rc));
+		goto out;
+	}
+	c->img->outer_comp = ocifs_comp_detect(magic, got);
+	rc = list_tar(c, file, c->img->outer_comp);
+	if (rc)
+		goto out;
+	has_index = img_exists(c, "index.json");
+	has_manifest = img_exists(c, "manifest.json");
+	if (has_index && (img_exists(c, "oci-layout") || !has_manifest) &&
+	    (!has_manifest || oci_index_usable(c))) {
+		c->img->format = OCIFS_FMT_OCI_ARCHIVE;
+		rc = img_oci_open(c);
+	} else if (has_manifest) {
+		c->img->format = OCIFS_FMT_DOCKER_ARCHIVE;
+		rc = img_docker_open(c);
+	} else {
+		log_err("%s: not a container image (no index.json or manifest.json)", c->path);
+		rc = -EOPNOTSUPP;
+	}
+out:
+	ocifs_src_unref(file);
+	return rc;
+}
+
+static int open_dir(struct img_ctx *c)
+{
+	struct stat st;
+
+	c->dirfd = open(c->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->dirfd < 0) {
+		int rc = -errno;
+		log_err("%s: %s", c->path, strerror(-rc));
+		return rc;
+	}
+	if (fstatat(c->dirfd, "index.json", &st, 0) < 0) {
+		log_err("%s: not a container image (no index.json or manifest.json)", c->path);
+		return -EOPNOTSUPP;
+	}
+	if (fstatat(c->dirfd, "oci-layout", &st, 0) < 0)
+		log_dbg("%s: no oci-layout file; reading index.json anyway", c->path);
+	c->img->format = OCIFS_FMT_OCI_DIR;
+	return img_oci_open(c);
+}
+
+int ocifs_image_open(const char *path, const struct ocifs_image_opts *o,
+		     struct ocifs_image **out)
+{
+	static const struct ocifs_image_opts defaults;
+	struct img_ctx c = { .path = path, .o = o ? o : &defaults, .dirfd = -1 };
+	struct stat st;
+	int rc;
+
+	*out = NULL;
+	if (c.o->platform && !img_platform_valid(c.o->platform)) {
+		log_err("invalid platform \"%s\" (want os/arch[/variant], e.g. linux/arm64)",
+			c.o->platform);
+		return -EINVAL;
+	}
+	c.img = calloc(1, sizeof(*c.img));
+	if (!c.img || !(c.img->path = strdup(path))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (stat(path, &st) < 0) {
+		rc = -errno;
+		log_err("%s: %s", path, strerror(-rc));
+	} else if (S_ISDIR(st.st_mode)) {
+		c.st = st;
+		rc = open_dir(&c);
+	} else if (S_ISREG(st.st_mode)) {
+		rc = open_archive(&c);
+	} else {
+		log_err("%s: not a regular file or directory", path);
+		rc = -EOPNOTSUPP;
+	}
+out:
+	for (size_t i = 0; i < c.nmem; i++) {
+		free(c.mem[i].path);
+		free(c.mem[i].link);
+	}
+	free(c.mem);
+	ocifs_src_unref(c.tar);
+	if (c.dirfd >= 0)
+		close(c.dirfd);
+	if (rc)
+		ocifs_image_free(c.img);
+	else
+		*out = c.img;
+	return rc;
+}
+
+void ocifs_image_free(struct ocifs_image *img)
+{
+	if (!img)
+		return;
+	for (size_t i = 0; i < img->nlayers; i++) {
+		ocifs_src_unref(img->layers[i].blob);
+		free(img->layers[i].media_type);
+		free(img->layers[i].where);
+	}
+	free(img->layers);
+	img_strv_free(img->platforms);
+	img_strv_free(img->names);
+	img_strv_free(img->env);
+	img_strv_free(img->entrypoint);
+	img_strv_free(img->cmd);
+	free(img->path);
+	free(img->platform);
+	free(img->config_json);
+	free(img->workdir);
+	free(img->user);
+	free(img->created);
+	free(img->os);
+	free(img->arch);
+	free(img);
+}
+
+const char *ocifs_image_format_name(enum ocifs_image_format f)
+{
+	switch (f) {
+	case OCIFS_FMT_DOCKER_ARCHIVE:
+		return "docker-archive";
+	case OCIFS_FMT_OCI_ARCHIVE:
+		return "oci-archive";
+	case OCIFS_FMT_OCI_DIR:
+		return "oci-dir";
+	default:
+		return "unknown";
+	}
+}
