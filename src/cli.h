@@ -5,8 +5,11 @@
  */
 #ifndef OCIFS_SRC_CLI_H
 #define OCIFS_SRC_CLI_H
+#include <stdio.h>
+
 #include "image.h"
 #include "layer.h"
+#include "view.h"
 
 #define OCIFS_EXIT_ERR 1
 #define OCIFS_EXIT_USAGE 2
@@ -16,6 +19,7 @@ struct cli {
 	const char *cmd;
 	struct ocifs_image_opts img;
 	int json, verify, long_fmt, layer; /* layer: 1-based, 0 = none */
+	int recursive;
 	int nargs;
 	char **args;          /* positional arguments after the command */
 	char *cache_dir;      /* owned */
@@ -27,10 +31,39 @@ int cli_open_image(struct cli *c, struct ocifs_image **img);
 /** Open layer c->layer of img (checks the range). */
 int cli_open_layer(struct cli *c, struct ocifs_image *img, struct ocifs_layer **l);
 
+/* Everything a merged-view command needs, opened in order. */
+struct cli_session {
+	struct ocifs_image *img;
+	struct ocifs_layer **layers;   /* img->nlayers of them */
+	struct ocifs_view *view;
+};
+
+/** Open the image, every layer (indexing with a progress bar on a tty)
+ *  and the merged view. On error everything opened is closed. */
+int cli_session_open(struct cli *c, struct cli_session *s);
+void cli_session_close(struct cli_session *s);
+/** Open (indexing if needed) every layer of img, with a progress bar on
+ *  a tty; one summary line per layer to `summary` unless NULL. */
+int cli_open_layers(struct cli *c, struct ocifs_image *img, int verify, FILE *summary,
+		    struct ocifs_layer ***out);
+void cli_close_layers(struct ocifs_layer **layers, size_t n);
+
+/* Helpers shared by the commands (cli_layer.c). */
+void cli_print_long(uint32_t mode, uint64_t uid, uint64_t gid, uint64_t size, uint64_t rdev,
+		    int64_t mtime_ns, const char *name, const char *symlink, const char *hardlink);
+/** malloc'd normalized copy of a user path; NULL (logged) if it escapes. */
+char *cli_normalized_arg(const char *arg);
+int cli_write_all(int fd, const void *buf, size_t n);
+int cli_view_ls(struct cli *c);
+int cli_view_cat(struct cli *c);
+
 int cmd_inspect(struct cli *c);
 int cmd_index(struct cli *c);
 int cmd_verify(struct cli *c);
 int cmd_ls(struct cli *c);
 int cmd_cat(struct cli *c);
+int cmd_stat(struct cli *c);
+int cmd_mount(struct cli *c);   /* fs/cli_mount.c */
+int cmd_umount(struct cli *c);  /* fs/cli_mount.c */
 
 #endif

@@ -6,76 +6,79 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
 
-static char type_char(char t)
+static uint32_t tar_type_mode(char t)
 {
 	switch (t) {
 	case '5':
-		return 'd';
+		return S_IFDIR;
 	case '2':
-		return 'l';
+		return S_IFLNK;
 	case '3':
-		return 'c';
+		return S_IFCHR;
 	case '4':
-		return 'b';
+		return S_IFBLK;
 	case '6':
-		return 'p';
+		return S_IFIFO;
 	case '1':
-		return 'h';
+		return 0; /* hardlink: shown as 'h' */
 	default:
-		return '-';
+		return S_IFREG;
 	}
 }
 
-static void mode_string(const struct ocifs_entry *e, char out[11])
+void cli_print_long(uint32_t mode, uint64_t uid, uint64_t gid, uint64_t size, uint64_t rdev,
+		    int64_t mtime_ns, const char *name, const char *symlink, const char *hardlink)
 {
 	static const char rwx[] = "rwxrwxrwx";
+	char m[11], when[32], sz[32];
+	time_t t = (time_t)(mtime_ns / 1000000000);
+	struct tm tm;
 
-	out[0] = type_char(e->type);
+	m[0] = S_ISDIR(mode) ? 'd' : S_ISLNK(mode) ? 'l' : S_ISCHR(mode) ? 'c' : S_ISBLK(mode) ? 'b'
+	     : S_ISFIFO(mode) ? 'p' : S_ISREG(mode) ? '-' : 'h';
 	for (int i = 0; i < 9; i++)
-		out[1 + i] = (e->mode & (0400u >> i)) ? rwx[i] : '-';
-	if (e->mode & 04000)
-		out[3] = (e->mode & 0100) ? 's' : 'S';
-	if (e->mode & 02000)
-		out[6] = (e->mode & 010) ? 's' : 'S';
-	if (e->mode & 01000)
-		out[9] = (e->mode & 01) ? 't' : 'T';
-	out[10] = '\0';
+		m[1 + i] = (mode & (0400u >> i)) ? rwx[i] : '-';
+	if (mode & 04000)
+		m[3] = (mode & 0100) ? 's' : 'S';
+	if (mode & 02000)
+		m[6] = (mode & 010) ? 's' : 'S';
+	if (mode & 01000)
+		m[9] = (mode & 01) ? 't' : 'T';
+	m[10] = '\0';
+	if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm))
+		strcpy(when, "?");
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		snprintf(sz, sizeof(sz), "%u,%u", major(rdev), minor(rdev));
+	else
+		snprintf(sz, sizeof(sz), "%" PRIu64, size);
+	printf("%s %" PRIu64 "/%" PRIu64 " %10s %s %s", m, uid, gid, sz, when, name);
+	if (symlink)
+		printf(" -> %s", symlink);
+	if (hardlink)
+		printf(" link to %s", hardlink);
+	printf("\n");
 }
 
 struct ls_ctx {
 	int long_fmt;
-	const char *prefix;
 };
 
 static void print_entry(const struct ls_ctx *lc, const struct ocifs_entry *e, const char *shown)
 {
-	char mode[11], when[32], sz[32];
-	time_t t = (time_t)(e->mtime_ns / 1000000000);
-	struct tm tm;
-
 	if (!lc->long_fmt) {
 		printf("%s\n", shown);
 		return;
 	}
-	mode_string(e, mode);
-	if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm))
-		strcpy(when, "?");
-	if (e->type == '3' || e->type == '4')
-		snprintf(sz, sizeof(sz), "%u,%u", e->devmajor, e->devminor);
-	else
-		snprintf(sz, sizeof(sz), "%" PRIu64, e->size);
-	printf("%s %" PRIu64 "/%" PRIu64 " %10s %s %s", mode, e->uid, e->gid, sz, when, shown);
-	if (e->type == '2' && e->link)
-		printf(" -> %s", e->link);
-	else if (e->type == '1' && e->link)
-		printf(" link to %s", e->link);
-	printf("\n");
+	cli_print_long(tar_type_mode(e->type) | e->mode, e->uid, e->gid, e->size,
+		       makedev(e->devmajor, e->devminor), e->mtime_ns, shown,
+		       e->type == '2' ? e->link : NULL, e->type == '1' ? e->link : NULL);
 }
 
 static int ls_cb(void *ctx, const struct ocifs_entry *e)
@@ -84,7 +87,7 @@ static int ls_cb(void *ctx, const struct ocifs_entry *e)
 	return 0;
 }
 
-static char *normalized_arg(const char *arg)
+char *cli_normalized_arg(const char *arg)
 {
 	char *p = strdup(arg);
 
@@ -105,11 +108,9 @@ int cmd_ls(struct cli *c)
 	char *path = NULL;
 	int rc;
 
-	if (!c->layer) {
-		log_err("ls: --layer N is required (the merged view comes with mount)");
-		return -EINVAL;
-	}
-	path = normalized_arg(c->nargs > 1 ? c->args[1] : "/");
+	if (!c->layer)
+		return cli_view_ls(c);
+	path = cli_normalized_arg(c->nargs > 1 ? c->args[1] : "/");
 	if (!path)
 		return -EINVAL;
 	rc = cli_open_image(c, &img);
@@ -139,7 +140,7 @@ out:
 	return rc;
 }
 
-static int write_all(int fd, const void *buf, size_t n)
+int cli_write_all(int fd, const void *buf, size_t n)
 {
 	for (size_t done = 0; done < n;) {
 		ssize_t w = write(fd, (const char *)buf + done, n - done);
@@ -162,11 +163,9 @@ int cmd_cat(struct cli *c)
 	char *path = NULL, *buf = NULL;
 	int rc;
 
-	if (!c->layer) {
-		log_err("cat: --layer N is required (the merged view comes with mount)");
-		return -EINVAL;
-	}
-	path = normalized_arg(c->args[1]);
+	if (!c->layer)
+		return cli_view_cat(c);
+	path = cli_normalized_arg(c->args[1]);
 	if (!path)
 		return -EINVAL;
 	rc = cli_open_image(c, &img);
@@ -200,7 +199,7 @@ int cmd_cat(struct cli *c)
 		if (!rc && got == 0)
 			rc = -EIO;
 		if (!rc)
-			rc = write_all(STDOUT_FILENO, buf, got);
+			rc = cli_write_all(STDOUT_FILENO, buf, got);
 		off += got;
 	}
 out:

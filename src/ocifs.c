@@ -20,8 +20,10 @@ static const char usage_text[] =
 	"  inspect IMAGE [--json]           format, platforms, config and layers\n"
 	"  index IMAGE                      build (or check) every layer's index\n"
 	"  verify IMAGE                     re-hash every blob, ignoring trusted caches\n"
-	"  ls IMAGE --layer N [PATH] [-l]   list a directory of one layer\n"
-	"  cat IMAGE --layer N PATH         print a file of one layer\n"
+	"  ls IMAGE [PATH] [-l] [-R]        list a directory of the merged image\n"
+	"  cat IMAGE PATH                   print a file of the merged image\n"
+	"  stat IMAGE PATH [--json]         metadata of a path, and its layer\n"
+	"  ls/cat ... --layer N             the same within layer N alone\n"
 	"\n"
 	"Options:\n"
 	"  --platform OS/ARCH[/VARIANT]     manifest to use (default: this host)\n"
@@ -29,6 +31,7 @@ static const char usage_text[] =
 	"  --skip-missing                   leave out layers whose blob is absent\n"
 	"  --layer N                        layer number, 1 = bottom\n"
 	"  -l, --long                       long listing\n"
+	"  -R, --recursive                  list subdirectories too (full paths)\n"
 	"  --json                           machine-readable output\n"
 	"  -q, --quiet / -v, --verbose      less / more messages\n"
 	"  -h, --help / -V, --version\n"
@@ -47,6 +50,7 @@ static const struct {
 	{ "verify", cmd_verify, 1, 1 },
 	{ "ls", cmd_ls, 1, 2 },
 	{ "cat", cmd_cat, 2, 2 },
+	{ "stat", cmd_stat, 2, 2 },
 };
 
 int cli_exit(int rc)
@@ -89,6 +93,7 @@ int main(int argc, char **argv)
 		{ "layer", required_argument, NULL, O_LAYER },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "long", no_argument, NULL, 'l' },
+		{ "recursive", no_argument, NULL, 'R' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -118,7 +123,7 @@ int main(int argc, char **argv)
 	c.cmd = argv[1];
 	argc--;
 	argv++;
-	while ((opt = getopt_long(argc, argv, "lqvhV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "lRqvhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case O_PLATFORM:
 			c.img.platform = optarg;
@@ -142,6 +147,9 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			c.long_fmt = 1;
+			break;
+		case 'R':
+			c.recursive = 1;
 			break;
 		case 'q':
 			ocifs_log_threshold = OCIFS_LOG_ERR;

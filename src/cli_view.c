@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The merged-view commands that need no mount: `ocifs ls IMAGE [PATH]
+ * [-l] [-R]`, `ocifs cat IMAGE PATH`, `ocifs stat IMAGE PATH [--json]`.
+ * They see exactly what the mount shows.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log.h"
+
+int cli_session_open(struct cli *c, struct cli_session *s)
+{
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	rc = cli_open_image(c, &s->img);
+	if (!rc)
+		rc = cli_open_layers(c, s->img, 0, NULL, &s->layers);
+	if (!rc)
+		rc = ocifs_view_open(s->img, s->layers, c->cache_dir, &s->view);
+	if (rc)
+		cli_session_close(s);
+	return rc;
+}
+
+void cli_session_close(struct cli_session *s)
+{
+	ocifs_view_free(s->view);
+	if (s->img)
+		cli_close_layers(s->layers, s->img->nlayers);
+	ocifs_image_free(s->img);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Resolve a user path in the view; logs "IMAGE: no PATH" on failure. */
+static int resolve(struct cli *c, struct cli_session *s, const char *arg, uint64_t *ino)
+{
+	char *p = cli_normalized_arg(arg);
+	int rc;
+
+	if (!p)
+		return -EINVAL;
+	rc = ocifs_view_resolve(s->view, p, ino);
+	if (rc == -ENOENT || rc == -ENOTDIR)
+		log_err("%s: no \"%s\" in the image", c->args[0], arg);
+	free(p);
+	return rc;
+}
+
+static void print_node(struct cli *c, struct cli_session *s, uint64_t ino, const char *shown)
+{
+	struct ocifs_vattr a;
+	const char *target = NULL;
+
+	if (!c->long_fmt) {
+		printf("%s\n", shown);
+		return;
+	}
+	ocifs_view_getattr(s->view, ino, &a);
+	if (S_ISLNK(a.mode))
+		ocifs_view_readlink(s->view, ino, &target);
+	cli_print_long(a.mode, a.uid, a.gid, a.size, a.rdev, a.mtime_ns, shown, target, NULL);
+}
+
+static int list_dir(struct cli *c, struct cli_session *s, uint64_t dir, const char *prefix,
+		    int depth)
+{
+	uint32_t n;
+	int rc = ocifs_view_dir_size(s->view, dir, &n);
+
+	if (rc)
+		return rc;
+	if (depth > 4096)
+		return -ELOOP;
+	for (uint32_t i = 0; i < n && !rc; i++) {
+		const char *name;
+		uint64_t ino;
+		struct ocifs_vattr a;
+		char *shown = NULL;
+
+		ocifs_view_dir_entry(s->view, dir, i, &name, &ino);
+		if (asprintf(&shown, "%s%s", prefix, name) < 0)
+			return -ENOMEM;
+		print_node(c, s, ino, c->recursive ? shown : name);
+		ocifs_view_getattr(s->view, ino, &a);
+		if (c->recursive && S_ISDIR(a.mode)) {
+			char *sub = NULL;
+			if (asprintf(&sub, "%s/", shown) < 0)
+				rc = -ENOMEM;
+			else
+				rc = list_dir(c, s, ino, sub, depth + 1);
+			free(sub);
+		}
+		free(shown);
+	}
+	return rc;
+}
+
+int cli_view_ls(struct cli *c)
+{
+	struct cli_session s;
+	struct ocifs_vattr a;
+	uint64_t ino;
+	const char *arg = c->nargs > 1 ? c->args[1] : "/";
+	int rc = cli_session_open(c, &s);
+
+	if (rc)
+		return rc;
+	rc = resolve(c, &s, arg, &ino);
+	if (!rc)
+		rc = ocifs_view_getattr(s.view, ino, &a);
+	if (!rc) {
+		if (S_ISDIR(a.mode))
+			rc = list_dir(c, &s, ino, "", 0);
+		else
+			print_node(c, &s, ino, arg);
+	}
+	cli_session_close(&s);
+	return rc;
+}
+
+int cli_view_cat(struct cli *c)
+{
+	struct cli_session s;
+	struct ocifs_vattr a;
+	struct ocifs_layer *l;
+	struct ocifs_entry e;
+	struct ocifs_zcursor *cur = NULL;
+	uint64_t ino;
+	char *buf = NULL;
+	int rc = cli_session_open(c, &s);
+
+	if (rc)
+		return rc;
+	rc = resolve(c, &s, c->args[1], &ino);
+	if (!rc)
+		rc = ocifs_view_getattr(s.view, ino, &a);
+	if (!rc && !S_ISREG(a.mode)) {
+		const char *t = NULL;
+		ocifs_view_readlink(s.view, ino, &t);
+		log_err("%s: \"%s\" is not a regular file%s%s%s", c->args[0], c->args[1],
+			t ? " (a symlink to " : "", t ? t : "", t ? ")" : "");
+		rc = S_ISDIR(a.mode) ? -EISDIR : -EINVAL;
+	}
+	if (!rc)
+		rc = ocifs_view_data(s.view, ino, &l, &e);
+	if (!rc)
+		rc = ocifs_layer_cursor(l, &cur);
+	if (!rc && !(buf = malloc(1 << 20)))
+		rc = -ENOMEM;
+	for (uint64_t off = 0; !rc && off < a.size;) {
+		size_t got;
+		rc = ocifs_layer_read(l, cur, &e, buf, 1 << 20, off, &got);
+		if (!rc && !got)
+			rc = -EIO;
+		if (!rc)
+			rc = cli_write_all(STDOUT_FILENO, buf, got);
+		off += got;
+	}
+	free(buf);
+	ocifs_zcursor_free(cur);
+	cli_session_close(&s);
+	return rc;
+}
+
+static const char *type_name(uint32_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return "regular file";
+	case S_IFDIR:
+		return "directory";
+	case S_IFLNK:
+		return "symbolic link";
+	case S_IFCHR:
+		return "character device";
+	case S_IFBLK:
+		return "block device";
+	case S_IFIFO:
+		return "fifo";
+	default:
+		return "unknown";
+	}
+}
+
+int cmd_stat(struct cli *c)
+{
+	struct cli_session s;
+	struct ocifs_vattr a;
+	const char *target = NULL;
+	uint64_t ino;
+	char when[64];
+	int rc = cli_session_open(c, &s);
+
+	if (rc)
+		return rc;
+	rc = resolve(c, &s, c->args[1], &ino);
+	if (!rc)
+		rc = ocifs_view_getattr(s.view, ino, &a);
+	if (rc)
+		goto out;
+	ocifs_view_readlink(s.view, ino, &target);
+	time_t t = (time_t)(a.mtime_ns / 1000000000);
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
+		strcpy(when, "?");
+	const char *layer = a.layer == OCIFS_VIEW_NO_LAYER ? NULL : s.img->layers[a.layer].digest;
+	if (c->json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "path", json_object_new_string(c->args[1]));
+		json_object_object_add(o, "type", json_object_new_string(type_name(a.mode)));
+		json_object_object_add(o, "mode", json_object_new_int((int)(a.mode & 07777)));
+		json_object_object_add(o, "ino", json_object_new_int64((int64_t)ino));
+		json_object_object_add(o, "nlink", json_object_new_int64(a.nlink));
+		json_object_object_add(o, "uid", json_object_new_int64((int64_t)a.uid));
+		json_object_object_add(o, "gid", json_object_new_int64((int64_t)a.gid));
+		json_object_object_add(o, "size", json_object_new_int64((int64_t)a.size));
+		json_object_object_add(o, "mtime_ns", json_object_new_int64(a.mtime_ns));
+		json_object_object_add(o, "target", target ? json_object_new_string(target) : NULL);
+		json_object_object_add(o, "layer", layer ? json_object_new_int64(a.layer + 1) : NULL);
+		json_object_object_add(o, "layer_digest", layer ? json_object_new_string(layer) : NULL);
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+		goto out;
+	}
+	printf("  File: %s%s%s\n", c->args[1], target ? " -> " : "", target ? target : "");
+	printf("  Type: %s\n", type_name(a.mode));
+	printf("  Size: %-12" PRIu64 " Inode: %-10" PRIu64 " Links: %u", a.size, ino, a.nlink);
+	if (S_ISCHR(a.mode) || S_ISBLK(a.mode))
+		printf("  Device: %u,%u", major(a.rdev), minor(a.rdev));
+	printf("\n  Mode: %04o  Uid: %" PRIu64 "  Gid: %" PRIu64 "\n", a.mode & 07777, a.uid, a.gid);
+	printf("Modify: %s.%09lld UTC\n", when, (long long)(a.mtime_ns % 1000000000));
+	if (layer)
+		printf(" Layer: %u (%s)\n", a.layer + 1, layer);
+	else
+		printf(" Layer: - (implicit directory)\n");
+out:
+	cli_session_close(&s);
+	return rc;
+}

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The merged view at run time: find or build the view file
+ * (views/<key>.view, key = sha256 of the manifest digest and every layer's
+ * digests), map it, validate it once, then answer lookups from the
+ * mapping with no locks. See view.h for the API, view_fmt.h for the file
+ * and view_build.c for the semantics.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "progress.h"
+#include "view.h"
+#include "view_fmt.h"
+#include "view_priv.h"
+
+struct ocifs_view {
+	void *map;
+	size_t map_len;
+	const struct view_hdr *h;
+	const struct view_inode *ino;
+	const struct view_dirent *de;
+	const struct ocifs_sparse *sp;
+	const struct view_xattr *x;
+	const char *pool;
+	struct ocifs_layer **layers;
+	size_t nlayers;
+	int from_cache;
+	double build_secs;
+};
+
+static int view_key(struct ocifs_image *img, unsigned char key[32])
+{
+	struct ocifs_sha *h;
+	char ver[32];
+	int rc = ocifs_sha_new(&h);
+
+	if (rc)
+		return rc;
+	snprintf(ver, sizeof(ver), "ocifs-view-%u\n", VIEW_VERSION);
+	ocifs_sha_update(h, ver, strlen(ver));
+	ocifs_sha_update(h, img->manifest_digest, strlen(img->manifest_digest));
+	for (size_t i = 0; i < img->nlayers; i++) {
+		ocifs_sha_update(h, "\n", 1);
+		ocifs_sha_update(h, img->layers[i].digest, strlen(img->layers[i].digest));
+		ocifs_sha_update(h, img->layers[i].diff_id, strlen(img->layers[i].diff_id));
+	}
+	ocifs_sha_final(h, key);
+	ocifs_sha_free(h);
+	return 0;
+}
+
+static int in_range(uint64_t off, uint64_t count, uint64_t size, uint64_t total)
+{
+	return off <= total && count <= (total - off) / (size ? size : 1);
+}
+
+/* Every index in the file checked once, so queries need no checks
+ * beyond "ino < ninodes". */
+static int view_validate(struct ocifs_view *v, const unsigned char key[32], size_t nlayers)
+{
+	const struct view_hdr *h = v->map;
+	uint64_t total = v->map_len;
+
+	if (total < sizeof(*h) || memcmp(h->magic, VIEW_MAGIC, 8) || h->version != VIEW_VERSION ||
+	    h->file_size != total || memcmp(h->key, key, 32) || h->nlayers != nlayers)
+		return -ESTALE;
+	if (!in_range(h->off_inodes, h->ninodes, sizeof(struct view_inode), total) ||
+	    !in_range(h->off_dirents, h->ndirents, sizeof(struct view_dirent), total) ||
+	    !in_range(h->off_sparse, h->nsparse, sizeof(struct ocifs_sparse), total) ||
+	    !in_range(h->off_xattrs, h->nxattrs, sizeof(struct view_xattr), total) ||
+	    !in_range(h->off_pool, h->pool_size, 1, total) || h->ninodes == 0 ||
+	    h->ndirents == 0 || h->pool_size == 0 || h->ninodes > UINT32_MAX ||
+	    h->ndirents > UINT32_MAX || h->pool_size > UINT32_MAX ||
+	    ((h->off_inodes | h->off_dirents | h->off_sparse | h->off_xattrs) & 7))
+		return -ESTALE;
+	v->h = h;
+	v->ino = (const void *)((const char *)v->map + h->off_inodes);
+	v->de = (const void *)((const char *)v->map + h->off_dirents);
+	v->sp = (const void *)((const char *)v->map + h->off_sparse);
+	v->x = (const void *)((const char *)v->map + h->off_xattrs);
+	v->pool = (const char *)v->map + h->off_pool;
+	if (v->pool[h->pool_size - 1] != '\0' || !S_ISDIR(v->ino[0].mode))
+		return -ESTALE;
+	for (uint64_t i = 0; i < h->ndirents; i++)
+		if (v->de[i].name >= h->pool_size || v->de[i].ino >= h->ninodes)
+			return -ESTALE;
+	for (uint64_t i = 0; i < h->nxattrs; i++)
+		if (v->x[i].key >= h->pool_size || v->x[i].val > h->pool_size ||
+		    v->x[i].len > h->pool_size - v->x[i].val)
+			return -ESTALE;
+	for (uint64_t i = 0; i < h->ninodes; i++) {
+		const struct view_inode *n = &v->ino[i];
+		if (n->name >= h->ndirents || n->parent >= h->ninodes || n->link >= h->pool_size ||
+		    (n->layer != OCIFS_VIEW_NO_LAYER && n->layer >= nlayers) ||
+		    n->xattr > h->nxattrs || n->nxattr > h->nxattrs - n->xattr)
+			return -ESTALE;
+		if (S_ISDIR(n->mode) && (n->first_child > h->ndirents ||
+					 n->nchildren > h->ndirents - n->first_child))
+			return -ESTALE;
+		if (!S_ISDIR(n->mode) && n->nchildren)
+			return -ESTALE;
+		if (S_ISREG(n->mode) && n->layer == OCIFS_VIEW_NO_LAYER)
+			return -ESTALE;
+		if (n->nsparse && (n->sparse > h->nsparse || n->nsparse > h->nsparse - n->sparse))
+			return -ESTALE;
+	}
+	return 0;
+}
+
+static int view_map(struct ocifs_view *v, const char *path, const unsigned char key[32],
+		    size_t nlayers)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || st.st_size <= 0) {
+		close(fd);
+		return -ESTALE;
+	}
+	v->map_len = (size_t)st.st_size;
+	v->map = mmap(NULL, v->map_len, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (v->map == MAP_FAILED) {
+		v->map = NULL;
+		return -errno;
+	}
+	rc = view_validate(v, key, nlayers);
+	if (rc) {
+		munmap(v->map, v->map_len);
+		v->map = NULL;
+	}
+	return rc;
+}
+
+int ocifs_view_open(struct ocifs_image *img, struct ocifs_layer **layers, const char *cache_dir,
+		    struct ocifs_view **out)
+{
+	struct ocifs_view *v = calloc(1, sizeof(*v));
+	unsigned char key[32];
+	char hex[OCIFS_DIGEST_STRLEN + 1], *path = NULL;
+	int rc;
+
+	if (!v)
+		return -ENOMEM;
+	v->layers = layers;
+	v->nlayers = img->nlayers;
+	if ((rc = view_key(img, key)))
+		goto err;
+	ocifs_digest_format(key, hex);
+	if (asprintf(&path, "%s/views/%s.view", cache_dir, hex + 7) < 0) {
+		path = NULL;
+		rc = -ENOMEM;
+		goto err;
+	}
+	rc = view_map(v, path, key, img->nlayers);
+	if (rc == 0) {
+		v->from_cache = 1;
+	} else {
+		if (rc == -ESTALE)
+			log_warn("cache %s is unusable; rebuilding it", path);
+		double t0 = ocifs_now();
+		rc = view_build(img, layers, key, path);
+		if (!rc)
+			rc = view_map(v, path, key, img->nlayers);
+		if (rc) {
+			log_err("%s: cannot build the merged view: %s", img->path, strerror(-rc));
+			goto err;
+		}
+		v->build_secs = ocifs_now() - t0;
+	}
+	free(path);
+	*out = v;
+	return 0;
+err:
+	free(path);
+	free(v);
+	return rc;
+}
+
+void ocifs_view_free(struct ocifs_view *v)
+{
+	if (!v)
+		return;
+	if (v->map)
+		munmap(v->map, v->map_len);
+	free(v);
+}
+
+void ocifs_view_stats(const struct ocifs_view *v, struct ocifs_view_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->inodes = v->h->ninodes;
+	st->names = v->h->ndirents - 1;
+	for (uint64_t i = 0; i < v->h->ninodes; i++)
+		st->dirs += S_ISDIR(v->ino[i].mode) != 0;
+	st->whiteouts = v->h->whiteouts;
+	st->escapes = v->h->escapes;
+	st->bad_links = v->h->bad_links;
+	st->from_cache = v->from_cache;
+	st->build_secs = v->build_secs;
+}
+
+uint64_t ocifs_view_inodes(const struct ocifs_view *v)
+{
+	return v->h->ninodes;
+}
+
+static const struct view_inode *inode(const struct ocifs_view *v, uint64_t ino)
+{
+	return ino < v->h->ninodes ? &v->ino[ino] : NULL;
+}
+
+int ocifs_view_getattr(const struct ocifs_view *v, uint64_t ino, struct ocifs_vattr *a)
+{
+	const struct view_inode *n = inode(v, ino);
+
+	if (!n)
+		return -ENOENT;
+	a->ino = ino;
+	a->mode = n->mode;
+	a->nlink = n->nlink;
+	a->uid = n->uid;
+	a->gid = n->gid;
+	a->mtime_ns = n->mtime_ns;
+	a->size = n->size;
+	a->rdev = n->rdev;
+	a->layer = n->layer;
+	return 0;
+}
+
+int ocifs_view_lookup(const struct ocifs_view *v, uint64_t parent, const char *name, uint64_t *ino)
+{
+	const struct view_inode *d = inode(v, parent);
+	uint32_t lo, hi;
+
+	if (!d)
+		return -ENOENT;
+	if (!S_ISDIR(d->mode))
+		return -ENOTDIR;
+	lo = d->first_child;
+	hi = d->first_child + d->nchildren;
+	while (lo < hi) { /* children are sorted by strcmp */
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, v->pool + v->de[mid].name);
+		if (c == 0) {
+			*ino = v->de[mid].ino;
+			return 0;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -ENOENT;
+}
+
+int ocifs_view_resolve(const struct ocifs_view *v, const char *path, uint64_t *ino)
+{
+	uint64_t cur = OCIFS_VIEW_ROOT;
+	char name[4096];
+
+	while (*path) {
+		const char *e = strchr(path, '/');
+		size_t len = e ? (size_t)(e - path) : strlen(path);
+		if (len >= sizeof(name))
+			return -ENAMETOOLONG;
+		if (len && !(len == 1 && path[0] == '.')) {
+			if (len == 2 && path[0] == '.' && path[1] == '.')
+				return -EINVAL;
+			memcpy(name, path, len);
+			name[len] = '\0';
+			int rc = ocifs_view_lookup(v, cur, name, &cur);
+			if (rc)
+				return rc;
+		}
+		path += len + (e ? 1 : 0);
+	}
+	*ino = cur;
+	return 0;
+}
+
+int ocifs_view_parent(const struct ocifs_view *v, uint64_t dir, uint64_t *parent)
+{
+	const struct view_inode *n = inode(v, dir);
+
+	if (!n)
+		return -ENOENT;
+	*parent = n->parent;
+	return 0;
+}
+
+int ocifs_view_readlink(const struct ocifs_view *v, uint64_t ino, const char **target)
+{
+	const struct view_inode *n = inode(v, ino);
+
+	if (!n)
+		return -ENOENT;
+	if (!S_ISLNK(n->mode))
+		return -EINVAL;
+	*target = v->pool + n->link;
+	return 0;
+}
+
+int ocifs_view_dir_size(const struct ocifs_view *v, uint64_t dir, uint32_t *count)
+{
+	const struct view_inode *n = inode(v, dir);
+
+	if (!n)
+		return -ENOENT;
+	if (!S_ISDIR(n->mode))
+		return -ENOTDIR;
+	*count = n->nchildren;
+	return 0;
+}
+
+int ocifs_view_dir_entry(const struct ocifs_view *v, uint64_t dir, uint32_t i, const char **name,
+			 uint64_t *ino)
+{
+	const struct view_inode *n = inode(v, dir);
+
+	if (!n)
+		return -ENOENT;
+	if (!S_ISDIR(n->mode))
+		return -ENOTDIR;
+	if (i >= n->nchildren)
+		return -ENOENT;
+	*name = v->pool + v->de[n->first_child + i].name;
+	*ino = v->de[n->first_child + i].ino;
+	return 0;
+}
+
+int ocifs_view_xattr_count(const struct ocifs_view *v, uint64_t ino, uint32_t *count)
+{
+	const struct view_inode *n = inode(v, ino);
+
+	if (!n)
+		return -ENOENT;
+	*count = n->nxattr;
+	return 0;
+}
+
+int ocifs_view_xattr_entry(const struct ocifs_view *v, uint64_t ino, uint32_t i, const char **key,
+			   const void **val, size_t *len)
+{
+	const struct view_inode *n = inode(v, ino);
+
+	if (!n)
+		return -ENOENT;
+	if (i >= n->nxattr)
+		return -ENOENT;
+	const struct view_xattr *x = &v->x[n->xattr + i];
+	*key = v->pool + x->key;
+	*val = v->pool + x->val;
+	*len = x->len;
+	return 0;
+}
+
+int ocifs_view_data(const struct ocifs_view *v, uint64_t ino, struct ocifs_layer **layer,
+		    struct ocifs_entry *e)
+{
+	const struct view_inode *n = inode(v, ino);
+
+	if (!n)
+		return -ENOENT;
+	if (!S_ISREG(n->mode))
+		return -EINVAL;
+	memset(e, 0, sizeof(*e));
+	e->type = '0';
+	e->dir = "";
+	e->name = v->pool + v->de[n->name].name;
+	e->size = n->size;
+	e->data_off = n->data_off;
+	e->data_len = n->data_len;
+	e->nsparse = n->nsparse;
+	e->sparse = n->nsparse ? &v->sp[n->sparse] : NULL;
+	*layer = v->layers[n->layer];
+	return 0;
+}
+
+int ocifs_view_read(const struct ocifs_view *v, uint64_t ino, struct ocifs_zcursor *c, void *buf,
+		    size_t n, uint64_t off, size_t *got)
+{
+	struct ocifs_layer *l;
+	struct ocifs_entry e;
+	struct ocifs_zcursor *tmp = NULL;
+	int rc = ocifs_view_data(v, ino, &l, &e);
+
+	if (rc)
+		return rc;
+	if (!c) {
+		rc = ocifs_layer_cursor(l, &tmp);
+		if (rc)
+			return rc;
+		c = tmp;
+	}
+	rc = ocifs_layer_read(l, c, &e, buf, n, off, got);
+	ocifs_zcursor_free(tmp);
+	return rc;
+}
+
+int ocifs_view_path(const struct ocifs_view *v, uint64_t ino, char *buf, size_t len)
+{
+	uint64_t chain[256];
+	size_t depth = 0, pos = 0;
+
+	if (!inode(v, ino))
+		return -ENOENT;
+	for (uint64_t cur = ino; cur != OCIFS_VIEW_ROOT; cur = v->ino[cur].parent) {
+		if (depth == sizeof(chain) / sizeof(chain[0]))
+			return -ENAMETOOLONG;
+		chain[depth++] = cur;
+	}
+	if (len < 2)
+		return -ENAMETOOLONG;
+	if (!depth) {
+		strcpy(buf, "/");
+		return 0;
+	}
+	while (depth--) {
+		const char *nm = v->pool + v->de[v->ino[chain[depth]].name].name;
+		size_t nl = strlen(nm);
+		if (pos + 1 + nl + 1 > len)
+			return -ENAMETOOLONG;
+		buf[pos++] = '/';
+		memcpy(buf + pos, nm, nl);
+		pos += nl;
+	}
+	buf[pos] = '\0';
+	return 0;
+}
