@@ -6,12 +6,15 @@ Each line: path, type, mode, uid, gid, size (not for dirs), mtime (ns
 unless --mtime-sec), symlink target, sha256 of content, hardlink group
 (the smallest path sharing the inode, for regular files with nlink > 1),
 and xattrs (user.* and security.*, hex). Symlinks are never followed.
+--no-dir-mtime blanks directory mtimes (for trees with implicit parents,
+which each tool dates differently).
 """
 import hashlib, os, stat, sys
 
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith('--')]
     sec = '--mtime-sec' in sys.argv
+    no_dir_mtime = '--no-dir-mtime' in sys.argv
     root = args[0]
     rows, groups = [], {}
     for dirpath, dirs, files in os.walk(root):
@@ -30,6 +33,8 @@ def main():
             else 'c' if stat.S_ISCHR(m) else 'b' if stat.S_ISBLK(m) else 'p' if stat.S_ISFIFO(m) else '?'
         p = os.path.join(root, rel)
         mt = st.st_mtime_ns // 1000000000 if sec else st.st_mtime_ns
+        if no_dir_mtime and t == 'd':
+            mt = ''
         f = [rel, t, '%04o' % stat.S_IMODE(m), str(st.st_uid), str(st.st_gid),
              '' if t == 'd' else str(st.st_size), str(mt)]
         f.append(os.readlink(p) if t == 'l' else '')
