@@ -91,7 +91,7 @@ static void print_list(const char *label, char **v)
 int cmd_inspect(struct cli *c)
 {
 	struct ocifs_image *img;
-	char a[16], b[16];
+	char a[16];
 	int rc = cli_open_image(c, &img);
 
 	if (rc)
@@ -139,7 +139,6 @@ int cmd_inspect(struct cli *c)
 		       *ld->digest ? ld->digest : "-", *ld->diff_id ? ld->diff_id : "-",
 		       ld->blob ? ocifs_comp_name(li.comp) : "?", ocifs_human(ld->size, a),
 		       strcmp(us, "-") ? us : "-", en, ld->blob ? ocifs_cache_state_name(li.state) : "blob missing");
-		(void)b;
 	}
 	ocifs_image_free(img);
 	return 0;

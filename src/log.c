@@ -55,8 +55,6 @@ void ocifs_log_write(enum ocifs_log_level lvl, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	if ((size_t)n > sizeof(line) - 2)
-		n = sizeof(line) - 2;
 	if (lvl == OCIFS_LOG_ERR && log_hold) {
 		pthread_mutex_lock(&hold_lock);
 		if (!log_hold->have) {
