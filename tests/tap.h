@@ -14,7 +14,7 @@
 
 static int tap_n, tap_failed;
 
-static inline void tap_vok(int cond, const char *fmt, va_list ap)
+static inline void __attribute__((format(printf, 2, 0))) tap_vok(int cond, const char *fmt, va_list ap)
 {
 	printf("%sok %d - ", cond ? "" : "not ", ++tap_n);
 	vprintf(fmt, ap);
