@@ -132,7 +132,8 @@ static int pl_read(void *ctx, void *out, size_t n, size_t *got)
 	if (take > n)
 		take = n;
 	memcpy(out, pl->buf[pl->rd] + pl->pos, take);
-	ocifs_sha_update(pl->sha_u, pl->buf[pl->rd] + pl->pos, take);
+	if (pl->sha_u) /* NULL for uncompressed blobs: diff_id = digest */
+		ocifs_sha_update(pl->sha_u, pl->buf[pl->rd] + pl->pos, take);
 	pl->pos += take;
 	pl->uoff += take;
 	*got = take;
@@ -506,9 +507,18 @@ static int run_pass(struct pass *ps, struct pipeline *pl)
 			break;
 	if (rc)
 		return rc;
-	do /* trailing zero blocks and padding belong to the diff_id too */
+	/* Trailing zero blocks and padding belong to the diff_id too. Other
+	 * bytes after the end-of-archive marker are ignored, as runtimes do,
+	 * but said: they mean a writer bug or a reader bug. */
+	uint64_t junk = 0;
+	do {
 		rc = pl_read(pl, ps->buf, CHUNK, &got);
-	while (!rc && got);
+		for (size_t k = 0; !rc && k < got; k++)
+			junk += ps->buf[k] != 0;
+	} while (!rc && got);
+	if (!rc && junk)
+		log_warn("%s: %" PRIu64 " non-zero bytes after the end of the archive; ignored",
+			 ps->name, junk);
 	return rc;
 }
 
@@ -563,8 +573,8 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	ocifs_log_hold_attach(&hold); /* released at out: */
 	pl.hold = &hold;
 
-	if ((rc = ocifs_sha_new(&tap.sha_c)) || (rc = ocifs_sha_new(&pl.sha_u)) ||
-	    (rc = ocifs_sha_new(&ps.sha_f)))
+	if ((rc = ocifs_sha_new(&tap.sha_c)) || (rc = ocifs_sha_new(&ps.sha_f)) ||
+	    (zo.comp != OCIFS_COMP_NONE && (rc = ocifs_sha_new(&pl.sha_u))))
 		goto out;
 	ps.buf = malloc(CHUNK);
 	for (int i = 0; i < QLEN; i++)
@@ -596,7 +606,10 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	if (rc)
 		goto out;
 	ocifs_sha_final(tap.sha_c, dc);
-	ocifs_sha_final(pl.sha_u, du);
+	if (pl.sha_u)
+		ocifs_sha_final(pl.sha_u, du);
+	else
+		memcpy(du, dc, sizeof(du)); /* uncompressed: the same bytes */
 	if ((rc = check_digest(name, "digest", ld->digest, dc)) ||
 	    (rc = check_digest(name, "diff_id", ld->diff_id, du)))
 		goto out;
