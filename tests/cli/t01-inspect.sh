@@ -21,7 +21,7 @@ for v in oci oci.tar docker.tar docker.tar.gz zstd-oci multi; do
 done
 
 fmt() { jq -r .format "$TMP/$1.json"; }
-[ "$(fmt oci)" = oci-layout ] && [ "$(fmt oci.tar)" = oci-archive ] &&
+[ "$(fmt oci)" = oci-dir ] && [ "$(fmt oci.tar)" = oci-archive ] &&
 	[ "$(fmt docker.tar)" = docker-archive ] && [ "$(fmt docker.tar.gz)" = docker-archive ]
 ok $? "formats: $(fmt oci) $(fmt oci.tar) $(fmt docker.tar) $(fmt docker.tar.gz)"
 [ "$(jq -r .outer_compression "$TMP/docker.tar.gz.json")" = gzip ]
@@ -46,7 +46,7 @@ ok $? "layer compression from magic bytes"
 	jq -e '.config.env | index("OCIFS_TEST=1")' "$TMP/oci.json" >/dev/null &&
 	[ "$(jq -r .config.workdir "$TMP/oci.json")" = /srv ]
 ok $? "config: entrypoint, env, workdir"
-jq -e '.names | index("ocifs/test:latest")' "$TMP/docker.tar.json" >/dev/null
+jq -e '.names | map(sub("^docker.io/";"")) | index("ocifs/test:latest")' "$TMP/docker.tar.json" >/dev/null
 ok $? "docker-archive RepoTags"
 [ "$(jq -r '.layers[0].cache' "$TMP/oci.json")" = missing ]
 ok $? "cache state before indexing: missing"
