@@ -151,8 +151,9 @@ static int id_path(const char *dir, const struct ocifs_fileid *id, uint64_t size
 }
 
 int ocifs_cache_id_get(const char *dir, const struct ocifs_fileid *id, uint64_t size,
-		       char digest[OCIFS_DIGEST_STRLEN + 1])
+		       char digest[OCIFS_DIGEST_STRLEN + 1], int64_t *stamp_ns)
 {
+	struct stat st;
 	char *path, buf[OCIFS_DIGEST_STRLEN + 2];
 	int fd, rc = id_path(dir, id, size, &path);
 	ssize_t n;
@@ -166,6 +167,9 @@ int ocifs_cache_id_get(const char *dir, const struct ocifs_fileid *id, uint64_t 
 	if (fd < 0)
 		return -ENOENT;
 	n = read(fd, buf, sizeof(buf) - 1);
+	if (stamp_ns)
+		*stamp_ns = fstat(fd, &st) == 0
+				    ? (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec : 0;
 	close(fd);
 	if (n != OCIFS_DIGEST_STRLEN)
 		return -ENOENT;

@@ -28,9 +28,10 @@ int ocifs_cache_lock(const char *dir, const char *digest);
 void ocifs_cache_unlock(int fd);
 
 /** Look up the verified digest of the blob at `id` (with blob size
- *  `size`). 0 and digest filled, or -ENOENT. */
+ *  `size`). 0 and digest filled, or -ENOENT. *stamp_ns (if not NULL)
+ *  gets the time the record was written. */
 int ocifs_cache_id_get(const char *dir, const struct ocifs_fileid *id, uint64_t size,
-		       char digest[OCIFS_DIGEST_STRLEN + 1]);
+		       char digest[OCIFS_DIGEST_STRLEN + 1], int64_t *stamp_ns);
 /** Record that `id` was verified to hold `digest`. */
 int ocifs_cache_id_put(const char *dir, const struct ocifs_fileid *id, uint64_t size,
 		       const char *digest);

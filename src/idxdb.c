@@ -281,7 +281,7 @@ static char *path_uri(const char *path)
 	return u;
 }
 
-int ocifs_idxdb_open(const char *path, int quiet, struct ocifs_idxdb **out)
+int ocifs_idxdb_open(const char *path, unsigned flags, struct ocifs_idxdb **out)
 {
 	struct ocifs_idxdb *d = idxdb_alloc(path);
 	sqlite3_stmt *st = NULL;
@@ -310,9 +310,11 @@ int ocifs_idxdb_open(const char *path, int quiet, struct ocifs_idxdb **out)
 		goto stale;
 	}
 	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(d->db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW ||
-	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+	st = NULL;
+	if ((flags & OCIFS_IDXDB_CHECK) &&
+	    (sqlite3_prepare_v2(d->db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK ||
+	     sqlite3_step(st) != SQLITE_ROW ||
+	     strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0)) {
 		why = "failed its integrity check";
 		goto stale;
 	}
@@ -321,7 +323,7 @@ int ocifs_idxdb_open(const char *path, int quiet, struct ocifs_idxdb **out)
 	*out = d;
 	return 0;
 stale:
-	if (!quiet)
+	if (!(flags & OCIFS_IDXDB_QUIET))
 		log_warn("cache %s is unusable (%s); rebuilding it", path, why ? why : "?");
 	sqlite3_finalize(st);
 	free(uri);

@@ -73,10 +73,13 @@ int ocifs_idxdb_set_meta_u64(struct ocifs_idxdb *db, const char *key, uint64_t v
 int ocifs_idxdb_finish(struct ocifs_idxdb *db);
 
 /* --- reading --- */
+#define OCIFS_IDXDB_QUIET 1u /* no warning when unusable */
+#define OCIFS_IDXDB_CHECK 2u /* run PRAGMA quick_check (reads every page) */
+
 /** Open read-only. -ESTALE (with a warning naming the file and reason,
- *  unless quiet) if it is not a valid index of this schema or fails
- *  quick_check. */
-int ocifs_idxdb_open(const char *path, int quiet, struct ocifs_idxdb **out);
+ *  unless OCIFS_IDXDB_QUIET) if it is not a valid index of this schema
+ *  or, with OCIFS_IDXDB_CHECK, fails quick_check. */
+int ocifs_idxdb_open(const char *path, unsigned flags, struct ocifs_idxdb **out);
 /** malloc'd meta value, or -ENOENT. */
 int ocifs_idxdb_meta(struct ocifs_idxdb *db, const char *key, char **val);
 int ocifs_idxdb_meta_u64(struct ocifs_idxdb *db, const char *key, uint64_t *val);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cache.h"
@@ -101,6 +102,15 @@ static int check_meta(struct ocifs_layer *l, const char *cache_dir)
 	return 0;
 }
 
+static int64_t file_mtime_ns(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return INT64_MAX;
+	return (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+}
+
 static void layer_reset(struct ocifs_layer *l)
 {
 	ocifs_idxdb_close(l->db);
@@ -110,13 +120,14 @@ static void layer_reset(struct ocifs_layer *l)
 
 /* Try the cached index: 0, -ENOENT (none), -ESTALE (unusable), or a
  * verification error. */
-static int try_cached(struct ocifs_layer *l, const char *cache_dir)
+static int try_cached(struct ocifs_layer *l, const char *cache_dir, int check)
 {
 	int rc;
 
 	if (access(l->db_path, F_OK) != 0)
 		return -ENOENT;
-	rc = ocifs_idxdb_open(l->db_path, l->quiet, &l->db);
+	rc = ocifs_idxdb_open(l->db_path, (l->quiet ? OCIFS_IDXDB_QUIET : 0) |
+					  (check ? OCIFS_IDXDB_CHECK : 0), &l->db);
 	if (rc)
 		return rc;
 	rc = check_meta(l, cache_dir);
@@ -141,14 +152,14 @@ static int build(struct ocifs_layer *l, const struct ocifs_layer_opts *o,
 	 * the caller already warned about what it found.) */
 	int quiet = l->quiet;
 	l->quiet = 1;
-	rc = try_cached(l, o->cache_dir);
+	rc = try_cached(l, o->cache_dir, 1);
 	l->quiet = quiet;
 	if (rc == -ENOENT || rc == -ESTALE) {
 		unlink(l->db_path);
 		rc = ocifs_index_build(l->desc, l->num, &io, &l->stats);
 		if (!rc) {
 			l->built = 1;
-			rc = try_cached(l, o->cache_dir);
+			rc = try_cached(l, o->cache_dir, 0);
 		}
 	}
 	ocifs_cache_unlock(lock);
@@ -179,7 +190,8 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 	if (!*ld->digest) {
 		unsigned char m[4];
 		size_t n = 0;
-		if (!o->verify && ocifs_cache_id_get(o->cache_dir, &ld->id, ld->blob->size, known) == 0) {
+		if (!o->verify &&
+		    ocifs_cache_id_get(o->cache_dir, &ld->id, ld->blob->size, known, NULL) == 0) {
 			memcpy(ld->digest, known, sizeof(known));
 			verified = 1;
 		} else if (ocifs_src_pread(ld->blob, m, 4, 0, &n) == 0 &&
@@ -197,16 +209,21 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 		log_err("layer %zu: invalid digest \"%s\"", i + 1, ld->digest);
 		goto err;
 	}
-	rc = try_cached(l, o->cache_dir);
+	/* A cache already trusted for this file, and not modified since,
+	 * skips quick_check (which reads every page of the index). */
+	int64_t stamp = 0;
+	int trusted = !o->verify &&
+		      ocifs_cache_id_get(o->cache_dir, &ld->id, ld->blob->size, known, &stamp) == 0 &&
+		      strcmp(known, ld->digest) == 0;
+	rc = try_cached(l, o->cache_dir, !trusted || file_mtime_ns(l->db_path) > stamp);
 	if (rc == -ENOENT || rc == -ESTALE) {
 		rc = build(l, o, &hp);
 		verified = verified || l->built;
+		trusted = 0;
 	}
 	if (rc)
 		goto err;
-	if (!verified && !o->verify &&
-	    ocifs_cache_id_get(o->cache_dir, &ld->id, ld->blob->size, known) == 0 &&
-	    strcmp(known, ld->digest) == 0)
+	if (trusted)
 		verified = 1;
 	if (!verified) {
 		rc = hash_blob(ld, &hp, got);
@@ -220,7 +237,8 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 		}
 		l->rehashed = 1;
 	}
-	ocifs_cache_id_put(o->cache_dir, &ld->id, ld->blob->size, ld->digest);
+	if (!trusted)
+		ocifs_cache_id_put(o->cache_dir, &ld->id, ld->blob->size, ld->digest);
 	*out = l;
 	return 0;
 err:
@@ -255,11 +273,11 @@ void ocifs_layer_peek(struct ocifs_image *img, size_t i, const char *cache_dir,
 	/* Without a digest from the format, try the identity record, then
 	 * the diff_id (right for uncompressed blobs). */
 	if (!*tmp.digest &&
-	    ocifs_cache_id_get(cache_dir, &ld->id, ld->blob->size, tmp.digest) != 0)
+	    ocifs_cache_id_get(cache_dir, &ld->id, ld->blob->size, tmp.digest, NULL) != 0)
 		memcpy(tmp.digest, ld->diff_id, sizeof(tmp.digest));
 	if (ocifs_cache_layer_path(cache_dir, tmp.digest, ".db", &l.db_path))
 		return;
-	rc = try_cached(&l, cache_dir);
+	rc = try_cached(&l, cache_dir, 0);
 	if (rc == -ENOENT) {
 		info->state = OCIFS_CACHE_MISSING;
 	} else if (rc) {
@@ -267,7 +285,7 @@ void ocifs_layer_peek(struct ocifs_image *img, size_t i, const char *cache_dir,
 	} else {
 		info->usize = l.usize;
 		info->entries = l.entries;
-		info->state = ocifs_cache_id_get(cache_dir, &ld->id, ld->blob->size, digest) == 0 &&
+		info->state = ocifs_cache_id_get(cache_dir, &ld->id, ld->blob->size, digest, NULL) == 0 &&
 				      strcmp(digest, tmp.digest) == 0
 			? OCIFS_CACHE_READY
 			: OCIFS_CACHE_UNVERIFIED;

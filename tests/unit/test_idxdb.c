@@ -105,7 +105,7 @@ int main(void)
 	ok(ocifs_idxdb_set_meta_u64(db, "usize", 12345678901ULL) == 0, "meta u64");
 	ok(ocifs_idxdb_finish(db) == 0, "finish");
 
-	ok(ocifs_idxdb_open(path, 0, &db) == 0, "open read-only");
+	ok(ocifs_idxdb_open(path, OCIFS_IDXDB_CHECK, &db) == 0, "open read-only");
 	ok(ocifs_idxdb_lookup(db, "etc/passwd", &got) == 0, "lookup");
 	is_int(got.size, 105, "last entry wins");
 	is_int(got.nsparse, 2, "sparse map kept");
@@ -136,10 +136,10 @@ int main(void)
 	int fd = open(path, O_WRONLY);
 	ok(fd >= 0 && pwrite(fd, "garbage!", 8, 0) == 8, "corrupt the header");
 	close(fd);
-	is_int(ocifs_idxdb_open(path, 1, &db), -ESTALE, "corrupt file is stale");
+	is_int(ocifs_idxdb_open(path, OCIFS_IDXDB_QUIET | OCIFS_IDXDB_CHECK, &db), -ESTALE, "corrupt file is stale");
 	fd = open(path, O_WRONLY | O_TRUNC);
 	close(fd);
-	is_int(ocifs_idxdb_open(path, 1, &db), -ESTALE, "empty file is stale");
+	is_int(ocifs_idxdb_open(path, OCIFS_IDXDB_QUIET | OCIFS_IDXDB_CHECK, &db), -ESTALE, "empty file is stale");
 	unlink(path);
 	rmdir(dir);
 	return done_testing();
