@@ -23,6 +23,8 @@ struct cli {
 	int nargs;
 	char **args;          /* positional arguments after the command */
 	char *cache_dir;      /* owned */
+	char *mount_opts;     /* mount: -o OPTS, comma-joined when repeated (owned) */
+	int foreground, debug; /* mount: -f, -d (-d implies -f) */
 };
 
 /** Map a negative errno from the library to an exit status. */

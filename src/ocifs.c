@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cache.h"
 #include "cli.h"
@@ -24,6 +25,8 @@ static const char usage_text[] =
 	"  cat IMAGE PATH                   print a file of the merged image\n"
 	"  stat IMAGE PATH [--json]         metadata of a path, and its layer\n"
 	"  ls/cat ... --layer N             the same within layer N alone\n"
+	"  mount IMAGE DIR [-o OPTS] [-f]   mount the merged image, read-only\n"
+	"  umount DIR                       unmount an ocifs mount\n"
 	"\n"
 	"Options:\n"
 	"  --platform OS/ARCH[/VARIANT]     manifest to use (default: this host)\n"
@@ -33,6 +36,9 @@ static const char usage_text[] =
 	"  -l, --long                       long listing\n"
 	"  -R, --recursive                  list subdirectories too (full paths)\n"
 	"  --json                           machine-readable output\n"
+	"  -o OPTS                          mount options: timeout=SECONDS, cache_size=N[KMG],\n"
+	"                                   uid=N, gid=N, allow_other, fsname=, ready_fd=N\n"
+	"  -f, --foreground / -d, --debug   mount: stay in the foreground / also log requests\n"
 	"  -q, --quiet / -v, --verbose      less / more messages\n"
 	"  -h, --help / -V, --version\n"
 	"\n"
@@ -51,6 +57,8 @@ static const struct {
 	{ "ls", cmd_ls, 1, 2 },
 	{ "cat", cmd_cat, 2, 2 },
 	{ "stat", cmd_stat, 2, 2 },
+	{ "mount", cmd_mount, 2, 2 },
+	{ "umount", cmd_umount, 1, 1 },
 };
 
 int cli_exit(int rc)
@@ -93,6 +101,9 @@ int main(int argc, char **argv)
 		{ "layer", required_argument, NULL, O_LAYER },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "long", no_argument, NULL, 'l' },
+		{ "options", required_argument, NULL, 'o' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "debug", no_argument, NULL, 'd' },
 		{ "recursive", no_argument, NULL, 'R' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -101,6 +112,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli c = { 0 };
+	struct stat dst;
+	int implied = 0;
 	int opt, rc;
 	size_t ci;
 	char *end;
@@ -116,14 +129,23 @@ int main(int argc, char **argv)
 	for (ci = 0; ci < sizeof(commands) / sizeof(commands[0]); ci++)
 		if (!strcmp(argv[1], commands[ci].name))
 			break;
+	/* mount.fuse3 (fstab type fuse.ocifs) runs `ocifs IMAGE DIR -o OPTS`. */
+	if (ci == sizeof(commands) / sizeof(commands[0]) && argc >= 3 && argv[1][0] != '-' &&
+	    stat(argv[2], &dst) == 0 && S_ISDIR(dst.st_mode)) {
+		for (ci = 0; strcmp(commands[ci].name, "mount"); ci++)
+			;
+		implied = 1;
+	}
 	if (ci == sizeof(commands) / sizeof(commands[0])) {
 		log_err("unknown command \"%s\" (try ocifs --help)", argv[1]);
 		return OCIFS_EXIT_USAGE;
 	}
-	c.cmd = argv[1];
-	argc--;
-	argv++;
-	while ((opt = getopt_long(argc, argv, "lRqvhV", longopts, NULL)) != -1) {
+	c.cmd = commands[ci].name;
+	if (!implied) {
+		argc--;
+		argv++;
+	}
+	while ((opt = getopt_long(argc, argv, "lRqvhVo:fd", longopts, NULL)) != -1) {
 		switch (opt) {
 		case O_PLATFORM:
 			c.img.platform = optarg;
@@ -139,11 +161,29 @@ int main(int argc, char **argv)
 			c.layer = (int)strtol(optarg, &end, 10);
 			if (errno || *end || c.layer < 1) {
 				log_err("--layer: \"%s\" is not a layer number (1 = bottom)", optarg);
-				return OCIFS_EXIT_USAGE;
+				rc = OCIFS_EXIT_USAGE;
+				goto out;
 			}
 			break;
 		case O_JSON:
 			c.json = 1;
+			break;
+		case 'o': {
+			char *s = NULL;
+			if (asprintf(&s, "%s%s%s", c.mount_opts ? c.mount_opts : "",
+				     c.mount_opts ? "," : "", optarg) < 0) {
+				rc = OCIFS_EXIT_ERR;
+				goto out;
+			}
+			free(c.mount_opts);
+			c.mount_opts = s;
+			break;
+		}
+		case 'f':
+			c.foreground = 1;
+			break;
+		case 'd':
+			c.debug = c.foreground = 1;
 			break;
 		case 'l':
 			c.long_fmt = 1;
@@ -159,24 +199,30 @@ int main(int argc, char **argv)
 						      ocifs_log_threshold + 1 : OCIFS_LOG_DBG;
 			break;
 		case 'h':
-			return usage(stdout, 0);
+			rc = usage(stdout, 0);
+			goto out;
 		case 'V':
 			printf("ocifs %s\n", PACKAGE_VERSION);
-			return 0;
+			rc = 0;
+			goto out;
 		default:
-			return usage(stderr, OCIFS_EXIT_USAGE);
+			rc = usage(stderr, OCIFS_EXIT_USAGE);
+			goto out;
 		}
 	}
 	c.args = argv + optind;
 	c.nargs = argc - optind;
 	if (c.nargs < commands[ci].min_args || c.nargs > commands[ci].max_args) {
 		log_err("%s: wrong number of arguments (try ocifs --help)", c.cmd);
-		return OCIFS_EXIT_USAGE;
+		rc = OCIFS_EXIT_USAGE;
+		goto out;
 	}
 	rc = ocifs_cache_open_dir(&c.cache_dir);
-	if (rc)
-		return cli_exit(rc);
-	rc = commands[ci].fn(&c);
+	if (!rc)
+		rc = commands[ci].fn(&c);
+	rc = cli_exit(rc);
+out:
 	free(c.cache_dir);
-	return cli_exit(rc);
+	free(c.mount_opts);
+	return rc;
 }

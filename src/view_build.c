@@ -91,7 +91,8 @@ static int pool_add(struct build *b, const void *s, size_t len, uint32_t *off)
 		b->pool = p;
 		b->pcap = nc;
 	}
-	memcpy(b->pool + b->plen, s, len);
+	if (len)
+		memcpy(b->pool + b->plen, s, len);
 	b->pool[b->plen + len] = '\0';
 	*off = (uint32_t)b->plen;
 	b->plen += len + 1;

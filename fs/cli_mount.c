@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `ocifs mount IMAGE DIR [-o OPTS] [-f] [-d]` and `ocifs umount DIR`.
+ *
+ * mount checks DIR and the options first (cheap, clear errors), then
+ * opens the image, indexes every layer (progress bar on a tty) and
+ * builds the view, and only then mounts and daemonizes (mount.c), so the
+ * exit status says whether the mount works.
+ *
+ * umount unmounts an ocifs mount: umount2() as root, fusermount3 -u
+ * otherwise. The daemon then leaves its loop, frees everything and exits.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "fs.h"
+#include "log.h"
+
+int cmd_mount(struct cli *c)
+{
+	const char *image = c->args[0], *dir = c->args[1];
+	struct cli_session s;
+	struct fs_opts o;
+	char *abs = NULL;
+	int rc, child = 0;
+
+	rc = fs_opts_parse(c->mount_opts, image, c->foreground, c->debug, &o);
+	if (rc)
+		return rc == -EINVAL ? OCIFS_EXIT_USAGE : rc;
+	if (o.debug)
+		ocifs_log_threshold = OCIFS_LOG_DBG;
+	rc = fs_check_mountpoint(dir, &abs);
+	if (rc)
+		goto out_opts;
+	rc = cli_session_open(c, &s);
+	if (rc)
+		goto out_abs;
+	rc = fs_mount_run(s.view, s.img->nlayers, &o, abs, &child);
+	cli_session_close(&s);
+out_abs:
+	free(abs);
+out_opts:
+	fs_opts_fini(&o);
+	return rc;
+}
+
+/* fusermount3 -u PATH; 0 or -EIO (it printed why). */
+static int run_fusermount(const char *path)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execlp("fusermount3", "fusermount3", "-u", "--", path, (char *)NULL);
+		log_err("fusermount3: %s", strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+int cmd_umount(struct cli *c)
+{
+	const char *dir = c->args[0];
+	char type[64], *abs = realpath(dir, NULL);
+	int rc;
+
+	if (!abs) {
+		rc = -errno;
+		log_err("%s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	rc = fs_mountinfo_find(abs, type, sizeof(type));
+	if (rc <= 0) {
+		if (rc == 0)
+			log_err("%s: not mounted", dir);
+		else
+			log_err("/proc/self/mountinfo: %s", strerror(-rc));
+		rc = rc ? rc : -EINVAL;
+		goto out;
+	}
+	if (strcmp(type, "fuse.ocifs") != 0) {
+		log_err("%s: not an ocifs mount (it is %s%s)", dir, type,
+			strncmp(type, "fuse", 4) ? "" : "; fusermount3 -u unmounts any FUSE mount");
+		rc = -EINVAL;
+		goto out;
+	}
+	if (geteuid() == 0) {
+		rc = umount2(abs, UMOUNT_NOFOLLOW) ? -errno : 0;
+		if (rc == -EBUSY)
+			log_err("%s: busy (a process has a file open or its cwd there)", dir);
+		else if (rc)
+			log_err("%s: %s", dir, strerror(-rc));
+	} else {
+		rc = run_fusermount(abs);
+	}
+out:
+	free(abs);
+	return rc;
+}

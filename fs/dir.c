@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * readdir and readdirplus: one body with a `plus` flag (passthrough_ll).
+ * Offsets are stable positions, so a directory can be listed in pieces
+ * and resumed anywhere: 0 is ".", 1 is "..", k + 2 is child k in the
+ * view's (sorted) order. Each entry carries the offset of the next one.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs.h"
+
+int fs_dir_fill(struct ocifs_fs *fs, fuse_req_t req, uint64_t vdir, size_t size, off_t off,
+		int plus, char **out, size_t *outlen)
+{
+	uint32_t n;
+	size_t used = 0;
+	char *buf;
+	int rc = ocifs_view_dir_size(fs->view, vdir, &n);
+
+	*out = NULL;
+	*outlen = 0;
+	if (rc)
+		return rc;
+	if (off < 0)
+		return -EINVAL;
+	buf = malloc(size ? size : 1);
+	if (!buf)
+		return -ENOMEM;
+	for (uint64_t pos = (uint64_t)off; pos < (uint64_t)n + 2; pos++) {
+		struct fuse_entry_param e;
+		const char *name;
+		uint64_t vino;
+		size_t ent;
+
+		memset(&e, 0, sizeof(e));
+		if (pos < 2) {
+			name = pos == 0 ? "." : "..";
+			vino = vdir;
+			if (pos == 1)
+				rc = ocifs_view_parent(fs->view, vdir, &vino);
+			/* "." and "..": attributes only, no entry (ino 0), so
+			 * the kernel takes no reference for them. */
+			e.attr.st_ino = fs_fuse_ino(vino);
+			e.attr.st_mode = S_IFDIR;
+		} else {
+			rc = ocifs_view_dir_entry(fs->view, vdir, (uint32_t)(pos - 2), &name, &vino);
+			if (!rc)
+				rc = plus ? fs_entry(fs, vino, &e) : fs_stat(fs, vino, &e.attr);
+		}
+		if (rc)
+			break;
+		if (plus)
+			ent = fuse_add_direntry_plus(req, buf + used, size - used, name, &e,
+						     (off_t)(pos + 1));
+		else
+			ent = fuse_add_direntry(req, buf + used, size - used, name, &e.attr,
+						(off_t)(pos + 1));
+		if (ent > size - used)
+			break;
+		used += ent;
+	}
+	if (rc && used == 0) {
+		free(buf);
+		return rc;
+	}
+	*out = buf;
+	*outlen = used;
+	return 0;
+}

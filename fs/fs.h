@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The FUSE adapter: the only part of ocifs that includes libfuse. It
+ * translates low-level requests into merged-view calls (src/view.h) and
+ * holds no image logic. Everything the handlers need hangs off one
+ * struct ocifs_fs, passed to libfuse as the session's userdata; nothing
+ * here is a mutable global.
+ *
+ *   ops.c        the ops table and thin handlers (reply exactly once)
+ *   dir.c        readdir / readdirplus (one body, a `plus` flag)
+ *   read.c       open files: zero-copy splice for uncompressed layers,
+ *                a forward cursor plus the span cache for compressed ones
+ *   spancache.c  a sharded LRU of decompressed layer blocks
+ *   xattr.c      getxattr / listxattr bodies
+ *   mount.c      -o parsing, mountpoint checks, session, daemonizing
+ *   cli_mount.c  `ocifs mount` and `ocifs umount`
+ *
+ * Inode numbers (STYLE 28): FUSE_ROOT_ID (1) is the view's root (0);
+ * view inode n >= 1 is FUSE inode n + OCIFS_INO_BASE; FUSE inodes
+ * 2..OCIFS_INO_BASE are reserved for virtual files. st_ino is the FUSE
+ * inode, the generation is always 0, and forget is a no-op: the tree is
+ * immutable, so no inode ever needs a lookup count.
+ */
+#ifndef OCIFS_FS_FS_H
+#define OCIFS_FS_FS_H
+
+/* fuse 3.5 API: the v1 loop config (clone_fd, max_idle_threads) works
+ * on every fuse3 >= 3.10 that configure accepts. */
+#define FUSE_USE_VERSION 35
+#include <fuse_lowlevel.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "layer.h"
+#include "view.h"
+
+#define OCIFS_INO_BASE 16 /* FUSE inodes 2..16 are for virtual files */
+
+#define FS_TIMEOUT_DEFAULT 86400.0          /* s: the "cache=always" value */
+#define FS_CACHE_SIZE_DEFAULT (64ull << 20) /* span cache bytes */
+#define FS_SPAN_BLOCK (256u << 10)          /* span cache block (aligned in
+					     * the uncompressed layer) */
+
+/* Options from -o, -f and -d (mount.c). */
+struct fs_opts {
+	double timeout;         /* entry, attr and negative-entry timeout, s */
+	uint64_t cache_size;    /* span cache budget in bytes, 0 = off */
+	int ready_fd;           /* write one byte here once mounted, or -1 */
+	int set_uid, set_gid;   /* uid=/gid= given */
+	uid_t uid;
+	gid_t gid;
+	int foreground, debug;
+	char *fsname;           /* malloc'd; default: absolute image path */
+	char *subtype;          /* malloc'd; default "ocifs" */
+	char *fuse_opts;        /* malloc'd: the mount options for libfuse,
+				 * ro,nosuid,nodev,... (built by fs_opts_parse) */
+};
+
+struct fs_spancache;
+struct fs_parking;
+
+struct ocifs_fs {
+	struct ocifs_view *view;     /* borrowed, immutable */
+	struct fs_opts opts;
+	struct fs_spancache *spans;  /* NULL when cache_size=0 */
+	struct fs_parking *parking;  /* idle cursors per layer (read.c) */
+	int cursors;                 /* live decoder cursors; atomic */
+	uint64_t ninodes;            /* view inodes */
+	uint64_t blocks;             /* statfs: 4 KiB blocks of file data */
+	uint64_t max_fuse_ino;       /* largest valid FUSE inode */
+	int notify_fd;               /* daemon mode: readiness pipe, or -1;
+				      * written and closed by init only */
+	struct fuse_session *se;
+};
+
+/* --- inode mapping --- */
+static inline uint64_t fs_fuse_ino(uint64_t vino)
+{
+	return vino == OCIFS_VIEW_ROOT ? FUSE_ROOT_ID : vino + OCIFS_INO_BASE;
+}
+
+/** FUSE inode -> view inode: 0, or -ENOENT (reserved or out of range). */
+static inline int fs_view_ino(const struct ocifs_fs *fs, fuse_ino_t ino, uint64_t *vino)
+{
+	if (ino == FUSE_ROOT_ID) {
+		*vino = OCIFS_VIEW_ROOT;
+		return 0;
+	}
+	if (ino <= OCIFS_INO_BASE || ino > fs->max_fuse_ino)
+		return -ENOENT;
+	*vino = ino - OCIFS_INO_BASE;
+	return 0;
+}
+
+/** The errno the kernel should see for a library error (one place):
+ *  malformed data, digest, stale cache and codec errors become EIO. */
+int fs_errno(int rc);
+
+/** struct stat of view inode vino, with the uid=/gid= overrides. */
+int fs_stat(const struct ocifs_fs *fs, uint64_t vino, struct stat *st);
+/** A full entry reply for view inode vino. */
+int fs_entry(const struct ocifs_fs *fs, uint64_t vino, struct fuse_entry_param *e);
+
+/* --- ops.c --- */
+const struct fuse_lowlevel_ops *fs_lowlevel_ops(void);
+
+/* --- dir.c --- */
+/** Fill a readdir(plus) reply of at most size bytes for directory vdir
+ *  starting at offset off (0 ".", 1 "..", k+2 child k). *buf is
+ *  malloc'd; an error is returned only when nothing was added. */
+int fs_dir_fill(struct ocifs_fs *fs, fuse_req_t req, uint64_t vdir, size_t size, off_t off,
+		int plus, char **buf, size_t *len);
+
+/* --- xattr.c --- */
+/** Value of xattr name on vino (borrowed from the view): 0 or -ENODATA. */
+int fs_xattr_get(const struct ocifs_fs *fs, uint64_t vino, const char *name,
+		 const void **val, size_t *len);
+/** The NUL-separated name list: *buf malloc'd (NULL when empty). */
+int fs_xattr_list(const struct ocifs_fs *fs, uint64_t vino, char **buf, size_t *len);
+
+/* --- read.c --- */
+struct fs_file;
+
+/** Idle decoder cursors, per layer, reused across open files. */
+int fs_parking_new(size_t nlayers, struct fs_parking **out);
+void fs_parking_free(struct ocifs_fs *fs, struct fs_parking *p);
+
+/** Per-open state of regular file vino (fi->fh). */
+int fs_file_open(struct ocifs_fs *fs, uint64_t vino, struct fs_file **out);
+void fs_file_close(struct fs_file *f);
+
+/* What a read replies with: either an fd range to splice (bv) or bytes
+ * in buf, freed by fs_read_done(). Neither refers to the fs_file, which
+ * a release may free as soon as the reply is written. */
+struct fs_read {
+	struct fuse_bufvec bv;  /* splice path when bv.buf[0].flags has IS_FD */
+	char *buf;              /* copy path: malloc'd */
+	size_t len;
+};
+int fs_file_read(struct ocifs_fs *fs, struct fs_file *f, size_t size, off_t off,
+		 struct fs_read *r);
+void fs_read_done(struct fs_read *r);
+/** SEEK_DATA / SEEK_HOLE over the file's sparse map. */
+int fs_file_lseek(struct fs_file *f, off_t off, int whence, off_t *out);
+
+/* --- mount.c --- */
+/** Parse -o options (comma-separated, may be NULL) into o, with the
+ *  defaults ro,nosuid,nodev,default_permissions. -EINVAL (logged) for an
+ *  unknown or malformed option. image is the fsname default. */
+int fs_opts_parse(const char *optstr, const char *image, int foreground, int debug,
+		  struct fs_opts *o);
+void fs_opts_fini(struct fs_opts *o);
+/** Check that dir can be mounted on (exists, is a directory, is not a
+ *  mountpoint, is empty); *abs is its malloc'd absolute path. Logs one
+ *  line on failure. */
+int fs_check_mountpoint(const char *dir, char **abs);
+/** Mount view at dir and serve it until unmounted or signalled; unless
+ *  opts.foreground, daemonize first, the parent returning only once the
+ *  mount answers (then 0) or failed. Returns 0 or -errno; *is_child is
+ *  set in the daemon process. */
+int fs_mount_run(struct ocifs_view *view, size_t nlayers, struct fs_opts *o, const char *dir,
+		 int *is_child);
+/** Is path (absolute, resolved) a mountpoint? 1 and its fs type
+ *  ("fuse.ocifs") into type, 0 if not, or -errno. */
+int fs_mountinfo_find(const char *path, char *type, size_t typelen);
+
+/* --- spancache.c (see spancache.h) --- */
+
+#endif

@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Mounting: the -o options, the mountpoint checks, the FUSE session and
+ * its multi-threaded loop, and daemonizing.
+ *
+ * `ocifs mount` indexes and builds the view first, in the foreground
+ * (progress bar, clear errors). Then, unless -f, it forks: the child
+ * starts a new session, mounts, detaches from the terminal and serves;
+ * the parent waits on a pipe that the child writes to from the FUSE init
+ * handler, i.e. once the kernel and the daemon have shaken hands, so the
+ * parent's exit status says whether the mount works and the mount answers
+ * as soon as it returns. If the child fails, the pipe closes unwritten
+ * and the parent exits 1 (the child has already said why on stderr).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "log.h"
+#include "spancache.h"
+
+/* Mount options that only mean something to mount(8), fstab or
+ * mount.fuse3: accepted and ignored. */
+static const char *const ignored_opts[] = {
+	"defaults", "auto", "noauto", "nofail", "_netdev", "user", "nouser", "users", "owner",
+	"group", "async", "sync", "dirsync", "atime", "noatime", "diratime", "nodiratime",
+	"relatime", "norelatime", "strictatime", "nostrictatime", "lazytime", "nolazytime",
+	"loud", "silent", "ro",
+	/* mount.fuse3 adds "dev" and "suid" to every mount not marked
+	 * nodev/nosuid; an image's device nodes and setuid binaries must not
+	 * take effect on the host just because of that, so ocifs stays
+	 * nodev,nosuid. */
+	"dev", "suid", "nodev", "nosuid", "default_permissions",
+	NULL,
+};
+
+/* Passed to libfuse as they are. */
+static const char *const fuse_flag_opts[] = {
+	"allow_other", "allow_root", "auto_unmount", "exec", "noexec", NULL,
+};
+
+static int in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (!strcmp(*list, s))
+			return 1;
+	return 0;
+}
+
+/* "64M", "1G", "65536", "512k": bytes. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default: break;
+	}
+	if (*end == 'i' && shift)
+		end++;
+	if ((*end == 'b' || *end == 'B') && shift)
+		end++;
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno || *end || *out > max ? -EINVAL : 0;
+}
+
+static int parse_id(const char *key, const char *s, int is_gid, unsigned *out)
+{
+	unsigned long long v;
+
+	if (!parse_uint(s, UINT32_MAX - 1, &v)) {
+		*out = (unsigned)v;
+		return 0;
+	}
+	if (!is_gid) {
+		struct passwd *pw = getpwnam(s);
+		if (pw) {
+			*out = pw->pw_uid;
+			return 0;
+		}
+	} else {
+		struct group *gr = getgrnam(s);
+		if (gr) {
+			*out = gr->gr_gid;
+			return 0;
+		}
+	}
+	log_err("-o %s=%s: no such %s", key, s, is_gid ? "group" : "user");
+	return -EINVAL;
+}
+
+/* Append ",opt" (escaped for libfuse's option parser) to *dst. */
+static int add_opt(char **dst, const char *opt)
+{
+	return fuse_opt_add_opt_escaped(dst, opt) ? -ENOMEM : 0;
+}
+
+static int add_kv(char **dst, const char *key, const char *val)
+{
+	char *s = NULL;
+	int rc;
+
+	if (asprintf(&s, "%s=%s", key, val) < 0)
+		return -ENOMEM;
+	rc = add_opt(dst, s);
+	free(s);
+	return rc;
+}
+
+/* One option: "key" or "key=value". */
+static int parse_one(struct fs_opts *o, char *opt, char **passthru)
+{
+	char *val = strchr(opt, '=');
+	unsigned long long v;
+	unsigned id;
+	char *end;
+
+	if (val)
+		*val++ = '\0';
+	if (!*opt)
+		return 0;
+	if (!val && (in_list(ignored_opts, opt) || !strncmp(opt, "x-", 2)))
+		return 0;
+	if (val && (!strcmp(opt, "comment") || !strncmp(opt, "x-", 2)))
+		return 0;
+	if (!val && !strcmp(opt, "rw")) {
+		log_warn("-o rw ignored: ocifs mounts are read-only");
+		return 0;
+	}
+	if (!val && in_list(fuse_flag_opts, opt))
+		return add_opt(passthru, opt);
+	if (!val && !strcmp(opt, "debug")) {
+		o->debug = o->foreground = 1;
+		return 0;
+	}
+	if (val && !strcmp(opt, "timeout")) {
+		errno = 0;
+		o->timeout = strtod(val, &end);
+		if (errno || end == val || *end || !(o->timeout >= 0) || o->timeout > 1e9) {
+			log_err("-o timeout=%s: not a number of seconds", val);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (val && !strcmp(opt, "cache_size")) {
+		if (parse_size(val, &o->cache_size)) {
+			log_err("-o cache_size=%s: not a size (bytes, or with K, M or G)", val);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (val && !strcmp(opt, "ready_fd")) {
+		if (parse_uint(val, INT_MAX, &v) || fcntl((int)v, F_GETFD) < 0) {
+			log_err("-o ready_fd=%s: not an open file descriptor", val);
+			return -EINVAL;
+		}
+		o->ready_fd = (int)v;
+		return 0;
+	}
+	if (val && (!strcmp(opt, "uid") || !strcmp(opt, "gid"))) {
+		int is_gid = opt[0] == 'g';
+		if (parse_id(opt, val, is_gid, &id))
+			return -EINVAL;
+		if (is_gid) {
+			o->gid = (gid_t)id;
+			o->set_gid = 1;
+		} else {
+			o->uid = (uid_t)id;
+			o->set_uid = 1;
+		}
+		return 0;
+	}
+	if (val && (!strcmp(opt, "fsname") || !strcmp(opt, "subtype"))) {
+		char **dst = opt[0] == 'f' ? &o->fsname : &o->subtype;
+		char *s = strdup(val);
+		if (!s)
+			return -ENOMEM;
+		free(*dst);
+		*dst = s;
+		return 0;
+	}
+	if (val && !strcmp(opt, "max_read")) {
+		if (parse_uint(val, UINT32_MAX, &v)) {
+			log_err("-o max_read=%s: not a number of bytes", val);
+			return -EINVAL;
+		}
+		return add_kv(passthru, opt, val);
+	}
+	log_err("-o %s%s%s: unknown mount option (ocifs knows timeout=, cache_size=, uid=, gid=, "
+		"allow_other, allow_root, auto_unmount, fsname=, subtype=, noexec, max_read=, "
+		"ready_fd=, debug)", opt, val ? "=" : "", val ? val : "");
+	return -EINVAL;
+}
+
+int fs_opts_parse(const char *optstr, const char *image, int foreground, int debug,
+		  struct fs_opts *o)
+{
+	char *copy = NULL, *passthru = NULL, *p, *start;
+	int rc = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout = FS_TIMEOUT_DEFAULT;
+	o->cache_size = FS_CACHE_SIZE_DEFAULT;
+	o->ready_fd = -1;
+	o->foreground = foreground || debug;
+	o->debug = debug;
+	if (optstr) {
+		copy = strdup(optstr);
+		if (!copy)
+			return -ENOMEM;
+		/* Split on commas not escaped with a backslash. */
+		for (p = start = copy; !rc; p++) {
+			if (*p == '\\' && p[1]) {
+				memmove(p, p + 1, strlen(p));
+				continue;
+			}
+			if (*p == ',' || !*p) {
+				int last = !*p;
+				*p = '\0';
+				rc = parse_one(o, start, &passthru);
+				if (last)
+					break;
+				start = p + 1;
+			}
+		}
+		free(copy);
+	}
+	if (!rc && !o->fsname) {
+		char *abs = realpath(image, NULL);
+		o->fsname = abs ? abs : strdup(image);
+		if (!o->fsname)
+			rc = -ENOMEM;
+	}
+	if (!rc && !o->subtype && !(o->subtype = strdup("ocifs")))
+		rc = -ENOMEM;
+	if (o->cache_size && o->cache_size < FS_SPAN_BLOCK)
+		o->cache_size = FS_SPAN_BLOCK;
+	/* The fixed defaults first; then what the user asked for. */
+	if (!rc && fuse_opt_add_opt(&o->fuse_opts, "ro,nosuid,nodev,default_permissions"))
+		rc = -ENOMEM;
+	if (!rc)
+		rc = add_kv(&o->fuse_opts, "fsname", o->fsname);
+	if (!rc)
+		rc = add_kv(&o->fuse_opts, "subtype", o->subtype);
+	if (!rc && passthru && fuse_opt_add_opt(&o->fuse_opts, passthru))
+		rc = -ENOMEM;
+	free(passthru);
+	if (rc)
+		fs_opts_fini(o);
+	return rc;
+}
+
+void fs_opts_fini(struct fs_opts *o)
+{
+	free(o->fsname);
+	free(o->subtype);
+	free(o->fuse_opts);
+	o->fsname = o->subtype = o->fuse_opts = NULL;
+	if (o->ready_fd >= 0)
+		close(o->ready_fd);
+	o->ready_fd = -1;
+}
+
+/* Undo mountinfo's octal escapes (\040 space, \011, \012, \134) in place. */
+static void unescape_octal(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*d++ = *s;
+		}
+	}
+	*d = '\0';
+}
+
+int fs_mountinfo_find(const char *path, char *type, size_t typelen)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL;
+	size_t cap = 0;
+	int found = 0;
+
+	if (!f)
+		return -errno;
+	/* id parent maj:min root mountpoint opts [optional...] - fstype src super
+	 * The last match wins: it is the mount on top. */
+	while (getline(&line, &cap, f) > 0) {
+		char *save = NULL, *tok, *mp = NULL, *fstype = NULL;
+		int field = 0, dash = 0;
+
+		for (tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+			if (field == 4)
+				mp = tok;
+			if (dash) {
+				fstype = tok;
+				break;
+			}
+			if (field >= 6 && !strcmp(tok, "-"))
+				dash = 1;
+			field++;
+		}
+		if (!mp || !fstype)
+			continue;
+		unescape_octal(mp);
+		if (!strcmp(mp, path)) {
+			found = 1;
+			snprintf(type, typelen, "%s", fstype);
+		}
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+int fs_check_mountpoint(const char *dir, char **abs)
+{
+	struct stat st, up;
+	char type[64], *parent = NULL;
+	struct dirent *de;
+	DIR *d;
+	int rc;
+
+	*abs = NULL;
+	if (stat(dir, &st) < 0) {
+		rc = -errno;
+		log_err("%s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_err("%s: not a directory", dir);
+		return -ENOTDIR;
+	}
+	*abs = realpath(dir, NULL);
+	if (!*abs)
+		return -errno;
+	rc = fs_mountinfo_find(*abs, type, sizeof(type));
+	if (rc == 0 && asprintf(&parent, "%s/..", *abs) >= 0 && stat(parent, &up) == 0 &&
+	    (up.st_dev != st.st_dev || (up.st_ino == st.st_ino && strcmp(*abs, "/"))))
+		rc = 1; /* a mount we cannot see in our namespace's table */
+	free(parent);
+	if (rc > 0) {
+		log_err("%s: already a mountpoint (unmount it first: ocifs umount %s)", dir, dir);
+		rc = -EBUSY;
+		goto err;
+	}
+	d = opendir(*abs);
+	if (!d) {
+		rc = -errno;
+		log_err("%s: %s", dir, strerror(-rc));
+		goto err;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			break;
+	closedir(d);
+	if (de) {
+		log_err("%s: not empty (ocifs mounts only on an empty directory)", dir);
+		rc = -ENOTEMPTY;
+		goto err;
+	}
+	return 0;
+err:
+	free(*abs);
+	*abs = NULL;
+	return rc;
+}
+
+/* libfuse's messages through our log sink (STYLE 19). */
+static void fs_fuse_log(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	enum ocifs_log_level lvl = level <= FUSE_LOG_ERR       ? OCIFS_LOG_ERR
+				   : level == FUSE_LOG_WARNING ? OCIFS_LOG_WARN
+				   : level <= FUSE_LOG_INFO    ? OCIFS_LOG_INFO
+							       : OCIFS_LOG_DBG;
+	char line[2048];
+	int n;
+
+	if (lvl > ocifs_log_threshold)
+		return;
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		return;
+	while (n > 0 && (size_t)n <= sizeof(line) - 1 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (n > 0)
+		ocifs_log_write(lvl, "%s", line);
+}
+
+/* 4 KiB blocks of regular file data, for statfs. */
+static uint64_t count_blocks(struct ocifs_view *v, uint64_t n)
+{
+	struct ocifs_vattr a;
+	uint64_t blocks = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		if (ocifs_view_getattr(v, i, &a) == 0 && S_ISREG(a.mode))
+			blocks += (a.size + 4095) / 4096;
+	return blocks;
+}
+
+/* Detach from the terminal once mounted: the daemon's stdio goes to
+ * /dev/null (so `x=$(ocifs mount ...)` returns) and logging to syslog. */
+static void detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	if (chdir("/") < 0)
+		log_dbg("chdir /: %s", strerror(errno));
+	ocifs_log_set_syslog(1);
+}
+
+/* Create the session, mount and serve until unmounted. */
+static int serve(struct ocifs_fs *fs, const char *dir, int daemon)
+{
+	char *argv[] = { "ocifs", "-o", fs->opts.fuse_opts, "-d", NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(fs->opts.debug ? 4 : 3, argv);
+	struct fuse_loop_config cfg = { .clone_fd = 0, .max_idle_threads = 10 };
+	int rc = 0, loop;
+
+	fs->se = fuse_session_new(&args, fs_lowlevel_ops(), sizeof(struct fuse_lowlevel_ops), fs);
+	fuse_opt_free_args(&args);
+	if (!fs->se) {
+		log_err("%s: cannot create the FUSE session", dir);
+		return -EINVAL;
+	}
+	if (fuse_set_signal_handlers(fs->se)) {
+		rc = -errno;
+		goto out_destroy;
+	}
+	if (fuse_session_mount(fs->se, dir)) {
+		log_err("%s: mount failed (is /dev/fuse there, and fusermount3 installed?)", dir);
+		rc = -EIO;
+		goto out_signals;
+	}
+	if (daemon)
+		detach_stdio();
+	log_dbg("%s: mounted %s", dir, fs->opts.fsname);
+	loop = fuse_session_loop_mt(fs->se, &cfg);
+	if (loop < 0) {
+		log_err("%s: %s", dir, strerror(-loop));
+		rc = loop;
+	}
+	fuse_session_unmount(fs->se);
+out_signals:
+	fuse_remove_signal_handlers(fs->se);
+out_destroy:
+	fuse_session_destroy(fs->se);
+	fs->se = NULL;
+	return rc;
+}
+
+int fs_mount_run(struct ocifs_view *view, size_t nlayers, struct fs_opts *o, const char *dir,
+		 int *is_child)
+{
+	struct ocifs_fs fs = { .view = view, .opts = *o, .notify_fd = -1 };
+	int p[2] = { -1, -1 }, rc;
+	pid_t pid;
+	char byte;
+	ssize_t r;
+
+	*is_child = 0;
+	fuse_set_log_func(fs_fuse_log);
+	fs.ninodes = ocifs_view_inodes(view);
+	fs.max_fuse_ino = fs.ninodes ? fs_fuse_ino(fs.ninodes - 1) : FUSE_ROOT_ID;
+	fs.blocks = count_blocks(view, fs.ninodes);
+	rc = fs_parking_new(nlayers, &fs.parking);
+	if (rc)
+		return rc;
+	if (o->cache_size) {
+		rc = fs_spancache_new(o->cache_size, FS_SPAN_BLOCK, &fs.spans);
+		if (rc)
+			goto out;
+	}
+	if (o->foreground) {
+		rc = serve(&fs, dir, 0);
+		goto out;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		rc = -errno;
+		close(p[0]);
+		close(p[1]);
+		goto out;
+	}
+	if (pid == 0) {
+		*is_child = 1;
+		close(p[0]);
+		fs.notify_fd = p[1];
+		if (setsid() < 0)
+			log_dbg("setsid: %s", strerror(errno));
+		rc = serve(&fs, dir, 1);
+		if (fs.notify_fd >= 0)
+			close(fs.notify_fd);
+		goto out;
+	}
+	/* Parent: the daemon owns ready_fd now. */
+	close(p[1]);
+	if (o->ready_fd >= 0)
+		close(o->ready_fd);
+	o->ready_fd = fs.opts.ready_fd = -1;
+	do
+		r = read(p[0], &byte, 1);
+	while (r < 0 && errno == EINTR);
+	close(p[0]);
+	if (r == 1) {
+		rc = 0;
+	} else {
+		int status = 0;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		rc = -EIO; /* the daemon said why */
+	}
+out:
+	fs_spancache_free(fs.spans);
+	fs_parking_free(&fs, fs.parking);
+	/* fs.opts.ready_fd was closed by init if it was used */
+	o->ready_fd = fs.opts.ready_fd;
+	return rc;
+}

@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The low-level ops table and its handlers. Handlers are thin: map the
+ * inode, call the view (or a helper in dir.c, read.c, xattr.c), and
+ * reply exactly once on a single exit path, `out: if (rc) reply_err`.
+ * Helpers never reply. Every operation that would change the tree
+ * replies EROFS; so does an open for writing.
+ *
+ * Kernel caching (DESIGN §7, STYLE 29): the tree never changes, so
+ * entries, attributes and negative lookups are cached for -o timeout
+ * seconds, file data is kept across opens (keep_cache), directory
+ * listings are cached (cache_readdir), and symlink targets too.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "log.h"
+#include "spancache.h"
+
+int fs_errno(int rc)
+{
+	int e = rc < 0 ? -rc : rc;
+
+	switch (e) {
+	case 0:
+	case ENOENT:
+	case ENOTDIR:
+	case EISDIR:
+	case ENOMEM:
+	case EROFS:
+	case ERANGE:
+	case ENODATA:
+	case EACCES:
+	case EPERM:
+	case ENAMETOOLONG:
+	case EINVAL:
+	case ENXIO:
+	case EOVERFLOW:
+	case EINTR:
+	case EMFILE:
+	case ENFILE:
+		return e;
+	default:
+		/* EBADMSG (corrupt data), EILSEQ (digest), ESTALE (cache),
+		 * EOPNOTSUPP (codec) and anything unexpected: the file cannot
+		 * be read, which is what EIO tells a program. */
+		return EIO;
+	}
+}
+
+static struct ocifs_fs *req_fs(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+int fs_stat(const struct ocifs_fs *fs, uint64_t vino, struct stat *st)
+{
+	struct ocifs_vattr a;
+	int rc = ocifs_view_getattr(fs->view, vino, &a);
+	int64_t sec, nsec;
+
+	if (rc)
+		return rc;
+	memset(st, 0, sizeof(*st));
+	st->st_ino = fs_fuse_ino(vino);
+	st->st_mode = a.mode;
+	st->st_nlink = a.nlink;
+	st->st_uid = fs->opts.set_uid ? fs->opts.uid : (uid_t)a.uid;
+	st->st_gid = fs->opts.set_gid ? fs->opts.gid : (gid_t)a.gid;
+	st->st_rdev = (dev_t)a.rdev;
+	st->st_size = (off_t)a.size;
+	st->st_blksize = 4096;
+	st->st_blocks = (blkcnt_t)((a.size + 511) / 512);
+	sec = a.mtime_ns / 1000000000;
+	nsec = a.mtime_ns % 1000000000;
+	if (nsec < 0) {
+		nsec += 1000000000;
+		sec--;
+	}
+	st->st_mtim.tv_sec = (time_t)sec;
+	st->st_mtim.tv_nsec = (long)nsec;
+	st->st_atim = st->st_mtim;
+	st->st_ctim = st->st_mtim;
+	return 0;
+}
+
+int fs_entry(const struct ocifs_fs *fs, uint64_t vino, struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = fs_fuse_ino(vino);
+	e->generation = 0;
+	e->attr_timeout = fs->opts.timeout;
+	e->entry_timeout = fs->opts.timeout;
+	return fs_stat(fs, vino, &e->attr);
+}
+
+static void fs_op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct ocifs_fs *fs = userdata;
+	const unsigned want = FUSE_CAP_CACHE_SYMLINKS | FUSE_CAP_READDIRPLUS |
+			      FUSE_CAP_READDIRPLUS_AUTO | FUSE_CAP_SPLICE_WRITE |
+			      FUSE_CAP_SPLICE_MOVE | FUSE_CAP_PARALLEL_DIROPS |
+			      FUSE_CAP_ASYNC_READ;
+	char one = 1;
+
+	/* SPLICE_WRITE is what lets fuse_reply_data() splice file ranges
+	 * into the device; SPLICE_READ only helps requests that carry data
+	 * (writes), and would cost a pipe round trip on every request. */
+	conn->want |= conn->capable & want;
+	conn->want &= ~(unsigned)(FUSE_CAP_SPLICE_READ | FUSE_CAP_WRITEBACK_CACHE |
+				  FUSE_CAP_AUTO_INVAL_DATA);
+	/* Reads as large as the kernel allows (1 MiB with max_pages = 256):
+	 * libfuse sizes max_pages from max_write. */
+	if (conn->max_write < (1u << 20))
+		conn->max_write = 1u << 20;
+	conn->time_gran = 1;
+	log_dbg("fuse: protocol %u.%u, capable %#x, want %#x, max_readahead %u, max_write %u",
+		conn->proto_major, conn->proto_minor, conn->capable, conn->want,
+		conn->max_readahead, conn->max_write);
+
+	/* Tell whoever waits that the mount answers. */
+	if (fs->opts.ready_fd >= 0) {
+		if (write(fs->opts.ready_fd, &one, 1) != 1)
+			log_warn("ready_fd=%d: %s", fs->opts.ready_fd, strerror(errno));
+		close(fs->opts.ready_fd);
+		fs->opts.ready_fd = -1;
+	}
+	if (fs->notify_fd >= 0) {
+		if (write(fs->notify_fd, &one, 1) != 1)
+			log_warn("readiness pipe: %s", strerror(errno));
+		close(fs->notify_fd);
+		fs->notify_fd = -1;
+	}
+}
+
+static void fs_op_destroy(void *userdata)
+{
+	struct ocifs_fs *fs = userdata;
+	struct fs_spancache_stats st;
+
+	if (fs->spans && ocifs_log_threshold >= OCIFS_LOG_DBG) {
+		fs_spancache_stats(fs->spans, &st);
+		log_dbg("span cache: %llu hits, %llu misses, %llu spans (%llu bytes) at unmount",
+			(unsigned long long)st.hits, (unsigned long long)st.misses,
+			(unsigned long long)st.spans, (unsigned long long)st.bytes);
+	}
+}
+
+static void fs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct ocifs_fs *fs = req_fs(req);
+	struct fuse_entry_param e;
+	uint64_t vdir, vino;
+	int rc = fs_view_ino(fs, parent, &vdir);
+
+	if (rc)
+		goto out;
+	rc = ocifs_view_lookup(fs->view, vdir, name, &vino);
+	if (rc == -ENOENT && fs->opts.timeout > 0) {
+		/* A negative entry (ino 0), cached like a positive one. */
+		memset(&e, 0, sizeof(e));
+		e.entry_timeout = fs->opts.timeout;
+		rc = 0;
+	} else if (!rc) {
+		rc = fs_entry(fs, vino, &e);
+	}
+	if (!rc)
+		fuse_reply_entry(req, &e);
+out:
+	if (rc)
+		fuse_reply_err(req, fs_errno(rc));
+}
+
+/* Immutable tree, numbers derived from the view: nothing to count. */
+static void fs_op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	fuse_reply_none(req);
+}
+
+static void fs_op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	fuse_reply_none(req);
+}
+
+static void fs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct ocifs_fs *fs = req_fs(req);
+	struct stat st;
+	uint64_t vino;
+	int rc = fs_view_ino(fs, ino, &vino);
+
+	if (!rc)
+		rc = fs_stat(fs, vino, &st);
+	if (!rc)
+		fuse_reply_attr(req, &st, fs->opts.timeout);
+	if (rc)
+		fuse_reply_err(req, fs_errno(rc));
+}
+
+static void fs_op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct ocifs_fs *fs = req_fs(req);
+	const char *target;
+	uint64_t vino;
+	int rc = fs_view_ino(fs, ino, &vino);
+
+	if (!rc)
+		rc = ocifs_view_readlink(fs->view, vino, &target);
+	if (!rc)
+		fuse_reply_readlink(req, target);
+	if (rc)
+		fuse_reply_err(req, fs_errno(rc));
+}
+
+static void fs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct ocifs_fs *fs = req_fs(req);
+	uint32_t n;
+	uint64_t vino;
+	int rc = fs_view_ino(fs, ino, &vino);
+
+	if (!rc)
+		rc = ocifs_view_dir_size(fs->view, vino, &n);
+	if (!rc) {
+		fi->fh = 0;
+		fi->cache_readdir = 1;
+		fi->keep_cache = 1;
+		fuse_reply_open(req, fi);
+	}
+	if (rc)
+		fuse_reply_err(req, fs_errno(rc));
+}
+
+static void fs_readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
+{
+	struct ocifs_fs *fs = req_fs(req);
+	char *buf = NULL;
+	size_t len = 0;
+	uint64_t vino;
+	int rc = fs_view_ino(fs, ino, &vino);
+
+	if (!rc)
+		rc = fs_dir_fill(fs, req, vino, size, off, plus, &buf, &len);
+	if (!rc)
+		fuse_reply_buf(req, buf, len);
+	free(buf);
+	if (rc)
+		fuse_reply_err(req, fs_errno(rc));
+}
+
+static void fs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			  struct fuse_file_info *fi)
+{
+	fs_readdir_common(req, ino, size, off, 0);
+}
+
+static void fs_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			      struct fuse_file_info *fi)
+{
+	fs_readdir_common(req, ino, size, off, 1);
+}
+
+static void fs_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, 0);
+}
+
+static void fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct ocifs_fs *fs = req_fs(req);
+	struct fs_file *f = NULL;
+	uint64_t vino;
+	int rc = fs_view_ino(fs, ino, &vino);
+
+	if (rc)
+		goto out;
+	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
+		rc = -EROFS;
+		goto out;
+	}
+	rc = fs_file_open(fs, vino, &f);
+	if (rc)
+		goto out;
+	fi->fh = (uint64_t)(uintptr_t)f;
+	fi->keep_cache = 1;
+	fi->noflush = 1;
+	/* If the request was interrupted, no release will ever come. */
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		fs_file_close(f);
+out:
+	if (rc)
+		fuse_reply_err(req, fs_errno(rc));
+}
+
+static void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct ocifs_fs *fs = req_fs(req);
+	struct fs_file *f = (struct fs_file *)(uintptr_t)fi->fh;
+	struct fs_read r;
+	int rc = fs_file_read(fs, f, size, off, &r);
+
+	if (!rc) {
+		if (r.bv.buf[0].flags & FUSE_BUF_IS_FD)
+			fuse_reply_data(req, &r.bv, FUSE_BUF_SPLICE_MOVE);
+		else
+			fuse_reply_buf(req, r.buf, r.len);
+		fs_read_done(&r);
+	}
+	if (rc)
+		fuse_reply_err(req, fs_errno(rc));
+}
+
+static void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	fs_file_close((struct fs_file *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static void fs_op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct ocifs_fs *fs = req_fs(req);
+	struct statvfs sv;
+
+	memset(&sv, 0, sizeof(sv));
+	sv.f_bsize = 4096;
+	sv.f_frsize = 4096;
+	sv.f_blocks = fs->blocks;
+	sv.f_files = fs->ninodes;
+	sv.f_namemax = 255;
+	fuse_reply_statfs(req, &sv);
+}
+
+static void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	struct ocifs_fs *fs = req_fs(req);
+	const void *val;
+	size_t len;
+	uint64_t vino;
+	int rc = fs_view_ino(fs, ino, &vino);
+
+	if (!rc)
+		rc = fs_xattr_get(fs, vino, name, &val, &len);
+	if (!rc && size && len > size)
+		rc = -ERANGE;
+	if (!rc) {
+		if (!size)
+			fuse_reply_xattr(req, len);
+		else
+			fuse_reply_buf(req, val, len);
+	}
+	if (rc)
+		fuse_reply_err(req, fs_errno(rc));
+}
+
+static void fs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct ocifs_fs *fs = req_fs(req);
+	char *buf = NULL;
+	size_t len = 0;
+	uint64_t vino;
+	int rc = fs_view_ino(fs, ino, &vino);
+
+	if (!rc)
+		rc = fs_xattr_list(fs, vino, &buf, &len);
+	if (!rc && size && len > size)
+		rc = -ERANGE;
+	if (!rc) {
+		if (!size)
+			fuse_reply_xattr(req, len);
+		else
+			fuse_reply_buf(req, buf, len);
+	}
+	free(buf);
+	if (rc)
+		fuse_reply_err(req, fs_errno(rc));
+}
+
+/* Only called without default_permissions (which ocifs always sets, so
+ * the kernel checks modes itself): writing is never allowed. */
+static void fs_op_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	struct ocifs_fs *fs = req_fs(req);
+	uint64_t vino;
+	int rc = fs_view_ino(fs, ino, &vino);
+
+	if (!rc && (mask & W_OK))
+		rc = -EROFS;
+	fuse_reply_err(req, fs_errno(rc));
+}
+
+static void fs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+			struct fuse_file_info *fi)
+{
+	off_t pos = 0;
+	int rc = fs_file_lseek((struct fs_file *)(uintptr_t)fi->fh, off, whence, &pos);
+
+	if (!rc)
+		fuse_reply_lseek(req, pos);
+	if (rc)
+		fuse_reply_err(req, fs_errno(rc));
+}
+
+/* --- everything that would write: EROFS --- */
+
+static void fs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+			  struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void fs_op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+			dev_t rdev)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void fs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void fs_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void fs_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void fs_op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void fs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+			 fuse_ino_t newparent, const char *newname, unsigned int flags)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void fs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+			struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void fs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+			 struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+			   size_t size, int flags)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void fs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void fs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
+			    struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void fs_op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+				  struct fuse_file_info *fi_in, fuse_ino_t ino_out, off_t off_out,
+				  struct fuse_file_info *fi_out, size_t len, int flags)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static const struct fuse_lowlevel_ops fs_ops = {
+	.init = fs_op_init,
+	.destroy = fs_op_destroy,
+	.lookup = fs_op_lookup,
+	.forget = fs_op_forget,
+	.forget_multi = fs_op_forget_multi,
+	.getattr = fs_op_getattr,
+	.readlink = fs_op_readlink,
+	.opendir = fs_op_opendir,
+	.readdir = fs_op_readdir,
+	.readdirplus = fs_op_readdirplus,
+	.releasedir = fs_op_releasedir,
+	.open = fs_op_open,
+	.read = fs_op_read,
+	.release = fs_op_release,
+	.statfs = fs_op_statfs,
+	.getxattr = fs_op_getxattr,
+	.listxattr = fs_op_listxattr,
+	.access = fs_op_access,
+	.lseek = fs_op_lseek,
+	.setattr = fs_op_setattr,
+	.mknod = fs_op_mknod,
+	.mkdir = fs_op_mkdir,
+	.unlink = fs_op_unlink,
+	.rmdir = fs_op_rmdir,
+	.symlink = fs_op_symlink,
+	.rename = fs_op_rename,
+	.link = fs_op_link,
+	.write = fs_op_write,
+	.create = fs_op_create,
+	.setxattr = fs_op_setxattr,
+	.removexattr = fs_op_removexattr,
+	.fallocate = fs_op_fallocate,
+	.copy_file_range = fs_op_copy_file_range,
+};
+
+const struct fuse_lowlevel_ops *fs_lowlevel_ops(void)
+{
+	return &fs_ops;
+}

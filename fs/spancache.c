@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The span cache (see spancache.h): N shards, each a chained hash table
+ * plus two intrusive lists under one mutex, with a byte budget of
+ * total/N: an LRU list of hot spans and a FIFO of cold ones (blocks of
+ * sequential streams), which are evicted first. The shard of a key comes from a 64-bit mix of (layer, blk), so
+ * neighbouring blocks of one file spread over shards.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pthread.h>
+
+#include "spancache.h"
+
+/* 16 shards: enough that a handful of concurrent readers almost never
+ * share a lock on a 2-16 core machine, few enough that a 64 MiB budget
+ * still holds 16 blocks per shard. */
+#define SPAN_SHARDS_MAX 16
+
+struct span_shard {
+	pthread_mutex_t lock;
+	struct fs_span **buckets;       /* protected by lock */
+	size_t nbuckets;                /* power of two */
+	struct fs_span hot;             /* LRU list sentinel, head = most recent;
+					 * protected by lock */
+	struct fs_span cold;            /* FIFO of cold spans, head = newest;
+					 * protected by lock */
+	size_t bytes, cap;              /* protected by lock */
+	uint64_t hits, misses, spans;   /* protected by lock */
+};
+
+struct fs_spancache {
+	size_t block;
+	unsigned nshards;
+	struct span_shard shards[];
+};
+
+static uint64_t span_hash(uint32_t layer, uint64_t blk)
+{
+	uint64_t x = blk ^ ((uint64_t)layer << 48) ^ ((uint64_t)layer * 0x9e3779b97f4a7c15ull);
+
+	/* splitmix64 finalizer */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+int fs_spancache_new(uint64_t bytes, size_t block, struct fs_spancache **out)
+{
+	struct fs_spancache *c;
+	uint64_t nblocks;
+	unsigned n;
+
+	if (!block || bytes < block)
+		return -EINVAL;
+	nblocks = bytes / block;
+	n = nblocks < SPAN_SHARDS_MAX ? (unsigned)nblocks : SPAN_SHARDS_MAX;
+	c = calloc(1, sizeof(*c) + n * sizeof(c->shards[0]));
+	if (!c)
+		return -ENOMEM;
+	c->block = block;
+	c->nshards = n;
+	for (unsigned i = 0; i < n; i++) {
+		struct span_shard *s = &c->shards[i];
+		uint64_t per = nblocks / n;
+		size_t nb = 16;
+
+		while (nb < 2 * per && nb < (1u << 20))
+			nb <<= 1;
+		s->buckets = calloc(nb, sizeof(*s->buckets));
+		if (!s->buckets) {
+			c->nshards = i;
+			fs_spancache_free(c);
+			return -ENOMEM;
+		}
+		s->nbuckets = nb;
+		s->cap = (size_t)(per * block);
+		s->hot.prev = s->hot.next = &s->hot;
+		s->cold.prev = s->cold.next = &s->cold;
+		pthread_mutex_init(&s->lock, NULL);
+	}
+	*out = c;
+	return 0;
+}
+
+void fs_span_unref(struct fs_span *s)
+{
+	if (s && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(s);
+}
+
+void fs_spancache_free(struct fs_spancache *c)
+{
+	if (!c)
+		return;
+	for (unsigned i = 0; i < c->nshards; i++) {
+		struct span_shard *s = &c->shards[i];
+
+		for (int k = 0; k < 2; k++) {
+			struct fs_span *end = k ? &s->cold : &s->hot, *p = end->next;
+
+			while (p != end) {
+				struct fs_span *next = p->next;
+				fs_span_unref(p);
+				p = next;
+			}
+		}
+		free(s->buckets);
+		pthread_mutex_destroy(&s->lock);
+	}
+	free(c);
+}
+
+size_t fs_spancache_block(const struct fs_spancache *c)
+{
+	return c->block;
+}
+
+int fs_span_new(uint32_t layer, uint64_t blk, size_t len, struct fs_span **out)
+{
+	struct fs_span *s = malloc(sizeof(*s) + len);
+
+	if (!s)
+		return -ENOMEM;
+	memset(s, 0, sizeof(*s));
+	s->layer = layer;
+	s->blk = blk;
+	s->len = len;
+	s->refs = 1;
+	*out = s;
+	return 0;
+}
+
+static struct span_shard *shard_of(struct fs_spancache *c, uint64_t h)
+{
+	return &c->shards[h % c->nshards];
+}
+
+static struct fs_span **bucket_of(struct span_shard *s, uint64_t h, unsigned nshards)
+{
+	return &s->buckets[(h / nshards) & (s->nbuckets - 1)];
+}
+
+static void lru_unlink(struct fs_span *p)
+{
+	p->prev->next = p->next;
+	p->next->prev = p->prev;
+}
+
+static void lru_push_head(struct fs_span *list, struct fs_span *p)
+{
+	p->prev = list;
+	p->next = list->next;
+	list->next->prev = p;
+	list->next = p;
+}
+
+struct fs_span *fs_spancache_get(struct fs_spancache *c, uint32_t layer, uint64_t blk)
+{
+	uint64_t h = span_hash(layer, blk);
+	struct span_shard *s = shard_of(c, h);
+	struct fs_span *p;
+
+	pthread_mutex_lock(&s->lock);
+	for (p = *bucket_of(s, h, c->nshards); p; p = p->hnext)
+		if (p->layer == layer && p->blk == blk)
+			break;
+	if (p) {
+		if (!p->cold) {
+			lru_unlink(p);
+			lru_push_head(&s->hot, p);
+		}
+		__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+		s->hits++;
+	} else {
+		s->misses++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return p;
+}
+
+/* Remove p from the table and the list; the caller drops the cache's
+ * reference after unlocking. */
+static void shard_remove(struct fs_spancache *c, struct span_shard *s, struct fs_span *p)
+{
+	struct fs_span **pp = bucket_of(s, span_hash(p->layer, p->blk), c->nshards);
+
+	while (*pp != p)
+		pp = &(*pp)->hnext;
+	*pp = p->hnext;
+	lru_unlink(p);
+	s->bytes -= p->len;
+	s->spans--;
+}
+
+void fs_spancache_insert(struct fs_spancache *c, struct fs_span *n, int cold)
+{
+	uint64_t h = span_hash(n->layer, n->blk);
+	struct span_shard *s = shard_of(c, h);
+	struct fs_span **b, *p, *evicted = NULL;
+
+	pthread_mutex_lock(&s->lock);
+	b = bucket_of(s, h, c->nshards);
+	for (p = *b; p; p = p->hnext)
+		if (p->layer == n->layer && p->blk == n->blk)
+			break;
+	if (!p) {
+		__atomic_add_fetch(&n->refs, 1, __ATOMIC_RELAXED);
+		n->hnext = *b;
+		*b = n;
+		n->cold = cold;
+		lru_push_head(cold ? &s->cold : &s->hot, n);
+		s->bytes += n->len;
+		s->spans++;
+		/* Evict the oldest cold span first, then the least recently
+		 * used hot one; never the span just added. Evicted spans are
+		 * chained through hnext and freed after unlocking. */
+		while (s->bytes > s->cap) {
+			p = s->cold.prev != &s->cold && s->cold.prev != n ? s->cold.prev : s->hot.prev;
+			if (p == &s->hot || p == n)
+				break;
+			shard_remove(c, s, p);
+			p->hnext = evicted;
+			evicted = p;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	while (evicted) {
+		p = evicted->hnext;
+		fs_span_unref(evicted);
+		evicted = p;
+	}
+}
+
+void fs_spancache_stats(struct fs_spancache *c, struct fs_spancache_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	for (unsigned i = 0; i < c->nshards; i++) {
+		struct span_shard *s = &c->shards[i];
+
+		pthread_mutex_lock(&s->lock);
+		st->hits += s->hits;
+		st->misses += s->misses;
+		st->bytes += s->bytes;
+		st->spans += s->spans;
+		pthread_mutex_unlock(&s->lock);
+	}
+}
