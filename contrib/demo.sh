@@ -1,7 +1,7 @@
 #!/bin/sh
 # The main job on a small demo image the build creates: build a
-# multi-layer image with real tools, then inspect it, index it (verified),
-# list a layer and read a file back through the index.
+# multi-layer image with real tools, mount it, list the merged tree and
+# read a file through the mount, unmount; then the same without a mount.
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${OCIFS_BIN:-./ocifs}
@@ -10,8 +10,14 @@ if [ ! -f "$demo/docker.tar" ]; then
 	echo "== building demo images in $demo"
 	sh "$top/tests/gen/mkimage.sh" "$demo" >/dev/null
 fi
+mnt="$demo/mnt"
+mkdir -p "$mnt"
+trap 'fusermount3 -u "$mnt" 2>/dev/null || true' EXIT
 set -x
 "$bin" inspect "$demo/docker.tar"
-"$bin" index "$demo/oci.tar"
-"$bin" ls -l --layer 1 "$demo/oci.tar" /
-"$bin" inspect --json "$demo/oci"
+"$bin" mount "$demo/docker.tar" "$mnt"
+ls -lR "$mnt"
+cat "$mnt/etc/hello.txt"
+"$bin" umount "$mnt"
+"$bin" ls -l -R "$demo/oci.tar"
+"$bin" stat "$demo/oci" /etc/hello-hard.txt

@@ -1,0 +1,29 @@
+#!/bin/bash
+# Every command and option that `ocifs --help` lists is documented in
+# man/ocifs.1, and the README's first two commands are the ones CI runs.
+. "$(dirname "$0")/../lib.sh"
+
+B=$OCIFS_BIN
+MAN=$OCIFS_SRCDIR/man/ocifs.1
+"$B" --help >"$TMP/help"
+ok $? "ocifs --help"
+# roff escapes "-" as "\-"
+sed 's/\\-/-/g' "$MAN" >"$TMP/man"
+missing=
+for opt in $(grep -oE -- '--[a-z][a-z-]+' "$TMP/help" | sort -u); do
+	grep -qF -- "$opt" "$TMP/man" || missing="$missing $opt"
+done
+for cmd in $(sed -n 's/^  \([a-z]*\) .*/\1/p' "$TMP/help" | grep -v '^$' | sort -u); do
+	grep -qE "^\.B(I)? \"?$cmd" "$TMP/man" || grep -qF "ocifs $cmd" "$TMP/man" || missing="$missing $cmd"
+done
+[ -z "$missing" ]
+ok $? "every --help command and option is in ocifs(1)${missing:+ (missing:$missing)}"
+for o in timeout= cache_size= uid= gid= allow_other ready_fd=; do
+	grep -qF "$o" "$TMP/help" && grep -qF "$o" "$TMP/man"
+	ok $? "mount option $o in --help and ocifs(1)"
+done
+head -5 "$OCIFS_SRCDIR/README.md" | grep -q 'make demo' &&
+	grep -q '^make -j2 check$' "$OCIFS_SRCDIR/README.md" &&
+	grep -q 'make -j2 check' "$OCIFS_SRCDIR/.ci/run"
+ok $? "README opens with the set-up command and the test command CI runs"
+done_testing
