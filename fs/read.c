@@ -350,36 +350,24 @@ static int stream_read(struct ocifs_fs *fs, struct fs_file *f, char *buf, size_t
 	return 0;
 }
 
+struct file_reader {
+	struct ocifs_fs *fs;
+	struct fs_file *f;
+};
+
+static int file_stream_read(void *ctx, char *buf, size_t n, uint64_t uoff)
+{
+	struct file_reader *r = ctx;
+
+	return stream_read(r->fs, r->f, buf, n, uoff);
+}
+
 /* Logical bytes [off, off+n) of the file (n already clamped to its size). */
 static int file_read(struct ocifs_fs *fs, struct fs_file *f, char *buf, size_t n, uint64_t off)
 {
-	const struct ocifs_entry *e = &f->e;
-	uint64_t packed = 0;
-	int rc;
+	struct file_reader r = { .fs = fs, .f = f };
 
-	if (!e->nsparse) {
-		if (off + n > e->data_len)
-			return -EIO;
-		return stream_read(fs, f, buf, n, e->data_off + off);
-	}
-	memset(buf, 0, n);
-	for (size_t i = 0; i < e->nsparse; i++) {
-		const struct ocifs_sparse *s = &e->sparse[i];
-		uint64_t lo = off > s->off ? off : s->off;
-		uint64_t hi = off + n < s->off + s->len ? off + n : s->off + s->len;
-
-		if (lo < hi) {
-			uint64_t at = packed + (lo - s->off);
-
-			if (at + (hi - lo) > e->data_len)
-				return -EIO;
-			rc = stream_read(fs, f, buf + (lo - off), (size_t)(hi - lo), e->data_off + at);
-			if (rc)
-				return rc;
-		}
-		packed += s->len;
-	}
-	return 0;
+	return ocifs_entry_read(&f->e, buf, n, off, file_stream_read, &r);
 }
 
 /* Has the image gone away under the mount? Deleted (no links left) or,

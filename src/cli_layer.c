@@ -13,26 +13,6 @@
 #include "cli.h"
 #include "log.h"
 
-static uint32_t tar_type_mode(char t)
-{
-	switch (t) {
-	case '5':
-		return S_IFDIR;
-	case '2':
-		return S_IFLNK;
-	case '3':
-		return S_IFCHR;
-	case '4':
-		return S_IFBLK;
-	case '6':
-		return S_IFIFO;
-	case '1':
-		return 0; /* hardlink: shown as 'h' */
-	default:
-		return S_IFREG;
-	}
-}
-
 void cli_print_long(uint32_t mode, uint64_t uid, uint64_t gid, uint64_t size, uint64_t rdev,
 		    int64_t mtime_ns, const char *name, const char *symlink, const char *hardlink)
 {
@@ -76,7 +56,8 @@ static void print_entry(const struct ls_ctx *lc, const struct ocifs_entry *e, co
 		printf("%s\n", shown);
 		return;
 	}
-	cli_print_long(tar_type_mode(e->type) | e->mode, e->uid, e->gid, e->size,
+	cli_print_long((e->type == '1' || ocifs_tar_mode(e->type) ? ocifs_tar_mode(e->type) : S_IFREG) |
+			       e->mode, e->uid, e->gid, e->size,
 		       makedev(e->devmajor, e->devminor), e->mtime_ns, shown,
 		       e->type == '2' ? e->link : NULL, e->type == '1' ? e->link : NULL);
 }

@@ -313,11 +313,54 @@ static int read_stream(struct ocifs_layer *l, struct ocifs_zcursor *c, void *buf
 	return rc;
 }
 
+int ocifs_entry_read(const struct ocifs_entry *e, char *buf, size_t n, uint64_t off,
+		     int (*rd)(void *ctx, char *buf, size_t n, uint64_t uoff), void *ctx)
+{
+	uint64_t packed = 0;
+	int rc;
+
+	if (!e->nsparse) {
+		if (off + n > e->data_len)
+			return -EIO;
+		return rd(ctx, buf, n, e->data_off + off);
+	}
+	/* Sparse: walk the map; holes are zeros, data is stored packed. */
+	memset(buf, 0, n);
+	for (size_t i = 0; i < e->nsparse; i++) {
+		const struct ocifs_sparse *s = &e->sparse[i];
+		uint64_t lo = off > s->off ? off : s->off;
+		uint64_t hi = off + n < s->off + s->len ? off + n : s->off + s->len;
+
+		if (lo < hi) {
+			uint64_t at = packed + (lo - s->off);
+			if (at + (hi - lo) > e->data_len)
+				return -EIO;
+			rc = rd(ctx, buf + (lo - off), (size_t)(hi - lo), e->data_off + at);
+			if (rc)
+				return rc;
+		}
+		packed += s->len;
+	}
+	return 0;
+}
+
+struct cursor_reader {
+	struct ocifs_layer *l;
+	struct ocifs_zcursor *c;
+};
+
+static int cursor_read(void *ctx, char *buf, size_t n, uint64_t uoff)
+{
+	struct cursor_reader *r = ctx;
+
+	return read_stream(r->l, r->c, buf, n, uoff);
+}
+
 int ocifs_layer_read(struct ocifs_layer *l, struct ocifs_zcursor *c,
 		     const struct ocifs_entry *e, void *buf, size_t n, uint64_t off,
 		     size_t *got)
 {
-	uint64_t packed = 0;
+	struct cursor_reader r = { .l = l, .c = c };
 	int rc;
 
 	*got = 0;
@@ -325,30 +368,10 @@ int ocifs_layer_read(struct ocifs_layer *l, struct ocifs_zcursor *c,
 		return 0;
 	if (n > e->size - off)
 		n = (size_t)(e->size - off);
-	if (!e->nsparse) {
-		if (off + n > e->data_len) {
-			log_err("layer %u: %s/%s: data shorter than its size", l->num, e->dir, e->name);
-			return -EIO;
-		}
-		rc = read_stream(l, c, buf, n, e->data_off + off);
-		if (!rc)
-			*got = n;
-		return rc;
-	}
-	/* Sparse: walk the map; holes are zeros. */
-	memset(buf, 0, n);
-	for (size_t i = 0; i < e->nsparse; i++) {
-		const struct ocifs_sparse *s = &e->sparse[i];
-		uint64_t lo = off > s->off ? off : s->off;
-		uint64_t hi = off + n < s->off + s->len ? off + n : s->off + s->len;
-		if (lo < hi) {
-			rc = read_stream(l, c, (char *)buf + (lo - off), (size_t)(hi - lo),
-					 e->data_off + packed + (lo - s->off));
-			if (rc)
-				return rc;
-		}
-		packed += s->len;
-	}
-	*got = n;
-	return 0;
+	rc = ocifs_entry_read(e, buf, n, off, cursor_read, &r);
+	if (rc == -EIO && !e->nsparse && off + n > e->data_len)
+		log_err("layer %u: %s/%s: data shorter than its size", l->num, e->dir, e->name);
+	if (!rc)
+		*got = n;
+	return rc;
 }

@@ -64,6 +64,13 @@ const char *ocifs_cache_state_name(enum ocifs_cache_state s);
 
 /** A cursor for reading this layer's files (one per thread/open file). */
 int ocifs_layer_cursor(struct ocifs_layer *l, struct ocifs_zcursor **out);
+/** Map logical bytes [off, off+n) of entry e (n already within its size)
+ *  onto the layer's uncompressed stream: holes of a sparse file are
+ *  zero-filled in buf, and rd(ctx, buf + k, len, stream offset) is called
+ *  for each stored run. 0, rd's first error, or -EIO when the entry's map
+ *  points past its stored data. */
+int ocifs_entry_read(const struct ocifs_entry *e, char *buf, size_t n, uint64_t off,
+		     int (*rd)(void *ctx, char *buf, size_t n, uint64_t uoff), void *ctx);
 /** Read file data: bytes [off, off+n) of entry e's logical content
  *  (sparse holes read as zeros). 0 and *got (< n only at EOF) or -errno. */
 int ocifs_layer_read(struct ocifs_layer *l, struct ocifs_zcursor *c,

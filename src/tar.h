@@ -18,6 +18,7 @@
 #define OCIFS_SRC_TAR_H
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "src.h"
 
@@ -55,6 +56,28 @@ struct ocifs_tar_entry {
 	struct ocifs_sparse *sparse; /* data stored packed at data_off in
 				      * map order */
 };
+
+/** The S_IFMT type of a typeflag as tar.c reports it; 0 for hardlinks
+ *  ('1') and types with no file behind them. */
+static inline unsigned ocifs_tar_mode(char type)
+{
+	switch (type) {
+	case '0':
+		return S_IFREG;
+	case '2':
+		return S_IFLNK;
+	case '3':
+		return S_IFCHR;
+	case '4':
+		return S_IFBLK;
+	case '5':
+		return S_IFDIR;
+	case '6':
+		return S_IFIFO;
+	default:
+		return 0;
+	}
+}
 
 struct ocifs_tar;
 

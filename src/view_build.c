@@ -278,26 +278,6 @@ static uint32_t find_path(const struct build *b, const char *path)
 	return cur;
 }
 
-static uint32_t tar_mode(char type)
-{
-	switch (type) {
-	case '0':
-		return S_IFREG;
-	case '2':
-		return S_IFLNK;
-	case '3':
-		return S_IFCHR;
-	case '4':
-		return S_IFBLK;
-	case '5':
-		return S_IFDIR;
-	case '6':
-		return S_IFIFO;
-	default:
-		return 0;
-	}
-}
-
 struct layer_ctx {
 	struct build *b;
 	struct ocifs_layer *l;
@@ -351,7 +331,7 @@ static int set_attrs(struct layer_ctx *c, uint32_t ino, const struct ocifs_entry
 {
 	struct build *b = c->b;
 	struct binode *bi = &b->i[ino];
-	uint32_t type = tar_mode(e->type);
+	uint32_t type = ocifs_tar_mode(e->type);
 	int rc;
 
 	bi->a.mode = type | (e->mode & 07777);
@@ -425,7 +405,7 @@ static int apply_entry(struct layer_ctx *c, const struct ocifs_entry *e)
 			remove_name(b, cur);
 		return new_name(b, parent, e->name, strlen(e->name), ino, &id);
 	}
-	uint32_t type = tar_mode(e->type);
+	uint32_t type = ocifs_tar_mode(e->type);
 	if (!type) {
 		if ((plen = full_path(c, e)) >= 0)
 			log_warn("layer %u: %s: tar type '%c' not supported; skipped", b->layer + 1,
