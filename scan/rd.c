@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* Readers for scan/: exact reads, and readers over fds and memory. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rd.h"
+
+int ocifs_rd_full(const struct ocifs_rd *rd, void *buf, size_t n, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		size_t got = 0;
+		int rc = rd->read_at(rd->ctx, (char *)buf + done, n - done, off + done, &got);
+		if (rc)
+			return rc;
+		if (!got)
+			return -EIO;
+		done += got;
+	}
+	return 0;
+}
+
+int ocifs_rd_fd_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got)
+{
+	int fd = *(const int *)ctx;
+	ssize_t r;
+
+	do
+		r = pread(fd, buf, n, (off_t)off);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	*got = (size_t)r;
+	return 0;
+}
+
+int ocifs_rd_mem_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got)
+{
+	const struct ocifs_rd_mem *m = ctx;
+
+	*got = 0;
+	if (off >= m->len)
+		return 0;
+	if (n > m->len - off)
+		n = (size_t)(m->len - off);
+	memcpy(buf, m->p + off, n);
+	*got = n;
+	return 0;
+}
