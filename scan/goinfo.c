@@ -1,0 +1,814 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Go build info (DESIGN §9), read the way Go's debug/buildinfo does: the
+ * "\xff Go buildinf:" blob in .go.buildinfo or, without section headers,
+ * 16-byte aligned near the start of the writable PT_LOAD; inline varint
+ * strings (Go >= 1.18) or pointers to Go string headers resolved through
+ * the PT_LOADs (older). Without it, the pclntab magic and a "go1.N"
+ * string still identify a Go binary. The ELF headers are parsed here,
+ * minimally: every offset, size and count comes from hostile input.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goinfo.h"
+
+#define GO_MAGIC "\xff Go buildinf:"
+#define GO_MAGIC_LEN 14
+#define GO_WINDOW (64 * 1024)           /* debug/buildinfo reads 64 KiB */
+#define GO_MAX_MODINFO (16u << 20)
+#define GO_MAX_VERSION 4096u
+#define GO_MAX_PHNUM 4096u
+#define GO_MAX_SHNUM 65536u
+#define GO_SCAN_CHUNK (1u << 20)
+#define GO_MAX_SCAN (512ull << 20)      /* pclntab/version scan budget */
+
+struct seg {
+	uint64_t vaddr, off, filesz;
+	uint32_t flags;
+};
+
+struct elfv {
+	const struct ocifs_rd *rd;
+	int is64, be;
+	size_t nsegs;
+	struct seg *segs;       /* PT_LOAD only */
+	int have_shdrs;
+	uint64_t bi_off, bi_size;       /* .go.buildinfo, bi_size 0 if none */
+	uint64_t pcln_off, pcln_size;   /* .gopclntab, pcln_size 0 if none */
+};
+
+static uint64_t get(const struct elfv *e, const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)p[e->be ? i : n - 1 - i] << (8 * (n - 1 - i));
+	return v;
+}
+
+static int set_error(struct ocifs_goinfo *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int set_error(struct ocifs_goinfo *g, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[256];
+
+	if (g->error)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	g->error = strdup(buf);
+	return g->error ? 0 : -ENOMEM;
+}
+
+static char *dupn(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+/* ---- ELF headers ---- */
+
+static int elf_load(const struct ocifs_rd *rd, struct elfv *e, struct ocifs_goinfo *g)
+{
+	unsigned char h[64], ph[56], sh[64];
+	uint64_t phoff, shoff, shnum, shstrndx, stroff = 0, strsize = 0;
+	unsigned phent, shent, phnum;
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	e->rd = rd;
+	if (rd->size < 52 || (rc = ocifs_rd_full(rd, h, rd->size < 64 ? 52 : 64, 0)))
+		return rd->size < 52 ? -EINVAL : rc;
+	if (memcmp(h, "\177ELF", 4) || (h[4] != 1 && h[4] != 2) || (h[5] != 1 && h[5] != 2))
+		return -EINVAL;
+	e->is64 = h[4] == 2;
+	e->be = h[5] == 2;
+	if (e->is64 && rd->size < 64)
+		return -EINVAL;
+	phoff = e->is64 ? get(e, h + 32, 8) : get(e, h + 28, 4);
+	shoff = e->is64 ? get(e, h + 40, 8) : get(e, h + 32, 4);
+	phent = (unsigned)get(e, h + (e->is64 ? 54 : 42), 2);
+	phnum = (unsigned)get(e, h + (e->is64 ? 56 : 44), 2);
+	shent = (unsigned)get(e, h + (e->is64 ? 58 : 46), 2);
+	shnum = get(e, h + (e->is64 ? 60 : 48), 2);
+	shstrndx = get(e, h + (e->is64 ? 62 : 50), 2);
+
+	if (phnum > GO_MAX_PHNUM || (phnum && phent < (e->is64 ? 56u : 32u)))
+		phnum = 0, set_error(g, "bad program headers");
+	e->segs = calloc(phnum ? phnum : 1, sizeof(*e->segs));
+	if (!e->segs)
+		return -ENOMEM;
+	for (unsigned i = 0; i < phnum; i++) {
+		struct seg *s = &e->segs[e->nsegs];
+		uint64_t o = phoff + (uint64_t)i * phent;
+
+		if (o < phoff || ocifs_rd_full(rd, ph, e->is64 ? 56 : 32, o)) {
+			set_error(g, "program headers outside the file");
+			break;
+		}
+		if (get(e, ph, 4) != 1) /* PT_LOAD */
+			continue;
+		if (e->is64) {
+			s->flags = (uint32_t)get(e, ph + 4, 4);
+			s->off = get(e, ph + 8, 8);
+			s->vaddr = get(e, ph + 16, 8);
+			s->filesz = get(e, ph + 32, 8);
+		} else {
+			s->off = get(e, ph + 4, 4);
+			s->vaddr = get(e, ph + 8, 4);
+			s->filesz = get(e, ph + 16, 4);
+			s->flags = (uint32_t)get(e, ph + 24, 4);
+		}
+		/* keep only the part that is really in the file */
+		if (s->off >= rd->size)
+			s->filesz = 0;
+		else if (s->filesz > rd->size - s->off)
+			s->filesz = rd->size - s->off;
+		if (s->vaddr + s->filesz < s->vaddr)
+			s->filesz = UINT64_MAX - s->vaddr;
+		e->nsegs++;
+	}
+
+	if (!shoff || shent < (e->is64 ? 64u : 40u) || shoff >= rd->size)
+		return 0;
+	if (ocifs_rd_full(rd, sh, e->is64 ? 64 : 40, shoff))
+		return 0;
+	if (shnum == 0) /* extended numbering: section 0 holds the counts */
+		shnum = e->is64 ? get(e, sh + 32, 8) : get(e, sh + 20, 4);
+	if (shstrndx == 0xffff)
+		shstrndx = get(e, sh + (e->is64 ? 40 : 24), 4);
+	if (shnum > GO_MAX_SHNUM || shstrndx >= shnum)
+		return 0;
+	if (ocifs_rd_full(rd, sh, e->is64 ? 64 : 40, shoff + shstrndx * shent))
+		return 0;
+	stroff = e->is64 ? get(e, sh + 24, 8) : get(e, sh + 16, 4);
+	strsize = e->is64 ? get(e, sh + 32, 8) : get(e, sh + 20, 4);
+	if (stroff >= rd->size || strsize > rd->size - stroff)
+		return 0;
+	e->have_shdrs = 1;
+	for (uint64_t i = 1; i < shnum; i++) {
+		char name[32];
+		size_t got = 0;
+		uint64_t nm, type, off, size;
+
+		if (ocifs_rd_full(rd, sh, e->is64 ? 64 : 40, shoff + i * shent))
+			break;
+		nm = get(e, sh, 4);
+		type = get(e, sh + 4, 4);
+		off = e->is64 ? get(e, sh + 24, 8) : get(e, sh + 16, 4);
+		size = e->is64 ? get(e, sh + 32, 8) : get(e, sh + 20, 4);
+		if (nm >= strsize || type == 8 /* SHT_NOBITS */ || off >= rd->size)
+			continue;
+		if (size > rd->size - off)
+			size = rd->size - off;
+		memset(name, 0, sizeof(name));
+		rc = rd->read_at(rd->ctx, name, sizeof(name) - 1, stroff + nm, &got);
+		if (rc)
+			continue;
+		name[got < sizeof(name) ? got : sizeof(name) - 1] = '\0';
+		if (!strcmp(name, ".go.buildinfo")) {
+			e->bi_off = off;
+			e->bi_size = size;
+		} else if (!strcmp(name, ".gopclntab") || !strcmp(name, ".data.rel.ro.gopclntab")) {
+			e->pcln_off = off;
+			e->pcln_size = size;
+		}
+	}
+	return 0;
+}
+
+/* Virtual address -> file offset, with how many bytes from there are in
+ * the same segment. */
+static int va2off(const struct elfv *e, uint64_t va, uint64_t *off, uint64_t *avail)
+{
+	for (size_t i = 0; i < e->nsegs; i++) {
+		const struct seg *s = &e->segs[i];
+
+		if (s->filesz && va >= s->vaddr && va - s->vaddr < s->filesz) {
+			*off = s->off + (va - s->vaddr);
+			*avail = s->filesz - (va - s->vaddr);
+			return 0;
+		}
+	}
+	return -ERANGE;
+}
+
+/* ---- modinfo ---- */
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static size_t put_utf8(char *o, uint32_t r)
+{
+	static const unsigned char lead[] = { 0, 0, 0xc0, 0xe0, 0xf0 };
+	size_t n = r < 0x80 ? 1 : r < 0x800 ? 2 : r < 0x10000 ? 3 : 4;
+
+	for (size_t i = n - 1; i > 0; i--, r >>= 6)
+		o[i] = (char)(0x80 | (r & 0x3f));
+	o[0] = (char)(lead[n] | r);
+	return n;
+}
+
+/* Go's strconv.QuotedPrefix + Unquote: decode the quoted string at the
+ * start of s[0..n) ("..." with Go escapes, or `raw`). Sets *used to its
+ * length in s and *out to a new string; -EINVAL if malformed. */
+static int go_unquote(const char *s, size_t n, size_t *used, char **out)
+{
+	char q, *o, *p;
+	size_t i = 1;
+
+	if (n < 2 || (s[0] != '"' && s[0] != '`'))
+		return -EINVAL;
+	q = s[0];
+	p = o = malloc(n);
+	if (!o)
+		return -ENOMEM;
+	while (i < n && s[i] != q) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (q == '`') {
+			if (c != '\r')
+				*p++ = (char)c;
+			i++;
+			continue;
+		}
+		if (c == '\n')
+			goto bad;
+		if (c != '\\') {
+			*p++ = (char)c;
+			i++;
+			continue;
+		}
+		if (++i >= n)
+			goto bad;
+		c = (unsigned char)s[i++];
+		if (c && strchr("abfnrtv\\\"", c)) {
+			*p++ = "\a\b\f\n\r\t\v\\\""[strchr("abfnrtv\\\"", c) - "abfnrtv\\\""];
+			continue;
+		}
+		switch (c) {
+		case 'x': case 'u': case 'U': {
+			size_t nd = c == 'x' ? 2 : c == 'u' ? 4 : 8;
+			uint32_t r = 0;
+
+			if (n - i < nd)
+				goto bad;
+			for (size_t k = 0; k < nd; k++) {
+				int h = hexval((unsigned char)s[i++]);
+				if (h < 0)
+					goto bad;
+				r = r << 4 | (uint32_t)h;
+			}
+			if (c == 'x')
+				*p++ = (char)r;
+			else if (r > 0x10ffff || (r >= 0xd800 && r < 0xe000))
+				goto bad;
+			else
+				p += put_utf8(p, r);
+			break;
+		}
+		default:
+			if (c >= '0' && c <= '7') {
+				uint32_t r = (uint32_t)(c - '0');
+				if (n - i < 2)
+					goto bad;
+				for (int k = 0; k < 2; k++, i++) {
+					if (s[i] < '0' || s[i] > '7')
+						goto bad;
+					r = r << 3 | (uint32_t)(s[i] - '0');
+				}
+				if (r > 255)
+					goto bad;
+				*p++ = (char)r;
+				break;
+			}
+			goto bad;
+		}
+	}
+	if (i >= n)
+		goto bad;
+	*p = '\0';
+	*used = i + 1;
+	*out = o;
+	return 0;
+bad:
+	free(o);
+	return -EINVAL;
+}
+
+static void mod_fini(struct ocifs_gomod *m)
+{
+	free(m->path);
+	free(m->version);
+	free(m->sum);
+	free(m->rep_path);
+	free(m->rep_version);
+	free(m->rep_sum);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Split s[0..n) at tabs into at most 3 fields; returns the field count
+ * (4 means "more than 3"). */
+static int split3(const char *s, size_t n, const char *f[3], size_t fl[3])
+{
+	int k = 0;
+	size_t start = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && s[i] != '\t')
+			continue;
+		if (k == 3)
+			return 4;
+		f[k] = s + start;
+		fl[k++] = i - start;
+		start = i + 1;
+	}
+	return k;
+}
+
+static int set3(char **a, char **b, char **c, const char *f[3], const size_t fl[3], int k)
+{
+	*a = dupn(f[0], fl[0]);
+	*b = dupn(f[1], fl[1]);
+	*c = k == 3 ? dupn(f[2], fl[2]) : dupn("", 0);
+	return *a && *b && *c ? 0 : -ENOMEM;
+}
+
+static int parse_build(const char *kv, size_t n, struct ocifs_goinfo *g)
+{
+	struct ocifs_gosetting *st, *ns;
+	char *key = NULL, *val = NULL;
+	size_t used = 0;
+	const char *eq;
+	int rc;
+
+	if (n < 1)
+		return set_error(g, "build line missing '='"), 1;
+	if (kv[0] == '=')
+		return set_error(g, "build line with missing key"), 1;
+	if (kv[0] == '"' || kv[0] == '`') {
+		rc = go_unquote(kv, n, &used, &key);
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc || used >= n || kv[used] != '=')
+			return set_error(g, "invalid quoted key in build line"), free(key), 1;
+		eq = kv + used;
+	} else {
+		eq = memchr(kv, '=', n);
+		if (!eq)
+			return set_error(g, "build line missing '='"), 1;
+		if (!(key = dupn(kv, (size_t)(eq - kv))))
+			return -ENOMEM;
+		if (strpbrk(key, " \t\r\"`"))
+			return set_error(g, "unquoted key must be quoted"), free(key), 1;
+	}
+	eq++;
+	n -= (size_t)(eq - kv);
+	if (n && (eq[0] == '"' || eq[0] == '`')) {
+		rc = go_unquote(eq, n, &used, &val);
+		if (!rc && used != n) {
+			free(val);
+			val = NULL;
+			rc = -EINVAL;
+		}
+		if (rc) {
+			free(key);
+			return rc == -ENOMEM ? rc : (set_error(g, "invalid quoted value in build line"), 1);
+		}
+	} else if (!(val = dupn(eq, n))) {
+		free(key);
+		return -ENOMEM;
+	}
+	ns = realloc(g->settings, (g->nsettings + 1) * sizeof(*ns));
+	if (!ns) {
+		free(key);
+		free(val);
+		return -ENOMEM;
+	}
+	g->settings = ns;
+	st = &ns[g->nsettings++];
+	st->key = key;
+	st->value = val;
+	return 0;
+}
+
+/* debug.ParseBuildInfo over unwrapped modinfo. 0, -ENOMEM, or 1 after
+ * recording a syntax error. */
+static int parse_lines(const char *s, size_t len, struct ocifs_goinfo *g)
+{
+	struct ocifs_gomod *last = NULL;
+	const char *f[3];
+	size_t fl[3];
+
+	while (len) {
+		const char *nl = memchr(s, '\n', len), *l = s;
+		size_t n;
+		int k, rc = 0;
+
+		if (!nl)
+			break;
+		n = (size_t)(nl - s);
+		len -= n + 1;
+		s = nl + 1;
+		if (n >= 5 && !memcmp(l, "path\t", 5)) {
+			free(g->path);
+			if (!(g->path = dupn(l + 5, n - 5)))
+				return -ENOMEM;
+		} else if ((n >= 4 && !memcmp(l, "mod\t", 4)) || (n >= 4 && !memcmp(l, "dep\t", 4))) {
+			struct ocifs_gomod *m;
+
+			k = split3(l + 4, n - 4, f, fl);
+			if (k != 2 && k != 3)
+				return set_error(g, "expected 2 or 3 columns; got %d", k), 1;
+			if (l[0] == 'm') {
+				m = &g->main;
+				mod_fini(m);
+			} else {
+				m = realloc(g->deps, (g->ndeps + 1) * sizeof(*m));
+				if (!m)
+					return -ENOMEM;
+				g->deps = m;
+				m = &m[g->ndeps++];
+				memset(m, 0, sizeof(*m));
+			}
+			last = m;
+			rc = set3(&m->path, &m->version, &m->sum, f, fl, k);
+		} else if (n >= 3 && !memcmp(l, "=>\t", 3)) {
+			k = split3(l + 3, n - 3, f, fl);
+			if (k != 3)
+				return set_error(g, "expected 3 columns for replacement; got %d", k), 1;
+			if (!last)
+				return set_error(g, "replacement with no module on previous line"), 1;
+			rc = set3(&last->rep_path, &last->rep_version, &last->rep_sum, f, fl, k);
+			last = NULL;
+		} else if (n >= 6 && !memcmp(l, "build\t", 6)) {
+			rc = parse_build(l + 6, n - 6, g);
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int ocifs_goinfo_parse_modinfo(const char *modinfo, size_t len, struct ocifs_goinfo *out)
+{
+	int rc;
+
+	/* Wrapped in sentinels: the text ends with '\n' 16 bytes before the
+	 * end, which then is binary. */
+	if (len >= 33 && modinfo[len - 17] == '\n' && modinfo[len - 1] != '\n') {
+		modinfo += 16;
+		len -= 32;
+	}
+	rc = parse_lines(modinfo, len, out);
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- build info blob ---- */
+
+/* Read a Go string header {ptr, len} at virtual address va. */
+static int read_gostring(const struct elfv *e, uint64_t va, int ptrsz, int be, size_t max,
+			 char **out, size_t *outlen)
+{
+	struct elfv b = *e;
+	unsigned char hdr[16];
+	uint64_t off, avail, dva, n;
+
+	b.be = be;
+	if (va2off(e, va, &off, &avail) || avail < (uint64_t)ptrsz * 2 ||
+	    ocifs_rd_full(e->rd, hdr, (size_t)ptrsz * 2, off))
+		return -ERANGE;
+	dva = get(&b, hdr, ptrsz);
+	n = get(&b, hdr + ptrsz, ptrsz);
+	if (n > max)
+		return -EFBIG;
+	if (n && (va2off(e, dva, &off, &avail) || avail < n))
+		return -ERANGE;
+	if (!(*out = malloc((size_t)n + 1)))
+		return -ENOMEM;
+	if (n && ocifs_rd_full(e->rd, *out, (size_t)n, off)) {
+		free(*out);
+		*out = NULL;
+		return -ERANGE;
+	}
+	(*out)[n] = '\0';
+	*outlen = (size_t)n;
+	return 0;
+}
+
+/* A uvarint-prefixed string at file offset *off (inline format). */
+static int read_inline(const struct elfv *e, uint64_t *off, uint64_t end, size_t max,
+		       char **out, size_t *outlen)
+{
+	unsigned char v[10];
+	uint64_t n = 0;
+	size_t got = 0, i;
+	int rc;
+
+	if (*off >= end)
+		return -ERANGE;
+	rc = e->rd->read_at(e->rd->ctx, v, sizeof(v), *off, &got);
+	if (rc)
+		return rc;
+	for (i = 0; i < got && i < 10; i++) {
+		n |= (uint64_t)(v[i] & 0x7f) << (7 * i);
+		if (!(v[i] & 0x80))
+			break;
+	}
+	if (i >= got || (i == 9 && v[9] > 1))
+		return -ERANGE;
+	*off += i + 1;
+	if (n > max)
+		return -EFBIG;
+	if (*off > end || n > end - *off)
+		return -ERANGE;
+	if (!(*out = malloc((size_t)n + 1)))
+		return -ENOMEM;
+	if ((rc = ocifs_rd_full(e->rd, *out, (size_t)n, *off))) {
+		free(*out);
+		*out = NULL;
+		return rc == -ENOMEM ? rc : -ERANGE;
+	}
+	(*out)[n] = '\0';
+	*off += n;
+	*outlen = (size_t)n;
+	return 0;
+}
+
+/* Find the magic in [off, off+size) of the file, 16-byte aligned relative
+ * to off, within the first 64 KiB; *at gets its file offset. */
+static int find_magic(const struct elfv *e, uint64_t off, uint64_t size, uint64_t *at,
+		      unsigned char hdr[32])
+{
+	unsigned char *w;
+	size_t n = size > GO_WINDOW ? GO_WINDOW : (size_t)size;
+	int found = 0;
+
+	if (n < 32 || !(w = malloc(n)))
+		return n < 32 ? 0 : -ENOMEM;
+	if (!ocifs_rd_full(e->rd, w, n, off)) {
+		for (size_t i = 0; i + 32 <= n; i += 16) {
+			if (!memcmp(w + i, GO_MAGIC, GO_MAGIC_LEN)) {
+				memcpy(hdr, w + i, 32);
+				*at = off + i;
+				found = 1;
+				break;
+			}
+		}
+	}
+	free(w);
+	return found;
+}
+
+static int decode_blob(const struct elfv *e, uint64_t at, uint64_t end, const unsigned char *h,
+		       struct ocifs_goinfo *g)
+{
+	int ptrsz = h[14], flags = h[15], rc;
+	char *vers = NULL, *mod = NULL;
+	size_t vl = 0, ml = 0;
+
+	if (flags & 2) {
+		uint64_t p = at + 32;
+
+		rc = read_inline(e, &p, end, GO_MAX_VERSION, &vers, &vl);
+		if (!rc)
+			rc = read_inline(e, &p, end, GO_MAX_MODINFO, &mod, &ml);
+	} else {
+		struct elfv b = *e;
+
+		if (ptrsz != 4 && ptrsz != 8)
+			return set_error(g, "build info: bad pointer size %d", ptrsz);
+		b.be = flags & 1;
+		rc = read_gostring(e, get(&b, h + 16, ptrsz), ptrsz, b.be, GO_MAX_VERSION, &vers, &vl);
+		if (!rc)
+			rc = read_gostring(e, get(&b, h + 16 + ptrsz, ptrsz), ptrsz, b.be,
+					   GO_MAX_MODINFO, &mod, &ml);
+	}
+	if (rc == -ENOMEM)
+		goto out;
+	if (rc) {
+		rc = set_error(g, "build info: %s string %s", vers ? "modinfo" : "version",
+			       rc == -EFBIG ? "too long" : "outside the file");
+		goto out;
+	}
+	g->has_buildinfo = 1;
+	if (vl && !(g->version = dupn(vers, vl))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* debug/buildinfo: unwrap the sentinels, or there is no modinfo */
+	if (ml >= 33 && mod[ml - 17] == '\n')
+		rc = parse_lines(mod + 16, ml - 32, g);
+	rc = rc < 0 ? rc : 0;
+out:
+	free(vers);
+	free(mod);
+	return rc;
+}
+
+static int try_buildinfo(const struct elfv *e, struct ocifs_goinfo *g)
+{
+	unsigned char h[32];
+	uint64_t at = 0;
+	size_t first = 0;
+	int rc;
+
+	if (e->bi_size) {
+		rc = find_magic(e, e->bi_off, e->bi_size, &at, h);
+		if (rc < 0)
+			return rc;
+		if (rc > 0) {
+			if (!(g->how = strdup("section .go.buildinfo")))
+				return -ENOMEM;
+			return decode_blob(e, at, e->bi_off + e->bi_size, h, g);
+		}
+	}
+	if (e->have_shdrs && e->bi_size)
+		return 0;
+	/* No .go.buildinfo section: the first writable PT_LOAD (then any). */
+	while (first < e->nsegs && !(e->segs[first].flags & 2))
+		first++;
+	for (int pass = 0, tries = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < e->nsegs && tries < 8; i++) {
+			const struct seg *s = &e->segs[i];
+
+			if (!(s->flags & 2) || (pass == 0) != (i == first))
+				continue;
+			tries++;
+			rc = find_magic(e, s->off, s->filesz, &at, h);
+			if (rc < 0)
+				return rc;
+			if (rc > 0) {
+				if (!(g->how = strdup("writable segment scan")))
+					return -ENOMEM;
+				return decode_blob(e, at, s->off + s->filesz, h, g);
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- no build info: pclntab magic and the runtime version string ---- */
+
+static int pcln_header(const struct elfv *e, const unsigned char *p)
+{
+	uint32_t m = (uint32_t)get(e, p, 4);
+
+	return (m == 0xfffffff1 || m == 0xfffffff0 || m == 0xfffffffa || m == 0xfffffffb) &&
+	       !p[4] && !p[5] && (p[6] == 1 || p[6] == 2 || p[6] == 4) &&
+	       p[7] == (e->is64 ? 8 : 4);
+}
+
+static int isalnum_(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* "go1.N" or "go1.N.M" at p (not inside a longer word); its length. */
+static size_t version_at(const unsigned char *p, size_t n, int prev)
+{
+	size_t i = 4, d;
+
+	if (n < 5 || memcmp(p, "go1.", 4) || isalnum_(prev) || prev == '/' || prev == '.')
+		return 0;
+	for (d = 0; i < n && p[i] >= '0' && p[i] <= '9' && d < 4; i++, d++)
+		;
+	if (!d)
+		return 0;
+	if (i + 1 < n && p[i] == '.' && p[i + 1] >= '0' && p[i + 1] <= '9') {
+		for (i++, d = 0; i < n && p[i] >= '0' && p[i] <= '9' && d < 4; i++, d++)
+			;
+	}
+	if (i >= n || (p[i] >= '0' && p[i] <= '9') || p[i] == '.')
+		return 0;
+	return i;
+}
+
+/* Scan the PT_LOADs in chunks, read-only ones first (PIE keeps pclntab
+ * in the RELRO part of the writable one): the pclntab magic at 4-aligned
+ * file offsets (unless already known) and the first version string. */
+static int scan_readonly(const struct elfv *e, int need_pcln, int *pcln, char **vers)
+{
+	unsigned char *buf = malloc(GO_SCAN_CHUNK + 16);
+	uint64_t budget = GO_MAX_SCAN;
+
+	if (!buf)
+		return -ENOMEM;
+	for (size_t j = 0; j < 2 * e->nsegs && budget && !(*vers && (*pcln || !need_pcln)); j++) {
+		const struct seg *s = &e->segs[j % e->nsegs];
+		uint64_t pos = s->off & ~(uint64_t)3, end = s->off + s->filesz;
+
+		if (!(s->flags & 2) != (j < e->nsegs))
+			continue;
+		while (pos < end && budget && !(*vers && (*pcln || !need_pcln))) {
+			uint64_t left = end - pos;
+			size_t step = left > GO_SCAN_CHUNK ? GO_SCAN_CHUNK : (size_t)left;
+			size_t n = left > step + 16 ? step + 16 : (size_t)left;
+
+			if (ocifs_rd_full(e->rd, buf, n, pos))
+				break;
+			for (size_t k = 0; k < step; k++) {
+				size_t vl;
+
+				if (need_pcln && !*pcln && !(k & 3) && k + 8 <= n && pcln_header(e, buf + k))
+					*pcln = 1;
+				if (!*vers && buf[k] == 'g' &&
+				    (vl = version_at(buf + k, n - k, k ? buf[k - 1] : 0)) &&
+				    !(*vers = dupn((const char *)buf + k, vl))) {
+					free(buf);
+					return -ENOMEM;
+				}
+			}
+			pos += step;
+			budget -= budget > step ? step : budget;
+		}
+	}
+	free(buf);
+	return 0;
+}
+
+static int try_pclntab(const struct elfv *e, struct ocifs_goinfo *g)
+{
+	unsigned char h[8];
+	int pcln = 0, rc;
+	char *vers = NULL;
+	const char *how;
+
+	if (e->pcln_size >= 8 && !ocifs_rd_full(e->rd, h, 8, e->pcln_off) && pcln_header(e, h))
+		pcln = 1;
+	how = pcln ? "section .gopclntab" : "pclntab magic";
+	if (!pcln && e->have_shdrs && !e->pcln_size)
+		return 0; /* sections, none of them Go's: not Go */
+	rc = scan_readonly(e, !pcln, &pcln, &vers);
+	if (rc)
+		return rc;
+	if (!pcln) {
+		free(vers);
+		return 0;
+	}
+	g->is_go = 1;
+	if (!g->version)
+		g->version = vers;
+	else
+		free(vers);
+	if (!g->how && !(g->how = strdup(how)))
+		return -ENOMEM;
+	return 0;
+}
+
+int ocifs_goinfo_read(const struct ocifs_rd *rd, struct ocifs_goinfo *out)
+{
+	struct elfv e;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = elf_load(rd, &e, out);
+	if (!rc)
+		rc = try_buildinfo(&e, out);
+	if (!rc && out->how) /* the magic alone says Go, even if damaged */
+		out->is_go = 1;
+	if (!rc && !out->has_buildinfo)
+		rc = try_pclntab(&e, out);
+	free(e.segs);
+	return rc;
+}
+
+void ocifs_goinfo_fini(struct ocifs_goinfo *g)
+{
+	if (!g)
+		return;
+	free(g->version);
+	free(g->path);
+	mod_fini(&g->main);
+	for (size_t i = 0; i < g->ndeps; i++)
+		mod_fini(&g->deps[i]);
+	free(g->deps);
+	for (size_t i = 0; i < g->nsettings; i++) {
+		free(g->settings[i].key);
+		free(g->settings[i].value);
+	}
+	free(g->settings);
+	free(g->how);
+	free(g->error);
+	memset(g, 0, sizeof(*g));
+}
