@@ -89,6 +89,28 @@ static inline int tap_in_ci(void)
 	return ci && strcmp(ci, "true") == 0;
 }
 
+/* The whole file at path, malloc'd (*len bytes), or NULL. */
+static inline void *tap_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf = NULL;
+	long n;
+
+	*len = 0;
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
+		buf = malloc((size_t)n);
+		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		}
+		*len = buf ? (size_t)n : 0;
+	}
+	fclose(f);
+	return buf;
+}
+
 static inline int done_testing(void)
 {
 	printf("1..%d\n", tap_n);

@@ -147,27 +147,6 @@ static void check_bin(const char *path, const char *ref, const char *label, cons
 	ocifs_elf_fini(&e);
 }
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf = NULL;
-	long n;
-
-	*len = 0;
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n);
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		*len = (size_t)n;
-	}
-	fclose(f);
-	return buf;
-}
-
 /* Analyze a buffer: 1 if the result is acceptable for hostile input. */
 static int mem_ok(const unsigned char *p, size_t len, struct ocifs_elf *e)
 {
@@ -188,7 +167,7 @@ static void put64(unsigned char *p, uint64_t v)
 static void hostile(const char *path, const char *label)
 {
 	size_t len, bad = 0, n = 0;
-	unsigned char *orig = slurp(path, &len), *b;
+	unsigned char *orig = tap_slurp(path, &len), *b;
 	struct ocifs_elf e;
 	uint64_t seed = 0x5eed1234abcdULL;
 	int good;

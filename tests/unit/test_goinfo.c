@@ -22,26 +22,6 @@
 
 static char tmp[256];
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n);
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		*len = (size_t)n;
-	}
-	fclose(f);
-	return buf;
-}
-
 static int read_mem(const void *p, size_t len, struct ocifs_goinfo *g)
 {
 	struct ocifs_rd_mem m = { p, len };
@@ -296,7 +276,7 @@ static void test_generated(const char *dir)
 		}
 		ocifs_goinfo_fini(&g);
 
-		b = slurp(path, &len);
+		b = tap_slurp(path, &len);
 		if (!ok(b != NULL, "%s: slurp", names[i])) {
 			free(want);
 			continue;
@@ -311,7 +291,7 @@ static void test_generated(const char *dir)
 		free(b);
 
 		/* build info scrubbed: pclntab section, then pclntab magic */
-		b = slurp(path, &len);
+		b = tap_slurp(path, &len);
 		if (b) {
 			unsigned char *mg = memmem(b, len, "\xff Go buildinf:", 14);
 			if (mg)
@@ -664,7 +644,7 @@ static void test_not_go(void)
 {
 	struct ocifs_goinfo g;
 	size_t len = 0;
-	unsigned char *b = slurp("/bin/ls", &len);
+	unsigned char *b = tap_slurp("/bin/ls", &len);
 
 	if (b) {
 		is_int(read_mem(b, len, &g), 0, "/bin/ls: read");

@@ -13,32 +13,12 @@
 #include "ldcache.h"
 #include "tap.h"
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n);
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		*len = (size_t)n;
-	}
-	fclose(f);
-	return buf;
-}
-
 /* Our entries printed as ldconfig -p prints them must equal its output. */
 static void compare_with_ldconfig(const char *cache, const char *label)
 {
 	char cmd[512], line[1024], want[1024];
 	size_t len = 0, i = 0, bad = 0;
-	char *buf = slurp(cache, &len);
+	char *buf = tap_slurp(cache, &len);
 	struct ocifs_ldcache c;
 	FILE *p;
 
@@ -117,7 +97,7 @@ int main(void)
 	} else {
 		snprintf(path, sizeof(path), "%s/root/etc/ld.so.cache", dir);
 		compare_with_ldconfig(path, "a cache written by ldconfig -r");
-		buf = slurp(path, &len);
+		buf = tap_slurp(path, &len);
 		if (buf && ocifs_ldcache_parse(buf, len, &c) == 0) {
 			uint32_t fl = ocifs_ldcache_flags_for(64, EM_X86_64);
 			ok(ocifs_ldcache_lookup(&c, "libfoo.so.1", fl, &found) == 0 &&
@@ -137,7 +117,7 @@ int main(void)
 		diag("cleanup failed");
 
 	/* Hostile caches: never a crash, either parsed or -EBADMSG. */
-	buf = slurp("/etc/ld.so.cache", &len);
+	buf = tap_slurp("/etc/ld.so.cache", &len);
 	if (buf) {
 		unsigned seed = 7;
 		int bad = 0;
