@@ -85,7 +85,7 @@ static int elf_load(const struct ocifs_rd *rd, struct elfv *e, struct ocifs_goin
 	unsigned char h[64], ph[56], sh[64];
 	uint64_t phoff, shoff, shnum, shstrndx, stroff = 0, strsize = 0;
 	unsigned phent, shent, phnum;
-	int rc;
+	int rc = 0;
 
 	memset(e, 0, sizeof(*e));
 	e->rd = rd;
