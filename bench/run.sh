@@ -16,6 +16,8 @@
 #     with a fresh cursor per read, in spans: the time to decode one span
 #     (goal: <= 1), via bench/randread.c, which also checks every block
 #     against the debootstrap root
+# Then bench/mount.sh: the mounted tree against `umoci unpack` and
+# squashfuse (mount time, find/du/grep, sequential and random reads).
 # Prints one table; every measured line says its goal and PASS or MISS.
 # Exit 0 even on MISS (a benchmark, not a test); non-zero when something
 # failed to build or run.
@@ -219,3 +221,6 @@ row "cold ocifs index (best of $TRIALS)" \
 row "index / uncompressed" "$(awk -v a="$db" -v b="$USIZE" 'BEGIN { printf "%.2f %%", 100 * a / b }')" "" "info"
 echo
 echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")"
+
+# The mount benchmarks (their own table).
+OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/mount.sh" || die "bench/mount.sh failed"
