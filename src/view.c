@@ -387,6 +387,21 @@ int ocifs_view_data(const struct ocifs_view *v, uint64_t ino, struct ocifs_layer
 	return 0;
 }
 
+int ocifs_view_file_facts(const struct ocifs_view *v, uint64_t ino, uint32_t *flags,
+			  unsigned char sha256[32])
+{
+	const struct view_inode *n = inode(v, ino);
+
+	if (!n)
+		return -ENOENT;
+	if (!S_ISREG(n->mode))
+		return -EINVAL;
+	*flags = n->eflags;
+	if (sha256)
+		memcpy(sha256, n->sha256, 32);
+	return 0;
+}
+
 int ocifs_view_read(const struct ocifs_view *v, uint64_t ino, struct ocifs_zcursor *c, void *buf,
 		    size_t n, uint64_t off, size_t *got)
 {

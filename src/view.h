@@ -92,6 +92,12 @@ int ocifs_view_xattr_entry(const struct ocifs_view *v, uint64_t ino, uint32_t i,
 int ocifs_view_data(const struct ocifs_view *v, uint64_t ino, struct ocifs_layer **layer,
 		    struct ocifs_entry *e);
 
+/** What the layer index noted of a regular file's bytes: OCIFS_EF_ELF,
+ *  _ZIP, _SCRIPT (magic) and _HASHED (then sha256 holds its digest;
+ *  sha256 may be NULL). -EINVAL if not a regular file. */
+int ocifs_view_file_facts(const struct ocifs_view *v, uint64_t ino, uint32_t *flags,
+			  unsigned char sha256[32]);
+
 /** Read bytes of a regular file through a cursor of its layer; the
  *  cursor must belong to that layer (NULL: a temporary one). */
 int ocifs_view_read(const struct ocifs_view *v, uint64_t ino, struct ocifs_zcursor *c,

@@ -342,11 +342,16 @@ static int set_attrs(struct layer_ctx *c, uint32_t ino, const struct ocifs_entry
 	bi->entry_id = e->id;
 	bi->a.size = 0;
 	bi->a.nsparse = 0;
+	bi->a.eflags = 0;
 	bi->x_n = 0;
 	if (S_ISREG(type)) {
 		bi->a.size = e->size;
 		bi->a.data_off = e->data_off;
 		bi->a.data_len = e->data_len;
+		bi->a.eflags = e->flags & (OCIFS_EF_ELF | OCIFS_EF_ZIP | OCIFS_EF_SCRIPT |
+					   OCIFS_EF_HASHED);
+		if (e->flags & OCIFS_EF_HASHED)
+			memcpy(bi->a.sha256, e->sha256, sizeof(bi->a.sha256));
 		if (e->nsparse) {
 			bi->sp_first = (uint32_t)b->nsp;
 			for (size_t k = 0; k < e->nsparse; k++) {

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define VIEW_MAGIC "OCIFSVW\0"
-#define VIEW_VERSION 1u
+#define VIEW_VERSION 2u
 
 struct view_hdr {
 	char magic[8];
@@ -41,7 +41,8 @@ struct view_inode {
 	uint32_t name;          /* dirent index of its first name (root: 0) */
 	uint32_t parent;        /* inode of the dir holding its first name */
 	uint32_t xattr, nxattr; /* first xattr index, count */
-	uint32_t pad;
+	uint32_t eflags;        /* regular files: OCIFS_EF_ELF/ZIP/SCRIPT/HASHED */
+	unsigned char sha256[32]; /* regular files with OCIFS_EF_HASHED */
 };
 
 struct view_dirent {
