@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: MIT */
+/* struct ocifs_tree over the merged view; see tree_view.h. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "tree_view.h"
+
+#define TV_MAX_PATH 65536u      /* a lookup's path after symlink splicing */
+#define TV_MAX_DEPTH 4096u      /* directory levels */
+
+struct tv_range {
+	uint64_t off;
+	size_t n;
+	unsigned char *bytes;
+};
+
+struct tv_kept {
+	size_t n, cap;
+	struct tv_range *v;
+};
+
+struct ocifs_tree_view {
+	struct ocifs_tree tree;
+	const struct ocifs_view *view;
+	uint64_t ninodes;
+	pthread_mutex_t lock;
+	struct tv_kept **kept;  /* per inode, NULL if nothing kept; protected by lock */
+};
+
+struct tv_file {
+	struct ocifs_tree_view *tv;
+	uint64_t ino;
+	struct ocifs_layer *layer;
+	struct ocifs_entry e;   /* borrowed from the view */
+	struct ocifs_zcursor *cur; /* created on the first uncached read */
+	char *name;
+};
+
+/* Served from the kept ranges? 1 (copied), 0 (not kept). */
+static int tv_from_kept(struct ocifs_tree_view *tv, uint64_t ino, void *buf, size_t n,
+			uint64_t off)
+{
+	int hit = 0;
+
+	pthread_mutex_lock(&tv->lock);
+	const struct tv_kept *k = tv->kept ? tv->kept[ino] : NULL;
+	for (size_t i = 0; k && i < k->n && !hit; i++) {
+		const struct tv_range *r = &k->v[i];
+		if (off >= r->off && n <= r->n && off - r->off <= r->n - n) {
+			memcpy(buf, r->bytes + (off - r->off), n);
+			hit = 1;
+		}
+	}
+	pthread_mutex_unlock(&tv->lock);
+	return hit;
+}
+
+int ocifs_tree_view_keep(struct ocifs_tree_view *tv, uint64_t ino, const void *buf, uint64_t off,
+			 size_t n)
+{
+	struct tv_range r = { .off = off, .n = n };
+	int rc = 0;
+
+	if (ino >= tv->ninodes || !n)
+		return 0;
+	r.bytes = malloc(n);
+	if (!r.bytes)
+		return -ENOMEM;
+	memcpy(r.bytes, buf, n);
+	pthread_mutex_lock(&tv->lock);
+	if (!tv->kept && !(tv->kept = calloc((size_t)tv->ninodes, sizeof(*tv->kept))))
+		rc = -ENOMEM;
+	struct tv_kept *k = rc ? NULL : tv->kept[ino];
+	if (!rc && !k && !(k = tv->kept[ino] = calloc(1, sizeof(*k))))
+		rc = -ENOMEM;
+	if (!rc && k->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 4;
+		struct tv_range *v = realloc(k->v, cap * sizeof(*v));
+		if (v) {
+			k->v = v;
+			k->cap = cap;
+		} else {
+			rc = -ENOMEM;
+		}
+	}
+	if (!rc)
+		k->v[k->n++] = r;
+	pthread_mutex_unlock(&tv->lock);
+	if (rc)
+		free(r.bytes);
+	return rc;
+}
+
+/* Replace *rem (from position pos) with target + "/" + the rest. */
+static int tv_splice(char **rem, size_t pos, const char *target)
+{
+	size_t tl = strlen(target), rl = strlen(*rem + pos);
+	char *n;
+
+	if (tl + rl + 2 > TV_MAX_PATH)
+		return -ENAMETOOLONG;
+	n = malloc(tl + rl + 2);
+	if (!n)
+		return -ENOMEM;
+	memcpy(n, target, tl);
+	n[tl] = '/';
+	memcpy(n + tl + 1, *rem + pos, rl + 1);
+	free(*rem);
+	*rem = n;
+	return 0;
+}
+
+int ocifs_tree_view_resolve(struct ocifs_tree_view *tv, const char *path, int follow,
+			    uint64_t *ino, char **canon)
+{
+	const struct ocifs_view *v = tv->view;
+	uint64_t *inos = NULL;
+	size_t *clen = NULL;    /* canonical length after each level */
+	char *cpath = NULL;     /* canonical path being built */
+	size_t depth = 0, pos = 0;
+	unsigned links = 0;
+	char *rem = NULL;
+	int rc = 0;
+
+	if (strlen(path) >= TV_MAX_PATH)
+		return -ENAMETOOLONG;
+	rem = strdup(path);
+	inos = malloc(TV_MAX_DEPTH * sizeof(*inos));
+	clen = malloc(TV_MAX_DEPTH * sizeof(*clen));
+	cpath = malloc(TV_MAX_PATH + 2);
+	if (!rem || !inos || !clen || !cpath) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		while (rem[pos] == '/')
+			pos++;
+		if (!rem[pos])
+			break;
+		size_t len = strcspn(rem + pos, "/");
+		int last = !rem[pos + len + strspn(rem + pos + len, "/")];
+		uint64_t cur = depth ? inos[depth - 1] : OCIFS_VIEW_ROOT, child;
+		size_t base = depth ? clen[depth - 1] : 0;
+		struct ocifs_vattr a;
+
+		if (len == 1 && rem[pos] == '.') {
+			pos += len;
+			continue;
+		}
+		if (len == 2 && rem[pos] == '.' && rem[pos + 1] == '.') {
+			if (depth)
+				depth--;
+			pos += len;
+			continue;
+		}
+		if (depth == TV_MAX_DEPTH || base + 1 + len > TV_MAX_PATH) {
+			rc = -ENAMETOOLONG;
+			goto out;
+		}
+		cpath[base] = '/';
+		memcpy(cpath + base + 1, rem + pos, len);
+		cpath[base + 1 + len] = '\0';
+		if ((rc = ocifs_view_lookup(v, cur, cpath + base + 1, &child)) ||
+		    (rc = ocifs_view_getattr(v, child, &a)))
+			goto out;
+		if (S_ISLNK(a.mode) && (!last || follow)) {
+			const char *target;
+			if (++links > OCIFS_TREE_MAX_SYMLINKS) {
+				rc = -ELOOP;
+				goto out;
+			}
+			if ((rc = ocifs_view_readlink(v, child, &target)) ||
+			    (rc = tv_splice(&rem, pos + len, target)))
+				goto out;
+			pos = 0;
+			if (target[0] == '/')
+				depth = 0;
+			continue;
+		}
+		if (!last && !S_ISDIR(a.mode)) {
+			rc = -ENOTDIR;
+			goto out;
+		}
+		inos[depth] = child;
+		clen[depth++] = base + 1 + len;
+		pos += len;
+	}
+	*ino = depth ? inos[depth - 1] : OCIFS_VIEW_ROOT;
+	if (canon) {
+		size_t n = depth ? clen[depth - 1] : 0;
+		if (!n)
+			cpath[n++] = '/';
+		cpath[n] = '\0';
+		if (!(*canon = strdup(cpath)))
+			rc = -ENOMEM;
+	}
+out:
+	free(rem);
+	free(inos);
+	free(clen);
+	free(cpath);
+	return rc;
+}
+
+static int tv_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got)
+{
+	struct tv_file *f = ctx;
+	int rc;
+
+	*got = 0;
+	if (off >= f->e.size)
+		return 0;
+	if (n > f->e.size - off)
+		n = (size_t)(f->e.size - off);
+	if (tv_from_kept(f->tv, f->ino, buf, n, off)) {
+		*got = n;
+		return 0;
+	}
+	if (!f->cur && (rc = ocifs_layer_cursor(f->layer, &f->cur)))
+		return rc;
+	return ocifs_layer_read(f->layer, f->cur, &f->e, buf, n, off, got);
+}
+
+/* Resolve to a regular file: 0 and *ino, or -errno. */
+static int tv_regular(struct ocifs_tree_view *tv, const char *path, uint64_t *ino,
+		      struct ocifs_vattr *a)
+{
+	int rc = ocifs_tree_view_resolve(tv, path, 1, ino, NULL);
+
+	if (!rc)
+		rc = ocifs_view_getattr(tv->view, *ino, a);
+	if (!rc && S_ISDIR(a->mode))
+		rc = -EISDIR;
+	else if (!rc && !S_ISREG(a->mode))
+		rc = -EINVAL;
+	return rc;
+}
+
+static int tv_open_file(void *ctx, const char *path, struct ocifs_tree_file *tf)
+{
+	struct ocifs_tree_view *tv = ctx;
+	struct ocifs_vattr a;
+	struct tv_file *f;
+	uint64_t ino;
+	int rc;
+
+	memset(tf, 0, sizeof(*tf));
+	if ((rc = tv_regular(tv, path, &ino, &a)))
+		return rc;
+	f = calloc(1, sizeof(*f));
+	if (!f || !(f->name = strdup(path))) {
+		free(f);
+		return -ENOMEM;
+	}
+	f->tv = tv;
+	f->ino = ino;
+	if ((rc = ocifs_view_data(tv->view, ino, &f->layer, &f->e))) {
+		free(f->name);
+		free(f);
+		return rc;
+	}
+	tf->rd.read_at = tv_read;
+	tf->rd.ctx = f;
+	tf->rd.size = a.size;
+	tf->rd.name = f->name;
+	tf->id = ino;
+	tf->priv_ = f;
+	return 0;
+}
+
+static void tv_close_file(void *ctx, struct ocifs_tree_file *tf)
+{
+	struct tv_file *f = tf->priv_;
+
+	(void)ctx;
+	if (f) {
+		ocifs_zcursor_free(f->cur);
+		free(f->name);
+		free(f);
+	}
+	memset(tf, 0, sizeof(*tf));
+}
+
+static int tv_read_file(void *ctx, const char *path, size_t max, char **buf, size_t *len)
+{
+	struct ocifs_tree_file f;
+	size_t size;
+	char *b;
+	int rc;
+
+	if ((rc = tv_open_file(ctx, path, &f)))
+		return rc;
+	size = (size_t)f.rd.size;
+	if (f.rd.size > max) {
+		tv_close_file(ctx, &f);
+		return -EFBIG;
+	}
+	b = malloc(size + 1);
+	if (!b)
+		rc = -ENOMEM;
+	else
+		rc = ocifs_rd_full(&f.rd, b, size, 0);
+	tv_close_file(ctx, &f);
+	if (rc) {
+		free(b);
+		return rc;
+	}
+	b[size] = '\0';
+	*buf = b;
+	*len = size;
+	return 0;
+}
+
+static int tv_list_dir(void *ctx, const char *path, int (*cb)(void *cbctx, const char *name),
+		       void *cbctx)
+{
+	struct ocifs_tree_view *tv = ctx;
+	uint64_t dir, child;
+	uint32_t n;
+	int rc;
+
+	if ((rc = ocifs_tree_view_resolve(tv, path, 1, &dir, NULL)))
+		return rc;
+	if ((rc = ocifs_view_dir_size(tv->view, dir, &n)))
+		return rc;
+	for (uint32_t i = 0; i < n && !rc; i++) {
+		const char *name;
+		if (!(rc = ocifs_view_dir_entry(tv->view, dir, i, &name, &child)))
+			rc = cb(cbctx, name);
+	}
+	return rc;
+}
+
+static int tv_realpath(void *ctx, const char *path, char **out)
+{
+	uint64_t ino;
+
+	return ocifs_tree_view_resolve(ctx, path, 1, &ino, out);
+}
+
+int ocifs_tree_view_new(const struct ocifs_view *v, struct ocifs_tree_view **out)
+{
+	struct ocifs_tree_view *tv = calloc(1, sizeof(*tv));
+
+	if (!tv)
+		return -ENOMEM;
+	tv->view = v;
+	tv->ninodes = ocifs_view_inodes(v);
+	pthread_mutex_init(&tv->lock, NULL);
+	tv->tree = (struct ocifs_tree){ .read_file = tv_read_file, .list_dir = tv_list_dir,
+					.open_file = tv_open_file, .close_file = tv_close_file,
+					.realpath = tv_realpath, .ctx = tv };
+	*out = tv;
+	return 0;
+}
+
+void ocifs_tree_view_free(struct ocifs_tree_view *tv)
+{
+	if (!tv)
+		return;
+	for (uint64_t i = 0; tv->kept && i < tv->ninodes; i++) {
+		struct tv_kept *k = tv->kept[i];
+		for (size_t j = 0; k && j < k->n; j++)
+			free(k->v[j].bytes);
+		if (k)
+			free(k->v);
+		free(k);
+	}
+	free(tv->kept);
+	pthread_mutex_destroy(&tv->lock);
+	free(tv);
+}
+
+const struct ocifs_tree *ocifs_tree_view_tree(struct ocifs_tree_view *tv)
+{
+	return &tv->tree;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * struct ocifs_tree (tree.h) over the merged view: paths resolved
+ * chroot-style (absolute symlink targets from the image root, ".." never
+ * above it, at most 40 symlinks per lookup as Linux allows, then -ELOOP),
+ * files read through per-open-file layer cursors.
+ *
+ * A read cache of byte ranges lets a caller that already read a file
+ * (deps.c reads each ELF once, in layer order) hand the ranges an
+ * analysis needed to later opens of the same file (the library search
+ * re-reads the same headers), so compressed layers are not decompressed
+ * twice.
+ */
+#ifndef OCIFS_SCAN_TREE_VIEW_H
+#define OCIFS_SCAN_TREE_VIEW_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tree.h"
+#include "view.h"
+
+#define OCIFS_TREE_MAX_SYMLINKS 40
+
+struct ocifs_tree_view;
+
+/** A tree over v (borrowed; must outlive it). 0 or -ENOMEM. */
+int ocifs_tree_view_new(const struct ocifs_view *v, struct ocifs_tree_view **out);
+void ocifs_tree_view_free(struct ocifs_tree_view *tv);
+/** The tree interface; valid as long as tv. Thread-safe. */
+const struct ocifs_tree *ocifs_tree_view_tree(struct ocifs_tree_view *tv);
+
+/** Resolve path (absolute or relative to the root) chroot-style. follow:
+ *  also resolve a symlink in the last component. 0 and *ino, with the
+ *  canonical path in *canon if canon is not NULL (malloc'd); -ENOENT,
+ *  -ENOTDIR, -ELOOP, -ENAMETOOLONG, -ENOMEM. Thread-safe. */
+int ocifs_tree_view_resolve(struct ocifs_tree_view *tv, const char *path, int follow,
+			    uint64_t *ino, char **canon);
+
+/** Keep a copy of bytes [off, off+n) of regular file ino: later reads
+ *  through open_file that fall inside a kept range are answered from it.
+ *  0 or -ENOMEM. Thread-safe. */
+int ocifs_tree_view_keep(struct ocifs_tree_view *tv, uint64_t ino, const void *buf, uint64_t off,
+			 size_t n);
+
+#endif
