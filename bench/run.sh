@@ -17,7 +17,8 @@
 #     (goal: <= 1), via bench/randread.c, which also checks every block
 #     against the debootstrap root
 # Then bench/mount.sh: the mounted tree against `umoci unpack` and
-# squashfuse (mount time, find/du/grep, sequential and random reads).
+# squashfuse (mount time, find/du/grep, sequential and random reads), and
+# bench/deps.sh: cold and warm /.deps analysis.
 # Prints one table; every measured line says its goal and PASS or MISS.
 # Exit 0 even on MISS (a benchmark, not a test); non-zero when something
 # failed to build or run.
@@ -224,3 +225,6 @@ echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null ||
 
 # The mount benchmarks (their own table).
 OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/mount.sh" || die "bench/mount.sh failed"
+
+# The /.deps benchmarks (their own table).
+OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/deps.sh" || die "bench/deps.sh failed"

@@ -41,7 +41,7 @@ int cmd_mount(struct cli *c)
 	rc = cli_session_open(c, &s);
 	if (rc)
 		goto out_abs;
-	rc = fs_mount_run(s.view, s.img->nlayers, &o, abs, &child);
+	rc = fs_mount_run(s.img, s.view, c->cache_dir, &o, abs, &child);
 	cli_session_close(&s);
 out_abs:
 	free(abs);

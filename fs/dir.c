@@ -28,7 +28,14 @@ int fs_dir_fill(struct ocifs_fs *fs, fuse_req_t req, uint64_t vdir, size_t size,
 	buf = malloc(size ? size : 1);
 	if (!buf)
 		return -ENOMEM;
-	for (uint64_t pos = (uint64_t)off; pos < (uint64_t)n + 2; pos++) {
+	uint32_t nv = 0; /* virtual root entries listed after the real ones */
+	if (vdir == OCIFS_VIEW_ROOT && fs->opts.show_virtual) {
+		struct fuse_entry_param ve;
+		const char *vn;
+		while (fs_virt_root_entry(fs, nv, &vn, &ve) == 0)
+			nv++;
+	}
+	for (uint64_t pos = (uint64_t)off; pos < (uint64_t)n + 2 + nv; pos++) {
 		struct fuse_entry_param e;
 		const char *name;
 		uint64_t vino;
@@ -44,6 +51,10 @@ int fs_dir_fill(struct ocifs_fs *fs, fuse_req_t req, uint64_t vdir, size_t size,
 			 * the kernel takes no reference for them. */
 			e.attr.st_ino = fs_fuse_ino(vino);
 			e.attr.st_mode = S_IFDIR;
+		} else if (pos >= (uint64_t)n + 2) {
+			rc = fs_virt_root_entry(fs, (uint32_t)(pos - n - 2), &name, &e);
+			if (!plus)
+				e.ino = 0;
 		} else {
 			rc = ocifs_view_dir_entry(fs->view, vdir, (uint32_t)(pos - 2), &name, &vino);
 			if (!rc)

@@ -12,6 +12,7 @@
  *                a forward cursor plus the span cache for compressed ones
  *   spancache.c  a sharded LRU of decompressed layer blocks
  *   xattr.c      getxattr / listxattr bodies
+ *   virt.c       /.ocifs/ and its aliases /.deps (generated on first lookup)
  *   mount.c      -o parsing, mountpoint checks, session, daemonizing
  *   cli_mount.c  `ocifs mount` and `ocifs umount`
  *
@@ -54,6 +55,7 @@ struct fs_opts {
 	uid_t uid;
 	gid_t gid;
 	int foreground, debug;
+	int show_virtual;       /* list /.ocifs and /.deps in the root */
 	char *fsname;           /* malloc'd; default: absolute image path */
 	char *subtype;          /* malloc'd; default "ocifs" */
 	char *fuse_opts;        /* malloc'd: the mount options for libfuse,
@@ -62,12 +64,14 @@ struct fs_opts {
 
 struct fs_spancache;
 struct fs_parking;
+struct fs_virt;
 
 struct ocifs_fs {
 	struct ocifs_view *view;     /* borrowed, immutable */
 	struct fs_opts opts;
 	struct fs_spancache *spans;  /* NULL when cache_size=0 */
 	struct fs_parking *parking;  /* idle cursors per layer (read.c) */
+	struct fs_virt *virt;        /* virtual files (virt.c) */
 	int cursors;                 /* live decoder cursors; atomic */
 	uint64_t ninodes;            /* view inodes */
 	uint64_t blocks;             /* statfs: 4 KiB blocks of file data */
@@ -147,6 +151,40 @@ void fs_read_done(struct fs_read *r);
 /** SEEK_DATA / SEEK_HOLE over the file's sparse map. */
 int fs_file_lseek(struct fs_file *f, off_t off, int whence, off_t *out);
 
+/* --- virt.c: the virtual files of DESIGN §8 --- */
+#define FS_INO_VDIR 2           /* /.ocifs */
+#define FS_INO_DEPS_JSON 3      /* /.ocifs/deps.json, also /.deps */
+#define FS_INO_DEPS_TXT 4       /* /.ocifs/deps.txt */
+
+static inline int fs_is_virt(fuse_ino_t ino)
+{
+	return ino > FUSE_ROOT_ID && ino <= OCIFS_INO_BASE;
+}
+
+/** State for the virtual files of img's view (both borrowed).
+ *  cache_dir is copied. */
+int fs_virt_new(struct ocifs_image *img, struct ocifs_view *view, const char *cache_dir,
+		struct fs_virt **out);
+void fs_virt_free(struct fs_virt *v);
+/** Entry `name` of parent if it is a virtual one (in the root only where
+ *  the image has no such name): 0 and the entry, or -ENOENT. Generates
+ *  the file's content first, so st_size is exact. */
+int fs_virt_lookup(struct ocifs_fs *fs, fuse_ino_t parent, const char *name,
+		   struct fuse_entry_param *e);
+/** Attributes of virtual inode ino: 0, -ENOENT, or a generation error. */
+int fs_virt_stat(struct ocifs_fs *fs, fuse_ino_t ino, struct stat *st);
+/** Bytes [off, off+size) of virtual file ino (borrowed, valid until
+ *  unmount): 0, -EISDIR, -ENOENT. */
+int fs_virt_read(struct ocifs_fs *fs, fuse_ino_t ino, size_t size, off_t off, const char **buf,
+		 size_t *len);
+/** readdir(plus) of /.ocifs, as fs_dir_fill does for view dirs. */
+int fs_virt_dir_fill(struct ocifs_fs *fs, fuse_req_t req, size_t size, off_t off, int plus,
+		     char **out, size_t *outlen);
+/** With -o show_virtual: the k-th virtual entry of the root (those the
+ *  image does not hide), 0 and *name and *e, or -ENOENT past the last. */
+int fs_virt_root_entry(struct ocifs_fs *fs, uint32_t k, const char **name,
+		       struct fuse_entry_param *e);
+
 /* --- mount.c --- */
 /** Parse -o options (comma-separated, may be NULL) into o, with the
  *  defaults ro,nosuid,nodev,default_permissions. -EINVAL (logged) for an
@@ -162,8 +200,8 @@ int fs_check_mountpoint(const char *dir, char **abs);
  *  opts.foreground, daemonize first, the parent returning only once the
  *  mount answers (then 0) or failed. Returns 0 or -errno; *is_child is
  *  set in the daemon process. */
-int fs_mount_run(struct ocifs_view *view, size_t nlayers, struct fs_opts *o, const char *dir,
-		 int *is_child);
+int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *cache_dir,
+		 struct fs_opts *o, const char *dir, int *is_child);
 /** Is path (absolute, resolved) a mountpoint? 1 and its fs type
  *  ("fuse.ocifs") into type, 0 if not, or -errno. */
 int fs_mountinfo_find(const char *path, char *type, size_t typelen);

@@ -171,6 +171,10 @@ static int parse_one(struct fs_opts *o, char *opt, char **passthru)
 		o->debug = o->foreground = 1;
 		return 0;
 	}
+	if (!val && !strcmp(opt, "show_virtual")) {
+		o->show_virtual = 1;
+		return 0;
+	}
 	if (val && !strcmp(opt, "timeout")) {
 		errno = 0;
 		o->timeout = strtod(val, &end);
@@ -226,7 +230,7 @@ static int parse_one(struct fs_opts *o, char *opt, char **passthru)
 	}
 	log_err("-o %s%s%s: unknown mount option (ocifs knows timeout=, cache_size=, uid=, gid=, "
 		"allow_other, allow_root, auto_unmount, fsname=, subtype=, noexec, max_read=, "
-		"ready_fd=, debug)", opt, val ? "=" : "", val ? val : "");
+		"ready_fd=, show_virtual, debug)", opt, val ? "=" : "", val ? val : "");
 	return -EINVAL;
 }
 
@@ -499,10 +503,11 @@ out_destroy:
 	return rc;
 }
 
-int fs_mount_run(struct ocifs_view *view, size_t nlayers, struct fs_opts *o, const char *dir,
-		 int *is_child)
+int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *cache_dir,
+		 struct fs_opts *o, const char *dir, int *is_child)
 {
 	struct ocifs_fs fs = { .view = view, .opts = *o, .notify_fd = -1 };
+	size_t nlayers = img->nlayers;
 	int p[2] = { -1, -1 }, rc;
 	pid_t pid;
 	char byte;
@@ -516,6 +521,9 @@ int fs_mount_run(struct ocifs_view *view, size_t nlayers, struct fs_opts *o, con
 	rc = fs_parking_new(nlayers, &fs.parking);
 	if (rc)
 		return rc;
+	rc = fs_virt_new(img, view, cache_dir, &fs.virt);
+	if (rc)
+		goto out;
 	if (o->cache_size) {
 		rc = fs_spancache_new(o->cache_size, FS_SPAN_BLOCK, &fs.spans);
 		if (rc)
@@ -565,6 +573,7 @@ int fs_mount_run(struct ocifs_view *view, size_t nlayers, struct fs_opts *o, con
 		rc = -EIO; /* the daemon said why */
 	}
 out:
+	fs_virt_free(fs.virt);
 	fs_spancache_free(fs.spans);
 	fs_parking_free(&fs, fs.parking);
 	/* fs.opts.ready_fd was closed by init if it was used */

@@ -156,12 +156,19 @@ static void fs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct ocifs_fs *fs = req_fs(req);
 	struct fuse_entry_param e;
 	uint64_t vdir, vino;
-	int rc = fs_view_ino(fs, parent, &vdir);
+	int rc;
 
+	if (fs_is_virt(parent)) {
+		rc = fs_virt_lookup(fs, parent, name, &e);
+		goto reply;
+	}
+	rc = fs_view_ino(fs, parent, &vdir);
 	if (rc)
 		goto out;
 	rc = ocifs_view_lookup(fs->view, vdir, name, &vino);
-	if (rc == -ENOENT && fs->opts.timeout > 0) {
+	if (rc == -ENOENT && parent == FUSE_ROOT_ID && fs_virt_lookup(fs, parent, name, &e) == 0) {
+		rc = 0;
+	} else if (rc == -ENOENT && fs->opts.timeout > 0) {
 		/* A negative entry (ino 0), cached like a positive one. */
 		memset(&e, 0, sizeof(e));
 		e.entry_timeout = fs->opts.timeout;
@@ -169,6 +176,7 @@ static void fs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	} else if (!rc) {
 		rc = fs_entry(fs, vino, &e);
 	}
+reply:
 	if (!rc)
 		fuse_reply_entry(req, &e);
 out:
@@ -192,9 +200,11 @@ static void fs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	struct ocifs_fs *fs = req_fs(req);
 	struct stat st;
 	uint64_t vino;
-	int rc = fs_view_ino(fs, ino, &vino);
+	int rc;
 
-	if (!rc)
+	if (fs_is_virt(ino))
+		rc = fs_virt_stat(fs, ino, &st);
+	else if (!(rc = fs_view_ino(fs, ino, &vino)))
 		rc = fs_stat(fs, vino, &st);
 	if (!rc)
 		fuse_reply_attr(req, &st, fs->opts.timeout);
@@ -207,7 +217,7 @@ static void fs_op_readlink(fuse_req_t req, fuse_ino_t ino)
 	struct ocifs_fs *fs = req_fs(req);
 	const char *target;
 	uint64_t vino;
-	int rc = fs_view_ino(fs, ino, &vino);
+	int rc = fs_is_virt(ino) ? -EINVAL : fs_view_ino(fs, ino, &vino);
 
 	if (!rc)
 		rc = ocifs_view_readlink(fs->view, vino, &target);
@@ -222,9 +232,11 @@ static void fs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	struct ocifs_fs *fs = req_fs(req);
 	uint32_t n;
 	uint64_t vino;
-	int rc = fs_view_ino(fs, ino, &vino);
+	int rc;
 
-	if (!rc)
+	if (fs_is_virt(ino))
+		rc = ino == FS_INO_VDIR ? 0 : -ENOTDIR;
+	else if (!(rc = fs_view_ino(fs, ino, &vino)))
 		rc = ocifs_view_dir_size(fs->view, vino, &n);
 	if (!rc) {
 		fi->fh = 0;
@@ -242,9 +254,12 @@ static void fs_readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t
 	char *buf = NULL;
 	size_t len = 0;
 	uint64_t vino;
-	int rc = fs_view_ino(fs, ino, &vino);
+	int rc;
 
-	if (!rc)
+	if (fs_is_virt(ino))
+		rc = ino == FS_INO_VDIR ? fs_virt_dir_fill(fs, req, size, off, plus, &buf, &len)
+					: -ENOTDIR;
+	else if (!(rc = fs_view_ino(fs, ino, &vino)))
 		rc = fs_dir_fill(fs, req, vino, size, off, plus, &buf, &len);
 	if (!rc)
 		fuse_reply_buf(req, buf, len);
@@ -274,15 +289,29 @@ static void fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	struct ocifs_fs *fs = req_fs(req);
 	struct fs_file *f = NULL;
+	struct stat st;
 	uint64_t vino;
-	int rc = fs_view_ino(fs, ino, &vino);
+	int rc;
 
-	if (rc)
-		goto out;
 	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
 		rc = -EROFS;
 		goto out;
 	}
+	if (fs_is_virt(ino)) {
+		rc = fs_virt_stat(fs, ino, &st);
+		if (!rc && S_ISDIR(st.st_mode))
+			rc = -EISDIR;
+		if (rc)
+			goto out;
+		fi->fh = 0;
+		fi->keep_cache = 1;
+		fi->noflush = 1;
+		fuse_reply_open(req, fi);
+		goto out;
+	}
+	rc = fs_view_ino(fs, ino, &vino);
+	if (rc)
+		goto out;
 	rc = fs_file_open(fs, vino, &f);
 	if (rc)
 		goto out;
@@ -303,8 +332,17 @@ static void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct ocifs_fs *fs = req_fs(req);
 	struct fs_file *f = (struct fs_file *)(uintptr_t)fi->fh;
 	struct fs_read r;
-	int rc = fs_file_read(fs, f, size, off, &r);
+	const char *vbuf;
+	size_t vlen;
+	int rc;
 
+	if (fs_is_virt(ino)) {
+		rc = fs_virt_read(fs, ino, size, off, &vbuf, &vlen);
+		if (!rc)
+			fuse_reply_buf(req, vbuf, vlen);
+		goto out;
+	}
+	rc = fs_file_read(fs, f, size, off, &r);
 	if (!rc) {
 		if (r.bv.buf[0].flags & FUSE_BUF_IS_FD)
 			fuse_reply_data(req, &r.bv, FUSE_BUF_SPLICE_MOVE);
@@ -312,13 +350,15 @@ static void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			fuse_reply_buf(req, r.buf, r.len);
 		fs_read_done(&r);
 	}
+out:
 	if (rc)
 		fuse_reply_err(req, fs_errno(rc));
 }
 
 static void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	fs_file_close((struct fs_file *)(uintptr_t)fi->fh);
+	if (!fs_is_virt(ino))
+		fs_file_close((struct fs_file *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -342,7 +382,7 @@ static void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, siz
 	const void *val;
 	size_t len;
 	uint64_t vino;
-	int rc = fs_view_ino(fs, ino, &vino);
+	int rc = fs_is_virt(ino) ? -ENODATA : fs_view_ino(fs, ino, &vino);
 
 	if (!rc)
 		rc = fs_xattr_get(fs, vino, name, &val, &len);
@@ -364,9 +404,9 @@ static void fs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	char *buf = NULL;
 	size_t len = 0;
 	uint64_t vino;
-	int rc = fs_view_ino(fs, ino, &vino);
+	int rc = fs_is_virt(ino) ? 0 : fs_view_ino(fs, ino, &vino);
 
-	if (!rc)
+	if (!rc && !fs_is_virt(ino))
 		rc = fs_xattr_list(fs, vino, &buf, &len);
 	if (!rc && size && len > size)
 		rc = -ERANGE;
@@ -387,7 +427,7 @@ static void fs_op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
 	struct ocifs_fs *fs = req_fs(req);
 	uint64_t vino;
-	int rc = fs_view_ino(fs, ino, &vino);
+	int rc = fs_is_virt(ino) ? 0 : fs_view_ino(fs, ino, &vino);
 
 	if (!rc && (mask & W_OK))
 		rc = -EROFS;
@@ -398,7 +438,8 @@ static void fs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 			struct fuse_file_info *fi)
 {
 	off_t pos = 0;
-	int rc = fs_file_lseek((struct fs_file *)(uintptr_t)fi->fh, off, whence, &pos);
+	int rc = fs_is_virt(ino) ? -ENXIO
+				 : fs_file_lseek((struct fs_file *)(uintptr_t)fi->fh, off, whence, &pos);
 
 	if (!rc)
 		fuse_reply_lseek(req, pos);

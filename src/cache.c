@@ -55,7 +55,7 @@ int ocifs_cache_open_dir(char **out)
 		rc = asprintf(&dir, "/var/cache/ocifs");
 	if (rc < 0)
 		return -ENOMEM;
-	static const char *const subs[] = { "layers", "ids", "views" };
+	static const char *const subs[] = { "layers", "ids", "views", "deps" };
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
 		if (asprintf(&sub, "%s/%s", dir, subs[i]) < 0) {
 			free(dir);

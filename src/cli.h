@@ -20,6 +20,7 @@ struct cli {
 	struct ocifs_image_opts img;
 	int json, verify, long_fmt, layer; /* layer: 1-based, 0 = none */
 	int recursive;
+	int unresolved;       /* deps: only files with unresolved libraries */
 	int nargs;
 	char **args;          /* positional arguments after the command */
 	char *cache_dir;      /* owned */
@@ -67,5 +68,6 @@ int cmd_cat(struct cli *c);
 int cmd_stat(struct cli *c);
 int cmd_mount(struct cli *c);   /* fs/cli_mount.c */
 int cmd_umount(struct cli *c);  /* fs/cli_mount.c */
+int cmd_deps(struct cli *c);    /* scan/cli_deps.c */
 
 #endif

@@ -25,6 +25,9 @@ static const char usage_text[] =
 	"  cat IMAGE PATH                   print a file of the merged image\n"
 	"  stat IMAGE PATH [--json]         metadata of a path, and its layer\n"
 	"  ls/cat ... --layer N             the same within layer N alone\n"
+	"  deps IMAGE [PATH...] [--json] [--unresolved]\n"
+	"                                   every ELF and script: linking, libraries as\n"
+	"                                   the image's ld.so finds them, Go, UPX, Rust\n"
 	"  mount IMAGE DIR [-o OPTS] [-f]   mount the merged image, read-only\n"
 	"  umount DIR                       unmount an ocifs mount\n"
 	"\n"
@@ -36,6 +39,7 @@ static const char usage_text[] =
 	"  -l, --long                       long listing\n"
 	"  -R, --recursive                  list subdirectories too (full paths)\n"
 	"  --json                           machine-readable output\n"
+	"  --unresolved                     deps: only files with a library not found\n"
 	"  -o OPTS                          mount options: timeout=SECONDS, cache_size=N[KMG],\n"
 	"                                   uid=N, gid=N, allow_other, fsname=, ready_fd=N\n"
 	"  -f, --foreground / -d, --debug   mount: stay in the foreground / also log requests\n"
@@ -59,6 +63,7 @@ static const struct {
 	{ "stat", cmd_stat, 2, 2 },
 	{ "mount", cmd_mount, 2, 2 },
 	{ "umount", cmd_umount, 1, 1 },
+	{ "deps", cmd_deps, 1, 4096 },
 };
 
 int cli_exit(int rc)
@@ -93,13 +98,14 @@ static int usage(FILE *f, int status)
 
 int main(int argc, char **argv)
 {
-	enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON };
+	enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON, O_UNRESOLVED };
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, O_PLATFORM },
 		{ "image", required_argument, NULL, O_IMAGE },
 		{ "skip-missing", no_argument, NULL, O_SKIP },
 		{ "layer", required_argument, NULL, O_LAYER },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "unresolved", no_argument, NULL, O_UNRESOLVED },
 		{ "long", no_argument, NULL, 'l' },
 		{ "options", required_argument, NULL, 'o' },
 		{ "foreground", no_argument, NULL, 'f' },
@@ -167,6 +173,9 @@ int main(int argc, char **argv)
 			break;
 		case O_JSON:
 			c.json = 1;
+			break;
+		case O_UNRESOLVED:
+			c.unresolved = 1;
 			break;
 		case 'o': {
 			char *s = NULL;

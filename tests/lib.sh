@@ -96,7 +96,8 @@ blob_decompress() {
 
 # mkoci DIR BLOB...: an OCI layout at DIR whose layers are the given blob
 # files (plain, gzip or zstd tars), with correct digests and diff_ids, so
-# a test can hand-craft exactly the layer bytes it needs.
+# a test can hand-craft exactly the layer bytes it needs. MKOCI_ENV: the
+# config's Env entries as JSON strings ("PATH=...","K=V"), default PATH.
 mkoci() {
 	local dir=$1 layers="" diffs="" f d u s mt cfg cd cs md ms arch
 	shift
@@ -116,7 +117,7 @@ mkoci() {
 		layers="$layers${layers:+,}{\"mediaType\":\"$mt\",\"digest\":\"sha256:$d\",\"size\":$s}"
 		diffs="$diffs${diffs:+,}\"sha256:$u\""
 	done
-	cfg="{\"architecture\":\"$arch\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/usr/bin:/bin\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[$diffs]}}"
+	cfg="{\"architecture\":\"$arch\",\"os\":\"linux\",\"config\":{\"Env\":[${MKOCI_ENV:-\"PATH=/usr/bin:/bin\"}]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[$diffs]}}"
 	cd=$(printf '%s' "$cfg" | sha256sum | cut -d' ' -f1)
 	cs=$(printf '%s' "$cfg" | wc -c)
 	printf '%s' "$cfg" >"$dir/blobs/sha256/$cd"

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * /.deps: every ELF and script of the merged view analyzed (elfinfo,
+ * ldso, goinfo, upx, rustaudit, script), as one JSON document
+ * (deps.json, schema in ocifs-deps(5)) and an lddtree-like text
+ * (deps.txt). Built on first use and cached on disk under
+ * <cache>/deps/<key>.json, key = sha256 of the ocifs version, the schema,
+ * the manifest digest and every layer digest, so a warm read is a file
+ * read.
+ */
+#ifndef OCIFS_SCAN_DEPS_H
+#define OCIFS_SCAN_DEPS_H
+#include <stddef.h>
+
+#include "image.h"
+#include "view.h"
+
+#define OCIFS_DEPS_SCHEMA 1
+
+struct ocifs_deps_opts {
+	const char *cache_dir;  /* NULL: neither read nor write the cache */
+	unsigned threads;       /* 0: 2 */
+};
+
+struct ocifs_deps_stats {
+	size_t files, elf, scripts, go, upx, unresolved, errors;
+	int from_cache;
+	double secs;
+};
+
+/** The deps.json document of img's merged view v: loaded from the cache
+ *  or built (and then cached). *json is malloc'd (NUL-terminated, *len
+ *  without it); st may be NULL. 0, -ENOMEM, or a read error of the view
+ *  (logged). Files that cannot be analyzed are reported in the document,
+ *  not as errors. Thread-safe with respect to other views. */
+int ocifs_deps_json(struct ocifs_image *img, const struct ocifs_view *v,
+		    const struct ocifs_deps_opts *o, char **json, size_t *len,
+		    struct ocifs_deps_stats *st);
+
+/** Select from a deps.json document the files keep() accepts (keep NULL:
+ *  all; unresolved is 1 when the file has a library ld.so would not
+ *  find) and print them as JSON (as_text 0: the same document with only
+ *  those files) or as the lddtree-like text of deps.txt (as_text 1). 0 and
+ *  a malloc'd string, -EBADMSG if json is not a deps document, -ENOMEM. */
+int ocifs_deps_select(const char *json, size_t len,
+		      int (*keep)(void *ctx, const char *path, int unresolved), void *ctx,
+		      int as_text, char **out, size_t *out_len);
+
+#endif
