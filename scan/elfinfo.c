@@ -7,6 +7,7 @@
  * file, so each is checked against the file size and a cap before use;
  * a bad table stops that part of the analysis and sets e->error, the
  * rest goes on. No libelf: nothing needs the whole file in memory.
+ * The libc flavour is decided in scan/elflibc.c.
  */
 #include <elf.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "elfinfo.h"
+#include "elfinfo_priv.h"
 #include "log.h"
 
 #define ELF_MAX_PHNUM 65536u
@@ -25,17 +27,6 @@
 #define ELF_MAX_NOTES (1u << 20)        /* bytes per note segment */
 #define ELF_MAX_INTERP 4096u
 #define ELF_MAX_NEEDED 4096u
-#define ELF_SCAN_MAX (64u << 20)        /* libc signature scan of static files */
-#define ELF_SCAN_CHUNK (1u << 20)
-
-struct elf_ctx {
-	const struct ocifs_rd *rd;
-	struct ocifs_elf *e;
-	uint64_t phoff, shoff;
-	unsigned phentsize, shentsize, shstrndx;
-	size_t phnum, shnum;
-	int abi_tag;            /* NT_GNU_ABI_TAG seen (glibc's crt1) */
-};
 
 /* Dynamic-section values before the string table is known. */
 struct elf_dyn {
@@ -81,10 +72,8 @@ static int elf_in_file(const struct elf_ctx *c, uint64_t off, uint64_t n)
 	return off <= c->e->size && n <= c->e->size - off;
 }
 
-/* Read n bytes at off, which the caller checked lie within the file.
- * 0, 1 if the file turned out shorter (truncated: e->error set), or a
- * negative errno from the reader. */
-static int elf_read(struct elf_ctx *c, void *buf, size_t n, uint64_t off, const char *what)
+/* elfinfo_priv.h */
+int elf_read(struct elf_ctx *c, void *buf, size_t n, uint64_t off, const char *what)
 {
 	int rc = ocifs_rd_full(c->rd, buf, n, off);
 
@@ -679,119 +668,6 @@ static void elf_classify(struct ocifs_elf *e)
 		e->link = OCIFS_ELF_STATIC_PIE;    /* older linkers set no DF_1_PIE */
 	else
 		e->link = OCIFS_ELF_SHARED_LIB;
-}
-
-static int elf_has(const unsigned char *p, size_t n, const char *s)
-{
-	return memmem(p, n, s, strlen(s)) != NULL;
-}
-
-/*
- * libc of a static binary, by signature, over the first ELF_SCAN_MAX
- * bytes. glibc's crt1 always brings the NT_GNU_ABI_TAG note (checked
- * before we get here). Then, strongest first: Go's build-info magic
- * means no libc; glibc's "GLIBC_PRIVATE" / "GNU C Library" strings;
- * musl's strerror table, which starts with "No error information"; the
- * bare word "glibc" (could be any program's text); and failing all that,
- * the "/dev/null" musl's start-up code opens, a weak sign of musl.
- * Anything else is unknown.
- */
-static int elf_static_libc(struct elf_ctx *c)
-{
-	struct ocifs_elf *e = c->e;
-	uint64_t end = ELF_SCAN_MAX;
-	const size_t keep = 32;
-	int glibc = 0, glibc_word = 0, musl = 0, devnull = 0, rc = 0;
-	unsigned char *buf = malloc(ELF_SCAN_CHUNK + keep);
-	size_t have = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	if (e->size < end)
-		end = e->size;
-	for (uint64_t off = 0; off < end && !glibc && !e->is_go;) {
-		size_t n = end - off < ELF_SCAN_CHUNK ? (size_t)(end - off) : ELF_SCAN_CHUNK;
-
-		if ((rc = elf_read(c, buf + have, n, off, "file body")))
-			break;
-		have += n;
-		off += n;
-		glibc = elf_has(buf, have, "GLIBC_PRIVATE") || elf_has(buf, have, "GNU C Library");
-		glibc_word |= elf_has(buf, have, "glibc");
-		e->is_go |= elf_has(buf, have, "\xff Go buildinf:");
-		musl |= elf_has(buf, have, "No error information");
-		devnull |= elf_has(buf, have, "/dev/null");
-		if (have > keep) {
-			memmove(buf, buf + have - keep, keep);
-			have = keep;
-		}
-	}
-	free(buf);
-	if (rc)
-		return rc < 0 ? rc : 0;
-	if (e->is_go) {
-		e->libc = OCIFS_LIBC_NONE;
-		e->libc_how = "Go build info";
-	} else if (glibc || (glibc_word && !musl)) {
-		e->libc = OCIFS_LIBC_GLIBC;
-		e->libc_how = glibc ? "glibc strings" : "glibc word (weak)";
-	} else if (musl || devnull) {
-		e->libc = OCIFS_LIBC_MUSL;
-		e->libc_how = musl ? "musl strerror table" : "musl start-up string (weak)";
-	}
-	return 0;
-}
-
-static int elf_libc(struct elf_ctx *c)
-{
-	struct ocifs_elf *e = c->e;
-	const char *in = e->interp;
-
-	e->libc = OCIFS_LIBC_UNKNOWN;
-	e->libc_how = "no evidence";
-	if (e->is_go && e->link != OCIFS_ELF_DYNAMIC) {
-		e->libc = OCIFS_LIBC_NONE;
-		e->libc_how = "Go";
-		return 0;
-	}
-	if (e->link == OCIFS_ELF_OBJECT_OTHER) {
-		e->libc = OCIFS_LIBC_NONE;
-		e->libc_how = "not linked";
-		return 0;
-	}
-	if (in && strstr(in, "ld-musl")) {
-		e->libc = OCIFS_LIBC_MUSL;
-		e->libc_how = "interpreter";
-		return 0;
-	}
-	for (size_t i = 0; i < e->nneeded; i++) {
-		const char *n = e->needed[i];
-
-		if (strcmp(n, "libc.so.6") == 0 || strncmp(n, "ld-linux", 8) == 0) {
-			e->libc = OCIFS_LIBC_GLIBC;
-			e->libc_how = "needed";
-			return 0;
-		}
-		if (strncmp(n, "libc.musl-", 10) == 0 || strcmp(n, "libc.so") == 0) {
-			e->libc = OCIFS_LIBC_MUSL;
-			e->libc_how = "needed";
-			return 0;
-		}
-	}
-	if ((in && (strstr(in, "ld-linux") || strstr(in, "/ld64.so"))) ||
-	    (e->soname && (strcmp(e->soname, "libc.so.6") == 0 || strncmp(e->soname, "ld-linux", 8) == 0))) {
-		e->libc = OCIFS_LIBC_GLIBC;
-		e->libc_how = in ? "interpreter" : "soname";
-		return 0;
-	}
-	if (e->link != OCIFS_ELF_STATIC && e->link != OCIFS_ELF_STATIC_PIE)
-		return 0;
-	if (c->abi_tag) {
-		e->libc = OCIFS_LIBC_GLIBC;
-		e->libc_how = "ABI tag note";
-		return 0;
-	}
-	return elf_static_libc(c);
 }
 
 void ocifs_elf_fini(struct ocifs_elf *e)

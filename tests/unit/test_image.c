@@ -2,120 +2,15 @@
 /*
  * image.c against images built by tests/gen/mkimage.sh with umoci and
  * skopeo (OCI dir, oci-archive, docker-archive, gzip/zstd outer files,
- * zstd layers, a two-platform index), hand-made hostile layouts, and every
- * image in the shared corpus ($OCIFS_CORPUS): formats, layer digests
- * (each layer's bytes re-hashed through its byte source), config fields,
- * platform and name choice, and that each failure returns the documented
- * errno with exactly one line of log.
+ * zstd layers, a two-platform index) and hand-made hostile layouts
+ * derived from them: formats, layer digests (each layer's bytes
+ * re-hashed through its byte source), config fields, platform and name
+ * choice, and that each failure returns the documented errno with
+ * exactly one line of log. The shared corpus is test_image_corpus.c's.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "image_check.h"
 
-#include "image.h"
-#include "image_priv.h"
-#include "log.h"
-#include "sha.h"
-#include "src.h"
-#include "tap.h"
-
-static char tmp[64];
 static char gen[128];
-static char errbuf[4096]; /* stderr of the last open_img() */
-static int errlines;
-
-/* Open with stderr captured into errbuf/errlines. */
-static int open_img(const char *path, const char *platform, const char *image, int skip,
-		    struct ocifs_image **img)
-{
-	struct ocifs_image_opts o = { .platform = platform, .image = image, .skip_missing = skip };
-	char log[128];
-	int fd, saved, rc;
-	ssize_t n;
-
-	snprintf(log, sizeof(log), "%s/stderr", tmp);
-	fd = open(log, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	saved = dup(2);
-	dup2(fd, 2);
-	rc = ocifs_image_open(path, &o, img);
-	dup2(saved, 2);
-	close(saved);
-	n = pread(fd, errbuf, sizeof(errbuf) - 1, 0);
-	close(fd);
-	errbuf[n > 0 ? n : 0] = '\0';
-	errlines = 0;
-	for (char *p = errbuf; *p; p++)
-		errlines += *p == '\n';
-	if (rc)
-		*img = NULL;
-	return rc;
-}
-
-/* A failure must be the documented errno and exactly one logged line. */
-static void expect_fail(const char *path, const char *platform, const char *image, int want,
-			const char *what)
-{
-	struct ocifs_image *img = NULL;
-	int rc = open_img(path, platform, image, 0, &img);
-
-	is_int(rc, want, "%s: %s", what, strerror(-want));
-	if (!ok(errlines == 1, "%s: one line of log", what))
-		diag("  log: %s", errbuf);
-	else
-		diag("  %.*s", (int)strcspn(errbuf, "\n"), errbuf);
-	ocifs_image_free(img);
-}
-
-/* sha256 of a whole byte source, read through ocifs_src_pread. */
-static int src_digest(struct ocifs_src *s, char out[OCIFS_DIGEST_STRLEN + 1])
-{
-	unsigned char buf[65536], d[OCIFS_SHA256_LEN];
-	struct ocifs_sha *h;
-	uint64_t off = 0;
-	size_t got;
-	int rc;
-
-	out[0] = '\0';
-	if ((rc = ocifs_sha_new(&h)))
-		return rc;
-	do {
-		rc = ocifs_src_pread(s, buf, sizeof(buf), off, &got);
-		ocifs_sha_update(h, buf, got);
-		off += got;
-	} while (!rc && got);
-	ocifs_sha_final(h, d);
-	ocifs_sha_free(h);
-	if (!rc && off != s->size)
-		rc = -EIO;
-	if (!rc)
-		ocifs_digest_format(d, out);
-	return rc;
-}
-
-static int strv_has(char **v, const char *s)
-{
-	for (; v && *v; v++)
-		if (!strcmp(*v, s))
-			return 1;
-	return 0;
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
 
 /* Store content as a blob of layout dir; digest into d. */
 static void put_blob(const char *dir, const char *content, size_t len, char *d)
@@ -145,26 +40,6 @@ static void put_file(const char *path, const char *content)
 }
 
 /* --- the generated images ------------------------------------------------ */
-
-static void check_layers_hash(struct ocifs_image *img, const char *what, int uncompressed)
-{
-	char d[OCIFS_DIGEST_STRLEN + 1];
-
-	for (size_t i = 0; i < img->nlayers; i++) {
-		const struct ocifs_layer_desc *l = &img->layers[i];
-		const char *want = uncompressed ? l->diff_id : l->digest;
-
-		ok(l->blob != NULL, "%s: layer %zu has a blob", what, i + 1);
-		if (!l->blob)
-			continue;
-		is_int(src_digest(l->blob, d), 0, "%s: layer %zu read", what, i + 1);
-		is_str(d, want, "%s: layer %zu bytes hash to its %s", what, i + 1,
-		       uncompressed ? "diff_id" : "digest");
-		is_int(l->size, l->blob->size, "%s: layer %zu size", what, i + 1);
-		ok(l->where && *l->where, "%s: layer %zu where = %s", what, i + 1,
-		   l->where ? l->where : "(null)");
-	}
-}
 
 static void test_generated(void)
 {
@@ -634,246 +509,6 @@ static void test_hostile(void)
 	expect_fail(path, NULL, NULL, -EILSEQ, "docker-archive: edited <hex>.json config");
 }
 
-/* --- the corpus ----------------------------------------------------------------- */
-
-/* Expected outcomes, by path under images/ (0 = opens). Anything not
- * listed must open or fail cleanly. */
-static const struct {
-	const char *path;
-	int rc;
-	int layers;  /* when rc == 0; -1 = do not check */
-	const char *why;
-} expect[] = {
-	{ "containers-image/docker-archive_almostempty.tar", 0, 1, "" },
-	{ "containers-image/oci-layout_delete_image_multiple_images/", -EINVAL, -1, "several images" },
-	{ "containers-image/oci-layout_delete_image_only_one_image/", -EILSEQ, -1, "config size != descriptor" },
-	{ "containers-image/oci-layout_delete_image_shared_blobs_dir/", -ENOENT, -1, "missing blob" },
-	{ "containers-image/oci-layout_delete_image_two_identical_references/", -EINVAL, -1, "two images, one name" },
-	{ "containers-image/oci-layout_manifest/", -ENOENT, -1, "missing blob" },
-	{ "containers-image/oci-layout_name_lookups/", -EINVAL, -1, "several images, manifests missing" },
-	{ "containers-image/oci-layout_two_images_manifest/", -ENOENT, -1, "missing blob" },
-	{ "dive/test-docker-image.tar", 0, 14, "" },
-	{ "dive/test-estargz-image.tar", -EOPNOTSUPP, -1, "not an image" },
-	{ "dive/test-gzip-image.tar", -EOPNOTSUPP, -1, "not an image" },
-	{ "dive/test-kaniko-image.tar", 0, 14, "" },
-	{ "dive/test-oci-estargz-image.tar", 0, 1, "" },
-	{ "dive/test-oci-gzip-image.tar", 0, 1, "" },
-	{ "dive/test-oci-uncompressed-image.tar", 0, 1, "" },
-	{ "dive/test-oci-zstd-image.tar", 0, 1, "" },
-	{ "ggcr/crane_content.tar.zst", -EOPNOTSUPP, -1, "a zstd layer, not an image" },
-	{ "ggcr/layout_test_gc_image_unknown_mediatype/", -ENOENT, -1, "unknown type, missing blob" },
-	{ "ggcr/layout_test_gc_index/", 0, 1, "" },
-	{ "ggcr/layout_test_index/", -EINVAL, -1, "two images (one with an odd media type)" },
-	{ "ggcr/layout_test_index_media_type/", -EOPNOTSUPP, -1, "a helm chart" },
-	{ "ggcr/layout_test_index_one_image/", 0, 1, "" },
-	{ "ggcr/mutate_source_image_with_empty_layer_history.tar", -EILSEQ, -1, "config != its name" },
-	{ "ggcr/tarball_hello-world-v25.tar", 0, 1, "Docker 25, index without manifests" },
-	{ "ggcr/tarball_null_manifest.tar", -EBADMSG, -1, "manifest.json is null" },
-	{ "ggcr/tarball_test_bundle.tar", -EINVAL, -1, "two images" },
-	{ "ggcr/tarball_test_link.tar", -EINVAL, -1, "two images" },
-	{ "oras-go/oci_hello-world-prefixed-path.tar", 0, 1, "" },
-	{ "oras-go/oci_hello-world.tar", 0, 1, "" },
-	{ "regclient/oci-layout_external/", -EOPNOTSUPP, -1, "artifacts only" },
-	{ "regclient/oci-layout_testrepo/", -EINVAL, -1, "several images" },
-	{ "stereoscope/oci-layout_invalid_file/", -EBADMSG, -1, "empty index.json" },
-	{ "stereoscope/oci-layout_multiplatform_oci_dir/", 0, 1, "" },
-	{ "stereoscope/oci-layout_no_manifests/", -EBADMSG, -1, "no manifests" },
-	{ "stereoscope/oci-layout_valid_manifest/", -EILSEQ, -1, "empty manifest blob" },
-	{ "stereoscope/oci-layout_valid_oci_dir/", 0, 1, "" },
-	{ "stereoscope/valid-oci.tar", 0, 1, "" },
-	{ "trivy/docker-archive_alpine-310.tar", 0, 1, "" },
-	{ "trivy/docker-archive_alpine-311.tar", 0, 1, "" },
-	{ "trivy/oci-layout_multi/", -ENOENT, -1, "missing blob" },
-	{ "trivy/oci-layout_test/", 0, 1, "" },
-	{ "trivy/oci-layout_test_bad_index_json/", -EBADMSG, -1, "bad JSON" },
-	{ "trivy/oci-layout_test_image_tag/", 0, 1, "" },
-	{ "trivy/oci-layout_test_index_json_dir/", -EBADMSG, -1, "index.json is a directory" },
-	{ "trivy/oci-layout_test_invalid_oci_image/", -ENOENT, -1, "bad media type, missing blob" },
-	{ "trivy/oci-layout_test_no_valid_manifests/", -EBADMSG, -1, "manifests null" },
-};
-
-/* Parse "layers=N" and the format out of MANIFEST.tsv's exercises. */
-static int manifest_layers(const char *ex)
-{
-	const char *p = strstr(ex, "; layers=");
-
-	return p ? atoi(p + 9) : -1;
-}
-
-static void corpus_one(const char *root, const char *rel, const char *ex)
-{
-	struct ocifs_image *img = NULL;
-	char path[1024], d[OCIFS_DIGEST_STRLEN + 1];
-	int rc, want = 1, wlayers = -1, n = manifest_layers(ex);
-	const char *why = "";
-	size_t i;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	rc = open_img(path, NULL, NULL, 0, &img);
-	for (i = 0; i < sizeof(expect) / sizeof(expect[0]); i++)
-		if (!strcmp(expect[i].path, rel + 7)) {
-			want = expect[i].rc;
-			wlayers = expect[i].layers;
-			why = expect[i].why;
-		}
-	if (want != 1)
-		is_int(rc, want, "corpus %s: %s%s%s", rel, want ? strerror(-want) : "opens",
-		       *why ? ": " : "", why);
-	else if (strstr(ex, "plain layer tarball (not an image)"))
-		is_int(rc, -EOPNOTSUPP, "corpus %s: not an image", rel);
-	else if (strstr(ex, "bad-index.json") || strstr(ex, "index.json-is-dir"))
-		is_int(rc, -EBADMSG, "corpus %s: bad index.json", rel);
-	else if (strstr(ex, "docker-archive archive; images=1;") && !strstr(ex, "missing-blob"))
-		is_int(rc, 0, "corpus %s: docker-archive opens", rel);
-	else
-		ok(rc <= 0, "corpus %s: %s", rel, rc ? strerror(-rc) : "opens");
-	if (rc) {
-		ok(errlines == 1, "corpus %s: one line of log", rel);
-		diag("  %.*s", (int)strcspn(errbuf, "\n"), errbuf);
-		return;
-	}
-	if (wlayers >= 0)
-		is_int(img->nlayers, wlayers, "corpus %s: %d layers", rel, wlayers);
-	if (n >= 0 && strstr(ex, "docker-archive archive;"))
-		is_int(img->nlayers, n, "corpus %s: layers as MANIFEST.tsv says", rel);
-	if (strstr(ex, "docker-archive archive;") && !strstr(ex, "oci-layout"))
-		is_int(img->format, OCIFS_FMT_DOCKER_ARCHIVE, "corpus %s: docker-archive", rel);
-	if (strstr(ex, "oci-layout archive;") && !strstr(ex, "docker-archive+"))
-		is_int(img->format, OCIFS_FMT_OCI_ARCHIVE, "corpus %s: oci-archive", rel);
-	for (i = 0; i < img->nlayers; i++) {
-		struct ocifs_layer_desc *l = &img->layers[i];
-		unsigned char m[4] = { 0 };
-		size_t got = 0;
-		const char *w = l->digest;
-
-		ocifs_src_pread(l->blob, m, 4, 0, &got);
-		if (!*w && ocifs_comp_detect(m, got) == OCIFS_COMP_NONE)
-			w = l->diff_id; /* uncompressed layer.tar: its digest is the diff_id */
-		if (!*w)
-			continue;
-		src_digest(l->blob, d);
-		is_str(d, w, "corpus %s: layer %zu bytes match", rel, i + 1);
-	}
-	ocifs_image_free(img);
-}
-
-static void test_corpus(void)
-{
-	const char *root = getenv("OCIFS_CORPUS");
-	struct ocifs_image *img;
-	char path[1024], line[4096];
-	FILE *f;
-	int rc, n = 0;
-
-	if (!root)
-		root = "/work/shared/corpus";
-	snprintf(path, sizeof(path), "%s/MANIFEST.tsv", root);
-	f = fopen(path, "r");
-	if (!f) {
-		if (tap_in_ci())
-			ok(0, "corpus: %s missing under CI", path);
-		else
-			skip("corpus not found at %s", root);
-		return;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *rel = strtok(line, "\t"), *src, *size, *ex;
-		if (!rel || strncmp(rel, "images/", 7))
-			continue;
-		src = strtok(NULL, "\t");
-		size = strtok(NULL, "\t");
-		ex = strtok(NULL, "\t");
-		(void)src;
-		(void)size;
-		corpus_one(root, rel, ex ? ex : "");
-		n++;
-	}
-	fclose(f);
-	ok(n > 50, "corpus: %d images tried", n);
-
-	/* choices the defaults cannot make */
-	snprintf(path, sizeof(path), "%s/images/regclient/oci-layout_testrepo", root);
-	rc = open_img(path, NULL, "v1", 0, &img);
-	is_int(rc, 0, "testrepo: --image v1 (index -> index -> manifest)");
-	if (!rc) {
-		is_int(img->nlayers, 2, "testrepo v1: 2 layers");
-		is_str(img->platform, "linux/amd64", "testrepo v1: platform");
-		ocifs_image_free(img);
-	}
-	rc = open_img(path, "linux/arm64", "v1", 0, &img);
-	is_int(rc, 0, "testrepo: --image v1 --platform linux/arm64");
-	if (!rc) {
-		is_str(img->manifest_digest,
-		       "sha256:7e87ffc91b9ceafa85be2777b16b1be10e4664fd4f3acc86e4295b97da5163ba",
-		       "testrepo v1 arm64 manifest");
-		ocifs_image_free(img);
-	}
-	rc = open_img(path, "linux/arm/v7", "v3", 0, &img);
-	is_int(rc, 0, "testrepo: --image v3 --platform linux/arm/v7");
-	if (!rc) {
-		is_str(img->platform, "linux/arm/v7", "testrepo v3: arm/v7");
-		ocifs_image_free(img);
-	}
-	expect_fail(path, "linux/arm/v6", "v1", -EINVAL, "testrepo: v1 has no arm/v6");
-	expect_fail(path, NULL, "a1", -EOPNOTSUPP, "testrepo: a1 is an SBOM artifact");
-	expect_fail(path, NULL, "a-docker", -EOPNOTSUPP, "testrepo: a-docker has non-tar layers");
-	expect_fail(path, NULL, "nosuch", -EINVAL, "testrepo: no such tag");
-
-	snprintf(path, sizeof(path), "%s/images/ggcr/tarball_test_link.tar", root);
-	for (int i = 0; i < 2; i++) {
-		rc = open_img(path, NULL, i ? "bazel/v1/tarball:test_image_3" : "1", 0, &img);
-		is_int(rc, 0, "test_link: image #1 (a layer.tar symlink) by %s", i ? "tag" : "index");
-		if (!rc) {
-			check_layers_hash(img, "test_link", 1);
-			ok(strv_has(img->names, "bazel/v1/tarball:test_image_3"), "test_link: RepoTag");
-			ocifs_image_free(img);
-		}
-	}
-	snprintf(path, sizeof(path), "%s/images/ggcr/layout_test_index", root);
-	for (int i = 1; i <= 4; i++) { /* tags "1".."4": names win over positions */
-		char tag[4];
-		snprintf(tag, sizeof(tag), "%d", i);
-		rc = open_img(path, NULL, tag, 0, &img);
-		is_int(rc, 0, "ggcr test_index: --image %d (a tag)", i);
-		if (!rc)
-			ok(strv_has(img->names, tag), "ggcr test_index: tag %d chosen", i);
-		ocifs_image_free(img);
-	}
-	rc = open_img(path, NULL, "@1", 0, &img);
-	ok(!rc && strv_has(img->names, "2"), "ggcr test_index: @1 is the second entry");
-	ocifs_image_free(img);
-	expect_fail(path, NULL, "@4", -EINVAL, "ggcr test_index: @4 (positions are 0..3)");
-	snprintf(path, sizeof(path), "%s/images/ggcr/tarball_test_bundle.tar", root);
-	rc = open_img(path, NULL, "test_image_1", 0, &img);
-	is_int(rc, 0, "test_bundle: --image test_image_1");
-	ocifs_image_free(img);
-	snprintf(path, sizeof(path), "%s/images/ggcr/tarball_hello-world-v25.tar", root);
-	rc = open_img(path, NULL, NULL, 0, &img);
-	if (!rc) {
-		ok(img->nlayers == 1 && !strcmp(img->layers[0].digest, img->layers[0].diff_id),
-		   "hello-world-v25: digest from blobs/sha256/<hex>");
-		ocifs_image_free(img);
-	}
-	snprintf(path, sizeof(path), "%s/images/oras-go/oci_hello-world.tar", root);
-	rc = open_img(path, NULL, NULL, 0, &img);
-	if (!rc) {
-		ok(img->nplatforms == 10 && strv_has(img->platforms, "windows/amd64") &&
-		   strv_has(img->platforms, "linux/arm/v5"),
-		   "oras hello-world: 10 platforms listed (%zu)", img->nplatforms);
-		ok(strv_has(img->names, "hello-world:latest") && strv_has(img->names, "latest"),
-		   "oras hello-world: names from index.json and manifest.json");
-		ocifs_image_free(img);
-	}
-	expect_fail(path, "linux/arm64", NULL, -ENOENT, "oras hello-world: arm64 blobs are not there");
-	for (int i = 310; i <= 311; i++) {
-		snprintf(path, sizeof(path), "%s/images/trivy/docker-archive_alpine-%d.tar", root, i);
-		rc = open_img(path, NULL, NULL, 0, &img);
-		ok(!rc && img->format == OCIFS_FMT_DOCKER_ARCHIVE && img->nlayers == 1,
-		   "trivy alpine-%d: docker-archive, 1 layer", i);
-		ocifs_image_free(img);
-	}
-}
-
 /* containerd-style platform matching and reference names */
 static void test_match(void)
 {
@@ -938,12 +573,8 @@ int main(void)
 	char script[600];
 	int have_tools, rc;
 
-	ocifs_log_threshold = OCIFS_LOG_WARN;
-	snprintf(tmp, sizeof(tmp), "%s/ocifs-test-image.XXXXXX", "/tmp");
-	if (!mkdtemp(tmp)) {
-		perror("mkdtemp");
+	if (image_check_begin("image"))
 		return 1;
-	}
 	snprintf(gen, sizeof(gen), "%s/gen", tmp);
 	is_str(ocifs_image_format_name(OCIFS_FMT_OCI_ARCHIVE), "oci-archive", "format names");
 	ok(!strncmp(ocifs_host_platform(), "linux/", 6), "host platform %s", ocifs_host_platform());
@@ -971,7 +602,5 @@ int main(void)
 		test_generated();
 		test_hostile();
 	}
-	test_corpus();
-	sh("rm -rf '%s'", tmp);
-	return done_testing();
+	return image_check_end();
 }

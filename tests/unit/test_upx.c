@@ -27,6 +27,7 @@
 
 #include "elfinfo.h"
 #include "goinfo.h"
+#include "gomfmt.h"
 #include "log.h"
 #include "tap.h"
 #include "upx.h"
@@ -37,121 +38,6 @@
 static char dir[1024], tmpf[256];
 
 /* ---- helpers ---- */
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p)
-			abort();
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s ? s : "", s ? strlen(s) : 0);
-}
-
-static char *run(const char *cmd)
-{
-	struct sbuf b = { 0 };
-	char buf[4096];
-	size_t n;
-	FILE *p = popen(cmd, "r");
-
-	if (!p)
-		return NULL;
-	sb_str(&b, "");
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		sb_add(&b, buf, n);
-	if (pclose(p) != 0) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
-}
-
-static void fmt_mod(struct sbuf *b, const char *word, const struct ocifs_gomod *m, int rep)
-{
-	sb_str(b, word);
-	sb_str(b, "\t");
-	sb_str(b, rep ? m->rep_path : m->path);
-	sb_str(b, "\t");
-	sb_str(b, rep ? m->rep_version : m->version);
-	if (!rep && m->rep_path) {
-		sb_str(b, "\n");
-		fmt_mod(b, "=>", m, 1);
-		return;
-	}
-	sb_str(b, "\t");
-	sb_str(b, rep ? m->rep_sum : m->sum);
-	sb_str(b, "\n");
-}
-
-/* `go version -m FILE` as our goinfo would print it (settings whose
- * values need Go quoting are compared as printed: none in these files) */
-static char *format_go(const char *file, const struct ocifs_goinfo *g)
-{
-	struct sbuf b = { 0 };
-
-	sb_str(&b, file);
-	sb_str(&b, ": ");
-	sb_str(&b, g->version);
-	sb_str(&b, "\n");
-	if (g->path) {
-		sb_str(&b, "\tpath\t");
-		sb_str(&b, g->path);
-		sb_str(&b, "\n");
-	}
-	if (g->main.path && (*g->main.path || *g->main.version)) {
-		sb_str(&b, "\t");
-		fmt_mod(&b, "mod", &g->main, 0);
-	}
-	for (size_t i = 0; i < g->ndeps; i++) {
-		struct sbuf d = { 0 };
-
-		fmt_mod(&d, "dep", &g->deps[i], 0);
-		sb_str(&b, "\t");
-		for (size_t k = 0; k < d.len; k++)
-			sb_add(&b, d.p + k, 1), (d.p[k] == '\n' && k + 1 < d.len) ? sb_str(&b, "\t") : (void)0;
-		free(d.p);
-	}
-	for (size_t i = 0; i < g->nsettings; i++) {
-		const char *v = g->settings[i].value;
-		int q = strpbrk(v, " \t\r\n\"`") != NULL;
-
-		sb_str(&b, "\tbuild\t");
-		sb_str(&b, g->settings[i].key);
-		sb_str(&b, "=");
-		if (q)
-			sb_str(&b, "\"");
-		sb_str(&b, v);
-		if (q)
-			sb_str(&b, "\"");
-		sb_str(&b, "\n");
-	}
-	return b.p;
-}
-
-static void first_diff(const char *got, const char *want)
-{
-	size_t line = 1;
-
-	while (*got && *got == *want) {
-		line += *got == '\n';
-		got++, want++;
-	}
-	diag("  first difference at line %zu: got \"%.60s\", want \"%.60s\"", line, got, want);
-}
 
 static int mem_rd(struct ocifs_rd *rd, struct ocifs_rd_mem *m, const void *p, size_t len)
 {
