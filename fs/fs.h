@@ -185,6 +185,14 @@ int fs_virt_dir_fill(struct ocifs_fs *fs, fuse_req_t req, size_t size, off_t off
 int fs_virt_root_entry(struct ocifs_fs *fs, uint32_t k, const char **name,
 		       struct fuse_entry_param *e);
 
+#define OCIFS_XATTR_LAYER "user.ocifs.layer"
+/** The virtual xattr user.ocifs.layer of view inode vino: "N DIGEST",
+ *  the 1-based layer that supplied it and its blob digest, into buf
+ *  (cap bytes, not NUL-terminated). 0, -ENODATA (another name, or an
+ *  implicit directory), -ERANGE. Not listed by listxattr. */
+int fs_virt_xattr(struct ocifs_fs *fs, uint64_t vino, const char *name, char *buf, size_t cap,
+		  size_t *len);
+
 /* --- mount.c --- */
 /** Parse -o options (comma-separated, may be NULL) into o, with the
  *  defaults ro,nosuid,nodev,default_permissions. -EINVAL (logged) for an

@@ -379,6 +379,7 @@ static void fs_op_statfs(fuse_req_t req, fuse_ino_t ino)
 static void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct ocifs_fs *fs = req_fs(req);
+	char vbuf[128];
 	const void *val;
 	size_t len;
 	uint64_t vino;
@@ -386,6 +387,9 @@ static void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, siz
 
 	if (!rc)
 		rc = fs_xattr_get(fs, vino, name, &val, &len);
+	if (rc == -ENODATA && !fs_is_virt(ino) &&
+	    !(rc = fs_virt_xattr(fs, vino, name, vbuf, sizeof(vbuf), &len)))
+		val = vbuf;
 	if (!rc && size && len > size)
 		rc = -ERANGE;
 	if (!rc) {

@@ -6,9 +6,12 @@
  * warm mount answers from a file read. The image's own files win: a
  * real /.deps or /.ocifs hides the alias. Not listed in the root unless
  * -o show_virtual, so a scanner walking the tree sees exactly the image.
+ * Likewise the per-file xattr user.ocifs.layer answers getxattr but is
+ * not listed.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,5 +256,25 @@ int fs_virt_dir_fill(struct ocifs_fs *fs, fuse_req_t req, size_t size, off_t off
 	}
 	*out = buf;
 	*outlen = used;
+	return 0;
+}
+
+int fs_virt_xattr(struct ocifs_fs *fs, uint64_t vino, const char *name, char *buf, size_t cap,
+		  size_t *len)
+{
+	struct ocifs_image *img = fs->virt->img;
+	struct ocifs_vattr a;
+	int n, rc;
+
+	if (strcmp(name, OCIFS_XATTR_LAYER))
+		return -ENODATA;
+	if ((rc = ocifs_view_getattr(fs->view, vino, &a)))
+		return rc;
+	if (a.layer == OCIFS_VIEW_NO_LAYER || a.layer >= img->nlayers)
+		return -ENODATA; /* a directory no layer lists */
+	n = snprintf(buf, cap, "%u %s", a.layer + 1, img->layers[a.layer].digest);
+	if (n < 0 || (size_t)n >= cap)
+		return -ERANGE;
+	*len = (size_t)n;
 	return 0;
 }

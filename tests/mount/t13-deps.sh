@@ -2,7 +2,8 @@
 # The virtual files of a mount: /.deps and /.ocifs/deps.{json,txt} hold
 # exactly what `ocifs deps` prints, st_size is exact from the first
 # lookup, readdir of the root does not show them (unless -o
-# show_virtual), they are read-only, and an image's own /.deps wins.
+# show_virtual), they are read-only, and an image's own /.deps wins;
+# the virtual xattr user.ocifs.layer.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/mountlib.sh"
 
@@ -60,6 +61,15 @@ except OSError as e:
     sys.exit(0 if e.errno in (errno.EROFS, errno.EACCES) else 1)
 sys.exit(1)' "$M/.deps"
 ok $? "open for writing fails (EROFS or EACCES)"
+d1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"])' "$TMP/img/index.json")
+l1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][0]["digest"])' \
+	"$TMP/img/blobs/sha256/${d1#sha256:}")
+python3 -c '
+import os, sys
+v = os.getxattr(sys.argv[1], "user.ocifs.layer").decode()
+sys.exit(0 if v == "1 " + sys.argv[2] and "user.ocifs.layer" not in os.listxattr(sys.argv[1]) else 1)' \
+	"$M/usr/bin/dyn" "$l1"
+ok $? "user.ocifs.layer names the layer and its digest, and is not listed"
 "$B" umount "$M"
 ok $? "umount"
 
