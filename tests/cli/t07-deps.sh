@@ -351,4 +351,27 @@ echo garbage >"$(ls "$XDG_CACHE_HOME"/ocifs/deps/*.json | head -1)"
 	grep -q 'rebuilding' "$TMP/err"
 ok $? "a corrupt cached document is rebuilt with a warning"
 expect_fail 1 'no such file' "a PATH not in the image: one-line error" -- "$B" deps "$TMP/img" /nope
+
+# No ld.so.cache (ldconfig never ran) and an ld.so.conf that includes
+# itself: the loader finds nothing in /opt/conf, and says where it is.
+R2=$TMP/root2
+mkdir -p "$R2/etc/ld.so.conf.d" "$R2/usr/bin" "$R2/opt" "$R2/lib64" "$R2/lib"
+cp -a "$R/lib/x86_64-linux-gnu" "$R2/lib/"
+cp -a "$R/lib64/ld-linux-x86-64.so.2" "$R2/lib64/"
+cp -a "$R/opt/conf" "$R2/opt/"
+cp "$R/usr/bin/uselib-conf" "$R2/usr/bin/"
+printf 'include /etc/ld.so.conf.d/*.conf\n' >"$R2/etc/ld.so.conf"
+printf 'include /etc/ld.so.conf\n/opt/conf\n' >"$R2/etc/ld.so.conf.d/loop.conf"
+(cd "$R2" && tar --numeric-owner -cf "$TMP/r2.tar" .)
+mkoci "$TMP/img2" "$TMP/r2.tar"
+timeout 60 "$B" deps "$TMP/img2" /usr/bin/uselib-conf --json >"$TMP/d2.json" 2>"$TMP/err"
+ok $? "ld.so.conf including itself: deps finishes"
+python3 -c '
+import json, sys
+f = json.load(open(sys.argv[1]))["files"][0]
+note = f.get("ldso_note") or ""
+sys.exit(0 if f["unresolved"] == ["libconf.so.1"] and "/opt/conf" in note and "ld.so.conf" in note else 1)' \
+	"$TMP/d2.json"
+ok $? "without ld.so.cache a library in an ld.so.conf dir is unresolved, with a note naming the dir"
+[ $? -eq 0 ] || diag "$(head -c 1500 "$TMP/d2.json")"
 done_testing
