@@ -14,7 +14,9 @@
  *  3. write: one JSON document, files sorted by path, cached on disk.
  * Both passes run on `threads` threads over contiguous slices.
  */
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -580,6 +582,38 @@ out:
 
 /* --- the cache ------------------------------------------------------- */
 
+/* The GNU build-id of the running program, so that a rebuilt ocifs
+ * (whose analysis may differ within one version number) does not trust
+ * documents an older build wrote. */
+static int self_note(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	unsigned char *id = ctx;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+		size_t off = 0;
+
+		if (ph->p_type != PT_NOTE)
+			continue;
+		while (off + sizeof(ElfW(Nhdr)) <= ph->p_memsz) {
+			const ElfW(Nhdr) *nh = (const void *)(p + off);
+			size_t name = (nh->n_namesz + 3) & ~3u, desc = (nh->n_descsz + 3) & ~3u;
+			const unsigned char *d = p + off + sizeof(*nh) + name;
+			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+			    !memcmp(p + off + sizeof(*nh), "GNU", 4) &&
+			    off + sizeof(*nh) + name + nh->n_descsz <= ph->p_memsz) {
+				id[0] = (unsigned char)(nh->n_descsz < 32 ? nh->n_descsz : 32);
+				memcpy(id + 1, d, id[0]);
+				return 1;
+			}
+			off += sizeof(*nh) + name + desc;
+		}
+	}
+	return 1; /* the first object is the program itself */
+}
+
 static int cache_path(struct ocifs_image *img, const char *dir, char **out)
 {
 	char hex[OCIFS_DIGEST_STRLEN + 1], tag[64];
@@ -589,8 +623,12 @@ static int cache_path(struct ocifs_image *img, const char *dir, char **out)
 
 	if (rc)
 		return rc;
+	unsigned char self[33] = { 0 };
+
 	snprintf(tag, sizeof(tag), "ocifs-deps %s schema %d\n", PACKAGE_VERSION, OCIFS_DEPS_SCHEMA);
 	ocifs_sha_update(h, tag, strlen(tag));
+	dl_iterate_phdr(self_note, self);
+	ocifs_sha_update(h, self, sizeof(self));
 	ocifs_sha_update(h, img->manifest_digest, strlen(img->manifest_digest));
 	for (size_t i = 0; i < img->nlayers; i++) {
 		ocifs_sha_update(h, "\n", 1);

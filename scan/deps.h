@@ -5,8 +5,9 @@
  * (deps.json, schema in ocifs-deps(5)) and an lddtree-like text
  * (deps.txt). Built on first use and cached on disk under
  * <cache>/deps/<key>.json, key = sha256 of the ocifs version, the schema,
- * the manifest digest and every layer digest, so a warm read is a file
- * read.
+ * the build-id of the running ocifs (a rebuilt analyzer may answer
+ * differently), the manifest digest and every layer digest, so a warm
+ * read is a file read.
  */
 #ifndef OCIFS_SCAN_DEPS_H
 #define OCIFS_SCAN_DEPS_H
