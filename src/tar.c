@@ -24,47 +24,10 @@
 #include "log.h"
 #include "pax.h"
 #include "tar.h"
-
-#define TAR_BLK 512u
-#define TAR_BUF (64u * 1024)
-#define TAR_EXT_MAX (1024u * 1024)      /* x, g, L, K, A payloads */
-#define TAR_MAX_HDRS 32                 /* headers per entry */
-#define TAR_PAD(n) ((TAR_BLK - (n) % TAR_BLK) % TAR_BLK)
-
-/* Which dialect the last main header looked like; sticky as in libarchive,
- * it decides whether a hardlink's size field means data. */
-enum tar_fmt { TAR_V7, TAR_USTAR, TAR_GNU, TAR_PAX };
-
-/* One kind of extension header: payload of its last occurrence and the
- * position of its first one in the chain (0: absent). */
-struct tar_ext {
-	char *buf;
-	size_t len;
-	int order;
-};
-
-struct ocifs_tar {
-	struct ocifs_stream in;
-	char *name;
-	unsigned char *buf;
-	size_t pos, end;        /* unread bytes are buf[pos..end) */
-	uint64_t off;           /* stream offset of buf[pos] */
-	int eof, done, err;
-	enum tar_fmt fmt;
-	uint64_t remain;        /* unread data bytes of the current entry */
-	uint64_t tail;          /* then this many bytes up to the next header */
-	struct ocifs_tar_entry e;
-	size_t sparse_cap;
-	struct tar_ext lname, llink, pax, acl;
-	/* per-entry state while headers are applied */
-	int64_t stored;         /* size field: bytes stored after the headers */
-	int64_t realsize;       /* logical size from sparse extensions, or -1 */
-	int64_t sp_major, sp_minor; /* GNU.sparse.major/minor, or -1 */
-};
+#include "tar_priv.h"
 
 /* Log one line naming the stream and the entry's first header; return rc. */
-static int __attribute__((format(printf, 3, 4))) tar_fail(struct ocifs_tar *t, int rc,
-							  const char *fmt, ...)
+int tar_fail(struct ocifs_tar *t, int rc, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -76,13 +39,11 @@ static int __attribute__((format(printf, 3, 4))) tar_fail(struct ocifs_tar *t, i
 	return rc;
 }
 
-#define tar_bad(t, ...) tar_fail(t, -EBADMSG, __VA_ARGS__)
-
 /* --- buffered stream ------------------------------------------------- */
 
 /* Make at least `want` (<= TAR_BUF) bytes available unless EOF comes
  * first; the caller checks t->end - t->pos. */
-static int tar_fill(struct ocifs_tar *t, size_t want)
+int tar_fill(struct ocifs_tar *t, size_t want)
 {
 	while (t->end - t->pos < want && !t->eof) {
 		size_t got = 0;
@@ -103,14 +64,14 @@ static int tar_fill(struct ocifs_tar *t, size_t want)
 	return 0;
 }
 
-static void tar_consume(struct ocifs_tar *t, size_t n)
+void tar_consume(struct ocifs_tar *t, size_t n)
 {
 	t->pos += n;
 	t->off += n;
 }
 
 /* Skip n bytes of the stream; running out is truncation (-EIO). */
-static int tar_skip(struct ocifs_tar *t, uint64_t n)
+int tar_skip(struct ocifs_tar *t, uint64_t n)
 {
 	while (n) {
 		size_t k;
@@ -161,7 +122,7 @@ static int tar_block(struct ocifs_tar *t, unsigned char *blk)
  * ended by a NUL, a blank or the field's end) or GNU base-256. 0 or
  * -ERANGE. A digit run ended by anything else ("12x45") is refused as GNU
  * tar refuses it, where libarchive would read 012. */
-static int tar_num(const unsigned char *p, size_t n, int64_t *out)
+int tar_num(const unsigned char *p, size_t n, int64_t *out)
 {
 	size_t i = 0;
 	int64_t v = 0;
@@ -226,31 +187,7 @@ static int tar_setstr(char **dst, const void *s, size_t n)
 	return 0;
 }
 
-/* --- sparse maps and xattrs ------------------------------------------ */
-
-static int tar_sparse_add(struct ocifs_tar *t, int64_t off, int64_t len)
-{
-	struct ocifs_tar_entry *e = &t->e;
-	int rc = ocifs_pax_sparse_push(&e->sparse, &e->nsparse, &t->sparse_cap, off, len);
-
-	return rc == -EBADMSG ? tar_bad(t, "bad sparse map entry %zu", e->nsparse) : rc;
-}
-
-/* Old GNU sparse descriptors: up to n pairs of 12-byte numeric fields. */
-static int tar_sparse_old(struct ocifs_tar *t, const unsigned char *p, int n)
-{
-	for (; n > 0 && p[0]; n--, p += 24) {
-		int64_t off, len;
-		int rc;
-
-		if (tar_num(p, 12, &off) || tar_num(p + 12, 12, &len))
-			return tar_bad(t, "bad GNU sparse map field");
-		rc = tar_sparse_add(t, off, len);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
+/* --- xattrs and PAX records ------------------------------------------ */
 
 /* Move a string from the PAX attributes over the entry's, if given. */
 static void tar_take(char **dst, char **src)
@@ -484,68 +421,6 @@ static int tar_header(struct ocifs_tar *t, const unsigned char *h)
 			ext = blk[504];
 		}
 	}
-	return rc;
-}
-
-/* One "decimal\n" line of a GNU 1.0 sparse map at the start of the data,
- * skipping '#' lines (libarchive does); *left counts stored bytes. */
-static int tar_map_line(struct ocifs_tar *t, uint64_t *left, int64_t *out)
-{
-	for (;;) {
-		size_t lim = *left < 100 ? (size_t)*left : 100, n, i;
-		const char *p, *nl;
-		int64_t v = 0;
-		int rc = tar_fill(t, lim), comment;
-
-		if (rc)
-			return rc;
-		n = t->end - t->pos < lim ? t->end - t->pos : lim;
-		p = (const char *)t->buf + t->pos;
-		nl = memchr(p, '\n', n);
-		if (!nl && n < lim)
-			return tar_fail(t, -EIO, "truncated GNU sparse map");
-		if (!nl)
-			return tar_bad(t, "bad GNU sparse map");
-		n = (size_t)(nl - p) + 1;
-		comment = p[0] == '#';
-		for (i = 0; !comment && i + 1 < n; i++) {
-			if (p[i] < '0' || p[i] > '9' || v > (INT64_MAX - (p[i] - '0')) / 10)
-				return tar_bad(t, "bad GNU sparse map");
-			v = v * 10 + (p[i] - '0');
-		}
-		if (!comment && n == 1)
-			return tar_bad(t, "bad GNU sparse map");
-		tar_consume(t, n);
-		*left -= n;
-		if (!comment) {
-			*out = v;
-			return 0;
-		}
-	}
-}
-
-/* GNU sparse 1.0: read the map off the front of the data area. */
-static int tar_sparse_10(struct ocifs_tar *t, uint64_t *stored)
-{
-	uint64_t left = *stored, pad;
-	int64_t n, off, len;
-	int rc = tar_map_line(t, &left, &n);
-
-	if (rc)
-		return rc;
-	if (n > (int64_t)OCIFS_PAX_MAX_SPARSE)
-		return tar_bad(t, "sparse map too long");
-	t->e.nsparse = 0;
-	while (n-- > 0) {
-		if ((rc = tar_map_line(t, &left, &off)) || (rc = tar_map_line(t, &left, &len)) ||
-		    (rc = tar_sparse_add(t, off, len)))
-			return rc;
-	}
-	pad = TAR_PAD(*stored - left);
-	if (pad > left)
-		return tar_bad(t, "GNU sparse map larger than the entry");
-	rc = tar_skip(t, pad);
-	*stored = left - pad;
 	return rc;
 }
 
