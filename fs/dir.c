@@ -39,7 +39,6 @@ int fs_dir_fill(struct ocifs_fs *fs, fuse_req_t req, uint64_t vdir, size_t size,
 		struct fuse_entry_param e;
 		const char *name;
 		uint64_t vino;
-		size_t ent;
 
 		memset(&e, 0, sizeof(e));
 		if (pos < 2) {
@@ -60,18 +59,29 @@ int fs_dir_fill(struct ocifs_fs *fs, fuse_req_t req, uint64_t vdir, size_t size,
 			if (!rc)
 				rc = plus ? fs_entry(fs, vino, &e) : fs_stat(fs, vino, &e.attr);
 		}
-		if (rc)
+		if (rc || !fs_dir_add(req, buf, size, &used, name, &e, plus, (off_t)(pos + 1)))
 			break;
-		if (plus)
-			ent = fuse_add_direntry_plus(req, buf + used, size - used, name, &e,
-						     (off_t)(pos + 1));
-		else
-			ent = fuse_add_direntry(req, buf + used, size - used, name, &e.attr,
-						(off_t)(pos + 1));
-		if (ent > size - used)
-			break;
-		used += ent;
 	}
+	return fs_dir_done(rc, buf, used, out, outlen);
+}
+
+int fs_dir_add(fuse_req_t req, char *buf, size_t size, size_t *used, const char *name,
+	       const struct fuse_entry_param *e, int plus, off_t next)
+{
+	size_t ent;
+
+	if (plus)
+		ent = fuse_add_direntry_plus(req, buf + *used, size - *used, name, e, next);
+	else
+		ent = fuse_add_direntry(req, buf + *used, size - *used, name, &e->attr, next);
+	if (ent > size - *used)
+		return 0;
+	*used += ent;
+	return 1;
+}
+
+int fs_dir_done(int rc, char *buf, size_t used, char **out, size_t *outlen)
+{
 	if (rc && used == 0) {
 		free(buf);
 		return rc;

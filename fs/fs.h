@@ -118,6 +118,13 @@ const struct fuse_lowlevel_ops *fs_lowlevel_ops(void);
  *  malloc'd; an error is returned only when nothing was added. */
 int fs_dir_fill(struct ocifs_fs *fs, fuse_req_t req, uint64_t vdir, size_t size, off_t off,
 		int plus, char **buf, size_t *len);
+/** Append one entry (next: the offset after it) to a readdir(plus)
+ *  reply being built in buf[0..size): 1, or 0 if it does not fit. */
+int fs_dir_add(fuse_req_t req, char *buf, size_t size, size_t *used, const char *name,
+	       const struct fuse_entry_param *e, int plus, off_t next);
+/** Finish a reply: rc only if nothing was added (buf freed then), else
+ *  0 with *out = buf. */
+int fs_dir_done(int rc, char *buf, size_t used, char **out, size_t *outlen);
 
 /* --- xattr.c --- */
 /** Value of xattr name on vino (borrowed from the view): 0 or -ENODATA. */

@@ -224,7 +224,6 @@ int fs_virt_dir_fill(struct ocifs_fs *fs, fuse_req_t req, size_t size, off_t off
 	for (size_t i = 0; i < VIRT_NNODES + 2; i++) {
 		struct fuse_entry_param e;
 		const char *name;
-		size_t ent;
 
 		memset(&e, 0, sizeof(e));
 		if (i < 2) {
@@ -240,23 +239,10 @@ int fs_virt_dir_fill(struct ocifs_fs *fs, fuse_req_t req, size_t size, off_t off
 		}
 		if ((off_t)k++ < off)
 			continue;
-		if (plus)
-			ent = fuse_add_direntry_plus(req, buf + used, size - used, name, &e,
-						     (off_t)k);
-		else
-			ent = fuse_add_direntry(req, buf + used, size - used, name, &e.attr,
-						(off_t)k);
-		if (ent > size - used)
+		if (!fs_dir_add(req, buf, size, &used, name, &e, plus, (off_t)k))
 			break;
-		used += ent;
 	}
-	if (rc && used == 0) {
-		free(buf);
-		return rc;
-	}
-	*out = buf;
-	*outlen = used;
-	return 0;
+	return fs_dir_done(rc, buf, used, out, outlen);
 }
 
 int fs_virt_xattr(struct ocifs_fs *fs, uint64_t vino, const char *name, char *buf, size_t cap,

@@ -6,20 +6,29 @@
 
 #include "rd.h"
 
-int ocifs_rd_full(const struct ocifs_rd *rd, void *buf, size_t n, uint64_t off)
+int ocifs_rd_upto(const struct ocifs_rd *rd, void *buf, size_t n, uint64_t off, size_t *got)
 {
 	size_t done = 0;
 
 	while (done < n) {
-		size_t got = 0;
-		int rc = rd->read_at(rd->ctx, (char *)buf + done, n - done, off + done, &got);
+		size_t g = 0;
+		int rc = rd->read_at(rd->ctx, (char *)buf + done, n - done, off + done, &g);
 		if (rc)
 			return rc;
-		if (!got)
-			return -EIO;
-		done += got;
+		if (!g)
+			break;
+		done += g;
 	}
+	*got = done;
 	return 0;
+}
+
+int ocifs_rd_full(const struct ocifs_rd *rd, void *buf, size_t n, uint64_t off)
+{
+	size_t got = 0;
+	int rc = ocifs_rd_upto(rd, buf, n, off, &got);
+
+	return rc ? rc : got < n ? -EIO : 0;
 }
 
 int ocifs_rd_fd_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got)

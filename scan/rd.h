@@ -22,6 +22,9 @@ struct ocifs_rd {
 /** Read exactly n bytes at off: 0, -EIO if the file is shorter, or the
  *  callback's error. */
 int ocifs_rd_full(const struct ocifs_rd *rd, void *buf, size_t n, uint64_t off);
+/** Read up to n bytes at off, fewer only at the end of the file: 0 and
+ *  *got, or the callback's error. */
+int ocifs_rd_upto(const struct ocifs_rd *rd, void *buf, size_t n, uint64_t off, size_t *got);
 
 /** A reader over a plain file descriptor (tests, fuzzing). */
 int ocifs_rd_fd_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got);

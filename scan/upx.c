@@ -105,25 +105,6 @@ static int __attribute__((format(printf, 2, 3))) upx_why(struct ocifs_upx *u, co
 	return u->reason ? 0 : -ENOMEM;
 }
 
-/* Read up to n bytes at off (short at EOF): 0 and *got, or an errno. */
-static int upx_read(const struct ocifs_rd *rd, void *buf, size_t n, uint64_t off, size_t *got)
-{
-	size_t done = 0;
-
-	while (done < n) {
-		size_t g = 0;
-		int rc = rd->read_at(rd->ctx, (char *)buf + done, n - done, off + done, &g);
-
-		if (rc)
-			return rc;
-		if (!g)
-			break;
-		done += g;
-	}
-	*got = done;
-	return 0;
-}
-
 static const unsigned char *memfind(const unsigned char *h, size_t hl, const char *n, size_t nl)
 {
 	for (size_t i = 0; nl <= hl && i <= hl - nl; i++)
@@ -170,7 +151,7 @@ static int upx_scan_head(const struct ocifs_rd *rd, struct upx_layout *lay)
 
 	if (!h)
 		return -ENOMEM;
-	rc = upx_read(rd, h, UPX_HEAD_READ, 0, &n);
+	rc = ocifs_rd_upto(rd, h, UPX_HEAD_READ, 0, &n);
 	if (rc || n < 52 || memcmp(h, "\177ELF", 4) || (h[4] != 1 && h[4] != 2) ||
 	    (h[5] != 1 && h[5] != 2))
 		goto out;
@@ -225,7 +206,7 @@ static int upx_scan_tail(const struct ocifs_rd *rd, struct upx_layout *lay, stru
 
 	if (!t)
 		return -ENOMEM;
-	rc = upx_read(rd, t, want, base, &n);
+	rc = ocifs_rd_upto(rd, t, want, base, &n);
 	if (rc)
 		goto out;
 	end = n;
