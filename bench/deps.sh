@@ -40,7 +40,7 @@ command -v chroot >/dev/null 2>&1 || die "chroot is not installed"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ocifs-bench-deps.XXXXXX")
 M=$TMP/mnt
 mkdir -p "$M"
-trap 'fusermount3 -u -z "$M" 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'fusermount3 -u -z "$M" 2>/dev/null || true; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
 best() { sort -n "$1" | head -n 1 | cut -d' ' -f"$2"; }

@@ -25,6 +25,7 @@ struct fs_virt {
 	char *cache_dir;
 	pthread_mutex_t lock;
 	int done, err;                  /* protected by lock; then read-only */
+	int txt_done, txt_err;          /* likewise, for deps.txt */
 	char *json, *txt;
 	size_t json_len, txt_len;
 	int64_t mtime_ns;
@@ -73,9 +74,11 @@ void fs_virt_free(struct fs_virt *v)
 	free(v);
 }
 
-/* Generate the documents once; every caller after the first waits for
- * it and then sees the same result. */
-static int virt_ensure(struct fs_virt *v)
+/* Generate deps.json once (and deps.txt, from it, when want_txt);
+ * every caller after the first waits for it and then sees the same
+ * result. deps.txt is made only when asked for: /.deps alone is the
+ * common case, and rendering the text means parsing the document. */
+static int virt_ensure(struct fs_virt *v, int want_txt)
 {
 	struct ocifs_deps_opts o = { .cache_dir = v->cache_dir };
 	int rc;
@@ -83,15 +86,19 @@ static int virt_ensure(struct fs_virt *v)
 	pthread_mutex_lock(&v->lock);
 	if (!v->done) {
 		rc = ocifs_deps_json(v->img, v->view, &o, &v->json, &v->json_len, NULL);
-		if (!rc)
-			rc = ocifs_deps_select(v->json, v->json_len, NULL, NULL, 1, &v->txt,
-					       &v->txt_len);
 		if (rc)
 			log_err("/.ocifs: cannot generate deps: %s", strerror(-rc));
 		v->err = rc;
 		v->done = 1;
 	}
-	rc = v->err;
+	if (!v->err && want_txt && !v->txt_done) {
+		rc = ocifs_deps_select(v->json, v->json_len, NULL, NULL, 1, &v->txt, &v->txt_len);
+		if (rc)
+			log_err("/.ocifs/deps.txt: cannot render deps: %s", strerror(-rc));
+		v->txt_err = rc;
+		v->txt_done = 1;
+	}
+	rc = v->err ? v->err : want_txt ? v->txt_err : 0;
 	pthread_mutex_unlock(&v->lock);
 	return rc;
 }
@@ -120,7 +127,7 @@ int fs_virt_stat(struct ocifs_fs *fs, fuse_ino_t ino, struct stat *st)
 		return 0;
 	case FS_INO_DEPS_JSON:
 	case FS_INO_DEPS_TXT:
-		if ((rc = virt_ensure(v)))
+		if ((rc = virt_ensure(v, ino == FS_INO_DEPS_TXT)))
 			return rc;
 		st->st_mode = S_IFREG | 0444;
 		st->st_nlink = ino == FS_INO_DEPS_JSON ? 2 : 1;
@@ -175,7 +182,7 @@ int fs_virt_read(struct ocifs_fs *fs, fuse_ino_t ino, size_t size, off_t off, co
 		return -EISDIR;
 	if (ino != FS_INO_DEPS_JSON && ino != FS_INO_DEPS_TXT)
 		return -ENOENT;
-	if ((rc = virt_ensure(v)))
+	if ((rc = virt_ensure(v, ino == FS_INO_DEPS_TXT)))
 		return rc;
 	p = ino == FS_INO_DEPS_JSON ? v->json : v->txt;
 	n = ino == FS_INO_DEPS_JSON ? v->json_len : v->txt_len;
