@@ -103,18 +103,6 @@ static inline int strv_has(char **v, const char *s)
 	return 0;
 }
 
-static inline int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static inline int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
 /* Each layer has a blob whose bytes hash to its digest (or, for
  * uncompressed layers, its diff_id), with its size and a location. */
 static inline void check_layers_hash(struct ocifs_image *img, const char *what,
@@ -154,7 +142,7 @@ static inline int image_check_begin(const char *name)
 /* Common end: tmp removed, the plan. */
 static inline int image_check_end(void)
 {
-	sh("rm -rf '%s'", tmp);
+	tap_sh("rm -rf '%s'", tmp);
 	return done_testing();
 }
 

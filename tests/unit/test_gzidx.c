@@ -156,18 +156,6 @@ static unsigned char *read_file(const char *path, size_t *n)
 	return p;
 }
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
 static void path_of(char *buf, size_t n, const char *name)
 {
 	snprintf(buf, n, "%s/%s", dir, name);
@@ -665,8 +653,8 @@ int main(void)
 			bounds[nb++] = pos;
 	}
 	diag("generated in %.2f s of CPU", cpu_now() - t0);
-	have_pigz = sh("command -v pigz >/dev/null 2>&1") == 0;
-	ok(sh("cd '%s' && (gzip -n -1 <data >fast.gz & gzip -n -9 <data >best.gz & "
+	have_pigz = tap_sh("command -v pigz >/dev/null 2>&1") == 0;
+	ok(tap_sh("cd '%s' && (gzip -n -1 <data >fast.gz & gzip -n -9 <data >best.gz & "
 	      "for i in 0 1 2 3 4 5; do gzip -n -1 <part$i; done >multi.gz; "
 	      "head -c 2097152 data | gzip -n -1 >mid.gz; "
 	      "head -c 4096 /dev/zero >>multi.gz; "
@@ -677,7 +665,7 @@ int main(void)
 	      dir) == 0,
 	   "compress with gzip -1, -9 and per-part members");
 	if (have_pigz)
-		ok(sh("cd '%s' && pigz -n -p 2 <data >pigz.gz && pigz -n -i -p 2 <data >pigzi.gz",
+		ok(tap_sh("cd '%s' && pigz -n -p 2 <data >pigz.gz && pigz -n -i -p 2 <data >pigzi.gz",
 		      dir) == 0,
 		   "compress with pigz and pigz -i");
 
@@ -706,6 +694,6 @@ int main(void)
 	diag("damage tests: %.2f s of CPU", cpu_now() - t0);
 out:
 	free(data);
-	sh("rm -rf '%s'", dir);
+	tap_sh("rm -rf '%s'", dir);
 	return done_testing();
 }

@@ -127,7 +127,7 @@ static void test_generated(void)
 
 	/* an oci-archive inside gzip: layers are ranges of the decoded view */
 	snprintf(path, sizeof(path), "%s/oci.tar.gz", gen);
-	sh("gzip -n -c '%s/oci.tar' >'%s'", gen, path);
+	tap_sh("gzip -n -c '%s/oci.tar' >'%s'", gen, path);
 	rc = open_img(path, NULL, NULL, 0, &img);
 	is_int(rc, 0, "oci.tar.gz opens");
 	if (!rc) {
@@ -141,7 +141,7 @@ static void test_generated(void)
 	/* the same, gzip- and zstd-compressed as a whole */
 	for (int z = 0; z < 2; z++) {
 		snprintf(path, sizeof(path), "%s/docker.tar.%s", gen, z ? "zst" : "gz");
-		if (z && sh("zstd -q -f -c '%s/docker.tar' >'%s'", gen, path)) {
+		if (z && tap_sh("zstd -q -f -c '%s/docker.tar' >'%s'", gen, path)) {
 			skip("zstd failed");
 			continue;
 		}
@@ -290,9 +290,9 @@ static void test_hostile(void)
 
 	/* a small valid layout, by hand: one real layer from the oci dir */
 	snprintf(dir, sizeof(dir), "%s/h", tmp);
-	sh("rm -rf '%s' && mkdir -p '%s/blobs/sha256' && printf '{\"imageLayoutVersion\":\"1.0.0\"}' >'%s/oci-layout'",
+	tap_sh("rm -rf '%s' && mkdir -p '%s/blobs/sha256' && printf '{\"imageLayoutVersion\":\"1.0.0\"}' >'%s/oci-layout'",
 	   dir, dir, dir);
-	sh("cd '%s/oci' && m=$(jq -r '.manifests[0].digest' index.json | cut -c8-) && "
+	tap_sh("cd '%s/oci' && m=$(jq -r '.manifests[0].digest' index.json | cut -c8-) && "
 	   "l=$(jq -r '.layers[0].digest' blobs/sha256/$m | cut -c8-) && cp blobs/sha256/$l '%s/blobs/sha256/' && "
 	   "echo $l >'%s/layer'", gen, dir, tmp);
 	snprintf(path, sizeof(path), "%s/layer", tmp);
@@ -353,18 +353,18 @@ static void test_hostile(void)
 	expect_fail(dir, NULL, NULL, -EILSEQ, "manifest size mismatch");
 	write_index(dir, MT_MAN, man, (long)strlen(buf));
 	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, cfg + 7);
-	sh("cp '%s' '%s.orig' && sed -i 's/A=1/A=2/' '%s'", path, path, path);
+	tap_sh("cp '%s' '%s.orig' && sed -i 's/A=1/A=2/' '%s'", path, path, path);
 	expect_fail(dir, NULL, NULL, -EILSEQ, "tampered config byte");
 	ok(strstr(errbuf, "digest mismatch (got sha256:") != NULL, "message names the digest");
-	sh("mv '%s.orig' '%s'", path, path);
+	tap_sh("mv '%s.orig' '%s'", path, path);
 	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, man + 7);
-	sh("cp '%s' '%s.orig' && sed -i 's/schemaVersion\":2/schemaVersion\":3/' '%s'", path, path, path);
+	tap_sh("cp '%s' '%s.orig' && sed -i 's/schemaVersion\":2/schemaVersion\":3/' '%s'", path, path, path);
 	expect_fail(dir, NULL, NULL, -EILSEQ, "tampered manifest byte");
-	sh("mv '%s.orig' '%s'", path, path);
+	tap_sh("mv '%s.orig' '%s'", path, path);
 
 	/* missing blobs */
 	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, lay + 7);
-	sh("mv '%s' '%s.away'", path, path);
+	tap_sh("mv '%s' '%s.away'", path, path);
 	expect_fail(dir, NULL, NULL, -ENOENT, "missing layer blob");
 	ok(strstr(errbuf, "layer 1 (sha256:") && strstr(errbuf, "blob missing"), "message names the layer");
 	rc = open_img(dir, NULL, NULL, 1, &img);
@@ -374,15 +374,15 @@ static void test_hostile(void)
 		ok(errlines == 1 && strstr(errbuf, "warning"), "skip_missing: one warning");
 		ocifs_image_free(img);
 	}
-	sh("mv '%s.away' '%s'", path, path);
-	sh("mkdir '%s/blobs/sha256/%s.d' && mv '%s' '%s.keep' && mv '%s/blobs/sha256/%s.d' '%s'",
+	tap_sh("mv '%s.away' '%s'", path, path);
+	tap_sh("mkdir '%s/blobs/sha256/%s.d' && mv '%s' '%s.keep' && mv '%s/blobs/sha256/%s.d' '%s'",
 	   dir, lay + 7, path, path, dir, lay + 7, path);
 	expect_fail(dir, NULL, NULL, -EBADMSG, "layer blob is a directory");
-	sh("rmdir '%s' && mv '%s.keep' '%s'", path, path, path);
+	tap_sh("rmdir '%s' && mv '%s.keep' '%s'", path, path, path);
 	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, cfg + 7);
-	sh("mv '%s' '%s.away'", path, path);
+	tap_sh("mv '%s' '%s.away'", path, path);
 	expect_fail(dir, NULL, NULL, -ENOENT, "missing config blob");
-	sh("mv '%s.away' '%s'", path, path);
+	tap_sh("mv '%s.away' '%s'", path, path);
 	rc = open_img(dir, NULL, NULL, 0, &img);
 	is_int(rc, 0, "layout restored");
 	ocifs_image_free(img);
@@ -442,7 +442,7 @@ static void test_hostile(void)
 		is_int(rc, 0, "index -> index without platforms -> manifest");
 		ocifs_image_free(img);
 		snprintf(ip, sizeof(ip), "%s/blobs/sha256/%s", dir, cur + 7);
-		sh("sed -i 's/schemaVersion/schemaVersioN/' '%s'", ip);
+		tap_sh("sed -i 's/schemaVersion/schemaVersioN/' '%s'", ip);
 		expect_fail(dir, NULL, NULL, -EILSEQ, "tampered nested index");
 		unlink(ip);
 		expect_fail(dir, NULL, NULL, -ENOENT, "missing nested index");
@@ -486,7 +486,7 @@ static void test_hostile(void)
 	/* docker-archive edits: config renamed (no digest in its name) with a
 	 * diff_ids count that does not match; a layer path escaping the root */
 	snprintf(dir, sizeof(dir), "%s/d", tmp);
-	rc = sh("set -e; rm -rf '%s' && mkdir -p '%s/x' && cd '%s/x' && tar -xf '%s/docker.tar' && "
+	rc = tap_sh("set -e; rm -rf '%s' && mkdir -p '%s/x' && cd '%s/x' && tar -xf '%s/docker.tar' && "
 		"c=$(jq -r '.[0].Config' manifest.json) && cp manifest.json ../m.orig && "
 		/* diff_ids count != layers, config renamed so its digest is not checked */
 		"jq '.rootfs.diff_ids |= .[0:1]' $c >config.json && "
@@ -586,10 +586,10 @@ int main(void)
 		skip("umoci, skopeo or jq not installed: generated images");
 	} else if (find_mkimage(script, sizeof(script))) {
 		ok(0, "tests/gen/mkimage.sh not found (set OCIFS_SRCDIR)");
-	} else if ((rc = sh("sh '%s' '%s' >'%s/mkimage.log' 2>&1", script, gen, tmp))) {
+	} else if ((rc = tap_sh("sh '%s' '%s' >'%s/mkimage.log' 2>&1", script, gen, tmp))) {
 		char log[128];
 		FILE *f;
-		ok(0, "mkimage.sh %s (system() returned %d, errno %d)", gen, rc, errno);
+		ok(0, "mkimage.sh %s (exit status %d, errno %d)", gen, rc, errno);
 		snprintf(log, sizeof(log), "%s/mkimage.log", tmp);
 		if ((f = fopen(log, "r"))) {
 			char line[512];

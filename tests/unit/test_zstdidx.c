@@ -55,20 +55,6 @@ static size_t rnd_len(void)
 	return (size_t)rnd_range(1, (uint64_t)1 << bits);
 }
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static int write_file(const char *path, const void *p, size_t n, const char *mode)
 {
 	FILE *f = fopen(path, mode);
@@ -527,7 +513,7 @@ static void check_bad(void)
 				ocifs_src_unref(src);
 			src = NULL;
 			/* a truncated shadow file */
-			sh("head -c 100000 '%s' > '%s'", moved, ck.shadow);
+			tap_sh("head -c 100000 '%s' > '%s'", moved, ck.shadow);
 			rc = ocifs_src_file_open(path, &src);
 			if (!rc)
 				rc = ocifs_zcursor_new(src, &ck, &c);
@@ -598,7 +584,7 @@ static void check_corpus(void)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", root, line);
 		snprintf(out, sizeof(out), "%s/corpus.out", dir);
-		if (sh("zstd -q -dc '%s' > '%s' 2>/dev/null", path, out) != 0) {
+		if (tap_sh("zstd -q -dc '%s' > '%s' 2>/dev/null", path, out) != 0) {
 			skip("corpus %s: zstd -dc rejects it", line);
 			continue;
 		}
@@ -622,7 +608,7 @@ int main(void)
 	int n;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (sh("zstd --version > /dev/null 2>&1") != 0) {
+	if (tap_sh("zstd --version > /dev/null 2>&1") != 0) {
 		if (tap_in_ci())
 			ok(0, "zstd CLI missing");
 		else
@@ -637,23 +623,23 @@ int main(void)
 	write_file(path, data, DATA_SIZE, "wb");
 
 	/* one frame: with content size, without (from a pipe), --long */
-	ok(sh("cd %s && zstd -q -3 orig -o single.zst && cat orig | zstd -q -3 -c > nosize.zst "
+	ok(tap_sh("cd %s && zstd -q -3 orig -o single.zst && cat orig | zstd -q -3 -c > nosize.zst "
 	      "&& zstd -q -3 --long=27 orig -o long.zst", dir) == 0, "zstd: single frames");
 	/* many frames up to 320 KiB (checkpoint distance <= span + 128 KiB) */
 	n = split("m", data, 0, DATA_SIZE, KiB, 320 * KiB, 0);
-	ok(n > 50 && sh("cd %s/m && zstd -q -3 -c p* > ../multi.zst", dir) == 0,
+	ok(n > 50 && tap_sh("cd %s/m && zstd -q -3 -c p* > ../multi.zst", dir) == 0,
 	   "zstd: %d frames", n);
 	/* the same with skippable frames at the start, in the middle, at the end */
 	snprintf(path, sizeof(path), "%s/multiskip.zst", dir);
 	append_skippable(path, 0, 100);
-	sh("cd %s/m && zstd -q -3 -c p000[0-4]* >> ../multiskip.zst", dir);
+	tap_sh("cd %s/m && zstd -q -3 -c p000[0-4]* >> ../multiskip.zst", dir);
 	append_skippable(path, 15, 0);
 	append_skippable(path, 7, 70000);
-	sh("cd %s/m && zstd -q -3 -c p000[5-9]* p00[1-9]* >> ../multiskip.zst", dir);
+	tap_sh("cd %s/m && zstd -q -3 -c p000[5-9]* p00[1-9]* >> ../multiskip.zst", dir);
 	append_skippable(path, 3, 5);
 	/* thousands of tiny frames without content size */
 	n = split("t", data, 0, 8 * MiB, 512, 8 * KiB, 0);
-	ok(n > 1500 && sh("cd %s/t && zstd -q -1 --no-content-size -c p* > ../tiny.zst", dir) == 0,
+	ok(n > 1500 && tap_sh("cd %s/t && zstd -q -1 --no-content-size -c p* > ../tiny.zst", dir) == 0,
 	   "zstd: %d tiny frames", n);
 	/* small frames, then big ones (sized and unsized) among them */
 	{
@@ -667,7 +653,7 @@ int main(void)
 			snprintf(sub, sizeof(sub), "x%d", g++);
 			int m = small ? split(sub, data, off, small, KiB, 200 * KiB, 0) : 0;
 			if (m > 0)
-				sh("cd %s/%s && zstd -q -3 -c p* >> ../mixed.zst", dir, sub);
+				tap_sh("cd %s/%s && zstd -q -3 -c p* >> ../mixed.zst", dir, sub);
 			off += small;
 			if (big > DATA_SIZE - off)
 				big = DATA_SIZE - off;
@@ -675,14 +661,14 @@ int main(void)
 				break;
 			snprintf(path, sizeof(path), "%s/big%d", dir, k);
 			write_file(path, data + off, big, "wb");
-			sh("cd %s && zstd -q -3 %s -c big%d >> mixed.zst", dir,
+			tap_sh("cd %s && zstd -q -3 %s -c big%d >> mixed.zst", dir,
 			   k % 2 ? "--no-content-size" : "", k);
 			k++;
 			off += big;
 		}
 		ok(k >= 4, "zstd: mixed small and %d big frames", k);
 	}
-	ok(sh("cd %s && zstd -q -c < /dev/null > empty1.zst && : > e && zstd -q e -o empty2.zst",
+	ok(tap_sh("cd %s && zstd -q -c < /dev/null > empty1.zst && : > e && zstd -q e -o empty2.zst",
 	      dir) == 0, "zstd: empty input");
 
 	static const struct variant vs[] = {
@@ -703,7 +689,7 @@ int main(void)
 	check_bad();
 	check_corpus();
 
-	sh("rm -rf '%s'", dir);
+	tap_sh("rm -rf '%s'", dir);
 	free(data);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	diag("%.1f s", (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
