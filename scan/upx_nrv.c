@@ -146,8 +146,10 @@ int upx_nrv_decode(unsigned method, const unsigned char *src, size_t slen, unsig
 			last_off = ++moff;
 		}
 		/* length */
-		if (kind == 0) {
-			mlen = nrv_getbit(&r);
+		if (kind != 2) {
+			/* NRV2B: two length bits; NRV2D: the offset gave the first */
+			if (kind == 0)
+				mlen = nrv_getbit(&r);
 			mlen = mlen * 2 + nrv_getbit(&r);
 			if (!mlen) {
 				mlen = 1;
@@ -155,16 +157,7 @@ int upx_nrv_decode(unsigned method, const unsigned char *src, size_t slen, unsig
 					return -EBADMSG;
 				mlen += 2;
 			}
-			mlen += moff > 0xd00;
-		} else if (kind == 1) {
-			mlen = mlen * 2 + nrv_getbit(&r);
-			if (!mlen) {
-				mlen = 1;
-				if (nrv_gamma(&r, &mlen, len_cap))
-					return -EBADMSG;
-				mlen += 2;
-			}
-			mlen += moff > 0x500;
+			mlen += moff > (kind == 0 ? 0xd00u : 0x500u);
 		} else {
 			if (mlen) {
 				mlen = 1 + nrv_getbit(&r);
