@@ -95,11 +95,10 @@ static int rec_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got)
 
 /* --- pass 1: read and analyze each file ------------------------------ */
 
-static int set_error(struct deps_file *f, const char *what, int rc)
+static void set_error(struct deps_file *f, const char *what, int rc)
 {
 	if (!f->error && asprintf(&f->error, "%s: %s", what, strerror(-rc)) < 0)
 		f->error = NULL;
-	return 0;
 }
 
 static void analyze_elf_image(struct deps_file *f, const struct ocifs_rd *rd,
@@ -129,31 +128,41 @@ static void analyze_upx(struct deps_file *f, const struct ocifs_rd *rd)
 	free(img);
 }
 
+/* The ELF analysis of f's headers through rd, then UPX, Go, Rust and
+ * the package note through plain (the same bytes, unrecorded). 1 if f
+ * is an ELF file, 0 if not (or analysis failed: f->error says why). */
+static int analyze_elf(struct deps_file *f, const struct ocifs_rd *rd,
+		       const struct ocifs_rd *plain)
+{
+	int rc = ocifs_elf_analyze(rd, &f->elf);
+
+	if (rc) {
+		if (rc != -EINVAL)
+			set_error(f, "ELF analysis", rc);
+		ocifs_elf_fini(&f->elf);
+		return 0;
+	}
+	f->is_elf = 1;
+	analyze_upx(f, plain);
+	if (!f->unpacked)
+		analyze_elf_image(f, plain, &f->elf);
+	return 1;
+}
+
 static void analyze_buf(struct deps_run *r, struct deps_file *f, const unsigned char *buf,
 			size_t len)
 {
 	struct rec_rd rec = { .m = { buf, len } };
 	struct ocifs_rd rd = { rec_read, &rec, len, f->path };
-	int rc;
 
 	/* what the library and interpreter searches read of every file */
 	ocifs_tree_view_keep(r->tv, f->ino, buf, 0, len < DEPS_HEAD_KEEP ? len : DEPS_HEAD_KEEP);
 	if (f->eflags & OCIFS_EF_ELF) {
-		rc = ocifs_elf_analyze(&rd, &f->elf);
-		if (rc == 0) {
-			f->is_elf = 1;
+		struct ocifs_rd plain = { ocifs_rd_mem_read, &rec.m, len, f->path };
+		if (analyze_elf(f, &rd, &plain))
 			for (size_t i = 0; i < rec.nv; i++)
 				ocifs_tree_view_keep(r->tv, f->ino, buf + rec.v[i].off, rec.v[i].off,
 						     rec.v[i].n);
-			struct ocifs_rd plain = { ocifs_rd_mem_read, &rec.m, len, f->path };
-			analyze_upx(f, &plain);
-			if (!f->unpacked)
-				analyze_elf_image(f, &plain, &f->elf);
-		} else if (rc != -EINVAL) {
-			set_error(f, "ELF analysis", rc);
-		}
-		if (!f->is_elf)
-			ocifs_elf_fini(&f->elf);
 	} else if (f->eflags & OCIFS_EF_SCRIPT) {
 		/* analyzed in pass 2, once every interpreter's head is kept */
 		f->is_script = 1;
@@ -200,14 +209,7 @@ static void read_one(struct deps_run *r, struct deps_file *f, struct ocifs_layer
 			set_error(f, "open", rc);
 			return;
 		}
-		if ((rc = ocifs_elf_analyze(&tf.rd, &f->elf)) == 0) {
-			f->is_elf = 1;
-			analyze_upx(f, &tf.rd);
-			if (!f->unpacked)
-				analyze_elf_image(f, &tf.rd, &f->elf);
-		} else if (rc != -EINVAL) {
-			set_error(f, "ELF analysis", rc);
-		}
+		analyze_elf(f, &tf.rd, &tf.rd);
 		r->tree->close_file(r->tree->ctx, &tf);
 		return;
 	}
