@@ -91,9 +91,9 @@ int cmd_deps(struct cli *c)
 	if ((rc = ocifs_deps_json(s.img, s.view, &o, &json, &len, NULL)))
 		goto out;
 	if (!sel.n && !c->unresolved && c->json)
-		rc = cli_write_all(1, json, len);
+		rc = cli_write_stdout(json, len);
 	else if (!(rc = ocifs_deps_select(json, len, keep, &sel, !c->json, &out, &olen)))
-		rc = cli_write_all(1, out, olen);
+		rc = cli_write_stdout(out, olen);
 	if (rc == -EBADMSG)
 		log_err("%s: the deps document is not valid JSON", c->args[0]);
 out:

@@ -56,7 +56,9 @@ void cli_print_long(uint32_t mode, uint64_t uid, uint64_t gid, uint64_t size, ui
 		    int64_t mtime_ns, const char *name, const char *symlink, const char *hardlink);
 /** malloc'd normalized copy of a user path; NULL (logged) if it escapes. */
 char *cli_normalized_arg(const char *arg);
-int cli_write_all(int fd, const void *buf, size_t n);
+/** write(2) all n bytes to stdout (unbuffered, for file data); on failure
+ *  logs "write error: REASON" and returns the negative errno. */
+int cli_write_stdout(const void *buf, size_t n);
 int cli_view_ls(struct cli *c);
 int cli_view_cat(struct cli *c);
 

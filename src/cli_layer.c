@@ -121,14 +121,16 @@ out:
 	return rc;
 }
 
-int cli_write_all(int fd, const void *buf, size_t n)
+int cli_write_stdout(const void *buf, size_t n)
 {
 	for (size_t done = 0; done < n;) {
-		ssize_t w = write(fd, (const char *)buf + done, n - done);
+		ssize_t w = write(STDOUT_FILENO, (const char *)buf + done, n - done);
 		if (w < 0) {
-			if (errno == EINTR)
+			int rc = -errno;
+			if (rc == -EINTR)
 				continue;
-			return -errno;
+			log_err("write error: %s", strerror(-rc));
+			return rc;
 		}
 		done += (size_t)w;
 	}
@@ -180,7 +182,7 @@ int cmd_cat(struct cli *c)
 		if (!rc && got == 0)
 			rc = -EIO;
 		if (!rc)
-			rc = cli_write_all(STDOUT_FILENO, buf, got);
+			rc = cli_write_stdout(buf, got);
 		off += got;
 	}
 out:

@@ -164,7 +164,7 @@ int cli_view_cat(struct cli *c)
 		if (!rc && !got)
 			rc = -EIO;
 		if (!rc)
-			rc = cli_write_all(STDOUT_FILENO, buf, got);
+			rc = cli_write_stdout(buf, got);
 		off += got;
 	}
 	free(buf);

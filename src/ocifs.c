@@ -5,13 +5,17 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cache.h"
 #include "cli.h"
+#include "esc.h"
 #include "log.h"
 
 static const char usage_text[] =
@@ -50,21 +54,23 @@ static const char usage_text[] =
 	"zstd compressed) or an OCI layout directory. Exit status: 0 ok, 1 error,\n"
 	"2 usage, 3 digest mismatch. Caches live in $XDG_CACHE_HOME/ocifs.\n";
 
-static const struct {
+static const struct command {
 	const char *name;
+	const char *synopsis; /* the positional arguments, for error messages */
 	int (*fn)(struct cli *c);
 	int min_args, max_args;
 } commands[] = {
-	{ "inspect", cmd_inspect, 1, 1 },
-	{ "index", cmd_index, 1, 1 },
-	{ "verify", cmd_verify, 1, 1 },
-	{ "ls", cmd_ls, 1, 2 },
-	{ "cat", cmd_cat, 2, 2 },
-	{ "stat", cmd_stat, 2, 2 },
-	{ "mount", cmd_mount, 2, 2 },
-	{ "umount", cmd_umount, 1, 1 },
-	{ "deps", cmd_deps, 1, 4096 },
+	{ "inspect", "IMAGE", cmd_inspect, 1, 1 },
+	{ "index", "IMAGE", cmd_index, 1, 1 },
+	{ "verify", "IMAGE", cmd_verify, 1, 1 },
+	{ "ls", "IMAGE [PATH]", cmd_ls, 1, 2 },
+	{ "cat", "IMAGE PATH", cmd_cat, 2, 2 },
+	{ "stat", "IMAGE PATH", cmd_stat, 2, 2 },
+	{ "mount", "IMAGE DIR", cmd_mount, 2, 2 },
+	{ "umount", "DIR", cmd_umount, 1, 1 },
+	{ "deps", "IMAGE [PATH...]", cmd_deps, 1, 4096 },
 };
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 int cli_exit(int rc)
 {
@@ -96,7 +102,138 @@ static int usage(FILE *f, int status)
 	return status;
 }
 
-int main(int argc, char **argv)
+/*
+ * Whether `ocifs ARG DIR` is the mount form mount.fuse3 runs: ARG must be
+ * an image that exists (a file, or a directory holding an OCI layout or a
+ * docker-save tree), so a mistyped command is never taken for one.
+ */
+static int is_image(const char *arg)
+{
+	static const char *const marks[] = { "oci-layout", "index.json", "manifest.json" };
+	struct stat st;
+	int fd, found = 0;
+
+	if (stat(arg, &st) != 0)
+		return 0;
+	if (S_ISREG(st.st_mode))
+		return 1;
+	if (!S_ISDIR(st.st_mode) || (fd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]) && !found; i++)
+		found = faccessat(fd, marks[i], F_OK, 0) == 0;
+	close(fd);
+	return found;
+}
+
+/* Levenshtein distance of two short words (longer ones count as far). */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[16];
+
+	if (la >= sizeof(row) / sizeof(row[0]) || lb >= sizeof(row) / sizeof(row[0]))
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+static int unknown_command(const char *arg)
+{
+	const char *near = NULL;
+	size_t best = 3; /* suggest only within two edits */
+	char *shown = NULL;
+
+	ocifs_esc_name(arg, &shown);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		size_t d = edit_distance(arg, commands[i].name);
+		if (d < best && d < strlen(arg)) {
+			best = d;
+			near = commands[i].name;
+		}
+	}
+	if (arg[0] == '-')
+		log_err("unknown command \"%s\" (options come after the command; try ocifs --help)",
+			shown ? shown : "?");
+	else if (near)
+		log_err("unknown command \"%s\" (did you mean \"%s\"? try ocifs --help)",
+			shown ? shown : "?", near);
+	else
+		log_err("unknown command \"%s\" (try ocifs --help)", shown ? shown : "?");
+	free(shown);
+	return OCIFS_EXIT_USAGE;
+}
+
+/* One line naming the option getopt_long() rejected (opt is '?' or ':'). */
+static int bad_option(const char *cmd, const char *optstring, int opt, const char *last)
+{
+	char s[3] = { '-', (char)optopt, '\0' };
+	const char *what = "unknown option";
+	const char *name = last; /* a long option: argv[optind - 1] */
+	char *shown = NULL;
+
+	if (opt == ':')
+		what = "missing argument for option";
+	else if (optopt >= 256 || (optopt && strchr(optstring, optopt)))
+		what = "no argument allowed for option"; /* --json=x */
+	if (optopt > 0 && optopt < 256 && strncmp(last, "--", 2))
+		name = s;
+	ocifs_esc_name(name, &shown);
+	log_err("%s: %s \"%s\" (try ocifs --help)", cmd, what, shown ? shown : "?");
+	free(shown);
+	return OCIFS_EXIT_USAGE;
+}
+
+static int bad_nargs(const struct command *cmd, int nargs, char **args)
+{
+	const char *want = cmd->synopsis;
+	char *shown = NULL;
+
+	if (nargs > cmd->max_args) {
+		ocifs_esc_name(args[cmd->max_args], &shown);
+		log_err("%s: unexpected argument \"%s\" (usage: ocifs %s %s)", cmd->name,
+			shown ? shown : "?", cmd->name, cmd->synopsis);
+		free(shown);
+		return OCIFS_EXIT_USAGE;
+	}
+	for (int i = 0; i < nargs && strchr(want, ' '); i++) /* the first one missing */
+		want = strchr(want, ' ') + 1;
+	log_err("%s: missing %.*s (usage: ocifs %s %s)", cmd->name, (int)strcspn(want, " "), want,
+		cmd->name, cmd->synopsis);
+	return OCIFS_EXIT_USAGE;
+}
+
+/*
+ * coreutils' close_stdout(): output that never reached its file (a full
+ * disk, /dev/full, an I/O error) is an error, reported once at exit.
+ */
+static int close_stdout(void)
+{
+	int pending = __fpending(stdout) != 0, prev = ferror(stdout);
+	int fail = fclose(stdout) != 0, err = errno;
+
+	if (!prev && (!fail || (!pending && err == EBADF)))
+		return 0;
+	if (fail)
+		log_err("write error: %s", strerror(err));
+	else
+		log_err("write error");
+	return -EIO;
+}
+
+static int run(int argc, char **argv)
 {
 	enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON, O_UNRESOLVED };
 	static const struct option longopts[] = {
@@ -117,8 +254,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char optstring[] = ":lRqvhVo:fd";
 	struct cli c = { 0 };
-	struct stat dst;
 	int implied = 0;
 	int opt, rc;
 	size_t ci;
@@ -132,26 +269,24 @@ int main(int argc, char **argv)
 		printf("ocifs %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	for (ci = 0; ci < sizeof(commands) / sizeof(commands[0]); ci++)
+	for (ci = 0; ci < NCOMMANDS; ci++)
 		if (!strcmp(argv[1], commands[ci].name))
 			break;
 	/* mount.fuse3 (fstab type fuse.ocifs) runs `ocifs IMAGE DIR -o OPTS`. */
-	if (ci == sizeof(commands) / sizeof(commands[0]) && argc >= 3 && argv[1][0] != '-' &&
-	    stat(argv[2], &dst) == 0 && S_ISDIR(dst.st_mode)) {
+	if (ci == NCOMMANDS && argv[1][0] != '-' && is_image(argv[1])) {
 		for (ci = 0; strcmp(commands[ci].name, "mount"); ci++)
 			;
 		implied = 1;
 	}
-	if (ci == sizeof(commands) / sizeof(commands[0])) {
-		log_err("unknown command \"%s\" (try ocifs --help)", argv[1]);
-		return OCIFS_EXIT_USAGE;
-	}
+	if (ci == NCOMMANDS)
+		return unknown_command(argv[1]);
 	c.cmd = commands[ci].name;
 	if (!implied) {
 		argc--;
 		argv++;
 	}
-	while ((opt = getopt_long(argc, argv, "lRqvhVo:fd", longopts, NULL)) != -1) {
+	opterr = 0; /* bad_option() says it in one line */
+	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (opt) {
 		case O_PLATFORM:
 			c.img.platform = optarg;
@@ -215,15 +350,14 @@ int main(int argc, char **argv)
 			rc = 0;
 			goto out;
 		default:
-			rc = usage(stderr, OCIFS_EXIT_USAGE);
+			rc = bad_option(c.cmd, optstring, opt, argv[optind - 1]);
 			goto out;
 		}
 	}
 	c.args = argv + optind;
 	c.nargs = argc - optind;
 	if (c.nargs < commands[ci].min_args || c.nargs > commands[ci].max_args) {
-		log_err("%s: wrong number of arguments (try ocifs --help)", c.cmd);
-		rc = OCIFS_EXIT_USAGE;
+		rc = bad_nargs(&commands[ci], c.nargs, c.args);
 		goto out;
 	}
 	rc = ocifs_cache_open_dir(&c.cache_dir);
@@ -233,5 +367,14 @@ int main(int argc, char **argv)
 out:
 	free(c.cache_dir);
 	free(c.mount_opts);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = run(argc, argv);
+
+	if (close_stdout() && !rc)
+		rc = OCIFS_EXIT_ERR;
 	return rc;
 }
