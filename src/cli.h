@@ -52,6 +52,10 @@ int cli_open_layers(struct cli *c, struct ocifs_image *img, int verify, FILE *su
 void cli_close_layers(struct ocifs_layer **layers, size_t n);
 
 /* Helpers shared by the commands (cli_layer.c). */
+/** Print s to stdout escaped as `ls -b` does (esc.h): names, link targets
+ *  and strings from an image are untrusted bytes, never raw on a terminal. */
+void cli_print_esc(const char *s);
+/** One `ls -l` line; name and the link targets are printed escaped. */
 void cli_print_long(uint32_t mode, uint64_t uid, uint64_t gid, uint64_t size, uint64_t rdev,
 		    int64_t mtime_ns, const char *name, const char *symlink, const char *hardlink);
 /** malloc'd normalized copy of a user path; NULL (logged) if it escapes. */

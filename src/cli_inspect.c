@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "esc.h"
 #include "log.h"
 #include "progress.h"
 
@@ -76,15 +77,28 @@ static int inspect_json(struct cli *c, struct ocifs_image *img)
 	return 0;
 }
 
+/* "label:      value", the value escaped: every string here comes from the image. */
+static void print_field(const char *label, const char *v)
+{
+	printf("%-12s", label);
+	cli_print_esc(v);
+	putchar('\n');
+}
+
 static void print_list(const char *label, char **v)
 {
+	int env = !strcmp(label, "env:");
+
 	printf("%-12s", label);
 	if (!v) {
 		printf("-\n");
 		return;
 	}
-	for (size_t i = 0; v[i]; i++)
-		printf("%s%s", i ? (label[0] == 'e' && label[1] == 'n' ? "\n            " : " ") : "", v[i]);
+	for (size_t i = 0; v[i]; i++) {
+		if (i)
+			fputs(env ? "\n            " : " ", stdout);
+		cli_print_esc(v[i]);
+	}
 	printf("\n");
 }
 
@@ -101,42 +115,49 @@ int cmd_inspect(struct cli *c)
 		ocifs_image_free(img);
 		return rc;
 	}
-	printf("%-12s%s\n", "image:", img->path);
+	print_field("image:", img->path);
 	printf("%-12s%s%s%s\n", "format:", ocifs_image_format_name(img->format),
 	       img->outer_comp ? ", compressed with " : "",
 	       img->outer_comp ? ocifs_comp_name(img->outer_comp) : "");
-	printf("%-12s%s", "platform:", img->platform ? img->platform : "-");
+	printf("%-12s", "platform:");
+	cli_print_esc(img->platform ? img->platform : "-");
 	if (img->nplatforms > 1) {
 		printf(" (available:");
-		for (size_t i = 0; i < img->nplatforms; i++)
-			printf(" %s", img->platforms[i]);
+		for (size_t i = 0; i < img->nplatforms; i++) {
+			putchar(' ');
+			cli_print_esc(img->platforms[i]);
+		}
 		printf(")");
 	}
-	printf("\n%-12s%s\n", "manifest:", img->manifest_digest);
-	printf("%-12s%s\n", "config:", img->config_digest);
+	putchar('\n');
+	print_field("manifest:", img->manifest_digest);
+	print_field("config:", img->config_digest);
 	print_list("names:", img->nnames ? img->names : NULL);
 	print_list("entrypoint:", img->entrypoint);
 	print_list("cmd:", img->cmd);
 	print_list("env:", img->env);
 	if (img->workdir && *img->workdir)
-		printf("%-12s%s\n", "workdir:", img->workdir);
+		print_field("workdir:", img->workdir);
 	if (img->user && *img->user)
-		printf("%-12s%s\n", "user:", img->user);
+		print_field("user:", img->user);
 	printf("%-12s%zu\n", "layers:", img->nlayers);
 	printf("  %-3s %-19s %-19s %-5s %10s %12s %8s  %s\n", "#", "DIGEST", "DIFF_ID", "COMP",
 	       "SIZE", "UNCOMPRESSED", "ENTRIES", "CACHE");
 	for (size_t i = 0; i < img->nlayers; i++) {
 		struct ocifs_layer_desc *ld = &img->layers[i];
 		struct ocifs_layer_info li;
-		char us[16] = "-", en[24] = "-";
+		char us[16] = "-", en[24] = "-", dg[20], di[20];
 
 		ocifs_layer_peek(img, i, c->cache_dir, &li);
 		if (li.state == OCIFS_CACHE_READY || li.state == OCIFS_CACHE_UNVERIFIED) {
 			ocifs_human(li.usize, us);
 			snprintf(en, sizeof(en), "%" PRIu64, li.entries);
 		}
+		/* digests are checked when the image is opened; escape them anyway */
+		ocifs_esc_name_buf(dg, sizeof(dg), ld->digest, strlen(ld->digest));
+		ocifs_esc_name_buf(di, sizeof(di), ld->diff_id, strlen(ld->diff_id));
 		printf("  %-3zu %-19.19s %-19.19s %-5s %10s %12s %8s  %s\n", i + 1,
-		       *ld->digest ? ld->digest : "-", *ld->diff_id ? ld->diff_id : "-",
+		       *dg ? dg : "-", *di ? di : "-",
 		       ld->blob ? ocifs_comp_name(li.comp) : "?", ocifs_human(ld->size, a),
 		       strcmp(us, "-") ? us : "-", en, ld->blob ? ocifs_cache_state_name(li.state) : "blob missing");
 	}

@@ -11,7 +11,25 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "esc.h"
 #include "log.h"
+
+void cli_print_esc(const char *s)
+{
+	char out[4 * 256 + 1];
+	size_t n = strlen(s);
+
+	/* In pieces of up to 256 bytes, each cut before a byte that starts a
+	 * character, so a UTF-8 sequence is never split and escaped as bytes. */
+	for (size_t i = 0; i < n;) {
+		size_t end = n - i > 256 ? i + 256 : n;
+		while (end < n && end > i + 252 && ((unsigned char)s[end] & 0xc0) == 0x80)
+			end--;
+		ocifs_esc_name_buf(out, sizeof(out), s + i, end - i);
+		fputs(out, stdout);
+		i = end;
+	}
+}
 
 void cli_print_long(uint32_t mode, uint64_t uid, uint64_t gid, uint64_t size, uint64_t rdev,
 		    int64_t mtime_ns, const char *name, const char *symlink, const char *hardlink)
@@ -38,12 +56,17 @@ void cli_print_long(uint32_t mode, uint64_t uid, uint64_t gid, uint64_t size, ui
 		snprintf(sz, sizeof(sz), "%u,%u", major(rdev), minor(rdev));
 	else
 		snprintf(sz, sizeof(sz), "%" PRIu64, size);
-	printf("%s %" PRIu64 "/%" PRIu64 " %10s %s %s", m, uid, gid, sz, when, name);
-	if (symlink)
-		printf(" -> %s", symlink);
-	if (hardlink)
-		printf(" link to %s", hardlink);
-	printf("\n");
+	printf("%s %" PRIu64 "/%" PRIu64 " %10s %s ", m, uid, gid, sz, when);
+	cli_print_esc(name);
+	if (symlink) {
+		fputs(" -> ", stdout);
+		cli_print_esc(symlink);
+	}
+	if (hardlink) {
+		fputs(" link to ", stdout);
+		cli_print_esc(hardlink);
+	}
+	putchar('\n');
 }
 
 struct ls_ctx {
@@ -53,7 +76,8 @@ struct ls_ctx {
 static void print_entry(const struct ls_ctx *lc, const struct ocifs_entry *e, const char *shown)
 {
 	if (!lc->long_fmt) {
-		printf("%s\n", shown);
+		cli_print_esc(shown);
+		putchar('\n');
 		return;
 	}
 	cli_print_long((e->type == '1' || ocifs_tar_mode(e->type) ? ocifs_tar_mode(e->type) : S_IFREG) |
@@ -168,9 +192,13 @@ int cmd_cat(struct cli *c)
 	if (rc)
 		goto out;
 	if (e.type != '0') {
-		log_err("%s: \"%s\" in layer %d is not a regular file%s%s", c->args[0], c->args[1],
-			c->layer, e.type == '2' ? " (symlink to " : "",
-			e.type == '2' && e.link ? e.link : "");
+		char *et = NULL;
+		if (e.type == '2' && e.link)
+			ocifs_esc_name(e.link, &et);
+		log_err("%s: \"%s\" in layer %d is not a regular file%s%s%s", c->args[0], c->args[1],
+			c->layer, e.type == '2' ? " (a symlink to " : "", et ? et : "",
+			e.type == '2' ? ")" : "");
+		free(et);
 		rc = e.type == '5' ? -EISDIR : -EINVAL;
 		goto out;
 	}

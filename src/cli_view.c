@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "esc.h"
 #include "log.h"
 
 int cli_session_open(struct cli *c, struct cli_session *s)
@@ -63,7 +64,8 @@ static void print_node(struct cli *c, struct cli_session *s, uint64_t ino, const
 	const char *target = NULL;
 
 	if (!c->long_fmt) {
-		printf("%s\n", shown);
+		cli_print_esc(shown);
+		putchar('\n');
 		return;
 	}
 	ocifs_view_getattr(s->view, ino, &a);
@@ -147,9 +149,13 @@ int cli_view_cat(struct cli *c)
 		rc = ocifs_view_getattr(s.view, ino, &a);
 	if (!rc && !S_ISREG(a.mode)) {
 		const char *t = NULL;
+		char *et = NULL;
 		ocifs_view_readlink(s.view, ino, &t);
+		if (t)
+			ocifs_esc_name(t, &et);
 		log_err("%s: \"%s\" is not a regular file%s%s%s", c->args[0], c->args[1],
-			t ? " (a symlink to " : "", t ? t : "", t ? ")" : "");
+			t ? " (a symlink to " : "", t ? (et ? et : "?") : "", t ? ")" : "");
+		free(et);
 		rc = S_ISDIR(a.mode) ? -EISDIR : -EINVAL;
 	}
 	if (!rc)
@@ -234,7 +240,13 @@ int cmd_stat(struct cli *c)
 		json_object_put(o);
 		goto out;
 	}
-	printf("  File: %s%s%s\n", c->args[1], target ? " -> " : "", target ? target : "");
+	fputs("  File: ", stdout);
+	cli_print_esc(c->args[1]);
+	if (target) {
+		fputs(" -> ", stdout);
+		cli_print_esc(target);
+	}
+	putchar('\n');
 	printf("  Type: %s\n", type_name(a.mode));
 	printf("  Size: %-12" PRIu64 " Inode: %-10" PRIu64 " Links: %u", a.size, ino, a.nlink);
 	if (S_ISCHR(a.mode) || S_ISBLK(a.mode))

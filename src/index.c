@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "esc.h"
 #include "idxdb.h"
 #include "index.h"
 #include "log.h"
@@ -373,7 +374,10 @@ static int index_entry(struct pass *ps, struct ocifs_tar_entry *te)
 	if (!path)
 		return -ENOMEM;
 	if (ocifs_path_normalize(path)) {
-		log_warn("%s: skipping \"%s\": path leaves the root", ps->name, te->path);
+		char *ep = NULL;
+		ocifs_esc_name(te->path, &ep); /* a tar path: untrusted bytes */
+		log_warn("%s: skipping \"%s\": path leaves the root", ps->name, ep ? ep : "?");
+		free(ep);
 		ps->st->skipped++;
 		free(path);
 		return 0;
@@ -385,8 +389,11 @@ static int index_entry(struct pass *ps, struct ocifs_tar_entry *te)
 			return -ENOMEM;
 		}
 		if (ocifs_path_normalize(link)) {
+			char *ep = NULL;
+			ocifs_esc_name(te->path, &ep);
 			log_warn("%s: skipping hardlink \"%s\": target leaves the root", ps->name,
-				 te->path);
+				 ep ? ep : "?");
+			free(ep);
 			ps->st->skipped++;
 			free(path);
 			free(link);

@@ -42,6 +42,31 @@ void ocifs_log_set_syslog(int on)
 		openlog("ocifs", LOG_PID, LOG_DAEMON);
 }
 
+/*
+ * A message is one line of text. Callers escape the names they embed
+ * (esc.h); a control byte that still gets here (a name nobody escaped, a
+ * library's message) is written as \n, \033, ... so it can neither drive
+ * the terminal nor forge a second line. Backslashes and UTF-8 stay as
+ * they are. Writes at most cap - 1 bytes and a NUL.
+ */
+static void log_defuse(char *dst, size_t cap, const char *src)
+{
+	static const char ctl[] = "abtnvfr"; /* \a (7) .. \r (13) */
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)src; *p && o + 4 < cap; p++) {
+		if (*p >= 0x20 && *p != 0x7f) {
+			dst[o++] = (char)*p;
+		} else if (*p >= 7 && *p <= 13) {
+			dst[o++] = '\\';
+			dst[o++] = ctl[*p - 7];
+		} else {
+			o += (size_t)snprintf(dst + o, cap - o, "\\%03o", *p);
+		}
+	}
+	dst[o] = '\0';
+}
+
 void ocifs_log_write(enum ocifs_log_level lvl, const char *fmt, ...)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
@@ -66,12 +91,14 @@ void ocifs_log_write(enum ocifs_log_level lvl, const char *fmt, ...)
 		pthread_mutex_unlock(&hold_lock);
 		return;
 	}
+	char safe[4 * sizeof(line)];
+	log_defuse(safe, sizeof(safe), line);
 	if (log_to_syslog) {
-		syslog(prio[lvl], "%s", line);
+		syslog(prio[lvl], "%s", safe);
 		return;
 	}
-	char out[2100];
-	int m = snprintf(out, sizeof(out), "ocifs: %s%s\n", tag[lvl], line);
+	char out[sizeof(safe) + 32];
+	int m = snprintf(out, sizeof(out), "ocifs: %s%s\n", tag[lvl], safe);
 	if (m > 0) {
 		ssize_t w = write(STDERR_FILENO, out, (size_t)m < sizeof(out) ? (size_t)m : sizeof(out) - 1);
 		(void)w;

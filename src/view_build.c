@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "esc.h"
 #include "log.h"
 #include "view.h"
 #include "view_fmt.h"
@@ -398,8 +399,13 @@ static int apply_entry(struct layer_ctx *c, const struct ocifs_entry *e)
 			return plen;
 		uint32_t t = e->link ? find_path(b, e->link) : NONE;
 		if (t == NONE || is_dir(b, t)) {
+			char *ep = NULL, *el = NULL; /* tar names: untrusted bytes */
+			ocifs_esc_name(c->path, &ep);
+			ocifs_esc_name(e->link ? e->link : "?", &el);
 			log_warn("layer %u: hardlink %s -> %s: no such file; skipped", b->layer + 1,
-				 c->path, e->link ? e->link : "?");
+				 ep ? ep : "?", el ? el : "?");
+			free(ep);
+			free(el);
 			b->bad_links++;
 			return 0;
 		}
@@ -412,9 +418,11 @@ static int apply_entry(struct layer_ctx *c, const struct ocifs_entry *e)
 	}
 	uint32_t type = ocifs_tar_mode(e->type);
 	if (!type) {
-		if ((plen = full_path(c, e)) >= 0)
+		char *ep = NULL;
+		if ((plen = full_path(c, e)) >= 0 && !ocifs_esc_name(c->path, &ep))
 			log_warn("layer %u: %s: tar type '%c' not supported; skipped", b->layer + 1,
-				 c->path, e->type);
+				 ep, e->type);
+		free(ep);
 		return 0;
 	}
 	if (S_ISDIR(type) && cur != NONE && is_dir(b, cur)) {
