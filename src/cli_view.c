@@ -74,37 +74,91 @@ static void print_node(struct cli *c, struct cli_session *s, uint64_t ino, const
 	cli_print_long(a.mode, a.uid, a.gid, a.size, a.rdev, a.mtime_ns, shown, target, NULL);
 }
 
-static int list_dir(struct cli *c, struct cli_session *s, uint64_t dir, const char *prefix,
-		    int depth)
+/* A directory being listed: entry `next` of `n` comes next; its children's
+ * names start at path[plen]. */
+struct walk_dir {
+	uint64_t ino;
+	uint32_t n, next;
+	size_t plen;
+};
+
+/*
+ * List dir, and with -R everything below it, depth first in directory
+ * order, on an explicit stack: a tree may be as deep as its tar allows.
+ * A tree of N inodes is at most N deep, so a deeper walk means a cycle
+ * (a corrupt view cache) and stops instead of growing without end.
+ */
+static int list_dir(struct cli *c, struct cli_session *s, uint64_t dir)
 {
-	uint32_t n;
-	int rc = ocifs_view_dir_size(s->view, dir, &n);
+	struct walk_dir *st = NULL;
+	size_t depth = 0, cap = 0, pcap = 0;
+	uint64_t max_depth = ocifs_view_inodes(s->view);
+	char *path = NULL;
+	int rc = 0;
 
-	if (rc)
-		return rc;
-	if (depth > 4096)
-		return -ELOOP;
-	for (uint32_t i = 0; i < n && !rc; i++) {
-		const char *name;
-		uint64_t ino;
-		struct ocifs_vattr a;
-		char *shown = NULL;
-
-		ocifs_view_dir_entry(s->view, dir, i, &name, &ino);
-		if (asprintf(&shown, "%s%s", prefix, name) < 0)
-			return -ENOMEM;
-		print_node(c, s, ino, c->recursive ? shown : name);
-		ocifs_view_getattr(s->view, ino, &a);
-		if (c->recursive && S_ISDIR(a.mode)) {
-			char *sub = NULL;
-			if (asprintf(&sub, "%s/", shown) < 0)
+	for (uint64_t ino = dir; !rc;) {
+		/* Push ino: its children are listed next. */
+		if (depth == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			struct walk_dir *t = realloc(st, ncap * sizeof(*st));
+			if (!t) {
 				rc = -ENOMEM;
-			else
-				rc = list_dir(c, s, ino, sub, depth + 1);
-			free(sub);
+				break;
+			}
+			st = t;
+			cap = ncap;
 		}
-		free(shown);
+		if (depth > max_depth) {
+			log_err("%s: the directory tree has a cycle", c->args[0]);
+			rc = -ELOOP;
+			break;
+		}
+		st[depth].ino = ino;
+		st[depth].next = 0;
+		st[depth].plen = depth ? st[depth - 1].plen + strlen(path + st[depth - 1].plen) + 1 : 0;
+		rc = ocifs_view_dir_size(s->view, ino, &st[depth].n);
+		if (rc)
+			break;
+		if (depth)
+			path[st[depth].plen - 1] = '/';
+		depth++;
+		ino = UINT64_MAX;
+		/* Print entries until one is a directory to descend into. */
+		while (depth && ino == UINT64_MAX) {
+			struct walk_dir *w = &st[depth - 1];
+			struct ocifs_vattr a;
+			const char *name;
+			size_t len;
+			uint64_t child;
+
+			if (w->next == w->n) {
+				depth--;
+				continue;
+			}
+			rc = ocifs_view_dir_entry(s->view, w->ino, w->next++, &name, &child);
+			if (rc)
+				break;
+			len = strlen(name);
+			if (w->plen + len + 2 > pcap) {
+				size_t ncap = 2 * (w->plen + len + 2);
+				char *t = realloc(path, ncap);
+				if (!t) {
+					rc = -ENOMEM;
+					break;
+				}
+				path = t;
+				pcap = ncap;
+			}
+			memcpy(path + w->plen, name, len + 1);
+			print_node(c, s, child, c->recursive ? path : name);
+			if (c->recursive && !ocifs_view_getattr(s->view, child, &a) && S_ISDIR(a.mode))
+				ino = child;
+		}
+		if (!depth)
+			break;
 	}
+	free(path);
+	free(st);
 	return rc;
 }
 
@@ -123,7 +177,7 @@ int cli_view_ls(struct cli *c)
 		rc = ocifs_view_getattr(s.view, ino, &a);
 	if (!rc) {
 		if (S_ISDIR(a.mode))
-			rc = list_dir(c, &s, ino, "", 0);
+			rc = list_dir(c, &s, ino);
 		else
 			print_node(c, &s, ino, arg);
 	}
