@@ -54,21 +54,35 @@ static const char usage_text[] =
 	"zstd compressed) or an OCI layout directory. Exit status: 0 ok, 1 error,\n"
 	"2 usage, 3 digest mismatch. Caches live in $XDG_CACHE_HOME/ocifs.\n";
 
+enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON, O_UNRESOLVED };
+
+/* Which options a command takes (-q, -v, -h, -V: every command). */
+enum {
+	OPT_IMG = 1 << 0,    /* --platform, --image, --skip-missing */
+	OPT_LAYER = 1 << 1,  /* --layer */
+	OPT_LONG = 1 << 2,   /* -l */
+	OPT_REC = 1 << 3,    /* -R */
+	OPT_JSON = 1 << 4,   /* --json */
+	OPT_UNRES = 1 << 5,  /* --unresolved */
+	OPT_MOUNT = 1 << 6,  /* -o, -f, -d */
+};
+
 static const struct command {
 	const char *name;
 	const char *synopsis; /* the positional arguments, for error messages */
 	int (*fn)(struct cli *c);
 	int min_args, max_args;
+	unsigned opts;        /* OPT_* */
 } commands[] = {
-	{ "inspect", "IMAGE", cmd_inspect, 1, 1 },
-	{ "index", "IMAGE", cmd_index, 1, 1 },
-	{ "verify", "IMAGE", cmd_verify, 1, 1 },
-	{ "ls", "IMAGE [PATH]", cmd_ls, 1, 2 },
-	{ "cat", "IMAGE PATH", cmd_cat, 2, 2 },
-	{ "stat", "IMAGE PATH", cmd_stat, 2, 2 },
-	{ "mount", "IMAGE DIR", cmd_mount, 2, 2 },
-	{ "umount", "DIR", cmd_umount, 1, 1 },
-	{ "deps", "IMAGE [PATH...]", cmd_deps, 1, 4096 },
+	{ "inspect", "IMAGE", cmd_inspect, 1, 1, OPT_IMG | OPT_JSON },
+	{ "index", "IMAGE", cmd_index, 1, 1, OPT_IMG },
+	{ "verify", "IMAGE", cmd_verify, 1, 1, OPT_IMG },
+	{ "ls", "IMAGE [PATH]", cmd_ls, 1, 2, OPT_IMG | OPT_LAYER | OPT_LONG | OPT_REC },
+	{ "cat", "IMAGE PATH", cmd_cat, 2, 2, OPT_IMG | OPT_LAYER },
+	{ "stat", "IMAGE PATH", cmd_stat, 2, 2, OPT_IMG | OPT_JSON },
+	{ "mount", "IMAGE DIR", cmd_mount, 2, 2, OPT_IMG | OPT_MOUNT },
+	{ "umount", "DIR", cmd_umount, 1, 1, 0 },
+	{ "deps", "IMAGE [PATH...]", cmd_deps, 1, 4096, OPT_IMG | OPT_JSON | OPT_UNRES },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -233,9 +247,33 @@ static int close_stdout(void)
 	return -EIO;
 }
 
+/* The OPT_* scope of a getopt_long() result and its name; 0 = everywhere. */
+static unsigned opt_scope(int opt, const char **name)
+{
+	static const struct {
+		int opt;
+		unsigned scope;
+		const char *name;
+	} t[] = {
+		{ O_PLATFORM, OPT_IMG, "--platform" }, { O_IMAGE, OPT_IMG, "--image" },
+		{ O_SKIP, OPT_IMG, "--skip-missing" }, { O_LAYER, OPT_LAYER, "--layer" },
+		{ O_JSON, OPT_JSON, "--json" },        { O_UNRESOLVED, OPT_UNRES, "--unresolved" },
+		{ 'l', OPT_LONG, "-l" },               { 'R', OPT_REC, "-R" },
+		{ 'o', OPT_MOUNT, "-o" },              { 'f', OPT_MOUNT, "-f" },
+		{ 'd', OPT_MOUNT, "-d" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (t[i].opt == opt) {
+			*name = t[i].name;
+			return t[i].scope;
+		}
+	}
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
-	enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON, O_UNRESOLVED };
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, O_PLATFORM },
 		{ "image", required_argument, NULL, O_IMAGE },
@@ -287,6 +325,14 @@ static int run(int argc, char **argv)
 	}
 	opterr = 0; /* bad_option() says it in one line */
 	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+		const char *oname;
+		unsigned scope = opt_scope(opt, &oname);
+
+		if (scope && !(commands[ci].opts & scope)) {
+			log_err("%s: option %s does not apply (try ocifs --help)", c.cmd, oname);
+			rc = OCIFS_EXIT_USAGE;
+			goto out;
+		}
 		switch (opt) {
 		case O_PLATFORM:
 			c.img.platform = optarg;
@@ -353,6 +399,11 @@ static int run(int argc, char **argv)
 			rc = bad_option(c.cmd, optstring, opt, argv[optind - 1]);
 			goto out;
 		}
+	}
+	if (c.layer && c.recursive) {
+		log_err("%s: -R does not apply with --layer (it lists one directory)", c.cmd);
+		rc = OCIFS_EXIT_USAGE;
+		goto out;
 	}
 	c.args = argv + optind;
 	c.nargs = argc - optind;
