@@ -104,7 +104,8 @@ static int index_all(struct cli *c, int verify)
 		return rc;
 	rc = cli_open_layers(c, img, verify, stdout, &layers);
 	if (!rc) {
-		printf("%s: %zu layers %s\n", img->path, img->nlayers, verify ? "verified" : "indexed");
+		cli_print_esc(img->path);
+		printf(": %zu layers %s\n", img->nlayers, verify ? "verified" : "indexed");
 		cli_close_layers(layers, img->nlayers);
 	}
 	ocifs_image_free(img);

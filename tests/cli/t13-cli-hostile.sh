@@ -107,6 +107,10 @@ rm -rf "$XDG_CACHE_HOME"
 "$B" ls -R "$IMG" >/dev/null 2>"$TMP/err"
 ! grep -q "$esc" "$TMP/err" && [ -s "$TMP/err" ]
 ok $? "no raw ESC reaches stderr"
+# The log sink itself: a control byte no caller escaped is written as \ooo.
+"$B" cat "$IMG" "$(printf '/no\033[2J\nsuch')" 2>"$TMP/err"
+[ "$(cat "$TMP/err")" = 'ocifs: '"$IMG"': no "/no\033[2J\nsuch" in the image' ]
+ok $? "log: control bytes in any message written as escapes, one line" || diag "$(cat -v "$TMP/err")"
 "$B" inspect "$IMG" >"$TMP/insp"
 grep -qxF "            $(oracle 'X=')" "$TMP/insp" && ! grep -q "$esc" "$TMP/insp"
 ok $? "inspect: config strings escaped as ls -b" || diag "$(cat -v "$TMP/insp")"
