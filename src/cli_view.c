@@ -91,13 +91,14 @@ struct walk_dir {
 static int list_dir(struct cli *c, struct cli_session *s, uint64_t dir)
 {
 	struct walk_dir *st = NULL;
-	size_t depth = 0, cap = 0, pcap = 0;
+	size_t depth = 0, cap = 0, pcap = 0, plen = 0;
 	uint64_t max_depth = ocifs_view_inodes(s->view);
-	char *path = NULL;
+	char *path = NULL;       /* the path of the entry printed last */
 	int rc = 0;
 
-	for (uint64_t ino = dir; !rc;) {
-		/* Push ino: its children are listed next. */
+	/* Each round pushes ino (its children's names start at path[plen]) and
+	 * lists entries until one is a directory to descend into. */
+	for (uint64_t ino = dir; ino != UINT64_MAX && !rc;) {
 		if (depth == cap) {
 			size_t ncap = cap ? 2 * cap : 64;
 			struct walk_dir *t = realloc(st, ncap * sizeof(*st));
@@ -113,23 +114,19 @@ static int list_dir(struct cli *c, struct cli_session *s, uint64_t dir)
 			rc = -ELOOP;
 			break;
 		}
-		st[depth].ino = ino;
-		st[depth].next = 0;
-		st[depth].plen = depth ? st[depth - 1].plen + strlen(path + st[depth - 1].plen) + 1 : 0;
+		st[depth] = (struct walk_dir){ .ino = ino, .plen = plen };
 		rc = ocifs_view_dir_size(s->view, ino, &st[depth].n);
 		if (rc)
 			break;
-		if (depth)
-			path[st[depth].plen - 1] = '/';
-		depth++;
+		if (depth++)
+			path[plen - 1] = '/';
 		ino = UINT64_MAX;
-		/* Print entries until one is a directory to descend into. */
-		while (depth && ino == UINT64_MAX) {
+		while (depth && ino == UINT64_MAX && !rc) {
 			struct walk_dir *w = &st[depth - 1];
 			struct ocifs_vattr a;
 			const char *name;
-			size_t len;
 			uint64_t child;
+			size_t len;
 
 			if (w->next == w->n) {
 				depth--;
@@ -139,7 +136,7 @@ static int list_dir(struct cli *c, struct cli_session *s, uint64_t dir)
 			if (rc)
 				break;
 			len = strlen(name);
-			if (w->plen + len + 2 > pcap) {
+			if (w->plen + len + 2 > pcap) { /* name, '/' or NUL, and a NUL */
 				size_t ncap = 2 * (w->plen + len + 2);
 				char *t = realloc(path, ncap);
 				if (!t) {
@@ -151,11 +148,11 @@ static int list_dir(struct cli *c, struct cli_session *s, uint64_t dir)
 			}
 			memcpy(path + w->plen, name, len + 1);
 			print_node(c, s, child, c->recursive ? path : name);
-			if (c->recursive && !ocifs_view_getattr(s->view, child, &a) && S_ISDIR(a.mode))
+			if (c->recursive && !ocifs_view_getattr(s->view, child, &a) && S_ISDIR(a.mode)) {
 				ino = child;
+				plen = w->plen + len + 1;
+			}
 		}
-		if (!depth)
-			break;
 	}
 	free(path);
 	free(st);
