@@ -18,6 +18,7 @@
 #include "image_priv.h"
 #include "log.h"
 #include "tar.h"
+#include "timens.h"
 
 /* --- the outer tar --------------------------------------------------------- */
 
@@ -261,7 +262,7 @@ static int open_in_dir(struct img_ctx *c, const char *rel, int quiet, struct oci
 		id->dev = st.st_dev;
 		id->ino = st.st_ino;
 		id->size = (uint64_t)st.st_size;
-		id->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+		id->mtime_ns = ocifs_ns_from_sec(st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 		id->off = 0;
 	}
 	return 0;
@@ -295,8 +296,7 @@ int img_open(struct img_ctx *c, const char *rel, int quiet, struct ocifs_src **o
 			id->dev = c->st.st_dev;
 			id->ino = c->st.st_ino;
 			id->size = (uint64_t)c->st.st_size;
-			id->mtime_ns = (int64_t)c->st.st_mtim.tv_sec * 1000000000 +
-				       c->st.st_mtim.tv_nsec;
+			id->mtime_ns = ocifs_ns_from_sec(c->st.st_mtim.tv_sec, c->st.st_mtim.tv_nsec);
 			id->off = m->off;
 		}
 		rel = m->path;

@@ -25,6 +25,7 @@
 #include "index.h"
 #include "log.h"
 #include "tar.h"
+#include "timens.h"
 
 #define QLEN 4
 #define CHUNK (1u << 20)
@@ -406,7 +407,7 @@ static int index_entry(struct pass *ps, struct ocifs_tar_entry *te)
 	e.mode = te->mode & 07777;
 	e.uid = te->uid;
 	e.gid = te->gid;
-	e.mtime_ns = te->mtime * 1000000000 + te->mtime_ns;
+	e.mtime_ns = ocifs_ns_from_sec(te->mtime, te->mtime_ns);
 	e.size = te->size;
 	e.hdr_off = te->hdr_off;
 	e.data_off = te->data_off;

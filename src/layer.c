@@ -20,6 +20,7 @@
 #include "cache.h"
 #include "layer.h"
 #include "log.h"
+#include "timens.h"
 
 const char *ocifs_cache_state_name(enum ocifs_cache_state s)
 {
@@ -108,7 +109,7 @@ static int64_t file_mtime_ns(const char *path)
 
 	if (stat(path, &st) != 0)
 		return INT64_MAX;
-	return (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	return ocifs_ns_from_sec(st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 }
 
 static void layer_reset(struct ocifs_layer *l)
