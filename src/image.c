@@ -604,7 +604,7 @@ static int oci_index_usable(struct img_ctx *c)
 static int open_archive(struct img_ctx *c)
 {
 	struct ocifs_src *file = NULL;
-	unsigned char magic[4];
+	unsigned char magic[OCIFS_COMP_MAGIC];
 	size_t got;
 	int rc, has_index, has_manifest;
 
@@ -622,6 +622,12 @@ static int open_archive(struct img_ctx *c)
 		goto out;
 	}
 	c->img->outer_comp = ocifs_comp_detect(magic, got);
+	if (!ocifs_comp_supported(c->img->outer_comp)) {
+		log_err("%s: unsupported archive compression %s (ocifs reads plain, gzip and zstd)",
+			c->path, ocifs_comp_name(c->img->outer_comp));
+		rc = -EOPNOTSUPP;
+		goto out;
+	}
 	rc = list_tar(c, file, c->img->outer_comp);
 	if (rc)
 		goto out;

@@ -531,7 +531,7 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	struct pass ps = { 0 };
 	struct ocifs_ckpts ck = { 0 };
 	struct ocifs_zpass_opts zo = { 0 };
-	unsigned char magic[4], dc[OCIFS_SHA256_LEN], du[OCIFS_SHA256_LEN];
+	unsigned char magic[OCIFS_COMP_MAGIC], dc[OCIFS_SHA256_LEN], du[OCIFS_SHA256_LEN];
 	char name[128], tmp[4096], *final = NULL, hexd[OCIFS_DIGEST_STRLEN + 1];
 	int rc, started = 0;
 	size_t got;
@@ -546,6 +546,10 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	if (rc)
 		return rc;
 	zo.comp = ocifs_comp_detect(magic, got);
+	if (!ocifs_comp_supported(zo.comp)) {
+		log_err("%s: unsupported layer compression %s", name, ocifs_comp_name(zo.comp));
+		return -EOPNOTSUPP;
+	}
 	zo.span = o->span;
 	zo.on_input = on_input;
 	zo.ctx = &tap;

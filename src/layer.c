@@ -189,13 +189,13 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 
 	/* Find the blob digest when the format does not give it. */
 	if (!*ld->digest) {
-		unsigned char m[4];
+		unsigned char m[OCIFS_COMP_MAGIC];
 		size_t n = 0;
 		if (!o->verify &&
 		    ocifs_cache_id_get(o->cache_dir, &ld->id, ld->blob->size, known, NULL) == 0) {
 			memcpy(ld->digest, known, sizeof(known));
 			verified = 1;
-		} else if (ocifs_src_pread(ld->blob, m, 4, 0, &n) == 0 &&
+		} else if (ocifs_src_pread(ld->blob, m, sizeof(m), 0, &n) == 0 &&
 			   ocifs_comp_detect(m, n) == OCIFS_COMP_NONE && *ld->diff_id) {
 			memcpy(ld->digest, ld->diff_id, sizeof(ld->digest));
 		} else {
@@ -262,7 +262,7 @@ void ocifs_layer_peek(struct ocifs_image *img, size_t i, const char *cache_dir,
 	struct ocifs_layer_desc *ld = &img->layers[i], tmp = *ld;
 	struct ocifs_layer l = { .num = (unsigned)i + 1, .desc = &tmp, .quiet = 1 };
 	char digest[OCIFS_DIGEST_STRLEN + 1];
-	unsigned char m[4];
+	unsigned char m[OCIFS_COMP_MAGIC];
 	size_t n = 0;
 	int rc;
 

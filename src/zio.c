@@ -55,7 +55,20 @@ enum ocifs_comp ocifs_comp_detect(const unsigned char *p, size_t n)
 		return OCIFS_COMP_GZIP;
 	if (n >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd)
 		return OCIFS_COMP_ZSTD;
+	if (n >= 4 && (p[0] & 0xf0) == 0x50 && p[1] == 0x2a && p[2] == 0x4d && p[3] == 0x18)
+		return OCIFS_COMP_ZSTD; /* skippable frame 0x184D2A5? */
+	if (n >= 6 && !memcmp(p, "\xfd" "7zXZ\0", 6))
+		return OCIFS_COMP_XZ;
+	if (n >= 4 && p[0] == 'B' && p[1] == 'Z' && p[2] == 'h' && p[3] >= '1' && p[3] <= '9')
+		return OCIFS_COMP_BZIP2;
+	if (n >= 4 && p[0] == 0x04 && p[1] == 0x22 && p[2] == 0x4d && p[3] == 0x18)
+		return OCIFS_COMP_LZ4;
 	return OCIFS_COMP_NONE;
+}
+
+int ocifs_comp_supported(enum ocifs_comp c)
+{
+	return c == OCIFS_COMP_NONE || c == OCIFS_COMP_GZIP || c == OCIFS_COMP_ZSTD;
 }
 
 const char *ocifs_comp_name(enum ocifs_comp c)
@@ -65,6 +78,12 @@ const char *ocifs_comp_name(enum ocifs_comp c)
 		return "gzip";
 	case OCIFS_COMP_ZSTD:
 		return "zstd";
+	case OCIFS_COMP_XZ:
+		return "xz";
+	case OCIFS_COMP_BZIP2:
+		return "bzip2";
+	case OCIFS_COMP_LZ4:
+		return "lz4";
 	default:
 		return "none";
 	}
@@ -170,6 +189,11 @@ int ocifs_zpass_new(struct ocifs_src *in, const struct ocifs_zpass_opts *o,
 
 	if (!p)
 		return -ENOMEM;
+	if (!ocifs_comp_supported(o->comp)) { /* callers refuse these first */
+		free(p);
+		log_err("%s: unsupported compression %s", in->name, ocifs_comp_name(o->comp));
+		return -EOPNOTSUPP;
+	}
 	p->codec = codec_of(o->comp);
 	rc = p->codec->pass_new(in, o, &p->st);
 	if (rc) {
@@ -211,6 +235,11 @@ int ocifs_zcursor_new(struct ocifs_src *in, const struct ocifs_ckpts *ck,
 
 	if (!c)
 		return -ENOMEM;
+	if (!ocifs_comp_supported(ck->comp)) {
+		free(c);
+		log_err("%s: unsupported compression %s", in->name, ocifs_comp_name(ck->comp));
+		return -EOPNOTSUPP;
+	}
 	c->codec = codec_of(ck->comp);
 	rc = c->codec->cur_new(in, ck, &c->st);
 	if (rc) {

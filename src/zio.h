@@ -27,6 +27,10 @@ enum ocifs_comp {
 	OCIFS_COMP_NONE = 0,
 	OCIFS_COMP_GZIP = 1,
 	OCIFS_COMP_ZSTD = 2,
+	/* recognized only to be refused by name (ocifs_comp_supported) */
+	OCIFS_COMP_XZ = 3,
+	OCIFS_COMP_BZIP2 = 4,
+	OCIFS_COMP_LZ4 = 5,
 };
 
 /* Default distance between checkpoints, in uncompressed bytes. Large
@@ -66,9 +70,15 @@ int ocifs_ckpts_push(struct ocifs_ckpts *c, const struct ocifs_ckpt *ck);
 /** Index of the last checkpoint with uoff <= off (0 if none). */
 size_t ocifs_ckpts_find(const struct ocifs_ckpts *c, uint64_t off);
 
-/** Detect the codec from the first bytes of a blob (gzip 1f 8b, zstd
- *  28 b5 2f fd, else none). */
+/** Detect the codec from the first bytes of a blob: gzip 1f 8b; zstd
+ *  28 b5 2f fd or a skippable frame 5? 2a 4d 18 (RFC 8878: a stream may
+ *  begin with one); xz, bzip2 and lz4 (to refuse them by name); else none.
+ *  Give it at least OCIFS_COMP_MAGIC bytes when the blob has them. */
 enum ocifs_comp ocifs_comp_detect(const unsigned char *p, size_t n);
+#define OCIFS_COMP_MAGIC 6
+/** 1 for none, gzip and zstd: the codecs zpass/zcursor can read. */
+int ocifs_comp_supported(enum ocifs_comp c);
+/** "none", "gzip", "zstd", "xz", "bzip2" or "lz4". */
 const char *ocifs_comp_name(enum ocifs_comp c);
 
 /*
