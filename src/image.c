@@ -182,7 +182,7 @@ static int list_tar(struct img_ctx *c, struct ocifs_src *file, enum ocifs_comp c
 {
 	struct tarin in = { .src = file };
 	struct ocifs_stream st = { .read = tarin_read, .skip = tarin_skip, .ctx = &in };
-	struct ocifs_zpass_opts zo = { .comp = comp };
+	struct ocifs_zpass_opts zo = { .comp = comp, .window_max = c->o->zstd_window_max };
 	struct ocifs_ckpts ck = { 0 };
 	struct ocifs_tar_entry *e;
 	struct ocifs_tar *t = NULL;
@@ -683,11 +683,18 @@ int ocifs_image_open(const char *path, const struct ocifs_image_opts *o,
 			c.o->platform);
 		return -EINVAL;
 	}
+	if (c.o->zstd_window_max && (c.o->zstd_window_max < OCIFS_ZSTD_WINDOW_MIN ||
+				     c.o->zstd_window_max > OCIFS_ZSTD_WINDOW_CEIL)) {
+		log_err("zstd window limit %llu is out of range (1 KiB to 2 GiB)",
+			(unsigned long long)c.o->zstd_window_max);
+		return -EINVAL;
+	}
 	c.img = calloc(1, sizeof(*c.img));
 	if (!c.img || !(c.img->path = strdup(path))) {
 		rc = -ENOMEM;
 		goto out;
 	}
+	c.img->zstd_window_max = c.o->zstd_window_max;
 	if (stat(path, &st) < 0) {
 		rc = -errno;
 		log_err("%s: %s", path, strerror(-rc));

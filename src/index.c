@@ -551,6 +551,7 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 		return -EOPNOTSUPP;
 	}
 	zo.span = o->span;
+	zo.window_max = o->zstd_window_max;
 	zo.on_input = on_input;
 	zo.ctx = &tap;
 	zo.shadow_dir = NULL;
@@ -638,7 +639,9 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	    (rc = ocifs_idxdb_set_meta_u64(ps.db, "csize", st->csize)) ||
 	    (rc = ocifs_idxdb_set_meta_u64(ps.db, "usize", st->usize)) ||
 	    (rc = ocifs_idxdb_set_meta_u64(ps.db, "entries", st->entries)) ||
-	    (rc = ocifs_idxdb_set_meta_u64(ps.db, "skipped", st->skipped)))
+	    (rc = ocifs_idxdb_set_meta_u64(ps.db, "skipped", st->skipped)) ||
+	    (zo.comp == OCIFS_COMP_ZSTD &&
+	     (rc = ocifs_idxdb_set_meta_u64(ps.db, "zstd_window", ck.window))))
 		goto out;
 	rc = ocifs_idxdb_finish(ps.db);
 	ps.db = NULL;

@@ -53,6 +53,7 @@ static int hash_blob(struct ocifs_layer_desc *ld, struct hash_progress *hp,
 static int check_meta(struct ocifs_layer *l, const char *cache_dir)
 {
 	struct ocifs_layer_desc *ld = l->desc;
+	uint64_t w, wmax = l->wmax ? l->wmax : OCIFS_ZSTD_WINDOW_DEFAULT;
 	char *v = NULL;
 	int rc;
 
@@ -85,6 +86,18 @@ static int check_meta(struct ocifs_layer *l, const char *cache_dir)
 	rc = ocifs_idxdb_load_ckpts(l->db, &l->ck);
 	if (rc)
 		return rc;
+	/* built under a higher window limit: refuse here, naming the layer,
+	 * not at the first read (indexes from before the limit lack it) */
+	if (l->comp == OCIFS_COMP_ZSTD && !ocifs_idxdb_meta_u64(l->db, "zstd_window", &w) &&
+	    w > wmax) {
+		char ws[32], ls[32];
+		ocifs_zstd_window_str(w, ws, sizeof(ws));
+		ocifs_zstd_window_str(wmax, ls, sizeof(ls));
+		if (!l->quiet)
+			log_err("layer %u (%.19s…): zstd window %s exceeds the %s limit (raise it with "
+			"--zstd-window-max)", l->num, ld->digest, ws, ls);
+		return -EOPNOTSUPP;
+	}
 	l->ck.comp = l->comp;
 	l->ck.usize = l->usize;
 	l->ck.csize = ld->blob->size;
@@ -141,7 +154,7 @@ static int build(struct ocifs_layer *l, const struct ocifs_layer_opts *o,
 		 struct hash_progress *hp)
 {
 	struct ocifs_index_opts io = {
-		.cache_dir = o->cache_dir, .span = o->span,
+		.cache_dir = o->cache_dir, .span = o->span, .zstd_window_max = l->wmax,
 		.progress = index_progress, .ctx = hp,
 	};
 	int lock, rc;
@@ -186,6 +199,7 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 		return -ENOMEM;
 	l->num = (unsigned)i + 1;
 	l->desc = ld;
+	l->wmax = img->zstd_window_max;
 
 	/* Find the blob digest when the format does not give it. */
 	if (!*ld->digest) {
@@ -240,6 +254,7 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 	}
 	if (!trusted)
 		ocifs_cache_id_put(o->cache_dir, &ld->id, ld->blob->size, ld->digest);
+	l->ck.window_max = l->wmax; /* for cursors */
 	*out = l;
 	return 0;
 err:
@@ -260,7 +275,8 @@ void ocifs_layer_peek(struct ocifs_image *img, size_t i, const char *cache_dir,
 		      struct ocifs_layer_info *info)
 {
 	struct ocifs_layer_desc *ld = &img->layers[i], tmp = *ld;
-	struct ocifs_layer l = { .num = (unsigned)i + 1, .desc = &tmp, .quiet = 1 };
+	struct ocifs_layer l = { .num = (unsigned)i + 1, .desc = &tmp, .quiet = 1,
+				 .wmax = img->zstd_window_max };
 	char digest[OCIFS_DIGEST_STRLEN + 1];
 	unsigned char m[OCIFS_COMP_MAGIC];
 	size_t n = 0;

@@ -35,6 +35,8 @@ static const char usage_text[] =
 	"  --platform OS/ARCH[/VARIANT]     manifest to use (default: this host)\n"
 	"  --image NAME:TAG|N               image to use in a multi-image archive\n"
 	"  --skip-missing                   leave out layers whose blob is absent\n"
+	"  --zstd-window-max SIZE           largest zstd window to decode (default 128M,\n"
+	"                                   up to 2G; also -o zstd_window_max=SIZE)\n"
 	"  --layer N                        layer number, 1 = bottom\n"
 	"  -l, --long                       long listing\n"
 	"  -R, --recursive                  list subdirectories too (full paths)\n"
@@ -98,11 +100,12 @@ static int usage(FILE *f, int status)
 
 int main(int argc, char **argv)
 {
-	enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON, O_UNRESOLVED };
+	enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON, O_UNRESOLVED, O_ZWINDOW };
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, O_PLATFORM },
 		{ "image", required_argument, NULL, O_IMAGE },
 		{ "skip-missing", no_argument, NULL, O_SKIP },
+		{ "zstd-window-max", required_argument, NULL, O_ZWINDOW },
 		{ "layer", required_argument, NULL, O_LAYER },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "unresolved", no_argument, NULL, O_UNRESOLVED },
@@ -161,6 +164,13 @@ int main(int argc, char **argv)
 			break;
 		case O_SKIP:
 			c.img.skip_missing = 1;
+			break;
+		case O_ZWINDOW:
+			if (ocifs_zstd_window_parse(optarg, &c.img.zstd_window_max)) {
+				log_err("--zstd-window-max: \"%s\" is not a size from 1K to 2G", optarg);
+				rc = OCIFS_EXIT_USAGE;
+				goto out;
+			}
 			break;
 		case O_LAYER:
 			errno = 0;

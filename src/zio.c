@@ -5,8 +5,10 @@
  * for uncompressed blobs, and zview, a thread-safe source over the
  * decompressed bytes (used for compressed outer archives).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +66,49 @@ enum ocifs_comp ocifs_comp_detect(const unsigned char *p, size_t n)
 	if (n >= 4 && p[0] == 0x04 && p[1] == 0x22 && p[2] == 0x4d && p[3] == 0x18)
 		return OCIFS_COMP_LZ4;
 	return OCIFS_COMP_NONE;
+}
+
+int ocifs_zstd_window_parse(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	default: break;
+	}
+	if (shift && *end == 'i')
+		end++;
+	if (shift && (*end == 'b' || *end == 'B'))
+		end++;
+	if (*end || v > (OCIFS_ZSTD_WINDOW_CEIL >> shift) ||
+	    (v << shift) < OCIFS_ZSTD_WINDOW_MIN)
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+void ocifs_zstd_window_str(uint64_t v, char *buf, size_t cap)
+{
+	static const char *const unit[] = { "GiB", "MiB", "KiB" };
+
+	for (int i = 0; i < 3; i++) {
+		unsigned shift = 30 - 10 * (unsigned)i;
+		if (v && v % (1ull << shift) == 0) {
+			snprintf(buf, cap, "%llu %s", (unsigned long long)(v >> shift), unit[i]);
+			return;
+		}
+	}
+	snprintf(buf, cap, "%llu bytes", (unsigned long long)v);
 }
 
 int ocifs_comp_supported(enum ocifs_comp c)

@@ -38,6 +38,24 @@ enum ocifs_comp {
  * small enough that a random 4 KiB read costs a few ms. */
 #define OCIFS_SPAN_DEFAULT (4u << 20)
 
+/* zstd frames declare the window (history) their decoder must keep; a
+ * hostile or careless `zstd --long=31` layer makes every decoder allocate
+ * 2 GiB. Windows above the limit are refused unless the user raises it
+ * (--zstd-window-max / -o zstd_window_max=). The default is the zstd
+ * CLI's own decoding limit (windowLog 27); the ceiling is the format's
+ * largest window on 64-bit (windowLog 31). */
+#define OCIFS_ZSTD_WINDOW_DEFAULT (1ull << 27)
+#define OCIFS_ZSTD_WINDOW_MIN (1ull << 10)
+#define OCIFS_ZSTD_WINDOW_CEIL (1ull << 31)
+
+/** Parse a window limit given by the user: N[K|M|G][i][B] (powers of
+ *  1024), within OCIFS_ZSTD_WINDOW_MIN..OCIFS_ZSTD_WINDOW_CEIL. 0 or
+ *  -EINVAL; logs nothing. */
+int ocifs_zstd_window_parse(const char *s, uint64_t *out);
+/** Format a byte count the way the window messages do: "128 MiB",
+ *  "2 GiB", "1536 KiB" or "1000000 bytes". */
+void ocifs_zstd_window_str(uint64_t v, char *buf, size_t cap);
+
 #define OCIFS_CK_MEMBER 1u /* start of a gzip member or zstd frame */
 #define OCIFS_CK_SHADOW 2u /* zstd: coff is an offset in ckpts.shadow, where
 			    * a new frame starts */
@@ -62,6 +80,11 @@ struct ocifs_ckpts {
 	 * span-sized frames, or NULL. Checkpoints flagged OCIFS_CK_SHADOW
 	 * point into it; the others point into the blob. */
 	char *shadow;
+	/* zstd cursors: the window limit (bytes; 0 = the default). Set by
+	 * whoever opens cursors; not stored in the cache. */
+	uint64_t window_max;
+	/* zstd pass: the largest window a frame asked for (bytes) */
+	uint64_t window;
 };
 
 void ocifs_ckpts_fini(struct ocifs_ckpts *c);
@@ -97,6 +120,9 @@ struct ocifs_zpass_opts {
 	void *ctx;
 	const char *shadow_dir;
 	const char *key;                /* e.g. the blob's hex digest */
+	uint64_t window_max;            /* zstd: largest window accepted,
+					 * bytes; 0 = OCIFS_ZSTD_WINDOW_DEFAULT.
+					 * Larger: -EOPNOTSUPP, logged. */
 };
 
 struct ocifs_zpass;

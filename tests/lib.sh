@@ -89,7 +89,7 @@ test_images() {
 blob_decompress() {
 	case $(head -c 4 "$1" | od -An -tx1 | tr -d ' \n') in
 	1f8b*) gzip -dc "$1" ;;
-	28b52ffd | 5[0-9a-f]2a4d18) zstd -qdc "$1" ;; # a frame or a skippable one
+	28b52ffd | 5[0-9a-f]2a4d18) zstd -qdc --long=31 "$1" ;; # any window; skippable first
 	*) cat "$1" ;;
 	esac
 }
