@@ -458,7 +458,7 @@ static int jstrv(const struct img_ctx *c, const char *file, struct json_object *
 		struct json_object *v = json_object_array_get_idx(a, i);
 		if (!json_object_is_type(v, json_type_string))
 			goto bad;
-		rc = img_strv_add(out, &n, json_object_get_string(v), 0);
+		rc = img_strv_add(out, &n, json_object_get_string(v), NULL);
 		if (rc)
 			return rc;
 	}
@@ -713,6 +713,8 @@ out:
 		free(c.mem[i].link);
 	}
 	free(c.mem);
+	img_map_fini(&c.names_seen);
+	img_map_fini(&c.plats_seen);
 	ocifs_src_unref(c.tar);
 	if (c.dirfd >= 0)
 		close(c.dirfd);
