@@ -238,8 +238,10 @@ int img_msg_add(char *buf, size_t cap, const char *sep, const char *s)
 {
 	size_t l = strlen(buf);
 
-	if (l + 4 >= cap)
+	if (l + 4 >= cap) { /* full: a last item would not fit */
+		strcpy(buf + cap - 4, "...");
 		return 1;
+	}
 	snprintf(buf + l, cap - l, "%s%s", l ? sep : "", s);
 	if (strlen(buf) + 1 >= cap) { /* truncated: say so */
 		strcpy(buf + cap - 4, "...");
