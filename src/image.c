@@ -553,13 +553,15 @@ int img_add_layer(struct img_ctx *c, size_t n, const char *rel, const char *dige
 		rc = -EILSEQ;
 		goto fail;
 	}
-	l = realloc(img->layers, (img->nlayers + 1) * sizeof(*l));
-	if (!l) {
-		rc = -ENOMEM;
-		goto fail;
+	if (!(img->nlayers & (img->nlayers - 1))) { /* grow at powers of two */
+		l = realloc(img->layers, (img->nlayers ? 2 * img->nlayers : 1) * sizeof(*l));
+		if (!l) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		img->layers = l;
 	}
-	img->layers = l;
-	l = &l[img->nlayers];
+	l = &img->layers[img->nlayers];
 	memset(l, 0, sizeof(*l));
 	if (media_type && !(l->media_type = strdup(media_type))) {
 		rc = -ENOMEM;
