@@ -73,6 +73,9 @@ expect_fail 1 "layer 1 \(sha256:[0-9a-f]{12}…\): $win" \
 	"$B" cat "$TMP/long" f
 expect_fail 2 'zstd-window-max: "3G" is not a size from 1K to 2G' "--zstd-window-max 3G: usage error" -- \
 	"$B" cat --zstd-window-max 3G "$TMP/long" f
+mkdir -p "$TMP/mnt"
+expect_fail 2 'zstd_window_max=5: not a size from 1K to 2G' "-o zstd_window_max=5: usage error" -- \
+	"$B" mount -o zstd_window_max=5 "$TMP/long" "$TMP/mnt"
 tar -C "$TMP/long" -cf - . | long31 >"$TMP/outer.tar.zst"
 expect_fail 1 "outer.tar.zst: $win" "2 GiB window in a zstd outer archive: refused" -- \
 	"$B" inspect "$TMP/outer.tar.zst"
