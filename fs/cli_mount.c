@@ -35,6 +35,8 @@ int cmd_mount(struct cli *c)
 		return rc == -EINVAL ? OCIFS_EXIT_USAGE : rc;
 	if (o.debug)
 		ocifs_log_threshold = OCIFS_LOG_DBG;
+	if (o.zstd_window_max)
+		c->img.zstd_window_max = o.zstd_window_max;
 	rc = fs_check_mountpoint(dir, &abs);
 	if (rc)
 		goto out_opts;

@@ -50,6 +50,7 @@
 struct fs_opts {
 	double timeout;         /* entry, attr and negative-entry timeout, s */
 	uint64_t cache_size;    /* span cache budget in bytes, 0 = off */
+	uint64_t zstd_window_max; /* zstd_window_max=, bytes; 0 = not given */
 	int ready_fd;           /* write one byte here once mounted, or -1 */
 	int set_uid, set_gid;   /* uid=/gid= given */
 	uid_t uid;

@@ -32,6 +32,7 @@
 #include "fs.h"
 #include "log.h"
 #include "spancache.h"
+#include "zio.h"
 
 /* Mount options that only mean something to mount(8), fstab or
  * mount.fuse3: accepted and ignored. */
@@ -191,6 +192,13 @@ static int parse_one(struct fs_opts *o, char *opt, char **passthru)
 		}
 		return 0;
 	}
+	if (val && !strcmp(opt, "zstd_window_max")) {
+		if (ocifs_zstd_window_parse(val, &o->zstd_window_max)) {
+			log_err("-o zstd_window_max=%s: not a size from 1K to 2G", val);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (val && !strcmp(opt, "ready_fd")) {
 		if (parse_uint(val, INT_MAX, &v) || fcntl((int)v, F_GETFD) < 0) {
 			log_err("-o ready_fd=%s: not an open file descriptor", val);
@@ -230,7 +238,7 @@ static int parse_one(struct fs_opts *o, char *opt, char **passthru)
 	}
 	log_err("-o %s%s%s: unknown mount option (ocifs knows timeout=, cache_size=, uid=, gid=, "
 		"allow_other, allow_root, auto_unmount, fsname=, subtype=, noexec, max_read=, "
-		"ready_fd=, show_virtual, debug)", opt, val ? "=" : "", val ? val : "");
+		"ready_fd=, zstd_window_max=, show_virtual, debug)", opt, val ? "=" : "", val ? val : "");
 	return -EINVAL;
 }
 

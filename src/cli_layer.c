@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "esc.h"
 #include "log.h"
+#include "timens.h"
 
 void cli_print_esc(const char *s)
 {
@@ -36,8 +37,10 @@ void cli_print_long(uint32_t mode, uint64_t uid, uint64_t gid, uint64_t size, ui
 {
 	static const char rwx[] = "rwxrwxrwx";
 	char m[11], when[32], sz[32];
-	time_t t = (time_t)(mtime_ns / 1000000000);
 	struct tm tm;
+	int64_t sec;
+	long nsec;
+	time_t t;
 
 	m[0] = S_ISDIR(mode) ? 'd' : S_ISLNK(mode) ? 'l' : S_ISCHR(mode) ? 'c' : S_ISBLK(mode) ? 'b'
 	     : S_ISFIFO(mode) ? 'p' : S_ISREG(mode) ? '-' : 'h';
@@ -50,6 +53,8 @@ void cli_print_long(uint32_t mode, uint64_t uid, uint64_t gid, uint64_t size, ui
 	if (mode & 01000)
 		m[9] = (mode & 01) ? 't' : 'T';
 	m[10] = '\0';
+	ocifs_ns_split(mtime_ns, &sec, &nsec);
+	t = (time_t)sec;
 	if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm))
 		strcpy(when, "?");
 	if (S_ISCHR(mode) || S_ISBLK(mode))

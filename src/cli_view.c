@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "esc.h"
 #include "log.h"
+#include "timens.h"
 
 int cli_session_open(struct cli *c, struct cli_session *s)
 {
@@ -267,7 +268,10 @@ int cmd_stat(struct cli *c)
 	if (rc)
 		goto out;
 	ocifs_view_readlink(s.view, ino, &target);
-	time_t t = (time_t)(a.mtime_ns / 1000000000);
+	int64_t sec;
+	long nsec;
+	ocifs_ns_split(a.mtime_ns, &sec, &nsec);
+	time_t t = (time_t)sec;
 	struct tm tm;
 	if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
 		strcpy(when, "?");
@@ -303,7 +307,7 @@ int cmd_stat(struct cli *c)
 	if (S_ISCHR(a.mode) || S_ISBLK(a.mode))
 		printf("  Device: %u,%u", major(a.rdev), minor(a.rdev));
 	printf("\n  Mode: %04o  Uid: %" PRIu64 "  Gid: %" PRIu64 "\n", a.mode & 07777, a.uid, a.gid);
-	printf("Modify: %s.%09lld UTC\n", when, (long long)(a.mtime_ns % 1000000000));
+	printf("Modify: %s.%09ld UTC\n", when, nsec);
 	if (layer)
 		printf(" Layer: %u (%s)\n", a.layer + 1, layer);
 	else

@@ -18,6 +18,7 @@
 #include "image_priv.h"
 #include "log.h"
 #include "tar.h"
+#include "timens.h"
 
 /* --- the outer tar --------------------------------------------------------- */
 
@@ -181,7 +182,7 @@ static int list_tar(struct img_ctx *c, struct ocifs_src *file, enum ocifs_comp c
 {
 	struct tarin in = { .src = file };
 	struct ocifs_stream st = { .read = tarin_read, .skip = tarin_skip, .ctx = &in };
-	struct ocifs_zpass_opts zo = { .comp = comp };
+	struct ocifs_zpass_opts zo = { .comp = comp, .window_max = c->o->zstd_window_max };
 	struct ocifs_ckpts ck = { 0 };
 	struct ocifs_tar_entry *e;
 	struct ocifs_tar *t = NULL;
@@ -261,7 +262,7 @@ static int open_in_dir(struct img_ctx *c, const char *rel, int quiet, struct oci
 		id->dev = st.st_dev;
 		id->ino = st.st_ino;
 		id->size = (uint64_t)st.st_size;
-		id->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+		id->mtime_ns = ocifs_ns_from_sec(st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 		id->off = 0;
 	}
 	return 0;
@@ -295,8 +296,7 @@ int img_open(struct img_ctx *c, const char *rel, int quiet, struct ocifs_src **o
 			id->dev = c->st.st_dev;
 			id->ino = c->st.st_ino;
 			id->size = (uint64_t)c->st.st_size;
-			id->mtime_ns = (int64_t)c->st.st_mtim.tv_sec * 1000000000 +
-				       c->st.st_mtim.tv_nsec;
+			id->mtime_ns = ocifs_ns_from_sec(c->st.st_mtim.tv_sec, c->st.st_mtim.tv_nsec);
 			id->off = m->off;
 		}
 		rel = m->path;
@@ -458,7 +458,7 @@ static int jstrv(const struct img_ctx *c, const char *file, struct json_object *
 		struct json_object *v = json_object_array_get_idx(a, i);
 		if (!json_object_is_type(v, json_type_string))
 			goto bad;
-		rc = img_strv_add(out, &n, json_object_get_string(v), 0);
+		rc = img_strv_add(out, &n, json_object_get_string(v), NULL);
 		if (rc)
 			return rc;
 	}
@@ -553,13 +553,15 @@ int img_add_layer(struct img_ctx *c, size_t n, const char *rel, const char *dige
 		rc = -EILSEQ;
 		goto fail;
 	}
-	l = realloc(img->layers, (img->nlayers + 1) * sizeof(*l));
-	if (!l) {
-		rc = -ENOMEM;
-		goto fail;
+	if (!(img->nlayers & (img->nlayers - 1))) { /* grow at powers of two */
+		l = realloc(img->layers, (img->nlayers ? 2 * img->nlayers : 1) * sizeof(*l));
+		if (!l) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		img->layers = l;
 	}
-	img->layers = l;
-	l = &l[img->nlayers];
+	l = &img->layers[img->nlayers];
 	memset(l, 0, sizeof(*l));
 	if (media_type && !(l->media_type = strdup(media_type))) {
 		rc = -ENOMEM;
@@ -604,7 +606,7 @@ static int oci_index_usable(struct img_ctx *c)
 static int open_archive(struct img_ctx *c)
 {
 	struct ocifs_src *file = NULL;
-	unsigned char magic[4];
+	unsigned char magic[OCIFS_COMP_MAGIC];
 	size_t got;
 	int rc, has_index, has_manifest;
 
@@ -622,6 +624,12 @@ static int open_archive(struct img_ctx *c)
 		goto out;
 	}
 	c->img->outer_comp = ocifs_comp_detect(magic, got);
+	if (!ocifs_comp_supported(c->img->outer_comp)) {
+		log_err("%s: unsupported archive compression %s (ocifs reads plain, gzip and zstd)",
+			c->path, ocifs_comp_name(c->img->outer_comp));
+		rc = -EOPNOTSUPP;
+		goto out;
+	}
 	rc = list_tar(c, file, c->img->outer_comp);
 	if (rc)
 		goto out;
@@ -677,11 +685,18 @@ int ocifs_image_open(const char *path, const struct ocifs_image_opts *o,
 			c.o->platform);
 		return -EINVAL;
 	}
+	if (c.o->zstd_window_max && (c.o->zstd_window_max < OCIFS_ZSTD_WINDOW_MIN ||
+				     c.o->zstd_window_max > OCIFS_ZSTD_WINDOW_CEIL)) {
+		log_err("zstd window limit %llu is out of range (1 KiB to 2 GiB)",
+			(unsigned long long)c.o->zstd_window_max);
+		return -EINVAL;
+	}
 	c.img = calloc(1, sizeof(*c.img));
 	if (!c.img || !(c.img->path = strdup(path))) {
 		rc = -ENOMEM;
 		goto out;
 	}
+	c.img->zstd_window_max = c.o->zstd_window_max;
 	if (stat(path, &st) < 0) {
 		rc = -errno;
 		log_err("%s: %s", path, strerror(-rc));
@@ -700,6 +715,8 @@ out:
 		free(c.mem[i].link);
 	}
 	free(c.mem);
+	img_map_fini(&c.names_seen);
+	img_map_fini(&c.plats_seen);
 	ocifs_src_unref(c.tar);
 	if (c.dirfd >= 0)
 		close(c.dirfd);

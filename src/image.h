@@ -66,6 +66,8 @@ struct ocifs_image {
 	/* parsed from the config; arrays are NULL-terminated, may be NULL */
 	char **env, **entrypoint, **cmd;
 	char *workdir, *user, *created, *os, *arch;
+	uint64_t zstd_window_max;       /* from the opts (0 = default), for
+					 * the layers' decoders */
 };
 
 struct ocifs_image_opts {
@@ -76,6 +78,8 @@ struct ocifs_image_opts {
 				* is a ref.name first if one is exactly "N");
 				* NULL */
 	int skip_missing;      /* foreign layers with no blob: skip, not fail */
+	uint64_t zstd_window_max; /* largest zstd window accepted (outer file
+				   * and layers), bytes; 0 = default (zio.h) */
 };
 
 /** Open and parse. Errors are logged as one line naming the file and the

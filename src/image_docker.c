@@ -47,7 +47,8 @@ static int add_tags(struct img_ctx *c, struct json_object *entry)
 	for (size_t i = 0; i < json_object_array_length(tags); i++) {
 		struct json_object *t = json_object_array_get_idx(tags, i);
 		if (json_object_is_type(t, json_type_string) &&
-		    img_strv_add(&c->img->names, &c->img->nnames, json_object_get_string(t), 1))
+		    img_strv_add(&c->img->names, &c->img->nnames, json_object_get_string(t),
+				 &c->names_seen))
 			return -ENOMEM;
 	}
 	return 0;
@@ -93,16 +94,16 @@ static int choose(struct img_ctx *c, struct json_object *root, size_t *out)
 		*out = 0;
 		return 0;
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0, full = 0; i < n && !full; i++) {
 		struct json_object *tags = NULL, *e = json_object_array_get_idx(root, i);
 		size_t nt = 0;
 		json_object_object_get_ex(e, "RepoTags", &tags);
 		if (json_object_is_type(tags, json_type_array))
 			nt = json_object_array_length(tags);
 		snprintf(item, sizeof(item), "#%zu", i);
-		img_msg_add(msg, sizeof(msg), ", ", item);
-		for (size_t j = 0; j < nt; j++)
-			img_msg_add(msg, sizeof(msg), " ",
+		full = img_msg_add(msg, sizeof(msg), ", ", item);
+		for (size_t j = 0; j < nt && !full; j++)
+			full = img_msg_add(msg, sizeof(msg), " ",
 				    json_object_get_string(json_object_array_get_idx(tags, j)));
 	}
 	if (c->o->image)
@@ -142,7 +143,7 @@ static int load_config(struct img_ctx *c, const char *rel, char ***diff, size_t 
 		return -EINVAL;
 	}
 	if (img->platform &&
-	    img_strv_add(&img->platforms, &img->nplatforms, img->platform, 1))
+	    img_strv_add(&img->platforms, &img->nplatforms, img->platform, &c->plats_seen))
 		return -ENOMEM;
 	return 0;
 }

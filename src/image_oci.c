@@ -6,6 +6,13 @@
  * dropped; one candidate is chosen by --image (ref name or position) and
  * platform (containerd's matching); its manifest and config are read
  * digest-checked and its layers described. Layer blobs are not read here.
+ *
+ * Hostile indexes: every blob (index, manifest, config) is read and parsed
+ * at most once; a nested index is walked once per top-level entry (the
+ * entry's name and position are what differ); identical candidates are
+ * kept once; and all walks together stop at IMG_WALK_MAX descriptors. So
+ * indexes that list the same child 100 times at each of 4 levels cost
+ * 400 descriptors per top-level entry, not 100^4.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,13 +46,29 @@ struct cand {
 	enum cand_state state;
 	char why[96];           /* CAND_OTHER: what it is instead */
 	int keep;               /* still in the running */
-	struct json_object *mj; /* parsed manifest */
+	struct json_object *mj; /* parsed manifest (a reference) */
+	int cfg_read;           /* probe() read the config... */
+	char *cfg_platform;     /* ...which named this platform (or NULL) */
+};
+
+/* A nested index, read once: parsed, or why not. */
+struct idx_blob {
+	struct json_object *j;
+	int err;
 };
 
 struct oci {
 	struct img_ctx *c;
 	struct cand *v;
-	size_t n;
+	size_t n, cap;
+	size_t ndesc;           /* descriptors walked, all indexes */
+	struct img_map cands;   /* candidate identity -> position in v */
+	struct img_map walked;  /* "digest top" of nested indexes walked */
+	struct img_map idx_at;  /* "digest size" -> position in idx */
+	struct idx_blob *idx;
+	size_t nidx;
+	struct img_map sniffed; /* "digest size" -> 0/1: blob is an index */
+	struct img_map probed;  /* manifest digest -> first probed candidate */
 };
 
 static int is_index(const char *mt)
@@ -114,18 +137,44 @@ static const char *desc_not_image(struct json_object *e, const char *mt)
 	return NULL;
 }
 
+/* Add a candidate (state CAND_IMAGE when e is a descriptor, else the
+ * given state for an index that could not be read), unless the same one
+ * (digest, size, top-level entry, platform, kind) is there already. */
 static int cand_add(struct oci *w, const char *digest, int64_t size, const char *what,
-		    struct json_object *e, const char *ref, const char *cname, size_t top)
+		    struct json_object *e, enum cand_state state, const char *ref,
+		    const char *cname, size_t top)
 {
-	struct cand *v = realloc(w->v, (w->n + 1) * sizeof(*v));
 	struct json_object *plat = jget(e, "platform");
 	const char *os = img_jstr(plat, "os"), *arch = img_jstr(plat, "architecture");
 	const char *other = e ? desc_not_image(e, img_jstr(e, "mediaType")) : NULL;
+	char *platform = NULL, *key = NULL;
+	struct cand *v;
+	int rc;
 
-	if (!v)
+	if (os && arch && !(platform = img_platform_str(os, arch, img_jstr(plat, "variant"))))
 		return -ENOMEM;
-	w->v = v;
-	v = &v[w->n++];
+	if (asprintf(&key, "%s %lld %zu %s %s %s", digest, (long long)size, top, what,
+		     platform ? platform : "-", other ? other : "-") < 0) {
+		free(platform);
+		return -ENOMEM;
+	}
+	rc = img_map_put(&w->cands, key, w->n, NULL);
+	free(key);
+	if (rc <= 0) { /* a repeat, or -ENOMEM */
+		free(platform);
+		return rc;
+	}
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 16;
+		v = realloc(w->v, cap * sizeof(*v));
+		if (!v) {
+			free(platform);
+			return -ENOMEM;
+		}
+		w->v = v;
+		w->cap = cap;
+	}
+	v = &w->v[w->n++];
 	memset(v, 0, sizeof(*v));
 	snprintf(v->digest, sizeof(v->digest), "%s", digest);
 	v->size = size;
@@ -133,11 +182,10 @@ static int cand_add(struct oci *w, const char *digest, int64_t size, const char 
 	v->ref = ref;
 	v->cname = cname;
 	v->top = top;
-	v->state = e ? CAND_IMAGE : CAND_MISSING;
+	v->state = e ? CAND_IMAGE : state;
+	v->platform = platform;
 	if (other)
 		cand_other(v, other);
-	if (os && arch && !(v->platform = img_platform_str(os, arch, img_jstr(plat, "variant"))))
-		return -ENOMEM;
 	return 0;
 }
 
@@ -150,17 +198,20 @@ static int walk(struct oci *w, struct json_object *idx, const char *file, int de
 static int sniff_index(struct oci *w, const char *digest, int64_t size)
 {
 	struct json_object *j = NULL;
-	char *buf;
-	size_t len;
-	int is;
+	char key[OCIFS_DIGEST_STRLEN + 24], *buf;
+	size_t len, is = 0;
 
-	if (img_read_blob(w->c, "manifest", digest, size, 2, &buf, &len))
-		return 0;
-	j = json_tokener_parse(buf);
-	is = json_object_is_type(jget(j, "manifests"), json_type_array);
-	json_object_put(j);
-	free(buf);
-	return is;
+	snprintf(key, sizeof(key), "%s %lld", digest, (long long)size);
+	if (img_map_get(&w->sniffed, key, &is))
+		return (int)is;
+	if (!img_read_blob(w->c, "manifest", digest, size, 2, &buf, &len)) {
+		j = json_tokener_parse(buf);
+		is = json_object_is_type(jget(j, "manifests"), json_type_array);
+		json_object_put(j);
+		free(buf);
+	}
+	(void)img_map_put(&w->sniffed, key, is, NULL); /* ENOMEM: only slower */
+	return (int)is;
 }
 
 /* Read an image index: silently when probing (a broken or missing index
@@ -188,32 +239,64 @@ static int read_index(struct img_ctx *c, const char *digest, int64_t size, int q
 	return rc;
 }
 
+/* The nested index digest (of this descriptor size), read only once. */
+static int index_get(struct oci *w, const char *digest, int64_t size, struct idx_blob **out)
+{
+	char key[OCIFS_DIGEST_STRLEN + 24];
+	struct idx_blob *b;
+	size_t at;
+	int rc;
+
+	snprintf(key, sizeof(key), "%s %lld", digest, (long long)size);
+	if (img_map_get(&w->idx_at, key, &at)) {
+		*out = &w->idx[at];
+		return 0;
+	}
+	if (!((w->nidx + 1) & w->nidx)) { /* grow at powers of two */
+		b = realloc(w->idx, 2 * (w->nidx + 1) * sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+		w->idx = b;
+	}
+	b = &w->idx[w->nidx];
+	b->err = read_index(w->c, digest, size, 2, &b->j);
+	if (b->err == -ENOMEM)
+		return -ENOMEM;
+	rc = img_map_put(&w->idx_at, key, w->nidx, NULL);
+	if (rc < 0) {
+		json_object_put(b->j);
+		return rc;
+	}
+	w->nidx++;
+	*out = b;
+	return 0;
+}
+
 static int walk_nested(struct oci *w, const char *digest, int64_t size, int depth, size_t top,
 		       const char *ref, const char *cname)
 {
 	struct img_ctx *c = w->c;
-	struct json_object *j;
-	char file[96];
+	char file[96], key[OCIFS_DIGEST_STRLEN + 24];
+	struct idx_blob *b;
 	int rc;
 
 	if (depth + 1 >= IMG_INDEX_DEPTH) {
 		log_err("%s: image indexes nested more than %d deep", c->path, IMG_INDEX_DEPTH);
 		return -EBADMSG;
 	}
-	rc = read_index(c, digest, size, 2, &j);
-	if (rc == -ENOMEM)
+	/* under one top-level entry, a repeated index adds nothing new */
+	snprintf(key, sizeof(key), "%s %zu", digest, top);
+	rc = img_map_put(&w->walked, key, 0, NULL);
+	if (rc <= 0)
 		return rc;
-	if (rc) {
-		int err = rc;
-		rc = cand_add(w, digest, size, "image index", NULL, ref, cname, top);
-		if (!rc)
-			w->v[w->n - 1].state = err == -ENOENT ? CAND_MISSING : CAND_BROKEN;
+	rc = index_get(w, digest, size, &b);
+	if (rc)
 		return rc;
-	}
+	if (b->err)
+		return cand_add(w, digest, size, "image index", NULL,
+				b->err == -ENOENT ? CAND_MISSING : CAND_BROKEN, ref, cname, top);
 	snprintf(file, sizeof(file), "blobs/sha256/%s", digest + 7);
-	rc = walk(w, j, file, depth + 1, top, ref, cname);
-	json_object_put(j);
-	return rc;
+	return walk(w, b->j, file, depth + 1, top, ref, cname);
 }
 
 static int walk(struct oci *w, struct json_object *idx, const char *file, int depth, size_t top,
@@ -233,6 +316,12 @@ static int walk(struct oci *w, struct json_object *idx, const char *file, int de
 		const char *mt = img_jstr(e, "mediaType"), *digest = img_jstr(e, "digest");
 		int64_t size = jsize(e);
 
+		if (++w->ndesc > IMG_WALK_MAX) {
+			log_err("%s: %s: the image indexes list more than %u manifests in all "
+				"(nested indexes repeating each other?); refusing", c->path, file,
+				IMG_WALK_MAX);
+			return -EBADMSG;
+		}
 		if (!json_object_is_type(e, json_type_object) || size == -2) {
 			log_err("%s: %s: manifests[%zu] is not a valid descriptor", c->path, file, i);
 			return -EBADMSG;
@@ -250,23 +339,74 @@ static int walk(struct oci *w, struct json_object *idx, const char *file, int de
 		if (is_index(mt) || (!(mt && is_manifest(mt)) && sniff_index(w, digest, size)))
 			rc = walk_nested(w, digest, size, depth, top, ref, cname);
 		else
-			rc = cand_add(w, digest, size, "manifest", e, ref, cname, top);
+			rc = cand_add(w, digest, size, "manifest", e, CAND_IMAGE, ref, cname, top);
 	}
 	return rc;
 }
 
-/* Read a candidate's manifest; drop it if it is not an image. Learn its
- * platform from the config when the index did not say. Silent: only the
- * chosen candidate's problems are reported (by load()). */
-static int probe(struct oci *w, struct cand *k)
+/* The platform k's config names (read once per candidate that probe()
+ * read the manifest for). */
+static int probe_config(struct oci *w, struct cand *k)
 {
-	struct img_ctx *c = w->c;
-	struct json_object *cfg, *cj;
-	const char *mt, *cmt, *cd;
+	struct json_object *cfg = jget(k->mj, "config"), *cj;
 	char *buf;
 	size_t len;
+	int rc = 0;
+
+	if (k->cfg_read)
+		return 0;
+	k->cfg_read = 1;
+	if (img_read_blob(w->c, "config", img_jstr(cfg, "digest"), jsize(cfg), 2, &buf, &len))
+		return 0;
+	cj = json_tokener_parse(buf);
+	if (img_jstr(cj, "os") && img_jstr(cj, "architecture") &&
+	    !(k->cfg_platform = img_platform_str(img_jstr(cj, "os"), img_jstr(cj, "architecture"),
+						 img_jstr(cj, "variant"))))
+		rc = -ENOMEM;
+	json_object_put(cj);
+	free(buf);
+	return rc;
+}
+
+/* Learn k's platform from its config when the index did not say. */
+static int probe_platform(struct oci *w, struct cand *k, struct cand *from)
+{
 	int rc;
 
+	if (k->state != CAND_IMAGE || k->platform)
+		return 0;
+	rc = probe_config(w, from);
+	if (!rc && from->cfg_platform && !(k->platform = strdup(from->cfg_platform)))
+		rc = -ENOMEM;
+	return rc;
+}
+
+/* Read candidate i's manifest; drop it if it is not an image; learn its
+ * platform. Each manifest is read once: a candidate with the digest of
+ * one probed before copies its findings. Silent: only the chosen
+ * candidate's problems are reported (by load()). */
+static int probe(struct oci *w, size_t i)
+{
+	struct img_ctx *c = w->c;
+	struct cand *k = &w->v[i];
+	struct json_object *cfg;
+	char key[OCIFS_DIGEST_STRLEN + 24];
+	const char *mt, *cmt;
+	char *buf;
+	size_t len, first;
+	int rc;
+
+	snprintf(key, sizeof(key), "%s %lld", k->digest, (long long)k->size);
+	if (img_map_get(&w->probed, key, &first)) {
+		struct cand *f = &w->v[first];
+		k->state = f->state;
+		memcpy(k->why, f->why, sizeof(k->why));
+		k->mj = f->mj ? json_object_get(f->mj) : NULL;
+		return probe_platform(w, k, f);
+	}
+	rc = img_map_put(&w->probed, key, i, NULL);
+	if (rc < 0)
+		return rc;
 	rc = img_read_blob(c, "manifest", k->digest, k->size, 2, &buf, &len);
 	if (rc == -ENOMEM)
 		return rc;
@@ -291,17 +431,7 @@ static int probe(struct oci *w, struct cand *k)
 			   : cmt ? cmt : mt);
 		return 0;
 	}
-	cd = img_jstr(cfg, "digest");
-	if (k->platform || img_read_blob(c, "config", cd, jsize(cfg), 2, &buf, &len))
-		return 0;
-	cj = json_tokener_parse(buf);
-	if (img_jstr(cj, "os") && img_jstr(cj, "architecture") &&
-	    !(k->platform = img_platform_str(img_jstr(cj, "os"), img_jstr(cj, "architecture"),
-					     img_jstr(cj, "variant"))))
-		rc = -ENOMEM;
-	json_object_put(cj);
-	free(buf);
-	return rc;
+	return probe_platform(w, k, k);
 }
 
 /* "ref (platform, sha256:0123456789ab)" for candidate lists. */
@@ -314,18 +444,22 @@ static void cand_label(const struct cand *k, char *buf, size_t cap)
 		 k->platform ? k->platform : "platform unknown", k->digest);
 }
 
+/* How many different manifests are still in the running; 0 on ENOMEM
+ * (the callers then fail as if there were none). */
 static size_t distinct_kept(const struct oci *w)
 {
+	struct img_map seen = { 0 };
 	size_t n = 0;
 
 	for (size_t i = 0; i < w->n; i++) {
-		size_t j = 0;
-		if (!w->v[i].keep)
-			continue;
-		while (j < i && !(w->v[j].keep && !strcmp(w->v[j].digest, w->v[i].digest)))
-			j++;
-		n += j == i;
+		int rc = w->v[i].keep ? img_map_put(&seen, w->v[i].digest, 0, NULL) : 0;
+		if (rc < 0) {
+			n = 0;
+			break;
+		}
+		n += (size_t)rc;
 	}
+	img_map_fini(&seen);
 	return n;
 }
 
@@ -335,10 +469,10 @@ static void list_kept(const struct oci *w, char *msg, size_t cap)
 	char label[256];
 
 	msg[0] = '\0';
-	for (size_t i = 0; i < w->n; i++)
+	for (size_t i = 0, full = 0; i < w->n && !full; i++)
 		if (w->v[i].keep) {
 			cand_label(&w->v[i], label, sizeof(label));
-			img_msg_add(msg, cap, ", ", label);
+			full = img_msg_add(msg, cap, ", ", label);
 		}
 }
 
@@ -350,6 +484,7 @@ static int choose(struct oci *w, struct cand **out)
 	struct img_ctx *c = w->c;
 	const char *want = c->o->platform ? c->o->platform : ocifs_host_platform();
 	char msg[1536] = "", **names = NULL, **plats = NULL;
+	struct img_map names_seen = { 0 }, plats_seen = { 0 };
 	size_t num, nimg = 0, nnames = 0, nplats = 0;
 	struct cand *other = NULL;
 	int best = 0, single, byname, rc = 0;
@@ -364,9 +499,10 @@ static int choose(struct oci *w, struct cand **out)
 
 		k->keep = 1;
 		if (k->state != CAND_OTHER && k->platform &&
-		    img_strv_add(&c->img->platforms, &c->img->nplatforms, k->platform, 1))
+		    img_strv_add(&c->img->platforms, &c->img->nplatforms, k->platform,
+				 &c->plats_seen))
 			rc = -ENOMEM;
-		if (name && img_strv_add(&names, &nnames, name, 1))
+		if (name && img_strv_add(&names, &nnames, name, &names_seen))
 			rc = -ENOMEM;
 		if (c->o->image && !byname)
 			k->keep = k->top == num;
@@ -377,12 +513,13 @@ static int choose(struct oci *w, struct cand **out)
 			other = k;
 		k->keep = k->keep && k->state != CAND_OTHER;
 		nimg += k->keep;
-		if (k->keep && k->platform && img_strv_add(&plats, &nplats, k->platform, 1))
+		if (k->keep && k->platform && img_strv_add(&plats, &nplats, k->platform, &plats_seen))
 			rc = -ENOMEM;
 	}
-	for (size_t i = 0; i < nnames; i++)
-		img_msg_add(msg, sizeof(msg), ", ", names[i]);
+	for (size_t i = 0; i < nnames && !img_msg_add(msg, sizeof(msg), ", ", names[i]); i++)
+		;
 	img_strv_free(names);
+	img_map_fini(&names_seen);
 	if (rc)
 		goto out;
 	rc = -EINVAL;
@@ -420,8 +557,9 @@ static int choose(struct oci *w, struct cand **out)
 		}
 		if (!best) {
 			msg[0] = '\0';
-			for (size_t i = 0; i < nplats; i++)
-				img_msg_add(msg, sizeof(msg), ", ", plats[i]);
+			for (size_t i = 0; i < nplats && !img_msg_add(msg, sizeof(msg), ", ", plats[i]);
+			     i++)
+				;
 			log_err("%s: no image for platform %s (available: %s)", c->path, want, msg);
 			goto out;
 		}
@@ -447,6 +585,7 @@ static int choose(struct oci *w, struct cand **out)
 	}
 out:
 	img_strv_free(plats);
+	img_map_fini(&plats_seen);
 	return rc;
 }
 
@@ -516,8 +655,8 @@ static int load(struct oci *w, struct cand *k)
 		struct cand *o = &w->v[i];
 		if (strcmp(o->digest, k->digest))
 			continue;
-		if ((o->ref && img_strv_add(&img->names, &img->nnames, o->ref, 1)) ||
-		    (o->cname && img_strv_add(&img->names, &img->nnames, o->cname, 1)))
+		if ((o->ref && img_strv_add(&img->names, &img->nnames, o->ref, &c->names_seen)) ||
+		    (o->cname && img_strv_add(&img->names, &img->nnames, o->cname, &c->names_seen)))
 			return -ENOMEM;
 	}
 	rc = img_read_blob(c, "config", cd, jsize(cfg), 0, &img->config_json, &len);
@@ -566,7 +705,7 @@ int img_oci_open(struct img_ctx *c)
 	rc = walk(&w, root, "index.json", 0, 0, NULL, NULL);
 	for (size_t i = 0; !rc && i < w.n; i++)
 		if (w.v[i].state == CAND_IMAGE)
-			rc = probe(&w, &w.v[i]);
+			rc = probe(&w, i);
 	if (!rc)
 		rc = choose(&w, &k);
 	if (!rc)
@@ -574,9 +713,18 @@ int img_oci_open(struct img_ctx *c)
 out:
 	for (size_t i = 0; i < w.n; i++) {
 		free(w.v[i].platform);
+		free(w.v[i].cfg_platform);
 		json_object_put(w.v[i].mj);
 	}
 	free(w.v);
+	for (size_t i = 0; i < w.nidx; i++)
+		json_object_put(w.idx[i].j);
+	free(w.idx);
+	img_map_fini(&w.cands);
+	img_map_fini(&w.walked);
+	img_map_fini(&w.idx_at);
+	img_map_fini(&w.sniffed);
+	img_map_fini(&w.probed);
 	json_object_put(root);
 	free(buf);
 	return rc;

@@ -26,6 +26,7 @@
 #include "index.h"
 #include "log.h"
 #include "tar.h"
+#include "timens.h"
 
 #define QLEN 4
 #define CHUNK (1u << 20)
@@ -413,7 +414,7 @@ static int index_entry(struct pass *ps, struct ocifs_tar_entry *te)
 	e.mode = te->mode & 07777;
 	e.uid = te->uid;
 	e.gid = te->gid;
-	e.mtime_ns = te->mtime * 1000000000 + te->mtime_ns;
+	e.mtime_ns = ocifs_ns_from_sec(te->mtime, te->mtime_ns);
 	e.size = te->size;
 	e.hdr_off = te->hdr_off;
 	e.data_off = te->data_off;
@@ -537,7 +538,7 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	struct pass ps = { 0 };
 	struct ocifs_ckpts ck = { 0 };
 	struct ocifs_zpass_opts zo = { 0 };
-	unsigned char magic[4], dc[OCIFS_SHA256_LEN], du[OCIFS_SHA256_LEN];
+	unsigned char magic[OCIFS_COMP_MAGIC], dc[OCIFS_SHA256_LEN], du[OCIFS_SHA256_LEN];
 	char name[128], tmp[4096], *final = NULL, hexd[OCIFS_DIGEST_STRLEN + 1];
 	int rc, started = 0;
 	size_t got;
@@ -552,7 +553,12 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	if (rc)
 		return rc;
 	zo.comp = ocifs_comp_detect(magic, got);
+	if (!ocifs_comp_supported(zo.comp)) {
+		log_err("%s: unsupported layer compression %s", name, ocifs_comp_name(zo.comp));
+		return -EOPNOTSUPP;
+	}
 	zo.span = o->span;
+	zo.window_max = o->zstd_window_max;
 	zo.on_input = on_input;
 	zo.ctx = &tap;
 	zo.shadow_dir = NULL;
@@ -640,7 +646,9 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	    (rc = ocifs_idxdb_set_meta_u64(ps.db, "csize", st->csize)) ||
 	    (rc = ocifs_idxdb_set_meta_u64(ps.db, "usize", st->usize)) ||
 	    (rc = ocifs_idxdb_set_meta_u64(ps.db, "entries", st->entries)) ||
-	    (rc = ocifs_idxdb_set_meta_u64(ps.db, "skipped", st->skipped)))
+	    (rc = ocifs_idxdb_set_meta_u64(ps.db, "skipped", st->skipped)) ||
+	    (zo.comp == OCIFS_COMP_ZSTD &&
+	     (rc = ocifs_idxdb_set_meta_u64(ps.db, "zstd_window", ck.window))))
 		goto out;
 	rc = ocifs_idxdb_finish(ps.db);
 	ps.db = NULL;

@@ -17,6 +17,7 @@
 struct ocifs_index_opts {
 	const char *cache_dir;
 	uint64_t span;                  /* checkpoint distance, 0 = default */
+	uint64_t zstd_window_max;       /* 0 = default (zio.h) */
 	/* called now and then with compressed bytes consumed so far */
 	void (*progress)(void *ctx, uint64_t cdone);
 	void *ctx;

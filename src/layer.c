@@ -20,6 +20,7 @@
 #include "cache.h"
 #include "layer.h"
 #include "log.h"
+#include "timens.h"
 
 const char *ocifs_cache_state_name(enum ocifs_cache_state s)
 {
@@ -52,6 +53,7 @@ static int hash_blob(struct ocifs_layer_desc *ld, struct hash_progress *hp,
 static int check_meta(struct ocifs_layer *l, const char *cache_dir)
 {
 	struct ocifs_layer_desc *ld = l->desc;
+	uint64_t w, wmax = l->wmax ? l->wmax : OCIFS_ZSTD_WINDOW_DEFAULT;
 	char *v = NULL;
 	int rc;
 
@@ -84,6 +86,18 @@ static int check_meta(struct ocifs_layer *l, const char *cache_dir)
 	rc = ocifs_idxdb_load_ckpts(l->db, &l->ck);
 	if (rc)
 		return rc;
+	/* built under a higher window limit: refuse here, naming the layer,
+	 * not at the first read (indexes from before the limit lack it) */
+	if (l->comp == OCIFS_COMP_ZSTD && !ocifs_idxdb_meta_u64(l->db, "zstd_window", &w) &&
+	    w > wmax) {
+		char ws[32], ls[32];
+		ocifs_zstd_window_str(w, ws, sizeof(ws));
+		ocifs_zstd_window_str(wmax, ls, sizeof(ls));
+		if (!l->quiet)
+			log_err("layer %u (%.19s…): zstd window %s exceeds the %s limit (raise it with "
+			"--zstd-window-max)", l->num, ld->digest, ws, ls);
+		return -EOPNOTSUPP;
+	}
 	l->ck.comp = l->comp;
 	l->ck.usize = l->usize;
 	l->ck.csize = ld->blob->size;
@@ -108,7 +122,7 @@ static int64_t file_mtime_ns(const char *path)
 
 	if (stat(path, &st) != 0)
 		return INT64_MAX;
-	return (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	return ocifs_ns_from_sec(st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 }
 
 static void layer_reset(struct ocifs_layer *l)
@@ -140,7 +154,7 @@ static int build(struct ocifs_layer *l, const struct ocifs_layer_opts *o,
 		 struct hash_progress *hp)
 {
 	struct ocifs_index_opts io = {
-		.cache_dir = o->cache_dir, .span = o->span,
+		.cache_dir = o->cache_dir, .span = o->span, .zstd_window_max = l->wmax,
 		.progress = index_progress, .ctx = hp,
 	};
 	int lock, rc;
@@ -185,16 +199,17 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 		return -ENOMEM;
 	l->num = (unsigned)i + 1;
 	l->desc = ld;
+	l->wmax = img->zstd_window_max;
 
 	/* Find the blob digest when the format does not give it. */
 	if (!*ld->digest) {
-		unsigned char m[4];
+		unsigned char m[OCIFS_COMP_MAGIC];
 		size_t n = 0;
 		if (!o->verify &&
 		    ocifs_cache_id_get(o->cache_dir, &ld->id, ld->blob->size, known, NULL) == 0) {
 			memcpy(ld->digest, known, sizeof(known));
 			verified = 1;
-		} else if (ocifs_src_pread(ld->blob, m, 4, 0, &n) == 0 &&
+		} else if (ocifs_src_pread(ld->blob, m, sizeof(m), 0, &n) == 0 &&
 			   ocifs_comp_detect(m, n) == OCIFS_COMP_NONE && *ld->diff_id) {
 			memcpy(ld->digest, ld->diff_id, sizeof(ld->digest));
 		} else {
@@ -239,6 +254,7 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 	}
 	if (!trusted)
 		ocifs_cache_id_put(o->cache_dir, &ld->id, ld->blob->size, ld->digest);
+	l->ck.window_max = l->wmax; /* for cursors */
 	*out = l;
 	return 0;
 err:
@@ -259,9 +275,10 @@ void ocifs_layer_peek(struct ocifs_image *img, size_t i, const char *cache_dir,
 		      struct ocifs_layer_info *info)
 {
 	struct ocifs_layer_desc *ld = &img->layers[i], tmp = *ld;
-	struct ocifs_layer l = { .num = (unsigned)i + 1, .desc = &tmp, .quiet = 1 };
+	struct ocifs_layer l = { .num = (unsigned)i + 1, .desc = &tmp, .quiet = 1,
+				 .wmax = img->zstd_window_max };
 	char digest[OCIFS_DIGEST_STRLEN + 1];
-	unsigned char m[4];
+	unsigned char m[OCIFS_COMP_MAGIC];
 	size_t n = 0;
 	int rc;
 

@@ -44,6 +44,7 @@ struct ocifs_layer {
 	int rehashed;             /* 1 if the blob was re-hashed */
 	struct ocifs_index_stats stats; /* when built */
 	int quiet;                /* probing: no warnings */
+	uint64_t wmax;            /* zstd window limit (image opts), 0 = default */
 };
 
 /** Open layer i (0-based) of img: reuse or build its index. */

@@ -39,6 +39,8 @@ static const char usage_text[] =
 	"  --platform OS/ARCH[/VARIANT]     manifest to use (default: this host)\n"
 	"  --image NAME:TAG|N               image to use in a multi-image archive\n"
 	"  --skip-missing                   leave out layers whose blob is absent\n"
+	"  --zstd-window-max SIZE           largest zstd window to decode (default 128M,\n"
+	"                                   up to 2G; also -o zstd_window_max=SIZE)\n"
 	"  --layer N                        layer number, 1 = bottom\n"
 	"  -l, --long                       long listing\n"
 	"  -R, --recursive                  list subdirectories too (full paths)\n"
@@ -54,11 +56,11 @@ static const char usage_text[] =
 	"zstd compressed) or an OCI layout directory. Exit status: 0 ok, 1 error,\n"
 	"2 usage, 3 digest mismatch. Caches live in $XDG_CACHE_HOME/ocifs.\n";
 
-enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON, O_UNRESOLVED };
+enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON, O_UNRESOLVED, O_ZWINDOW };
 
 /* Which options a command takes (-q, -v, -h, -V: every command). */
 enum {
-	OPT_IMG = 1 << 0,    /* --platform, --image, --skip-missing */
+	OPT_IMG = 1 << 0,    /* --platform, --image, --skip-missing, --zstd-window-max */
 	OPT_LAYER = 1 << 1,  /* --layer */
 	OPT_LONG = 1 << 2,   /* -l */
 	OPT_REC = 1 << 3,    /* -R */
@@ -257,6 +259,7 @@ static unsigned opt_scope(int opt, const char **name)
 	} t[] = {
 		{ O_PLATFORM, OPT_IMG, "--platform" }, { O_IMAGE, OPT_IMG, "--image" },
 		{ O_SKIP, OPT_IMG, "--skip-missing" }, { O_LAYER, OPT_LAYER, "--layer" },
+		{ O_ZWINDOW, OPT_IMG, "--zstd-window-max" },
 		{ O_JSON, OPT_JSON, "--json" },        { O_UNRESOLVED, OPT_UNRES, "--unresolved" },
 		{ 'l', OPT_LONG, "-l" },               { 'R', OPT_REC, "-R" },
 		{ 'o', OPT_MOUNT, "-o" },              { 'f', OPT_MOUNT, "-f" },
@@ -278,6 +281,7 @@ static int run(int argc, char **argv)
 		{ "platform", required_argument, NULL, O_PLATFORM },
 		{ "image", required_argument, NULL, O_IMAGE },
 		{ "skip-missing", no_argument, NULL, O_SKIP },
+		{ "zstd-window-max", required_argument, NULL, O_ZWINDOW },
 		{ "layer", required_argument, NULL, O_LAYER },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "unresolved", no_argument, NULL, O_UNRESOLVED },
@@ -342,6 +346,13 @@ static int run(int argc, char **argv)
 			break;
 		case O_SKIP:
 			c.img.skip_missing = 1;
+			break;
+		case O_ZWINDOW:
+			if (ocifs_zstd_window_parse(optarg, &c.img.zstd_window_max)) {
+				log_err("--zstd-window-max: \"%s\" is not a size from 1K to 2G", optarg);
+				rc = OCIFS_EXIT_USAGE;
+				goto out;
+			}
 			break;
 		case O_LAYER:
 			errno = 0;

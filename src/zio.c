@@ -5,8 +5,10 @@
  * for uncompressed blobs, and zview, a thread-safe source over the
  * decompressed bytes (used for compressed outer archives).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +57,63 @@ enum ocifs_comp ocifs_comp_detect(const unsigned char *p, size_t n)
 		return OCIFS_COMP_GZIP;
 	if (n >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd)
 		return OCIFS_COMP_ZSTD;
+	if (n >= 4 && (p[0] & 0xf0) == 0x50 && p[1] == 0x2a && p[2] == 0x4d && p[3] == 0x18)
+		return OCIFS_COMP_ZSTD; /* skippable frame 0x184D2A5? */
+	if (n >= 6 && !memcmp(p, "\xfd" "7zXZ\0", 6))
+		return OCIFS_COMP_XZ;
+	if (n >= 4 && p[0] == 'B' && p[1] == 'Z' && p[2] == 'h' && p[3] >= '1' && p[3] <= '9')
+		return OCIFS_COMP_BZIP2;
+	if (n >= 4 && p[0] == 0x04 && p[1] == 0x22 && p[2] == 0x4d && p[3] == 0x18)
+		return OCIFS_COMP_LZ4;
 	return OCIFS_COMP_NONE;
+}
+
+int ocifs_zstd_window_parse(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	default: break;
+	}
+	if (shift && *end == 'i')
+		end++;
+	if (shift && (*end == 'b' || *end == 'B'))
+		end++;
+	if (*end || v > (OCIFS_ZSTD_WINDOW_CEIL >> shift) ||
+	    (v << shift) < OCIFS_ZSTD_WINDOW_MIN)
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+void ocifs_zstd_window_str(uint64_t v, char *buf, size_t cap)
+{
+	static const char *const unit[] = { "GiB", "MiB", "KiB" };
+
+	for (int i = 0; i < 3; i++) {
+		unsigned shift = 30 - 10 * (unsigned)i;
+		if (v && v % (1ull << shift) == 0) {
+			snprintf(buf, cap, "%llu %s", (unsigned long long)(v >> shift), unit[i]);
+			return;
+		}
+	}
+	snprintf(buf, cap, "%llu bytes", (unsigned long long)v);
+}
+
+int ocifs_comp_supported(enum ocifs_comp c)
+{
+	return c == OCIFS_COMP_NONE || c == OCIFS_COMP_GZIP || c == OCIFS_COMP_ZSTD;
 }
 
 const char *ocifs_comp_name(enum ocifs_comp c)
@@ -65,6 +123,12 @@ const char *ocifs_comp_name(enum ocifs_comp c)
 		return "gzip";
 	case OCIFS_COMP_ZSTD:
 		return "zstd";
+	case OCIFS_COMP_XZ:
+		return "xz";
+	case OCIFS_COMP_BZIP2:
+		return "bzip2";
+	case OCIFS_COMP_LZ4:
+		return "lz4";
 	default:
 		return "none";
 	}
@@ -170,6 +234,11 @@ int ocifs_zpass_new(struct ocifs_src *in, const struct ocifs_zpass_opts *o,
 
 	if (!p)
 		return -ENOMEM;
+	if (!ocifs_comp_supported(o->comp)) { /* callers refuse these first */
+		free(p);
+		log_err("%s: unsupported compression %s", in->name, ocifs_comp_name(o->comp));
+		return -EOPNOTSUPP;
+	}
 	p->codec = codec_of(o->comp);
 	rc = p->codec->pass_new(in, o, &p->st);
 	if (rc) {
@@ -211,6 +280,11 @@ int ocifs_zcursor_new(struct ocifs_src *in, const struct ocifs_ckpts *ck,
 
 	if (!c)
 		return -ENOMEM;
+	if (!ocifs_comp_supported(ck->comp)) {
+		free(c);
+		log_err("%s: unsupported compression %s", in->name, ocifs_comp_name(ck->comp));
+		return -EOPNOTSUPP;
+	}
 	c->codec = codec_of(ck->comp);
 	rc = c->codec->cur_new(in, ck, &c->st);
 	if (rc) {

@@ -27,12 +27,34 @@ enum ocifs_comp {
 	OCIFS_COMP_NONE = 0,
 	OCIFS_COMP_GZIP = 1,
 	OCIFS_COMP_ZSTD = 2,
+	/* recognized only to be refused by name (ocifs_comp_supported) */
+	OCIFS_COMP_XZ = 3,
+	OCIFS_COMP_BZIP2 = 4,
+	OCIFS_COMP_LZ4 = 5,
 };
 
 /* Default distance between checkpoints, in uncompressed bytes. Large
  * enough that windows cost < 1% (32 KiB compressed ~ 10-20 KiB per 4 MiB),
  * small enough that a random 4 KiB read costs a few ms. */
 #define OCIFS_SPAN_DEFAULT (4u << 20)
+
+/* zstd frames declare the window (history) their decoder must keep; a
+ * hostile or careless `zstd --long=31` layer makes every decoder allocate
+ * 2 GiB. Windows above the limit are refused unless the user raises it
+ * (--zstd-window-max / -o zstd_window_max=). The default is the zstd
+ * CLI's own decoding limit (windowLog 27); the ceiling is the format's
+ * largest window on 64-bit (windowLog 31). */
+#define OCIFS_ZSTD_WINDOW_DEFAULT (1ull << 27)
+#define OCIFS_ZSTD_WINDOW_MIN (1ull << 10)
+#define OCIFS_ZSTD_WINDOW_CEIL (1ull << 31)
+
+/** Parse a window limit given by the user: N[K|M|G][i][B] (powers of
+ *  1024), within OCIFS_ZSTD_WINDOW_MIN..OCIFS_ZSTD_WINDOW_CEIL. 0 or
+ *  -EINVAL; logs nothing. */
+int ocifs_zstd_window_parse(const char *s, uint64_t *out);
+/** Format a byte count the way the window messages do: "128 MiB",
+ *  "2 GiB", "1536 KiB" or "1000000 bytes". */
+void ocifs_zstd_window_str(uint64_t v, char *buf, size_t cap);
 
 #define OCIFS_CK_MEMBER 1u /* start of a gzip member or zstd frame */
 #define OCIFS_CK_SHADOW 2u /* zstd: coff is an offset in ckpts.shadow, where
@@ -58,6 +80,11 @@ struct ocifs_ckpts {
 	 * span-sized frames, or NULL. Checkpoints flagged OCIFS_CK_SHADOW
 	 * point into it; the others point into the blob. */
 	char *shadow;
+	/* zstd cursors: the window limit (bytes; 0 = the default). Set by
+	 * whoever opens cursors; not stored in the cache. */
+	uint64_t window_max;
+	/* zstd pass: the largest window a frame asked for (bytes) */
+	uint64_t window;
 };
 
 void ocifs_ckpts_fini(struct ocifs_ckpts *c);
@@ -66,9 +93,15 @@ int ocifs_ckpts_push(struct ocifs_ckpts *c, const struct ocifs_ckpt *ck);
 /** Index of the last checkpoint with uoff <= off (0 if none). */
 size_t ocifs_ckpts_find(const struct ocifs_ckpts *c, uint64_t off);
 
-/** Detect the codec from the first bytes of a blob (gzip 1f 8b, zstd
- *  28 b5 2f fd, else none). */
+/** Detect the codec from the first bytes of a blob: gzip 1f 8b; zstd
+ *  28 b5 2f fd or a skippable frame 5? 2a 4d 18 (RFC 8878: a stream may
+ *  begin with one); xz, bzip2 and lz4 (to refuse them by name); else none.
+ *  Give it at least OCIFS_COMP_MAGIC bytes when the blob has them. */
 enum ocifs_comp ocifs_comp_detect(const unsigned char *p, size_t n);
+#define OCIFS_COMP_MAGIC 6
+/** 1 for none, gzip and zstd: the codecs zpass/zcursor can read. */
+int ocifs_comp_supported(enum ocifs_comp c);
+/** "none", "gzip", "zstd", "xz", "bzip2" or "lz4". */
 const char *ocifs_comp_name(enum ocifs_comp c);
 
 /*
@@ -87,6 +120,9 @@ struct ocifs_zpass_opts {
 	void *ctx;
 	const char *shadow_dir;
 	const char *key;                /* e.g. the blob's hex digest */
+	uint64_t window_max;            /* zstd: largest window accepted,
+					 * bytes; 0 = OCIFS_ZSTD_WINDOW_DEFAULT.
+					 * Larger: -EOPNOTSUPP, logged. */
 };
 
 struct ocifs_zpass;

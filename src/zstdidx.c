@@ -17,6 +17,10 @@
  *
  * After a shadowed frame the next frame start always gets a checkpoint,
  * so a cursor leaving the shadow knows where to resume in the blob.
+ *
+ * Every frame header's window is checked against the window limit (zio.h)
+ * before the decoder sees it, so the error names the sizes; the decoder's
+ * own ZSTD_d_windowLogMax is the backstop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "log.h"
 #include "zio.h"
@@ -35,7 +40,6 @@
 #define SHADOW_OUTBUF (1u << 20)
 #define SPAN_MIN 4096u
 #define FRAME_HDR_MAX 18          /* ZSTD_FRAMEHEADERSIZE_MAX (static-only API) */
-#define WINDOWLOG_MAX 31          /* accept `zstd --long=31` (2 GiB window) */
 
 /* --- buffered compressed input, from the blob or from the shadow --- */
 
@@ -45,6 +49,8 @@ struct zin {
 	size_t cap, len, at;      /* buf[at..len) is unread */
 	uint64_t off;             /* input offset of buf[0] */
 	int eof;                  /* nothing after off + len */
+	uint64_t wmax;            /* window limit, bytes */
+	uint64_t wseen;           /* largest window passed */
 	void (*on_input)(void *ctx, const void *p, size_t n);
 	void *ctx;
 };
@@ -107,6 +113,35 @@ static void zin_seek(struct zin *z, struct ocifs_src *src, uint64_t pos)
 	z->eof = 0;
 }
 
+static int window_refused(const struct zin *z, uint64_t window)
+{
+	char w[40] = "", lim[32];
+
+	if (window) {
+		w[0] = ' ';
+		ocifs_zstd_window_str(window, w + 1, sizeof(w) - 1);
+	}
+	ocifs_zstd_window_str(z->wmax, lim, sizeof(lim));
+	log_err("%s: zstd window%s exceeds the %s limit (raise it with --zstd-window-max)",
+		z->src->name, w, lim);
+	return -EOPNOTSUPP;
+}
+
+/* The window a frame header at p asks for (RFC 8878 3.1.1.1.2): the
+ * Window_Descriptor, or the content size in a single-segment frame. 0
+ * when the header is too short to say (the decoder reports that). */
+static uint64_t frame_window(const unsigned char *p, size_t avail, uint64_t fcs)
+{
+	uint64_t base;
+
+	if (avail < 6)
+		return 0;
+	if (p[4] & 0x20) /* Single_Segment_flag: no descriptor */
+		return fcs == ZSTD_CONTENTSIZE_UNKNOWN ? 0 : fcs;
+	base = 1ull << (10 + (p[5] >> 3));
+	return base + (base >> 3) * (p[5] & 7);
+}
+
 /*
  * At a frame boundary: pass over skippable frames and stop at the next
  * zstd frame (*fcs: its content size or ZSTD_CONTENTSIZE_UNKNOWN), or at
@@ -130,8 +165,13 @@ static int zin_next_frame(struct zin *z, uint64_t *fcs, int *end)
 			return truncated(z);
 		if (avail >= 4 && le32(p) == ZSTD_MAGICNUMBER) {
 			unsigned long long s = ZSTD_getFrameContentSize(p, avail);
+			uint64_t w;
 			/* a short header is left for the decoder to report */
 			*fcs = s == ZSTD_CONTENTSIZE_ERROR ? ZSTD_CONTENTSIZE_UNKNOWN : s;
+			w = frame_window(p, avail, *fcs);
+			if (w > z->wmax)
+				return window_refused(z, w);
+			z->wseen = w > z->wseen ? w : z->wseen;
 			return 0;
 		}
 		if (avail < 4 || (le32(p) & ZSTD_MAGIC_SKIPPABLE_MASK) != ZSTD_MAGIC_SKIPPABLE_START) {
@@ -170,6 +210,8 @@ static int zin_decode(ZSTD_DCtx *d, struct zin *z, void *out, size_t n, size_t *
 			return rc;
 		r = ZSTD_decompressStream(d, &ob, &ib);
 		z->at += ib.pos;
+		if (ZSTD_isError(r) && ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge)
+			return window_refused(z, 0); /* not reached: checked at the header */
 		if (ZSTD_isError(r)) {
 			log_err("%s: corrupt zstd data near offset %llu: %s", z->src->name,
 				(unsigned long long)zin_pos(z), ZSTD_getErrorName(r));
@@ -186,14 +228,18 @@ static int zin_decode(ZSTD_DCtx *d, struct zin *z, void *out, size_t n, size_t *
 	return 0;
 }
 
-static int dctx_new(ZSTD_DCtx **out)
+/* A decoder whose memory is the window the data asks for, up to wmax
+ * (rounded up to a power of two: windowLogMax is a log). */
+static int dctx_new(uint64_t wmax, ZSTD_DCtx **out)
 {
 	ZSTD_DCtx *d = ZSTD_createDCtx();
+	int wlog = 10;
 
 	if (!d)
 		return -ENOMEM;
-	/* decoder memory is the window the data asks for, up to this */
-	if (ZSTD_isError(ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, WINDOWLOG_MAX))) {
+	while (wlog < 31 && (1ull << wlog) < wmax)
+		wlog++;
+	if (ZSTD_isError(ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, wlog))) {
 		ZSTD_freeDCtx(d);
 		return -EINVAL;
 	}
@@ -242,9 +288,10 @@ static int zcur_new(struct ocifs_src *in, const struct ocifs_ckpts *ck, void **s
 	c->in = in;
 	c->z.cap = CUR_INBUF;
 	c->z.buf = malloc(CUR_INBUF);
+	c->z.wmax = ck->window_max ? ck->window_max : OCIFS_ZSTD_WINDOW_DEFAULT;
 	c->scratch = malloc(SCRATCH);
 	if (c->z.buf && c->scratch)
-		rc = dctx_new(&c->dctx);
+		rc = dctx_new(c->z.wmax, &c->dctx);
 	if (rc) {
 		zcur_free(c);
 		return rc;
@@ -486,7 +533,8 @@ static int shadow_begin(struct zpass *p)
 static int shadow_catch_up(struct zpass *p)
 {
 	struct ocifs_ckpt k = { .coff = p->fr_coff, .uoff = p->fr_uoff, .flags = OCIFS_CK_MEMBER };
-	struct ocifs_ckpts tmp = { .comp = OCIFS_COMP_ZSTD, .usize = p->uoff, .n = 1, .v = &k };
+	struct ocifs_ckpts tmp = { .comp = OCIFS_COMP_ZSTD, .usize = p->uoff, .n = 1, .v = &k,
+				   .window_max = p->z.wmax };
 	unsigned char *buf = NULL;
 	void *cur = NULL;
 	int rc = shadow_begin(p);
@@ -632,6 +680,8 @@ static int zpass_new(struct ocifs_src *in, const struct ocifs_zpass_opts *o, voi
 	p->z.cap = PASS_INBUF;
 	p->z.on_input = o->on_input;
 	p->z.ctx = o->ctx;
+	p->z.wmax = o->window_max ? o->window_max : OCIFS_ZSTD_WINDOW_DEFAULT;
+	p->ck.window_max = p->z.wmax;
 	p->z.buf = malloc(PASS_INBUF);
 	if (!p->z.buf)
 		goto err;
@@ -641,7 +691,7 @@ static int zpass_new(struct ocifs_src *in, const struct ocifs_zpass_opts *o, voi
 		if (!p->tmp || !p->final)
 			goto err;
 	}
-	rc = dctx_new(&p->dctx);
+	rc = dctx_new(p->z.wmax, &p->dctx);
 	if (rc)
 		goto err;
 	*st = p;
@@ -683,6 +733,7 @@ static int zpass_finish(void *st, struct ocifs_ckpts *out)
 	}
 	if (rc)
 		return rc; /* zpass_free removes the temp */
+	p->ck.window = p->z.wseen;
 	p->ck.csize = zin_pos(&p->z);
 	p->ck.usize = p->uoff;
 	*out = p->ck;

@@ -89,7 +89,7 @@ test_images() {
 blob_decompress() {
 	case $(head -c 4 "$1" | od -An -tx1 | tr -d ' \n') in
 	1f8b*) gzip -dc "$1" ;;
-	28b52ffd) zstd -qdc "$1" ;;
+	28b52ffd | 5[0-9a-f]2a4d18) zstd -qdc --long=31 "$1" ;; # any window; skippable first
 	*) cat "$1" ;;
 	esac
 }
@@ -111,7 +111,7 @@ mkoci() {
 		cp "$f" "$dir/blobs/sha256/$d"
 		case $(head -c 4 "$f" | od -An -tx1 | tr -d ' \n') in
 		1f8b*) mt=application/vnd.oci.image.layer.v1.tar+gzip ;;
-		28b52ffd) mt=application/vnd.oci.image.layer.v1.tar+zstd ;;
+		28b52ffd | 5[0-9a-f]2a4d18) mt=application/vnd.oci.image.layer.v1.tar+zstd ;;
 		*) mt=application/vnd.oci.image.layer.v1.tar ;;
 		esac
 		layers="$layers${layers:+,}{\"mediaType\":\"$mt\",\"digest\":\"sha256:$d\",\"size\":$s}"
