@@ -43,6 +43,8 @@
 
 #define FS_TIMEOUT_DEFAULT 86400.0          /* s: the "cache=always" value */
 #define FS_CACHE_SIZE_DEFAULT (64ull << 20) /* span cache bytes */
+#define FS_DEPS_TIMEOUT_DEFAULT 600         /* s: a /.deps build this long
+					     * is a hostile image, not work */
 #define FS_SPAN_BLOCK (256u << 10)          /* span cache block (aligned in
 					     * the uncompressed layer) */
 
@@ -56,6 +58,8 @@ struct fs_opts {
 	gid_t gid;
 	int foreground, debug;
 	int show_virtual;       /* list /.ocifs and /.deps in the root */
+	int public_virtual;     /* virtual files 0444 (default: owner only) */
+	unsigned deps_timeout_ms; /* stop a /.deps build after this, 0 = never */
 	char *fsname;           /* malloc'd; default: absolute image path */
 	char *subtype;          /* malloc'd; default "ocifs" */
 	char *fuse_opts;        /* malloc'd: the mount options for libfuse,
@@ -168,22 +172,27 @@ static inline int fs_is_virt(fuse_ino_t ino)
 	return ino > FUSE_ROOT_ID && ino <= OCIFS_INO_BASE;
 }
 
-/** State for the virtual files of img's view (both borrowed).
- *  cache_dir is copied. */
+/** State for the virtual files of img's view (both borrowed), owned by
+ *  o's uid=/gid= or the mounting user. cache_dir is copied. */
 int fs_virt_new(struct ocifs_image *img, struct ocifs_view *view, const char *cache_dir,
-		struct fs_virt **out);
+		const struct fs_opts *o, struct fs_virt **out);
+/** Stops a running build and waits for its thread. */
 void fs_virt_free(struct fs_virt *v);
 /** Entry `name` of parent if it is a virtual one (in the root only where
- *  the image has no such name): 0 and the entry, or -ENOENT. Generates
- *  the file's content first, so st_size is exact. */
+ *  the image has no such name): 0 and the entry, or -ENOENT. Never waits
+ *  for a document (the kernel holds the directory's lock during a
+ *  lookup): it starts generating it, and until it is made the entry's
+ *  attributes have timeout 0 so that st_size comes from getattr. */
 int fs_virt_lookup(struct ocifs_fs *fs, fuse_ino_t parent, const char *name,
 		   struct fuse_entry_param *e);
-/** Attributes of virtual inode ino: 0, -ENOENT, or a generation error. */
-int fs_virt_stat(struct ocifs_fs *fs, fuse_ino_t ino, struct stat *st);
+/** Attributes of virtual inode ino, its document made first (st_size is
+ *  exact): 0, -ENOENT, -EINTR (req interrupted; req may be NULL), or the
+ *  generation's error (-ETIMEDOUT after -o deps_timeout). */
+int fs_virt_stat(struct ocifs_fs *fs, fuse_req_t req, fuse_ino_t ino, struct stat *st);
 /** Bytes [off, off+size) of virtual file ino (borrowed, valid until
- *  unmount): 0, -EISDIR, -ENOENT. */
-int fs_virt_read(struct ocifs_fs *fs, fuse_ino_t ino, size_t size, off_t off, const char **buf,
-		 size_t *len);
+ *  unmount): 0, -EISDIR, -ENOENT, or as fs_virt_stat. */
+int fs_virt_read(struct ocifs_fs *fs, fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		 const char **buf, size_t *len);
 /** readdir(plus) of /.ocifs, as fs_dir_fill does for view dirs. */
 int fs_virt_dir_fill(struct ocifs_fs *fs, fuse_req_t req, size_t size, off_t off, int plus,
 		     char **out, size_t *outlen);

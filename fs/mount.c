@@ -175,6 +175,18 @@ static int parse_one(struct fs_opts *o, char *opt, char **passthru)
 		o->show_virtual = 1;
 		return 0;
 	}
+	if (!val && !strcmp(opt, "public_virtual")) {
+		o->public_virtual = 1;
+		return 0;
+	}
+	if (val && !strcmp(opt, "deps_timeout")) {
+		if (parse_uint(val, UINT_MAX / 1000, &v)) {
+			log_err("-o deps_timeout=%s: not a number of seconds", val);
+			return -EINVAL;
+		}
+		o->deps_timeout_ms = (unsigned)v * 1000;
+		return 0;
+	}
 	if (val && !strcmp(opt, "timeout")) {
 		errno = 0;
 		o->timeout = strtod(val, &end);
@@ -230,7 +242,7 @@ static int parse_one(struct fs_opts *o, char *opt, char **passthru)
 	}
 	log_err("-o %s%s%s: unknown mount option (ocifs knows timeout=, cache_size=, uid=, gid=, "
 		"allow_other, allow_root, auto_unmount, fsname=, subtype=, noexec, max_read=, "
-		"ready_fd=, show_virtual, debug)", opt, val ? "=" : "", val ? val : "");
+		"ready_fd=, show_virtual, public_virtual, deps_timeout=, debug)", opt, val ? "=" : "", val ? val : "");
 	return -EINVAL;
 }
 
@@ -243,6 +255,7 @@ int fs_opts_parse(const char *optstr, const char *image, int foreground, int deb
 	memset(o, 0, sizeof(*o));
 	o->timeout = FS_TIMEOUT_DEFAULT;
 	o->cache_size = FS_CACHE_SIZE_DEFAULT;
+	o->deps_timeout_ms = FS_DEPS_TIMEOUT_DEFAULT * 1000;
 	o->ready_fd = -1;
 	o->foreground = foreground || debug;
 	o->debug = debug;
@@ -521,7 +534,7 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 	rc = fs_parking_new(nlayers, &fs.parking);
 	if (rc)
 		return rc;
-	rc = fs_virt_new(img, view, cache_dir, &fs.virt);
+	rc = fs_virt_new(img, view, cache_dir, o, &fs.virt);
 	if (rc)
 		goto out;
 	if (o->cache_size) {
