@@ -370,6 +370,8 @@ static int virt_attr(struct ocifs_fs *fs, fuse_req_t req, fuse_ino_t ino, int wa
 	case FS_INO_VDIR:
 		st->st_mode = S_IFDIR | (v->public ? 0555 : 0500);
 		st->st_nlink = 2;
+		st->st_size = OCIFS_VIEW_DIR_SIZE;
+		st->st_blocks = OCIFS_VIEW_DIR_SIZE / 512;
 		return 0;
 	case FS_INO_DEPS_JSON:
 	case FS_INO_DEPS_TXT:
