@@ -122,6 +122,9 @@ const struct fuse_lowlevel_ops *fs_lowlevel_ops(void);
  *  malloc'd; an error is returned only when nothing was added. */
 int fs_dir_fill(struct ocifs_fs *fs, fuse_req_t req, uint64_t vdir, size_t size, off_t off,
 		int plus, char **buf, size_t *len);
+/** Log a warning for each name of v that readdir leaves out (longer
+ *  than NAME_MAX). */
+void fs_dir_warn_long(const struct ocifs_view *v);
 /** Append one entry (next: the offset after it) to a readdir(plus)
  *  reply being built in buf[0..size): 1, or 0 if it does not fit. */
 int fs_dir_add(fuse_req_t req, char *buf, size_t size, size_t *used, const char *name,

@@ -531,6 +531,7 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 	fs.ninodes = ocifs_view_inodes(view);
 	fs.max_fuse_ino = fs.ninodes ? fs_fuse_ino(fs.ninodes - 1) : FUSE_ROOT_ID;
 	fs.blocks = count_blocks(view, fs.ninodes);
+	fs_dir_warn_long(view);
 	rc = fs_parking_new(nlayers, &fs.parking);
 	if (rc)
 		return rc;
