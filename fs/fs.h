@@ -68,6 +68,7 @@ struct fs_opts {
 
 struct fs_spancache;
 struct fs_parking;
+struct fs_blob_id;
 struct fs_virt;
 
 struct ocifs_fs {
@@ -76,6 +77,11 @@ struct ocifs_fs {
 	struct fs_spancache *spans;  /* NULL when cache_size=0 */
 	struct fs_parking *parking;  /* idle cursors per layer (read.c) */
 	struct fs_virt *virt;        /* virtual files (virt.c) */
+	struct fs_blob_id *blob_ids; /* per layer: blob file identity at
+				      * mount (read.c) */
+	size_t nlayers;
+	uint8_t *bad;                /* per view inode, atomic: content
+				      * failed its sha256 (read.c) */
 	int cursors;                 /* live decoder cursors; atomic */
 	uint64_t ninodes;            /* view inodes */
 	uint64_t blocks;             /* statfs: 4 KiB blocks of file data */
@@ -147,7 +153,12 @@ struct fs_file;
 int fs_parking_new(size_t nlayers, struct fs_parking **out);
 void fs_parking_free(struct ocifs_fs *fs, struct fs_parking *p);
 
-/** Per-open state of regular file vino (fi->fh). */
+/** The identity of every layer's blob file, taken at mount; *out is
+ *  malloc'd (img->nlayers entries). */
+int fs_blob_ids_take(struct ocifs_image *img, struct fs_blob_id **out);
+
+/** Per-open state of regular file vino (fi->fh): -EIO if the layer's
+ *  blob file changed since mount or the file failed its sha256. */
 int fs_file_open(struct ocifs_fs *fs, uint64_t vino, struct fs_file **out);
 void fs_file_close(struct fs_file *f);
 

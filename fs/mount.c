@@ -535,6 +535,12 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 	rc = fs_parking_new(nlayers, &fs.parking);
 	if (rc)
 		return rc;
+	fs.nlayers = nlayers;
+	fs.bad = calloc(fs.ninodes ? fs.ninodes : 1, 1);
+	if (!fs.bad || (rc = fs_blob_ids_take(img, &fs.blob_ids))) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	rc = fs_virt_new(img, view, cache_dir, o, &fs.virt);
 	if (rc)
 		goto out;
@@ -587,6 +593,8 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 		rc = -EIO; /* the daemon said why */
 	}
 out:
+	free(fs.bad);
+	free(fs.blob_ids);
 	fs_virt_free(fs.virt);
 	fs_spancache_free(fs.spans);
 	fs_parking_free(&fs, fs.parking);

@@ -142,4 +142,148 @@ grep -q "deps_timeout" "$TMP/fg.err"
 ok $? "the timeout is logged ($(grep deps_timeout "$TMP/fg.err" | head -1))"
 unset OCIFS_TEST_DEPS_GATE
 
+# mktar OUT: a layer written with tarfile (names and modes no filesystem
+# here can hold), its entries given on stdin as add(...) calls.
+mktar() {
+	python3 -c '
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT)
+def add(name, data=b"", mode=0o644, kind=tarfile.REGTYPE, target=""):
+    i = tarfile.TarInfo(name)
+    i.type, i.mode, i.mtime, i.linkname = kind, mode, 1700000000, target
+    i.size = len(data) if kind == tarfile.REGTYPE else 0
+    t.addfile(i, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+exec(sys.stdin.read())
+t.close()' "$1"
+}
+
+# --- 3. names longer than NAME_MAX ---
+mktar "$TMP/long.tar" <<'EOF'
+add("usr/bin/", kind=tarfile.DIRTYPE, mode=0o755)
+add("usr/bin/a", b"a\n")
+add("usr/bin/" + "!" * 4096, b"bang\n")
+add("usr/bin/" + "m" * 300, b"m\n")
+add("usr/bin/zz", b"zz\n")
+EOF
+mkoci "$TMP/long" "$TMP/long.tar"
+fg_mount "$TMP/long" "$M"
+ok $? "mount an image with names of 4096 and 300 bytes"
+out=$(ls "$M/usr/bin" 2>"$TMP/ls.err" | tr '\n' ' ')
+[ "$out" = "a zz " ] && [ ! -s "$TMP/ls.err" ]
+ok $? "readdir leaves the long names out and lists the rest ($out)"
+[ "$(find "$M/usr" -type f 2>&1 | sed "s|^$M||" | sort | tr '\n' ' ')" = "/usr/bin/a /usr/bin/zz " ]
+ok $? "find walks every listable file without an error"
+fusermount3 -u "$M"
+fg_wait
+grep -q '/usr/bin/!!!!*\.\.\.: a name of 4096 bytes' "$TMP/fg.err" &&
+	grep -q 'a name of 300 bytes' "$TMP/fg.err"
+ok $? "each long name is logged at mount"
+[ "$("$B" ls "$TMP/long" /usr/bin | awk '{ print length($0) }' | tr '\n' ' ')" = "4096 1 300 2 " ]
+ok $? "ocifs ls lists all four names, the long ones whole"
+
+# --- 4. the image changed under the mount ---
+python3 - "$TMP" <<'EOF'
+import gzip, io, sys, tarfile
+d = sys.argv[1]
+for name, gz in (("plain.tar", False), ("gz.tar.gz", True)):
+    buf = io.BytesIO()
+    t = tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT)
+    for k in range(300):
+        data = ("file %d: " % k + "".join("%d-%d " % (k, j * j % 997) for j in range(600))).encode()
+        i = tarfile.TarInfo("data/f%03d" % k)
+        i.size, i.mode, i.mtime = len(data), 0o644, 1700000000
+        t.addfile(i, io.BytesIO(data))
+    t.close()
+    raw = buf.getvalue()
+    open(d + "/" + name, "wb").write(gzip.compress(raw, 6, mtime=0) if gz else raw)
+EOF
+mkoci "$TMP/plain" "$TMP/plain.tar"
+mkoci "$TMP/gz" "$TMP/gz.tar.gz"
+mkdir -p "$TMP/want"
+tar -C "$TMP/want" -xf "$TMP/plain.tar"
+# poke FILE: flip 64 bytes in the middle of FILE, in place (same inode
+# and size).
+poke() {
+	python3 -c '
+import os, sys
+with open(sys.argv[1], "r+b") as f:
+    n = os.fstat(f.fileno()).st_size
+    f.seek(n // 2)
+    b = f.read(64)
+    f.seek(n // 2)
+    f.write(bytes(x ^ 0x55 for x in b))' "$1"
+}
+blob_of() { # blob_of LAYOUT: its layer blob (the largest)
+	ls -S "$1"/blobs/sha256/* | head -1
+}
+for kind in plain gz; do
+	fg_mount "$TMP/$kind" "$M"
+	cmp -s "$M/data/f000" "$TMP/want/data/f000"
+	ok $? "$kind: a file reads right before the change"
+	poke "$(blob_of "$TMP/$kind")"
+	bad=0 eio=0
+	for k in 100 150 200; do
+		f=data/f$k
+		if cat "$M/$f" >"$TMP/got" 2>"$TMP/cat.err"; then
+			cmp -s "$TMP/got" "$TMP/want/$f" || bad=$((bad + 1))
+		else
+			grep -q "Input/output error" "$TMP/cat.err" && eio=$((eio + 1))
+		fi
+	done
+	[ $bad -eq 0 ] && [ $eio -eq 3 ]
+	ok $? "$kind: changed in place while mounted: EIO, no wrong bytes ($eio EIO, $bad wrong)"
+	fusermount3 -u "$M"
+	fg_wait
+	grep -q "changed since it was mounted" "$TMP/fg.err"
+	ok $? "$kind: the change is logged"
+done
+
+# A warm mount trusts its cache by the blob's (dev, inode, size, mtime):
+# change a gzip blob in place and put its mtime back, and what the
+# decoder makes of it is caught by each file's sha256 (or the mount
+# refuses the blob) -- never served.
+mkoci "$TMP/gz2" "$TMP/gz.tar.gz"
+"$B" ls "$TMP/gz2" / >/dev/null # index it
+b=$(blob_of "$TMP/gz2")
+touch -r "$b" "$TMP/stamp"
+poke "$b"
+touch -r "$TMP/stamp" "$b"
+if fg_mount "$TMP/gz2" "$M"; then
+	bad=0 eio=0 good=0
+	for k in $(seq 0 299); do
+		f=data/f$(printf %03d "$k")
+		if cat "$M/$f" >"$TMP/got" 2>/dev/null; then
+			if cmp -s "$TMP/got" "$TMP/want/$f"; then good=$((good + 1)); else bad=$((bad + 1)); fi
+		else
+			eio=$((eio + 1))
+		fi
+	done
+	[ $bad -eq 0 ] && [ $eio -gt 0 ]
+	ok $? "gzip blob changed behind the cache: no file served wrong ($good right, $eio EIO, $bad wrong)"
+	fusermount3 -u "$M"
+	fg_wait
+else
+	grep -q "mismatch" "$TMP/fg.err"
+	ok $? "gzip blob changed behind the cache: the mount refuses it"
+fi
+
+# --- 5. symlink and directory attributes ---
+mktar "$TMP/attr.tar" <<'EOF'
+add("etc/", kind=tarfile.DIRTYPE, mode=0o755)
+add("etc/link", kind=tarfile.SYMTYPE, mode=0o644, target="/etc/target")
+add("etc/exe", kind=tarfile.SYMTYPE, mode=0o755, target="x")
+add("etc/target", b"t\n")
+EOF
+mkoci "$TMP/attr" "$TMP/attr.tar"
+fg_mount "$TMP/attr" "$M"
+got=$(stat -c '%a %s' "$M/etc/link" "$M/etc/exe" "$M/etc" | tr '\n' ' ')
+[ "$got" = "777 11 777 1 755 4096 " ]
+ok $? "mount: symlinks are 0777, directories 4096 bytes ($got)"
+fusermount3 -u "$M"
+fg_wait
+"$B" ls -l "$TMP/attr" /etc >"$TMP/ls.out" && grep -q '^lrwxrwxrwx .* link -> /etc/target$' "$TMP/ls.out" &&
+	"$B" stat "$TMP/attr" /etc/link | grep -q 'Mode: 0777' &&
+	"$B" stat "$TMP/attr" /etc | grep -q 'Size: 4096 '
+ok $? "ocifs ls -l and ocifs stat agree"
+
 done_testing
