@@ -201,17 +201,16 @@ mkoci "$TMP/plain" "$TMP/plain.tar"
 mkoci "$TMP/gz" "$TMP/gz.tar.gz"
 mkdir -p "$TMP/want"
 tar -C "$TMP/want" -xf "$TMP/plain.tar"
-# poke FILE: flip 64 bytes in the middle of FILE, in place (same inode
-# and size).
+# poke FILE [TEXT]: flip 64 bytes in place (same inode and size) at the
+# first TEXT in FILE, or in its middle.
 poke() {
 	python3 -c '
 import os, sys
 with open(sys.argv[1], "r+b") as f:
-    n = os.fstat(f.fileno()).st_size
-    f.seek(n // 2)
-    b = f.read(64)
-    f.seek(n // 2)
-    f.write(bytes(x ^ 0x55 for x in b))' "$1"
+    data = f.read()
+    at = data.find(sys.argv[2].encode()) if len(sys.argv) > 2 else len(data) // 2
+    f.seek(at)
+    f.write(bytes(x ^ 0x55 for x in data[at:at + 64]))' "$@"
 }
 blob_of() { # blob_of LAYOUT: its layer blob (the largest)
 	ls -S "$1"/blobs/sha256/* | head -1
@@ -220,7 +219,11 @@ for kind in plain gz; do
 	fg_mount "$TMP/$kind" "$M"
 	cmp -s "$M/data/f000" "$TMP/want/data/f000"
 	ok $? "$kind: a file reads right before the change"
-	poke "$(blob_of "$TMP/$kind")"
+	if [ $kind = plain ]; then
+		poke "$(blob_of "$TMP/$kind")" "file 150: "
+	else
+		poke "$(blob_of "$TMP/$kind")"
+	fi
 	bad=0 eio=0
 	for k in 100 150 200; do
 		f=data/f$k
