@@ -4,12 +4,57 @@
  * Offsets are stable positions, so a directory can be listed in pieces
  * and resumed anywhere: 0 is ".", 1 is "..", k + 2 is child k in the
  * view's (sorted) order. Each entry carries the offset of the next one.
+ *
+ * A name longer than NAME_MAX (255 bytes) cannot be looked up through the
+ * kernel, and one over the kernel's FUSE_NAME_MAX makes it reject the
+ * whole reply (EIO, and every later entry lost): such names are left out
+ * of listings, keeping their offsets, and fs_dir_warn_long() names them
+ * once at mount.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fs.h"
+#include "log.h"
+
+#define FS_LONG_WARN_MAX 20 /* names warned about one by one, then a count */
+
+void fs_dir_warn_long(const struct ocifs_view *v)
+{
+	uint64_t n = ocifs_view_inodes(v), found = 0;
+	char dir[512];
+
+	for (uint64_t ino = 0; ino < n; ino++) {
+		struct ocifs_vattr a;
+		uint32_t k;
+
+		if (ocifs_view_getattr(v, ino, &a) || !S_ISDIR(a.mode) ||
+		    ocifs_view_dir_size(v, ino, &k))
+			continue;
+		for (uint32_t i = 0; i < k; i++) {
+			const char *name;
+			uint64_t child;
+			size_t len;
+
+			if (ocifs_view_dir_entry(v, ino, i, &name, &child) ||
+			    (len = strlen(name)) <= NAME_MAX)
+				continue;
+			if (found++ < FS_LONG_WARN_MAX) {
+				if (ocifs_view_path(v, ino, dir, sizeof(dir)))
+					snprintf(dir, sizeof(dir), "...");
+				log_warn("%s%s%.32s...: a name of %zu bytes (more than %d): "
+					 "not listed by readdir, and no path reaches it",
+					 dir, strcmp(dir, "/") ? "/" : "", name, len, NAME_MAX);
+			}
+		}
+	}
+	if (found > FS_LONG_WARN_MAX)
+		log_warn("%llu more names longer than %d bytes not listed",
+			 (unsigned long long)(found - FS_LONG_WARN_MAX), NAME_MAX);
+}
 
 int fs_dir_fill(struct ocifs_fs *fs, fuse_req_t req, uint64_t vdir, size_t size, off_t off,
 		int plus, char **out, size_t *outlen)
@@ -56,6 +101,8 @@ int fs_dir_fill(struct ocifs_fs *fs, fuse_req_t req, uint64_t vdir, size_t size,
 				e.ino = 0;
 		} else {
 			rc = ocifs_view_dir_entry(fs->view, vdir, (uint32_t)(pos - 2), &name, &vino);
+			if (!rc && strlen(name) > NAME_MAX)
+				continue; /* see the top of this file */
 			if (!rc)
 				rc = plus ? fs_entry(fs, vino, &e) : fs_stat(fs, vino, &e.attr);
 		}

@@ -43,6 +43,8 @@
 
 #define FS_TIMEOUT_DEFAULT 86400.0          /* s: the "cache=always" value */
 #define FS_CACHE_SIZE_DEFAULT (64ull << 20) /* span cache bytes */
+#define FS_DEPS_TIMEOUT_DEFAULT 600         /* s: a /.deps build this long
+					     * is a hostile image, not work */
 #define FS_SPAN_BLOCK (256u << 10)          /* span cache block (aligned in
 					     * the uncompressed layer) */
 
@@ -57,6 +59,8 @@ struct fs_opts {
 	gid_t gid;
 	int foreground, debug;
 	int show_virtual;       /* list /.ocifs and /.deps in the root */
+	int public_virtual;     /* virtual files 0444 (default: owner only) */
+	unsigned deps_timeout_ms; /* stop a /.deps build after this, 0 = never */
 	char *fsname;           /* malloc'd; default: absolute image path */
 	char *subtype;          /* malloc'd; default "ocifs" */
 	char *fuse_opts;        /* malloc'd: the mount options for libfuse,
@@ -65,6 +69,7 @@ struct fs_opts {
 
 struct fs_spancache;
 struct fs_parking;
+struct fs_blob_id;
 struct fs_virt;
 
 struct ocifs_fs {
@@ -73,6 +78,11 @@ struct ocifs_fs {
 	struct fs_spancache *spans;  /* NULL when cache_size=0 */
 	struct fs_parking *parking;  /* idle cursors per layer (read.c) */
 	struct fs_virt *virt;        /* virtual files (virt.c) */
+	struct fs_blob_id *blob_ids; /* per layer: blob file identity at
+				      * mount (read.c) */
+	size_t nlayers;
+	uint8_t *bad;                /* per view inode, atomic: content
+				      * failed its sha256 (read.c) */
 	int cursors;                 /* live decoder cursors; atomic */
 	uint64_t ninodes;            /* view inodes */
 	uint64_t blocks;             /* statfs: 4 KiB blocks of file data */
@@ -119,6 +129,9 @@ const struct fuse_lowlevel_ops *fs_lowlevel_ops(void);
  *  malloc'd; an error is returned only when nothing was added. */
 int fs_dir_fill(struct ocifs_fs *fs, fuse_req_t req, uint64_t vdir, size_t size, off_t off,
 		int plus, char **buf, size_t *len);
+/** Log a warning for each name of v that readdir leaves out (longer
+ *  than NAME_MAX). */
+void fs_dir_warn_long(const struct ocifs_view *v);
 /** Append one entry (next: the offset after it) to a readdir(plus)
  *  reply being built in buf[0..size): 1, or 0 if it does not fit. */
 int fs_dir_add(fuse_req_t req, char *buf, size_t size, size_t *used, const char *name,
@@ -141,7 +154,12 @@ struct fs_file;
 int fs_parking_new(size_t nlayers, struct fs_parking **out);
 void fs_parking_free(struct ocifs_fs *fs, struct fs_parking *p);
 
-/** Per-open state of regular file vino (fi->fh). */
+/** The identity of every layer's blob file, taken at mount; *out is
+ *  malloc'd (img->nlayers entries). */
+int fs_blob_ids_take(struct ocifs_image *img, struct fs_blob_id **out);
+
+/** Per-open state of regular file vino (fi->fh): -EIO if the layer's
+ *  blob file changed since mount or the file failed its sha256. */
 int fs_file_open(struct ocifs_fs *fs, uint64_t vino, struct fs_file **out);
 void fs_file_close(struct fs_file *f);
 
@@ -169,22 +187,27 @@ static inline int fs_is_virt(fuse_ino_t ino)
 	return ino > FUSE_ROOT_ID && ino <= OCIFS_INO_BASE;
 }
 
-/** State for the virtual files of img's view (both borrowed).
- *  cache_dir is copied. */
+/** State for the virtual files of img's view (both borrowed), owned by
+ *  o's uid=/gid= or the mounting user. cache_dir is copied. */
 int fs_virt_new(struct ocifs_image *img, struct ocifs_view *view, const char *cache_dir,
-		struct fs_virt **out);
+		const struct fs_opts *o, struct fs_virt **out);
+/** Stops a running build and waits for its thread. */
 void fs_virt_free(struct fs_virt *v);
 /** Entry `name` of parent if it is a virtual one (in the root only where
- *  the image has no such name): 0 and the entry, or -ENOENT. Generates
- *  the file's content first, so st_size is exact. */
+ *  the image has no such name): 0 and the entry, or -ENOENT. Never waits
+ *  for a document (the kernel holds the directory's lock during a
+ *  lookup): it starts generating it, and until it is made the entry's
+ *  attributes have timeout 0 so that st_size comes from getattr. */
 int fs_virt_lookup(struct ocifs_fs *fs, fuse_ino_t parent, const char *name,
 		   struct fuse_entry_param *e);
-/** Attributes of virtual inode ino: 0, -ENOENT, or a generation error. */
-int fs_virt_stat(struct ocifs_fs *fs, fuse_ino_t ino, struct stat *st);
+/** Attributes of virtual inode ino, its document made first (st_size is
+ *  exact): 0, -ENOENT, -EINTR (req interrupted; req may be NULL), or the
+ *  generation's error (-ETIMEDOUT after -o deps_timeout). */
+int fs_virt_stat(struct ocifs_fs *fs, fuse_req_t req, fuse_ino_t ino, struct stat *st);
 /** Bytes [off, off+size) of virtual file ino (borrowed, valid until
- *  unmount): 0, -EISDIR, -ENOENT. */
-int fs_virt_read(struct ocifs_fs *fs, fuse_ino_t ino, size_t size, off_t off, const char **buf,
-		 size_t *len);
+ *  unmount): 0, -EISDIR, -ENOENT, or as fs_virt_stat. */
+int fs_virt_read(struct ocifs_fs *fs, fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		 const char **buf, size_t *len);
 /** readdir(plus) of /.ocifs, as fs_dir_fill does for view dirs. */
 int fs_virt_dir_fill(struct ocifs_fs *fs, fuse_req_t req, size_t size, off_t off, int plus,
 		     char **out, size_t *outlen);

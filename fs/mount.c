@@ -176,6 +176,18 @@ static int parse_one(struct fs_opts *o, char *opt, char **passthru)
 		o->show_virtual = 1;
 		return 0;
 	}
+	if (!val && !strcmp(opt, "public_virtual")) {
+		o->public_virtual = 1;
+		return 0;
+	}
+	if (val && !strcmp(opt, "deps_timeout")) {
+		if (parse_uint(val, UINT_MAX / 1000, &v)) {
+			log_err("-o deps_timeout=%s: not a number of seconds", val);
+			return -EINVAL;
+		}
+		o->deps_timeout_ms = (unsigned)v * 1000;
+		return 0;
+	}
 	if (val && !strcmp(opt, "timeout")) {
 		errno = 0;
 		o->timeout = strtod(val, &end);
@@ -238,7 +250,8 @@ static int parse_one(struct fs_opts *o, char *opt, char **passthru)
 	}
 	log_err("-o %s%s%s: unknown mount option (ocifs knows timeout=, cache_size=, uid=, gid=, "
 		"allow_other, allow_root, auto_unmount, fsname=, subtype=, noexec, max_read=, "
-		"ready_fd=, zstd_window_max=, show_virtual, debug)", opt, val ? "=" : "", val ? val : "");
+		"ready_fd=, zstd_window_max=, show_virtual, public_virtual, deps_timeout=, debug)",
+		opt, val ? "=" : "", val ? val : "");
 	return -EINVAL;
 }
 
@@ -251,6 +264,7 @@ int fs_opts_parse(const char *optstr, const char *image, int foreground, int deb
 	memset(o, 0, sizeof(*o));
 	o->timeout = FS_TIMEOUT_DEFAULT;
 	o->cache_size = FS_CACHE_SIZE_DEFAULT;
+	o->deps_timeout_ms = FS_DEPS_TIMEOUT_DEFAULT * 1000;
 	o->ready_fd = -1;
 	o->foreground = foreground || debug;
 	o->debug = debug;
@@ -526,10 +540,17 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 	fs.ninodes = ocifs_view_inodes(view);
 	fs.max_fuse_ino = fs.ninodes ? fs_fuse_ino(fs.ninodes - 1) : FUSE_ROOT_ID;
 	fs.blocks = count_blocks(view, fs.ninodes);
+	fs_dir_warn_long(view);
 	rc = fs_parking_new(nlayers, &fs.parking);
 	if (rc)
 		return rc;
-	rc = fs_virt_new(img, view, cache_dir, &fs.virt);
+	fs.nlayers = nlayers;
+	fs.bad = calloc(fs.ninodes ? fs.ninodes : 1, 1);
+	if (!fs.bad || (rc = fs_blob_ids_take(img, &fs.blob_ids))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = fs_virt_new(img, view, cache_dir, o, &fs.virt);
 	if (rc)
 		goto out;
 	if (o->cache_size) {
@@ -581,6 +602,8 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 		rc = -EIO; /* the daemon said why */
 	}
 out:
+	free(fs.bad);
+	free(fs.blob_ids);
 	fs_virt_free(fs.virt);
 	fs_spancache_free(fs.spans);
 	fs_parking_free(&fs, fs.parking);

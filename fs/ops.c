@@ -203,7 +203,7 @@ static void fs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	int rc;
 
 	if (fs_is_virt(ino))
-		rc = fs_virt_stat(fs, ino, &st);
+		rc = fs_virt_stat(fs, req, ino, &st);
 	else if (!(rc = fs_view_ino(fs, ino, &vino)))
 		rc = fs_stat(fs, vino, &st);
 	if (!rc)
@@ -298,7 +298,7 @@ static void fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		goto out;
 	}
 	if (fs_is_virt(ino)) {
-		rc = fs_virt_stat(fs, ino, &st);
+		rc = fs_virt_stat(fs, req, ino, &st);
 		if (!rc && S_ISDIR(st.st_mode))
 			rc = -EISDIR;
 		if (rc)
@@ -337,7 +337,7 @@ static void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	int rc;
 
 	if (fs_is_virt(ino)) {
-		rc = fs_virt_read(fs, ino, size, off, &vbuf, &vlen);
+		rc = fs_virt_read(fs, req, ino, size, off, &vbuf, &vlen);
 		if (!rc)
 			fuse_reply_buf(req, vbuf, vlen);
 		goto out;

@@ -233,6 +233,13 @@ int ocifs_view_getattr(const struct ocifs_view *v, uint64_t ino, struct ocifs_va
 	a->gid = n->gid;
 	a->mtime_ns = n->mtime_ns;
 	a->size = n->size;
+	/* As every Linux filesystem (and umoci unpack) shows them: a
+	 * symlink's permission bits are 0777 whatever the tar header says
+	 * (they mean nothing), and a directory is one 4 KiB block. */
+	if (S_ISLNK(n->mode))
+		a->mode = S_IFLNK | 0777;
+	else if (S_ISDIR(n->mode))
+		a->size = OCIFS_VIEW_DIR_SIZE;
 	a->rdev = n->rdev;
 	a->layer = n->layer;
 	return 0;

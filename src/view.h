@@ -27,14 +27,16 @@
 
 #define OCIFS_VIEW_ROOT 0
 #define OCIFS_VIEW_NO_LAYER UINT32_MAX
+#define OCIFS_VIEW_DIR_SIZE 4096 /* st_size of a directory, as ext4's */
 
 struct ocifs_vattr {
 	uint64_t ino;           /* 0 = root */
-	uint32_t mode;          /* S_IFMT type | 07777 */
+	uint32_t mode;          /* S_IFMT type | 07777 (symlinks: 0777) */
 	uint32_t nlink;         /* names in the view (dirs: 2 + subdirs) */
 	uint64_t uid, gid;
 	int64_t mtime_ns;
-	uint64_t size;          /* regular: bytes; symlink: target length */
+	uint64_t size;          /* regular: bytes; symlink: target length;
+				 * directory: OCIFS_VIEW_DIR_SIZE */
 	uint64_t rdev;          /* makedev(major, minor) for devices */
 	uint32_t layer;         /* 0-based layer that supplied it, or
 				 * OCIFS_VIEW_NO_LAYER (implicit dir) */
