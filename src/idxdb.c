@@ -100,8 +100,8 @@ int ocifs_idxdb_create(const char *path, struct ocifs_idxdb **out)
 
 	if (!d)
 		return -ENOMEM;
-	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			    SQLITE_OPEN_EXCLUSIVE, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK) {
 		rc = db_err(d, "create");
 		goto err;
 	}
@@ -296,7 +296,7 @@ int ocifs_idxdb_open(const char *path, unsigned flags, struct ocifs_idxdb **out)
 		return -ENOMEM;
 	}
 	if (sqlite3_open_v2(uri, &d->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
-			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+			    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
 		why = sqlite3_errmsg(d->db);
 		goto stale;
 	}

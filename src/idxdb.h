@@ -61,7 +61,8 @@ void ocifs_entry_fini(struct ocifs_entry *e);
 struct ocifs_idxdb;
 
 /* --- writing (index.c) --- */
-/** Create a new index at path (which must not exist). */
+/** Create a new index at path, an empty file the caller just created
+ *  exclusively (ocifs_cache_tmp_open); a symlink there is refused. */
 int ocifs_idxdb_create(const char *path, struct ocifs_idxdb **out);
 /** Append an entry; e->id is ignored (rows are numbered in order). */
 int ocifs_idxdb_add(struct ocifs_idxdb *db, const struct ocifs_entry *e,

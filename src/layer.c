@@ -93,7 +93,8 @@ static int check_meta(struct ocifs_layer *l, const char *cache_dir)
 			return -ESTALE;
 		}
 		free(v);
-		if (access(l->ck.shadow, R_OK) != 0) {
+		struct stat sst;
+		if (lstat(l->ck.shadow, &sst) != 0 || !S_ISREG(sst.st_mode)) {
 			if (!l->quiet)
 				log_warn("cache: shadow %s is missing; rebuilding", l->ck.shadow);
 			return -ESTALE;

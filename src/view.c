@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "log.h"
 #include "progress.h"
 #include "view.h"
@@ -119,10 +120,10 @@ static int view_map(struct ocifs_view *v, const char *path, const unsigned char 
 		    size_t nlayers)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	int fd = ocifs_cache_open_read(path), rc; /* never through a symlink */
 
 	if (fd < 0)
-		return -errno;
+		return fd == -ELOOP ? -ESTALE : fd;
 	if (fstat(fd, &st) < 0 || st.st_size <= 0) {
 		close(fd);
 		return -ESTALE;
