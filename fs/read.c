@@ -90,6 +90,8 @@ struct fs_file {
 	struct ocifs_zcursor *cur;     /* protected by lock; created lazily */
 	uint64_t cur_pos;              /* protected by lock: stream offset after
 					* the cursor's last read */
+	struct ocifs_view_hashck hc;   /* protected by lock: first full read
+					* checked against the index's sha256 */
 };
 
 static void cursor_free(struct ocifs_fs *fs, struct ocifs_zcursor *c)
@@ -213,10 +215,13 @@ int fs_file_open(struct ocifs_fs *fs, uint64_t vino, struct fs_file **out)
 	f->fs = fs;
 	blob = f->layer->desc->blob;
 	f->splice_fd = -1;
-	if (f->layer->comp == OCIFS_COMP_NONE && blob && blob->fd >= 0 && !f->e.nsparse) {
-		f->splice_fd = blob->fd;
-		f->splice_base = blob->fd_off + f->e.data_off;
-	}
+	if (f->layer->comp == OCIFS_COMP_NONE && blob && !f->e.nsparse &&
+	    ocifs_src_pin_fd(f->layer->desc->blob, &f->splice_fd, &f->splice_base) == 0)
+		f->splice_base += f->e.data_off; /* unpinned in fs_file_close */
+	else
+		f->splice_fd = -1;
+	if (f->splice_fd < 0) /* spliced bytes never pass through here */
+		ocifs_view_hashck_begin(fs->view, vino, &f->hc);
 	pthread_mutex_init(&f->lock, NULL);
 	*out = f;
 	return 0;
@@ -228,6 +233,9 @@ void fs_file_close(struct fs_file *f)
 		return;
 	if (f->cur)
 		park_put(f->fs, f->layer, f->cur, f->cur_pos);
+	if (f->splice_fd >= 0)
+		ocifs_src_unpin_fd(f->layer->desc->blob);
+	ocifs_view_hashck_end(&f->hc);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
@@ -376,12 +384,13 @@ static int file_read(struct ocifs_fs *fs, struct fs_file *f, char *buf, size_t n
  * archive); a truncation elsewhere shows up as a short stream read. */
 static int blob_gone(const struct fs_file *f, uint64_t end)
 {
-	const struct ocifs_src *blob = f->layer->desc->blob;
+	struct ocifs_src *blob = f->layer->desc->blob;
 	struct stat st;
+	int rc = blob ? ocifs_src_fstat(blob, &st) : -EOPNOTSUPP;
 
-	if (!blob || blob->fd < 0)
+	if (rc == -EOPNOTSUPP)
 		return 0;
-	if (fstat(blob->fd, &st) < 0 || st.st_nlink == 0)
+	if (rc < 0 || st.st_nlink == 0)
 		return 1;
 	return end && end > (uint64_t)st.st_size;
 }
@@ -421,6 +430,8 @@ int fs_file_read(struct ocifs_fs *fs, struct fs_file *f, size_t size, off_t off,
 		return -ENOMEM;
 	pthread_mutex_lock(&f->lock);
 	rc = file_read(fs, f, buf, n, (uint64_t)off);
+	if (!rc)
+		rc = ocifs_view_hashck_update(fs->view, &f->hc, buf, n, (uint64_t)off);
 	if (f->cur && __atomic_load_n(&fs->cursors, __ATOMIC_RELAXED) > FS_CURSORS_MAX) {
 		park_put(fs, f->layer, f->cur, f->cur_pos);
 		f->cur = NULL;

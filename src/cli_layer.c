@@ -84,6 +84,7 @@ int cmd_ls(struct cli *c)
 {
 	struct ocifs_image *img = NULL;
 	struct ocifs_layer *l = NULL;
+	struct ocifs_idxdb *db = NULL;
 	struct ocifs_entry e = { 0 };
 	struct ls_ctx lc = { .long_fmt = c->long_fmt };
 	char *path = NULL;
@@ -97,10 +98,12 @@ int cmd_ls(struct cli *c)
 	rc = cli_open_image(c, &img);
 	if (!rc)
 		rc = cli_open_layer(c, img, &l);
+	if (!rc)
+		rc = ocifs_layer_db(l, &db);
 	if (rc)
 		goto out;
 	if (*path) {
-		rc = ocifs_idxdb_lookup(l->db, path, &e);
+		rc = ocifs_idxdb_lookup(db, path, &e);
 		if (rc == -ENOENT) {
 			log_err("%s: layer %d has no \"%s\"", c->args[0], c->layer, c->args[1]);
 			goto out;
@@ -112,7 +115,7 @@ int cmd_ls(struct cli *c)
 			goto out;
 		}
 	}
-	rc = ocifs_idxdb_list(l->db, path, ls_cb, &lc);
+	rc = ocifs_idxdb_list(db, path, ls_cb, &lc);
 out:
 	ocifs_entry_fini(&e);
 	ocifs_layer_close(l);
@@ -139,6 +142,7 @@ int cmd_cat(struct cli *c)
 {
 	struct ocifs_image *img = NULL;
 	struct ocifs_layer *l = NULL;
+	struct ocifs_idxdb *db = NULL;
 	struct ocifs_zcursor *cur = NULL;
 	struct ocifs_entry e = { 0 };
 	char *path = NULL, *buf = NULL;
@@ -152,13 +156,15 @@ int cmd_cat(struct cli *c)
 	rc = cli_open_image(c, &img);
 	if (!rc)
 		rc = cli_open_layer(c, img, &l);
+	if (!rc)
+		rc = ocifs_layer_db(l, &db);
 	if (rc)
 		goto out;
-	rc = ocifs_idxdb_lookup(l->db, path, &e);
+	rc = ocifs_idxdb_lookup(db, path, &e);
 	if (!rc && e.type == '1' && e.link) { /* a hardlink: its data is the target's */
 		char *target = strdup(e.link);
 		ocifs_entry_fini(&e);
-		rc = target ? ocifs_idxdb_lookup(l->db, target, &e) : -ENOMEM;
+		rc = target ? ocifs_idxdb_lookup(db, target, &e) : -ENOMEM;
 		free(target);
 	}
 	if (rc == -ENOENT)

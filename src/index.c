@@ -647,7 +647,13 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 		goto out;
 	if (fstat(tmp.fd, &sb) == 0)
 		st->index_bytes = (uint64_t)sb.st_size;
-	rc = ocifs_cache_tmp_commit(&tmp);
+	if (o->keep) { /* handed over: the caller decides */
+		*o->keep = tmp;
+		tmp.dfd = tmp.fd = -1;
+		tmp.path = tmp.final = NULL;
+	} else {
+		rc = ocifs_cache_tmp_commit(&tmp);
+	}
 out:
 	if (started)
 		pl_stop(&pl);
