@@ -35,8 +35,9 @@ struct ocifs_view {
 	size_t nlayers;
 	int from_cache;
 	double build_secs;
-	unsigned char *hash_ok;   /* bit per inode: bytes matched its sha256;
-				   * set atomically */
+	unsigned char *hash_ok;   /* bit per inode: bytes matched its sha256 */
+	unsigned char *hash_bad;  /* ... or did not: every read fails (both
+				   * set atomically) */
 };
 
 static int view_key(struct ocifs_image *img, unsigned char key[32])
@@ -243,7 +244,10 @@ int ocifs_view_open(struct ocifs_image *img, struct ocifs_layer **layers, const 
 		v->build_secs = ocifs_now() - t0;
 	}
 	v->hash_ok = calloc(v->h->ninodes / 8 + 1, 1);
-	if (!v->hash_ok) {
+	v->hash_bad = calloc(v->h->ninodes / 8 + 1, 1);
+	if (!v->hash_ok || !v->hash_bad) {
+		free(v->hash_ok);
+		free(v->hash_bad);
 		munmap(v->map, v->map_len);
 		rc = -ENOMEM;
 		goto err;
@@ -264,6 +268,7 @@ void ocifs_view_free(struct ocifs_view *v)
 	if (v->map)
 		munmap(v->map, v->map_len);
 	free(v->hash_ok);
+	free(v->hash_bad);
 	free(v);
 }
 
@@ -525,16 +530,29 @@ int ocifs_view_path(const struct ocifs_view *v, uint64_t ino, char *buf, size_t 
 	return 0;
 }
 
+static int bit_get(const unsigned char *bits, uint64_t i)
+{
+	return (__atomic_load_n(&bits[i / 8], __ATOMIC_RELAXED) >> (i % 8)) & 1;
+}
+
+static void bit_set(unsigned char *bits, uint64_t i)
+{
+	__atomic_or_fetch(&bits[i / 8], (unsigned char)(1u << (i % 8)), __ATOMIC_RELAXED);
+}
+
 void ocifs_view_hashck_begin(const struct ocifs_view *v, uint64_t ino, struct ocifs_view_hashck *h)
 {
 	const struct view_inode *n = inode(v, ino);
 
 	memset(h, 0, sizeof(*h));
-	if (!n || !S_ISREG(n->mode) || !(n->eflags & OCIFS_EF_HASHED) ||
-	    (__atomic_load_n(&v->hash_ok[ino / 8], __ATOMIC_RELAXED) & (1u << (ino % 8))))
+	if (!n || !S_ISREG(n->mode))
 		return;
-	if (ocifs_sha_new(&h->sha) == 0)
-		h->ino = ino;
+	h->ino = ino;
+	h->on = 1;
+	if (!(n->eflags & OCIFS_EF_HASHED) || bit_get(v->hash_ok, ino))
+		return;
+	if (ocifs_sha_new(&h->sha))
+		h->sha = NULL; /* unchecked: only slower to catch */
 }
 
 int ocifs_view_hashck_update(const struct ocifs_view *v, struct ocifs_view_hashck *h,
@@ -544,6 +562,8 @@ int ocifs_view_hashck_update(const struct ocifs_view *v, struct ocifs_view_hashc
 	unsigned char got[OCIFS_SHA256_LEN];
 	char path[512];
 
+	if (h->on && bit_get(v->hash_bad, h->ino))
+		return -EIO; /* a retry must not get the bytes either */
 	if (!h->sha || off != h->pos || !n) {
 		if (h->sha && off > h->pos) /* not read in order: give up */
 			ocifs_view_hashck_end(h);
@@ -557,10 +577,10 @@ int ocifs_view_hashck_update(const struct ocifs_view *v, struct ocifs_view_hashc
 	ocifs_sha_final(h->sha, got);
 	ocifs_view_hashck_end(h);
 	if (memcmp(got, in->sha256, sizeof(got)) == 0) {
-		__atomic_or_fetch(&v->hash_ok[h->ino / 8], (unsigned char)(1u << (h->ino % 8)),
-				  __ATOMIC_RELAXED);
+		bit_set(v->hash_ok, h->ino);
 		return 0;
 	}
+	bit_set(v->hash_bad, h->ino);
 	if (ocifs_view_path(v, h->ino, path, sizeof(path)))
 		snprintf(path, sizeof(path), "inode %llu", (unsigned long long)h->ino);
 	log_err("%s: content does not match the sha256 its layer index recorded (layer %u); "

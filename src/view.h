@@ -109,15 +109,17 @@ int ocifs_view_read(const struct ocifs_view *v, uint64_t ino, struct ocifs_zcurs
  * serving them. A file that matched once in this view is not hashed
  * again. One checker per reader (open file); not thread-safe itself. */
 struct ocifs_view_hashck {
-	struct ocifs_sha *sha;  /* NULL: not checking */
-	uint64_t ino, pos;      /* bytes hashed so far */
+	struct ocifs_sha *sha;  /* NULL: not hashing */
+	uint64_t ino, pos;      /* pos: bytes hashed so far */
+	int on;                 /* 0: nothing to check (zeroed) */
 };
 /** Start checking ino if it has a recorded sha256 not yet matched. */
 void ocifs_view_hashck_begin(const struct ocifs_view *v, uint64_t ino,
 			     struct ocifs_view_hashck *h);
 /** Bytes [off, off+n) of the file were just read into buf. 0, or -EIO
  *  (logged once, naming the file) when they complete the file and its
- *  digest differs. Reads out of order end the check quietly. */
+ *  digest differs; from then on every read of that file in this view
+ *  gets -EIO. Reads out of order end the check quietly. */
 int ocifs_view_hashck_update(const struct ocifs_view *v, struct ocifs_view_hashck *h,
 			     const void *buf, size_t n, uint64_t off);
 void ocifs_view_hashck_end(struct ocifs_view_hashck *h);

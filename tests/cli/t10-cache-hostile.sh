@@ -22,6 +22,7 @@ tar -C "$TMP/l1" -cf - etc | gzip >"$TMP/l1.tar.gz"
 tar -C "$TMP/l2" -cf - big | zstd -q >"$TMP/l2.tar.zst"
 mkoci "$TMP/img" "$TMP/l1.tar.gz" "$TMP/l2.tar.zst"
 IMG=$TMP/img
+. "$OCIFS_SRCDIR/tests/mount/mountlib.sh"
 
 # --- 1. planted symlinks ---------------------------------------------
 "$B" ls "$IMG" / >/dev/null 2>&1 && "$B" deps "$IMG" >/dev/null 2>&1
@@ -145,6 +146,16 @@ rm -f "$C"/views/*
 [ $? -eq 1 ] && grep -q '/etc/passwd: content does not match the sha256' "$TMP/err" &&
 	! cmp -s "$TMP/out" "$TMP/l1/etc/passwd"
 ok $? "consistent tamper: cat fails on the sha256 check, naming the file"
+if [ -c /dev/fuse ] && command -v fusermount3 >/dev/null; then
+	M1=$(mnt_dir mnt1)
+	do_mount "$IMG" "$M1" 2>/dev/null
+	cat "$M1/etc/passwd" >"$TMP/out" 2>"$TMP/err"
+	[ $? -ne 0 ] && grep -q 'Input/output error' "$TMP/err" && ! cmp -s "$TMP/out" "$TMP/l1/etc/passwd"
+	ok $? "consistent tamper: reading it through a mount fails with EIO"
+	fusermount3 -u "$M1"
+else
+	skip "no FUSE: mount read of a tampered file"
+fi
 "$B" verify "$IMG" >/dev/null 2>"$TMP/err"
 [ $? -eq 1 ] && grep -q "cache $DB differs from the layer (entry [0-9]* (etc/passwd): size)" "$TMP/err"
 ok $? "verify fails on a tampered index, naming the file and the row"
@@ -173,7 +184,6 @@ mkdir -p "$TMP/small"
 (ulimit -n 7 && XDG_CACHE_HOME=$TMP/small "$B" ls "$IMG" / >/dev/null 2>"$TMP/err")
 [ $? -eq 1 ] && grep -q 'Too many open files' "$TMP/err"
 ok $? "out of fds: the error names the errno" || diag "$(cat "$TMP/err")"
-. "$OCIFS_SRCDIR/tests/mount/mountlib.sh"
 if need_fuse; then
 	M=$(mnt_dir mnt)
 	(ulimit -n 256 && do_mount "$TMP/many" "$M")
