@@ -145,6 +145,7 @@ int cmd_cat(struct cli *c)
 	struct ocifs_idxdb *db = NULL;
 	struct ocifs_zcursor *cur = NULL;
 	struct ocifs_entry e = { 0 };
+	struct ocifs_sha *sha = NULL;
 	char *path = NULL, *buf = NULL;
 	int rc;
 
@@ -180,16 +181,31 @@ int cmd_cat(struct cli *c)
 	}
 	buf = malloc(1 << 20);
 	rc = buf ? ocifs_layer_cursor(l, &cur) : -ENOMEM;
+	if (!rc && (e.flags & OCIFS_EF_HASHED)) /* checked as it streams */
+		rc = ocifs_sha_new(&sha);
 	for (uint64_t off = 0; !rc && off < e.size;) {
 		size_t got;
 		rc = ocifs_layer_read(l, cur, &e, buf, 1 << 20, off, &got);
 		if (!rc && got == 0)
 			rc = -EIO;
+		if (!rc && sha)
+			ocifs_sha_update(sha, buf, got);
+		if (!rc && sha && off + got >= e.size) {
+			unsigned char d[OCIFS_SHA256_LEN];
+			ocifs_sha_final(sha, d);
+			if (memcmp(d, e.sha256, sizeof(d)) != 0) {
+				log_err("%s: layer %d: \"%s\" does not match the sha256 its index "
+					"recorded; the cache is corrupt or was tampered with: run "
+					"ocifs verify", c->args[0], c->layer, c->args[1]);
+				rc = -EIO;
+			}
+		}
 		if (!rc)
 			rc = cli_write_all(STDOUT_FILENO, buf, got);
 		off += got;
 	}
 out:
+	ocifs_sha_free(sha);
 	free(buf);
 	ocifs_zcursor_free(cur);
 	ocifs_entry_fini(&e);

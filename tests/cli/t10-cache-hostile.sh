@@ -146,6 +146,9 @@ rm -f "$C"/views/*
 [ $? -eq 1 ] && grep -q '/etc/passwd: content does not match the sha256' "$TMP/err" &&
 	! cmp -s "$TMP/out" "$TMP/l1/etc/passwd"
 ok $? "consistent tamper: cat fails on the sha256 check, naming the file"
+"$B" cat --layer 1 "$IMG" etc/passwd >"$TMP/out" 2>"$TMP/err"
+[ $? -eq 1 ] && grep -q '"etc/passwd" does not match the sha256' "$TMP/err"
+ok $? "consistent tamper: cat --layer fails on the sha256 check too"
 if [ -c /dev/fuse ] && command -v fusermount3 >/dev/null; then
 	M1=$(mnt_dir mnt1)
 	do_mount "$IMG" "$M1" 2>/dev/null
