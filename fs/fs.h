@@ -81,8 +81,6 @@ struct ocifs_fs {
 	struct fs_blob_id *blob_ids; /* per layer: blob file identity at
 				      * mount (read.c) */
 	size_t nlayers;
-	uint8_t *bad;                /* per view inode, atomic: content
-				      * failed its sha256 (read.c) */
 	int cursors;                 /* live decoder cursors; atomic */
 	uint64_t ninodes;            /* view inodes */
 	uint64_t blocks;             /* statfs: 4 KiB blocks of file data */

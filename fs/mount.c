@@ -545,9 +545,7 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 	if (rc)
 		return rc;
 	fs.nlayers = nlayers;
-	fs.bad = calloc(fs.ninodes ? fs.ninodes : 1, 1);
-	if (!fs.bad || (rc = fs_blob_ids_take(img, &fs.blob_ids))) {
-		rc = -ENOMEM;
+	if ((rc = fs_blob_ids_take(img, &fs.blob_ids))) {
 		goto out;
 	}
 	rc = fs_virt_new(img, view, cache_dir, o, &fs.virt);
@@ -602,7 +600,6 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 		rc = -EIO; /* the daemon said why */
 	}
 out:
-	free(fs.bad);
 	free(fs.blob_ids);
 	fs_virt_free(fs.virt);
 	fs_spancache_free(fs.spans);

@@ -34,9 +34,9 @@
  * (device, inode, size, mtime, ctime) with the one taken at mount
  * (fs_blob_ids_take), and a file read whole and in order on the copy
  * path is hashed as it goes, its sha256 checked against the index at its
- * last byte (a corrupt gzip stream can decode without an error). A
- * mismatch marks the file bad for the life of the mount (fs->bad), so
- * later opens fail too. Out-of-order reads, sparse files and the splice
+ * last byte (a corrupt gzip stream can decode without an error;
+ * ocifs_view_hashck_*). A mismatch marks the file bad for the life of
+ * the view, so later reads fail too. Out-of-order reads, sparse files and the splice
  * path (no bytes in user space) rely on the identity check alone.
  *
  * Locking: a file's cursor is protected by the file's own mutex. The
@@ -101,15 +101,12 @@ struct fs_file {
 	struct ocifs_zcursor *cur;     /* protected by lock; created lazily */
 	uint64_t cur_pos;              /* protected by lock: stream offset after
 					* the cursor's last read */
-	uint64_t vino;
-	struct ocifs_sha *sha;         /* protected by lock: hash of bytes
-					* [0, hash_pos) read in order, or NULL */
-	uint64_t hash_pos;             /* protected by lock */
-	unsigned char want[OCIFS_SHA256_LEN]; /* the index's sha256 */
+	struct ocifs_view_hashck hc;   /* protected by lock: first full read
+					* checked against the index's sha256 */
 };
 
 struct fs_blob_id {
-	int fd;                        /* -1: not a file, nothing to check */
+	struct ocifs_src *src;         /* NULL: not a file, nothing to check */
 	struct stat st;                /* at mount */
 	int warned;                    /* atomic: logged once */
 };
@@ -121,10 +118,9 @@ int fs_blob_ids_take(struct ocifs_image *img, struct fs_blob_id **out)
 	if (!ids)
 		return -ENOMEM;
 	for (size_t i = 0; i < img->nlayers; i++) {
-		const struct ocifs_src *b = img->layers[i].blob;
-		ids[i].fd = -1;
-		if (b && b->fd >= 0 && fstat(b->fd, &ids[i].st) == 0)
-			ids[i].fd = b->fd;
+		struct ocifs_src *b = img->layers[i].blob;
+		if (b && ocifs_src_fstat(b, &ids[i].st) == 0)
+			ids[i].src = b;
 	}
 	*out = ids;
 	return 0;
@@ -139,9 +135,9 @@ static int blob_changed(struct ocifs_fs *fs, const struct ocifs_layer *l)
 	if (!fs->blob_ids || l->num < 1 || l->num > fs->nlayers)
 		return 0;
 	id = &fs->blob_ids[l->num - 1];
-	if (id->fd < 0)
+	if (!id->src)
 		return 0;
-	if (fstat(id->fd, &st) == 0 && st.st_dev == id->st.st_dev && st.st_ino == id->st.st_ino &&
+	if (ocifs_src_fstat(id->src, &st) == 0 && st.st_dev == id->st.st_dev && st.st_ino == id->st.st_ino &&
 	    st.st_size == id->st.st_size && st.st_mtim.tv_sec == id->st.st_mtim.tv_sec &&
 	    st.st_mtim.tv_nsec == id->st.st_mtim.tv_nsec &&
 	    st.st_ctim.tv_sec == id->st.st_ctim.tv_sec &&
@@ -153,10 +149,6 @@ static int blob_changed(struct ocifs_fs *fs, const struct ocifs_layer *l)
 	return 1;
 }
 
-static int file_is_bad(const struct ocifs_fs *fs, uint64_t vino)
-{
-	return fs->bad && vino < fs->ninodes && __atomic_load_n(&fs->bad[vino], __ATOMIC_RELAXED);
-}
 
 static void cursor_free(struct ocifs_fs *fs, struct ocifs_zcursor *c)
 {
@@ -267,7 +259,6 @@ int fs_file_open(struct ocifs_fs *fs, uint64_t vino, struct fs_file **out)
 {
 	struct fs_file *f = calloc(1, sizeof(*f));
 	const struct ocifs_src *blob;
-	uint32_t flags = 0;
 	int rc;
 
 	if (!f)
@@ -278,22 +269,19 @@ int fs_file_open(struct ocifs_fs *fs, uint64_t vino, struct fs_file **out)
 		return rc == -EINVAL ? -EISDIR : rc;
 	}
 	f->fs = fs;
-	f->vino = vino;
-	if (file_is_bad(fs, vino) || blob_changed(fs, f->layer)) {
+	if (blob_changed(fs, f->layer)) {
 		free(f);
 		return -EIO;
 	}
 	blob = f->layer->desc->blob;
 	f->splice_fd = -1;
-	if (f->layer->comp == OCIFS_COMP_NONE && blob && blob->fd >= 0 && !f->e.nsparse) {
-		f->splice_fd = blob->fd;
-		f->splice_base = blob->fd_off + f->e.data_off;
-	} else if (!f->e.nsparse && f->e.size &&
-		   ocifs_view_file_facts(fs->view, vino, &flags, f->want) == 0 &&
-		   (flags & OCIFS_EF_HASHED) && (rc = ocifs_sha_new(&f->sha))) {
-		free(f);
-		return rc;
-	}
+	if (f->layer->comp == OCIFS_COMP_NONE && blob && !f->e.nsparse &&
+	    ocifs_src_pin_fd(f->layer->desc->blob, &f->splice_fd, &f->splice_base) == 0)
+		f->splice_base += f->e.data_off; /* unpinned in fs_file_close */
+	else
+		f->splice_fd = -1;
+	if (f->splice_fd < 0) /* spliced bytes never pass through here */
+		ocifs_view_hashck_begin(fs->view, vino, &f->hc);
 	pthread_mutex_init(&f->lock, NULL);
 	*out = f;
 	return 0;
@@ -305,7 +293,9 @@ void fs_file_close(struct fs_file *f)
 		return;
 	if (f->cur)
 		park_put(f->fs, f->layer, f->cur, f->cur_pos);
-	ocifs_sha_free(f->sha);
+	if (f->splice_fd >= 0)
+		ocifs_src_unpin_fd(f->layer->desc->blob);
+	ocifs_view_hashck_end(&f->hc);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
@@ -454,48 +444,15 @@ static int file_read(struct ocifs_fs *fs, struct fs_file *f, char *buf, size_t n
  * archive); a truncation elsewhere shows up as a short stream read. */
 static int blob_gone(const struct fs_file *f, uint64_t end)
 {
-	const struct ocifs_src *blob = f->layer->desc->blob;
+	struct ocifs_src *blob = f->layer->desc->blob;
 	struct stat st;
+	int rc = blob ? ocifs_src_fstat(blob, &st) : -EOPNOTSUPP;
 
-	if (!blob || blob->fd < 0)
+	if (rc == -EOPNOTSUPP)
 		return 0;
-	if (fstat(blob->fd, &st) < 0 || st.st_nlink == 0)
+	if (rc < 0 || st.st_nlink == 0)
 		return 1;
 	return end && end > (uint64_t)st.st_size;
-}
-
-/* Hash bytes [off, off+n) of the file if they continue what was hashed;
- * at the last byte, compare with the index: -EIO (the file is marked
- * bad) on a mismatch. Called with f->lock held. */
-static int file_hash(struct ocifs_fs *fs, struct fs_file *f, const char *buf, size_t n,
-		     uint64_t off)
-{
-	unsigned char got[OCIFS_SHA256_LEN];
-	char want[OCIFS_DIGEST_STRLEN + 1], have[OCIFS_DIGEST_STRLEN + 1];
-
-	if (!f->sha)
-		return 0;
-	if (off != f->hash_pos) {
-		ocifs_sha_free(f->sha); /* not read in order: no verdict */
-		f->sha = NULL;
-		return 0;
-	}
-	ocifs_sha_update(f->sha, buf, n);
-	f->hash_pos += n;
-	if (f->hash_pos < f->e.size)
-		return 0;
-	ocifs_sha_final(f->sha, got);
-	ocifs_sha_free(f->sha);
-	f->sha = NULL;
-	if (!memcmp(got, f->want, sizeof(got)))
-		return 0;
-	if (fs->bad && f->vino < fs->ninodes)
-		__atomic_store_n(&fs->bad[f->vino], 1, __ATOMIC_RELAXED);
-	ocifs_digest_format(f->want, want);
-	ocifs_digest_format(got, have);
-	log_err("layer %u: inode %" PRIu64 ": content is not what was indexed (expected %s, got "
-		"%s): the image changed; EIO", f->layer->num, f->vino, want, have);
-	return -EIO;
 }
 
 int fs_file_read(struct ocifs_fs *fs, struct fs_file *f, size_t size, off_t off, struct fs_read *r)
@@ -532,9 +489,9 @@ int fs_file_read(struct ocifs_fs *fs, struct fs_file *f, size_t size, off_t off,
 	if (!buf)
 		return -ENOMEM;
 	pthread_mutex_lock(&f->lock);
-	rc = file_is_bad(fs, f->vino) ? -EIO : file_read(fs, f, buf, n, (uint64_t)off);
+	rc = file_read(fs, f, buf, n, (uint64_t)off);
 	if (!rc)
-		rc = file_hash(fs, f, buf, n, (uint64_t)off);
+		rc = ocifs_view_hashck_update(fs->view, &f->hc, buf, n, (uint64_t)off);
 	if (f->cur && __atomic_load_n(&fs->cursors, __ATOMIC_RELAXED) > FS_CURSORS_MAX) {
 		park_put(fs, f->layer, f->cur, f->cur_pos);
 		f->cur = NULL;

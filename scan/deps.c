@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -691,13 +692,17 @@ static int cache_path(struct ocifs_image *img, const char *dir, char **out)
 static int cache_load(const char *path, char **json, size_t *len)
 {
 	char head[64];
-	FILE *fp = fopen(path, "re");
+	int fd = ocifs_cache_open_read(path); /* never through a symlink */
+	FILE *fp = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char *b = NULL;
 	long n;
 	int rc = -ESTALE, hl;
 
-	if (!fp)
-		return -ENOENT;
+	if (!fp) {
+		if (fd >= 0)
+			close(fd);
+		return fd == -ELOOP ? -ESTALE : -ENOENT;
+	}
 	hl = snprintf(head, sizeof(head), "{\n  \"schema\": %d,\n", OCIFS_DEPS_SCHEMA);
 	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) > hl + 2 && n < (1L << 30) &&
 	    fseek(fp, 0, SEEK_SET) == 0 && (b = malloc((size_t)n + 1)) &&

@@ -6,10 +6,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,11 +44,83 @@ static int mkdir_p(const char *path)
 	return rc;
 }
 
+/* Open `name` (relative to `at`) as a cache directory: a real directory,
+ * not a symlink, owned by us; group/other access is taken away. fd or
+ * -errno, logged naming `shown`. */
+static int cache_dir_check(int at, const char *name, const char *shown)
+{
+	struct stat st;
+	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), e;
+
+	if (fd < 0) {
+		e = errno;
+		if ((e == ELOOP || e == ENOTDIR) && fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode))
+			log_err("cache: %s is a symlink; refusing to use it", shown);
+		else
+			log_err("cache: %s: %s", shown, strerror(e));
+		return -e;
+	}
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
+		log_err("cache: %s is owned by uid %u, not by you (uid %u); refusing to use it",
+			shown, (unsigned)st.st_uid, (unsigned)geteuid());
+		close(fd);
+		return -EPERM;
+	}
+	if ((st.st_mode & 077) && fchmod(fd, 0700) < 0)
+		log_warn("cache: %s: chmod 0700: %s", shown, strerror(errno));
+	return fd;
+}
+
+/* The writer's pid in a temp name "<final>.tmp.<pid>[.<random>]", or 0. */
+static long tmp_pid(const char *name)
+{
+	const char *t = NULL, *s = name;
+	char *end;
+	long pid;
+
+	while ((s = strstr(s, ".tmp."))) {
+		t = s;
+		s += 5;
+	}
+	if (!t || t[5] < '1' || t[5] > '9')
+		return 0;
+	errno = 0;
+	pid = strtol(t + 5, &end, 10);
+	if (errno || (*end && *end != '.'))
+		return 0;
+	return pid;
+}
+
+/* Remove the temp files of writers that no longer exist (killed mid-
+ * write). A live writer's files are kept: it will rename or remove them. */
+static void cache_sweep_dead(int dfd, const char *shown)
+{
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		long pid = tmp_pid(de->d_name);
+		if (pid <= 0 || pid > INT_MAX || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) == 0)
+			log_dbg("cache: removed %s/%s (its writer, pid %ld, is gone)", shown,
+				de->d_name, pid);
+	}
+	closedir(d);
+}
+
 int ocifs_cache_open_dir(char **out)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	char *dir = NULL, *sub = NULL;
-	int rc;
+	int rc, root, fd;
 
 	if (xdg && *xdg == '/')
 		rc = asprintf(&dir, "%s/ocifs", xdg);
@@ -55,18 +130,33 @@ int ocifs_cache_open_dir(char **out)
 		rc = asprintf(&dir, "/var/cache/ocifs");
 	if (rc < 0)
 		return -ENOMEM;
+	rc = mkdir_p(dir);
+	root = rc ? rc : cache_dir_check(AT_FDCWD, dir, dir);
+	if (root < 0) {
+		free(dir);
+		return root;
+	}
 	static const char *const subs[] = { "layers", "ids", "views", "deps" };
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]) && !rc; i++) {
 		if (asprintf(&sub, "%s/%s", dir, subs[i]) < 0) {
-			free(dir);
-			return -ENOMEM;
+			rc = -ENOMEM;
+			break;
 		}
-		rc = mkdir_p(sub);
+		if (mkdirat(root, subs[i], 0700) < 0 && errno != EEXIST) {
+			rc = -errno;
+			log_err("cache: cannot create %s: %s", sub, strerror(errno));
+		} else if ((fd = cache_dir_check(root, subs[i], sub)) < 0) {
+			rc = fd;
+		} else {
+			cache_sweep_dead(fd, sub);
+			close(fd);
+		}
 		free(sub);
-		if (rc) {
-			free(dir);
-			return rc;
-		}
+	}
+	close(root);
+	if (rc) {
+		free(dir);
+		return rc;
 	}
 	*out = dir;
 	return 0;
@@ -110,7 +200,9 @@ int ocifs_cache_lock(const char *dir, const char *digest)
 
 	if (rc)
 		return rc;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ELOOP && unlink(path) == 0) /* a planted symlink */
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		rc = -errno;
 		log_err("cache: %s: %s", path, strerror(errno));
@@ -162,7 +254,7 @@ int ocifs_cache_id_get(const char *dir, const struct ocifs_fileid *id, uint64_t 
 		return -ENOENT; /* no identity: always verify */
 	if (rc)
 		return rc;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = ocifs_cache_open_read(path);
 	free(path);
 	if (fd < 0)
 		return -ENOENT;
@@ -196,38 +288,149 @@ int ocifs_cache_id_put(const char *dir, const struct ocifs_fileid *id, uint64_t 
 	return rc;
 }
 
-int ocifs_cache_write_atomic(const char *path, const void *buf, size_t len)
+static void tmp_release(struct ocifs_cache_tmp *t)
 {
-	char *tmp;
-	int fd, rc = 0;
+	if (t->fd >= 0)
+		close(t->fd);
+	if (t->dfd >= 0)
+		close(t->dfd);
+	free(t->path);
+	free(t->final);
+	memset(t, 0, sizeof(*t));
+	t->dfd = t->fd = -1;
+}
 
-	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
-		return -ENOMEM;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = -errno;
+int ocifs_cache_tmp_open(const char *final, struct ocifs_cache_tmp *t)
+{
+	const char *slash = strrchr(final, '/');
+	struct stat st;
+	char *dir = NULL;
+	int rc = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->dfd = t->fd = -1;
+	if (!slash || !slash[1])
+		return -EINVAL;
+	dir = slash == final ? strdup("/") : strndup(final, (size_t)(slash - final));
+	t->final = strdup(slash + 1);
+	if (!dir || !t->final) {
+		rc = -ENOMEM;
 		goto out;
 	}
+	t->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (t->dfd < 0 || fstat(t->dfd, &st) < 0) {
+		rc = -errno;
+		log_err("cache: %s: %s", dir, strerror(-rc));
+		goto out;
+	}
+	if (st.st_uid != geteuid()) {
+		rc = -EPERM;
+		log_err("cache: %s is owned by uid %u, not by you; refusing to write in it", dir,
+			(unsigned)st.st_uid);
+		goto out;
+	}
+	/* Unguessable and exclusive: nothing planted in advance can be at
+	 * this name, and O_EXCL never follows a symlink. */
+	for (int tries = 0; tries < 16; tries++) {
+		unsigned char r[6];
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+			rc = -EIO;
+			break;
+		}
+		free(t->path);
+		if (asprintf(&t->path, "%s.tmp.%d.%02x%02x%02x%02x%02x%02x", final, (int)getpid(),
+			     r[0], r[1], r[2], r[3], r[4], r[5]) < 0) {
+			t->path = NULL;
+			rc = -ENOMEM;
+			break;
+		}
+		t->name = t->path + (slash - final) + 1;
+		t->fd = openat(t->dfd, t->name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			       0600);
+		if (t->fd >= 0)
+			break;
+		rc = -errno;
+		if (errno != EEXIST) {
+			log_err("cache: cannot create %s: %s", t->path, strerror(errno));
+			break;
+		}
+	}
+	if (t->fd >= 0)
+		rc = 0;
+out:
+	free(dir);
+	if (rc)
+		tmp_release(t);
+	return rc;
+}
+
+int ocifs_cache_tmp_check(const struct ocifs_cache_tmp *t)
+{
+	struct stat a, b;
+
+	if (fstat(t->fd, &a) < 0 || fstatat(t->dfd, t->name, &b, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		log_err("cache: %s was replaced while being written; not using it", t->path);
+		return -EPERM;
+	}
+	return 0;
+}
+
+int ocifs_cache_tmp_commit(struct ocifs_cache_tmp *t)
+{
+	int rc = 0;
+
+	if (fsync(t->fd) < 0) {
+		rc = -errno;
+		log_err("cache: %s: fsync: %s", t->path, strerror(-rc));
+	}
+	if (!rc)
+		rc = ocifs_cache_tmp_check(t);
+	if (!rc && renameat(t->dfd, t->name, t->dfd, t->final) < 0) {
+		rc = -errno;
+		log_err("cache: cannot rename %s: %s", t->path, strerror(-rc));
+	}
+	if (rc)
+		unlinkat(t->dfd, t->name, 0);
+	tmp_release(t);
+	return rc;
+}
+
+void ocifs_cache_tmp_abort(struct ocifs_cache_tmp *t)
+{
+	if (t->dfd >= 0 && t->name)
+		unlinkat(t->dfd, t->name, 0);
+	tmp_release(t);
+}
+
+int ocifs_cache_open_read(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int ocifs_cache_write_atomic(const char *path, const void *buf, size_t len)
+{
+	struct ocifs_cache_tmp t;
+	int rc = ocifs_cache_tmp_open(path, &t);
+
+	if (rc)
+		return rc;
 	for (size_t done = 0; done < len;) {
-		ssize_t w = write(fd, (const char *)buf + done, len - done);
+		ssize_t w = write(t.fd, (const char *)buf + done, len - done);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
 			rc = -errno;
+			log_warn("cache: cannot write %s: %s", t.path, strerror(errno));
 			break;
 		}
 		done += (size_t)w;
 	}
-	if (!rc && fsync(fd) < 0)
-		rc = -errno;
-	close(fd);
-	if (!rc && rename(tmp, path) < 0)
-		rc = -errno;
 	if (rc)
-		unlink(tmp);
-out:
-	if (rc)
-		log_warn("cache: cannot write %s: %s", path, strerror(-rc));
-	free(tmp);
+		ocifs_cache_tmp_abort(&t);
+	else
+		rc = ocifs_cache_tmp_commit(&t);
 	return rc;
 }

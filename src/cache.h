@@ -6,14 +6,25 @@
  *   layers/<hex>.lock         flock()ed while that layer is being indexed
  *   ids/<hash>                "this file identity holds blob <digest>,
  *                              verified": lets a warm open skip re-hashing
+ *   views/<hex>.view, deps/<hex>.json   per-image documents
  * Everything is written to a temp name and rename()d into place, so a
  * killed process never leaves a half-written file under a final name.
+ *
+ * The cache may be shared with, or planted by, someone else: the root and
+ * its subdirectories must be real directories (not symlinks) owned by the
+ * caller, mode 0700; temp files are created exclusively (O_EXCL, never
+ * through a symlink) under an unguessable name, "<final>.tmp.<pid>.<rand>",
+ * in a directory opened with O_DIRECTORY|O_NOFOLLOW, and renamed within
+ * that directory fd. The pid in the name lets ocifs_cache_open_dir()
+ * remove the temp files of processes that died (kill -9) mid-write.
  */
 #ifndef OCIFS_SRC_CACHE_H
 #define OCIFS_SRC_CACHE_H
 #include "image.h"
 
-/** Resolve and create (0700) the cache root and its subdirectories.
+/** Resolve and create (0700) the cache root and its subdirectories,
+ *  refusing (one error line naming the path) a symlink or a directory
+ *  owned by another user, and remove temp files whose writer is gone.
  *  *out is malloc'd. */
 int ocifs_cache_open_dir(char **out);
 
@@ -38,5 +49,32 @@ int ocifs_cache_id_put(const char *dir, const struct ocifs_fileid *id, uint64_t 
 
 /** Write `len` bytes to `path` atomically (temp + fsync + rename). */
 int ocifs_cache_write_atomic(const char *path, const void *buf, size_t len);
+
+/* A temp file that becomes the cache file `final` on commit. */
+struct ocifs_cache_tmp {
+	int dfd;                /* final's directory, O_DIRECTORY|O_NOFOLLOW */
+	int fd;                 /* the temp file, O_RDWR */
+	char *path;             /* full temp path (SQLite opens by path) */
+	const char *name;       /* temp name in dfd (points into path) */
+	char *final;            /* final name in dfd */
+};
+
+/** Create a new, empty temp file for cache path `final` (mode 0600,
+ *  O_CREAT|O_EXCL|O_NOFOLLOW, "<final>.tmp.<pid>.<random>"). 0 or
+ *  -errno, logged with the path. On error *t needs no cleanup. */
+int ocifs_cache_tmp_open(const char *final, struct ocifs_cache_tmp *t);
+/** 0 if t->name still names the file t->fd refers to (nobody swapped it
+ *  for a symlink or another file since it was created), else -EPERM. */
+int ocifs_cache_tmp_check(const struct ocifs_cache_tmp *t);
+/** fsync, check, rename into place, release. On error the temp file is
+ *  removed. t is released in all cases. */
+int ocifs_cache_tmp_commit(struct ocifs_cache_tmp *t);
+/** Remove the temp file and release t (no-op on a released/zeroed t
+ *  with dfd = fd = -1). */
+void ocifs_cache_tmp_abort(struct ocifs_cache_tmp *t);
+
+/** Open a cache file for reading without following a symlink at its
+ *  last component: fd or -errno (not logged). */
+int ocifs_cache_open_read(const char *path);
 
 #endif

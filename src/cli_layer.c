@@ -113,6 +113,7 @@ int cmd_ls(struct cli *c)
 {
 	struct ocifs_image *img = NULL;
 	struct ocifs_layer *l = NULL;
+	struct ocifs_idxdb *db = NULL;
 	struct ocifs_entry e = { 0 };
 	struct ls_ctx lc = { .long_fmt = c->long_fmt };
 	char *path = NULL;
@@ -126,10 +127,12 @@ int cmd_ls(struct cli *c)
 	rc = cli_open_image(c, &img);
 	if (!rc)
 		rc = cli_open_layer(c, img, &l);
+	if (!rc)
+		rc = ocifs_layer_db(l, &db);
 	if (rc)
 		goto out;
 	if (*path) {
-		rc = ocifs_idxdb_lookup(l->db, path, &e);
+		rc = ocifs_idxdb_lookup(db, path, &e);
 		if (rc == -ENOENT) {
 			log_err("%s: layer %d has no \"%s\"", c->args[0], c->layer, c->args[1]);
 			goto out;
@@ -141,7 +144,7 @@ int cmd_ls(struct cli *c)
 			goto out;
 		}
 	}
-	rc = ocifs_idxdb_list(l->db, path, ls_cb, &lc);
+	rc = ocifs_idxdb_list(db, path, ls_cb, &lc);
 out:
 	ocifs_entry_fini(&e);
 	ocifs_layer_close(l);
@@ -170,8 +173,10 @@ int cmd_cat(struct cli *c)
 {
 	struct ocifs_image *img = NULL;
 	struct ocifs_layer *l = NULL;
+	struct ocifs_idxdb *db = NULL;
 	struct ocifs_zcursor *cur = NULL;
 	struct ocifs_entry e = { 0 };
+	struct ocifs_sha *sha = NULL;
 	char *path = NULL, *buf = NULL;
 	int rc;
 
@@ -183,13 +188,15 @@ int cmd_cat(struct cli *c)
 	rc = cli_open_image(c, &img);
 	if (!rc)
 		rc = cli_open_layer(c, img, &l);
+	if (!rc)
+		rc = ocifs_layer_db(l, &db);
 	if (rc)
 		goto out;
-	rc = ocifs_idxdb_lookup(l->db, path, &e);
+	rc = ocifs_idxdb_lookup(db, path, &e);
 	if (!rc && e.type == '1' && e.link) { /* a hardlink: its data is the target's */
 		char *target = strdup(e.link);
 		ocifs_entry_fini(&e);
-		rc = target ? ocifs_idxdb_lookup(l->db, target, &e) : -ENOMEM;
+		rc = target ? ocifs_idxdb_lookup(db, target, &e) : -ENOMEM;
 		free(target);
 	}
 	if (rc == -ENOENT)
@@ -209,16 +216,31 @@ int cmd_cat(struct cli *c)
 	}
 	buf = malloc(1 << 20);
 	rc = buf ? ocifs_layer_cursor(l, &cur) : -ENOMEM;
+	if (!rc && (e.flags & OCIFS_EF_HASHED)) /* checked as it streams */
+		rc = ocifs_sha_new(&sha);
 	for (uint64_t off = 0; !rc && off < e.size;) {
 		size_t got;
 		rc = ocifs_layer_read(l, cur, &e, buf, 1 << 20, off, &got);
 		if (!rc && got == 0)
 			rc = -EIO;
+		if (!rc && sha)
+			ocifs_sha_update(sha, buf, got);
+		if (!rc && sha && off + got >= e.size) {
+			unsigned char d[OCIFS_SHA256_LEN];
+			ocifs_sha_final(sha, d);
+			if (memcmp(d, e.sha256, sizeof(d)) != 0) {
+				log_err("%s: layer %d: \"%s\" does not match the sha256 its index "
+					"recorded; the cache is corrupt or was tampered with: run "
+					"ocifs verify", c->args[0], c->layer, c->args[1]);
+				rc = -EIO;
+			}
+		}
 		if (!rc)
 			rc = cli_write_stdout(buf, got);
 		off += got;
 	}
 out:
+	ocifs_sha_free(sha);
 	free(buf);
 	ocifs_zcursor_free(cur);
 	ocifs_entry_fini(&e);

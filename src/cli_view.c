@@ -190,6 +190,7 @@ int cli_view_cat(struct cli *c)
 	struct ocifs_layer *l;
 	struct ocifs_entry e;
 	struct ocifs_zcursor *cur = NULL;
+	struct ocifs_view_hashck hc = { 0 };
 	uint64_t ino;
 	char *buf = NULL;
 	int rc = cli_session_open(c, &s);
@@ -216,16 +217,21 @@ int cli_view_cat(struct cli *c)
 		rc = ocifs_layer_cursor(l, &cur);
 	if (!rc && !(buf = malloc(1 << 20)))
 		rc = -ENOMEM;
+	if (!rc)
+		ocifs_view_hashck_begin(s.view, ino, &hc);
 	for (uint64_t off = 0; !rc && off < a.size;) {
 		size_t got;
 		rc = ocifs_layer_read(l, cur, &e, buf, 1 << 20, off, &got);
 		if (!rc && !got)
 			rc = -EIO;
 		if (!rc)
+			rc = ocifs_view_hashck_update(s.view, &hc, buf, got, off);
+		if (!rc)
 			rc = cli_write_stdout(buf, got);
 		off += got;
 	}
 	free(buf);
+	ocifs_view_hashck_end(&hc);
 	ocifs_zcursor_free(cur);
 	cli_session_close(&s);
 	return rc;

@@ -22,6 +22,7 @@ struct ocifs_idxdb {
 	sqlite3_stmt *ins_entry, *ins_xattr; /* writer */
 	sqlite3_stmt *q_lookup, *q_list, *q_xattr; /* reader, prepared lazily */
 	int64_t next_id;
+	uint64_t usize;         /* uncompressed layer size; 0 = not known yet */
 };
 
 static const char schema_sql[] =
@@ -61,10 +62,25 @@ static const char list_sql[] =
 static const char all_sql[] = "SELECT " ENTRY_COLS " FROM entries ORDER BY id";
 static const char xattr_sql[] = "SELECT key, value FROM xattrs WHERE entry=?1 ORDER BY rowid";
 
+/* SQLite's message, with the OS error behind it when there is one
+ * ("unable to open database file" alone hides EMFILE, EACCES...). */
+static const char *db_msg(struct ocifs_idxdb *d, char *buf, size_t len)
+{
+	int e = d->db ? sqlite3_system_errno(d->db) : 0;
+
+	if (!e)
+		return d->db ? sqlite3_errmsg(d->db) : "out of memory";
+	snprintf(buf, len, "%s: %s", sqlite3_errmsg(d->db), strerror(e));
+	return buf;
+}
+
 static int db_err(struct ocifs_idxdb *d, const char *what)
 {
-	log_err("cache %s: %s: %s", d->path, what, sqlite3_errmsg(d->db));
-	return -EIO;
+	char buf[256];
+	int e = d->db ? sqlite3_system_errno(d->db) : 0;
+
+	log_err("cache %s: %s: %s", d->path, what, db_msg(d, buf, sizeof(buf)));
+	return e == EMFILE || e == ENFILE || e == ENOSPC || e == EACCES ? -e : -EIO;
 }
 
 static void idxdb_free(struct ocifs_idxdb *d)
@@ -101,7 +117,7 @@ int ocifs_idxdb_create(const char *path, struct ocifs_idxdb **out)
 	if (!d)
 		return -ENOMEM;
 	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			    SQLITE_OPEN_EXCLUSIVE, NULL) != SQLITE_OK) {
+			    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
 		rc = db_err(d, "create");
 		goto err;
 	}
@@ -286,7 +302,7 @@ int ocifs_idxdb_open(const char *path, unsigned flags, struct ocifs_idxdb **out)
 	struct ocifs_idxdb *d = idxdb_alloc(path);
 	sqlite3_stmt *st = NULL;
 	const char *why = NULL;
-	char *uri;
+	char *uri, whybuf[256];
 
 	if (!d)
 		return -ENOMEM;
@@ -296,8 +312,16 @@ int ocifs_idxdb_open(const char *path, unsigned flags, struct ocifs_idxdb **out)
 		return -ENOMEM;
 	}
 	if (sqlite3_open_v2(uri, &d->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
-			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		why = sqlite3_errmsg(d->db);
+			    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		int e = sqlite3_system_errno(d->db);
+		if (e == EMFILE || e == ENFILE) { /* not the file's fault: say so */
+			log_err("cache %s: cannot open: %s", path, strerror(e));
+			sqlite3_finalize(st);
+			free(uri);
+			idxdb_free(d);
+			return -e;
+		}
+		why = db_msg(d, whybuf, sizeof(whybuf));
 		goto stale;
 	}
 	if (sqlite3_prepare_v2(d->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
@@ -449,7 +473,11 @@ static int row_to_entry(struct ocifs_idxdb *d, sqlite3_stmt *st, struct ocifs_en
 		memcpy(e->sha256, sqlite3_column_blob(st, 17), OCIFS_SHA256_LEN);
 	else
 		e->flags &= ~OCIFS_EF_HASHED;
-	if (!e->dir || !e->name || e->data_off + e->data_len < e->data_off)
+	if (!e->dir || !e->name || e->data_off + e->data_len < e->data_off ||
+	    e->data_off % 512 || e->hdr_off % 512 ||
+	    (d->usize && e->data_off + e->data_len > d->usize) ||
+	    (e->type == '0' && !(e->flags & OCIFS_EF_SPARSE) && e->data_len != e->size) ||
+	    (e->data_len && e->data_off < e->hdr_off + 512))
 		goto bad;
 	if (nsp > 0) {
 		uint64_t packed = 0;
@@ -611,6 +639,58 @@ int ocifs_idxdb_xattrs(struct ocifs_idxdb *d, int64_t id,
 	return rc;
 }
 
+/* Rows that break the layout of a tar stream: headers and data 512-byte
+ * aligned, each member's data after its header and inside the layer,
+ * members in stream order without overlapping, a plain file's stored
+ * length equal to its size, implicit directories last and empty. */
+static const char validate_sql[] =
+	"SELECT id, CASE"
+	"  WHEN hdr_off % 512 OR data_off % 512 THEN 'offset not 512-aligned'"
+	"  WHEN data_len AND data_off < hdr_off + 512 THEN 'data before its header'"
+	"  WHEN data_len < 0 OR size < 0 THEN 'negative size'"
+	"  WHEN data_off + data_len > ?1 THEN 'data past the end of the layer'"
+	"  WHEN hdr_off < prev_end THEN 'overlaps the previous member'"
+	"  WHEN type = 48 AND NOT (flags & 16) AND data_len <> size THEN 'size differs from data length'"
+	"  END FROM (SELECT id, type, flags, size, hdr_off, data_off, data_len,"
+	"  lag(data_off + (data_len + 511) / 512 * 512, 1, 0) OVER (ORDER BY id) AS prev_end"
+	"  FROM entries WHERE NOT (flags & 8))"
+	" WHERE hdr_off % 512 OR data_off % 512 OR (data_len AND data_off < hdr_off + 512)"
+	"  OR data_len < 0"
+	"  OR size < 0 OR data_off + data_len > ?1 OR hdr_off < prev_end"
+	"  OR (type = 48 AND NOT (flags & 16) AND data_len <> size)"
+	" UNION ALL SELECT id, 'implicit directory out of place' FROM entries"
+	"  WHERE flags & 8 AND (type <> 53 OR data_len <> 0 OR id <"
+	"  (SELECT coalesce(max(id), 0) FROM entries WHERE NOT (flags & 8)))"
+	" LIMIT 1";
+
+void ocifs_idxdb_set_usize(struct ocifs_idxdb *d, uint64_t usize)
+{
+	d->usize = usize;
+}
+
+int ocifs_idxdb_validate(struct ocifs_idxdb *d, uint64_t usize, unsigned flags)
+{
+	sqlite3_stmt *st;
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(d->db, validate_sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(d, "prepare");
+	sqlite3_bind_int64(st, 1, (int64_t)usize);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		if (!(flags & OCIFS_IDXDB_QUIET))
+			log_warn("cache %s is inconsistent (entry %lld: %s); rebuilding it", d->path,
+				 (long long)sqlite3_column_int64(st, 0), col_text(st, 1));
+		rc = -ESTALE;
+	} else if (step != SQLITE_DONE) {
+		rc = db_err(d, "validate");
+	}
+	sqlite3_finalize(st);
+	if (!rc)
+		d->usize = usize;
+	return rc;
+}
+
 uint64_t ocifs_idxdb_count(struct ocifs_idxdb *d)
 {
 	sqlite3_stmt *st;
@@ -624,6 +704,88 @@ uint64_t ocifs_idxdb_count(struct ocifs_idxdb *d)
 		n = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return n;
+}
+
+/* What ocifs_idxdb_diff() compares, row by row in a fixed order. */
+static const char *const diff_sql[] = {
+	"SELECT " ENTRY_COLS " FROM entries ORDER BY id",
+	"SELECT entry, key, value FROM xattrs ORDER BY entry, rowid",
+	"SELECT seq, coff, uoff, bits, flags, window FROM ckpts ORDER BY seq",
+	"SELECT key, value FROM meta WHERE key <> 'ocifs_version' ORDER BY key",
+};
+static const char *const diff_what[] = { "entries", "xattrs", "ckpts", "meta" };
+
+static int col_equal(sqlite3_stmt *a, sqlite3_stmt *b, int i)
+{
+	int t = sqlite3_column_type(a, i), n;
+
+	if (t != sqlite3_column_type(b, i))
+		return 0;
+	switch (t) {
+	case SQLITE_NULL:
+		return 1;
+	case SQLITE_INTEGER:
+		return sqlite3_column_int64(a, i) == sqlite3_column_int64(b, i);
+	default: /* text, blob (no floats in this schema) */
+		n = sqlite3_column_bytes(a, i);
+		if (n != sqlite3_column_bytes(b, i))
+			return 0;
+		return n == 0 || memcmp(sqlite3_column_blob(a, i), sqlite3_column_blob(b, i),
+					(size_t)n) == 0;
+	}
+}
+
+int ocifs_idxdb_diff(struct ocifs_idxdb *a, struct ocifs_idxdb *b, char *what, size_t len)
+{
+	int rc = 0;
+
+	*what = '\0';
+	for (size_t q = 0; q < sizeof(diff_sql) / sizeof(diff_sql[0]) && !rc; q++) {
+		sqlite3_stmt *sa = NULL, *sb = NULL;
+		if (sqlite3_prepare_v2(a->db, diff_sql[q], -1, &sa, NULL) != SQLITE_OK) {
+			rc = db_err(a, "prepare");
+		} else if (sqlite3_prepare_v2(b->db, diff_sql[q], -1, &sb, NULL) != SQLITE_OK) {
+			rc = db_err(b, "prepare");
+		}
+		for (int64_t row = 1; !rc; row++) {
+			int ra = sqlite3_step(sa), rb = sqlite3_step(sb);
+			if (ra != SQLITE_ROW && ra != SQLITE_DONE) {
+				rc = db_err(a, diff_what[q]);
+				break;
+			}
+			if (rb != SQLITE_ROW && rb != SQLITE_DONE) {
+				rc = db_err(b, diff_what[q]);
+				break;
+			}
+			if (ra == SQLITE_DONE && rb == SQLITE_DONE)
+				break;
+			if (ra != rb) {
+				snprintf(what, len, "%s: %s rows", diff_what[q],
+					 ra == SQLITE_DONE ? "missing" : "extra");
+				rc = 1;
+				break;
+			}
+			for (int i = 0; i < sqlite3_column_count(sa); i++) {
+				if (col_equal(sa, sb, i))
+					continue;
+				if (q == 0)
+					snprintf(what, len, "entry %lld (%s%s%s): %s",
+						 (long long)sqlite3_column_int64(sa, 0),
+						 col_text(sa, 1) ? col_text(sa, 1) : "",
+						 col_text(sa, 1) && *col_text(sa, 1) ? "/" : "",
+						 col_text(sa, 2) ? col_text(sa, 2) : "",
+						 sqlite3_column_name(sa, i));
+				else
+					snprintf(what, len, "%s row %lld: %s", diff_what[q],
+						 (long long)row, sqlite3_column_name(sa, i));
+				rc = 1;
+				break;
+			}
+		}
+		sqlite3_finalize(sa);
+		sqlite3_finalize(sb);
+	}
+	return rc;
 }
 
 void ocifs_idxdb_close(struct ocifs_idxdb *d)

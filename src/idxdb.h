@@ -61,7 +61,9 @@ void ocifs_entry_fini(struct ocifs_entry *e);
 struct ocifs_idxdb;
 
 /* --- writing (index.c) --- */
-/** Create a new index at path (which must not exist). */
+/** Create a new index at path: a new or empty file (in the cache, one
+ *  the caller just created exclusively with ocifs_cache_tmp_open); a
+ *  symlink there is refused. */
 int ocifs_idxdb_create(const char *path, struct ocifs_idxdb **out);
 /** Append an entry; e->id is ignored (rows are numbered in order). */
 int ocifs_idxdb_add(struct ocifs_idxdb *db, const struct ocifs_entry *e,
@@ -99,6 +101,19 @@ int ocifs_idxdb_xattrs(struct ocifs_idxdb *db, int64_t id,
 		       int (*cb)(void *ctx, const char *key, const void *val, size_t len),
 		       void *ctx);
 uint64_t ocifs_idxdb_count(struct ocifs_idxdb *db);
+/** Check every row against the layout of a tar stream of usize bytes
+ *  (aligned offsets, data inside the layer, members in order without
+ *  overlap, sizes consistent; one SQL scan). 0, or -ESTALE with a warning
+ *  naming the file and the first bad entry (unless OCIFS_IDXDB_QUIET).
+ *  Afterwards rows read back are also bounds-checked against usize. */
+int ocifs_idxdb_validate(struct ocifs_idxdb *db, uint64_t usize, unsigned flags);
+/** Compare two indexes row by row (entries, xattrs, checkpoints, meta
+ *  but for ocifs_version). 0 if equal, 1 and a description of the first
+ *  difference in what[len] ("entry 5 (etc/passwd): data_off"), or an
+ *  error. */
+int ocifs_idxdb_diff(struct ocifs_idxdb *a, struct ocifs_idxdb *b, char *what, size_t len);
+/** Bounds-check rows read back against usize without a full scan. */
+void ocifs_idxdb_set_usize(struct ocifs_idxdb *db, uint64_t usize);
 void ocifs_idxdb_close(struct ocifs_idxdb *db);
 
 #endif

@@ -255,10 +255,10 @@ static int open_in_dir(struct img_ctx *c, const char *rel, int quiet, struct oci
 			log_err("%s: not a regular file", name);
 		return -EBADMSG;
 	}
-	rc = ocifs_src_file_openat(c->dirfd, rel, name, out);
+	rc = ocifs_src_lazy_openat(c->fdc, rel, name, out); /* fds bounded */
 	if (rc)
 		return rc;
-	if (id && fstat((*out)->fd, &st) == 0) {
+	if (id && ocifs_src_fstat(*out, &st) == 0) {
 		id->dev = st.st_dev;
 		id->ino = st.st_ino;
 		id->size = (uint64_t)st.st_size;
@@ -654,10 +654,16 @@ out:
 static int open_dir(struct img_ctx *c)
 {
 	struct stat st;
+	int rc;
 
 	c->dirfd = open(c->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->dirfd < 0) {
-		int rc = -errno;
+		rc = -errno;
+		log_err("%s: %s", c->path, strerror(-rc));
+		return rc;
+	}
+	rc = ocifs_fdcache_new(c->dirfd, 0, &c->fdc);
+	if (rc) {
 		log_err("%s: %s", c->path, strerror(-rc));
 		return rc;
 	}
@@ -720,6 +726,7 @@ out:
 	ocifs_src_unref(c.tar);
 	if (c.dirfd >= 0)
 		close(c.dirfd);
+	ocifs_fdcache_unref(c.fdc);
 	if (rc)
 		ocifs_image_free(c.img);
 	else

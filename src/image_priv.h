@@ -51,6 +51,7 @@ struct img_ctx {
 	const struct ocifs_image_opts *o;
 	struct ocifs_image *img;        /* being filled */
 	int dirfd;                      /* layout directory, or -1 */
+	struct ocifs_fdcache *fdc;      /* its files' fds (bounded), or NULL */
 	struct ocifs_src *tar;          /* uncompressed outer tar, or NULL */
 	struct stat st;                 /* the image file (identity) */
 	size_t nmem;

@@ -539,7 +539,8 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	struct ocifs_ckpts ck = { 0 };
 	struct ocifs_zpass_opts zo = { 0 };
 	unsigned char magic[OCIFS_COMP_MAGIC], dc[OCIFS_SHA256_LEN], du[OCIFS_SHA256_LEN];
-	char name[128], tmp[4096], *final = NULL, hexd[OCIFS_DIGEST_STRLEN + 1];
+	char name[128], *final = NULL, hexd[OCIFS_DIGEST_STRLEN + 1];
+	struct ocifs_cache_tmp tmp = { .dfd = -1, .fd = -1 };
 	int rc, started = 0;
 	size_t got;
 	struct stat sb;
@@ -574,8 +575,6 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	rc = ocifs_cache_layer_path(o->cache_dir, ld->digest, ".db", &final);
 	if (rc)
 		return rc;
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", final, (int)getpid());
-	unlink(tmp);
 	char *sdir = NULL;
 	if (asprintf(&sdir, "%s/layers", o->cache_dir) < 0) {
 		free(final);
@@ -597,7 +596,14 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = ocifs_idxdb_create(tmp, &ps.db);
+	/* SQLite opens by path: the name is created first, exclusively and
+	 * unguessably, and checked to be still ours once SQLite has it open. */
+	rc = ocifs_cache_tmp_open(final, &tmp);
+	if (rc)
+		goto out;
+	rc = ocifs_idxdb_create(tmp.path, &ps.db);
+	if (!rc)
+		rc = ocifs_cache_tmp_check(&tmp);
 	if (rc)
 		goto out;
 	rc = ocifs_zpass_new(ld->blob, &zo, &pl.zp);
@@ -654,11 +660,14 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	ps.db = NULL;
 	if (rc)
 		goto out;
-	if (stat(tmp, &sb) == 0)
+	if (fstat(tmp.fd, &sb) == 0)
 		st->index_bytes = (uint64_t)sb.st_size;
-	if (rename(tmp, final) < 0) {
-		rc = -errno;
-		log_err("cache: cannot rename %s: %s", tmp, strerror(errno));
+	if (o->keep) { /* handed over: the caller decides */
+		*o->keep = tmp;
+		tmp.dfd = tmp.fd = -1;
+		tmp.path = tmp.final = NULL;
+	} else {
+		rc = ocifs_cache_tmp_commit(&tmp);
 	}
 out:
 	if (started)
@@ -668,8 +677,8 @@ out:
 	ocifs_log_hold_release(&hold, 1, name);
 	if (ps.db)
 		ocifs_idxdb_close(ps.db);
+	ocifs_cache_tmp_abort(&tmp); /* no-op once committed */
 	if (rc) {
-		unlink(tmp);
 		if (ck.shadow)
 			unlink(ck.shadow);
 	}

@@ -12,6 +12,7 @@
 #define OCIFS_SRC_INDEX_H
 #include <stdint.h>
 
+#include "cache.h"
 #include "image.h"
 
 struct ocifs_index_opts {
@@ -21,6 +22,10 @@ struct ocifs_index_opts {
 	/* called now and then with compressed bytes consumed so far */
 	void (*progress)(void *ctx, uint64_t cdone);
 	void *ctx;
+	/* Not NULL: leave the new index in this temp file instead of
+	 * renaming it into place (verify compares it with the cached one);
+	 * the caller commits or aborts it. */
+	struct ocifs_cache_tmp *keep;
 };
 
 struct ocifs_index_stats {

@@ -107,7 +107,8 @@ static int check_meta(struct ocifs_layer *l, const char *cache_dir)
 			return -ESTALE;
 		}
 		free(v);
-		if (access(l->ck.shadow, R_OK) != 0) {
+		struct stat sst;
+		if (lstat(l->ck.shadow, &sst) != 0 || !S_ISREG(sst.st_mode)) {
 			if (!l->quiet)
 				log_warn("cache: shadow %s is missing; rebuilding", l->ck.shadow);
 			return -ESTALE;
@@ -145,6 +146,12 @@ static int try_cached(struct ocifs_layer *l, const char *cache_dir, int check)
 	if (rc)
 		return rc;
 	rc = check_meta(l, cache_dir);
+	if (!rc && check) { /* untrusted: every row must fit the layer */
+		rc = ocifs_idxdb_validate(l->db, l->usize, l->quiet ? OCIFS_IDXDB_QUIET : 0);
+		l->validated = !rc;
+	}
+	if (!rc)
+		ocifs_idxdb_set_usize(l->db, l->usize);
 	if (rc)
 		layer_reset(l);
 	return rc;
@@ -174,8 +181,49 @@ static int build(struct ocifs_layer *l, const struct ocifs_layer_opts *o,
 		if (!rc) {
 			l->built = 1;
 			rc = try_cached(l, o->cache_dir, 0);
+			l->validated = !rc;
 		}
 	}
+	ocifs_cache_unlock(lock);
+	return rc;
+}
+
+/* verify: derive the index from the blob again (that pass checks both
+ * digests) and compare it with the cached one row by row, so a tampered
+ * index cannot pass. A different one is replaced, and the layer fails. */
+static int reverify_index(struct ocifs_layer *l, const struct ocifs_layer_opts *o,
+			  struct hash_progress *hp)
+{
+	struct ocifs_cache_tmp t = { .dfd = -1, .fd = -1 };
+	struct ocifs_index_opts io = {
+		.cache_dir = o->cache_dir, .span = o->span,
+		.progress = index_progress, .ctx = hp, .keep = &t,
+	};
+	struct ocifs_index_stats st;
+	struct ocifs_idxdb *fresh = NULL;
+	char what[512];
+	int lock, rc;
+
+	lock = ocifs_cache_lock(o->cache_dir, l->desc->digest);
+	if (lock < 0)
+		return lock;
+	rc = ocifs_index_build(l->desc, l->num, &io, &st);
+	if (!rc)
+		rc = ocifs_idxdb_open(t.path, 0, &fresh);
+	if (!rc)
+		rc = ocifs_idxdb_diff(fresh, l->db, what, sizeof(what));
+	if (rc == 1) {
+		log_err("layer %u (%.19s…): cache %s differs from the layer (%s); replaced it",
+			l->num, l->desc->digest, l->db_path, what);
+		ocifs_idxdb_close(fresh);
+		fresh = NULL;
+		layer_reset(l);
+		rc = ocifs_cache_tmp_commit(&t);
+		if (!rc)
+			rc = -EBADMSG;
+	}
+	ocifs_idxdb_close(fresh);
+	ocifs_cache_tmp_abort(&t); /* no-op once committed */
 	ocifs_cache_unlock(lock);
 	return rc;
 }
@@ -200,6 +248,11 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 	l->num = (unsigned)i + 1;
 	l->desc = ld;
 	l->wmax = img->zstd_window_max;
+	l->span = o->span;
+	if (!(l->cache_dir = strdup(o->cache_dir))) {
+		free(l);
+		return -ENOMEM;
+	}
 
 	/* Find the blob digest when the format does not give it. */
 	if (!*ld->digest) {
@@ -231,10 +284,21 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 		      ocifs_cache_id_get(o->cache_dir, &ld->id, ld->blob->size, known, &stamp) == 0 &&
 		      strcmp(known, ld->digest) == 0;
 	rc = try_cached(l, o->cache_dir, !trusted || file_mtime_ns(l->db_path) > stamp);
+	int stale = rc == -ESTALE;
 	if (rc == -ENOENT || rc == -ESTALE) {
 		rc = build(l, o, &hp);
 		verified = verified || l->built;
 		trusted = 0;
+	}
+	if (!rc && stale && o->verify) { /* verify reports what it found */
+		log_err("layer %zu (%.19s…): cache %s was unusable; rebuilt it", i + 1, ld->digest,
+			l->db_path);
+		rc = -EBADMSG;
+	}
+	if (!rc && o->verify && !l->built) {
+		rc = reverify_index(l, o, &hp); /* re-hashes the blob too */
+		verified = !rc;
+		l->rehashed = !rc;
 	}
 	if (rc)
 		goto err;
@@ -255,6 +319,7 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 	if (!trusted)
 		ocifs_cache_id_put(o->cache_dir, &ld->id, ld->blob->size, ld->digest);
 	l->ck.window_max = l->wmax; /* for cursors */
+	ocifs_layer_db_close(l); /* reopened on demand: fds stay bounded */
 	*out = l;
 	return 0;
 err:
@@ -268,7 +333,53 @@ void ocifs_layer_close(struct ocifs_layer *l)
 		return;
 	layer_reset(l);
 	free(l->db_path);
+	free(l->cache_dir);
 	free(l);
+}
+
+int ocifs_layer_db(struct ocifs_layer *l, struct ocifs_idxdb **db)
+{
+	struct ocifs_layer_opts o = { .cache_dir = l->cache_dir, .span = l->span };
+	struct hash_progress hp = { .o = &o, .num = l->num, .total = 0 };
+	char *v = NULL;
+	int rc;
+
+	if (l->db) {
+		*db = l->db;
+		return 0;
+	}
+	rc = ocifs_idxdb_open(l->db_path, 0, &l->db);
+	if (!rc && (ocifs_idxdb_meta(l->db, "digest", &v) || strcmp(v, l->desc->digest) != 0)) {
+		log_warn("cache %s: digest does not match its name; rebuilding", l->db_path);
+		rc = -ESTALE;
+	}
+	free(v);
+	if (!rc && !l->validated) {
+		rc = ocifs_idxdb_validate(l->db, l->usize, 0);
+		l->validated = !rc;
+	}
+	if (!rc) {
+		ocifs_idxdb_set_usize(l->db, l->usize);
+	} else if (rc == -ESTALE || rc == -ENOENT) {
+		/* Replaced or tampered with since the layer was opened: build
+		 * it afresh, checkpoints included. */
+		layer_reset(l);
+		rc = build(l, &o, &hp);
+	}
+	if (rc) {
+		layer_reset(l);
+		log_err("layer %u (%.19s…): no usable index: %s", l->num, l->desc->digest,
+			strerror(-rc));
+		return rc;
+	}
+	*db = l->db;
+	return 0;
+}
+
+void ocifs_layer_db_close(struct ocifs_layer *l)
+{
+	ocifs_idxdb_close(l->db);
+	l->db = NULL;
 }
 
 void ocifs_layer_peek(struct ocifs_image *img, size_t i, const char *cache_dir,

@@ -34,8 +34,11 @@ struct ocifs_layer_opts {
 struct ocifs_layer {
 	unsigned num;             /* 1-based position in the image */
 	struct ocifs_layer_desc *desc; /* borrowed from the image */
-	struct ocifs_idxdb *db;   /* for the opening thread only */
+	struct ocifs_idxdb *db;   /* NULL, or open: see ocifs_layer_db() */
 	char *db_path;
+	char *cache_dir;          /* for a rebuild found necessary later */
+	uint64_t span;
+	int validated;            /* the index's rows were checked (or built) */
 	struct ocifs_ckpts ck;
 	enum ocifs_comp comp;
 	uint64_t usize, entries, skipped;
@@ -51,6 +54,15 @@ struct ocifs_layer {
 int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer_opts *o,
 		     struct ocifs_layer **out);
 void ocifs_layer_close(struct ocifs_layer *l);
+
+/** The layer's index, for reading rows: an open layer holds no database
+ *  connection (a thousand layers would hold a thousand fds), so this
+ *  opens it on first use. Its rows are checked once against the layer
+ *  (ocifs_idxdb_validate); an inconsistent index is rebuilt (warning
+ *  naming the file). For the calling thread only; close it with
+ *  ocifs_layer_db_close() when done. */
+int ocifs_layer_db(struct ocifs_layer *l, struct ocifs_idxdb **db);
+void ocifs_layer_db_close(struct ocifs_layer *l);
 
 struct ocifs_layer_info {
 	enum ocifs_cache_state state;

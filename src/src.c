@@ -128,9 +128,28 @@ static void range_destroy(struct ocifs_src *s)
 	free(r);
 }
 
+static int range_pin(struct ocifs_src *s, int *fd, uint64_t *off)
+{
+	struct range_priv *r = s->priv;
+	int rc = ocifs_src_pin_fd(r->base, fd, off);
+
+	if (!rc)
+		*off += r->off;
+	return rc;
+}
+
+static void range_unpin(struct ocifs_src *s)
+{
+	struct range_priv *r = s->priv;
+
+	ocifs_src_unpin_fd(r->base);
+}
+
 static const struct ocifs_src_ops range_ops = {
 	.pread = range_pread,
 	.destroy = range_destroy,
+	.pin = range_pin,
+	.unpin = range_unpin,
 };
 
 int ocifs_src_range_new(struct ocifs_src *base, uint64_t off, uint64_t len,
@@ -162,6 +181,34 @@ int ocifs_src_range_new(struct ocifs_src *base, uint64_t off, uint64_t len,
 		(*out)->fd_off = base->fd_off + off;
 	}
 	return 0;
+}
+
+int ocifs_src_pin_fd(struct ocifs_src *s, int *fd, uint64_t *off)
+{
+	if (s->fd >= 0) { /* a file held open for the source's life */
+		*fd = s->fd;
+		*off = s->fd_off;
+		return 0;
+	}
+	return s->ops->pin ? s->ops->pin(s, fd, off) : -EOPNOTSUPP;
+}
+
+void ocifs_src_unpin_fd(struct ocifs_src *s)
+{
+	if (s->fd < 0 && s->ops->unpin)
+		s->ops->unpin(s);
+}
+
+int ocifs_src_fstat(struct ocifs_src *s, struct stat *st)
+{
+	uint64_t off;
+	int fd, rc = ocifs_src_pin_fd(s, &fd, &off);
+
+	if (rc)
+		return rc;
+	rc = fstat(fd, st) < 0 ? -errno : 0;
+	ocifs_src_unpin_fd(s);
+	return rc;
 }
 
 int ocifs_src_pread(struct ocifs_src *s, void *buf, size_t n, uint64_t off, size_t *got)

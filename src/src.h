@@ -9,6 +9,7 @@
 #define OCIFS_SRC_SRC_H
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 struct ocifs_src;
 
@@ -18,6 +19,10 @@ struct ocifs_src_ops {
 	int (*pread)(struct ocifs_src *s, void *buf, size_t n, uint64_t off, size_t *got);
 	/* Release private state; the struct itself is freed by the caller. */
 	void (*destroy)(struct ocifs_src *s);
+	/* Optional, for sources whose fd is opened on demand: see
+	 * ocifs_src_pin_fd(). */
+	int (*pin)(struct ocifs_src *s, int *fd, uint64_t *off);
+	void (*unpin)(struct ocifs_src *s);
 };
 
 struct ocifs_src {
@@ -25,7 +30,8 @@ struct ocifs_src {
 	uint64_t size;  /* bytes; UINT64_MAX when unknown */
 	int refs;       /* atomic */
 	int fd;         /* backing fd when bytes [0,size) are fd[fd_off..]; else
-			 * -1. Owned by file sources, borrowed by ranges. */
+			 * -1 (also for lazy sources: use ocifs_src_pin_fd).
+			 * Owned by file sources, borrowed by ranges. */
 	uint64_t fd_off;
 	char *name;     /* for error messages: path, or "path@off" */
 	void *priv;
@@ -38,6 +44,28 @@ int ocifs_src_file_open(const char *path, struct ocifs_src **out);
  *  is not applied: OCI layouts may use symlinked blobs). */
 int ocifs_src_file_openat(int dirfd, const char *path, const char *name,
 			  struct ocifs_src **out);
+
+/* Lazily opened files (fdcache.c): sources that share one directory fd
+ * and keep at most a bounded number of idle fds open (an LRU), so an
+ * image with thousands of blob files does not hold thousands of fds. */
+struct ocifs_fdcache;
+/** A cache for files under dirfd (dup'ed). cap: idle fds kept at most,
+ *  0 = from RLIMIT_NOFILE. Thread-safe; refcounted by its sources. */
+int ocifs_fdcache_new(int dirfd, unsigned cap, struct ocifs_fdcache **out);
+void ocifs_fdcache_unref(struct ocifs_fdcache *fc);
+/** Open path (relative to the cache's directory) now, to report errors
+ *  and record its identity and size, then let the fd come and go. A
+ *  reopen that finds another file (or another size) fails with -EIO. */
+int ocifs_src_lazy_openat(struct ocifs_fdcache *fc, const char *path, const char *name,
+			  struct ocifs_src **out);
+
+/** An fd holding the source's bytes at [*off, *off + size): kept open
+ *  until ocifs_src_unpin_fd(). For splice and fstat. -EOPNOTSUPP when
+ *  the bytes are not in a file (decompressed sources), or -errno. */
+int ocifs_src_pin_fd(struct ocifs_src *s, int *fd, uint64_t *off);
+void ocifs_src_unpin_fd(struct ocifs_src *s);
+/** fstat() of the file holding the source's bytes; -EOPNOTSUPP as above. */
+int ocifs_src_fstat(struct ocifs_src *s, struct stat *st);
 
 /** A window [off, off+len) of base. Takes its own reference on base.
  *  Returns -EIO if the window lies outside base. */

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "log.h"
 #include "progress.h"
 #include "view.h"
@@ -34,6 +35,9 @@ struct ocifs_view {
 	size_t nlayers;
 	int from_cache;
 	double build_secs;
+	unsigned char *hash_ok;   /* bit per inode: bytes matched its sha256 */
+	unsigned char *hash_bad;  /* ... or did not: every read fails (both
+				   * set atomically) */
 };
 
 static int view_key(struct ocifs_image *img, unsigned char key[32])
@@ -60,6 +64,28 @@ static int view_key(struct ocifs_image *img, unsigned char key[32])
 static int in_range(uint64_t off, uint64_t count, uint64_t size, uint64_t total)
 {
 	return off <= total && count <= (total - off) / (size ? size : 1);
+}
+
+/* A regular file's bytes must lie inside its layer's stream, in one
+ * 512-aligned run as the tar stored them (sparse: the packed runs and
+ * the map within the file's size). */
+static int view_data_bad(const struct ocifs_view *v, const struct view_inode *n)
+{
+	const struct ocifs_layer *l = v->layers ? v->layers[n->layer] : NULL;
+	uint64_t packed = 0;
+
+	if (n->data_off % 512 || n->data_off + n->data_len < n->data_off ||
+	    (l && n->data_off + n->data_len > l->usize) ||
+	    (!n->nsparse && n->data_len != n->size))
+		return 1;
+	for (uint32_t i = 0; i < n->nsparse; i++) {
+		const struct ocifs_sparse *sp = &v->sp[n->sparse + i];
+		if (sp->off + sp->len < sp->off || sp->off + sp->len > n->size ||
+		    sp->len > n->data_len - packed)
+			return 1;
+		packed += sp->len;
+	}
+	return 0;
 }
 
 /* Every index in the file checked once, so queries need no checks
@@ -111,6 +137,8 @@ static int view_validate(struct ocifs_view *v, const unsigned char key[32], size
 			return -ESTALE;
 		if (n->nsparse && (n->sparse > h->nsparse || n->nsparse > h->nsparse - n->sparse))
 			return -ESTALE;
+		if (S_ISREG(n->mode) && view_data_bad(v, n))
+			return -ESTALE;
 	}
 	return 0;
 }
@@ -119,10 +147,10 @@ static int view_map(struct ocifs_view *v, const char *path, const unsigned char 
 		    size_t nlayers)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	int fd = ocifs_cache_open_read(path), rc; /* never through a symlink */
 
 	if (fd < 0)
-		return -errno;
+		return fd == -ELOOP ? -ESTALE : fd;
 	if (fstat(fd, &st) < 0 || st.st_size <= 0) {
 		close(fd);
 		return -ESTALE;
@@ -142,11 +170,40 @@ static int view_map(struct ocifs_view *v, const char *path, const unsigned char 
 	return rc;
 }
 
+/* The key a view is checked against: its name key plus the identity of
+ * every layer's index file. A view built from an index that was replaced
+ * since (rebuilt as corrupt, or by verify as tampered with) is rebuilt. */
+static int view_full_key(const unsigned char name_key[32], struct ocifs_layer **layers,
+			 size_t n, unsigned char key[32])
+{
+	struct ocifs_sha *h;
+	int rc = ocifs_sha_new(&h);
+
+	if (rc)
+		return rc;
+	ocifs_sha_update(h, name_key, 32);
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		uint64_t id[5] = { 0 };
+		if (layers[i]->db_path && stat(layers[i]->db_path, &st) == 0) {
+			id[0] = st.st_dev;
+			id[1] = st.st_ino;
+			id[2] = (uint64_t)st.st_size;
+			id[3] = (uint64_t)st.st_mtim.tv_sec;
+			id[4] = (uint64_t)st.st_mtim.tv_nsec;
+		}
+		ocifs_sha_update(h, id, sizeof(id));
+	}
+	ocifs_sha_final(h, key);
+	ocifs_sha_free(h);
+	return 0;
+}
+
 int ocifs_view_open(struct ocifs_image *img, struct ocifs_layer **layers, const char *cache_dir,
 		    struct ocifs_view **out)
 {
 	struct ocifs_view *v = calloc(1, sizeof(*v));
-	unsigned char key[32];
+	unsigned char name_key[32], key[32];
 	char hex[OCIFS_DIGEST_STRLEN + 1], *path = NULL;
 	int rc;
 
@@ -154,14 +211,16 @@ int ocifs_view_open(struct ocifs_image *img, struct ocifs_layer **layers, const 
 		return -ENOMEM;
 	v->layers = layers;
 	v->nlayers = img->nlayers;
-	if ((rc = view_key(img, key)))
+	if ((rc = view_key(img, name_key)))
 		goto err;
-	ocifs_digest_format(key, hex);
+	ocifs_digest_format(name_key, hex);
 	if (asprintf(&path, "%s/views/%s.view", cache_dir, hex + 7) < 0) {
 		path = NULL;
 		rc = -ENOMEM;
 		goto err;
 	}
+	if ((rc = view_full_key(name_key, layers, img->nlayers, key)))
+		goto err;
 	rc = view_map(v, path, key, img->nlayers);
 	if (rc == 0) {
 		v->from_cache = 1;
@@ -170,13 +229,28 @@ int ocifs_view_open(struct ocifs_image *img, struct ocifs_layer **layers, const 
 			log_warn("cache %s is unusable; rebuilding it", path);
 		double t0 = ocifs_now();
 		rc = view_build(img, layers, key, path);
+		/* building may have rebuilt a bad index: key the view by the
+		 * indexes it was really built from */
 		if (!rc)
+			rc = view_full_key(name_key, layers, img->nlayers, key);
+		if (!rc)
+			rc = view_map(v, path, key, img->nlayers);
+		if (rc == -ESTALE && !(rc = view_build(img, layers, key, path)))
 			rc = view_map(v, path, key, img->nlayers);
 		if (rc) {
 			log_err("%s: cannot build the merged view: %s", img->path, strerror(-rc));
 			goto err;
 		}
 		v->build_secs = ocifs_now() - t0;
+	}
+	v->hash_ok = calloc(v->h->ninodes / 8 + 1, 1);
+	v->hash_bad = calloc(v->h->ninodes / 8 + 1, 1);
+	if (!v->hash_ok || !v->hash_bad) {
+		free(v->hash_ok);
+		free(v->hash_bad);
+		munmap(v->map, v->map_len);
+		rc = -ENOMEM;
+		goto err;
 	}
 	free(path);
 	*out = v;
@@ -193,6 +267,8 @@ void ocifs_view_free(struct ocifs_view *v)
 		return;
 	if (v->map)
 		munmap(v->map, v->map_len);
+	free(v->hash_ok);
+	free(v->hash_bad);
 	free(v);
 }
 
@@ -459,4 +535,69 @@ int ocifs_view_path(const struct ocifs_view *v, uint64_t ino, char *buf, size_t 
 	}
 	buf[pos] = '\0';
 	return 0;
+}
+
+static int bit_get(const unsigned char *bits, uint64_t i)
+{
+	return (__atomic_load_n(&bits[i / 8], __ATOMIC_RELAXED) >> (i % 8)) & 1;
+}
+
+static void bit_set(unsigned char *bits, uint64_t i)
+{
+	__atomic_or_fetch(&bits[i / 8], (unsigned char)(1u << (i % 8)), __ATOMIC_RELAXED);
+}
+
+void ocifs_view_hashck_begin(const struct ocifs_view *v, uint64_t ino, struct ocifs_view_hashck *h)
+{
+	const struct view_inode *n = inode(v, ino);
+
+	memset(h, 0, sizeof(*h));
+	if (!n || !S_ISREG(n->mode))
+		return;
+	h->ino = ino;
+	h->on = 1;
+	if (!(n->eflags & OCIFS_EF_HASHED) || bit_get(v->hash_ok, ino))
+		return;
+	if (ocifs_sha_new(&h->sha))
+		h->sha = NULL; /* unchecked: only slower to catch */
+}
+
+int ocifs_view_hashck_update(const struct ocifs_view *v, struct ocifs_view_hashck *h,
+			     const void *buf, size_t n, uint64_t off)
+{
+	const struct view_inode *in;
+	unsigned char got[OCIFS_SHA256_LEN];
+	char path[512];
+
+	if (h->on && bit_get(v->hash_bad, h->ino))
+		return -EIO; /* a retry must not get the bytes either */
+	if (!h->sha || off != h->pos || !n) {
+		if (h->sha && off > h->pos) /* not read in order: give up */
+			ocifs_view_hashck_end(h);
+		return 0;
+	}
+	in = &v->ino[h->ino];
+	ocifs_sha_update(h->sha, buf, n);
+	h->pos += n;
+	if (h->pos < in->size)
+		return 0;
+	ocifs_sha_final(h->sha, got);
+	ocifs_view_hashck_end(h);
+	if (memcmp(got, in->sha256, sizeof(got)) == 0) {
+		bit_set(v->hash_ok, h->ino);
+		return 0;
+	}
+	bit_set(v->hash_bad, h->ino);
+	if (ocifs_view_path(v, h->ino, path, sizeof(path)))
+		snprintf(path, sizeof(path), "inode %llu", (unsigned long long)h->ino);
+	log_err("%s: content does not match the sha256 its layer index recorded (layer %u); "
+		"the cache is corrupt or was tampered with: run ocifs verify",
+		path, v->layers[in->layer]->num);
+	return -EIO;
+}
+
+void ocifs_view_hashck_end(struct ocifs_view_hashck *h)
+{
+	ocifs_sha_free(h->sha);
+	h->sha = NULL;
 }

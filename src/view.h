@@ -105,6 +105,27 @@ int ocifs_view_file_facts(const struct ocifs_view *v, uint64_t ino, uint32_t *fl
 int ocifs_view_read(const struct ocifs_view *v, uint64_t ino, struct ocifs_zcursor *c,
 		    void *buf, size_t n, uint64_t off, size_t *got);
 
+/* The first full read of a file, in order from byte 0, is checked
+ * against the sha256 its layer index recorded: a tampered or corrupt
+ * cache that maps a file onto other bytes fails with -EIO instead of
+ * serving them. A file that matched once in this view is not hashed
+ * again. One checker per reader (open file); not thread-safe itself. */
+struct ocifs_view_hashck {
+	struct ocifs_sha *sha;  /* NULL: not hashing */
+	uint64_t ino, pos;      /* pos: bytes hashed so far */
+	int on;                 /* 0: nothing to check (zeroed) */
+};
+/** Start checking ino if it has a recorded sha256 not yet matched. */
+void ocifs_view_hashck_begin(const struct ocifs_view *v, uint64_t ino,
+			     struct ocifs_view_hashck *h);
+/** Bytes [off, off+n) of the file were just read into buf. 0, or -EIO
+ *  (logged once, naming the file) when they complete the file and its
+ *  digest differs; from then on every read of that file in this view
+ *  gets -EIO. Reads out of order end the check quietly. */
+int ocifs_view_hashck_update(const struct ocifs_view *v, struct ocifs_view_hashck *h,
+			     const void *buf, size_t n, uint64_t off);
+void ocifs_view_hashck_end(struct ocifs_view_hashck *h);
+
 /** The full path of a directory or the first name of an inode, into buf
  *  ("/" for the root). -ENAMETOOLONG if it does not fit. */
 int ocifs_view_path(const struct ocifs_view *v, uint64_t ino, char *buf, size_t len);

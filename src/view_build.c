@@ -371,7 +371,7 @@ static int set_attrs(struct layer_ctx *c, uint32_t ino, const struct ocifs_entry
 	}
 	if (e->flags & OCIFS_EF_XATTR) {
 		bi->x_first = (uint32_t)b->nx;
-		rc = ocifs_idxdb_xattrs(c->l->db, e->id, copy_xattrs_cb, b);
+		rc = ocifs_idxdb_xattrs(c->l->db, e->id, copy_xattrs_cb, b); /* open */
 		if (rc)
 			return rc;
 		bi = &b->i[ino]; /* no realloc of i here, but stay safe */
@@ -594,11 +594,13 @@ int view_build(struct ocifs_image *img, struct ocifs_layer **layers, const unsig
 		c->l = layers[i];
 		b.layer = (uint32_t)i;
 		b.escapes += layers[i]->skipped;
-		for (c->pass = 1; c->pass <= 2; c->pass++) {
-			rc = ocifs_idxdb_foreach(layers[i]->db, layer_cb, c);
-			if (rc)
-				goto out;
-		}
+		struct ocifs_idxdb *db;
+		rc = ocifs_layer_db(layers[i], &db); /* checked, rebuilt if bad */
+		for (c->pass = 1; c->pass <= 2 && !rc; c->pass++)
+			rc = ocifs_idxdb_foreach(db, layer_cb, c);
+		ocifs_layer_db_close(layers[i]); /* one connection at a time */
+		if (rc)
+			goto out;
 	}
 	rc = write_view(&b, img->nlayers, key, path);
 out:

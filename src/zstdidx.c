@@ -31,6 +31,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "cache.h"
 #include "log.h"
 #include "zio.h"
 
@@ -417,9 +418,10 @@ struct zpass {
 	int force_ck;             /* a shadowed frame just ended */
 	uint64_t fr_coff, fr_uoff; /* start of the current frame */
 	int fr_maybe_big;         /* no size in its header: may become big */
-	/* the shadow writer; tmp == NULL: no shadow wanted */
-	char *tmp, *final;
-	int sfd;                  /* -1 until the first big frame */
+	/* the shadow writer; final == NULL: no shadow wanted */
+	char *final;
+	int sfd;                  /* -1 until the first big frame (= ct.fd) */
+	struct ocifs_cache_tmp ct; /* the shadow's temp file */
 	int shadowing;            /* the current frame goes to the shadow */
 	ZSTD_CCtx *cctx;
 	unsigned char *obuf;
@@ -436,7 +438,7 @@ static int shadow_flush(struct zpass *p)
 
 		if (w < 0 && errno != EINTR) {
 			int rc = -errno;
-			log_err("%s: write: %s", p->tmp, strerror(-rc));
+			log_err("%s: write: %s", p->ct.path, strerror(-rc));
 			return rc;
 		}
 		done += w > 0 ? (size_t)w : 0;
@@ -458,7 +460,7 @@ static int shadow_compress(struct zpass *p, const void *data, size_t n, ZSTD_End
 		p->soff += ob.pos - p->olen;
 		p->olen = ob.pos;
 		if (ZSTD_isError(r)) {
-			log_err("%s: zstd compress: %s", p->tmp, ZSTD_getErrorName(r));
+			log_err("%s: zstd compress: %s", p->ct.path, ZSTD_getErrorName(r));
 			return -EIO;
 		}
 		if (mode == ZSTD_e_end ? r == 0 : ib.pos == ib.size)
@@ -502,14 +504,14 @@ static int shadow_feed(struct zpass *p, const unsigned char *data, size_t n)
 static int shadow_begin(struct zpass *p)
 {
 	if (p->sfd < 0) {
-		p->sfd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (p->sfd < 0) {
-			log_warn("%s: %s; random reads of %s will be slow", p->tmp,
-				 strerror(errno), p->in->name);
-			free(p->tmp);
-			p->tmp = NULL;
+		if (ocifs_cache_tmp_open(p->final, &p->ct) != 0) { /* logged */
+			log_warn("%s: no shadow copy; random reads of %s will be slow", p->final,
+				 p->in->name);
+			free(p->final);
+			p->final = NULL;
 			return 0;
 		}
+		p->sfd = p->ct.fd;
 		p->cctx = ZSTD_createCCtx();
 		p->obuf = malloc(SHADOW_OUTBUF);
 		if (!p->cctx || !p->obuf)
@@ -571,7 +573,7 @@ static int pass_frame_start(struct zpass *p)
 	p->in_frame = 1;
 	p->fr_coff = zin_pos(&p->z);
 	p->fr_uoff = p->uoff;
-	p->fr_maybe_big = p->tmp && fcs == ZSTD_CONTENTSIZE_UNKNOWN;
+	p->fr_maybe_big = p->final && fcs == ZSTD_CONTENTSIZE_UNKNOWN;
 	if (p->ck.n == 0 || p->force_ck || p->uoff - p->ck.v[p->ck.n - 1].uoff >= p->span / 4) {
 		struct ocifs_ckpt k = { .coff = p->fr_coff, .uoff = p->uoff, .flags = OCIFS_CK_MEMBER };
 
@@ -579,7 +581,7 @@ static int pass_frame_start(struct zpass *p)
 			return rc;
 		p->force_ck = 0;
 	}
-	if (p->tmp && fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs > 2 * p->span)
+	if (p->final && fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs > 2 * p->span)
 		return shadow_begin(p);
 	return 0;
 }
@@ -639,27 +641,24 @@ static void zpass_free(void *st)
 
 	if (!p)
 		return;
-	if (p->sfd >= 0) { /* not finished: leave nothing behind */
-		close(p->sfd);
-		unlink(p->tmp);
-	}
+	if (p->sfd >= 0) /* not finished: leave nothing behind */
+		ocifs_cache_tmp_abort(&p->ct);
 	ZSTD_freeDCtx(p->dctx);
 	ZSTD_freeCCtx(p->cctx);
 	ocifs_ckpts_fini(&p->ck);
 	free(p->z.buf);
 	free(p->obuf);
-	free(p->tmp);
 	free(p->final);
 	free(p);
 }
 
-static char *path_join(const char *dir, const char *key, const char *suffix, long pid)
+static char *path_join(const char *dir, const char *key, const char *suffix)
 {
-	size_t n = strlen(dir) + strlen(key) + strlen(suffix) + 32;
+	size_t n = strlen(dir) + strlen(key) + strlen(suffix) + 2;
 	char *s = malloc(n);
 
 	if (s)
-		snprintf(s, n, pid ? "%s/%s%s%ld" : "%s/%s%s", dir, key, suffix, pid);
+		snprintf(s, n, "%s/%s%s", dir, key, suffix);
 	return s;
 }
 
@@ -672,6 +671,7 @@ static int zpass_new(struct ocifs_src *in, const struct ocifs_zpass_opts *o, voi
 		return -ENOMEM;
 	p->in = in;
 	p->sfd = -1;
+	p->ct.dfd = p->ct.fd = -1;
 	p->span = o->span ? o->span : OCIFS_SPAN_DEFAULT;
 	if (p->span < SPAN_MIN)
 		p->span = SPAN_MIN;
@@ -686,9 +686,8 @@ static int zpass_new(struct ocifs_src *in, const struct ocifs_zpass_opts *o, voi
 	if (!p->z.buf)
 		goto err;
 	if (o->shadow_dir && o->key) {
-		p->tmp = path_join(o->shadow_dir, o->key, ".shadow.zst.tmp.", (long)getpid());
-		p->final = path_join(o->shadow_dir, o->key, ".shadow.zst", 0);
-		if (!p->tmp || !p->final)
+		p->final = path_join(o->shadow_dir, o->key, ".shadow.zst");
+		if (!p->final)
 			goto err;
 	}
 	rc = dctx_new(p->z.wmax, &p->dctx);
@@ -716,18 +715,10 @@ static int zpass_finish(void *st, struct ocifs_ckpts *out)
 	}
 	if (!rc && p->sfd >= 0) { /* publish the shadow */
 		rc = shadow_flush(p);
-		if (!rc && fsync(p->sfd) < 0) {
-			rc = -errno;
-			log_err("%s: fsync: %s", p->tmp, strerror(-rc));
-		}
 		if (!rc && !(p->ck.shadow = strdup(p->final)))
 			rc = -ENOMEM;
-		if (!rc && rename(p->tmp, p->final) < 0) {
-			rc = -errno;
-			log_err("%s: rename: %s", p->final, strerror(-rc));
-		}
 		if (!rc) {
-			close(p->sfd);
+			rc = ocifs_cache_tmp_commit(&p->ct); /* fsync + rename, logged */
 			p->sfd = -1;
 		}
 	}

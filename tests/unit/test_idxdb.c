@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The SQLite layer index: write/read round trip, last-entry-wins listing,
- * checkpoints, corrupt and foreign files rejected as stale, and path
+ * checkpoints, corrupt and foreign files rejected as stale, rows that
+ * break the tar layout caught by validate, diff of two indexes, and path
  * normalization.
  */
 #include <errno.h>
@@ -46,6 +47,66 @@ static void test_normalize(void)
 		else
 			ok(rc < 0, "normalize \"%s\" rejected", cases[i].in);
 	}
+}
+
+/* An index of a 3-member tar (dir, 600-byte file, 10-byte file) laid
+ * out as a tar stream would be; `bad` tampers with one row. */
+static struct ocifs_idxdb *layout_db(const char *path, int bad)
+{
+	struct ocifs_idxdb *db;
+	struct ocifs_entry e = { .dir = "", .name = "d", .type = '5', .mode = 0755,
+				 .hdr_off = 0, .data_off = 512 };
+
+	unlink(path);
+	if (ocifs_idxdb_create(path, &db))
+		return NULL;
+	ocifs_idxdb_add(db, &e, NULL, 0);
+	e.dir = "d";
+	e.name = "a";
+	e.type = '0';
+	e.hdr_off = 512;
+	e.data_off = 1024;
+	e.size = e.data_len = 600;
+	ocifs_idxdb_add(db, &e, NULL, 0);
+	e.name = "b";
+	e.hdr_off = 2048;
+	e.data_off = bad == 1 ? 1024 : 2560; /* 1: points into a's data */
+	e.size = e.data_len = bad == 2 ? 9 : 10; /* 2: consistent, but wrong */
+	ocifs_idxdb_add(db, &e, NULL, 0);
+	ocifs_idxdb_finish(db);
+	return ocifs_idxdb_open(path, 0, &db) ? NULL : db;
+}
+
+static void test_validate_diff(const char *dir)
+{
+	char p0[256], p1[256], p2[256], what[128];
+	struct ocifs_idxdb *good, *bad, *subtle;
+
+	snprintf(p0, sizeof(p0), "%s/good.db", dir);
+	snprintf(p1, sizeof(p1), "%s/bad.db", dir);
+	snprintf(p2, sizeof(p2), "%s/subtle.db", dir);
+	good = layout_db(p0, 0);
+	bad = layout_db(p1, 1);
+	subtle = layout_db(p2, 2);
+	ok(good && bad && subtle, "layout indexes written");
+	if (!good || !bad || !subtle)
+		return;
+	is_int(ocifs_idxdb_validate(good, 3072, OCIFS_IDXDB_QUIET), 0, "a tar layout validates");
+	is_int(ocifs_idxdb_validate(good, 2048, OCIFS_IDXDB_QUIET), -ESTALE,
+	       "data past the end of the layer: stale");
+	is_int(ocifs_idxdb_validate(bad, 3072, OCIFS_IDXDB_QUIET), -ESTALE,
+	       "data_off inside another member: stale");
+	is_int(ocifs_idxdb_validate(subtle, 3072, OCIFS_IDXDB_QUIET), 0,
+	       "a consistent tamper passes the layout check");
+	is_int(ocifs_idxdb_diff(good, good, what, sizeof(what)), 0, "diff of an index with itself");
+	is_int(ocifs_idxdb_diff(good, subtle, what, sizeof(what)), 1, "diff finds the tamper");
+	is_str(what, "entry 3 (d/b): size", "diff names the row and column");
+	ocifs_idxdb_close(good);
+	ocifs_idxdb_close(bad);
+	ocifs_idxdb_close(subtle);
+	unlink(p0);
+	unlink(p1);
+	unlink(p2);
 }
 
 int main(void)
@@ -141,6 +202,7 @@ int main(void)
 	close(fd);
 	is_int(ocifs_idxdb_open(path, OCIFS_IDXDB_QUIET | OCIFS_IDXDB_CHECK, &db), -ESTALE, "empty file is stale");
 	unlink(path);
+	test_validate_diff(dir);
 	rmdir(dir);
 	return done_testing();
 }
