@@ -76,6 +76,8 @@ struct fs_park {
 };
 
 struct fs_parking {
+	pthread_mutex_t files_lock;
+	struct fs_file *files;          /* open files; protected by files_lock */
 	size_t nlayers;
 	struct fs_park layer[];         /* by layer number - 1 */
 };
@@ -90,6 +92,7 @@ struct fs_file {
 	struct ocifs_zcursor *cur;     /* protected by lock; created lazily */
 	uint64_t cur_pos;              /* protected by lock: stream offset after
 					* the cursor's last read */
+	struct fs_file *prev, *next;   /* fs->parking->files; under its files_lock */
 };
 
 static void cursor_free(struct ocifs_fs *fs, struct ocifs_zcursor *c)
@@ -107,6 +110,7 @@ int fs_parking_new(size_t nlayers, struct fs_parking **out)
 	if (!p)
 		return -ENOMEM;
 	p->nlayers = nlayers;
+	pthread_mutex_init(&p->files_lock, NULL);
 	for (size_t i = 0; i < nlayers; i++)
 		pthread_mutex_init(&p->layer[i].lock, NULL);
 	*out = p;
@@ -117,6 +121,12 @@ void fs_parking_free(struct ocifs_fs *fs, struct fs_parking *p)
 {
 	if (!p)
 		return;
+	/* Files the kernel never released: the session ended (SIGTERM,
+	 * SIGINT, SIGHUP) with files still open or their RELEASE still
+	 * queued, and no RELEASE comes after that. */
+	while (p->files)
+		fs_file_close(p->files);
+	pthread_mutex_destroy(&p->files_lock);
 	for (size_t i = 0; i < p->nlayers; i++) {
 		for (unsigned k = 0; k < FS_PARK_MAX; k++)
 			cursor_free(fs, p->layer[i].slot[k].cur);
@@ -197,6 +207,39 @@ static void cursor_prepare(struct fs_file *f, uint64_t uoff)
 	pthread_mutex_unlock(&pk->lock);
 }
 
+/* Open files are listed in the parking lot, which outlives the session:
+ * what the kernel never released is closed when the mount ends. */
+static void files_link(struct fs_file *f)
+{
+	struct fs_parking *p = f->fs->parking;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->files_lock);
+	f->next = p->files;
+	if (p->files)
+		p->files->prev = f;
+	p->files = f;
+	pthread_mutex_unlock(&p->files_lock);
+}
+
+static void files_unlink(struct fs_file *f)
+{
+	struct fs_parking *p = f->fs->parking;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->files_lock);
+	if (f->prev)
+		f->prev->next = f->next;
+	else if (p->files == f)
+		p->files = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	f->prev = f->next = NULL;
+	pthread_mutex_unlock(&p->files_lock);
+}
+
 int fs_file_open(struct ocifs_fs *fs, uint64_t vino, struct fs_file **out)
 {
 	struct fs_file *f = calloc(1, sizeof(*f));
@@ -218,6 +261,7 @@ int fs_file_open(struct ocifs_fs *fs, uint64_t vino, struct fs_file **out)
 		f->splice_base = blob->fd_off + f->e.data_off;
 	}
 	pthread_mutex_init(&f->lock, NULL);
+	files_link(f);
 	*out = f;
 	return 0;
 }
@@ -226,6 +270,7 @@ void fs_file_close(struct fs_file *f)
 {
 	if (!f)
 		return;
+	files_unlink(f);
 	if (f->cur)
 		park_put(f->fs, f->layer, f->cur, f->cur_pos);
 	pthread_mutex_destroy(&f->lock);
