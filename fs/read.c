@@ -87,6 +87,8 @@ struct fs_park {
 };
 
 struct fs_parking {
+	pthread_mutex_t files_lock;
+	struct fs_file *files;          /* open files; protected by files_lock */
 	size_t nlayers;
 	struct fs_park layer[];         /* by layer number - 1 */
 };
@@ -103,6 +105,7 @@ struct fs_file {
 					* the cursor's last read */
 	struct ocifs_view_hashck hc;   /* protected by lock: first full read
 					* checked against the index's sha256 */
+	struct fs_file *prev, *next;   /* fs->parking->files; under its files_lock */
 };
 
 struct fs_blob_id {
@@ -165,6 +168,7 @@ int fs_parking_new(size_t nlayers, struct fs_parking **out)
 	if (!p)
 		return -ENOMEM;
 	p->nlayers = nlayers;
+	pthread_mutex_init(&p->files_lock, NULL);
 	for (size_t i = 0; i < nlayers; i++)
 		pthread_mutex_init(&p->layer[i].lock, NULL);
 	*out = p;
@@ -175,6 +179,12 @@ void fs_parking_free(struct ocifs_fs *fs, struct fs_parking *p)
 {
 	if (!p)
 		return;
+	/* Files the kernel never released: the session ended (SIGTERM,
+	 * SIGINT, SIGHUP) with files still open or their RELEASE still
+	 * queued, and no RELEASE comes after that. */
+	while (p->files)
+		fs_file_close(p->files);
+	pthread_mutex_destroy(&p->files_lock);
 	for (size_t i = 0; i < p->nlayers; i++) {
 		for (unsigned k = 0; k < FS_PARK_MAX; k++)
 			cursor_free(fs, p->layer[i].slot[k].cur);
@@ -255,6 +265,39 @@ static void cursor_prepare(struct fs_file *f, uint64_t uoff)
 	pthread_mutex_unlock(&pk->lock);
 }
 
+/* Open files are listed in the parking lot, which outlives the session:
+ * what the kernel never released is closed when the mount ends. */
+static void files_link(struct fs_file *f)
+{
+	struct fs_parking *p = f->fs->parking;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->files_lock);
+	f->next = p->files;
+	if (p->files)
+		p->files->prev = f;
+	p->files = f;
+	pthread_mutex_unlock(&p->files_lock);
+}
+
+static void files_unlink(struct fs_file *f)
+{
+	struct fs_parking *p = f->fs->parking;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->files_lock);
+	if (f->prev)
+		f->prev->next = f->next;
+	else if (p->files == f)
+		p->files = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	f->prev = f->next = NULL;
+	pthread_mutex_unlock(&p->files_lock);
+}
+
 int fs_file_open(struct ocifs_fs *fs, uint64_t vino, struct fs_file **out)
 {
 	struct fs_file *f = calloc(1, sizeof(*f));
@@ -283,6 +326,7 @@ int fs_file_open(struct ocifs_fs *fs, uint64_t vino, struct fs_file **out)
 	if (f->splice_fd < 0) /* spliced bytes never pass through here */
 		ocifs_view_hashck_begin(fs->view, vino, &f->hc);
 	pthread_mutex_init(&f->lock, NULL);
+	files_link(f);
 	*out = f;
 	return 0;
 }
@@ -291,6 +335,7 @@ void fs_file_close(struct fs_file *f)
 {
 	if (!f)
 		return;
+	files_unlink(f);
 	if (f->cur)
 		park_put(f->fs, f->layer, f->cur, f->cur_pos);
 	if (f->splice_fd >= 0)

@@ -47,18 +47,6 @@ static inline void __attribute__((format(printf, 1, 2))) diag(const char *fmt, .
 	fflush(stdout);
 }
 
-static inline void __attribute__((format(printf, 1, 2))) skip(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("ok %d # SKIP ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
 #define is_int(got, want, ...)                                                   \
 	do {                                                                     \
 		long long g_ = (long long)(got), w_ = (long long)(want);        \
@@ -88,6 +76,49 @@ static inline int tap_in_ci(void)
 {
 	const char *ci = getenv("CI");
 	return ci && strcmp(ci, "true") == 0;
+}
+
+/* Skip one check because a tool or an input is missing: "ok N # SKIP
+ * WHY" (WHY is the format); under CI=true that is "not ok N - WHY (skips
+ * are failures under CI=true)": CI must provide everything. */
+static inline void __attribute__((format(printf, 1, 2))) skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (tap_in_ci())
+		printf("not ok %d - ", ++tap_n);
+	else
+		printf("ok %d # SKIP ", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("%s\n", tap_in_ci() ? " (skips are failures under CI=true)" : "");
+	fflush(stdout);
+	if (tap_in_ci())
+		tap_failed++;
+}
+
+/*
+ * The one skip CI=true allows: the running kernel lacks a feature the
+ * check needs, as a probe just found by asking the kernel (e.g. execve of
+ * a trivial 32-bit program failed with ENOEXEC). No package can install
+ * that, so it is not a defect of the environment CI sets up. `kernel`
+ * names the feature and the kernel's answer, e.g. "kernel cannot execute
+ * 32-bit programs (ENOEXEC)", and becomes the reason on the TAP line:
+ * "ok N - DESC # SKIP kernel cannot ...". Never use it for a missing
+ * tool, package, file or privilege: those are skip().
+ */
+static inline void __attribute__((format(printf, 2, 3)))
+skip_kernel(const char *kernel, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("ok %d - ", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" # SKIP %s\n", kernel);
+	fflush(stdout);
 }
 
 /* The whole file at path, malloc'd (*len bytes), or NULL. */

@@ -117,12 +117,17 @@ mkoci "$TMP/bigimg" "$TMP/big.tar.gz"
 rm -rf "$TMP/big"
 "$B" index "$TMP/bigimg" >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 500); do
-	ls "$XDG_CACHE_HOME"/ocifs/layers/*.db.tmp.* >/dev/null 2>&1 && break
+# Wait for the temp file to appear (however long a loaded machine takes
+# to get there; 120 s only stops a hang), then kill the indexer.
+seen=0 end=$((SECONDS + 120))
+while kill -0 $pid 2>/dev/null && [ $SECONDS -lt $end ]; do
+	ls "$XDG_CACHE_HOME"/ocifs/layers/*.db.tmp.* >/dev/null 2>&1 && { seen=1; break; }
 	sleep 0.01
 done
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
+[ $seen = 1 ]
+ok $? "the indexer was killed while writing its temp file"
 "$B" inspect --json "$TMP/bigimg" | jq -e '.layers[0].cache == "missing"' >/dev/null
 ok $? "killed indexer: no cache under the final name"
 "$B" index "$TMP/bigimg" >"$TMP/out" 2>&1

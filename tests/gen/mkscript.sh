@@ -134,20 +134,6 @@ case_ env-nested - '#!/usr/bin/env w2\n'
 case_ env-missing - '#!/usr/bin/env nosuchcmd\n'
 case_ env-missing-env - '#!/opt/bin/env python3\n'
 
-# The oracle: execve(2) of a script in a chroot of the root (python's
-# os.execve is the bare system call: no execvp fallback to /bin/sh).
-cat >"$root.oracle.py" <<'PY'
-import os, sys
-r, p, s = sys.argv[1:4]
-os.chroot(r)
-os.chdir("/")
-try:
-    os.execve(s, [s], {"PATH": p})
-except OSError as e:
-    sys.stderr.write("execve: %s\n" % e.strerror)
-    sys.exit(126)
-PY
-
 # Random lines: pieces a shebang line is made of, seeded.
 python3 - "$root" <<'PY' || exit 1
 import os, random, sys

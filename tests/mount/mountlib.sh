@@ -55,24 +55,34 @@ os.execv(sys.argv[1], sys.argv[1:])' "$OCIFS_BIN" mount -f "$img" "$dir" -o read
 		9>"$fifo" 2>"$TMP/fg.err" &
 	FG_PID=$!
 	at_exit "kill $FG_PID 2>/dev/null; force_umount '$dir'"
-	b=$(head -c1 <"$fifo" | od -An -tx1 | tr -d ' \n')
+	# one byte once ready; EOF if it exited; only a hang meets the timeout
+	b=$(timeout 120 head -c1 <"$fifo" | od -An -tx1 | tr -d ' \n')
 	rm -f "$fifo"
 	[ -n "$b" ]
 }
 
 # fg_wait: wait for the foreground daemon; its exit status in FG_RC
 # (not in a subshell: only this shell can wait for it). A daemon still
-# running after 60 s is killed (FG_RC 137), so a hang fails the test
-# instead of blocking it.
+# running after 120 s is killed (FG_RC 137), so a hang fails the test
+# instead of blocking it; nothing else depends on how fast it exits.
 fg_wait() {
-	local i=0
-	while kill -0 "$FG_PID" 2>/dev/null && [ $i -lt 600 ]; do
+	local end=$((SECONDS + 120))
+	while kill -0 "$FG_PID" 2>/dev/null && [ $SECONDS -lt $end ]; do
 		sleep 0.1
-		i=$((i + 1))
 	done
 	kill -9 "$FG_PID" 2>/dev/null
 	FG_RC=0
 	wait "$FG_PID" || FG_RC=$?
+}
+
+# pid_wait PID: wait until PID (not our child: a daemon) has exited;
+# 1 if it still runs after 120 s (a hang), never a shorter deadline.
+pid_wait() {
+	local end=$((SECONDS + 120))
+	while kill -0 "$1" 2>/dev/null; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.1
+	done
 }
 
 # mount_opts DIR: the options column of DIR's line in /proc/mounts.

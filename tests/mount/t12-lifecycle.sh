@@ -4,6 +4,7 @@
 # a busy or already-mounted DIR; the image removed or truncated under a
 # live mount (EIO, no crash); SIGTERM ends a mount cleanly.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/mountlib.sh"
 
 need umoci skopeo jq fusermount3 || { done_testing; exit; }
 [ -e /dev/fuse ] || { skip "no /dev/fuse"; done_testing; exit; }
@@ -90,8 +91,8 @@ fusermount3 -u "$M1"
 # SIGTERM unmounts.
 "$B" mount "$IMG/oci" "$M1"
 pid=$(pgrep -f "ocifs mount $IMG/oci $M1" | head -1)
-[ -n "$pid" ] && kill -TERM "$pid"
-for _ in $(seq 1 100); do mounted "$M1" || break; sleep 0.05; done
+[ -n "$pid" ] && kill -TERM "$pid" && pid_wait "$pid"
+ok $? "SIGTERM ends the daemon"
 ! mounted "$M1"
 ok $? "SIGTERM to the daemon unmounts"
 done_testing

@@ -100,6 +100,7 @@ struct ctx {
 	char platform[64];
 	unsigned level;
 	int chroot_ok;
+	int exec32;             /* ldso_exec_probe() of a 32-bit program */
 };
 
 /* A resolver over root; t (the caller's) must outlive it. */
@@ -147,6 +148,13 @@ static void oracle_case(const struct ctx *c, const char *rootname, const char *p
 	struct ocifs_elf e;
 	if (analyze(root, path, &e) != 0) {
 		ok(0, "%s: analyze", label);
+		goto out;
+	}
+	if (e.cls == 32 && c->exec32 == 0) {
+		/* The loader of a 32-bit program is a 32-bit program. */
+		skip_kernel("kernel cannot execute 32-bit programs (ENOEXEC)",
+			    "%s: the loader's objects, paths, order", label);
+		ocifs_elf_fini(&e);
 		goto out;
 	}
 	int rc = ldso_oracle_run(root, path, &e, llp, &got);
@@ -363,6 +371,47 @@ static void threads(const struct ctx *c)
 	ocifs_ldso_free(l1);
 }
 
+/*
+ * Can this kernel execute 32-bit programs? Some kernels are built without
+ * IA32 emulation (or boot with it off): execve of any 32-bit ELF fails
+ * with ENOEXEC, so the 32-bit cases' loader cannot run and only their
+ * oracle is skipped, by name. First the probe itself is checked on a
+ * native program (runs) and a file of no known format (ENOEXEC), so a
+ * broken probe cannot pass for a missing kernel feature.
+ */
+static void exec32_probe(struct ctx *c)
+{
+	char src[PATH_MAX + 16], bin[PATH_MAX + 16], junk[PATH_MAX + 16], cls32[PATH_MAX + 32];
+	FILE *f;
+
+	c->exec32 = 1;
+	snprintf(cls32, sizeof(cls32), "%s/g/app/bin/cls32", c->dir);
+	if (access(cls32, F_OK) != 0)
+		return; /* no 32-bit case (mkldso.sh found no gcc -m32) */
+	snprintf(src, sizeof(src), "%s/exec32.c", c->dir);
+	snprintf(bin, sizeof(bin), "%s/exec32", c->dir);
+	snprintf(junk, sizeof(junk), "%s/exec-junk", c->dir);
+	if ((f = fopen(src, "w"))) {
+		fputs("int main(void) { return 0; }\n", f);
+		fclose(f);
+	}
+	if ((f = fopen(junk, "w"))) {
+		fputs("neither ELF nor #!\n", f);
+		fclose(f);
+	}
+	chmod(junk, 0755);
+	is_int(ldso_exec_probe("/bin/true"), 1, "exec probe: a native program runs");
+	is_int(ldso_exec_probe(junk), 0, "exec probe: a file of no known format: ENOEXEC");
+	if (!ok(tap_sh("gcc -m32 -o '%s' '%s'", bin, src) == 0, "gcc -m32 builds the 32-bit probe")) {
+		c->exec32 = -1;
+		return;
+	}
+	c->exec32 = ldso_exec_probe(bin);
+	diag("a 32-bit program %s", c->exec32 == 1 ? "runs"
+				    : c->exec32 == 0 ? "does not run: the kernel says ENOEXEC"
+						     : strerror(-c->exec32));
+}
+
 int main(int argc, char **argv)
 {
 	const char *srcdir = getenv("OCIFS_SRCDIR"), *bdir = getenv("OCIFS_BUILDDIR");
@@ -396,6 +445,7 @@ int main(int argc, char **argv)
 	}
 	if (!c.chroot_ok)
 		diag("not root: the loader cannot be run in the test roots (chroot), oracle skipped");
+	exec32_probe(&c);
 	snprintf(line, sizeof(line), "%s/cases", c.dir);
 	if (!(f = fopen(line, "r")))
 		return ok(0, "cases"), done_testing();
