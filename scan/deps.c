@@ -19,6 +19,7 @@
 #include <link.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,37 @@ struct deps_run {
 	const char *path_env;
 	struct deps_file *f;
 	size_t n;
+	int (*cancelled)(void *ctx);
+	void *cancel_ctx;
+	double deadline;        /* CLOCK_MONOTONIC seconds, 0: none */
+	atomic_int stop;        /* 0, -EINTR or -ETIMEDOUT: the build stops */
 };
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Should the build stop? 0, or -EINTR (cancelled) or -ETIMEDOUT
+ * (deadline passed), sticky. Also the library search's stop hook. */
+static int deps_stop(void *ctx)
+{
+	struct deps_run *r = ctx;
+	int rc = atomic_load_explicit(&r->stop, memory_order_relaxed);
+
+	if (rc)
+		return rc;
+	if (r->cancelled && r->cancelled(r->cancel_ctx))
+		rc = -EINTR;
+	else if (r->deadline > 0 && now() >= r->deadline)
+		rc = -ETIMEDOUT;
+	if (rc)
+		atomic_store_explicit(&r->stop, rc, memory_order_relaxed);
+	return rc;
+}
 
 /* --- a memory reader that records what was read ---------------------- */
 
@@ -253,7 +284,7 @@ static void *slice_run(void *arg)
 	struct ocifs_layer *cl = NULL;
 	struct ocifs_zcursor *cur = NULL;
 
-	for (size_t i = s->lo; i < s->hi; i++) {
+	for (size_t i = s->lo; i < s->hi && !deps_stop(r); i++) {
 		struct deps_file *f = &r->f[i];
 		const struct deps_file *p = f->primary ? &r->f[f->primary - 1] : f;
 		if (s->pass == 1) {
@@ -274,10 +305,11 @@ static void *slice_run(void *arg)
 			f->head = NULL;
 		} else if (f->is_elf && deps_wants_ldso(f)) {
 			const struct ocifs_elf *e = f->unpacked ? &f->upx_elf : &f->elf;
-			if (ocifs_ldso_resolve(r->ldso, f->path, e, &f->libs) == 0)
+			int rc = ocifs_ldso_resolve(r->ldso, f->path, e, &f->libs);
+			if (rc == 0)
 				f->resolved = 1;
-			else
-				set_error(f, "library resolution", -ENOMEM);
+			else if (rc == -ENOMEM)
+				set_error(f, "library resolution", rc);
 		}
 	}
 	ocifs_zcursor_free(cur);
@@ -389,7 +421,9 @@ static int collect(struct deps_run *r)
 	st[0] = (struct frame){ OCIFS_VIEW_ROOT, 0, 0, 0 };
 	if (ocifs_view_dir_size(r->v, OCIFS_VIEW_ROOT, &st[0].n) == 0)
 		depth = 1;
-	while (depth) {
+	for (size_t seen = 0; depth; seen++) {
+		if (!(seen & 4095) && (rc = deps_stop(r)))
+			break;
 		if (depth == scap) {
 			size_t nc = 2 * scap;
 			struct frame *ns = realloc(st, nc * sizeof(*ns));
@@ -540,20 +574,24 @@ err:
 	return rc;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int analyze(struct ocifs_image *img, const struct ocifs_view *v, unsigned threads,
-		   struct json_object **doc, struct ocifs_deps_stats *st)
+static int analyze(struct ocifs_image *img, const struct ocifs_view *v,
+		   const struct ocifs_deps_opts *o, double t_start, struct json_object **doc,
+		   struct ocifs_deps_stats *st)
 {
 	struct deps_run r = { .img = img, .v = v };
 	struct ocifs_ldso_opts lo = { 0 };
+	unsigned threads = o && o->threads ? o->threads : 2;
 	int rc;
+
+	atomic_init(&r.stop, 0);
+	if (o) {
+		r.cancelled = o->cancelled;
+		r.cancel_ctx = o->cancel_ctx;
+		if (o->timeout_ms)
+			r.deadline = t_start + o->timeout_ms / 1e3;
+	}
+	lo.stop = deps_stop;
+	lo.stop_ctx = &r;
 
 	r.path_env = env_get(img, "PATH");
 	lo.ld_library_path = env_get(img, "LD_LIBRARY_PATH");
@@ -566,10 +604,12 @@ static int analyze(struct ocifs_image *img, const struct ocifs_view *v, unsigned
 	double t1 = now();
 	run_pass(&r, threads, 1);
 	double t2 = now();
-	if ((rc = ocifs_ldso_new(r.tree, &lo, &r.ldso)))
+	if ((rc = deps_stop(&r)) || (rc = ocifs_ldso_new(r.tree, &lo, &r.ldso)))
 		goto out;
 	run_pass(&r, threads, 2);
 	double t3 = now();
+	if ((rc = deps_stop(&r)))
+		goto out;
 	rc = build_doc(&r, st, doc);
 	log_dbg("deps: %zu files; collect %.3f s, read+analyze %.3f s, resolve %.3f s, document %.3f s",
 		r.n, t1 - t0, t2 - t1, t3 - t2, now() - t3);
@@ -702,7 +742,7 @@ int ocifs_deps_json(struct ocifs_image *img, const struct ocifs_view *v,
 		if (rc == -ESTALE)
 			log_warn("cache %s is unusable; rebuilding it", path);
 	}
-	rc = analyze(img, v, o && o->threads ? o->threads : 2, &doc, st);
+	rc = analyze(img, v, o, t0, &doc, st);
 	if (rc)
 		goto out;
 	const char *s = json_object_to_json_string_ext(

@@ -21,6 +21,16 @@
 struct ocifs_deps_opts {
 	const char *cache_dir;  /* NULL: neither read nor write the cache */
 	unsigned threads;       /* 0: 2 */
+	/* Cancellation of a build, polled by every build thread before each
+	 * file and each library probe (so at least every few milliseconds):
+	 * cancelled(cancel_ctx) nonzero stops the build with -EINTR. It is
+	 * called concurrently from the build's threads: make it cheap and
+	 * thread-safe (an atomic load). NULL: never cancelled. */
+	int (*cancelled)(void *cancel_ctx);
+	void *cancel_ctx;
+	/* 0: no limit; else the build stops with -ETIMEDOUT once it has run
+	 * this long (checked as often as cancelled). */
+	unsigned timeout_ms;
 };
 
 struct ocifs_deps_stats {
@@ -31,9 +41,12 @@ struct ocifs_deps_stats {
 
 /** The deps.json document of img's merged view v: loaded from the cache
  *  or built (and then cached). *json is malloc'd (NUL-terminated, *len
- *  without it); st may be NULL. 0, -ENOMEM, or a read error of the view
- *  (logged). Files that cannot be analyzed are reported in the document,
- *  not as errors. Thread-safe with respect to other views. */
+ *  without it); st may be NULL; o may be NULL (defaults). 0, -ENOMEM, a
+ *  read error of the view (logged), or, with nothing returned or cached,
+ *  -EINTR (o->cancelled said so) or -ETIMEDOUT (o->timeout_ms passed);
+ *  those two are not logged. Files that cannot be analyzed are reported
+ *  in the document, not as errors. Thread-safe with respect to other
+ *  views. */
 int ocifs_deps_json(struct ocifs_image *img, const struct ocifs_view *v,
 		    const struct ocifs_deps_opts *o, char **json, size_t *len,
 		    struct ocifs_deps_stats *st);

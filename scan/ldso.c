@@ -157,6 +157,10 @@ int ocifs_ldso_new(const struct ocifs_tree *t, const struct ocifs_ldso_opts *o,
 	if (o && o->platform && !(l->platform = strdup(o->platform)))
 		goto err;
 	l->level = o ? o->hwcaps_level : 0;
+	if (o) {
+		l->stop = o->stop;
+		l->stop_ctx = o->stop_ctx;
+	}
 	l->cache_rc = t->read_file(t->ctx, "/etc/ld.so.cache", MAX_CACHE_FILE, &buf, &len);
 	if (l->cache_rc == -ENOMEM)
 		goto err;
@@ -488,6 +492,8 @@ int ocifs_ldso_resolve(struct ocifs_ldso *l, const char *path, const struct ocif
 	if ((rc = run_layout(&r)) != 0)
 		goto out;
 	rc = r.musl ? ldso_musl_walk(&r) : ldso_glibc_walk(&r);
+	if (rc == 0 && r.stopped)
+		rc = r.stopped;
 out:
 	free(real);
 	if (rc == 0 && r.note) {
@@ -657,7 +663,7 @@ const char *ldso_tree_path(const char *p, char *buf, size_t cap)
 
 int ldso_budget(struct ldso_run *r)
 {
-	if (!r->budget_noted++)
+	if (!r->stopped && !r->budget_noted++)
 		ldso_note(r, "search stopped after %u files tried", LDSO_MAX_PROBES);
 	return LDSO_FATAL;
 }

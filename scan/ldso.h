@@ -40,6 +40,12 @@ struct ocifs_ldso_opts {
 				      * 0/1 baseline (default), 2..4 also search
 				      * glibc-hwcaps/x86-64-v{N..2} and use such
 				      * ld.so.cache entries */
+	/* Polled before every file probe of a resolution (it must be cheap
+	 * and thread-safe): 0 to go on, or a negative errno that stops the
+	 * resolution, which then returns it (e.g. -EINTR, -ETIMEDOUT).
+	 * NULL: never stopped. */
+	int (*stop)(void *stop_ctx);
+	void *stop_ctx;
 };
 
 struct ocifs_ldso;
@@ -90,7 +96,7 @@ struct ocifs_ldso_result {
  *  analysis (elfinfo) is e. *out need not be initialised; release it with
  *  ocifs_ldso_result_fini whatever the return. Returns 0 (problems and
  *  limits go to out->note: the input is hostile, every search is
- *  bounded), -ENOMEM. Thread-safe: several threads may resolve on the
+ *  bounded), -ENOMEM, or the error opts->stop returned. Thread-safe: several threads may resolve on the
  *  same l at once (the analysis cache is shared under a mutex). */
 int ocifs_ldso_resolve(struct ocifs_ldso *l, const char *path, const struct ocifs_elf *e,
 		       struct ocifs_ldso_result *out);

@@ -203,8 +203,10 @@ int ldso_probe(struct ldso_run *r, const char *path, const struct ldso_ana **out
 	int rc;
 
 	*out = NULL;
-	if (++r->probes > LDSO_MAX_PROBES)
-		return -E2BIG;
+	if (!r->stopped && l->stop)
+		r->stopped = l->stop(l->stop_ctx);
+	if (r->stopped || ++r->probes > LDSO_MAX_PROBES)
+		return -E2BIG; /* every search ends at once, as when out of budget */
 	pthread_mutex_lock(&l->mu);
 	pe = *tab_slot(&l->pt, ldso_hash(path, strlen(path)), pent_eq, path);
 	pthread_mutex_unlock(&l->mu);

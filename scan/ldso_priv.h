@@ -67,6 +67,8 @@ struct ocifs_ldso {
 	struct ocifs_ldconf conf;
 	struct ldso_musl musl[LDSO_MAX_MUSL];
 	size_t nmusl;
+	int (*stop)(void *stop_ctx);
+	void *stop_ctx;
 	pthread_mutex_t mu;
 	struct ldso_tab pt;     /* path -> struct ldso_pent; protected by mu */
 	struct ldso_tab at;     /* id -> struct ldso_ana; protected by mu */
@@ -113,6 +115,7 @@ struct ldso_run {
 	size_t nobjs, capobjs;
 	struct ldso_dirs llp;
 	size_t probes;
+	int stopped;            /* 0, or the error opts->stop returned */
 	char *musl_sys;         /* a musl path file read for this run */
 	struct ldso_ana **orphans; /* analyses the full cache could not keep */
 	size_t norphans;
@@ -139,7 +142,8 @@ void ldso_ana_free(struct ldso_ana *a);
 int ldso_ana_from_elf(const struct ocifs_elf *e, uint64_t id, struct ldso_ana **out);
 int ldso_publish(struct ldso_run *r, const char *path, int err, struct ldso_ana **a, int fresh);
 /* What path is: 0 and *a (a file; a->bad says whether it is a usable
- * ELF), the tree's -errno, -E2BIG (probe budget spent), -ENOMEM. */
+ * ELF), the tree's -errno, -E2BIG (probe budget spent, or the run was
+ * stopped: r->stopped), -ENOMEM. */
 int ldso_probe(struct ldso_run *r, const char *path, const struct ldso_ana **a);
 int ldso_orphan(struct ldso_run *r, struct ldso_ana *a);
 int ldso_is_dir(struct ldso_run *r, const char *path);
