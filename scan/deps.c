@@ -462,7 +462,8 @@ static int collect(struct deps_run *r)
 	free(st);
 	if (rc)
 		return rc;
-	qsort(r->f, r->n, sizeof(*r->f), by_stream);
+	if (r->n) /* r->f is NULL in an image without ELF or script */
+		qsort(r->f, r->n, sizeof(*r->f), by_stream);
 	/* primary: 1 + the index of the name analyzed for this one */
 	for (size_t i = 1; i < r->n; i++)
 		if (r->f[i].ino == r->f[i - 1].ino)
