@@ -206,6 +206,11 @@ static void txt_file(FILE *out, struct json_object *f)
 	}
 	if (jstr(f, "error"))
 		txt_pf(out, "  error: %t\n", jstr(f, "error"));
+	struct json_object *cut = jget(f, "truncated");
+	for (size_t i = 0; cut && json_object_is_type(cut, json_type_array) &&
+			   i < json_object_array_length(cut); i++)
+		txt_pf(out, "  truncated: %t\n",
+		       json_object_get_string(json_object_array_get_idx(cut, i)));
 	if (jstr(f, "elf_error"))
 		txt_pf(out, "  error: %t\n", jstr(f, "elf_error"));
 }

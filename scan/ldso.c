@@ -160,7 +160,9 @@ int ocifs_ldso_new(const struct ocifs_tree *t, const struct ocifs_ldso_opts *o,
 	if (o) {
 		l->stop = o->stop;
 		l->stop_ctx = o->stop_ctx;
+		l->image_probes = o->image_probes;
 	}
+	atomic_init(&l->probes, 0);
 	l->cache_rc = t->read_file(t->ctx, "/etc/ld.so.cache", MAX_CACHE_FILE, &buf, &len);
 	if (l->cache_rc == -ENOMEM)
 		goto err;
@@ -579,30 +581,43 @@ void ldso_dirs_fini(struct ldso_dirs *d)
 	for (size_t i = 0; i < d->n; i++)
 		free(d->v[i]);
 	free(d->v);
+	free(d->h);
+	free(d->st);
 	memset(d, 0, sizeof(*d));
 }
 
-/* Append dir (taken) unless already there. 0 or -ENOMEM. */
+/* Append dir (taken) unless already there (hashes compared first: a
+ * list is short, but rebuilt for every object of every resolution).
+ * 0 or -ENOMEM. */
 int ldso_dirs_push(struct ldso_run *r, struct ldso_dirs *d, char *dir)
 {
-	char **v;
+	uint64_t h = ldso_hash(dir, strlen(dir));
 
 	for (size_t i = 0; i < d->n; i++)
-		if (!strcmp(d->v[i], dir)) {
+		if (d->h[i] == h && !strcmp(d->v[i], dir)) {
 			free(dir);
 			return 0;
 		}
 	if (d->n >= LDSO_MAX_DIRS) {
+		r->out->truncated |= OCIFS_LDSO_CUT_DIRS;
 		ldso_note(r, "a search list was cut at %u directories", LDSO_MAX_DIRS);
 		free(dir);
 		return 0;
 	}
-	if (!(v = realloc(d->v, (d->n + 1) * sizeof(*v)))) {
-		free(dir);
-		return -ENOMEM;
+	if (!(d->n & (d->n + 1)) || !d->v) { /* capacity 2^k - 1 */
+		size_t cap = 2 * d->n + 1;
+		char **v = realloc(d->v, cap * sizeof(*v));
+		if (v)
+			d->v = v;
+		uint64_t *hv = v ? realloc(d->h, cap * sizeof(*hv)) : NULL;
+		if (!hv) {
+			free(dir);
+			return -ENOMEM;
+		}
+		d->h = hv;
 	}
-	d->v = v;
-	v[d->n++] = dir;
+	d->h[d->n] = h;
+	d->v[d->n++] = dir;
 	return 0;
 }
 
@@ -663,8 +678,16 @@ const char *ldso_tree_path(const char *p, char *buf, size_t cap)
 
 int ldso_budget(struct ldso_run *r)
 {
-	if (!r->stopped && !r->budget_noted++)
+	if (r->stopped || r->budget_noted++)
+		return LDSO_FATAL;
+	if (r->image_spent) {
+		r->out->truncated |= OCIFS_LDSO_CUT_IMAGE;
+		ldso_note(r, "search stopped: the image's budget of %zu files tried is spent",
+			  r->l->image_probes);
+	} else {
+		r->out->truncated |= OCIFS_LDSO_CUT_PROBES;
 		ldso_note(r, "search stopped after %u files tried", LDSO_MAX_PROBES);
+	}
 	return LDSO_FATAL;
 }
 
@@ -690,8 +713,15 @@ int ldso_walk(struct ldso_run *r, ldso_map_fn map)
 			int rc;
 
 			if (r->nobjs >= LDSO_MAX_OBJS || r->out->n >= 4 * LDSO_MAX_OBJS) {
+				r->out->truncated |= OCIFS_LDSO_CUT_OBJS;
 				ldso_note(r, "stopped after %u loaded objects", LDSO_MAX_OBJS);
 				return 0;
+			}
+			if (i == LDSO_MAX_NEEDED) {
+				r->out->truncated |= OCIFS_LDSO_CUT_NEEDED;
+				ldso_note(r, "only the first %u DT_NEEDED entries of an object followed",
+					  LDSO_MAX_NEEDED);
+				break;
 			}
 			if ((rc = map(r, q, a->needed[i], &obj, &rule)) != 0)
 				return rc;

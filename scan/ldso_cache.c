@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,8 +206,12 @@ int ldso_probe(struct ldso_run *r, const char *path, const struct ldso_ana **out
 	*out = NULL;
 	if (!r->stopped && l->stop)
 		r->stopped = l->stop(l->stop_ctx);
-	if (r->stopped || ++r->probes > LDSO_MAX_PROBES)
+	if (r->stopped || r->image_spent || ++r->probes > LDSO_MAX_PROBES)
 		return -E2BIG; /* every search ends at once, as when out of budget */
+	if (l->image_probes && atomic_fetch_add(&l->probes, 1) >= l->image_probes) {
+		r->image_spent = 1;
+		return -E2BIG;
+	}
 	pthread_mutex_lock(&l->mu);
 	pe = *tab_slot(&l->pt, ldso_hash(path, strlen(path)), pent_eq, path);
 	pthread_mutex_unlock(&l->mu);

@@ -100,6 +100,7 @@ static int musl_path_open(struct ldso_run *r, const char *name, const char *s, c
 		if (!l)
 			return LDSO_SKIP;
 		if (k == LDSO_MAX_ELEMS) {
+			r->out->truncated |= OCIFS_LDSO_CUT_DIRS;
 			ldso_note(r, "a search list was cut at %u elements", LDSO_MAX_ELEMS);
 			return LDSO_SKIP;
 		}

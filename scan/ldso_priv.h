@@ -7,6 +7,7 @@
 #ifndef OCIFS_SCAN_LDSO_PRIV_H
 #define OCIFS_SCAN_LDSO_PRIV_H
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,12 +18,13 @@
 #define LDSO_NONE SIZE_MAX
 #define LDSO_MAX_OBJS 4096     /* objects per resolution (ld.so has no limit) */
 #define LDSO_MAX_PROBES 200000 /* files tried per resolution */
-#define LDSO_MAX_DIRS 1024     /* directories per search list */
+#define LDSO_MAX_DIRS 256      /* directories per search list */
+#define LDSO_MAX_NEEDED 256    /* DT_NEEDED entries followed per object */
 #define LDSO_MAX_PATH 4096     /* PATH_MAX: longer names fail to open */
 #define LDSO_MAX_NOTE 8192     /* bytes of notes per resolution */
 #define LDSO_MAX_MUSL 16       /* /etc/ld-musl-*.path files */
 #define LDSO_MAX_SUB 16        /* hwcaps subdirectories per directory */
-#define LDSO_MAX_ELEMS 16384   /* search list elements looked at (duplicates too) */
+#define LDSO_MAX_ELEMS 4096    /* search list elements looked at (duplicates too) */
 
 /* Verdicts on a candidate file, and results of a search list. */
 enum { LDSO_FOUND, LDSO_SKIP, LDSO_STOP, LDSO_FATAL };
@@ -69,6 +71,8 @@ struct ocifs_ldso {
 	size_t nmusl;
 	int (*stop)(void *stop_ctx);
 	void *stop_ctx;
+	size_t image_probes;    /* 0: no image budget */
+	_Atomic size_t probes;  /* files tried by every resolution */
 	pthread_mutex_t mu;
 	struct ldso_tab pt;     /* path -> struct ldso_pent; protected by mu */
 	struct ldso_tab at;     /* id -> struct ldso_ana; protected by mu */
@@ -78,8 +82,13 @@ struct ocifs_ldso {
  * or as written (musl); "" is the working directory. */
 struct ldso_dirs {
 	char **v;
+	uint64_t *h;            /* ldso_hash of each v[i], for the duplicate check */
 	size_t n;
 	int done;               /* computed (glibc's cache_rpath) */
+	unsigned char *st;      /* glibc: per v[i] and hwcaps subdirectory (n * nsub,
+				 * the directory itself last): 0 unknown, 1
+				 * missing, 2 there (glibc's r_search_path_elem
+				 * status); NULL: not remembered */
 };
 
 /* A loaded object of this resolution (glibc's link_map, musl's dso). */
@@ -111,11 +120,13 @@ struct ldso_run {
 	size_t nsys;
 	char *sub[LDSO_MAX_SUB]; /* hwcaps subdirectories, "" last */
 	size_t nsub;
+	unsigned char sys_st[4 * LDSO_MAX_SUB]; /* ldso_dirs.st of sysdirs */
 	struct ldso_obj *objs;
 	size_t nobjs, capobjs;
 	struct ldso_dirs llp;
 	size_t probes;
 	int stopped;            /* 0, or the error opts->stop returned */
+	int image_spent;        /* the image's budget ran out during this run */
 	char *musl_sys;         /* a musl path file read for this run */
 	struct ldso_ana **orphans; /* analyses the full cache could not keep */
 	size_t norphans;
