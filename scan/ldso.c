@@ -285,6 +285,8 @@ static int run_layout(struct ldso_run *r)
 	return 0;
 }
 
+static void idx_fini(struct ldso_idx *x);
+
 static void run_fini(struct ldso_run *r)
 {
 	for (size_t i = 0; i < r->nobjs; i++) {
@@ -299,6 +301,9 @@ static void run_fini(struct ldso_run *r)
 	}
 	free(r->objs);
 	ldso_dirs_fini(&r->llp);
+	idx_fini(&r->by_name);
+	idx_fini(&r->by_short);
+	idx_fini(&r->by_id);
 	for (size_t i = 0; i < r->nsub; i++)
 		free(r->sub[i]);
 	for (size_t i = 0; i < r->norphans; i++)
@@ -306,6 +311,76 @@ static void run_fini(struct ldso_run *r)
 	free(r->orphans);
 	free(r->musl_sys);
 	free(r->note);
+}
+
+static uint64_t idx_hash(const char *s, uint64_t id)
+{
+	uint64_t h = s ? ldso_hash(s, strlen(s)) : ldso_hash(&id, sizeof(id)) ^ 0x9e3779b97f4a7c15ull;
+
+	return h ? h : 1;
+}
+
+static size_t idx_slot(const struct ldso_idx *x, uint64_t h, const char *s, uint64_t id)
+{
+	size_t i = (size_t)h & (x->cap - 1);
+
+	while (x->h[i] && (x->h[i] != h || (s ? !x->k[i] || strcmp(x->k[i], s) : x->k[i] ||
+					    x->id[i] != id)))
+		i = (i + 1) & (x->cap - 1);
+	return i;
+}
+
+size_t ldso_idx_get(const struct ldso_idx *x, const char *s, uint64_t id)
+{
+	size_t i;
+
+	if (!x->cap)
+		return LDSO_NONE;
+	i = idx_slot(x, idx_hash(s, id), s, id);
+	return x->h[i] ? x->v[i] : LDSO_NONE;
+}
+
+/* Map key s (or id) to obj unless a smaller index has it: 0 or -ENOMEM. */
+static int idx_put(struct ldso_idx *x, const char *s, uint64_t id, size_t obj)
+{
+	uint64_t h = idx_hash(s, id);
+	size_t i;
+
+	if (2 * (x->n + 1) > x->cap) {
+		struct ldso_idx nx = { .cap = x->cap ? 2 * x->cap : 64 };
+		nx.h = calloc(nx.cap, sizeof(*nx.h));
+		nx.k = calloc(nx.cap, sizeof(*nx.k));
+		nx.id = calloc(nx.cap, sizeof(*nx.id));
+		nx.v = calloc(nx.cap, sizeof(*nx.v));
+		if (!nx.h || !nx.k || !nx.id || !nx.v) {
+			free(nx.h), free(nx.k), free(nx.id), free(nx.v);
+			return -ENOMEM;
+		}
+		for (size_t j = 0; j < x->cap; j++) {
+			if (!x->h[j])
+				continue;
+			i = idx_slot(&nx, x->h[j], x->k[j], x->id[j]);
+			nx.h[i] = x->h[j], nx.k[i] = x->k[j], nx.id[i] = x->id[j], nx.v[i] = x->v[j];
+		}
+		nx.n = x->n;
+		free(x->h), free(x->k), free(x->id), free(x->v);
+		*x = nx;
+	}
+	i = idx_slot(x, h, s, id);
+	if (x->h[i]) {
+		if (obj < x->v[i])
+			x->v[i] = obj;
+		return 0;
+	}
+	x->h[i] = h, x->k[i] = s, x->id[i] = id, x->v[i] = obj;
+	x->n++;
+	return 0;
+}
+
+static void idx_fini(struct ldso_idx *x)
+{
+	free(x->h), free(x->k), free(x->id), free(x->v);
+	memset(x, 0, sizeof(*x));
 }
 
 int ldso_obj_add(struct ldso_run *r, char *path, const struct ldso_ana *a, size_t loader,
@@ -328,17 +403,22 @@ int ldso_obj_add(struct ldso_run *r, char *path, const struct ldso_ana *a, size_
 	o->loader = loader;
 	o->lib = LDSO_NONE;
 	o->depth = loader == LDSO_NONE ? 0 : r->objs[loader].depth + 1;
-	if (name && ldso_obj_name(o, name))
-		goto oom;
 	*idx = r->nobjs++;
+	/* from here on the object owns path (freed with the run) */
+	if (idx_put(&r->by_name, path, 0, *idx) ||
+	    (a && a->soname && idx_put(&r->by_name, a->soname, 0, *idx)) ||
+	    (a && idx_put(&r->by_id, NULL, a->id, *idx)) ||
+	    (name && ldso_obj_name(r, *idx, name)))
+		return -ENOMEM;
 	return 0;
 oom:
 	free(path);
 	return -ENOMEM;
 }
 
-int ldso_obj_name(struct ldso_obj *o, const char *name)
+int ldso_obj_name(struct ldso_run *r, size_t idx, const char *name)
 {
+	struct ldso_obj *o = &r->objs[idx];
 	char **v;
 
 	for (size_t i = 0; i < o->nnames; i++)
@@ -352,14 +432,19 @@ int ldso_obj_name(struct ldso_obj *o, const char *name)
 	if (!(v[o->nnames] = strdup(name)))
 		return -ENOMEM;
 	o->nnames++;
+	if (idx_put(&r->by_name, v[o->nnames - 1], 0, idx) ||
+	    (o->nnames == 1 && idx_put(&r->by_short, v[0], 0, idx)))
+		return -ENOMEM;
 	return 0;
 }
 
 static int lib_push(struct ocifs_ldso_lib **v, size_t *n, const char *name, const char *path,
 		    const char *rule, size_t needed_by, unsigned depth)
 {
-	struct ocifs_ldso_lib *x = realloc(*v, (*n + 1) * sizeof(*x));
+	struct ocifs_ldso_lib *x = *v;
 
+	if (!(*n & (*n - 1))) /* capacity: the next power of two */
+		x = realloc(*v, (*n ? 2 * *n : 1) * sizeof(*x));
 	if (!x)
 		return -ENOMEM;
 	*v = x;
@@ -482,7 +567,7 @@ int ocifs_ldso_resolve(struct ocifs_ldso *l, const char *path, const struct ocif
 			ia = NULL;
 		}
 		if (!(p = strdup(r.interp)) || ldso_obj_add(&r, p, ia, LDSO_NONE, r.interp, &idx) ||
-		    (ia && ia->soname && ldso_obj_name(&r.objs[idx], ia->soname))) {
+		    (ia && ia->soname && ldso_obj_name(&r, idx, ia->soname))) {
 			rc = -ENOMEM;
 			goto out;
 		}
@@ -693,9 +778,14 @@ int ldso_budget(struct ldso_run *r)
 
 size_t ldso_by_id(const struct ldso_run *r, size_t from, const struct ldso_ana *a)
 {
-	for (size_t i = from; i < r->nobjs; i++)
-		if (r->objs[i].a && r->objs[i].a->id == a->id)
-			return i;
+	size_t i = ldso_idx_get(&r->by_id, NULL, a->id);
+
+	if (i == LDSO_NONE || i >= from)
+		return i;
+	/* the smallest is below from (the main program): look further */
+	for (size_t k = from; k < r->nobjs; k++)
+		if (r->objs[k].a && r->objs[k].a->id == a->id)
+			return k;
 	return LDSO_NONE;
 }
 

@@ -546,18 +546,11 @@ static int glibc_search(struct ldso_run *r, size_t ld, const char *name, char **
 	return st;
 }
 
-/* A name found already loaded, by path, libname or SONAME. */
+/* A name found already loaded, by path, libname or SONAME: the first
+ * such object (an index, not a walk over every object). */
 static size_t glibc_loaded(const struct ldso_run *r, const char *name)
 {
-	for (size_t i = 0; i < r->nobjs; i++) {
-		const struct ldso_obj *o = &r->objs[i];
-		if (!strcmp(o->path, name) || (o->a && o->a->soname && !strcmp(o->a->soname, name)))
-			return i;
-		for (size_t k = 0; k < o->nnames; k++)
-			if (!strcmp(o->names[k], name))
-				return i;
-	}
-	return LDSO_NONE;
+	return ldso_idx_get(&r->by_name, name, 0);
 }
 
 /* glibc's _dl_map_object for NEEDED name of object ld. */
@@ -589,7 +582,7 @@ static int glibc_map(struct ldso_run *r, size_t ld, const char *name, size_t *fo
 		free(path);
 		*found = i;
 		*rule = "loaded";
-		return ldso_obj_name(&r->objs[i], name);
+		return ldso_obj_name(r, i, name);
 	}
 	if (st == LDSO_FOUND && (a->type == ET_EXEC || (a->flags_1 & DF_1_PIE))) {
 		ldso_note(r, "%s: cannot dynamically load %sexecutable (ld.so stops with an error)",

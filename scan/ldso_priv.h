@@ -78,6 +78,18 @@ struct ocifs_ldso {
 	struct ldso_tab at;     /* id -> struct ldso_ana; protected by mu */
 };
 
+/* Key -> the smallest object index having it (names, paths, SONAMEs,
+ * file ids), so that "is it loaded already?" costs O(1), not O(objects):
+ * a resolution maps up to 4096 objects x 256 NEEDED. Keys are borrowed
+ * from the run's objects (strings) or are ids; open addressing. */
+struct ldso_idx {
+	uint64_t *h;            /* hash (0: empty slot; real hashes are made nonzero) */
+	const char **k;         /* string key, or NULL for an id key */
+	uint64_t *id;
+	size_t *v;
+	size_t cap, n;
+};
+
 /* A search list after DST expansion: directories ending in '/' (glibc)
  * or as written (musl); "" is the working directory. */
 struct ldso_dirs {
@@ -123,6 +135,9 @@ struct ldso_run {
 	unsigned char sys_st[4 * LDSO_MAX_SUB]; /* ldso_dirs.st of sysdirs */
 	struct ldso_obj *objs;
 	size_t nobjs, capobjs;
+	struct ldso_idx by_name;  /* glibc: path, SONAME, l_libname of each object */
+	struct ldso_idx by_short; /* musl: names[0] of each non-interpreter object */
+	struct ldso_idx by_id;    /* the file id of each object's analysis */
 	struct ldso_dirs llp;
 	size_t probes;
 	int stopped;            /* 0, or the error opts->stop returned */
@@ -162,7 +177,9 @@ void ldso_note(struct ldso_run *r, const char *fmt, ...) __attribute__((format(p
 /* Takes ownership of path (also on failure). */
 int ldso_obj_add(struct ldso_run *r, char *path, const struct ldso_ana *a, size_t loader,
 		 const char *name, size_t *idx);
-int ldso_obj_name(struct ldso_obj *o, const char *name);
+int ldso_obj_name(struct ldso_run *r, size_t idx, const char *name);
+/* The smallest object index with key s (or id), or LDSO_NONE. */
+size_t ldso_idx_get(const struct ldso_idx *x, const char *s, uint64_t id);
 int ldso_lib_add(struct ldso_run *r, const char *name, size_t obj, size_t by, const char *rule);
 int ldso_needed_add(struct ldso_run *r, const char *name, size_t obj, const char *rule);
 int ldso_dirname(const char *path, int musl, char **out);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <time.h>
@@ -108,6 +109,47 @@ static void stop_tests(void)
 	is_int(resolve_with("/usr/bin/many", &o, &r), 0, "stop hook never firing: resolved");
 	ok(s.calls > 50, "stop hook: polled during the search (%u calls)", s.calls);
 	ocifs_ldso_result_fini(&r);
+}
+
+/* 3000 libraries, each needing the next 256: every NEEDED after the
+ * first few is "loaded", and that check was a walk over every loaded
+ * object and its names (3000 x 256 x 3000). */
+static void wide_tests(void)
+{
+	enum { NLIB = 3000, FAN = 256 };
+	char **names = calloc(NLIB, sizeof(*names)), path[4200];
+	const char **need = calloc(FAN, sizeof(*need));
+	struct ocifs_ldso_result r;
+	int good = names && need;
+
+	for (int i = 0; good && i < NLIB; i++)
+		good = asprintf(&names[i], "libw%d.so", i) > 0;
+	snprintf(path, sizeof(path), "%s/w", root);
+	good = good && mkdir(path, 0755) == 0;
+	for (int i = 0; good && i < NLIB; i++) {
+		for (int j = 0; j < FAN; j++)
+			need[j] = names[(i + 1 + j) % NLIB];
+		snprintf(path, sizeof(path), "%s/w/%s", root, names[i]);
+		good = ldso_write_so(path, NULL, names[i], need, FAN, NULL, NULL) == 0;
+	}
+	for (int j = 0; j < FAN; j++)
+		need[j] = names[j];
+	snprintf(path, sizeof(path), "%s/usr/bin/wide", root);
+	good = good && ldso_write_so(path, "/lib64/ld-linux-x86-64.so.2", NULL, need, FAN, "/w",
+				     NULL) == 0;
+	if (ok(good, "wide: %d libraries of %d NEEDED each", NLIB, FAN)) {
+		is_int(resolve_with("/usr/bin/wide", NULL, &r), 0, "wide: resolved");
+		size_t loaded = 0;
+		for (size_t i = 0; i < r.nneeded; i++)
+			loaded += !strcmp(r.needed[i].rule, "loaded");
+		ok(r.n == NLIB && r.nunresolved == 0 && !r.truncated && loaded == 0,
+		   "wide: each library once, all found (%zu)", r.n);
+		ocifs_ldso_result_fini(&r);
+	}
+	for (int i = 0; names && i < NLIB; i++)
+		free(names[i]);
+	free(names);
+	free(need);
 }
 
 /* --- the deps build's cancellation and deadline ------------------------ */
@@ -213,6 +255,7 @@ int main(void)
 		"hostile tree"))
 		return done_testing();
 	stop_tests();
+	wide_tests();
 	deps_cancel_tests();
 	tap_sh("rm -rf '%s'", root);
 	return done_testing();
