@@ -285,8 +285,6 @@ static int run_layout(struct ldso_run *r)
 	return 0;
 }
 
-static void idx_fini(struct ldso_idx *x);
-
 static void run_fini(struct ldso_run *r)
 {
 	for (size_t i = 0; i < r->nobjs; i++) {
@@ -301,9 +299,9 @@ static void run_fini(struct ldso_run *r)
 	}
 	free(r->objs);
 	ldso_dirs_fini(&r->llp);
-	idx_fini(&r->by_name);
-	idx_fini(&r->by_short);
-	idx_fini(&r->by_id);
+	ldso_idx_fini(&r->by_name);
+	ldso_idx_fini(&r->by_short);
+	ldso_idx_fini(&r->by_id);
 	for (size_t i = 0; i < r->nsub; i++)
 		free(r->sub[i]);
 	for (size_t i = 0; i < r->norphans; i++)
@@ -311,76 +309,6 @@ static void run_fini(struct ldso_run *r)
 	free(r->orphans);
 	free(r->musl_sys);
 	free(r->note);
-}
-
-static uint64_t idx_hash(const char *s, uint64_t id)
-{
-	uint64_t h = s ? ldso_hash(s, strlen(s)) : ldso_hash(&id, sizeof(id)) ^ 0x9e3779b97f4a7c15ull;
-
-	return h ? h : 1;
-}
-
-static size_t idx_slot(const struct ldso_idx *x, uint64_t h, const char *s, uint64_t id)
-{
-	size_t i = (size_t)h & (x->cap - 1);
-
-	while (x->h[i] && (x->h[i] != h || (s ? !x->k[i] || strcmp(x->k[i], s) : x->k[i] ||
-					    x->id[i] != id)))
-		i = (i + 1) & (x->cap - 1);
-	return i;
-}
-
-size_t ldso_idx_get(const struct ldso_idx *x, const char *s, uint64_t id)
-{
-	size_t i;
-
-	if (!x->cap)
-		return LDSO_NONE;
-	i = idx_slot(x, idx_hash(s, id), s, id);
-	return x->h[i] ? x->v[i] : LDSO_NONE;
-}
-
-/* Map key s (or id) to obj unless a smaller index has it: 0 or -ENOMEM. */
-static int idx_put(struct ldso_idx *x, const char *s, uint64_t id, size_t obj)
-{
-	uint64_t h = idx_hash(s, id);
-	size_t i;
-
-	if (2 * (x->n + 1) > x->cap) {
-		struct ldso_idx nx = { .cap = x->cap ? 2 * x->cap : 64 };
-		nx.h = calloc(nx.cap, sizeof(*nx.h));
-		nx.k = calloc(nx.cap, sizeof(*nx.k));
-		nx.id = calloc(nx.cap, sizeof(*nx.id));
-		nx.v = calloc(nx.cap, sizeof(*nx.v));
-		if (!nx.h || !nx.k || !nx.id || !nx.v) {
-			free(nx.h), free(nx.k), free(nx.id), free(nx.v);
-			return -ENOMEM;
-		}
-		for (size_t j = 0; j < x->cap; j++) {
-			if (!x->h[j])
-				continue;
-			i = idx_slot(&nx, x->h[j], x->k[j], x->id[j]);
-			nx.h[i] = x->h[j], nx.k[i] = x->k[j], nx.id[i] = x->id[j], nx.v[i] = x->v[j];
-		}
-		nx.n = x->n;
-		free(x->h), free(x->k), free(x->id), free(x->v);
-		*x = nx;
-	}
-	i = idx_slot(x, h, s, id);
-	if (x->h[i]) {
-		if (obj < x->v[i])
-			x->v[i] = obj;
-		return 0;
-	}
-	x->h[i] = h, x->k[i] = s, x->id[i] = id, x->v[i] = obj;
-	x->n++;
-	return 0;
-}
-
-static void idx_fini(struct ldso_idx *x)
-{
-	free(x->h), free(x->k), free(x->id), free(x->v);
-	memset(x, 0, sizeof(*x));
 }
 
 int ldso_obj_add(struct ldso_run *r, char *path, const struct ldso_ana *a, size_t loader,
@@ -405,9 +333,9 @@ int ldso_obj_add(struct ldso_run *r, char *path, const struct ldso_ana *a, size_
 	o->depth = loader == LDSO_NONE ? 0 : r->objs[loader].depth + 1;
 	*idx = r->nobjs++;
 	/* from here on the object owns path (freed with the run) */
-	if (idx_put(&r->by_name, path, 0, *idx) ||
-	    (a && a->soname && idx_put(&r->by_name, a->soname, 0, *idx)) ||
-	    (a && idx_put(&r->by_id, NULL, a->id, *idx)) ||
+	if (ldso_idx_put(&r->by_name, path, 0, *idx) ||
+	    (a && a->soname && ldso_idx_put(&r->by_name, a->soname, 0, *idx)) ||
+	    (a && ldso_idx_put(&r->by_id, NULL, a->id, *idx)) ||
 	    (name && ldso_obj_name(r, *idx, name)))
 		return -ENOMEM;
 	return 0;
@@ -432,8 +360,8 @@ int ldso_obj_name(struct ldso_run *r, size_t idx, const char *name)
 	if (!(v[o->nnames] = strdup(name)))
 		return -ENOMEM;
 	o->nnames++;
-	if (idx_put(&r->by_name, v[o->nnames - 1], 0, idx) ||
-	    (o->nnames == 1 && idx_put(&r->by_short, v[0], 0, idx)))
+	if (ldso_idx_put(&r->by_name, v[o->nnames - 1], 0, idx) ||
+	    (o->nnames == 1 && ldso_idx_put(&r->by_short, v[0], 0, idx)))
 		return -ENOMEM;
 	return 0;
 }

@@ -180,6 +180,9 @@ int ldso_obj_add(struct ldso_run *r, char *path, const struct ldso_ana *a, size_
 int ldso_obj_name(struct ldso_run *r, size_t idx, const char *name);
 /* The smallest object index with key s (or id), or LDSO_NONE. */
 size_t ldso_idx_get(const struct ldso_idx *x, const char *s, uint64_t id);
+/* Map key s (or id) to obj unless a smaller index has it: 0 or -ENOMEM. */
+int ldso_idx_put(struct ldso_idx *x, const char *s, uint64_t id, size_t obj);
+void ldso_idx_fini(struct ldso_idx *x);
 int ldso_lib_add(struct ldso_run *r, const char *name, size_t obj, size_t by, const char *rule);
 int ldso_needed_add(struct ldso_run *r, const char *name, size_t obj, const char *rule);
 int ldso_dirname(const char *path, int musl, char **out);
