@@ -3,11 +3,13 @@
  * /.deps analysis (see deps.h). Three passes over the view's ELF and
  * script files (the layer index flagged them by magic):
  *  1. read: in layer-stream order, so one forward cursor per thread
- *     decompresses each layer about once; each file is read whole and
- *     analyzed from memory (ELF headers, UPX unpack, Go build info,
- *     cargo-auditable, package note). The byte ranges the ELF analysis
- *     touched, and the first 4 KiB of every file, are kept in the tree's
- *     read cache;
+ *     decompresses each layer about once; each small file is read whole
+ *     and analyzed from memory (ELF headers, UPX unpack, Go build info,
+ *     cargo-auditable, package note), a bigger one (or a sparse one: its
+ *     size says nothing of its data) is analyzed in place, reading only
+ *     the ranges the analyzers ask for, so memory stays bounded. The
+ *     byte ranges the ELF analysis touched, and the first 4 KiB of every
+ *     file, are kept in the tree's read cache (up to a total);
  *  2. resolve: the library search of every dynamic object and the
  *     interpreter of every script, which open other files through the
  *     tree and so hit that cache instead of decompressing again;
@@ -35,11 +37,14 @@
 #include "sha.h"
 #include "tree_view.h"
 
-#define DEPS_MAX_SLURP (256u << 20)     /* bigger files are read in place */
-#define DEPS_MAX_UNPACK (1024u << 20)   /* UPX: largest original file */
+#define DEPS_MAX_SLURP (4u << 20)       /* bigger files are read in place */
+#define DEPS_MAX_UNPACK (128u << 20)    /* UPX: largest original file */
 #define DEPS_SCRIPT_HEAD 4096u          /* bytes of a script read */
 #define DEPS_KEEP_MAX (8u << 20)        /* bytes kept per file for ldso */
+#define DEPS_KEEP_RANGES 4096u          /* ranges kept per file */
+#define DEPS_KEEP_TOTAL (256u << 20)    /* bytes kept for all files */
 #define DEPS_HEAD_KEEP 4096u            /* head of every file kept */
+#define DEPS_IMAGE_PROBES (10u << 20)   /* files tried by all library searches */
 
 struct deps_run {
 	struct ocifs_image *img;
@@ -54,6 +59,7 @@ struct deps_run {
 	void *cancel_ctx;
 	double deadline;        /* CLOCK_MONOTONIC seconds, 0: none */
 	atomic_int stop;        /* 0, -EINTR or -ETIMEDOUT: the build stops */
+	atomic_size_t kept;     /* bytes kept in the tree's read cache */
 };
 
 static double now(void)
@@ -82,31 +88,36 @@ static int deps_stop(void *ctx)
 	return rc;
 }
 
-/* --- a memory reader that records what was read ---------------------- */
+/* --- a reader that keeps what it read -------------------------------- */
 
 struct rec_range {
 	uint64_t off;
 	size_t n;
 };
 
+/* Reads through under and keeps each new range in the tree's read cache
+ * (what the library search will read of this file again). */
 struct rec_rd {
-	struct ocifs_rd_mem m;
+	const struct ocifs_rd *under;
+	struct deps_run *run;
+	uint64_t ino;
 	struct rec_range *v;
 	size_t nv, cap, bytes;
-	int full;               /* stopped recording: over DEPS_KEEP_MAX */
+	int full;               /* stopped keeping: a per-file or total bound */
 };
 
 static int rec_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got)
 {
 	struct rec_rd *r = ctx;
-	int rc = ocifs_rd_mem_read(&r->m, buf, n, off, got);
+	int rc = r->under->read_at(r->under->ctx, buf, n, off, got);
 
 	if (rc || !*got || r->full)
 		return rc;
 	for (size_t i = 0; i < r->nv; i++)
 		if (off >= r->v[i].off && *got <= r->v[i].n && off - r->v[i].off <= r->v[i].n - *got)
 			return 0;
-	if (r->bytes + *got > DEPS_KEEP_MAX) {
+	if (r->bytes + *got > DEPS_KEEP_MAX || r->nv == DEPS_KEEP_RANGES ||
+	    atomic_fetch_add(&r->run->kept, *got) + *got > DEPS_KEEP_TOTAL) {
 		r->full = 1;
 		return 0;
 	}
@@ -114,7 +125,7 @@ static int rec_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got)
 		size_t cap = r->cap ? 2 * r->cap : 16;
 		struct rec_range *nv = realloc(r->v, cap * sizeof(*nv));
 		if (!nv) {
-			r->full = 1; /* recording is an optimization only */
+			r->full = 1; /* keeping is an optimization only */
 			return 0;
 		}
 		r->v = nv;
@@ -122,6 +133,8 @@ static int rec_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got)
 	}
 	r->v[r->nv++] = (struct rec_range){ off, *got };
 	r->bytes += *got;
+	if (ocifs_tree_view_keep(r->run->tv, r->ino, buf, off, *got))
+		r->full = 1;
 	return 0;
 }
 
@@ -181,21 +194,31 @@ static int analyze_elf(struct deps_file *f, const struct ocifs_rd *rd,
 	return 1;
 }
 
+/* The ELF analysis of f through plain, keeping what it reads (its head
+ * first: what the library and interpreter searches read of every file). */
+static void analyze_kept(struct deps_run *r, struct deps_file *f, const struct ocifs_rd *plain)
+{
+	struct rec_rd rec = { .under = plain, .run = r, .ino = f->ino };
+	struct ocifs_rd rd = { rec_read, &rec, plain->size, f->path };
+	unsigned char head[DEPS_HEAD_KEEP];
+	size_t got;
+
+	ocifs_rd_upto(&rd, head, sizeof(head), 0, &got);
+	analyze_elf(f, &rd, plain);
+	free(rec.v);
+}
+
 static void analyze_buf(struct deps_run *r, struct deps_file *f, const unsigned char *buf,
 			size_t len)
 {
-	struct rec_rd rec = { .m = { buf, len } };
-	struct ocifs_rd rd = { rec_read, &rec, len, f->path };
+	struct ocifs_rd_mem m = { buf, len };
+	struct ocifs_rd plain = { ocifs_rd_mem_read, &m, len, f->path };
 
-	/* what the library and interpreter searches read of every file */
-	ocifs_tree_view_keep(r->tv, f->ino, buf, 0, len < DEPS_HEAD_KEEP ? len : DEPS_HEAD_KEEP);
 	if (f->eflags & OCIFS_EF_ELF) {
-		struct ocifs_rd plain = { ocifs_rd_mem_read, &rec.m, len, f->path };
-		if (analyze_elf(f, &rd, &plain))
-			for (size_t i = 0; i < rec.nv; i++)
-				ocifs_tree_view_keep(r->tv, f->ino, buf + rec.v[i].off, rec.v[i].off,
-						     rec.v[i].n);
+		analyze_kept(r, f, &plain);
 	} else if (f->eflags & OCIFS_EF_SCRIPT) {
+		ocifs_tree_view_keep(r->tv, f->ino, buf, 0,
+				     len < DEPS_HEAD_KEEP ? len : DEPS_HEAD_KEEP);
 		/* analyzed in pass 2, once every interpreter's head is kept */
 		f->is_script = 1;
 		f->head_len = len < DEPS_SCRIPT_HEAD ? len : DEPS_SCRIPT_HEAD;
@@ -204,7 +227,6 @@ static void analyze_buf(struct deps_run *r, struct deps_file *f, const unsigned 
 		else
 			memcpy(f->head, buf, f->head_len);
 	}
-	free(rec.v);
 }
 
 /* Read file f whole (or its head, for scripts) through cursor *cur of
@@ -234,14 +256,14 @@ static void read_one(struct deps_run *r, struct deps_file *f, struct ocifs_layer
 	want = (size_t)f->size;
 	if (!(f->eflags & OCIFS_EF_ELF) && want > DEPS_SCRIPT_HEAD)
 		want = DEPS_SCRIPT_HEAD;
-	if (f->size > DEPS_MAX_SLURP) {
+	if (want > DEPS_MAX_SLURP) {
 		/* too big to hold: analyze in place through the tree */
 		struct ocifs_tree_file tf;
 		if ((rc = r->tree->open_file(r->tree->ctx, f->path, &tf))) {
 			set_error(f, "open", rc);
 			return;
 		}
-		analyze_elf(f, &tf.rd, &tf.rd);
+		analyze_kept(r, f, &tf.rd);
 		r->tree->close_file(r->tree->ctx, &tf);
 		return;
 	}
@@ -463,7 +485,8 @@ static int collect(struct deps_run *r)
 	free(st);
 	if (rc)
 		return rc;
-	qsort(r->f, r->n, sizeof(*r->f), by_stream);
+	if (r->n) /* r->f is NULL in an image without ELF or script */
+		qsort(r->f, r->n, sizeof(*r->f), by_stream);
 	/* primary: 1 + the index of the name analyzed for this one */
 	for (size_t i = 1; i < r->n; i++)
 		if (r->f[i].ino == r->f[i - 1].ino)
@@ -585,6 +608,7 @@ static int analyze(struct ocifs_image *img, const struct ocifs_view *v,
 	int rc;
 
 	atomic_init(&r.stop, 0);
+	atomic_init(&r.kept, 0);
 	if (o) {
 		r.cancelled = o->cancelled;
 		r.cancel_ctx = o->cancel_ctx;
@@ -593,6 +617,7 @@ static int analyze(struct ocifs_image *img, const struct ocifs_view *v,
 	}
 	lo.stop = deps_stop;
 	lo.stop_ctx = &r;
+	lo.image_probes = DEPS_IMAGE_PROBES;
 
 	r.path_env = env_get(img, "PATH");
 	lo.ld_library_path = env_get(img, "LD_LIBRARY_PATH");

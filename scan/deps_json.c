@@ -1,11 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /* One file's element of deps.json (schema in ocifs-deps(5)). */
 #include <elf.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "deps_priv.h"
 #include "idxdb.h"
+
+/* Output per file is bounded: a hostile object (a RUNPATH of thousands
+ * of directories, thousands of libraries) is shown in part, and its
+ * "truncated" array says what was cut. */
+#define DEPS_MAX_STR 1024u      /* bytes of rpath / runpath shown */
+#define DEPS_MAX_LIBS 512u      /* libraries shown */
+#define DEPS_MAX_NEEDED 128u    /* DT_NEEDED entries shown */
+#define DEPS_MAX_MISSING 16u    /* libraries not found shown (in each list) */
+
+/* Append a reason to o's "truncated" array (created on first use). */
+static void cut_note(struct json_object *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void cut_note(struct json_object *o, const char *fmt, ...)
+{
+	struct json_object *a;
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!json_object_object_get_ex(o, "truncated", &a)) {
+		if (!(a = json_object_new_array()))
+			return;
+		json_object_object_add(o, "truncated", a);
+	}
+	json_object_array_add(a, json_object_new_string(msg));
+}
 
 static struct json_object *str_or_null(const char *s)
 {
@@ -20,6 +49,22 @@ static void put(struct json_object *o, const char *k, struct json_object *v)
 static void put_str(struct json_object *o, const char *k, const char *s)
 {
 	put(o, k, str_or_null(s));
+}
+
+/* A search path string, cut at a ':' to at most DEPS_MAX_STR bytes. */
+static void put_path_list(struct json_object *o, const char *k, const char *s)
+{
+	size_t n = s ? strlen(s) : 0, keep = n;
+
+	if (n <= DEPS_MAX_STR) {
+		put_str(o, k, s);
+		return;
+	}
+	keep = DEPS_MAX_STR;
+	while (keep > 0 && s[keep] != ':')
+		keep--;
+	put(o, k, json_object_new_string_len(s, (int)keep));
+	cut_note(o, "%s: the first %zu of %zu bytes", k, keep, n);
 }
 
 static const char *elf_type_name(unsigned t)
@@ -92,8 +137,8 @@ static void elf_fields(struct json_object *o, const struct ocifs_elf *e)
 	put_str(o, "interp", e->interp);
 	put_str(o, "libc", ocifs_libc_name(e->libc));
 	put_str(o, "soname", e->soname);
-	put_str(o, "rpath", e->rpath);
-	put_str(o, "runpath", e->runpath);
+	put_path_list(o, "rpath", e->rpath);
+	put_path_list(o, "runpath", e->runpath);
 	put(o, "flags", flags_json(e->flags));
 	put(o, "flags_1", flags_1_json(e->flags_1));
 	put_str(o, "build_id", e->build_id[0] ? e->build_id : NULL);
@@ -213,16 +258,26 @@ static void libs_fields(struct json_object *o, const struct deps_file *f)
 	struct json_object *needed = json_object_new_array(), *libs = json_object_new_array();
 	struct json_object *unres = json_object_new_array();
 
-	for (size_t i = 0; needed && i < r->nneeded; i++) {
+	size_t shown = 0, miss = 0, nmiss = 0, lmiss = 0;
+
+	for (size_t i = 0; needed && i < r->nneeded && shown < DEPS_MAX_NEEDED; i++) {
 		const struct ocifs_ldso_lib *l = &r->needed[i];
+		if (!l->path && miss++ >= DEPS_MAX_MISSING)
+			continue;
+		shown++;
 		struct json_object *n = json_object_new_object();
 		put_str(n, "name", l->name);
 		put_str(n, "path", l->path);
 		put_str(n, "rule", l->rule);
 		json_object_array_add(needed, n);
 	}
-	for (size_t k = 0; libs && k < r->n; k++) {
+	for (size_t i = 0; i < r->nneeded; i++)
+		nmiss += !r->needed[i].path;
+	for (size_t k = 0, n = 0; libs && k < r->n && n < DEPS_MAX_LIBS; k++) {
 		const struct ocifs_ldso_lib *l = &r->libs[k];
+		if (!l->path && lmiss++ >= DEPS_MAX_MISSING)
+			continue;
+		n++;
 		struct json_object *j = json_object_new_object();
 		put_str(j, "name", l->name);
 		put_str(j, "path", l->path);
@@ -239,6 +294,21 @@ static void libs_fields(struct json_object *o, const struct deps_file *f)
 	put(o, "unresolved", unres);
 	if (r->note)
 		put_str(o, "ldso_note", r->note);
+	if (shown < r->nneeded)
+		cut_note(o, "needed: %zu of %zu shown (%zu not found)", shown, r->nneeded, nmiss);
+	if (json_object_array_length(libs) < r->n)
+		cut_note(o, "libraries: %zu of %zu shown (%zu not found, at most %u of them shown)",
+			 json_object_array_length(libs), r->n, r->nunresolved, DEPS_MAX_MISSING);
+	if (r->truncated & OCIFS_LDSO_CUT_DIRS)
+		cut_note(o, "search: a search list was cut (too many directories)");
+	if (r->truncated & OCIFS_LDSO_CUT_NEEDED)
+		cut_note(o, "search: DT_NEEDED entries of an object left out (too many)");
+	if (r->truncated & OCIFS_LDSO_CUT_OBJS)
+		cut_note(o, "search: stopped (too many loaded objects)");
+	if (r->truncated & OCIFS_LDSO_CUT_PROBES)
+		cut_note(o, "search: stopped (its budget of files tried is spent)");
+	if (r->truncated & OCIFS_LDSO_CUT_IMAGE)
+		cut_note(o, "search: the image's budget of files tried is spent");
 }
 
 /* Not searched (static, or analysis stopped): the names only. */
@@ -246,7 +316,7 @@ static void unresolved_fields(struct json_object *o, const struct ocifs_elf *e)
 {
 	struct json_object *needed = json_object_new_array();
 
-	for (size_t i = 0; needed && i < e->nneeded; i++) {
+	for (size_t i = 0; needed && i < e->nneeded && i < DEPS_MAX_NEEDED; i++) {
 		struct json_object *n = json_object_new_object();
 		put_str(n, "name", e->needed[i]);
 		put(n, "path", NULL);
@@ -256,6 +326,8 @@ static void unresolved_fields(struct json_object *o, const struct ocifs_elf *e)
 	put(o, "needed", needed);
 	put(o, "libraries", json_object_new_array());
 	put(o, "unresolved", json_object_new_array());
+	if (e->nneeded > DEPS_MAX_NEEDED)
+		cut_note(o, "needed: the first %u of %zu shown", DEPS_MAX_NEEDED, e->nneeded);
 }
 
 static void script_fields(struct json_object *o, const struct ocifs_script *s)

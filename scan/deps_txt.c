@@ -6,14 +6,71 @@
  * info, UPX, Rust packages, or the script's interpreter.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "deps.h"
 #include "deps_priv.h"
+#include "esc.h"
 
 #define TXT_MAX_DEPTH 64
+
+/* Every string of the document came from the image: escape it as ls -b
+ * does so that no control character reaches the terminal and no newline
+ * forges a line. */
+static void txt_put(FILE *out, const char *s, unsigned flags)
+{
+	char buf[1024];
+	size_t n = strlen(s), need = ocifs_esc_buf(buf, sizeof(buf), s, n, flags);
+	char *big = need < sizeof(buf) ? NULL : malloc(need + 1);
+
+	if (big)
+		ocifs_esc_buf(big, need + 1, s, n, flags);
+	fputs(big ? big : buf, out); /* ENOMEM: the escape cut short */
+	free(big);
+}
+
+/* fprintf for deps.txt: "%s" prints a name escaped (spaces too), "%t" a
+ * message escaped (spaces kept), "%r" our own text raw, "%*s" pads with
+ * spaces, "%lld" a long long; every other byte of fmt as it is. NULL
+ * strings print "?". */
+static void txt_pf(FILE *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	for (const char *p = fmt; *p; p++) {
+		const char *s;
+		if (*p != '%') {
+			fputc(*p, out);
+			continue;
+		}
+		p++;
+		if (*p == 'r') {
+			s = va_arg(ap, const char *);
+			fputs(s ? s : "?", out);
+		} else if (*p == 's' || *p == 't') {
+			s = va_arg(ap, const char *);
+			txt_put(out, s ? s : "?", *p == 't' ? OCIFS_ESC_KEEP_SPACE : 0);
+		} else if (!strncmp(p, "*s", 2)) {
+			int w = va_arg(ap, int);
+			(void)va_arg(ap, const char *);
+			fprintf(out, "%*s", w, "");
+			p++;
+		} else if (!strncmp(p, "lld", 3)) {
+			fprintf(out, "%lld", va_arg(ap, long long));
+			p += 2;
+		} else {
+			fputc('%', out);
+			if (!*p)
+				break;
+			fputc(*p, out);
+		}
+	}
+	va_end(ap);
+}
 
 static const char *jstr(struct json_object *o, const char *k)
 {
@@ -57,10 +114,11 @@ static void txt_libs(FILE *out, struct json_object *libs, const char *by, int d)
 		const char *nb = jstr(l, "needed_by"), *path = jstr(l, "path");
 		if (!nb || strcmp(nb, by) || jint(l, "depth") != d)
 			continue;
-		fprintf(out, "%*s%s => %s", 2 * d, "", jstr(l, "name") ?: "?",
-			path ? path : "not found");
+		txt_pf(out, "%*s%s => ", 2 * d, "", jstr(l, "name"));
 		if (path)
-			fprintf(out, " [%s]", jstr(l, "rule") ?: "?");
+			txt_pf(out, "%s [%t]", path, jstr(l, "rule"));
+		else
+			txt_pf(out, "not found");
 		fputc('\n', out);
 		if (path && strcmp(path, by))
 			txt_libs(out, libs, path, d + 1);
@@ -71,26 +129,26 @@ static void txt_go(FILE *out, struct json_object *g, const char *ind)
 {
 	struct json_object *m = jget(g, "main"), *deps = jget(g, "deps"), *set = jget(g, "settings");
 
-	fprintf(out, "%sgo %s%s\n", ind, jstr(g, "version") ?: "(version unknown)",
+	txt_pf(out, "%rgo %s%r\n", ind, jstr(g, "version") ?: "(version unknown)",
 		jbool(g, "build_info") ? "" : " (no build info)");
 	if (jstr(g, "path"))
-		fprintf(out, "%s  path  %s\n", ind, jstr(g, "path"));
+		txt_pf(out, "%r  path  %s\n", ind, jstr(g, "path"));
 	if (m)
-		fprintf(out, "%s  mod   %s %s %s\n", ind, jstr(m, "path") ?: "", jstr(m, "version") ?: "",
+		txt_pf(out, "%r  mod   %s %s %s\n", ind, jstr(m, "path") ?: "", jstr(m, "version") ?: "",
 			jstr(m, "sum") ?: "");
 	for (size_t i = 0; deps && i < json_object_array_length(deps); i++) {
 		struct json_object *d = json_object_array_get_idx(deps, i), *r = jget(d, "replace");
-		fprintf(out, "%s  dep   %s %s %s\n", ind, jstr(d, "path") ?: "", jstr(d, "version") ?: "",
+		txt_pf(out, "%r  dep   %s %s %s\n", ind, jstr(d, "path") ?: "", jstr(d, "version") ?: "",
 			jstr(d, "sum") ?: "");
 		if (r)
-			fprintf(out, "%s  =>    %s %s %s\n", ind, jstr(r, "path") ?: "",
+			txt_pf(out, "%r  =>    %s %s %s\n", ind, jstr(r, "path") ?: "",
 				jstr(r, "version") ?: "", jstr(r, "sum") ?: "");
 	}
 	if (set && json_object_is_type(set, json_type_object)) {
 		struct json_object_iterator it = json_object_iter_begin(set);
 		struct json_object_iterator end = json_object_iter_end(set);
 		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
-			fprintf(out, "%s  build %s=%s\n", ind, json_object_iter_peek_name(&it),
+			txt_pf(out, "%r  build %s=%t\n", ind, json_object_iter_peek_name(&it),
 				json_object_get_string(json_object_iter_peek_value(&it)));
 	}
 }
@@ -102,26 +160,34 @@ static void txt_file(FILE *out, struct json_object *f)
 	struct json_object *rust = jget(f, "rust");
 
 	if (!strcmp(kind, "script")) {
-		fprintf(out, "%s (script, layer %lld): #!%s%s%s => %s [%s]\n", path,
-			(long long)jint(f, "layer"), jstr(f, "interpreter") ?: "",
-			jstr(f, "interpreter_arg") ? " " : "", jstr(f, "interpreter_arg") ?: "",
-			jstr(f, "interpreter_path") ?: "not found", jstr(f, "rule") ?: "?");
+		const char *ip = jstr(f, "interpreter_path"), *err = jstr(f, "script_error");
+		txt_pf(out, "%s (script, layer %lld): #!%s%r%s => ", path,
+		       (long long)jint(f, "layer"), jstr(f, "interpreter") ?: "",
+		       jstr(f, "interpreter_arg") ? " " : "", jstr(f, "interpreter_arg") ?: "");
+		/* the JSON's reason, not a bare "not found" (e.g. ELOOP) */
+		if (ip)
+			txt_pf(out, "%s", ip);
+		else
+			txt_pf(out, "not found%r%t", err ? ": " : "", err ? err : "");
+		txt_pf(out, " [%t]\n", jstr(f, "rule"));
+		if (ip && err)
+			txt_pf(out, "  error: %t\n", err);
 		return;
 	}
-	fprintf(out, "%s (%s, %lld-bit %s, %s, %s%s, layer %lld)\n", path, kind,
+	txt_pf(out, "%s (%s, %lld-bit %s, %s, %s%r, layer %lld)\n", path, kind,
 		(long long)jint(f, "class"), jstr(f, "machine") ?: "?", jstr(f, "link") ?: "?",
 		jstr(f, "libc") ?: "?", jbool(f, "stripped") ? ", stripped" : "",
 		(long long)jint(f, "layer"));
 	if (jstr(f, "soname"))
-		fprintf(out, "  soname %s\n", jstr(f, "soname"));
+		txt_pf(out, "  soname %s\n", jstr(f, "soname"));
 	if (jstr(f, "interp"))
-		fprintf(out, "  interpreter %s\n", jstr(f, "interp"));
+		txt_pf(out, "  interpreter %s\n", jstr(f, "interp"));
 	if (jstr(f, "rpath"))
-		fprintf(out, "  rpath %s\n", jstr(f, "rpath"));
+		txt_pf(out, "  rpath %s\n", jstr(f, "rpath"));
 	if (jstr(f, "runpath"))
-		fprintf(out, "  runpath %s\n", jstr(f, "runpath"));
+		txt_pf(out, "  runpath %s\n", jstr(f, "runpath"));
 	if (u)
-		fprintf(out, "  upx %s %s, %lld -> %lld bytes%s%s\n", jstr(u, "version") ?: "?",
+		txt_pf(out, "  upx %s %s, %lld -> %lld bytes%r%t\n", jstr(u, "version") ?: "?",
 			jstr(u, "method_name") ?: "?", (long long)jint(u, "packed_size"),
 			(long long)jint(u, "original_size"),
 			jbool(u, "unpacked") ? ", unpacked" : ", not unpacked: ",
@@ -134,14 +200,19 @@ static void txt_file(FILE *out, struct json_object *f)
 		struct json_object *p = jget(rust, "packages");
 		for (size_t i = 0; i < json_object_array_length(p); i++) {
 			struct json_object *k = json_object_array_get_idx(p, i);
-			fprintf(out, "  rust %s %s (%s)\n", jstr(k, "name") ?: "?",
+			txt_pf(out, "  rust %s %s (%s)\n", jstr(k, "name") ?: "?",
 				jstr(k, "version") ?: "?", jstr(k, "source") ?: "?");
 		}
 	}
 	if (jstr(f, "error"))
-		fprintf(out, "  error: %s\n", jstr(f, "error"));
+		txt_pf(out, "  error: %t\n", jstr(f, "error"));
+	struct json_object *cut = jget(f, "truncated");
+	for (size_t i = 0; cut && json_object_is_type(cut, json_type_array) &&
+			   i < json_object_array_length(cut); i++)
+		txt_pf(out, "  truncated: %t\n",
+		       json_object_get_string(json_object_array_get_idx(cut, i)));
 	if (jstr(f, "elf_error"))
-		fprintf(out, "  error: %s\n", jstr(f, "elf_error"));
+		txt_pf(out, "  error: %t\n", jstr(f, "elf_error"));
 }
 
 int ocifs_deps_select(const char *json, size_t len,

@@ -2,21 +2,82 @@
 /* ld.so.conf parsing with includes; see ldconf.h. */
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ldconf.h"
 
-#define MAX_DEPTH 16        /* ldconfig has no limit; loops must end */
-#define MAX_CONF (1u << 20) /* bytes per file */
+#define MAX_DEPTH 16          /* ldconfig has no limit; loops must end */
+#define MAX_CONF (1u << 20)   /* bytes per file */
+#define MAX_FILES 4096        /* files read per parse */
+#define MAX_BYTES (16u << 20) /* bytes read per parse */
+#define MAX_DIRS (1u << 20)   /* directories kept */
+
+/* A set of strings: open addressing, power-of-two capacity. Holds
+ * pointers it does not own. */
+struct strset {
+	const char **v;
+	size_t cap, n;
+};
 
 struct parse {
 	const struct ocifs_tree *t;
 	struct ocifs_ldconf *out;
 	char *stack[MAX_DEPTH]; /* files being read, for loop detection */
 	int depth;
+	struct strset files;    /* every file read once (owned: in seen) */
+	char **seen;
+	size_t nseen;
+	struct strset dirs;     /* out->dirs, for the duplicate check */
+	size_t bytes;           /* read so far */
+	int cut;                /* a work bound was hit (noted once) */
 };
+
+static uint64_t str_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* The slot of s[0..n) in the set: where it is, or the empty slot where
+ * it would go. */
+static const char **strset_slot(const struct strset *st, const char *s, size_t n)
+{
+	size_t i = (size_t)str_hash(s, n) & (st->cap - 1);
+
+	while (st->v[i] && (strncmp(st->v[i], s, n) || st->v[i][n]))
+		i = (i + 1) & (st->cap - 1);
+	return &st->v[i];
+}
+
+/* Add s (whose slot strset_slot found empty): 0 or -ENOMEM. */
+static int strset_add(struct strset *st, const char *s)
+{
+	if (2 * (st->n + 1) > st->cap) {
+		size_t cap = st->cap ? 2 * st->cap : 64;
+		struct strset ns = { calloc(cap, sizeof(*ns.v)), cap, st->n };
+		if (!ns.v)
+			return -ENOMEM;
+		for (size_t i = 0; i < st->cap; i++)
+			if (st->v[i])
+				*strset_slot(&ns, st->v[i], strlen(st->v[i])) = st->v[i];
+		free(st->v);
+		*st = ns;
+	}
+	*strset_slot(st, s, strlen(s)) = s;
+	st->n++;
+	return 0;
+}
+
+static int strset_has(const struct strset *st, const char *s, size_t n)
+{
+	return st->cap && *strset_slot(st, s, n);
+}
 
 static void note(struct parse *p, const char *what, const char *arg)
 {
@@ -28,19 +89,39 @@ static void note(struct parse *p, const char *what, const char *arg)
 		p->out->note = n;
 }
 
-static int add_dir(struct ocifs_ldconf *c, const char *d, size_t len)
+/* Note once that a bound cut the work short. */
+static void cut(struct parse *p, const char *what, const char *arg)
 {
+	if (!p->cut++)
+		note(p, what, arg);
+}
+
+/* Append d[0..len) unless already there: a hash set, so that a file of
+ * 100k directories costs linear time. 0 or -ENOMEM. */
+static int add_dir(struct parse *p, const char *d, size_t len)
+{
+	struct ocifs_ldconf *c = p->out;
+
 	while (len > 1 && d[len - 1] == '/')
 		len--;
-	for (size_t i = 0; i < c->n; i++)
-		if (strlen(c->dirs[i]) == len && !strncmp(c->dirs[i], d, len))
-			return 0;
-	char **v = realloc(c->dirs, (c->n + 1) * sizeof(*v));
-	if (!v)
+	if (strset_has(&p->dirs, d, len))
+		return 0;
+	if (c->n >= MAX_DIRS) {
+		cut(p, "too many directories: the rest ignored", d);
+		return 0;
+	}
+	if (!(c->n & (c->n - 1))) { /* grow at powers of two */
+		char **v = realloc(c->dirs, (c->n ? 2 * c->n : 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		c->dirs = v;
+	}
+	if (!(c->dirs[c->n] = strndup(d, len)))
 		return -ENOMEM;
-	c->dirs = v;
-	if (!(v[c->n] = strndup(d, len)))
+	if (strset_add(&p->dirs, c->dirs[c->n])) {
+		free(c->dirs[c->n]);
 		return -ENOMEM;
+	}
 	c->n++;
 	return 0;
 }
@@ -132,10 +213,33 @@ static int parse_file(struct parse *p, const char *path)
 			note(p, "include loop: not followed again", path);
 			return 0;
 		}
+	/* Each file once: ldconfig reads a file again at every include, but
+	 * a second reading only adds directories already listed (duplicates
+	 * are dropped), so the list is the same, and an include fan-out
+	 * costs linear time instead of exponential. */
+	if (strset_has(&p->files, path, strlen(path)))
+		return 0;
 	if (p->depth == MAX_DEPTH) {
 		note(p, "includes nested too deeply", path);
 		return 0;
 	}
+	if (p->nseen >= MAX_FILES || p->bytes >= MAX_BYTES) {
+		cut(p, "too many included files: the rest ignored", path);
+		return 0;
+	}
+	if (!(p->nseen & (p->nseen - 1))) {
+		char **v = realloc(p->seen, (p->nseen ? 2 * p->nseen : 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		p->seen = v;
+	}
+	if (!(p->seen[p->nseen] = strdup(path)))
+		return -ENOMEM;
+	if (strset_add(&p->files, p->seen[p->nseen])) {
+		free(p->seen[p->nseen]);
+		return -ENOMEM;
+	}
+	p->nseen++;
 	rc = p->t->read_file(p->t->ctx, path, MAX_CONF, &buf, &len);
 	if (rc == -ENOMEM)
 		return rc;
@@ -144,6 +248,7 @@ static int parse_file(struct parse *p, const char *path)
 			note(p, "included but cannot be read", path);
 		return 0;
 	}
+	p->bytes += len;
 	p->stack[p->depth++] = (char *)path;
 	for (line = strtok_r(buf, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
 		char *hash = strchr(line, '#');
@@ -164,7 +269,7 @@ static int parse_file(struct parse *p, const char *path)
 		while (k && strchr(" \t\r", line[k - 1]))
 			k--;
 		if (k && line[0] == '/')
-			rc = add_dir(p->out, line, k);
+			rc = add_dir(p, line, k);
 	}
 	p->depth--;
 	free(buf);
@@ -178,6 +283,11 @@ int ocifs_ldconf_parse(const struct ocifs_tree *t, const char *path, struct ocif
 
 	memset(out, 0, sizeof(*out));
 	rc = parse_file(&p, path);
+	for (size_t i = 0; i < p.nseen; i++)
+		free(p.seen[i]);
+	free(p.seen);
+	free(p.files.v);
+	free(p.dirs.v);
 	if (rc)
 		ocifs_ldconf_fini(out);
 	return rc;

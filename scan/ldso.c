@@ -160,7 +160,9 @@ int ocifs_ldso_new(const struct ocifs_tree *t, const struct ocifs_ldso_opts *o,
 	if (o) {
 		l->stop = o->stop;
 		l->stop_ctx = o->stop_ctx;
+		l->image_probes = o->image_probes;
 	}
+	atomic_init(&l->probes, 0);
 	l->cache_rc = t->read_file(t->ctx, "/etc/ld.so.cache", MAX_CACHE_FILE, &buf, &len);
 	if (l->cache_rc == -ENOMEM)
 		goto err;
@@ -297,6 +299,9 @@ static void run_fini(struct ldso_run *r)
 	}
 	free(r->objs);
 	ldso_dirs_fini(&r->llp);
+	ldso_idx_fini(&r->by_name);
+	ldso_idx_fini(&r->by_short);
+	ldso_idx_fini(&r->by_id);
 	for (size_t i = 0; i < r->nsub; i++)
 		free(r->sub[i]);
 	for (size_t i = 0; i < r->norphans; i++)
@@ -326,17 +331,22 @@ int ldso_obj_add(struct ldso_run *r, char *path, const struct ldso_ana *a, size_
 	o->loader = loader;
 	o->lib = LDSO_NONE;
 	o->depth = loader == LDSO_NONE ? 0 : r->objs[loader].depth + 1;
-	if (name && ldso_obj_name(o, name))
-		goto oom;
 	*idx = r->nobjs++;
+	/* from here on the object owns path (freed with the run) */
+	if (ldso_idx_put(&r->by_name, path, 0, *idx) ||
+	    (a && a->soname && ldso_idx_put(&r->by_name, a->soname, 0, *idx)) ||
+	    (a && ldso_idx_put(&r->by_id, NULL, a->id, *idx)) ||
+	    (name && ldso_obj_name(r, *idx, name)))
+		return -ENOMEM;
 	return 0;
 oom:
 	free(path);
 	return -ENOMEM;
 }
 
-int ldso_obj_name(struct ldso_obj *o, const char *name)
+int ldso_obj_name(struct ldso_run *r, size_t idx, const char *name)
 {
+	struct ldso_obj *o = &r->objs[idx];
 	char **v;
 
 	for (size_t i = 0; i < o->nnames; i++)
@@ -350,14 +360,19 @@ int ldso_obj_name(struct ldso_obj *o, const char *name)
 	if (!(v[o->nnames] = strdup(name)))
 		return -ENOMEM;
 	o->nnames++;
+	if (ldso_idx_put(&r->by_name, v[o->nnames - 1], 0, idx) ||
+	    (o->nnames == 1 && ldso_idx_put(&r->by_short, v[0], 0, idx)))
+		return -ENOMEM;
 	return 0;
 }
 
 static int lib_push(struct ocifs_ldso_lib **v, size_t *n, const char *name, const char *path,
 		    const char *rule, size_t needed_by, unsigned depth)
 {
-	struct ocifs_ldso_lib *x = realloc(*v, (*n + 1) * sizeof(*x));
+	struct ocifs_ldso_lib *x = *v;
 
+	if (!(*n & (*n - 1))) /* capacity: the next power of two */
+		x = realloc(*v, (*n ? 2 * *n : 1) * sizeof(*x));
 	if (!x)
 		return -ENOMEM;
 	*v = x;
@@ -480,7 +495,7 @@ int ocifs_ldso_resolve(struct ocifs_ldso *l, const char *path, const struct ocif
 			ia = NULL;
 		}
 		if (!(p = strdup(r.interp)) || ldso_obj_add(&r, p, ia, LDSO_NONE, r.interp, &idx) ||
-		    (ia && ia->soname && ldso_obj_name(&r.objs[idx], ia->soname))) {
+		    (ia && ia->soname && ldso_obj_name(&r, idx, ia->soname))) {
 			rc = -ENOMEM;
 			goto out;
 		}
@@ -579,30 +594,43 @@ void ldso_dirs_fini(struct ldso_dirs *d)
 	for (size_t i = 0; i < d->n; i++)
 		free(d->v[i]);
 	free(d->v);
+	free(d->h);
+	free(d->st);
 	memset(d, 0, sizeof(*d));
 }
 
-/* Append dir (taken) unless already there. 0 or -ENOMEM. */
+/* Append dir (taken) unless already there (hashes compared first: a
+ * list is short, but rebuilt for every object of every resolution).
+ * 0 or -ENOMEM. */
 int ldso_dirs_push(struct ldso_run *r, struct ldso_dirs *d, char *dir)
 {
-	char **v;
+	uint64_t h = ldso_hash(dir, strlen(dir));
 
 	for (size_t i = 0; i < d->n; i++)
-		if (!strcmp(d->v[i], dir)) {
+		if (d->h[i] == h && !strcmp(d->v[i], dir)) {
 			free(dir);
 			return 0;
 		}
 	if (d->n >= LDSO_MAX_DIRS) {
+		r->out->truncated |= OCIFS_LDSO_CUT_DIRS;
 		ldso_note(r, "a search list was cut at %u directories", LDSO_MAX_DIRS);
 		free(dir);
 		return 0;
 	}
-	if (!(v = realloc(d->v, (d->n + 1) * sizeof(*v)))) {
-		free(dir);
-		return -ENOMEM;
+	if (!(d->n & (d->n + 1)) || !d->v) { /* capacity 2^k - 1 */
+		size_t cap = 2 * d->n + 1;
+		char **v = realloc(d->v, cap * sizeof(*v));
+		if (v)
+			d->v = v;
+		uint64_t *hv = v ? realloc(d->h, cap * sizeof(*hv)) : NULL;
+		if (!hv) {
+			free(dir);
+			return -ENOMEM;
+		}
+		d->h = hv;
 	}
-	d->v = v;
-	v[d->n++] = dir;
+	d->h[d->n] = h;
+	d->v[d->n++] = dir;
 	return 0;
 }
 
@@ -663,16 +691,29 @@ const char *ldso_tree_path(const char *p, char *buf, size_t cap)
 
 int ldso_budget(struct ldso_run *r)
 {
-	if (!r->stopped && !r->budget_noted++)
+	if (r->stopped || r->budget_noted++)
+		return LDSO_FATAL;
+	if (r->image_spent) {
+		r->out->truncated |= OCIFS_LDSO_CUT_IMAGE;
+		ldso_note(r, "search stopped: the image's budget of %zu files tried is spent",
+			  r->l->image_probes);
+	} else {
+		r->out->truncated |= OCIFS_LDSO_CUT_PROBES;
 		ldso_note(r, "search stopped after %u files tried", LDSO_MAX_PROBES);
+	}
 	return LDSO_FATAL;
 }
 
 size_t ldso_by_id(const struct ldso_run *r, size_t from, const struct ldso_ana *a)
 {
-	for (size_t i = from; i < r->nobjs; i++)
-		if (r->objs[i].a && r->objs[i].a->id == a->id)
-			return i;
+	size_t i = ldso_idx_get(&r->by_id, NULL, a->id);
+
+	if (i == LDSO_NONE || i >= from)
+		return i;
+	/* the smallest is below from (the main program): look further */
+	for (size_t k = from; k < r->nobjs; k++)
+		if (r->objs[k].a && r->objs[k].a->id == a->id)
+			return k;
 	return LDSO_NONE;
 }
 
@@ -690,8 +731,15 @@ int ldso_walk(struct ldso_run *r, ldso_map_fn map)
 			int rc;
 
 			if (r->nobjs >= LDSO_MAX_OBJS || r->out->n >= 4 * LDSO_MAX_OBJS) {
+				r->out->truncated |= OCIFS_LDSO_CUT_OBJS;
 				ldso_note(r, "stopped after %u loaded objects", LDSO_MAX_OBJS);
 				return 0;
+			}
+			if (i == LDSO_MAX_NEEDED) {
+				r->out->truncated |= OCIFS_LDSO_CUT_NEEDED;
+				ldso_note(r, "only the first %u DT_NEEDED entries of an object followed",
+					  LDSO_MAX_NEEDED);
+				break;
 			}
 			if ((rc = map(r, q, a->needed[i], &obj, &rule)) != 0)
 				return rc;

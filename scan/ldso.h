@@ -46,6 +46,12 @@ struct ocifs_ldso_opts {
 	 * NULL: never stopped. */
 	int (*stop)(void *stop_ctx);
 	void *stop_ctx;
+	/* Files tried by all resolutions of this resolver together (the
+	 * image's budget; each resolution also has its own): once spent,
+	 * every search stops at once, marked OCIFS_LDSO_CUT_IMAGE. Which
+	 * files are cut then depends on the order threads reach them.
+	 * 0: no image budget. */
+	size_t image_probes;
 };
 
 struct ocifs_ldso;
@@ -90,7 +96,16 @@ struct ocifs_ldso_result {
 				      * not dynamic, or nothing needed) */
 	char *note;          /* skipped candidates (wrong class...), loops, limits;
 			      * NULL if none */
+	unsigned truncated;  /* OCIFS_LDSO_CUT_*: which bound cut the search short
+			      * (the result is then partial); 0 if none */
 };
+
+/* ocifs_ldso_result.truncated bits: the bound that was hit. */
+#define OCIFS_LDSO_CUT_DIRS 1u    /* a search list cut (directories per list) */
+#define OCIFS_LDSO_CUT_PROBES 2u  /* the resolution's file budget spent */
+#define OCIFS_LDSO_CUT_OBJS 4u    /* loaded objects per resolution */
+#define OCIFS_LDSO_CUT_NEEDED 8u  /* DT_NEEDED entries per object */
+#define OCIFS_LDSO_CUT_IMAGE 16u  /* the image's file budget spent */
 
 /** Resolve the libraries of the file at path (its path in the image) whose
  *  analysis (elfinfo) is e. *out need not be initialised; release it with

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,8 +206,12 @@ int ldso_probe(struct ldso_run *r, const char *path, const struct ldso_ana **out
 	*out = NULL;
 	if (!r->stopped && l->stop)
 		r->stopped = l->stop(l->stop_ctx);
-	if (r->stopped || ++r->probes > LDSO_MAX_PROBES)
+	if (r->stopped || r->image_spent || ++r->probes > LDSO_MAX_PROBES)
 		return -E2BIG; /* every search ends at once, as when out of budget */
+	if (l->image_probes && atomic_fetch_add(&l->probes, 1) >= l->image_probes) {
+		r->image_spent = 1;
+		return -E2BIG;
+	}
 	pthread_mutex_lock(&l->mu);
 	pe = *tab_slot(&l->pt, ldso_hash(path, strlen(path)), pent_eq, path);
 	pthread_mutex_unlock(&l->mu);
@@ -262,6 +267,77 @@ int ldso_orphan(struct ldso_run *r, struct ldso_ana *a)
 	r->orphans = v;
 	v[r->norphans++] = a;
 	return 0;
+}
+
+/* --- the run's index of loaded objects ---------------------------------- */
+
+static uint64_t idx_hash(const char *s, uint64_t id)
+{
+	uint64_t h = s ? ldso_hash(s, strlen(s)) : ldso_hash(&id, sizeof(id)) ^ 0x9e3779b97f4a7c15ull;
+
+	return h ? h : 1;
+}
+
+static size_t idx_slot(const struct ldso_idx *x, uint64_t h, const char *s, uint64_t id)
+{
+	size_t i = (size_t)h & (x->cap - 1);
+
+	while (x->h[i] && (x->h[i] != h || (s ? !x->k[i] || strcmp(x->k[i], s) : x->k[i] ||
+					    x->id[i] != id)))
+		i = (i + 1) & (x->cap - 1);
+	return i;
+}
+
+size_t ldso_idx_get(const struct ldso_idx *x, const char *s, uint64_t id)
+{
+	size_t i;
+
+	if (!x->cap)
+		return LDSO_NONE;
+	i = idx_slot(x, idx_hash(s, id), s, id);
+	return x->h[i] ? x->v[i] : LDSO_NONE;
+}
+
+int ldso_idx_put(struct ldso_idx *x, const char *s, uint64_t id, size_t obj)
+{
+	uint64_t h = idx_hash(s, id);
+	size_t i;
+
+	if (2 * (x->n + 1) > x->cap) {
+		struct ldso_idx nx = { .cap = x->cap ? 2 * x->cap : 64 };
+		nx.h = calloc(nx.cap, sizeof(*nx.h));
+		nx.k = calloc(nx.cap, sizeof(*nx.k));
+		nx.id = calloc(nx.cap, sizeof(*nx.id));
+		nx.v = calloc(nx.cap, sizeof(*nx.v));
+		if (!nx.h || !nx.k || !nx.id || !nx.v) {
+			free(nx.h), free(nx.k), free(nx.id), free(nx.v);
+			return -ENOMEM;
+		}
+		for (size_t j = 0; j < x->cap; j++) {
+			if (!x->h[j])
+				continue;
+			i = idx_slot(&nx, x->h[j], x->k[j], x->id[j]);
+			nx.h[i] = x->h[j], nx.k[i] = x->k[j], nx.id[i] = x->id[j], nx.v[i] = x->v[j];
+		}
+		nx.n = x->n;
+		free(x->h), free(x->k), free(x->id), free(x->v);
+		*x = nx;
+	}
+	i = idx_slot(x, h, s, id);
+	if (x->h[i]) {
+		if (obj < x->v[i])
+			x->v[i] = obj;
+		return 0;
+	}
+	x->h[i] = h, x->k[i] = s, x->id[i] = id, x->v[i] = obj;
+	x->n++;
+	return 0;
+}
+
+void ldso_idx_fini(struct ldso_idx *x)
+{
+	free(x->h), free(x->k), free(x->id), free(x->v);
+	memset(x, 0, sizeof(*x));
 }
 
 /* --- notes ------------------------------------------------------------ */

@@ -111,6 +111,7 @@ static int glibc_dirs(struct ldso_run *r, size_t o, const char *list, const char
 		char *x, *e;
 
 		if (k == LDSO_MAX_ELEMS || d->n >= LDSO_MAX_DIRS) {
+			r->out->truncated |= OCIFS_LDSO_CUT_DIRS;
 			ldso_note(r, "a search list was cut at %u directories", (unsigned)d->n);
 			break;
 		}
@@ -241,20 +242,56 @@ static int hwcaps_hint(struct ldso_run *r, const char *dir, const char *name)
 	return 0;
 }
 
+/* Is directory dir+sub (ending in '/') missing, so that every name in
+ * it is? 1 missing (or a file: its names fail with ENOTDIR), 0 there
+ * or unknown (a loop, an error, the budget: the names are tried). */
+static int dir_missing(struct ldso_run *r, const char *dir, const char *sub)
+{
+	char buf[LDSO_MAX_PATH + 1], tb[LDSO_MAX_PATH + 2];
+	const struct ldso_ana *a;
+	size_t n = strlen(dir) + strlen(sub);
+	int rc;
+
+	if (n <= 1 || n > LDSO_MAX_PATH)
+		return 0; /* "/" or "" (the working directory), or too long */
+	memcpy(buf, dir, strlen(dir));
+	memcpy(buf + strlen(dir), sub, n - strlen(dir));
+	buf[n - 1] = '\0'; /* the trailing '/' */
+	rc = ldso_probe(r, ldso_tree_path(buf, tb, sizeof(tb)), &a);
+	return rc == -ENOENT || rc == -ENOTDIR || rc == 0;
+}
+
 /* glibc's open_path: each directory with each hwcaps subdirectory. The
  * error of a directory's last try (the directory itself) other than
- * "not there" ends the list. LDSO_FOUND (*path, *a), LDSO_SKIP, LDSO_FATAL, -ENOMEM. */
-static int glibc_open_path(struct ldso_run *r, const char *name, const struct ldso_dirs *d,
+ * "not there" ends the list. A missing directory is remembered in d->st
+ * and not tried again for the next name, as glibc marks it
+ * "nonexisting": with many names and a long list, the work is names +
+ * directories, not their product. LDSO_FOUND (*path, *a), LDSO_SKIP,
+ * LDSO_FATAL, -ENOMEM. */
+static int glibc_open_path(struct ldso_run *r, const char *name, struct ldso_dirs *d,
 			   char **path, const struct ldso_ana **a)
 {
 	char buf[LDSO_MAX_PATH + 1], tb[LDSO_MAX_PATH + 2];
-	size_t nl = strlen(name);
+	size_t nl = strlen(name), ns = r->nsub;
 
+	if (!d->st && d->n && ns)
+		d->st = calloc(d->n * ns, 1); /* NULL: nothing remembered */
 	for (size_t i = 0; i < d->n; i++) {
+		unsigned char *st = d->st ? d->st + i * ns : NULL;
 		int last = LDSO_SKIP;
-		for (size_t k = 0; k < r->nsub; k++) {
+		if (st && !st[ns - 1]) /* the directory itself: sub[ns - 1] is "" */
+			st[ns - 1] = dir_missing(r, d->v[i], "") ? 1 : 2;
+		if (st && st[ns - 1] == 1)
+			continue;
+		for (size_t k = 0; k < ns; k++) {
 			if (strlen(d->v[i]) + strlen(r->sub[k]) + nl > LDSO_MAX_PATH) {
 				last = LDSO_SKIP; /* ENAMETOOLONG */
+				continue;
+			}
+			if (st && !st[k])
+				st[k] = dir_missing(r, d->v[i], r->sub[k]) ? 1 : 2;
+			if (st && st[k] == 1) {
+				last = LDSO_SKIP;
 				continue;
 			}
 			snprintf(buf, sizeof(buf), "%s%s%s", d->v[i], r->sub[k], name);
@@ -495,8 +532,10 @@ static int glibc_search(struct ldso_run *r, size_t ld, const char *name, char **
 	if (!nodeflib) {
 		for (size_t i = 0; i < r->nsys; i++)
 			sv[i] = r->sysdirs[i];
+		memset(&sd, 0, sizeof(sd));
 		sd.v = sv;
 		sd.n = r->nsys;
+		sd.st = r->sys_st;
 		*how = "default";
 		st = glibc_open_path(r, name, &sd, path, a);
 	}
@@ -507,18 +546,11 @@ static int glibc_search(struct ldso_run *r, size_t ld, const char *name, char **
 	return st;
 }
 
-/* A name found already loaded, by path, libname or SONAME. */
+/* A name found already loaded, by path, libname or SONAME: the first
+ * such object (an index, not a walk over every object). */
 static size_t glibc_loaded(const struct ldso_run *r, const char *name)
 {
-	for (size_t i = 0; i < r->nobjs; i++) {
-		const struct ldso_obj *o = &r->objs[i];
-		if (!strcmp(o->path, name) || (o->a && o->a->soname && !strcmp(o->a->soname, name)))
-			return i;
-		for (size_t k = 0; k < o->nnames; k++)
-			if (!strcmp(o->names[k], name))
-				return i;
-	}
-	return LDSO_NONE;
+	return ldso_idx_get(&r->by_name, name, 0);
 }
 
 /* glibc's _dl_map_object for NEEDED name of object ld. */
@@ -550,7 +582,7 @@ static int glibc_map(struct ldso_run *r, size_t ld, const char *name, size_t *fo
 		free(path);
 		*found = i;
 		*rule = "loaded";
-		return ldso_obj_name(&r->objs[i], name);
+		return ldso_obj_name(r, i, name);
 	}
 	if (st == LDSO_FOUND && (a->type == ET_EXEC || (a->flags_1 & DF_1_PIE))) {
 		ldso_note(r, "%s: cannot dynamically load %sexecutable (ld.so stops with an error)",

@@ -100,6 +100,7 @@ static int musl_path_open(struct ldso_run *r, const char *name, const char *s, c
 		if (!l)
 			return LDSO_SKIP;
 		if (k == LDSO_MAX_ELEMS) {
+			r->out->truncated |= OCIFS_LDSO_CUT_DIRS;
 			ldso_note(r, "a search list was cut at %u elements", LDSO_MAX_ELEMS);
 			return LDSO_SKIP;
 		}
@@ -158,13 +159,19 @@ static int musl_map(struct ldso_run *r, size_t ld, const char *name, size_t *fou
 		st = rc == 0 || rc == -EISDIR || rc == -EINVAL ? LDSO_FOUND : LDSO_SKIP;
 		err = rc;
 	} else {
-		for (i = 1; i < r->nobjs; i++)
-			if (!r->objs[i].is_interp && r->objs[i].nnames &&
-			    !strcmp(r->objs[i].names[0], name)) {
-				*found = i;
-				*rule = "loaded";
-				return 0;
-			}
+		/* the index finds the first object whose shortname is name;
+		 * only when that is the interpreter (or main) look further */
+		i = ldso_idx_get(&r->by_short, name, 0);
+		if (i != LDSO_NONE && (i < 1 || r->objs[i].is_interp))
+			for (i = 1; i < r->nobjs; i++)
+				if (!r->objs[i].is_interp && r->objs[i].nnames &&
+				    !strcmp(r->objs[i].names[0], name))
+					break;
+		if (i != LDSO_NONE && i < r->nobjs) {
+			*found = i;
+			*rule = "loaded";
+			return 0;
+		}
 		if (strlen(name) > 255) {
 			ldso_note(r, "%.64s...: longer than NAME_MAX", name);
 			goto fail;
@@ -197,7 +204,7 @@ static int musl_map(struct ldso_run *r, size_t ld, const char *name, size_t *fou
 	if (!err && (i = ldso_by_id(r, 1, a)) != LDSO_NONE) {
 		if (!r->objs[i].nnames && !direct && !r->objs[i].is_interp) {
 			const char *b = strrchr(r->objs[i].path, '/');
-			if ((rc = ldso_obj_name(&r->objs[i], b ? b + 1 : r->objs[i].path)) != 0)
+			if ((rc = ldso_obj_name(r, i, b ? b + 1 : r->objs[i].path)) != 0)
 				goto oom;
 		}
 		free(path);

@@ -7,6 +7,7 @@
 #ifndef OCIFS_SCAN_LDSO_PRIV_H
 #define OCIFS_SCAN_LDSO_PRIV_H
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,12 +18,13 @@
 #define LDSO_NONE SIZE_MAX
 #define LDSO_MAX_OBJS 4096     /* objects per resolution (ld.so has no limit) */
 #define LDSO_MAX_PROBES 200000 /* files tried per resolution */
-#define LDSO_MAX_DIRS 1024     /* directories per search list */
+#define LDSO_MAX_DIRS 256      /* directories per search list */
+#define LDSO_MAX_NEEDED 256    /* DT_NEEDED entries followed per object */
 #define LDSO_MAX_PATH 4096     /* PATH_MAX: longer names fail to open */
 #define LDSO_MAX_NOTE 8192     /* bytes of notes per resolution */
 #define LDSO_MAX_MUSL 16       /* /etc/ld-musl-*.path files */
 #define LDSO_MAX_SUB 16        /* hwcaps subdirectories per directory */
-#define LDSO_MAX_ELEMS 16384   /* search list elements looked at (duplicates too) */
+#define LDSO_MAX_ELEMS 4096    /* search list elements looked at (duplicates too) */
 
 /* Verdicts on a candidate file, and results of a search list. */
 enum { LDSO_FOUND, LDSO_SKIP, LDSO_STOP, LDSO_FATAL };
@@ -69,17 +71,36 @@ struct ocifs_ldso {
 	size_t nmusl;
 	int (*stop)(void *stop_ctx);
 	void *stop_ctx;
+	size_t image_probes;    /* 0: no image budget */
+	_Atomic size_t probes;  /* files tried by every resolution */
 	pthread_mutex_t mu;
 	struct ldso_tab pt;     /* path -> struct ldso_pent; protected by mu */
 	struct ldso_tab at;     /* id -> struct ldso_ana; protected by mu */
+};
+
+/* Key -> the smallest object index having it (names, paths, SONAMEs,
+ * file ids), so that "is it loaded already?" costs O(1), not O(objects):
+ * a resolution maps up to 4096 objects x 256 NEEDED. Keys are borrowed
+ * from the run's objects (strings) or are ids; open addressing. */
+struct ldso_idx {
+	uint64_t *h;            /* hash (0: empty slot; real hashes are made nonzero) */
+	const char **k;         /* string key, or NULL for an id key */
+	uint64_t *id;
+	size_t *v;
+	size_t cap, n;
 };
 
 /* A search list after DST expansion: directories ending in '/' (glibc)
  * or as written (musl); "" is the working directory. */
 struct ldso_dirs {
 	char **v;
+	uint64_t *h;            /* ldso_hash of each v[i], for the duplicate check */
 	size_t n;
 	int done;               /* computed (glibc's cache_rpath) */
+	unsigned char *st;      /* glibc: per v[i] and hwcaps subdirectory (n * nsub,
+				 * the directory itself last): 0 unknown, 1
+				 * missing, 2 there (glibc's r_search_path_elem
+				 * status); NULL: not remembered */
 };
 
 /* A loaded object of this resolution (glibc's link_map, musl's dso). */
@@ -111,11 +132,16 @@ struct ldso_run {
 	size_t nsys;
 	char *sub[LDSO_MAX_SUB]; /* hwcaps subdirectories, "" last */
 	size_t nsub;
+	unsigned char sys_st[4 * LDSO_MAX_SUB]; /* ldso_dirs.st of sysdirs */
 	struct ldso_obj *objs;
 	size_t nobjs, capobjs;
+	struct ldso_idx by_name;  /* glibc: path, SONAME, l_libname of each object */
+	struct ldso_idx by_short; /* musl: names[0] of each non-interpreter object */
+	struct ldso_idx by_id;    /* the file id of each object's analysis */
 	struct ldso_dirs llp;
 	size_t probes;
 	int stopped;            /* 0, or the error opts->stop returned */
+	int image_spent;        /* the image's budget ran out during this run */
 	char *musl_sys;         /* a musl path file read for this run */
 	struct ldso_ana **orphans; /* analyses the full cache could not keep */
 	size_t norphans;
@@ -151,7 +177,12 @@ void ldso_note(struct ldso_run *r, const char *fmt, ...) __attribute__((format(p
 /* Takes ownership of path (also on failure). */
 int ldso_obj_add(struct ldso_run *r, char *path, const struct ldso_ana *a, size_t loader,
 		 const char *name, size_t *idx);
-int ldso_obj_name(struct ldso_obj *o, const char *name);
+int ldso_obj_name(struct ldso_run *r, size_t idx, const char *name);
+/* The smallest object index with key s (or id), or LDSO_NONE. */
+size_t ldso_idx_get(const struct ldso_idx *x, const char *s, uint64_t id);
+/* Map key s (or id) to obj unless a smaller index has it: 0 or -ENOMEM. */
+int ldso_idx_put(struct ldso_idx *x, const char *s, uint64_t id, size_t obj);
+void ldso_idx_fini(struct ldso_idx *x);
 int ldso_lib_add(struct ldso_run *r, const char *name, size_t obj, size_t by, const char *rule);
 int ldso_needed_add(struct ldso_run *r, const char *name, size_t obj, const char *rule);
 int ldso_dirname(const char *path, int musl, char **out);

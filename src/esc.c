@@ -42,7 +42,7 @@ static void esc_put(char *buf, size_t cap, size_t *o, char c)
 	(*o)++;
 }
 
-size_t ocifs_esc_name_buf(char *buf, size_t cap, const char *s, size_t n)
+size_t ocifs_esc_buf(char *buf, size_t cap, const char *s, size_t n, unsigned flags)
 {
 	static const char ctl[] = "abtnvfr"; /* \a (7) .. \r (13) */
 	const unsigned char *p = (const unsigned char *)s;
@@ -59,7 +59,8 @@ size_t ocifs_esc_name_buf(char *buf, size_t cap, const char *s, size_t n)
 			continue;
 		}
 		i++;
-		if (c > 0x20 && c < 0x7f && c != '\\') {
+		if ((c > 0x20 && c < 0x7f && c != '\\') ||
+		    (c == ' ' && (flags & OCIFS_ESC_KEEP_SPACE))) {
 			esc_put(buf, cap, &o, (char)c);
 		} else if (c == '\\' || c == ' ') {
 			esc_put(buf, cap, &o, '\\');
@@ -77,6 +78,11 @@ size_t ocifs_esc_name_buf(char *buf, size_t cap, const char *s, size_t n)
 	if (cap)
 		buf[o < cap ? o : cap - 1] = '\0';
 	return o;
+}
+
+size_t ocifs_esc_name_buf(char *buf, size_t cap, const char *s, size_t n)
+{
+	return ocifs_esc_buf(buf, cap, s, n, 0);
 }
 
 int ocifs_esc_name(const char *s, char **out)

@@ -21,4 +21,13 @@ size_t ocifs_esc_name_buf(char *buf, size_t cap, const char *s, size_t n);
  *  frees it): 0 or -ENOMEM. */
 int ocifs_esc_name(const char *s, char **out);
 
+/** Flags of ocifs_esc_buf. */
+#define OCIFS_ESC_KEEP_SPACE 1u /* spaces as they are (messages, not names) */
+#define OCIFS_ESC_MASK 1u
+
+/** ocifs_esc_name_buf with flags: with OCIFS_ESC_KEEP_SPACE, for text
+ *  such as a message that quotes names, where only the control bytes
+ *  and invalid UTF-8 must not reach the terminal. */
+size_t ocifs_esc_buf(char *buf, size_t cap, const char *s, size_t n, unsigned flags);
+
 #endif

@@ -37,6 +37,8 @@ int main(void)
 	size_t n = ocifs_esc_name_buf(buf, 4, "a b c", 5);
 	ok(n == 7 && !strcmp(buf, "a\\ "), "short buffer: truncated, whole length returned");
 	ok(ocifs_esc_name_buf(NULL, 0, "\n\n", 2) == 4, "length only with no buffer");
+	n = ocifs_esc_buf(buf, sizeof(buf), "a b\n\\c", 6, OCIFS_ESC_KEEP_SPACE);
+	ok(n == 8 && !strcmp(buf, "a b\\n\\\\c"), "KEEP_SPACE: spaces kept, the rest escaped");
 	/* worst case: 4 bytes out per byte in */
 	char in[256], *out = NULL;
 	for (int i = 0; i < 255; i++)

@@ -10,8 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <time.h>
+
+#include "cache.h"
+#include "deps.h"
+#include "image.h"
+#include "layer.h"
+#include "view.h"
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "ldso_oracle.h" /* ldso_write_so, ldso_put, ldso_elf_of */
@@ -103,6 +111,137 @@ static void stop_tests(void)
 	ocifs_ldso_result_fini(&r);
 }
 
+/* 3000 libraries, each needing the next 256: every NEEDED after the
+ * first few is "loaded", and that check was a walk over every loaded
+ * object and its names (3000 x 256 x 3000). */
+static void wide_tests(void)
+{
+	enum { NLIB = 3000, FAN = 256 };
+	char **names = calloc(NLIB, sizeof(*names)), path[4200];
+	const char **need = calloc(FAN, sizeof(*need));
+	struct ocifs_ldso_result r;
+	int good = names && need;
+
+	for (int i = 0; good && i < NLIB; i++)
+		good = asprintf(&names[i], "libw%d.so", i) > 0;
+	snprintf(path, sizeof(path), "%s/w", root);
+	good = good && mkdir(path, 0755) == 0;
+	for (int i = 0; good && i < NLIB; i++) {
+		for (int j = 0; j < FAN; j++)
+			need[j] = names[(i + 1 + j) % NLIB];
+		snprintf(path, sizeof(path), "%s/w/%s", root, names[i]);
+		good = ldso_write_so(path, NULL, names[i], need, FAN, NULL, NULL) == 0;
+	}
+	for (int j = 0; j < FAN; j++)
+		need[j] = names[j];
+	snprintf(path, sizeof(path), "%s/usr/bin/wide", root);
+	good = good && ldso_write_so(path, "/lib64/ld-linux-x86-64.so.2", NULL, need, FAN, "/w",
+				     NULL) == 0;
+	if (ok(good, "wide: %d libraries of %d NEEDED each", NLIB, FAN)) {
+		is_int(resolve_with("/usr/bin/wide", NULL, &r), 0, "wide: resolved");
+		size_t loaded = 0;
+		for (size_t i = 0; i < r.nneeded; i++)
+			loaded += !strcmp(r.needed[i].rule, "loaded");
+		ok(r.n == NLIB && r.nunresolved == 0 && !r.truncated && loaded == 0,
+		   "wide: each library once, all found (%zu)", r.n);
+		ocifs_ldso_result_fini(&r);
+	}
+	for (int i = 0; names && i < NLIB; i++)
+		free(names[i]);
+	free(names);
+	free(need);
+}
+
+/* --- the deps build's cancellation and deadline ------------------------ */
+
+struct canceller {
+	unsigned calls, after;  /* calls: atomic (the build's threads poll) */
+	unsigned sleep_us;      /* per call: makes time pass for the deadline */
+};
+
+static int cancel_after(void *ctx)
+{
+	struct canceller *c = ctx;
+
+	if (c->sleep_us) {
+		struct timespec ts = { 0, (long)c->sleep_us * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return __atomic_add_fetch(&c->calls, 1, __ATOMIC_RELAXED) > c->after;
+}
+
+static void deps_cancel_tests(void)
+{
+	char dir[4200], *cache = NULL;
+	struct ocifs_image *img = NULL;
+	struct ocifs_layer **layers = NULL;
+	struct ocifs_view *v = NULL;
+	char *json = NULL;
+	size_t len = 0;
+
+	snprintf(dir, sizeof(dir), "%s/img", root);
+	/* 40 ELFs, each with 20 NEEDED found nowhere and 100 RUNPATH dirs */
+	if (!ok(tap_sh("cd '%s' && python3 \"$OCIFS_SRCDIR/tests/gen/mkmanyelf.py\" gen 40 20 100 && "
+		       "(cd gen && tar -cf ../l.tar .) && bash -c '. \"$OCIFS_SRCDIR/tests/lib.sh\" && "
+		       "mkoci %s l.tar' >/dev/null", root, dir) == 0, "deps: an image of 40 ELFs") ||
+	    !ok(ocifs_image_open(dir, NULL, &img) == 0, "deps: the image opens"))
+		return;
+	setenv("XDG_CACHE_HOME", root, 1);
+	if (!ok(ocifs_cache_open_dir(&cache) == 0, "deps: a cache directory")) {
+		ocifs_image_free(img);
+		return;
+	}
+	struct ocifs_layer_opts lo = { .cache_dir = cache };
+	layers = calloc(img->nlayers, sizeof(*layers));
+	int rc = layers ? 0 : -ENOMEM;
+	for (size_t i = 0; i < img->nlayers && !rc; i++)
+		rc = ocifs_layer_open(img, i, &lo, &layers[i]);
+	if (!rc)
+		rc = ocifs_view_open(img, layers, cache, &v);
+	if (!ok(rc == 0, "deps: the view opens"))
+		goto out;
+
+	struct canceller c = { 0, 0, 0 };
+	struct ocifs_deps_opts o = { .cache_dir = cache, .threads = 1, .cancelled = cancel_after,
+				     .cancel_ctx = &c };
+	is_int(ocifs_deps_json(img, v, &o, &json, &len, NULL), -EINTR, "deps: cancelled at once: -EINTR");
+	ok(!json && c.calls == 1, "deps: nothing returned, polled once (%u)", c.calls);
+	c = (struct canceller){ 0, 300, 0 };
+	is_int(ocifs_deps_json(img, v, &o, &json, &len, NULL), -EINTR,
+	       "deps: cancelled mid-search: -EINTR");
+	ok(!json && c.calls == 301, "deps: polled per file and probe, none after stop (%u)", c.calls);
+	o.threads = 2;
+	c = (struct canceller){ 0, 300, 0 };
+	is_int(ocifs_deps_json(img, v, &o, &json, &len, NULL), -EINTR, "deps: 2 threads: -EINTR");
+	ok(c.calls >= 301 && c.calls <= 303, "deps: 2 threads stop at once (%u polls)", c.calls);
+	/* a deadline: each poll sleeps 2 ms, the limit is 1 ms */
+	c = (struct canceller){ 0, ~0u, 2000 };
+	o.timeout_ms = 1;
+	is_int(ocifs_deps_json(img, v, &o, &json, &len, NULL), -ETIMEDOUT,
+	       "deps: past the deadline: -ETIMEDOUT");
+	ok(!json && c.calls <= 3, "deps: stopped at the next poll (%u)", c.calls);
+	/* nothing was cached by the stopped builds; a full one works */
+	c = (struct canceller){ 0, ~0u, 0 };
+	o.timeout_ms = 0;
+	struct ocifs_deps_stats st;
+	ok(ocifs_deps_json(img, v, &o, &json, &len, &st) == 0 && json && !st.from_cache &&
+	   st.elf == 40, "deps: not cancelled: the document, built (not from a cache)");
+	ok(c.calls > 300, "deps: polled %u times during a full build", c.calls);
+	free(json);
+	json = NULL;
+	ok(ocifs_deps_json(img, v, NULL, &json, &len, NULL) == 0 && json,
+	   "deps: NULL options still work");
+	free(json);
+out:
+	ocifs_view_free(v);
+	for (size_t i = 0; layers && i < img->nlayers; i++)
+		if (layers[i])
+			ocifs_layer_close(layers[i]);
+	free(layers);
+	ocifs_image_free(img);
+	free(cache);
+}
+
 int main(void)
 {
 	char cmd[4200];
@@ -116,6 +255,8 @@ int main(void)
 		"hostile tree"))
 		return done_testing();
 	stop_tests();
+	wide_tests();
+	deps_cancel_tests();
 	tap_sh("rm -rf '%s'", root);
 	return done_testing();
 }
