@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Library resolution against the real thing on a real Debian 12 root
 # (bench/mkdebian.sh: debootstrap --variant=minbase plus gcc and python3,
-# built once per build tree and shared by parallel tests under a flock;
+# built once per build tree ($OCIFS_FIXTURES) and shared by parallel
+# tests and distcheck's inner build under a flock;
 # bench/work is reused when `make bench` already made it): for EVERY
 # dynamic ELF of the root, executables and shared libraries, what
 # `chroot ROOT ldd FILE` prints, line for line in load order, equals
@@ -21,7 +22,7 @@ debian_root() {
 		echo "$OCIFS_BUILDDIR/bench/work"
 		return 0
 	fi
-	d="$OCIFS_BUILDDIR/tests/debian"
+	d="${OCIFS_FIXTURES:-$OCIFS_BUILDDIR/tests}/debian"
 	mkdir -p "$d"
 	(
 		flock 9

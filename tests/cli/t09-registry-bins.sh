@@ -9,11 +9,11 @@
 # static, go.version and go.deps (path, version, sum, replace) equal
 # `go version -m` (on the unpacked file for packed ones), upx method and
 # version for the packed ones, with the build info read from the
-# unpacked image. Downloads are cached under $OCIFS_BUILDDIR/tests/registry.
+# unpacked image. Downloads are cached under $OCIFS_FIXTURES/registry.
 . "$(dirname "$0")/../lib.sh"
 
 need npm go python3 tar cc || { done_testing; exit; }
-D=${OCIFS_BUILDDIR:-$OCIFS_SRCDIR}/tests/registry
+D=${OCIFS_FIXTURES:-${OCIFS_BUILDDIR:-$OCIFS_SRCDIR}/tests}/registry
 if ! sh "$OCIFS_SRCDIR/tests/gen/upxbins.sh" "$D" >"$TMP/fetch.log" 2>&1; then
 	cat "$TMP/fetch.log" | sed 's/^/# /'
 	if [ "${CI:-}" = true ]; then

@@ -16,7 +16,8 @@
  *    and filter, random data damage, too small a cap, garbage to the NRV
  *    decoders: an error with a reason, or (if the damage was harmless)
  *    the exact original; never a crash.
- * Inputs: $OCIFS_UPX_DIR, else $OCIFS_BUILDDIR/tests/registry (made here).
+ * Inputs: $OCIFS_UPX_DIR, else $OCIFS_FIXTURES/registry (made here;
+ * $OCIFS_BUILDDIR/tests without $OCIFS_FIXTURES).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -397,6 +398,7 @@ static void nrv_garbage(void)
 int main(void)
 {
 	const char *env = getenv("OCIFS_UPX_DIR"), *bd = getenv("OCIFS_BUILDDIR");
+	const char *fx = getenv("OCIFS_FIXTURES");
 	const char *sd = getenv("OCIFS_SRCDIR");
 	static const char *const meths[] = { "nrv2b", "nrv2d", "nrv2e", "lzma" };
 	static const char *const bases[] = { "chello", "gohello", "esbuild" };
@@ -408,7 +410,10 @@ int main(void)
 	if (env) {
 		snprintf(dir, sizeof(dir), "%s", env);
 	} else {
-		snprintf(dir, sizeof(dir), "%s/tests/registry", bd ? bd : ".");
+		if (fx)
+			snprintf(dir, sizeof(dir), "%s/registry", fx);
+		else
+			snprintf(dir, sizeof(dir), "%s/tests/registry", bd ? bd : ".");
 		snprintf(cmd, sizeof(cmd), "sh '%s/tests/gen/upxbins.sh' '%s' >&2", sd ? sd : "../..",
 			 dir);
 		if (system(cmd) != 0) {
