@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < e.nsegs && i < 16; i++) {
 		uint64_t va = e.segs[i].vaddr;
 		if (ocifs_elf_vaddr_to_off(&e, va, &off, &avail) == 0)
-			FZ_ASSERT(off <= size);
+			FZ_ASSERT(off <= size && avail <= size - off); /* "within the file" */
 		ocifs_elf_read_vaddr(&e, &rd, va, buf, sizeof(buf));
 	}
 	ocifs_elf_read_vaddr(&e, &rd, e.entry, buf, sizeof(buf));

@@ -23,7 +23,7 @@
 
 /* Replace "sha256:@i" and "@zi" in p by part i's digest and size. */
 static char *subst(const struct fz_part *p, char (*d)[OCIFS_DIGEST_STRLEN + 1], size_t *sz,
-		   size_t nparts, size_t *outlen)
+		   size_t self, size_t nparts, size_t *outlen)
 {
 	char *out = NULL;
 	size_t ol = 0;
@@ -34,12 +34,13 @@ static char *subst(const struct fz_part *p, char (*d)[OCIFS_DIGEST_STRLEN + 1], 
 	for (size_t i = 0; i < p->n; i++) {
 		const char *s = (const char *)p->p + i;
 		size_t left = p->n - i;
+		/* only parts after this one are written (and hashed) yet */
 		if (left >= 9 && !memcmp(s, "sha256:@", 8) && s[8] >= '1' && s[8] <= '9' &&
-		    (size_t)(s[8] - '0') < nparts) {
+		    (size_t)(s[8] - '0') > self && (size_t)(s[8] - '0') < nparts) {
 			fputs(d[s[8] - '0'], f);
 			i += 8;
 		} else if (left >= 3 && s[0] == '@' && s[1] == 'z' && s[2] >= '1' && s[2] <= '9' &&
-			   (size_t)(s[2] - '0') < nparts) {
+			   (size_t)(s[2] - '0') > self && (size_t)(s[2] - '0') < nparts) {
 			fprintf(f, "%zu", sz[s[2] - '0']);
 			i += 2;
 		} else {
@@ -61,7 +62,7 @@ static int write_layout(const char *dir, const uint8_t *data, size_t size)
 	/* from the last part down, so each may name the ones after it */
 	for (size_t i = n; i-- > 0 && !rc;) {
 		size_t len;
-		char *s = subst(&parts[i], d, sz, n, &len);
+		char *s = subst(&parts[i], d, sz, i, n, &len);
 		if (!s)
 			return -ENOMEM;
 		sz[i] = len;
