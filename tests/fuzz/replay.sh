@@ -41,7 +41,7 @@ for t in tar gzidx zstdidx image_json view view_load idxdb elf goinfo upx ldcach
 	"$bin" -runs=0 -rss_limit_mb=512 -timeout=60 "${dirs[@]}" >"$log" 2>&1
 	rc=$?
 	n=$(grep -c '^replay: running ' "$log")
-	[ "$n" -gt 0 ] || n=$(sed -n 's/.*INITED.*corp: \([0-9]*\).*/\1/p' "$log" | tail -1)
+	[ "$n" -gt 0 ] || n=$(sed -n 's/.*seed corpus: files: \([0-9]*\).*/\1/p' "$log" | tail -1)
 	ok $rc "fuzz_$t: replays ${n:-?} inputs from ${#dirs[@]} dirs"
 	if [ $rc -ne 0 ]; then
 		grep '^replay: running ' "$log" | tail -1 | sed 's/^/# last input: /'
