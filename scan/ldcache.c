@@ -43,7 +43,8 @@ int ocifs_ldcache_parse(const void *data, size_t len, struct ocifs_ldcache *out)
 	char *buf;
 
 	memset(out, 0, sizeof(*out));
-	if (len >= sizeof(OLD_MAGIC) - 1 + 4 && !memcmp(data, OLD_MAGIC, sizeof(OLD_MAGIC) - 1)) {
+	/* the old header: the magic with its NUL (12 bytes), then u32 nlibs */
+	if (len >= sizeof(OLD_MAGIC) + 4 && !memcmp(data, OLD_MAGIC, sizeof(OLD_MAGIC) - 1)) {
 		size_t old_n = rd32((const char *)data + 12);
 		if (old_n > len / 12)
 			return -EBADMSG;

@@ -1,0 +1,163 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Regenerate the committed seed corpora tests/fuzz/seeds/<target>/ from the
+# project's own test generators and real tools (GNU tar via mktars.sh, gzip,
+# pigz, zstd, gcc, go, ldconfig, the ocifs binary for cache files), keeping
+# each file under 64 KiB. Corpus files (../shared/corpus) are never copied:
+# replay.sh and run.sh read them in place.
+#
+# Usage: tests/fuzz/mkseeds.sh [BUILDDIR]   (BUILDDIR has the ocifs binary;
+#        default: the source tree). Needs python3; a missing tool only
+#        leaves its seeds out (reported on stderr).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+build=${1:-$src}
+S=$here/seeds
+T=$(mktemp -d "${TMPDIR:-/tmp}/ocifs-mkseeds.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export TZ=UTC LC_ALL=C SOURCE_DATE_EPOCH=1700000000
+note() { echo "mkseeds: $*" >&2; }
+MAX=65536
+
+# keep TARGET FILE [NAME]: copy FILE into seeds/TARGET if it is small enough
+keep() {
+	local sz
+	[ -f "$2" ] || { note "$1: no $2"; return; }
+	sz=$(stat -c %s "$2")
+	if [ "$sz" -gt $MAX ]; then
+		note "$1: $(basename "$2") is $sz bytes, left out"
+		return
+	fi
+	cp "$2" "$S/$1/${3:-$(basename "$2")}"
+}
+
+rm -rf "$S"
+for t in tar gzidx zstdidx image_json view view_load idxdb elf goinfo upx ldcache ldconf; do
+	mkdir -p "$S/$t"
+done
+
+# --- tar: every dialect GNU tar, bsdtar and Python write (mktars.sh) ----
+sh "$src/tests/gen/mktars.sh" "$T/tars" 2>/dev/null
+for f in "$T"/tars/*.tar; do keep tar "$f"; done
+
+# --- gzidx / zstdidx: real compressors over text and a tar ------------
+python3 - "$T/data" <<'PY'
+import random, sys
+r = random.Random(7)
+words = [''.join(r.choice('etaoinshrdlu') for _ in range(r.randint(2, 9))) for _ in range(300)]
+with open(sys.argv[1], 'w') as f:
+    f.write(' '.join(r.choice(words[:r.randint(1, 300)]) for _ in range(12000)))
+PY
+head -c 12000 "$T/data" >"$T/small"
+gzip -1 -n -c "$T/data" >"$T/gz1.gz" && keep gzidx "$T/gz1.gz"
+gzip -9 -n -c "$T/small" >"$T/gz9.gz" && keep gzidx "$T/gz9.gz"
+if command -v pigz >/dev/null; then
+	pigz -i -n -c "$T/data" >"$T/pigz-i.gz" && keep gzidx "$T/pigz-i.gz"
+fi
+{ gzip -n -c "$T/small"; gzip -n -c /dev/null; gzip -n -c "$T/small"; head -c 700 /dev/zero; } >"$T/members.gz"
+keep gzidx "$T/members.gz"
+gzip -n -c /dev/null >"$T/empty.gz" && keep gzidx "$T/empty.gz"
+if command -v zstd >/dev/null; then
+	zstd -q -1 -c "$T/data" >"$T/z1.zst" && keep zstdidx "$T/z1.zst"
+	zstd -q -19 --no-check -c "$T/small" >"$T/z19.zst" && keep zstdidx "$T/z19.zst"
+	{ zstd -q -c "$T/small"; printf '\x50\x2a\x4d\x18\x04\x00\x00\x00skip'; zstd -q -c "$T/small"; } >"$T/frames.zst"
+	keep zstdidx "$T/frames.zst"
+	zstd -q -c --no-content-size <"$T/small" >"$T/nosize.zst" && keep zstdidx "$T/nosize.zst"
+	zstd -q -c /dev/null >"$T/empty.zst" && keep zstdidx "$T/empty.zst"
+else
+	note "zstd missing: no zstdidx seeds"
+fi
+
+# --- view, image_json, view_load, idxdb: layers made with tarfile -----
+python3 "$here/mkseeds.py" "$T/py" "$S" || note "mkseeds.py failed"
+
+# Cache files of those images, written by ocifs itself.
+if [ -x "$build/ocifs" ]; then
+	for img in "$T"/py/img-*; do
+		[ -d "$img" ] || continue
+		rm -rf "$T/cache"
+		XDG_CACHE_HOME=$T/cache "$build/ocifs" ls -R "$img" >/dev/null 2>&1 || continue
+		n=$(basename "$img")
+		for v in "$T"/cache/ocifs/views/*.view; do keep view_load "$v" "$n.view"; done
+		case $n in # three layer indexes are enough: they differ in rows only
+		img-whiteouts | img-hardlinks | img-xattrs)
+			d=$(ls -S "$T"/cache/ocifs/layers/*.db | head -1)
+			keep idxdb "$d" "$n.db" ;;
+		esac
+	done
+else
+	note "no $build/ocifs: no view_load/idxdb seeds from real caches"
+fi
+
+# The fixture's own cache files (fixture.h), dumped by the replay builds
+# of the targets: they pass the identity checks, so mutations go deep.
+: >"$T/empty-input"
+for t in idxdb view_load; do
+	if [ -x "$build/tests/fuzz/fuzz_$t" ]; then
+		FUZZ_SEED_OUT=$S/$t/fixture "$build/tests/fuzz/fuzz_$t" "$T/empty-input" 2>/dev/null ||
+			note "fuzz_$t could not dump its fixture"
+	else
+		note "no $build/tests/fuzz/fuzz_$t (make check builds it): no fixture seed"
+	fi
+done
+
+# --- elf, goinfo, upx: real toolchains --------------------------------
+if command -v gcc >/dev/null; then
+	printf '#include <stdio.h>\nint main(int c, char **v) { puts(v[0]); return c; }\n' >"$T/h.c"
+	printf 'int f(int x) { return x * 3; }\n' >"$T/l.c"
+	gcc -Os -o "$T/dyn" "$T/h.c" && strip -o "$T/dyn-stripped" "$T/dyn" &&
+		keep elf "$T/dyn" && keep elf "$T/dyn-stripped"
+	gcc -Os -no-pie -o "$T/nopie" "$T/h.c" -Wl,-rpath,/opt/x && keep elf "$T/nopie"
+	gcc -Os -shared -fPIC -Wl,-soname,libf.so.1 -Wl,--enable-new-dtags,-rpath,'$ORIGIN' \
+		-o "$T/libf.so" "$T/l.c" && keep elf "$T/libf.so"
+	gcc -c -o "$T/obj.o" "$T/l.c" && keep elf "$T/obj.o"
+	gcc -m32 -Os -o "$T/dyn32" "$T/h.c" 2>/dev/null && keep elf "$T/dyn32"
+	printf 'void _start(void) { for (;;) ; }\n' >"$T/s.c"
+	gcc -Os -static -nostdlib -o "$T/nolibc" "$T/s.c" && keep elf "$T/nolibc"
+	objcopy --remove-section=.note.gnu.build-id "$T/dyn" "$T/nobuildid" 2>/dev/null &&
+		keep elf "$T/nobuildid"
+	# no section headers at all
+	python3 -c 'import sys; b=bytearray(open(sys.argv[1],"rb").read()); b[0x28:0x30]=bytes(8); b[0x3c:0x40]=bytes(4); open(sys.argv[2],"wb").write(b)' \
+		"$T/dyn" "$T/noshdr" && keep elf "$T/noshdr"
+fi
+if command -v go >/dev/null; then
+	mkdir -p "$T/go" && cd "$T/go" &&
+		printf 'package main\nfunc main() { println("hi") }\n' >main.go &&
+		printf 'module example.com/hi\n\ngo 1.19\n' >go.mod &&
+		GOFLAGS=-mod=mod GOCACHE=$T/gocache CGO_ENABLED=0 go build -trimpath -ldflags=-s -o hi . 2>/dev/null &&
+		python3 "$here/mkseeds.py" --go "$T/go/hi" "$S/goinfo" || note "go build failed: no goinfo seeds"
+	cd "$here"
+fi
+python3 "$here/mkseeds.py" --upx "$S/upx" || note "no upx seeds"
+
+# --- ldcache: ldconfig over a small root ------------------------------
+if command -v ldconfig >/dev/null && command -v gcc >/dev/null; then
+	r=$T/root
+	mkdir -p "$r/etc" "$r/lib/x86_64-linux-gnu" "$r/usr/lib" "$r/opt/lib"
+	printf '/opt/lib\n' >"$r/etc/ld.so.conf"
+	gcc -shared -fPIC -Wl,-soname,libf.so.1 -o "$r/usr/lib/libf.so.1" "$T/l.c"
+	gcc -shared -fPIC -Wl,-soname,libg.so.2 -o "$r/opt/lib/libg.so.2" "$T/l.c"
+	gcc -shared -fPIC -Wl,-soname,libc.so.6 -o "$r/lib/x86_64-linux-gnu/libc.so.6" "$T/l.c"
+	gcc -m32 -shared -fPIC -Wl,-soname,libh.so.3 -o "$r/opt/lib/libh.so.3" "$T/l.c" 2>/dev/null
+	ldconfig -r "$r" -C /etc/ld.so.cache.new 2>/dev/null && keep ldcache "$r/etc/ld.so.cache.new" new.cache
+	for fmt in old compat; do
+		ldconfig -r "$r" -c $fmt -C /etc/ld.so.cache.$fmt 2>/dev/null &&
+			keep ldcache "$r/etc/ld.so.cache.$fmt" $fmt.cache
+	done
+fi
+
+# --- ldconf: include patterns (fuzz_ldconf.c's multi-part format) -----
+sep='-=FUZZ=-'
+printf 'include /etc/ld.so.conf.d/*.conf\n/usr/local/lib\n' >"$S/ldconf/glob"
+printf '%s\n%s%s' 'include /etc/ld.so.conf.d/*.conf' "$sep" 'etc/ld.so.conf.d/a.conf' >>"$S/ldconf/glob"
+printf '\n/opt/a/lib # comment\n/opt/b/lib:/opt/c/lib,/opt/d=libc5\n' >>"$S/ldconf/glob"
+printf '%s' "$sep" >>"$S/ldconf/glob"
+printf 'etc/ld.so.conf.d/b.conf\ninclude ../ld.so.conf\ninclude sub/*.conf\n/b\n' >>"$S/ldconf/glob"
+printf '%s' "$sep" >>"$S/ldconf/glob"
+printf 'etc/ld.so.conf.d/sub/c.conf\n/c\n\t /d \t\n' >>"$S/ldconf/glob"
+printf 'include /etc/ld.so.conf\n/self\n' >"$S/ldconf/loop"
+printf 'include\ninclude  \n/x/\n//y//\nhwcap 0 nosegneg\n' >"$S/ldconf/odd"
+printf '%s' "include etc/rel.conf$sep" "etc/rel.conf" >"$S/ldconf/relative"
+printf '\n/rel\n' >>"$S/ldconf/relative"
+echo "mkseeds: $(find "$S" -type f | wc -l) seeds, $(du -sk "$S" | cut -f1) KiB" >&2
