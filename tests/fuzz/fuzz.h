@@ -168,7 +168,8 @@ static inline void fz_mem_destroy(struct ocifs_src *s)
 
 static inline int fz_src_mem(const uint8_t *p, size_t n, struct ocifs_src **out)
 {
-	static const struct ocifs_src_ops fz_mem_ops = { fz_mem_pread, fz_mem_destroy };
+	static const struct ocifs_src_ops fz_mem_ops = { .pread = fz_mem_pread,
+								 .destroy = fz_mem_destroy };
 	struct fz_mem *m = malloc(sizeof(*m));
 	int rc;
 

@@ -39,7 +39,7 @@ static int entry_cb(void *ctx, const struct ocifs_entry *e)
 		return 1;
 	FZ_ASSERT(e->dir && e->name);
 	if (e->flags & OCIFS_EF_XATTR)
-		ocifs_idxdb_xattrs(w->l->db, e->id, xattr_cb, NULL);
+		ocifs_idxdb_xattrs(w->l->db, e->id, xattr_cb, NULL); /* open while walking */
 	if (e->type == '0' && w->c) {
 		if (ocifs_layer_read(w->l, w->c, e, buf, sizeof(buf), 0, &got) == 0)
 			FZ_ASSERT(got <= sizeof(buf));
@@ -73,6 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ocifs_layer *layers[2] = { 0 };
 	struct ocifs_view *v;
+	struct ocifs_idxdb *db;
 	struct ocifs_entry e;
 	char views[600];
 	int rc;
@@ -90,18 +91,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc)
 			goto out;
 	}
-	struct walk w = { layers[0], NULL, 0 };
-	ocifs_layer_cursor(layers[0], &w.c);
-	ocifs_idxdb_foreach(layers[0]->db, entry_cb, &w);
-	w.n = 0;
-	ocifs_idxdb_list(layers[0]->db, "", entry_cb, &w);
-	w.n = 0;
-	ocifs_idxdb_list(layers[0]->db, "etc", entry_cb, &w);
-	if (ocifs_idxdb_lookup(layers[0]->db, "etc/passwd", &e) == 0) {
-		entry_cb(&w, &e);
-		ocifs_entry_fini(&e);
+	/* the rows are validated when the index is first opened for them */
+	if (ocifs_layer_db(layers[0], &db) == 0) {
+		struct walk w = { layers[0], NULL, 0 };
+		ocifs_layer_cursor(layers[0], &w.c);
+		ocifs_idxdb_foreach(db, entry_cb, &w);
+		w.n = 0;
+		ocifs_idxdb_list(db, "", entry_cb, &w);
+		w.n = 0;
+		ocifs_idxdb_list(db, "etc", entry_cb, &w);
+		if (ocifs_idxdb_lookup(db, "etc/passwd", &e) == 0) {
+			entry_cb(&w, &e);
+			ocifs_entry_fini(&e);
+		}
+		ocifs_zcursor_free(w.c);
+		ocifs_layer_db_close(layers[0]);
 	}
-	ocifs_zcursor_free(w.c);
 	if (ocifs_view_open(fx.img, layers, fx.cache, &v) == 0) {
 		fz_walk_view(v);
 		ocifs_view_free(v);
