@@ -31,6 +31,7 @@
 
 #include "fs.h"
 #include "log.h"
+#include "size.h"
 #include "spancache.h"
 #include "zio.h"
 
@@ -59,36 +60,6 @@ static int in_list(const char *const *list, const char *s)
 	for (; *list; list++)
 		if (!strcmp(*list, s))
 			return 1;
-	return 0;
-}
-
-/* "64M", "1G", "65536", "512k": bytes. */
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: break;
-	}
-	if (*end == 'i' && shift)
-		end++;
-	if ((*end == 'b' || *end == 'B') && shift)
-		end++;
-	if (*end || (shift && v > (UINT64_MAX >> shift)))
-		return -EINVAL;
-	*out = (uint64_t)v << shift;
 	return 0;
 }
 
@@ -198,7 +169,7 @@ static int parse_one(struct fs_opts *o, char *opt, char **passthru)
 		return 0;
 	}
 	if (val && !strcmp(opt, "cache_size")) {
-		if (parse_size(val, &o->cache_size)) {
+		if (ocifs_size_parse(val, &o->cache_size)) {
 			log_err("-o cache_size=%s: not a size (bytes, or with K, M or G)", val);
 			return -EINVAL;
 		}

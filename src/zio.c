@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "size.h"
 #include "zio.h"
 
 void ocifs_ckpts_fini(struct ocifs_ckpts *c)
@@ -70,30 +71,11 @@ enum ocifs_comp ocifs_comp_detect(const unsigned char *p, size_t n)
 
 int ocifs_zstd_window_parse(const char *s, uint64_t *out)
 {
-	unsigned long long v;
-	unsigned shift = 0;
-	char *end;
+	uint64_t v;
 
-	if (!s || !isdigit((unsigned char)*s))
+	if (ocifs_size_parse(s, &v) || v > OCIFS_ZSTD_WINDOW_CEIL || v < OCIFS_ZSTD_WINDOW_MIN)
 		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	default: break;
-	}
-	if (shift && *end == 'i')
-		end++;
-	if (shift && (*end == 'b' || *end == 'B'))
-		end++;
-	if (*end || v > (OCIFS_ZSTD_WINDOW_CEIL >> shift) ||
-	    (v << shift) < OCIFS_ZSTD_WINDOW_MIN)
-		return -EINVAL;
-	*out = (uint64_t)v << shift;
+	*out = v;
 	return 0;
 }
 
