@@ -13,15 +13,7 @@ S=$OCIFS_SRCDIR/tests/fuzz
 C=$OCIFS_CORPUS
 export FUZZ_REPLAY_TRACE=1 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} TMPDIR="$TMP"
 
-# corpus_for TARGET: corpus dirs whose files are inputs of that target
-corpus_for() {
-	[ -d "$C" ] || return 0
-	case $1 in
-	tar) echo "$C/tar" ;;
-	gzidx | zstdidx) echo "$C/tar/tarsplit $C/tar/libarchive" ;;
-	image_json) echo "$C/images" ;;
-	esac
-}
+. "$(dirname "$0")/corpus.sh"
 
 for t in tar gzidx zstdidx image_json view view_load idxdb elf goinfo upx ldcache ldconf; do
 	bin=$B/fuzz_$t

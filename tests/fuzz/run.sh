@@ -27,14 +27,7 @@ jobs=${FUZZ_JOBS:-2}
 all="tar gzidx zstdidx image_json view view_load idxdb elf goinfo upx ldcache ldconf"
 targets=${*:-$all}
 
-corpus_for() { # corpus dirs whose files are inputs of target $1
-	[ -d "$C" ] || return 0
-	case $1 in
-	tar) echo "$C/tar" ;;
-	gzidx | zstdidx) echo "$C/tar/tarsplit $C/tar/libarchive" ;;
-	image_json) echo "$C/images" ;;
-	esac
-}
+. "$here/corpus.sh"
 
 max_len() {
 	case $1 in
