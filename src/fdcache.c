@@ -277,15 +277,9 @@ int ocifs_src_lazy_openat(struct ocifs_fdcache *fc, const char *path, const char
 	}
 	rc = fd < 0 ? -errno : 0;
 	pthread_mutex_unlock(&fc->mu);
-	if (rc) {
-		log_err("%s: %s", name ? name : path, strerror(-rc));
+	rc = ocifs_src_check_fd(fd, rc, name ? name : path, &st);
+	if (rc)
 		return rc;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		log_err("%s: not a regular file", name ? name : path);
-		close(fd);
-		return -EINVAL;
-	}
 	l = calloc(1, sizeof(*l));
 	if (!l || !(l->rel = strdup(path))) {
 		free(l);

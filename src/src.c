@@ -76,6 +76,20 @@ int ocifs_src_new(const struct ocifs_src_ops *ops, void *priv, uint64_t size,
 	return 0;
 }
 
+int ocifs_src_check_fd(int fd, int err, const char *name, struct stat *st)
+{
+	if (fd < 0) {
+		log_err("%s: %s", name, strerror(-err));
+		return err;
+	}
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		log_err("%s: not a regular file", name);
+		close(fd);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int ocifs_src_file_openat(int dirfd, const char *path, const char *name,
 			  struct ocifs_src **out)
 {
@@ -83,16 +97,9 @@ int ocifs_src_file_openat(int dirfd, const char *path, const char *name,
 	int fd, rc;
 
 	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		log_err("%s: %s", name ? name : path, strerror(-rc));
+	rc = ocifs_src_check_fd(fd, fd < 0 ? -errno : 0, name ? name : path, &st);
+	if (rc)
 		return rc;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		log_err("%s: not a regular file", name ? name : path);
-		close(fd);
-		return -EINVAL;
-	}
 	rc = ocifs_src_new(&file_ops, NULL, (uint64_t)st.st_size, name ? name : path, out);
 	if (rc) {
 		close(fd);

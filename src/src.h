@@ -40,6 +40,12 @@ struct ocifs_src {
 /** Open a whole regular file read-only. *out owns a reference. */
 int ocifs_src_file_open(const char *path, struct ocifs_src **out);
 
+/** Vet the fd an openat() of a blob gave (err: -errno when fd < 0): 0
+ *  with *st for a regular file; else logged under name, fd closed, and a
+ *  negative errno. */
+struct stat;
+int ocifs_src_check_fd(int fd, int err, const char *name, struct stat *st);
+
 /** Open path relative to directory fd dirfd (O_NOFOLLOW on the last part
  *  is not applied: OCI layouts may use symlinked blobs). */
 int ocifs_src_file_openat(int dirfd, const char *path, const char *name,
