@@ -21,6 +21,21 @@ ok() { # ok COND-STATUS DESCRIPTION
 pass() { ok 0 "$1"; }
 fail() { ok 1 "$1"; }
 diag() { printf '# %s\n' "$*"; }
+# max_rss_kb OUT CMD...: run CMD (its output goes where the caller
+# redirects it) and write its peak RSS in KiB, children included, to OUT;
+# returns CMD's status. getrusage through python3: no /usr/bin/time, and
+# unlike `ulimit -v` it works under AddressSanitizer, which reserves
+# terabytes of address space for its shadow.
+max_rss_kb() {
+	_rss_out=$1
+	shift
+	python3 -c '
+import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+with open(sys.argv[1], "w") as f:
+    f.write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(rc if rc >= 0 else 128 - rc)' "$_rss_out" "$@"
+}
 skip() {
 	if [ "${CI:-}" = true ]; then
 		fail "$1 (skips are failures under CI=true)"

@@ -100,26 +100,22 @@ grep -q '^  truncated: runpath: the first' "$TMP/many.txt" &&
 ok $? "deps.txt says what was truncated"
 
 # --- a sparse 250 MiB ELF: only the ranges the analyzers ask for are read
-if [ -x /usr/bin/time ]; then
-	mkdir -p "$TMP/sparse/usr/bin"
-	cp /bin/true "$TMP/sparse/usr/bin/big"
-	truncate -s 250M "$TMP/sparse/usr/bin/big"
-	(cd "$TMP/sparse" && tar -S --numeric-owner -cf "$TMP/sparse.tar" .)
-	mkoci "$TMP/img-sparse" "$TMP/sparse.tar"
-	/usr/bin/time -f '%M' -o "$TMP/rss" "$B" deps "$TMP/img-sparse" --json \
-		>"$TMP/sparse.json" 2>"$TMP/err"
-	ok $? "a sparse 250 MiB ELF: deps exits 0"
-	rss=$(tail -n 1 "$TMP/rss")
-	[ "$rss" -lt 65536 ]
-	ok $? "a sparse 250 MiB ELF: max RSS $rss KiB < 64 MiB (not read whole)"
-	python3 -c '
+mkdir -p "$TMP/sparse/usr/bin"
+cp /bin/true "$TMP/sparse/usr/bin/big"
+truncate -s 250M "$TMP/sparse/usr/bin/big"
+(cd "$TMP/sparse" && tar -S --numeric-owner -cf "$TMP/sparse.tar" .)
+mkoci "$TMP/img-sparse" "$TMP/sparse.tar"
+max_rss_kb "$TMP/rss" "$B" deps "$TMP/img-sparse" --json \
+	>"$TMP/sparse.json" 2>"$TMP/err"
+ok $? "a sparse 250 MiB ELF: deps exits 0"
+rss=$(tail -n 1 "$TMP/rss")
+[ "$rss" -lt 65536 ]
+ok $? "a sparse 250 MiB ELF: max RSS $rss KiB < 64 MiB (not read whole)"
+python3 -c '
 import json, sys
 f = json.load(open(sys.argv[1]))["files"][0]
 sys.exit(0 if f["path"] == "/usr/bin/big" and f["link"] == "dynamic" and
          f["size"] == 250 << 20 and f["needed"][0]["name"] == "libc.so.6" else 1)' "$TMP/sparse.json"
-	ok $? "a sparse 250 MiB ELF: analyzed in place (link, NEEDED)"
-else
-	skip "/usr/bin/time not installed"
-fi
+ok $? "a sparse 250 MiB ELF: analyzed in place (link, NEEDED)"
 
 done_testing
