@@ -48,7 +48,9 @@ run_one() { # run_one TARGET -> one result line on stdout
 			cp "$f" "$cor/$(echo "${f#"$d"/}" | tr / _)" 2>/dev/null
 		done
 	done
-	TMPDIR=$W/tmp ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+	# ASan keeps up to 256 MB of freed blocks in quarantine by default,
+	# which the 256 MB RSS limit would count against the code under test.
+	TMPDIR=$W/tmp ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:quarantine_size_mb=32} \
 		nice -n "${FUZZ_NICE:-0}" "$bin" -max_total_time="$secs" -rss_limit_mb=256 \
 		-timeout="$to" -max_len="$(max_len "$t")" -dict="$here/fuzz.dict" \
 		-artifact_prefix="$art" -print_final_stats=1 -close_fd_mask=2 ${FUZZ_ARGS:-} "$cor" >"$log" 2>&1
