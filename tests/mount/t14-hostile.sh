@@ -106,10 +106,13 @@ wait_blocked $CAT
 timeout 60 ls "$M/usr/bin" >"$TMP/ls.out" && timeout 60 stat "$M/etc" >/dev/null &&
 	[ "$(cat "$TMP/ls.out")" = true ] && kill -0 $CAT
 ok $? "lookups and readdir in the root answer while the build runs"
-timeout -s INT 2 cat "$M/.deps" >/dev/null 2>&1 &
+# (a background job starts with SIGINT ignored: env restores the default)
+env --default-signal=INT cat "$M/.deps" >/dev/null 2>&1 &
 P=$!
+wait_blocked $P
+kill -INT $P
 wait_gone $P
-[ $WAIT_RC -eq 124 ]
+[ $WAIT_RC -eq 130 ]
 ok $? "SIGINT ends a cat waiting for /.deps (status $WAIT_RC)"
 kill -9 $CAT
 wait_gone $CAT
