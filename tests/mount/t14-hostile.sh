@@ -19,14 +19,10 @@ as_nobody() {
 }
 
 # wait_gone PID: wait for a background job to end (its status in
-# WAIT_RC); one still running after 60 s is a hang: killed, WAIT_RC 255.
+# WAIT_RC); one still running after pid_wait's 120 s is a hang: killed,
+# WAIT_RC 255.
 wait_gone() {
-	local i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 600 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
+	if ! pid_wait "$1"; then
 		kill -9 "$1" 2>/dev/null
 		wait "$1" 2>/dev/null
 		WAIT_RC=255
