@@ -200,12 +200,15 @@ int main(int argc, char **argv)
 	if (rc)
 		goto out;
 	x.l = l;
-	rc = ocifs_idxdb_foreach(l->db, find_biggest, &big);
+	struct ocifs_idxdb *db;
+	rc = ocifs_layer_db(l, &db);
+	if (rc == 0)
+		rc = ocifs_idxdb_foreach(db, find_biggest, &big);
 	if (rc || !big.path || big.size < 2 * BLK) {
 		fprintf(stderr, "randread: no regular file to read in layer 1\n");
 		goto out;
 	}
-	rc = ocifs_idxdb_lookup(l->db, big.path, &x.e);
+	rc = ocifs_idxdb_lookup(db, big.path, &x.e);
 	if (rc) {
 		fprintf(stderr, "randread: lookup %s: %s\n", big.path, strerror(-rc));
 		goto out;
