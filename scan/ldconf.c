@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashtab.h"
 #include "ldconf.h"
 
 #define MAX_DEPTH 16          /* ldconfig has no limit; loops must end */
@@ -15,69 +16,16 @@
 #define MAX_BYTES (16u << 20) /* bytes read per parse */
 #define MAX_DIRS (1u << 20)   /* directories kept */
 
-/* A set of strings: open addressing, power-of-two capacity. Holds
- * pointers it does not own. */
-struct strset {
-	const char **v;
-	size_t cap, n;
-};
-
 struct parse {
 	const struct ocifs_tree *t;
 	struct ocifs_ldconf *out;
 	char *stack[MAX_DEPTH]; /* files being read, for loop detection */
 	int depth;
-	struct strset files;    /* every file read once (owned: in seen) */
-	char **seen;
-	size_t nseen;
-	struct strset dirs;     /* out->dirs, for the duplicate check */
+	struct ocifs_strmap files; /* every file read once */
+	struct ocifs_strmap dirs;  /* out->dirs, for the duplicate check */
 	size_t bytes;           /* read so far */
 	int cut;                /* a work bound was hit (noted once) */
 };
-
-static uint64_t str_hash(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-	return h;
-}
-
-/* The slot of s[0..n) in the set: where it is, or the empty slot where
- * it would go. */
-static const char **strset_slot(const struct strset *st, const char *s, size_t n)
-{
-	size_t i = (size_t)str_hash(s, n) & (st->cap - 1);
-
-	while (st->v[i] && (strncmp(st->v[i], s, n) || st->v[i][n]))
-		i = (i + 1) & (st->cap - 1);
-	return &st->v[i];
-}
-
-/* Add s (whose slot strset_slot found empty): 0 or -ENOMEM. */
-static int strset_add(struct strset *st, const char *s)
-{
-	if (2 * (st->n + 1) > st->cap) {
-		size_t cap = st->cap ? 2 * st->cap : 64;
-		struct strset ns = { calloc(cap, sizeof(*ns.v)), cap, st->n };
-		if (!ns.v)
-			return -ENOMEM;
-		for (size_t i = 0; i < st->cap; i++)
-			if (st->v[i])
-				*strset_slot(&ns, st->v[i], strlen(st->v[i])) = st->v[i];
-		free(st->v);
-		*st = ns;
-	}
-	*strset_slot(st, s, strlen(s)) = s;
-	st->n++;
-	return 0;
-}
-
-static int strset_has(const struct strset *st, const char *s, size_t n)
-{
-	return st->cap && *strset_slot(st, s, n);
-}
 
 static void note(struct parse *p, const char *what, const char *arg)
 {
@@ -104,7 +52,7 @@ static int add_dir(struct parse *p, const char *d, size_t len)
 
 	while (len > 1 && d[len - 1] == '/')
 		len--;
-	if (strset_has(&p->dirs, d, len))
+	if (ocifs_strmap_get(&p->dirs, d, len, NULL))
 		return 0;
 	if (c->n >= MAX_DIRS) {
 		cut(p, "too many directories: the rest ignored", d);
@@ -118,7 +66,7 @@ static int add_dir(struct parse *p, const char *d, size_t len)
 	}
 	if (!(c->dirs[c->n] = strndup(d, len)))
 		return -ENOMEM;
-	if (strset_add(&p->dirs, c->dirs[c->n])) {
+	if (ocifs_strmap_put(&p->dirs, d, len, c->n, NULL) < 0) {
 		free(c->dirs[c->n]);
 		return -ENOMEM;
 	}
@@ -217,29 +165,18 @@ static int parse_file(struct parse *p, const char *path)
 	 * a second reading only adds directories already listed (duplicates
 	 * are dropped), so the list is the same, and an include fan-out
 	 * costs linear time instead of exponential. */
-	if (strset_has(&p->files, path, strlen(path)))
+	if (ocifs_strmap_get(&p->files, path, strlen(path), NULL))
 		return 0;
 	if (p->depth == MAX_DEPTH) {
 		note(p, "includes nested too deeply", path);
 		return 0;
 	}
-	if (p->nseen >= MAX_FILES || p->bytes >= MAX_BYTES) {
+	if (p->files.n >= MAX_FILES || p->bytes >= MAX_BYTES) {
 		cut(p, "too many included files: the rest ignored", path);
 		return 0;
 	}
-	if (!(p->nseen & (p->nseen - 1))) {
-		char **v = realloc(p->seen, (p->nseen ? 2 * p->nseen : 1) * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		p->seen = v;
-	}
-	if (!(p->seen[p->nseen] = strdup(path)))
+	if (ocifs_strmap_put(&p->files, path, strlen(path), 0, NULL) < 0)
 		return -ENOMEM;
-	if (strset_add(&p->files, p->seen[p->nseen])) {
-		free(p->seen[p->nseen]);
-		return -ENOMEM;
-	}
-	p->nseen++;
 	rc = p->t->read_file(p->t->ctx, path, MAX_CONF, &buf, &len);
 	if (rc == -ENOMEM)
 		return rc;
@@ -283,11 +220,8 @@ int ocifs_ldconf_parse(const struct ocifs_tree *t, const char *path, struct ocif
 
 	memset(out, 0, sizeof(*out));
 	rc = parse_file(&p, path);
-	for (size_t i = 0; i < p.nseen; i++)
-		free(p.seen[i]);
-	free(p.seen);
-	free(p.files.v);
-	free(p.dirs.v);
+	ocifs_strmap_fini(&p.files);
+	ocifs_strmap_fini(&p.dirs);
 	if (rc)
 		ocifs_ldconf_fini(out);
 	return rc;

@@ -147,11 +147,7 @@ int ocifs_ldso_new(const struct ocifs_tree *t, const struct ocifs_ldso_opts *o,
 		return -ENOMEM;
 	l->t = t;
 	pthread_mutex_init(&l->mu, NULL);
-	l->pt.cap = l->at.cap = 1024;
 	rc = -ENOMEM;
-	if (!(l->pt.v = calloc(l->pt.cap, sizeof(void *))) ||
-	    !(l->at.v = calloc(l->at.cap, sizeof(void *))))
-		goto err;
 	if (o && o->ld_library_path && !(l->llp = strdup(o->ld_library_path)))
 		goto err;
 	if (o && o->platform && !(l->platform = strdup(o->platform)))
@@ -184,21 +180,25 @@ err:
 	return -ENOMEM;
 }
 
+static void pent_free(void *elem)
+{
+	struct ldso_pent *p = elem;
+
+	free(p->path);
+	free(p);
+}
+
+static void ana_free(void *elem)
+{
+	ldso_ana_free(elem);
+}
+
 void ocifs_ldso_free(struct ocifs_ldso *l)
 {
 	if (!l)
 		return;
-	for (size_t i = 0; i < l->pt.cap; i++) {
-		struct ldso_pent *p = l->pt.v ? l->pt.v[i] : NULL;
-		if (p) {
-			free(p->path);
-			free(p);
-		}
-	}
-	for (size_t i = 0; l->at.v && i < l->at.cap; i++)
-		ldso_ana_free(l->at.v[i]);
-	free(l->pt.v);
-	free(l->at.v);
+	ldso_tab_fini(&l->pt, pent_free);
+	ldso_tab_fini(&l->at, ana_free);
 	for (size_t i = 0; i < l->nmusl; i++)
 		free(l->musl[i].text);
 	ocifs_ldcache_fini(&l->cache);
@@ -462,7 +462,7 @@ int ocifs_ldso_resolve(struct ocifs_ldso *l, const char *path, const struct ocif
 	/* The main object: its analysis is the caller's; its identity the
 	 * tree's; its $ORIGIN the directory of its canonical path. */
 	rc = t->open_file(t->ctx, path, &f);
-	uint64_t id = rc == 0 ? f.id : (uint64_t)-1 - ldso_hash(path, strlen(path));
+	uint64_t id = rc == 0 ? f.id : (uint64_t)-1 - ocifs_fnv1a(path, strlen(path));
 	if (rc == 0)
 		t->close_file(t->ctx, &f);
 	else if (rc == -ENOMEM)
@@ -604,7 +604,7 @@ void ldso_dirs_fini(struct ldso_dirs *d)
  * 0 or -ENOMEM. */
 int ldso_dirs_push(struct ldso_run *r, struct ldso_dirs *d, char *dir)
 {
-	uint64_t h = ldso_hash(dir, strlen(dir));
+	uint64_t h = ocifs_fnv1a(dir, strlen(dir));
 
 	for (size_t i = 0; i < d->n; i++)
 		if (d->h[i] == h && !strcmp(d->v[i], dir)) {

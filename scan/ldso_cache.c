@@ -16,32 +16,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashtab.h"
 #include "ldso_priv.h"
 
 #define MAX_CACHED (1u << 18)      /* paths (and files) kept in the shared cache */
 
 /* --- the shared cache: path -> what it is ------------------------------ */
 
-uint64_t ldso_hash(const void *p, size_t n)
+static uint64_t str_hash(const char *s)
 {
-	const unsigned char *s = p;
-	uint64_t h = 1469598103934665603ull;
-
-	while (n--)
-		h = (h ^ *s++) * 1099511628211ull;
-	return h;
+	return ocifs_fnv1a(s, strlen(s));
 }
 
-static uint64_t pent_hash(const void *x)
+static uint64_t id_hash(uint64_t id)
 {
-	const struct ldso_pent *p = x;
-	return ldso_hash(p->path, strlen(p->path));
-}
-
-static uint64_t ana_hash(const void *x)
-{
-	const struct ldso_ana *a = x;
-	return ldso_hash(&a->id, sizeof(a->id));
+	return ocifs_fnv1a(&id, sizeof(id));
 }
 
 static int pent_eq(const void *elem, const void *key)
@@ -54,42 +43,57 @@ static int ana_eq(const void *elem, const void *key)
 	return ((const struct ldso_ana *)elem)->id == *(const uint64_t *)key;
 }
 
-/* The slot of key: its element, or the empty slot where it would go. */
-static void **tab_slot(struct ldso_tab *t, uint64_t h, int (*eq)(const void *, const void *),
-		       const void *key)
-{
-	size_t i = (size_t)h & (t->cap - 1);
+struct tab_key {
+	const struct ldso_tab *t;
+	int (*eq)(const void *elem, const void *key);
+	const void *key;
+};
 
-	while (t->v[i] && !eq(t->v[i], key))
-		i = (i + 1) & (t->cap - 1);
-	return &t->v[i];
+static int tab_eq(const void *ctx, uint32_t i)
+{
+	const struct tab_key *k = ctx;
+	return k->eq(k->t->v[i], k->key);
 }
 
-/* Room for one more element (load <= 1/2): 0, -ENOSPC at the cap, -ENOMEM. */
-static int tab_reserve(struct ldso_tab *t, uint64_t (*hash)(const void *))
+/* The element equal to key (hashed h), or NULL. */
+static void *tab_get(const struct ldso_tab *t, uint64_t h,
+		     int (*eq)(const void *elem, const void *key), const void *key)
 {
-	size_t cap;
-	void **v;
+	struct tab_key k = { t, eq, key };
+	uint32_t i = ocifs_htab_find(&t->ix, h, tab_eq, &k);
+
+	return i == OCIFS_HTAB_NONE ? NULL : t->v[i];
+}
+
+/* Keep elem (whose key, hashed h, tab_get found absent): 0, -ENOSPC at
+ * the cap, -ENOMEM (then the caller still owns elem). */
+static int tab_add(struct ldso_tab *t, uint64_t h, void *elem)
+{
+	int rc;
 
 	if (t->n >= MAX_CACHED)
 		return -ENOSPC;
-	if ((t->n + 1) * 2 <= t->cap)
-		return 0;
-	cap = t->cap * 2;
-	if (!(v = calloc(cap, sizeof(*v))))
-		return -ENOMEM;
-	for (size_t i = 0; i < t->cap; i++) {
-		if (!t->v[i])
-			continue;
-		size_t j = (size_t)hash(t->v[i]) & (cap - 1);
-		while (v[j])
-			j = (j + 1) & (cap - 1);
-		v[j] = t->v[i];
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 256;
+		void **v = realloc(t->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		t->v = v;
+		t->cap = cap;
 	}
-	free(t->v);
-	t->v = v;
-	t->cap = cap;
+	if ((rc = ocifs_htab_add(&t->ix, h, (uint32_t)t->n, NULL, NULL, NULL)) < 0)
+		return rc;
+	t->v[t->n++] = elem;
 	return 0;
+}
+
+void ldso_tab_fini(struct ldso_tab *t, void (*free_elem)(void *elem))
+{
+	for (size_t i = 0; i < t->n; i++)
+		free_elem(t->v[i]);
+	free(t->v);
+	ocifs_htab_fini(&t->ix);
+	memset(t, 0, sizeof(*t));
 }
 
 void ldso_ana_free(struct ldso_ana *a)
@@ -153,19 +157,15 @@ int ldso_publish(struct ldso_run *r, const char *path, int err, struct ldso_ana 
 {
 	struct ocifs_ldso *l = r->l;
 	struct ldso_pent *pe = NULL;
-	void **s;
 	int rc = 0;
 
 	pthread_mutex_lock(&l->mu);
 	if (*a && fresh) {
-		s = tab_slot(&l->at, ana_hash(*a), ana_eq, &(*a)->id);
-		if (*s) {
+		struct ldso_ana *had = tab_get(&l->at, id_hash((*a)->id), ana_eq, &(*a)->id);
+		if (had) {
 			ldso_ana_free(*a);
-			*a = *s;
-		} else if ((rc = tab_reserve(&l->at, ana_hash)) == 0) {
-			*tab_slot(&l->at, ana_hash(*a), ana_eq, &(*a)->id) = *a;
-			l->at.n++;
-		} else if (rc == -ENOSPC) {
+			*a = had;
+		} else if ((rc = tab_add(&l->at, id_hash((*a)->id), *a)) == -ENOSPC) {
 			rc = ldso_orphan(r, *a);
 		}
 		if (rc) {
@@ -175,14 +175,15 @@ int ldso_publish(struct ldso_run *r, const char *path, int err, struct ldso_ana 
 			goto out;
 		}
 	}
-	if (tab_reserve(&l->pt, pent_hash) == 0 && !*(s = tab_slot(&l->pt, ldso_hash(path, strlen(path)),
-								 pent_eq, path))) {
+	if (l->pt.n < MAX_CACHED && !tab_get(&l->pt, str_hash(path), pent_eq, path)) {
 		/* a failed insert here only costs a later re-probe */
 		if ((pe = malloc(sizeof(*pe))) && (pe->path = strdup(path))) {
 			pe->err = err;
 			pe->a = *a;
-			*s = pe;
-			l->pt.n++;
+			if (tab_add(&l->pt, str_hash(path), pe)) {
+				free(pe->path);
+				free(pe);
+			}
 		} else {
 			free(pe);
 		}
@@ -213,7 +214,7 @@ int ldso_probe(struct ldso_run *r, const char *path, const struct ldso_ana **out
 		return -E2BIG;
 	}
 	pthread_mutex_lock(&l->mu);
-	pe = *tab_slot(&l->pt, ldso_hash(path, strlen(path)), pent_eq, path);
+	pe = tab_get(&l->pt, str_hash(path), pent_eq, path);
 	pthread_mutex_unlock(&l->mu);
 	if (pe) {
 		*out = pe->a;
@@ -225,7 +226,7 @@ int ldso_probe(struct ldso_run *r, const char *path, const struct ldso_ana **out
 	if (rc == 0) {
 		id = f.id;
 		pthread_mutex_lock(&l->mu);
-		a = *tab_slot(&l->at, ldso_hash(&id, sizeof(id)), ana_eq, &id);
+		a = tab_get(&l->at, id_hash(id), ana_eq, &id);
 		pthread_mutex_unlock(&l->mu);
 		if (a) {
 			t->close_file(t->ctx, &f);
@@ -273,70 +274,68 @@ int ldso_orphan(struct ldso_run *r, struct ldso_ana *a)
 
 static uint64_t idx_hash(const char *s, uint64_t id)
 {
-	uint64_t h = s ? ldso_hash(s, strlen(s)) : ldso_hash(&id, sizeof(id)) ^ 0x9e3779b97f4a7c15ull;
-
-	return h ? h : 1;
+	return s ? str_hash(s) : id_hash(id) ^ 0x9e3779b97f4a7c15ull;
 }
 
-static size_t idx_slot(const struct ldso_idx *x, uint64_t h, const char *s, uint64_t id)
-{
-	size_t i = (size_t)h & (x->cap - 1);
+struct idx_key {
+	const struct ldso_idx *x;
+	const char *s;
+	uint64_t id;
+};
 
-	while (x->h[i] && (x->h[i] != h || (s ? !x->k[i] || strcmp(x->k[i], s) : x->k[i] ||
-					    x->id[i] != id)))
-		i = (i + 1) & (x->cap - 1);
-	return i;
+static int idx_eq(const void *ctx, uint32_t i)
+{
+	const struct idx_key *k = ctx;
+	const char *ks = k->x->k[i];
+
+	return k->s ? ks && !strcmp(ks, k->s) : !ks && k->x->id[i] == k->id;
 }
 
 size_t ldso_idx_get(const struct ldso_idx *x, const char *s, uint64_t id)
 {
-	size_t i;
+	struct idx_key k = { x, s, id };
+	uint32_t i = ocifs_htab_find(&x->ix, idx_hash(s, id), idx_eq, &k);
 
-	if (!x->cap)
-		return LDSO_NONE;
-	i = idx_slot(x, idx_hash(s, id), s, id);
-	return x->h[i] ? x->v[i] : LDSO_NONE;
+	return i == OCIFS_HTAB_NONE ? LDSO_NONE : x->v[i];
 }
 
 int ldso_idx_put(struct ldso_idx *x, const char *s, uint64_t id, size_t obj)
 {
-	uint64_t h = idx_hash(s, id);
-	size_t i;
+	struct idx_key k = { x, s, id };
+	uint32_t had;
+	int rc;
 
-	if (2 * (x->n + 1) > x->cap) {
-		struct ldso_idx nx = { .cap = x->cap ? 2 * x->cap : 64 };
-		nx.h = calloc(nx.cap, sizeof(*nx.h));
-		nx.k = calloc(nx.cap, sizeof(*nx.k));
-		nx.id = calloc(nx.cap, sizeof(*nx.id));
-		nx.v = calloc(nx.cap, sizeof(*nx.v));
-		if (!nx.h || !nx.k || !nx.id || !nx.v) {
-			free(nx.h), free(nx.k), free(nx.id), free(nx.v);
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 64;
+		const char **nk = realloc(x->k, cap * sizeof(*nk));
+		if (nk)
+			x->k = nk;
+		uint64_t *nid = nk ? realloc(x->id, cap * sizeof(*nid)) : NULL;
+		if (nid)
+			x->id = nid;
+		size_t *nv = nid ? realloc(x->v, cap * sizeof(*nv)) : NULL;
+		if (!nv)
 			return -ENOMEM;
-		}
-		for (size_t j = 0; j < x->cap; j++) {
-			if (!x->h[j])
-				continue;
-			i = idx_slot(&nx, x->h[j], x->k[j], x->id[j]);
-			nx.h[i] = x->h[j], nx.k[i] = x->k[j], nx.id[i] = x->id[j], nx.v[i] = x->v[j];
-		}
-		nx.n = x->n;
-		free(x->h), free(x->k), free(x->id), free(x->v);
-		*x = nx;
+		x->v = nv;
+		x->cap = cap;
 	}
-	i = idx_slot(x, h, s, id);
-	if (x->h[i]) {
-		if (obj < x->v[i])
-			x->v[i] = obj;
+	rc = ocifs_htab_add(&x->ix, idx_hash(s, id), (uint32_t)x->n, idx_eq, &k, &had);
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		if (obj < x->v[had])
+			x->v[had] = obj;
 		return 0;
 	}
-	x->h[i] = h, x->k[i] = s, x->id[i] = id, x->v[i] = obj;
+	x->k[x->n] = s, x->id[x->n] = id, x->v[x->n] = obj;
 	x->n++;
 	return 0;
 }
 
 void ldso_idx_fini(struct ldso_idx *x)
 {
-	free(x->h), free(x->k), free(x->id), free(x->v);
+	ocifs_htab_fini(&x->ix);
+	free(x->k), free(x->id), free(x->v);
 	memset(x, 0, sizeof(*x));
 }
 

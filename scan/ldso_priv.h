@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hashtab.h"
 #include "ldcache.h"
 #include "ldconf.h"
 #include "ldso.h"
@@ -48,10 +49,11 @@ struct ldso_pent {
 	struct ldso_ana *a;     /* when err == 0 */
 };
 
-/* Open addressing, power-of-two capacity, never shrinks. */
+/* Owned elements in the order kept, found through a hash index. */
 struct ldso_tab {
 	void **v;
-	size_t cap, n;
+	size_t n, cap;
+	struct ocifs_htab ix;   /* key hash -> index in v */
 };
 
 struct ldso_musl {
@@ -83,18 +85,18 @@ struct ocifs_ldso {
  * a resolution maps up to 4096 objects x 256 NEEDED. Keys are borrowed
  * from the run's objects (strings) or are ids; open addressing. */
 struct ldso_idx {
-	uint64_t *h;            /* hash (0: empty slot; real hashes are made nonzero) */
-	const char **k;         /* string key, or NULL for an id key */
+	struct ocifs_htab ix;   /* key hash -> entry */
+	const char **k;         /* entry i: string key, or NULL for an id key */
 	uint64_t *id;
 	size_t *v;
-	size_t cap, n;
+	size_t n, cap;
 };
 
 /* A search list after DST expansion: directories ending in '/' (glibc)
  * or as written (musl); "" is the working directory. */
 struct ldso_dirs {
 	char **v;
-	uint64_t *h;            /* ldso_hash of each v[i], for the duplicate check */
+	uint64_t *h;            /* ocifs_fnv1a of each v[i], for the duplicate check */
 	size_t n;
 	int done;               /* computed (glibc's cache_rpath) */
 	unsigned char *st;      /* glibc: per v[i] and hwcaps subdirectory (n * nsub,
@@ -163,8 +165,9 @@ typedef int (*ldso_map_fn)(struct ldso_run *r, size_t ld, const char *name, size
 			   const char **rule);
 
 /* ldso_cache.c */
-uint64_t ldso_hash(const void *p, size_t n);
 void ldso_ana_free(struct ldso_ana *a);
+/* Free every element (with free_elem) and the table. */
+void ldso_tab_fini(struct ldso_tab *t, void (*free_elem)(void *elem));
 int ldso_ana_from_elf(const struct ocifs_elf *e, uint64_t id, struct ldso_ana **out);
 int ldso_publish(struct ldso_run *r, const char *path, int err, struct ldso_ana **a, int fresh);
 /* What path is: 0 and *a (a file; a->bad says whether it is a usable

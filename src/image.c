@@ -721,8 +721,8 @@ out:
 		free(c.mem[i].link);
 	}
 	free(c.mem);
-	img_map_fini(&c.names_seen);
-	img_map_fini(&c.plats_seen);
+	ocifs_strmap_fini(&c.names_seen);
+	ocifs_strmap_fini(&c.plats_seen);
 	ocifs_src_unref(c.tar);
 	if (c.dirfd >= 0)
 		close(c.dirfd);

@@ -14,80 +14,12 @@
 
 #include "image_priv.h"
 
-static uint64_t map_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-/* The slot holding key, or the empty slot where it would go. */
-static struct img_map_slot *map_slot(const struct img_map *m, const char *key)
-{
-	size_t j = map_hash(key) & (m->cap - 1);
-
-	while (m->slot[j].key && strcmp(m->slot[j].key, key))
-		j = (j + 1) & (m->cap - 1);
-	return &m->slot[j];
-}
-
-int img_map_put(struct img_map *m, const char *key, size_t val, size_t *old)
-{
-	struct img_map_slot *s;
-
-	if (2 * (m->n + 1) > m->cap) { /* keep the load under 1/2 */
-		struct img_map bigger = { .n = m->n, .cap = m->cap ? 2 * m->cap : 64 };
-
-		bigger.slot = calloc(bigger.cap, sizeof(*bigger.slot));
-		if (!bigger.slot)
-			return -ENOMEM;
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->slot[i].key)
-				*map_slot(&bigger, m->slot[i].key) = m->slot[i];
-		free(m->slot);
-		*m = bigger;
-	}
-	s = map_slot(m, key);
-	if (s->key) {
-		if (old)
-			*old = s->val;
-		return 0;
-	}
-	if (!(s->key = strdup(key)))
-		return -ENOMEM;
-	s->val = val;
-	m->n++;
-	return 1;
-}
-
-int img_map_get(const struct img_map *m, const char *key, size_t *val)
-{
-	const struct img_map_slot *s;
-
-	if (!m->cap)
-		return 0;
-	s = map_slot(m, key);
-	if (s->key)
-		*val = s->val;
-	return s->key != NULL;
-}
-
-void img_map_fini(struct img_map *m)
-{
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->slot[i].key);
-	free(m->slot);
-	memset(m, 0, sizeof(*m));
-}
-
-int img_strv_add(char ***v, size_t *n, const char *s, struct img_map *seen)
+int img_strv_add(char ***v, size_t *n, const char *s, struct ocifs_strmap *seen)
 {
 	char **nv;
 	int rc;
 
-	if (seen && (rc = img_map_put(seen, s, *n, NULL)) <= 0)
+	if (seen && (rc = ocifs_strmap_put(seen, s, strlen(s), *n, NULL)) <= 0)
 		return rc; /* present, or -ENOMEM */
 	if (!((*n + 1) & *n)) { /* n + 1 slots used, a power of two: full */
 		nv = realloc(*v, 2 * (*n + 1) * sizeof(*nv));

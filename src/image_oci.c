@@ -62,13 +62,13 @@ struct oci {
 	struct cand *v;
 	size_t n, cap;
 	size_t ndesc;           /* descriptors walked, all indexes */
-	struct img_map cands;   /* candidate identity -> position in v */
-	struct img_map walked;  /* "digest top" of nested indexes walked */
-	struct img_map idx_at;  /* "digest size" -> position in idx */
+	struct ocifs_strmap cands;  /* candidate identity -> position in v */
+	struct ocifs_strmap walked; /* "digest top" of nested indexes walked */
+	struct ocifs_strmap idx_at; /* "digest size" -> position in idx */
 	struct idx_blob *idx;
 	size_t nidx;
-	struct img_map sniffed; /* "digest size" -> 0/1: blob is an index */
-	struct img_map probed;  /* manifest digest -> first probed candidate */
+	struct ocifs_strmap sniffed; /* "digest size" -> 0/1: blob is an index */
+	struct ocifs_strmap probed;  /* manifest digest -> first probed candidate */
 };
 
 static int is_index(const char *mt)
@@ -158,7 +158,7 @@ static int cand_add(struct oci *w, const char *digest, int64_t size, const char 
 		free(platform);
 		return -ENOMEM;
 	}
-	rc = img_map_put(&w->cands, key, w->n, NULL);
+	rc = ocifs_strmap_put(&w->cands, key, strlen(key), w->n, NULL);
 	free(key);
 	if (rc <= 0) { /* a repeat, or -ENOMEM */
 		free(platform);
@@ -202,7 +202,7 @@ static int sniff_index(struct oci *w, const char *digest, int64_t size)
 	size_t len, is = 0;
 
 	snprintf(key, sizeof(key), "%s %lld", digest, (long long)size);
-	if (img_map_get(&w->sniffed, key, &is))
+	if (ocifs_strmap_get(&w->sniffed, key, strlen(key), &is))
 		return (int)is;
 	if (!img_read_blob(w->c, "manifest", digest, size, 2, &buf, &len)) {
 		j = json_tokener_parse(buf);
@@ -210,7 +210,7 @@ static int sniff_index(struct oci *w, const char *digest, int64_t size)
 		json_object_put(j);
 		free(buf);
 	}
-	(void)img_map_put(&w->sniffed, key, is, NULL); /* ENOMEM: only slower */
+	(void)ocifs_strmap_put(&w->sniffed, key, strlen(key), is, NULL); /* ENOMEM: only slower */
 	return (int)is;
 }
 
@@ -248,7 +248,7 @@ static int index_get(struct oci *w, const char *digest, int64_t size, struct idx
 	int rc;
 
 	snprintf(key, sizeof(key), "%s %lld", digest, (long long)size);
-	if (img_map_get(&w->idx_at, key, &at)) {
+	if (ocifs_strmap_get(&w->idx_at, key, strlen(key), &at)) {
 		*out = &w->idx[at];
 		return 0;
 	}
@@ -262,7 +262,7 @@ static int index_get(struct oci *w, const char *digest, int64_t size, struct idx
 	b->err = read_index(w->c, digest, size, 2, &b->j);
 	if (b->err == -ENOMEM)
 		return -ENOMEM;
-	rc = img_map_put(&w->idx_at, key, w->nidx, NULL);
+	rc = ocifs_strmap_put(&w->idx_at, key, strlen(key), w->nidx, NULL);
 	if (rc < 0) {
 		json_object_put(b->j);
 		return rc;
@@ -286,7 +286,7 @@ static int walk_nested(struct oci *w, const char *digest, int64_t size, int dept
 	}
 	/* under one top-level entry, a repeated index adds nothing new */
 	snprintf(key, sizeof(key), "%s %zu", digest, top);
-	rc = img_map_put(&w->walked, key, 0, NULL);
+	rc = ocifs_strmap_put(&w->walked, key, strlen(key), 0, NULL);
 	if (rc <= 0)
 		return rc;
 	rc = index_get(w, digest, size, &b);
@@ -397,14 +397,14 @@ static int probe(struct oci *w, size_t i)
 	int rc;
 
 	snprintf(key, sizeof(key), "%s %lld", k->digest, (long long)k->size);
-	if (img_map_get(&w->probed, key, &first)) {
+	if (ocifs_strmap_get(&w->probed, key, strlen(key), &first)) {
 		struct cand *f = &w->v[first];
 		k->state = f->state;
 		memcpy(k->why, f->why, sizeof(k->why));
 		k->mj = f->mj ? json_object_get(f->mj) : NULL;
 		return probe_platform(w, k, f);
 	}
-	rc = img_map_put(&w->probed, key, i, NULL);
+	rc = ocifs_strmap_put(&w->probed, key, strlen(key), i, NULL);
 	if (rc < 0)
 		return rc;
 	rc = img_read_blob(c, "manifest", k->digest, k->size, 2, &buf, &len);
@@ -448,18 +448,19 @@ static void cand_label(const struct cand *k, char *buf, size_t cap)
  * (the callers then fail as if there were none). */
 static size_t distinct_kept(const struct oci *w)
 {
-	struct img_map seen = { 0 };
+	struct ocifs_strmap seen = { 0 };
 	size_t n = 0;
 
 	for (size_t i = 0; i < w->n; i++) {
-		int rc = w->v[i].keep ? img_map_put(&seen, w->v[i].digest, 0, NULL) : 0;
+		const char *dg = w->v[i].digest;
+		int rc = w->v[i].keep ? ocifs_strmap_put(&seen, dg, strlen(dg), 0, NULL) : 0;
 		if (rc < 0) {
 			n = 0;
 			break;
 		}
 		n += (size_t)rc;
 	}
-	img_map_fini(&seen);
+	ocifs_strmap_fini(&seen);
 	return n;
 }
 
@@ -484,7 +485,7 @@ static int choose(struct oci *w, struct cand **out)
 	struct img_ctx *c = w->c;
 	const char *want = c->o->platform ? c->o->platform : ocifs_host_platform();
 	char msg[1536] = "", **names = NULL, **plats = NULL;
-	struct img_map names_seen = { 0 }, plats_seen = { 0 };
+	struct ocifs_strmap names_seen = { 0 }, plats_seen = { 0 };
 	size_t num, nimg = 0, nnames = 0, nplats = 0;
 	struct cand *other = NULL;
 	int best = 0, single, byname, rc = 0;
@@ -519,7 +520,7 @@ static int choose(struct oci *w, struct cand **out)
 	for (size_t i = 0; i < nnames && !img_msg_add(msg, sizeof(msg), ", ", names[i]); i++)
 		;
 	img_strv_free(names);
-	img_map_fini(&names_seen);
+	ocifs_strmap_fini(&names_seen);
 	if (rc)
 		goto out;
 	rc = -EINVAL;
@@ -585,7 +586,7 @@ static int choose(struct oci *w, struct cand **out)
 	}
 out:
 	img_strv_free(plats);
-	img_map_fini(&plats_seen);
+	ocifs_strmap_fini(&plats_seen);
 	return rc;
 }
 
@@ -720,11 +721,11 @@ out:
 	for (size_t i = 0; i < w.nidx; i++)
 		json_object_put(w.idx[i].j);
 	free(w.idx);
-	img_map_fini(&w.cands);
-	img_map_fini(&w.walked);
-	img_map_fini(&w.idx_at);
-	img_map_fini(&w.sniffed);
-	img_map_fini(&w.probed);
+	ocifs_strmap_fini(&w.cands);
+	ocifs_strmap_fini(&w.walked);
+	ocifs_strmap_fini(&w.idx_at);
+	ocifs_strmap_fini(&w.sniffed);
+	ocifs_strmap_fini(&w.probed);
 	json_object_put(root);
 	free(buf);
 	return rc;

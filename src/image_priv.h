@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "hashtab.h"
 #include "image.h"
 
 /* index.json, manifest.json, manifests and configs are small; anything
@@ -23,17 +24,6 @@
  * One index.json within IMG_JSON_MAX holds at most ~200k; nested indexes
  * that list each other many times would multiply that without end. */
 #define IMG_WALK_MAX (1u << 18)
-
-/* A string -> size_t map (open addressing, FNV-1a; keys copied), for the
- * duplicate checks and lookups that would be quadratic in the number of
- * tags, manifests or candidates. */
-struct img_map {
-	size_t n, cap;          /* cap: 0 or a power of two */
-	struct img_map_slot {
-		char *key;      /* NULL: empty */
-		size_t val;
-	} *slot;
-};
 
 /* One member of the outer tar, by normalized path. */
 struct img_member {
@@ -56,8 +46,8 @@ struct img_ctx {
 	struct stat st;                 /* the image file (identity) */
 	size_t nmem;
 	struct img_member *mem;         /* sorted by path, then seq */
-	struct img_map names_seen;      /* img->names, for uniqueness */
-	struct img_map plats_seen;      /* img->platforms, likewise */
+	struct ocifs_strmap names_seen; /* img->names, for uniqueness */
+	struct ocifs_strmap plats_seen; /* img->platforms, likewise */
 };
 
 /* image.c: files of the image ------------------------------------------ */
@@ -97,16 +87,10 @@ int img_add_layer(struct img_ctx *c, size_t n, const char *rel, const char *dige
 
 /* image_match.c: small helpers -------------------------------------------- */
 
-/** Insert key -> val unless key is there. 1 inserted, 0 present (*old
- *  gets its value when old is not NULL), -ENOMEM. */
-int img_map_put(struct img_map *m, const char *key, size_t val, size_t *old);
-/** 1 and *val if key is there, else 0. */
-int img_map_get(const struct img_map *m, const char *key, size_t *val);
-void img_map_fini(struct img_map *m);
 /** Append a copy of s to the NULL-terminated vector *v (of *n strings,
  *  grown geometrically), unless seen (may be NULL: keep duplicates)
  *  already holds s; seen then records it. */
-int img_strv_add(char ***v, size_t *n, const char *s, struct img_map *seen);
+int img_strv_add(char ***v, size_t *n, const char *s, struct ocifs_strmap *seen);
 void img_strv_free(char **v);
 /** "os/arch[/variant]", malloc'd, or NULL on ENOMEM. */
 char *img_platform_str(const char *os, const char *arch, const char *variant);

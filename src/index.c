@@ -22,6 +22,7 @@
 
 #include "cache.h"
 #include "esc.h"
+#include "hashtab.h"
 #include "idxdb.h"
 #include "index.h"
 #include "log.h"
@@ -192,81 +193,14 @@ int ocifs_path_normalize(char *p)
 	return 0;
 }
 
-/* A set of path strings (open addressing), for implicit parents. */
-struct strset {
-	char **v;
-	size_t n, cap;
-};
-
-static uint64_t str_hash(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return h;
-}
-
-/* 1 if added, 0 if present, -ENOMEM. */
-static int strset_add(struct strset *s, const char *str, size_t len)
-{
-	if (2 * (s->n + 1) > s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024;
-		char **v = calloc(cap, sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		for (size_t i = 0; i < s->cap; i++) {
-			if (!s->v[i])
-				continue;
-			size_t j = str_hash(s->v[i], strlen(s->v[i])) & (cap - 1);
-			while (v[j])
-				j = (j + 1) & (cap - 1);
-			v[j] = s->v[i];
-		}
-		free(s->v);
-		s->v = v;
-		s->cap = cap;
-	}
-	size_t j = str_hash(str, len) & (s->cap - 1);
-	while (s->v[j]) {
-		if (strncmp(s->v[j], str, len) == 0 && s->v[j][len] == '\0')
-			return 0;
-		j = (j + 1) & (s->cap - 1);
-	}
-	s->v[j] = strndup(str, len);
-	if (!s->v[j])
-		return -ENOMEM;
-	s->n++;
-	return 1;
-}
-
-static int strset_has(const struct strset *s, const char *str)
-{
-	if (!s->cap)
-		return 0;
-	size_t len = strlen(str), j = str_hash(str, len) & (s->cap - 1);
-	while (s->v[j]) {
-		if (strcmp(s->v[j], str) == 0)
-			return 1;
-		j = (j + 1) & (s->cap - 1);
-	}
-	return 0;
-}
-
-static void strset_free(struct strset *s)
-{
-	for (size_t i = 0; i < s->cap; i++)
-		free(s->v[i]);
-	free(s->v);
-}
-
 struct pass {
 	const char *name;          /* "layer 2 (sha256:…)" */
 	struct ocifs_tar *tar;
 	struct ocifs_idxdb *db;
 	struct ocifs_sha *sha_f;
 	unsigned char *buf;
-	struct strset seen;        /* every path with an entry */
-	struct strset parents;     /* every parent path referenced */
+	struct ocifs_strmap seen;    /* every path with an entry */
+	struct ocifs_strmap parents; /* every parent path referenced */
 	struct ocifs_index_stats *st;
 };
 
@@ -353,7 +287,7 @@ static int hash_entry(struct pass *ps, const struct ocifs_tar_entry *te, struct 
 static int add_parents(struct pass *ps, const char *path)
 {
 	for (const char *s = strrchr(path, '/'); s; ) {
-		int rc = strset_add(&ps->parents, path, (size_t)(s - path));
+		int rc = ocifs_strmap_put(&ps->parents, path, (size_t)(s - path), 0, NULL);
 		if (rc <= 0)
 			return rc; /* present: its parents are too */
 		const char *t = s;
@@ -435,7 +369,7 @@ static int index_entry(struct pass *ps, struct ocifs_tar_entry *te)
 		rc = ocifs_idxdb_add(ps->db, &e, te->xattr, te->nxattr);
 	if (slash)
 		*slash = '/';
-	if (!rc && strset_add(&ps->seen, path, strlen(path)) < 0)
+	if (!rc && ocifs_strmap_put(&ps->seen, path, strlen(path), 0, NULL) < 0)
 		rc = -ENOMEM;
 	if (!rc)
 		rc = add_parents(ps, path);
@@ -445,15 +379,20 @@ static int index_entry(struct pass *ps, struct ocifs_tar_entry *te)
 	return rc;
 }
 
+/* The parents no entry named, as 0755 root dirs, in the order they were
+ * first referenced. */
 static int add_implicit_dirs(struct pass *ps)
 {
-	for (size_t i = 0; i < ps->parents.cap; i++) {
-		char *p = ps->parents.v[i], *slash;
+	for (size_t i = 0; i < ps->parents.n; i++) {
+		const char *key = ocifs_strmap_key(&ps->parents, i);
 		struct ocifs_entry e = { .type = '5', .mode = 0755, .flags = OCIFS_EF_IMPLICIT };
+		char *p, *slash;
 		int rc;
 
-		if (!p || strset_has(&ps->seen, p))
+		if (ocifs_strmap_get(&ps->seen, key, ps->parents.e[i].len, NULL))
 			continue;
+		if (!(p = strdup(key)))
+			return -ENOMEM;
 		slash = strrchr(p, '/');
 		e.dir = "";
 		e.name = p;
@@ -463,8 +402,7 @@ static int add_implicit_dirs(struct pass *ps)
 			e.name = slash + 1;
 		}
 		rc = ocifs_idxdb_add(ps->db, &e, NULL, 0);
-		if (slash)
-			*slash = '/';
+		free(p);
 		if (rc)
 			return rc;
 	}
@@ -690,8 +628,8 @@ out:
 	}
 	ocifs_tar_free(ps.tar);
 	ocifs_ckpts_fini(&ck);
-	strset_free(&ps.seen);
-	strset_free(&ps.parents);
+	ocifs_strmap_fini(&ps.seen);
+	ocifs_strmap_fini(&ps.parents);
 	ocifs_sha_free(tap.sha_c);
 	ocifs_sha_free(pl.sha_u);
 	ocifs_sha_free(ps.sha_f);

@@ -27,13 +27,14 @@
 
 #include "cache.h"
 #include "esc.h"
+#include "hashtab.h"
 #include "log.h"
 #include "view.h"
 #include "view_fmt.h"
 #include "view_priv.h"
 
 #define NONE UINT32_MAX
-#define TOMB (UINT32_MAX - 1)
+_Static_assert(NONE == OCIFS_HTAB_NONE, "child_find() returns the table's NONE");
 
 struct bnode {
 	uint32_t parent, name, ino;
@@ -56,8 +57,7 @@ struct build {
 	size_t ni, icap;
 	char *pool;
 	size_t plen, pcap;
-	uint32_t *hash;           /* bnode index, NONE empty, TOMB deleted */
-	size_t hcap, hused;
+	struct ocifs_htab ht;     /* (parent, name) -> bnode index */
 	struct view_xattr *x;
 	size_t nx, xcap;
 	struct ocifs_sparse *sp;
@@ -102,70 +102,39 @@ static int pool_add(struct build *b, const void *s, size_t len, uint32_t *off)
 
 static uint64_t hkey(uint32_t parent, const char *name, size_t len)
 {
-	uint64_t h = 1469598103934665603ull ^ parent;
-	for (size_t k = 0; k < len; k++)
-		h = (h ^ (unsigned char)name[k]) * 1099511628211ull;
-	return h;
+	return ocifs_fnv1a_seed(OCIFS_FNV1A_INIT ^ parent, name, len);
 }
 
-static int hash_grow(struct build *b)
-{
-	size_t cap = b->hcap ? b->hcap * 2 : 4096;
-	uint32_t *h = malloc(cap * sizeof(*h));
+struct child_key {
+	const struct build *b;
+	uint32_t parent;
+	const char *name;
+	size_t len;
+};
 
-	if (!h)
-		return -ENOMEM;
-	for (size_t k = 0; k < cap; k++)
-		h[k] = NONE;
-	for (size_t k = 0; k < b->hcap; k++) {
-		uint32_t id = b->hash[k];
-		if (id == NONE || id == TOMB)
-			continue;
-		const char *nm = b->pool + b->n[id].name;
-		size_t j = hkey(b->n[id].parent, nm, strlen(nm)) & (cap - 1);
-		while (h[j] != NONE)
-			j = (j + 1) & (cap - 1);
-		h[j] = id;
-	}
-	free(b->hash);
-	b->hash = h;
-	b->hcap = cap;
-	b->hused = 0;
-	for (size_t k = 0; k < cap; k++)
-		b->hused += h[k] != NONE;
-	return 0;
+static int child_eq(const void *ctx, uint32_t id)
+{
+	const struct child_key *k = ctx;
+	const struct bnode *nd = &k->b->n[id];
+	const char *nm = k->b->pool + nd->name;
+
+	return nd->parent == k->parent && strncmp(nm, k->name, k->len) == 0 && nm[k->len] == '\0';
 }
 
 /* Find child `name` (len bytes) of bnode parent: index or NONE. */
 static uint32_t child_find(const struct build *b, uint32_t parent, const char *name, size_t len)
 {
-	if (!b->hcap)
-		return NONE;
-	for (size_t j = hkey(parent, name, len) & (b->hcap - 1);; j = (j + 1) & (b->hcap - 1)) {
-		uint32_t id = b->hash[j];
-		if (id == NONE)
-			return NONE;
-		if (id != TOMB && b->n[id].parent == parent) {
-			const char *nm = b->pool + b->n[id].name;
-			if (strncmp(nm, name, len) == 0 && nm[len] == '\0')
-				return id;
-		}
-	}
+	struct child_key k = { b, parent, name, len };
+
+	return ocifs_htab_find(&b->ht, hkey(parent, name, len), child_eq, &k);
 }
 
 static void hash_del(struct build *b, uint32_t id)
 {
 	const char *nm = b->pool + b->n[id].name;
 
-	for (size_t j = hkey(b->n[id].parent, nm, strlen(nm)) & (b->hcap - 1);;
-	     j = (j + 1) & (b->hcap - 1)) {
-		if (b->hash[j] == id) {
-			b->hash[j] = TOMB;
-			return;
-		}
-		if (b->hash[j] == NONE)
-			return;
-	}
+	if (b->n[id].parent != NONE)
+		(void)ocifs_htab_del(&b->ht, hkey(b->n[id].parent, nm, strlen(nm)), id);
 }
 
 static int new_inode(struct build *b, uint32_t mode, uint32_t *ino)
@@ -186,12 +155,14 @@ static int new_name(struct build *b, uint32_t parent, const char *name, size_t l
 	uint32_t off, id;
 	int rc;
 
-	if (2 * (b->hused + 1) > b->hcap && (rc = hash_grow(b)))
-		return rc;
 	GROW(b->n, b->nn, b->ncap);
 	if ((rc = pool_add(b, name, len, &off)))
 		return rc;
-	id = (uint32_t)b->nn++;
+	id = (uint32_t)b->nn;
+	if (parent != NONE &&
+	    (rc = ocifs_htab_add(&b->ht, hkey(parent, name, len), id, NULL, NULL, NULL)) < 0)
+		return rc;
+	b->nn++;
 	b->n[id] = (struct bnode){ .parent = parent, .name = off, .ino = ino,
 				   .first_child = NONE, .next = NONE, .prev = NONE };
 	if (parent != NONE) {
@@ -200,12 +171,6 @@ static int new_name(struct build *b, uint32_t parent, const char *name, size_t l
 		if (p->first_child != NONE)
 			b->n[p->first_child].prev = id;
 		p->first_child = id;
-		size_t j = hkey(parent, name, len) & (b->hcap - 1);
-		while (b->hash[j] != NONE && b->hash[j] != TOMB)
-			j = (j + 1) & (b->hcap - 1);
-		if (b->hash[j] == NONE)
-			b->hused++;
-		b->hash[j] = id;
 	}
 	*out = id;
 	return 0;
@@ -455,7 +420,7 @@ static void build_free(struct build *b)
 	free(b->n);
 	free(b->i);
 	free(b->pool);
-	free(b->hash);
+	ocifs_htab_fini(&b->ht);
 	free(b->x);
 	free(b->sp);
 }
@@ -582,7 +547,7 @@ int view_build(struct ocifs_image *img, struct ocifs_layer **layers, const unsig
 	int rc;
 
 	if ((rc = pool_add(&b, "", 0, &empty)) || (rc = new_inode(&b, S_IFDIR | 0755, &root_ino)) ||
-	    (rc = hash_grow(&b)) || (rc = new_name(&b, NONE, "", 0, root_ino, &root)))
+	    (rc = new_name(&b, NONE, "", 0, root_ino, &root)))
 		goto out;
 	c = calloc(1, sizeof(*c));
 	if (!c) {

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hashtab.h"
 #include "log.h"
 #include "src.h"
 
@@ -187,11 +188,7 @@ static inline int fz_src_mem(const uint8_t *p, size_t n, struct ocifs_src **out)
 
 static inline uint64_t fz_hash(const uint8_t *p, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
+	return ocifs_fnv1a(p, n);
 }
 
 static inline uint64_t fz_rnd(uint64_t *s)

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hashtab.h"
 #include "log.h"
 #include "src.h"
 #include "tap.h"
@@ -116,10 +117,7 @@ struct sum {
 
 static void sum_add(struct sum *s, const void *p, size_t n)
 {
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		s->h = (s->h ^ b[i]) * 0x100000001b3ull;
+	s->h = ocifs_fnv1a_seed(s->h, p, n);
 	s->n += n;
 }
 

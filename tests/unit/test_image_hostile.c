@@ -259,7 +259,7 @@ static void check_window(const unsigned char *data)
 
 static void check_map(void)
 {
-	struct img_map m = { 0 };
+	struct ocifs_strmap m = { 0 };
 	char **v = NULL, key[32], msg[64] = "";
 	size_t n = 0, val = 0, full = 0;
 	int rc = 0;
@@ -270,12 +270,12 @@ static void check_map(void)
 	}
 	ok(!rc && n == 100000 && m.n == 100000 && !v[n], "200000 adds, 100000 kept");
 	ok(!strcmp(v[0], "name:0") && !strcmp(v[99999], "name:99999"), "first occurrences, in order");
-	ok(img_map_get(&m, "name:777", &val) && val == 777, "map: the value is the position");
-	ok(!img_map_get(&m, "name:100000", &val), "map: absent key");
-	is_int(img_map_put(&m, "name:5", 1, &val), 0, "map: put of a present key");
+	ok(ocifs_strmap_get(&m, "name:777", 8, &val) && val == 777, "map: the value is the position");
+	ok(!ocifs_strmap_get(&m, "name:100000", 11, &val), "map: absent key");
+	is_int(ocifs_strmap_put(&m, "name:5", 6, 1, &val), 0, "map: put of a present key");
 	ok(val == 5, "map: ... gives its value");
 	img_strv_free(v);
-	img_map_fini(&m);
+	ocifs_strmap_fini(&m);
 	for (int i = 0; i < 20 && !full; i++)
 		full = (size_t)img_msg_add(msg, sizeof(msg), ", ", "abcdefgh");
 	ok(full && strlen(msg) == sizeof(msg) - 1 && !strcmp(msg + sizeof(msg) - 4, "..."),
