@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "esc.h"
 #include "log.h"
+#include "path.h"
 #include "timens.h"
 
 void cli_print_esc(const char *s)
