@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* `ocifs ls --layer N` and `ocifs cat --layer N`: one layer, through its index. */
+/*
+ * Output helpers every command shares: untrusted names escaped as `ls -b`
+ * does, `ls -l` lines, user paths in normal form, raw file data.
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -75,29 +78,6 @@ void cli_print_long(uint32_t mode, uint64_t uid, uint64_t gid, uint64_t size, ui
 	putchar('\n');
 }
 
-struct ls_ctx {
-	int long_fmt;
-};
-
-static void print_entry(const struct ls_ctx *lc, const struct ocifs_entry *e, const char *shown)
-{
-	if (!lc->long_fmt) {
-		cli_print_esc(shown);
-		putchar('\n');
-		return;
-	}
-	cli_print_long((e->type == '1' || ocifs_tar_mode(e->type) ? ocifs_tar_mode(e->type) : S_IFREG) |
-			       e->mode, e->uid, e->gid, e->size,
-		       makedev(e->devmajor, e->devminor), e->mtime_ns, shown,
-		       e->type == '2' ? e->link : NULL, e->type == '1' ? e->link : NULL);
-}
-
-static int ls_cb(void *ctx, const struct ocifs_entry *e)
-{
-	print_entry(ctx, e, e->name);
-	return 0;
-}
-
 char *cli_normalized_arg(const char *arg)
 {
 	char *p = strdup(arg);
@@ -108,50 +88,6 @@ char *cli_normalized_arg(const char *arg)
 		return NULL;
 	}
 	return p;
-}
-
-int cmd_ls(struct cli *c)
-{
-	struct ocifs_image *img = NULL;
-	struct ocifs_layer *l = NULL;
-	struct ocifs_idxdb *db = NULL;
-	struct ocifs_entry e = { 0 };
-	struct ls_ctx lc = { .long_fmt = c->long_fmt };
-	char *path = NULL;
-	int rc;
-
-	if (!c->layer)
-		return cli_view_ls(c);
-	path = cli_normalized_arg(c->nargs > 1 ? c->args[1] : "/");
-	if (!path)
-		return -EINVAL;
-	rc = cli_open_image(c, &img);
-	if (!rc)
-		rc = cli_open_layer(c, img, &l);
-	if (!rc)
-		rc = ocifs_layer_db(l, &db);
-	if (rc)
-		goto out;
-	if (*path) {
-		rc = ocifs_idxdb_lookup(db, path, &e);
-		if (rc == -ENOENT) {
-			log_err("%s: layer %d has no \"%s\"", c->args[0], c->layer, c->args[1]);
-			goto out;
-		}
-		if (rc)
-			goto out;
-		if (e.type != '5') {
-			print_entry(&lc, &e, path);
-			goto out;
-		}
-	}
-	rc = ocifs_idxdb_list(db, path, ls_cb, &lc);
-out:
-	ocifs_entry_fini(&e);
-	ocifs_layer_close(l);
-	ocifs_image_free(img);
-	free(path);
-	return rc;
 }
 
 int cli_write_stdout(const void *buf, size_t n)
@@ -168,85 +104,4 @@ int cli_write_stdout(const void *buf, size_t n)
 		done += (size_t)w;
 	}
 	return 0;
-}
-
-int cmd_cat(struct cli *c)
-{
-	struct ocifs_image *img = NULL;
-	struct ocifs_layer *l = NULL;
-	struct ocifs_idxdb *db = NULL;
-	struct ocifs_zcursor *cur = NULL;
-	struct ocifs_entry e = { 0 };
-	struct ocifs_sha *sha = NULL;
-	char *path = NULL, *buf = NULL;
-	int rc;
-
-	if (!c->layer)
-		return cli_view_cat(c);
-	path = cli_normalized_arg(c->args[1]);
-	if (!path)
-		return -EINVAL;
-	rc = cli_open_image(c, &img);
-	if (!rc)
-		rc = cli_open_layer(c, img, &l);
-	if (!rc)
-		rc = ocifs_layer_db(l, &db);
-	if (rc)
-		goto out;
-	rc = ocifs_idxdb_lookup(db, path, &e);
-	if (!rc && e.type == '1' && e.link) { /* a hardlink: its data is the target's */
-		char *target = strdup(e.link);
-		ocifs_entry_fini(&e);
-		rc = target ? ocifs_idxdb_lookup(db, target, &e) : -ENOMEM;
-		free(target);
-	}
-	if (rc == -ENOENT)
-		log_err("%s: layer %d has no \"%s\"", c->args[0], c->layer, c->args[1]);
-	if (rc)
-		goto out;
-	if (e.type != '0') {
-		char *et = NULL;
-		if (e.type == '2' && e.link)
-			ocifs_esc_name(e.link, &et);
-		log_err("%s: \"%s\" in layer %d is not a regular file%s%s%s", c->args[0], c->args[1],
-			c->layer, e.type == '2' ? " (a symlink to " : "", et ? et : "",
-			e.type == '2' ? ")" : "");
-		free(et);
-		rc = e.type == '5' ? -EISDIR : -EINVAL;
-		goto out;
-	}
-	buf = malloc(1 << 20);
-	rc = buf ? ocifs_layer_cursor(l, &cur) : -ENOMEM;
-	if (!rc && (e.flags & OCIFS_EF_HASHED)) /* checked as it streams */
-		rc = ocifs_sha_new(&sha);
-	for (uint64_t off = 0; !rc && off < e.size;) {
-		size_t got;
-		rc = ocifs_layer_read(l, cur, &e, buf, 1 << 20, off, &got);
-		if (!rc && got == 0)
-			rc = -EIO;
-		if (!rc && sha)
-			ocifs_sha_update(sha, buf, got);
-		if (!rc && sha && off + got >= e.size) {
-			unsigned char d[OCIFS_SHA256_LEN];
-			ocifs_sha_final(sha, d);
-			if (memcmp(d, e.sha256, sizeof(d)) != 0) {
-				log_err("%s: layer %d: \"%s\" does not match the sha256 its index "
-					"recorded; the cache is corrupt or was tampered with: run "
-					"ocifs verify", c->args[0], c->layer, c->args[1]);
-				rc = -EIO;
-			}
-		}
-		if (!rc)
-			rc = cli_write_stdout(buf, got);
-		off += got;
-	}
-out:
-	ocifs_sha_free(sha);
-	free(buf);
-	ocifs_zcursor_free(cur);
-	ocifs_entry_fini(&e);
-	ocifs_layer_close(l);
-	ocifs_image_free(img);
-	free(path);
-	return rc;
 }
