@@ -138,12 +138,20 @@ static int list_dir(struct cli *c, struct ocifs_session *s, uint64_t dir)
 	return rc;
 }
 
-/* The merged view's session for c; logs on failure. */
-static int view_open(struct cli *c, struct ocifs_session **s)
+/* The merged view's session for c and arg resolved in it: its inode and
+ * attributes. Logs on failure; the caller closes *s (NULL if it did not
+ * open) whatever this returns. */
+static int view_open(struct cli *c, const char *arg, struct ocifs_session **s, uint64_t *ino,
+		     struct ocifs_vattr *a)
 {
 	struct ocifs_session_opts so = cli_session_opts(c);
+	int rc = ocifs_session_open(c->args[0], &so, s);
 
-	return ocifs_session_open(c->args[0], &so, s);
+	if (!rc)
+		rc = resolve(c, *s, arg, ino);
+	if (!rc)
+		rc = ocifs_view_getattr((*s)->view, *ino, a);
+	return rc;
 }
 
 static int view_ls(struct cli *c)
@@ -152,13 +160,8 @@ static int view_ls(struct cli *c)
 	struct ocifs_vattr a;
 	uint64_t ino;
 	const char *arg = c->nargs > 1 ? c->args[1] : "/";
-	int rc = view_open(c, &s);
+	int rc = view_open(c, arg, &s, &ino, &a);
 
-	if (rc)
-		return rc;
-	rc = resolve(c, s, arg, &ino);
-	if (!rc)
-		rc = ocifs_view_getattr(s->view, ino, &a);
 	if (!rc) {
 		if (S_ISDIR(a.mode))
 			rc = list_dir(c, s, ino);
@@ -179,13 +182,8 @@ static int view_cat(struct cli *c)
 	struct ocifs_view_hashck hc = { 0 };
 	uint64_t ino;
 	char *buf = NULL;
-	int rc = view_open(c, &s);
+	int rc = view_open(c, c->args[1], &s, &ino, &a);
 
-	if (rc)
-		return rc;
-	rc = resolve(c, s, c->args[1], &ino);
-	if (!rc)
-		rc = ocifs_view_getattr(s->view, ino, &a);
 	if (!rc && !S_ISREG(a.mode)) {
 		const char *t = NULL;
 		char *et = NULL;
@@ -250,13 +248,8 @@ int cmd_stat(struct cli *c)
 	const char *target = NULL;
 	uint64_t ino;
 	char when[64];
-	int rc = view_open(c, &s);
+	int rc = view_open(c, c->args[1], &s, &ino, &a);
 
-	if (rc)
-		return rc;
-	rc = resolve(c, s, c->args[1], &ino);
-	if (!rc)
-		rc = ocifs_view_getattr(s->view, ino, &a);
 	if (rc)
 		goto out;
 	ocifs_view_readlink(s->view, ino, &target);
@@ -311,15 +304,26 @@ out:
 
 /* --- one layer (--layer N) ------------------------------------------------- */
 
-/* Layer c->layer alone (no progress bar); logs on failure, including a
- * layer number out of range. */
-static int layer_open(struct cli *c, struct ocifs_session **s)
+/* The normalized user path arg (*path, malloc'd), then layer c->layer
+ * alone (no progress bar) and its index; logs on failure, including a
+ * path leaving the root and a layer number out of range. The caller
+ * frees *path and closes *s whatever this returns. */
+static int layer_open(struct cli *c, const char *arg, char **path, struct ocifs_session **s,
+		      struct ocifs_idxdb **db)
 {
 	struct ocifs_session_opts so = cli_session_opts(c);
+	int rc;
 
+	*s = NULL;
+	*path = cli_normalized_arg(arg);
+	if (!*path)
+		return -EINVAL;
 	so.layer = (unsigned)c->layer;
 	so.progress = 0;
-	return ocifs_session_open(c->args[0], &so, s);
+	rc = ocifs_session_open(c->args[0], &so, s);
+	if (!rc)
+		rc = ocifs_layer_db((*s)->layers[0], db);
+	return rc;
 }
 
 struct ls_ctx {
@@ -347,22 +351,13 @@ static int ls_cb(void *ctx, const struct ocifs_entry *e)
 
 static int layer_ls(struct cli *c)
 {
-	struct ocifs_session *s = NULL;
-	struct ocifs_layer *l = NULL;
+	struct ocifs_session *s;
 	struct ocifs_idxdb *db = NULL;
 	struct ocifs_entry e = { 0 };
 	struct ls_ctx lc = { .long_fmt = c->long_fmt };
-	char *path = NULL;
-	int rc;
+	char *path;
+	int rc = layer_open(c, c->nargs > 1 ? c->args[1] : "/", &path, &s, &db);
 
-	path = cli_normalized_arg(c->nargs > 1 ? c->args[1] : "/");
-	if (!path)
-		return -EINVAL;
-	rc = layer_open(c, &s);
-	if (!rc) {
-		l = s->layers[0];
-		rc = ocifs_layer_db(l, &db);
-	}
 	if (rc)
 		goto out;
 	if (*path) {
@@ -388,25 +383,18 @@ out:
 
 static int layer_cat(struct cli *c)
 {
-	struct ocifs_session *s = NULL;
-	struct ocifs_layer *l = NULL;
+	struct ocifs_session *s;
+	struct ocifs_layer *l;
 	struct ocifs_idxdb *db = NULL;
 	struct ocifs_zcursor *cur = NULL;
 	struct ocifs_entry e = { 0 };
 	struct ocifs_sha *sha = NULL;
-	char *path = NULL, *buf = NULL;
-	int rc;
+	char *path, *buf = NULL;
+	int rc = layer_open(c, c->args[1], &path, &s, &db);
 
-	path = cli_normalized_arg(c->args[1]);
-	if (!path)
-		return -EINVAL;
-	rc = layer_open(c, &s);
-	if (!rc) {
-		l = s->layers[0];
-		rc = ocifs_layer_db(l, &db);
-	}
 	if (rc)
 		goto out;
+	l = s->layers[0];
 	rc = ocifs_idxdb_lookup(db, path, &e);
 	if (!rc && e.type == '1' && e.link) { /* a hardlink: its data is the target's */
 		char *target = strdup(e.link);

@@ -11,21 +11,11 @@
  * stays open (memory: the ASan build runs this too).
  */
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include "log.h"
+#include "image_check.h"
 #include "session.h"
-#include "tap.h"
 
-static char tmp[64];       /* this test's work dir */
 static char imgs[512];     /* mkimage.sh's images */
-static char errbuf[4096];  /* stderr of the last open_session() */
-static int errlines;
 
 static int count_fds(void)
 {
@@ -45,30 +35,18 @@ static int count_fds(void)
 static int open_session(const char *ref, const struct ocifs_session_opts *o,
 			struct ocifs_session **s)
 {
-	char log[128];
-	int fd, saved, rc;
-	ssize_t n;
+	int rc;
 
-	snprintf(log, sizeof(log), "%s/stderr", tmp);
-	fd = open(log, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	saved = dup(2);
-	dup2(fd, 2);
 	*s = (struct ocifs_session *)&errlines; /* must be overwritten */
+	capture_begin();
 	rc = ocifs_session_open(ref, o, s);
-	dup2(saved, 2);
-	close(saved);
-	n = pread(fd, errbuf, sizeof(errbuf) - 1, 0);
-	close(fd);
-	errbuf[n > 0 ? n : 0] = '\0';
-	errlines = 0;
-	for (char *p = errbuf; *p; p++)
-		errlines += *p == '\n';
+	capture_end();
 	return rc;
 }
 
 /* A failure: errno want, *out NULL, one line of log containing `names`,
  * and as many fds open as before. */
-static void expect_fail(const char *ref, const struct ocifs_session_opts *o, int want,
+static void expect_session_fail(const char *ref, const struct ocifs_session_opts *o, int want,
 			const char *names, const char *what)
 {
 	struct ocifs_session *s;
@@ -160,15 +138,15 @@ static void test_errors(const char *oci)
 	char path[768];
 
 	snprintf(path, sizeof(path), "%s/missing.tar", tmp);
-	expect_fail(path, &o, -ENOENT, path, "missing file");
+	expect_session_fail(path, &o, -ENOENT, path, "missing file");
 
 	snprintf(path, sizeof(path), "%s/garbage.tar", tmp);
 	tap_sh("head -c 5000 /dev/zero | tr '\\0' x >'%s'", path);
-	expect_fail(path, &o, -EBADMSG, path, "corrupt archive");
+	expect_session_fail(path, &o, -EBADMSG, path, "corrupt archive");
 
 	snprintf(path, sizeof(path), "%s/badjson", tmp);
 	tap_sh("cp -r '%s' '%s' && printf '{\"manifests\": [' >'%s/index.json'", oci, path, path);
-	expect_fail(path, &o, -EBADMSG, "index.json", "corrupt index.json");
+	expect_session_fail(path, &o, -EBADMSG, "index.json", "corrupt index.json");
 
 	/* Layer 2's gzip header gets another MTIME: it decodes to the same tar
 	 * but no longer hashes to its digest, which only the index build
@@ -180,17 +158,17 @@ static void test_errors(const char *oci)
 		   "printf '\\001\\002\\003\\004' | dd of=\"$f\" bs=1 seek=4 conv=notrunc "
 		   "status=none", oci, path, path, path, path))
 		ok(0, "tamper with layer 2 of a copy of the oci image");
-	expect_fail(path, &o, -EILSEQ, "layer 2", "layer digest mismatch");
+	expect_session_fail(path, &o, -EILSEQ, "layer 2", "layer digest mismatch");
 
 	o.layer = 3;
-	expect_fail(oci, &o, -EINVAL, "no layer 3", "layer out of range");
+	expect_session_fail(oci, &o, -EINVAL, "no layer 3", "layer out of range");
 	o.layer = 0;
 
 	/* A cache root that is a symlink is refused before the image opens. */
 	snprintf(path, sizeof(path), "%s/badcache", tmp);
 	tap_sh("mkdir -p '%s' && ln -s '%s' '%s/ocifs'", path, tmp, path);
 	setenv("XDG_CACHE_HOME", path, 1);
-	expect_fail(oci, &o, -ENOTDIR, path, "symlinked cache root");
+	expect_session_fail(oci, &o, -ENOTDIR, path, "symlinked cache root");
 	snprintf(path, sizeof(path), "%s/xdg", tmp);
 	setenv("XDG_CACHE_HOME", path, 1);
 }
@@ -228,8 +206,7 @@ int main(void)
 	char oci[600];
 	int have_tools;
 
-	snprintf(tmp, sizeof(tmp), "/tmp/ocifs-session.XXXXXX");
-	if (!mkdtemp(tmp))
+	if (image_check_begin("session"))
 		return 1;
 	snprintf(oci, sizeof(oci), "%s/xdg", tmp);
 	setenv("XDG_CACHE_HOME", oci, 1);
@@ -245,6 +222,5 @@ int main(void)
 		test_open(oci);
 		test_errors(oci);
 	}
-	tap_sh("rm -rf '%s'", tmp);
-	return done_testing();
+	return image_check_end();
 }
