@@ -14,7 +14,7 @@
  *   xattr.c      getxattr / listxattr bodies
  *   virt.c       /.ocifs/ and its aliases /.deps (generated on first lookup)
  *   mount.c      -o parsing, mountpoint checks, session, daemonizing
- *   cli_mount.c  `ocifs mount` and `ocifs umount`
+ *                (`ocifs mount` itself is src/cli/mount.c)
  *
  * Inode numbers (STYLE 28): FUSE_ROOT_ID (1) is the view's root (0);
  * view inode n >= 1 is FUSE inode n + OCIFS_INO_BASE; FUSE inodes

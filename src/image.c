@@ -17,6 +17,7 @@
 
 #include "image_priv.h"
 #include "log.h"
+#include "path.h"
 #include "tar.h"
 #include "timens.h"
 
@@ -58,47 +59,6 @@ static int tarin_skip(void *ctx, uint64_t n)
 	return 0;
 }
 
-/* Normalize an archive path: drop "", "." and leading "/", apply "..".
- * NULL when it climbs above the root or on ENOMEM. */
-static char *norm_path(const char *dir, const char *p)
-{
-	size_t dl = dir ? strlen(dir) : 0, o = 0;
-	char *in = malloc(dl + strlen(p) + 2), *out, *tok, *save = NULL;
-
-	if (!in)
-		return NULL;
-	sprintf(in, "%s/%s", dir ? dir : "", p);
-	out = malloc(strlen(in) + 1);
-	if (!out) {
-		free(in);
-		return NULL;
-	}
-	for (tok = strtok_r(in, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
-		if (!strcmp(tok, "."))
-			continue;
-		if (!strcmp(tok, "..")) {
-			if (o == 0)
-				goto escape;
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--;
-			continue;
-		}
-		if (o)
-			out[o++] = '/';
-		memcpy(out + o, tok, strlen(tok));
-		o += strlen(tok);
-	}
-	out[o] = '\0';
-	free(in);
-	return out;
-escape:
-	free(in);
-	free(out);
-	return NULL;
-}
-
 static int mem_add(struct img_ctx *c, const struct ocifs_tar_entry *e)
 {
 	struct img_member *m;
@@ -111,7 +71,7 @@ static int mem_add(struct img_ctx *c, const struct ocifs_tar_entry *e)
 	}
 	m = &c->mem[c->nmem];
 	memset(m, 0, sizeof(*m));
-	m->path = norm_path(NULL, e->path);
+	m->path = ocifs_path_join(NULL, e->path);
 	if (!m->path)
 		return 0; /* escapes the root: no lookup can name it */
 	m->type = e->type;
@@ -129,7 +89,7 @@ static int mem_add(struct img_ctx *c, const struct ocifs_tar_entry *e)
 			slash = strrchr(dir, '/');
 			*(slash ? slash : dir) = '\0';
 		}
-		m->link = norm_path(dir, e->linkname);
+		m->link = ocifs_path_join(dir, e->linkname);
 		free(dir);
 	}
 	return 0;
@@ -162,7 +122,7 @@ static const struct img_member *mem_find(const struct img_ctx *c, const char *pa
 static const struct img_member *mem_resolve(const struct img_ctx *c, const char *rel)
 {
 	const struct img_member *m = NULL;
-	char *p = norm_path(NULL, rel);
+	char *p = ocifs_path_join(NULL, rel);
 	const char *cur = p;
 
 	for (int hops = 0; cur && hops < 40; hops++) {

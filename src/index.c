@@ -26,6 +26,7 @@
 #include "idxdb.h"
 #include "index.h"
 #include "log.h"
+#include "path.h"
 #include "tar.h"
 #include "timens.h"
 
@@ -158,39 +159,6 @@ static void pl_stop(struct pipeline *pl)
 	pthread_cond_broadcast(&pl->cv);
 	pthread_mutex_unlock(&pl->mu);
 	pthread_join(pl->th, NULL);
-}
-
-int ocifs_path_normalize(char *p)
-{
-	char *w = p, *r = p;
-
-	/* Components are copied down in place; ".." pops the last one. */
-	while (*r) {
-		char *seg = r;
-		size_t len;
-		while (*r && *r != '/')
-			r++;
-		len = (size_t)(r - seg);
-		if (*r == '/')
-			r++;
-		if (len == 0 || (len == 1 && seg[0] == '.'))
-			continue;
-		if (len == 2 && seg[0] == '.' && seg[1] == '.') {
-			if (w == p)
-				return -EINVAL;
-			while (w > p && w[-1] != '/')
-				w--;
-			if (w > p)
-				w--; /* drop the separator too */
-			continue;
-		}
-		if (w != p)
-			*w++ = '/';
-		memmove(w, seg, len);
-		w += len;
-	}
-	*w = '\0';
-	return 0;
 }
 
 struct pass {

@@ -46,8 +46,4 @@ struct ocifs_index_stats {
 int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 		      const struct ocifs_index_opts *o, struct ocifs_index_stats *st);
 
-/** Normalize a tar path in place (see idxdb.h). Returns 0, or -EINVAL if
- *  it would leave the root. "" is the root. */
-int ocifs_path_normalize(char *p);
-
 #endif

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * An image session: the one way every subcommand, the mount and the
- * analyzers get at an image. It opens, in order, the image (manifest and
- * config, verified), the cache directory, every layer (reusing or
- * building its index) and the merged view, and closes them in reverse.
+ * analyzers get at an image. It opens, in order, the cache directory
+ * (checked first, whatever else is asked), the image (manifest and
+ * config, verified), every layer (reusing or building its index) and the
+ * merged view, and closes them in reverse. Options open less: the image
+ * alone (inspect), one layer (ls/cat --layer), no view (index, verify).
  *
  *   image -> layers -> index -> view -> (fs/ FUSE | scan/ analysis)
  *
@@ -24,22 +26,31 @@ struct ocifs_session_opts {
 	const char *cache_dir;  /* NULL: ocifs_cache_open_dir()'s default */
 	int verify;             /* re-hash every blob even if known */
 	int no_view;            /* open the image and its layers only */
+	int no_layers;          /* open the image only (no layers, no view) */
+	unsigned layer;         /* 1-based: open this layer alone (no view);
+				 * 0: every layer. Out of range: -EINVAL, logged */
 	int progress;           /* a progress bar on stderr when it is a tty */
-	FILE *summary;          /* one line per layer opened, or NULL */
+	FILE *summary;          /* one line per layer opened (the lines
+				 * `ocifs index` prints), or NULL */
 };
 
 struct ocifs_session {
 	struct ocifs_image *img;
 	struct ocifs_layer **layers; /* nlayers of them, in image order */
-	size_t nlayers;
-	struct ocifs_view *view;     /* NULL with opts.no_view */
+	size_t nlayers;              /* img->nlayers; 1 with opts.layer (then
+				      * layers[0] is that layer); 0 and NULL
+				      * with opts.no_layers */
+	struct ocifs_view *view;     /* NULL with no_view, no_layers, layer */
 	char *cache_dir;             /* the resolved cache root (owned) */
 };
 
 /** Open the image named ref (a path to a docker/oci archive or an OCI
  *  layout directory) with everything below it. On error everything
  *  opened is closed again, one line naming the file and the reason was
- *  logged, and *out is NULL. 0 or a negative errno (err.h). */
+ *  logged, and *out is NULL. 0 or a negative errno (err.h): -ENOENT no
+ *  such image, -EBADMSG a malformed one, -EILSEQ a digest mismatch,
+ *  -EINVAL opts.layer out of range. *out is the caller's, freed with
+ *  ocifs_session_close() (which takes NULL). */
 int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 		       struct ocifs_session **out);
 void ocifs_session_close(struct ocifs_session *s);

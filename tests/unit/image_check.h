@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * For test_image.c and test_image_corpus.c: opening an image with its
- * log captured (a failure must be the documented errno and exactly one
+ * For test_image.c, test_image_corpus.c and test_session.c: opening an
+ * image with its log captured (a failure must be the documented errno and exactly one
  * line of log), and re-hashing each layer's bytes through its byte
  * source. Static helpers, like tests/tap.h.
  */
@@ -24,31 +24,46 @@
 #include "tap.h"
 
 static char tmp[64];
-static char errbuf[4096]; /* stderr of the last open_img() */
+static char errbuf[4096]; /* stderr of the last capture (open_img()) */
 static int errlines;
+static int capture_fd = -1, capture_saved = -1;
+
+/* Send stderr to tmp/stderr until capture_end(). */
+static inline void capture_begin(void)
+{
+	char log[128];
+
+	snprintf(log, sizeof(log), "%s/stderr", tmp);
+	capture_fd = open(log, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	capture_saved = dup(2);
+	dup2(capture_fd, 2);
+}
+
+/* Put stderr back; what was logged is in errbuf, its lines in errlines. */
+static inline void capture_end(void)
+{
+	ssize_t n;
+
+	dup2(capture_saved, 2);
+	close(capture_saved);
+	n = pread(capture_fd, errbuf, sizeof(errbuf) - 1, 0);
+	close(capture_fd);
+	errbuf[n > 0 ? n : 0] = '\0';
+	errlines = 0;
+	for (char *p = errbuf; *p; p++)
+		errlines += *p == '\n';
+}
 
 /* Open with stderr captured into errbuf/errlines. */
 static inline int open_img(const char *path, const char *platform, const char *image, int skip,
 			   struct ocifs_image **img)
 {
 	struct ocifs_image_opts o = { .platform = platform, .image = image, .skip_missing = skip };
-	char log[128];
-	int fd, saved, rc;
-	ssize_t n;
+	int rc;
 
-	snprintf(log, sizeof(log), "%s/stderr", tmp);
-	fd = open(log, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	saved = dup(2);
-	dup2(fd, 2);
+	capture_begin();
 	rc = ocifs_image_open(path, &o, img);
-	dup2(saved, 2);
-	close(saved);
-	n = pread(fd, errbuf, sizeof(errbuf) - 1, 0);
-	close(fd);
-	errbuf[n > 0 ? n : 0] = '\0';
-	errlines = 0;
-	for (char *p = errbuf; *p; p++)
-		errlines += *p == '\n';
+	capture_end();
 	if (rc)
 		*img = NULL;
 	return rc;

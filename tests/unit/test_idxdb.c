@@ -2,8 +2,8 @@
 /*
  * The SQLite layer index: write/read round trip, last-entry-wins listing,
  * checkpoints, corrupt and foreign files rejected as stale, rows that
- * break the tar layout caught by validate, diff of two indexes, and path
- * normalization.
+ * break the tar layout caught by validate and diff of two indexes (path
+ * normalization: test_path.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,29 +24,6 @@ static int count_cb(void *ctx, const struct ocifs_entry *e)
 	strcat(names, e->name);
 	strcat(names, e->type == '5' ? "/," : ",");
 	return 0;
-}
-
-static void test_normalize(void)
-{
-	static const struct {
-		const char *in, *out; /* out NULL: rejected */
-	} cases[] = {
-		{ "./a/b", "a/b" },      { "/a//b/", "a/b" },   { "a/./b/.", "a/b" },
-		{ "./", "" },            { ".", "" },           { "a/../b", "b" },
-		{ "a/b/../../c", "c" },  { "../etc/passwd", NULL }, { "a/../../x", NULL },
-		{ "/..", NULL },         { "a/..", "" },        { "..a/b..", "..a/b.." },
-		{ "x/.wh..wh..opq", "x/.wh..wh..opq" },
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char buf[64];
-		strcpy(buf, cases[i].in);
-		int rc = ocifs_path_normalize(buf);
-		if (cases[i].out)
-			ok(rc == 0 && strcmp(buf, cases[i].out) == 0, "normalize \"%s\" -> \"%s\" (got \"%s\")",
-			   cases[i].in, cases[i].out, rc ? "error" : buf);
-		else
-			ok(rc < 0, "normalize \"%s\" rejected", cases[i].in);
-	}
 }
 
 /* An index of a 3-member tar (dir, 600-byte file, 10-byte file) laid
@@ -121,7 +98,6 @@ int main(void)
 	char *v;
 
 	ocifs_log_threshold = OCIFS_LOG_ERR - 1; /* expected warnings stay quiet */
-	test_normalize();
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(path, sizeof(path), "%s/x.db", dir);

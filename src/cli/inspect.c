@@ -28,8 +28,9 @@ static void jadd_str(json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
 }
 
-static int inspect_json(struct cli *c, struct ocifs_image *img)
+static int inspect_json(const struct ocifs_session *s)
 {
+	struct ocifs_image *img = s->img;
 	json_object *o = json_object_new_object(), *layers = json_object_new_array();
 	json_object *cfg = json_object_new_object(), *plats;
 
@@ -54,7 +55,7 @@ static int inspect_json(struct cli *c, struct ocifs_image *img)
 		struct ocifs_layer_info li;
 		json_object *l = json_object_new_object();
 
-		ocifs_layer_peek(img, i, c->cache_dir, &li);
+		ocifs_layer_peek(img, i, s->cache_dir, &li);
 		json_object_object_add(l, "number", json_object_new_int64((int64_t)i + 1));
 		jadd_str(l, "digest", *ld->digest ? ld->digest : NULL);
 		jadd_str(l, "diff_id", *ld->diff_id ? ld->diff_id : NULL);
@@ -104,17 +105,22 @@ static void print_list(const char *label, char **v)
 
 int cmd_inspect(struct cli *c)
 {
+	struct ocifs_session_opts so = cli_session_opts(c);
+	struct ocifs_session *s;
 	struct ocifs_image *img;
 	char a[16];
-	int rc = cli_open_image(c, &img);
+	int rc;
 
+	so.no_layers = 1;
+	rc = ocifs_session_open(c->args[0], &so, &s);
 	if (rc)
 		return rc;
 	if (c->json) {
-		rc = inspect_json(c, img);
-		ocifs_image_free(img);
+		rc = inspect_json(s);
+		ocifs_session_close(s);
 		return rc;
 	}
+	img = s->img;
 	print_field("image:", img->path);
 	printf("%-12s%s%s%s\n", "format:", ocifs_image_format_name(img->format),
 	       img->outer_comp ? ", compressed with " : "",
@@ -148,7 +154,7 @@ int cmd_inspect(struct cli *c)
 		struct ocifs_layer_info li;
 		char us[16] = "-", en[24] = "-", dg[20], di[20];
 
-		ocifs_layer_peek(img, i, c->cache_dir, &li);
+		ocifs_layer_peek(img, i, s->cache_dir, &li);
 		if (li.state == OCIFS_CACHE_READY || li.state == OCIFS_CACHE_UNVERIFIED) {
 			ocifs_human(li.usize, us);
 			snprintf(en, sizeof(en), "%" PRIu64, li.entries);
@@ -161,6 +167,6 @@ int cmd_inspect(struct cli *c)
 		       ld->blob ? ocifs_comp_name(li.comp) : "?", ocifs_human(ld->size, a),
 		       strcmp(us, "-") ? us : "-", en, ld->blob ? ocifs_cache_state_name(li.state) : "blob missing");
 	}
-	ocifs_image_free(img);
+	ocifs_session_close(s);
 	return 0;
 }

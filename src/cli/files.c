@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The merged-view commands that need no mount: `ocifs ls IMAGE [PATH]
- * [-l] [-R]`, `ocifs cat IMAGE PATH`, `ocifs stat IMAGE PATH [--json]`.
- * They see exactly what the mount shows.
+ * The file commands that need no mount: `ocifs ls IMAGE [PATH] [-l] [-R]`,
+ * `ocifs cat IMAGE PATH` and `ocifs stat IMAGE PATH [--json]` see exactly
+ * what the mount shows (the merged view); `ls --layer N` and `cat --layer
+ * N` look inside one layer alone, through its index.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,34 +19,11 @@
 #include "cli.h"
 #include "esc.h"
 #include "log.h"
+#include "sha.h"
 #include "timens.h"
 
-int cli_session_open(struct cli *c, struct cli_session *s)
-{
-	int rc;
-
-	memset(s, 0, sizeof(*s));
-	rc = cli_open_image(c, &s->img);
-	if (!rc)
-		rc = cli_open_layers(c, s->img, 0, NULL, &s->layers);
-	if (!rc)
-		rc = ocifs_view_open(s->img, s->layers, c->cache_dir, &s->view);
-	if (rc)
-		cli_session_close(s);
-	return rc;
-}
-
-void cli_session_close(struct cli_session *s)
-{
-	ocifs_view_free(s->view);
-	if (s->img)
-		cli_close_layers(s->layers, s->img->nlayers);
-	ocifs_image_free(s->img);
-	memset(s, 0, sizeof(*s));
-}
-
 /* Resolve a user path in the view; logs "IMAGE: no PATH" on failure. */
-static int resolve(struct cli *c, struct cli_session *s, const char *arg, uint64_t *ino)
+static int resolve(struct cli *c, struct ocifs_session *s, const char *arg, uint64_t *ino)
 {
 	char *p = cli_normalized_arg(arg);
 	int rc;
@@ -59,7 +37,7 @@ static int resolve(struct cli *c, struct cli_session *s, const char *arg, uint64
 	return rc;
 }
 
-static void print_node(struct cli *c, struct cli_session *s, uint64_t ino, const char *shown)
+static void print_node(struct cli *c, struct ocifs_session *s, uint64_t ino, const char *shown)
 {
 	struct ocifs_vattr a;
 	const char *target = NULL;
@@ -89,7 +67,7 @@ struct walk_dir {
  * A tree of N inodes is at most N deep, so a deeper walk means a cycle
  * (a corrupt view cache) and stops instead of growing without end.
  */
-static int list_dir(struct cli *c, struct cli_session *s, uint64_t dir)
+static int list_dir(struct cli *c, struct ocifs_session *s, uint64_t dir)
 {
 	struct walk_dir *st = NULL;
 	size_t depth = 0, cap = 0, pcap = 0, plen = 0;
@@ -160,50 +138,56 @@ static int list_dir(struct cli *c, struct cli_session *s, uint64_t dir)
 	return rc;
 }
 
-int cli_view_ls(struct cli *c)
+/* The merged view's session for c and arg resolved in it: its inode and
+ * attributes. Logs on failure; the caller closes *s (NULL if it did not
+ * open) whatever this returns. */
+static int view_open(struct cli *c, const char *arg, struct ocifs_session **s, uint64_t *ino,
+		     struct ocifs_vattr *a)
 {
-	struct cli_session s;
-	struct ocifs_vattr a;
-	uint64_t ino;
-	const char *arg = c->nargs > 1 ? c->args[1] : "/";
-	int rc = cli_session_open(c, &s);
+	struct ocifs_session_opts so = cli_session_opts(c);
+	int rc = ocifs_session_open(c->args[0], &so, s);
 
-	if (rc)
-		return rc;
-	rc = resolve(c, &s, arg, &ino);
 	if (!rc)
-		rc = ocifs_view_getattr(s.view, ino, &a);
-	if (!rc) {
-		if (S_ISDIR(a.mode))
-			rc = list_dir(c, &s, ino);
-		else
-			print_node(c, &s, ino, arg);
-	}
-	cli_session_close(&s);
+		rc = resolve(c, *s, arg, ino);
+	if (!rc)
+		rc = ocifs_view_getattr((*s)->view, *ino, a);
 	return rc;
 }
 
-int cli_view_cat(struct cli *c)
+static int view_ls(struct cli *c)
 {
-	struct cli_session s;
+	struct ocifs_session *s;
 	struct ocifs_vattr a;
-	struct ocifs_layer *l;
+	uint64_t ino;
+	const char *arg = c->nargs > 1 ? c->args[1] : "/";
+	int rc = view_open(c, arg, &s, &ino, &a);
+
+	if (!rc) {
+		if (S_ISDIR(a.mode))
+			rc = list_dir(c, s, ino);
+		else
+			print_node(c, s, ino, arg);
+	}
+	ocifs_session_close(s);
+	return rc;
+}
+
+static int view_cat(struct cli *c)
+{
+	struct ocifs_session *s;
+	struct ocifs_vattr a;
+	struct ocifs_layer *l = NULL;
 	struct ocifs_entry e;
 	struct ocifs_zcursor *cur = NULL;
 	struct ocifs_view_hashck hc = { 0 };
 	uint64_t ino;
 	char *buf = NULL;
-	int rc = cli_session_open(c, &s);
+	int rc = view_open(c, c->args[1], &s, &ino, &a);
 
-	if (rc)
-		return rc;
-	rc = resolve(c, &s, c->args[1], &ino);
-	if (!rc)
-		rc = ocifs_view_getattr(s.view, ino, &a);
 	if (!rc && !S_ISREG(a.mode)) {
 		const char *t = NULL;
 		char *et = NULL;
-		ocifs_view_readlink(s.view, ino, &t);
+		ocifs_view_readlink(s->view, ino, &t);
 		if (t)
 			ocifs_esc_name(t, &et);
 		log_err("%s: \"%s\" is not a regular file%s%s%s", c->args[0], c->args[1],
@@ -212,20 +196,20 @@ int cli_view_cat(struct cli *c)
 		rc = S_ISDIR(a.mode) ? -EISDIR : -EINVAL;
 	}
 	if (!rc)
-		rc = ocifs_view_data(s.view, ino, &l, &e);
+		rc = ocifs_view_data(s->view, ino, &l, &e);
 	if (!rc)
 		rc = ocifs_layer_cursor(l, &cur);
 	if (!rc && !(buf = malloc(1 << 20)))
 		rc = -ENOMEM;
 	if (!rc)
-		ocifs_view_hashck_begin(s.view, ino, &hc);
+		ocifs_view_hashck_begin(s->view, ino, &hc);
 	for (uint64_t off = 0; !rc && off < a.size;) {
 		size_t got;
 		rc = ocifs_layer_read(l, cur, &e, buf, 1 << 20, off, &got);
 		if (!rc && !got)
 			rc = -EIO;
 		if (!rc)
-			rc = ocifs_view_hashck_update(s.view, &hc, buf, got, off);
+			rc = ocifs_view_hashck_update(s->view, &hc, buf, got, off);
 		if (!rc)
 			rc = cli_write_stdout(buf, got);
 		off += got;
@@ -233,7 +217,7 @@ int cli_view_cat(struct cli *c)
 	free(buf);
 	ocifs_view_hashck_end(&hc);
 	ocifs_zcursor_free(cur);
-	cli_session_close(&s);
+	ocifs_session_close(s);
 	return rc;
 }
 
@@ -259,21 +243,16 @@ static const char *type_name(uint32_t mode)
 
 int cmd_stat(struct cli *c)
 {
-	struct cli_session s;
+	struct ocifs_session *s;
 	struct ocifs_vattr a;
 	const char *target = NULL;
 	uint64_t ino;
 	char when[64];
-	int rc = cli_session_open(c, &s);
+	int rc = view_open(c, c->args[1], &s, &ino, &a);
 
 	if (rc)
-		return rc;
-	rc = resolve(c, &s, c->args[1], &ino);
-	if (!rc)
-		rc = ocifs_view_getattr(s.view, ino, &a);
-	if (rc)
 		goto out;
-	ocifs_view_readlink(s.view, ino, &target);
+	ocifs_view_readlink(s->view, ino, &target);
 	int64_t sec;
 	long nsec;
 	ocifs_ns_split(a.mtime_ns, &sec, &nsec);
@@ -281,7 +260,7 @@ int cmd_stat(struct cli *c)
 	struct tm tm;
 	if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
 		strcpy(when, "?");
-	const char *layer = a.layer == OCIFS_VIEW_NO_LAYER ? NULL : s.img->layers[a.layer].digest;
+	const char *layer = a.layer == OCIFS_VIEW_NO_LAYER ? NULL : s->img->layers[a.layer].digest;
 	if (c->json) {
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "path", json_object_new_string(c->args[1]));
@@ -319,6 +298,166 @@ int cmd_stat(struct cli *c)
 	else
 		printf(" Layer: - (implicit directory)\n");
 out:
-	cli_session_close(&s);
+	ocifs_session_close(s);
 	return rc;
+}
+
+/* --- one layer (--layer N) ------------------------------------------------- */
+
+/* The normalized user path arg (*path, malloc'd), then layer c->layer
+ * alone (no progress bar) and its index; logs on failure, including a
+ * path leaving the root and a layer number out of range. The caller
+ * frees *path and closes *s whatever this returns. */
+static int layer_open(struct cli *c, const char *arg, char **path, struct ocifs_session **s,
+		      struct ocifs_idxdb **db)
+{
+	struct ocifs_session_opts so = cli_session_opts(c);
+	int rc;
+
+	*s = NULL;
+	*path = cli_normalized_arg(arg);
+	if (!*path)
+		return -EINVAL;
+	so.layer = (unsigned)c->layer;
+	so.progress = 0;
+	rc = ocifs_session_open(c->args[0], &so, s);
+	if (!rc)
+		rc = ocifs_layer_db((*s)->layers[0], db);
+	return rc;
+}
+
+struct ls_ctx {
+	int long_fmt;
+};
+
+static void print_entry(const struct ls_ctx *lc, const struct ocifs_entry *e, const char *shown)
+{
+	if (!lc->long_fmt) {
+		cli_print_esc(shown);
+		putchar('\n');
+		return;
+	}
+	cli_print_long((e->type == '1' || ocifs_tar_mode(e->type) ? ocifs_tar_mode(e->type) : S_IFREG) |
+			       e->mode, e->uid, e->gid, e->size,
+		       makedev(e->devmajor, e->devminor), e->mtime_ns, shown,
+		       e->type == '2' ? e->link : NULL, e->type == '1' ? e->link : NULL);
+}
+
+static int ls_cb(void *ctx, const struct ocifs_entry *e)
+{
+	print_entry(ctx, e, e->name);
+	return 0;
+}
+
+static int layer_ls(struct cli *c)
+{
+	struct ocifs_session *s;
+	struct ocifs_idxdb *db = NULL;
+	struct ocifs_entry e = { 0 };
+	struct ls_ctx lc = { .long_fmt = c->long_fmt };
+	char *path;
+	int rc = layer_open(c, c->nargs > 1 ? c->args[1] : "/", &path, &s, &db);
+
+	if (rc)
+		goto out;
+	if (*path) {
+		rc = ocifs_idxdb_lookup(db, path, &e);
+		if (rc == -ENOENT) {
+			log_err("%s: layer %d has no \"%s\"", c->args[0], c->layer, c->args[1]);
+			goto out;
+		}
+		if (rc)
+			goto out;
+		if (e.type != '5') {
+			print_entry(&lc, &e, path);
+			goto out;
+		}
+	}
+	rc = ocifs_idxdb_list(db, path, ls_cb, &lc);
+out:
+	ocifs_entry_fini(&e);
+	ocifs_session_close(s);
+	free(path);
+	return rc;
+}
+
+static int layer_cat(struct cli *c)
+{
+	struct ocifs_session *s;
+	struct ocifs_layer *l;
+	struct ocifs_idxdb *db = NULL;
+	struct ocifs_zcursor *cur = NULL;
+	struct ocifs_entry e = { 0 };
+	struct ocifs_sha *sha = NULL;
+	char *path, *buf = NULL;
+	int rc = layer_open(c, c->args[1], &path, &s, &db);
+
+	if (rc)
+		goto out;
+	l = s->layers[0];
+	rc = ocifs_idxdb_lookup(db, path, &e);
+	if (!rc && e.type == '1' && e.link) { /* a hardlink: its data is the target's */
+		char *target = strdup(e.link);
+		ocifs_entry_fini(&e);
+		rc = target ? ocifs_idxdb_lookup(db, target, &e) : -ENOMEM;
+		free(target);
+	}
+	if (rc == -ENOENT)
+		log_err("%s: layer %d has no \"%s\"", c->args[0], c->layer, c->args[1]);
+	if (rc)
+		goto out;
+	if (e.type != '0') {
+		char *et = NULL;
+		if (e.type == '2' && e.link)
+			ocifs_esc_name(e.link, &et);
+		log_err("%s: \"%s\" in layer %d is not a regular file%s%s%s", c->args[0], c->args[1],
+			c->layer, e.type == '2' ? " (a symlink to " : "", et ? et : "",
+			e.type == '2' ? ")" : "");
+		free(et);
+		rc = e.type == '5' ? -EISDIR : -EINVAL;
+		goto out;
+	}
+	buf = malloc(1 << 20);
+	rc = buf ? ocifs_layer_cursor(l, &cur) : -ENOMEM;
+	if (!rc && (e.flags & OCIFS_EF_HASHED)) /* checked as it streams */
+		rc = ocifs_sha_new(&sha);
+	for (uint64_t off = 0; !rc && off < e.size;) {
+		size_t got;
+		rc = ocifs_layer_read(l, cur, &e, buf, 1 << 20, off, &got);
+		if (!rc && got == 0)
+			rc = -EIO;
+		if (!rc && sha)
+			ocifs_sha_update(sha, buf, got);
+		if (!rc && sha && off + got >= e.size) {
+			unsigned char d[OCIFS_SHA256_LEN];
+			ocifs_sha_final(sha, d);
+			if (memcmp(d, e.sha256, sizeof(d)) != 0) {
+				log_err("%s: layer %d: \"%s\" does not match the sha256 its index "
+					"recorded; the cache is corrupt or was tampered with: run "
+					"ocifs verify", c->args[0], c->layer, c->args[1]);
+				rc = -EIO;
+			}
+		}
+		if (!rc)
+			rc = cli_write_stdout(buf, got);
+		off += got;
+	}
+out:
+	ocifs_sha_free(sha);
+	free(buf);
+	ocifs_zcursor_free(cur);
+	ocifs_entry_fini(&e);
+	ocifs_session_close(s);
+	free(path);
+	return rc;
+}
+
+int cmd_ls(struct cli *c)
+{
+	return c->layer ? layer_ls(c) : view_ls(c);
+}
+
+int cmd_cat(struct cli *c)
+{
+	return c->layer ? layer_cat(c) : view_cat(c);
 }

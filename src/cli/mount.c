@@ -3,9 +3,9 @@
  * `ocifs mount IMAGE DIR [-o OPTS] [-f] [-d]` and `ocifs umount DIR`.
  *
  * mount checks DIR and the options first (cheap, clear errors), then
- * opens the image, indexes every layer (progress bar on a tty) and
- * builds the view, and only then mounts and daemonizes (mount.c), so the
- * exit status says whether the mount works.
+ * opens the session (the image, every layer indexed with a progress bar
+ * on a tty, the view), and only then mounts and daemonizes (fs/mount.c),
+ * so the exit status says whether the mount works.
  *
  * umount unmounts an ocifs mount: umount2() as root, fusermount3 -u
  * otherwise. The daemon then leaves its loop, frees everything and exits.
@@ -25,7 +25,8 @@
 int cmd_mount(struct cli *c)
 {
 	const char *image = c->args[0], *dir = c->args[1];
-	struct cli_session s;
+	struct ocifs_session_opts so;
+	struct ocifs_session *s;
 	struct fs_opts o;
 	char *abs = NULL;
 	int rc, child = 0;
@@ -40,11 +41,12 @@ int cmd_mount(struct cli *c)
 	rc = fs_check_mountpoint(dir, &abs);
 	if (rc)
 		goto out_opts;
-	rc = cli_session_open(c, &s);
+	so = cli_session_opts(c);
+	rc = ocifs_session_open(image, &so, &s);
 	if (rc)
 		goto out_abs;
-	rc = fs_mount_run(s.img, s.view, c->cache_dir, &o, abs, &child);
-	cli_session_close(&s);
+	rc = fs_mount_run(s->img, s->view, s->cache_dir, &o, abs, &child);
+	ocifs_session_close(s);
 out_abs:
 	free(abs);
 out_opts:

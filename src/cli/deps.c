@@ -41,7 +41,7 @@ static int keep(void *ctx, const char *path, int unresolved)
 }
 
 /* Each PATH argument as the path deps.json names it. */
-static int sel_paths(struct cli *c, struct cli_session *s, struct sel *sel)
+static int sel_paths(struct cli *c, struct ocifs_session *s, struct sel *sel)
 {
 	struct ocifs_tree_view *tv = NULL;
 	char buf[4096];
@@ -77,18 +77,19 @@ static int sel_paths(struct cli *c, struct cli_session *s, struct sel *sel)
 
 int cmd_deps(struct cli *c)
 {
-	struct ocifs_deps_opts o = { .cache_dir = c->cache_dir };
+	struct ocifs_session_opts so = cli_session_opts(c);
+	struct ocifs_session *s;
 	struct sel sel = { .c = c };
-	struct cli_session s;
 	char *json = NULL, *out = NULL;
 	size_t len = 0, olen = 0;
 	int rc;
 
-	if ((rc = cli_session_open(c, &s)))
+	if ((rc = ocifs_session_open(c->args[0], &so, &s)))
 		return rc;
-	if ((rc = sel_paths(c, &s, &sel)))
+	struct ocifs_deps_opts o = { .cache_dir = s->cache_dir };
+	if ((rc = sel_paths(c, s, &sel)))
 		goto out;
-	if ((rc = ocifs_deps_json(s.img, s.view, &o, &json, &len, NULL)))
+	if ((rc = ocifs_deps_json(s->img, s->view, &o, &json, &len, NULL)))
 		goto out;
 	if (!sel.n && !c->unresolved && c->json)
 		rc = cli_write_stdout(json, len);
@@ -103,6 +104,6 @@ out:
 	free(sel.isdir);
 	free(json);
 	free(out);
-	cli_session_close(&s);
+	ocifs_session_close(s);
 	return rc;
 }

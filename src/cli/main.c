@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ocifs: main(), option parsing and subcommand dispatch. Subcommands live
- * in cli_*.c; everything they do goes through the src/ library.
+ * ocifs: main(), option parsing and subcommand dispatch. The subcommands
+ * live beside this file (cli.h); each opens its image through the session
+ * and everything else it does goes through the src/ library.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,10 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache.h"
 #include "cli.h"
 #include "esc.h"
 #include "log.h"
+#include "zio.h"
 
 static const char usage_text[] =
 	"usage: ocifs COMMAND [OPTIONS] IMAGE [ARGS]\n"
@@ -95,21 +96,9 @@ int cli_exit(int rc)
 	return rc == -EILSEQ ? OCIFS_EXIT_DIGEST : OCIFS_EXIT_ERR;
 }
 
-int cli_open_image(struct cli *c, struct ocifs_image **img)
+struct ocifs_session_opts cli_session_opts(const struct cli *c)
 {
-	return ocifs_image_open(c->args[0], &c->img, img);
-}
-
-int cli_open_layer(struct cli *c, struct ocifs_image *img, struct ocifs_layer **l)
-{
-	struct ocifs_layer_opts lo = { .cache_dir = c->cache_dir };
-
-	if (c->layer < 1 || (size_t)c->layer > img->nlayers) {
-		log_err("%s: no layer %d (the image has %zu; layers are numbered from 1)",
-			c->args[0], c->layer, img->nlayers);
-		return -EINVAL;
-	}
-	return ocifs_layer_open(img, (size_t)c->layer - 1, &lo, l);
+	return (struct ocifs_session_opts){ .img = c->img, .progress = 1 };
 }
 
 static int usage(FILE *f, int status)
@@ -422,12 +411,8 @@ static int run(int argc, char **argv)
 		rc = bad_nargs(&commands[ci], c.nargs, c.args);
 		goto out;
 	}
-	rc = ocifs_cache_open_dir(&c.cache_dir);
-	if (!rc)
-		rc = commands[ci].fn(&c);
-	rc = cli_exit(rc);
+	rc = cli_exit(commands[ci].fn(&c));
 out:
-	free(c.cache_dir);
 	free(c.mount_opts);
 	return rc;
 }
