@@ -13,10 +13,15 @@
 #define OCIFS_SCAN_DEPS_H
 #include <stddef.h>
 
+#include "doc.h"
 #include "image.h"
 #include "view.h"
 
 #define OCIFS_DEPS_SCHEMA 1
+
+/* deps.json's document kind: <cache>/deps/<key>.json, keyed by the
+ * program (version and build-id), checked by its frame (deps_doc.c). */
+extern const struct ocifs_doc_kind ocifs_deps_kind;
 
 struct ocifs_deps_opts {
 	const char *cache_dir;  /* NULL: neither read nor write the cache */

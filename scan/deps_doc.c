@@ -39,7 +39,7 @@ static int deps_check(void *ctx, const void *data, size_t n)
 	return 0;
 }
 
-static const struct ocifs_doc_kind deps_kind = {
+const struct ocifs_doc_kind ocifs_deps_kind = {
 	.name = "deps",
 	.schema = OCIFS_DEPS_SCHEMA,
 	.key_flags = OCIFS_DOC_KEY_PROGRAM,
@@ -93,7 +93,7 @@ int ocifs_deps_json(struct ocifs_image *img, const struct ocifs_view *v,
 	double t0 = deps_now();
 	struct deps_req dr = { .img = img, .v = v, .o = o };
 	struct ocifs_doc_req r = {
-		.kind = &deps_kind, .img = img, .ctx = &dr, .build = deps_make,
+		.kind = &ocifs_deps_kind, .img = img, .ctx = &dr, .build = deps_make,
 	};
 	struct ocifs_doc d;
 	int rc;

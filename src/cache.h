@@ -6,7 +6,8 @@
  *   layers/<hex>.lock         flock()ed while that layer is being indexed
  *   ids/<hash>                "this file identity holds blob <digest>,
  *                              verified": lets a warm open skip re-hashing
- *   views/<hex>.view, deps/<hex>.json   per-image documents
+ *   views/<hex>.view, deps/<hex>.json   per-image documents (doc.h)
+ *   views/<hex>.view.lock, ...           flock()ed while one is built
  * Everything is written to a temp name and rename()d into place, so a
  * killed process never leaves a half-written file under a final name.
  *
