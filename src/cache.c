@@ -116,6 +116,36 @@ static void cache_sweep_dead(int dfd, const char *shown)
 	closedir(d);
 }
 
+/* Create (0700) and check subdirectory name of the cache root at fd
+ * root: its fd, or -errno (logged, naming shown). */
+static int cache_subdir_open(int root, const char *name, const char *shown)
+{
+	if (mkdirat(root, name, 0700) < 0 && errno != EEXIST) {
+		int rc = -errno;
+		log_err("cache: cannot create %s: %s", shown, strerror(-rc));
+		return rc;
+	}
+	return cache_dir_check(root, name, shown);
+}
+
+int ocifs_cache_subdir(const char *dir, const char *name)
+{
+	char *sub = NULL;
+	int root, fd;
+
+	if (asprintf(&sub, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	root = cache_dir_check(AT_FDCWD, dir, dir);
+	fd = root < 0 ? root : cache_subdir_open(root, name, sub);
+	if (root >= 0)
+		close(root);
+	free(sub);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
 int ocifs_cache_open_dir(char **out)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
@@ -142,10 +172,7 @@ int ocifs_cache_open_dir(char **out)
 			rc = -ENOMEM;
 			break;
 		}
-		if (mkdirat(root, subs[i], 0700) < 0 && errno != EEXIST) {
-			rc = -errno;
-			log_err("cache: cannot create %s: %s", sub, strerror(errno));
-		} else if ((fd = cache_dir_check(root, subs[i], sub)) < 0) {
+		if ((fd = cache_subdir_open(root, subs[i], sub)) < 0) {
 			rc = fd;
 		} else {
 			cache_sweep_dead(fd, sub);

@@ -7,7 +7,7 @@
  *   ids/<hash>                "this file identity holds blob <digest>,
  *                              verified": lets a warm open skip re-hashing
  *   views/<hex>.view, deps/<hex>.json   per-image documents (doc.h)
- *   views/<hex>.view.lock, ...           flock()ed while one is built
+ *   views/<hex>.lock, deps/<hex>.lock    flock()ed while one is built
  * Everything is written to a temp name and rename()d into place, so a
  * killed process never leaves a half-written file under a final name.
  *
@@ -28,6 +28,11 @@
  *  owned by another user, and remove temp files whose writer is gone.
  *  *out is malloc'd. */
 int ocifs_cache_open_dir(char **out);
+
+/** Create (0700) subdirectory name of the cache root dir if it is
+ *  missing, refusing (logged) a symlink or one owned by another user:
+ *  0 or -errno. For document kinds with a directory of their own. */
+int ocifs_cache_subdir(const char *dir, const char *name);
 
 /** malloc'd "<dir>/layers/<hex><suffix>" for digest "sha256:<hex>". */
 int ocifs_cache_layer_path(const char *dir, const char *digest, const char *suffix,

@@ -171,7 +171,8 @@ int ocifs_doc_load(const struct ocifs_doc_kind *k, const char *path, void *ctx,
 	return 0;
 }
 
-/* Take the lock "<path>.lock" of one document: an fd to close, or
+/* Take the lock "<hex>.lock" beside the document's file <hex><ext>
+ * at path: an fd to close, or
  * -EINTR (r->cancelled said so), or another -errno when there is no
  * lock to take (then the caller builds without it). A planted symlink
  * at the lock's name is replaced, never followed. */
@@ -179,8 +180,9 @@ static int doc_lock(const struct ocifs_doc_req *r, const char *path)
 {
 	char *lp;
 	int fd, rc;
+	size_t stem = strlen(path) - strlen(r->kind->ext);
 
-	if (asprintf(&lp, "%s.lock", path) < 0)
+	if (asprintf(&lp, "%.*s.lock", (int)stem, path) < 0)
 		return -ENOMEM;
 	fd = open(lp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == ELOOP && unlink(lp) == 0)
@@ -257,6 +259,12 @@ int ocifs_doc_get(const struct ocifs_doc_req *r, struct ocifs_doc *out)
 		goto out;
 	if (rc == -ESTALE)
 		log_warn("cache %s is unusable; rebuilding it", path);
+	/* A kind newer than the cache dir may miss its directory; without
+	 * a usable one (logged) the document is built, not stored. */
+	if (ocifs_cache_subdir(r->cache_dir, r->kind->subdir)) {
+		rc = doc_build_store(r, NULL, out);
+		goto out;
+	}
 	lock = doc_lock(r, path);
 	if (lock == -EINTR) {
 		rc = lock;

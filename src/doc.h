@@ -21,7 +21,7 @@
  * Loading never follows a symlink; a file that fails the kind's frame
  * check is -ESTALE, logged once ("cache ... is unusable; rebuilding
  * it") and rebuilt. Builders of the same document (threads, or a mount
- * and `ocifs deps`) serialize on "<file>.lock": the second one waits and
+ * and `ocifs deps`) serialize on "<subdir>/<hex>.lock": the second one waits and
  * then loads what the first one stored, so a document is built once and
  * written whole (temp file + rename, cache.h).
  */

@@ -268,9 +268,8 @@ static void test_cache(const char *cache)
 	       "no file: -ENOENT");
 
 	/* a symlink at the cache name is refused, even to a good file */
-	if (asprintf(&p2, "%s/elsewhere.txt", cache) < 0)
-		p2 = NULL;
-	f = fopen(p2, "w");
+	if (asprintf(&p2, "%s/elsewhere.txt", cache) < 0 || !(f = fopen(p2, "w")))
+		abort();
 	fputs(PAYLOAD, f);
 	fclose(f);
 	unlink(path);
@@ -285,6 +284,17 @@ static void test_cache(const char *cache)
 	ok(bytes && len == strlen(PAYLOAD), "... its target untouched");
 	free(bytes);
 	free(p2);
+
+	/* a kind whose directory the cache does not have yet: made 0700 */
+	struct ocifs_doc_kind nk = kind;
+	char *np;
+	nk.subdir = "newkind";
+	np = doc_path(&nk, img, cache);
+	is_int(get(&nk, img, cache, &b, &d), 0, "a kind with no directory yet: answered");
+	ocifs_doc_release(&d);
+	ok(np && lstat(np, &st) == 0 && S_ISREG(st.st_mode), "... stored in its new directory");
+	free(np);
+	atomic_fetch_sub(&b.builds, 1);
 
 	/* no cache dir: built every time, nothing loaded */
 	is_int(get(&kind, img, NULL, &b, &d), 0, "no cache dir: answered");
