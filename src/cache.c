@@ -14,10 +14,13 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache.h"
 #include "log.h"
+
+#define CACHE_LOCK_POLL_NS (10 * 1000000) /* lock polling with a cancel hook */
 
 static int mkdir_p(const char *path)
 {
@@ -220,6 +223,33 @@ static void cache_sweep_temps(const char *dir, const char *hex)
 	free(ldir);
 }
 
+int ocifs_cache_lock_file(const char *path, int (*cancelled)(void *ctx), void *ctx)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600), rc;
+
+	if (fd < 0 && errno == ELOOP && unlink(path) == 0) /* a planted symlink */
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (flock(fd, cancelled ? LOCK_EX | LOCK_NB : LOCK_EX) == 0)
+			return fd;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			rc = -errno;
+			close(fd);
+			return rc;
+		}
+		if (cancelled(ctx)) {
+			close(fd);
+			return -EINTR;
+		}
+		struct timespec ts = { 0, CACHE_LOCK_POLL_NS };
+		nanosleep(&ts, NULL);
+	}
+}
+
 int ocifs_cache_lock(const char *dir, const char *digest)
 {
 	char *path;
@@ -227,24 +257,12 @@ int ocifs_cache_lock(const char *dir, const char *digest)
 
 	if (rc)
 		return rc;
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == ELOOP && unlink(path) == 0) /* a planted symlink */
-		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = -errno;
-		log_err("cache: %s: %s", path, strerror(errno));
-		free(path);
-		return rc;
-	}
+	fd = ocifs_cache_lock_file(path, NULL, NULL);
+	if (fd < 0)
+		log_err("cache: %s: %s", path, strerror(-fd));
 	free(path);
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			rc = -errno;
-			close(fd);
-			return rc;
-		}
-	}
-	cache_sweep_temps(dir, digest + 7);
+	if (fd >= 0)
+		cache_sweep_temps(dir, digest + 7);
 	return fd;
 }
 

@@ -43,6 +43,12 @@ int ocifs_cache_layer_path(const char *dir, const char *digest, const char *suff
  *  temp files a killed indexer left for this layer. */
 int ocifs_cache_lock(const char *dir, const char *digest);
 void ocifs_cache_unlock(int fd);
+/** Take an exclusive flock() on the lock file path (created 0600; a
+ *  symlink planted there is replaced, never followed): an fd to close,
+ *  or -errno (not logged). With cancelled, the lock is polled every few
+ *  ms and cancelled(ctx) nonzero gives up with -EINTR; without, it
+ *  blocks. */
+int ocifs_cache_lock_file(const char *path, int (*cancelled)(void *ctx), void *ctx);
 
 /** Look up the verified digest of the blob at `id` (with blob size
  *  `size`). 0 and digest filled, or -ENOENT. *stamp_ns (if not NULL)

@@ -7,15 +7,12 @@
  */
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cache.h"
@@ -24,7 +21,6 @@
 #include "sha.h"
 
 #define DOC_READ_MAX (1ull << 30) /* a read (not mapped) document */
-#define DOC_LOCK_POLL_NS (10 * 1000000) /* lock polling with a cancel hook */
 
 void ocifs_doc_release(struct ocifs_doc *d)
 {
@@ -172,45 +168,21 @@ int ocifs_doc_load(const struct ocifs_doc_kind *k, const char *path, void *ctx,
 }
 
 /* Take the lock "<hex>.lock" beside the document's file <hex><ext>
- * at path: an fd to close, or
- * -EINTR (r->cancelled said so), or another -errno when there is no
- * lock to take (then the caller builds without it). A planted symlink
- * at the lock's name is replaced, never followed. */
+ * at path: an fd to close, or -EINTR (r->cancelled said so), or another
+ * -errno when there is no lock to take (the caller builds without it). */
 static int doc_lock(const struct ocifs_doc_req *r, const char *path)
 {
-	char *lp;
-	int fd, rc;
 	size_t stem = strlen(path) - strlen(r->kind->ext);
+	char *lp;
+	int fd;
 
 	if (asprintf(&lp, "%.*s.lock", (int)stem, path) < 0)
 		return -ENOMEM;
-	fd = open(lp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == ELOOP && unlink(lp) == 0)
-		fd = open(lp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = -errno;
-		log_dbg("cache: %s: %s; building without the lock", lp, strerror(-rc));
-		free(lp);
-		return rc;
-	}
+	fd = ocifs_cache_lock_file(lp, r->cancelled, r->cancel_ctx);
+	if (fd < 0 && fd != -EINTR)
+		log_dbg("cache: %s: %s; building without the lock", lp, strerror(-fd));
 	free(lp);
-	for (;;) {
-		if (flock(fd, r->cancelled ? LOCK_EX | LOCK_NB : LOCK_EX) == 0)
-			return fd;
-		if (errno == EINTR)
-			continue;
-		if (errno != EWOULDBLOCK) {
-			rc = -errno;
-			close(fd);
-			return rc;
-		}
-		if (r->cancelled(r->cancel_ctx)) {
-			close(fd);
-			return -EINTR;
-		}
-		struct timespec ts = { 0, DOC_LOCK_POLL_NS };
-		nanosleep(&ts, NULL);
-	}
+	return fd;
 }
 
 /* Build r's document and, with a path, store it. */
