@@ -12,13 +12,16 @@
  *                a forward cursor plus the span cache for compressed ones
  *   spancache.c  a sharded LRU of decompressed layer blocks
  *   xattr.c      getxattr / listxattr bodies
- *   virt.c       /.ocifs/ and its aliases /.deps (generated on first lookup)
+ *   virt.c       /.ocifs/ and its root aliases (/.deps), from the table of
+ *                generated documents (scan/docs.h), made on first lookup
+ *   ino.h        inode numbers: view inodes, the virtual namespace
  *   mount.c      -o parsing, mountpoint checks, session, daemonizing
  *                (`ocifs mount` itself is src/cli/mount.c)
  *
- * Inode numbers (STYLE 28): FUSE_ROOT_ID (1) is the view's root (0);
- * view inode n >= 1 is FUSE inode n + OCIFS_INO_BASE; FUSE inodes
- * 2..OCIFS_INO_BASE are reserved for virtual files. st_ino is the FUSE
+ * Inode numbers (STYLE 28, ino.h): FUSE_ROOT_ID (1) is the view's root
+ * (0); view inode n >= 1 is FUSE inode n + OCIFS_INO_BASE; virtual nodes
+ * have bit 63 set. ops.c classifies an inode once per request
+ * (struct fs_node) and dispatches on its class. st_ino is the FUSE
  * inode, the generation is always 0, and forget is a no-op: the tree is
  * immutable, so no inode ever needs a lookup count.
  */
@@ -36,10 +39,9 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "ino.h"
 #include "layer.h"
 #include "view.h"
-
-#define OCIFS_INO_BASE 16 /* FUSE inodes 2..16 are for virtual files */
 
 #define FS_TIMEOUT_DEFAULT 86400.0          /* s: the "cache=always" value */
 #define FS_CACHE_SIZE_DEFAULT (64ull << 20) /* span cache bytes */
@@ -73,6 +75,7 @@ struct fs_blob_id;
 struct fs_virt;
 
 struct ocifs_fs {
+	struct ocifs_image *img;     /* borrowed */
 	struct ocifs_view *view;     /* borrowed, immutable */
 	struct fs_opts opts;
 	struct fs_spancache *spans;  /* NULL when cache_size=0 */
@@ -84,30 +87,32 @@ struct ocifs_fs {
 	int cursors;                 /* live decoder cursors; atomic */
 	uint64_t ninodes;            /* view inodes */
 	uint64_t blocks;             /* statfs: 4 KiB blocks of file data */
-	uint64_t max_fuse_ino;       /* largest valid FUSE inode */
 	int notify_fd;               /* daemon mode: readiness pipe, or -1;
 				      * written and closed by init only */
 	struct fuse_session *se;
 };
 
-/* --- inode mapping --- */
-static inline uint64_t fs_fuse_ino(uint64_t vino)
-{
-	return vino == OCIFS_VIEW_ROOT ? FUSE_ROOT_ID : vino + OCIFS_INO_BASE;
-}
-
-/** FUSE inode -> view inode: 0, or -ENOENT (reserved or out of range). */
+/* --- inode mapping (ino.h) and classes --- */
+/** FUSE inode -> view inode: 0, or -ENOENT (reserved, virtual or out of
+ *  range). */
 static inline int fs_view_ino(const struct ocifs_fs *fs, fuse_ino_t ino, uint64_t *vino)
 {
-	if (ino == FUSE_ROOT_ID) {
-		*vino = OCIFS_VIEW_ROOT;
-		return 0;
-	}
-	if (ino <= OCIFS_INO_BASE || ino > fs->max_fuse_ino)
-		return -ENOENT;
-	*vino = ino - OCIFS_INO_BASE;
-	return 0;
+	return fs_ino_view(ino, fs->ninodes, vino);
 }
+
+/* What an inode is, decided once per request (ops.c's fs_classify). */
+enum fs_class {
+	FS_NODE_VIEW,           /* a file of the image: vino */
+	FS_NODE_VDIR,           /* /.ocifs */
+	FS_NODE_VDOC,           /* a generated document: doc (its row) */
+};
+
+struct fs_node {
+	enum fs_class cls;
+	fuse_ino_t ino;         /* the FUSE inode */
+	uint64_t vino;          /* FS_NODE_VIEW: the view inode */
+	size_t doc;             /* FS_NODE_VDOC: the row in scan/docs.h */
+};
 
 /** The errno the kernel should see for a library error (one place):
  *  malformed data, digest, stale cache and codec errors become EIO. */
@@ -139,9 +144,15 @@ int fs_dir_add(fuse_req_t req, char *buf, size_t size, size_t *used, const char 
 int fs_dir_done(int rc, char *buf, size_t used, char **out, size_t *outlen);
 
 /* --- xattr.c --- */
-/** Value of xattr name on vino (borrowed from the view): 0 or -ENODATA. */
-int fs_xattr_get(const struct ocifs_fs *fs, uint64_t vino, const char *name,
-		 const void **val, size_t *len);
+#define OCIFS_XATTR_LAYER "user.ocifs.layer"
+/** Value of xattr name on view inode vino: the PAX records the view
+ *  kept (borrowed from the view), or the virtual user.ocifs.layer ("N
+ *  DIGEST", the 1-based layer that supplied it and its blob digest,
+ *  formatted into scratch of cap bytes; not listed by listxattr). 0,
+ *  -ENODATA (no such name, or user.ocifs.layer of an implicit
+ *  directory), -ERANGE (scratch too small). */
+int fs_xattr_get(const struct ocifs_fs *fs, uint64_t vino, const char *name, char *scratch,
+		 size_t cap, const void **val, size_t *len);
 /** The NUL-separated name list: *buf malloc'd (NULL when empty). */
 int fs_xattr_list(const struct ocifs_fs *fs, uint64_t vino, char **buf, size_t *len);
 
@@ -176,36 +187,31 @@ void fs_read_done(struct fs_read *r);
 int fs_file_lseek(struct fs_file *f, off_t off, int whence, off_t *out);
 
 /* --- virt.c: the virtual files of DESIGN §8 --- */
-#define FS_INO_VDIR 2           /* /.ocifs */
-#define FS_INO_DEPS_JSON 3      /* /.ocifs/deps.json, also /.deps */
-#define FS_INO_DEPS_TXT 4       /* /.ocifs/deps.txt */
-
-static inline int fs_is_virt(fuse_ino_t ino)
-{
-	return ino > FUSE_ROOT_ID && ino <= OCIFS_INO_BASE;
-}
-
 /** State for the virtual files of img's view (both borrowed), owned by
  *  o's uid=/gid= or the mounting user. cache_dir is copied. */
 int fs_virt_new(struct ocifs_image *img, struct ocifs_view *view, const char *cache_dir,
 		const struct fs_opts *o, struct fs_virt **out);
 /** Stops a running build and waits for its thread. */
 void fs_virt_free(struct fs_virt *v);
-/** Entry `name` of parent if it is a virtual one (in the root only where
- *  the image has no such name): 0 and the entry, or -ENOENT. Never waits
- *  for a document (the kernel holds the directory's lock during a
- *  lookup): it starts generating it, and until it is made the entry's
- *  attributes have timeout 0 so that st_size comes from getattr. */
-int fs_virt_lookup(struct ocifs_fs *fs, fuse_ino_t parent, const char *name,
+/** Classify virtual inode ino into *n: 0, or -ENOENT (not a virtual
+ *  node this mount has). */
+int fs_virt_node(const struct fs_virt *v, fuse_ino_t ino, struct fs_node *n);
+/** Entry `name` of directory node dir if it is a virtual one (in the
+ *  root only where the image has no such name): 0 and the entry, or
+ *  -ENOENT (-ENOTDIR for a document). Never waits for a document (the
+ *  kernel holds the directory's lock during a lookup): it starts
+ *  generating it, and until it is made the entry's attributes have
+ *  timeout 0 so that st_size comes from getattr. */
+int fs_virt_lookup(struct ocifs_fs *fs, const struct fs_node *dir, const char *name,
 		   struct fuse_entry_param *e);
-/** Attributes of virtual inode ino, its document made first (st_size is
- *  exact): 0, -ENOENT, -EINTR (req interrupted; req may be NULL), or the
+/** Attributes of virtual node n, its document made first (st_size is
+ *  exact): 0, -EINTR (req interrupted; req may be NULL), or the
  *  generation's error (-ETIMEDOUT after -o deps_timeout). */
-int fs_virt_stat(struct ocifs_fs *fs, fuse_req_t req, fuse_ino_t ino, struct stat *st);
-/** Bytes [off, off+size) of virtual file ino (borrowed, valid until
- *  unmount): 0, -EISDIR, -ENOENT, or as fs_virt_stat. */
-int fs_virt_read(struct ocifs_fs *fs, fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		 const char **buf, size_t *len);
+int fs_virt_stat(struct ocifs_fs *fs, fuse_req_t req, const struct fs_node *n, struct stat *st);
+/** Bytes [off, off+size) of virtual document n (borrowed, valid until
+ *  unmount): 0, -EISDIR, or as fs_virt_stat. */
+int fs_virt_read(struct ocifs_fs *fs, fuse_req_t req, const struct fs_node *n, size_t size,
+		 off_t off, const char **buf, size_t *len);
 /** readdir(plus) of /.ocifs, as fs_dir_fill does for view dirs. */
 int fs_virt_dir_fill(struct ocifs_fs *fs, fuse_req_t req, size_t size, off_t off, int plus,
 		     char **out, size_t *outlen);
@@ -213,14 +219,6 @@ int fs_virt_dir_fill(struct ocifs_fs *fs, fuse_req_t req, size_t size, off_t off
  *  image does not hide), 0 and *name and *e, or -ENOENT past the last. */
 int fs_virt_root_entry(struct ocifs_fs *fs, uint32_t k, const char **name,
 		       struct fuse_entry_param *e);
-
-#define OCIFS_XATTR_LAYER "user.ocifs.layer"
-/** The virtual xattr user.ocifs.layer of view inode vino: "N DIGEST",
- *  the 1-based layer that supplied it and its blob digest, into buf
- *  (cap bytes, not NUL-terminated). 0, -ENODATA (another name, or an
- *  implicit directory), -ERANGE. Not listed by listxattr. */
-int fs_virt_xattr(struct ocifs_fs *fs, uint64_t vino, const char *name, char *buf, size_t cap,
-		  size_t *len);
 
 /* --- mount.c --- */
 /** Parse -o options (comma-separated, may be NULL) into o, with the

@@ -499,7 +499,7 @@ out_destroy:
 int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *cache_dir,
 		 struct fs_opts *o, const char *dir, int *is_child)
 {
-	struct ocifs_fs fs = { .view = view, .opts = *o, .notify_fd = -1 };
+	struct ocifs_fs fs = { .img = img, .view = view, .opts = *o, .notify_fd = -1 };
 	size_t nlayers = img->nlayers;
 	int p[2] = { -1, -1 }, rc;
 	pid_t pid;
@@ -509,7 +509,6 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 	*is_child = 0;
 	fuse_set_log_func(fs_fuse_log);
 	fs.ninodes = ocifs_view_inodes(view);
-	fs.max_fuse_ino = fs.ninodes ? fs_fuse_ino(fs.ninodes - 1) : FUSE_ROOT_ID;
 	fs.blocks = count_blocks(view, fs.ninodes);
 	fs_dir_warn_long(view);
 	rc = fs_parking_new(nlayers, &fs.parking);

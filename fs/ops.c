@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The low-level ops table and its handlers. Handlers are thin: map the
- * inode, call the view (or a helper in dir.c, read.c, xattr.c), and
- * reply exactly once on a single exit path, `out: if (rc) reply_err`.
+ * The low-level ops table and its handlers. Handlers are thin: classify
+ * the inode once (fs_classify: a file of the image, /.ocifs, or a
+ * generated document), dispatch on its class to the view or a helper in
+ * dir.c, read.c, xattr.c, virt.c, and reply exactly once on a single
+ * exit path, `out: if (rc) reply_err`.
  * Helpers never reply. Every operation that would change the tree
  * replies EROFS; so does an open for writing.
  *
@@ -151,22 +153,34 @@ static void fs_op_destroy(void *userdata)
 	}
 }
 
+/* What inode ino is: 0 and *n, or -ENOENT (no such inode). */
+static int fs_classify(const struct ocifs_fs *fs, fuse_ino_t ino, struct fs_node *n)
+{
+	if (fs_view_ino(fs, ino, &n->vino) == 0) {
+		n->cls = FS_NODE_VIEW;
+		n->ino = ino;
+		n->doc = 0;
+		return 0;
+	}
+	return fs_virt_node(fs->virt, ino, n);
+}
+
 static void fs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct ocifs_fs *fs = req_fs(req);
 	struct fuse_entry_param e;
-	uint64_t vdir, vino;
-	int rc;
+	struct fs_node dir;
+	uint64_t vino;
+	int rc = fs_classify(fs, parent, &dir);
 
-	if (fs_is_virt(parent)) {
-		rc = fs_virt_lookup(fs, parent, name, &e);
-		goto reply;
-	}
-	rc = fs_view_ino(fs, parent, &vdir);
 	if (rc)
 		goto out;
-	rc = ocifs_view_lookup(fs->view, vdir, name, &vino);
-	if (rc == -ENOENT && parent == FUSE_ROOT_ID && fs_virt_lookup(fs, parent, name, &e) == 0) {
+	if (dir.cls != FS_NODE_VIEW) {
+		rc = fs_virt_lookup(fs, &dir, name, &e);
+		goto reply;
+	}
+	rc = ocifs_view_lookup(fs->view, dir.vino, name, &vino);
+	if (rc == -ENOENT && fs_virt_lookup(fs, &dir, name, &e) == 0) {
 		rc = 0;
 	} else if (rc == -ENOENT && fs->opts.timeout > 0) {
 		/* A negative entry (ino 0), cached like a positive one. */
@@ -198,14 +212,12 @@ static void fs_op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_
 static void fs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct ocifs_fs *fs = req_fs(req);
+	struct fs_node n;
 	struct stat st;
-	uint64_t vino;
-	int rc;
+	int rc = fs_classify(fs, ino, &n);
 
-	if (fs_is_virt(ino))
-		rc = fs_virt_stat(fs, req, ino, &st);
-	else if (!(rc = fs_view_ino(fs, ino, &vino)))
-		rc = fs_stat(fs, vino, &st);
+	if (!rc)
+		rc = n.cls == FS_NODE_VIEW ? fs_stat(fs, n.vino, &st) : fs_virt_stat(fs, req, &n, &st);
 	if (!rc)
 		fuse_reply_attr(req, &st, fs->opts.timeout);
 	if (rc)
@@ -216,11 +228,11 @@ static void fs_op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	struct ocifs_fs *fs = req_fs(req);
 	const char *target;
-	uint64_t vino;
-	int rc = fs_is_virt(ino) ? -EINVAL : fs_view_ino(fs, ino, &vino);
+	struct fs_node n;
+	int rc = fs_classify(fs, ino, &n);
 
 	if (!rc)
-		rc = ocifs_view_readlink(fs->view, vino, &target);
+		rc = n.cls == FS_NODE_VIEW ? ocifs_view_readlink(fs->view, n.vino, &target) : -EINVAL;
 	if (!rc)
 		fuse_reply_readlink(req, target);
 	if (rc)
@@ -230,14 +242,14 @@ static void fs_op_readlink(fuse_req_t req, fuse_ino_t ino)
 static void fs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct ocifs_fs *fs = req_fs(req);
-	uint32_t n;
-	uint64_t vino;
-	int rc;
+	struct fs_node n;
+	uint32_t count;
+	int rc = fs_classify(fs, ino, &n);
 
-	if (fs_is_virt(ino))
-		rc = ino == FS_INO_VDIR ? 0 : -ENOTDIR;
-	else if (!(rc = fs_view_ino(fs, ino, &vino)))
-		rc = ocifs_view_dir_size(fs->view, vino, &n);
+	if (!rc && n.cls == FS_NODE_VIEW)
+		rc = ocifs_view_dir_size(fs->view, n.vino, &count);
+	else if (!rc && n.cls == FS_NODE_VDOC)
+		rc = -ENOTDIR;
 	if (!rc) {
 		fi->fh = 0;
 		fi->cache_readdir = 1;
@@ -253,14 +265,15 @@ static void fs_readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t
 	struct ocifs_fs *fs = req_fs(req);
 	char *buf = NULL;
 	size_t len = 0;
-	uint64_t vino;
-	int rc;
+	struct fs_node n;
+	int rc = fs_classify(fs, ino, &n);
 
-	if (fs_is_virt(ino))
-		rc = ino == FS_INO_VDIR ? fs_virt_dir_fill(fs, req, size, off, plus, &buf, &len)
-					: -ENOTDIR;
-	else if (!(rc = fs_view_ino(fs, ino, &vino)))
-		rc = fs_dir_fill(fs, req, vino, size, off, plus, &buf, &len);
+	if (!rc && n.cls == FS_NODE_VIEW)
+		rc = fs_dir_fill(fs, req, n.vino, size, off, plus, &buf, &len);
+	else if (!rc && n.cls == FS_NODE_VDIR)
+		rc = fs_virt_dir_fill(fs, req, size, off, plus, &buf, &len);
+	else if (!rc)
+		rc = -ENOTDIR;
 	if (!rc)
 		fuse_reply_buf(req, buf, len);
 	free(buf);
@@ -289,18 +302,18 @@ static void fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	struct ocifs_fs *fs = req_fs(req);
 	struct fs_file *f = NULL;
+	struct fs_node n;
 	struct stat st;
-	uint64_t vino;
 	int rc;
 
 	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
 		rc = -EROFS;
 		goto out;
 	}
-	if (fs_is_virt(ino)) {
-		rc = fs_virt_stat(fs, req, ino, &st);
-		if (!rc && S_ISDIR(st.st_mode))
-			rc = -EISDIR;
+	if ((rc = fs_classify(fs, ino, &n)))
+		goto out;
+	if (n.cls != FS_NODE_VIEW) {
+		rc = n.cls == FS_NODE_VDIR ? -EISDIR : fs_virt_stat(fs, req, &n, &st);
 		if (rc)
 			goto out;
 		fi->fh = 0;
@@ -309,10 +322,7 @@ static void fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_open(req, fi);
 		goto out;
 	}
-	rc = fs_view_ino(fs, ino, &vino);
-	if (rc)
-		goto out;
-	rc = fs_file_open(fs, vino, &f);
+	rc = fs_file_open(fs, n.vino, &f);
 	if (rc)
 		goto out;
 	fi->fh = (uint64_t)(uintptr_t)f;
@@ -331,13 +341,16 @@ static void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct ocifs_fs *fs = req_fs(req);
 	struct fs_file *f = (struct fs_file *)(uintptr_t)fi->fh;
+	struct fs_node n;
 	struct fs_read r;
 	const char *vbuf;
 	size_t vlen;
-	int rc;
+	int rc = fs_classify(fs, ino, &n);
 
-	if (fs_is_virt(ino)) {
-		rc = fs_virt_read(fs, req, ino, size, off, &vbuf, &vlen);
+	if (rc)
+		goto out;
+	if (n.cls != FS_NODE_VIEW) {
+		rc = fs_virt_read(fs, req, &n, size, off, &vbuf, &vlen);
 		if (!rc)
 			fuse_reply_buf(req, vbuf, vlen);
 		goto out;
@@ -355,9 +368,10 @@ out:
 		fuse_reply_err(req, fs_errno(rc));
 }
 
+/* fh is the fs_file of a view inode, 0 for a virtual one. */
 static void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	if (!fs_is_virt(ino))
+	if (fi->fh)
 		fs_file_close((struct fs_file *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }
@@ -379,17 +393,16 @@ static void fs_op_statfs(fuse_req_t req, fuse_ino_t ino)
 static void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct ocifs_fs *fs = req_fs(req);
-	char vbuf[128];
+	char scratch[128];
 	const void *val;
 	size_t len;
-	uint64_t vino;
-	int rc = fs_is_virt(ino) ? -ENODATA : fs_view_ino(fs, ino, &vino);
+	struct fs_node n;
+	int rc = fs_classify(fs, ino, &n);
 
 	if (!rc)
-		rc = fs_xattr_get(fs, vino, name, &val, &len);
-	if (rc == -ENODATA && !fs_is_virt(ino) &&
-	    !(rc = fs_virt_xattr(fs, vino, name, vbuf, sizeof(vbuf), &len)))
-		val = vbuf;
+		rc = n.cls == FS_NODE_VIEW
+			     ? fs_xattr_get(fs, n.vino, name, scratch, sizeof(scratch), &val, &len)
+			     : -ENODATA;
 	if (!rc && size && len > size)
 		rc = -ERANGE;
 	if (!rc) {
@@ -407,11 +420,11 @@ static void fs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	struct ocifs_fs *fs = req_fs(req);
 	char *buf = NULL;
 	size_t len = 0;
-	uint64_t vino;
-	int rc = fs_is_virt(ino) ? 0 : fs_view_ino(fs, ino, &vino);
+	struct fs_node n;
+	int rc = fs_classify(fs, ino, &n);
 
-	if (!rc && !fs_is_virt(ino))
-		rc = fs_xattr_list(fs, vino, &buf, &len);
+	if (!rc && n.cls == FS_NODE_VIEW)
+		rc = fs_xattr_list(fs, n.vino, &buf, &len);
 	if (!rc && size && len > size)
 		rc = -ERANGE;
 	if (!rc) {
@@ -430,8 +443,8 @@ static void fs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 static void fs_op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
 	struct ocifs_fs *fs = req_fs(req);
-	uint64_t vino;
-	int rc = fs_is_virt(ino) ? 0 : fs_view_ino(fs, ino, &vino);
+	struct fs_node n;
+	int rc = fs_classify(fs, ino, &n);
 
 	if (!rc && (mask & W_OK))
 		rc = -EROFS;
@@ -442,8 +455,8 @@ static void fs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 			struct fuse_file_info *fi)
 {
 	off_t pos = 0;
-	int rc = fs_is_virt(ino) ? -ENXIO
-				 : fs_file_lseek((struct fs_file *)(uintptr_t)fi->fh, off, whence, &pos);
+	int rc = fi->fh ? fs_file_lseek((struct fs_file *)(uintptr_t)fi->fh, off, whence, &pos)
+			: -ENXIO; /* a virtual file: no fs_file */
 
 	if (!rc)
 		fuse_reply_lseek(req, pos);

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Virtual files (DESIGN §8): /.ocifs/deps.json (aliased at /.deps) and
- * /.ocifs/deps.txt, made by scan/deps.c the first time one is looked up
- * (so st_size is exact from the first reply) and cached on disk, so a
- * warm mount answers from a file read. The image's own files win: a
- * real /.deps or /.ocifs hides the alias. Not listed in the root unless
- * -o show_virtual, so a scanner walking the tree sees exactly the image.
- * Likewise the per-file xattr user.ocifs.layer answers getxattr but is
- * not listed.
+ * Virtual files (DESIGN §8), driven by the table of generated documents
+ * (scan/docs.h): /.ocifs/<name> for every row, and the row's alias in
+ * the root (/.deps). A document is made the first time it is looked up
+ * (so st_size is exact from the first reply) by one builder thread, in
+ * table order, a derived row after the row it comes from; built rows go
+ * through the document cache, so a warm mount answers from a file read.
+ * The image's own files win: a real /.deps or /.ocifs hides the alias.
+ * Not listed in the root unless -o show_virtual, so a scanner walking
+ * the tree sees exactly the image.
+ *
+ * Inodes (ino.h): FS_VCLASS_NODE, id 0 the directory /.ocifs, id 1 + k
+ * the document of row k.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -17,17 +21,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "deps.h"
+#include "docs.h"
 #include "fs.h"
 #include "log.h"
+
+#define VIRT_DIR_NAME ".ocifs"
+#define VIRT_DIR_ID 0
 
 /* A generated document's life: IDLE until someone needs it, PENDING
  * once asked for, BUILDING while the builder thread makes it, DONE with
  * a result (buf) or an error (err). Only the builder moves a document
  * out of PENDING/BUILDING; a document is never rebuilt. */
 enum virt_state { VS_IDLE, VS_PENDING, VS_BUILDING, VS_DONE };
-
-enum { VD_JSON, VD_TXT, VD_N };
 
 struct virt_doc {
 	enum virt_state state;          /* protected by fs_virt.lock */
@@ -40,6 +45,8 @@ struct virt_doc {
 struct fs_virt {
 	struct ocifs_image *img;        /* borrowed */
 	struct ocifs_view *view;        /* borrowed */
+	const struct ocifs_docs_row *rows; /* the table, static */
+	size_t nrows;
 	char *cache_dir;
 	unsigned timeout_ms;            /* -o deps_timeout, 0 = none */
 	uid_t uid;                      /* owner of the virtual files */
@@ -48,7 +55,7 @@ struct fs_virt {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;            /* broadcast on every state change,
 					 * on interrupts and on stop */
-	struct virt_doc doc[VD_N];      /* protected by lock */
+	struct virt_doc *doc;           /* nrows, protected by lock */
 	pthread_t builder;              /* valid while builder_live */
 	int builder_live;               /* protected by lock: created, not
 					 * yet joined */
@@ -71,32 +78,34 @@ static int64_t virt_now(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-struct virt_node {
-	fuse_ino_t ino, parent;
-	const char *name;
-};
+static fuse_ino_t virt_dir_ino(void)
+{
+	return fs_vino(FS_VCLASS_NODE, 0, VIRT_DIR_ID);
+}
 
-static const struct virt_node virt_nodes[] = {
-	{ FS_INO_VDIR, FUSE_ROOT_ID, ".ocifs" },
-	{ FS_INO_DEPS_JSON, FUSE_ROOT_ID, ".deps" },
-	{ FS_INO_DEPS_JSON, FS_INO_VDIR, "deps.json" },
-	{ FS_INO_DEPS_TXT, FS_INO_VDIR, "deps.txt" },
-};
-#define VIRT_NNODES (sizeof(virt_nodes) / sizeof(virt_nodes[0]))
+static fuse_ino_t virt_doc_ino(size_t k)
+{
+	return fs_vino(FS_VCLASS_NODE, 0, 1 + (uint64_t)k);
+}
 
 int fs_virt_new(struct ocifs_image *img, struct ocifs_view *view, const char *cache_dir,
 		const struct fs_opts *o, struct fs_virt **out)
 {
 	struct fs_virt *v = calloc(1, sizeof(*v));
 	struct ocifs_vattr a;
-
 	pthread_condattr_t ca;
 	const char *gate = getenv("OCIFS_TEST_DEPS_GATE");
 
-	if (!v || (cache_dir && !(v->cache_dir = strdup(cache_dir))) ||
+	if (v) {
+		v->rows = ocifs_docs_table(&v->nrows);
+		v->doc = calloc(v->nrows, sizeof(*v->doc));
+	}
+	if (!v || !v->doc || (cache_dir && !(v->cache_dir = strdup(cache_dir))) ||
 	    (gate && *gate && !(v->gate = strdup(gate)))) {
-		if (v)
+		if (v) {
 			free(v->cache_dir);
+			free(v->doc);
+		}
 		free(v);
 		return -ENOMEM;
 	}
@@ -133,7 +142,7 @@ void fs_virt_free(struct fs_virt *v)
 		/* A build that ignores its cancel hook would use the view
 		 * after the caller frees it: the mount is gone already, so
 		 * end the process rather than wait forever or crash. */
-		log_err("/.ocifs: the deps build does not stop; exiting without it");
+		log_err("/.ocifs: a document build does not stop; exiting without it");
 		_exit(1);
 	}
 	pthread_mutex_unlock(&v->lock);
@@ -143,9 +152,25 @@ void fs_virt_free(struct fs_virt *v)
 	pthread_mutex_destroy(&v->lock);
 	free(v->gate);
 	free(v->cache_dir);
-	for (int i = 0; i < VD_N; i++)
+	for (size_t i = 0; i < v->nrows; i++)
 		free(v->doc[i].buf);
+	free(v->doc);
 	free(v);
+}
+
+int fs_virt_node(const struct fs_virt *v, fuse_ino_t ino, struct fs_node *n)
+{
+	unsigned cls, sub;
+	uint64_t id;
+
+	if (fs_vino_split(ino, &cls, &sub, &id) || cls != FS_VCLASS_NODE || sub ||
+	    id > v->nrows)
+		return -ENOENT;
+	memset(n, 0, sizeof(*n));
+	n->ino = ino;
+	n->cls = id == VIRT_DIR_ID ? FS_NODE_VDIR : FS_NODE_VDOC;
+	n->doc = id == VIRT_DIR_ID ? 0 : (size_t)(id - 1);
+	return 0;
 }
 
 static int virt_cancelled(void *ctx)
@@ -155,8 +180,8 @@ static int virt_cancelled(void *ctx)
 	return __atomic_load_n(&v->stop, __ATOMIC_RELAXED);
 }
 
-/* Test hook (OCIFS_TEST_DEPS_GATE=FILE): the deps build waits for FILE
- * to exist, as a slow build would, still stopping on cancel and at its
+/* Test hook (OCIFS_TEST_DEPS_GATE=FILE): a build waits for FILE to
+ * exist, as a slow build would, still stopping on cancel and at its
  * deadline. It lets tests hold a build "in progress" without timing. */
 static int virt_gate(struct fs_virt *v)
 {
@@ -174,67 +199,96 @@ static int virt_gate(struct fs_virt *v)
 	return 0;
 }
 
-/* Make document d (called by the builder, without the lock). */
-static int virt_make(struct fs_virt *v, int d, char **buf, size_t *len)
+/* The root alias of row k, else its path in /.ocifs/, for log lines. */
+static void virt_shown(const struct ocifs_docs_row *row, char *buf, size_t cap)
 {
-	struct ocifs_deps_opts o = {
+	if (row->alias)
+		snprintf(buf, cap, "/%s", row->alias);
+	else
+		snprintf(buf, cap, "/" VIRT_DIR_NAME "/%s", row->name);
+}
+
+/* Make document d (called by the builder, without the lock; the row it
+ * derives from is DONE without error, so read-only). */
+static int virt_make(struct fs_virt *v, size_t d, char **buf, size_t *len)
+{
+	const struct ocifs_docs_row *row = &v->rows[d];
+	struct ocifs_docs_ctx c = {
+		.img = v->img,
+		.view = v->view,
 		.cache_dir = v->cache_dir,
 		.cancelled = virt_cancelled,
 		.cancel_ctx = v,
 		.timeout_ms = v->timeout_ms,
 	};
+	char shown[128];
 	int rc;
 
-	if (d == VD_JSON) {
-		rc = v->gate ? virt_gate(v) : 0;
-		if (!rc)
-			rc = ocifs_deps_json(v->img, v->view, &o, buf, len, NULL);
-		if (rc == -ETIMEDOUT)
-			log_err("/.ocifs: deps generation stopped after %u s (-o deps_timeout); "
-				"/.deps fails with EIO", v->timeout_ms / 1000);
-		else if (rc && rc != -EINTR)
-			log_err("/.ocifs: cannot generate deps: %s", strerror(-rc));
+	virt_shown(row, shown, sizeof(shown));
+	if (row->from >= 0) {
+		rc = row->derive(v->doc[row->from].buf, v->doc[row->from].len, buf, len);
+		if (rc)
+			log_err("%s: cannot render %s: %s", shown, row->what, strerror(-rc));
 		return rc;
 	}
-	/* deps.txt from deps.json, which is DONE and read-only by now */
-	rc = ocifs_deps_select(v->doc[VD_JSON].buf, v->doc[VD_JSON].len, NULL, NULL, 1, buf, len);
-	if (rc)
-		log_err("/.ocifs/deps.txt: cannot render deps: %s", strerror(-rc));
+	rc = v->gate ? virt_gate(v) : 0;
+	if (!rc)
+		rc = row->build(&c, buf, len);
+	if (rc == -ETIMEDOUT)
+		log_err("/" VIRT_DIR_NAME ": %s generation stopped after %u s (-o deps_timeout); "
+			"%s fails with EIO", row->what, v->timeout_ms / 1000, shown);
+	else if (rc && rc != -EINTR)
+		log_err("/" VIRT_DIR_NAME ": cannot generate %s: %s", row->what, strerror(-rc));
 	return rc;
 }
 
-/* The builder thread: makes every PENDING document in turn (deps.txt
- * only after deps.json), holding the lock only to move states, so that
- * nothing a lookup, readdir or getattr of another file needs is ever
- * held while a document is generated. */
+/* The next document the builder can make (lock held): the first PENDING
+ * row whose source is DONE; a source's error is the row's (DONE at
+ * once). -1 when none is left. */
+static long virt_next(struct fs_virt *v)
+{
+	for (int again = 1; again;) {
+		again = 0;
+		for (size_t k = 0; k < v->nrows; k++) {
+			struct virt_doc *d = &v->doc[k];
+			int from = v->rows[k].from;
+			if (d->state != VS_PENDING)
+				continue;
+			if (from < 0)
+				return (long)k;
+			if (v->doc[from].state != VS_DONE)
+				continue;
+			if (!v->doc[from].err)
+				return (long)k;
+			d->err = v->doc[from].err;
+			d->state = VS_DONE;
+			pthread_cond_broadcast(&v->cond);
+			again = 1;
+		}
+	}
+	return -1;
+}
+
+/* The builder thread: makes every PENDING document in turn, holding the
+ * lock only to move states, so that nothing a lookup, readdir or getattr
+ * of another file needs is ever held while a document is generated. */
 static void *virt_builder(void *arg)
 {
 	struct fs_virt *v = arg;
 
 	pthread_mutex_lock(&v->lock);
 	for (;;) {
-		struct virt_doc *json = &v->doc[VD_JSON], *txt = &v->doc[VD_TXT];
-		int d = -1, rc;
+		long d = virt_next(v);
 		char *buf = NULL;
 		size_t len = 0;
+		int rc;
 
-		if (json->state == VS_PENDING) {
-			d = VD_JSON;
-		} else if (txt->state == VS_PENDING && json->state == VS_DONE) {
-			if (json->err) {
-				txt->err = json->err;
-				txt->state = VS_DONE;
-				pthread_cond_broadcast(&v->cond);
-				continue;
-			}
-			d = VD_TXT;
-		}
 		if (d < 0 || virt_cancelled(v))
 			break;
 		v->doc[d].state = VS_BUILDING;
 		v->doc[d].started = virt_now();
 		pthread_mutex_unlock(&v->lock);
-		rc = virt_make(v, d, &buf, &len);
+		rc = virt_make(v, (size_t)d, &buf, &len);
 		pthread_mutex_lock(&v->lock);
 		if (v->doc[d].state != VS_BUILDING) {
 			free(buf); /* a waiter gave up on it (virt_wait) */
@@ -252,16 +306,15 @@ static void *virt_builder(void *arg)
 	return NULL;
 }
 
-/* Ask for document d (and what it is made from); start the builder if
- * it is not running. Called with the lock held. */
-static int virt_kick(struct fs_virt *v, int d)
+/* Ask for document d and what it is made from; start the builder if it
+ * is not running. Called with the lock held. */
+static int virt_kick(struct fs_virt *v, size_t d)
 {
 	int rc;
 
-	if (d == VD_TXT && v->doc[VD_JSON].state == VS_IDLE)
-		v->doc[VD_JSON].state = VS_PENDING;
-	if (v->doc[d].state == VS_IDLE)
-		v->doc[d].state = VS_PENDING;
+	for (long k = (long)d; k >= 0; k = v->rows[k].from)
+		if (v->doc[k].state == VS_IDLE)
+			v->doc[k].state = VS_PENDING;
 	if (v->builder_busy || v->doc[d].state == VS_DONE || virt_cancelled(v))
 		return 0;
 	if (v->builder_live) {
@@ -270,7 +323,7 @@ static int virt_kick(struct fs_virt *v, int d)
 	}
 	rc = pthread_create(&v->builder, NULL, virt_builder, v);
 	if (rc) {
-		log_err("/.ocifs: cannot start the deps builder: %s", strerror(rc));
+		log_err("/" VIRT_DIR_NAME ": cannot start the document builder: %s", strerror(rc));
 		return -rc;
 	}
 	v->builder_live = v->builder_busy = 1;
@@ -292,7 +345,7 @@ static void virt_interrupt(fuse_req_t req, void *data)
  * holds no lock a lookup needs, and the build goes on without the
  * waiter: an interrupted reader's retry finds the document further along
  * or done. The build's own deadline (-o deps_timeout) ends every wait. */
-static int virt_wait(struct fs_virt *v, fuse_req_t req, int d)
+static int virt_wait(struct fs_virt *v, fuse_req_t req, size_t d)
 {
 	int rc = 0;
 
@@ -301,31 +354,37 @@ static int virt_wait(struct fs_virt *v, fuse_req_t req, int d)
 	pthread_mutex_lock(&v->lock);
 	rc = virt_kick(v, d);
 	while (!rc && v->doc[d].state != VS_DONE) {
-		struct virt_doc *json = &v->doc[VD_JSON], *b;
 		int64_t now = virt_now(), wake = now + 1000000000; /* a tick too,
 					* so that no wake-up can be lost */
 		struct timespec ts;
+		int waiting = 1;
 
 		if ((req && fuse_req_interrupted(req)) || virt_cancelled(v)) {
 			rc = -EINTR;
 			break;
 		}
-		if (d == VD_TXT && json->state == VS_DONE && json->err) {
-			rc = json->err;
-			break;
-		}
-		b = json->state != VS_DONE ? json : &v->doc[d]; /* being built */
-		if (b->state == VS_BUILDING && v->timeout_ms &&
-		    now - b->started > (int64_t)v->timeout_ms * 1000000 + VIRT_GRACE_NS) {
+		for (long k = v->rows[d].from; k >= 0 && !rc; k = v->rows[k].from)
+			if (v->doc[k].state == VS_DONE && v->doc[k].err)
+				rc = v->doc[k].err; /* what d is made from failed */
+		for (long k = (long)d; k >= 0 && !rc && waiting; k = v->rows[k].from) {
+			struct virt_doc *b = &v->doc[k];
+			if (b->state != VS_BUILDING || !v->timeout_ms ||
+			    now - b->started <= (int64_t)v->timeout_ms * 1000000 + VIRT_GRACE_NS)
+				continue;
 			/* The build overran its deadline without stopping:
 			 * fail the document now; its result is discarded. */
-			log_err("/.ocifs: deps generation still running after %u s (-o deps_timeout); "
-				"/.deps fails with EIO", v->timeout_ms / 1000);
+			char shown[128];
+			virt_shown(&v->rows[k], shown, sizeof(shown));
+			log_err("/" VIRT_DIR_NAME ": %s generation still running after %u s "
+				"(-o deps_timeout); %s fails with EIO",
+				v->rows[k].what, v->timeout_ms / 1000, shown);
 			b->err = -ETIMEDOUT;
 			b->state = VS_DONE;
 			pthread_cond_broadcast(&v->cond);
-			continue;
+			waiting = 0;
 		}
+		if (rc || !waiting)
+			continue;
 		ts.tv_sec = wake / 1000000000;
 		ts.tv_nsec = wake % 1000000000;
 		pthread_cond_timedwait(&v->cond, &v->lock, &ts);
@@ -338,15 +397,10 @@ static int virt_wait(struct fs_virt *v, fuse_req_t req, int d)
 	return rc;
 }
 
-static int virt_doc_of(fuse_ino_t ino)
-{
-	return ino == FS_INO_DEPS_TXT ? VD_TXT : VD_JSON;
-}
-
-/* Attributes of virtual inode ino. With wait, the document is made
- * first (st_size exact); without, a document not made yet shows size 0
- * and *ready is 0 (the caller must not let the kernel cache that). */
-static int virt_attr(struct ocifs_fs *fs, fuse_req_t req, fuse_ino_t ino, int wait,
+/* Attributes of virtual node n. With wait, the document is made first
+ * (st_size exact); without, a document not made yet shows size 0 and
+ * *ready is 0 (the caller must not let the kernel cache that). */
+static int virt_attr(struct ocifs_fs *fs, fuse_req_t req, const struct fs_node *n, int wait,
 		     struct stat *st, int *ready)
 {
 	struct fs_virt *v = fs->virt;
@@ -355,7 +409,7 @@ static int virt_attr(struct ocifs_fs *fs, fuse_req_t req, fuse_ino_t ino, int wa
 
 	memset(st, 0, sizeof(*st));
 	*ready = 1;
-	st->st_ino = ino;
+	st->st_ino = n->ino;
 	st->st_uid = v->uid;
 	st->st_gid = v->gid;
 	st->st_blksize = 4096;
@@ -366,44 +420,41 @@ static int virt_attr(struct ocifs_fs *fs, fuse_req_t req, fuse_ino_t ino, int wa
 		st->st_mtim.tv_sec--;
 	}
 	st->st_atim = st->st_ctim = st->st_mtim;
-	switch (ino) {
-	case FS_INO_VDIR:
+	if (n->cls == FS_NODE_VDIR) {
 		st->st_mode = S_IFDIR | (v->public ? 0555 : 0500);
 		st->st_nlink = 2;
 		st->st_size = OCIFS_VIEW_DIR_SIZE;
 		st->st_blocks = OCIFS_VIEW_DIR_SIZE / 512;
 		return 0;
-	case FS_INO_DEPS_JSON:
-	case FS_INO_DEPS_TXT:
-		doc = &v->doc[virt_doc_of(ino)];
-		st->st_mode = S_IFREG | (v->public ? 0444 : 0400);
-		st->st_nlink = ino == FS_INO_DEPS_JSON ? 2 : 1;
-		if (wait) {
-			if ((rc = virt_wait(v, req, virt_doc_of(ino))))
-				return rc;
-		} else {
-			pthread_mutex_lock(&v->lock);
-			*ready = doc->state == VS_DONE;
-			rc = *ready ? doc->err : 0;
-			pthread_mutex_unlock(&v->lock);
-			if (rc)
-				return rc;
-			if (!*ready)
-				return 0;
-		}
-		st->st_size = (off_t)doc->len;
-		st->st_blocks = (st->st_size + 511) / 512;
-		return 0;
-	default:
-		return -ENOENT;
 	}
+	if (n->cls != FS_NODE_VDOC || n->doc >= v->nrows)
+		return -ENOENT;
+	doc = &v->doc[n->doc];
+	st->st_mode = S_IFREG | (v->public ? 0444 : 0400);
+	st->st_nlink = v->rows[n->doc].alias ? 2 : 1;
+	if (wait) {
+		if ((rc = virt_wait(v, req, n->doc)))
+			return rc;
+	} else {
+		pthread_mutex_lock(&v->lock);
+		*ready = doc->state == VS_DONE;
+		rc = *ready ? doc->err : 0;
+		pthread_mutex_unlock(&v->lock);
+		if (rc)
+			return rc;
+		if (!*ready)
+			return 0;
+	}
+	st->st_size = (off_t)doc->len;
+	st->st_blocks = (st->st_size + 511) / 512;
+	return 0;
 }
 
-int fs_virt_stat(struct ocifs_fs *fs, fuse_req_t req, fuse_ino_t ino, struct stat *st)
+int fs_virt_stat(struct ocifs_fs *fs, fuse_req_t req, const struct fs_node *n, struct stat *st)
 {
 	int ready;
 
-	return virt_attr(fs, req, ino, 1, st, &ready);
+	return virt_attr(fs, req, n, 1, st, &ready);
 }
 
 /* An entry that never waits for a document: until it is made, its
@@ -413,18 +464,20 @@ int fs_virt_stat(struct ocifs_fs *fs, fuse_req_t req, fuse_ino_t ino, struct sta
 static int virt_entry(struct ocifs_fs *fs, fuse_ino_t ino, int kick, struct fuse_entry_param *e)
 {
 	struct fs_virt *v = fs->virt;
-	int ready, rc;
+	struct fs_node n;
+	int ready, rc = fs_virt_node(v, ino, &n);
 
 	memset(e, 0, sizeof(e[0]));
 	e->ino = ino;
 	e->attr_timeout = fs->opts.timeout;
 	e->entry_timeout = fs->opts.timeout;
-	rc = virt_attr(fs, NULL, ino, 0, &e->attr, &ready);
+	if (!rc)
+		rc = virt_attr(fs, NULL, &n, 0, &e->attr, &ready);
 	if (!rc && !ready) {
 		e->attr_timeout = 0;
 		if (kick) {
 			pthread_mutex_lock(&v->lock);
-			rc = virt_kick(v, virt_doc_of(ino));
+			rc = virt_kick(v, n.doc);
 			pthread_mutex_unlock(&v->lock);
 		}
 	}
@@ -439,59 +492,87 @@ static int virt_hidden(const struct ocifs_fs *fs, const char *name)
 	return ocifs_view_lookup(fs->view, OCIFS_VIEW_ROOT, name, &ino) == 0;
 }
 
-int fs_virt_lookup(struct ocifs_fs *fs, fuse_ino_t parent, const char *name,
-		   struct fuse_entry_param *e)
+/* The k-th entry of the root's virtual names (/.ocifs, then the aliases
+ * in table order): 0 and its name and inode, or -ENOENT past the last. */
+static int virt_root_name(const struct fs_virt *v, size_t k, const char **name, fuse_ino_t *ino)
 {
-	for (size_t i = 0; i < VIRT_NNODES; i++) {
-		const struct virt_node *n = &virt_nodes[i];
-		if (n->parent != parent || strcmp(n->name, name))
+	if (k == 0) {
+		*name = VIRT_DIR_NAME;
+		*ino = virt_dir_ino();
+		return 0;
+	}
+	for (size_t i = 0; i < v->nrows; i++) {
+		if (!v->rows[i].alias || --k)
 			continue;
-		if (parent == FUSE_ROOT_ID && virt_hidden(fs, name))
-			return -ENOENT;
-		return virt_entry(fs, n->ino, 1, e);
+		*name = v->rows[i].alias;
+		*ino = virt_doc_ino(i);
+		return 0;
 	}
 	return -ENOENT;
 }
 
-int fs_virt_read(struct ocifs_fs *fs, fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		 const char **buf, size_t *len)
+int fs_virt_lookup(struct ocifs_fs *fs, const struct fs_node *dir, const char *name,
+		   struct fuse_entry_param *e)
+{
+	const struct fs_virt *v = fs->virt;
+	const char *nm;
+	fuse_ino_t ino;
+
+	if (dir->cls == FS_NODE_VDOC)
+		return -ENOTDIR;
+	if (dir->cls == FS_NODE_VDIR) {
+		for (size_t i = 0; i < v->nrows; i++)
+			if (!strcmp(v->rows[i].name, name))
+				return virt_entry(fs, virt_doc_ino(i), 1, e);
+		return -ENOENT;
+	}
+	if (dir->vino != OCIFS_VIEW_ROOT)
+		return -ENOENT;
+	for (size_t k = 0; virt_root_name(v, k, &nm, &ino) == 0; k++)
+		if (!strcmp(nm, name))
+			return virt_hidden(fs, name) ? -ENOENT : virt_entry(fs, ino, 1, e);
+	return -ENOENT;
+}
+
+int fs_virt_read(struct ocifs_fs *fs, fuse_req_t req, const struct fs_node *n, size_t size,
+		 off_t off, const char **buf, size_t *len)
 {
 	struct fs_virt *v = fs->virt;
 	const char *p;
-	size_t n;
+	size_t sz;
 	int rc;
 
-	if (ino == FS_INO_VDIR)
+	if (n->cls == FS_NODE_VDIR)
 		return -EISDIR;
-	if (ino != FS_INO_DEPS_JSON && ino != FS_INO_DEPS_TXT)
+	if (n->cls != FS_NODE_VDOC || n->doc >= v->nrows)
 		return -ENOENT;
-	if ((rc = virt_wait(v, req, virt_doc_of(ino))))
+	if ((rc = virt_wait(v, req, n->doc)))
 		return rc;
-	p = v->doc[virt_doc_of(ino)].buf;
-	n = v->doc[virt_doc_of(ino)].len;
+	p = v->doc[n->doc].buf;
+	sz = v->doc[n->doc].len;
 	if (off < 0)
 		return -EINVAL;
-	if ((uint64_t)off >= n) {
+	if ((uint64_t)off >= sz) {
 		*buf = p;
 		*len = 0;
 		return 0;
 	}
 	*buf = p + off;
-	*len = n - (size_t)off < size ? n - (size_t)off : size;
+	*len = sz - (size_t)off < size ? sz - (size_t)off : size;
 	return 0;
 }
 
 int fs_virt_root_entry(struct ocifs_fs *fs, uint32_t k, const char **name,
 		       struct fuse_entry_param *e)
 {
-	for (size_t i = 0; i < VIRT_NNODES; i++) {
-		const struct virt_node *n = &virt_nodes[i];
-		if (n->parent != FUSE_ROOT_ID || virt_hidden(fs, n->name))
+	const char *nm;
+	fuse_ino_t ino;
+
+	for (size_t i = 0; virt_root_name(fs->virt, i, &nm, &ino) == 0; i++) {
+		if (virt_hidden(fs, nm) || k--)
 			continue;
-		if (k--)
-			continue;
-		*name = n->name;
-		return virt_entry(fs, n->ino, 0, e);
+		*name = nm;
+		return virt_entry(fs, ino, 0, e);
 	}
 	return -ENOENT;
 }
@@ -499,7 +580,8 @@ int fs_virt_root_entry(struct ocifs_fs *fs, uint32_t k, const char **name,
 int fs_virt_dir_fill(struct ocifs_fs *fs, fuse_req_t req, size_t size, off_t off, int plus,
 		     char **out, size_t *outlen)
 {
-	size_t used = 0, k = 0;
+	const struct fs_virt *v = fs->virt;
+	size_t used = 0;
 	char *buf;
 	int rc = 0;
 
@@ -510,47 +592,23 @@ int fs_virt_dir_fill(struct ocifs_fs *fs, fuse_req_t req, size_t size, off_t off
 	buf = malloc(size ? size : 1);
 	if (!buf)
 		return -ENOMEM;
-	/* offsets: 0 ".", 1 "..", 2 + k the k-th child of /.ocifs */
-	for (size_t i = 0; i < VIRT_NNODES + 2; i++) {
+	/* offsets: 0 ".", 1 "..", 2 + k the document of row k */
+	for (uint64_t i = (uint64_t)off; i < v->nrows + 2; i++) {
 		struct fuse_entry_param e;
 		const char *name;
 
 		memset(&e, 0, sizeof(e));
 		if (i < 2) {
 			name = i ? ".." : ".";
-			e.attr.st_ino = i ? FUSE_ROOT_ID : FS_INO_VDIR;
+			e.attr.st_ino = i ? FUSE_ROOT_ID : virt_dir_ino();
 			e.attr.st_mode = S_IFDIR;
-		} else if (virt_nodes[i - 2].parent == FS_INO_VDIR) {
-			name = virt_nodes[i - 2].name;
-			if ((rc = virt_entry(fs, virt_nodes[i - 2].ino, 0, &e)))
-				break;
 		} else {
-			continue;
+			name = v->rows[i - 2].name;
+			if ((rc = virt_entry(fs, virt_doc_ino(i - 2), 0, &e)))
+				break;
 		}
-		if ((off_t)k++ < off)
-			continue;
-		if (!fs_dir_add(req, buf, size, &used, name, &e, plus, (off_t)k))
+		if (!fs_dir_add(req, buf, size, &used, name, &e, plus, (off_t)(i + 1)))
 			break;
 	}
 	return fs_dir_done(rc, buf, used, out, outlen);
-}
-
-int fs_virt_xattr(struct ocifs_fs *fs, uint64_t vino, const char *name, char *buf, size_t cap,
-		  size_t *len)
-{
-	struct ocifs_image *img = fs->virt->img;
-	struct ocifs_vattr a;
-	int n, rc;
-
-	if (strcmp(name, OCIFS_XATTR_LAYER))
-		return -ENODATA;
-	if ((rc = ocifs_view_getattr(fs->view, vino, &a)))
-		return rc;
-	if (a.layer == OCIFS_VIEW_NO_LAYER || a.layer >= img->nlayers)
-		return -ENODATA; /* a directory no layer lists */
-	n = snprintf(buf, cap, "%u %s", a.layer + 1, img->layers[a.layer].digest);
-	if (n < 0 || (size_t)n >= cap)
-		return -ERANGE;
-	*len = (size_t)n;
-	return 0;
 }

@@ -1,17 +1,38 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Extended attributes: the PAX SCHILY.xattr.* records the view kept for
- * each inode, served as they are. The handlers in ops.c do the size
- * probing (size 0 asks for the length) and ERANGE.
+ * each inode, served as they are, and the virtual user.ocifs.layer
+ * (answered by getxattr, not listed, so a copy of the tree is exact).
+ * The handlers in ops.c do the size probing (size 0 asks for the
+ * length) and ERANGE.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fs.h"
 
-int fs_xattr_get(const struct ocifs_fs *fs, uint64_t vino, const char *name, const void **val,
-		 size_t *len)
+/* user.ocifs.layer of view inode vino: "N DIGEST" into buf. */
+static int xattr_layer(const struct ocifs_fs *fs, uint64_t vino, char *buf, size_t cap,
+		       size_t *len)
+{
+	struct ocifs_vattr a;
+	int n, rc = ocifs_view_getattr(fs->view, vino, &a);
+
+	if (rc)
+		return rc;
+	if (a.layer == OCIFS_VIEW_NO_LAYER || a.layer >= fs->img->nlayers)
+		return -ENODATA; /* a directory no layer lists */
+	n = snprintf(buf, cap, "%u %s", a.layer + 1, fs->img->layers[a.layer].digest);
+	if (n < 0 || (size_t)n >= cap)
+		return -ERANGE;
+	*len = (size_t)n;
+	return 0;
+}
+
+int fs_xattr_get(const struct ocifs_fs *fs, uint64_t vino, const char *name, char *scratch,
+		 size_t cap, const void **val, size_t *len)
 {
 	uint32_t n;
 	int rc = ocifs_view_xattr_count(fs->view, vino, &n);
@@ -23,7 +44,12 @@ int fs_xattr_get(const struct ocifs_fs *fs, uint64_t vino, const char *name, con
 		if (!rc && !strcmp(key, name))
 			return 0;
 	}
-	return rc ? rc : -ENODATA;
+	if (rc)
+		return rc;
+	if (strcmp(name, OCIFS_XATTR_LAYER))
+		return -ENODATA;
+	*val = scratch;
+	return xattr_layer(fs, vino, scratch, cap, len);
 }
 
 int fs_xattr_list(const struct ocifs_fs *fs, uint64_t vino, char **out, size_t *outlen)

@@ -13,10 +13,15 @@
 #define OCIFS_SCAN_DEPS_H
 #include <stddef.h>
 
+#include "doc.h"
 #include "image.h"
 #include "view.h"
 
 #define OCIFS_DEPS_SCHEMA 1
+
+/* deps.json's document kind: <cache>/deps/<key>.json, keyed by the
+ * program (version and build-id), checked by its frame (deps_doc.c). */
+extern const struct ocifs_doc_kind ocifs_deps_kind;
 
 struct ocifs_deps_opts {
 	const char *cache_dir;  /* NULL: neither read nor write the cache */
@@ -39,8 +44,16 @@ struct ocifs_deps_stats {
 	double secs;
 };
 
+/** The deps.json document of img's merged view v, built now (never
+ *  cached): as ocifs_deps_json() without o->cache_dir. */
+int ocifs_deps_build(struct ocifs_image *img, const struct ocifs_view *v,
+		     const struct ocifs_deps_opts *o, char **json, size_t *len,
+		     struct ocifs_deps_stats *st);
+
 /** The deps.json document of img's merged view v: loaded from the cache
- *  or built (and then cached). *json is malloc'd (NUL-terminated, *len
+ *  or built (and then cached); a build of the same document going on in
+ *  another thread or process is waited for (polling o->cancelled and
+ *  o->timeout_ms) and its result loaded. *json is malloc'd (NUL-terminated, *len
  *  without it); st may be NULL; o may be NULL (defaults). 0, -ENOMEM, a
  *  read error of the view (logged), or, with nothing returned or cached,
  *  -EINTR (o->cancelled said so) or -ETIMEDOUT (o->timeout_ms passed);

@@ -14,10 +14,13 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache.h"
 #include "log.h"
+
+#define CACHE_LOCK_POLL_NS (10 * 1000000) /* lock polling with a cancel hook */
 
 static int mkdir_p(const char *path)
 {
@@ -116,6 +119,36 @@ static void cache_sweep_dead(int dfd, const char *shown)
 	closedir(d);
 }
 
+/* Create (0700) and check subdirectory name of the cache root at fd
+ * root: its fd, or -errno (logged, naming shown). */
+static int cache_subdir_open(int root, const char *name, const char *shown)
+{
+	if (mkdirat(root, name, 0700) < 0 && errno != EEXIST) {
+		int rc = -errno;
+		log_err("cache: cannot create %s: %s", shown, strerror(-rc));
+		return rc;
+	}
+	return cache_dir_check(root, name, shown);
+}
+
+int ocifs_cache_subdir(const char *dir, const char *name)
+{
+	char *sub = NULL;
+	int root, fd;
+
+	if (asprintf(&sub, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	root = cache_dir_check(AT_FDCWD, dir, dir);
+	fd = root < 0 ? root : cache_subdir_open(root, name, sub);
+	if (root >= 0)
+		close(root);
+	free(sub);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
 int ocifs_cache_open_dir(char **out)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
@@ -142,10 +175,7 @@ int ocifs_cache_open_dir(char **out)
 			rc = -ENOMEM;
 			break;
 		}
-		if (mkdirat(root, subs[i], 0700) < 0 && errno != EEXIST) {
-			rc = -errno;
-			log_err("cache: cannot create %s: %s", sub, strerror(errno));
-		} else if ((fd = cache_dir_check(root, subs[i], sub)) < 0) {
+		if ((fd = cache_subdir_open(root, subs[i], sub)) < 0) {
 			rc = fd;
 		} else {
 			cache_sweep_dead(fd, sub);
@@ -193,6 +223,33 @@ static void cache_sweep_temps(const char *dir, const char *hex)
 	free(ldir);
 }
 
+int ocifs_cache_lock_file(const char *path, int (*cancelled)(void *ctx), void *ctx)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600), rc;
+
+	if (fd < 0 && errno == ELOOP && unlink(path) == 0) /* a planted symlink */
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (flock(fd, cancelled ? LOCK_EX | LOCK_NB : LOCK_EX) == 0)
+			return fd;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			rc = -errno;
+			close(fd);
+			return rc;
+		}
+		if (cancelled(ctx)) {
+			close(fd);
+			return -EINTR;
+		}
+		struct timespec ts = { 0, CACHE_LOCK_POLL_NS };
+		nanosleep(&ts, NULL);
+	}
+}
+
 int ocifs_cache_lock(const char *dir, const char *digest)
 {
 	char *path;
@@ -200,24 +257,12 @@ int ocifs_cache_lock(const char *dir, const char *digest)
 
 	if (rc)
 		return rc;
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == ELOOP && unlink(path) == 0) /* a planted symlink */
-		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = -errno;
-		log_err("cache: %s: %s", path, strerror(errno));
-		free(path);
-		return rc;
-	}
+	fd = ocifs_cache_lock_file(path, NULL, NULL);
+	if (fd < 0)
+		log_err("cache: %s: %s", path, strerror(-fd));
 	free(path);
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			rc = -errno;
-			close(fd);
-			return rc;
-		}
-	}
-	cache_sweep_temps(dir, digest + 7);
+	if (fd >= 0)
+		cache_sweep_temps(dir, digest + 7);
 	return fd;
 }
 

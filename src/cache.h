@@ -6,7 +6,8 @@
  *   layers/<hex>.lock         flock()ed while that layer is being indexed
  *   ids/<hash>                "this file identity holds blob <digest>,
  *                              verified": lets a warm open skip re-hashing
- *   views/<hex>.view, deps/<hex>.json   per-image documents
+ *   views/<hex>.view, deps/<hex>.json   per-image documents (doc.h)
+ *   views/<hex>.lock, deps/<hex>.lock    flock()ed while one is built
  * Everything is written to a temp name and rename()d into place, so a
  * killed process never leaves a half-written file under a final name.
  *
@@ -28,6 +29,11 @@
  *  *out is malloc'd. */
 int ocifs_cache_open_dir(char **out);
 
+/** Create (0700) subdirectory name of the cache root dir if it is
+ *  missing, refusing (logged) a symlink or one owned by another user:
+ *  0 or -errno. For document kinds with a directory of their own. */
+int ocifs_cache_subdir(const char *dir, const char *name);
+
 /** malloc'd "<dir>/layers/<hex><suffix>" for digest "sha256:<hex>". */
 int ocifs_cache_layer_path(const char *dir, const char *digest, const char *suffix,
 			   char **out);
@@ -37,6 +43,12 @@ int ocifs_cache_layer_path(const char *dir, const char *digest, const char *suff
  *  temp files a killed indexer left for this layer. */
 int ocifs_cache_lock(const char *dir, const char *digest);
 void ocifs_cache_unlock(int fd);
+/** Take an exclusive flock() on the lock file path (created 0600; a
+ *  symlink planted there is replaced, never followed): an fd to close,
+ *  or -errno (not logged). With cancelled, the lock is polled every few
+ *  ms and cancelled(ctx) nonzero gives up with -EINTR; without, it
+ *  blocks. */
+int ocifs_cache_lock_file(const char *path, int (*cancelled)(void *ctx), void *ctx);
 
 /** Look up the verified digest of the blob at `id` (with blob size
  *  `size`). 0 and digest filled, or -ENOENT. *stamp_ns (if not NULL)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The merged view at run time: find or build the view file
- * (views/<key>.view, key = sha256 of the manifest digest and every layer's
- * digests), map it, validate it once, then answer lookups from the
- * mapping with no locks. See view.h for the API, view_fmt.h for the file
+ * The merged view at run time: find or build the view file through the
+ * document cache (doc.h: views/<key>.view, key = sha256 of the format
+ * version, the manifest digest and every layer's digests), map it,
+ * validate it once, then answer lookups from the mapping with no locks. See view.h for the API, view_fmt.h for the file
  * and view_build.c for the semantics.
  */
 #include <errno.h>
@@ -11,11 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "doc.h"
 #include "log.h"
 #include "progress.h"
 #include "view.h"
@@ -23,7 +22,8 @@
 #include "view_priv.h"
 
 struct ocifs_view {
-	void *map;
+	struct ocifs_doc doc;     /* the view file's bytes (doc.h) */
+	void *map;                /* = doc.data while open */
 	size_t map_len;
 	const struct view_hdr *h;
 	const struct view_inode *ino;
@@ -39,27 +39,6 @@ struct ocifs_view {
 	unsigned char *hash_bad;  /* ... or did not: every read fails (both
 				   * set atomically) */
 };
-
-static int view_key(struct ocifs_image *img, unsigned char key[32])
-{
-	struct ocifs_sha *h;
-	char ver[32];
-	int rc = ocifs_sha_new(&h);
-
-	if (rc)
-		return rc;
-	snprintf(ver, sizeof(ver), "ocifs-view-%u\n", VIEW_VERSION);
-	ocifs_sha_update(h, ver, strlen(ver));
-	ocifs_sha_update(h, img->manifest_digest, strlen(img->manifest_digest));
-	for (size_t i = 0; i < img->nlayers; i++) {
-		ocifs_sha_update(h, "\n", 1);
-		ocifs_sha_update(h, img->layers[i].digest, strlen(img->layers[i].digest));
-		ocifs_sha_update(h, img->layers[i].diff_id, strlen(img->layers[i].diff_id));
-	}
-	ocifs_sha_final(h, key);
-	ocifs_sha_free(h);
-	return 0;
-}
 
 static int in_range(uint64_t off, uint64_t count, uint64_t size, uint64_t total)
 {
@@ -143,33 +122,6 @@ static int view_validate(struct ocifs_view *v, const unsigned char key[32], size
 	return 0;
 }
 
-static int view_map(struct ocifs_view *v, const char *path, const unsigned char key[32],
-		    size_t nlayers)
-{
-	struct stat st;
-	int fd = ocifs_cache_open_read(path), rc; /* never through a symlink */
-
-	if (fd < 0)
-		return fd == -ELOOP ? -ESTALE : fd;
-	if (fstat(fd, &st) < 0 || st.st_size <= 0) {
-		close(fd);
-		return -ESTALE;
-	}
-	v->map_len = (size_t)st.st_size;
-	v->map = mmap(NULL, v->map_len, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (v->map == MAP_FAILED) {
-		v->map = NULL;
-		return -errno;
-	}
-	rc = view_validate(v, key, nlayers);
-	if (rc) {
-		munmap(v->map, v->map_len);
-		v->map = NULL;
-	}
-	return rc;
-}
-
 /* The key a view is checked against: its name key plus the identity of
  * every layer's index file. A view built from an index that was replaced
  * since (rebuilt as corrupt, or by verify as tampered with) is rebuilt. */
@@ -199,64 +151,105 @@ static int view_full_key(const unsigned char name_key[32], struct ocifs_layer **
 	return 0;
 }
 
+/* What checking and building a view needs (the document request's ctx). */
+struct view_req {
+	struct ocifs_view *v;
+	struct ocifs_image *img;
+	struct ocifs_layer **layers;
+	unsigned char name_key[32];
+};
+
+/* The view's frame check (doc.h): the whole file validated against the
+ * indexes as they are now; on success v's section pointers are set. */
+static int view_check(void *ctx, const void *data, size_t len)
+{
+	struct view_req *r = ctx;
+	unsigned char key[32];
+	int rc = view_full_key(r->name_key, r->layers, r->img->nlayers, key);
+
+	if (rc)
+		return rc;
+	r->v->map = (void *)data;
+	r->v->map_len = len;
+	rc = view_validate(r->v, key, r->img->nlayers);
+	r->v->map = NULL;
+	return rc;
+}
+
+/* Build the view file. Building may rebuild a bad index: the view is
+ * keyed by the indexes it was really built from, so if they changed
+ * under the build it is built once more from the new ones. */
+static int view_make(void *ctx, void **data, size_t *len)
+{
+	struct view_req *r = ctx;
+	unsigned char before[32], after[32];
+	int rc = 0;
+
+	for (int tries = 0; tries < 2; tries++) {
+		if ((rc = view_full_key(r->name_key, r->layers, r->img->nlayers, before)) ||
+		    (rc = view_build(r->img, r->layers, before, data, len)) ||
+		    (rc = view_full_key(r->name_key, r->layers, r->img->nlayers, after)) ||
+		    !memcmp(before, after, 32))
+			break;
+		free(*data);
+		*data = NULL;
+	}
+	return rc;
+}
+
+/* views/<hex>.view: the name key is the format version, the manifest
+ * digest and every layer's digest and diff_id (no program build-id:
+ * the bytes of a view are fixed by VIEW_VERSION). */
+static const struct ocifs_doc_kind view_kind = {
+	.name = "view",
+	.schema = VIEW_VERSION,
+	.key_flags = OCIFS_DOC_KEY_DIFF_IDS,
+	.subdir = "views",
+	.ext = ".view",
+	.map = 1,
+	.check = view_check,
+};
+
 int ocifs_view_open(struct ocifs_image *img, struct ocifs_layer **layers, const char *cache_dir,
 		    struct ocifs_view **out)
 {
 	struct ocifs_view *v = calloc(1, sizeof(*v));
-	unsigned char name_key[32], key[32];
-	char hex[OCIFS_DIGEST_STRLEN + 1], *path = NULL;
+	struct view_req vr = { .v = v, .img = img, .layers = layers };
+	struct ocifs_doc_req r = {
+		.kind = &view_kind, .img = img, .cache_dir = cache_dir, .ctx = &vr,
+		.build = view_make,
+	};
+	double t0 = ocifs_now();
 	int rc;
 
 	if (!v)
 		return -ENOMEM;
 	v->layers = layers;
 	v->nlayers = img->nlayers;
-	if ((rc = view_key(img, name_key)))
+	if ((rc = ocifs_doc_key(&view_kind, img, NULL, 0, vr.name_key)))
 		goto err;
-	ocifs_digest_format(name_key, hex);
-	if (asprintf(&path, "%s/views/%s.view", cache_dir, hex + 7) < 0) {
-		path = NULL;
-		rc = -ENOMEM;
+	rc = ocifs_doc_get(&r, &v->doc);
+	if (rc) {
+		log_err("%s: cannot build the merged view: %s", img->path, strerror(-rc));
 		goto err;
 	}
-	if ((rc = view_full_key(name_key, layers, img->nlayers, key)))
-		goto err;
-	rc = view_map(v, path, key, img->nlayers);
-	if (rc == 0) {
-		v->from_cache = 1;
-	} else {
-		if (rc == -ESTALE)
-			log_warn("cache %s is unusable; rebuilding it", path);
-		double t0 = ocifs_now();
-		rc = view_build(img, layers, key, path);
-		/* building may have rebuilt a bad index: key the view by the
-		 * indexes it was really built from */
-		if (!rc)
-			rc = view_full_key(name_key, layers, img->nlayers, key);
-		if (!rc)
-			rc = view_map(v, path, key, img->nlayers);
-		if (rc == -ESTALE && !(rc = view_build(img, layers, key, path)))
-			rc = view_map(v, path, key, img->nlayers);
-		if (rc) {
-			log_err("%s: cannot build the merged view: %s", img->path, strerror(-rc));
-			goto err;
-		}
+	v->map = v->doc.data;
+	v->map_len = v->doc.len;
+	v->from_cache = v->doc.from_cache;
+	if (!v->from_cache)
 		v->build_secs = ocifs_now() - t0;
-	}
 	v->hash_ok = calloc(v->h->ninodes / 8 + 1, 1);
 	v->hash_bad = calloc(v->h->ninodes / 8 + 1, 1);
 	if (!v->hash_ok || !v->hash_bad) {
 		free(v->hash_ok);
 		free(v->hash_bad);
-		munmap(v->map, v->map_len);
+		ocifs_doc_release(&v->doc);
 		rc = -ENOMEM;
 		goto err;
 	}
-	free(path);
 	*out = v;
 	return 0;
 err:
-	free(path);
 	free(v);
 	return rc;
 }
@@ -265,8 +258,7 @@ void ocifs_view_free(struct ocifs_view *v)
 {
 	if (!v)
 		return;
-	if (v->map)
-		munmap(v->map, v->map_len);
+	ocifs_doc_release(&v->doc);
 	free(v->hash_ok);
 	free(v->hash_bad);
 	free(v);

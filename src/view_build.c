@@ -431,8 +431,9 @@ static int cmp_names(const void *a, const void *b, void *pool)
 	return strcmp((const char *)pool + x->name, (const char *)pool + y->name);
 }
 
-/* Lay the tree out breadth-first and write it to path (atomically). */
-static int write_view(struct build *b, size_t nlayers, const unsigned char key[32], const char *path)
+/* Lay the tree out breadth-first into one malloc'd view file image. */
+static int write_view(struct build *b, size_t nlayers, const unsigned char key[32], void **out,
+		      size_t *out_len)
 {
 	struct view_hdr h = { 0 };
 	struct view_inode *ino = NULL;
@@ -526,7 +527,10 @@ static int write_view(struct build *b, size_t nlayers, const unsigned char key[3
 		memcpy(buf + h.off_xattrs, b->x, b->nx * sizeof(struct view_xattr));
 	if (b->plen)
 		memcpy(buf + h.off_pool, b->pool, b->plen);
-	rc = ocifs_cache_write_atomic(path, buf, h.file_size);
+	*out = buf;
+	*out_len = h.file_size;
+	buf = NULL;
+	rc = 0;
 out:
 	free(buf);
 	free(newino);
@@ -538,7 +542,7 @@ out:
 }
 
 int view_build(struct ocifs_image *img, struct ocifs_layer **layers, const unsigned char key[32],
-	       const char *path)
+	       void **out, size_t *out_len)
 {
 	struct build b = { 0 };
 	struct layer_ctx *c = NULL;
@@ -567,7 +571,7 @@ int view_build(struct ocifs_image *img, struct ocifs_layer **layers, const unsig
 		if (rc)
 			goto out;
 	}
-	rc = write_view(&b, img->nlayers, key, path);
+	rc = write_view(&b, img->nlayers, key, out, out_len);
 out:
 	free(c);
 	build_free(&b);

@@ -4,9 +4,10 @@
 #define OCIFS_SRC_VIEW_PRIV_H
 #include "view.h"
 
-/** Replay img's layers and write the view file to path (atomically).
- *  key identifies what it was built from and is stored in the header. */
+/** Replay img's layers into the bytes of a view file: *out malloc'd,
+ *  *out_len bytes (the document cache stores it, doc.h). key identifies
+ *  what it was built from and is stored in the header. */
 int view_build(struct ocifs_image *img, struct ocifs_layer **layers, const unsigned char key[32],
-	       const char *path);
+	       void **out, size_t *out_len);
 
 #endif

@@ -34,6 +34,13 @@ cmp -s "$TMP/mnt.json" "$TMP/cli.json"
 ok $? "/.deps equals ocifs deps --json"
 cmp -s "$M/.deps" "$M/.ocifs/deps.json"
 ok $? "/.deps is /.ocifs/deps.json"
+read -r ij nj <<<"$(stat -c '%i %h' "$M/.deps")"
+it=$(stat -c %i "$M/.ocifs/deps.txt")
+id=$(stat -c %i "$M/.ocifs")
+[ "$ij" = "$(stat -c %i "$M/.ocifs/deps.json")" ] && [ "$nj" = 2 ] && [ "$it" != "$ij" ] &&
+	[ "$id" != "$ij" ] && [ "$id" != "$it" ] &&
+	[ -z "$(find "$M" \( -inum "$ij" -o -inum "$it" -o -inum "$id" \) -print)" ]
+ok $? "virtual inodes: /.deps and /.ocifs/deps.json one inode (2 links), distinct from the others and from every image file"
 "$B" deps "$TMP/img" >"$TMP/cli.txt"
 cmp -s "$M/.ocifs/deps.txt" "$TMP/cli.txt" && grep -q '^/usr/bin/dyn ' "$TMP/cli.txt"
 ok $? "/.ocifs/deps.txt equals ocifs deps"

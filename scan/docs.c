@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The table of generated documents (docs.h) and the glue from a row to
+ * the code that makes it.
+ */
+#include <stddef.h>
+
+#include "deps.h"
+#include "docs.h"
+
+static int docs_deps_json(const struct ocifs_docs_ctx *c, char **buf, size_t *len)
+{
+	struct ocifs_deps_opts o = {
+		.cache_dir = c->cache_dir,
+		.cancelled = c->cancelled,
+		.cancel_ctx = c->cancel_ctx,
+		.timeout_ms = c->timeout_ms,
+	};
+
+	return ocifs_deps_json(c->img, c->view, &o, buf, len, NULL);
+}
+
+static int docs_deps_txt(const char *json, size_t len, char **buf, size_t *out_len)
+{
+	return ocifs_deps_select(json, len, NULL, NULL, 1, buf, out_len);
+}
+
+static const struct ocifs_docs_row docs_rows[] = {
+	{ "deps.json", ".deps", "deps", "application/json", &ocifs_deps_kind, -1,
+	  docs_deps_json, NULL },
+	{ "deps.txt", NULL, "deps.txt", "text/plain; charset=utf-8", NULL, 0, NULL,
+	  docs_deps_txt },
+};
+
+const struct ocifs_docs_row *ocifs_docs_table(size_t *n)
+{
+	*n = sizeof(docs_rows) / sizeof(docs_rows[0]);
+	return docs_rows;
+}
