@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "esc.h"
+#include "idxdb.h"
 #include "log.h"
 #include "timens.h"
 
@@ -218,9 +219,11 @@ int cmd_cat(struct cli *c)
 	rc = buf ? ocifs_layer_cursor(l, &cur) : -ENOMEM;
 	if (!rc && (e.flags & OCIFS_EF_HASHED)) /* checked as it streams */
 		rc = ocifs_sha_new(&sha);
+	struct ocifs_extent x;
+	ocifs_entry_extent(&e, &x);
 	for (uint64_t off = 0; !rc && off < e.size;) {
 		size_t got;
-		rc = ocifs_layer_read(l, cur, &e, buf, 1 << 20, off, &got);
+		rc = ocifs_layer_read(l, cur, &x, buf, 1 << 20, off, &got);
 		if (!rc && got == 0)
 			rc = -EIO;
 		if (!rc && sha)
