@@ -49,6 +49,9 @@
  * at a checkpoint: 2 MiB, more than the kernel keeps in flight. */
 #define READER_GAP (2u << 20)
 
+/* Most bytes of one read a miss decodes in one go (past the gap). */
+#define READER_RUN (1u << 20)
+
 /* Cursors parked by closed files, per layer, for the next file that
  * needs to decode near where they stopped: a tree walk (diff -r, tar,
  * a scanner) reads many small files of one layer one after another, and
@@ -321,62 +324,61 @@ static int cursor_read(struct ocifs_rfile *f, void *buf, size_t n, uint64_t uoff
 	return 0;
 }
 
-/* Decode block blk of the layer stream through the file's cursor and
- * cache it. A block that continues the cursor (a sequential stream) goes
- * in cold: such blocks are kept only briefly, for reads that the kernel's
- * parallel readahead delivers out of order, and never push out the
- * blocks random readers come back to. */
-static int span_decode(struct ocifs_rfile *f, uint64_t blk, struct ocifs_span **out)
+/* Decode blocks [blk, last] of the layer stream in one cursor read
+ * (one call into the decoder or one pread, however small the blocks),
+ * cache each, and return blk's. A little ahead of the cursor, the run
+ * starts at the cursor: the blocks in between must be decoded anyway to
+ * get there, so they are kept for the reads that parallel readahead has
+ * not delivered yet (an uncompressed stream just reads from elsewhere).
+ * Blocks that continue the cursor (a sequential stream) go in cold: they
+ * are kept only briefly, for reads that the kernel's readahead delivers
+ * out of order, and never push out the blocks random readers come back
+ * to. */
+static int span_run(struct ocifs_rfile *f, uint64_t blk, uint64_t last, struct ocifs_span **out)
 {
 	size_t bs = f->r->block;
-	uint64_t start = blk * bs, usize = ocifs_layer_usize(f->layer);
-	int cold = f->cur && f->cur_pos == start;
-	struct ocifs_span *s;
-	int rc;
+	uint64_t usize = ocifs_layer_usize(f->layer), first = blk, start, end;
+	uint32_t num = ocifs_layer_num(f->layer);
+	unsigned char *run;
+	int cold, rc;
 
-	if (start >= usize)
+	if (blk * bs >= usize)
 		return -EIO;
-	rc = ocifs_span_new(ocifs_layer_num(f->layer), blk,
-			    usize - start < bs ? (size_t)(usize - start) : bs, &s);
-	if (rc)
-		return rc;
-	rc = cursor_read(f, s->data, s->len, start);
-	if (rc) {
-		ocifs_span_unref(s);
-		return rc;
-	}
-	ocifs_spancache_insert(f->r->spans, s, cold);
-	*out = s;
-	return 0;
-}
-
-/* One block of the layer stream, from the span cache or decoded. */
-static int span_get(struct ocifs_rfile *f, uint64_t blk, struct ocifs_span **out)
-{
-	size_t bs = f->r->block;
-	struct ocifs_span *s = ocifs_spancache_get(f->r->spans, ocifs_layer_num(f->layer), blk);
-	int rc;
-
-	if (s) {
-		*out = s;
-		return 0;
-	}
-	/* A little ahead of the cursor: the blocks in between must be
-	 * decoded anyway to get there, so keep them for the reads that
-	 * parallel readahead has not delivered yet. (An uncompressed
-	 * stream just reads from elsewhere: nothing to decode.) */
 	cursor_prepare(f, blk * bs);
-	if (f->cur && ocifs_layer_comp(f->layer) != OCIFS_COMP_NONE &&
-	    f->cur_pos % bs == 0 && f->cur_pos < blk * bs &&
-	    blk * bs - f->cur_pos <= READER_GAP) {
-		for (uint64_t b = f->cur_pos / bs; b < blk; b++) {
-			rc = span_decode(f, b, &s);
-			if (rc)
-				return rc;
-			ocifs_span_unref(s);
-		}
+	if (f->cur && ocifs_layer_comp(f->layer) != OCIFS_COMP_NONE && f->cur_pos % bs == 0 &&
+	    f->cur_pos < blk * bs && blk * bs - f->cur_pos <= READER_GAP)
+		first = f->cur_pos / bs;
+	start = first * bs;
+	end = (last + 1) * bs < usize ? (last + 1) * bs : usize;
+	cold = f->cur && f->cur_pos == start;
+	if (!(run = malloc((size_t)(end - start))))
+		return -ENOMEM;
+	if ((rc = cursor_read(f, run, (size_t)(end - start), start))) {
+		free(run);
+		return rc;
 	}
-	return span_decode(f, blk, out);
+	*out = NULL;
+	for (uint64_t b = first; b * bs < end; b++) {
+		size_t len = end - b * bs < bs ? (size_t)(end - b * bs) : bs;
+		struct ocifs_span *s;
+
+		if ((rc = ocifs_span_new(num, b, len, &s)))
+			break;
+		memcpy(s->data, run + (b - first) * bs, len);
+		ocifs_spancache_insert(f->r->spans, s, b == first ? cold : 1);
+		if (b == blk)
+			*out = s;
+		else
+			ocifs_span_unref(s);
+	}
+	free(run);
+	if (!rc && !*out)
+		rc = -EIO; /* cannot happen: blk is inside the run */
+	if (rc && *out) {
+		ocifs_span_unref(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 /* Bytes [uoff, uoff+n) of the layer stream. Called with f->lock held.
@@ -385,16 +387,30 @@ static int span_get(struct ocifs_rfile *f, uint64_t blk, struct ocifs_span **out
 static int stream_read(void *ctx, char *buf, size_t n, uint64_t uoff)
 {
 	struct ocifs_rfile *f = ctx;
+	uint32_t num = ocifs_layer_num(f->layer);
 	size_t bs = f->r->block;
 
 	if (!f->r->spans)
 		return cursor_read(f, buf, n, uoff);
 	while (n) {
 		uint64_t blk = uoff / bs, in = uoff % bs;
-		struct ocifs_span *s;
+		struct ocifs_span *s = ocifs_spancache_get(f->r->spans, num, blk);
 		size_t k;
-		int rc = span_get(f, blk, &s);
+		int rc = 0;
 
+		if (!s) {
+			/* decode the blocks of the read that are missing, up to
+			 * the first cached one, in one go */
+			uint64_t last = (uoff + n - 1) / bs, max = READER_RUN / bs;
+			if (max && last - blk >= max)
+				last = blk + max - 1;
+			for (uint64_t b = blk + 1; b <= last; b++)
+				if (ocifs_spancache_has(f->r->spans, num, b)) {
+					last = b - 1;
+					break;
+				}
+			rc = span_run(f, blk, last, &s);
+		}
 		if (rc)
 			return rc;
 		if (in >= s->len) {

@@ -252,6 +252,20 @@ void ocifs_spancache_insert(struct ocifs_spancache *c, struct ocifs_span *n, int
 	}
 }
 
+int ocifs_spancache_has(struct ocifs_spancache *c, uint32_t layer, uint64_t blk)
+{
+	uint64_t h = span_hash(layer, blk);
+	struct span_shard *s = shard_of(c, h);
+	struct ocifs_span *p;
+
+	pthread_mutex_lock(&s->lock);
+	for (p = *bucket_of(s, h, c->nshards); p; p = p->hnext)
+		if (p->layer == layer && p->blk == blk)
+			break;
+	pthread_mutex_unlock(&s->lock);
+	return p != NULL;
+}
+
 int ocifs_spancache_keep(struct ocifs_spancache *c, uint32_t layer, uint64_t blk)
 {
 	uint64_t h = span_hash(layer, blk);

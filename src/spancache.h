@@ -48,6 +48,10 @@ size_t ocifs_spancache_block(const struct ocifs_spancache *c);
  *  with ocifs_span_unref(), or NULL. */
 struct ocifs_span *ocifs_spancache_get(struct ocifs_spancache *c, uint32_t layer, uint64_t blk);
 
+/** Is (layer, blk) cached? A hint only (no hit or miss counted): it may
+ *  be evicted right after. */
+int ocifs_spancache_has(struct ocifs_spancache *c, uint32_t layer, uint64_t blk);
+
 /** A new span of len bytes, one reference, not yet cached. */
 int ocifs_span_new(uint32_t layer, uint64_t blk, size_t len, struct ocifs_span **out);
 
