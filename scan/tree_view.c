@@ -15,7 +15,7 @@
  * library search (ocifs_reader_keep: about 10 KiB a file, in 4 KiB
  * blocks) and, briefly, the cold blocks of files read whole. */
 #define TV_CACHE (256u << 20)
-#define TV_COLD (16u << 20)
+#define TV_COLD (8u << 20)
 #define TV_BLOCK (4u << 10)
 
 struct ocifs_tree_view {

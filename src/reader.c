@@ -12,8 +12,9 @@
  *          stay only long enough to serve readahead that arrives out of
  *          order (or until a caller keeps them: ocifs_reader_keep).
  *          Random reads (and small files packed next to each other)
- *          share the cached blocks. Without a cache the cursor is read
- *          directly.
+ *          share the cached blocks. Without a cache, and for an
+ *          uncompressed layer in a file (a pread costs less than a
+ *          copy), the cursor is read directly.
  *  parked  when a file is closed its cursor is parked (a few per layer);
  *          the next file of that layer that would otherwise restart at
  *          a checkpoint takes the parked cursor that reaches its data
@@ -39,6 +40,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "reader.h"
@@ -72,6 +74,9 @@ struct park_slot {
 };
 
 struct park {
+	int plain;                      /* atomic: 0 not known yet, 1 the layer is
+					 * an uncompressed file (read in place,
+					 * not cached), 2 not */
 	pthread_mutex_t lock;
 	struct park_slot slot[READER_PARK_MAX]; /* protected by lock */
 	unsigned next;                  /* round-robin victim; protected by lock */
@@ -95,6 +100,7 @@ struct ocifs_rfile {
 	struct ocifs_layer *layer;
 	struct ocifs_extent x;          /* borrowed from the view */
 	uint64_t ino;
+	int direct;                     /* read through the cursor, uncached */
 	struct ocifs_zcursor *cur;      /* protected by lock; created lazily */
 	uint64_t cur_pos;               /* protected by lock: stream offset after
 					 * the cursor's last read */
@@ -155,6 +161,26 @@ void ocifs_reader_free(struct ocifs_reader *r)
 	}
 	ocifs_spancache_free(r->spans);
 	free(r);
+}
+
+/* An uncompressed layer in a file is read in place: a pread costs less
+ * than caching its bytes would (and the mount splices most of them). */
+static int layer_plain(struct ocifs_reader *r, struct ocifs_layer *l)
+{
+	unsigned num = ocifs_layer_num(l);
+	int *plain = num >= 1 && num <= r->nlayers ? &r->layer[num - 1].plain : NULL;
+	int v = plain ? __atomic_load_n(plain, __ATOMIC_RELAXED) : 0;
+	struct stat st;
+
+	if (!v) {
+		v = ocifs_layer_comp(l) == OCIFS_COMP_NONE && ocifs_layer_blob(l) &&
+				    ocifs_src_fstat(ocifs_layer_blob(l), &st) == 0
+			    ? 1
+			    : 2;
+		if (plain)
+			__atomic_store_n(plain, v, __ATOMIC_RELAXED);
+	}
+	return v == 1;
 }
 
 static struct park *park_of(struct ocifs_reader *r, const struct ocifs_layer *l)
@@ -263,6 +289,7 @@ int ocifs_reader_open(struct ocifs_reader *r, uint64_t ino, struct ocifs_rfile *
 	}
 	f->r = r;
 	f->ino = ino;
+	f->direct = !r->spans || layer_plain(r, f->layer);
 	if (r->hashck)
 		ocifs_view_hashck_begin(r->view, ino, &f->hc);
 	pthread_mutex_init(&f->lock, NULL);
@@ -390,7 +417,7 @@ static int stream_read(void *ctx, char *buf, size_t n, uint64_t uoff)
 	uint32_t num = ocifs_layer_num(f->layer);
 	size_t bs = f->r->block;
 
-	if (!f->r->spans)
+	if (f->direct)
 		return cursor_read(f, buf, n, uoff);
 	while (n) {
 		uint64_t blk = uoff / bs, in = uoff % bs;
@@ -468,7 +495,8 @@ void ocifs_reader_keep(struct ocifs_reader *r, uint64_t ino, uint64_t off, uint6
 	struct ocifs_rfile f = { .r = r };
 	char *scratch;
 
-	if (!r->spans || ocifs_view_data(r->view, ino, &f.layer, &f.x) || off >= f.x.size || !n)
+	if (!r->spans || ocifs_view_data(r->view, ino, &f.layer, &f.x) || off >= f.x.size || !n ||
+	    layer_plain(r, f.layer))
 		return;
 	if (n > f.x.size - off)
 		n = f.x.size - off;
