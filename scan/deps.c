@@ -32,7 +32,7 @@
 #include "cache.h"
 #include "deps.h"
 #include "deps_priv.h"
-#include "idxdb.h"
+#include "facts.h"
 #include "log.h"
 #include "sha.h"
 #include "tree_view.h"

@@ -51,7 +51,8 @@
  * at a checkpoint: 2 MiB, more than the kernel keeps in flight. */
 #define READER_GAP (2u << 20)
 
-/* Most bytes of one read a miss decodes in one go (past the gap). */
+/* Most bytes of one read a miss decodes in one go (past the gap): the
+ * blocks it needs next, before other threads' misses move the cursor. */
 #define READER_RUN (1u << 20)
 
 /* Cursors parked by closed files, per layer, for the next file that
@@ -351,54 +352,46 @@ static int cursor_read(struct ocifs_rfile *f, void *buf, size_t n, uint64_t uoff
 	return 0;
 }
 
-/* Decode blocks [blk, last] of the layer stream in one cursor read
- * (one call into the decoder or one pread, however small the blocks),
- * cache each, and return blk's. A little ahead of the cursor, the run
- * starts at the cursor: the blocks in between must be decoded anyway to
- * get there, so they are kept for the reads that parallel readahead has
- * not delivered yet (an uncompressed stream just reads from elsewhere).
- * Blocks that continue the cursor (a sequential stream) go in cold: they
- * are kept only briefly, for reads that the kernel's readahead delivers
- * out of order, and never push out the blocks random readers come back
- * to. */
+/* Decode blocks [blk, last] of the layer stream through the file's
+ * cursor, each straight into its span, cache them, and return blk's. A
+ * little ahead of the cursor, the run starts at the cursor: the blocks
+ * in between must be decoded anyway to get there, so they are kept for
+ * the reads that parallel readahead has not delivered yet. Blocks that
+ * continue the cursor (a sequential stream) go in cold: they are kept
+ * only briefly, for reads that the kernel's readahead delivers out of
+ * order (or that a caller keeps), and never push out the blocks random
+ * readers come back to. */
 static int span_run(struct ocifs_rfile *f, uint64_t blk, uint64_t last, struct ocifs_span **out)
 {
 	size_t bs = f->r->block;
-	uint64_t usize = ocifs_layer_usize(f->layer), first = blk, start, end;
+	uint64_t usize = ocifs_layer_usize(f->layer), first = blk;
 	uint32_t num = ocifs_layer_num(f->layer);
-	unsigned char *run;
-	int cold, rc;
+	int rc = 0;
 
 	if (blk * bs >= usize)
 		return -EIO;
 	cursor_prepare(f, blk * bs);
-	if (f->cur && ocifs_layer_comp(f->layer) != OCIFS_COMP_NONE && f->cur_pos % bs == 0 &&
-	    f->cur_pos < blk * bs && blk * bs - f->cur_pos <= READER_GAP)
+	if (f->cur && f->cur_pos % bs == 0 && f->cur_pos < blk * bs &&
+	    blk * bs - f->cur_pos <= READER_GAP)
 		first = f->cur_pos / bs;
-	start = first * bs;
-	end = (last + 1) * bs < usize ? (last + 1) * bs : usize;
-	cold = f->cur && f->cur_pos == start;
-	if (!(run = malloc((size_t)(end - start))))
-		return -ENOMEM;
-	if ((rc = cursor_read(f, run, (size_t)(end - start), start))) {
-		free(run);
-		return rc;
-	}
 	*out = NULL;
-	for (uint64_t b = first; b * bs < end; b++) {
-		size_t len = end - b * bs < bs ? (size_t)(end - b * bs) : bs;
+	for (uint64_t b = first; b <= last && b * bs < usize && !rc; b++) {
+		size_t len = usize - b * bs < bs ? (size_t)(usize - b * bs) : bs;
+		int cold = f->cur && f->cur_pos == b * bs;
 		struct ocifs_span *s;
 
 		if ((rc = ocifs_span_new(num, b, len, &s)))
 			break;
-		memcpy(s->data, run + (b - first) * bs, len);
-		ocifs_spancache_insert(f->r->spans, s, b == first ? cold : 1);
+		if ((rc = cursor_read(f, s->data, len, b * bs))) {
+			ocifs_span_unref(s);
+			break;
+		}
+		ocifs_spancache_insert(f->r->spans, s, cold);
 		if (b == blk)
 			*out = s;
 		else
 			ocifs_span_unref(s);
 	}
-	free(run);
 	if (!rc && !*out)
 		rc = -EIO; /* cannot happen: blk is inside the run */
 	if (rc && *out) {
@@ -427,7 +420,8 @@ static int stream_read(void *ctx, char *buf, size_t n, uint64_t uoff)
 
 		if (!s) {
 			/* decode the blocks of the read that are missing, up to
-			 * the first cached one, in one go */
+			 * the first cached one, in one go: the cursor carries
+			 * on from one to the next */
 			uint64_t last = (uoff + n - 1) / bs, max = READER_RUN / bs;
 			if (max && last - blk >= max)
 				last = blk + max - 1;
