@@ -87,6 +87,7 @@ struct ocifs_reader {
 	const struct ocifs_view *view;
 	struct ocifs_spancache *spans;  /* NULL: no cache */
 	size_t block;
+	uint64_t run_blocks;            /* most blocks one miss decodes */
 	int hashck;
 	int cursors;                    /* live decoder cursors; atomic */
 	pthread_mutex_t files_lock;
@@ -130,6 +131,15 @@ int ocifs_reader_new(const struct ocifs_view *v, const struct ocifs_reader_opts 
 	r->view = v;
 	r->block = o && o->block ? o->block : OCIFS_READER_BLOCK;
 	r->hashck = o && o->hashck;
+	/* a run must fit the cache, or its first blocks are gone before
+	 * they are read: at most a 16th of it (of its cold part) */
+	r->run_blocks = READER_RUN / r->block;
+	if (o && o->cache_size / r->block / 16 < r->run_blocks)
+		r->run_blocks = o->cache_size / r->block / 16;
+	if (o && o->cold_max && o->cold_max / r->block / 16 < r->run_blocks)
+		r->run_blocks = o->cold_max / r->block / 16;
+	if (!r->run_blocks)
+		r->run_blocks = 1;
 	if (o && o->cache_size) {
 		rc = ocifs_spancache_new(o->cache_size < r->block ? r->block : o->cache_size,
 					 o->cold_max, r->block, &r->spans);
@@ -422,9 +432,9 @@ static int stream_read(void *ctx, char *buf, size_t n, uint64_t uoff)
 			/* decode the blocks of the read that are missing, up to
 			 * the first cached one, in one go: the cursor carries
 			 * on from one to the next */
-			uint64_t last = (uoff + n - 1) / bs, max = READER_RUN / bs;
-			if (max && last - blk >= max)
-				last = blk + max - 1;
+			uint64_t last = (uoff + n - 1) / bs;
+			if (last - blk >= f->r->run_blocks)
+				last = blk + f->r->run_blocks - 1;
 			for (uint64_t b = blk + 1; b <= last; b++)
 				if (ocifs_spancache_has(f->r->spans, num, b)) {
 					last = b - 1;
