@@ -76,7 +76,8 @@ static int find_biggest(void *ctx, const struct ocifs_entry *e)
 
 struct ctx {
 	struct ocifs_layer *l;
-	struct ocifs_entry e;
+	struct ocifs_entry e;   /* the file's row */
+	struct ocifs_extent ext; /* where its data is */
 	int ref_fd;             /* ROOT/<path>, or -1 */
 	unsigned char *buf, *ref;
 	uint64_t mismatches;
@@ -86,7 +87,7 @@ struct ctx {
 static int read_block(struct ctx *x, struct ocifs_zcursor *c, uint64_t off, size_t n)
 {
 	size_t got = 0;
-	int rc = ocifs_layer_read(x->l, c, &x->e, x->buf, n, off, &got);
+	int rc = ocifs_layer_read(x->l, c, &x->ext, x->buf, n, off, &got);
 
 	if (rc) {
 		fprintf(stderr, "randread: read at %" PRIu64 ": %s\n", off, strerror(-rc));
@@ -117,7 +118,7 @@ static uint64_t rand_off(uint64_t size)
  * no checkpoint falls inside it. Means into *us and *bytes. */
 static int measure_span(struct ctx *x, double *us, double *bytes, unsigned *spans)
 {
-	const struct ocifs_ckpts *ck = &x->l->ck;
+	const struct ocifs_ckpts *ck = ocifs_layer_ckpts(x->l);
 	uint64_t lo = x->e.data_off, hi = x->e.data_off + x->e.data_len;
 	double t = 0, d = 0;
 	unsigned k = 0;
@@ -168,6 +169,7 @@ int main(int argc, char **argv)
 {
 	struct ocifs_image *img = NULL;
 	struct ocifs_layer *l = NULL;
+	struct ocifs_idxdb *db = NULL;
 	struct ocifs_image_opts io = { 0 };
 	struct biggest big = { 0 };
 	struct ctx x = { .ref_fd = -1 };
@@ -200,9 +202,8 @@ int main(int argc, char **argv)
 	if (rc)
 		goto out;
 	x.l = l;
-	struct ocifs_idxdb *db;
 	rc = ocifs_layer_db(l, &db);
-	if (rc == 0)
+	if (!rc)
 		rc = ocifs_idxdb_foreach(db, find_biggest, &big);
 	if (rc || !big.path || big.size < 2 * BLK) {
 		fprintf(stderr, "randread: no regular file to read in layer 1\n");
@@ -213,6 +214,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "randread: lookup %s: %s\n", big.path, strerror(-rc));
 		goto out;
 	}
+	ocifs_entry_extent(&x.e, &x.ext);
 	x.buf = malloc(BLK);
 	x.ref = malloc(BLK);
 	if (!x.buf || !x.ref)
@@ -230,12 +232,12 @@ int main(int argc, char **argv)
 			goto out;
 	}
 
-	const struct ocifs_ckpts *ck = &l->ck;
+	const struct ocifs_ckpts *ck = ocifs_layer_ckpts(l);
 	uint64_t fsize = x.e.size;
 	printf("file=%s\n", big.path);
-	printf("comp=%s\n", ocifs_comp_name(l->comp));
+	printf("comp=%s\n", ocifs_comp_name(ocifs_layer_comp(l)));
 	printf("size=%" PRIu64 "\n", fsize);
-	printf("usize=%" PRIu64 "\n", ck->usize ? ck->usize : l->usize);
+	printf("usize=%" PRIu64 "\n", ck->usize ? ck->usize : ocifs_layer_usize(l));
 	printf("ckpts=%zu\n", ck->n);
 	printf("reads=%u\n", n);
 
@@ -251,7 +253,7 @@ int main(int argc, char **argv)
 	put("span_us", span_us);
 	printf("spans_measured=%u\n", spans);
 	/* the layer's own mean distance between checkpoints */
-	put("mean_span_bytes", ck->n ? (double)(ck->usize ? ck->usize : l->usize) / (double)ck->n : 0);
+	put("mean_span_bytes", ck->n ? (double)(ck->usize ? ck->usize : ocifs_layer_usize(l)) / (double)ck->n : 0);
 
 	/* --- fresh cursor per read --- */
 	uint64_t decoded = 0;

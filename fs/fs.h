@@ -9,8 +9,7 @@
  *   ops.c        the ops table and thin handlers (reply exactly once)
  *   dir.c        readdir / readdirplus (one body, a `plus` flag)
  *   read.c       open files: zero-copy splice for uncompressed layers,
- *                a forward cursor plus the span cache for compressed ones
- *   spancache.c  a sharded LRU of decompressed layer blocks
+ *                the view's reader (src/reader.h) for everything else
  *   xattr.c      getxattr / listxattr bodies
  *   virt.c       /.ocifs/ and its root aliases (/.deps), from the table of
  *                generated documents (scan/docs.h), made on first lookup
@@ -41,13 +40,14 @@
 
 #include "ino.h"
 #include "layer.h"
+#include "reader.h"
 #include "view.h"
 
 #define FS_TIMEOUT_DEFAULT 86400.0          /* s: the "cache=always" value */
 #define FS_CACHE_SIZE_DEFAULT (64ull << 20) /* span cache bytes */
 #define FS_DEPS_TIMEOUT_DEFAULT 600         /* s: a /.deps build this long
 					     * is a hostile image, not work */
-#define FS_SPAN_BLOCK (256u << 10)          /* span cache block (aligned in
+#define FS_SPAN_BLOCK OCIFS_READER_BLOCK   /* span cache block (aligned in
 					     * the uncompressed layer) */
 
 /* Options from -o, -f and -d (mount.c). */
@@ -69,8 +69,7 @@ struct fs_opts {
 				 * ro,nosuid,nodev,... (built by fs_opts_parse) */
 };
 
-struct fs_spancache;
-struct fs_parking;
+struct fs_files;
 struct fs_blob_id;
 struct fs_virt;
 
@@ -78,13 +77,13 @@ struct ocifs_fs {
 	struct ocifs_image *img;     /* borrowed */
 	struct ocifs_view *view;     /* borrowed, immutable */
 	struct fs_opts opts;
-	struct fs_spancache *spans;  /* NULL when cache_size=0 */
-	struct fs_parking *parking;  /* idle cursors per layer (read.c) */
+	struct ocifs_reader *reader; /* the copy path's reads (span cache of
+				      * opts.cache_size, parked cursors) */
+	struct fs_files *files;      /* open files (read.c) */
 	struct fs_virt *virt;        /* virtual files (virt.c) */
 	struct fs_blob_id *blob_ids; /* per layer: blob file identity at
 				      * mount (read.c) */
 	size_t nlayers;
-	int cursors;                 /* live decoder cursors; atomic */
 	uint64_t ninodes;            /* view inodes */
 	uint64_t blocks;             /* statfs: 4 KiB blocks of file data */
 	int notify_fd;               /* daemon mode: readiness pipe, or -1;
@@ -159,9 +158,9 @@ int fs_xattr_list(const struct ocifs_fs *fs, uint64_t vino, char **buf, size_t *
 /* --- read.c --- */
 struct fs_file;
 
-/** Idle decoder cursors, per layer, reused across open files. */
-int fs_parking_new(size_t nlayers, struct fs_parking **out);
-void fs_parking_free(struct ocifs_fs *fs, struct fs_parking *p);
+/** The list of open files; freeing it closes those still open. */
+int fs_files_new(struct fs_files **out);
+void fs_files_free(struct fs_files *p);
 
 /** The identity of every layer's blob file, taken at mount; *out is
  *  malloc'd (img->nlayers entries). */
@@ -240,7 +239,5 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 /** Is path (absolute, resolved) a mountpoint? 1 and its fs type
  *  ("fuse.ocifs") into type, 0 if not, or -errno. */
 int fs_mountinfo_find(const char *path, char *type, size_t typelen);
-
-/* --- spancache.c (see spancache.h) --- */
 
 #endif

@@ -32,7 +32,6 @@
 #include "fs.h"
 #include "log.h"
 #include "size.h"
-#include "spancache.h"
 #include "zio.h"
 
 /* Mount options that only mean something to mount(8), fstab or
@@ -500,6 +499,8 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 		 struct fs_opts *o, const char *dir, int *is_child)
 {
 	struct ocifs_fs fs = { .img = img, .view = view, .opts = *o, .notify_fd = -1 };
+	struct ocifs_reader_opts ro = { .cache_size = o->cache_size, .block = FS_SPAN_BLOCK,
+					.hashck = 1 };
 	size_t nlayers = img->nlayers;
 	int p[2] = { -1, -1 }, rc;
 	pid_t pid;
@@ -511,7 +512,7 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 	fs.ninodes = ocifs_view_inodes(view);
 	fs.blocks = count_blocks(view, fs.ninodes);
 	fs_dir_warn_long(view);
-	rc = fs_parking_new(nlayers, &fs.parking);
+	rc = fs_files_new(&fs.files);
 	if (rc)
 		return rc;
 	fs.nlayers = nlayers;
@@ -521,11 +522,8 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 	rc = fs_virt_new(img, view, cache_dir, o, &fs.virt);
 	if (rc)
 		goto out;
-	if (o->cache_size) {
-		rc = fs_spancache_new(o->cache_size, FS_SPAN_BLOCK, &fs.spans);
-		if (rc)
-			goto out;
-	}
+	if ((rc = ocifs_reader_new(view, &ro, &fs.reader)))
+		goto out;
 	if (o->foreground) {
 		rc = serve(&fs, dir, 0);
 		goto out;
@@ -572,8 +570,8 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 out:
 	free(fs.blob_ids);
 	fs_virt_free(fs.virt);
-	fs_spancache_free(fs.spans);
-	fs_parking_free(&fs, fs.parking);
+	fs_files_free(fs.files); /* before the reader their files read through */
+	ocifs_reader_free(fs.reader);
 	/* fs.opts.ready_fd was closed by init if it was used */
 	o->ready_fd = fs.opts.ready_fd;
 	return rc;

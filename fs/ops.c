@@ -22,7 +22,6 @@
 
 #include "fs.h"
 #include "log.h"
-#include "spancache.h"
 
 int fs_errno(int rc)
 {
@@ -143,10 +142,10 @@ static void fs_op_init(void *userdata, struct fuse_conn_info *conn)
 static void fs_op_destroy(void *userdata)
 {
 	struct ocifs_fs *fs = userdata;
-	struct fs_spancache_stats st;
+	struct ocifs_reader_stats st;
 
-	if (fs->spans && ocifs_log_threshold >= OCIFS_LOG_DBG) {
-		fs_spancache_stats(fs->spans, &st);
+	if (fs->reader && fs->opts.cache_size && ocifs_log_threshold >= OCIFS_LOG_DBG) {
+		ocifs_reader_stats(fs->reader, &st);
 		log_dbg("span cache: %llu hits, %llu misses, %llu spans (%llu bytes) at unmount",
 			(unsigned long long)st.hits, (unsigned long long)st.misses,
 			(unsigned long long)st.spans, (unsigned long long)st.bytes);

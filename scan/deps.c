@@ -29,7 +29,7 @@
 
 #include "deps.h"
 #include "deps_priv.h"
-#include "idxdb.h"
+#include "facts.h"
 #include "log.h"
 #include "sha.h"
 #include "tree_view.h"
@@ -130,8 +130,7 @@ static int rec_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got)
 	}
 	r->v[r->nv++] = (struct rec_range){ off, *got };
 	r->bytes += *got;
-	if (ocifs_tree_view_keep(r->run->tv, r->ino, buf, off, *got))
-		r->full = 1;
+	ocifs_reader_keep(ocifs_tree_view_reader(r->run->tv), r->ino, off, *got);
 	return 0;
 }
 
@@ -214,8 +213,8 @@ static void analyze_buf(struct deps_run *r, struct deps_file *f, const unsigned 
 	if (f->eflags & OCIFS_EF_ELF) {
 		analyze_kept(r, f, &plain);
 	} else if (f->eflags & OCIFS_EF_SCRIPT) {
-		ocifs_tree_view_keep(r->tv, f->ino, buf, 0,
-				     len < DEPS_HEAD_KEEP ? len : DEPS_HEAD_KEEP);
+		ocifs_reader_keep(ocifs_tree_view_reader(r->tv), f->ino, 0,
+				  len < DEPS_HEAD_KEEP ? len : DEPS_HEAD_KEEP);
 		/* analyzed in pass 2, once every interpreter's head is kept */
 		f->is_script = 1;
 		f->head_len = len < DEPS_SCRIPT_HEAD ? len : DEPS_SCRIPT_HEAD;
@@ -226,30 +225,16 @@ static void analyze_buf(struct deps_run *r, struct deps_file *f, const unsigned 
 	}
 }
 
-/* Read file f whole (or its head, for scripts) through cursor *cur of
- * the file's layer, then analyze it. */
-static void read_one(struct deps_run *r, struct deps_file *f, struct ocifs_layer **cl,
-		     struct ocifs_zcursor **cur)
+/* Read file f whole (or its head, for scripts) through the tree's
+ * reader (files in stream order: its parked cursors carry on from one
+ * file to the next), then analyze it. */
+static void read_one(struct deps_run *r, struct deps_file *f)
 {
-	struct ocifs_layer *l;
-	struct ocifs_entry e;
-	size_t want, done = 0;
+	struct ocifs_rfile *rf;
+	size_t want, got = 0;
 	unsigned char *buf;
 	int rc;
 
-	if ((rc = ocifs_view_data(r->v, f->ino, &l, &e))) {
-		set_error(f, "view", rc);
-		return;
-	}
-	if (l != *cl) {
-		ocifs_zcursor_free(*cur);
-		*cur = NULL;
-		*cl = l;
-		if ((rc = ocifs_layer_cursor(l, cur))) {
-			set_error(f, "layer cursor", rc);
-			return;
-		}
-	}
 	want = (size_t)f->size;
 	if (!(f->eflags & OCIFS_EF_ELF) && want > DEPS_SCRIPT_HEAD)
 		want = DEPS_SCRIPT_HEAD;
@@ -264,21 +249,16 @@ static void read_one(struct deps_run *r, struct deps_file *f, struct ocifs_layer
 		r->tree->close_file(r->tree->ctx, &tf);
 		return;
 	}
-	buf = malloc(want ? want : 1);
-	if (!buf) {
-		set_error(f, "read", -ENOMEM);
+	if ((rc = ocifs_reader_open(ocifs_tree_view_reader(r->tv), f->ino, &rf))) {
+		set_error(f, "view", rc);
 		return;
 	}
-	while (done < want) {
-		size_t got = 0;
-		rc = ocifs_layer_read(l, *cur, &e, buf + done, want - done, done, &got);
-		if (rc || !got) {
-			set_error(f, "read", rc ? rc : -EIO);
-			break;
-		}
-		done += got;
-	}
-	if (done == want)
+	buf = malloc(want ? want : 1);
+	rc = buf ? ocifs_rfile_read(rf, buf, want, 0, &got) : -ENOMEM;
+	ocifs_rfile_close(rf);
+	if (rc || got != want)
+		set_error(f, "read", rc ? rc : -EIO);
+	else
 		analyze_buf(r, f, buf, want);
 	free(buf);
 }
@@ -301,15 +281,13 @@ static void *slice_run(void *arg)
 {
 	struct slice *s = arg;
 	struct deps_run *r = s->r;
-	struct ocifs_layer *cl = NULL;
-	struct ocifs_zcursor *cur = NULL;
 
 	for (size_t i = s->lo; i < s->hi && !deps_stop(r); i++) {
 		struct deps_file *f = &r->f[i];
 		const struct deps_file *p = f->primary ? &r->f[f->primary - 1] : f;
 		if (s->pass == 1) {
 			if (!f->primary)
-				read_one(r, f, &cl, &cur);
+				read_one(r, f);
 		} else if (f->primary) {
 			if (p->is_elf && deps_wants_ldso(p) &&
 			    ocifs_ldso_resolve(r->ldso, f->path, p->unpacked ? &p->upx_elf : &p->elf,
@@ -332,7 +310,6 @@ static void *slice_run(void *arg)
 				set_error(f, "library resolution", rc);
 		}
 	}
-	ocifs_zcursor_free(cur);
 	return NULL;
 }
 
@@ -388,13 +365,13 @@ static int add_file(struct deps_run *r, size_t *cap, const char *path, uint64_t 
 {
 	struct ocifs_vattr a;
 	struct ocifs_layer *l;
-	struct ocifs_entry e;
+	struct ocifs_extent x;
 	unsigned char sha[32];
 	uint32_t fl;
 
 	if (ocifs_view_getattr(r->v, ino, &a) || !S_ISREG(a.mode) ||
 	    ocifs_view_file_facts(r->v, ino, &fl, sha) ||
-	    !(fl & (OCIFS_EF_ELF | OCIFS_EF_SCRIPT)) || ocifs_view_data(r->v, ino, &l, &e))
+	    !(fl & (OCIFS_EF_ELF | OCIFS_EF_SCRIPT)) || ocifs_view_data(r->v, ino, &l, &x))
 		return 0;
 	if (r->n == *cap) {
 		size_t nc = *cap ? 2 * *cap : 256;
@@ -413,7 +390,7 @@ static int add_file(struct deps_run *r, size_t *cap, const char *path, uint64_t 
 	f->size = a.size;
 	f->layer = a.layer;
 	f->eflags = fl;
-	f->data_off = e.data_off;
+	f->data_off = x.data_off;
 	memcpy(f->sha256, sha, 32);
 	return 0;
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "deps_priv.h"
-#include "idxdb.h"
+#include "facts.h"
 
 /* Output per file is bounded: a hostile object (a RUNPATH of thousands
  * of directories, thousands of libraries) is shown in part, and its

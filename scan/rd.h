@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The one thing scan/ needs from the rest of ocifs: a way to read bytes
- * of a file. The merged view provides one (src/view.h ocifs_view_read),
+ * of a file. The merged view provides one (scan/tree_view.h, over src/reader.h),
  * tests and fuzzers provide one over a plain file or a memory buffer.
  * scan/ never sees FUSE, SQLite or tar.
  */

@@ -1,98 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /* struct ocifs_tree over the merged view; see tree_view.h. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "log.h"
 #include "tree_view.h"
 
 #define TV_MAX_PATH 65536u      /* a lookup's path after symlink splicing */
 #define TV_MAX_DEPTH 4096u      /* directory levels */
 
-struct tv_range {
-	uint64_t off;
-	size_t n;
-	unsigned char *bytes;
-};
-
-struct tv_kept {
-	size_t n, cap;
-	struct tv_range *v;
-};
+/* The reader's span cache holds the blocks an analysis keeps for the
+ * library search (ocifs_reader_keep: about 10 KiB a file, in 4 KiB
+ * blocks) and, briefly, the cold blocks of files read whole. */
+#define TV_CACHE (256u << 20)
+#define TV_COLD (8u << 20)
+#define TV_BLOCK (4u << 10)
 
 struct ocifs_tree_view {
 	struct ocifs_tree tree;
 	const struct ocifs_view *view;
-	uint64_t ninodes;
-	pthread_mutex_t lock;
-	struct tv_kept **kept;  /* per inode, NULL if nothing kept; protected by lock */
+	struct ocifs_reader *reader;
 };
 
 struct tv_file {
-	struct ocifs_tree_view *tv;
-	uint64_t ino;
-	struct ocifs_layer *layer;
-	struct ocifs_entry e;   /* borrowed from the view */
-	struct ocifs_zcursor *cur; /* created on the first uncached read */
+	struct ocifs_rfile *f;
 	char *name;
 };
-
-/* Served from the kept ranges? 1 (copied), 0 (not kept). */
-static int tv_from_kept(struct ocifs_tree_view *tv, uint64_t ino, void *buf, size_t n,
-			uint64_t off)
-{
-	int hit = 0;
-
-	pthread_mutex_lock(&tv->lock);
-	const struct tv_kept *k = tv->kept ? tv->kept[ino] : NULL;
-	for (size_t i = 0; k && i < k->n && !hit; i++) {
-		const struct tv_range *r = &k->v[i];
-		if (off >= r->off && n <= r->n && off - r->off <= r->n - n) {
-			memcpy(buf, r->bytes + (off - r->off), n);
-			hit = 1;
-		}
-	}
-	pthread_mutex_unlock(&tv->lock);
-	return hit;
-}
-
-int ocifs_tree_view_keep(struct ocifs_tree_view *tv, uint64_t ino, const void *buf, uint64_t off,
-			 size_t n)
-{
-	struct tv_range r = { .off = off, .n = n };
-	int rc = 0;
-
-	if (ino >= tv->ninodes || !n)
-		return 0;
-	r.bytes = malloc(n);
-	if (!r.bytes)
-		return -ENOMEM;
-	memcpy(r.bytes, buf, n);
-	pthread_mutex_lock(&tv->lock);
-	if (!tv->kept && !(tv->kept = calloc((size_t)tv->ninodes, sizeof(*tv->kept))))
-		rc = -ENOMEM;
-	struct tv_kept *k = rc ? NULL : tv->kept[ino];
-	if (!rc && !k && !(k = tv->kept[ino] = calloc(1, sizeof(*k))))
-		rc = -ENOMEM;
-	if (!rc && k->n == k->cap) {
-		size_t cap = k->cap ? 2 * k->cap : 4;
-		struct tv_range *v = realloc(k->v, cap * sizeof(*v));
-		if (v) {
-			k->v = v;
-			k->cap = cap;
-		} else {
-			rc = -ENOMEM;
-		}
-	}
-	if (!rc)
-		k->v[k->n++] = r;
-	pthread_mutex_unlock(&tv->lock);
-	if (rc)
-		free(r.bytes);
-	return rc;
-}
 
 /* Replace *rem (from position pos) with target + "/" + the rest. */
 static int tv_splice(char **rem, size_t pos, const char *target)
@@ -208,20 +143,8 @@ out:
 static int tv_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got)
 {
 	struct tv_file *f = ctx;
-	int rc;
 
-	*got = 0;
-	if (off >= f->e.size)
-		return 0;
-	if (n > f->e.size - off)
-		n = (size_t)(f->e.size - off);
-	if (tv_from_kept(f->tv, f->ino, buf, n, off)) {
-		*got = n;
-		return 0;
-	}
-	if (!f->cur && (rc = ocifs_layer_cursor(f->layer, &f->cur)))
-		return rc;
-	return ocifs_layer_read(f->layer, f->cur, &f->e, buf, n, off, got);
+	return ocifs_rfile_read(f->f, buf, n, off, got);
 }
 
 /* Resolve to a regular file: 0 and *ino, or -errno. */
@@ -255,9 +178,7 @@ static int tv_open_file(void *ctx, const char *path, struct ocifs_tree_file *tf)
 		free(f);
 		return -ENOMEM;
 	}
-	f->tv = tv;
-	f->ino = ino;
-	if ((rc = ocifs_view_data(tv->view, ino, &f->layer, &f->e))) {
+	if ((rc = ocifs_reader_open(tv->reader, ino, &f->f))) {
 		free(f->name);
 		free(f);
 		return rc;
@@ -277,7 +198,7 @@ static void tv_close_file(void *ctx, struct ocifs_tree_file *tf)
 
 	(void)ctx;
 	if (f) {
-		ocifs_zcursor_free(f->cur);
+		ocifs_rfile_close(f->f);
 		free(f->name);
 		free(f);
 	}
@@ -344,12 +265,17 @@ static int tv_realpath(void *ctx, const char *path, char **out)
 int ocifs_tree_view_new(const struct ocifs_view *v, struct ocifs_tree_view **out)
 {
 	struct ocifs_tree_view *tv = calloc(1, sizeof(*tv));
+	struct ocifs_reader_opts ro = { .cache_size = TV_CACHE, .cold_max = TV_COLD,
+					.block = TV_BLOCK };
+	int rc;
 
 	if (!tv)
 		return -ENOMEM;
+	if ((rc = ocifs_reader_new(v, &ro, &tv->reader))) {
+		free(tv);
+		return rc;
+	}
 	tv->view = v;
-	tv->ninodes = ocifs_view_inodes(v);
-	pthread_mutex_init(&tv->lock, NULL);
 	tv->tree = (struct ocifs_tree){ .read_file = tv_read_file, .list_dir = tv_list_dir,
 					.open_file = tv_open_file, .close_file = tv_close_file,
 					.realpath = tv_realpath, .ctx = tv };
@@ -361,20 +287,24 @@ void ocifs_tree_view_free(struct ocifs_tree_view *tv)
 {
 	if (!tv)
 		return;
-	for (uint64_t i = 0; tv->kept && i < tv->ninodes; i++) {
-		struct tv_kept *k = tv->kept[i];
-		for (size_t j = 0; k && j < k->n; j++)
-			free(k->v[j].bytes);
-		if (k)
-			free(k->v);
-		free(k);
+	if (ocifs_log_threshold >= OCIFS_LOG_DBG) {
+		struct ocifs_reader_stats st;
+		ocifs_reader_stats(tv->reader, &st);
+		log_dbg("tree view: %llu hits, %llu misses, %llu spans (%llu bytes, %llu cold) at "
+			"the end", (unsigned long long)st.hits, (unsigned long long)st.misses,
+			(unsigned long long)st.spans, (unsigned long long)st.bytes,
+			(unsigned long long)st.cold_bytes);
 	}
-	free(tv->kept);
-	pthread_mutex_destroy(&tv->lock);
+	ocifs_reader_free(tv->reader);
 	free(tv);
 }
 
 const struct ocifs_tree *ocifs_tree_view_tree(struct ocifs_tree_view *tv)
 {
 	return &tv->tree;
+}
+
+struct ocifs_reader *ocifs_tree_view_reader(struct ocifs_tree_view *tv)
+{
+	return tv->reader;
 }

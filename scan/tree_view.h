@@ -3,19 +3,20 @@
  * struct ocifs_tree (tree.h) over the merged view: paths resolved
  * chroot-style (absolute symlink targets from the image root, ".." never
  * above it, at most 40 symlinks per lookup as Linux allows, then -ELOOP),
- * files read through per-open-file layer cursors.
+ * files read through the tree's own reader (src/reader.h).
  *
- * A read cache of byte ranges lets a caller that already read a file
- * (deps.c reads each ELF once, in layer order) hand the ranges an
- * analysis needed to later opens of the same file (the library search
- * re-reads the same headers), so compressed layers are not decompressed
- * twice.
+ * That reader's span cache lets a caller that already read a file
+ * (deps.c reads each ELF once, in layer order) keep the blocks an
+ * analysis needed for later opens of the same file (the library search
+ * re-reads the same headers): ocifs_reader_keep(ocifs_tree_view_reader()),
+ * so compressed layers are not decompressed twice.
  */
 #ifndef OCIFS_SCAN_TREE_VIEW_H
 #define OCIFS_SCAN_TREE_VIEW_H
 #include <stddef.h>
 #include <stdint.h>
 
+#include "reader.h"
 #include "tree.h"
 #include "view.h"
 
@@ -36,10 +37,8 @@ const struct ocifs_tree *ocifs_tree_view_tree(struct ocifs_tree_view *tv);
 int ocifs_tree_view_resolve(struct ocifs_tree_view *tv, const char *path, int follow,
 			    uint64_t *ino, char **canon);
 
-/** Keep a copy of bytes [off, off+n) of regular file ino: later reads
- *  through open_file that fall inside a kept range are answered from it.
- *  0 or -ENOMEM. Thread-safe. */
-int ocifs_tree_view_keep(struct ocifs_tree_view *tv, uint64_t ino, const void *buf, uint64_t off,
-			 size_t n);
+/** The reader the tree's files read through (valid as long as tv), for
+ *  reading by inode and ocifs_reader_keep. Thread-safe. */
+struct ocifs_reader *ocifs_tree_view_reader(struct ocifs_tree_view *tv);
 
 #endif

@@ -17,20 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "extent.h"
+#include "facts.h" /* OCIFS_EF_*, in flags */
 #include "sha.h"
 #include "tar.h"
 #include "zio.h"
 
 #define OCIFS_IDXDB_SCHEMA 1
 
-/* entry flags */
-#define OCIFS_EF_ELF      0x01u /* data starts with \x7fELF */
-#define OCIFS_EF_ZIP      0x02u /* PK\3\4 (jar, wheel, apk...) */
-#define OCIFS_EF_SCRIPT   0x04u /* #! */
-#define OCIFS_EF_IMPLICIT 0x08u /* parent dir not present in the tar */
-#define OCIFS_EF_SPARSE   0x10u
-#define OCIFS_EF_XATTR    0x20u /* has rows in xattrs */
-#define OCIFS_EF_HASHED   0x40u /* sha256 is valid */
 
 /* One row. In callbacks, strings point into SQLite's buffers and are
  * valid only during the call; ocifs_idxdb_lookup() returns copies that
@@ -57,6 +51,14 @@ struct ocifs_entry {
 };
 
 void ocifs_entry_fini(struct ocifs_entry *e);
+
+/** Where row e's data is (the extent borrows e's sparse map). */
+static inline void ocifs_entry_extent(const struct ocifs_entry *e, struct ocifs_extent *x)
+{
+	*x = (struct ocifs_extent){ .size = e->size, .data_off = e->data_off,
+				    .data_len = e->data_len, .nsparse = e->nsparse,
+				    .sparse = e->sparse };
+}
 
 struct ocifs_idxdb;
 

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "cache.h"
-#include "layer.h"
+#include "layer_priv.h"
 #include "log.h"
 #include "timens.h"
 
@@ -422,6 +422,59 @@ void ocifs_layer_peek(struct ocifs_image *img, size_t i, const char *cache_dir,
 	free(l.db_path);
 }
 
+unsigned ocifs_layer_num(const struct ocifs_layer *l)
+{
+	return l->num;
+}
+
+struct ocifs_layer_desc *ocifs_layer_desc(const struct ocifs_layer *l)
+{
+	return l->desc;
+}
+
+struct ocifs_src *ocifs_layer_blob(const struct ocifs_layer *l)
+{
+	return l->desc->blob;
+}
+
+enum ocifs_comp ocifs_layer_comp(const struct ocifs_layer *l)
+{
+	return l->comp;
+}
+
+uint64_t ocifs_layer_usize(const struct ocifs_layer *l)
+{
+	return l->usize;
+}
+
+uint64_t ocifs_layer_entries(const struct ocifs_layer *l)
+{
+	return l->entries;
+}
+
+const char *ocifs_layer_db_path(const struct ocifs_layer *l)
+{
+	return l->db_path;
+}
+
+const struct ocifs_ckpts *ocifs_layer_ckpts(const struct ocifs_layer *l)
+{
+	return &l->ck;
+}
+
+uint64_t ocifs_layer_restart_cost(const struct ocifs_layer *l, uint64_t uoff)
+{
+	if (!l->ck.n)
+		return 0;
+	return uoff - l->ck.v[ocifs_ckpts_find(&l->ck, uoff)].uoff;
+}
+
+void ocifs_layer_open_info(const struct ocifs_layer *l, struct ocifs_layer_open_info *out)
+{
+	*out = (struct ocifs_layer_open_info){ .built = l->built, .rehashed = l->rehashed,
+					       .skipped = l->skipped, .stats = l->stats };
+}
+
 int ocifs_layer_cursor(struct ocifs_layer *l, struct ocifs_zcursor **out)
 {
 	return ocifs_zcursor_new(l->desc->blob, &l->ck, out);
@@ -441,37 +494,6 @@ static int read_stream(struct ocifs_layer *l, struct ocifs_zcursor *c, void *buf
 	return rc;
 }
 
-int ocifs_entry_read(const struct ocifs_entry *e, char *buf, size_t n, uint64_t off,
-		     int (*rd)(void *ctx, char *buf, size_t n, uint64_t uoff), void *ctx)
-{
-	uint64_t packed = 0;
-	int rc;
-
-	if (!e->nsparse) {
-		if (off + n > e->data_len)
-			return -EIO;
-		return rd(ctx, buf, n, e->data_off + off);
-	}
-	/* Sparse: walk the map; holes are zeros, data is stored packed. */
-	memset(buf, 0, n);
-	for (size_t i = 0; i < e->nsparse; i++) {
-		const struct ocifs_sparse *s = &e->sparse[i];
-		uint64_t lo = off > s->off ? off : s->off;
-		uint64_t hi = off + n < s->off + s->len ? off + n : s->off + s->len;
-
-		if (lo < hi) {
-			uint64_t at = packed + (lo - s->off);
-			if (at + (hi - lo) > e->data_len)
-				return -EIO;
-			rc = rd(ctx, buf + (lo - off), (size_t)(hi - lo), e->data_off + at);
-			if (rc)
-				return rc;
-		}
-		packed += s->len;
-	}
-	return 0;
-}
-
 struct cursor_reader {
 	struct ocifs_layer *l;
 	struct ocifs_zcursor *c;
@@ -485,20 +507,21 @@ static int cursor_read(void *ctx, char *buf, size_t n, uint64_t uoff)
 }
 
 int ocifs_layer_read(struct ocifs_layer *l, struct ocifs_zcursor *c,
-		     const struct ocifs_entry *e, void *buf, size_t n, uint64_t off,
+		     const struct ocifs_extent *x, void *buf, size_t n, uint64_t off,
 		     size_t *got)
 {
 	struct cursor_reader r = { .l = l, .c = c };
 	int rc;
 
 	*got = 0;
-	if (off >= e->size)
+	if (off >= x->size)
 		return 0;
-	if (n > e->size - off)
-		n = (size_t)(e->size - off);
-	rc = ocifs_entry_read(e, buf, n, off, cursor_read, &r);
-	if (rc == -EIO && !e->nsparse && off + n > e->data_len)
-		log_err("layer %u: %s/%s: data shorter than its size", l->num, e->dir, e->name);
+	if (n > x->size - off)
+		n = (size_t)(x->size - off);
+	rc = ocifs_extent_read(x, buf, n, off, cursor_read, &r);
+	if (rc == -EIO && !x->nsparse && off + n > x->data_len)
+		log_err("layer %u: the file at %" PRIu64 ": data shorter than its size", l->num,
+			x->data_off);
 	if (!rc)
 		*got = n;
 	return rc;

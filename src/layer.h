@@ -11,7 +11,7 @@
 #define OCIFS_SRC_LAYER_H
 #include <stdint.h>
 
-#include "idxdb.h"
+#include "extent.h"
 #include "image.h"
 #include "index.h"
 #include "zio.h"
@@ -31,29 +31,40 @@ struct ocifs_layer_opts {
 	void *ctx;
 };
 
-struct ocifs_layer {
-	unsigned num;             /* 1-based position in the image */
-	struct ocifs_layer_desc *desc; /* borrowed from the image */
-	struct ocifs_idxdb *db;   /* NULL, or open: see ocifs_layer_db() */
-	char *db_path;
-	char *cache_dir;          /* for a rebuild found necessary later */
-	uint64_t span;
-	int validated;            /* the index's rows were checked (or built) */
-	struct ocifs_ckpts ck;
-	enum ocifs_comp comp;
-	uint64_t usize, entries, skipped;
-	struct ocifs_src *shadow_src;
-	int built;                /* 1 if this open built the index */
-	int rehashed;             /* 1 if the blob was re-hashed */
-	struct ocifs_index_stats stats; /* when built */
-	int quiet;                /* probing: no warnings */
-	uint64_t wmax;            /* zstd window limit (image opts), 0 = default */
-};
+struct ocifs_layer;        /* opaque (layer_priv.h) */
+struct ocifs_idxdb;
+
 
 /** Open layer i (0-based) of img: reuse or build its index. */
 int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer_opts *o,
 		     struct ocifs_layer **out);
 void ocifs_layer_close(struct ocifs_layer *l);
+
+/* What others may know of an open layer. */
+unsigned ocifs_layer_num(const struct ocifs_layer *l); /* 1-based */
+struct ocifs_layer_desc *ocifs_layer_desc(const struct ocifs_layer *l); /* the image's */
+/** The blob the layer is read from (the splice path pins its fd). */
+struct ocifs_src *ocifs_layer_blob(const struct ocifs_layer *l);
+enum ocifs_comp ocifs_layer_comp(const struct ocifs_layer *l);
+uint64_t ocifs_layer_usize(const struct ocifs_layer *l); /* uncompressed stream */
+uint64_t ocifs_layer_entries(const struct ocifs_layer *l);
+/** The path of the layer's index file (the view keys its cache by its
+ *  identity), or NULL. */
+const char *ocifs_layer_db_path(const struct ocifs_layer *l);
+/** The layer's checkpoints (borrowed; ck->n == 0 for plain tar). */
+const struct ocifs_ckpts *ocifs_layer_ckpts(const struct ocifs_layer *l);
+/** Bytes a new cursor decodes to reach stream offset uoff: from the
+ *  checkpoint at or before it. */
+uint64_t ocifs_layer_restart_cost(const struct ocifs_layer *l, uint64_t uoff);
+
+/* What opening it did (for the CLI's summary line). */
+struct ocifs_layer_open_info {
+	int built;                /* this open built the index */
+	int rehashed;             /* the blob was re-hashed */
+	uint64_t skipped;         /* tar entries the index left out */
+	struct ocifs_index_stats stats; /* when built */
+};
+void ocifs_layer_open_info(const struct ocifs_layer *l, struct ocifs_layer_open_info *out);
 
 /** The layer's index, for reading rows: an open layer holds no database
  *  connection (a thousand layers would hold a thousand fds), so this
@@ -77,17 +88,12 @@ const char *ocifs_cache_state_name(enum ocifs_cache_state s);
 
 /** A cursor for reading this layer's files (one per thread/open file). */
 int ocifs_layer_cursor(struct ocifs_layer *l, struct ocifs_zcursor **out);
-/** Map logical bytes [off, off+n) of entry e (n already within its size)
- *  onto the layer's uncompressed stream: holes of a sparse file are
- *  zero-filled in buf, and rd(ctx, buf + k, len, stream offset) is called
- *  for each stored run. 0, rd's first error, or -EIO when the entry's map
- *  points past its stored data. */
-int ocifs_entry_read(const struct ocifs_entry *e, char *buf, size_t n, uint64_t off,
-		     int (*rd)(void *ctx, char *buf, size_t n, uint64_t uoff), void *ctx);
-/** Read file data: bytes [off, off+n) of entry e's logical content
- *  (sparse holes read as zeros). 0 and *got (< n only at EOF) or -errno. */
+/** Read file data through cursor c (of this layer): bytes [off, off+n)
+ *  of extent x's logical content (sparse holes read as zeros). 0 and
+ *  *got (< n only at EOF) or -errno. Shared reading of view files goes
+ *  through the reader (reader.h); this is the bare primitive. */
 int ocifs_layer_read(struct ocifs_layer *l, struct ocifs_zcursor *c,
-		     const struct ocifs_entry *e, void *buf, size_t n, uint64_t off,
+		     const struct ocifs_extent *x, void *buf, size_t n, uint64_t off,
 		     size_t *got);
 
 #endif

@@ -35,12 +35,15 @@ static void on_progress(void *ctx, unsigned num, uint64_t done, uint64_t total)
 static void report(FILE *f, struct ocifs_layer *l, size_t n, double secs)
 {
 	char a[16], b[16], c[16], r[16];
-	const struct ocifs_index_stats *s = &l->stats;
+	struct ocifs_layer_open_info li;
+	const struct ocifs_index_stats *s = &li.stats;
 
-	if (l->built) {
+	ocifs_layer_open_info(l, &li);
+	if (li.built) {
 		fprintf(f, "layer %u/%zu %.19s… %-4s %s -> %s, %" PRIu64 " entries, %" PRIu64
 		        " checkpoints, index %s (%.2f%%), %.2f s, %s/s\n",
-		        l->num, n, l->desc->digest, ocifs_comp_name(s->comp), ocifs_human(s->csize, a),
+		        ocifs_layer_num(l), n, ocifs_layer_desc(l)->digest, ocifs_comp_name(s->comp),
+		        ocifs_human(s->csize, a),
 		        ocifs_human(s->usize, b), s->entries, s->ckpts, ocifs_human(s->index_bytes, c),
 		        s->usize ? 100.0 * (double)s->index_bytes / (double)s->usize : 0.0, secs,
 		        ocifs_human(secs > 0 ? (uint64_t)((double)s->usize / secs) : 0, r));
@@ -48,9 +51,10 @@ static void report(FILE *f, struct ocifs_layer *l, size_t n, double secs)
 			fprintf(f, "  %" PRIu64 " entries skipped: their paths leave the root\n",
 			        s->skipped);
 	} else {
-		fprintf(f, "layer %u/%zu %.19s… %-4s %s, %" PRIu64 " entries, cached%s\n", l->num, n,
-		        l->desc->digest, ocifs_comp_name(l->comp), ocifs_human(l->usize, b),
-		        l->entries, l->rehashed ? ", blob re-verified" : "");
+		fprintf(f, "layer %u/%zu %.19s… %-4s %s, %" PRIu64 " entries, cached%s\n",
+		        ocifs_layer_num(l), n, ocifs_layer_desc(l)->digest,
+		        ocifs_comp_name(ocifs_layer_comp(l)), ocifs_human(ocifs_layer_usize(l), b),
+		        ocifs_layer_entries(l), li.rehashed ? ", blob re-verified" : "");
 	}
 }
 

@@ -20,17 +20,13 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "extent.h" /* struct ocifs_sparse */
 #include "src.h"
 
 struct ocifs_xattr {
 	char *key;              /* e.g. "user.foo", "security.capability" */
 	unsigned char *val;
 	size_t len;
-};
-
-struct ocifs_sparse {
-	uint64_t off;           /* logical offset in the file */
-	uint64_t len;           /* bytes of data stored for it */
 };
 
 struct ocifs_tar_entry {

@@ -54,7 +54,7 @@ static int view_data_bad(const struct ocifs_view *v, const struct view_inode *n)
 	uint64_t packed = 0;
 
 	if (n->data_off % 512 || n->data_off + n->data_len < n->data_off ||
-	    (l && n->data_off + n->data_len > l->usize) ||
+	    (l && n->data_off + n->data_len > ocifs_layer_usize(l)) ||
 	    (!n->nsparse && n->data_len != n->size))
 		return 1;
 	for (uint32_t i = 0; i < n->nsparse; i++) {
@@ -137,7 +137,7 @@ static int view_full_key(const unsigned char name_key[32], struct ocifs_layer **
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
 		uint64_t id[5] = { 0 };
-		if (layers[i]->db_path && stat(layers[i]->db_path, &st) == 0) {
+		if (ocifs_layer_db_path(layers[i]) && stat(ocifs_layer_db_path(layers[i]), &st) == 0) {
 			id[0] = st.st_dev;
 			id[1] = st.st_ino;
 			id[2] = (uint64_t)st.st_size;
@@ -441,7 +441,7 @@ int ocifs_view_xattr_entry(const struct ocifs_view *v, uint64_t ino, uint32_t i,
 }
 
 int ocifs_view_data(const struct ocifs_view *v, uint64_t ino, struct ocifs_layer **layer,
-		    struct ocifs_entry *e)
+		    struct ocifs_extent *x)
 {
 	const struct view_inode *n = inode(v, ino);
 
@@ -449,17 +449,16 @@ int ocifs_view_data(const struct ocifs_view *v, uint64_t ino, struct ocifs_layer
 		return -ENOENT;
 	if (!S_ISREG(n->mode))
 		return -EINVAL;
-	memset(e, 0, sizeof(*e));
-	e->type = '0';
-	e->dir = "";
-	e->name = v->pool + v->de[n->name].name;
-	e->size = n->size;
-	e->data_off = n->data_off;
-	e->data_len = n->data_len;
-	e->nsparse = n->nsparse;
-	e->sparse = n->nsparse ? &v->sp[n->sparse] : NULL;
+	*x = (struct ocifs_extent){ .size = n->size, .data_off = n->data_off,
+				    .data_len = n->data_len, .nsparse = n->nsparse,
+				    .sparse = n->nsparse ? &v->sp[n->sparse] : NULL };
 	*layer = v->layers[n->layer];
 	return 0;
+}
+
+size_t ocifs_view_nlayers(const struct ocifs_view *v)
+{
+	return v->nlayers;
 }
 
 int ocifs_view_file_facts(const struct ocifs_view *v, uint64_t ino, uint32_t *flags,
@@ -475,27 +474,6 @@ int ocifs_view_file_facts(const struct ocifs_view *v, uint64_t ino, uint32_t *fl
 	if (sha256)
 		memcpy(sha256, n->sha256, 32);
 	return 0;
-}
-
-int ocifs_view_read(const struct ocifs_view *v, uint64_t ino, struct ocifs_zcursor *c, void *buf,
-		    size_t n, uint64_t off, size_t *got)
-{
-	struct ocifs_layer *l;
-	struct ocifs_entry e;
-	struct ocifs_zcursor *tmp = NULL;
-	int rc = ocifs_view_data(v, ino, &l, &e);
-
-	if (rc)
-		return rc;
-	if (!c) {
-		rc = ocifs_layer_cursor(l, &tmp);
-		if (rc)
-			return rc;
-		c = tmp;
-	}
-	rc = ocifs_layer_read(l, c, &e, buf, n, off, got);
-	ocifs_zcursor_free(tmp);
-	return rc;
 }
 
 int ocifs_view_path(const struct ocifs_view *v, uint64_t ino, char *buf, size_t len)
@@ -584,7 +562,7 @@ int ocifs_view_hashck_update(const struct ocifs_view *v, struct ocifs_view_hashc
 		snprintf(path, sizeof(path), "inode %llu", (unsigned long long)h->ino);
 	log_err("%s: content does not match the sha256 its layer index recorded (layer %u); "
 		"the cache is corrupt or was tampered with: run ocifs verify",
-		path, v->layers[in->layer]->num);
+		path, ocifs_layer_num(v->layers[in->layer]));
 	return -EIO;
 }
 

@@ -21,7 +21,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "idxdb.h"
+#include "extent.h"
+#include "facts.h" /* OCIFS_EF_*, of ocifs_view_file_facts */
 #include "image.h"
 #include "layer.h"
 
@@ -88,22 +89,19 @@ int ocifs_view_xattr_count(const struct ocifs_view *v, uint64_t ino, uint32_t *n
 int ocifs_view_xattr_entry(const struct ocifs_view *v, uint64_t ino, uint32_t i,
 			   const char **key, const void **val, size_t *len);
 
-/** Where a regular file's bytes are: its layer and an entry whose
- *  size/data_off/data_len/sparse describe them (borrowed from the view),
- *  to pass to ocifs_layer_read(). -EINVAL if not a regular file. */
+/** Where a regular file's bytes are: its layer and their extent in the
+ *  layer's stream (its sparse map borrowed from the view). Read them
+ *  through the reader (reader.h). -EINVAL if not a regular file. */
 int ocifs_view_data(const struct ocifs_view *v, uint64_t ino, struct ocifs_layer **layer,
-		    struct ocifs_entry *e);
+		    struct ocifs_extent *x);
+/** The layers the view was built from (layer i is number i + 1). */
+size_t ocifs_view_nlayers(const struct ocifs_view *v);
 
 /** What the layer index noted of a regular file's bytes: OCIFS_EF_ELF,
  *  _ZIP, _SCRIPT (magic) and _HASHED (then sha256 holds its digest;
  *  sha256 may be NULL). -EINVAL if not a regular file. */
 int ocifs_view_file_facts(const struct ocifs_view *v, uint64_t ino, uint32_t *flags,
 			  unsigned char sha256[32]);
-
-/** Read bytes of a regular file through a cursor of its layer; the
- *  cursor must belong to that layer (NULL: a temporary one). */
-int ocifs_view_read(const struct ocifs_view *v, uint64_t ino, struct ocifs_zcursor *c,
-		    void *buf, size_t n, uint64_t off, size_t *got);
 
 /* The first full read of a file, in order from byte 0, is checked
  * against the sha256 its layer index recorded: a tampered or corrupt

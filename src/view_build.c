@@ -28,6 +28,7 @@
 #include "cache.h"
 #include "esc.h"
 #include "hashtab.h"
+#include "idxdb.h"
 #include "log.h"
 #include "view.h"
 #include "view_fmt.h"
@@ -246,7 +247,7 @@ static uint32_t find_path(const struct build *b, const char *path)
 
 struct layer_ctx {
 	struct build *b;
-	struct ocifs_layer *l;
+	struct ocifs_idxdb *db; /* the layer's index, open */
 	int pass;       /* 1: whiteouts, 2: entries */
 	char path[8192];
 };
@@ -336,7 +337,7 @@ static int set_attrs(struct layer_ctx *c, uint32_t ino, const struct ocifs_entry
 	}
 	if (e->flags & OCIFS_EF_XATTR) {
 		bi->x_first = (uint32_t)b->nx;
-		rc = ocifs_idxdb_xattrs(c->l->db, e->id, copy_xattrs_cb, b); /* open */
+		rc = ocifs_idxdb_xattrs(c->db, e->id, copy_xattrs_cb, b); /* open */
 		if (rc)
 			return rc;
 		bi = &b->i[ino]; /* no realloc of i here, but stay safe */
@@ -560,13 +561,13 @@ int view_build(struct ocifs_image *img, struct ocifs_layer **layers, const unsig
 	}
 	c->b = &b;
 	for (size_t i = 0; i < img->nlayers; i++) {
-		c->l = layers[i];
+		struct ocifs_layer_open_info li;
+		ocifs_layer_open_info(layers[i], &li);
 		b.layer = (uint32_t)i;
-		b.escapes += layers[i]->skipped;
-		struct ocifs_idxdb *db;
-		rc = ocifs_layer_db(layers[i], &db); /* checked, rebuilt if bad */
+		b.escapes += li.skipped;
+		rc = ocifs_layer_db(layers[i], &c->db); /* checked, rebuilt if bad */
 		for (c->pass = 1; c->pass <= 2 && !rc; c->pass++)
-			rc = ocifs_idxdb_foreach(db, layer_cb, c);
+			rc = ocifs_idxdb_foreach(c->db, layer_cb, c);
 		ocifs_layer_db_close(layers[i]); /* one connection at a time */
 		if (rc)
 			goto out;

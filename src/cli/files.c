@@ -18,7 +18,9 @@
 
 #include "cli.h"
 #include "esc.h"
+#include "idxdb.h"
 #include "log.h"
+#include "reader.h"
 #include "sha.h"
 #include "timens.h"
 
@@ -176,10 +178,10 @@ static int view_cat(struct cli *c)
 {
 	struct ocifs_session *s;
 	struct ocifs_vattr a;
-	struct ocifs_layer *l = NULL;
-	struct ocifs_entry e;
-	struct ocifs_zcursor *cur = NULL;
-	struct ocifs_view_hashck hc = { 0 };
+	/* no span cache: one file, read once, in order */
+	struct ocifs_reader_opts ro = { .hashck = 1 };
+	struct ocifs_reader *r = NULL;
+	struct ocifs_rfile *f = NULL;
 	uint64_t ino;
 	char *buf = NULL;
 	int rc = view_open(c, c->args[1], &s, &ino, &a);
@@ -196,27 +198,23 @@ static int view_cat(struct cli *c)
 		rc = S_ISDIR(a.mode) ? -EISDIR : -EINVAL;
 	}
 	if (!rc)
-		rc = ocifs_view_data(s->view, ino, &l, &e);
+		rc = ocifs_reader_new(s->view, &ro, &r);
 	if (!rc)
-		rc = ocifs_layer_cursor(l, &cur);
+		rc = ocifs_reader_open(r, ino, &f);
 	if (!rc && !(buf = malloc(1 << 20)))
 		rc = -ENOMEM;
-	if (!rc)
-		ocifs_view_hashck_begin(s->view, ino, &hc);
 	for (uint64_t off = 0; !rc && off < a.size;) {
 		size_t got;
-		rc = ocifs_layer_read(l, cur, &e, buf, 1 << 20, off, &got);
+		rc = ocifs_rfile_read(f, buf, 1 << 20, off, &got);
 		if (!rc && !got)
 			rc = -EIO;
-		if (!rc)
-			rc = ocifs_view_hashck_update(s->view, &hc, buf, got, off);
 		if (!rc)
 			rc = cli_write_stdout(buf, got);
 		off += got;
 	}
 	free(buf);
-	ocifs_view_hashck_end(&hc);
-	ocifs_zcursor_free(cur);
+	ocifs_rfile_close(f);
+	ocifs_reader_free(r);
 	ocifs_session_close(s);
 	return rc;
 }
@@ -421,9 +419,11 @@ static int layer_cat(struct cli *c)
 	rc = buf ? ocifs_layer_cursor(l, &cur) : -ENOMEM;
 	if (!rc && (e.flags & OCIFS_EF_HASHED)) /* checked as it streams */
 		rc = ocifs_sha_new(&sha);
+	struct ocifs_extent x;
+	ocifs_entry_extent(&e, &x);
 	for (uint64_t off = 0; !rc && off < e.size;) {
 		size_t got;
-		rc = ocifs_layer_read(l, cur, &e, buf, 1 << 20, off, &got);
+		rc = ocifs_layer_read(l, cur, &x, buf, 1 << 20, off, &got);
 		if (!rc && got == 0)
 			rc = -EIO;
 		if (!rc && sha)

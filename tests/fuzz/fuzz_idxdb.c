@@ -10,6 +10,7 @@
  * and walked.
  */
 #include "fixture.h"
+#include "idxdb.h"
 #include "view.h"
 
 static struct fz_fixture fx;
@@ -17,6 +18,7 @@ static char db_path[1024];
 
 struct walk {
 	struct ocifs_layer *l;
+	struct ocifs_idxdb *db;
 	struct ocifs_zcursor *c;
 	unsigned n;
 };
@@ -39,11 +41,13 @@ static int entry_cb(void *ctx, const struct ocifs_entry *e)
 		return 1;
 	FZ_ASSERT(e->dir && e->name);
 	if (e->flags & OCIFS_EF_XATTR)
-		ocifs_idxdb_xattrs(w->l->db, e->id, xattr_cb, NULL); /* open while walking */
+		ocifs_idxdb_xattrs(w->db, e->id, xattr_cb, NULL); /* open while walking */
 	if (e->type == '0' && w->c) {
-		if (ocifs_layer_read(w->l, w->c, e, buf, sizeof(buf), 0, &got) == 0)
+		struct ocifs_extent x;
+		ocifs_entry_extent(e, &x);
+		if (ocifs_layer_read(w->l, w->c, &x, buf, sizeof(buf), 0, &got) == 0)
 			FZ_ASSERT(got <= sizeof(buf));
-		if (e->size > 2 && ocifs_layer_read(w->l, w->c, e, buf, 2, e->size - 2, &got) == 0)
+		if (e->size > 2 && ocifs_layer_read(w->l, w->c, &x, buf, 2, e->size - 2, &got) == 0)
 			FZ_ASSERT(got <= 2);
 	}
 	return 0;
@@ -93,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* the rows are validated when the index is first opened for them */
 	if (ocifs_layer_db(layers[0], &db) == 0) {
-		struct walk w = { layers[0], NULL, 0 };
+		struct walk w = { layers[0], db, NULL, 0 };
 		ocifs_layer_cursor(layers[0], &w.c);
 		ocifs_idxdb_foreach(db, entry_cb, &w);
 		w.n = 0;

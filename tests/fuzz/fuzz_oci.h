@@ -153,6 +153,7 @@ static inline void fz_tar_end(struct fz_tar *t)
 
 /* --- walking a merged view ------------------------------------------------ */
 
+#include "reader.h"
 #include "view.h"
 
 /** Visit every inode of v (up to a cap): attributes, names, links,
@@ -163,6 +164,10 @@ static inline uint64_t fz_walk_view(const struct ocifs_view *v)
 {
 	static char buf[8192];
 	uint64_t n = ocifs_view_inodes(v), cap = n < 4096 ? n : 4096;
+	struct ocifs_reader_opts ro = { 0 }; /* cursors only, as a cat */
+	struct ocifs_reader *r = NULL;
+
+	FZ_ASSERT(ocifs_reader_new(v, &ro, &r) == 0);
 
 	for (uint64_t ino = 0; ino < cap; ino++) {
 		struct ocifs_vattr a;
@@ -195,15 +200,17 @@ static inline uint64_t fz_walk_view(const struct ocifs_view *v)
 					(void)again; /* duplicate names may resolve elsewhere */
 			}
 		}
-		if (S_ISREG(a.mode)) {
-			int rc = ocifs_view_read(v, ino, NULL, buf, sizeof(buf), 0, &got);
+		struct ocifs_rfile *f;
+		if (S_ISREG(a.mode) && ocifs_reader_open(r, ino, &f) == 0) {
+			int rc = ocifs_rfile_read(f, buf, sizeof(buf), 0, &got);
 			if (rc == 0)
 				FZ_ASSERT(got <= sizeof(buf) && got <= a.size);
-			if (a.size > 1 &&
-			    ocifs_view_read(v, ino, NULL, buf, 16, a.size - 1, &got) == 0)
+			if (a.size > 1 && ocifs_rfile_read(f, buf, 16, a.size - 1, &got) == 0)
 				FZ_ASSERT(got <= 1);
+			ocifs_rfile_close(f);
 		}
 	}
+	ocifs_reader_free(r);
 	ocifs_view_resolve(v, "etc/passwd", &cap);
 	return n;
 }

@@ -21,6 +21,7 @@
 #include "cache.h"
 #include "image.h"
 #include "layer.h"
+#include "reader.h"
 #include "tap.h"
 #include "view.h"
 
@@ -118,10 +119,18 @@ static void render_file(struct render *r, const struct ocifs_view *v, uint64_t i
 {
 	unsigned char buf[256];
 	size_t got = 0;
+	struct ocifs_reader_opts ro = { 0 }; /* no span cache */
+	struct ocifs_reader *rd = NULL;
+	struct ocifs_rfile *f = NULL;
 
 	fprintf(r->f, " %" PRIu64 " \"", a->size);
-	if (ocifs_view_read(v, ino, NULL, buf, sizeof(buf), 0, &got) != 0)
+	if (ocifs_reader_new(v, &ro, &rd) != 0 || ocifs_reader_open(rd, ino, &f) != 0 ||
+	    ocifs_rfile_read(f, buf, sizeof(buf), 0, &got) != 0) {
 		fprintf(r->f, "(unreadable)");
+		got = 0;
+	}
+	ocifs_rfile_close(f);
+	ocifs_reader_free(rd);
 	for (size_t i = 0; i < got; i++)
 		fprintf(r->f, buf[i] >= 0x20 && buf[i] < 0x7f && buf[i] != '"' && buf[i] != '\\'
 				      ? "%c" : "\\x%02x",

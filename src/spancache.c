@@ -3,7 +3,8 @@
  * The span cache (see spancache.h): N shards, each a chained hash table
  * plus two intrusive lists under one mutex, with a byte budget of
  * total/N: an LRU list of hot spans and a FIFO of cold ones (blocks of
- * sequential streams), which are evicted first. The shard of a key comes from a 64-bit mix of (layer, blk), so
+ * sequential streams), which are evicted first, and past their own
+ * budget (cold_max/N) even when the shard has room. The shard of a key comes from a 64-bit mix of (layer, blk), so
  * neighbouring blocks of one file spread over shards.
  */
 #include <errno.h>
@@ -21,17 +22,18 @@
 
 struct span_shard {
 	pthread_mutex_t lock;
-	struct fs_span **buckets;       /* protected by lock */
+	struct ocifs_span **buckets;       /* protected by lock */
 	size_t nbuckets;                /* power of two */
-	struct fs_span hot;             /* LRU list sentinel, head = most recent;
+	struct ocifs_span hot;             /* LRU list sentinel, head = most recent;
 					 * protected by lock */
-	struct fs_span cold;            /* FIFO of cold spans, head = newest;
+	struct ocifs_span cold;            /* FIFO of cold spans, head = newest;
 					 * protected by lock */
 	size_t bytes, cap;              /* protected by lock */
+	size_t cold_bytes, cold_cap;    /* of them cold; protected by lock */
 	uint64_t hits, misses, spans;   /* protected by lock */
 };
 
-struct fs_spancache {
+struct ocifs_spancache {
 	size_t block;
 	unsigned nshards;
 	struct span_shard shards[];
@@ -50,9 +52,10 @@ static uint64_t span_hash(uint32_t layer, uint64_t blk)
 	return x;
 }
 
-int fs_spancache_new(uint64_t bytes, size_t block, struct fs_spancache **out)
+int ocifs_spancache_new(uint64_t bytes, uint64_t cold_max, size_t block,
+			struct ocifs_spancache **out)
 {
-	struct fs_spancache *c;
+	struct ocifs_spancache *c;
 	uint64_t nblocks;
 	unsigned n;
 
@@ -75,11 +78,14 @@ int fs_spancache_new(uint64_t bytes, size_t block, struct fs_spancache **out)
 		s->buckets = calloc(nb, sizeof(*s->buckets));
 		if (!s->buckets) {
 			c->nshards = i;
-			fs_spancache_free(c);
+			ocifs_spancache_free(c);
 			return -ENOMEM;
 		}
 		s->nbuckets = nb;
 		s->cap = (size_t)(per * block);
+		s->cold_cap = s->cap;
+		if (cold_max && cold_max / n < s->cap)
+			s->cold_cap = cold_max / n > block ? (size_t)(cold_max / n) : block;
 		s->hot.prev = s->hot.next = &s->hot;
 		s->cold.prev = s->cold.next = &s->cold;
 		pthread_mutex_init(&s->lock, NULL);
@@ -88,13 +94,13 @@ int fs_spancache_new(uint64_t bytes, size_t block, struct fs_spancache **out)
 	return 0;
 }
 
-void fs_span_unref(struct fs_span *s)
+void ocifs_span_unref(struct ocifs_span *s)
 {
 	if (s && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
 		free(s);
 }
 
-void fs_spancache_free(struct fs_spancache *c)
+void ocifs_spancache_free(struct ocifs_spancache *c)
 {
 	if (!c)
 		return;
@@ -102,11 +108,11 @@ void fs_spancache_free(struct fs_spancache *c)
 		struct span_shard *s = &c->shards[i];
 
 		for (int k = 0; k < 2; k++) {
-			struct fs_span *end = k ? &s->cold : &s->hot, *p = end->next;
+			struct ocifs_span *end = k ? &s->cold : &s->hot, *p = end->next;
 
 			while (p != end) {
-				struct fs_span *next = p->next;
-				fs_span_unref(p);
+				struct ocifs_span *next = p->next;
+				ocifs_span_unref(p);
 				p = next;
 			}
 		}
@@ -116,14 +122,14 @@ void fs_spancache_free(struct fs_spancache *c)
 	free(c);
 }
 
-size_t fs_spancache_block(const struct fs_spancache *c)
+size_t ocifs_spancache_block(const struct ocifs_spancache *c)
 {
 	return c->block;
 }
 
-int fs_span_new(uint32_t layer, uint64_t blk, size_t len, struct fs_span **out)
+int ocifs_span_new(uint32_t layer, uint64_t blk, size_t len, struct ocifs_span **out)
 {
-	struct fs_span *s = malloc(sizeof(*s) + len);
+	struct ocifs_span *s = malloc(sizeof(*s) + len);
 
 	if (!s)
 		return -ENOMEM;
@@ -136,23 +142,23 @@ int fs_span_new(uint32_t layer, uint64_t blk, size_t len, struct fs_span **out)
 	return 0;
 }
 
-static struct span_shard *shard_of(struct fs_spancache *c, uint64_t h)
+static struct span_shard *shard_of(struct ocifs_spancache *c, uint64_t h)
 {
 	return &c->shards[h % c->nshards];
 }
 
-static struct fs_span **bucket_of(struct span_shard *s, uint64_t h, unsigned nshards)
+static struct ocifs_span **bucket_of(struct span_shard *s, uint64_t h, unsigned nshards)
 {
 	return &s->buckets[(h / nshards) & (s->nbuckets - 1)];
 }
 
-static void lru_unlink(struct fs_span *p)
+static void lru_unlink(struct ocifs_span *p)
 {
 	p->prev->next = p->next;
 	p->next->prev = p->prev;
 }
 
-static void lru_push_head(struct fs_span *list, struct fs_span *p)
+static void lru_push_head(struct ocifs_span *list, struct ocifs_span *p)
 {
 	p->prev = list;
 	p->next = list->next;
@@ -160,11 +166,11 @@ static void lru_push_head(struct fs_span *list, struct fs_span *p)
 	list->next = p;
 }
 
-struct fs_span *fs_spancache_get(struct fs_spancache *c, uint32_t layer, uint64_t blk)
+struct ocifs_span *ocifs_spancache_get(struct ocifs_spancache *c, uint32_t layer, uint64_t blk)
 {
 	uint64_t h = span_hash(layer, blk);
 	struct span_shard *s = shard_of(c, h);
-	struct fs_span *p;
+	struct ocifs_span *p;
 
 	pthread_mutex_lock(&s->lock);
 	for (p = *bucket_of(s, h, c->nshards); p; p = p->hnext)
@@ -186,23 +192,25 @@ struct fs_span *fs_spancache_get(struct fs_spancache *c, uint32_t layer, uint64_
 
 /* Remove p from the table and the list; the caller drops the cache's
  * reference after unlocking. */
-static void shard_remove(struct fs_spancache *c, struct span_shard *s, struct fs_span *p)
+static void shard_remove(struct ocifs_spancache *c, struct span_shard *s, struct ocifs_span *p)
 {
-	struct fs_span **pp = bucket_of(s, span_hash(p->layer, p->blk), c->nshards);
+	struct ocifs_span **pp = bucket_of(s, span_hash(p->layer, p->blk), c->nshards);
 
 	while (*pp != p)
 		pp = &(*pp)->hnext;
 	*pp = p->hnext;
 	lru_unlink(p);
 	s->bytes -= p->len;
+	if (p->cold)
+		s->cold_bytes -= p->len;
 	s->spans--;
 }
 
-void fs_spancache_insert(struct fs_spancache *c, struct fs_span *n, int cold)
+void ocifs_spancache_insert(struct ocifs_spancache *c, struct ocifs_span *n, int cold)
 {
 	uint64_t h = span_hash(n->layer, n->blk);
 	struct span_shard *s = shard_of(c, h);
-	struct fs_span **b, *p, *evicted = NULL;
+	struct ocifs_span **b, *p, *evicted = NULL;
 
 	pthread_mutex_lock(&s->lock);
 	b = bucket_of(s, h, c->nshards);
@@ -216,12 +224,19 @@ void fs_spancache_insert(struct fs_spancache *c, struct fs_span *n, int cold)
 		n->cold = cold;
 		lru_push_head(cold ? &s->cold : &s->hot, n);
 		s->bytes += n->len;
+		if (cold)
+			s->cold_bytes += n->len;
 		s->spans++;
 		/* Evict the oldest cold span first, then the least recently
 		 * used hot one; never the span just added. Evicted spans are
 		 * chained through hnext and freed after unlocking. */
-		while (s->bytes > s->cap) {
-			p = s->cold.prev != &s->cold && s->cold.prev != n ? s->cold.prev : s->hot.prev;
+		while (s->bytes > s->cap || s->cold_bytes > s->cold_cap) {
+			if (s->cold.prev != &s->cold && s->cold.prev != n)
+				p = s->cold.prev;
+			else if (s->bytes > s->cap)
+				p = s->hot.prev;
+			else
+				break;
 			if (p == &s->hot || p == n)
 				break;
 			shard_remove(c, s, p);
@@ -232,12 +247,48 @@ void fs_spancache_insert(struct fs_spancache *c, struct fs_span *n, int cold)
 	pthread_mutex_unlock(&s->lock);
 	while (evicted) {
 		p = evicted->hnext;
-		fs_span_unref(evicted);
+		ocifs_span_unref(evicted);
 		evicted = p;
 	}
 }
 
-void fs_spancache_stats(struct fs_spancache *c, struct fs_spancache_stats *st)
+int ocifs_spancache_has(struct ocifs_spancache *c, uint32_t layer, uint64_t blk)
+{
+	uint64_t h = span_hash(layer, blk);
+	struct span_shard *s = shard_of(c, h);
+	struct ocifs_span *p;
+
+	pthread_mutex_lock(&s->lock);
+	for (p = *bucket_of(s, h, c->nshards); p; p = p->hnext)
+		if (p->layer == layer && p->blk == blk)
+			break;
+	pthread_mutex_unlock(&s->lock);
+	return p != NULL;
+}
+
+int ocifs_spancache_keep(struct ocifs_spancache *c, uint32_t layer, uint64_t blk)
+{
+	uint64_t h = span_hash(layer, blk);
+	struct span_shard *s = shard_of(c, h);
+	struct ocifs_span *p;
+
+	pthread_mutex_lock(&s->lock);
+	for (p = *bucket_of(s, h, c->nshards); p; p = p->hnext)
+		if (p->layer == layer && p->blk == blk)
+			break;
+	if (p) {
+		if (p->cold) {
+			p->cold = 0;
+			s->cold_bytes -= p->len;
+		}
+		lru_unlink(p);
+		lru_push_head(&s->hot, p);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return p != NULL;
+}
+
+void ocifs_spancache_stats(struct ocifs_spancache *c, struct ocifs_spancache_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	for (unsigned i = 0; i < c->nshards; i++) {
@@ -248,6 +299,7 @@ void fs_spancache_stats(struct fs_spancache *c, struct fs_spancache_stats *st)
 		st->misses += s->misses;
 		st->bytes += s->bytes;
 		st->spans += s->spans;
+		st->cold_bytes += s->cold_bytes;
 		pthread_mutex_unlock(&s->lock);
 	}
 }

@@ -12,52 +12,66 @@
  * caller, outside any lock, then inserted. Spans are refcounted, so a
  * hit is copied out after the shard lock is released.
  *
+ * The reader (reader.h) owns one per view; nothing else uses it.
+ *
  * Thread-safety: every function may be called from any thread.
  */
-#ifndef OCIFS_FS_SPANCACHE_H
-#define OCIFS_FS_SPANCACHE_H
+#ifndef OCIFS_SRC_SPANCACHE_H
+#define OCIFS_SRC_SPANCACHE_H
 #include <stddef.h>
 #include <stdint.h>
 
-struct fs_span {
-	struct fs_span *hnext;          /* hash chain; protected by shard lock */
-	struct fs_span *prev, *next;    /* LRU list, head = most recent; ditto */
+struct ocifs_span {
+	struct ocifs_span *hnext;          /* hash chain; protected by shard lock */
+	struct ocifs_span *prev, *next;    /* LRU list, head = most recent; ditto */
 	uint32_t layer;                 /* key: layer number */
 	uint64_t blk;                   /* key: block number in that layer */
 	int refs;                       /* atomic */
 	int cold;                       /* inserted cold: evicted first, never
-					 * promoted by hits (set before insert) */
+					 * promoted by hits, only by keep (set
+					 * before insert, then under the shard lock) */
 	size_t len;                     /* bytes in data (< block at stream end) */
 	unsigned char data[];
 };
 
-struct fs_spancache;
+struct ocifs_spancache;
 
 /** A cache of at most `bytes` (rounded to whole blocks, at least one per
- *  shard) of `block`-sized spans. */
-int fs_spancache_new(uint64_t bytes, size_t block, struct fs_spancache **out);
-void fs_spancache_free(struct fs_spancache *c);
-size_t fs_spancache_block(const struct fs_spancache *c);
+ *  shard) of `block`-sized spans, of which at most cold_max (0: all of
+ *  them) in cold ones. */
+int ocifs_spancache_new(uint64_t bytes, uint64_t cold_max, size_t block,
+			struct ocifs_spancache **out);
+void ocifs_spancache_free(struct ocifs_spancache *c);
+size_t ocifs_spancache_block(const struct ocifs_spancache *c);
 
 /** The cached span for (layer, blk) with a reference the caller drops
- *  with fs_span_unref(), or NULL. */
-struct fs_span *fs_spancache_get(struct fs_spancache *c, uint32_t layer, uint64_t blk);
+ *  with ocifs_span_unref(), or NULL. */
+struct ocifs_span *ocifs_spancache_get(struct ocifs_spancache *c, uint32_t layer, uint64_t blk);
+
+/** Is (layer, blk) cached? A hint only (no hit or miss counted): it may
+ *  be evicted right after. */
+int ocifs_spancache_has(struct ocifs_spancache *c, uint32_t layer, uint64_t blk);
 
 /** A new span of len bytes, one reference, not yet cached. */
-int fs_span_new(uint32_t layer, uint64_t blk, size_t len, struct fs_span **out);
+int ocifs_span_new(uint32_t layer, uint64_t blk, size_t len, struct ocifs_span **out);
 
 /** Cache s (the cache takes its own reference; the caller keeps its
  *  one). If another thread cached the same key first, s is left out.
  *  cold: a block of a sequential stream, wanted again only briefly; it
  *  goes at the old end of the LRU list and hits do not move it, so a
  *  long sequential read cannot flush the blocks random readers reuse. */
-void fs_spancache_insert(struct fs_spancache *c, struct fs_span *s, int cold);
+void ocifs_spancache_insert(struct ocifs_spancache *c, struct ocifs_span *s, int cold);
 
-void fs_span_unref(struct fs_span *s);
+void ocifs_span_unref(struct ocifs_span *s);
 
-struct fs_spancache_stats {
+/** The span for (layer, blk) will be wanted again: if cached, make it
+ *  hot (the most recently used). 1 if it was cached, 0 if not. */
+int ocifs_spancache_keep(struct ocifs_spancache *c, uint32_t layer, uint64_t blk);
+
+struct ocifs_spancache_stats {
 	uint64_t hits, misses, bytes, spans;
+	uint64_t cold_bytes;            /* of bytes, in cold spans */
 };
-void fs_spancache_stats(struct fs_spancache *c, struct fs_spancache_stats *st);
+void ocifs_spancache_stats(struct ocifs_spancache *c, struct ocifs_spancache_stats *st);
 
 #endif

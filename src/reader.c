@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The reader (see reader.h): per view, the span cache and the parked
+ * cursors; per open file, a forward cursor over its layer's stream.
+ *
+ *  spans   a file reads the layer's uncompressed stream in aligned
+ *          blocks through the span cache shared by all open files; a
+ *          block is decoded once, by whichever file missed it, through
+ *          that file's own forward cursor (ocifs_layer_cursor). A
+ *          sequential reader's cursor just continues, so no byte is
+ *          decompressed twice; its blocks enter the cache "cold" and
+ *          stay only long enough to serve readahead that arrives out of
+ *          order (or until a caller keeps them: ocifs_reader_keep).
+ *          Random reads (and small files packed next to each other)
+ *          share the cached blocks. Without a cache, and for an
+ *          uncompressed layer in a file (a pread costs less than a
+ *          copy), the cursor is read directly.
+ *  parked  when a file is closed its cursor is parked (a few per layer);
+ *          the next file of that layer that would otherwise restart at
+ *          a checkpoint takes the parked cursor that reaches its data
+ *          soonest, so walking a tree in tar order decodes each layer
+ *          about once. Parking also caps decoder memory (below).
+ *
+ * Sparse files map their logical bytes onto packed runs in the stream
+ * (extent.h); holes read as zeros. A stream that ends early gives -EIO,
+ * never a short read.
+ *
+ * With hashck, a file read whole and in order is hashed as it goes, its
+ * sha256 checked against the index at its last byte (a corrupt gzip
+ * stream can decode without an error; ocifs_view_hashck_*). A mismatch
+ * marks the file bad for the life of the view, so later reads fail too.
+ *
+ * Locking: a file's cursor is protected by the file's own mutex. The
+ * only locks shared between files are the span cache's shard locks, a
+ * layer's parking lock and the open-file list's lock, each held for a
+ * few pointer moves and never while decoding.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "reader.h"
+#include "spancache.h"
+
+/* How far ahead of the cursor a read may start and still be reached by
+ * decoding forward (keeping the blocks skipped) rather than restarting
+ * at a checkpoint: 2 MiB, more than the kernel keeps in flight. */
+#define READER_GAP (2u << 20)
+
+/* Most bytes of one read a miss decodes in one go (past the gap): the
+ * blocks it needs next, before other threads' misses move the cursor. */
+#define READER_RUN (1u << 20)
+
+/* Cursors parked by closed files, per layer, for the next file that
+ * needs to decode near where they stopped: a tree walk (diff -r, tar,
+ * a scanner) reads many small files of one layer one after another, and
+ * each would otherwise restart the decoder at a checkpoint up to 4 MiB
+ * back. */
+#define READER_PARK_MAX 4
+
+/* Decoder memory cap (DESIGN §5): a zstd cursor holds the frame's whole
+ * window (up to 8 MiB at high levels), so an open file keeps its cursor
+ * between reads only while fewer than this many exist; past that, each
+ * read hands its cursor back to the parking lot, where the next read of
+ * that file (or a neighbour) picks it up again if nobody took it. */
+#define READER_CURSORS_MAX 32
+
+struct park_slot {
+	struct ocifs_zcursor *cur;      /* NULL = empty */
+	uint64_t pos;                   /* stream offset it stopped at */
+};
+
+struct park {
+	int plain;                      /* atomic: 0 not known yet, 1 the layer is
+					 * an uncompressed file (read in place,
+					 * not cached), 2 not */
+	pthread_mutex_t lock;
+	struct park_slot slot[READER_PARK_MAX]; /* protected by lock */
+	unsigned next;                  /* round-robin victim; protected by lock */
+};
+
+struct ocifs_reader {
+	const struct ocifs_view *view;
+	struct ocifs_spancache *spans;  /* NULL: no cache */
+	size_t block;
+	uint64_t run_blocks;            /* most blocks one miss decodes */
+	int hashck;
+	int cursors;                    /* live decoder cursors; atomic */
+	pthread_mutex_t files_lock;
+	struct ocifs_rfile *files;      /* open files; protected by files_lock */
+	size_t nlayers;
+	struct park layer[];            /* by layer number - 1 */
+};
+
+struct ocifs_rfile {
+	pthread_mutex_t lock;
+	struct ocifs_reader *r;
+	struct ocifs_layer *layer;
+	struct ocifs_extent x;          /* borrowed from the view */
+	uint64_t ino;
+	int direct;                     /* read through the cursor, uncached */
+	struct ocifs_zcursor *cur;      /* protected by lock; created lazily */
+	uint64_t cur_pos;               /* protected by lock: stream offset after
+					 * the cursor's last read */
+	struct ocifs_view_hashck hc;    /* protected by lock: first full read
+					 * checked against the index's sha256 */
+	struct ocifs_rfile *prev, *next; /* r->files; under its files_lock */
+};
+
+static void cursor_free(struct ocifs_reader *r, struct ocifs_zcursor *c)
+{
+	if (c) {
+		ocifs_zcursor_free(c);
+		__atomic_sub_fetch(&r->cursors, 1, __ATOMIC_RELAXED);
+	}
+}
+
+int ocifs_reader_new(const struct ocifs_view *v, const struct ocifs_reader_opts *o,
+		     struct ocifs_reader **out)
+{
+	size_t nlayers = ocifs_view_nlayers(v);
+	struct ocifs_reader *r = calloc(1, sizeof(*r) + nlayers * sizeof(r->layer[0]));
+	int rc;
+
+	if (!r)
+		return -ENOMEM;
+	r->view = v;
+	r->block = o && o->block ? o->block : OCIFS_READER_BLOCK;
+	r->hashck = o && o->hashck;
+	/* a run must fit the cache, or its first blocks are gone before
+	 * they are read: at most a 16th of it (of its cold part) */
+	r->run_blocks = READER_RUN / r->block;
+	if (o && o->cache_size / r->block / 16 < r->run_blocks)
+		r->run_blocks = o->cache_size / r->block / 16;
+	if (o && o->cold_max && o->cold_max / r->block / 16 < r->run_blocks)
+		r->run_blocks = o->cold_max / r->block / 16;
+	if (!r->run_blocks)
+		r->run_blocks = 1;
+	if (o && o->cache_size) {
+		rc = ocifs_spancache_new(o->cache_size < r->block ? r->block : o->cache_size,
+					 o->cold_max, r->block, &r->spans);
+		if (rc) {
+			free(r);
+			return rc;
+		}
+	}
+	r->nlayers = nlayers;
+	pthread_mutex_init(&r->files_lock, NULL);
+	for (size_t i = 0; i < nlayers; i++)
+		pthread_mutex_init(&r->layer[i].lock, NULL);
+	*out = r;
+	return 0;
+}
+
+void ocifs_reader_free(struct ocifs_reader *r)
+{
+	if (!r)
+		return;
+	/* Files never closed (a mount ended with files still open, or
+	 * their release still queued). */
+	while (r->files)
+		ocifs_rfile_close(r->files);
+	pthread_mutex_destroy(&r->files_lock);
+	for (size_t i = 0; i < r->nlayers; i++) {
+		for (unsigned k = 0; k < READER_PARK_MAX; k++)
+			cursor_free(r, r->layer[i].slot[k].cur);
+		pthread_mutex_destroy(&r->layer[i].lock);
+	}
+	ocifs_spancache_free(r->spans);
+	free(r);
+}
+
+/* An uncompressed layer in a file is read in place: a pread costs less
+ * than caching its bytes would (and the mount splices most of them). */
+static int layer_plain(struct ocifs_reader *r, struct ocifs_layer *l)
+{
+	unsigned num = ocifs_layer_num(l);
+	int *plain = num >= 1 && num <= r->nlayers ? &r->layer[num - 1].plain : NULL;
+	int v = plain ? __atomic_load_n(plain, __ATOMIC_RELAXED) : 0;
+	struct stat st;
+
+	if (!v) {
+		v = ocifs_layer_comp(l) == OCIFS_COMP_NONE && ocifs_layer_blob(l) &&
+				    ocifs_src_fstat(ocifs_layer_blob(l), &st) == 0
+			    ? 1
+			    : 2;
+		if (plain)
+			__atomic_store_n(plain, v, __ATOMIC_RELAXED);
+	}
+	return v == 1;
+}
+
+static struct park *park_of(struct ocifs_reader *r, const struct ocifs_layer *l)
+{
+	unsigned num = ocifs_layer_num(l);
+
+	if (num < 1 || num > r->nlayers || ocifs_layer_comp(l) == OCIFS_COMP_NONE)
+		return NULL;
+	return &r->layer[num - 1];
+}
+
+/* Park a cursor that stopped at pos (takes ownership). */
+static void park_put(struct ocifs_reader *r, const struct ocifs_layer *l, struct ocifs_zcursor *c,
+		     uint64_t pos)
+{
+	struct park *pk = park_of(r, l);
+	struct ocifs_zcursor *old = c;
+
+	if (pk) {
+		pthread_mutex_lock(&pk->lock);
+		unsigned k = pk->next++ % READER_PARK_MAX;
+		for (unsigned i = 0; i < READER_PARK_MAX; i++)
+			if (!pk->slot[i].cur) {
+				k = i;
+				break;
+			}
+		old = pk->slot[k].cur;
+		pk->slot[k].cur = c;
+		pk->slot[k].pos = pos;
+		pthread_mutex_unlock(&pk->lock);
+	}
+	cursor_free(r, old);
+}
+
+/* Before reading at uoff: if a parked cursor gets there cheaper than
+ * the file's own cursor (continuing or restarting), swap them. Called
+ * with f->lock held. */
+static void cursor_prepare(struct ocifs_rfile *f, uint64_t uoff)
+{
+	struct park *pk = park_of(f->r, f->layer);
+	uint64_t best = ocifs_layer_restart_cost(f->layer, uoff);
+	int pick = -1;
+
+	if (!pk)
+		return;
+	if (f->cur && f->cur_pos <= uoff && uoff - f->cur_pos <= best)
+		return;
+	pthread_mutex_lock(&pk->lock);
+	for (int i = 0; i < READER_PARK_MAX; i++) {
+		struct park_slot *sl = &pk->slot[i];
+		if (sl->cur && sl->pos <= uoff && uoff - sl->pos < best) {
+			best = uoff - sl->pos;
+			pick = i;
+		}
+	}
+	if (pick >= 0) {
+		struct ocifs_zcursor *mine = f->cur;
+		uint64_t mypos = f->cur_pos;
+
+		f->cur = pk->slot[pick].cur;
+		f->cur_pos = pk->slot[pick].pos;
+		pk->slot[pick].cur = mine;      /* ours takes its place (or NULL) */
+		pk->slot[pick].pos = mypos;
+	}
+	pthread_mutex_unlock(&pk->lock);
+}
+
+static void files_link(struct ocifs_rfile *f)
+{
+	struct ocifs_reader *r = f->r;
+
+	pthread_mutex_lock(&r->files_lock);
+	f->next = r->files;
+	if (r->files)
+		r->files->prev = f;
+	r->files = f;
+	pthread_mutex_unlock(&r->files_lock);
+}
+
+static void files_unlink(struct ocifs_rfile *f)
+{
+	struct ocifs_reader *r = f->r;
+
+	pthread_mutex_lock(&r->files_lock);
+	if (f->prev)
+		f->prev->next = f->next;
+	else if (r->files == f)
+		r->files = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	f->prev = f->next = NULL;
+	pthread_mutex_unlock(&r->files_lock);
+}
+
+int ocifs_reader_open(struct ocifs_reader *r, uint64_t ino, struct ocifs_rfile **out)
+{
+	struct ocifs_rfile *f = calloc(1, sizeof(*f));
+	int rc;
+
+	if (!f)
+		return -ENOMEM;
+	rc = ocifs_view_data(r->view, ino, &f->layer, &f->x);
+	if (rc) {
+		free(f);
+		return rc;
+	}
+	f->r = r;
+	f->ino = ino;
+	f->direct = !r->spans || layer_plain(r, f->layer);
+	if (r->hashck)
+		ocifs_view_hashck_begin(r->view, ino, &f->hc);
+	pthread_mutex_init(&f->lock, NULL);
+	files_link(f);
+	*out = f;
+	return 0;
+}
+
+void ocifs_rfile_close(struct ocifs_rfile *f)
+{
+	if (!f)
+		return;
+	files_unlink(f);
+	if (f->cur)
+		park_put(f->r, f->layer, f->cur, f->cur_pos);
+	ocifs_view_hashck_end(&f->hc);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+const struct ocifs_extent *ocifs_rfile_extent(const struct ocifs_rfile *f)
+{
+	return &f->x;
+}
+
+struct ocifs_layer *ocifs_rfile_layer(const struct ocifs_rfile *f)
+{
+	return f->layer;
+}
+
+/* Bytes [uoff, uoff+n) of the layer stream through the file's cursor,
+ * all of them or -EIO. Called with f->lock held. */
+static int cursor_read(struct ocifs_rfile *f, void *buf, size_t n, uint64_t uoff)
+{
+	size_t got = 0;
+	int rc;
+
+	cursor_prepare(f, uoff);
+	if (!f->cur) {
+		rc = ocifs_layer_cursor(f->layer, &f->cur);
+		if (rc)
+			return rc;
+		__atomic_add_fetch(&f->r->cursors, 1, __ATOMIC_RELAXED);
+		f->cur_pos = 0;
+	}
+	rc = ocifs_zcursor_pread(f->cur, buf, n, uoff, &got);
+	if (!rc && got != n) {
+		log_dbg("layer %u: stream ends at %" PRIu64 ", wanted %zu bytes at %" PRIu64,
+			ocifs_layer_num(f->layer), uoff + got, n, uoff);
+		rc = -EIO;
+	}
+	if (rc) {
+		/* The decoder may be mid-way through garbage: start afresh. */
+		cursor_free(f->r, f->cur);
+		f->cur = NULL;
+		return rc;
+	}
+	f->cur_pos = uoff + n;
+	return 0;
+}
+
+/* Decode blocks [blk, last] of the layer stream through the file's
+ * cursor, each straight into its span, cache them, and return blk's. A
+ * little ahead of the cursor, the run starts at the cursor: the blocks
+ * in between must be decoded anyway to get there, so they are kept for
+ * the reads that parallel readahead has not delivered yet. Blocks that
+ * continue the cursor (a sequential stream) go in cold: they are kept
+ * only briefly, for reads that the kernel's readahead delivers out of
+ * order (or that a caller keeps), and never push out the blocks random
+ * readers come back to. */
+static int span_run(struct ocifs_rfile *f, uint64_t blk, uint64_t last, struct ocifs_span **out)
+{
+	size_t bs = f->r->block;
+	uint64_t usize = ocifs_layer_usize(f->layer), first = blk;
+	uint32_t num = ocifs_layer_num(f->layer);
+	int rc = 0;
+
+	if (blk * bs >= usize)
+		return -EIO;
+	cursor_prepare(f, blk * bs);
+	if (f->cur && f->cur_pos % bs == 0 && f->cur_pos < blk * bs &&
+	    blk * bs - f->cur_pos <= READER_GAP)
+		first = f->cur_pos / bs;
+	*out = NULL;
+	for (uint64_t b = first; b <= last && b * bs < usize && !rc; b++) {
+		size_t len = usize - b * bs < bs ? (size_t)(usize - b * bs) : bs;
+		int cold = f->cur && f->cur_pos == b * bs;
+		struct ocifs_span *s;
+
+		if ((rc = ocifs_span_new(num, b, len, &s)))
+			break;
+		if ((rc = cursor_read(f, s->data, len, b * bs))) {
+			ocifs_span_unref(s);
+			break;
+		}
+		ocifs_spancache_insert(f->r->spans, s, cold);
+		if (b == blk)
+			*out = s;
+		else
+			ocifs_span_unref(s);
+	}
+	if (!rc && !*out)
+		rc = -EIO; /* cannot happen: blk is inside the run */
+	if (rc && *out) {
+		ocifs_span_unref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* Bytes [uoff, uoff+n) of the layer stream. Called with f->lock held.
+ * With the span cache, the cursor only ever decodes whole blocks, so
+ * its position stays block-aligned. */
+static int stream_read(void *ctx, char *buf, size_t n, uint64_t uoff)
+{
+	struct ocifs_rfile *f = ctx;
+	uint32_t num = ocifs_layer_num(f->layer);
+	size_t bs = f->r->block;
+
+	if (f->direct)
+		return cursor_read(f, buf, n, uoff);
+	while (n) {
+		uint64_t blk = uoff / bs, in = uoff % bs;
+		struct ocifs_span *s = ocifs_spancache_get(f->r->spans, num, blk);
+		size_t k;
+		int rc = 0;
+
+		if (!s) {
+			/* decode the blocks of the read that are missing, up to
+			 * the first cached one, in one go: the cursor carries
+			 * on from one to the next */
+			uint64_t last = (uoff + n - 1) / bs;
+			if (last - blk >= f->r->run_blocks)
+				last = blk + f->r->run_blocks - 1;
+			for (uint64_t b = blk + 1; b <= last; b++)
+				if (ocifs_spancache_has(f->r->spans, num, b)) {
+					last = b - 1;
+					break;
+				}
+			rc = span_run(f, blk, last, &s);
+		}
+		if (rc)
+			return rc;
+		if (in >= s->len) {
+			ocifs_span_unref(s);
+			return -EIO;
+		}
+		k = s->len - in < n ? (size_t)(s->len - in) : n;
+		memcpy(buf, s->data + in, k);
+		ocifs_span_unref(s);
+		buf += k;
+		uoff += k;
+		n -= k;
+	}
+	return 0;
+}
+
+int ocifs_rfile_read(struct ocifs_rfile *f, void *buf, size_t n, uint64_t off, size_t *got)
+{
+	struct ocifs_reader *r = f->r;
+	int rc;
+
+	*got = 0;
+	if (off >= f->x.size || !n)
+		return 0;
+	if (n > f->x.size - off)
+		n = (size_t)(f->x.size - off);
+	pthread_mutex_lock(&f->lock);
+	rc = ocifs_extent_read(&f->x, buf, n, off, stream_read, f);
+	if (!rc && r->hashck)
+		rc = ocifs_view_hashck_update(r->view, &f->hc, buf, n, off);
+	if (f->cur && __atomic_load_n(&r->cursors, __ATOMIC_RELAXED) > READER_CURSORS_MAX) {
+		park_put(r, f->layer, f->cur, f->cur_pos);
+		f->cur = NULL;
+	}
+	pthread_mutex_unlock(&f->lock);
+	if (!rc)
+		*got = n;
+	return rc;
+}
+
+/* Keep the blocks of stream bytes [uoff, uoff+n). */
+static int keep_run(void *ctx, char *buf, size_t n, uint64_t uoff)
+{
+	struct ocifs_rfile *f = ctx; /* only r and layer are used */
+	uint32_t num = ocifs_layer_num(f->layer);
+
+	(void)buf;
+	for (uint64_t b = uoff / f->r->block; n && b <= (uoff + n - 1) / f->r->block; b++)
+		ocifs_spancache_keep(f->r->spans, num, b);
+	return 0;
+}
+
+void ocifs_reader_keep(struct ocifs_reader *r, uint64_t ino, uint64_t off, uint64_t n)
+{
+	struct ocifs_rfile f = { .r = r };
+	char *scratch;
+
+	if (!r->spans || ocifs_view_data(r->view, ino, &f.layer, &f.x) || off >= f.x.size || !n ||
+	    layer_plain(r, f.layer))
+		return;
+	if (n > f.x.size - off)
+		n = f.x.size - off;
+	if (!f.x.nsparse) {
+		keep_run(&f, NULL, (size_t)n, f.x.data_off + off);
+		return;
+	}
+	/* sparse: the runs through the map (its holes are zero-filled in a
+	 * scratch buffer, so only small ranges are worth it) */
+	if (n > (1u << 20) || !(scratch = malloc((size_t)n)))
+		return;
+	ocifs_extent_read(&f.x, scratch, (size_t)n, off, keep_run, &f);
+	free(scratch);
+}
+
+void ocifs_reader_stats(struct ocifs_reader *r, struct ocifs_reader_stats *st)
+{
+	struct ocifs_spancache_stats s = { 0 };
+
+	if (r->spans)
+		ocifs_spancache_stats(r->spans, &s);
+	*st = (struct ocifs_reader_stats){ .hits = s.hits, .misses = s.misses, .bytes = s.bytes,
+					   .spans = s.spans, .cold_bytes = s.cold_bytes,
+					   .cursors = __atomic_load_n(&r->cursors,
+								      __ATOMIC_RELAXED) };
+}

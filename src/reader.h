@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The reader: the one engine every consumer reads view files through
+ * (the FUSE mount's copy path, the analyzers' tree, `ocifs cat`). Per
+ * view it shares a span cache of decoded layer blocks (spancache.h) and
+ * the decoder cursors that closed files left parked, per layer; per open
+ * file it keeps a forward cursor. A block is decoded once, by whichever
+ * file missed it; a sequential reader's cursor just continues (its
+ * blocks enter the cache cold), random readers share the hot blocks, and
+ * a file that would restart its decoder at a checkpoint takes a parked
+ * cursor that gets there sooner. With cache_size 0 reads go straight to
+ * the file's cursor.
+ *
+ * Thread-safety: everything may be called from any thread; one open
+ * file may be read by several threads (its reads are serialized). Locks
+ * shared between files are held for pointer moves only, never while
+ * decoding.
+ */
+#ifndef OCIFS_SRC_READER_H
+#define OCIFS_SRC_READER_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "extent.h"
+#include "layer.h"
+#include "view.h"
+
+#define OCIFS_READER_BLOCK (256u << 10) /* default span block */
+
+struct ocifs_reader_opts {
+	uint64_t cache_size;    /* span cache budget in bytes; 0: no cache
+				 * (each file reads through its cursor) */
+	uint64_t cold_max;      /* of it, at most this in cold blocks (of
+				 * sequential streams); 0: no own limit */
+	size_t block;           /* span block (aligned run of a layer's
+				 * stream); 0: OCIFS_READER_BLOCK */
+	int hashck;             /* check a file read whole and in order
+				 * against its sha256 (ocifs_view_hashck) */
+};
+
+struct ocifs_reader;
+struct ocifs_rfile;
+
+/** A reader of v's files (v borrowed; must outlive it). cache_size is
+ *  raised to one block when smaller. 0, -ENOMEM or -EINVAL. */
+int ocifs_reader_new(const struct ocifs_view *v, const struct ocifs_reader_opts *o,
+		     struct ocifs_reader **out);
+/** Frees the reader and closes the files still open through it. */
+void ocifs_reader_free(struct ocifs_reader *r);
+
+/** Open regular file ino: 0, -ENOENT, -EINVAL (not a regular file),
+ *  -ENOMEM. */
+int ocifs_reader_open(struct ocifs_reader *r, uint64_t ino, struct ocifs_rfile **out);
+/** Bytes [off, off+n) of the file: 0 and *got (< n only at its end),
+ *  or -EIO (the layer's stream is short or corrupt, or with hashck the
+ *  file failed its sha256), -ENOMEM, a codec error. Never short
+ *  otherwise. */
+int ocifs_rfile_read(struct ocifs_rfile *f, void *buf, size_t n, uint64_t off, size_t *got);
+/** Where the file's bytes are (borrowed, valid while f is open). */
+const struct ocifs_extent *ocifs_rfile_extent(const struct ocifs_rfile *f);
+struct ocifs_layer *ocifs_rfile_layer(const struct ocifs_rfile *f);
+/** Close (NULL: nothing); its cursor is parked for the next file. */
+void ocifs_rfile_close(struct ocifs_rfile *f);
+
+/** Bytes [off, off+n) of regular file ino were read and will be read
+ *  again (an analysis re-reads headers): keep their cached blocks, as
+ *  the most recently used. Best effort; nothing without a cache. */
+void ocifs_reader_keep(struct ocifs_reader *r, uint64_t ino, uint64_t off, uint64_t n);
+
+struct ocifs_reader_stats {
+	uint64_t hits, misses;  /* span cache lookups */
+	uint64_t bytes, spans;  /* cached now */
+	uint64_t cold_bytes;    /* of bytes, cold */
+	int cursors;            /* live decoder cursors */
+};
+void ocifs_reader_stats(struct ocifs_reader *r, struct ocifs_reader_stats *st);
+
+#endif

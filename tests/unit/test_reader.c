@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The span cache and the reader. The cache: insert/get, a duplicate key
+ * left out, cold blocks evicted before hot ones, the cold budget, keep
+ * promoting a cold block, and a reference keeping an evicted span alive.
+ * The reader: threads reading random ranges of files in a gzip and a
+ * zstd layer at once, byte-exact against the plain content, with a
+ * budget big enough to share blocks, a tiny one that evicts all the
+ * time, and none at all; plus the sha256 check of a file read whole.
+ * The image (an OCI layout, one gzip and one zstd layer) is built here.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "cache.h"
+#include "image.h"
+#include "layer.h"
+#include "log.h"
+#include "reader.h"
+#include "sha.h"
+#include "spancache.h"
+#include "tap.h"
+#include "view.h"
+
+#define BLK 4096u
+
+/* --- the span cache --------------------------------------------------- */
+
+static struct ocifs_span *span_of(uint32_t layer, uint64_t blk)
+{
+	struct ocifs_span *s;
+
+	if (ocifs_span_new(layer, blk, BLK, &s))
+		abort();
+	memset(s->data, (int)(blk & 0xff), BLK);
+	return s;
+}
+
+static void insert(struct ocifs_spancache *c, uint32_t layer, uint64_t blk, int cold)
+{
+	struct ocifs_span *s = span_of(layer, blk);
+
+	ocifs_spancache_insert(c, s, cold);
+	ocifs_span_unref(s);
+}
+
+static void test_spancache(void)
+{
+	struct ocifs_spancache *c;
+	struct ocifs_spancache_stats st;
+	struct ocifs_span *s, *t, *held;
+	unsigned resident = 0, survived = 0, nhot = 32;
+	int was[32];
+
+	/* 64 blocks: 16 shards of 4 */
+	ok(ocifs_spancache_new(64 * BLK, 0, BLK, &c) == 0, "cache of 64 blocks");
+	ok(ocifs_spancache_get(c, 1, 7) == NULL, "empty: a miss");
+	s = span_of(1, 7);
+	ocifs_spancache_insert(c, s, 0);
+	t = ocifs_spancache_get(c, 1, 7);
+	ok(t == s && t->len == BLK && t->data[0] == 7, "inserted block is found");
+	ocifs_span_unref(t);
+	t = span_of(1, 7);
+	memset(t->data, 0xee, BLK);
+	ocifs_spancache_insert(c, t, 0); /* same key: left out */
+	ocifs_span_unref(t);
+	t = ocifs_spancache_get(c, 1, 7);
+	ok(t == s, "a second block with the same key is left out");
+	ocifs_span_unref(t);
+	ocifs_span_unref(s);
+	ok(ocifs_spancache_get(c, 2, 7) == NULL, "the layer is part of the key");
+
+	/* hot blocks, then a flood of cold ones: cold goes first, so each
+	 * shard gives up at most the one hot block a cold insert into a full
+	 * shard of hot ones pushes out */
+	for (unsigned i = 0; i < nhot; i++)
+		insert(c, 3, i, 0);
+	for (unsigned i = 0; i < nhot; i++)
+		resident += was[i] = ocifs_spancache_has(c, 3, i);
+	held = ocifs_spancache_get(c, 1, 7); /* a reference across eviction */
+	for (unsigned i = 0; i < 1000; i++)
+		insert(c, 4, i, 1);
+	for (unsigned i = 0; i < nhot; i++)
+		survived += was[i] && ocifs_spancache_has(c, 3, i);
+	ok(resident >= 16, "hot blocks resident before the flood (%u of %u)", resident, nhot);
+	ok(survived + 16 >= resident, "a cold flood evicts at most one hot block a shard (%u of %u left)",
+	   survived, resident);
+	ocifs_spancache_stats(c, &st);
+	ok(st.bytes <= 64 * BLK && st.spans == st.bytes / BLK, "within budget (%llu bytes)",
+	   (unsigned long long)st.bytes);
+	ok(held && held->data[0] == 7 && held->data[BLK - 1] == 7,
+	   "a referenced span stays readable");
+	ocifs_span_unref(held);
+
+	/* keep: a cold block made hot outlives the next flood */
+	insert(c, 5, 1, 1);
+	ok(ocifs_spancache_keep(c, 5, 1) == 1, "keep finds the cold block");
+	ok(ocifs_spancache_keep(c, 5, 2) == 0, "keep of an uncached block: 0");
+	for (unsigned i = 0; i < 1000; i++)
+		insert(c, 6, i, 1);
+	ok(ocifs_spancache_has(c, 5, 1), "a kept block survives a cold flood");
+	ocifs_spancache_free(c);
+
+	/* the cold budget: 64 blocks, of them at most 16 cold */
+	ok(ocifs_spancache_new(64 * BLK, 16 * BLK, BLK, &c) == 0, "cache with a cold budget");
+	for (unsigned i = 0; i < 16; i++)
+		insert(c, 1, i, 0);
+	for (unsigned i = 0; i < 500; i++)
+		insert(c, 2, i, 1);
+	ocifs_spancache_stats(c, &st);
+	ok(st.cold_bytes <= 16 * BLK, "cold blocks stay within their budget (%llu bytes)",
+	   (unsigned long long)st.cold_bytes);
+	ok(st.bytes <= 32 * BLK, "a cold flood does not fill the whole budget (%llu bytes)",
+	   (unsigned long long)st.bytes);
+	ocifs_spancache_free(c);
+}
+
+/* --- an image of a gzip and a zstd layer ------------------------------ */
+
+#define NFILES 6
+
+struct file {
+	char path[32];
+	unsigned char *data;
+	size_t len;
+};
+
+static struct file files[2][NFILES];
+
+static uint64_t next(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dull;
+}
+
+/* Compressible but not trivially: words from a small set, with noise. */
+static void fill(unsigned char *p, size_t n, uint64_t seed)
+{
+	static const char *const w[] = { "alpha ", "beta ", "gamma ", "delta\n", "eps ", "zeta " };
+	size_t i = 0;
+
+	while (i < n) {
+		uint64_t r = next(&seed);
+		const char *s = w[r % 6];
+		for (; *s && i < n; s++)
+			p[i++] = (unsigned char)(r & 0x100000 ? (uint64_t)(unsigned char)*s ^ (r >> 32 & 0x7)
+							 : (uint64_t)(unsigned char)*s);
+	}
+}
+
+static void tar_add(FILE *t, const char *name, const void *p, size_t n)
+{
+	unsigned char h[512] = { 0 };
+	unsigned sum = 0;
+	static const char zero[512];
+
+	snprintf((char *)h, 100, "%s", name);
+	snprintf((char *)h + 100, 8, "%07o", 0644);
+	snprintf((char *)h + 108, 8, "%07o", 0);
+	snprintf((char *)h + 116, 8, "%07o", 0);
+	snprintf((char *)h + 124, 12, "%011zo", n);
+	snprintf((char *)h + 136, 12, "%011o", 1600000000);
+	memset(h + 148, ' ', 8);
+	h[156] = '0';
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	for (int i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+	fwrite(h, 1, 512, t);
+	fwrite(p, 1, n, t);
+	fwrite(zero, 1, (512 - n % 512) % 512, t);
+}
+
+static int put_blob(const char *dir, const void *p, size_t n, char digest[OCIFS_DIGEST_STRLEN + 1])
+{
+	unsigned char d[OCIFS_SHA256_LEN];
+	char path[700];
+	FILE *f;
+
+	ocifs_sha256(p, n, d);
+	ocifs_digest_format(d, digest);
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, digest + 7);
+	if (!(f = fopen(path, "wb")))
+		return -errno;
+	fwrite(p, 1, n, f);
+	return fclose(f) ? -EIO : 0;
+}
+
+static size_t gzip_of(const void *p, size_t n, unsigned char **out)
+{
+	z_stream z = { 0 };
+	size_t cap = compressBound(n) + 64;
+
+	*out = malloc(cap);
+	if (!*out || deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		abort();
+	z.next_in = (unsigned char *)p;
+	z.avail_in = (uInt)n;
+	z.next_out = *out;
+	z.avail_out = (uInt)cap;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+		abort();
+	deflateEnd(&z);
+	return z.total_out;
+}
+
+static size_t zstd_of(const void *p, size_t n, unsigned char **out)
+{
+	size_t cap = ZSTD_compressBound(n), r;
+
+	*out = malloc(cap);
+	r = *out ? ZSTD_compress(*out, cap, p, n, 3) : 0;
+	if (!*out || ZSTD_isError(r))
+		abort();
+	return r;
+}
+
+/* The OCI layout dir/: layer 1 gzip, layer 2 zstd, NFILES files each. */
+static int make_image(const char *dir)
+{
+	char ld[2][OCIFS_DIGEST_STRLEN + 1], diff[2][OCIFS_DIGEST_STRLEN + 1];
+	char cd[OCIFS_DIGEST_STRLEN + 1], md[OCIFS_DIGEST_STRLEN + 1], path[700];
+	size_t blen[2], cl, ml;
+	char cfg[1024], man[2048];
+	int rc = 0;
+
+	if (mkdir(dir, 0755) || snprintf(path, sizeof(path), "%s/blobs", dir) < 0 || mkdir(path, 0755))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/blobs/sha256", dir);
+	if (mkdir(path, 0755))
+		return -errno;
+	for (int l = 0; l < 2; l++) {
+		static const size_t sizes[NFILES] = { 700, 5000, 65536, 200000, 333333, 900001 };
+		unsigned char *t, *z;
+		size_t tl, zl;
+		FILE *f = open_memstream((char **)&t, &tl);
+
+		if (!f)
+			abort();
+
+		for (int i = 0; i < NFILES; i++) {
+			struct file *fl = &files[l][i];
+			snprintf(fl->path, sizeof(fl->path), "l%d/f%d", l, i);
+			fl->len = sizes[i];
+			if (!(fl->data = malloc(fl->len)))
+				abort();
+			fill(fl->data, fl->len, 1000 * (uint64_t)l + (uint64_t)i + 1);
+			tar_add(f, fl->path, fl->data, fl->len);
+		}
+		static const char end[1024]; /* two zero blocks close a tar */
+		fwrite(end, 1, sizeof(end), f);
+		fclose(f);
+		unsigned char d[OCIFS_SHA256_LEN];
+		ocifs_sha256(t, tl, d); /* the diff_id: of the uncompressed tar */
+		ocifs_digest_format(d, diff[l]);
+		zl = l == 0 ? gzip_of(t, tl, &z) : zstd_of(t, tl, &z);
+		rc = rc ? rc : put_blob(dir, z, zl, ld[l]);
+		blen[l] = zl;
+		free(t);
+		free(z);
+	}
+	cl = (size_t)snprintf(cfg, sizeof(cfg),
+			      "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":"
+			      "{\"type\":\"layers\",\"diff_ids\":[\"%s\",\"%s\"]}}", diff[0], diff[1]);
+	rc = rc ? rc : put_blob(dir, cfg, cl, cd);
+	ml = (size_t)snprintf(man, sizeof(man),
+			      "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+			      "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+			      "\"digest\":\"%s\",\"size\":%zu},\"layers\":["
+			      "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"%s\",\"size\":%zu},"
+			      "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+zstd\",\"digest\":\"%s\",\"size\":%zu}]}",
+			      cd, cl, ld[0], blen[0], ld[1], blen[1]);
+	rc = rc ? rc : put_blob(dir, man, ml, md);
+	snprintf(path, sizeof(path), "%s/oci-layout", dir);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs("{\"imageLayoutVersion\":\"1.0.0\"}", f);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/index.json", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+		   "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"%s\",\"size\":%zu}]}",
+		md, ml);
+	fclose(f);
+	return rc;
+}
+
+/* --- the reader -------------------------------------------------------- */
+
+struct job {
+	struct ocifs_reader *r;
+	const struct ocifs_view *v;
+	uint64_t seed;
+	unsigned reads, bad, errors;
+};
+
+static void *reader_thread(void *arg)
+{
+	struct job *j = arg;
+	unsigned char *buf = malloc(300000);
+
+	for (unsigned k = 0; buf && k < j->reads; k++) {
+		const struct file *fl = &files[next(&j->seed) % 2][next(&j->seed) % NFILES];
+		uint64_t ino, off = next(&j->seed) % (fl->len + 100);
+		size_t n = 1 + next(&j->seed) % (k % 8 ? 20000 : 300000), got = 0, want;
+		struct ocifs_rfile *f;
+
+		if (ocifs_view_resolve(j->v, fl->path, &ino) || ocifs_reader_open(j->r, ino, &f)) {
+			j->errors++;
+			continue;
+		}
+		/* a few reads per open: the file's cursor carries on */
+		for (int again = 0; again < 3; again++) {
+			want = off >= fl->len ? 0 : fl->len - off < n ? fl->len - off : n;
+			if (ocifs_rfile_read(f, buf, n, off, &got))
+				j->errors++;
+			else if (got != want || (want && memcmp(buf, fl->data + off, want)))
+				j->bad++;
+			off += got;
+		}
+		ocifs_rfile_close(f);
+	}
+	free(buf);
+	return NULL;
+}
+
+static void test_reader(const struct ocifs_view *v, const char *what, uint64_t cache,
+			size_t block)
+{
+	struct ocifs_reader_opts o = { .cache_size = cache, .block = block, .hashck = 1 };
+	struct ocifs_reader_stats st;
+	struct ocifs_reader *r;
+	struct job j[4];
+	pthread_t t[4];
+	unsigned bad = 0, errors = 0;
+
+	if (!ok(ocifs_reader_new(v, &o, &r) == 0, "%s: reader", what))
+		return;
+	for (int i = 0; i < 4; i++) {
+		j[i] = (struct job){ .r = r, .v = v, .seed = 77 + (uint64_t)i, .reads = 150 };
+		if (pthread_create(&t[i], NULL, reader_thread, &j[i]))
+			abort();
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		bad += j[i].bad;
+		errors += j[i].errors;
+	}
+	ok(!bad && !errors, "%s: 4 threads x 450 random reads, byte-exact (%u wrong, %u errors)",
+	   what, bad, errors);
+	ocifs_reader_stats(r, &st);
+	if (cache) {
+		uint64_t bs = block ? block : OCIFS_READER_BLOCK;
+		ok(st.bytes <= (cache > bs ? cache : bs) && st.hits > 0,
+		   "%s: %llu hits, %llu bytes cached (budget %llu)", what,
+		   (unsigned long long)st.hits, (unsigned long long)st.bytes,
+		   (unsigned long long)cache);
+	}
+	ocifs_reader_free(r);
+}
+
+/* A file read whole and in order is checked against its sha256. */
+static void test_whole(const struct ocifs_view *v)
+{
+	struct ocifs_reader_opts o = { .cache_size = 1 << 20, .block = BLK, .hashck = 1 };
+	struct ocifs_reader *r;
+	struct ocifs_rfile *f;
+	const struct file *fl = &files[1][5];
+	unsigned char *buf = malloc(fl->len);
+	size_t done = 0, got;
+	uint64_t ino;
+	int rc = 0;
+
+	if (!buf || ocifs_reader_new(v, &o, &r))
+		abort();
+	rc = ocifs_view_resolve(v, fl->path, &ino);
+	rc = rc ? rc : ocifs_reader_open(r, ino, &f);
+	ok(!rc && ocifs_rfile_extent(f)->size == fl->len, "open %s: extent of %zu bytes", fl->path,
+	   fl->len);
+	while (!rc && done < fl->len && !(rc = ocifs_rfile_read(f, buf + done, 70001, done, &got)) && got)
+		done += got;
+	ok(!rc && done == fl->len && !memcmp(buf, fl->data, fl->len),
+	   "read whole in 70001-byte steps, sha256 checked at the end");
+	ok(ocifs_rfile_read(f, buf, 10, fl->len, &got) == 0 && got == 0, "at the end: 0 bytes");
+	ocifs_rfile_close(f);
+	ok(ocifs_view_resolve(v, "l0", &ino) == 0 && ocifs_reader_open(r, ino, &f) == -EINVAL,
+	   "a directory does not open");
+	ocifs_reader_free(r);
+	free(buf);
+}
+
+int main(void)
+{
+	char tmp[] = "/tmp/ocifs-reader.XXXXXX", dir[64], cache_env[64];
+	struct ocifs_image_opts io = { .platform = "linux/amd64" };
+	struct ocifs_image *img = NULL;
+	struct ocifs_layer *layers[2] = { 0 };
+	struct ocifs_view *v = NULL;
+	char *cache = NULL;
+	int rc;
+
+	ocifs_log_threshold = OCIFS_LOG_ERR - 1;
+	test_spancache();
+
+	if (!mkdtemp(tmp))
+		abort();
+	snprintf(dir, sizeof(dir), "%s/img", tmp);
+	snprintf(cache_env, sizeof(cache_env), "%s/cache", tmp);
+	setenv("XDG_CACHE_HOME", cache_env, 1);
+	rc = make_image(dir);
+	rc = rc ? rc : ocifs_image_open(dir, &io, &img);
+	rc = rc ? rc : ocifs_cache_open_dir(&cache);
+	struct ocifs_layer_opts lo = { .cache_dir = cache, .span = 65536 }; /* many checkpoints */
+	for (size_t i = 0; !rc && i < 2; i++)
+		rc = ocifs_layer_open(img, i, &lo, &layers[i]);
+	rc = rc ? rc : ocifs_view_open(img, layers, cache, &v);
+	if (ok(rc == 0, "image of a gzip and a zstd layer (%d)", rc) &&
+	    ok(ocifs_layer_comp(layers[0]) == OCIFS_COMP_GZIP &&
+	       ocifs_layer_comp(layers[1]) == OCIFS_COMP_ZSTD, "layer 1 gzip, layer 2 zstd")) {
+		test_reader(v, "64 KiB blocks, 8 MiB", 8 << 20, 65536);
+		test_reader(v, "4 KiB blocks, 32 KiB (evicting)", 32 << 10, BLK);
+		test_reader(v, "default blocks, one block", 1, 0);
+		test_reader(v, "no cache", 0, 0);
+		test_whole(v);
+	}
+	ocifs_view_free(v);
+	for (size_t i = 0; i < 2; i++)
+		ocifs_layer_close(layers[i]);
+	ocifs_image_free(img);
+	free(cache);
+	for (int l = 0; l < 2; l++)
+		for (int i = 0; i < NFILES; i++)
+			free(files[l][i].data);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	if (system(cmd))
+		diag("could not remove %s", tmp);
+	return done_testing();
+}
