@@ -363,72 +363,31 @@ static void put_note(struct ocifs_jsonw *w, const struct ocifs_pkgnote *n)
 	json_object_put(o);
 }
 
-/* The library fields of a resolved name; w NULL: only the notes. */
-static void libs_fields(struct ocifs_jsonw *w, const struct ocifs_mfile *f, struct notes *t)
+/* How many entries of needed[] and libs[] are shown (a capped number of
+ * those not found in each), and how many of needed[] were not found. */
+static void libs_count(const struct ocifs_ldso_result *r, size_t *shown, size_t *nmiss,
+		       size_t *nlibs)
+{
+	size_t miss = 0, lmiss = 0;
+
+	*shown = *nmiss = *nlibs = 0;
+	for (size_t i = 0; i < r->nneeded && *shown < DEPS_MAX_NEEDED; i++)
+		if (r->needed[i].path || miss++ < DEPS_MAX_MISSING)
+			(*shown)++;
+	for (size_t i = 0; i < r->nneeded; i++)
+		*nmiss += !r->needed[i].path;
+	for (size_t k = 0; k < r->n && *nlibs < DEPS_MAX_LIBS; k++)
+		if (r->libs[k].path || lmiss++ < DEPS_MAX_MISSING)
+			(*nlibs)++;
+}
+
+/* The "truncated" notes of a resolved name's library fields. */
+static void libs_notes(const struct ocifs_mfile *f, struct notes *t)
 {
 	const struct ocifs_ldso_result *r = &f->libs;
-	size_t shown = 0, miss = 0, nmiss = 0, lmiss = 0, nlibs = 0;
+	size_t shown, nmiss, nlibs;
 
-	if (w) {
-		ocifs_jsonw_key(w, "needed");
-		ocifs_jsonw_arr(w);
-	}
-	for (size_t i = 0; i < r->nneeded && shown < DEPS_MAX_NEEDED; i++) {
-		const struct ocifs_ldso_lib *l = &r->needed[i];
-		if (!l->path && miss++ >= DEPS_MAX_MISSING)
-			continue;
-		shown++;
-		if (!w)
-			continue;
-		ocifs_jsonw_obj(w);
-		ocifs_jsonw_kstr(w, "name", l->name);
-		ocifs_jsonw_kstr(w, "path", l->path);
-		ocifs_jsonw_kstr(w, "rule", l->rule);
-		ocifs_jsonw_end_obj(w);
-	}
-	for (size_t i = 0; i < r->nneeded; i++)
-		nmiss += !r->needed[i].path;
-	if (w) {
-		ocifs_jsonw_end_arr(w);
-		ocifs_jsonw_key(w, "libraries");
-		ocifs_jsonw_arr(w);
-	}
-	for (size_t k = 0; k < r->n && nlibs < DEPS_MAX_LIBS; k++) {
-		const struct ocifs_ldso_lib *l = &r->libs[k];
-		if (!l->path && lmiss++ >= DEPS_MAX_MISSING)
-			continue;
-		nlibs++;
-		if (!w)
-			continue;
-		ocifs_jsonw_obj(w);
-		ocifs_jsonw_kstr(w, "name", l->name);
-		ocifs_jsonw_kstr(w, "path", l->path);
-		ocifs_jsonw_kstr(w, "rule", l->rule);
-		ocifs_jsonw_kstr(w, "needed_by",
-				 l->needed_by == OCIFS_LDSO_MAIN || l->needed_by >= r->n
-					 ? f->path
-					 : r->libs[l->needed_by].path);
-		ocifs_jsonw_kint(w, "depth", (int)l->depth);
-		ocifs_jsonw_end_obj(w);
-	}
-	if (w) {
-		ocifs_jsonw_end_arr(w);
-		ocifs_jsonw_key(w, "unresolved");
-		ocifs_jsonw_arr(w);
-		lmiss = nlibs = 0;
-		for (size_t k = 0; k < r->n && nlibs < DEPS_MAX_LIBS; k++) {
-			const struct ocifs_ldso_lib *l = &r->libs[k];
-			if (!l->path && lmiss++ >= DEPS_MAX_MISSING)
-				continue;
-			nlibs++;
-			if (!l->path)
-				ocifs_jsonw_str(w, l->name);
-		}
-		ocifs_jsonw_end_arr(w);
-		if (r->note)
-			ocifs_jsonw_kstr(w, "ldso_note", r->note);
-		return;
-	}
+	libs_count(r, &shown, &nmiss, &nlibs);
 	if (shown < r->nneeded)
 		note(t, "needed: %zu of %zu shown (%zu not found)", shown, r->nneeded, nmiss);
 	if (nlibs < r->n)
@@ -444,6 +403,62 @@ static void libs_fields(struct ocifs_jsonw *w, const struct ocifs_mfile *f, stru
 		note(t, "search: stopped (its budget of files tried is spent)");
 	if (r->truncated & OCIFS_LDSO_CUT_IMAGE)
 		note(t, "search: the image's budget of files tried is spent");
+}
+
+/* The library fields of a resolved name: needed, libraries (the
+ * entries libs_count counts), unresolved, ldso_note. */
+static void libs_fields(struct ocifs_jsonw *w, const struct ocifs_mfile *f)
+{
+	const struct ocifs_ldso_result *r = &f->libs;
+	size_t shown = 0, miss = 0, lmiss = 0, nlibs = 0;
+
+	ocifs_jsonw_key(w, "needed");
+	ocifs_jsonw_arr(w);
+	for (size_t i = 0; i < r->nneeded && shown < DEPS_MAX_NEEDED; i++) {
+		const struct ocifs_ldso_lib *l = &r->needed[i];
+		if (!l->path && miss++ >= DEPS_MAX_MISSING)
+			continue;
+		shown++;
+		ocifs_jsonw_obj(w);
+		ocifs_jsonw_kstr(w, "name", l->name);
+		ocifs_jsonw_kstr(w, "path", l->path);
+		ocifs_jsonw_kstr(w, "rule", l->rule);
+		ocifs_jsonw_end_obj(w);
+	}
+	ocifs_jsonw_end_arr(w);
+	ocifs_jsonw_key(w, "libraries");
+	ocifs_jsonw_arr(w);
+	for (size_t k = 0; k < r->n && nlibs < DEPS_MAX_LIBS; k++) {
+		const struct ocifs_ldso_lib *l = &r->libs[k];
+		if (!l->path && lmiss++ >= DEPS_MAX_MISSING)
+			continue;
+		nlibs++;
+		ocifs_jsonw_obj(w);
+		ocifs_jsonw_kstr(w, "name", l->name);
+		ocifs_jsonw_kstr(w, "path", l->path);
+		ocifs_jsonw_kstr(w, "rule", l->rule);
+		ocifs_jsonw_kstr(w, "needed_by",
+				 l->needed_by == OCIFS_LDSO_MAIN || l->needed_by >= r->n
+					 ? f->path
+					 : r->libs[l->needed_by].path);
+		ocifs_jsonw_kint(w, "depth", (int)l->depth);
+		ocifs_jsonw_end_obj(w);
+	}
+	ocifs_jsonw_end_arr(w);
+	ocifs_jsonw_key(w, "unresolved");
+	ocifs_jsonw_arr(w);
+	lmiss = nlibs = 0;
+	for (size_t k = 0; k < r->n && nlibs < DEPS_MAX_LIBS; k++) {
+		const struct ocifs_ldso_lib *l = &r->libs[k];
+		if (!l->path && lmiss++ >= DEPS_MAX_MISSING)
+			continue;
+		nlibs++;
+		if (!l->path)
+			ocifs_jsonw_str(w, l->name);
+	}
+	ocifs_jsonw_end_arr(w);
+	if (r->note)
+		ocifs_jsonw_kstr(w, "ldso_note", r->note);
 }
 
 /* Not searched (static, or analysis stopped): the names only. */
@@ -502,14 +517,14 @@ static void put_file(struct ocifs_jsonw *w, const struct ocifs_mfile *f,
 		struct notes t = { .n = 0 };
 		int at = elf_notes(&p->elf, &t);
 		if (f->resolved)
-			libs_fields(NULL, f, &t);
+			libs_notes(f, &t);
 		else if (le->nneeded > DEPS_MAX_NEEDED)
 			note(&t, "needed: the first %u of %zu shown", DEPS_MAX_NEEDED, le->nneeded);
 		if (at == AT_NONE && t.n)
 			at = AT_END;
 		elf_fields(w, &p->elf, &t, at);
 		if (f->resolved)
-			libs_fields(w, f, NULL);
+			libs_fields(w, f);
 		else
 			unresolved_fields(w, le);
 		if (at == AT_END)
