@@ -28,14 +28,15 @@ static const struct ocifs_cataloger *const deps_cats[] = {
 	&ocifs_cat_ldso,
 };
 
-static int deps_build_at(struct ocifs_image *img, const struct ocifs_view *v,
-			 const struct ocifs_deps_opts *o, double t_start, char **json, size_t *len,
-			 struct ocifs_deps_stats *st)
+int ocifs_deps_build(struct ocifs_image *img, const struct ocifs_view *v,
+		     const struct ocifs_deps_opts *o, char **json, size_t *len,
+		     struct ocifs_deps_stats *st)
 {
 	struct ocifs_pipeline_opts po = { .cats = deps_cats,
 					  .ncats = sizeof(deps_cats) / sizeof(deps_cats[0]) };
 	struct ocifs_deps_stats local;
 	struct ocifs_model m;
+	double t0 = ocifs_now();
 	int rc;
 
 	if (!st)
@@ -46,7 +47,7 @@ static int deps_build_at(struct ocifs_image *img, const struct ocifs_view *v,
 		po.cancelled = o->cancelled;
 		po.cancel_ctx = o->cancel_ctx;
 		if (o->timeout_ms)
-			po.deadline = t_start + o->timeout_ms / 1e3;
+			po.deadline = t0 + o->timeout_ms / 1e3;
 	}
 	rc = ocifs_pipeline_run(img, v, &po, &m);
 	if (rc == 0) {
@@ -55,15 +56,8 @@ static int deps_build_at(struct ocifs_image *img, const struct ocifs_view *v,
 		log_dbg("deps: %zu files, document %.3f s", m.nfiles, ocifs_now() - t);
 	}
 	ocifs_model_fini(&m);
-	st->secs = ocifs_now() - t_start;
+	st->secs = ocifs_now() - t0;
 	return rc;
-}
-
-int ocifs_deps_build(struct ocifs_image *img, const struct ocifs_view *v,
-		     const struct ocifs_deps_opts *o, char **json, size_t *len,
-		     struct ocifs_deps_stats *st)
-{
-	return deps_build_at(img, v, o, ocifs_now(), json, len, st);
 }
 
 /* --- the cache ------------------------------------------------------- */
@@ -189,7 +183,7 @@ int ocifs_deps_json(struct ocifs_image *img, const struct ocifs_view *v,
 		if (rc == -ESTALE)
 			log_warn("cache %s is unusable; rebuilding it", path);
 	}
-	rc = deps_build_at(img, v, o, t0, json, len, st);
+	rc = ocifs_deps_build(img, v, o, json, len, st);
 	if (rc == 0 && path && ocifs_cache_write_atomic(path, *json, *len))
 		log_warn("%s: cannot write the deps cache", path);
 	st->secs = ocifs_now() - t0;

@@ -571,7 +571,7 @@ int deps_json_write(const struct ocifs_model *m, const struct ocifs_image *img, 
 		    size_t *len, struct ocifs_deps_stats *st)
 {
 	const struct ocifs_mfile **sorted = calloc(m->nfiles ? m->nfiles : 1, sizeof(*sorted));
-	const char *llp = ocifs_image_env(img, "LD_LIBRARY_PATH");
+	const char *llp = ocifs_pipeline_env(img, "LD_LIBRARY_PATH");
 	struct ocifs_jsonw w;
 	char *buf = NULL;
 	size_t blen = 0;

@@ -58,7 +58,7 @@ struct pipe {
 	atomic_size_t kept;     /* bytes kept in the tree's read cache */
 };
 
-const char *ocifs_image_env(const struct ocifs_image *img, const char *key)
+const char *ocifs_pipeline_env(const struct ocifs_image *img, const char *key)
 {
 	size_t kl = strlen(key);
 
@@ -651,8 +651,8 @@ int ocifs_pipeline_run(struct ocifs_image *img, const struct ocifs_view *v,
 	p.tree = ocifs_tree_view_tree(p.tv);
 	struct ocifs_catalog_env env = {
 		.tree = p.tree,
-		.path_env = ocifs_image_env(img, "PATH"),
-		.ld_library_path = ocifs_image_env(img, "LD_LIBRARY_PATH"),
+		.path_env = ocifs_pipeline_env(img, "PATH"),
+		.ld_library_path = ocifs_pipeline_env(img, "LD_LIBRARY_PATH"),
 		.stop = pipe_stop,
 		.stop_ctx = &p,
 	};

@@ -37,6 +37,6 @@ int ocifs_pipeline_run(struct ocifs_image *img, const struct ocifs_view *v,
 		       const struct ocifs_pipeline_opts *o, struct ocifs_model *m);
 
 /** The value of variable key in the image config's Env, or NULL. */
-const char *ocifs_image_env(const struct ocifs_image *img, const char *key);
+const char *ocifs_pipeline_env(const struct ocifs_image *img, const char *key);
 
 #endif

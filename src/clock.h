@@ -6,6 +6,7 @@
  */
 #ifndef OCIFS_SRC_CLOCK_H
 #define OCIFS_SRC_CLOCK_H
+#include <stdint.h>
 #include <time.h>
 
 /** CLOCK_MONOTONIC in seconds. Thread-safe, async-signal-safe. */
@@ -15,6 +16,16 @@ static inline double ocifs_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/** CLOCK_MONOTONIC in nanoseconds (for deadlines compared as integers,
+ *  e.g. fs/virt.c's build waits). */
+static inline int64_t ocifs_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 #endif
