@@ -617,7 +617,8 @@ int deps_json_write(const struct ocifs_model *m, const struct ocifs_image *img, 
 	ocifs_jsonw_end_obj(&w);
 	fputc('\n', fp);
 	free(sorted);
-	if (fclose(fp) || w.err || w.level) {
+	int bad = ferror(fp); /* a failed write (ENOMEM growing the buffer) */
+	if (fclose(fp) || bad || w.err || w.level) {
 		free(buf);
 		return -ENOMEM;
 	}
