@@ -64,6 +64,17 @@ int ocifs_deps_json(struct ocifs_image *img, const struct ocifs_view *v,
 		    const struct ocifs_deps_opts *o, char **json, size_t *len,
 		    struct ocifs_deps_stats *st);
 
+/** The deps.json document of img's merged view v, built now (no cache
+ *  is read or written; o->cache_dir is ignored): the pipeline with the
+ *  /.deps catalogers, rendered from its model. *json is malloc'd
+ *  (NUL-terminated, *len without it); st may be NULL; o may be NULL.
+ *  0, -ENOMEM, a read error of the view, -EINTR or -ETIMEDOUT (see
+ *  ocifs_deps_json; nothing returned then). Thread-safe with respect to
+ *  other views. */
+int ocifs_deps_build(struct ocifs_image *img, const struct ocifs_view *v,
+		     const struct ocifs_deps_opts *o, char **json, size_t *len,
+		     struct ocifs_deps_stats *st);
+
 /** Select from a deps.json document the files keep() accepts (keep NULL:
  *  all; unresolved is 1 when the file has a library ld.so would not
  *  find) and print them as JSON (as_text 0: the same document with only

@@ -1,12 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* One file's element of deps.json (schema in ocifs-deps(5)). */
+/*
+ * deps.json (schema in ocifs-deps(5)) rendered straight from the model:
+ * streamed through jsonw (the bytes json-c wrote when the document was a
+ * json-c tree, without holding that tree: a document of thousands of
+ * ELF files no longer costs hundreds of MB).
+ */
 #include <elf.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <json-c/json.h>
 
 #include "deps_priv.h"
 #include "facts.h"
+#include "jsonw.h"
+#include "pipeline.h"
 
 /* Output per file is bounded: a hostile object (a RUNPATH of thousands
  * of directories, thousands of libraries) is shown in part, and its
@@ -16,55 +27,69 @@
 #define DEPS_MAX_NEEDED 128u    /* DT_NEEDED entries shown */
 #define DEPS_MAX_MISSING 16u    /* libraries not found shown (in each list) */
 
-/* Append a reason to o's "truncated" array (created on first use). */
-static void cut_note(struct json_object *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void cut_note(struct json_object *o, const char *fmt, ...)
+#define NOTES_MAX 12
+
+/* The "truncated" notes of one object: all known before it is written
+ * (the array sits where its first note was made). */
+struct notes {
+	char msg[NOTES_MAX][160];
+	size_t n;
+};
+
+static void note(struct notes *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct notes *t, const char *fmt, ...)
 {
-	struct json_object *a;
-	char msg[256];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (!json_object_object_get_ex(o, "truncated", &a)) {
-		if (!(a = json_object_new_array()))
-			return;
-		json_object_object_add(o, "truncated", a);
-	}
-	json_object_array_add(a, json_object_new_string(msg));
-}
-
-static struct json_object *str_or_null(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-static void put(struct json_object *o, const char *k, struct json_object *v)
-{
-	json_object_object_add(o, k, v);
-}
-
-static void put_str(struct json_object *o, const char *k, const char *s)
-{
-	put(o, k, str_or_null(s));
-}
-
-/* A search path string, cut at a ':' to at most DEPS_MAX_STR bytes. */
-static void put_path_list(struct json_object *o, const char *k, const char *s)
-{
-	size_t n = s ? strlen(s) : 0, keep = n;
-
-	if (n <= DEPS_MAX_STR) {
-		put_str(o, k, s);
+	if (t->n == NOTES_MAX)
 		return;
-	}
+	va_start(ap, fmt);
+	vsnprintf(t->msg[t->n++], sizeof(t->msg[0]), fmt, ap);
+	va_end(ap);
+}
+
+static void put_notes(struct ocifs_jsonw *w, const struct notes *t, size_t from)
+{
+	ocifs_jsonw_key(w, "truncated");
+	ocifs_jsonw_arr(w);
+	for (size_t i = from; i < t->n; i++)
+		ocifs_jsonw_str(w, t->msg[i]);
+	ocifs_jsonw_end_arr(w);
+}
+
+/* How much of a search path string is shown: all, or up to a ':'. */
+static size_t path_list_keep(const char *s)
+{
+	size_t n = s ? strlen(s) : 0, keep;
+
+	if (n <= DEPS_MAX_STR)
+		return n;
 	keep = DEPS_MAX_STR;
 	while (keep > 0 && s[keep] != ':')
 		keep--;
-	put(o, k, json_object_new_string_len(s, (int)keep));
-	cut_note(o, "%s: the first %zu of %zu bytes", k, keep, n);
+	return keep;
+}
+
+/* A search path string, cut at a ':' to at most DEPS_MAX_STR bytes. 1
+ * if it was cut. */
+static int put_path_list(struct ocifs_jsonw *w, const char *k, const char *s)
+{
+	size_t n = s ? strlen(s) : 0, keep = path_list_keep(s);
+
+	ocifs_jsonw_key(w, k);
+	if (!s)
+		ocifs_jsonw_null(w);
+	else
+		ocifs_jsonw_strn(w, s, keep);
+	return keep < n;
+}
+
+static void path_list_note(struct notes *t, const char *k, const char *s)
+{
+	size_t n = s ? strlen(s) : 0, keep = path_list_keep(s);
+
+	if (keep < n)
+		note(t, "%s: the first %zu of %zu bytes", k, keep, n);
 }
 
 static const char *elf_type_name(unsigned t)
@@ -79,35 +104,36 @@ static const char *elf_type_name(unsigned t)
 }
 
 /* Flag bits by the names readelf -d prints. */
-static struct json_object *flag_names(uint64_t v, const uint64_t *bits, const char *const *names,
-				      size_t n)
+static void flag_names(struct ocifs_jsonw *w, const char *k, uint64_t v, const uint64_t *bits,
+		       const char *const *names, size_t n)
 {
-	struct json_object *a = json_object_new_array();
 	char other[32];
 
-	for (size_t i = 0; a && i < n; i++)
+	ocifs_jsonw_key(w, k);
+	ocifs_jsonw_arr(w);
+	for (size_t i = 0; i < n; i++)
 		if (v & bits[i]) {
-			json_object_array_add(a, json_object_new_string(names[i]));
+			ocifs_jsonw_str(w, names[i]);
 			v &= ~bits[i];
 		}
-	if (a && v) {
+	if (v) {
 		snprintf(other, sizeof(other), "0x%llx", (unsigned long long)v);
-		json_object_array_add(a, json_object_new_string(other));
+		ocifs_jsonw_str(w, other);
 	}
-	return a;
+	ocifs_jsonw_end_arr(w);
 }
 
-static struct json_object *flags_json(uint64_t v)
+static void put_flags(struct ocifs_jsonw *w, uint64_t v)
 {
 	static const uint64_t b[] = { DF_ORIGIN, DF_SYMBOLIC, DF_TEXTREL, DF_BIND_NOW,
 				      DF_STATIC_TLS };
 	static const char *const n[] = { "ORIGIN", "SYMBOLIC", "TEXTREL", "BIND_NOW",
 					 "STATIC_TLS" };
 
-	return flag_names(v, b, n, sizeof(b) / sizeof(b[0]));
+	flag_names(w, "flags", v, b, n, sizeof(b) / sizeof(b[0]));
 }
 
-static struct json_object *flags_1_json(uint64_t v)
+static void put_flags_1(struct ocifs_jsonw *w, uint64_t v)
 {
 	static const uint64_t b[] = { DF_1_NOW, DF_1_GLOBAL, DF_1_GROUP, DF_1_NODELETE,
 				      DF_1_LOADFLTR, DF_1_INITFIRST, DF_1_NOOPEN, DF_1_ORIGIN,
@@ -123,260 +149,480 @@ static struct json_object *flags_1_json(uint64_t v)
 					 "NOKSYMS", "NOHDR", "EDITED", "NORELOC", "SYMINTPOSE",
 					 "GLOBAUDIT", "SINGLETON", "PIE" };
 
-	return flag_names(v, b, n, sizeof(b) / sizeof(b[0]));
+	flag_names(w, "flags_1", v, b, n, sizeof(b) / sizeof(b[0]));
 }
 
-/* The ELF fields, shared by the file itself and a UPX-unpacked image. */
-static void elf_fields(struct json_object *o, const struct ocifs_elf *e)
+/* Where an object's "truncated" array goes: after the first field that
+ * was cut, as json-c placed it when the array was made on first use. */
+enum { AT_NONE, AT_RPATH, AT_RUNPATH, AT_END };
+
+/* The notes of e's fields (rpath, runpath) and where they start. */
+static int elf_notes(const struct ocifs_elf *e, struct notes *t)
 {
-	put(o, "class", json_object_new_int(e->cls));
-	put_str(o, "byte_order", e->data == ELFDATA2MSB ? "big" : "little");
-	put_str(o, "machine", e->machine_name);
-	put_str(o, "type", elf_type_name(e->type));
-	put_str(o, "link", ocifs_elf_link_name(e->link));
-	put_str(o, "interp", e->interp);
-	put_str(o, "libc", ocifs_libc_name(e->libc));
-	put_str(o, "soname", e->soname);
-	put_path_list(o, "rpath", e->rpath);
-	put_path_list(o, "runpath", e->runpath);
-	put(o, "flags", flags_json(e->flags));
-	put(o, "flags_1", flags_1_json(e->flags_1));
-	put_str(o, "build_id", e->build_id[0] ? e->build_id : NULL);
-	put(o, "stripped", json_object_new_boolean(e->stripped));
-	put(o, "section_headers", json_object_new_boolean(e->has_sections));
+	size_t n0 = t->n, n1;
+	int at;
+
+	path_list_note(t, "rpath", e->rpath);
+	at = t->n > n0 ? AT_RPATH : AT_NONE;
+	n1 = t->n;
+	path_list_note(t, "runpath", e->runpath);
+	if (at == AT_NONE && t->n > n1)
+		at = AT_RUNPATH;
+	return at;
+}
+
+/* The ELF fields, shared by the file itself and a UPX-unpacked image;
+ * the notes t are written where at says. */
+static void elf_fields(struct ocifs_jsonw *w, const struct ocifs_elf *e, const struct notes *t,
+		       int at)
+{
+	ocifs_jsonw_kint(w, "class", e->cls);
+	ocifs_jsonw_kstr(w, "byte_order", e->data == ELFDATA2MSB ? "big" : "little");
+	ocifs_jsonw_kstr(w, "machine", e->machine_name);
+	ocifs_jsonw_kstr(w, "type", elf_type_name(e->type));
+	ocifs_jsonw_kstr(w, "link", ocifs_elf_link_name(e->link));
+	ocifs_jsonw_kstr(w, "interp", e->interp);
+	ocifs_jsonw_kstr(w, "libc", ocifs_libc_name(e->libc));
+	ocifs_jsonw_kstr(w, "soname", e->soname);
+	put_path_list(w, "rpath", e->rpath);
+	if (at == AT_RPATH)
+		put_notes(w, t, 0);
+	put_path_list(w, "runpath", e->runpath);
+	if (at == AT_RUNPATH)
+		put_notes(w, t, 0);
+	put_flags(w, e->flags);
+	put_flags_1(w, e->flags_1);
+	ocifs_jsonw_kstr(w, "build_id", e->build_id[0] ? e->build_id : NULL);
+	ocifs_jsonw_kbool(w, "stripped", e->stripped);
+	ocifs_jsonw_kbool(w, "section_headers", e->has_sections);
 	if (e->error)
-		put_str(o, "elf_error", e->error);
+		ocifs_jsonw_kstr(w, "elf_error", e->error);
 }
 
-static struct json_object *mod_json(const struct ocifs_gomod *m)
+static void put_mod(struct ocifs_jsonw *w, const struct ocifs_gomod *m)
 {
-	struct json_object *o = json_object_new_object();
-
-	if (!o)
-		return NULL;
-	put_str(o, "path", m->path);
-	put_str(o, "version", m->version);
-	put_str(o, "sum", m->sum && *m->sum ? m->sum : NULL);
+	ocifs_jsonw_obj(w);
+	ocifs_jsonw_kstr(w, "path", m->path);
+	ocifs_jsonw_kstr(w, "version", m->version);
+	ocifs_jsonw_kstr(w, "sum", m->sum && *m->sum ? m->sum : NULL);
 	if (m->rep_path) {
-		struct json_object *r = json_object_new_object();
-		put_str(r, "path", m->rep_path);
-		put_str(r, "version", m->rep_version && *m->rep_version ? m->rep_version : NULL);
-		put_str(r, "sum", m->rep_sum && *m->rep_sum ? m->rep_sum : NULL);
-		put(o, "replace", r);
+		ocifs_jsonw_key(w, "replace");
+		ocifs_jsonw_obj(w);
+		ocifs_jsonw_kstr(w, "path", m->rep_path);
+		ocifs_jsonw_kstr(w, "version",
+				 m->rep_version && *m->rep_version ? m->rep_version : NULL);
+		ocifs_jsonw_kstr(w, "sum", m->rep_sum && *m->rep_sum ? m->rep_sum : NULL);
+		ocifs_jsonw_end_obj(w);
 	}
-	return o;
+	ocifs_jsonw_end_obj(w);
 }
 
-static struct json_object *go_json(const struct ocifs_goinfo *g)
+struct setting_ix {
+	const char *key;
+	size_t i;
+};
+
+static int by_key(const void *a, const void *b)
 {
-	struct json_object *o = json_object_new_object(), *deps, *set;
+	const struct setting_ix *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
 
-	if (!o)
-		return NULL;
-	put_str(o, "version", g->version);
-	put(o, "build_info", json_object_new_boolean(g->has_buildinfo));
-	put_str(o, "path", g->path);
-	put(o, "main", g->main.path ? mod_json(&g->main) : NULL);
-	deps = json_object_new_array();
-	for (size_t i = 0; deps && i < g->ndeps; i++)
-		json_object_array_add(deps, mod_json(&g->deps[i]));
-	put(o, "deps", deps);
-	set = json_object_new_object();
-	for (size_t i = 0; set && i < g->nsettings; i++)
-		put_str(set, g->settings[i].key, g->settings[i].value);
-	put(o, "settings", set);
-	put_str(o, "how", g->how);
-	if (g->error)
-		put_str(o, "error", g->error);
-	return o;
+	return c ? c : x->i < y->i ? -1 : x->i > y->i;
 }
 
-static struct json_object *upx_json(const struct deps_file *f)
+/* Build settings as a JSON object: a key given twice keeps its first
+ * place and takes its last value (as json-c's object_add did). */
+static void put_settings(struct ocifs_jsonw *w, const struct ocifs_goinfo *g)
+{
+	size_t n = g->nsettings;
+	struct setting_ix *ix = n ? calloc(n, sizeof(*ix)) : NULL;
+	size_t *last = n ? calloc(n, sizeof(*last)) : NULL; /* [i]: value index, SIZE_MAX: skip */
+
+	ocifs_jsonw_key(w, "settings");
+	ocifs_jsonw_obj(w);
+	if (n && (!ix || !last)) {
+		w->err = 1; /* ENOMEM */
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		ix[i] = (struct setting_ix){ g->settings[i].key ? g->settings[i].key : "", i };
+	qsort(ix, n, sizeof(*ix), by_key);
+	for (size_t a = 0, b; a < n; a = b) {
+		for (b = a + 1; b < n && !strcmp(ix[a].key, ix[b].key); b++)
+			last[ix[b].i] = SIZE_MAX;
+		last[ix[a].i] = ix[b - 1].i;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (last[i] != SIZE_MAX)
+			ocifs_jsonw_kstr(w, g->settings[i].key ? g->settings[i].key : "",
+					 g->settings[last[i]].value);
+out:
+	ocifs_jsonw_end_obj(w);
+	free(ix);
+	free(last);
+}
+
+static void put_go(struct ocifs_jsonw *w, const struct ocifs_goinfo *g)
+{
+	ocifs_jsonw_key(w, "go");
+	ocifs_jsonw_obj(w);
+	ocifs_jsonw_kstr(w, "version", g->version);
+	ocifs_jsonw_kbool(w, "build_info", g->has_buildinfo);
+	ocifs_jsonw_kstr(w, "path", g->path);
+	ocifs_jsonw_key(w, "main");
+	if (g->main.path)
+		put_mod(w, &g->main);
+	else
+		ocifs_jsonw_null(w);
+	ocifs_jsonw_key(w, "deps");
+	ocifs_jsonw_arr(w);
+	for (size_t i = 0; i < g->ndeps; i++)
+		put_mod(w, &g->deps[i]);
+	ocifs_jsonw_end_arr(w);
+	put_settings(w, g);
+	ocifs_jsonw_kstr(w, "how", g->how);
+	if (g->error)
+		ocifs_jsonw_kstr(w, "error", g->error);
+	ocifs_jsonw_end_obj(w);
+}
+
+static void put_upx(struct ocifs_jsonw *w, const struct ocifs_mfile *f)
 {
 	const struct ocifs_upx *u = &f->upx;
-	struct json_object *o = json_object_new_object();
 
-	if (!o)
-		return NULL;
-	put_str(o, "version", u->version[0] ? u->version : NULL);
-	put(o, "format", json_object_new_int((int)u->format));
-	put(o, "method", json_object_new_int((int)u->method));
-	put_str(o, "method_name", u->method_name);
-	put(o, "packed_size", json_object_new_int64((int64_t)u->packed_size));
-	put(o, "original_size", json_object_new_int64((int64_t)u->original_size));
-	put(o, "unpacked", json_object_new_boolean(f->unpacked));
+	ocifs_jsonw_key(w, "upx");
+	ocifs_jsonw_obj(w);
+	ocifs_jsonw_kstr(w, "version", u->version[0] ? u->version : NULL);
+	ocifs_jsonw_kint(w, "format", (int)u->format);
+	ocifs_jsonw_kint(w, "method", (int)u->method);
+	ocifs_jsonw_kstr(w, "method_name", u->method_name);
+	ocifs_jsonw_kint(w, "packed_size", (int64_t)u->packed_size);
+	ocifs_jsonw_kint(w, "original_size", (int64_t)u->original_size);
+	ocifs_jsonw_kbool(w, "unpacked", f->unpacked);
 	if (u->reason)
-		put_str(o, "reason", u->reason);
+		ocifs_jsonw_kstr(w, "reason", u->reason);
 	if (f->unpacked) {
-		struct json_object *e = json_object_new_object();
-		if (e)
-			elf_fields(e, &f->upx_elf);
-		put(o, "elf", e);
+		struct notes t = { .n = 0 };
+		int at = elf_notes(&f->upx_elf, &t);
+		ocifs_jsonw_key(w, "elf");
+		ocifs_jsonw_obj(w);
+		elf_fields(w, &f->upx_elf, &t, at);
+		ocifs_jsonw_end_obj(w);
 	}
-	return o;
+	ocifs_jsonw_end_obj(w);
 }
 
-static struct json_object *rust_json(const struct ocifs_rustaudit *a)
+static void put_rust(struct ocifs_jsonw *w, const struct ocifs_rustaudit *a)
 {
-	struct json_object *o = json_object_new_object(), *pk = json_object_new_array();
-
-	for (size_t i = 0; o && pk && i < a->n; i++) {
+	ocifs_jsonw_key(w, "rust");
+	ocifs_jsonw_obj(w);
+	ocifs_jsonw_key(w, "packages");
+	ocifs_jsonw_arr(w);
+	for (size_t i = 0; i < a->n; i++) {
 		const struct ocifs_rust_pkg *p = &a->pkgs[i];
-		struct json_object *j = json_object_new_object(), *d = json_object_new_array();
-		put_str(j, "name", p->name);
-		put_str(j, "version", p->version);
-		put_str(j, "source", p->source);
+		ocifs_jsonw_obj(w);
+		ocifs_jsonw_kstr(w, "name", p->name);
+		ocifs_jsonw_kstr(w, "version", p->version);
+		ocifs_jsonw_kstr(w, "source", p->source);
 		if (p->kind)
-			put_str(j, "kind", p->kind);
+			ocifs_jsonw_kstr(w, "kind", p->kind);
 		if (p->root)
-			put(j, "root", json_object_new_boolean(1));
-		for (size_t k = 0; d && k < p->ndeps; k++)
-			json_object_array_add(d, json_object_new_int64((int64_t)p->deps[k]));
-		put(j, "dependencies", d);
-		json_object_array_add(pk, j);
+			ocifs_jsonw_kbool(w, "root", 1);
+		ocifs_jsonw_key(w, "dependencies");
+		ocifs_jsonw_arr(w);
+		for (size_t k = 0; k < p->ndeps; k++)
+			ocifs_jsonw_int(w, (int64_t)p->deps[k]);
+		ocifs_jsonw_end_arr(w);
+		ocifs_jsonw_end_obj(w);
 	}
-	put(o, "packages", pk);
+	ocifs_jsonw_end_arr(w);
 	if (a->error)
-		put_str(o, "error", a->error);
-	return o;
+		ocifs_jsonw_kstr(w, "error", a->error);
+	ocifs_jsonw_end_obj(w);
 }
 
-static struct json_object *note_json(const struct ocifs_pkgnote *n)
+/* The note's own JSON object (any keys, any nesting: json-c renders it,
+ * jsonw indents it), with our "error" added as json-c's object_add did. */
+static void put_note(struct ocifs_jsonw *w, const struct ocifs_pkgnote *n)
 {
 	struct json_object *o = n->json ? json_tokener_parse(n->json) : NULL;
+	const char *s;
 
 	if (!o)
 		o = json_object_new_object();
 	if (o && n->error)
-		put_str(o, "error", n->error);
-	return o;
+		json_object_object_add(o, "error", json_object_new_string(n->error));
+	ocifs_jsonw_key(w, "package_note");
+	s = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							  JSON_C_TO_STRING_NOSLASHESCAPE)
+	      : NULL;
+	if (s)
+		ocifs_jsonw_raw(w, s);
+	else
+		ocifs_jsonw_null(w);
+	json_object_put(o);
 }
 
-static void libs_fields(struct json_object *o, const struct deps_file *f)
+/* How many entries of needed[] and libs[] are shown (a capped number of
+ * those not found in each), and how many of needed[] were not found. */
+static void libs_count(const struct ocifs_ldso_result *r, size_t *shown, size_t *nmiss,
+		       size_t *nlibs)
+{
+	size_t miss = 0, lmiss = 0;
+
+	*shown = *nmiss = *nlibs = 0;
+	for (size_t i = 0; i < r->nneeded && *shown < DEPS_MAX_NEEDED; i++)
+		if (r->needed[i].path || miss++ < DEPS_MAX_MISSING)
+			(*shown)++;
+	for (size_t i = 0; i < r->nneeded; i++)
+		*nmiss += !r->needed[i].path;
+	for (size_t k = 0; k < r->n && *nlibs < DEPS_MAX_LIBS; k++)
+		if (r->libs[k].path || lmiss++ < DEPS_MAX_MISSING)
+			(*nlibs)++;
+}
+
+/* The "truncated" notes of a resolved name's library fields. */
+static void libs_notes(const struct ocifs_mfile *f, struct notes *t)
 {
 	const struct ocifs_ldso_result *r = &f->libs;
-	struct json_object *needed = json_object_new_array(), *libs = json_object_new_array();
-	struct json_object *unres = json_object_new_array();
+	size_t shown, nmiss, nlibs;
 
-	size_t shown = 0, miss = 0, nmiss = 0, lmiss = 0;
+	libs_count(r, &shown, &nmiss, &nlibs);
+	if (shown < r->nneeded)
+		note(t, "needed: %zu of %zu shown (%zu not found)", shown, r->nneeded, nmiss);
+	if (nlibs < r->n)
+		note(t, "libraries: %zu of %zu shown (%zu not found, at most %u of them shown)", nlibs,
+		     r->n, r->nunresolved, DEPS_MAX_MISSING);
+	if (r->truncated & OCIFS_LDSO_CUT_DIRS)
+		note(t, "search: a search list was cut (too many directories)");
+	if (r->truncated & OCIFS_LDSO_CUT_NEEDED)
+		note(t, "search: DT_NEEDED entries of an object left out (too many)");
+	if (r->truncated & OCIFS_LDSO_CUT_OBJS)
+		note(t, "search: stopped (too many loaded objects)");
+	if (r->truncated & OCIFS_LDSO_CUT_PROBES)
+		note(t, "search: stopped (its budget of files tried is spent)");
+	if (r->truncated & OCIFS_LDSO_CUT_IMAGE)
+		note(t, "search: the image's budget of files tried is spent");
+}
 
-	for (size_t i = 0; needed && i < r->nneeded && shown < DEPS_MAX_NEEDED; i++) {
+/* The library fields of a resolved name: needed, libraries (the
+ * entries libs_count counts), unresolved, ldso_note. */
+static void libs_fields(struct ocifs_jsonw *w, const struct ocifs_mfile *f)
+{
+	const struct ocifs_ldso_result *r = &f->libs;
+	size_t shown = 0, miss = 0, lmiss = 0, nlibs = 0;
+
+	ocifs_jsonw_key(w, "needed");
+	ocifs_jsonw_arr(w);
+	for (size_t i = 0; i < r->nneeded && shown < DEPS_MAX_NEEDED; i++) {
 		const struct ocifs_ldso_lib *l = &r->needed[i];
 		if (!l->path && miss++ >= DEPS_MAX_MISSING)
 			continue;
 		shown++;
-		struct json_object *n = json_object_new_object();
-		put_str(n, "name", l->name);
-		put_str(n, "path", l->path);
-		put_str(n, "rule", l->rule);
-		json_object_array_add(needed, n);
+		ocifs_jsonw_obj(w);
+		ocifs_jsonw_kstr(w, "name", l->name);
+		ocifs_jsonw_kstr(w, "path", l->path);
+		ocifs_jsonw_kstr(w, "rule", l->rule);
+		ocifs_jsonw_end_obj(w);
 	}
-	for (size_t i = 0; i < r->nneeded; i++)
-		nmiss += !r->needed[i].path;
-	for (size_t k = 0, n = 0; libs && k < r->n && n < DEPS_MAX_LIBS; k++) {
+	ocifs_jsonw_end_arr(w);
+	ocifs_jsonw_key(w, "libraries");
+	ocifs_jsonw_arr(w);
+	for (size_t k = 0; k < r->n && nlibs < DEPS_MAX_LIBS; k++) {
 		const struct ocifs_ldso_lib *l = &r->libs[k];
 		if (!l->path && lmiss++ >= DEPS_MAX_MISSING)
 			continue;
-		n++;
-		struct json_object *j = json_object_new_object();
-		put_str(j, "name", l->name);
-		put_str(j, "path", l->path);
-		put_str(j, "rule", l->rule);
-		put_str(j, "needed_by", l->needed_by == OCIFS_LDSO_MAIN || l->needed_by >= r->n
-					? f->path : r->libs[l->needed_by].path);
-		put(j, "depth", json_object_new_int((int)l->depth));
-		json_object_array_add(libs, j);
-		if (!l->path && unres)
-			json_object_array_add(unres, json_object_new_string(l->name));
+		nlibs++;
+		ocifs_jsonw_obj(w);
+		ocifs_jsonw_kstr(w, "name", l->name);
+		ocifs_jsonw_kstr(w, "path", l->path);
+		ocifs_jsonw_kstr(w, "rule", l->rule);
+		ocifs_jsonw_kstr(w, "needed_by",
+				 l->needed_by == OCIFS_LDSO_MAIN || l->needed_by >= r->n
+					 ? f->path
+					 : r->libs[l->needed_by].path);
+		ocifs_jsonw_kint(w, "depth", (int)l->depth);
+		ocifs_jsonw_end_obj(w);
 	}
-	put(o, "needed", needed);
-	put(o, "libraries", libs);
-	put(o, "unresolved", unres);
+	ocifs_jsonw_end_arr(w);
+	ocifs_jsonw_key(w, "unresolved");
+	ocifs_jsonw_arr(w);
+	lmiss = nlibs = 0;
+	for (size_t k = 0; k < r->n && nlibs < DEPS_MAX_LIBS; k++) {
+		const struct ocifs_ldso_lib *l = &r->libs[k];
+		if (!l->path && lmiss++ >= DEPS_MAX_MISSING)
+			continue;
+		nlibs++;
+		if (!l->path)
+			ocifs_jsonw_str(w, l->name);
+	}
+	ocifs_jsonw_end_arr(w);
 	if (r->note)
-		put_str(o, "ldso_note", r->note);
-	if (shown < r->nneeded)
-		cut_note(o, "needed: %zu of %zu shown (%zu not found)", shown, r->nneeded, nmiss);
-	if (json_object_array_length(libs) < r->n)
-		cut_note(o, "libraries: %zu of %zu shown (%zu not found, at most %u of them shown)",
-			 json_object_array_length(libs), r->n, r->nunresolved, DEPS_MAX_MISSING);
-	if (r->truncated & OCIFS_LDSO_CUT_DIRS)
-		cut_note(o, "search: a search list was cut (too many directories)");
-	if (r->truncated & OCIFS_LDSO_CUT_NEEDED)
-		cut_note(o, "search: DT_NEEDED entries of an object left out (too many)");
-	if (r->truncated & OCIFS_LDSO_CUT_OBJS)
-		cut_note(o, "search: stopped (too many loaded objects)");
-	if (r->truncated & OCIFS_LDSO_CUT_PROBES)
-		cut_note(o, "search: stopped (its budget of files tried is spent)");
-	if (r->truncated & OCIFS_LDSO_CUT_IMAGE)
-		cut_note(o, "search: the image's budget of files tried is spent");
+		ocifs_jsonw_kstr(w, "ldso_note", r->note);
 }
 
 /* Not searched (static, or analysis stopped): the names only. */
-static void unresolved_fields(struct json_object *o, const struct ocifs_elf *e)
+static void unresolved_fields(struct ocifs_jsonw *w, const struct ocifs_elf *e)
 {
-	struct json_object *needed = json_object_new_array();
-
-	for (size_t i = 0; needed && i < e->nneeded && i < DEPS_MAX_NEEDED; i++) {
-		struct json_object *n = json_object_new_object();
-		put_str(n, "name", e->needed[i]);
-		put(n, "path", NULL);
-		put(n, "rule", NULL);
-		json_object_array_add(needed, n);
+	ocifs_jsonw_key(w, "needed");
+	ocifs_jsonw_arr(w);
+	for (size_t i = 0; i < e->nneeded && i < DEPS_MAX_NEEDED; i++) {
+		ocifs_jsonw_obj(w);
+		ocifs_jsonw_kstr(w, "name", e->needed[i]);
+		ocifs_jsonw_kstr(w, "path", NULL);
+		ocifs_jsonw_kstr(w, "rule", NULL);
+		ocifs_jsonw_end_obj(w);
 	}
-	put(o, "needed", needed);
-	put(o, "libraries", json_object_new_array());
-	put(o, "unresolved", json_object_new_array());
-	if (e->nneeded > DEPS_MAX_NEEDED)
-		cut_note(o, "needed: the first %u of %zu shown", DEPS_MAX_NEEDED, e->nneeded);
+	ocifs_jsonw_end_arr(w);
+	ocifs_jsonw_key(w, "libraries");
+	ocifs_jsonw_arr(w);
+	ocifs_jsonw_end_arr(w);
+	ocifs_jsonw_key(w, "unresolved");
+	ocifs_jsonw_arr(w);
+	ocifs_jsonw_end_arr(w);
 }
 
-static void script_fields(struct json_object *o, const struct ocifs_script *s)
+static void script_fields(struct ocifs_jsonw *w, const struct ocifs_script *s)
 {
-	put_str(o, "interpreter", s->interp);
-	put_str(o, "interpreter_arg", s->arg);
-	put_str(o, "program", s->program);
-	put_str(o, "interpreter_path", s->resolved);
-	put_str(o, "rule", s->rule);
+	ocifs_jsonw_kstr(w, "interpreter", s->interp);
+	ocifs_jsonw_kstr(w, "interpreter_arg", s->arg);
+	ocifs_jsonw_kstr(w, "program", s->program);
+	ocifs_jsonw_kstr(w, "interpreter_path", s->resolved);
+	ocifs_jsonw_kstr(w, "rule", s->rule);
 	if (s->error)
-		put_str(o, "script_error", s->error);
+		ocifs_jsonw_kstr(w, "script_error", s->error);
 }
 
-struct json_object *deps_file_json(const struct deps_file *f, const struct deps_file *p,
-				   const char *layer_digest)
+/* One name's element of "files": its path and library search from f,
+ * the analysis of its bytes from p (f itself, or the first name of the
+ * same inode). */
+static void put_file(struct ocifs_jsonw *w, const struct ocifs_mfile *f,
+		     const struct ocifs_mfile *p, const char *layer_digest)
 {
-	struct json_object *o = json_object_new_object();
 	char hex[65];
 
-	if (!o)
-		return NULL;
-	put_str(o, "path", f->path);
-	put_str(o, "kind", p->is_elf ? "elf" : p->is_script ? "script" : "unknown");
-	put(o, "layer", json_object_new_int((int)f->layer + 1)); /* 1 = bottom, as --layer */
-	put_str(o, "layer_digest", layer_digest);
-	put(o, "size", json_object_new_int64((int64_t)f->size));
-	if (f->eflags & OCIFS_EF_HASHED) {
+	ocifs_jsonw_obj(w);
+	ocifs_jsonw_kstr(w, "path", f->path);
+	ocifs_jsonw_kstr(w, "kind", p->is_elf ? "elf" : p->is_script ? "script" : "unknown");
+	ocifs_jsonw_kint(w, "layer", (int)f->layer + 1); /* 1 = bottom, as --layer */
+	ocifs_jsonw_kstr(w, "layer_digest", layer_digest);
+	ocifs_jsonw_kint(w, "size", (int64_t)f->size);
+	if (f->magic & OCIFS_EF_HASHED) {
 		for (int i = 0; i < 32; i++)
 			snprintf(hex + 2 * i, 3, "%02x", f->sha256[i]);
-		put_str(o, "sha256", hex);
+		ocifs_jsonw_kstr(w, "sha256", hex);
 	}
 	if (p->is_elf) {
-		elf_fields(o, &p->elf);
+		const struct ocifs_elf *le = p->unpacked ? &p->upx_elf : &p->elf;
+		struct notes t = { .n = 0 };
+		int at = elf_notes(&p->elf, &t);
 		if (f->resolved)
-			libs_fields(o, f);
+			libs_notes(f, &t);
+		else if (le->nneeded > DEPS_MAX_NEEDED)
+			note(&t, "needed: the first %u of %zu shown", DEPS_MAX_NEEDED, le->nneeded);
+		if (at == AT_NONE && t.n)
+			at = AT_END;
+		elf_fields(w, &p->elf, &t, at);
+		if (f->resolved)
+			libs_fields(w, f);
 		else
-			unresolved_fields(o, p->unpacked ? &p->upx_elf : &p->elf);
+			unresolved_fields(w, le);
+		if (at == AT_END)
+			put_notes(w, &t, 0);
 		if (p->go.is_go)
-			put(o, "go", go_json(&p->go));
+			put_go(w, &p->go);
 		if (p->upx.packed)
-			put(o, "upx", upx_json(p));
+			put_upx(w, p);
 		if (p->rust.found || p->rust.error)
-			put(o, "rust", rust_json(&p->rust));
+			put_rust(w, &p->rust);
 		if (p->note.found || p->note.error)
-			put(o, "package_note", note_json(&p->note));
+			put_note(w, &p->note);
 	} else if (p->is_script) {
-		script_fields(o, &p->script);
+		script_fields(w, &p->script);
 	}
 	if (p->error)
-		put_str(o, "error", p->error);
-	return o;
+		ocifs_jsonw_kstr(w, "error", p->error);
+	ocifs_jsonw_end_obj(w);
+}
+
+static int by_path(const void *a, const void *b)
+{
+	const struct ocifs_mfile *const *x = a, *const *y = b;
+
+	return strcmp((*x)->path, (*y)->path);
+}
+
+static void summary(const struct ocifs_model *m, struct ocifs_deps_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	for (size_t i = 0; i < m->nfiles; i++) {
+		const struct ocifs_mfile *f = &m->files[i], *p = ocifs_model_bytes(m, f);
+		st->files += p->is_elf || p->is_script;
+		st->elf += p->is_elf;
+		st->scripts += p->is_script;
+		st->go += p->go.is_go != 0;
+		st->upx += p->upx.packed != 0;
+		st->unresolved += f->resolved && f->libs.nunresolved;
+		st->errors += p->error || (p->is_elf && p->elf.error);
+	}
+}
+
+int deps_json_write(const struct ocifs_model *m, const struct ocifs_image *img, char **json,
+		    size_t *len, struct ocifs_deps_stats *st)
+{
+	const struct ocifs_mfile **sorted = calloc(m->nfiles ? m->nfiles : 1, sizeof(*sorted));
+	const char *llp = ocifs_pipeline_env(img, "LD_LIBRARY_PATH");
+	struct ocifs_jsonw w;
+	char *buf = NULL;
+	size_t blen = 0;
+	FILE *fp = sorted ? open_memstream(&buf, &blen) : NULL;
+
+	if (!fp) {
+		free(sorted);
+		return -ENOMEM;
+	}
+	summary(m, st);
+	ocifs_jsonw_init(&w, fp);
+	ocifs_jsonw_obj(&w);
+	ocifs_jsonw_kint(&w, "schema", OCIFS_DEPS_SCHEMA);
+	ocifs_jsonw_kstr(&w, "ocifs_version", PACKAGE_VERSION);
+	ocifs_jsonw_key(&w, "image");
+	ocifs_jsonw_obj(&w);
+	ocifs_jsonw_kstr(&w, "manifest", img->manifest_digest);
+	ocifs_jsonw_kstr(&w, "platform", img->platform);
+	ocifs_jsonw_kstr(&w, "ld_library_path", llp);
+	ocifs_jsonw_end_obj(&w);
+	ocifs_jsonw_key(&w, "summary");
+	ocifs_jsonw_obj(&w);
+	ocifs_jsonw_kint(&w, "files", (int64_t)st->files);
+	ocifs_jsonw_kint(&w, "elf", (int64_t)st->elf);
+	ocifs_jsonw_kint(&w, "scripts", (int64_t)st->scripts);
+	ocifs_jsonw_kint(&w, "go", (int64_t)st->go);
+	ocifs_jsonw_kint(&w, "upx", (int64_t)st->upx);
+	ocifs_jsonw_kint(&w, "unresolved", (int64_t)st->unresolved);
+	ocifs_jsonw_kint(&w, "errors", (int64_t)st->errors);
+	ocifs_jsonw_end_obj(&w);
+	for (size_t i = 0; i < m->nfiles; i++)
+		sorted[i] = &m->files[i];
+	qsort(sorted, m->nfiles, sizeof(*sorted), by_path);
+	ocifs_jsonw_key(&w, "files");
+	ocifs_jsonw_arr(&w);
+	for (size_t i = 0; i < m->nfiles; i++) {
+		const struct ocifs_mfile *f = sorted[i], *p = ocifs_model_bytes(m, f);
+		if (!p->is_elf && !p->is_script && !p->error)
+			continue; /* flagged by magic, but not ELF after all */
+		put_file(&w, f, p, f->layer < img->nlayers ? img->layers[f->layer].digest : "");
+	}
+	ocifs_jsonw_end_arr(&w);
+	ocifs_jsonw_end_obj(&w);
+	fputc('\n', fp);
+	free(sorted);
+	int bad = ferror(fp); /* a failed write (ENOMEM growing the buffer) */
+	if (fclose(fp) || bad || w.err || w.level) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*json = buf;
+	*len = blen;
+	return 0;
 }

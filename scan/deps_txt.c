@@ -11,8 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "deps.h"
-#include "deps_priv.h"
 #include "esc.h"
 
 #define TXT_MAX_DEPTH 64

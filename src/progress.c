@@ -7,14 +7,6 @@
 
 #include "progress.h"
 
-double ocifs_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 const char *ocifs_human(uint64_t n, char buf[16])
 {
 	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };

@@ -7,6 +7,8 @@
 #define OCIFS_SRC_PROGRESS_H
 #include <stdint.h>
 
+#include "clock.h" /* ocifs_now */
+
 struct ocifs_progress {
 	int on;                 /* stderr is a terminal */
 	double t0, last_draw;   /* seconds, CLOCK_MONOTONIC */
@@ -22,7 +24,6 @@ void ocifs_progress_update(struct ocifs_progress *p, const char *label, uint64_t
 void ocifs_progress_next(struct ocifs_progress *p, uint64_t item_bytes);
 /** Clear the line. */
 void ocifs_progress_end(struct ocifs_progress *p);
-double ocifs_now(void);
 /** Human size into buf ("12.3 MiB"). */
 const char *ocifs_human(uint64_t n, char buf[16]);
 

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The registry of catalogers (catalog.h): a new cataloger is one file
+ * and one line here. Order is run order within a pass.
+ */
+#include "catalog.h"
+
+const struct ocifs_cataloger *const ocifs_catalogers[] = {
+	&ocifs_cat_elf,
+	&ocifs_cat_script,
+	&ocifs_cat_ldso,
+};
+
+const size_t ocifs_ncatalogers = sizeof(ocifs_catalogers) / sizeof(ocifs_catalogers[0]);
