@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "docs.h"
 #include "fs.h"
 #include "log.h"
@@ -69,14 +70,6 @@ struct fs_virt {
  * itself (its cancel hook is polled every few ms) before it gives up on
  * it, and how long an unmount waits for a build told to stop. */
 #define VIRT_GRACE_NS (5 * 1000000000ll)
-
-static int64_t virt_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static fuse_ino_t virt_dir_ino(void)
 {
@@ -134,7 +127,7 @@ void fs_virt_free(struct fs_virt *v)
 	__atomic_store_n(&v->stop, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&v->lock);
 	pthread_cond_broadcast(&v->cond);
-	for (int64_t end = virt_now() + VIRT_GRACE_NS; v->builder_busy && virt_now() < end;) {
+	for (int64_t end = ocifs_now_ns() + VIRT_GRACE_NS; v->builder_busy && ocifs_now_ns() < end;) {
 		struct timespec ts = { .tv_sec = end / 1000000000, .tv_nsec = end % 1000000000 };
 		pthread_cond_timedwait(&v->cond, &v->lock, &ts);
 	}
@@ -185,14 +178,14 @@ static int virt_cancelled(void *ctx)
  * deadline. It lets tests hold a build "in progress" without timing. */
 static int virt_gate(struct fs_virt *v)
 {
-	int64_t end = virt_now() + (int64_t)v->timeout_ms * 1000000;
+	int64_t end = ocifs_now_ns() + (int64_t)v->timeout_ms * 1000000;
 
 	while (access(v->gate, F_OK) != 0) {
 		struct timespec ts = { 0, 20 * 1000000 };
 
 		if (virt_cancelled(v))
 			return -EINTR;
-		if (v->timeout_ms && virt_now() >= end)
+		if (v->timeout_ms && ocifs_now_ns() >= end)
 			return -ETIMEDOUT;
 		nanosleep(&ts, NULL);
 	}
@@ -286,7 +279,7 @@ static void *virt_builder(void *arg)
 		if (d < 0 || virt_cancelled(v))
 			break;
 		v->doc[d].state = VS_BUILDING;
-		v->doc[d].started = virt_now();
+		v->doc[d].started = ocifs_now_ns();
 		pthread_mutex_unlock(&v->lock);
 		rc = virt_make(v, (size_t)d, &buf, &len);
 		pthread_mutex_lock(&v->lock);
@@ -354,7 +347,7 @@ static int virt_wait(struct fs_virt *v, fuse_req_t req, size_t d)
 	pthread_mutex_lock(&v->lock);
 	rc = virt_kick(v, d);
 	while (!rc && v->doc[d].state != VS_DONE) {
-		int64_t now = virt_now(), wake = now + 1000000000; /* a tick too,
+		int64_t now = ocifs_now_ns(), wake = now + 1000000000; /* a tick too,
 					* so that no wake-up can be lost */
 		struct timespec ts;
 		int waiting = 1;

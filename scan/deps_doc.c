@@ -10,16 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "deps.h"
 #include "doc.h"
-
-static double deps_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Only the frame of a cached document is checked (the schema line
  * first, the closing brace last, a files array): it was renamed into
@@ -63,7 +56,7 @@ static int deps_give_up(void *ctx)
 	const struct deps_req *r = ctx;
 
 	return (r->o->cancelled && r->o->cancelled(r->o->cancel_ctx)) ||
-	       (r->deadline && deps_now() >= r->deadline);
+	       (r->deadline && ocifs_now() >= r->deadline);
 }
 
 static int deps_make(void *ctx, void **data, size_t *len)
@@ -75,7 +68,7 @@ static int deps_make(void *ctx, void **data, size_t *len)
 
 	o.cache_dir = NULL;
 	if (r->deadline) { /* what is left of it after waiting for the lock */
-		double left = r->deadline - deps_now();
+		double left = r->deadline - ocifs_now();
 		if (left <= 0)
 			return -ETIMEDOUT;
 		o.timeout_ms = left * 1e3 < 1 ? 1 : (unsigned)(left * 1e3);
@@ -90,7 +83,7 @@ int ocifs_deps_json(struct ocifs_image *img, const struct ocifs_view *v,
 		    struct ocifs_deps_stats *st)
 {
 	struct ocifs_deps_stats local;
-	double t0 = deps_now();
+	double t0 = ocifs_now();
 	struct deps_req dr = { .img = img, .v = v, .o = o };
 	struct ocifs_doc_req r = {
 		.kind = &ocifs_deps_kind, .img = img, .ctx = &dr, .build = deps_make,
@@ -119,6 +112,6 @@ int ocifs_deps_json(struct ocifs_image *img, const struct ocifs_view *v,
 	*json = d.data;
 	*len = d.len;
 	st->from_cache = d.from_cache;
-	st->secs = deps_now() - t0;
+	st->secs = ocifs_now() - t0;
 	return 0;
 }
