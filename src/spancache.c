@@ -166,6 +166,18 @@ static void lru_push_head(struct ocifs_span *list, struct ocifs_span *p)
 	list->next = p;
 }
 
+/* The span (layer, blk) of shard s, or NULL; s->lock held. */
+static struct ocifs_span *span_find(const struct ocifs_spancache *c, struct span_shard *s,
+				    uint64_t h, uint32_t layer, uint64_t blk)
+{
+	struct ocifs_span *p;
+
+	for (p = *bucket_of(s, h, c->nshards); p; p = p->hnext)
+		if (p->layer == layer && p->blk == blk)
+			break;
+	return p;
+}
+
 struct ocifs_span *ocifs_spancache_get(struct ocifs_spancache *c, uint32_t layer, uint64_t blk)
 {
 	uint64_t h = span_hash(layer, blk);
@@ -173,9 +185,7 @@ struct ocifs_span *ocifs_spancache_get(struct ocifs_spancache *c, uint32_t layer
 	struct ocifs_span *p;
 
 	pthread_mutex_lock(&s->lock);
-	for (p = *bucket_of(s, h, c->nshards); p; p = p->hnext)
-		if (p->layer == layer && p->blk == blk)
-			break;
+	p = span_find(c, s, h, layer, blk);
 	if (p) {
 		if (!p->cold) {
 			lru_unlink(p);
@@ -259,9 +269,7 @@ int ocifs_spancache_has(struct ocifs_spancache *c, uint32_t layer, uint64_t blk)
 	struct ocifs_span *p;
 
 	pthread_mutex_lock(&s->lock);
-	for (p = *bucket_of(s, h, c->nshards); p; p = p->hnext)
-		if (p->layer == layer && p->blk == blk)
-			break;
+	p = span_find(c, s, h, layer, blk);
 	pthread_mutex_unlock(&s->lock);
 	return p != NULL;
 }
@@ -273,9 +281,7 @@ int ocifs_spancache_keep(struct ocifs_spancache *c, uint32_t layer, uint64_t blk
 	struct ocifs_span *p;
 
 	pthread_mutex_lock(&s->lock);
-	for (p = *bucket_of(s, h, c->nshards); p; p = p->hnext)
-		if (p->layer == layer && p->blk == blk)
-			break;
+	p = span_find(c, s, h, layer, blk);
 	if (p) {
 		if (p->cold) {
 			p->cold = 0;
