@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "goinfo.h"
+#include "hex.h"
 #include "goinfo_priv.h"
 
 /* ---- shared with goinfo.c (goinfo_priv.h) ---- */
@@ -54,17 +55,6 @@ void goinfo_mod_fini(struct ocifs_gomod *m)
 }
 
 /* ---- Go string literals ---- */
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static size_t put_utf8(char *o, uint32_t r)
 {
@@ -122,7 +112,7 @@ static int go_unquote(const char *s, size_t n, size_t *used, char **out)
 			if (n - i < nd)
 				goto bad;
 			for (size_t k = 0; k < nd; k++) {
-				int h = hexval((unsigned char)s[i++]);
+				int h = ocifs_hex_val((unsigned char)s[i++]);
 				if (h < 0)
 					goto bad;
 				r = r << 4 | (uint32_t)h;
