@@ -150,7 +150,7 @@ static void analyze_elf_image(struct deps_file *f, const struct ocifs_rd *rd,
 			      const struct ocifs_elf *e)
 {
 	if (e->is_go || e->link == OCIFS_ELF_STATIC || e->link == OCIFS_ELF_STATIC_PIE)
-		ocifs_goinfo_read(rd, &f->go);
+		ocifs_goinfo_read(rd, e, &f->go);
 	ocifs_rustaudit_read(rd, e, &f->rust);
 	ocifs_pkgnote_read(rd, e, &f->note);
 }

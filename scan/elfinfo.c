@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "elfinfo.h"
 #include "elfinfo_priv.h"
 #include "elfmap.h"
@@ -50,16 +51,9 @@ struct elf_dyn {
 
 uint64_t ocifs_elf_uint(const struct ocifs_elf *e, const void *p, size_t n)
 {
-	const unsigned char *b = p;
-	uint64_t v = 0;
-
 	if (n != 2 && n != 4 && n != 8)
 		return 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t k = e->data == ELFDATA2MSB ? i : n - 1 - i;
-		v = (v << 8) | b[k];
-	}
-	return v;
+	return ocifs_uint(p, n, e->data == ELFDATA2MSB);
 }
 
 /* Record why analysis stopped (the first reason wins) and log it once.

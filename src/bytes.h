@@ -9,6 +9,7 @@
 #define OCIFS_BYTES_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 static inline uint16_t ocifs_le16(const void *p)
 {
@@ -50,6 +51,31 @@ static inline uint64_t ocifs_be64(const void *p)
 	const unsigned char *b = p;
 
 	return (uint64_t)ocifs_be32(b) << 32 | ocifs_be32(b + 4);
+}
+
+/** 16, 32 or 64 bits in big- (be) or little-endian order. */
+static inline uint16_t ocifs_get16(const void *p, int be)
+{
+	return be ? ocifs_be16(p) : ocifs_le16(p);
+}
+
+static inline uint32_t ocifs_get32(const void *p, int be)
+{
+	return be ? ocifs_be32(p) : ocifs_le32(p);
+}
+
+static inline uint64_t ocifs_get64(const void *p, int be)
+{
+	return be ? ocifs_be64(p) : ocifs_le64(p);
+}
+
+/** 32 bits in this host's byte order (ld.so.cache is written so). */
+static inline uint32_t ocifs_host32(const void *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
 }
 
 /** An unsigned integer of n bytes (1..8) in big- (be) or little-endian

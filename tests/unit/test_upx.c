@@ -77,7 +77,7 @@ static void check_go(const char *label, const unsigned char *img, size_t len)
 	}
 	snprintf(cmd, sizeof(cmd), "go version -m '%s' 2>/dev/null", tmpf);
 	want = run(cmd);
-	ok(ocifs_goinfo_read(&rd, &g) == 0 && g.is_go && g.has_buildinfo,
+	ok(goinfo_of(&rd, &g) == 0 && g.is_go && g.has_buildinfo,
 	   "%s: Go build info read from the image", label);
 	if (!want) {
 		ok(0, "%s: go version -m reads the file", label);
