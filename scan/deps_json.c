@@ -205,8 +205,8 @@ static struct json_object *upx_json(const struct deps_file *f)
 	put(o, "packed_size", json_object_new_int64((int64_t)u->packed_size));
 	put(o, "original_size", json_object_new_int64((int64_t)u->original_size));
 	put(o, "unpacked", json_object_new_boolean(f->unpacked));
-	if (u->reason)
-		put_str(o, "reason", u->reason);
+	if (u->error)
+		put_str(o, "reason", u->error);
 	if (f->unpacked) {
 		struct json_object *e = json_object_new_object();
 		if (e)

@@ -31,7 +31,6 @@
 #include "elfinfo_priv.h"
 #include "elfmap.h"
 #include "hex.h"
-#include "log.h"
 
 #define ELF_MAX_PHNUM 65536u
 #define ELF_MAX_SHNUM (1u << 20)
@@ -56,7 +55,8 @@ uint64_t ocifs_elf_uint(const struct ocifs_elf *e, const void *p, size_t n)
 	return ocifs_uint(p, n, e->data == ELFDATA2MSB);
 }
 
-/* Record why analysis stopped (the first reason wins) and log it once.
+/* Record why analysis stopped (the first reason wins); nothing is logged
+ * (the rule in scan/rd.h).
  * Returns -ENOMEM if the message cannot be kept, else 0. */
 static int __attribute__((format(printf, 2, 3))) elf_fail(struct elf_ctx *c, const char *fmt, ...)
 {
@@ -68,7 +68,6 @@ static int __attribute__((format(printf, 2, 3))) elf_fail(struct elf_ctx *c, con
 	va_end(ap);
 	if (c->e->error)
 		return 0;
-	log_warn("%s: ELF: %s", c->rd->name ? c->rd->name : "?", msg);
 	c->e->error = strdup(msg);
 	return c->e->error ? 0 : -ENOMEM;
 }

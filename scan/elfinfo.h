@@ -78,8 +78,8 @@ struct ocifs_elf {
 /** Analyze the ELF file behind rd into *out (which need not be
  *  initialised).
  *  Returns 0 on success, also when the file is malformed and only
- *  partially analyzed: out->error then says why (one log_warn line is
- *  written at detection); -EINVAL if the file is not ELF (no magic;
+ *  partially analyzed: out->error then says why (nothing is logged);
+ *  -EINVAL if the file is not ELF (no magic;
  *  nothing logged); -ENOMEM; or the reader's error other than a short
  *  read. Call ocifs_elf_fini() whatever the result. Thread-safe (no
  *  shared state). */

@@ -19,7 +19,6 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "log.h"
 #include "rustaudit.h"
 
 #define RUST_MAX_COMPRESSED (8u << 20)  /* legitimate data compresses well below its 8 MiB cap */
@@ -27,7 +26,8 @@
 #define JSON_MAX_DEPTH 128              /* serde_json's recursion limit (the formats nest 4) */
 #define NOTE_MAX_AREA (1u << 20)        /* bytes of one note section/segment read */
 
-/* Keep the first reason (printf-style) in *slot and log it once.
+/* Keep the first reason (printf-style) in *slot; nothing is logged
+ * (the rule in scan/rd.h).
  * -ENOMEM if it cannot be kept, else 0. */
 static int __attribute__((format(printf, 3, 4))) ra_fail(char **slot, const struct ocifs_rd *rd,
 							 const char *fmt, ...)
@@ -40,7 +40,6 @@ static int __attribute__((format(printf, 3, 4))) ra_fail(char **slot, const stru
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_warn("%s: %s", rd->name ? rd->name : "?", msg);
 	*slot = strdup(msg);
 	return *slot ? 0 : -ENOMEM;
 }

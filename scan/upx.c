@@ -36,7 +36,6 @@
 #include <string.h>
 
 #include "bytes.h"
-#include "log.h"
 #include "upx.h"
 #include "upx_priv.h"
 
@@ -74,7 +73,7 @@ const char *ocifs_upx_method_name(unsigned m)
 	return "unknown";
 }
 
-/* Set u->reason (replacing an earlier one). -ENOMEM if it cannot be kept. */
+/* Set u->error (replacing an earlier one). -ENOMEM if it cannot be kept. */
 static int __attribute__((format(printf, 2, 3))) upx_why(struct ocifs_upx *u, const char *fmt, ...)
 {
 	char msg[256];
@@ -83,9 +82,9 @@ static int __attribute__((format(printf, 2, 3))) upx_why(struct ocifs_upx *u, co
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	free(u->reason);
-	u->reason = strdup(msg);
-	return u->reason ? 0 : -ENOMEM;
+	free(u->error);
+	u->error = strdup(msg);
+	return u->error ? 0 : -ENOMEM;
 }
 
 static const unsigned char *memfind(const unsigned char *h, size_t hl, const char *n, size_t nl)
@@ -602,7 +601,7 @@ int ocifs_upx_unpack(const struct ocifs_rd *rd, struct ocifs_upx *u, size_t max,
 	if (!u->packed)
 		return upx_why(u, "not UPX-packed") ? -ENOMEM : -EINVAL;
 	if (!lay.has_trailer)
-		return -EBADMSG; /* reason set by upx_scan */
+		return -EBADMSG; /* error set by upx_scan */
 	if (lay.be)
 		rc = upx_why(u, "big-endian ELF not supported");
 	else if (lay.version < 12)
@@ -634,17 +633,15 @@ int ocifs_upx_unpack(const struct ocifs_rd *rd, struct ocifs_upx *u, size_t max,
 	rc = upx_unpack_layout(&c);
 	if (rc)
 		goto err;
-	free(u->reason);
-	u->reason = NULL;
+	free(u->error);
+	u->error = NULL;
 	free(c.cbuf);
 	*img = c.out;
 	*len = lay.orig_size;
 	return 0;
 err:
-	if (rc == -ENOMEM && !u->reason)
+	if (rc == -ENOMEM && !u->error)
 		upx_why(u, "out of memory");
-	if (rc == -EBADMSG)
-		log_warn("%s: UPX: %s", rd->name ? rd->name : "?", u->reason ? u->reason : "corrupt");
 	free(c.out);
 	free(c.cbuf);
 	return rc;
@@ -652,6 +649,6 @@ err:
 
 void ocifs_upx_fini(struct ocifs_upx *u)
 {
-	free(u->reason);
+	free(u->error);
 	memset(u, 0, sizeof(*u));
 }
