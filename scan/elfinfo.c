@@ -60,16 +60,13 @@ uint64_t ocifs_elf_uint(const struct ocifs_elf *e, const void *p, size_t n)
  * Returns -ENOMEM if the message cannot be kept, else 0. */
 static int __attribute__((format(printf, 2, 3))) elf_fail(struct elf_ctx *c, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = ocifs_scan_verror(&c->e->error, 0, 256, fmt, ap);
 	va_end(ap);
-	if (c->e->error)
-		return 0;
-	c->e->error = strdup(msg);
-	return c->e->error ? 0 : -ENOMEM;
+	return rc;
 }
 
 static int elf_in_file(const struct elf_ctx *c, uint64_t off, uint64_t n)

@@ -13,23 +13,20 @@
 #include <string.h>
 
 #include "goinfo.h"
-#include "hex.h"
 #include "goinfo_priv.h"
+#include "hex.h"
 
 /* ---- shared with goinfo.c (goinfo_priv.h) ---- */
 
 int goinfo_set_error(struct ocifs_goinfo *g, const char *fmt, ...)
 {
 	va_list ap;
-	char buf[256];
+	int rc;
 
-	if (g->error)
-		return 0;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	rc = ocifs_scan_verror(&g->error, 0, 256, fmt, ap);
 	va_end(ap);
-	g->error = strdup(buf);
-	return g->error ? 0 : -ENOMEM;
+	return rc;
 }
 
 char *goinfo_dupn(const char *s, size_t n)

@@ -25,6 +25,7 @@
  */
 #ifndef OCIFS_SCAN_RD_H
 #define OCIFS_SCAN_RD_H
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,5 +53,10 @@ struct ocifs_rd_mem {
 	size_t len;
 };
 int ocifs_rd_mem_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got);
+
+/** Record an analyzer's error (the rule above) in *slot: formatted, cut
+ *  to cap - 1 bytes; kept only if *slot is NULL, unless replace. 0, or
+ *  -ENOMEM if it cannot be kept. Logs nothing. */
+int ocifs_scan_verror(char **slot, int replace, size_t cap, const char *fmt, va_list ap);
 
 #endif

@@ -27,21 +27,19 @@
 #define NOTE_MAX_AREA (1u << 20)        /* bytes of one note section/segment read */
 
 /* Keep the first reason (printf-style) in *slot; nothing is logged
- * (the rule in scan/rd.h).
+ * (the rule in scan/rd.h), so rd is unused now.
  * -ENOMEM if it cannot be kept, else 0. */
 static int __attribute__((format(printf, 3, 4))) ra_fail(char **slot, const struct ocifs_rd *rd,
 							 const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
+	int rc;
 
-	if (*slot)
-		return 0;
+	(void)rd;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = ocifs_scan_verror(slot, 0, 256, fmt, ap);
 	va_end(ap);
-	*slot = strdup(msg);
-	return *slot ? 0 : -ENOMEM;
+	return rc;
 }
 
 /* Parse text[0..len) as exactly one JSON value: the value, or NULL with

@@ -27,6 +27,14 @@
  * c_adler/u_adler: that is what `upx -t` checks, and so do we.
  * LZMA blocks carry UPX's 2-byte properties (pb; lp<<4|lc) and no size:
  * liblzma's raw LZMA1 decoder runs until the known output size is full.
+ *
+ * Hand-written, not libelf (scan/elfinfo.c reads ELF with libelf): the
+ * l_info/p_info/b_info/PackHeader structures are UPX's, not ELF's; the
+ * packed file's few header fields are read from the same first page the
+ * l_info search scans right after its program headers, with UPX's own
+ * acceptance rules (headers where UPX writes them); and the original
+ * Ehdr/Phdrs are checked in the unpacked header block before the rest of
+ * the image exists, to decide where each block goes.
  */
 #include <errno.h>
 #include <lzma.h>
@@ -76,15 +84,13 @@ const char *ocifs_upx_method_name(unsigned m)
 /* Set u->error (replacing an earlier one). -ENOMEM if it cannot be kept. */
 static int __attribute__((format(printf, 2, 3))) upx_why(struct ocifs_upx *u, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = ocifs_scan_verror(&u->error, 1, 256, fmt, ap);
 	va_end(ap);
-	free(u->error);
-	u->error = strdup(msg);
-	return u->error ? 0 : -ENOMEM;
+	return rc;
 }
 
 static const unsigned char *memfind(const unsigned char *h, size_t hl, const char *n, size_t nl)
