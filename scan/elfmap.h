@@ -5,7 +5,8 @@
  * asked for are filled in, through the struct ocifs_rd. Pages never
  * filled read as zeros and cost no memory, so a file of any size is
  * parsed with libelf (elf_memory) while only its headers and tables are
- * resident. Used by scan/elfinfo.c; one per analysis, not shared.
+ * resident. Used by scan/elfinfo.c; one per analysis, not shared (each
+ * thread reuses its mapping from one analysis to the next).
  */
 #ifndef OCIFS_SCAN_ELFMAP_H
 #define OCIFS_SCAN_ELFMAP_H
@@ -17,7 +18,8 @@
 struct ocifs_elfmap {
 	const struct ocifs_rd *rd;
 	unsigned char *p;       /* rd->size bytes, filled on demand */
-	size_t len;
+	size_t len;             /* of the mapping: at least rd->size */
+	size_t dirty;           /* resident bytes zeroed by earlier files */
 	struct { uint64_t off, n; } *have;     /* ranges filled */
 	size_t nhave, cap;
 };
