@@ -9,6 +9,12 @@
  * allowed, known ones must have their types) and validates (one root at
  * most, no dependency cycle; indices must also be in range, which serde
  * leaves to its users). Not done here: semver parsing of "version".
+ * Where the data lies comes from the file's one ELF parse (struct
+ * ocifs_elf: its sections and segments, decoded by libelf in
+ * scan/elfinfo.c). Still hand-written: the walk over a note area for the
+ * FDO note, read again through rd, since elfinfo's libelf handle is gone
+ * by then (its copy of the file is per thread and reused); it follows
+ * gelf_getnote's layout rules.
  */
 #include <elf.h>
 #include <errno.h>
