@@ -27,6 +27,7 @@ struct elfmap_keep {
 };
 
 static pthread_key_t elfmap_key;
+static int elfmap_keyed;        /* elfmap_key exists: mappings are kept */
 static pthread_once_t elfmap_once = PTHREAD_ONCE_INIT;
 
 static void elfmap_drop(void *v)
@@ -40,8 +41,7 @@ static void elfmap_drop(void *v)
 
 static void elfmap_init_key(void)
 {
-	if (pthread_key_create(&elfmap_key, elfmap_drop))
-		elfmap_key = 0;
+	elfmap_keyed = pthread_key_create(&elfmap_key, elfmap_drop) == 0;
 }
 
 int ocifs_elfmap_init(struct ocifs_elfmap *m, const struct ocifs_rd *rd)
@@ -56,7 +56,7 @@ int ocifs_elfmap_init(struct ocifs_elfmap *m, const struct ocifs_rd *rd)
 		return -EFBIG;
 	want = rd->size ? (size_t)rd->size : 1;
 	pthread_once(&elfmap_once, elfmap_init_key);
-	k = pthread_getspecific(elfmap_key);
+	k = elfmap_keyed ? pthread_getspecific(elfmap_key) : NULL;
 	if (k && k->len >= want) {
 		pthread_setspecific(elfmap_key, NULL);  /* ours until fini */
 		m->p = k->p;
@@ -123,7 +123,7 @@ void ocifs_elfmap_fini(struct ocifs_elfmap *m)
 		for (size_t i = 0; i < m->nhave; i++)
 			memset(m->p + m->have[i].off, 0, (size_t)m->have[i].n);
 	}
-	if (!pthread_getspecific(elfmap_key) && (k = malloc(sizeof(*k)))) {
+	if (elfmap_keyed && !pthread_getspecific(elfmap_key) && (k = malloc(sizeof(*k)))) {
 		k->p = m->p;
 		k->len = m->len;
 		k->dirty = m->dirty;
