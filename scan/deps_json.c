@@ -299,8 +299,8 @@ static void put_upx(struct ocifs_jsonw *w, const struct ocifs_mfile *f)
 	ocifs_jsonw_kint(w, "packed_size", (int64_t)u->packed_size);
 	ocifs_jsonw_kint(w, "original_size", (int64_t)u->original_size);
 	ocifs_jsonw_kbool(w, "unpacked", f->unpacked);
-	if (u->reason)
-		ocifs_jsonw_kstr(w, "reason", u->reason);
+	if (u->error)
+		ocifs_jsonw_kstr(w, "reason", u->error);
 	if (f->unpacked) {
 		struct notes t = { .n = 0 };
 		int at = elf_notes(&f->upx_elf, &t);

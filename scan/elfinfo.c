@@ -1,24 +1,36 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ELF analysis over a read callback. Only the headers and the tables they
- * point to are read, each with its own bounded read: the file header,
- * section and program headers, PT_INTERP, the dynamic section and its
- * string table, notes. Every offset, size and count comes from a hostile
- * file, so each is checked against the file size and a cap before use;
- * a bad table stops that part of the analysis and sets e->error, the
- * rest goes on. No libelf: nothing needs the whole file in memory.
- * The libc flavour is decided in scan/elflibc.c.
+ * ELF analysis over a read callback, decoded by libelf (elf_memory,
+ * gelf_getehdr/phdr/shdr, elf_getdata_rawchunk, gelf_getdyn,
+ * gelf_getnote, elf_strptr) over a sparse copy of the file
+ * (scan/elfmap.h): only the headers and the tables they point to are read
+ * into it, each with its own bounded read: the file header, section and
+ * program headers, PT_INTERP, the dynamic section and its string table,
+ * notes. Every offset, size and count comes from a hostile file, so each
+ * is checked against the file size and a cap before libelf is asked (a
+ * table that fails a check is hidden from libelf by zeroing its header
+ * fields in the copy); a bad table stops that part of the analysis and
+ * sets e->error, the rest goes on. Hand-written still: the e_ident
+ * checks before libelf is called (whether it is ELF at all decides
+ * -EINVAL), and the libc signature scan of the file body
+ * (scan/elflibc.c), which is a byte search, not an ELF structure.
  */
 #include <elf.h>
 #include <errno.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "elfinfo.h"
 #include "elfinfo_priv.h"
-#include "log.h"
+#include "elfmap.h"
+#include "hex.h"
 
 #define ELF_MAX_PHNUM 65536u
 #define ELF_MAX_SHNUM (1u << 20)
@@ -38,33 +50,23 @@ struct elf_dyn {
 
 uint64_t ocifs_elf_uint(const struct ocifs_elf *e, const void *p, size_t n)
 {
-	const unsigned char *b = p;
-	uint64_t v = 0;
-
 	if (n != 2 && n != 4 && n != 8)
 		return 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t k = e->data == ELFDATA2MSB ? i : n - 1 - i;
-		v = (v << 8) | b[k];
-	}
-	return v;
+	return ocifs_uint(p, n, e->data == ELFDATA2MSB);
 }
 
-/* Record why analysis stopped (the first reason wins) and log it once.
+/* Record why analysis stopped (the first reason wins); nothing is logged
+ * (the rule in scan/rd.h).
  * Returns -ENOMEM if the message cannot be kept, else 0. */
 static int __attribute__((format(printf, 2, 3))) elf_fail(struct elf_ctx *c, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = ocifs_scan_verror(&c->e->error, 0, 256, fmt, ap);
 	va_end(ap);
-	if (c->e->error)
-		return 0;
-	log_warn("%s: ELF: %s", c->rd->name ? c->rd->name : "?", msg);
-	c->e->error = strdup(msg);
-	return c->e->error ? 0 : -ENOMEM;
+	return rc;
 }
 
 static int elf_in_file(const struct elf_ctx *c, uint64_t off, uint64_t n)
@@ -84,96 +86,71 @@ int elf_read(struct elf_ctx *c, void *buf, size_t n, uint64_t off, const char *w
 	return rc;
 }
 
-/* Allocate and read n bytes at off (NUL-terminated): 0, 1 if not read
- * (reason in e->error), -errno. */
-static int elf_read_alloc(struct elf_ctx *c, uint64_t off, uint64_t n, uint64_t cap,
-			  const char *what, char **out)
+/* Fill [off, off+n) of the copy libelf reads (the caller checked it lies
+ * in the file): 0, 1 if the file turned out shorter (e->error set), or a
+ * negative errno from the reader. */
+static int elf_fetch(struct elf_ctx *c, uint64_t off, uint64_t n, const char *what)
 {
-	char *buf;
-	int rc;
+	int rc = ocifs_elfmap_need(&c->m, off, n);
 
-	*out = NULL;
+	if (rc == -EIO) {
+		rc = elf_fail(c, "truncated: short read of %s at %llu", what, (unsigned long long)off);
+		return rc ? rc : 1;
+	}
+	return rc;
+}
+
+/* Check that n bytes at off lie in the file and within cap, and fill
+ * them in: 0, 1 if not (reason in e->error), -errno. */
+static int elf_fetch_checked(struct elf_ctx *c, uint64_t off, uint64_t n, uint64_t cap,
+			     const char *what)
+{
 	if (n > cap)
 		return elf_fail(c, "%s too large (%llu bytes)", what, (unsigned long long)n) ?: 1;
 	if (!elf_in_file(c, off, n))
 		return elf_fail(c, "truncated: %s at %llu+%llu past end of file", what,
 				(unsigned long long)off, (unsigned long long)n) ?: 1;
-	buf = malloc((size_t)n + 1);
-	if (!buf)
-		return -ENOMEM;
-	rc = elf_read(c, buf, (size_t)n, off, what);
-	if (rc) {
-		free(buf);
+	return elf_fetch(c, off, n, what);
+}
+
+/* Allocate a NUL-terminated copy of n bytes at off: 0, 1 if not read
+ * (reason in e->error), -errno. */
+static int elf_read_alloc(struct elf_ctx *c, uint64_t off, uint64_t n, uint64_t cap,
+			  const char *what, char **out)
+{
+	int rc = elf_fetch_checked(c, off, n, cap, what);
+
+	*out = NULL;
+	if (rc)
 		return rc;
-	}
-	buf[n] = '\0';
-	*out = buf;
+	if (!(*out = malloc((size_t)n + 1)))
+		return -ENOMEM;
+	memcpy(*out, c->m.p + off, (size_t)n);
+	(*out)[n] = '\0';
 	return 0;
 }
 
-static const struct {
-	unsigned em;
-	const char *name;
-} elf_machines[] = {
-	{ EM_386, "i386" }, { EM_X86_64, "x86_64" }, { EM_AARCH64, "aarch64" }, { EM_ARM, "arm" },
-	{ EM_PPC, "ppc" }, { EM_PPC64, "ppc64" }, { EM_S390, "s390" }, { EM_RISCV, "riscv" },
-	{ EM_MIPS, "mips" }, { EM_LOONGARCH, "loongarch" }, { EM_SPARC, "sparc" },
-	{ EM_SPARCV9, "sparc64" }, { EM_IA_64, "ia64" }, { EM_68K, "m68k" }, { EM_SH, "sh" },
-	{ EM_ALPHA, "alpha" }, { EM_PARISC, "hppa" },
-};
-
-const char *ocifs_elf_machine_name(unsigned machine)
+/* libelf refused what our checks let through: say so, once. */
+static int elf_libelf_fail(struct elf_ctx *c, const char *what)
 {
-	for (size_t i = 0; i < sizeof(elf_machines) / sizeof(elf_machines[0]); i++)
-		if (elf_machines[i].em == machine)
-			return elf_machines[i].name;
-	return "unknown";
+	return elf_fail(c, "%s: %s", what, elf_errmsg(-1));
 }
 
-/* The machine name refined by class and byte order where that is how
- * distributions name the architecture. */
-static const char *elf_arch(const struct ocifs_elf *e)
-{
-	int le = e->data == ELFDATA2LSB, w64 = e->cls == 64;
-
-	switch (e->machine) {
-	case EM_PPC64: return le ? "ppc64le" : "ppc64";
-	case EM_S390: return w64 ? "s390x" : "s390";
-	case EM_RISCV: return w64 ? "riscv64" : "riscv32";
-	case EM_MIPS: return w64 ? (le ? "mips64el" : "mips64") : (le ? "mipsel" : "mips");
-	case EM_LOONGARCH: return w64 ? "loongarch64" : "loongarch32";
-	case EM_ARM: return le ? "arm" : "armeb";
-	default: return ocifs_elf_machine_name(e->machine);
-	}
-}
-
-const char *ocifs_elf_link_name(enum ocifs_elf_link l)
-{
-	static const char *const names[] = { "static", "static-pie", "dynamic", "shared-lib" };
-
-	return (unsigned)l < 4 ? names[l] : "other";
-}
-
-const char *ocifs_libc_name(enum ocifs_libc c)
-{
-	static const char *const names[] = { "none", "glibc", "musl" };
-
-	return (unsigned)c < 3 ? names[c] : "unknown";
-}
-
-/* The file header: -EINVAL (not ELF), 1 (stop: e->error), 0, -errno. */
+/* The file header, through libelf over just its bytes: -EINVAL (not
+ * ELF), 1 (stop: e->error), 0, -errno. */
 static int elf_header(struct elf_ctx *c)
 {
 	struct ocifs_elf *e = c->e;
-	unsigned char h[64];
-	size_t n = e->size < sizeof(h) ? (size_t)e->size : sizeof(h), hsz, x;
+	size_t n = e->size < 64 ? (size_t)e->size : 64, hsz;
+	unsigned char *h;
+	GElf_Ehdr eh;
 	int rc;
 
 	if (n < EI_NIDENT)
 		return -EINVAL;
-	rc = ocifs_rd_full(c->rd, h, n, 0);
-	if (rc)
+	if ((rc = ocifs_elfmap_init(&c->m, c->rd)) || (rc = ocifs_elfmap_need(&c->m, 0, n)))
 		return rc == -EIO ? -EINVAL : rc;
+	h = c->m.p;
 	if (memcmp(h, ELFMAG, SELFMAG) != 0)
 		return -EINVAL;
 	if (h[EI_CLASS] != ELFCLASS32 && h[EI_CLASS] != ELFCLASS64)
@@ -185,55 +162,62 @@ static int elf_header(struct elf_ctx *c)
 	hsz = e->cls == 64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
 	if (n < hsz)
 		return elf_fail(c, "truncated: file header (%zu of %zu bytes)", n, hsz) ?: 1;
-	e->type = (unsigned)ocifs_elf_uint(e, h + 16, 2);
-	e->machine = (unsigned)ocifs_elf_uint(e, h + 18, 2);
+	h[EI_VERSION] = EV_CURRENT;     /* libelf wants it; we never checked it */
+	c->hdr = elf_memory((char *)h, hsz);
+	if (!c->hdr || !gelf_getehdr(c->hdr, &eh))
+		return elf_libelf_fail(c, "file header") ?: 1;
+	e->type = eh.e_type;
+	e->machine = eh.e_machine;
 	e->machine_name = elf_arch(e);
-	if (e->cls == 64) {
-		e->entry = ocifs_elf_uint(e, h + 24, 8);
-		c->phoff = ocifs_elf_uint(e, h + 32, 8);
-		c->shoff = ocifs_elf_uint(e, h + 40, 8);
-		x = 54;         /* offset of e_phentsize */
-	} else {
-		e->entry = ocifs_elf_uint(e, h + 24, 4);
-		c->phoff = ocifs_elf_uint(e, h + 28, 4);
-		c->shoff = ocifs_elf_uint(e, h + 32, 4);
-		x = 42;
-	}
-	c->phentsize = (unsigned)ocifs_elf_uint(e, h + x, 2);
-	c->phnum = (size_t)ocifs_elf_uint(e, h + x + 2, 2);
-	c->shentsize = (unsigned)ocifs_elf_uint(e, h + x + 4, 2);
-	c->shnum = (size_t)ocifs_elf_uint(e, h + x + 6, 2);
-	c->shstrndx = (unsigned)ocifs_elf_uint(e, h + x + 8, 2);
+	e->entry = eh.e_entry;
+	c->phoff = eh.e_phoff;
+	c->shoff = eh.e_shoff;
+	c->phentsize = eh.e_phentsize;
+	c->phnum = eh.e_phnum;
+	c->shentsize = eh.e_shentsize;
+	c->shnum = eh.e_shnum;
+	c->shstrndx = eh.e_shstrndx;
 	return 0;
 }
 
-static void elf_parse_shdr(const struct ocifs_elf *e, const unsigned char *p, struct ocifs_elf_sec *s,
-			   uint32_t *name)
+/* Section header 0 (extended numbering), decoded by libelf from the
+ * header-only handle: 0, 1 (e->error), -errno. */
+static int elf_shdr0(struct elf_ctx *c, GElf_Shdr *s0)
 {
-	int w = e->cls == 64 ? 8 : 4;
+	union {
+		Elf32_Shdr s32;
+		Elf64_Shdr s64;
+	} u;
+	Elf_Data src = { .d_type = ELF_T_SHDR, .d_version = EV_CURRENT }, dst = src;
+	int rc;
 
-	*name = (uint32_t)ocifs_elf_uint(e, p, 4);
-	s->type = (uint32_t)ocifs_elf_uint(e, p + 4, 4);
-	s->flags = ocifs_elf_uint(e, p + 8, w);
-	s->addr = ocifs_elf_uint(e, p + 8 + w, w);
-	s->offset = ocifs_elf_uint(e, p + 8 + 2 * w, w);
-	s->size = ocifs_elf_uint(e, p + 8 + 3 * w, w);
-	s->link = (uint32_t)ocifs_elf_uint(e, p + 8 + 4 * w, 4);
-	s->info = (uint32_t)ocifs_elf_uint(e, p + 12 + 4 * w, 4);
-	s->align = ocifs_elf_uint(e, p + 16 + 4 * w, w);
-	s->entsize = ocifs_elf_uint(e, p + 16 + 5 * w, w);
+	src.d_size = c->e->cls == 64 ? sizeof(u.s64) : sizeof(u.s32);
+	if ((rc = elf_fetch(c, c->shoff, src.d_size, "section header 0")))
+		return rc;
+	src.d_buf = c->m.p + c->shoff;
+	dst.d_buf = &u;
+	dst.d_size = sizeof(u);
+	if (!gelf_xlatetom(c->hdr, &dst, &src, (unsigned)c->e->data))
+		return elf_libelf_fail(c, "section header 0") ?: 1;
+	if (c->e->cls == 64) {
+		s0->sh_size = u.s64.sh_size;
+		s0->sh_link = u.s64.sh_link;
+		s0->sh_info = u.s64.sh_info;
+	} else {
+		s0->sh_size = u.s32.sh_size;
+		s0->sh_link = u.s32.sh_link;
+		s0->sh_info = u.s32.sh_info;
+	}
+	return 0;
 }
 
-/* Section headers and names. Also resolves extended numbering (e_shnum
- * 0, e_phnum PN_XNUM, e_shstrndx SHN_XINDEX) from section 0. */
-static int elf_sections(struct elf_ctx *c)
+/* Check the section header table (resolving extended numbering: e_shnum
+ * 0, e_phnum PN_XNUM, e_shstrndx SHN_XINDEX from section 0) and fill it
+ * in: c->sections_ok says whether libelf may see it. */
+static int elf_check_sections(struct elf_ctx *c)
 {
-	struct ocifs_elf *e = c->e;
-	size_t esz = e->cls == 64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
-	unsigned char *raw = NULL;
-	uint32_t *names = NULL;
-	struct ocifs_elf_sec s0;
-	uint32_t nm;
+	size_t esz = c->e->cls == 64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+	GElf_Shdr s0;
 	int rc;
 
 	if (!c->shoff)
@@ -243,49 +227,119 @@ static int elf_sections(struct elf_ctx *c)
 	if (!elf_in_file(c, c->shoff, esz))
 		return elf_fail(c, "truncated: section headers at %llu past end of file",
 				(unsigned long long)c->shoff);
-	raw = malloc(esz);
-	if (!raw)
-		return -ENOMEM;
-	rc = elf_read(c, raw, esz, c->shoff, "section header 0");
-	if (rc)
-		goto out;
-	elf_parse_shdr(e, raw, &s0, &nm);
+	if ((rc = elf_shdr0(c, &s0)))
+		return rc < 0 ? rc : 0;
 	if (c->shnum == 0)
-		c->shnum = s0.size > ELF_MAX_SHNUM ? ELF_MAX_SHNUM + 1 : (size_t)s0.size;
+		c->shnum = s0.sh_size > ELF_MAX_SHNUM ? ELF_MAX_SHNUM + 1 : (size_t)s0.sh_size;
 	if (c->phnum == PN_XNUM) {
-		c->phnum = s0.info;
-		if (s0.info < PN_XNUM && (rc = elf_fail(c, "bad extended e_phnum %u", s0.info)))
-			goto out;
+		c->phnum = s0.sh_info;
+		if (s0.sh_info < PN_XNUM && (rc = elf_fail(c, "bad extended e_phnum %u", s0.sh_info)))
+			return rc;
 	}
 	if (c->shstrndx == SHN_XINDEX)
-		c->shstrndx = s0.link;
-	free(raw);
-	raw = NULL;
+		c->shstrndx = s0.sh_link;
 	if (c->shnum == 0)
-		goto out;       /* e_shoff set, but no sections */
-	if (c->shnum > ELF_MAX_SHNUM) {
-		rc = elf_fail(c, "too many sections (%zu)", c->shnum);
-		goto out;
+		return 0;       /* e_shoff set, but no sections */
+	if (c->shnum > ELF_MAX_SHNUM)
+		return elf_fail(c, "too many sections (%zu)", c->shnum);
+	if (!elf_in_file(c, c->shoff, (uint64_t)c->shnum * esz))
+		return elf_fail(c, "truncated: %zu section headers at %llu past end of file", c->shnum,
+				(unsigned long long)c->shoff);
+	if ((rc = elf_fetch(c, c->shoff, c->shnum * esz, "section headers")))
+		return rc < 0 ? rc : 0;
+	c->sections_ok = 1;
+	return 0;
+}
+
+/* Check the program header table and fill it in: c->segments_ok. What is
+ * wrong is kept in c->seg_err and recorded after the sections (the
+ * order the reasons were always found in). */
+static int elf_check_segments(struct elf_ctx *c)
+{
+	size_t esz = c->e->cls == 64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	char *m = c->seg_err;
+	size_t ms = sizeof(c->seg_err);
+	int rc;
+
+	if (!c->phoff || !c->phnum)
+		return 0;
+	if (c->phentsize != esz)
+		snprintf(m, ms, "bad e_phentsize %u", c->phentsize);
+	else if (c->phnum > ELF_MAX_PHNUM)
+		snprintf(m, ms, "too many program headers (%zu)", c->phnum);
+	else if (!elf_in_file(c, c->phoff, (uint64_t)c->phnum * esz))
+		snprintf(m, ms, "truncated: %zu program headers at %llu past end of file",
+			 c->phnum, (unsigned long long)c->phoff);
+	if (m[0])
+		return 0;
+	if ((rc = elf_fetch(c, c->phoff, c->phnum * esz, "program headers")))
+		return rc < 0 ? rc : 0;
+	c->segments_ok = 1;
+	return 0;
+}
+
+/* Zero a file-header field in the copy libelf reads (zero needs no byte
+ * order): how a table our checks refused is hidden from libelf. */
+static void elf_hide(struct elf_ctx *c, size_t off64, size_t off32, size_t n64, size_t n32)
+{
+	if (c->e->cls == 64)
+		memset(c->m.p + off64, 0, n64);
+	else
+		memset(c->m.p + off32, 0, n32);
+}
+
+#define ELF_HIDE(c, f) \
+	elf_hide(c, offsetof(Elf64_Ehdr, f), offsetof(Elf32_Ehdr, f), \
+		 sizeof(((Elf64_Ehdr *)0)->f), sizeof(((Elf32_Ehdr *)0)->f))
+
+/* The whole-file libelf handle, over the tables that passed the checks:
+ * 0, 1 (e->error), -errno. */
+static int elf_open(struct elf_ctx *c)
+{
+	if (!c->sections_ok) {
+		ELF_HIDE(c, e_shoff);
+		ELF_HIDE(c, e_shnum);
+		ELF_HIDE(c, e_shstrndx);
 	}
-	if (!elf_in_file(c, c->shoff, (uint64_t)c->shnum * esz)) {
-		rc = elf_fail(c, "truncated: %zu section headers at %llu past end of file", c->shnum,
-			      (unsigned long long)c->shoff);
-		goto out;
+	if (!c->segments_ok || (c->phnum >= PN_XNUM && !c->sections_ok)) {
+		c->segments_ok = 0;
+		ELF_HIDE(c, e_phoff);
+		ELF_HIDE(c, e_phnum);
 	}
-	raw = malloc(c->shnum * esz);
+	c->elf = elf_memory((char *)c->m.p, (size_t)c->e->size);
+	if (!c->elf)
+		return elf_libelf_fail(c, "libelf") ?: 1;
+	return 0;
+}
+
+/* Sections and their names, from libelf. */
+static int elf_sections(struct elf_ctx *c)
+{
+	struct ocifs_elf *e = c->e;
+	uint32_t *names;
+	int rc = 0;
+
+	if (!c->sections_ok)
+		return 0;
 	e->secs = calloc(c->shnum, sizeof(*e->secs));
 	names = calloc(c->shnum, sizeof(*names));
-	if (!raw || !e->secs || !names) {
-		rc = -ENOMEM;
-		goto out;
+	if (!e->secs || !names) {
+		free(names);
+		return -ENOMEM;
 	}
-	rc = elf_read(c, raw, c->shnum * esz, c->shoff, "section headers");
-	if (rc)
-		goto out;
-	e->nsecs = c->shnum;
-	for (size_t i = 0; i < e->nsecs; i++) {
-		elf_parse_shdr(e, raw + i * esz, &e->secs[i], &names[i]);
-		e->secs[i].name = "";
+	for (size_t i = 0; i < c->shnum; i++) {
+		struct ocifs_elf_sec *s = &e->secs[i];
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(elf_getscn(c->elf, i), &sh)) {
+			rc = elf_libelf_fail(c, "section headers");
+			goto out;
+		}
+		names[i] = sh.sh_name;
+		*s = (struct ocifs_elf_sec){ "", sh.sh_type, sh.sh_link, sh.sh_info, sh.sh_flags,
+					     sh.sh_addr, sh.sh_offset, sh.sh_size, sh.sh_addralign,
+					     sh.sh_entsize };
+		e->nsecs++;
 	}
 	if (c->shstrndx != SHN_UNDEF && c->shstrndx < e->nsecs) {
 		const struct ocifs_elf_sec *st = &e->secs[c->shstrndx];
@@ -307,61 +361,30 @@ static int elf_sections(struct elf_ctx *c)
 	}
 	e->has_sections = 1;
 out:
-	free(raw);
 	free(names);
 	return rc < 0 ? rc : 0;
 }
 
+/* Program headers, from libelf. */
 static int elf_segments(struct elf_ctx *c)
 {
 	struct ocifs_elf *e = c->e;
-	size_t esz = e->cls == 64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
-	unsigned char *raw;
-	int rc;
 
-	if (!c->phoff || !c->phnum)
+	if (c->seg_err[0])
+		return elf_fail(c, "%s", c->seg_err);
+	if (!c->segments_ok)
 		return 0;
-	if (c->phentsize != esz)
-		return elf_fail(c, "bad e_phentsize %u", c->phentsize);
-	if (c->phnum > ELF_MAX_PHNUM)
-		return elf_fail(c, "too many program headers (%zu)", c->phnum);
-	if (!elf_in_file(c, c->phoff, (uint64_t)c->phnum * esz))
-		return elf_fail(c, "truncated: %zu program headers at %llu past end of file",
-				c->phnum, (unsigned long long)c->phoff);
-	raw = malloc(c->phnum * esz);
-	e->segs = calloc(c->phnum, sizeof(*e->segs));
-	if (!raw || !e->segs) {
-		free(raw);
+	if (!(e->segs = calloc(c->phnum, sizeof(*e->segs))))
 		return -ENOMEM;
-	}
-	rc = elf_read(c, raw, c->phnum * esz, c->phoff, "program headers");
-	if (rc) {
-		free(raw);
-		return rc < 0 ? rc : 0;
-	}
-	e->nsegs = c->phnum;
-	for (size_t i = 0; i < e->nsegs; i++) {
-		const unsigned char *p = raw + i * esz;
-		struct ocifs_elf_seg *s = &e->segs[i];
+	for (size_t i = 0; i < c->phnum; i++) {
+		GElf_Phdr ph;
 
-		s->type = (uint32_t)ocifs_elf_uint(e, p, 4);
-		if (e->cls == 64) {
-			s->flags = (uint32_t)ocifs_elf_uint(e, p + 4, 4);
-			s->offset = ocifs_elf_uint(e, p + 8, 8);
-			s->vaddr = ocifs_elf_uint(e, p + 16, 8);
-			s->filesz = ocifs_elf_uint(e, p + 32, 8);
-			s->memsz = ocifs_elf_uint(e, p + 40, 8);
-			s->align = ocifs_elf_uint(e, p + 48, 8);
-		} else {
-			s->offset = ocifs_elf_uint(e, p + 4, 4);
-			s->vaddr = ocifs_elf_uint(e, p + 8, 4);
-			s->filesz = ocifs_elf_uint(e, p + 16, 4);
-			s->memsz = ocifs_elf_uint(e, p + 20, 4);
-			s->flags = (uint32_t)ocifs_elf_uint(e, p + 24, 4);
-			s->align = ocifs_elf_uint(e, p + 28, 4);
-		}
+		if (!gelf_getphdr(c->elf, (int)i, &ph))
+			return elf_libelf_fail(c, "program headers");
+		e->segs[i] = (struct ocifs_elf_seg){ ph.p_type, ph.p_flags, ph.p_offset, ph.p_vaddr,
+						     ph.p_filesz, ph.p_memsz, ph.p_align };
+		e->nsegs++;
 	}
-	free(raw);
 	return 0;
 }
 
@@ -454,28 +477,32 @@ static int elf_dynstr(struct elf_ctx *c, const char *tab, uint64_t len, uint64_t
 	return *out ? 0 : -ENOMEM;
 }
 
-static int elf_dyn_entries(struct elf_ctx *c, const unsigned char *p, uint64_t len, struct elf_dyn *d)
+static int elf_dyn_entries(struct elf_ctx *c, Elf_Data *data, struct elf_dyn *d)
 {
 	struct ocifs_elf *e = c->e;
-	size_t w = e->cls == 64 ? 8 : 4, cap = 0;
+	size_t n = data->d_size / gelf_fsize(c->elf, ELF_T_DYN, 1, EV_CURRENT), cap = 0;
 
-	for (uint64_t i = 0; i + 2 * w <= len; i += 2 * w) {
-		uint64_t tag = ocifs_elf_uint(e, p + i, w), val = ocifs_elf_uint(e, p + i + w, w);
+	for (size_t i = 0; i < n; i++) {
+		GElf_Dyn dyn;
+		uint64_t val;
 
-		switch (tag) {
+		if (!gelf_getdyn(data, (int)i, &dyn))
+			return elf_libelf_fail(c, "dynamic section");
+		val = dyn.d_un.d_val;
+		switch (dyn.d_tag) {
 		case DT_NULL:
 			return 0;
 		case DT_NEEDED:
 			if (d->nneeded >= ELF_MAX_NEEDED)
 				return elf_fail(c, "too many DT_NEEDED entries");
 			if (d->nneeded == cap) {
-				uint64_t *n;
+				uint64_t *nv;
 
 				cap = cap ? 2 * cap : 16;
-				n = realloc(d->needed, cap * sizeof(*n));
-				if (!n)
+				nv = realloc(d->needed, cap * sizeof(*nv));
+				if (!nv)
 					return -ENOMEM;
-				d->needed = n;
+				d->needed = nv;
 			}
 			d->needed[d->nneeded++] = val;
 			break;
@@ -493,29 +520,35 @@ static int elf_dyn_entries(struct elf_ctx *c, const unsigned char *p, uint64_t l
 }
 
 /* Locate the dynamic string table: DT_STRTAB through the PT_LOAD
- * segments, else the section the dynamic section links to, else .dynstr. */
+ * segments, else the section the dynamic section links to, else .dynstr.
+ * *tab points into the copy libelf reads. */
 static int elf_dyn_strtab(struct elf_ctx *c, const struct elf_dyn *d,
-			  const struct ocifs_elf_sec *dynsec, char **tab, uint64_t *len)
+			  const struct ocifs_elf_sec *dynsec, const char **tab, uint64_t *len)
 {
 	const struct ocifs_elf *e = c->e;
 	const struct ocifs_elf_sec *s = NULL;
 	uint64_t off, avail;
+	int rc;
 
 	if (d->have_strtab && ocifs_elf_vaddr_to_off(e, d->strtab, &off, &avail) == 0) {
 		*len = d->have_strsz && d->strsz < avail ? d->strsz : avail;
 		if (*len > ELF_MAX_STRTAB)
 			*len = ELF_MAX_STRTAB;
-		return elf_read_alloc(c, off, *len, ELF_MAX_STRTAB, "dynamic string table", tab);
+	} else {
+		if (dynsec && dynsec->link < e->nsecs && e->secs[dynsec->link].type == SHT_STRTAB)
+			s = &e->secs[dynsec->link];
+		if (!s)
+			s = ocifs_elf_section(e, ".dynstr");
+		if (!s || s->type == SHT_NOBITS)
+			return elf_fail(c, "DT_STRTAB 0x%llx is in no segment and no .dynstr",
+					(unsigned long long)d->strtab) ?: 1;
+		off = s->offset;
+		*len = s->size;
 	}
-	if (dynsec && dynsec->link < e->nsecs && e->secs[dynsec->link].type == SHT_STRTAB)
-		s = &e->secs[dynsec->link];
-	if (!s)
-		s = ocifs_elf_section(e, ".dynstr");
-	if (!s || s->type == SHT_NOBITS)
-		return elf_fail(c, "DT_STRTAB 0x%llx is in no segment and no .dynstr",
-				(unsigned long long)d->strtab) ?: 1;
-	*len = s->size;
-	return elf_read_alloc(c, s->offset, s->size, ELF_MAX_STRTAB, "dynamic string table", tab);
+	if ((rc = elf_fetch_checked(c, off, *len, ELF_MAX_STRTAB, "dynamic string table")))
+		return rc;
+	*tab = (const char *)c->m.p + off;
+	return 0;
 }
 
 static int elf_dynamic(struct elf_ctx *c)
@@ -523,8 +556,10 @@ static int elf_dynamic(struct elf_ctx *c)
 	struct ocifs_elf *e = c->e;
 	const struct ocifs_elf_seg *ps = elf_seg(e, PT_DYNAMIC);
 	const struct ocifs_elf_sec *dynsec = elf_sec_type(e, SHT_DYNAMIC);
+	size_t esz = gelf_fsize(c->elf, ELF_T_DYN, 1, EV_CURRENT);
 	struct elf_dyn d = { 0 };
-	char *raw = NULL, *tab = NULL;
+	const char *tab = NULL;
+	Elf_Data *data;
 	uint64_t off, len, tlen = 0;
 	int rc;
 
@@ -539,11 +574,18 @@ static int elf_dynamic(struct elf_ctx *c)
 	}
 	if (len > ELF_MAX_DYNAMIC)
 		len = ELF_MAX_DYNAMIC;  /* a real one ends with DT_NULL long before */
-	rc = elf_read_alloc(c, off, len, ELF_MAX_DYNAMIC, "dynamic section", &raw);
+	rc = elf_fetch_checked(c, off, len, ELF_MAX_DYNAMIC, "dynamic section");
 	if (rc)
 		goto out;
 	e->has_dynamic = 1;
-	rc = elf_dyn_entries(c, (unsigned char *)raw, len, &d);
+	len -= len % esz;
+	if (!len)
+		goto out;
+	if (!(data = elf_getdata_rawchunk(c->elf, (int64_t)off, (size_t)len, ELF_T_DYN))) {
+		rc = elf_libelf_fail(c, "dynamic section");
+		goto out;
+	}
+	rc = elf_dyn_entries(c, data, &d);
 	if (rc)
 		goto out;
 	if (!d.nneeded && !d.have_soname && !d.have_rpath && !d.have_runpath)
@@ -569,8 +611,6 @@ static int elf_dynamic(struct elf_ctx *c)
 	if (d.have_runpath && (rc = elf_dynstr(c, tab, tlen, d.runpath, &e->runpath)))
 		goto out;
 out:
-	free(raw);
-	free(tab);
 	free(d.needed);
 	return rc == -ENOMEM ? rc : (rc < 0 && rc != -EBADMSG ? rc : 0);
 }
@@ -581,51 +621,45 @@ static void elf_note(struct elf_ctx *c, const char *name, size_t namesz, uint32_
 	struct ocifs_elf *e = c->e;
 
 	if (namesz == 4 && memcmp(name, "GNU", 4) == 0) {
-		if (type == NT_GNU_BUILD_ID && descsz && !e->build_id[0]) {
-			static const char hex[] = "0123456789abcdef";
-
-			for (size_t i = 0; i < descsz && i < 32; i++) {
-				e->build_id[2 * i] = hex[desc[i] >> 4];
-				e->build_id[2 * i + 1] = hex[desc[i] & 15];
-			}
-		} else if (type == NT_GNU_ABI_TAG) {
+		if (type == NT_GNU_BUILD_ID && descsz && !e->build_id[0])
+			ocifs_hex_encode(e->build_id, desc, descsz < 32 ? descsz : 32);
+		else if (type == NT_GNU_ABI_TAG)
 			c->abi_tag = 1;
-		}
 	} else if (namesz == 3 && memcmp(name, "Go", 3) == 0 && type == 4) {
 		e->is_go = 1;   /* the Go linker's build ID note */
 	}
 }
 
-/* One note area (a PT_NOTE segment or SHT_NOTE section). */
+/* One note area (a PT_NOTE segment or SHT_NOTE section), walked by
+ * gelf_getnote. */
 static int elf_notes(struct elf_ctx *c, uint64_t off, uint64_t len, uint64_t align)
 {
-	size_t a = align == 8 ? 8 : 4;
-	const unsigned char *buf;
-	char *raw;
-	uint64_t i = 0;
+	Elf_Data *data;
+	size_t i = 0;
 	int rc;
 
 	if (len > ELF_MAX_NOTES)
 		len = ELF_MAX_NOTES;
-	rc = elf_read_alloc(c, off, len, ELF_MAX_NOTES, "notes", &raw);
-	if (rc)
+	rc = elf_fetch_checked(c, off, len, ELF_MAX_NOTES, "notes");
+	if (rc || len < 12)
 		return rc < 0 ? rc : 0;
-	buf = (const unsigned char *)raw;
+	data = elf_getdata_rawchunk(c->elf, (int64_t)off, (size_t)len,
+				    align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);
+	if (!data)
+		return elf_libelf_fail(c, "notes");
 	while (i < len && len - i >= 12) {
-		uint64_t namesz = ocifs_elf_uint(c->e, buf + i, 4);
-		uint64_t descsz = ocifs_elf_uint(c->e, buf + i + 4, 4);
-		uint32_t type = (uint32_t)ocifs_elf_uint(c->e, buf + i + 8, 4);
-		uint64_t nameoff = i + 12, descoff = (nameoff + namesz + a - 1) & ~(uint64_t)(a - 1);
+		size_t nameoff, descoff, next;
+		GElf_Nhdr nh;
 
-		if (descoff > len || descsz > len - descoff) {
+		next = gelf_getnote(data, i, &nh, &nameoff, &descoff);
+		if (!next) {
 			rc = elf_fail(c, "note at %llu runs past its area", (unsigned long long)(off + i));
 			break;
 		}
-		elf_note(c, raw + nameoff, (size_t)namesz, type, buf + descoff,
-			 (size_t)descsz);
-		i = (descoff + descsz + a - 1) & ~(uint64_t)(a - 1);
+		elf_note(c, (const char *)data->d_buf + nameoff, nh.n_namesz, nh.n_type,
+			 (const unsigned char *)data->d_buf + descoff, nh.n_descsz);
+		i = next;
 	}
-	free(raw);
 	return rc;
 }
 
@@ -686,11 +720,32 @@ void ocifs_elf_fini(struct ocifs_elf *e)
 	memset(e, 0, sizeof(*e));
 }
 
+static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
+
+static void elf_init_libelf(void)
+{
+	elf_version(EV_CURRENT);
+}
+
+/* Everything but the libc flavour, through libelf: >0 stop (e->error
+ * says why), 0, -errno. */
+static int elf_parse(struct elf_ctx *c)
+{
+	int rc;
+
+	if ((rc = elf_header(c)) || (rc = elf_check_sections(c)) || (rc = elf_check_segments(c)) ||
+	    (rc = elf_open(c)) || (rc = elf_sections(c)) || (rc = elf_segments(c)) ||
+	    (rc = elf_interp(c)) || (rc = elf_dynamic(c)) || (rc = elf_all_notes(c)))
+		return rc;
+	return 0;
+}
+
 int ocifs_elf_analyze(const struct ocifs_rd *rd, struct ocifs_elf *out)
 {
 	struct elf_ctx c = { .rd = rd, .e = out };
 	int rc;
 
+	pthread_once(&elf_once, elf_init_libelf);
 	memset(out, 0, sizeof(*out));
 	out->size = rd->size;
 	out->machine_name = "unknown";
@@ -698,12 +753,12 @@ int ocifs_elf_analyze(const struct ocifs_rd *rd, struct ocifs_elf *out)
 	out->link = OCIFS_ELF_OBJECT_OTHER;
 	out->libc = OCIFS_LIBC_UNKNOWN;
 	out->stripped = 1;
-	rc = elf_header(&c);
+	rc = elf_parse(&c);
+	elf_end(c.elf);
+	elf_end(c.hdr);
+	ocifs_elfmap_fini(&c.m);
 	if (rc)
 		return rc > 0 ? 0 : rc;
-	if ((rc = elf_sections(&c)) || (rc = elf_segments(&c)) || (rc = elf_interp(&c)) ||
-	    (rc = elf_dynamic(&c)) || (rc = elf_all_notes(&c)))
-		return rc;
 	if (ocifs_elf_section(out, ".go.buildinfo") || ocifs_elf_section(out, ".gopclntab") ||
 	    ocifs_elf_section(out, ".note.go.buildid"))
 		out->is_go = 1;

@@ -4,9 +4,11 @@
  * static-pie, dynamic, shared library), PT_INTERP, the dynamic section
  * (NEEDED, SONAME, RPATH, RUNPATH, FLAGS, FLAGS_1), the GNU build-id,
  * whether it is stripped, and the libc flavour. Headers are read through
- * a struct ocifs_rd with partial reads (never the whole file), every
- * offset and count from the file checked against the file size and caps:
- * the input is hostile. The dynamic section is found through PT_DYNAMIC
+ * a struct ocifs_rd with partial reads (never the whole file) and decoded
+ * by libelf, every offset and count from the file checked against the
+ * file size and caps first: the input is hostile. The result is the
+ * file's one parse: goinfo, rustaudit/pkgnote and the library search
+ * take it instead of reading the headers again. The dynamic section is found through PT_DYNAMIC
  * and its strings through DT_STRTAB mapped by the PT_LOAD segments, so
  * files without section headers work; .dynamic/.dynstr are the fallback.
  */
@@ -78,8 +80,8 @@ struct ocifs_elf {
 /** Analyze the ELF file behind rd into *out (which need not be
  *  initialised).
  *  Returns 0 on success, also when the file is malformed and only
- *  partially analyzed: out->error then says why (one log_warn line is
- *  written at detection); -EINVAL if the file is not ELF (no magic;
+ *  partially analyzed: out->error then says why (nothing is logged);
+ *  -EINVAL if the file is not ELF (no magic;
  *  nothing logged); -ENOMEM; or the reader's error other than a short
  *  read. Call ocifs_elf_fini() whatever the result. Thread-safe (no
  *  shared state). */

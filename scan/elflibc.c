@@ -2,8 +2,11 @@
 /*
  * The libc flavour of an analyzed ELF file: from the interpreter,
  * DT_NEEDED or the soname; for a static file, glibc's NT_GNU_ABI_TAG
- * note, else a bounded signature scan of the file body.
+ * note, else a bounded signature scan of the file body (a byte search
+ * through the reader, not an ELF structure: no libelf here). And the
+ * names of what elfinfo found: machine, link type, libc.
  */
+#include <elf.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -126,4 +129,53 @@ int elf_libc(struct elf_ctx *c)
 		return 0;
 	}
 	return elf_static_libc(c);
+}
+
+static const struct {
+	unsigned em;
+	const char *name;
+} elf_machines[] = {
+	{ EM_386, "i386" }, { EM_X86_64, "x86_64" }, { EM_AARCH64, "aarch64" }, { EM_ARM, "arm" },
+	{ EM_PPC, "ppc" }, { EM_PPC64, "ppc64" }, { EM_S390, "s390" }, { EM_RISCV, "riscv" },
+	{ EM_MIPS, "mips" }, { EM_LOONGARCH, "loongarch" }, { EM_SPARC, "sparc" },
+	{ EM_SPARCV9, "sparc64" }, { EM_IA_64, "ia64" }, { EM_68K, "m68k" }, { EM_SH, "sh" },
+	{ EM_ALPHA, "alpha" }, { EM_PARISC, "hppa" },
+};
+
+const char *ocifs_elf_machine_name(unsigned machine)
+{
+	for (size_t i = 0; i < sizeof(elf_machines) / sizeof(elf_machines[0]); i++)
+		if (elf_machines[i].em == machine)
+			return elf_machines[i].name;
+	return "unknown";
+}
+
+/* elfinfo_priv.h */
+const char *elf_arch(const struct ocifs_elf *e)
+{
+	int le = e->data == ELFDATA2LSB, w64 = e->cls == 64;
+
+	switch (e->machine) {
+	case EM_PPC64: return le ? "ppc64le" : "ppc64";
+	case EM_S390: return w64 ? "s390x" : "s390";
+	case EM_RISCV: return w64 ? "riscv64" : "riscv32";
+	case EM_MIPS: return w64 ? (le ? "mips64el" : "mips64") : (le ? "mipsel" : "mips");
+	case EM_LOONGARCH: return w64 ? "loongarch64" : "loongarch32";
+	case EM_ARM: return le ? "arm" : "armeb";
+	default: return ocifs_elf_machine_name(e->machine);
+	}
+}
+
+const char *ocifs_elf_link_name(enum ocifs_elf_link l)
+{
+	static const char *const names[] = { "static", "static-pie", "dynamic", "shared-lib" };
+
+	return (unsigned)l < 4 ? names[l] : "other";
+}
+
+const char *ocifs_libc_name(enum ocifs_libc c)
+{
+	static const char *const names[] = { "none", "glibc", "musl" };
+
+	return (unsigned)c < 3 ? names[c] : "unknown";
 }

@@ -5,15 +5,21 @@
  * 16-byte aligned near the start of the writable PT_LOAD; inline varint
  * strings (Go >= 1.18) or pointers to Go string headers resolved through
  * the PT_LOADs (older). Without it, the pclntab magic and a "go1.N"
- * string still identify a Go binary. The ELF headers are parsed here,
- * minimally: every offset, size and count comes from hostile input.
- * The modinfo text is parsed in scan/gomodinfo.c.
+ * string still identify a Go binary. The segments and sections come from
+ * the file's one libelf parse (struct ocifs_elf, scan/elfinfo.c); the
+ * blob itself is found by scanning and decoded by hand, as Go does: it
+ * is Go's own format, not an ELF structure libelf knows. Every offset,
+ * size and count comes from hostile input. The modinfo text is parsed in
+ * scan/gomodinfo.c.
  */
+#include <elf.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
+#include "elfinfo.h"
 #include "goinfo.h"
 #include "goinfo_priv.h"
 
@@ -22,8 +28,6 @@
 #define GO_WINDOW (64 * 1024)           /* debug/buildinfo reads 64 KiB */
 #define GO_MAX_MODINFO (16u << 20)
 #define GO_MAX_VERSION 4096u
-#define GO_MAX_PHNUM 4096u
-#define GO_MAX_SHNUM 65536u
 #define GO_SCAN_CHUNK (1u << 20)
 #define GO_MAX_SCAN (512ull << 20)      /* pclntab/version scan budget */
 
@@ -44,66 +48,29 @@ struct elfv {
 
 static uint64_t get(const struct elfv *e, const unsigned char *p, int n)
 {
-	uint64_t v = 0;
-
-	for (int i = 0; i < n; i++)
-		v |= (uint64_t)p[e->be ? i : n - 1 - i] << (8 * (n - 1 - i));
-	return v;
+	return ocifs_uint(p, (size_t)n, e->be);
 }
 
-/* ---- ELF headers ---- */
+/* ---- the ELF layout, from the one libelf parse (scan/elfinfo.c) ---- */
 
-static int elf_load(const struct ocifs_rd *rd, struct elfv *e, struct ocifs_goinfo *g)
+static int elf_load(const struct ocifs_rd *rd, const struct ocifs_elf *x, struct elfv *e)
 {
-	unsigned char h[64], ph[56], sh[64];
-	uint64_t phoff, shoff, shnum, shstrndx, stroff = 0, strsize = 0;
-	unsigned phent, shent, phnum;
-	int rc = 0;
-
 	memset(e, 0, sizeof(*e));
 	e->rd = rd;
-	if (rd->size < 52 || (rc = ocifs_rd_full(rd, h, rd->size < 64 ? 52 : 64, 0)))
-		return rd->size < 52 ? -EINVAL : rc;
-	if (memcmp(h, "\177ELF", 4) || (h[4] != 1 && h[4] != 2) || (h[5] != 1 && h[5] != 2))
+	if (!x->cls)
 		return -EINVAL;
-	e->is64 = h[4] == 2;
-	e->be = h[5] == 2;
-	if (e->is64 && rd->size < 64)
-		return -EINVAL;
-	phoff = e->is64 ? get(e, h + 32, 8) : get(e, h + 28, 4);
-	shoff = e->is64 ? get(e, h + 40, 8) : get(e, h + 32, 4);
-	phent = (unsigned)get(e, h + (e->is64 ? 54 : 42), 2);
-	phnum = (unsigned)get(e, h + (e->is64 ? 56 : 44), 2);
-	shent = (unsigned)get(e, h + (e->is64 ? 58 : 46), 2);
-	shnum = get(e, h + (e->is64 ? 60 : 48), 2);
-	shstrndx = get(e, h + (e->is64 ? 62 : 50), 2);
-
-	if (phnum > GO_MAX_PHNUM || (phnum && phent < (e->is64 ? 56u : 32u)))
-		phnum = 0, goinfo_set_error(g, "bad program headers");
-	e->segs = calloc(phnum ? phnum : 1, sizeof(*e->segs));
+	e->is64 = x->cls == 64;
+	e->be = x->data == ELFDATA2MSB;
+	e->segs = calloc(x->nsegs ? x->nsegs : 1, sizeof(*e->segs));
 	if (!e->segs)
 		return -ENOMEM;
-	for (unsigned i = 0; i < phnum; i++) {
+	for (size_t i = 0; i < x->nsegs; i++) {
+		const struct ocifs_elf_seg *p = &x->segs[i];
 		struct seg *s = &e->segs[e->nsegs];
-		uint64_t o = phoff + (uint64_t)i * phent;
 
-		if (o < phoff || ocifs_rd_full(rd, ph, e->is64 ? 56 : 32, o)) {
-			goinfo_set_error(g, "program headers outside the file");
-			break;
-		}
-		if (get(e, ph, 4) != 1) /* PT_LOAD */
+		if (p->type != PT_LOAD)
 			continue;
-		if (e->is64) {
-			s->flags = (uint32_t)get(e, ph + 4, 4);
-			s->off = get(e, ph + 8, 8);
-			s->vaddr = get(e, ph + 16, 8);
-			s->filesz = get(e, ph + 32, 8);
-		} else {
-			s->off = get(e, ph + 4, 4);
-			s->vaddr = get(e, ph + 8, 4);
-			s->filesz = get(e, ph + 16, 4);
-			s->flags = (uint32_t)get(e, ph + 24, 4);
-		}
+		*s = (struct seg){ p->vaddr, p->offset, p->filesz, p->flags };
 		/* keep only the part that is really in the file */
 		if (s->off >= rd->size)
 			s->filesz = 0;
@@ -113,49 +80,20 @@ static int elf_load(const struct ocifs_rd *rd, struct elfv *e, struct ocifs_goin
 			s->filesz = UINT64_MAX - s->vaddr;
 		e->nsegs++;
 	}
+	e->have_shdrs = x->has_sections;
+	for (size_t i = 1; i < x->nsecs; i++) {
+		const struct ocifs_elf_sec *c = &x->secs[i];
+		uint64_t size = c->size;
 
-	if (!shoff || shent < (e->is64 ? 64u : 40u) || shoff >= rd->size)
-		return 0;
-	if (ocifs_rd_full(rd, sh, e->is64 ? 64 : 40, shoff))
-		return 0;
-	if (shnum == 0) /* extended numbering: section 0 holds the counts */
-		shnum = e->is64 ? get(e, sh + 32, 8) : get(e, sh + 20, 4);
-	if (shstrndx == 0xffff)
-		shstrndx = get(e, sh + (e->is64 ? 40 : 24), 4);
-	if (shnum > GO_MAX_SHNUM || shstrndx >= shnum)
-		return 0;
-	if (ocifs_rd_full(rd, sh, e->is64 ? 64 : 40, shoff + shstrndx * shent))
-		return 0;
-	stroff = e->is64 ? get(e, sh + 24, 8) : get(e, sh + 16, 4);
-	strsize = e->is64 ? get(e, sh + 32, 8) : get(e, sh + 20, 4);
-	if (stroff >= rd->size || strsize > rd->size - stroff)
-		return 0;
-	e->have_shdrs = 1;
-	for (uint64_t i = 1; i < shnum; i++) {
-		char name[32];
-		size_t got = 0;
-		uint64_t nm, type, off, size;
-
-		if (ocifs_rd_full(rd, sh, e->is64 ? 64 : 40, shoff + i * shent))
-			break;
-		nm = get(e, sh, 4);
-		type = get(e, sh + 4, 4);
-		off = e->is64 ? get(e, sh + 24, 8) : get(e, sh + 16, 4);
-		size = e->is64 ? get(e, sh + 32, 8) : get(e, sh + 20, 4);
-		if (nm >= strsize || type == 8 /* SHT_NOBITS */ || off >= rd->size)
+		if (c->type == SHT_NOBITS || c->offset >= rd->size)
 			continue;
-		if (size > rd->size - off)
-			size = rd->size - off;
-		memset(name, 0, sizeof(name));
-		rc = rd->read_at(rd->ctx, name, sizeof(name) - 1, stroff + nm, &got);
-		if (rc)
-			continue;
-		name[got < sizeof(name) ? got : sizeof(name) - 1] = '\0';
-		if (!strcmp(name, ".go.buildinfo")) {
-			e->bi_off = off;
+		if (size > rd->size - c->offset)
+			size = rd->size - c->offset;
+		if (!strcmp(c->name, ".go.buildinfo")) {
+			e->bi_off = c->offset;
 			e->bi_size = size;
-		} else if (!strcmp(name, ".gopclntab") || !strcmp(name, ".data.rel.ro.gopclntab")) {
-			e->pcln_off = off;
+		} else if (!strcmp(c->name, ".gopclntab") || !strcmp(c->name, ".data.rel.ro.gopclntab")) {
+			e->pcln_off = c->offset;
 			e->pcln_size = size;
 		}
 	}
@@ -470,13 +408,14 @@ static int try_pclntab(const struct elfv *e, struct ocifs_goinfo *g)
 	return 0;
 }
 
-int ocifs_goinfo_read(const struct ocifs_rd *rd, struct ocifs_goinfo *out)
+int ocifs_goinfo_read(const struct ocifs_rd *rd, const struct ocifs_elf *elf,
+		       struct ocifs_goinfo *out)
 {
 	struct elfv e;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = elf_load(rd, &e, out);
+	rc = elf_load(rd, elf, &e);
 	if (!rc)
 		rc = try_buildinfo(&e, out);
 	if (!rc && out->how) /* the magic alone says Go, even if damaged */

@@ -9,6 +9,7 @@
 #define OCIFS_SCAN_GOINFO_H
 #include <stddef.h>
 
+#include "elfinfo.h"
 #include "rd.h"
 
 struct ocifs_gomod {
@@ -34,11 +35,12 @@ struct ocifs_goinfo {
 	char *error;            /* why analysis stopped early, or NULL */
 };
 
-/** Analyze an ELF file. 0 (out->is_go may be 0), -ENOMEM, -EINVAL if
- *  not ELF, or the reader's error on the ELF header. Problems in the
- *  data are described in out->error. Call ocifs_goinfo_fini() whatever
- *  the result. */
-int ocifs_goinfo_read(const struct ocifs_rd *rd, struct ocifs_goinfo *out);
+/** Analyze the ELF file behind rd, whose headers ocifs_elf_analyze()
+ *  parsed into elf. 0 (out->is_go may be 0), -ENOMEM, -EINVAL if elf is
+ *  not an ELF analysis (no class). Problems in the data are described in
+ *  out->error. Call ocifs_goinfo_fini() whatever the result. */
+int ocifs_goinfo_read(const struct ocifs_rd *rd, const struct ocifs_elf *elf,
+		      struct ocifs_goinfo *out);
 
 /** Parse a modinfo string (sentinels already stripped, or not: a blob
  *  that carries them is unwrapped) into out->path/main/deps/settings,

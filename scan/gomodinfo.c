@@ -14,21 +14,19 @@
 
 #include "goinfo.h"
 #include "goinfo_priv.h"
+#include "hex.h"
 
 /* ---- shared with goinfo.c (goinfo_priv.h) ---- */
 
 int goinfo_set_error(struct ocifs_goinfo *g, const char *fmt, ...)
 {
 	va_list ap;
-	char buf[256];
+	int rc;
 
-	if (g->error)
-		return 0;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	rc = ocifs_scan_verror(&g->error, 0, 256, fmt, ap);
 	va_end(ap);
-	g->error = strdup(buf);
-	return g->error ? 0 : -ENOMEM;
+	return rc;
 }
 
 char *goinfo_dupn(const char *s, size_t n)
@@ -54,17 +52,6 @@ void goinfo_mod_fini(struct ocifs_gomod *m)
 }
 
 /* ---- Go string literals ---- */
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static size_t put_utf8(char *o, uint32_t r)
 {
@@ -122,7 +109,7 @@ static int go_unquote(const char *s, size_t n, size_t *used, char **out)
 			if (n - i < nd)
 				goto bad;
 			for (size_t k = 0; k < nd; k++) {
-				int h = hexval((unsigned char)s[i++]);
+				int h = ocifs_hex_val((unsigned char)s[i++]);
 				if (h < 0)
 					goto bad;
 				r = r << 4 | (uint32_t)h;

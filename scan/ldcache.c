@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "ldcache.h"
 
 #define OLD_MAGIC "ld.so-1.7.0"
@@ -30,13 +31,6 @@
 #define FLAG_RISCV_FLOAT_ABI_DOUBLE 0x1000u /* with the 64-bit ABI */
 #define FLAG_ARM_LIBHF 0x0900u
 
-static uint32_t rd32(const char *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
 int ocifs_ldcache_parse(const void *data, size_t len, struct ocifs_ldcache *out)
 {
 	size_t base = 0, nlibs;
@@ -45,7 +39,7 @@ int ocifs_ldcache_parse(const void *data, size_t len, struct ocifs_ldcache *out)
 	memset(out, 0, sizeof(*out));
 	/* the old header: the magic with its NUL (12 bytes), then u32 nlibs */
 	if (len >= sizeof(OLD_MAGIC) + 4 && !memcmp(data, OLD_MAGIC, sizeof(OLD_MAGIC) - 1)) {
-		size_t old_n = rd32((const char *)data + 12);
+		size_t old_n = ocifs_host32((const char *)data + 12);
 		if (old_n > len / 12)
 			return -EBADMSG;
 		base = (16 + old_n * 12 + 7) & ~(size_t)7;
@@ -53,7 +47,7 @@ int ocifs_ldcache_parse(const void *data, size_t len, struct ocifs_ldcache *out)
 	if (base > len || len - base < NEW_HDR ||
 	    memcmp((const char *)data + base, NEW_MAGIC, sizeof(NEW_MAGIC) - 1))
 		return -EBADMSG;
-	nlibs = rd32((const char *)data + base + 20);
+	nlibs = ocifs_host32((const char *)data + base + 20);
 	if (nlibs > (len - base - NEW_HDR) / NEW_ENTRY)
 		return -EBADMSG;
 	buf = malloc(len + 1);
@@ -70,13 +64,13 @@ int ocifs_ldcache_parse(const void *data, size_t len, struct ocifs_ldcache *out)
 	out->len = len;
 	for (size_t i = 0; i < nlibs; i++) {
 		const char *e = buf + base + NEW_HDR + i * NEW_ENTRY;
-		uint32_t key = rd32(e + 4), value = rd32(e + 8);
+		uint32_t key = ocifs_host32(e + 4), value = ocifs_host32(e + 8);
 		if (key >= len - base || value >= len - base) {
 			ocifs_ldcache_fini(out);
 			return -EBADMSG;
 		}
 		struct ocifs_ldcache_entry *x = &out->v[out->n++];
-		x->flags = rd32(e);
+		x->flags = ocifs_host32(e);
 		x->name = buf + base + key;
 		x->path = buf + base + value;
 		memcpy(&x->hwcap, e + 16, 8);

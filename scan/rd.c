@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Readers for scan/: exact reads, and readers over fds and memory. */
+/* Readers for scan/: exact reads, and readers over fds and memory; the
+ * analyzers' one way to record an error. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -57,4 +60,19 @@ int ocifs_rd_mem_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got)
 	memcpy(buf, m->p + off, n);
 	*got = n;
 	return 0;
+}
+
+int ocifs_scan_verror(char **slot, int replace, size_t cap, const char *fmt, va_list ap)
+{
+	char *msg;
+
+	if (*slot && !replace)
+		return 0;
+	if (!(msg = malloc(cap)))
+		return -ENOMEM;
+	vsnprintf(msg, cap, fmt, ap);
+	free(*slot);
+	*slot = strdup(msg);
+	free(msg);
+	return *slot ? 0 : -ENOMEM;
 }

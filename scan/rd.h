@@ -4,9 +4,28 @@
  * of a file. The merged view provides one (scan/tree_view.h, over src/reader.h),
  * tests and fuzzers provide one over a plain file or a memory buffer.
  * scan/ never sees FUSE, SQLite or tar.
+ *
+ * How the analyzers (elfinfo, goinfo, upx, rustaudit/pkgnote, script)
+ * report trouble, one rule for all:
+ *   - they never log; the pipeline (scan/deps.c) decides what reaches
+ *     stderr;
+ *   - the return value is 0 or a negative errno for what stopped the
+ *     call itself (-ENOMEM, the reader's error; -EINVAL "not my kind of
+ *     file"), as src/err.h says;
+ *   - bad or unsupported input is not a failure of the call: it returns
+ *     0 and records one human-readable `char *error` in its result
+ *     (NULL when all is well; the first reason wins, except UPX, where
+ *     the last unpack attempt's reason replaces an earlier one), saying
+ *     why the analysis stopped early or what could not be used;
+ *   - remarks that are not errors -- the analysis completed, but a
+ *     bound cut it or a candidate was skipped -- are a separate `note`
+ *     (ldso, ldconf) or flags (the ldso `truncated` bits).
+ * deps.json keeps its keys (elf_error, error, reason, ldso_note): the
+ * writers map these fields to them.
  */
 #ifndef OCIFS_SCAN_RD_H
 #define OCIFS_SCAN_RD_H
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,5 +53,10 @@ struct ocifs_rd_mem {
 	size_t len;
 };
 int ocifs_rd_mem_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got);
+
+/** Record an analyzer's error (the rule above) in *slot: formatted, cut
+ *  to cap - 1 bytes; kept only if *slot is NULL, unless replace. 0, or
+ *  -ENOMEM if it cannot be kept. Logs nothing. */
+int ocifs_scan_verror(char **slot, int replace, size_t cap, const char *fmt, va_list ap);
 
 #endif

@@ -9,6 +9,12 @@
  * allowed, known ones must have their types) and validates (one root at
  * most, no dependency cycle; indices must also be in range, which serde
  * leaves to its users). Not done here: semver parsing of "version".
+ * Where the data lies comes from the file's one ELF parse (struct
+ * ocifs_elf: its sections and segments, decoded by libelf in
+ * scan/elfinfo.c). Still hand-written: the walk over a note area for the
+ * FDO note, read again through rd, since elfinfo's libelf handle is gone
+ * by then (its copy of the file is per thread and reused); it follows
+ * gelf_getnote's layout rules.
  */
 #include <elf.h>
 #include <errno.h>
@@ -19,7 +25,6 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "log.h"
 #include "rustaudit.h"
 
 #define RUST_MAX_COMPRESSED (8u << 20)  /* legitimate data compresses well below its 8 MiB cap */
@@ -27,22 +32,20 @@
 #define JSON_MAX_DEPTH 128              /* serde_json's recursion limit (the formats nest 4) */
 #define NOTE_MAX_AREA (1u << 20)        /* bytes of one note section/segment read */
 
-/* Keep the first reason (printf-style) in *slot and log it once.
+/* Keep the first reason (printf-style) in *slot; nothing is logged
+ * (the rule in scan/rd.h), so rd is unused now.
  * -ENOMEM if it cannot be kept, else 0. */
 static int __attribute__((format(printf, 3, 4))) ra_fail(char **slot, const struct ocifs_rd *rd,
 							 const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
+	int rc;
 
-	if (*slot)
-		return 0;
+	(void)rd;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = ocifs_scan_verror(slot, 0, 256, fmt, ap);
 	va_end(ap);
-	log_warn("%s: %s", rd->name ? rd->name : "?", msg);
-	*slot = strdup(msg);
-	return *slot ? 0 : -ENOMEM;
+	return rc;
 }
 
 /* Parse text[0..len) as exactly one JSON value: the value, or NULL with

@@ -45,7 +45,7 @@ struct ocifs_rustaudit {
  *  analyzed into e, into *out (which need not be initialised).
  *  Returns 0 (out->found 0 when there is no .dep-v0 section), -ENOMEM,
  *  or the reader's error other than a short read. Bad data sets
- *  out->error (one log_warn line): a section past the end of the file
+ *  out->error: a section past the end of the file
  *  or SHT_NOBITS, a broken or truncated zlib stream, more than
  *  OCIFS_RUSTAUDIT_MAX_JSON bytes inflated, invalid JSON (strict, UTF-8)
  *  or wrong types -- then out->pkgs holds the packages before the first

@@ -64,16 +64,13 @@ static int sc_argv_push(struct sc_argv *a, const char *s, size_t len)
 static int sc_fail(struct ocifs_script *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int sc_fail(struct ocifs_script *s, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
+	int rc;
 
-	if (s->error)
-		return 0;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = ocifs_scan_verror(&s->error, 0, 512, fmt, ap);
 	va_end(ap);
-	s->error = strdup(msg);
-	return s->error ? 0 : -ENOMEM;
+	return rc;
 }
 
 static int sc_spacetab(char c)

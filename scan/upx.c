@@ -27,6 +27,14 @@
  * c_adler/u_adler: that is what `upx -t` checks, and so do we.
  * LZMA blocks carry UPX's 2-byte properties (pb; lp<<4|lc) and no size:
  * liblzma's raw LZMA1 decoder runs until the known output size is full.
+ *
+ * Hand-written, not libelf (scan/elfinfo.c reads ELF with libelf): the
+ * l_info/p_info/b_info/PackHeader structures are UPX's, not ELF's; the
+ * packed file's few header fields are read from the same first page the
+ * l_info search scans right after its program headers, with UPX's own
+ * acceptance rules (headers where UPX writes them); and the original
+ * Ehdr/Phdrs are checked in the unpacked header block before the rest of
+ * the image exists, to decide where each block goes.
  */
 #include <errno.h>
 #include <lzma.h>
@@ -35,7 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "bytes.h"
 #include "upx.h"
 #include "upx_priv.h"
 
@@ -73,36 +81,16 @@ const char *ocifs_upx_method_name(unsigned m)
 	return "unknown";
 }
 
-static uint32_t get32(const unsigned char *p, int be)
-{
-	return be ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-		  : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
-static unsigned get16(const unsigned char *p, int be)
-{
-	return be ? (unsigned)p[0] << 8 | p[1] : (unsigned)p[1] << 8 | p[0];
-}
-
-static uint64_t get64(const unsigned char *p, int be)
-{
-	uint64_t hi = get32(p + (be ? 0 : 4), be), lo = get32(p + (be ? 4 : 0), be);
-
-	return hi << 32 | lo;
-}
-
-/* Set u->reason (replacing an earlier one). -ENOMEM if it cannot be kept. */
+/* Set u->error (replacing an earlier one). -ENOMEM if it cannot be kept. */
 static int __attribute__((format(printf, 2, 3))) upx_why(struct ocifs_upx *u, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = ocifs_scan_verror(&u->error, 1, 256, fmt, ap);
 	va_end(ap);
-	free(u->reason);
-	u->reason = strdup(msg);
-	return u->reason ? 0 : -ENOMEM;
+	return rc;
 }
 
 static const unsigned char *memfind(const unsigned char *h, size_t hl, const char *n, size_t nl)
@@ -157,30 +145,30 @@ static int upx_scan_head(const struct ocifs_rd *rd, struct upx_layout *lay)
 		goto out;
 	lay->cls = h[4] == 2 ? 64 : 32;
 	lay->be = h[5] == 2;
-	lay->machine = get16(h + 18, lay->be);
+	lay->machine = ocifs_get16(h + 18, lay->be);
 	if (lay->cls == 64) {
 		if (n < 64)
 			goto not_elf;
-		phoff = get64(h + 32, lay->be);
-		phentsize = get16(h + 54, lay->be);
-		phnum = get16(h + 56, lay->be);
+		phoff = ocifs_get64(h + 32, lay->be);
+		phentsize = ocifs_get16(h + 54, lay->be);
+		phnum = ocifs_get16(h + 56, lay->be);
 	} else {
-		phoff = get32(h + 28, lay->be);
-		phentsize = get16(h + 42, lay->be);
-		phnum = get16(h + 44, lay->be);
+		phoff = ocifs_get32(h + 28, lay->be);
+		phentsize = ocifs_get16(h + 42, lay->be);
+		phnum = ocifs_get16(h + 44, lay->be);
 	}
 	if (phentsize != (lay->cls == 64 ? 56u : 32u) || phoff > n || phnum * phentsize > n - phoff)
 		goto out; /* headers not where UPX puts them: not packed by it */
 	phend = phoff + phnum * phentsize;
 	for (size_t i = 0; i < phnum; i++)
-		if (get32(h + phoff + i * phentsize, lay->be) == 2) /* PT_DYNAMIC */
+		if (ocifs_get32(h + phoff + i * phentsize, lay->be) == 2) /* PT_DYNAMIC */
 			lay->has_dynamic = 1;
 	/* l_info: first "UPX!" (at l_info + 4) after the program headers */
 	for (uint64_t p = phend; p + 12 <= n && p < phend + 4096; p++) {
-		if (get32(h + p + 4, 0) == UPX_MAGIC && h[p + 10] && h[p + 11]) {
+		if (ocifs_get32(h + p + 4, 0) == UPX_MAGIC && h[p + 10] && h[p + 11]) {
 			lay->has_linfo = 1;
 			lay->linfo = p;
-			lay->lsize = get16(h + p + 8, lay->be);
+			lay->lsize = ocifs_get16(h + p + 8, lay->be);
 			lay->version = h[p + 10];
 			lay->format = h[p + 11];
 			break;
@@ -214,9 +202,9 @@ static int upx_scan_tail(const struct ocifs_rd *rd, struct upx_layout *lay, stru
 		end--;
 	from = end > UPX_TRAILER + 8 ? end - UPX_TRAILER - 8 : 0;
 	for (size_t p = from; p + UPX_TRAILER <= n && p < end; p++) {
-		if (get32(t + p, 0) != UPX_MAGIC || !upx_ph_valid(t + p))
+		if (ocifs_get32(t + p, 0) != UPX_MAGIC || !upx_ph_valid(t + p))
 			continue;
-		uint32_t ovl = get32(t + p + 32, lay->be);
+		uint32_t ovl = ocifs_get32(t + p + 32, lay->be);
 
 		if (ovl + 24ull > rd->size)
 			continue;
@@ -226,9 +214,9 @@ static int upx_scan_tail(const struct ocifs_rd *rd, struct upx_layout *lay, stru
 		lay->format = t[p + 5];
 		lay->method = t[p + 6];
 		lay->level = t[p + 7];
-		lay->u_adler = get32(t + p + 8, 0);
-		lay->c_adler = get32(t + p + 12, 0);
-		lay->u_file_size = get32(t + p + 24, 0);
+		lay->u_adler = ocifs_get32(t + p + 8, 0);
+		lay->c_adler = ocifs_get32(t + p + 12, 0);
+		lay->u_file_size = ocifs_get32(t + p + 24, 0);
 		lay->filter = t[p + 28];
 		break;
 	}
@@ -265,8 +253,8 @@ static int upx_scan(const struct ocifs_rd *rd, struct upx_layout *lay, struct oc
 	pinfo = lay->has_trailer ? lay->overlay : lay->linfo + 12;
 	if (ocifs_rd_full(rd, pi, sizeof(pi), pinfo) == 0) {
 		lay->has_pinfo = 1;
-		lay->orig_size = get32(pi + 4, lay->be);
-		lay->blocksize = get32(pi + 8, lay->be);
+		lay->orig_size = ocifs_get32(pi + 4, lay->be);
+		lay->blocksize = ocifs_get32(pi + 8, lay->be);
 		u->original_size = lay->orig_size;
 		u->blocksize = lay->blocksize;
 		if (!lay->has_trailer)
@@ -376,8 +364,8 @@ static int upx_block(struct upx_ctx *c, uint64_t *pos, uint64_t dst, uint64_t wa
 			       ? -ENOMEM : -EBADMSG;
 	if (rc)
 		return rc;
-	sz_unc = get32(bi, L->be);
-	sz_cpr = get32(bi + 4, L->be);
+	sz_unc = ocifs_get32(bi, L->be);
+	sz_cpr = ocifs_get32(bi + 4, L->be);
 	method = bi[8];
 	ftid = bi[9];
 	if (!sz_unc || !sz_cpr || sz_cpr > sz_unc || sz_unc > L->blocksize || sz_unc > want ||
@@ -441,9 +429,9 @@ static void upx_phdr(const struct upx_ctx *c, uint64_t phoff, size_t k, uint32_t
 	const struct upx_layout *L = c->lay;
 	const unsigned char *p = c->out + phoff + k * (L->cls == 64 ? 56 : 32);
 
-	*type = get32(p, L->be);
-	*off = L->cls == 64 ? get64(p + 8, L->be) : get32(p + 4, L->be);
-	*fsz = L->cls == 64 ? get64(p + 32, L->be) : get32(p + 16, L->be);
+	*type = ocifs_get32(p, L->be);
+	*off = L->cls == 64 ? ocifs_get64(p + 8, L->be) : ocifs_get32(p + 4, L->be);
+	*fsz = L->cls == 64 ? ocifs_get64(p + 32, L->be) : ocifs_get32(p + 16, L->be);
 }
 
 /* Bytes between PT_LOAD k and the closest PT_LOAD after it in the file,
@@ -492,15 +480,15 @@ static int upx_find_after_loader(struct upx_ctx *c, uint64_t pos, uint64_t want0
 	}
 	for (int pass = 0; pass < 2; pass++) {
 		for (uint64_t q = pass ? 0 : cand - start; q + 12 <= n; q += 4) {
-			uint32_t su = get32(w + q, L->be), sc = get32(w + q + 4, L->be);
+			uint32_t su = ocifs_get32(w + q, L->be), sc = ocifs_get32(w + q + 4, L->be);
 			unsigned bm = w[q + 8];
 			/* the candidate after the loader needs a plausible b_info;
 			 * anywhere else a strict one (known method, or stored) */
 			int strict = pass && (sc < su ? !(bm == UPX_M_LZMA || upx_nrv_known(bm))
-						      : get32(w + q + 8, 0) != 0);
+						      : ocifs_get32(w + q + 8, 0) != 0);
 			int hit = want0 ? (su == want0 && sc && sc <= su && !strict &&
 					   start + q + 12 + sc <= c->rd->size)
-					: (su == 0 && get32(w + q + 4, 0) == UPX_MAGIC);
+					: (su == 0 && ocifs_get32(w + q + 4, 0) == UPX_MAGIC);
 
 			if (hit) {
 				if (!c->u->version[0])
@@ -533,12 +521,12 @@ static int upx_unpack_layout(struct upx_ctx *c)
 								    : UPX_HDR_BLOCK_MAX, 0, &hdrlen);
 	if (rc)
 		return rc;
-	phoff = L->cls == 64 ? get64(c->out + 32, L->be) : get32(c->out + 28, L->be);
-	phnum = get16(c->out + (L->cls == 64 ? 56 : 44), L->be);
+	phoff = L->cls == 64 ? ocifs_get64(c->out + 32, L->be) : ocifs_get32(c->out + 28, L->be);
+	phnum = ocifs_get16(c->out + (L->cls == 64 ? 56 : 44), L->be);
 	if (hdrlen < ehsize || memcmp(c->out, "\177ELF", 4) ||
 	    c->out[4] != (L->cls == 64 ? 2 : 1) || c->out[5] != (L->be ? 2 : 1) ||
-	    get16(c->out + 18, L->be) != L->machine || phoff > hdrlen ||
-	    get16(c->out + (L->cls == 64 ? 54 : 42), L->be) != phent ||
+	    ocifs_get16(c->out + 18, L->be) != L->machine || phoff > hdrlen ||
+	    ocifs_get16(c->out + (L->cls == 64 ? 54 : 42), L->be) != phent ||
 	    phnum * phent > hdrlen - phoff)
 		return upx_why(c->u, "the unpacked ELF header is corrupt") ? -ENOMEM : -EBADMSG;
 	/* each PT_LOAD's bytes, the first one's after the headers */
@@ -591,7 +579,7 @@ static int upx_unpack_layout(struct upx_ctx *c)
 	rc = ocifs_rd_full(c->rd, m, sizeof(m), pos);
 	if (rc && rc != -EIO)
 		return rc;
-	if (rc || get32(m, L->be) != 0 || get32(m + 4, 0) != UPX_MAGIC)
+	if (rc || ocifs_get32(m, L->be) != 0 || ocifs_get32(m + 4, 0) != UPX_MAGIC)
 		return upx_why(c->u, "no end-of-blocks marker at %#llx", (unsigned long long)pos)
 			       ? -ENOMEM : -EBADMSG;
 	if (c->total != L->orig_size)
@@ -619,7 +607,7 @@ int ocifs_upx_unpack(const struct ocifs_rd *rd, struct ocifs_upx *u, size_t max,
 	if (!u->packed)
 		return upx_why(u, "not UPX-packed") ? -ENOMEM : -EINVAL;
 	if (!lay.has_trailer)
-		return -EBADMSG; /* reason set by upx_scan */
+		return -EBADMSG; /* error set by upx_scan */
 	if (lay.be)
 		rc = upx_why(u, "big-endian ELF not supported");
 	else if (lay.version < 12)
@@ -651,17 +639,15 @@ int ocifs_upx_unpack(const struct ocifs_rd *rd, struct ocifs_upx *u, size_t max,
 	rc = upx_unpack_layout(&c);
 	if (rc)
 		goto err;
-	free(u->reason);
-	u->reason = NULL;
+	free(u->error);
+	u->error = NULL;
 	free(c.cbuf);
 	*img = c.out;
 	*len = lay.orig_size;
 	return 0;
 err:
-	if (rc == -ENOMEM && !u->reason)
+	if (rc == -ENOMEM && !u->error)
 		upx_why(u, "out of memory");
-	if (rc == -EBADMSG)
-		log_warn("%s: UPX: %s", rd->name ? rd->name : "?", u->reason ? u->reason : "corrupt");
 	free(c.out);
 	free(c.cbuf);
 	return rc;
@@ -669,6 +655,6 @@ err:
 
 void ocifs_upx_fini(struct ocifs_upx *u)
 {
-	free(u->reason);
+	free(u->error);
 	memset(u, 0, sizeof(*u));
 }

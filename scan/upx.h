@@ -7,7 +7,7 @@
  * UPX's 2-byte property header), x86 call/jump filters reversed, every
  * block and the adler32 checksums of the PackHeader verified. Packed
  * shared libraries, big-endian files and pre-2003 formats are detected
- * but not unpacked (reason says so).
+ * but not unpacked (error says why).
  */
 #ifndef OCIFS_SCAN_UPX_H
 #define OCIFS_SCAN_UPX_H
@@ -24,7 +24,8 @@ struct ocifs_upx {
 	const char *method_name; /* "NRV2B", "NRV2D", "NRV2E", "LZMA", "unknown" (static) */
 	uint64_t packed_size;    /* the packed file's size */
 	uint64_t original_size;  /* p_info's original file size */
-	char *reason;            /* why it could not be unpacked, or NULL */
+	char *error;             /* why it could not be unpacked, or NULL (the
+				  * "reason" key of deps.json) */
 	/* additions */
 	unsigned header_version; /* PackHeader/l_info format version byte (13: UPX 3.x, 14: 4.x+) */
 	unsigned level;          /* compression level (1..10) from the PackHeader */
@@ -35,7 +36,7 @@ struct ocifs_upx {
 
 /** Detect UPX in the ELF file behind rd and fill *out (which need not be
  *  initialised). Reads only the headers and the last few KiB.
- *  Returns 0 (out->packed tells; out->reason may already say why an
+ *  Returns 0 (out->packed tells; out->error may already say why an
  *  unpack cannot work, e.g. no trailer), -ENOMEM, or the reader's error.
  *  A non-ELF or short file is simply not packed. Never logs more than
  *  one line. Call ocifs_upx_fini() whatever the result. Thread-safe. */
@@ -48,7 +49,7 @@ int ocifs_upx_detect(const struct ocifs_rd *rd, struct ocifs_upx *out);
  *  unknown. Returns 0, -EOPNOTSUPP (method, filter or layout not
  *  supported), -EBADMSG (corrupt: bad block, bad checksum, truncated),
  *  -EFBIG (original larger than max), -ENOMEM, or the reader's error;
- *  u->reason is set on every failure (replacing an earlier one). Never
+ *  u->error is set on every failure (replacing an earlier one). Never
  *  logs more than one line. Thread-safe (no shared state). */
 int ocifs_upx_unpack(const struct ocifs_rd *rd, struct ocifs_upx *u, size_t max,
 		     unsigned char **img, size_t *len);
@@ -56,7 +57,7 @@ int ocifs_upx_unpack(const struct ocifs_rd *rd, struct ocifs_upx *u, size_t max,
 /** "NRV2B", "NRV2D", "NRV2E", "LZMA", "unknown" for a UPX method id. */
 const char *ocifs_upx_method_name(unsigned method);
 
-/** Free what u owns (reason) and zero it. Safe on a zeroed struct. */
+/** Free what u owns (error) and zero it. Safe on a zeroed struct. */
 void ocifs_upx_fini(struct ocifs_upx *u);
 
 #endif

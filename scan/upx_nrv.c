@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "upx_priv.h"
 
 /* No valid stream has a gamma-coded offset high part above the end
@@ -48,10 +49,9 @@ static inline unsigned nrv_getbit(struct nrv_bits *r)
 		if (n == 1)
 			r->bb = p[0];
 		else if (n == 2)
-			r->bb = (uint32_t)p[0] | (uint32_t)p[1] << 8;
+			r->bb = ocifs_le16(p);
 		else
-			r->bb = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-				(uint32_t)p[3] << 24;
+			r->bb = ocifs_le32(p);
 		r->ilen += n;
 		r->bc = r->width;
 	}
@@ -230,8 +230,7 @@ int upx_unfilter(unsigned char *b, size_t len, unsigned ftid, unsigned cto8)
 
 		if (!hit || b[ic + 1] != (cto8 & 0xff))
 			continue;
-		uint32_t jc = (uint32_t)b[ic + 1] << 24 | (uint32_t)b[ic + 2] << 16 |
-			      (uint32_t)b[ic + 3] << 8 | b[ic + 4];
+		uint32_t jc = ocifs_be32(b + ic + 1);
 		uint32_t v = jc - (uint32_t)ic - 1 - cto;
 
 		b[ic + 1] = (unsigned char)v;

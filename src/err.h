@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The errno vocabulary. Every fallible function returns 0 or a negative
- * errno and logs one line of context where it detects the problem.
+ * errno and logs one line of context where it detects the problem --
+ * except the analyzers of scan/, which never log: bad input is not their
+ * failure but a result, recorded in their `error` field, and the
+ * pipeline decides what to log (the rule is spelled out in scan/rd.h).
  *
  *   -EBADMSG     malformed tar, gzip, zstd, JSON or ELF
  *   -EOPNOTSUPP  unsupported media type, codec or format

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "log.h"
 #include "pax.h"
 
@@ -185,16 +186,6 @@ static int pax_base64(const char *s, size_t n, unsigned char **out, size_t *outl
 	return 0;
 }
 
-static int pax_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static int pax_urldecode(const char *s, size_t n, char **out)
 {
@@ -204,8 +195,11 @@ static int pax_urldecode(const char *s, size_t n, char **out)
 	if (!d)
 		return -ENOMEM;
 	while (i < n) {
-		if (s[i] == '%' && i + 2 < n && pax_hex(s[i + 1]) >= 0 && pax_hex(s[i + 2]) >= 0) {
-			d[o++] = (char)(pax_hex(s[i + 1]) << 4 | pax_hex(s[i + 2]));
+		int hi = i + 2 < n ? ocifs_hex_val(s[i + 1]) : -1;
+		int lo = i + 2 < n ? ocifs_hex_val(s[i + 2]) : -1;
+
+		if (s[i] == '%' && hi >= 0 && lo >= 0) {
+			d[o++] = (char)(hi << 4 | lo);
 			i += 3;
 		} else {
 			d[o++] = s[i++];

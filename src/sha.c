@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "log.h"
 #include "sha.h"
 #include "src.h"
@@ -64,23 +65,9 @@ int ocifs_sha256(const void *p, size_t n, unsigned char out[OCIFS_SHA256_LEN])
 
 void ocifs_digest_format(const unsigned char d[OCIFS_SHA256_LEN], char *buf)
 {
-	static const char hex[] = "0123456789abcdef";
-
 	memcpy(buf, "sha256:", 7);
-	for (int i = 0; i < OCIFS_SHA256_LEN; i++) {
-		buf[7 + 2 * i] = hex[d[i] >> 4];
-		buf[8 + 2 * i] = hex[d[i] & 15];
-	}
+	ocifs_hex_encode(buf + 7, d, OCIFS_SHA256_LEN);
 	buf[OCIFS_DIGEST_STRLEN] = '\0';
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 int ocifs_digest_parse(const char *s, unsigned char out[OCIFS_SHA256_LEN])
@@ -88,7 +75,7 @@ int ocifs_digest_parse(const char *s, unsigned char out[OCIFS_SHA256_LEN])
 	if (!s || strncmp(s, "sha256:", 7) != 0 || strlen(s) != OCIFS_DIGEST_STRLEN)
 		return -EINVAL;
 	for (int i = 0; i < OCIFS_SHA256_LEN; i++) {
-		int hi = hexval(s[7 + 2 * i]), lo = hexval(s[8 + 2 * i]);
+		int hi = ocifs_hex_val_lower(s[7 + 2 * i]), lo = ocifs_hex_val_lower(s[8 + 2 * i]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		out[i] = (unsigned char)(hi << 4 | lo);

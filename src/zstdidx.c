@@ -31,6 +31,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "bytes.h"
 #include "cache.h"
 #include "log.h"
 #include "zio.h"
@@ -59,11 +60,6 @@ struct zin {
 static uint64_t zin_pos(const struct zin *z)
 {
 	return z->off + z->at;
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static int truncated(const struct zin *z)
@@ -164,7 +160,7 @@ static int zin_next_frame(struct zin *z, uint64_t *fcs, int *end)
 		}
 		if (avail < 4 && memcmp(p, magic, avail) == 0)
 			return truncated(z);
-		if (avail >= 4 && le32(p) == ZSTD_MAGICNUMBER) {
+		if (avail >= 4 && ocifs_le32(p) == ZSTD_MAGICNUMBER) {
 			unsigned long long s = ZSTD_getFrameContentSize(p, avail);
 			uint64_t w;
 			/* a short header is left for the decoder to report */
@@ -175,14 +171,14 @@ static int zin_next_frame(struct zin *z, uint64_t *fcs, int *end)
 			z->wseen = w > z->wseen ? w : z->wseen;
 			return 0;
 		}
-		if (avail < 4 || (le32(p) & ZSTD_MAGIC_SKIPPABLE_MASK) != ZSTD_MAGIC_SKIPPABLE_START) {
+		if (avail < 4 || (ocifs_le32(p) & ZSTD_MAGIC_SKIPPABLE_MASK) != ZSTD_MAGIC_SKIPPABLE_START) {
 			log_err("%s: offset %llu: not a zstd frame%s", z->src->name,
 				(unsigned long long)zin_pos(z), zin_pos(z) ? " (trailing garbage)" : "");
 			return -EBADMSG;
 		}
 		if (avail < 8)
 			return truncated(z);
-		for (uint64_t left = 8 + (uint64_t)le32(p + 4); left;) {
+		for (uint64_t left = 8 + (uint64_t)ocifs_le32(p + 4); left;) {
 			size_t take = z->len - z->at < left ? z->len - z->at : (size_t)left;
 
 			z->at += take;

@@ -11,8 +11,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elfinfo.h"
 #include "goinfo.h"
 #include "tap.h"
+
+/* The file's ELF parse, then the Go analysis over it, as deps does. */
+static inline int goinfo_of(const struct ocifs_rd *rd, struct ocifs_goinfo *g)
+{
+	struct ocifs_elf e;
+	int rc = ocifs_elf_analyze(rd, &e);
+
+	if (rc)
+		memset(g, 0, sizeof(*g));
+	else
+		rc = ocifs_goinfo_read(rd, &e, g);
+	ocifs_elf_fini(&e);
+	return rc;
+}
 
 /* A growing NUL-terminated string; sb_add aborts when out of memory. */
 struct sbuf {

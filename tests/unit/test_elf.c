@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -105,6 +106,62 @@ static int analyze_path(const char *path, struct ocifs_elf *e)
 	rc = ocifs_elf_analyze(&rd, e);
 	close(fd);
 	return rc;
+}
+
+/* A file of 1 GiB: the bytes of a real ELF, then zeros; counts what is
+ * read. */
+struct big_file {
+	const unsigned char *p;
+	size_t len;
+	uint64_t read;
+};
+
+static int big_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got)
+{
+	struct big_file *b = ctx;
+
+	memset(buf, 0, n);
+	if (off < b->len)
+		memcpy(buf, b->p + off, n < b->len - off ? n : (size_t)(b->len - off));
+	b->read += n;
+	*got = n;
+	return 0;
+}
+
+/* A big file is analysed in place: only its headers and tables are read,
+ * and memory does not grow with its size; the result is the small
+ * file's. */
+static void check_in_place(const char *path)
+{
+	struct ocifs_elf small, big;
+	struct big_file b = { 0 };
+	struct ocifs_rd rd = { big_read, &b, 1ull << 30, "big" };
+	struct rusage r0, r1;
+	FILE *f = fopen(path, "rb");
+	unsigned char *p = malloc(1u << 22);
+	int rc;
+
+	if (!f || !p || !(b.len = fread(p, 1, 1u << 22, f)) || analyze_path(path, &small)) {
+		ok(0, "in place: read %s", path);
+		goto out;
+	}
+	b.p = p;
+	getrusage(RUSAGE_SELF, &r0);
+	rc = ocifs_elf_analyze(&rd, &big);
+	getrusage(RUSAGE_SELF, &r1);
+	ok(rc == 0 && !big.error && big.nneeded == small.nneeded && big.nneeded &&
+	   !strcmp(big.needed[0], small.needed[0]) && !strcmp(big.build_id, small.build_id) &&
+	   big.link == small.link && big.nsecs == small.nsecs,
+	   "in place: 1 GiB file analysed like the file it starts with");
+	ok(b.read < (1u << 20), "in place: %llu bytes read of 1 GiB", (unsigned long long)b.read);
+	ok(r1.ru_maxrss - r0.ru_maxrss < 32 * 1024, "in place: peak RSS grew by %ld KiB",
+	   r1.ru_maxrss - r0.ru_maxrss);
+	ocifs_elf_fini(&big);
+	ocifs_elf_fini(&small);
+out:
+	if (f)
+		fclose(f);
+	free(p);
 }
 
 /* Analyze path and compare with readelf/file output of ref (usually the
@@ -435,6 +492,7 @@ int main(void)
 		skip("no Go binary on this machine");
 
 	snprintf(p, sizeof(p), "%s/dyn", dir);
+	check_in_place(p);
 	hostile(p, "dyn");
 	snprintf(p, sizeof(p), "%s/static-pie", dir);
 	hostile(p, "static-pie");

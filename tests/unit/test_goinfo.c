@@ -28,7 +28,7 @@ static int read_mem(const void *p, size_t len, struct ocifs_goinfo *g)
 	struct ocifs_rd_mem m = { p, len };
 	struct ocifs_rd rd = { ocifs_rd_mem_read, &m, len, "mem" };
 
-	return ocifs_goinfo_read(&rd, g);
+	return goinfo_of(&rd, g);
 }
 
 static int same_as_go(const char *label, const char *file, const struct ocifs_goinfo *g,
@@ -120,7 +120,7 @@ static void test_generated(const char *dir)
 				continue;
 			}
 			rd.size = (uint64_t)st.st_size;
-			rc = ocifs_goinfo_read(&rd, &g);
+			rc = goinfo_of(&rd, &g);
 			close(fd);
 		}
 		is_int(rc, 0, "%s: read", names[i]);
@@ -211,7 +211,7 @@ static void test_installed(const char *dir)
 			continue;
 		{
 			struct ocifs_rd rd = { ocifs_rd_fd_read, &fd, (uint64_t)st.st_size, path };
-			rc = ocifs_goinfo_read(&rd, &g);
+			rc = goinfo_of(&rd, &g);
 		}
 		close(fd);
 		files++;

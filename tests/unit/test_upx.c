@@ -77,7 +77,7 @@ static void check_go(const char *label, const unsigned char *img, size_t len)
 	}
 	snprintf(cmd, sizeof(cmd), "go version -m '%s' 2>/dev/null", tmpf);
 	want = run(cmd);
-	ok(ocifs_goinfo_read(&rd, &g) == 0 && g.is_go && g.has_buildinfo,
+	ok(goinfo_of(&rd, &g) == 0 && g.is_go && g.has_buildinfo,
 	   "%s: Go build info read from the image", label);
 	if (!want) {
 		ok(0, "%s: go version -m reads the file", label);
@@ -154,7 +154,7 @@ static void packed_vs_upx_d(const char *base, const char *meth, const char *uver
 	is_int(u.original_size, rn, "%s: original size", label);
 	if (!ok(rc == 0 && len == rn && !memcmp(img, r, rn), "%s: unpack = upx -d byte for byte",
 		label))
-		diag("  rc %d, reason %s", rc, u.reason ? u.reason : "-");
+		diag("  rc %d, reason %s", rc, u.error ? u.error : "-");
 	if (!rc && strcmp(base, "chello"))
 		check_go(label, img, len);
 	free(img);
@@ -181,7 +181,7 @@ static void real_packed_go(const char *name)
 	   "%s: detected: UPX %s, %s, format %u", name, u.version, u.method_name, u.format);
 	if (!ok(rc == 0 && len == u.original_size,
 		"%s: unpacked %zu bytes, PackHeader adler32 checksums verified", name, len))
-		diag("  rc %d, reason %s", rc, u.reason ? u.reason : "-");
+		diag("  rc %d, reason %s", rc, u.error ? u.error : "-");
 	if (!rc) {
 		check_go(name, img, len);
 		/* leave it for t09's end-to-end check */
@@ -253,7 +253,7 @@ static int sane(int rc, const struct ocifs_upx *u, const unsigned char *img, siz
 {
 	if (rc == 0)
 		return len == rn && !memcmp(img, ref, rn);
-	return (rc == -EBADMSG || rc == -EOPNOTSUPP || rc == -EFBIG) && u->reason;
+	return (rc == -EBADMSG || rc == -EOPNOTSUPP || rc == -EFBIG) && u->error;
 }
 
 static void hostile(const char *base)
@@ -287,7 +287,7 @@ static void hostile(const char *base)
 
 			img = NULL;
 			rc = unpack_mem(p, cut, &u, CAP, &img, &len);
-			bad += rc == 0 || !u.reason || !u.packed;
+			bad += rc == 0 || !u.error || !u.packed;
 			free(img);
 			memcpy(b, p, cut);
 			memcpy(b + cut, p + n - 64, 64);
@@ -319,22 +319,22 @@ static void hostile(const char *base)
 	memcpy(b + at[1], "\xf0\xff\xff\xff", 4);
 	img = NULL;
 	rc = unpack_mem(b, n, &u, CAP, &img, &len);
-	ok(rc == -EBADMSG && u.reason && strstr(u.reason, "b_info"), "%s: huge sz_unc: %s", base,
-	   u.reason ? u.reason : "-");
+	ok(rc == -EBADMSG && u.error && strstr(u.error, "b_info"), "%s: huge sz_unc: %s", base,
+	   u.error ? u.error : "-");
 	free(img);
 	memcpy(b, p, n);
 	b[at[1] + 8] = 99;
 	img = NULL;
 	rc = unpack_mem(b, n, &u, CAP, &img, &len);
-	ok(rc == -EOPNOTSUPP && u.reason && strstr(u.reason, "method 99"), "%s: method 99: %s",
-	   base, u.reason ? u.reason : "-");
+	ok(rc == -EOPNOTSUPP && u.error && strstr(u.error, "method 99"), "%s: method 99: %s",
+	   base, u.error ? u.error : "-");
 	free(img);
 	memcpy(b, p, n);
 	b[at[1] + 9] = 0x77;
 	img = NULL;
 	rc = unpack_mem(b, n, &u, CAP, &img, &len);
-	ok(rc == -EOPNOTSUPP && u.reason && strstr(u.reason, "filter"), "%s: filter 0x77: %s",
-	   base, u.reason ? u.reason : "-");
+	ok(rc == -EOPNOTSUPP && u.error && strstr(u.error, "filter"), "%s: filter 0x77: %s",
+	   base, u.error ? u.error : "-");
 	free(img);
 
 	/* damage in the compressed data */
@@ -357,16 +357,16 @@ static void hostile(const char *base)
 	/* the cap, and a damaged PackHeader */
 	img = NULL;
 	rc = unpack_mem(p, n, &u, rn - 1, &img, &len);
-	ok(rc == -EFBIG && u.reason && !img, "%s: cap below the original size: -EFBIG (%s)", base,
-	   u.reason ? u.reason : "-");
+	ok(rc == -EFBIG && u.error && !img, "%s: cap below the original size: -EFBIG (%s)", base,
+	   u.error ? u.error : "-");
 	memcpy(b, p, n);
 	for (size_t q = n - 64; q < n; q++)
 		if (!memcmp(b + q, "UPX!", 4) && q + 31 < n && b[q + 4] > 9)
 			b[q + 20] ^= 1;
 	img = NULL;
 	rc = unpack_mem(b, n, &u, CAP, &img, &len);
-	ok(rc == -EBADMSG && u.packed && u.reason, "%s: damaged PackHeader: detected, %s", base,
-	   u.reason ? u.reason : "-");
+	ok(rc == -EBADMSG && u.packed && u.error, "%s: damaged PackHeader: detected, %s", base,
+	   u.error ? u.error : "-");
 	free(img);
 	ocifs_upx_fini(&u);
 	free(b);
