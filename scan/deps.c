@@ -45,7 +45,7 @@ int ocifs_deps_build(struct ocifs_image *img, const struct ocifs_view *v,
 	rc = ocifs_pipeline_run(img, v, &po, &m);
 	if (rc == 0) {
 		double t = ocifs_now();
-		rc = deps_json_write(&m, img, json, len, st);
+		rc = ocifs_deps_json_write(&m, img, json, len, st);
 		log_dbg("deps: %zu files, document %.3f s", m.nfiles, ocifs_now() - t);
 	}
 	ocifs_model_fini(&m);

@@ -406,7 +406,7 @@ static void libs_notes(const struct ocifs_mfile *f, struct notes *t)
 }
 
 /* The library fields of a resolved name: needed, libraries (the
- * entries libs_count counts), unresolved, ldso_note. */
+ * entries libs_count counts), unresolved, ocifs_ldso_note. */
 static void libs_fields(struct ocifs_jsonw *w, const struct ocifs_mfile *f)
 {
 	const struct ocifs_ldso_result *r = &f->libs;
@@ -567,8 +567,8 @@ static void summary(const struct ocifs_model *m, struct ocifs_deps_stats *st)
 	}
 }
 
-int deps_json_write(const struct ocifs_model *m, const struct ocifs_image *img, char **json,
-		    size_t *len, struct ocifs_deps_stats *st)
+int ocifs_deps_json_write(const struct ocifs_model *m, const struct ocifs_image *img, char **json,
+			  size_t *len, struct ocifs_deps_stats *st)
 {
 	const struct ocifs_mfile **sorted = calloc(m->nfiles ? m->nfiles : 1, sizeof(*sorted));
 	const char *llp = ocifs_pipeline_env(img, "LD_LIBRARY_PATH");

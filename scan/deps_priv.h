@@ -12,7 +12,7 @@
  *  without an error, left out), with a newline at the end, and fill st
  *  (its counts). 0 and a malloc'd NUL-terminated *json (*len without the
  *  NUL), or -ENOMEM. */
-int deps_json_write(const struct ocifs_model *m, const struct ocifs_image *img, char **json,
-		    size_t *len, struct ocifs_deps_stats *st);
+int ocifs_deps_json_write(const struct ocifs_model *m, const struct ocifs_image *img, char **json,
+			  size_t *len, struct ocifs_deps_stats *st);
 
 #endif

@@ -75,7 +75,7 @@ static int elf_in_file(const struct elf_ctx *c, uint64_t off, uint64_t n)
 }
 
 /* elfinfo_priv.h */
-int elf_read(struct elf_ctx *c, void *buf, size_t n, uint64_t off, const char *what)
+int ocifs_elf_read(struct elf_ctx *c, void *buf, size_t n, uint64_t off, const char *what)
 {
 	int rc = ocifs_rd_full(c->rd, buf, n, off);
 
@@ -168,7 +168,7 @@ static int elf_header(struct elf_ctx *c)
 		return elf_libelf_fail(c, "file header") ?: 1;
 	e->type = eh.e_type;
 	e->machine = eh.e_machine;
-	e->machine_name = elf_arch(e);
+	e->machine_name = ocifs_elf_arch(e);
 	e->entry = eh.e_entry;
 	c->phoff = eh.e_phoff;
 	c->shoff = eh.e_shoff;
@@ -765,5 +765,5 @@ int ocifs_elf_analyze(const struct ocifs_rd *rd, struct ocifs_elf *out)
 	if (out->has_sections)
 		out->stripped = elf_sec_type(out, SHT_SYMTAB) == NULL;
 	elf_classify(out);
-	return elf_libc(&c);
+	return ocifs_elf_libc(&c);
 }

@@ -32,16 +32,16 @@ struct elf_ctx {
 /** Read n bytes at off, which the caller checked lie within the file.
  *  0, 1 if the file turned out shorter (truncated: e->error set and
  *  logged), or a negative errno from the reader. */
-int elf_read(struct elf_ctx *c, void *buf, size_t n, uint64_t off, const char *what);
+int ocifs_elf_read(struct elf_ctx *c, void *buf, size_t n, uint64_t off, const char *what);
 
 /** The machine name refined by class and byte order where that is how
  *  distributions name the architecture (static string). */
-const char *elf_arch(const struct ocifs_elf *e);
+const char *ocifs_elf_arch(const struct ocifs_elf *e);
 
 /** Set e->libc and e->libc_how, once the interpreter, the dynamic
  *  section, the notes and the link type are known: from the interpreter,
  *  DT_NEEDED or the soname; for static files from the ABI tag note or a
  *  signature scan of the file. 0, -ENOMEM, or the reader's error. */
-int elf_libc(struct elf_ctx *c);
+int ocifs_elf_libc(struct elf_ctx *c);
 
 #endif

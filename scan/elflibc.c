@@ -49,7 +49,7 @@ static int elf_static_libc(struct elf_ctx *c)
 	for (uint64_t off = 0; off < end && !glibc && !e->is_go;) {
 		size_t n = end - off < ELF_SCAN_CHUNK ? (size_t)(end - off) : ELF_SCAN_CHUNK;
 
-		if ((rc = elf_read(c, buf + have, n, off, "file body")))
+		if ((rc = ocifs_elf_read(c, buf + have, n, off, "file body")))
 			break;
 		have += n;
 		off += n;
@@ -79,7 +79,7 @@ static int elf_static_libc(struct elf_ctx *c)
 	return 0;
 }
 
-int elf_libc(struct elf_ctx *c)
+int ocifs_elf_libc(struct elf_ctx *c)
 {
 	struct ocifs_elf *e = c->e;
 	const char *in = e->interp;
@@ -151,7 +151,7 @@ const char *ocifs_elf_machine_name(unsigned machine)
 }
 
 /* elfinfo_priv.h */
-const char *elf_arch(const struct ocifs_elf *e)
+const char *ocifs_elf_arch(const struct ocifs_elf *e)
 {
 	int le = e->data == ELFDATA2LSB, w64 = e->cls == 64;
 

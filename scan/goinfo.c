@@ -229,7 +229,7 @@ static int decode_blob(const struct elfv *e, uint64_t at, uint64_t end, const un
 		struct elfv b = *e;
 
 		if (ptrsz != 4 && ptrsz != 8)
-			return goinfo_set_error(g, "build info: bad pointer size %d", ptrsz);
+			return ocifs_goinfo_set_error(g, "build info: bad pointer size %d", ptrsz);
 		b.be = flags & 1;
 		rc = read_gostring(e, get(&b, h + 16, ptrsz), ptrsz, b.be, GO_MAX_VERSION, &vers, &vl);
 		if (!rc)
@@ -239,18 +239,18 @@ static int decode_blob(const struct elfv *e, uint64_t at, uint64_t end, const un
 	if (rc == -ENOMEM)
 		goto out;
 	if (rc) {
-		rc = goinfo_set_error(g, "build info: %s string %s", vers ? "modinfo" : "version",
+		rc = ocifs_goinfo_set_error(g, "build info: %s string %s", vers ? "modinfo" : "version",
 			       rc == -EFBIG ? "too long" : "outside the file");
 		goto out;
 	}
 	g->has_buildinfo = 1;
-	if (vl && !(g->version = goinfo_dupn(vers, vl))) {
+	if (vl && !(g->version = ocifs_goinfo_dupn(vers, vl))) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	/* debug/buildinfo: unwrap the sentinels, or there is no modinfo */
 	if (ml >= 33 && mod[ml - 17] == '\n')
-		rc = goinfo_parse_lines(mod + 16, ml - 32, g);
+		rc = ocifs_goinfo_parse_lines(mod + 16, ml - 32, g);
 	rc = rc < 0 ? rc : 0;
 out:
 	free(vers);
@@ -366,7 +366,7 @@ static int scan_readonly(const struct elfv *e, int need_pcln, int *pcln, char **
 					*pcln = 1;
 				if (!*vers && buf[k] == 'g' &&
 				    (vl = version_at(buf + k, n - k, k ? buf[k - 1] : 0)) &&
-				    !(*vers = goinfo_dupn((const char *)buf + k, vl))) {
+				    !(*vers = ocifs_goinfo_dupn((const char *)buf + k, vl))) {
 					free(buf);
 					return -ENOMEM;
 				}
@@ -432,9 +432,9 @@ void ocifs_goinfo_fini(struct ocifs_goinfo *g)
 		return;
 	free(g->version);
 	free(g->path);
-	goinfo_mod_fini(&g->main);
+	ocifs_goinfo_mod_fini(&g->main);
 	for (size_t i = 0; i < g->ndeps; i++)
-		goinfo_mod_fini(&g->deps[i]);
+		ocifs_goinfo_mod_fini(&g->deps[i]);
 	free(g->deps);
 	for (size_t i = 0; i < g->nsettings; i++) {
 		free(g->settings[i].key);

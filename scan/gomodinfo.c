@@ -18,7 +18,7 @@
 
 /* ---- shared with goinfo.c (goinfo_priv.h) ---- */
 
-int goinfo_set_error(struct ocifs_goinfo *g, const char *fmt, ...)
+int ocifs_goinfo_set_error(struct ocifs_goinfo *g, const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
@@ -29,7 +29,7 @@ int goinfo_set_error(struct ocifs_goinfo *g, const char *fmt, ...)
 	return rc;
 }
 
-char *goinfo_dupn(const char *s, size_t n)
+char *ocifs_goinfo_dupn(const char *s, size_t n)
 {
 	char *p = malloc(n + 1);
 
@@ -40,7 +40,7 @@ char *goinfo_dupn(const char *s, size_t n)
 	return p;
 }
 
-void goinfo_mod_fini(struct ocifs_gomod *m)
+void ocifs_goinfo_mod_fini(struct ocifs_gomod *m)
 {
 	free(m->path);
 	free(m->version);
@@ -174,9 +174,9 @@ static int split3(const char *s, size_t n, const char *f[3], size_t fl[3])
 
 static int set3(char **a, char **b, char **c, const char *f[3], const size_t fl[3], int k)
 {
-	*a = goinfo_dupn(f[0], fl[0]);
-	*b = goinfo_dupn(f[1], fl[1]);
-	*c = k == 3 ? goinfo_dupn(f[2], fl[2]) : goinfo_dupn("", 0);
+	*a = ocifs_goinfo_dupn(f[0], fl[0]);
+	*b = ocifs_goinfo_dupn(f[1], fl[1]);
+	*c = k == 3 ? ocifs_goinfo_dupn(f[2], fl[2]) : ocifs_goinfo_dupn("", 0);
 	return *a && *b && *c ? 0 : -ENOMEM;
 }
 
@@ -189,24 +189,24 @@ static int parse_build(const char *kv, size_t n, struct ocifs_goinfo *g)
 	int rc;
 
 	if (n < 1)
-		return goinfo_set_error(g, "build line missing '='"), 1;
+		return ocifs_goinfo_set_error(g, "build line missing '='"), 1;
 	if (kv[0] == '=')
-		return goinfo_set_error(g, "build line with missing key"), 1;
+		return ocifs_goinfo_set_error(g, "build line with missing key"), 1;
 	if (kv[0] == '"' || kv[0] == '`') {
 		rc = go_unquote(kv, n, &used, &key);
 		if (rc == -ENOMEM)
 			return rc;
 		if (rc || used >= n || kv[used] != '=')
-			return goinfo_set_error(g, "invalid quoted key in build line"), free(key), 1;
+			return ocifs_goinfo_set_error(g, "invalid quoted key in build line"), free(key), 1;
 		eq = kv + used;
 	} else {
 		eq = memchr(kv, '=', n);
 		if (!eq)
-			return goinfo_set_error(g, "build line missing '='"), 1;
-		if (!(key = goinfo_dupn(kv, (size_t)(eq - kv))))
+			return ocifs_goinfo_set_error(g, "build line missing '='"), 1;
+		if (!(key = ocifs_goinfo_dupn(kv, (size_t)(eq - kv))))
 			return -ENOMEM;
 		if (strpbrk(key, " \t\r\"`"))
-			return goinfo_set_error(g, "unquoted key must be quoted"), free(key), 1;
+			return ocifs_goinfo_set_error(g, "unquoted key must be quoted"), free(key), 1;
 	}
 	eq++;
 	n -= (size_t)(eq - kv);
@@ -219,9 +219,9 @@ static int parse_build(const char *kv, size_t n, struct ocifs_goinfo *g)
 		}
 		if (rc) {
 			free(key);
-			return rc == -ENOMEM ? rc : (goinfo_set_error(g, "invalid quoted value in build line"), 1);
+			return rc == -ENOMEM ? rc : (ocifs_goinfo_set_error(g, "invalid quoted value in build line"), 1);
 		}
-	} else if (!(val = goinfo_dupn(eq, n))) {
+	} else if (!(val = ocifs_goinfo_dupn(eq, n))) {
 		free(key);
 		return -ENOMEM;
 	}
@@ -240,7 +240,7 @@ static int parse_build(const char *kv, size_t n, struct ocifs_goinfo *g)
 
 /* debug.ParseBuildInfo over unwrapped modinfo. 0, -ENOMEM, or 1 after
  * recording a syntax error. */
-int goinfo_parse_lines(const char *s, size_t len, struct ocifs_goinfo *g)
+int ocifs_goinfo_parse_lines(const char *s, size_t len, struct ocifs_goinfo *g)
 {
 	struct ocifs_gomod *last = NULL;
 	const char *f[3];
@@ -258,17 +258,17 @@ int goinfo_parse_lines(const char *s, size_t len, struct ocifs_goinfo *g)
 		s = nl + 1;
 		if (n >= 5 && !memcmp(l, "path\t", 5)) {
 			free(g->path);
-			if (!(g->path = goinfo_dupn(l + 5, n - 5)))
+			if (!(g->path = ocifs_goinfo_dupn(l + 5, n - 5)))
 				return -ENOMEM;
 		} else if ((n >= 4 && !memcmp(l, "mod\t", 4)) || (n >= 4 && !memcmp(l, "dep\t", 4))) {
 			struct ocifs_gomod *m;
 
 			k = split3(l + 4, n - 4, f, fl);
 			if (k != 2 && k != 3)
-				return goinfo_set_error(g, "expected 2 or 3 columns; got %d", k), 1;
+				return ocifs_goinfo_set_error(g, "expected 2 or 3 columns; got %d", k), 1;
 			if (l[0] == 'm') {
 				m = &g->main;
-				goinfo_mod_fini(m);
+				ocifs_goinfo_mod_fini(m);
 			} else {
 				m = realloc(g->deps, (g->ndeps + 1) * sizeof(*m));
 				if (!m)
@@ -282,9 +282,9 @@ int goinfo_parse_lines(const char *s, size_t len, struct ocifs_goinfo *g)
 		} else if (n >= 3 && !memcmp(l, "=>\t", 3)) {
 			k = split3(l + 3, n - 3, f, fl);
 			if (k != 3)
-				return goinfo_set_error(g, "expected 3 columns for replacement; got %d", k), 1;
+				return ocifs_goinfo_set_error(g, "expected 3 columns for replacement; got %d", k), 1;
 			if (!last)
-				return goinfo_set_error(g, "replacement with no module on previous line"), 1;
+				return ocifs_goinfo_set_error(g, "replacement with no module on previous line"), 1;
 			rc = set3(&last->rep_path, &last->rep_version, &last->rep_sum, f, fl, k);
 			last = NULL;
 		} else if (n >= 6 && !memcmp(l, "build\t", 6)) {
@@ -306,7 +306,7 @@ int ocifs_goinfo_parse_modinfo(const char *modinfo, size_t len, struct ocifs_goi
 		modinfo += 16;
 		len -= 32;
 	}
-	rc = goinfo_parse_lines(modinfo, len, out);
+	rc = ocifs_goinfo_parse_lines(modinfo, len, out);
 	return rc < 0 ? rc : 0;
 }
 

@@ -190,15 +190,15 @@ static void pent_free(void *elem)
 
 static void ana_free(void *elem)
 {
-	ldso_ana_free(elem);
+	ocifs_ldso_ana_free(elem);
 }
 
 void ocifs_ldso_free(struct ocifs_ldso *l)
 {
 	if (!l)
 		return;
-	ldso_tab_fini(&l->pt, pent_free);
-	ldso_tab_fini(&l->at, ana_free);
+	ocifs_ldso_tab_fini(&l->pt, pent_free);
+	ocifs_ldso_tab_fini(&l->at, ana_free);
 	for (size_t i = 0; i < l->nmusl; i++)
 		free(l->musl[i].text);
 	ocifs_ldcache_fini(&l->cache);
@@ -223,15 +223,15 @@ static int run_layout(struct ldso_run *r)
 		snprintf(buf, sizeof(buf), "/lib/%s", tr);
 		char b2[128];
 		snprintf(b2, sizeof(b2), "/usr/lib/%s", tr);
-		if (ldso_is_dir(r, buf) || ldso_is_dir(r, b2))
+		if (ocifs_ldso_is_dir(r, buf) || ocifs_ldso_is_dir(r, b2))
 			d1 = NULL;
 	}
-	if (d1 && r->machine == EM_386 && ldso_is_dir(r, "/lib32"))
+	if (d1 && r->machine == EM_386 && ocifs_ldso_is_dir(r, "/lib32"))
 		d1 = "lib32";
 	else if (d1 && r->cls == 64) {
 		const struct ldso_ana *a;
-		if (ldso_probe(r, "/lib64/libc.so.6", &a) == 0 ||
-		    ldso_probe(r, "/usr/lib64/libc.so.6", &a) == 0) {
+		if (ocifs_ldso_probe(r, "/lib64/libc.so.6", &a) == 0 ||
+		    ocifs_ldso_probe(r, "/usr/lib64/libc.so.6", &a) == 0) {
 			d1 = "lib64";
 			extra = 0;
 		}
@@ -294,25 +294,25 @@ static void run_fini(struct ldso_run *r)
 		for (size_t k = 0; k < o->nnames; k++)
 			free(o->names[k]);
 		free(o->names);
-		ldso_dirs_fini(&o->rpath);
-		ldso_dirs_fini(&o->runpath);
+		ocifs_ldso_dirs_fini(&o->rpath);
+		ocifs_ldso_dirs_fini(&o->runpath);
 	}
 	free(r->objs);
-	ldso_dirs_fini(&r->llp);
-	ldso_idx_fini(&r->by_name);
-	ldso_idx_fini(&r->by_short);
-	ldso_idx_fini(&r->by_id);
+	ocifs_ldso_dirs_fini(&r->llp);
+	ocifs_ldso_idx_fini(&r->by_name);
+	ocifs_ldso_idx_fini(&r->by_short);
+	ocifs_ldso_idx_fini(&r->by_id);
 	for (size_t i = 0; i < r->nsub; i++)
 		free(r->sub[i]);
 	for (size_t i = 0; i < r->norphans; i++)
-		ldso_ana_free(r->orphans[i]);
+		ocifs_ldso_ana_free(r->orphans[i]);
 	free(r->orphans);
 	free(r->musl_sys);
 	free(r->note);
 }
 
-int ldso_obj_add(struct ldso_run *r, char *path, const struct ldso_ana *a, size_t loader,
-		 const char *name, size_t *idx)
+int ocifs_ldso_obj_add(struct ldso_run *r, char *path, const struct ldso_ana *a, size_t loader,
+		       const char *name, size_t *idx)
 {
 	struct ldso_obj *o;
 
@@ -333,10 +333,10 @@ int ldso_obj_add(struct ldso_run *r, char *path, const struct ldso_ana *a, size_
 	o->depth = loader == LDSO_NONE ? 0 : r->objs[loader].depth + 1;
 	*idx = r->nobjs++;
 	/* from here on the object owns path (freed with the run) */
-	if (ldso_idx_put(&r->by_name, path, 0, *idx) ||
-	    (a && a->soname && ldso_idx_put(&r->by_name, a->soname, 0, *idx)) ||
-	    (a && ldso_idx_put(&r->by_id, NULL, a->id, *idx)) ||
-	    (name && ldso_obj_name(r, *idx, name)))
+	if (ocifs_ldso_idx_put(&r->by_name, path, 0, *idx) ||
+	    (a && a->soname && ocifs_ldso_idx_put(&r->by_name, a->soname, 0, *idx)) ||
+	    (a && ocifs_ldso_idx_put(&r->by_id, NULL, a->id, *idx)) ||
+	    (name && ocifs_ldso_obj_name(r, *idx, name)))
 		return -ENOMEM;
 	return 0;
 oom:
@@ -344,7 +344,7 @@ oom:
 	return -ENOMEM;
 }
 
-int ldso_obj_name(struct ldso_run *r, size_t idx, const char *name)
+int ocifs_ldso_obj_name(struct ldso_run *r, size_t idx, const char *name)
 {
 	struct ldso_obj *o = &r->objs[idx];
 	char **v;
@@ -360,8 +360,8 @@ int ldso_obj_name(struct ldso_run *r, size_t idx, const char *name)
 	if (!(v[o->nnames] = strdup(name)))
 		return -ENOMEM;
 	o->nnames++;
-	if (ldso_idx_put(&r->by_name, v[o->nnames - 1], 0, idx) ||
-	    (o->nnames == 1 && ldso_idx_put(&r->by_short, v[0], 0, idx)))
+	if (ocifs_ldso_idx_put(&r->by_name, v[o->nnames - 1], 0, idx) ||
+	    (o->nnames == 1 && ocifs_ldso_idx_put(&r->by_short, v[0], 0, idx)))
 		return -ENOMEM;
 	return 0;
 }
@@ -391,7 +391,7 @@ static int lib_push(struct ocifs_ldso_lib **v, size_t *n, const char *name, cons
 	return 0;
 }
 
-int ldso_lib_add(struct ldso_run *r, const char *name, size_t obj, size_t by, const char *rule)
+int ocifs_ldso_lib_add(struct ldso_run *r, const char *name, size_t obj, size_t by, const char *rule)
 {
 	const char *path = obj == LDSO_NONE ? NULL : r->objs[obj].path;
 	size_t nb = r->objs[by].lib == LDSO_NONE ? OCIFS_LDSO_MAIN : r->objs[by].lib;
@@ -410,7 +410,7 @@ int ldso_lib_add(struct ldso_run *r, const char *name, size_t obj, size_t by, co
 /* The directory of a path: glibc keeps "/" for "/x" (dl-object.c), musl
  * cuts before the last '/' ("" for "/x"). A relative path is relative to
  * "/" (the assumed working directory). */
-int ldso_dirname(const char *path, int musl, char **out)
+int ocifs_ldso_dirname(const char *path, int musl, char **out)
 {
 	const char *s = strrchr(path, '/');
 	size_t n = s ? (size_t)(s - path) : 0;
@@ -467,35 +467,35 @@ int ocifs_ldso_resolve(struct ocifs_ldso *l, const char *path, const struct ocif
 		t->close_file(t->ctx, &f);
 	else if (rc == -ENOMEM)
 		goto out;
-	if ((rc = ldso_ana_from_elf(e, id, &ma)) != 0)
+	if ((rc = ocifs_ldso_ana_from_elf(e, id, &ma)) != 0)
 		goto out;
-	if ((rc = ldso_orphan(&r, ma)) != 0) {
-		ldso_ana_free(ma);
+	if ((rc = ocifs_ldso_orphan(&r, ma)) != 0) {
+		ocifs_ldso_ana_free(ma);
 		goto out;
 	}
 	rc = -ENOMEM;
-	if (!(p = strdup(path)) || ldso_obj_add(&r, p, ma, LDSO_NONE, path, &idx))
+	if (!(p = strdup(path)) || ocifs_ldso_obj_add(&r, p, ma, LDSO_NONE, path, &idx))
 		goto out;
 	rc = t->realpath(t->ctx, path, &real);
 	if (rc == -ENOMEM)
 		goto out;
-	if ((rc = ldso_dirname(rc == 0 ? real : path, r.musl, &r.objs[0].origin)) != 0)
+	if ((rc = ocifs_ldso_dirname(rc == 0 ? real : path, r.musl, &r.objs[0].origin)) != 0)
 		goto out;
 
 	/* The interpreter: loaded before anything is searched; glibc knows it
 	 * by its PT_INTERP path and its SONAME, musl by its path and the
 	 * names of the libraries it implements. */
 	if (r.interp) {
-		rc = ldso_probe(&r, r.interp, &ia);
+		rc = ocifs_ldso_probe(&r, r.interp, &ia);
 		if (rc == -ENOMEM)
 			goto out;
 		if (rc || ia->bad) {
-			ldso_note(&r, "interpreter %s: %s", r.interp,
-				  rc ? strerror(-rc) : "not an ELF file");
+			ocifs_ldso_note(&r, "interpreter %s: %s", r.interp,
+					rc ? strerror(-rc) : "not an ELF file");
 			ia = NULL;
 		}
-		if (!(p = strdup(r.interp)) || ldso_obj_add(&r, p, ia, LDSO_NONE, r.interp, &idx) ||
-		    (ia && ia->soname && ldso_obj_name(&r, idx, ia->soname))) {
+		if (!(p = strdup(r.interp)) || ocifs_ldso_obj_add(&r, p, ia, LDSO_NONE, r.interp, &idx) ||
+		    (ia && ia->soname && ocifs_ldso_obj_name(&r, idx, ia->soname))) {
 			rc = -ENOMEM;
 			goto out;
 		}
@@ -506,7 +506,7 @@ int ocifs_ldso_resolve(struct ocifs_ldso *l, const char *path, const struct ocif
 	}
 	if ((rc = run_layout(&r)) != 0)
 		goto out;
-	rc = r.musl ? ldso_musl_walk(&r) : ldso_glibc_walk(&r);
+	rc = r.musl ? ocifs_ldso_musl_walk(&r) : ocifs_ldso_glibc_walk(&r);
 	if (rc == 0 && r.stopped)
 		rc = r.stopped;
 out:
@@ -521,7 +521,7 @@ out:
 	return rc;
 }
 
-int ldso_needed_add(struct ldso_run *r, const char *name, size_t obj, const char *rule)
+int ocifs_ldso_needed_add(struct ldso_run *r, const char *name, size_t obj, const char *rule)
 {
 	const char *path = obj == LDSO_NONE ? NULL : r->objs[obj].path;
 	return lib_push(&r->out->needed, &r->out->nneeded, name, path, rule, OCIFS_LDSO_MAIN, 1);
@@ -545,7 +545,7 @@ void ocifs_ldso_result_fini(struct ocifs_ldso_result *r)
 
 /* The musl search path file for arch, as ld-musl reads it: the text (or
  * "" when it exists but cannot be read), or NULL when absent. */
-int ldso_musl_sys(struct ldso_run *r, const char **text)
+int ocifs_ldso_musl_sys(struct ldso_run *r, const char **text)
 {
 	char arch[64], path[4200];
 	size_t plen = 0, len;
@@ -567,8 +567,8 @@ int ldso_musl_sys(struct ldso_run *r, const char **text)
 			if (!strcmp(r->l->musl[i].arch, arch)) {
 				*text = r->l->musl[i].rc ? "" : r->l->musl[i].text;
 				if (r->l->musl[i].rc)
-					ldso_note(r, "/etc/ld-musl-%s.path: %s (read as empty)", arch,
-						  strerror(-r->l->musl[i].rc));
+					ocifs_ldso_note(r, "/etc/ld-musl-%s.path: %s (read as empty)", arch,
+							strerror(-r->l->musl[i].rc));
 			}
 		return 0;
 	}
@@ -579,7 +579,7 @@ int ldso_musl_sys(struct ldso_run *r, const char **text)
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc && rc != -ENOENT) {
-		ldso_note(r, "%s: %s (read as empty)", path, strerror(-rc));
+		ocifs_ldso_note(r, "%s: %s (read as empty)", path, strerror(-rc));
 		*text = "";
 	} else if (rc == 0) {
 		*text = r->musl_sys;
@@ -589,7 +589,7 @@ int ldso_musl_sys(struct ldso_run *r, const char **text)
 
 /* --- helpers of both searches ------------------------------------------ */
 
-void ldso_dirs_fini(struct ldso_dirs *d)
+void ocifs_ldso_dirs_fini(struct ldso_dirs *d)
 {
 	for (size_t i = 0; i < d->n; i++)
 		free(d->v[i]);
@@ -602,7 +602,7 @@ void ldso_dirs_fini(struct ldso_dirs *d)
 /* Append dir (taken) unless already there (hashes compared first: a
  * list is short, but rebuilt for every object of every resolution).
  * 0 or -ENOMEM. */
-int ldso_dirs_push(struct ldso_run *r, struct ldso_dirs *d, char *dir)
+int ocifs_ldso_dirs_push(struct ldso_run *r, struct ldso_dirs *d, char *dir)
 {
 	uint64_t h = ocifs_fnv1a(dir, strlen(dir));
 
@@ -613,7 +613,7 @@ int ldso_dirs_push(struct ldso_run *r, struct ldso_dirs *d, char *dir)
 		}
 	if (d->n >= LDSO_MAX_DIRS) {
 		r->out->truncated |= OCIFS_LDSO_CUT_DIRS;
-		ldso_note(r, "a search list was cut at %u directories", LDSO_MAX_DIRS);
+		ocifs_ldso_note(r, "a search list was cut at %u directories", LDSO_MAX_DIRS);
 		free(dir);
 		return 0;
 	}
@@ -634,7 +634,7 @@ int ldso_dirs_push(struct ldso_run *r, struct ldso_dirs *d, char *dir)
 	return 0;
 }
 
-void ldso_sb_add(struct ldso_sb *b, const char *s, size_t n)
+void ocifs_ldso_sb_add(struct ldso_sb *b, const char *s, size_t n)
 {
 	if (b->oom || b->big)
 		return;
@@ -658,7 +658,7 @@ void ldso_sb_add(struct ldso_sb *b, const char *s, size_t n)
 }
 
 /* The string, or NULL on ENOMEM; "" when too long (it cannot be opened). */
-char *ldso_sb_take(struct ldso_sb *b)
+char *ocifs_ldso_sb_take(struct ldso_sb *b)
 {
 	if (b->oom) {
 		free(b->p);
@@ -671,17 +671,17 @@ char *ldso_sb_take(struct ldso_sb *b)
 	return b->p;
 }
 
-const char *ldso_origin(struct ldso_run *r, size_t o, int *oom)
+const char *ocifs_ldso_origin(struct ldso_run *r, size_t o, int *oom)
 {
 	struct ldso_obj *ob = &r->objs[o];
 
-	if (!ob->origin && ldso_dirname(ob->path, r->musl, &ob->origin))
+	if (!ob->origin && ocifs_ldso_dirname(ob->path, r->musl, &ob->origin))
 		*oom = 1;
 	return ob->origin;
 }
 
 /* The tree's path for a loader's path (relative ones are from "/"). */
-const char *ldso_tree_path(const char *p, char *buf, size_t cap)
+const char *ocifs_ldso_tree_path(const char *p, char *buf, size_t cap)
 {
 	if (p[0] == '/')
 		return p;
@@ -689,24 +689,24 @@ const char *ldso_tree_path(const char *p, char *buf, size_t cap)
 	return buf;
 }
 
-int ldso_budget(struct ldso_run *r)
+int ocifs_ldso_budget(struct ldso_run *r)
 {
 	if (r->stopped || r->budget_noted++)
 		return LDSO_FATAL;
 	if (r->image_spent) {
 		r->out->truncated |= OCIFS_LDSO_CUT_IMAGE;
-		ldso_note(r, "search stopped: the image's budget of %zu files tried is spent",
-			  r->l->image_probes);
+		ocifs_ldso_note(r, "search stopped: the image's budget of %zu files tried is spent",
+				r->l->image_probes);
 	} else {
 		r->out->truncated |= OCIFS_LDSO_CUT_PROBES;
-		ldso_note(r, "search stopped after %u files tried", LDSO_MAX_PROBES);
+		ocifs_ldso_note(r, "search stopped after %u files tried", LDSO_MAX_PROBES);
 	}
 	return LDSO_FATAL;
 }
 
-size_t ldso_by_id(const struct ldso_run *r, size_t from, const struct ldso_ana *a)
+size_t ocifs_ldso_by_id(const struct ldso_run *r, size_t from, const struct ldso_ana *a)
 {
-	size_t i = ldso_idx_get(&r->by_id, NULL, a->id);
+	size_t i = ocifs_ldso_idx_get(&r->by_id, NULL, a->id);
 
 	if (i == LDSO_NONE || i >= from)
 		return i;
@@ -719,7 +719,7 @@ size_t ldso_by_id(const struct ldso_run *r, size_t from, const struct ldso_ana *
 
 /* Breadth-first over the objects in load order, as _dl_map_object_deps
  * and musl's load_deps do. */
-int ldso_walk(struct ldso_run *r, ldso_map_fn map)
+int ocifs_ldso_walk(struct ldso_run *r, ldso_map_fn map)
 {
 	for (size_t q = 0; q < r->nobjs; q++) {
 		const struct ldso_ana *a = r->objs[q].a;
@@ -732,18 +732,18 @@ int ldso_walk(struct ldso_run *r, ldso_map_fn map)
 
 			if (r->nobjs >= LDSO_MAX_OBJS || r->out->n >= 4 * LDSO_MAX_OBJS) {
 				r->out->truncated |= OCIFS_LDSO_CUT_OBJS;
-				ldso_note(r, "stopped after %u loaded objects", LDSO_MAX_OBJS);
+				ocifs_ldso_note(r, "stopped after %u loaded objects", LDSO_MAX_OBJS);
 				return 0;
 			}
 			if (i == LDSO_MAX_NEEDED) {
 				r->out->truncated |= OCIFS_LDSO_CUT_NEEDED;
-				ldso_note(r, "only the first %u DT_NEEDED entries of an object followed",
-					  LDSO_MAX_NEEDED);
+				ocifs_ldso_note(r, "only the first %u DT_NEEDED entries of an object followed",
+						LDSO_MAX_NEEDED);
 				break;
 			}
 			if ((rc = map(r, q, a->needed[i], &obj, &rule)) != 0)
 				return rc;
-			if (q == 0 && (rc = ldso_needed_add(r, a->needed[i], obj, rule)) != 0)
+			if (q == 0 && (rc = ocifs_ldso_needed_add(r, a->needed[i], obj, rule)) != 0)
 				return rc;
 		}
 	}

@@ -87,7 +87,7 @@ static int tab_add(struct ldso_tab *t, uint64_t h, void *elem)
 	return 0;
 }
 
-void ldso_tab_fini(struct ldso_tab *t, void (*free_elem)(void *elem))
+void ocifs_ldso_tab_fini(struct ldso_tab *t, void (*free_elem)(void *elem))
 {
 	for (size_t i = 0; i < t->n; i++)
 		free_elem(t->v[i]);
@@ -96,7 +96,7 @@ void ldso_tab_fini(struct ldso_tab *t, void (*free_elem)(void *elem))
 	memset(t, 0, sizeof(*t));
 }
 
-void ldso_ana_free(struct ldso_ana *a)
+void ocifs_ldso_ana_free(struct ldso_ana *a)
 {
 	if (!a)
 		return;
@@ -120,7 +120,7 @@ static char *dup_or_null(const char *s, int *oom)
 	return d;
 }
 
-int ldso_ana_from_elf(const struct ocifs_elf *e, uint64_t id, struct ldso_ana **out)
+int ocifs_ldso_ana_from_elf(const struct ocifs_elf *e, uint64_t id, struct ldso_ana **out)
 {
 	struct ldso_ana *a = calloc(1, sizeof(*a));
 	int oom = 0;
@@ -142,7 +142,7 @@ int ldso_ana_from_elf(const struct ocifs_elf *e, uint64_t id, struct ldso_ana **
 		if (!(a->needed[i] = strdup(e->needed[i])))
 			oom = 1;
 	if (oom) {
-		ldso_ana_free(a);
+		ocifs_ldso_ana_free(a);
 		return -ENOMEM;
 	}
 	*out = a;
@@ -153,7 +153,7 @@ int ldso_ana_from_elf(const struct ocifs_elf *e, uint64_t id, struct ldso_ana **
  * by the caller) also under its id, and *a becomes the cached copy if
  * another thread was first. A fresh *a the cache cannot hold goes to r's
  * orphans (freed with the run). 0 or -ENOMEM (*a freed). */
-int ldso_publish(struct ldso_run *r, const char *path, int err, struct ldso_ana **a, int fresh)
+int ocifs_ldso_publish(struct ldso_run *r, const char *path, int err, struct ldso_ana **a, int fresh)
 {
 	struct ocifs_ldso *l = r->l;
 	struct ldso_pent *pe = NULL;
@@ -163,14 +163,14 @@ int ldso_publish(struct ldso_run *r, const char *path, int err, struct ldso_ana 
 	if (*a && fresh) {
 		struct ldso_ana *had = tab_get(&l->at, id_hash((*a)->id), ana_eq, &(*a)->id);
 		if (had) {
-			ldso_ana_free(*a);
+			ocifs_ldso_ana_free(*a);
 			*a = had;
 		} else if ((rc = tab_add(&l->at, id_hash((*a)->id), *a)) == -ENOSPC) {
-			rc = ldso_orphan(r, *a);
+			rc = ocifs_ldso_orphan(r, *a);
 		}
 		if (rc) {
 			if (rc == -ENOMEM)
-				ldso_ana_free(*a);
+				ocifs_ldso_ana_free(*a);
 			*a = NULL;
 			goto out;
 		}
@@ -193,7 +193,7 @@ out:
 	return rc;
 }
 
-int ldso_probe(struct ldso_run *r, const char *path, const struct ldso_ana **out)
+int ocifs_ldso_probe(struct ldso_run *r, const char *path, const struct ldso_ana **out)
 {
 	struct ocifs_ldso *l = r->l;
 	const struct ocifs_tree *t = l->t;
@@ -230,7 +230,7 @@ int ldso_probe(struct ldso_run *r, const char *path, const struct ldso_ana **out
 		pthread_mutex_unlock(&l->mu);
 		if (a) {
 			t->close_file(t->ctx, &f);
-			rc = ldso_publish(r, path, 0, &a, 0);
+			rc = ocifs_ldso_publish(r, path, 0, &a, 0);
 			*out = a;
 			return rc;
 		}
@@ -241,7 +241,7 @@ int ldso_probe(struct ldso_run *r, const char *path, const struct ldso_ana **out
 			return rc;
 		}
 		if (rc == 0) {
-			rc = ldso_ana_from_elf(&e, id, &a);
+			rc = ocifs_ldso_ana_from_elf(&e, id, &a);
 		} else if ((a = calloc(1, sizeof(*a)))) {
 			a->id = id; /* not ELF (-EINVAL) or unreadable */
 			a->bad = rc == -EINVAL ? -ENOEXEC : rc;
@@ -253,13 +253,13 @@ int ldso_probe(struct ldso_run *r, const char *path, const struct ldso_ana **out
 		if (rc)
 			return rc;
 	}
-	if (ldso_publish(r, path, rc, &a, 1))
+	if (ocifs_ldso_publish(r, path, rc, &a, 1))
 		return -ENOMEM;
 	*out = a;
 	return rc;
 }
 
-int ldso_orphan(struct ldso_run *r, struct ldso_ana *a)
+int ocifs_ldso_orphan(struct ldso_run *r, struct ldso_ana *a)
 {
 	struct ldso_ana **v = realloc(r->orphans, (r->norphans + 1) * sizeof(*v));
 
@@ -291,7 +291,7 @@ static int idx_eq(const void *ctx, uint32_t i)
 	return k->s ? ks && !strcmp(ks, k->s) : !ks && k->x->id[i] == k->id;
 }
 
-size_t ldso_idx_get(const struct ldso_idx *x, const char *s, uint64_t id)
+size_t ocifs_ldso_idx_get(const struct ldso_idx *x, const char *s, uint64_t id)
 {
 	struct idx_key k = { x, s, id };
 	uint32_t i = ocifs_htab_find(&x->ix, idx_hash(s, id), idx_eq, &k);
@@ -299,7 +299,7 @@ size_t ldso_idx_get(const struct ldso_idx *x, const char *s, uint64_t id)
 	return i == OCIFS_HTAB_NONE ? LDSO_NONE : x->v[i];
 }
 
-int ldso_idx_put(struct ldso_idx *x, const char *s, uint64_t id, size_t obj)
+int ocifs_ldso_idx_put(struct ldso_idx *x, const char *s, uint64_t id, size_t obj)
 {
 	struct idx_key k = { x, s, id };
 	uint32_t had;
@@ -332,7 +332,7 @@ int ldso_idx_put(struct ldso_idx *x, const char *s, uint64_t id, size_t obj)
 	return 0;
 }
 
-void ldso_idx_fini(struct ldso_idx *x)
+void ocifs_ldso_idx_fini(struct ldso_idx *x)
 {
 	ocifs_htab_fini(&x->ix);
 	free(x->k), free(x->id), free(x->v);
@@ -341,7 +341,7 @@ void ldso_idx_fini(struct ldso_idx *x)
 
 /* --- notes ------------------------------------------------------------ */
 
-void ldso_note(struct ldso_run *r, const char *fmt, ...)
+void ocifs_ldso_note(struct ldso_run *r, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -372,9 +372,9 @@ void ldso_note(struct ldso_run *r, const char *fmt, ...)
 	r->notelen += n;
 }
 
-int ldso_is_dir(struct ldso_run *r, const char *path)
+int ocifs_ldso_is_dir(struct ldso_run *r, const char *path)
 {
 	const struct ldso_ana *a;
-	return ldso_probe(r, path, &a) == -EISDIR;
+	return ocifs_ldso_probe(r, path, &a) == -EISDIR;
 }
 

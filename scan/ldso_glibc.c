@@ -64,7 +64,7 @@ static int dst_expand(struct ldso_run *r, size_t o, const char *s, char **out)
 
 		if (*s == '$') {
 			if ((len = is_dst(s + 1, "ORIGIN")))
-				repl = ldso_origin(r, o, &oom);
+				repl = ocifs_ldso_origin(r, o, &oom);
 			else if ((len = is_dst(s + 1, "PLATFORM")))
 				repl = r->platform;
 			else if ((len = is_dst(s + 1, "LIB")))
@@ -79,17 +79,17 @@ static int dst_expand(struct ldso_run *r, size_t o, const char *s, char **out)
 			}
 		}
 		if (len) {
-			ldso_sb_add(&b, repl, strlen(repl));
+			ocifs_ldso_sb_add(&b, repl, strlen(repl));
 			s += 1 + len;
 		} else {
 			size_t n = 1 + strcspn(s + 1, "$");
-			ldso_sb_add(&b, s, n);
+			ocifs_ldso_sb_add(&b, s, n);
 			s += n;
 		}
 		if (b.big)
 			break;
 	}
-	*out = ldso_sb_take(&b);
+	*out = ocifs_ldso_sb_take(&b);
 	return *out ? 0 : -ENOMEM;
 }
 
@@ -112,7 +112,7 @@ static int glibc_dirs(struct ldso_run *r, size_t o, const char *list, const char
 
 		if (k == LDSO_MAX_ELEMS || d->n >= LDSO_MAX_DIRS) {
 			r->out->truncated |= OCIFS_LDSO_CUT_DIRS;
-			ldso_note(r, "a search list was cut at %u directories", (unsigned)d->n);
+			ocifs_ldso_note(r, "a search list was cut at %u directories", (unsigned)d->n);
 			break;
 		}
 		if (!(e = strndup(s, l)))
@@ -142,7 +142,7 @@ static int glibc_dirs(struct ldso_run *r, size_t o, const char *list, const char
 		} else {
 			x = e;
 		}
-		if ((rc = ldso_dirs_push(r, d, x)) != 0)
+		if ((rc = ocifs_ldso_dirs_push(r, d, x)) != 0)
 			return rc;
 next:
 		if (!s[l])
@@ -172,7 +172,7 @@ static int obj_dirs(struct ldso_run *r, size_t o, int runpath, struct ldso_dirs 
 static int glibc_check(struct ldso_run *r, const char *path, const struct ldso_ana **out)
 {
 	const struct ldso_ana *a;
-	int rc = ldso_probe(r, path, &a);
+	int rc = ocifs_ldso_probe(r, path, &a);
 
 	*out = a;
 	switch (rc) {
@@ -181,7 +181,7 @@ static int glibc_check(struct ldso_run *r, const char *path, const struct ldso_a
 	case -ENOMEM:
 		return rc;
 	case -E2BIG:
-		return ldso_budget(r);
+		return ocifs_ldso_budget(r);
 	case -ENOENT:
 	case -ENOTDIR:
 	case -EACCES:
@@ -189,32 +189,32 @@ static int glibc_check(struct ldso_run *r, const char *path, const struct ldso_a
 		return LDSO_SKIP;
 	case -EISDIR:
 	case -EINVAL:
-		ldso_note(r, "%s: cannot read file data (ld.so stops with an error)", path);
+		ocifs_ldso_note(r, "%s: cannot read file data (ld.so stops with an error)", path);
 		return LDSO_FATAL;
 	default:
-		ldso_note(r, "%s: %s", path, strerror(-rc));
+		ocifs_ldso_note(r, "%s: %s", path, strerror(-rc));
 		return LDSO_STOP;
 	}
 	if (a->bad) {
-		ldso_note(r, "%s: %s (ld.so stops with an error)", path,
-			  a->bad == -ENOEXEC ? "invalid ELF header" : strerror(-a->bad));
+		ocifs_ldso_note(r, "%s: %s (ld.so stops with an error)", path,
+				a->bad == -ENOEXEC ? "invalid ELF header" : strerror(-a->bad));
 		return LDSO_FATAL;
 	}
 	if (a->cls != r->cls) {
-		ldso_note(r, "skipped %s: wrong ELF class ELFCLASS%d", path, a->cls);
+		ocifs_ldso_note(r, "skipped %s: wrong ELF class ELFCLASS%d", path, a->cls);
 		return LDSO_SKIP;
 	}
 	if (a->data != r->data) {
-		ldso_note(r, "%s: other byte order (ld.so stops with an error)", path);
+		ocifs_ldso_note(r, "%s: other byte order (ld.so stops with an error)", path);
 		return LDSO_FATAL;
 	}
 	if (a->machine != r->machine) {
-		ldso_note(r, "skipped %s: machine %s", path, ocifs_elf_machine_name(a->machine));
+		ocifs_ldso_note(r, "skipped %s: machine %s", path, ocifs_elf_machine_name(a->machine));
 		return LDSO_SKIP;
 	}
 	if (a->type != ET_DYN && a->type != ET_EXEC) {
-		ldso_note(r, "%s: only ET_DYN and ET_EXEC can be loaded (ld.so stops with an error)",
-			  path);
+		ocifs_ldso_note(r, "%s: only ET_DYN and ET_EXEC can be loaded (ld.so stops with an error)",
+				path);
 		return LDSO_FATAL;
 	}
 	return LDSO_FOUND;
@@ -231,11 +231,11 @@ static int hwcaps_hint(struct ldso_run *r, const char *dir, const char *name)
 		return 0;
 	for (unsigned v = 4; v >= 2 && v > r->l->level; v--) {
 		snprintf(buf, sizeof(buf), "%sglibc-hwcaps/x86-64-v%u/%s", dir, v, name);
-		int rc = ldso_probe(r, ldso_tree_path(buf, tb, sizeof(tb)), &a);
+		int rc = ocifs_ldso_probe(r, ocifs_ldso_tree_path(buf, tb, sizeof(tb)), &a);
 		if (rc == -ENOMEM)
 			return rc;
 		if (rc == 0 && !a->bad && a->cls == r->cls && a->machine == r->machine) {
-			ldso_note(r, "%s: %s is loaded instead on x86-64-v%u CPUs", name, buf, v);
+			ocifs_ldso_note(r, "%s: %s is loaded instead on x86-64-v%u CPUs", name, buf, v);
 			break;
 		}
 	}
@@ -257,7 +257,7 @@ static int dir_missing(struct ldso_run *r, const char *dir, const char *sub)
 	memcpy(buf, dir, strlen(dir));
 	memcpy(buf + strlen(dir), sub, n - strlen(dir));
 	buf[n - 1] = '\0'; /* the trailing '/' */
-	rc = ldso_probe(r, ldso_tree_path(buf, tb, sizeof(tb)), &a);
+	rc = ocifs_ldso_probe(r, ocifs_ldso_tree_path(buf, tb, sizeof(tb)), &a);
 	return rc == -ENOENT || rc == -ENOTDIR || rc == 0;
 }
 
@@ -295,7 +295,7 @@ static int glibc_open_path(struct ldso_run *r, const char *name, struct ldso_dir
 				continue;
 			}
 			snprintf(buf, sizeof(buf), "%s%s%s", d->v[i], r->sub[k], name);
-			last = glibc_check(r, ldso_tree_path(buf, tb, sizeof(tb)), a);
+			last = glibc_check(r, ocifs_ldso_tree_path(buf, tb, sizeof(tb)), a);
 			if (last < 0 || last == LDSO_FATAL)
 				return last;
 			if (last == LDSO_FOUND) {
@@ -311,7 +311,7 @@ static int glibc_open_path(struct ldso_run *r, const char *name, struct ldso_dir
 			 * exists ("here_any"); a looping directory is skipped */
 			size_t n = strlen(d->v[i]);
 			snprintf(buf, sizeof(buf), "%.*s", (int)(n > 1 ? n - 1 : n), d->v[i]);
-			if (ldso_is_dir(r, ldso_tree_path(buf, tb, sizeof(tb))))
+			if (ocifs_ldso_is_dir(r, ocifs_ldso_tree_path(buf, tb, sizeof(tb))))
 				return LDSO_SKIP;
 		}
 	}
@@ -412,8 +412,8 @@ static const char *glibc_cache(struct ldso_run *r, const char *name)
 				unsigned lv = hwcaps_level_of(x->path);
 				if (!lv || lv > r->l->level || r->machine != EM_X86_64) {
 					if (lv)
-						ldso_note(r, "%s: ld.so.cache has %s for x86-64-v%u CPUs",
-							  name, x->path, lv);
+						ocifs_ldso_note(r, "%s: ld.so.cache has %s for x86-64-v%u CPUs",
+								name, x->path, lv);
 					continue;
 				}
 				if (!best || lv > best_lv) {
@@ -458,12 +458,12 @@ static int conf_hint(struct ldso_run *r, const char *name)
 		if (is_sysdir(r, d) || strlen(d) + strlen(name) > LDSO_MAX_PATH)
 			continue;
 		snprintf(buf, sizeof(buf), "%s%s", d, name);
-		int rc = ldso_probe(r, buf, &a);
+		int rc = ocifs_ldso_probe(r, buf, &a);
 		if (rc == -ENOMEM)
 			return rc;
 		if (rc == 0 && !a->bad && a->cls == r->cls && a->machine == r->machine) {
-			ldso_note(r, "%s: found in %s (ld.so.conf) but not in ld.so.cache", name,
-				  cf->dirs[i]);
+			ocifs_ldso_note(r, "%s: found in %s (ld.so.conf) but not in ld.so.cache", name,
+					cf->dirs[i]);
 			break;
 		}
 	}
@@ -518,13 +518,13 @@ static int glibc_search(struct ldso_run *r, size_t ld, const char *name, char **
 	if (p) {
 		char tb[LDSO_MAX_PATH + 2];
 		*how = "ld.so.cache";
-		st = strlen(p) > LDSO_MAX_PATH ? LDSO_SKIP : glibc_check(r, ldso_tree_path(p, tb, sizeof(tb)), a);
+		st = strlen(p) > LDSO_MAX_PATH ? LDSO_SKIP : glibc_check(r, ocifs_ldso_tree_path(p, tb, sizeof(tb)), a);
 		if (st < 0 || st == LDSO_FATAL)
 			return st;
 		if (st == LDSO_FOUND)
 			return (*path = strdup(p)) ? LDSO_FOUND : -ENOMEM;
 		if (!*a)
-			ldso_note(r, "%s: ld.so.cache names %s, which is missing (stale cache)", name, p);
+			ocifs_ldso_note(r, "%s: ld.so.cache names %s, which is missing (stale cache)", name, p);
 	} else if ((rc = conf_hint(r, name)) != 0) { /* absent or not in the cache */
 		return rc;
 	}
@@ -540,8 +540,8 @@ static int glibc_search(struct ldso_run *r, size_t ld, const char *name, char **
 		st = glibc_open_path(r, name, &sd, path, a);
 	}
 	if (r->l->cache_rc && !r->cache_noted++)
-		ldso_note(r, "/etc/ld.so.cache: %s, not used",
-			  r->l->cache_rc == -ENOENT ? "missing" : r->l->cache_rc == -EBADMSG ? "corrupt"
+		ocifs_ldso_note(r, "/etc/ld.so.cache: %s, not used",
+				r->l->cache_rc == -ENOENT ? "missing" : r->l->cache_rc == -EBADMSG ? "corrupt"
 												: strerror(-r->l->cache_rc));
 	return st;
 }
@@ -550,7 +550,7 @@ static int glibc_search(struct ldso_run *r, size_t ld, const char *name, char **
  * such object (an index, not a walk over every object). */
 static size_t glibc_loaded(const struct ldso_run *r, const char *name)
 {
-	return ldso_idx_get(&r->by_name, name, 0);
+	return ocifs_ldso_idx_get(&r->by_name, name, 0);
 }
 
 /* glibc's _dl_map_object for NEEDED name of object ld. */
@@ -570,7 +570,7 @@ static int glibc_map(struct ldso_run *r, size_t ld, const char *name, size_t *fo
 	if (strchr(name, '/')) {
 		if ((rc = dst_expand(r, ld, name, &path)) != 0)
 			return rc;
-		st = *path ? glibc_check(r, ldso_tree_path(path, tb, sizeof(tb)), &a) : LDSO_SKIP;
+		st = *path ? glibc_check(r, ocifs_ldso_tree_path(path, tb, sizeof(tb)), &a) : LDSO_SKIP;
 	} else {
 		st = glibc_search(r, ld, name, &path, &a, &how);
 	}
@@ -578,30 +578,30 @@ static int glibc_map(struct ldso_run *r, size_t ld, const char *name, size_t *fo
 		free(path);
 		return st;
 	}
-	if (st == LDSO_FOUND && (i = ldso_by_id(r, 0, a)) != LDSO_NONE) {
+	if (st == LDSO_FOUND && (i = ocifs_ldso_by_id(r, 0, a)) != LDSO_NONE) {
 		free(path);
 		*found = i;
 		*rule = "loaded";
-		return ldso_obj_name(r, i, name);
+		return ocifs_ldso_obj_name(r, i, name);
 	}
 	if (st == LDSO_FOUND && (a->type == ET_EXEC || (a->flags_1 & DF_1_PIE))) {
-		ldso_note(r, "%s: cannot dynamically load %sexecutable (ld.so stops with an error)",
-			  path, a->type == ET_EXEC ? "" : "position-independent ");
+		ocifs_ldso_note(r, "%s: cannot dynamically load %sexecutable (ld.so stops with an error)",
+				path, a->type == ET_EXEC ? "" : "position-independent ");
 		st = LDSO_FATAL;
 	}
 	if (st != LDSO_FOUND) {
 		free(path);
 		*rule = "not found";
-		return ldso_lib_add(r, name, LDSO_NONE, ld, *rule);
+		return ocifs_ldso_lib_add(r, name, LDSO_NONE, ld, *rule);
 	}
-	if ((rc = ldso_obj_add(r, path, a, ld, name, found)) != 0)
+	if ((rc = ocifs_ldso_obj_add(r, path, a, ld, name, found)) != 0)
 		return rc;
 	*rule = how;
-	return ldso_lib_add(r, name, *found, ld, how);
+	return ocifs_ldso_lib_add(r, name, *found, ld, how);
 }
 
-int ldso_glibc_walk(struct ldso_run *r)
+int ocifs_ldso_glibc_walk(struct ldso_run *r)
 {
-	return ldso_walk(r, glibc_map);
+	return ocifs_ldso_walk(r, glibc_map);
 }
 

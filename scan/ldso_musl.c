@@ -51,28 +51,28 @@ static int musl_rpath(struct ldso_run *r, size_t o, const char **out, const char
 		return 0;
 	for (t = s; (t = strchr(t, '$')); t++)
 		if (strncmp(t, "$ORIGIN", 7) && strncmp(t, "${ORIGIN}", 9)) {
-			ldso_note(r, "%s: musl ignores its %s (a $ other than $ORIGIN)", ob->path, *how);
+			ocifs_ldso_note(r, "%s: musl ignores its %s (a $ other than $ORIGIN)", ob->path, *how);
 			return 0;
 		}
-	const char *org = strchr(s, '$') ? ldso_origin(r, o, &oom) : "";
+	const char *org = strchr(s, '$') ? ocifs_ldso_origin(r, o, &oom) : "";
 	if (oom)
 		return -ENOMEM;
 	b.max = 1u << 20; /* a list, not one path */
 	while (*s && !b.big && !b.oom) {
 		size_t n = strcspn(s, "$");
-		ldso_sb_add(&b, s, n);
+		ocifs_ldso_sb_add(&b, s, n);
 		s += n;
 		if (*s == '$') {
-			ldso_sb_add(&b, org, strlen(org));
+			ocifs_ldso_sb_add(&b, org, strlen(org));
 			s += s[1] == '{' ? 9 : 7;
 		}
 	}
 	if (b.big) {
-		ldso_note(r, "%s: its %s is too long after $ORIGIN, ignored", ob->path, *how);
+		ocifs_ldso_note(r, "%s: its %s is too long after $ORIGIN, ignored", ob->path, *how);
 		free(b.p);
 		return 0;
 	}
-	char *x = ldso_sb_take(&b);
+	char *x = ocifs_ldso_sb_take(&b);
 	if (!x)
 		return -ENOMEM;
 	if (!(ob->rpath.v = malloc(sizeof(char *)))) {
@@ -101,12 +101,12 @@ static int musl_path_open(struct ldso_run *r, const char *name, const char *s, c
 			return LDSO_SKIP;
 		if (k == LDSO_MAX_ELEMS) {
 			r->out->truncated |= OCIFS_LDSO_CUT_DIRS;
-			ldso_note(r, "a search list was cut at %u elements", LDSO_MAX_ELEMS);
+			ocifs_ldso_note(r, "a search list was cut at %u elements", LDSO_MAX_ELEMS);
 			return LDSO_SKIP;
 		}
 		if (l + 1 + strlen(name) < sizeof(buf)) {
 			snprintf(buf, sizeof(buf), "%.*s/%s", (int)l, s, name);
-			int rc = ldso_probe(r, ldso_tree_path(buf, tb, sizeof(tb)), a);
+			int rc = ocifs_ldso_probe(r, ocifs_ldso_tree_path(buf, tb, sizeof(tb)), a);
 			switch (rc) {
 			case 0:
 			case -EISDIR:
@@ -121,10 +121,10 @@ static int musl_path_open(struct ldso_run *r, const char *name, const char *s, c
 			case -ENOMEM:
 				return rc;
 			case -E2BIG:
-				ldso_budget(r);
+				ocifs_ldso_budget(r);
 				return LDSO_STOP;
 			default:
-				ldso_note(r, "%s: %s (musl stops searching)", buf, strerror(-rc));
+				ocifs_ldso_note(r, "%s: %s (musl stops searching)", buf, strerror(-rc));
 				return LDSO_STOP;
 			}
 		}
@@ -153,7 +153,7 @@ static int musl_map(struct ldso_run *r, size_t ld, const char *name, size_t *fou
 			goto fail;
 		if (!(path = strdup(name)))
 			return -ENOMEM;
-		rc = ldso_probe(r, ldso_tree_path(name, tb, sizeof(tb)), &a);
+		rc = ocifs_ldso_probe(r, ocifs_ldso_tree_path(name, tb, sizeof(tb)), &a);
 		if (rc == -ENOMEM)
 			goto oom;
 		st = rc == 0 || rc == -EISDIR || rc == -EINVAL ? LDSO_FOUND : LDSO_SKIP;
@@ -161,7 +161,7 @@ static int musl_map(struct ldso_run *r, size_t ld, const char *name, size_t *fou
 	} else {
 		/* the index finds the first object whose shortname is name;
 		 * only when that is the interpreter (or main) look further */
-		i = ldso_idx_get(&r->by_short, name, 0);
+		i = ocifs_ldso_idx_get(&r->by_short, name, 0);
 		if (i != LDSO_NONE && (i < 1 || r->objs[i].is_interp))
 			for (i = 1; i < r->nobjs; i++)
 				if (!r->objs[i].is_interp && r->objs[i].nnames &&
@@ -173,7 +173,7 @@ static int musl_map(struct ldso_run *r, size_t ld, const char *name, size_t *fou
 			return 0;
 		}
 		if (strlen(name) > 255) {
-			ldso_note(r, "%.64s...: longer than NAME_MAX", name);
+			ocifs_ldso_note(r, "%.64s...: longer than NAME_MAX", name);
 			goto fail;
 		}
 		if (r->l->llp) {
@@ -190,7 +190,7 @@ static int musl_map(struct ldso_run *r, size_t ld, const char *name, size_t *fou
 		}
 		if (st == LDSO_SKIP) {
 			const char *sys;
-			if ((rc = ldso_musl_sys(r, &sys)) != 0)
+			if ((rc = ocifs_ldso_musl_sys(r, &sys)) != 0)
 				return rc;
 			how = sys ? "musl-path" : "musl-default";
 			st = musl_path_open(r, name, sys ? sys : "/lib:/usr/local/lib:/usr/lib", &path,
@@ -201,10 +201,10 @@ static int musl_map(struct ldso_run *r, size_t ld, const char *name, size_t *fou
 	}
 	if (st != LDSO_FOUND)
 		goto fail;
-	if (!err && (i = ldso_by_id(r, 1, a)) != LDSO_NONE) {
+	if (!err && (i = ocifs_ldso_by_id(r, 1, a)) != LDSO_NONE) {
 		if (!r->objs[i].nnames && !direct && !r->objs[i].is_interp) {
 			const char *b = strrchr(r->objs[i].path, '/');
-			if ((rc = ldso_obj_name(r, i, b ? b + 1 : r->objs[i].path)) != 0)
+			if ((rc = ocifs_ldso_obj_name(r, i, b ? b + 1 : r->objs[i].path)) != 0)
 				goto oom;
 		}
 		free(path);
@@ -214,26 +214,26 @@ static int musl_map(struct ldso_run *r, size_t ld, const char *name, size_t *fou
 	}
 	if (err || a->bad || a->cls != r->cls || a->machine != r->machine || a->data != r->data ||
 	    (a->type != ET_DYN && a->type != ET_EXEC)) {
-		ldso_note(r, "%s: %s (musl cannot load it and stops searching)", path,
-			  err ? strerror(-err) : a->bad ? "not an ELF file"
-			  : a->cls != r->cls ? "wrong ELF class" : "wrong machine or type");
+		ocifs_ldso_note(r, "%s: %s (musl cannot load it and stops searching)", path,
+				err ? strerror(-err) : a->bad ? "not an ELF file"
+				: a->cls != r->cls ? "wrong ELF class" : "wrong machine or type");
 		goto fail;
 	}
-	if ((rc = ldso_obj_add(r, path, a, ld, direct ? NULL : name, found)) != 0)
+	if ((rc = ocifs_ldso_obj_add(r, path, a, ld, direct ? NULL : name, found)) != 0)
 		return rc;
 	*rule = how;
-	return ldso_lib_add(r, name, *found, ld, how);
+	return ocifs_ldso_lib_add(r, name, *found, ld, how);
 fail:
 	free(path);
 	*found = LDSO_NONE;
 	*rule = "not found";
-	return ldso_lib_add(r, name, LDSO_NONE, ld, *rule);
+	return ocifs_ldso_lib_add(r, name, LDSO_NONE, ld, *rule);
 oom:
 	free(path);
 	return -ENOMEM;
 }
 
-int ldso_musl_walk(struct ldso_run *r)
+int ocifs_ldso_musl_walk(struct ldso_run *r)
 {
-	return ldso_walk(r, musl_map);
+	return ocifs_ldso_walk(r, musl_map);
 }

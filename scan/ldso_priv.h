@@ -165,49 +165,49 @@ typedef int (*ldso_map_fn)(struct ldso_run *r, size_t ld, const char *name, size
 			   const char **rule);
 
 /* ldso_cache.c */
-void ldso_ana_free(struct ldso_ana *a);
+void ocifs_ldso_ana_free(struct ldso_ana *a);
 /* Free every element (with free_elem) and the table. */
-void ldso_tab_fini(struct ldso_tab *t, void (*free_elem)(void *elem));
-int ldso_ana_from_elf(const struct ocifs_elf *e, uint64_t id, struct ldso_ana **out);
-int ldso_publish(struct ldso_run *r, const char *path, int err, struct ldso_ana **a, int fresh);
+void ocifs_ldso_tab_fini(struct ldso_tab *t, void (*free_elem)(void *elem));
+int ocifs_ldso_ana_from_elf(const struct ocifs_elf *e, uint64_t id, struct ldso_ana **out);
+int ocifs_ldso_publish(struct ldso_run *r, const char *path, int err, struct ldso_ana **a, int fresh);
 /* What path is: 0 and *a (a file; a->bad says whether it is a usable
  * ELF), the tree's -errno, -E2BIG (probe budget spent, or the run was
  * stopped: r->stopped), -ENOMEM. */
-int ldso_probe(struct ldso_run *r, const char *path, const struct ldso_ana **a);
-int ldso_orphan(struct ldso_run *r, struct ldso_ana *a);
-int ldso_is_dir(struct ldso_run *r, const char *path);
-void ldso_note(struct ldso_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int ocifs_ldso_probe(struct ldso_run *r, const char *path, const struct ldso_ana **a);
+int ocifs_ldso_orphan(struct ldso_run *r, struct ldso_ana *a);
+int ocifs_ldso_is_dir(struct ldso_run *r, const char *path);
+void ocifs_ldso_note(struct ldso_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Takes ownership of path (also on failure). */
-int ldso_obj_add(struct ldso_run *r, char *path, const struct ldso_ana *a, size_t loader,
-		 const char *name, size_t *idx);
-int ldso_obj_name(struct ldso_run *r, size_t idx, const char *name);
+int ocifs_ldso_obj_add(struct ldso_run *r, char *path, const struct ldso_ana *a, size_t loader,
+		       const char *name, size_t *idx);
+int ocifs_ldso_obj_name(struct ldso_run *r, size_t idx, const char *name);
 /* The smallest object index with key s (or id), or LDSO_NONE. */
-size_t ldso_idx_get(const struct ldso_idx *x, const char *s, uint64_t id);
+size_t ocifs_ldso_idx_get(const struct ldso_idx *x, const char *s, uint64_t id);
 /* Map key s (or id) to obj unless a smaller index has it: 0 or -ENOMEM. */
-int ldso_idx_put(struct ldso_idx *x, const char *s, uint64_t id, size_t obj);
-void ldso_idx_fini(struct ldso_idx *x);
-int ldso_lib_add(struct ldso_run *r, const char *name, size_t obj, size_t by, const char *rule);
-int ldso_needed_add(struct ldso_run *r, const char *name, size_t obj, const char *rule);
-int ldso_dirname(const char *path, int musl, char **out);
-int ldso_musl_sys(struct ldso_run *r, const char **text);
-void ldso_dirs_fini(struct ldso_dirs *d);
+int ocifs_ldso_idx_put(struct ldso_idx *x, const char *s, uint64_t id, size_t obj);
+void ocifs_ldso_idx_fini(struct ldso_idx *x);
+int ocifs_ldso_lib_add(struct ldso_run *r, const char *name, size_t obj, size_t by, const char *rule);
+int ocifs_ldso_needed_add(struct ldso_run *r, const char *name, size_t obj, const char *rule);
+int ocifs_ldso_dirname(const char *path, int musl, char **out);
+int ocifs_ldso_musl_sys(struct ldso_run *r, const char **text);
+void ocifs_ldso_dirs_fini(struct ldso_dirs *d);
 /* Append dir (taken) unless already there: 0 or -ENOMEM. */
-int ldso_dirs_push(struct ldso_run *r, struct ldso_dirs *d, char *dir);
-void ldso_sb_add(struct ldso_sb *b, const char *s, size_t n);
+int ocifs_ldso_dirs_push(struct ldso_run *r, struct ldso_dirs *d, char *dir);
+void ocifs_ldso_sb_add(struct ldso_sb *b, const char *s, size_t n);
 /* The string (malloc'd), NULL on ENOMEM, "" when it grew too long. */
-char *ldso_sb_take(struct ldso_sb *b);
+char *ocifs_ldso_sb_take(struct ldso_sb *b);
 /* Object o's $ORIGIN, computed once; *oom set on ENOMEM. */
-const char *ldso_origin(struct ldso_run *r, size_t o, int *oom);
+const char *ocifs_ldso_origin(struct ldso_run *r, size_t o, int *oom);
 /* The tree's path for a loader's path (relative ones are from "/"). */
-const char *ldso_tree_path(const char *p, char *buf, size_t cap);
+const char *ocifs_ldso_tree_path(const char *p, char *buf, size_t cap);
 /* Note the spent file budget once: LDSO_FATAL. */
-int ldso_budget(struct ldso_run *r);
+int ocifs_ldso_budget(struct ldso_run *r);
 /* The first object from index from on that is file a, or NONE. */
-size_t ldso_by_id(const struct ldso_run *r, size_t from, const struct ldso_ana *a);
+size_t ocifs_ldso_by_id(const struct ldso_run *r, size_t from, const struct ldso_ana *a);
 /* The breadth-first walk over the objects in load order. */
-int ldso_walk(struct ldso_run *r, ldso_map_fn map);
+int ocifs_ldso_walk(struct ldso_run *r, ldso_map_fn map);
 /* ldso_glibc.c, ldso_musl.c */
-int ldso_glibc_walk(struct ldso_run *r);
-int ldso_musl_walk(struct ldso_run *r);
+int ocifs_ldso_glibc_walk(struct ldso_run *r);
+int ocifs_ldso_musl_walk(struct ldso_run *r);
 
 #endif

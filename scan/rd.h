@@ -20,7 +20,7 @@
  *   - remarks that are not errors -- the analysis completed, but a
  *     bound cut it or a candidate was skipped -- are a separate `note`
  *     (ldso, ldconf) or flags (the ldso `truncated` bits).
- * deps.json keeps its keys (elf_error, error, reason, ldso_note): the
+ * deps.json keeps its keys (elf_error, error, reason, ocifs_ldso_note): the
  * writers map these fields to them.
  */
 #ifndef OCIFS_SCAN_RD_H

@@ -380,14 +380,14 @@ static int upx_block(struct upx_ctx *c, uint64_t *pos, uint64_t dst, uint64_t wa
 	if (rc)
 		return rc == -EIO ? (upx_why(c->u, "truncated block at %#llx",
 					     (unsigned long long)*pos) ? -ENOMEM : -EBADMSG) : rc;
-	c->c_adler = upx_adler32(c->c_adler, c->cbuf, sz_cpr);
+	c->c_adler = ocifs_upx_adler32(c->c_adler, c->cbuf, sz_cpr);
 	if (sz_cpr == sz_unc) {
 		memcpy(c->out + dst, c->cbuf, sz_unc);
 	} else {
 		if (method == UPX_M_LZMA)
 			rc = upx_lzma(c, c->cbuf, sz_cpr, c->out + dst, sz_unc);
-		else if (upx_nrv_known(method))
-			rc = upx_nrv_decode(method, c->cbuf, sz_cpr, c->out + dst, sz_unc) == 0 ? 0
+		else if (ocifs_upx_nrv_known(method))
+			rc = ocifs_upx_nrv_decode(method, c->cbuf, sz_cpr, c->out + dst, sz_unc) == 0 ? 0
 				: (upx_why(c->u, "corrupt %s block at %#llx",
 					   ocifs_upx_method_name(method), (unsigned long long)*pos)
 					   ? -ENOMEM : -EBADMSG);
@@ -396,11 +396,11 @@ static int upx_block(struct upx_ctx *c, uint64_t *pos, uint64_t dst, uint64_t wa
 				     ocifs_upx_method_name(method)) ? -ENOMEM : -EOPNOTSUPP;
 		if (rc)
 			return rc;
-		if (ftid && upx_unfilter(c->out + dst, sz_unc, ftid, bi[10]))
+		if (ftid && ocifs_upx_unfilter(c->out + dst, sz_unc, ftid, bi[10]))
 			return upx_why(c->u, "filter %#x not supported", ftid) ? -ENOMEM
 										 : -EOPNOTSUPP;
 	}
-	c->u_adler = upx_adler32(c->u_adler, c->out + dst, sz_unc);
+	c->u_adler = ocifs_upx_adler32(c->u_adler, c->out + dst, sz_unc);
 	c->total += sz_unc;
 	*pos += 12 + sz_cpr;
 	*got = sz_unc;
@@ -484,7 +484,7 @@ static int upx_find_after_loader(struct upx_ctx *c, uint64_t pos, uint64_t want0
 			unsigned bm = w[q + 8];
 			/* the candidate after the loader needs a plausible b_info;
 			 * anywhere else a strict one (known method, or stored) */
-			int strict = pass && (sc < su ? !(bm == UPX_M_LZMA || upx_nrv_known(bm))
+			int strict = pass && (sc < su ? !(bm == UPX_M_LZMA || ocifs_upx_nrv_known(bm))
 						      : ocifs_get32(w + q + 8, 0) != 0);
 			int hit = want0 ? (su == want0 && sc && sc <= su && !strict &&
 					   start + q + 12 + sc <= c->rd->size)

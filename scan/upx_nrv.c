@@ -83,13 +83,13 @@ static int nrv_gamma(struct nrv_bits *r, size_t *v, size_t cap)
 	return 0;
 }
 
-int upx_nrv_known(unsigned method)
+int ocifs_upx_nrv_known(unsigned method)
 {
 	return method >= UPX_M_NRV2B_LE32 && method <= UPX_M_NRV2E_LE16;
 }
 
-int upx_nrv_decode(unsigned method, const unsigned char *src, size_t slen, unsigned char *dst,
-		   size_t dlen)
+int ocifs_upx_nrv_decode(unsigned method, const unsigned char *src, size_t slen, unsigned char *dst,
+			 size_t dlen)
 {
 	static const unsigned widths[3] = { 32, 8, 16 }; /* LE32, _8, LE16 */
 	struct nrv_bits r = { src, slen, 0, 0, 0, 0, 0 };
@@ -97,7 +97,7 @@ int upx_nrv_decode(unsigned method, const unsigned char *src, size_t slen, unsig
 	size_t olen = 0, last_off = 1;
 	size_t len_cap = dlen + 8;
 
-	if (!upx_nrv_known(method))
+	if (!ocifs_upx_nrv_known(method))
 		return -EOPNOTSUPP;
 	kind = (method - UPX_M_NRV2B_LE32) / 3;
 	r.width = widths[(method - UPX_M_NRV2B_LE32) % 3];
@@ -194,7 +194,7 @@ int upx_nrv_decode(unsigned method, const unsigned char *src, size_t slen, unsig
 
 /* ---- filters ---- */
 
-int upx_filter_known(unsigned ftid)
+int ocifs_upx_filter_known(unsigned ftid)
 {
 	switch (ftid) {
 	case 0x24: case 0x25: case 0x26: case 0x36: case 0x46: case 0x49:
@@ -212,13 +212,13 @@ int upx_filter_known(unsigned ftid)
  * (cto8 << 24), and skip the operand. A Jcc right after a rewritten
  * operand is not one (its 0F would be operand bytes): lastcall.
  */
-int upx_unfilter(unsigned char *b, size_t len, unsigned ftid, unsigned cto8)
+int ocifs_upx_unfilter(unsigned char *b, size_t len, unsigned ftid, unsigned cto8)
 {
 	int e8 = ftid != 0x25, e9 = ftid != 0x24, jcc = ftid == 0x49;
 	uint32_t cto = (uint32_t)(cto8 & 0xff) << 24;
 	size_t lastcall = 0;
 
-	if (!upx_filter_known(ftid))
+	if (!ocifs_upx_filter_known(ftid))
 		return -EOPNOTSUPP;
 	if (len < 5)
 		return 0;
@@ -243,7 +243,7 @@ int upx_unfilter(unsigned char *b, size_t len, unsigned ftid, unsigned cto8)
 	return 0;
 }
 
-uint32_t upx_adler32(uint32_t a, const unsigned char *p, size_t n)
+uint32_t ocifs_upx_adler32(uint32_t a, const unsigned char *p, size_t n)
 {
 	uint32_t s1 = a & 0xffff, s2 = a >> 16;
 

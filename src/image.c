@@ -183,7 +183,7 @@ out:
 
 /* --- files of the image ------------------------------------------------------ */
 
-int img_exists(const struct img_ctx *c, const char *rel)
+int ocifs_img_exists(const struct img_ctx *c, const char *rel)
 {
 	struct stat st;
 
@@ -228,8 +228,8 @@ static int open_in_dir(struct img_ctx *c, const char *rel, int quiet, struct oci
 	return 0;
 }
 
-int img_open(struct img_ctx *c, const char *rel, int quiet, struct ocifs_src **out,
-	     struct ocifs_fileid *id, char **where)
+int ocifs_img_open(struct img_ctx *c, const char *rel, int quiet, struct ocifs_src **out,
+		   struct ocifs_fileid *id, char **where)
 {
 	const struct img_member *m;
 	int rc;
@@ -269,10 +269,10 @@ int img_open(struct img_ctx *c, const char *rel, int quiet, struct ocifs_src **o
 	return rc;
 }
 
-int img_read(struct img_ctx *c, const char *rel, int quiet, char **buf, size_t *len)
+int ocifs_img_read(struct img_ctx *c, const char *rel, int quiet, char **buf, size_t *len)
 {
 	struct ocifs_src *s;
-	int rc = img_open(c, rel, quiet, &s, NULL, NULL);
+	int rc = ocifs_img_open(c, rel, quiet, &s, NULL, NULL);
 
 	if (rc)
 		return rc;
@@ -287,8 +287,8 @@ int img_read(struct img_ctx *c, const char *rel, int quiet, char **buf, size_t *
 	return rc;
 }
 
-int img_read_blob(struct img_ctx *c, const char *what, const char *digest, int64_t size,
-		  int quiet, char **buf, size_t *len)
+int ocifs_img_read_blob(struct img_ctx *c, const char *what, const char *digest, int64_t size,
+			int quiet, char **buf, size_t *len)
 {
 	unsigned char d[OCIFS_SHA256_LEN];
 	char rel[96];
@@ -303,7 +303,7 @@ int img_read_blob(struct img_ctx *c, const char *what, const char *digest, int64
 		return -EINVAL;
 	}
 	snprintf(rel, sizeof(rel), "blobs/sha256/%s", digest + 7);
-	rc = img_open(c, rel, quiet ? quiet : 1, &s, NULL, NULL);
+	rc = ocifs_img_open(c, rel, quiet ? quiet : 1, &s, NULL, NULL);
 	if (rc == -ENOENT && !quiet)
 		log_err("%s: %s %s: blob missing", c->path, what, digest);
 	if (rc)
@@ -338,8 +338,8 @@ int img_read_blob(struct img_ctx *c, const char *what, const char *digest, int64
 	return rc;
 }
 
-int img_json(const struct img_ctx *c, const char *file, const char *buf, size_t len,
-	     json_type want, struct json_object **out)
+int ocifs_img_json(const struct img_ctx *c, const char *file, const char *buf, size_t len,
+		   json_type want, struct json_object **out)
 {
 	struct json_tokener *tok = json_tokener_new_ex(64);
 	struct json_object *obj = NULL;
@@ -390,7 +390,7 @@ out:
 	return why ? -EBADMSG : 0;
 }
 
-const char *img_jstr(struct json_object *obj, const char *key)
+const char *ocifs_img_jstr(struct json_object *obj, const char *key)
 {
 	struct json_object *v;
 
@@ -418,7 +418,7 @@ static int jstrv(const struct img_ctx *c, const char *file, struct json_object *
 		struct json_object *v = json_object_array_get_idx(a, i);
 		if (!json_object_is_type(v, json_type_string))
 			goto bad;
-		rc = img_strv_add(out, &n, json_object_get_string(v), NULL);
+		rc = ocifs_img_strv_add(out, &n, json_object_get_string(v), NULL);
 		if (rc)
 			return rc;
 	}
@@ -427,20 +427,20 @@ static int jstrv(const struct img_ctx *c, const char *file, struct json_object *
 	return *out ? 0 : -ENOMEM;
 bad:
 	log_err("%s: %s: \"%s\" is not an array of strings", c->path, file, key);
-	img_strv_free(*out);
+	ocifs_img_strv_free(*out);
 	*out = NULL;
 	return -EBADMSG;
 }
 
 static int jdup(struct json_object *obj, const char *key, char **out)
 {
-	const char *s = img_jstr(obj, key);
+	const char *s = ocifs_img_jstr(obj, key);
 
 	*out = s ? strdup(s) : NULL;
 	return s && !*out ? -ENOMEM : 0;
 }
 
-int img_parse_config(struct img_ctx *c, const char *file, char ***diff_ids, size_t *ndiff)
+int ocifs_img_parse_config(struct img_ctx *c, const char *file, char ***diff_ids, size_t *ndiff)
 {
 	struct ocifs_image *img = c->img;
 	struct json_object *root, *cfg = NULL, *rootfs;
@@ -448,7 +448,7 @@ int img_parse_config(struct img_ctx *c, const char *file, char ***diff_ids, size
 
 	*diff_ids = NULL;
 	*ndiff = 0;
-	rc = img_json(c, file, img->config_json, strlen(img->config_json), json_type_object, &root);
+	rc = ocifs_img_json(c, file, img->config_json, strlen(img->config_json), json_type_object, &root);
 	if (rc)
 		return rc;
 	if (!json_object_object_get_ex(root, "config", &cfg) ||
@@ -464,7 +464,7 @@ int img_parse_config(struct img_ctx *c, const char *file, char ***diff_ids, size
 		    (rc = jdup(cfg, "User", &img->user))))
 		goto out;
 	if (img->os && img->arch && !img->platform &&
-	    !(img->platform = img_platform_str(img->os, img->arch, img_jstr(root, "variant")))) {
+	    !(img->platform = ocifs_img_platform_str(img->os, img->arch, ocifs_img_jstr(root, "variant")))) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -481,15 +481,15 @@ int img_parse_config(struct img_ctx *c, const char *file, char ***diff_ids, size
 	}
 out:
 	if (rc) {
-		img_strv_free(*diff_ids);
+		ocifs_img_strv_free(*diff_ids);
 		*diff_ids = NULL;
 	}
 	json_object_put(root);
 	return rc;
 }
 
-int img_add_layer(struct img_ctx *c, size_t n, const char *rel, const char *digest,
-		  const char *diff_id, const char *media_type, int64_t size)
+int ocifs_img_add_layer(struct img_ctx *c, size_t n, const char *rel, const char *digest,
+			const char *diff_id, const char *media_type, int64_t size)
 {
 	struct ocifs_image *img = c->img;
 	struct ocifs_layer_desc *l;
@@ -497,7 +497,7 @@ int img_add_layer(struct img_ctx *c, size_t n, const char *rel, const char *dige
 	struct ocifs_fileid id = { 0 };
 	struct ocifs_src *s;
 	char *where = NULL;
-	int rc = img_open(c, rel, 1, &s, &id, &where);
+	int rc = ocifs_img_open(c, rel, 1, &s, &id, &where);
 
 	if (rc == -ENOENT && c->o->skip_missing) {
 		log_warn("%s: layer %zu (%s): blob missing, skipped", c->path, n, label);
@@ -552,7 +552,7 @@ static int oci_index_usable(struct img_ctx *c)
 	size_t len;
 	int ok = 0;
 
-	if (img_read(c, "index.json", 1, &buf, &len))
+	if (ocifs_img_read(c, "index.json", 1, &buf, &len))
 		return 0;
 	root = json_tokener_parse(buf);
 	if (json_object_object_get_ex(root, "manifests", &m) &&
@@ -593,15 +593,15 @@ static int open_archive(struct img_ctx *c)
 	rc = list_tar(c, file, c->img->outer_comp);
 	if (rc)
 		goto out;
-	has_index = img_exists(c, "index.json");
-	has_manifest = img_exists(c, "manifest.json");
-	if (has_index && (img_exists(c, "oci-layout") || !has_manifest) &&
+	has_index = ocifs_img_exists(c, "index.json");
+	has_manifest = ocifs_img_exists(c, "manifest.json");
+	if (has_index && (ocifs_img_exists(c, "oci-layout") || !has_manifest) &&
 	    (!has_manifest || oci_index_usable(c))) {
 		c->img->format = OCIFS_FMT_OCI_ARCHIVE;
-		rc = img_oci_open(c);
+		rc = ocifs_img_oci_open(c);
 	} else if (has_manifest) {
 		c->img->format = OCIFS_FMT_DOCKER_ARCHIVE;
-		rc = img_docker_open(c);
+		rc = ocifs_img_docker_open(c);
 	} else {
 		log_err("%s: not a container image (no index.json or manifest.json)", c->path);
 		rc = -EOPNOTSUPP;
@@ -634,7 +634,7 @@ static int open_dir(struct img_ctx *c)
 	if (fstatat(c->dirfd, "oci-layout", &st, 0) < 0)
 		log_dbg("%s: no oci-layout file; reading index.json anyway", c->path);
 	c->img->format = OCIFS_FMT_OCI_DIR;
-	return img_oci_open(c);
+	return ocifs_img_oci_open(c);
 }
 
 int ocifs_image_open(const char *path, const struct ocifs_image_opts *o,
@@ -646,7 +646,7 @@ int ocifs_image_open(const char *path, const struct ocifs_image_opts *o,
 	int rc;
 
 	*out = NULL;
-	if (c.o->platform && !img_platform_valid(c.o->platform)) {
+	if (c.o->platform && !ocifs_img_platform_valid(c.o->platform)) {
 		log_err("invalid platform \"%s\" (want os/arch[/variant], e.g. linux/arm64)",
 			c.o->platform);
 		return -EINVAL;
@@ -704,11 +704,11 @@ void ocifs_image_free(struct ocifs_image *img)
 		free(img->layers[i].where);
 	}
 	free(img->layers);
-	img_strv_free(img->platforms);
-	img_strv_free(img->names);
-	img_strv_free(img->env);
-	img_strv_free(img->entrypoint);
-	img_strv_free(img->cmd);
+	ocifs_img_strv_free(img->platforms);
+	ocifs_img_strv_free(img->names);
+	ocifs_img_strv_free(img->env);
+	ocifs_img_strv_free(img->entrypoint);
+	ocifs_img_strv_free(img->cmd);
 	free(img->path);
 	free(img->platform);
 	free(img->config_json);

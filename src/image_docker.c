@@ -47,8 +47,8 @@ static int add_tags(struct img_ctx *c, struct json_object *entry)
 	for (size_t i = 0; i < json_object_array_length(tags); i++) {
 		struct json_object *t = json_object_array_get_idx(tags, i);
 		if (json_object_is_type(t, json_type_string) &&
-		    img_strv_add(&c->img->names, &c->img->nnames, json_object_get_string(t),
-				 &c->names_seen))
+		    ocifs_img_strv_add(&c->img->names, &c->img->nnames, json_object_get_string(t),
+				       &c->names_seen))
 			return -ENOMEM;
 	}
 	return 0;
@@ -62,7 +62,7 @@ static int tags_match(struct json_object *entry, const char *want)
 	    !json_object_is_type(tags, json_type_array))
 		return 0;
 	for (size_t i = 0; i < json_object_array_length(tags); i++)
-		if (img_name_match(want, json_object_get_string(json_object_array_get_idx(tags, i))))
+		if (ocifs_img_name_match(want, json_object_get_string(json_object_array_get_idx(tags, i))))
 			return 1;
 	return 0;
 }
@@ -77,7 +77,7 @@ static int choose(struct img_ctx *c, struct json_object *root, size_t *out)
 		log_err("%s: manifest.json: no images", c->path);
 		return -ENOENT;
 	}
-	if (!img_image_number(c->o->image, &num)) {
+	if (!ocifs_img_image_number(c->o->image, &num)) {
 		if (num < n) {
 			*out = num;
 			return 0;
@@ -101,9 +101,9 @@ static int choose(struct img_ctx *c, struct json_object *root, size_t *out)
 		if (json_object_is_type(tags, json_type_array))
 			nt = json_object_array_length(tags);
 		snprintf(item, sizeof(item), "#%zu", i);
-		full = img_msg_add(msg, sizeof(msg), ", ", item);
+		full = ocifs_img_msg_add(msg, sizeof(msg), ", ", item);
 		for (size_t j = 0; j < nt && !full; j++)
-			full = img_msg_add(msg, sizeof(msg), " ",
+			full = ocifs_img_msg_add(msg, sizeof(msg), " ",
 				    json_object_get_string(json_object_array_get_idx(tags, j)));
 	}
 	if (c->o->image)
@@ -122,7 +122,7 @@ static int load_config(struct img_ctx *c, const char *rel, char ***diff, size_t 
 	size_t len;
 	int rc;
 
-	rc = img_read(c, rel, 0, &img->config_json, &len);
+	rc = ocifs_img_read(c, rel, 0, &img->config_json, &len);
 	if (rc)
 		return rc;
 	rc = ocifs_sha256(img->config_json, len, d);
@@ -134,21 +134,21 @@ static int load_config(struct img_ctx *c, const char *rel, char ***diff, size_t 
 			img->config_digest);
 		return -EILSEQ;
 	}
-	rc = img_parse_config(c, rel, diff, ndiff);
+	rc = ocifs_img_parse_config(c, rel, diff, ndiff);
 	if (rc)
 		return rc;
-	if (c->o->platform && !img_platform_match(c->o->platform, img->platform)) {
+	if (c->o->platform && !ocifs_img_platform_match(c->o->platform, img->platform)) {
 		log_err("%s: no image for platform %s (available: %s)", c->path, c->o->platform,
 			img->platform ? img->platform : "none declared");
 		return -EINVAL;
 	}
 	if (img->platform &&
-	    img_strv_add(&img->platforms, &img->nplatforms, img->platform, &c->plats_seen))
+	    ocifs_img_strv_add(&img->platforms, &img->nplatforms, img->platform, &c->plats_seen))
 		return -ENOMEM;
 	return 0;
 }
 
-int img_docker_open(struct img_ctx *c)
+int ocifs_img_docker_open(struct img_ctx *c)
 {
 	struct ocifs_image *img = c->img;
 	struct json_object *root = NULL, *entry, *layers;
@@ -158,15 +158,15 @@ int img_docker_open(struct img_ctx *c)
 	size_t len, ndiff = 0, nl, idx;
 	int rc;
 
-	rc = img_read(c, "manifest.json", 0, &buf, &len);
+	rc = ocifs_img_read(c, "manifest.json", 0, &buf, &len);
 	if (!rc)
-		rc = img_json(c, "manifest.json", buf, len, json_type_array, &root);
+		rc = ocifs_img_json(c, "manifest.json", buf, len, json_type_array, &root);
 	if (!rc)
 		rc = choose(c, root, &idx);
 	if (rc)
 		goto out;
 	entry = json_object_array_get_idx(root, idx);
-	cfg = img_jstr(entry, "Config");
+	cfg = ocifs_img_jstr(entry, "Config");
 	if (!json_object_object_get_ex(entry, "Layers", &layers) ||
 	    !json_object_is_type(layers, json_type_array) || !cfg) {
 		log_err("%s: manifest.json: entry %zu has no Config or Layers", c->path, idx);
@@ -202,29 +202,29 @@ int img_docker_open(struct img_ctx *c)
 		digest[0] = '\0';
 		if (path_hex(rel, hex) && !strstr(rel, ".json"))
 			snprintf(digest, sizeof(digest), "sha256:%s", hex);
-		rc = img_add_layer(c, i + 1, rel, digest, diff[i], NULL, -1);
+		rc = ocifs_img_add_layer(c, i + 1, rel, digest, diff[i], NULL, -1);
 	}
 out:
-	img_strv_free(diff);
+	ocifs_img_strv_free(diff);
 	json_object_put(root);
 	free(buf);
 	return rc;
 }
 
-int img_docker_add_repotags(struct img_ctx *c, const char *config_digest)
+int ocifs_img_docker_add_repotags(struct img_ctx *c, const char *config_digest)
 {
 	struct json_object *root;
 	char *buf, hex[65];
 	size_t len;
 	int rc = 0;
 
-	if (img_read(c, "manifest.json", 1, &buf, &len))
+	if (ocifs_img_read(c, "manifest.json", 1, &buf, &len))
 		return 0; /* best effort: the OCI index is what counts */
 	root = json_tokener_parse(buf);
 	for (size_t i = 0; !rc && json_object_is_type(root, json_type_array) &&
 			   i < json_object_array_length(root); i++) {
 		struct json_object *e = json_object_array_get_idx(root, i);
-		const char *cfg = img_jstr(e, "Config");
+		const char *cfg = ocifs_img_jstr(e, "Config");
 		if (cfg && path_hex(cfg, hex) && !strcmp(hex, config_digest + 7))
 			rc = add_tags(c, e);
 	}

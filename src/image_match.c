@@ -14,7 +14,7 @@
 
 #include "image_priv.h"
 
-int img_strv_add(char ***v, size_t *n, const char *s, struct ocifs_strmap *seen)
+int ocifs_img_strv_add(char ***v, size_t *n, const char *s, struct ocifs_strmap *seen)
 {
 	char **nv;
 	int rc;
@@ -34,14 +34,14 @@ int img_strv_add(char ***v, size_t *n, const char *s, struct ocifs_strmap *seen)
 	return 0;
 }
 
-void img_strv_free(char **v)
+void ocifs_img_strv_free(char **v)
 {
 	for (char **p = v; p && *p; p++)
 		free(*p);
 	free(v);
 }
 
-char *img_platform_str(const char *os, const char *arch, const char *variant)
+char *ocifs_img_platform_str(const char *os, const char *arch, const char *variant)
 {
 	const char *v = variant && *variant ? variant : NULL;
 	size_t n = strlen(os) + strlen(arch) + (v ? strlen(v) + 1 : 0) + 2;
@@ -96,14 +96,14 @@ static int plat_parse(const char *s, struct plat *p)
 	return 0;
 }
 
-int img_platform_valid(const char *s)
+int ocifs_img_platform_valid(const char *s)
 {
 	struct plat p;
 
 	return plat_parse(s, &p) == 0;
 }
 
-int img_platform_match(const char *want, const char *have)
+int ocifs_img_platform_match(const char *want, const char *have)
 {
 	struct plat w, h;
 
@@ -134,7 +134,7 @@ static const char *ref_tag(const char *s)
 	return colon && (!slash || colon > slash) ? colon + 1 : "";
 }
 
-int img_name_match(const char *want, const char *have)
+int ocifs_img_name_match(const char *want, const char *have)
 {
 	const char *w, *h;
 	size_t wl;
@@ -151,7 +151,7 @@ int img_name_match(const char *want, const char *have)
 	return !*ref_tag(w) && !strncmp(w, h, wl) && !strcmp(h + wl, ":latest");
 }
 
-int img_image_number(const char *s, size_t *n)
+int ocifs_img_image_number(const char *s, size_t *n)
 {
 	char *end;
 
@@ -166,7 +166,7 @@ int img_image_number(const char *s, size_t *n)
 	return *end || errno ? -1 : 0;
 }
 
-int img_msg_add(char *buf, size_t cap, const char *sep, const char *s)
+int ocifs_img_msg_add(char *buf, size_t cap, const char *sep, const char *s)
 {
 	size_t l = strlen(buf);
 

@@ -123,11 +123,11 @@ static void cand_other(struct cand *k, const char *why)
  * other manifest types. NULL for a (possible) image. */
 static const char *desc_not_image(struct json_object *e, const char *mt)
 {
-	const char *os = img_jstr(jget(e, "platform"), "os");
-	const char *rt = img_jstr(jget(e, "annotations"), "vnd.docker.reference.type");
+	const char *os = ocifs_img_jstr(jget(e, "platform"), "os");
+	const char *rt = ocifs_img_jstr(jget(e, "annotations"), "vnd.docker.reference.type");
 
-	if (img_jstr(e, "artifactType"))
-		return img_jstr(e, "artifactType");
+	if (ocifs_img_jstr(e, "artifactType"))
+		return ocifs_img_jstr(e, "artifactType");
 	if (mt && layer_mtype_ok(mt))
 		return mt; /* a layer listed in an index */
 	if (rt && !strcmp(rt, "attestation-manifest"))
@@ -145,13 +145,13 @@ static int cand_add(struct oci *w, const char *digest, int64_t size, const char 
 		    const char *cname, size_t top)
 {
 	struct json_object *plat = jget(e, "platform");
-	const char *os = img_jstr(plat, "os"), *arch = img_jstr(plat, "architecture");
-	const char *other = e ? desc_not_image(e, img_jstr(e, "mediaType")) : NULL;
+	const char *os = ocifs_img_jstr(plat, "os"), *arch = ocifs_img_jstr(plat, "architecture");
+	const char *other = e ? desc_not_image(e, ocifs_img_jstr(e, "mediaType")) : NULL;
 	char *platform = NULL, *key = NULL;
 	struct cand *v;
 	int rc;
 
-	if (os && arch && !(platform = img_platform_str(os, arch, img_jstr(plat, "variant"))))
+	if (os && arch && !(platform = ocifs_img_platform_str(os, arch, ocifs_img_jstr(plat, "variant"))))
 		return -ENOMEM;
 	if (asprintf(&key, "%s %lld %zu %s %s %s", digest, (long long)size, top, what,
 		     platform ? platform : "-", other ? other : "-") < 0) {
@@ -204,7 +204,7 @@ static int sniff_index(struct oci *w, const char *digest, int64_t size)
 	snprintf(key, sizeof(key), "%s %lld", digest, (long long)size);
 	if (ocifs_strmap_get(&w->sniffed, key, strlen(key), &is))
 		return (int)is;
-	if (!img_read_blob(w->c, "manifest", digest, size, 2, &buf, &len)) {
+	if (!ocifs_img_read_blob(w->c, "manifest", digest, size, 2, &buf, &len)) {
 		j = json_tokener_parse(buf);
 		is = json_object_is_type(jget(j, "manifests"), json_type_array);
 		json_object_put(j);
@@ -224,12 +224,12 @@ static int read_index(struct img_ctx *c, const char *digest, int64_t size, int q
 	int rc;
 
 	*out = NULL;
-	rc = img_read_blob(c, "image index", digest, size, quiet, &buf, &len);
+	rc = ocifs_img_read_blob(c, "image index", digest, size, quiet, &buf, &len);
 	if (rc)
 		return rc;
 	snprintf(file, sizeof(file), "blobs/sha256/%s", digest + 7);
 	if (!quiet) {
-		rc = img_json(c, file, buf, len, json_type_object, out);
+		rc = ocifs_img_json(c, file, buf, len, json_type_object, out);
 	} else if (!json_object_is_type(*out = json_tokener_parse(buf), json_type_object)) {
 		json_object_put(*out);
 		*out = NULL;
@@ -313,7 +313,7 @@ static int walk(struct oci *w, struct json_object *idx, const char *file, int de
 	}
 	for (size_t i = 0; !rc && i < json_object_array_length(arr); i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i);
-		const char *mt = img_jstr(e, "mediaType"), *digest = img_jstr(e, "digest");
+		const char *mt = ocifs_img_jstr(e, "mediaType"), *digest = ocifs_img_jstr(e, "digest");
 		int64_t size = jsize(e);
 
 		if (++w->ndesc > IMG_WALK_MAX) {
@@ -333,8 +333,8 @@ static int walk(struct oci *w, struct json_object *idx, const char *file, int de
 		}
 		if (depth == 0) {
 			top = i;
-			ref = img_jstr(jget(e, "annotations"), "org.opencontainers.image.ref.name");
-			cname = img_jstr(jget(e, "annotations"), "io.containerd.image.name");
+			ref = ocifs_img_jstr(jget(e, "annotations"), "org.opencontainers.image.ref.name");
+			cname = ocifs_img_jstr(jget(e, "annotations"), "io.containerd.image.name");
 		}
 		if (is_index(mt) || (!(mt && is_manifest(mt)) && sniff_index(w, digest, size)))
 			rc = walk_nested(w, digest, size, depth, top, ref, cname);
@@ -356,12 +356,12 @@ static int probe_config(struct oci *w, struct cand *k)
 	if (k->cfg_read)
 		return 0;
 	k->cfg_read = 1;
-	if (img_read_blob(w->c, "config", img_jstr(cfg, "digest"), jsize(cfg), 2, &buf, &len))
+	if (ocifs_img_read_blob(w->c, "config", ocifs_img_jstr(cfg, "digest"), jsize(cfg), 2, &buf, &len))
 		return 0;
 	cj = json_tokener_parse(buf);
-	if (img_jstr(cj, "os") && img_jstr(cj, "architecture") &&
-	    !(k->cfg_platform = img_platform_str(img_jstr(cj, "os"), img_jstr(cj, "architecture"),
-						 img_jstr(cj, "variant"))))
+	if (ocifs_img_jstr(cj, "os") && ocifs_img_jstr(cj, "architecture") &&
+	    !(k->cfg_platform = ocifs_img_platform_str(ocifs_img_jstr(cj, "os"), ocifs_img_jstr(cj, "architecture"),
+						       ocifs_img_jstr(cj, "variant"))))
 		rc = -ENOMEM;
 	json_object_put(cj);
 	free(buf);
@@ -407,7 +407,7 @@ static int probe(struct oci *w, size_t i)
 	rc = ocifs_strmap_put(&w->probed, key, strlen(key), i, NULL);
 	if (rc < 0)
 		return rc;
-	rc = img_read_blob(c, "manifest", k->digest, k->size, 2, &buf, &len);
+	rc = ocifs_img_read_blob(c, "manifest", k->digest, k->size, 2, &buf, &len);
 	if (rc == -ENOMEM)
 		return rc;
 	if (!rc) {
@@ -420,14 +420,14 @@ static int probe(struct oci *w, size_t i)
 		k->mj = NULL;
 		return 0;
 	}
-	mt = img_jstr(k->mj, "mediaType");
+	mt = ocifs_img_jstr(k->mj, "mediaType");
 	cfg = jget(k->mj, "config");
-	cmt = img_jstr(cfg, "mediaType");
-	if ((mt && !is_manifest(mt)) || img_jstr(k->mj, "artifactType") || jget(k->mj, "manifests") ||
+	cmt = ocifs_img_jstr(cfg, "mediaType");
+	if ((mt && !is_manifest(mt)) || ocifs_img_jstr(k->mj, "artifactType") || jget(k->mj, "manifests") ||
 	    !json_object_is_type(jget(k->mj, "layers"), json_type_array) || !cmt ||
 	    (strcmp(cmt, MT_OCI_CONFIG) && strcmp(cmt, MT_DOCKER_CONFIG))) {
 		log_dbg("%s: manifest %s: not an image, skipped", c->path, k->digest);
-		cand_other(k, img_jstr(k->mj, "artifactType") ? img_jstr(k->mj, "artifactType")
+		cand_other(k, ocifs_img_jstr(k->mj, "artifactType") ? ocifs_img_jstr(k->mj, "artifactType")
 			   : cmt ? cmt : mt);
 		return 0;
 	}
@@ -473,7 +473,7 @@ static void list_kept(const struct oci *w, char *msg, size_t cap)
 	for (size_t i = 0, full = 0; i < w->n && !full; i++)
 		if (w->v[i].keep) {
 			cand_label(&w->v[i], label, sizeof(label));
-			full = img_msg_add(msg, cap, ", ", label);
+			full = ocifs_img_msg_add(msg, cap, ", ", label);
 		}
 }
 
@@ -490,7 +490,7 @@ static int choose(struct oci *w, struct cand **out)
 	struct cand *other = NULL;
 	int best = 0, single, byname, rc = 0;
 
-	byname = c->o->image && img_image_number(c->o->image, &num);
+	byname = c->o->image && ocifs_img_image_number(c->o->image, &num);
 	for (size_t i = 0; c->o->image && *c->o->image != '@' && i < w->n; i++)
 		if (w->v[i].ref && !strcmp(w->v[i].ref, c->o->image))
 			byname = 1; /* a tag that looks like a number ("@N" never does) */
@@ -500,26 +500,26 @@ static int choose(struct oci *w, struct cand **out)
 
 		k->keep = 1;
 		if (k->state != CAND_OTHER && k->platform &&
-		    img_strv_add(&c->img->platforms, &c->img->nplatforms, k->platform,
-				 &c->plats_seen))
+		    ocifs_img_strv_add(&c->img->platforms, &c->img->nplatforms, k->platform,
+				       &c->plats_seen))
 			rc = -ENOMEM;
-		if (name && img_strv_add(&names, &nnames, name, &names_seen))
+		if (name && ocifs_img_strv_add(&names, &nnames, name, &names_seen))
 			rc = -ENOMEM;
 		if (c->o->image && !byname)
 			k->keep = k->top == num;
 		else if (c->o->image)
-			k->keep = img_name_match(c->o->image, k->ref) ||
-				  img_name_match(c->o->image, k->cname);
+			k->keep = ocifs_img_name_match(c->o->image, k->ref) ||
+				  ocifs_img_name_match(c->o->image, k->cname);
 		if (k->keep && k->state == CAND_OTHER && !other)
 			other = k;
 		k->keep = k->keep && k->state != CAND_OTHER;
 		nimg += k->keep;
-		if (k->keep && k->platform && img_strv_add(&plats, &nplats, k->platform, &plats_seen))
+		if (k->keep && k->platform && ocifs_img_strv_add(&plats, &nplats, k->platform, &plats_seen))
 			rc = -ENOMEM;
 	}
-	for (size_t i = 0; i < nnames && !img_msg_add(msg, sizeof(msg), ", ", names[i]); i++)
+	for (size_t i = 0; i < nnames && !ocifs_img_msg_add(msg, sizeof(msg), ", ", names[i]); i++)
 		;
-	img_strv_free(names);
+	ocifs_img_strv_free(names);
 	ocifs_strmap_fini(&names_seen);
 	if (rc)
 		goto out;
@@ -542,7 +542,7 @@ static int choose(struct oci *w, struct cand **out)
 	if (!single || c->o->platform) {
 		for (size_t i = 0; i < w->n; i++) {
 			struct cand *k = &w->v[i];
-			int s = k->platform ? img_platform_match(want, k->platform) : single;
+			int s = k->platform ? ocifs_img_platform_match(want, k->platform) : single;
 
 			k->keep = k->keep && s > 0 && s >= best;
 			if (k->keep && s > best) {
@@ -558,7 +558,7 @@ static int choose(struct oci *w, struct cand **out)
 		}
 		if (!best) {
 			msg[0] = '\0';
-			for (size_t i = 0; i < nplats && !img_msg_add(msg, sizeof(msg), ", ", plats[i]);
+			for (size_t i = 0; i < nplats && !ocifs_img_msg_add(msg, sizeof(msg), ", ", plats[i]);
 			     i++)
 				;
 			log_err("%s: no image for platform %s (available: %s)", c->path, want, msg);
@@ -585,7 +585,7 @@ static int choose(struct oci *w, struct cand **out)
 		}
 	}
 out:
-	img_strv_free(plats);
+	ocifs_img_strv_free(plats);
 	ocifs_strmap_fini(&plats_seen);
 	return rc;
 }
@@ -598,7 +598,7 @@ static int check_layers(struct oci *w, struct cand *k, struct json_object *layer
 
 	for (size_t i = 0; i < json_object_array_length(layers); i++) {
 		struct json_object *e = json_object_array_get_idx(layers, i);
-		const char *d = img_jstr(e, "digest"), *mt = img_jstr(e, "mediaType");
+		const char *d = ocifs_img_jstr(e, "digest"), *mt = ocifs_img_jstr(e, "mediaType");
 
 		if (!json_object_is_type(e, json_type_object) || jsize(e) == -2) {
 			log_err("%s: manifest %s: layers[%zu] is not a valid descriptor", c->path,
@@ -625,7 +625,7 @@ static int load(struct oci *w, struct cand *k)
 	struct img_ctx *c = w->c;
 	struct ocifs_image *img = c->img;
 	struct json_object *cfg = jget(k->mj, "config"), *layers = jget(k->mj, "layers");
-	const char *cd = img_jstr(cfg, "digest");
+	const char *cd = ocifs_img_jstr(cfg, "digest");
 	char file[96], rel[96], **diff = NULL;
 	size_t len, ndiff, nl;
 	int rc;
@@ -633,15 +633,15 @@ static int load(struct oci *w, struct cand *k)
 	snprintf(file, sizeof(file), "blobs/sha256/%s", k->digest + 7);
 	if (!k->mj) { /* missing or broken: read it again, loudly this time */
 		char *buf;
-		rc = img_read_blob(c, "manifest", k->digest, k->size, 0, &buf, &len);
+		rc = ocifs_img_read_blob(c, "manifest", k->digest, k->size, 0, &buf, &len);
 		if (!rc)
-			rc = img_json(c, file, buf, len, json_type_object, &k->mj);
+			rc = ocifs_img_json(c, file, buf, len, json_type_object, &k->mj);
 		free(buf);
 		if (rc)
 			return rc;
 		cfg = jget(k->mj, "config");
 		layers = jget(k->mj, "layers");
-		cd = img_jstr(cfg, "digest");
+		cd = ocifs_img_jstr(cfg, "digest");
 		if (!json_object_is_type(layers, json_type_array)) {
 			log_err("%s: %s: not an image manifest", c->path, file);
 			return -EBADMSG;
@@ -656,19 +656,19 @@ static int load(struct oci *w, struct cand *k)
 		struct cand *o = &w->v[i];
 		if (strcmp(o->digest, k->digest))
 			continue;
-		if ((o->ref && img_strv_add(&img->names, &img->nnames, o->ref, &c->names_seen)) ||
-		    (o->cname && img_strv_add(&img->names, &img->nnames, o->cname, &c->names_seen)))
+		if ((o->ref && ocifs_img_strv_add(&img->names, &img->nnames, o->ref, &c->names_seen)) ||
+		    (o->cname && ocifs_img_strv_add(&img->names, &img->nnames, o->cname, &c->names_seen)))
 			return -ENOMEM;
 	}
-	rc = img_read_blob(c, "config", cd, jsize(cfg), 0, &img->config_json, &len);
+	rc = ocifs_img_read_blob(c, "config", cd, jsize(cfg), 0, &img->config_json, &len);
 	if (rc)
 		return rc;
 	snprintf(img->config_digest, sizeof(img->config_digest), "%s", cd);
-	if (c->dirfd < 0 && img_exists(c, "manifest.json") &&
-	    (rc = img_docker_add_repotags(c, cd)))
+	if (c->dirfd < 0 && ocifs_img_exists(c, "manifest.json") &&
+	    (rc = ocifs_img_docker_add_repotags(c, cd)))
 		return rc;
 	snprintf(file, sizeof(file), "blobs/sha256/%s", cd + 7);
-	rc = img_parse_config(c, file, &diff, &ndiff);
+	rc = ocifs_img_parse_config(c, file, &diff, &ndiff);
 	if (rc)
 		return rc;
 	if (!img->platform && k->platform && !(img->platform = strdup(k->platform)))
@@ -679,16 +679,16 @@ static int load(struct oci *w, struct cand *k)
 	}
 	for (size_t i = 0; !rc && i < nl; i++) {
 		struct json_object *e = json_object_array_get_idx(layers, i);
-		const char *d = img_jstr(e, "digest");
+		const char *d = ocifs_img_jstr(e, "digest");
 
 		snprintf(rel, sizeof(rel), "blobs/sha256/%s", d + 7);
-		rc = img_add_layer(c, i + 1, rel, d, diff[i], img_jstr(e, "mediaType"), jsize(e));
+		rc = ocifs_img_add_layer(c, i + 1, rel, d, diff[i], ocifs_img_jstr(e, "mediaType"), jsize(e));
 	}
-	img_strv_free(diff);
+	ocifs_img_strv_free(diff);
 	return rc;
 }
 
-int img_oci_open(struct img_ctx *c)
+int ocifs_img_oci_open(struct img_ctx *c)
 {
 	struct oci w = { .c = c };
 	struct json_object *root = NULL;
@@ -697,10 +697,10 @@ int img_oci_open(struct img_ctx *c)
 	size_t len;
 	int rc;
 
-	rc = img_read(c, "index.json", 0, &buf, &len);
+	rc = ocifs_img_read(c, "index.json", 0, &buf, &len);
 	if (rc)
 		goto out;
-	rc = img_json(c, "index.json", buf, len, json_type_object, &root);
+	rc = ocifs_img_json(c, "index.json", buf, len, json_type_object, &root);
 	if (rc)
 		goto out;
 	rc = walk(&w, root, "index.json", 0, 0, NULL, NULL);

@@ -53,70 +53,70 @@ struct img_ctx {
 /* image.c: files of the image ------------------------------------------ */
 
 /** Does the image hold a file at rel (after following archive links)? */
-int img_exists(const struct img_ctx *c, const char *rel);
+int ocifs_img_exists(const struct img_ctx *c, const char *rel);
 /** Open rel as a byte source. Missing: -ENOENT. Not a regular file:
  *  -EBADMSG. quiet: 0 log every error, 1 all but -ENOENT, 2 none (for
  *  probing). id (may be NULL) gets the file identity; *where (may be
  *  NULL) the member path, malloc'd. */
-int img_open(struct img_ctx *c, const char *rel, int quiet, struct ocifs_src **out,
-	     struct ocifs_fileid *id, char **where);
+int ocifs_img_open(struct img_ctx *c, const char *rel, int quiet, struct ocifs_src **out,
+		   struct ocifs_fileid *id, char **where);
 /** Read a whole small file (at most IMG_JSON_MAX), NUL-terminated. */
-int img_read(struct img_ctx *c, const char *rel, int quiet, char **buf, size_t *len);
+int ocifs_img_read(struct img_ctx *c, const char *rel, int quiet, char **buf, size_t *len);
 /** Read blob `digest`, check its size (size < 0: unknown) and sha256.
  *  what names it in messages ("manifest", "config"). Errors: -EINVAL
  *  malformed digest, -ENOENT missing, -EILSEQ size or digest mismatch;
- *  quiet as for img_open(). */
-int img_read_blob(struct img_ctx *c, const char *what, const char *digest, int64_t size,
-		  int quiet, char **buf, size_t *len);
+ *  quiet as for ocifs_img_open(). */
+int ocifs_img_read_blob(struct img_ctx *c, const char *what, const char *digest, int64_t size,
+			int quiet, char **buf, size_t *len);
 /** Parse JSON text (buf[len] must be readable; NUL-terminated buffers
- *  from img_read() are); the top value must have type want. -EBADMSG
+ *  from ocifs_img_read() are); the top value must have type want. -EBADMSG
  *  logged as "PATH: FILE: reason". */
-int img_json(const struct img_ctx *c, const char *file, const char *buf, size_t len,
-	     json_type want, struct json_object **out);
+int ocifs_img_json(const struct img_ctx *c, const char *file, const char *buf, size_t len,
+		   json_type want, struct json_object **out);
 /** Borrowed string member of obj, or NULL if absent or not a string. */
-const char *img_jstr(struct json_object *obj, const char *key);
+const char *ocifs_img_jstr(struct json_object *obj, const char *key);
 
 /** Parse img->config_json (already read and verified) into the image
  *  fields; *diff_ids gets rootfs.diff_ids (NULL-terminated, malloc'd). */
-int img_parse_config(struct img_ctx *c, const char *file, char ***diff_ids, size_t *ndiff);
+int ocifs_img_parse_config(struct img_ctx *c, const char *file, char ***diff_ids, size_t *ndiff);
 /** Append layer n (1-based, for messages) stored at member/blob path rel.
  *  size < 0: not known. A missing blob is -ENOENT, or a warning and no
  *  layer with o->skip_missing. */
-int img_add_layer(struct img_ctx *c, size_t n, const char *rel, const char *digest,
-		  const char *diff_id, const char *media_type, int64_t size);
+int ocifs_img_add_layer(struct img_ctx *c, size_t n, const char *rel, const char *digest,
+			const char *diff_id, const char *media_type, int64_t size);
 
 /* image_match.c: small helpers -------------------------------------------- */
 
 /** Append a copy of s to the NULL-terminated vector *v (of *n strings,
  *  grown geometrically), unless seen (may be NULL: keep duplicates)
  *  already holds s; seen then records it. */
-int img_strv_add(char ***v, size_t *n, const char *s, struct ocifs_strmap *seen);
-void img_strv_free(char **v);
+int ocifs_img_strv_add(char ***v, size_t *n, const char *s, struct ocifs_strmap *seen);
+void ocifs_img_strv_free(char **v);
 /** "os/arch[/variant]", malloc'd, or NULL on ENOMEM. */
-char *img_platform_str(const char *os, const char *arch, const char *variant);
+char *ocifs_img_platform_str(const char *os, const char *arch, const char *variant);
 /** Is s a well-formed "os/arch[/variant]"? */
-int img_platform_valid(const char *s);
+int ocifs_img_platform_valid(const char *s);
 /** How well platform have fits want (both "os/arch[/variant]"), the way
  *  containerd matches: 2 exact after normalization (x86_64 = amd64,
  *  arm64/v8 = arm64, arm = arm/v7), 1 compatible (have names no variant),
  *  0 no match. */
-int img_platform_match(const char *want, const char *have);
+int ocifs_img_platform_match(const char *want, const char *have);
 /** Does reference `have` (a RepoTag, or a ref.name that may be a bare
  *  tag) name the image the user asked for with `want`? */
-int img_name_match(const char *want, const char *have);
+int ocifs_img_name_match(const char *want, const char *have);
 /** o->image as a 0-based index ("N" or "@N"): 0 and *n, or -1. */
-int img_image_number(const char *s, size_t *n);
+int ocifs_img_image_number(const char *s, size_t *n);
 /** Append "sep+s" to a bounded one-line message buffer. Returns 1 once
  *  the buffer is full (truncated, "..." at its end), so loops can stop. */
-int img_msg_add(char *buf, size_t cap, const char *sep, const char *s);
+int ocifs_img_msg_add(char *buf, size_t cap, const char *sep, const char *s);
 
 /* image_oci.c / image_docker.c -------------------------------------------- */
 
-int img_oci_open(struct img_ctx *c);
-int img_docker_open(struct img_ctx *c);
+int ocifs_img_oci_open(struct img_ctx *c);
+int ocifs_img_docker_open(struct img_ctx *c);
 /** OCI archives written by `docker save` (Docker 25+) also carry a
  *  manifest.json: add the RepoTags of the entry whose config is
  *  config_digest to img->names. */
-int img_docker_add_repotags(struct img_ctx *c, const char *config_digest);
+int ocifs_img_docker_add_repotags(struct img_ctx *c, const char *config_digest);
 
 #endif

@@ -27,7 +27,7 @@
 #include "tar_priv.h"
 
 /* Log one line naming the stream and the entry's first header; return rc. */
-int tar_fail(struct ocifs_tar *t, int rc, const char *fmt, ...)
+int ocifs_tar_fail(struct ocifs_tar *t, int rc, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -43,7 +43,7 @@ int tar_fail(struct ocifs_tar *t, int rc, const char *fmt, ...)
 
 /* Make at least `want` (<= TAR_BUF) bytes available unless EOF comes
  * first; the caller checks t->end - t->pos. */
-int tar_fill(struct ocifs_tar *t, size_t want)
+int ocifs_tar_fill(struct ocifs_tar *t, size_t want)
 {
 	while (t->end - t->pos < want && !t->eof) {
 		size_t got = 0;
@@ -64,14 +64,14 @@ int tar_fill(struct ocifs_tar *t, size_t want)
 	return 0;
 }
 
-void tar_consume(struct ocifs_tar *t, size_t n)
+void ocifs_tar_consume(struct ocifs_tar *t, size_t n)
 {
 	t->pos += n;
 	t->off += n;
 }
 
 /* Skip n bytes of the stream; running out is truncation (-EIO). */
-int tar_skip(struct ocifs_tar *t, uint64_t n)
+int ocifs_tar_skip(struct ocifs_tar *t, uint64_t n)
 {
 	while (n) {
 		size_t k;
@@ -82,19 +82,19 @@ int tar_skip(struct ocifs_tar *t, uint64_t n)
 			if (t->in.skip && !t->eof) {
 				rc = t->in.skip(t->in.ctx, n);
 				if (rc == -EIO)
-					return tar_fail(t, rc, "truncated: %" PRIu64 " bytes missing", n);
+					return ocifs_tar_fail(t, rc, "truncated: %" PRIu64 " bytes missing", n);
 				if (rc == 0)
 					t->off += n;
 				return rc;
 			}
-			rc = tar_fill(t, 1);
+			rc = ocifs_tar_fill(t, 1);
 			if (rc)
 				return rc;
 			if (t->pos == t->end)
-				return tar_fail(t, -EIO, "truncated: %" PRIu64 " bytes missing", n);
+				return ocifs_tar_fail(t, -EIO, "truncated: %" PRIu64 " bytes missing", n);
 		}
 		k = t->end - t->pos < n ? t->end - t->pos : (size_t)n;
-		tar_consume(t, k);
+		ocifs_tar_consume(t, k);
 		n -= k;
 	}
 	return 0;
@@ -103,16 +103,16 @@ int tar_skip(struct ocifs_tar *t, uint64_t n)
 /* Read one 512-byte block into blk: 0, 1 at a clean EOF, or -errno. */
 static int tar_block(struct ocifs_tar *t, unsigned char *blk)
 {
-	int rc = tar_fill(t, TAR_BLK);
+	int rc = ocifs_tar_fill(t, TAR_BLK);
 
 	if (rc)
 		return rc;
 	if (t->pos == t->end)
 		return 1;
 	if (t->end - t->pos < TAR_BLK)
-		return tar_fail(t, -EIO, "truncated header at offset %" PRIu64, t->off);
+		return ocifs_tar_fail(t, -EIO, "truncated header at offset %" PRIu64, t->off);
 	memcpy(blk, t->buf + t->pos, TAR_BLK);
-	tar_consume(t, TAR_BLK);
+	ocifs_tar_consume(t, TAR_BLK);
 	return 0;
 }
 
@@ -122,7 +122,7 @@ static int tar_block(struct ocifs_tar *t, unsigned char *blk)
  * ended by a NUL, a blank or the field's end) or GNU base-256. 0 or
  * -ERANGE. A digit run ended by anything else ("12x45") is refused as GNU
  * tar refuses it, where libarchive would read 012. */
-int tar_num(const unsigned char *p, size_t n, int64_t *out)
+int ocifs_tar_num(const unsigned char *p, size_t n, int64_t *out)
 {
 	size_t i = 0;
 	int64_t v = 0;
@@ -166,7 +166,7 @@ static int tar_unum(struct ocifs_tar *t, const unsigned char *p, size_t n, uint6
 {
 	int64_t v;
 
-	if (tar_num(p, n, &v) || v < 0 || (uint64_t)v > max)
+	if (ocifs_tar_num(p, n, &v) || v < 0 || (uint64_t)v > max)
 		return tar_bad(t, "bad %s field", what);
 	*out = (uint64_t)v;
 	return 0;
@@ -271,7 +271,7 @@ static int tar_cksum_ok(const unsigned char *h)
 	for (i = 148; i < 156; i++)
 		if (h[i] != ' ' && h[i] && (h[i] < '0' || h[i] > '7'))
 			return 0;
-	if (tar_num(h + 148, 8, &want))
+	if (ocifs_tar_num(h + 148, 8, &want))
 		return 0;
 	for (i = 0; i < TAR_BLK; i++) {
 		unsigned char c = (i >= 148 && i < 156) ? ' ' : h[i];
@@ -290,7 +290,7 @@ static int tar_ext_read(struct ocifs_tar *t, const unsigned char *h, struct tar_
 	char *b;
 	int rc;
 
-	if (tar_num(h + 124, 12, &size) || size < 0)
+	if (ocifs_tar_num(h + 124, 12, &size) || size < 0)
 		return tar_bad(t, "bad extension header size");
 	if (size > TAR_EXT_MAX)
 		return tar_bad(t, "extension header of %" PRId64 " bytes (limit %u)", size, TAR_EXT_MAX);
@@ -300,17 +300,17 @@ static int tar_ext_read(struct ocifs_tar *t, const unsigned char *h, struct tar_
 	for (rc = 0; rc == 0 && got < (uint64_t)size; ) {
 		size_t k;
 
-		rc = tar_fill(t, size - got < TAR_BUF ? (size_t)(size - got) : TAR_BUF);
+		rc = ocifs_tar_fill(t, size - got < TAR_BUF ? (size_t)(size - got) : TAR_BUF);
 		k = t->end - t->pos < size - got ? t->end - t->pos : (size_t)(size - got);
 		if (rc == 0 && k == 0)
-			rc = tar_fail(t, -EIO, "truncated extension header");
+			rc = ocifs_tar_fail(t, -EIO, "truncated extension header");
 		memcpy(b + got, t->buf + t->pos, k);
-		tar_consume(t, k);
+		ocifs_tar_consume(t, k);
 		got += k;
 	}
 	b[size] = '\0';
 	if (rc == 0)
-		rc = tar_skip(t, TAR_PAD((uint64_t)size));
+		rc = ocifs_tar_skip(t, TAR_PAD((uint64_t)size));
 	if (rc) {
 		free(b);
 		return rc;
@@ -379,14 +379,14 @@ static int tar_header(struct ocifs_tar *t, const unsigned char *h)
 		rc = tar_setstr(&e->gname, h + 297, 32);
 	if (rc)
 		return rc;
-	if (tar_num(h + 100, 8, &v) == 0)
+	if (ocifs_tar_num(h + 100, 8, &v) == 0)
 		e->mode = (uint32_t)v & 07777;
 	if ((rc = tar_unum(t, h + 108, 8, INT64_MAX, "uid", &e->uid)) ||
 	    (rc = tar_unum(t, h + 116, 8, INT64_MAX, "gid", &e->gid)) ||
 	    (rc = tar_unum(t, h + 124, 12, INT64_MAX, "size", &u)))
 		return rc;
 	t->stored = (int64_t)u;
-	if (tar_num(h + 136, 12, &e->mtime))
+	if (ocifs_tar_num(h + 136, 12, &e->mtime))
 		return tar_bad(t, "bad mtime field");
 	if ((gnu || ustar) && (type == '3' || type == '4')) {
 		if ((rc = tar_unum(t, h + 329, 8, UINT32_MAX, "devmajor", &u)))
@@ -411,13 +411,13 @@ static int tar_header(struct ocifs_tar *t, const unsigned char *h)
 		unsigned char blk[TAR_BLK];
 		int ext = h[482];
 
-		rc = tar_sparse_old(t, h + 386, 4);
+		rc = ocifs_tar_sparse_old(t, h + 386, 4);
 		while (rc == 0 && ext) {
 			rc = tar_block(t, blk);
 			if (rc == 1)
-				rc = tar_fail(t, -EIO, "truncated GNU sparse header");
+				rc = ocifs_tar_fail(t, -EIO, "truncated GNU sparse header");
 			if (rc == 0)
-				rc = tar_sparse_old(t, blk, 21);
+				rc = ocifs_tar_sparse_old(t, blk, 21);
 			ext = blk[504];
 		}
 	}
@@ -448,7 +448,7 @@ static int tar_finish(struct ocifs_tar *t)
 		if (t->sp_major != 1 || t->sp_minor > 0)
 			return tar_bad(t, "unsupported GNU sparse format %" PRId64 ".%" PRId64,
 				       t->sp_major, t->sp_minor);
-		rc = tar_sparse_10(t, &stored);
+		rc = ocifs_tar_sparse_10(t, &stored);
 		if (rc)
 			return rc;
 		t->tail = stored + TAR_PAD(stored);
@@ -465,7 +465,7 @@ static int tar_finish(struct ocifs_tar *t)
 		return 0;
 	if (t->realsize >= 0)
 		e->size = (uint64_t)t->realsize;
-	if (e->nsparse == 0 && e->size != stored && (rc = tar_sparse_add(t, 0, (int64_t)stored)))
+	if (e->nsparse == 0 && e->size != stored && (rc = ocifs_tar_sparse_add(t, 0, (int64_t)stored)))
 		return rc;
 	for (i = 0; i < e->nsparse; i++) {
 		const struct ocifs_sparse *s = &e->sparse[i];
@@ -492,16 +492,16 @@ static int tar_entry(struct ocifs_tar *t)
 		if (rc < 0)
 			return rc;
 		if (rc == 1 && next)
-			return tar_fail(t, -EIO, "truncated after an extension header");
+			return ocifs_tar_fail(t, -EIO, "truncated after an extension header");
 		if (rc == 1)
 			return 1;
 		if (tar_is_zero(h)) {
 			if (next)
 				return tar_bad(t, "end-of-archive block after an extension header");
 			/* Consume the second zero block if there is one. */
-			rc = tar_fill(t, TAR_BLK);
+			rc = ocifs_tar_fill(t, TAR_BLK);
 			if (rc == 0 && t->end - t->pos >= TAR_BLK)
-				tar_consume(t, TAR_BLK);
+				ocifs_tar_consume(t, TAR_BLK);
 			return rc ? rc : 1;
 		}
 		if (!tar_cksum_ok(h))
@@ -613,9 +613,9 @@ int ocifs_tar_next(struct ocifs_tar *t, struct ocifs_tar_entry **out)
 	*out = NULL;
 	if (t->err || t->done)
 		return t->err;
-	rc = tar_skip(t, t->remain);
+	rc = ocifs_tar_skip(t, t->remain);
 	if (rc == 0)
-		rc = tar_skip(t, t->tail);
+		rc = ocifs_tar_skip(t, t->tail);
 	t->remain = t->tail = 0;
 	tar_entry_clear(t);
 	if (rc == 0)
@@ -650,13 +650,13 @@ int ocifs_tar_read(struct ocifs_tar *t, void *buf, size_t n, size_t *got)
 			t->eof = 1;
 		t->off += k;
 	} else {
-		rc = tar_fill(t, 1);
+		rc = ocifs_tar_fill(t, 1);
 		k = t->end - t->pos < n ? t->end - t->pos : n;
 		memcpy(buf, t->buf + t->pos, k);
-		tar_consume(t, k);
+		ocifs_tar_consume(t, k);
 	}
 	if (rc == 0 && k == 0)
-		rc = tar_fail(t, -EIO, "truncated data: %" PRIu64 " bytes missing", t->remain);
+		rc = ocifs_tar_fail(t, -EIO, "truncated data: %" PRIu64 " bytes missing", t->remain);
 	if (rc) {
 		t->err = rc;
 		return rc;

@@ -45,24 +45,24 @@ struct ocifs_tar {
 };
 
 /* Log one line naming the stream and the entry's first header; return rc. */
-int __attribute__((format(printf, 3, 4))) tar_fail(struct ocifs_tar *t, int rc, const char *fmt, ...);
-#define tar_bad(t, ...) tar_fail(t, -EBADMSG, __VA_ARGS__)
+int __attribute__((format(printf, 3, 4))) ocifs_tar_fail(struct ocifs_tar *t, int rc, const char *fmt, ...);
+#define tar_bad(t, ...) ocifs_tar_fail(t, -EBADMSG, __VA_ARGS__)
 /* Make at least `want` (<= TAR_BUF) bytes available unless EOF comes
  * first; the caller checks t->end - t->pos. */
-int tar_fill(struct ocifs_tar *t, size_t want);
-void tar_consume(struct ocifs_tar *t, size_t n);
+int ocifs_tar_fill(struct ocifs_tar *t, size_t want);
+void ocifs_tar_consume(struct ocifs_tar *t, size_t n);
 /* Skip n bytes of the stream; running out is truncation (-EIO). */
-int tar_skip(struct ocifs_tar *t, uint64_t n);
+int ocifs_tar_skip(struct ocifs_tar *t, uint64_t n);
 /* A numeric header field (octal or GNU base-256): 0 or -ERANGE. */
-int tar_num(const unsigned char *p, size_t n, int64_t *out);
+int ocifs_tar_num(const unsigned char *p, size_t n, int64_t *out);
 
 /* tar_sparse.c: the GNU sparse dialects' maps. */
 /* Append one (offset, length) segment to the entry's map. */
-int tar_sparse_add(struct ocifs_tar *t, int64_t off, int64_t len);
+int ocifs_tar_sparse_add(struct ocifs_tar *t, int64_t off, int64_t len);
 /* Old GNU sparse descriptors: up to n pairs of 12-byte numeric fields. */
-int tar_sparse_old(struct ocifs_tar *t, const unsigned char *p, int n);
+int ocifs_tar_sparse_old(struct ocifs_tar *t, const unsigned char *p, int n);
 /* GNU sparse 1.0: read the map off the front of the data area;
  * *stored becomes the bytes of data left after it. */
-int tar_sparse_10(struct ocifs_tar *t, uint64_t *stored);
+int ocifs_tar_sparse_10(struct ocifs_tar *t, uint64_t *stored);
 
 #endif

@@ -11,7 +11,7 @@
 #include "pax.h"
 #include "tar_priv.h"
 
-int tar_sparse_add(struct ocifs_tar *t, int64_t off, int64_t len)
+int ocifs_tar_sparse_add(struct ocifs_tar *t, int64_t off, int64_t len)
 {
 	struct ocifs_tar_entry *e = &t->e;
 	int rc = ocifs_pax_sparse_push(&e->sparse, &e->nsparse, &t->sparse_cap, off, len);
@@ -19,15 +19,15 @@ int tar_sparse_add(struct ocifs_tar *t, int64_t off, int64_t len)
 	return rc == -EBADMSG ? tar_bad(t, "bad sparse map entry %zu", e->nsparse) : rc;
 }
 
-int tar_sparse_old(struct ocifs_tar *t, const unsigned char *p, int n)
+int ocifs_tar_sparse_old(struct ocifs_tar *t, const unsigned char *p, int n)
 {
 	for (; n > 0 && p[0]; n--, p += 24) {
 		int64_t off, len;
 		int rc;
 
-		if (tar_num(p, 12, &off) || tar_num(p + 12, 12, &len))
+		if (ocifs_tar_num(p, 12, &off) || ocifs_tar_num(p + 12, 12, &len))
 			return tar_bad(t, "bad GNU sparse map field");
-		rc = tar_sparse_add(t, off, len);
+		rc = ocifs_tar_sparse_add(t, off, len);
 		if (rc)
 			return rc;
 	}
@@ -42,7 +42,7 @@ static int tar_map_line(struct ocifs_tar *t, uint64_t *left, int64_t *out)
 		size_t lim = *left < 100 ? (size_t)*left : 100, n, i;
 		const char *p, *nl;
 		int64_t v = 0;
-		int rc = tar_fill(t, lim), comment;
+		int rc = ocifs_tar_fill(t, lim), comment;
 
 		if (rc)
 			return rc;
@@ -50,7 +50,7 @@ static int tar_map_line(struct ocifs_tar *t, uint64_t *left, int64_t *out)
 		p = (const char *)t->buf + t->pos;
 		nl = memchr(p, '\n', n);
 		if (!nl && n < lim)
-			return tar_fail(t, -EIO, "truncated GNU sparse map");
+			return ocifs_tar_fail(t, -EIO, "truncated GNU sparse map");
 		if (!nl)
 			return tar_bad(t, "bad GNU sparse map");
 		n = (size_t)(nl - p) + 1;
@@ -62,7 +62,7 @@ static int tar_map_line(struct ocifs_tar *t, uint64_t *left, int64_t *out)
 		}
 		if (!comment && n == 1)
 			return tar_bad(t, "bad GNU sparse map");
-		tar_consume(t, n);
+		ocifs_tar_consume(t, n);
 		*left -= n;
 		if (!comment) {
 			*out = v;
@@ -71,7 +71,7 @@ static int tar_map_line(struct ocifs_tar *t, uint64_t *left, int64_t *out)
 	}
 }
 
-int tar_sparse_10(struct ocifs_tar *t, uint64_t *stored)
+int ocifs_tar_sparse_10(struct ocifs_tar *t, uint64_t *stored)
 {
 	uint64_t left = *stored, pad;
 	int64_t n, off, len;
@@ -84,13 +84,13 @@ int tar_sparse_10(struct ocifs_tar *t, uint64_t *stored)
 	t->e.nsparse = 0;
 	while (n-- > 0) {
 		if ((rc = tar_map_line(t, &left, &off)) || (rc = tar_map_line(t, &left, &len)) ||
-		    (rc = tar_sparse_add(t, off, len)))
+		    (rc = ocifs_tar_sparse_add(t, off, len)))
 			return rc;
 	}
 	pad = TAR_PAD(*stored - left);
 	if (pad > left)
 		return tar_bad(t, "GNU sparse map larger than the entry");
-	rc = tar_skip(t, pad);
+	rc = ocifs_tar_skip(t, pad);
 	*stored = left - pad;
 	return rc;
 }

@@ -187,7 +187,7 @@ static int view_make(void *ctx, void **data, size_t *len)
 
 	for (int tries = 0; tries < 2; tries++) {
 		if ((rc = view_full_key(r->name_key, r->layers, r->img->nlayers, before)) ||
-		    (rc = view_build(r->img, r->layers, before, data, len)) ||
+		    (rc = ocifs_view_build(r->img, r->layers, before, data, len)) ||
 		    (rc = view_full_key(r->name_key, r->layers, r->img->nlayers, after)) ||
 		    !memcmp(before, after, 32))
 			break;

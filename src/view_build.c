@@ -542,8 +542,8 @@ out:
 	return rc;
 }
 
-int view_build(struct ocifs_image *img, struct ocifs_layer **layers, const unsigned char key[32],
-	       void **out, size_t *out_len)
+int ocifs_view_build(struct ocifs_image *img, struct ocifs_layer **layers, const unsigned char key[32],
+		     void **out, size_t *out_len)
 {
 	struct build b = { 0 };
 	struct layer_ctx *c = NULL;

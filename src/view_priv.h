@@ -7,7 +7,7 @@
 /** Replay img's layers into the bytes of a view file: *out malloc'd,
  *  *out_len bytes (the document cache stores it, doc.h). key identifies
  *  what it was built from and is stored in the header. */
-int view_build(struct ocifs_image *img, struct ocifs_layer **layers, const unsigned char key[32],
-	       void **out, size_t *out_len);
+int ocifs_view_build(struct ocifs_image *img, struct ocifs_layer **layers, const unsigned char key[32],
+		     void **out, size_t *out_len);
 
 #endif

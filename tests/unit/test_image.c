@@ -542,13 +542,13 @@ static void test_match(void)
 	size_t k;
 
 	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
-		is_int(img_platform_match(p[i].want, p[i].have), p[i].score, "platform %s vs %s",
+		is_int(ocifs_img_platform_match(p[i].want, p[i].have), p[i].score, "platform %s vs %s",
 		       p[i].want, p[i].have);
 	for (size_t i = 0; i < sizeof(n) / sizeof(n[0]); i++)
-		is_int(img_name_match(n[i].want, n[i].have), n[i].match, "name %s vs %s", n[i].want,
+		is_int(ocifs_img_name_match(n[i].want, n[i].have), n[i].match, "name %s vs %s", n[i].want,
 		       n[i].have);
-	ok(!img_image_number("@3", &k) && k == 3 && !img_image_number("0", &k) && k == 0 &&
-	   img_image_number("3a", &k) && img_image_number("test", &k) && img_image_number("@", &k),
+	ok(!ocifs_img_image_number("@3", &k) && k == 3 && !ocifs_img_image_number("0", &k) && k == 0 &&
+	   ocifs_img_image_number("3a", &k) && ocifs_img_image_number("test", &k) && ocifs_img_image_number("@", &k),
 	   "image numbers");
 }
 

@@ -266,7 +266,7 @@ static void check_map(void)
 
 	for (int i = 0; i < 200000 && !rc; i++) { /* 100000 names, each twice */
 		snprintf(key, sizeof(key), "name:%d", i % 100000);
-		rc = img_strv_add(&v, &n, key, &m);
+		rc = ocifs_img_strv_add(&v, &n, key, &m);
 	}
 	ok(!rc && n == 100000 && m.n == 100000 && !v[n], "200000 adds, 100000 kept");
 	ok(!strcmp(v[0], "name:0") && !strcmp(v[99999], "name:99999"), "first occurrences, in order");
@@ -274,10 +274,10 @@ static void check_map(void)
 	ok(!ocifs_strmap_get(&m, "name:100000", 11, &val), "map: absent key");
 	is_int(ocifs_strmap_put(&m, "name:5", 6, 1, &val), 0, "map: put of a present key");
 	ok(val == 5, "map: ... gives its value");
-	img_strv_free(v);
+	ocifs_img_strv_free(v);
 	ocifs_strmap_fini(&m);
 	for (int i = 0; i < 20 && !full; i++)
-		full = (size_t)img_msg_add(msg, sizeof(msg), ", ", "abcdefgh");
+		full = (size_t)ocifs_img_msg_add(msg, sizeof(msg), ", ", "abcdefgh");
 	ok(full && strlen(msg) == sizeof(msg) - 1 && !strcmp(msg + sizeof(msg) - 4, "..."),
 	   "a full message ends in ...: %s", msg);
 }

@@ -386,12 +386,12 @@ static void nrv_garbage(void)
 
 			for (size_t k = 0; k < sl; k++)
 				src[k] = (unsigned char)(i & 1 ? rand() : (k & 8 ? 0 : 0xff));
-			int rc = upx_nrv_decode(m, src, sl, dst, dl);
+			int rc = ocifs_upx_nrv_decode(m, src, sl, dst, dl);
 			bad += rc != 0 && rc != -EBADMSG;
 		}
 	ok(!bad, "NRV decoders on garbage: 0 or -EBADMSG, no crash (%d bad)", bad);
-	ok(upx_nrv_decode(14, src, 10, dst, 10) == -EOPNOTSUPP, "NRV decoder rejects method 14");
-	ok(upx_adler32(1, (const unsigned char *)"Wikipedia", 9) == 0x11e60398,
+	ok(ocifs_upx_nrv_decode(14, src, 10, dst, 10) == -EOPNOTSUPP, "NRV decoder rejects method 14");
+	ok(ocifs_upx_adler32(1, (const unsigned char *)"Wikipedia", 9) == 0x11e60398,
 	   "adler32(\"Wikipedia\") = 0x11E60398");
 }
 
