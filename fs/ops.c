@@ -389,6 +389,20 @@ static void fs_op_statfs(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_statfs(req, &sv);
 }
 
+/* An xattr reply (getxattr and listxattr alike): the size when the
+ * caller asked for it (size 0), -ERANGE when val does not fit, else val. */
+static void reply_xattr(fuse_req_t req, int rc, size_t size, const void *val, size_t len)
+{
+	if (!rc && size && len > size)
+		rc = -ERANGE;
+	if (rc)
+		fuse_reply_err(req, fs_errno(rc));
+	else if (!size)
+		fuse_reply_xattr(req, len);
+	else
+		fuse_reply_buf(req, val, len);
+}
+
 static void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct ocifs_fs *fs = req_fs(req);
@@ -402,16 +416,7 @@ static void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, siz
 		rc = n.cls == FS_NODE_VIEW
 			     ? fs_xattr_get(fs, n.vino, name, scratch, sizeof(scratch), &val, &len)
 			     : -ENODATA;
-	if (!rc && size && len > size)
-		rc = -ERANGE;
-	if (!rc) {
-		if (!size)
-			fuse_reply_xattr(req, len);
-		else
-			fuse_reply_buf(req, val, len);
-	}
-	if (rc)
-		fuse_reply_err(req, fs_errno(rc));
+	reply_xattr(req, rc, size, val, len);
 }
 
 static void fs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
@@ -424,17 +429,8 @@ static void fs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 
 	if (!rc && n.cls == FS_NODE_VIEW)
 		rc = fs_xattr_list(fs, n.vino, &buf, &len);
-	if (!rc && size && len > size)
-		rc = -ERANGE;
-	if (!rc) {
-		if (!size)
-			fuse_reply_xattr(req, len);
-		else
-			fuse_reply_buf(req, buf, len);
-	}
+	reply_xattr(req, rc, size, buf, len);
 	free(buf);
-	if (rc)
-		fuse_reply_err(req, fs_errno(rc));
 }
 
 /* Only called without default_permissions (which ocifs always sets, so

@@ -262,7 +262,9 @@ void ocifs_spancache_insert(struct ocifs_spancache *c, struct ocifs_span *n, int
 	}
 }
 
-int ocifs_spancache_has(struct ocifs_spancache *c, uint32_t layer, uint64_t blk)
+/* Is (layer, blk) cached? With promote, a cold span becomes hot and
+ * moves to the head of the hot list. */
+static int span_touch(struct ocifs_spancache *c, uint32_t layer, uint64_t blk, int promote)
 {
 	uint64_t h = span_hash(layer, blk);
 	struct span_shard *s = shard_of(c, h);
@@ -270,19 +272,7 @@ int ocifs_spancache_has(struct ocifs_spancache *c, uint32_t layer, uint64_t blk)
 
 	pthread_mutex_lock(&s->lock);
 	p = span_find(c, s, h, layer, blk);
-	pthread_mutex_unlock(&s->lock);
-	return p != NULL;
-}
-
-int ocifs_spancache_keep(struct ocifs_spancache *c, uint32_t layer, uint64_t blk)
-{
-	uint64_t h = span_hash(layer, blk);
-	struct span_shard *s = shard_of(c, h);
-	struct ocifs_span *p;
-
-	pthread_mutex_lock(&s->lock);
-	p = span_find(c, s, h, layer, blk);
-	if (p) {
+	if (p && promote) {
 		if (p->cold) {
 			p->cold = 0;
 			s->cold_bytes -= p->len;
@@ -292,6 +282,16 @@ int ocifs_spancache_keep(struct ocifs_spancache *c, uint32_t layer, uint64_t blk
 	}
 	pthread_mutex_unlock(&s->lock);
 	return p != NULL;
+}
+
+int ocifs_spancache_has(struct ocifs_spancache *c, uint32_t layer, uint64_t blk)
+{
+	return span_touch(c, layer, blk, 0);
+}
+
+int ocifs_spancache_keep(struct ocifs_spancache *c, uint32_t layer, uint64_t blk)
+{
+	return span_touch(c, layer, blk, 1);
 }
 
 void ocifs_spancache_stats(struct ocifs_spancache *c, struct ocifs_spancache_stats *st)
