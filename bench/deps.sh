@@ -20,16 +20,8 @@
 # OCIFS_BENCH_TRIALS (3).
 set -eu
 
-die() {
-	echo "bench/deps.sh: $*" >&2
-	exit 1
-}
-
-top=$(cd "$(dirname "$0")/.." && pwd)
-builddir=$(pwd)
-BIN=${OCIFS_BIN:-./ocifs}
-case $BIN in /*) ;; *) BIN=$builddir/$BIN ;; esac
-[ -x "$BIN" ] || die "$BIN not found"
+me=bench/deps.sh
+. "$(dirname "$0")/lib.sh"
 WORK=${OCIFS_BENCH_WORK:-$builddir/bench/work}
 TRIALS=${OCIFS_BENCH_TRIALS:-3}
 T=$builddir/bench/timeit

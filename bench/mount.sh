@@ -53,16 +53,8 @@
 # random reads), OCIFS_BENCH_BIG_MB (1024), CC (cc).
 set -eu
 
-die() {
-	echo "bench/mount.sh: $*" >&2
-	exit 1
-}
-
-top=$(cd "$(dirname "$0")/.." && pwd)
-builddir=$(pwd)
-BIN=${OCIFS_BIN:-./ocifs}
-case $BIN in /*) ;; *) BIN=$builddir/$BIN ;; esac
-[ -x "$BIN" ] || die "$BIN not found: build it first (make), or set OCIFS_BIN"
+me=bench/mount.sh
+. "$(dirname "$0")/lib.sh"
 WORK=${OCIFS_BENCH_WORK:-$builddir/bench/work}
 TRIALS=${OCIFS_BENCH_MOUNT_TRIALS:-3}
 BIG_TRIALS=${OCIFS_BENCH_BIG_TRIALS:-2}

@@ -28,16 +28,8 @@
 # OCIFS_BENCH_TRIALS (3), OCIFS_BENCH_READS (2000), CC (cc).
 set -eu
 
-die() {
-	echo "bench/run.sh: $*" >&2
-	exit 1
-}
-
-top=$(cd "$(dirname "$0")/.." && pwd)
-builddir=$(pwd)
-BIN=${OCIFS_BIN:-./ocifs}
-case $BIN in /*) ;; *) BIN=$builddir/$BIN ;; esac
-[ -x "$BIN" ] || die "$BIN not found: build it first (make), or set OCIFS_BIN"
+me=bench/run.sh
+. "$(dirname "$0")/lib.sh"
 LIB=${OCIFS_LIB:-}
 if [ -z "$LIB" ]; then
 	LIB=$(dirname "$BIN")/libocifs.a
