@@ -406,7 +406,7 @@ static void libs_notes(const struct ocifs_mfile *f, struct notes *t)
 }
 
 /* The library fields of a resolved name: needed, libraries (the
- * entries libs_count counts), unresolved, ocifs_ldso_note. */
+ * entries libs_count counts), unresolved, ldso_note. */
 static void libs_fields(struct ocifs_jsonw *w, const struct ocifs_mfile *f)
 {
 	const struct ocifs_ldso_result *r = &f->libs;

@@ -7,7 +7,7 @@
  *
  * How the analyzers (elfinfo, goinfo, upx, rustaudit/pkgnote, script)
  * report trouble, one rule for all:
- *   - they never log; the pipeline (scan/deps.c) decides what reaches
+ *   - they never log; the catalogers (scan/cat_*.c) decide what reaches
  *     stderr;
  *   - the return value is 0 or a negative errno for what stopped the
  *     call itself (-ENOMEM, the reader's error; -EINVAL "not my kind of
@@ -20,7 +20,7 @@
  *   - remarks that are not errors -- the analysis completed, but a
  *     bound cut it or a candidate was skipped -- are a separate `note`
  *     (ldso, ldconf) or flags (the ldso `truncated` bits).
- * deps.json keeps its keys (elf_error, error, reason, ocifs_ldso_note): the
+ * deps.json keeps its keys (elf_error, error, reason, ldso_note): the
  * writers map these fields to them.
  */
 #ifndef OCIFS_SCAN_RD_H

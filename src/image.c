@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "image_priv.h"
 #include "log.h"
 #include "path.h"
@@ -312,7 +313,7 @@ int ocifs_img_read_blob(struct img_ctx *c, const char *what, const char *digest,
 		if (quiet < 2)
 			log_err("%s: %s %s: size mismatch (descriptor says %lld bytes, blob has %llu)",
 			c->path, what, digest, (long long)size, (unsigned long long)s->size);
-		rc = -EILSEQ;
+		rc = -OCIFS_EDIGEST;
 	} else if (s->size > IMG_JSON_MAX) {
 		if (quiet < 2)
 			log_err("%s: %s %s: %llu bytes is too large (limit %u)", c->path, what,
@@ -328,7 +329,7 @@ int ocifs_img_read_blob(struct img_ctx *c, const char *what, const char *digest,
 		if (strcmp(got, digest) != 0) {
 			if (quiet < 2)
 				log_err("%s: blob %s digest mismatch (got %s)", c->path, digest, got);
-			rc = -EILSEQ;
+			rc = -OCIFS_EDIGEST;
 		}
 	}
 	if (rc) {
@@ -510,7 +511,7 @@ int ocifs_img_add_layer(struct img_ctx *c, size_t n, const char *rel, const char
 	if (size >= 0 && s->size != (uint64_t)size) {
 		log_err("%s: layer %zu (%s): size mismatch (descriptor says %lld bytes, blob has %llu)",
 			c->path, n, label, (long long)size, (unsigned long long)s->size);
-		rc = -EILSEQ;
+		rc = -OCIFS_EDIGEST;
 		goto fail;
 	}
 	if (!(img->nlayers & (img->nlayers - 1))) { /* grow at powers of two */

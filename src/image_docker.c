@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "image_priv.h"
 #include "log.h"
 
@@ -132,7 +133,7 @@ static int load_config(struct img_ctx *c, const char *rel, char ***diff, size_t 
 	if (path_hex(rel, hex) && strcmp(hex, img->config_digest + 7)) {
 		log_err("%s: blob sha256:%s digest mismatch (got %s)", c->path, hex,
 			img->config_digest);
-		return -EILSEQ;
+		return -OCIFS_EDIGEST;
 	}
 	rc = ocifs_img_parse_config(c, rel, diff, ndiff);
 	if (rc)

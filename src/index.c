@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "err.h"
 #include "esc.h"
 #include "hashtab.h"
 #include "idxdb.h"
@@ -386,7 +387,7 @@ static int check_digest(const char *name, const char *what, const char *want,
 	if (!*want || strcmp(want, hex) == 0)
 		return 0;
 	log_err("%s: %s mismatch (expected %s, got %s)", name, what, want, hex);
-	return -EILSEQ;
+	return -OCIFS_EDIGEST;
 }
 
 /* After a decode or tar error: if the blob is not what its digest says,
@@ -402,7 +403,7 @@ static int blame_digest(const char *name, const struct ocifs_layer_desc *ld, int
 		return rc;
 	ocifs_log_hold_release(hold, 0, NULL); /* drop the symptom */
 	log_err("%s: digest mismatch (expected %s, got %s)", name, ld->digest, got);
-	return -EILSEQ;
+	return -OCIFS_EDIGEST;
 }
 
 /* Run the tar through the pipeline into the db; drain what follows it. */
@@ -540,7 +541,7 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 		goto out;
 	if (ld->size && tap.done != ld->size) {
 		log_err("%s: blob is %" PRIu64 " bytes, manifest says %" PRIu64, name, tap.done, ld->size);
-		rc = -EILSEQ;
+		rc = -OCIFS_EDIGEST;
 		goto out;
 	}
 	st->csize = tap.done;
@@ -578,7 +579,7 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 out:
 	if (started)
 		pl_stop(&pl);
-	if (rc && rc != -EILSEQ && rc != -ENOMEM)
+	if (rc && rc != -OCIFS_EDIGEST && rc != -ENOMEM)
 		rc = blame_digest(name, ld, rc, &hold);
 	ocifs_log_hold_release(&hold, 1, name);
 	if (ps.db)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "err.h"
 #include "layer_priv.h"
 #include "log.h"
 #include "timens.h"
@@ -67,7 +68,7 @@ static int check_meta(struct ocifs_layer *l, const char *cache_dir)
 	if (*ld->diff_id) {
 		if (ocifs_idxdb_meta(l->db, "diff_id", &v))
 			return -ESTALE;
-		rc = strcmp(v, ld->diff_id) == 0 ? 0 : -EILSEQ;
+		rc = strcmp(v, ld->diff_id) == 0 ? 0 : -OCIFS_EDIGEST;
 		if (rc && !l->quiet)
 			log_err("layer %u (%.19s…): diff_id mismatch (expected %s, got %s)", l->num,
 				ld->digest, ld->diff_id, v);
@@ -311,7 +312,7 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 		if (strcmp(got, ld->digest) != 0) {
 			log_err("layer %zu (%.19s…): digest mismatch (expected %s, got %s)", i + 1,
 				ld->digest, ld->digest, got);
-			rc = -EILSEQ;
+			rc = -OCIFS_EDIGEST;
 			goto err;
 		}
 		l->rehashed = 1;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "err.h"
 #include "esc.h"
 #include "log.h"
 #include "zio.h"
@@ -93,7 +94,7 @@ int cli_exit(int rc)
 {
 	if (rc >= 0)
 		return rc;
-	return rc == -EILSEQ ? OCIFS_EXIT_DIGEST : OCIFS_EXIT_ERR;
+	return rc == -OCIFS_EDIGEST ? OCIFS_EXIT_DIGEST : OCIFS_EXIT_ERR;
 }
 
 struct ocifs_session_opts cli_session_opts(const struct cli *c)
