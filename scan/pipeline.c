@@ -132,7 +132,8 @@ static int rec_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got)
 	}
 	r->v[r->nv++] = (struct rec_range){ off, *got };
 	r->bytes += *got;
-	ocifs_reader_keep(ocifs_tree_view_reader(r->p->tv), r->ino, off, *got);
+	if (ocifs_tree_view_keep(r->p->tv, r->ino, buf, off, *got))
+		r->full = 1; /* keeping is an optimization only */
 	return 0;
 }
 
@@ -350,7 +351,7 @@ static void read_one(struct pipe *p, size_t i)
 		p->tree->close_file(p->tree->ctx, &tf);
 		return;
 	}
-	if ((rc = ocifs_reader_open(ocifs_tree_view_reader(p->tv), f->ino, &rf))) {
+	if ((rc = ocifs_reader_open_direct(ocifs_tree_view_reader(p->tv), f->ino, &rf))) {
 		set_error(f, "view", rc);
 		return;
 	}
