@@ -284,7 +284,7 @@ static void analyze_bytes(struct pipe *p, size_t i, const struct ocifs_rd *plain
 {
 	struct ocifs_mfile *f = &p->m->files[i];
 	struct rec_rd rec = { .under = plain, .p = p, .ino = f->ino };
-	struct ocifs_rd rd = { rec_read, &rec, plain->size, f->path };
+	struct ocifs_rd rd = { rec_read, &rec, plain->size, f->path, plain->mem };
 	unsigned char keep[PIPE_HEAD_KEEP];
 	size_t got;
 
@@ -362,7 +362,7 @@ static void read_one(struct pipe *p, size_t i)
 		set_error(f, "read", rc ? rc : -EIO);
 	} else {
 		struct ocifs_rd_mem m = { buf, want };
-		struct ocifs_rd plain = { ocifs_rd_mem_read, &m, want, f->path };
+		struct ocifs_rd plain = { ocifs_rd_mem_read, &m, want, f->path, buf };
 		analyze_bytes(p, i, &plain, head);
 	}
 	free(buf);
@@ -384,7 +384,7 @@ static void pass2_one(struct pipe *p, size_t i)
 	struct ocifs_mfile *f = &p->m->files[i];
 	const struct ocifs_mfile *b = ocifs_model_bytes(p->m, f);
 	struct ocifs_rd_mem m = { NULL, 0 };
-	struct ocifs_rd rd = { ocifs_rd_mem_read, &m, 0, f->path };
+	struct ocifs_rd rd = { ocifs_rd_mem_read, &m, 0, f->path, NULL };
 	int each = 0; /* a cataloger of every name reads the bytes */
 
 	for (size_t k = 0; k < p->ncats; k++)
