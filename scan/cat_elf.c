@@ -51,7 +51,7 @@ static void analyze_upx(struct ocifs_mfile *f, const struct ocifs_rd *rd)
 		return;
 	}
 	struct ocifs_rd_mem m = { img, len };
-	struct ocifs_rd urd = { ocifs_rd_mem_read, &m, len, f->path };
+	struct ocifs_rd urd = { ocifs_rd_mem_read, &m, len, f->path, img };
 	rc = ocifs_elf_analyze(&urd, &f->upx_elf);
 	log_problem(f, "ELF: ", f->upx_elf.error);
 	if (rc == 0) {

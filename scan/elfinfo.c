@@ -40,6 +40,12 @@
 #define ELF_MAX_INTERP 4096u
 #define ELF_MAX_NEEDED 4096u
 
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define ELF_NATIVE_DATA ELFDATA2MSB
+#else
+#define ELF_NATIVE_DATA ELFDATA2LSB
+#endif
+
 /* Dynamic-section values before the string table is known. */
 struct elf_dyn {
 	uint64_t strtab, strsz, soname, rpath, runpath;
@@ -162,6 +168,12 @@ static int elf_header(struct elf_ctx *c)
 	hsz = e->cls == 64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
 	if (n < hsz)
 		return elf_fail(c, "truncated: file header (%zu of %zu bytes)", n, hsz) ?: 1;
+	/* libelf converts tables of the other byte order in place in memory
+	 * it was given (elf_memory), so such a file gets a copy of its own */
+	if ((e->data != ELF_NATIVE_DATA || h[EI_VERSION] != EV_CURRENT) &&
+	    (rc = ocifs_elfmap_own(&c->m)))
+		return rc;
+	h = c->m.p;
 	h[EI_VERSION] = EV_CURRENT;     /* libelf wants it; we never checked it */
 	c->hdr = elf_memory((char *)h, hsz);
 	if (!c->hdr || !gelf_getehdr(c->hdr, &eh))
@@ -280,12 +292,20 @@ static int elf_check_segments(struct elf_ctx *c)
 
 /* Zero a file-header field in the copy libelf reads (zero needs no byte
  * order): how a table our checks refused is hidden from libelf. */
-static void elf_hide(struct elf_ctx *c, size_t off64, size_t off32, size_t n64, size_t n32)
+static int elf_hide(struct elf_ctx *c, size_t off64, size_t off32, size_t n64, size_t n32)
 {
-	if (c->e->cls == 64)
-		memset(c->m.p + off64, 0, n64);
-	else
-		memset(c->m.p + off32, 0, n32);
+	size_t off = c->e->cls == 64 ? off64 : off32, n = c->e->cls == 64 ? n64 : n32;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		if (c->m.p[off + i]) {
+			/* the file's own bytes may be borrowed: never write them */
+			if ((rc = ocifs_elfmap_own(&c->m)))
+				return rc;
+			memset(c->m.p + off, 0, n);
+			break;
+		}
+	return 0;
 }
 
 #define ELF_HIDE(c, f) \
@@ -296,15 +316,16 @@ static void elf_hide(struct elf_ctx *c, size_t off64, size_t off32, size_t n64, 
  * 0, 1 (e->error), -errno. */
 static int elf_open(struct elf_ctx *c)
 {
-	if (!c->sections_ok) {
-		ELF_HIDE(c, e_shoff);
-		ELF_HIDE(c, e_shnum);
-		ELF_HIDE(c, e_shstrndx);
-	}
+	int rc;
+
+	if (!c->sections_ok &&
+	    ((rc = ELF_HIDE(c, e_shoff)) || (rc = ELF_HIDE(c, e_shnum)) ||
+	     (rc = ELF_HIDE(c, e_shstrndx))))
+		return rc;
 	if (!c->segments_ok || (c->phnum >= PN_XNUM && !c->sections_ok)) {
 		c->segments_ok = 0;
-		ELF_HIDE(c, e_phoff);
-		ELF_HIDE(c, e_phnum);
+		if ((rc = ELF_HIDE(c, e_phoff)) || (rc = ELF_HIDE(c, e_phnum)))
+			return rc;
 	}
 	c->elf = elf_memory((char *)c->m.p, (size_t)c->e->size);
 	if (!c->elf)

@@ -54,6 +54,11 @@ int ocifs_elfmap_init(struct ocifs_elfmap *m, const struct ocifs_rd *rd)
 	m->rd = rd;
 	if (rd->size > SIZE_MAX / 2)
 		return -EFBIG;
+	if (rd->mem) {
+		m->p = (unsigned char *)rd->mem; /* never written: see _own */
+		m->borrowed = 1;
+		return 0;
+	}
 	want = rd->size ? (size_t)rd->size : 1;
 	pthread_once(&elfmap_once, elfmap_init_key);
 	k = elfmap_keyed ? pthread_getspecific(elfmap_key) : NULL;
@@ -97,8 +102,35 @@ int ocifs_elfmap_need(struct ocifs_elfmap *m, uint64_t off, uint64_t n)
 	}
 	m->have[m->nhave].off = off;
 	m->have[m->nhave++].n = n;
+	if (m->borrowed || m->own) {
+		/* the bytes are there already; rd reads them only for what it
+		 * does on the side (a keeping reader keeps them) */
+		unsigned char *scratch;
+
+		if (m->rd->read_at == ocifs_rd_mem_read)
+			return 0;
+		if (!(scratch = malloc((size_t)n)))
+			return -ENOMEM;
+		rc = ocifs_rd_full(m->rd, scratch, (size_t)n, off);
+		free(scratch);
+		return rc;
+	}
 	if ((rc = ocifs_rd_full(m->rd, m->p + off, (size_t)n, off)))
 		return rc;
+	return 0;
+}
+
+int ocifs_elfmap_own(struct ocifs_elfmap *m)
+{
+	size_t n = (size_t)m->rd->size;
+
+	if (!m->borrowed)
+		return 0;
+	if (!(m->own = malloc(n ? n : 1)))
+		return -ENOMEM;
+	memcpy(m->own, m->rd->mem, n);
+	m->p = m->own;
+	m->borrowed = 0;
 	return 0;
 }
 
@@ -107,8 +139,10 @@ void ocifs_elfmap_fini(struct ocifs_elfmap *m)
 	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
 	struct elfmap_keep *k = NULL;
 
-	if (!m->p)
+	if (!m->p || m->borrowed || m->own) {
+		free(m->own);
 		goto out;
+	}
 	/* the pages filled in read as zeros again: zeroed while few, else
 	 * handed back all at once */
 	for (size_t i = 0; i < m->nhave; i++) {

@@ -132,7 +132,8 @@ static int rec_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got)
 	}
 	r->v[r->nv++] = (struct rec_range){ off, *got };
 	r->bytes += *got;
-	ocifs_reader_keep(ocifs_tree_view_reader(r->p->tv), r->ino, off, *got);
+	if (ocifs_tree_view_keep(r->p->tv, r->ino, buf, off, *got))
+		r->full = 1; /* keeping is an optimization only */
 	return 0;
 }
 
@@ -283,7 +284,7 @@ static void analyze_bytes(struct pipe *p, size_t i, const struct ocifs_rd *plain
 {
 	struct ocifs_mfile *f = &p->m->files[i];
 	struct rec_rd rec = { .under = plain, .p = p, .ino = f->ino };
-	struct ocifs_rd rd = { rec_read, &rec, plain->size, f->path };
+	struct ocifs_rd rd = { rec_read, &rec, plain->size, f->path, plain->mem };
 	unsigned char keep[PIPE_HEAD_KEEP];
 	size_t got;
 
@@ -350,7 +351,7 @@ static void read_one(struct pipe *p, size_t i)
 		p->tree->close_file(p->tree->ctx, &tf);
 		return;
 	}
-	if ((rc = ocifs_reader_open(ocifs_tree_view_reader(p->tv), f->ino, &rf))) {
+	if ((rc = ocifs_reader_open_direct(ocifs_tree_view_reader(p->tv), f->ino, &rf))) {
 		set_error(f, "view", rc);
 		return;
 	}
@@ -361,7 +362,7 @@ static void read_one(struct pipe *p, size_t i)
 		set_error(f, "read", rc ? rc : -EIO);
 	} else {
 		struct ocifs_rd_mem m = { buf, want };
-		struct ocifs_rd plain = { ocifs_rd_mem_read, &m, want, f->path };
+		struct ocifs_rd plain = { ocifs_rd_mem_read, &m, want, f->path, buf };
 		analyze_bytes(p, i, &plain, head);
 	}
 	free(buf);
@@ -383,7 +384,7 @@ static void pass2_one(struct pipe *p, size_t i)
 	struct ocifs_mfile *f = &p->m->files[i];
 	const struct ocifs_mfile *b = ocifs_model_bytes(p->m, f);
 	struct ocifs_rd_mem m = { NULL, 0 };
-	struct ocifs_rd rd = { ocifs_rd_mem_read, &m, 0, f->path };
+	struct ocifs_rd rd = { ocifs_rd_mem_read, &m, 0, f->path, NULL };
 	int each = 0; /* a cataloger of every name reads the bytes */
 
 	for (size_t k = 0; k < p->ncats; k++)

@@ -36,6 +36,9 @@ struct ocifs_rd {
 	void *ctx;
 	uint64_t size;          /* file size in bytes */
 	const char *name;       /* for messages: the file's path in the image */
+	const unsigned char *mem; /* NULL, or all size bytes, in memory for as
+				   * long as rd is used (read_at still serves
+				   * them: it may keep what was read) */
 };
 
 /** Read exactly n bytes at off: 0, -EIO if the file is shorter, or the

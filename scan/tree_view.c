@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* struct ocifs_tree over the merged view; see tree_view.h. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,23 +12,100 @@
 #define TV_MAX_PATH 65536u      /* a lookup's path after symlink splicing */
 #define TV_MAX_DEPTH 4096u      /* directory levels */
 
-/* The reader's span cache holds the blocks an analysis keeps for the
- * library search (ocifs_reader_keep: about 10 KiB a file, in 4 KiB
- * blocks) and, briefly, the cold blocks of files read whole. */
+/* The reader's span cache holds the blocks of files read in place (too
+ * big to read whole) and of files pass 2 opens that pass 1 did not keep;
+ * what an analysis keeps for the library search (about 10 KiB a file)
+ * is held by the tree view itself (ocifs_tree_view_keep). */
 #define TV_CACHE (256u << 20)
 #define TV_COLD (8u << 20)
 #define TV_BLOCK (4u << 10)
+
+struct tv_range {
+	uint64_t off;
+	size_t n;
+	unsigned char *bytes;
+};
+
+struct tv_kept {
+	size_t n, cap;
+	struct tv_range *v;
+};
 
 struct ocifs_tree_view {
 	struct ocifs_tree tree;
 	const struct ocifs_view *view;
 	struct ocifs_reader *reader;
+	uint64_t ninodes;
+	pthread_mutex_t lock;
+	struct tv_kept **kept;  /* per inode, NULL if nothing kept; protected by lock */
 };
 
 struct tv_file {
+	struct ocifs_tree_view *tv;
+	uint64_t ino;
 	struct ocifs_rfile *f;
 	char *name;
 };
+
+/* Served from the kept ranges? 1 (copied), 0 (not kept). */
+static int tv_from_kept(struct ocifs_tree_view *tv, uint64_t ino, void *buf, size_t n,
+			uint64_t off)
+{
+	int hit = 0;
+
+	pthread_mutex_lock(&tv->lock);
+	const struct tv_kept *k = tv->kept ? tv->kept[ino] : NULL;
+	for (size_t i = 0; k && i < k->n && !hit; i++) {
+		const struct tv_range *r = &k->v[i];
+		if (off >= r->off && n <= r->n && off - r->off <= r->n - n) {
+			memcpy(buf, r->bytes + (off - r->off), n);
+			hit = 1;
+		}
+	}
+	pthread_mutex_unlock(&tv->lock);
+	return hit;
+}
+
+int ocifs_tree_view_keep(struct ocifs_tree_view *tv, uint64_t ino, const void *buf, uint64_t off,
+			 size_t n)
+{
+	struct tv_range r = { .off = off, .n = n };
+	struct ocifs_extent x;
+	struct ocifs_layer *l;
+	int rc = 0;
+
+	if (ino >= tv->ninodes || !n)
+		return 0;
+	/* an uncompressed layer is read again in place for less than a copy */
+	if (ocifs_view_data(tv->view, ino, &l, &x) || ocifs_layer_comp(l) == OCIFS_COMP_NONE)
+		return 0;
+	r.bytes = malloc(n);
+	if (!r.bytes)
+		return -ENOMEM;
+	memcpy(r.bytes, buf, n);
+	pthread_mutex_lock(&tv->lock);
+	if (!tv->kept && !(tv->kept = calloc((size_t)tv->ninodes, sizeof(*tv->kept))))
+		rc = -ENOMEM;
+	struct tv_kept *k = rc ? NULL : tv->kept[ino];
+	if (!rc && !k && !(k = tv->kept[ino] = calloc(1, sizeof(*k))))
+		rc = -ENOMEM;
+	if (!rc && k->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 4;
+		struct tv_range *v = realloc(k->v, cap * sizeof(*v));
+		if (v) {
+			k->v = v;
+			k->cap = cap;
+		} else {
+			rc = -ENOMEM;
+		}
+	}
+	if (!rc)
+		k->v[k->n++] = r;
+	pthread_mutex_unlock(&tv->lock);
+	if (rc)
+		free(r.bytes);
+	return rc;
+}
 
 /* Replace *rem (from position pos) with target + "/" + the rest. */
 static int tv_splice(char **rem, size_t pos, const char *target)
@@ -143,7 +221,13 @@ out:
 static int tv_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got)
 {
 	struct tv_file *f = ctx;
+	const struct ocifs_extent *x = ocifs_rfile_extent(f->f);
 
+	if (off < x->size && n && n <= x->size - off &&
+	    tv_from_kept(f->tv, f->ino, buf, n, off)) {
+		*got = n;
+		return 0;
+	}
 	return ocifs_rfile_read(f->f, buf, n, off, got);
 }
 
@@ -178,6 +262,8 @@ static int tv_open_file(void *ctx, const char *path, struct ocifs_tree_file *tf)
 		free(f);
 		return -ENOMEM;
 	}
+	f->tv = tv;
+	f->ino = ino;
 	if ((rc = ocifs_reader_open(tv->reader, ino, &f->f))) {
 		free(f->name);
 		free(f);
@@ -276,6 +362,8 @@ int ocifs_tree_view_new(const struct ocifs_view *v, struct ocifs_tree_view **out
 		return rc;
 	}
 	tv->view = v;
+	tv->ninodes = ocifs_view_inodes(v);
+	pthread_mutex_init(&tv->lock, NULL);
 	tv->tree = (struct ocifs_tree){ .read_file = tv_read_file, .list_dir = tv_list_dir,
 					.open_file = tv_open_file, .close_file = tv_close_file,
 					.realpath = tv_realpath, .ctx = tv };
@@ -296,6 +384,16 @@ void ocifs_tree_view_free(struct ocifs_tree_view *tv)
 			(unsigned long long)st.cold_bytes);
 	}
 	ocifs_reader_free(tv->reader);
+	for (uint64_t i = 0; tv->kept && i < tv->ninodes; i++) {
+		struct tv_kept *k = tv->kept[i];
+		for (size_t j = 0; k && j < k->n; j++)
+			free(k->v[j].bytes);
+		if (k)
+			free(k->v);
+		free(k);
+	}
+	free(tv->kept);
+	pthread_mutex_destroy(&tv->lock);
 	free(tv);
 }
 

@@ -5,11 +5,15 @@
  * above it, at most 40 symlinks per lookup as Linux allows, then -ELOOP),
  * files read through the tree's own reader (src/reader.h).
  *
- * That reader's span cache lets a caller that already read a file
- * (deps.c reads each ELF once, in layer order) keep the blocks an
- * analysis needed for later opens of the same file (the library search
- * re-reads the same headers): ocifs_reader_keep(ocifs_tree_view_reader()),
- * so compressed layers are not decompressed twice.
+ * A caller that already read a file (the pipeline reads each ELF once,
+ * in layer order) keeps the bytes an analysis needed for later opens of
+ * the same file (the library search re-reads the same headers):
+ * ocifs_tree_view_keep, so compressed layers are not decompressed twice.
+ * Why exact ranges here and not the reader's span cache: the ranges are
+ * a few KiB scattered over every ELF of the image, and holding them as
+ * whole aligned span blocks cost /.deps 20-25 % more CPU and memory on
+ * compressed layers (measured for issue #10); every other read of file
+ * data goes through the reader.
  */
 #ifndef OCIFS_SCAN_TREE_VIEW_H
 #define OCIFS_SCAN_TREE_VIEW_H
@@ -37,8 +41,15 @@ const struct ocifs_tree *ocifs_tree_view_tree(struct ocifs_tree_view *tv);
 int ocifs_tree_view_resolve(struct ocifs_tree_view *tv, const char *path, int follow,
 			    uint64_t *ino, char **canon);
 
+/** Keep a copy of bytes [off, off+n) of regular file ino (buf): later
+ *  reads of the tree's files that lie inside one kept range are served
+ *  from it. Nothing is kept for files of uncompressed layers (read
+ *  again in place for less). 0 or -ENOMEM. Thread-safe. */
+int ocifs_tree_view_keep(struct ocifs_tree_view *tv, uint64_t ino, const void *buf, uint64_t off,
+			 size_t n);
+
 /** The reader the tree's files read through (valid as long as tv), for
- *  reading by inode and ocifs_reader_keep. Thread-safe. */
+ *  reading by inode. Thread-safe. */
 struct ocifs_reader *ocifs_tree_view_reader(struct ocifs_tree_view *tv);
 
 #endif

@@ -286,7 +286,7 @@ static void files_unlink(struct ocifs_rfile *f)
 	pthread_mutex_unlock(&r->files_lock);
 }
 
-int ocifs_reader_open(struct ocifs_reader *r, uint64_t ino, struct ocifs_rfile **out)
+static int reader_open(struct ocifs_reader *r, uint64_t ino, int direct, struct ocifs_rfile **out)
 {
 	struct ocifs_rfile *f = calloc(1, sizeof(*f));
 	int rc;
@@ -300,13 +300,23 @@ int ocifs_reader_open(struct ocifs_reader *r, uint64_t ino, struct ocifs_rfile *
 	}
 	f->r = r;
 	f->ino = ino;
-	f->direct = !r->spans || layer_plain(r, f->layer);
+	f->direct = direct || !r->spans || layer_plain(r, f->layer);
 	if (r->hashck)
 		ocifs_view_hashck_begin(r->view, ino, &f->hc);
 	pthread_mutex_init(&f->lock, NULL);
 	files_link(f);
 	*out = f;
 	return 0;
+}
+
+int ocifs_reader_open(struct ocifs_reader *r, uint64_t ino, struct ocifs_rfile **out)
+{
+	return reader_open(r, ino, 0, out);
+}
+
+int ocifs_reader_open_direct(struct ocifs_reader *r, uint64_t ino, struct ocifs_rfile **out)
+{
+	return reader_open(r, ino, 1, out);
 }
 
 void ocifs_rfile_close(struct ocifs_rfile *f)

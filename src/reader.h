@@ -51,6 +51,12 @@ void ocifs_reader_free(struct ocifs_reader *r);
 /** Open regular file ino: 0, -ENOENT, -EINVAL (not a regular file),
  *  -ENOMEM. */
 int ocifs_reader_open(struct ocifs_reader *r, uint64_t ino, struct ocifs_rfile **out);
+/** Like ocifs_reader_open, for a caller that reads the file once, in
+ *  order (a whole-file slurp): its reads decode straight into the
+ *  caller's buffer through the file's own cursor (parked cursors still
+ *  carry on from file to file) and put nothing in the span cache, which
+ *  would only cost a copy and an allocation per block. */
+int ocifs_reader_open_direct(struct ocifs_reader *r, uint64_t ino, struct ocifs_rfile **out);
 /** Bytes [off, off+n) of the file: 0 and *got (< n only at its end),
  *  or -EIO (the layer's stream is short or corrupt, or with hashck the
  *  file failed its sha256), -ENOMEM, a codec error. Never short

@@ -20,7 +20,7 @@ static void check(const struct ocifs_goinfo *g)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ocifs_rd_mem m = { data, size };
-	struct ocifs_rd rd = { ocifs_rd_mem_read, &m, size, "fuzz" };
+	struct ocifs_rd rd = { ocifs_rd_mem_read, &m, size, "fuzz", NULL };
 	struct ocifs_goinfo g;
 	struct ocifs_elf e;
 

@@ -13,7 +13,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ocifs_rd_mem m = { data, size };
-	struct ocifs_rd rd = { ocifs_rd_mem_read, &m, size, "fuzz" };
+	struct ocifs_rd rd = { ocifs_rd_mem_read, &m, size, "fuzz", NULL };
 	struct ocifs_upx u;
 	unsigned char *img = NULL;
 	size_t len = 0;

@@ -26,7 +26,7 @@ static char tmp[256];
 static int read_mem(const void *p, size_t len, struct ocifs_goinfo *g)
 {
 	struct ocifs_rd_mem m = { p, len };
-	struct ocifs_rd rd = { ocifs_rd_mem_read, &m, len, "mem" };
+	struct ocifs_rd rd = { ocifs_rd_mem_read, &m, len, "mem", NULL };
 
 	return goinfo_of(&rd, g);
 }
@@ -112,7 +112,7 @@ static void test_generated(const char *dir)
 		fd = open(path, O_RDONLY);
 		{
 			struct stat st;
-			struct ocifs_rd rd = { ocifs_rd_fd_read, &fd, 0, path };
+			struct ocifs_rd rd = { ocifs_rd_fd_read, &fd, 0, path, NULL };
 
 			if (fd < 0 || fstat(fd, &st)) {
 				ok(0, "%s: open", names[i]);
@@ -210,7 +210,7 @@ static void test_installed(const char *dir)
 		if (fd < 0)
 			continue;
 		{
-			struct ocifs_rd rd = { ocifs_rd_fd_read, &fd, (uint64_t)st.st_size, path };
+			struct ocifs_rd rd = { ocifs_rd_fd_read, &fd, (uint64_t)st.st_size, path, NULL };
 			rc = goinfo_of(&rd, &g);
 		}
 		close(fd);

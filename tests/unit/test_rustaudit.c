@@ -46,7 +46,7 @@ static int load(const char *name, struct loaded *l)
 	if (!l->buf)
 		return -1;
 	l->m = (struct ocifs_rd_mem){ l->buf, l->len };
-	l->rd = (struct ocifs_rd){ ocifs_rd_mem_read, &l->m, l->len, name };
+	l->rd = (struct ocifs_rd){ ocifs_rd_mem_read, &l->m, l->len, name, NULL };
 	l->elf_rc = ocifs_elf_analyze(&l->rd, &l->e);
 	return 0;
 }
@@ -221,7 +221,7 @@ static void check_note(const char *name)
 static int mutant_ok(const unsigned char *b, size_t len)
 {
 	struct ocifs_rd_mem m = { b, len };
-	struct ocifs_rd rd = { ocifs_rd_mem_read, &m, len, "mutant" };
+	struct ocifs_rd rd = { ocifs_rd_mem_read, &m, len, "mutant", NULL };
 	struct ocifs_rustaudit a;
 	struct ocifs_pkgnote n;
 	struct ocifs_elf e;
@@ -295,7 +295,7 @@ static void hostile(const char *name)
 	};
 	for (size_t k = 0; k < sizeof(patches) / sizeof(patches[0]); k++) {
 		struct ocifs_rd_mem m = { b, l.len };
-		struct ocifs_rd rd = { ocifs_rd_mem_read, &m, l.len, "patched" };
+		struct ocifs_rd rd = { ocifs_rd_mem_read, &m, l.len, "patched", NULL };
 		struct ocifs_rustaudit a;
 		struct ocifs_elf e;
 

@@ -217,7 +217,7 @@ static int analyze(const char *root, const char *script, const char *path, struc
 			close(fd);
 		return -errno;
 	}
-	struct ocifs_rd rd = { ocifs_rd_fd_read, &fd, (uint64_t)st.st_size, script };
+	struct ocifs_rd rd = { ocifs_rd_fd_read, &fd, (uint64_t)st.st_size, script, NULL };
 	rc = ocifs_script_analyze(&rd, &t, path, s);
 	close(fd);
 	return rc;
@@ -327,19 +327,19 @@ static void check_mem_edges(void)
 	t.ctx = (void *)"/nonexistent-root";
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct ocifs_rd_mem m = { (const unsigned char *)bad[i], strlen(bad[i]) };
-		struct ocifs_rd rd = { ocifs_rd_mem_read, &m, m.len, "/x" };
+		struct ocifs_rd rd = { ocifs_rd_mem_read, &m, m.len, "/x", NULL };
 		int rc = ocifs_script_analyze(&rd, &t, NULL, &s);
 		ok(rc == 0 && s.error && !s.resolved && !strcmp(s.rule, "not found"),
 		   "edge %zu: refused line -> error \"%s\"", i, s.error ? s.error : "");
 		ocifs_script_fini(&s);
 	}
 	struct ocifs_rd_mem cr = { (const unsigned char *)"#!\r\n", 4 };
-	struct ocifs_rd crd = { ocifs_rd_mem_read, &cr, 4, "/x" };
+	struct ocifs_rd crd = { ocifs_rd_mem_read, &cr, 4, "/x", NULL };
 	ok(ocifs_script_analyze(&crd, &t, NULL, &s) == 0 && s.interp && !strcmp(s.interp, "\r") &&
 	   !strcmp(s.rule, "relative"), "\"#!\\r\\n\": interpreter \"\\r\", relative");
 	ocifs_script_fini(&s);
 	struct ocifs_rd_mem m = { (const unsigned char *)"ELF", 3 };
-	struct ocifs_rd rd = { ocifs_rd_mem_read, &m, 3, "/x" };
+	struct ocifs_rd rd = { ocifs_rd_mem_read, &m, 3, "/x", NULL };
 	is_int(ocifs_script_analyze(&rd, &t, NULL, &s), -EINVAL, "not a script -> -EINVAL");
 	ocifs_script_fini(&s);
 	/* Every length of a long line, every byte value at the split points. */
@@ -350,7 +350,7 @@ static void check_mem_edges(void)
 			for (size_t k = 2; k < len; k++)
 				big[k] = (unsigned char)((k * 31 + (size_t)v) % 7 == 0 ? ' ' : (k % 13 == 0 ? v : 'a'));
 			struct ocifs_rd_mem mm = { big, len };
-			struct ocifs_rd r2 = { ocifs_rd_mem_read, &mm, len, "/x" };
+			struct ocifs_rd r2 = { ocifs_rd_mem_read, &mm, len, "/x", NULL };
 			bad_n += ocifs_script_analyze(&r2, &t, NULL, &s) != 0;
 			ocifs_script_fini(&s);
 		}

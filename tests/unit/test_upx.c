@@ -48,6 +48,7 @@ static int mem_rd(struct ocifs_rd *rd, struct ocifs_rd_mem *m, const void *p, si
 	rd->ctx = m;
 	rd->size = len;
 	rd->name = "mem";
+	rd->mem = NULL;
 	return 0;
 }
 
