@@ -407,8 +407,8 @@ static void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, siz
 {
 	struct ocifs_fs *fs = req_fs(req);
 	char scratch[128];
-	const void *val;
-	size_t len;
+	const void *val = NULL;
+	size_t len = 0;
 	struct fs_node n;
 	int rc = fs_classify(fs, ino, &n);
 
