@@ -10,7 +10,7 @@
  *          sequential reader's cursor just continues, so no byte is
  *          decompressed twice; its blocks enter the cache "cold" and
  *          stay only long enough to serve readahead that arrives out of
- *          order (or until a caller keeps them: ocifs_reader_keep).
+ *          order.
  *          Random reads (and small files packed next to each other)
  *          share the cached blocks. Without a cache, and for an
  *          uncompressed layer in a file (a pread costs less than a
@@ -490,40 +490,6 @@ int ocifs_rfile_read(struct ocifs_rfile *f, void *buf, size_t n, uint64_t off, s
 	if (!rc)
 		*got = n;
 	return rc;
-}
-
-/* Keep the blocks of stream bytes [uoff, uoff+n). */
-static int keep_run(void *ctx, char *buf, size_t n, uint64_t uoff)
-{
-	struct ocifs_rfile *f = ctx; /* only r and layer are used */
-	uint32_t num = ocifs_layer_num(f->layer);
-
-	(void)buf;
-	for (uint64_t b = uoff / f->r->block; n && b <= (uoff + n - 1) / f->r->block; b++)
-		ocifs_spancache_keep(f->r->spans, num, b);
-	return 0;
-}
-
-void ocifs_reader_keep(struct ocifs_reader *r, uint64_t ino, uint64_t off, uint64_t n)
-{
-	struct ocifs_rfile f = { .r = r };
-	char *scratch;
-
-	if (!r->spans || ocifs_view_data(r->view, ino, &f.layer, &f.x) || off >= f.x.size || !n ||
-	    layer_plain(r, f.layer))
-		return;
-	if (n > f.x.size - off)
-		n = f.x.size - off;
-	if (!f.x.nsparse) {
-		keep_run(&f, NULL, (size_t)n, f.x.data_off + off);
-		return;
-	}
-	/* sparse: the runs through the map (its holes are zero-filled in a
-	 * scratch buffer, so only small ranges are worth it) */
-	if (n > (1u << 20) || !(scratch = malloc((size_t)n)))
-		return;
-	ocifs_extent_read(&f.x, scratch, (size_t)n, off, keep_run, &f);
-	free(scratch);
 }
 
 void ocifs_reader_stats(struct ocifs_reader *r, struct ocifs_reader_stats *st)

@@ -68,11 +68,6 @@ struct ocifs_layer *ocifs_rfile_layer(const struct ocifs_rfile *f);
 /** Close (NULL: nothing); its cursor is parked for the next file. */
 void ocifs_rfile_close(struct ocifs_rfile *f);
 
-/** Bytes [off, off+n) of regular file ino were read and will be read
- *  again (an analysis re-reads headers): keep their cached blocks, as
- *  the most recently used. Best effort; nothing without a cache. */
-void ocifs_reader_keep(struct ocifs_reader *r, uint64_t ino, uint64_t off, uint64_t n);
-
 struct ocifs_reader_stats {
 	uint64_t hits, misses;  /* span cache lookups */
 	uint64_t bytes, spans;  /* cached now */
