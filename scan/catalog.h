@@ -60,6 +60,18 @@ struct ocifs_catalog_env {
 	 * (sticky, cheap, thread-safe): poll it in long loops. */
 	int (*stop)(void *stop_ctx);
 	void *stop_ctx;
+	/* The layers' own copies of a file, for attribution (attrib.h):
+	 * cb(cbctx, layer, buf, len) for each layer (0 = bottom, in order)
+	 * whose own tar holds a regular file at path (as that layer names
+	 * it: no symlink followed), its bytes (at most max; a larger or
+	 * unreadable copy is passed as buf NULL). 0, a non-zero cb return,
+	 * or -ENOMEM. Thread-safe; reads each copy (cheap for a database
+	 * of a few MB, never call it per file of the tree). */
+	int (*layer_versions)(void *ctx, const char *path, size_t max,
+			      int (*cb)(void *cbctx, uint32_t layer, const char *buf, size_t len),
+			      void *cbctx);
+	void *layer_ctx;
+	uint32_t nlayers;
 };
 
 struct ocifs_emit;
@@ -107,6 +119,8 @@ void *ocifs_emit_state(struct ocifs_emit *e);
 const struct ocifs_rd *ocifs_emit_keeping(struct ocifs_emit *e);
 /** Record "what: strerror(-rc)" as the file's error unless it has one. */
 void ocifs_emit_error(struct ocifs_emit *e, const char *what, int rc);
+/** What the pipeline offered init() (the tree, the layers' copies). */
+const struct ocifs_catalog_env *ocifs_emit_env(struct ocifs_emit *e);
 /** Add a component to the model: c is copied deeply (its cataloger, cat_,
  *  origin_ and seq_ are set by the pipeline), so it may live on the
  *  caller's stack. Thread-safe. 0 or -ENOMEM. */

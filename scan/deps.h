@@ -44,12 +44,6 @@ struct ocifs_deps_stats {
 	double secs;
 };
 
-/** The deps.json document of img's merged view v, built now (never
- *  cached): as ocifs_deps_json() without o->cache_dir. */
-int ocifs_deps_build(struct ocifs_image *img, const struct ocifs_view *v,
-		     const struct ocifs_deps_opts *o, char **json, size_t *len,
-		     struct ocifs_deps_stats *st);
-
 /** The deps.json document of img's merged view v: loaded from the cache
  *  or built (and then cached); a build of the same document going on in
  *  another thread or process is waited for (polling o->cancelled and

@@ -78,10 +78,39 @@ struct ocifs_component {
 	char *subpath;
 	char *kind;             /* CycloneDX type: "library", "application",
 				 * "operating-system", ... */
-	uint32_t layer;         /* the layer that brought it (0 = bottom) */
-	char **files;           /* paths it owns, as the view names them */
+	uint32_t layer;         /* the layer that brought its current version
+				 * (0 = bottom): a package database entry's
+				 * from ocifs_attrib (attrib.h), a file's from
+				 * its mfile */
+	char *source;           /* where it was found, "/"-rooted: the
+				 * database or metadata file, the binary; a
+				 * member of an archive as "/app.jar!/BOOT-INF/
+				 * lib/x.jar" */
+	char **files;           /* paths it owns, "/"-rooted, as its package
+				 * database lists them (directories and paths
+				 * no longer in the view included: sbom.c
+				 * filters them against the view) */
 	size_t nfiles;
-	struct ocifs_prop *props;
+	char **licenses;        /* as declared: SPDX ids or expressions
+				 * ("GPL-2.0-or-later", "MIT OR Apache-2.0"),
+				 * else the declared free text */
+	size_t nlicenses;
+	char **depends;         /* what it needs, by name within its own
+				 * ecosystem (its type): a dpkg/apk/rpm package
+				 * or virtual name (alternatives "a | b" kept as
+				 * one string; version constraints and ":arch"
+				 * stripped), an npm package name, a Go module
+				 * path; sbom.c resolves them to components by
+				 * name and provides */
+	size_t ndepends;
+	char **provides;        /* names it provides (dpkg Provides, apk
+				 * provides incl. so:/cmd:, rpm PROVIDENAME) */
+	size_t nprovides;
+	unsigned char sha256[32];       /* with has_sha256: of the binary or
+					 * archive the component is */
+	int has_sha256;
+	struct ocifs_prop *props;       /* names "ocifs:..." (see ocifs-sbom(5)),
+					 * each listed there */
 	size_t nprops;
 	/* the pipeline's order: emitted by catalogers[cat_] analyzing
 	 * files[origin_] (SIZE_MAX: from finish), seq_-th of that call */

@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 
 #include "clock.h"
+#include "layer.h"
 #include "log.h"
 #include "pipeline.h"
 #include "reader.h"
@@ -57,6 +58,7 @@ struct pipe {
 	double deadline;        /* CLOCK_MONOTONIC seconds, 0: none */
 	atomic_int stop;        /* 0, -EINTR or -ETIMEDOUT: the build stops */
 	atomic_size_t kept;     /* bytes kept in the tree's read cache */
+	const struct ocifs_catalog_env *env;
 };
 
 const char *ocifs_pipeline_env(const struct ocifs_image *img, const char *key)
@@ -164,6 +166,11 @@ void *ocifs_emit_state(struct ocifs_emit *e)
 	return e->p->state[e->cat];
 }
 
+const struct ocifs_catalog_env *ocifs_emit_env(struct ocifs_emit *e)
+{
+	return e->p->env;
+}
+
 const struct ocifs_rd *ocifs_emit_keeping(struct ocifs_emit *e)
 {
 	return e->keeping;
@@ -192,6 +199,23 @@ static char *dup_or_null(const char *s, int *bad)
 	return d;
 }
 
+static char **dup_list(char *const *l, size_t n, size_t *out_n, int *bad)
+{
+	char **d;
+
+	*out_n = 0;
+	if (!n || *bad)
+		return NULL;
+	if (!(d = calloc(n, sizeof(*d)))) {
+		*bad = 1;
+		return NULL;
+	}
+	*out_n = n;
+	for (size_t i = 0; i < n && !*bad; i++)
+		d[i] = dup_or_null(l[i], bad);
+	return d;
+}
+
 int ocifs_emit_component(struct ocifs_emit *e, const struct ocifs_component *c)
 {
 	struct ocifs_component n = { 0 };
@@ -207,14 +231,13 @@ int ocifs_emit_component(struct ocifs_emit *e, const struct ocifs_component *c)
 	n.subpath = dup_or_null(c->subpath, &bad);
 	n.kind = dup_or_null(c->kind, &bad);
 	n.layer = c->layer;
-	if (c->nfiles && !bad) {
-		if ((n.files = calloc(c->nfiles, sizeof(*n.files))))
-			n.nfiles = c->nfiles;
-		else
-			bad = 1;
-		for (size_t i = 0; i < n.nfiles && !bad; i++)
-			n.files[i] = dup_or_null(c->files[i], &bad);
-	}
+	n.source = dup_or_null(c->source, &bad);
+	n.files = dup_list(c->files, c->nfiles, &n.nfiles, &bad);
+	n.licenses = dup_list(c->licenses, c->nlicenses, &n.nlicenses, &bad);
+	n.depends = dup_list(c->depends, c->ndepends, &n.ndepends, &bad);
+	n.provides = dup_list(c->provides, c->nprovides, &n.nprovides, &bad);
+	memcpy(n.sha256, c->sha256, sizeof(n.sha256));
+	n.has_sha256 = c->has_sha256;
 	if (c->nprops && !bad) {
 		if ((n.props = calloc(c->nprops, sizeof(*n.props))))
 			n.nprops = c->nprops;
@@ -247,6 +270,30 @@ int ocifs_emit_component(struct ocifs_emit *e, const struct ocifs_component *c)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* The catalogers' env->layer_versions: each layer's own copy of path. */
+static int layer_versions(void *ctx, const char *path, size_t max,
+			  int (*cb)(void *cbctx, uint32_t layer, const char *buf, size_t len),
+			  void *cbctx)
+{
+	const struct pipe *p = ctx;
+	size_t n = ocifs_view_nlayers(p->v);
+	int rc = 0;
+
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct ocifs_layer *l = ocifs_view_layer(p->v, i);
+		char *buf = NULL;
+		size_t len = 0;
+		int r = l ? ocifs_layer_slurp(l, path, max, &buf, &len) : -ENOENT;
+
+		if (r == -ENOMEM)
+			return r;
+		if (r != -ENOENT && r != -EINVAL)
+			rc = cb(cbctx, (uint32_t)i, r ? NULL : buf, r ? 0 : len);
+		free(buf);
+	}
+	return rc;
 }
 
 /* --- pass 1: read each file and run its catalogers ------------------- */
@@ -635,7 +682,11 @@ int ocifs_pipeline_run(struct ocifs_image *img, const struct ocifs_view *v,
 		.ld_library_path = ocifs_pipeline_env(img, "LD_LIBRARY_PATH"),
 		.stop = pipe_stop,
 		.stop_ctx = &p,
+		.layer_versions = layer_versions,
+		.layer_ctx = &p,
+		.nlayers = (uint32_t)ocifs_view_nlayers(v),
 	};
+	p.env = &env;
 	double t0 = ocifs_now();
 	if ((rc = collect(&p)) || (rc = init_pass(&p, 1, &env)))
 		goto out;
@@ -671,6 +722,13 @@ out_lock:
 
 /* --- the model ------------------------------------------------------- */
 
+static void free_list(char **l, size_t n)
+{
+	for (size_t i = 0; l && i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
 void ocifs_component_fini(struct ocifs_component *c)
 {
 	free(c->type);
@@ -680,9 +738,11 @@ void ocifs_component_fini(struct ocifs_component *c)
 	free(c->qualifiers);
 	free(c->subpath);
 	free(c->kind);
-	for (size_t i = 0; c->files && i < c->nfiles; i++)
-		free(c->files[i]);
-	free(c->files);
+	free(c->source);
+	free_list(c->files, c->nfiles);
+	free_list(c->licenses, c->nlicenses);
+	free_list(c->depends, c->ndepends);
+	free_list(c->provides, c->nprovides);
 	for (size_t i = 0; c->props && i < c->nprops; i++) {
 		free(c->props[i].name);
 		free(c->props[i].value);

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "err.h"
 #include "layer_priv.h"
 #include "log.h"
+#include "path.h"
 #include "timens.h"
 
 const char *ocifs_cache_state_name(enum ocifs_cache_state s)
@@ -525,5 +527,80 @@ int ocifs_layer_read(struct ocifs_layer *l, struct ocifs_zcursor *c,
 			x->data_off);
 	if (!rc)
 		*got = n;
+	return rc;
+}
+
+/* --- one file of this layer alone -------------------------------------- */
+
+/* The layer's index connection belongs to one thread at a time. */
+static pthread_mutex_t slurp_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int slurp_entry(struct ocifs_layer *l, const struct ocifs_entry *e, size_t max,
+		       char **buf, size_t *len)
+{
+	struct ocifs_extent x;
+	struct ocifs_zcursor *c = NULL;
+	size_t got = 0;
+	char *b;
+	int rc;
+
+	if (e->size > max)
+		return -EFBIG;
+	if (!(b = malloc((size_t)e->size + 1)))
+		return -ENOMEM;
+	ocifs_entry_extent(e, &x);
+	rc = ocifs_layer_cursor(l, &c);
+	if (!rc)
+		rc = ocifs_layer_read(l, c, &x, b, (size_t)e->size, 0, &got);
+	ocifs_zcursor_free(c);
+	if (!rc && got != e->size)
+		rc = -EIO;
+	if (rc) {
+		free(b);
+		return rc;
+	}
+	b[got] = 0;
+	*buf = b;
+	*len = got;
+	return 0;
+}
+
+int ocifs_layer_slurp(struct ocifs_layer *l, const char *path, size_t max, char **buf,
+		      size_t *len)
+{
+	struct ocifs_entry e = { 0 };
+	struct ocifs_idxdb *db;
+	char *p = strdup(path);
+	int rc, had;
+
+	*buf = NULL;
+	*len = 0;
+	if (!p)
+		return -ENOMEM;
+	if (ocifs_path_normalize(p)) {
+		free(p);
+		return -ENOENT;
+	}
+	pthread_mutex_lock(&slurp_lock);
+	had = l->db != NULL;
+	rc = ocifs_layer_db(l, &db);
+	if (!rc)
+		rc = ocifs_idxdb_lookup(db, p, &e);
+	if (!rc && e.type == '1') { /* a hard link: its target, in this layer */
+		char *t = e.link ? strdup(e.link) : NULL;
+		ocifs_entry_fini(&e);
+		memset(&e, 0, sizeof(e));
+		rc = t ? ocifs_idxdb_lookup(db, t, &e) : -ENOMEM;
+		free(t);
+	}
+	if (!rc && e.type != '0')
+		rc = -EINVAL;
+	if (!rc)
+		rc = slurp_entry(l, &e, max, buf, len);
+	if (!had)
+		ocifs_layer_db_close(l);
+	pthread_mutex_unlock(&slurp_lock);
+	ocifs_entry_fini(&e);
+	free(p);
 	return rc;
 }

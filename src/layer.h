@@ -96,4 +96,15 @@ int ocifs_layer_read(struct ocifs_layer *l, struct ocifs_zcursor *c,
 		     const struct ocifs_extent *x, void *buf, size_t n, uint64_t off,
 		     size_t *got);
 
+/** The regular file at path (relative or "/"-rooted, normalized) as this
+ *  layer's own tar holds it, at most max bytes: 0 and *buf malloc'd
+ *  (NUL-terminated, *len without it); -ENOENT (not in this layer),
+ *  -EINVAL (not a regular file or hard link to one), -EFBIG (larger than
+ *  max), or a read error. Does not follow symlinks and ignores every
+ *  other layer: a forensic read of one layer (the SBOM's attribution of
+ *  a package database to the layer that changed it). Thread-safe (one
+ *  lock per process around the layer's index). */
+int ocifs_layer_slurp(struct ocifs_layer *l, const char *path, size_t max, char **buf,
+		      size_t *len);
+
 #endif

@@ -461,6 +461,11 @@ size_t ocifs_view_nlayers(const struct ocifs_view *v)
 	return v->nlayers;
 }
 
+struct ocifs_layer *ocifs_view_layer(const struct ocifs_view *v, size_t i)
+{
+	return v->layers && i < v->nlayers ? v->layers[i] : NULL;
+}
+
 int ocifs_view_file_facts(const struct ocifs_view *v, uint64_t ino, uint32_t *flags,
 			  unsigned char sha256[32])
 {

@@ -96,6 +96,8 @@ int ocifs_view_data(const struct ocifs_view *v, uint64_t ino, struct ocifs_layer
 		    struct ocifs_extent *x);
 /** The layers the view was built from (layer i is number i + 1). */
 size_t ocifs_view_nlayers(const struct ocifs_view *v);
+/** Layer i (0-based) of the view, or NULL past the end. */
+struct ocifs_layer *ocifs_view_layer(const struct ocifs_view *v, size_t i);
 
 /** What the layer index noted of a regular file's bytes: OCIFS_EF_ELF,
  *  _ZIP, _SCRIPT (magic) and _HASHED (then sha256 holds its digest;
