@@ -155,6 +155,30 @@ mkoci() {
 		"$md" "$ms" >"$dir/index.json"
 }
 
+# debian_root: print the dir whose rootfs/ is a real Debian 12 root
+# (bench/mkdebian.sh: debootstrap --variant=minbase plus gcc and
+# python3), built once per build tree ($OCIFS_FIXTURES) under a flock and
+# shared by parallel tests and distcheck's inner build; bench/work is
+# reused when `make bench` already made it. Needs root and, the first
+# time, Debian's mirror.
+debian_root() {
+	local b="${OCIFS_BUILDDIR:-$OCIFS_SRCDIR}" d
+	if [ -f "$b/bench/work/.done" ]; then
+		echo "$b/bench/work"
+		return 0
+	fi
+	d="${OCIFS_FIXTURES:-$b/tests}/debian"
+	mkdir -p "$d"
+	(
+		flock 9
+		[ -f "$d/.done" ] || sh "$OCIFS_SRCDIR/bench/mkdebian.sh" "$d" >"$d.log" 2>&1 || {
+			tail -n 5 "$d.log" >&2
+			exit 1
+		}
+	) 9>"$d.lock" || return 1
+	echo "$d"
+}
+
 # no_cache_left: the cache holds no index and no temp file.
 no_cache_left() {
 	[ -z "$(find "$XDG_CACHE_HOME/ocifs/layers" -name '*.db*' 2>/dev/null)" ]

@@ -17,23 +17,6 @@
 
 TL="$OCIFS_BUILDDIR/tests/unit/test_ldso"
 
-debian_root() {
-	if [ -f "$OCIFS_BUILDDIR/bench/work/.done" ]; then
-		echo "$OCIFS_BUILDDIR/bench/work"
-		return 0
-	fi
-	d="${OCIFS_FIXTURES:-$OCIFS_BUILDDIR/tests}/debian"
-	mkdir -p "$d"
-	(
-		flock 9
-		[ -f "$d/.done" ] || sh "$OCIFS_SRCDIR/bench/mkdebian.sh" "$d" >"$d.log" 2>&1 || {
-			tail -n 5 "$d.log" >&2
-			exit 1
-		}
-	) 9>"$d.lock" || return 1
-	echo "$d"
-}
-
 main() {
 	if [ "$(id -u)" -ne 0 ]; then
 		skip "needs root (debootstrap, chroot ROOT ldd)"
