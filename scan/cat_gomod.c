@@ -11,7 +11,9 @@
  *  - every `dep` module ("library"), a replaced one (`=>`) as its
  *    replacement, a "(devel)" version as none.
  * Purls pkg:golang/NAMESPACE/NAME@VERSION: the module path split at its
- * last '/' (the writer joins them again for the CycloneDX name). A Go
+ * last '/' (the writer joins them again for the CycloneDX name); each
+ * component provides its whole path, which the main module's depends
+ * name (sbom.c prefers the candidate of the same binary). A Go
  * binary without build info gets stdlib alone when its toolchain
  * version is known (its own component is sbom.c's, as for any binary
  * no package owns).
@@ -82,6 +84,8 @@ static int emit_mod(struct ocifs_emit *e, const struct ocifs_mfile *f, const cha
 	const char *name;
 
 	split_path(path, ns, sizeof(ns), &c->namespace_, &name);
+	c->provides = (char **)&path;   /* depends name modules by path */
+	c->nprovides = 1;
 	c->type = "golang";
 	c->name = (char *)name;
 	c->version = (char *)version;

@@ -110,7 +110,15 @@ static void component(struct ocifs_jsonw *w, const struct sbom *s, const struct 
 	ocifs_jsonw_kstr(w, "type", cdx_type(c->kind));
 	if (grouped(c->type) && c->namespace_ && *c->namespace_)
 		ocifs_jsonw_kstr(w, "group", c->namespace_);
-	ocifs_jsonw_kstr(w, "name", c->name && *c->name ? c->name : "(unnamed)");
+	if (c->type && !strcmp(c->type, "golang") && c->namespace_ && *c->namespace_ && c->name) {
+		char *full = NULL; /* a Go module's name is its whole path */
+		if (asprintf(&full, "%s/%s", c->namespace_, c->name) < 0)
+			full = NULL;
+		ocifs_jsonw_kstr(w, "name", full ? full : c->name);
+		free(full);
+	} else {
+		ocifs_jsonw_kstr(w, "name", c->name && *c->name ? c->name : "(unnamed)");
+	}
 	if (c->version && *c->version)
 		ocifs_jsonw_kstr(w, "version", c->version);
 	licenses(w, c);

@@ -21,6 +21,8 @@ static const struct {
 	int (*derive)(const char *cdx, size_t len, char **out, size_t *out_len);
 } formats[] = {
 	{ "cyclonedx", NULL },
+	{ "spdx", ocifs_sbom_spdx },
+	{ "table", ocifs_sbom_table },
 };
 
 /* Write all of buf to path (created 0644, truncated). */
