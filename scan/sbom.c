@@ -627,8 +627,45 @@ static void sbom_fini(struct sbom *s)
 		free(sc->unresolved);
 	}
 	free(s->comps);
+	for (size_t i = 0; i < s->nerrors; i++)
+		free(s->errors[i]);
+	free(s->errors);
 	free(s->name);
 	free(s->purl);
+}
+
+static int by_string(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* The reasons package catalogers recorded on files they could not read
+ * whole (the ELF analysis keeps its own in /.deps). */
+static int file_errors(struct sbom *s, const struct ocifs_model *m)
+{
+	uint64_t pkg = 0;
+
+	for (size_t k = 0; k < ocifs_ncatalogers && k < 64; k++)
+		if (strcmp(ocifs_catalogers[k]->name, "elf") && strcmp(ocifs_catalogers[k]->name, "script") &&
+		    strcmp(ocifs_catalogers[k]->name, "ldso"))
+			pkg |= 1ull << k;
+	for (size_t i = 0; i < m->nfiles; i++) {
+		const struct ocifs_mfile *f = &m->files[i];
+		char **n, *e;
+		if (!f->error || !(f->catalogers & pkg))
+			continue;
+		if (asprintf(&e, "%s: %s", f->path, f->error) < 0)
+			return -ENOMEM;
+		if (!(n = realloc(s->errors, (s->nerrors + 1) * sizeof(*n)))) {
+			free(e);
+			return -ENOMEM;
+		}
+		s->errors = n;
+		s->errors[s->nerrors++] = e;
+	}
+	if (s->nerrors > 1)
+		qsort(s->errors, s->nerrors, sizeof(*s->errors), by_string);
+	return 0;
 }
 
 /* Append a component to the model (binaries): takes c's contents. */
@@ -689,7 +726,7 @@ static int sbom_make(struct sbom *s, struct ocifs_model *m, const struct ocifs_v
 	struct own o = { .v = v };
 	int rc;
 
-	if ((rc = read_history(s)) || (rc = image_purl(s)))
+	if ((rc = read_history(s)) || (rc = image_purl(s)) || (rc = file_errors(s, m)))
 		return rc;
 	ocifs_sbom_epoch(s->timestamp);
 	if (m->ncomps && !(s->comps = calloc(m->ncomps, sizeof(*s->comps))))

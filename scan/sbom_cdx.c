@@ -261,6 +261,8 @@ static void image_component(struct ocifs_jsonw *w, const struct sbom *s)
 	prop(w, "ocifs:image:platform", img->platform);
 	for (size_t i = 0; i < img->nnames; i++)
 		prop(w, "ocifs:image:name", img->names[i]);
+	for (size_t i = 0; i < s->nerrors; i++)
+		prop(w, "ocifs:error", s->errors[i]);
 	for (size_t i = 0; i < s->nlayers; i++) {
 		char k[64];
 		snprintf(k, sizeof(k), "ocifs:layer:%zu:digest", i + 1);

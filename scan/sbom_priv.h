@@ -39,6 +39,10 @@ struct sbom {
 	struct sbom_comp *comps;        /* sorted */
 	size_t ncomps;
 	char timestamp[32];             /* from SOURCE_DATE_EPOCH, or "" */
+	char **errors;                  /* "PATH: reason" of each package
+					 * database or metadata file a cataloger
+					 * could not read whole, sorted */
+	size_t nerrors;
 	size_t edges;
 };
 
