@@ -136,4 +136,7 @@ extern const struct ocifs_cataloger ocifs_cat_elf;      /* ELF, UPX, Go, Rust, p
 extern const struct ocifs_cataloger ocifs_cat_script;   /* #! interpreters */
 extern const struct ocifs_cataloger ocifs_cat_ldso;     /* libraries of each dynamic object */
 
+/* The package catalogers of /.sbom. */
+extern const struct ocifs_cataloger ocifs_cat_dpkg;     /* Debian packages (dpkg status, status.d) */
+
 #endif
