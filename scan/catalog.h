@@ -136,7 +136,8 @@ extern const struct ocifs_cataloger ocifs_cat_elf;      /* ELF, UPX, Go, Rust, p
 extern const struct ocifs_cataloger ocifs_cat_script;   /* #! interpreters */
 extern const struct ocifs_cataloger ocifs_cat_ldso;     /* libraries of each dynamic object */
 
-/* The package catalogers of /.sbom. */
+/* The catalogers of the SBOM (every one in the registry). */
+extern const struct ocifs_cataloger ocifs_cat_os;       /* /etc/os-release */
 extern const struct ocifs_cataloger ocifs_cat_dpkg;     /* Debian packages (dpkg status, status.d) */
 
 #endif
