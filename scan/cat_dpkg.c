@@ -4,7 +4,8 @@
  * /var/lib/dpkg/status and distroless /var/lib/dpkg/status.d/ files,
  * with the files each owns (info/PKG[:ARCH].list, else its .md5sums;
  * status.d/PKG.md5sums for distroless) and the licenses of its
- * machine-readable /usr/share/doc/PKG/copyright. Pass 1 keeps what
+ * machine-readable /usr/share/doc/PKG/copyright, the sha256 of its .deb
+ * where /var/lib/dpkg/available records it (as Trivy reads it). Pass 1 keeps what
  * each matched file says (dpkg.h parses it); finish() joins them into
  * one component per installed package, attributed to the layer that
  * brought its current version (attrib.h over each layer's own copy of
@@ -26,8 +27,10 @@
 #include "catalog.h"
 #include "dpkg.h"
 #include "hashtab.h"
+#include "hex.h"
 
 #define DPKG_STATUS "/var/lib/dpkg/status"
+#define DPKG_AVAILABLE "/var/lib/dpkg/available"
 #define DPKG_STATUSD "/var/lib/dpkg/status.d/"
 #define DPKG_INFO "/var/lib/dpkg/info/"
 #define DPKG_DOC "/usr/share/doc/"
@@ -36,7 +39,7 @@
 #define DPKG_COPYRIGHT_MAX (1u << 20)   /* of a copyright file */
 #define DPKG_ERR_CAP 512
 
-enum kind { K_NONE, K_STATUS, K_STATUSD, K_STATUSD_MD5, K_LIST, K_MD5, K_COPYRIGHT };
+enum kind { K_NONE, K_STATUS, K_STATUSD, K_STATUSD_MD5, K_LIST, K_MD5, K_COPYRIGHT, K_AVAILABLE };
 
 /* One status file's packages. */
 struct dbfile {
@@ -65,6 +68,9 @@ struct dpkg_state {
 	struct ocifs_strmap by_md5;     /* info/KEY.md5sums -> lists[] */
 	struct ocifs_strmap by_sdmd5;   /* status.d/KEY.md5sums -> lists[] */
 	struct ocifs_strmap by_lic;     /* doc/KEY/copyright -> lists[] */
+	struct ocifs_strmap by_sha;     /* "name\tversion" of available -> sha[] */
+	unsigned char (*sha)[32];       /* each .deb's SHA256 */
+	size_t nsha, shacap;
 };
 
 static int has_suffix(const char *s, size_t n, const char *suf)
@@ -81,6 +87,8 @@ static enum kind classify(const char *path, const char **key, size_t *klen)
 
 	if (!strcmp(path, DPKG_STATUS))
 		return K_STATUS;
+	if (!strcmp(path, DPKG_AVAILABLE))
+		return K_AVAILABLE;
 	if (!strncmp(path, DPKG_STATUSD, sizeof(DPKG_STATUSD) - 1)) {
 		*key = path + sizeof(DPKG_STATUSD) - 1;
 		n = strlen(*key);
@@ -165,6 +173,8 @@ static void dpkg_fini(void *state)
 	ocifs_strmap_fini(&s->by_md5);
 	ocifs_strmap_fini(&s->by_sdmd5);
 	ocifs_strmap_fini(&s->by_lic);
+	ocifs_strmap_fini(&s->by_sha);
+	free(s->sha);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -242,6 +252,53 @@ out:
 	return rc;
 }
 
+/* "name\tversion" into buf (cut to size). */
+static const char *sha_key(char *buf, size_t size, const char *name, const char *version)
+{
+	snprintf(buf, size, "%s\t%s", name, version ? version : "");
+	return buf;
+}
+
+/* The SHA256 fields of the available file (the .debs dpkg knew of). */
+static int keep_shas(struct dpkg_state *s, const struct ocifs_dpkg_db *db)
+{
+	char key[8192];
+	int rc = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < db->n && rc >= 0; i++) {
+		const struct ocifs_dpkg_pkg *p = &db->pkgs[i];
+		unsigned char d[32];
+		size_t j;
+		if (!p->sha256 || strlen(p->sha256) != 64)
+			continue;
+		for (j = 0; j < 32; j++) {
+			int hi = ocifs_hex_val(p->sha256[2 * j]), lo = ocifs_hex_val(p->sha256[2 * j + 1]);
+			if (hi < 0 || lo < 0)
+				break;
+			d[j] = (unsigned char)(hi << 4 | lo);
+		}
+		if (j < 32)
+			continue;
+		if (s->nsha == s->shacap) {
+			size_t cap = s->shacap ? 2 * s->shacap : 256;
+			unsigned char(*n)[32] = realloc(s->sha, cap * sizeof(*n));
+			if (!n) {
+				rc = -ENOMEM;
+				break;
+			}
+			s->sha = n;
+			s->shacap = cap;
+		}
+		sha_key(key, sizeof(key), p->name, p->version);
+		rc = ocifs_strmap_put(&s->by_sha, key, strlen(key), s->nsha, NULL);
+		if (rc > 0)
+			memcpy(s->sha[s->nsha++], d, 32);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc < 0 ? rc : 0;
+}
+
 /* The bytes of rd, at most max: *buf (NUL-terminated; *own set when it
  * must be freed), *len; *cut when the file is longer. */
 static int read_bytes(const struct ocifs_rd *rd, size_t max, const char **buf, char **own,
@@ -279,7 +336,7 @@ static int dpkg_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree
 	(void)tree;
 	if (!s || !f || !rd || (k = classify(f->path, &key, &klen)) == K_NONE)
 		return 0;
-	max = k == K_STATUS || k == K_STATUSD ? DPKG_DB_MAX
+	max = k == K_STATUS || k == K_STATUSD || k == K_AVAILABLE ? DPKG_DB_MAX
 	      : k == K_COPYRIGHT	       ? DPKG_COPYRIGHT_MAX
 					       : DPKG_LIST_MAX;
 	if ((rc = read_bytes(rd, max, &buf, &own, &len, &cut)))
@@ -317,6 +374,14 @@ static int dpkg_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree
 			fl.n = l.n;
 		}
 		ocifs_dpkg_files_fini(&fl);
+		break;
+	}
+	case K_AVAILABLE: {
+		struct ocifs_dpkg_db db;
+		rc = ocifs_dpkg_parse(buf, len, 0, &db);
+		if (!rc)
+			rc = keep_shas(s, &db);
+		ocifs_dpkg_db_fini(&db);
 		break;
 	}
 	case K_COPYRIGHT: {
@@ -451,6 +516,13 @@ static int emit_pkg(struct ocifs_emit *e, const struct dpkg_state *s, const stru
 	if (p->status && ocifs_dpkg_installed(p->status) && strcmp(p->status, "install ok installed"))
 		prop(&c, "ocifs:dpkg:status", p->status);
 	prop(&c, "ocifs:error", p->error);
+	char skey[8192];
+	size_t si;
+	sha_key(skey, sizeof(skey), p->name, p->version);
+	if (ocifs_strmap_get(&s->by_sha, skey, strlen(skey), &si)) {
+		memcpy(c.sha256, s->sha[si], 32);
+		c.has_sha256 = 1;
+	}
 	rc = ocifs_emit_component(e, &c);
 	free(q);
 	return rc;

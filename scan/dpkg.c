@@ -71,7 +71,7 @@ static char *dupn(const char *s, size_t n)
 /* --- stanzas ---------------------------------------------------------- */
 
 enum { F_PACKAGE, F_VERSION, F_ARCH, F_SOURCE, F_MAINT, F_STATUS, F_PREDEPENDS, F_DEPENDS,
-       F_PROVIDES, F_N };
+       F_PROVIDES, F_SHA256, F_N };
 
 static const struct {
 	const char *name;
@@ -86,6 +86,7 @@ static const struct {
 	[F_PREDEPENDS] = { "Pre-Depends", DPKG_MAX_LONG },
 	[F_DEPENDS] = { "Depends", DPKG_MAX_LONG },
 	[F_PROVIDES] = { "Provides", DPKG_MAX_LONG },
+	[F_SHA256] = { "SHA256", DPKG_MAX_SHORT },
 };
 
 /* A stanza being read: where each field of interest's value lies in the
@@ -295,6 +296,7 @@ static void pkg_fini(struct ocifs_dpkg_pkg *p)
 	free(p->source_version);
 	free(p->maintainer);
 	free(p->status);
+	free(p->sha256);
 	for (size_t i = 0; i < p->ndepends; i++)
 		free(p->depends[i]);
 	free(p->depends);
@@ -354,6 +356,7 @@ static int stanza_end(struct stanza *st, unsigned flags, struct ocifs_dpkg_db *d
 	p.arch = field_value(st, F_ARCH, &toolong, &nomem);
 	p.maintainer = field_value(st, F_MAINT, &toolong, &nomem);
 	p.status = field_value(st, F_STATUS, &toolong, &nomem);
+	p.sha256 = field_value(st, F_SHA256, &toolong, &nomem);
 	if (nomem)
 		goto nomem;
 	if ((v = field_value(st, F_SOURCE, &toolong, &nomem))) {

@@ -31,6 +31,8 @@ struct ocifs_dpkg_pkg {
 	char *source_version;   /* the "(version)" of Source, or NULL */
 	char *maintainer;       /* or NULL */
 	char *status;           /* the Status field as written, or NULL */
+	char *sha256;           /* the SHA256 field (of the .deb: the
+				 * available file has it), or NULL */
 	int installed;          /* listed by `dpkg-query -W` and present: its
 				 * status is not not-installed nor
 				 * config-files (see ocifs_dpkg_installed) */

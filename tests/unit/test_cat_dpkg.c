@@ -281,6 +281,20 @@ static void debian_image(const char *deb)
 	got = our_list(&m);
 	ok(want && got && !strcmp(want, got), "Debian image: %zu packages equal dpkg-query -W", m.ncomps);
 	free(got);
+	/* the .deb's sha256 from the available file, as dpkg-query -p prints it */
+	{
+		const struct ocifs_component *c = comp(&m, "adduser");
+		char hex[65] = "";
+		snprintf(cmd, sizeof(cmd),
+			 "dpkg-query --admindir='%s/var/lib/dpkg' -p adduser | sed -n 's/^SHA256: //p'", deb);
+		char *sum = run(cmd, NULL);
+		if (c && c->has_sha256)
+			for (int i = 0; i < 32; i++)
+				snprintf(hex + 2 * i, 3, "%02x", c->sha256[i]);
+		ok(sum && c && c->has_sha256 && !strncmp(sum, hex, 64),
+		   "Debian image: adduser's sha256 is its .deb's, as dpkg-query -p says");
+		free(sum);
+	}
 	/* 200 regular files of the root, every k-th in sorted order */
 	snprintf(cmd, sizeof(cmd),
 		 "cd '%s' && find . -xdev -type f ! -name '*[][*?\\\\]*' | cut -c2- | LC_ALL=C sort | "
