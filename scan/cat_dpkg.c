@@ -4,7 +4,8 @@
  * /var/lib/dpkg/status and distroless /var/lib/dpkg/status.d/ files,
  * with the files each owns (info/PKG[:ARCH].list, else its .md5sums;
  * status.d/PKG.md5sums for distroless) and the licenses of its
- * machine-readable /usr/share/doc/PKG/copyright, the sha256 of its .deb
+ * /usr/share/doc/PKG/copyright (followed where PKG is a symlink to
+ * another package's directory), the sha256 of its .deb
  * where /var/lib/dpkg/available records it (as Trivy reads it). Pass 1 keeps what
  * each matched file says (dpkg.h parses it); finish() joins them into
  * one component per installed package, attributed to the layer that
@@ -461,11 +462,33 @@ static void prop(struct ocifs_component *c, const char *name, const char *value)
 		c->props[c->nprops++] = (struct ocifs_prop){ (char *)name, (char *)value };
 }
 
+/* The licenses of p: its /usr/share/doc/NAME/copyright, or where that
+ * directory is a symlink (libstdc++6 -> gcc-12-base), its target's. */
+static const struct strs *licenses_of(const struct dpkg_state *s, const struct ocifs_dpkg_pkg *p)
+{
+	const struct ocifs_tree *t = s->env ? s->env->tree : NULL;
+	const struct strs *l = lookup(s, &s->by_lic, p->name);
+	const char *key;
+	char *path = NULL, *real = NULL;
+	size_t klen, i;
+
+	if (l || !t || !t->realpath)
+		return l;
+	if (asprintf(&path, DPKG_DOC "%s/copyright", p->name) < 0)
+		return NULL;
+	if (t->realpath(t->ctx, path, &real) == 0 && classify(real, &key, &klen) == K_COPYRIGHT &&
+	    ocifs_strmap_get(&s->by_lic, key, klen, &i))
+		l = &s->lists[i];
+	free(real);
+	free(path);
+	return l;
+}
+
 static int emit_pkg(struct ocifs_emit *e, const struct dpkg_state *s, const struct dbfile *d,
 		    const struct ocifs_dpkg_pkg *p, const char *akey, uint32_t layer)
 {
 	const struct strs *files = files_of(s, d, p, akey);
-	const struct strs *lic = lookup(s, &s->by_lic, p->name);
+	const struct strs *lic = licenses_of(s, p);
 	const char *epoch = NULL, *ver = NULL;
 	size_t elen = 0;
 	struct ocifs_prop props[5];

@@ -89,6 +89,7 @@ static void attribution(void)
 		       "echo x1 >a2/usr/bin/x && echo y >a2/usr/bin/y && "
 		       "printf 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\\n\\n"
 		       "Files: *\\nLicense: GPL-2+\\n' >a2/usr/share/doc/x/copyright && "
+		       "ln -s x a2/usr/share/doc/y && "
 		       "printf 'Package: z\\n%%s\\nVersion: 2:3.0-1+b1\\nArchitecture: amd64\\n"
 		       "Source: zsrc (3.0-1)\\nMaintainer: Z <z@example.org>\\n\\n"
 		       "Package: y\\n%%s\\nVersion: 1.0\\nArchitecture: amd64\\nDepends: x (>= 1.0), y\\n\\n"
@@ -126,6 +127,8 @@ static void attribution(void)
 		is_int(c->layer, 1, "y: untouched by layer 3's rewrite, keeps layer 2 (0-based 1)");
 		ok(c->ndepends == 2 && !strcmp(c->depends[0], "x") && !strcmp(c->depends[1], "y"),
 		   "y: depends x and (cyclic) itself");
+		ok(c->nlicenses == 1 && !strcmp(c->licenses[0], "GPL-2.0-or-later"),
+		   "y: the license of x's copyright, its doc directory being a symlink to x's");
 	}
 	c = comp(&m, "z");
 	if (ok(c != NULL, "z")) {
