@@ -300,8 +300,9 @@ static int keep_shas(struct dpkg_state *s, const struct ocifs_dpkg_db *db)
 	return rc < 0 ? rc : 0;
 }
 
-/* The bytes of rd, at most max: *buf (NUL-terminated; *own set when it
- * must be freed), *len; *cut when the file is longer. */
+/* The bytes of rd, at most max: *buf (rd's own memory when it holds
+ * them all, else a copy in *own, to be freed), *len; *cut when the file
+ * is longer. */
 static int read_bytes(const struct ocifs_rd *rd, size_t max, const char **buf, char **own,
 		      size_t *len, int *cut)
 {
@@ -311,14 +312,17 @@ static int read_bytes(const struct ocifs_rd *rd, size_t max, const char **buf, c
 
 	*own = NULL;
 	*cut = rd->size > max;
-	b = malloc(want + 1);
-	if (!b)
+	if (rd->mem) {
+		*buf = (const char *)rd->mem;
+		*len = want;
+		return 0;
+	}
+	if (!(b = malloc(want ? want : 1)))
 		return -ENOMEM;
 	if ((rc = ocifs_rd_upto(rd, b, want, 0, len))) {
 		free(b);
 		return rc;
 	}
-	b[*len] = '\0';
 	*buf = *own = b;
 	return 0;
 }
