@@ -135,5 +135,6 @@ extern const size_t ocifs_ncatalogers;
 extern const struct ocifs_cataloger ocifs_cat_elf;      /* ELF, UPX, Go, Rust, package note */
 extern const struct ocifs_cataloger ocifs_cat_script;   /* #! interpreters */
 extern const struct ocifs_cataloger ocifs_cat_ldso;     /* libraries of each dynamic object */
+extern const struct ocifs_cataloger ocifs_cat_rpm;      /* rpm databases (all three backends) */
 
 #endif

@@ -347,7 +347,8 @@ static int get_scalars(struct hdr *d)
 	return 0;
 }
 
-int ocifs_rpmhdr_parse(const unsigned char *p, size_t len, struct ocifs_rpmhdr *h)
+int ocifs_rpmhdr_parse(const unsigned char *p, size_t len, unsigned flags,
+		       struct ocifs_rpmhdr *h)
 {
 	struct hdr d = { .h = h };
 	uint32_t il, dl;
@@ -375,10 +376,12 @@ int ocifs_rpmhdr_parse(const unsigned char *p, size_t len, struct ocifs_rpmhdr *
 			break;
 		}
 	}
-	if ((rc = get_scalars(&d)) ||
-	    (rc = get_names(&d, S_PROVIDENAME, "PROVIDENAME", 0, &h->provides, &h->nprovides)) ||
-	    (rc = get_names(&d, S_REQUIRENAME, "REQUIRENAME", 1, &h->requires, &h->nrequires)) ||
-	    (rc = get_files(&d)))
+	if ((rc = get_scalars(&d)))
+		return rc;
+	if (!(flags & OCIFS_RPMHDR_NEVRA) &&
+	    ((rc = get_names(&d, S_PROVIDENAME, "PROVIDENAME", 0, &h->provides, &h->nprovides)) ||
+	     (rc = get_names(&d, S_REQUIRENAME, "REQUIRENAME", 1, &h->requires, &h->nrequires)) ||
+	     (rc = get_files(&d))))
 		return rc;
 	if (!h->name)
 		return hdr_err(h, "header without a package name");

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #define OCIFS_RPMHDR_MAX_FILE_BYTES (64u << 20) /* paths of one package, total */
+#define OCIFS_RPMHDR_NEVRA 1u    /* flags: name, epoch, version, release, arch only */
 #define OCIFS_RPMHDR_MAX_DEPS 65536u   /* provides / requires kept (sles-release has 8945) */
 
 struct ocifs_rpmhdr {
@@ -38,11 +39,14 @@ struct ocifs_rpmhdr {
 
 /** Parse the header blob p[0..len) (index count and data length, the
  *  16-byte index entries, the data store; big-endian) into *h (need not
- *  be initialised; free it with ocifs_rpmhdr_fini whatever the result).
+ *  be initialised; free it with ocifs_rpmhdr_fini whatever the result);
+ *  with OCIFS_RPMHDR_NEVRA in flags only what names the package (for a
+ *  quick look at a layer's copy of the database).
  *  0, with h->error set when the blob is malformed (what could be read
  *  is kept: a tag whose entry is bad is left out), or -ENOMEM. A header
  *  without a name is not a package: h->error says so. */
-int ocifs_rpmhdr_parse(const unsigned char *p, size_t len, struct ocifs_rpmhdr *h);
+int ocifs_rpmhdr_parse(const unsigned char *p, size_t len, unsigned flags,
+		       struct ocifs_rpmhdr *h);
 
 void ocifs_rpmhdr_fini(struct ocifs_rpmhdr *h);
 

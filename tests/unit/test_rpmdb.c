@@ -39,7 +39,7 @@ static int walk_cb(void *ctx, const unsigned char *blob, size_t len)
 {
 	struct walk *w = ctx;
 	struct ocifs_rpmhdr h;
-	int rc = ocifs_rpmhdr_parse(blob, len, &h);
+	int rc = ocifs_rpmhdr_parse(blob, len, 0, &h);
 
 	w->blobs++;
 	if (len > w->max_blob)
