@@ -137,4 +137,7 @@ extern const struct ocifs_cataloger ocifs_cat_script;   /* #! interpreters */
 extern const struct ocifs_cataloger ocifs_cat_ldso;     /* libraries of each dynamic object */
 extern const struct ocifs_cataloger ocifs_cat_rpm;      /* rpm databases (all three backends) */
 
+/* The catalogers of the SBOM (every one in the registry). */
+extern const struct ocifs_cataloger ocifs_cat_os;       /* /etc/os-release */
+
 #endif
