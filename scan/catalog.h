@@ -135,9 +135,9 @@ extern const size_t ocifs_ncatalogers;
 extern const struct ocifs_cataloger ocifs_cat_elf;      /* ELF, UPX, Go, Rust, package note */
 extern const struct ocifs_cataloger ocifs_cat_script;   /* #! interpreters */
 extern const struct ocifs_cataloger ocifs_cat_ldso;     /* libraries of each dynamic object */
-extern const struct ocifs_cataloger ocifs_cat_rpm;      /* rpm databases (all three backends) */
 
 /* The catalogers of the SBOM (every one in the registry). */
 extern const struct ocifs_cataloger ocifs_cat_os;       /* /etc/os-release */
+extern const struct ocifs_cataloger ocifs_cat_rpm;      /* rpm databases (all three backends) */
 
 #endif
