@@ -22,6 +22,7 @@
 #include "attrib.h"
 #include "catalog.h"
 #include "hex.h"
+#include "log.h"
 #include "rpmdb.h"
 #include "rpmhdr.h"
 
@@ -205,14 +206,20 @@ static int rpm_blob(void *ctx, const unsigned char *blob, size_t len)
 	return rc;
 }
 
-/* Record a reason as the database file's error (the first one wins). */
+/* Record a reason as the database file's error (the first one wins)
+ * and say it once on stderr: the parsers never log (rd.h), the
+ * cataloger does (as cat_elf.c). */
 static void __attribute__((format(printf, 2, 3))) rpm_note(struct ocifs_mfile *f, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (f->error)
+		return;
 	va_start(ap, fmt);
-	if (!f->error && vasprintf(&f->error, fmt, ap) < 0)
+	if (vasprintf(&f->error, fmt, ap) < 0)
 		f->error = NULL;
+	else
+		log_warn("%s: %s", f->path, f->error);
 	va_end(ap);
 }
 

@@ -5,7 +5,7 @@
 # noarch packages from trivial specs (an epoch, a Requires, a file
 # dependency), installed into OUT/root with rpm's default SQLite backend
 # at /var/lib/rpm in three steps, each step's changes one layer:
-#   l1: alpha 1.0, beta (epoch 2, requires alpha), delta
+#   l1: /etc/os-release (Fedora 39), alpha 1.0, beta (epoch 2, requires alpha), delta
 #   l2: alpha upgraded to 2.0, gamma installed (requires /bin/sh), delta erased
 #   l3: epsilon installed then erased: the database rewritten, the same set
 # OUT/img is the OCI image of the three layers (mkoci); OUT/expected.tsv is
@@ -65,6 +65,8 @@ snap() {
 	(cd "$out/root" && { find . -type d; LC_ALL=C comm -13 "$prev" "$out/sum.$1" | cut -c67-; } |
 		tar -cf "$out/l$1.tar" --no-recursion -T -)
 }
+mkdir -p "$out/root/etc"
+printf 'NAME="Fedora Linux"\nID=fedora\nVERSION_ID=39\n' >"$out/root/etc/os-release"
 r --initdb
 r -i --nodeps --noscripts "$rpms/alpha-1.0-1.ocifs.noarch.rpm" "$rpms/beta-3.1-1.ocifs.noarch.rpm" \
 	"$rpms/delta-1-1.ocifs.noarch.rpm"
