@@ -12,6 +12,7 @@
  *    /usr/lib/sysimage/rpm, the NDB one under /var/lib/rpm beside a
  *    Berkeley DB Packages that rpm would not read there (Packages.db comes
  *    first): 129 + 35 components, none from the shadowed file;
+ *  - an rpmdb.sqlite too big for the pipeline to slurp, read in place;
  *  - a database file that is garbage: no component, the file's error says
  *    why.
  */
@@ -210,6 +211,29 @@ static void corpus_image(const char *cache)
 	is_int(n[2], 35, "NDB under /var/lib/rpm: 35 packages");
 	is_int(n[3], 0, "the Berkeley DB beside it is not read (rpm reads Packages.db first)");
 	is_int(n[0], 0, "every component names its database format");
+	ocifs_model_fini(&m);
+	closed(&o);
+
+	/* bigger than the pipeline slurps (4 MiB): read in place */
+	if (!ok(tap_sh("d=%s; mkdir -p $d/b/var/lib/rpm && cp %s/pkgdb/rpm/cbl-mariner-2.0/rpmdb.sqlite "
+		       "$d/b/var/lib/rpm/ && chmod u+w $d/b/var/lib/rpm/rpmdb.sqlite && "
+		       "python3 -c 'import sqlite3, sys; d = sqlite3.connect(sys.argv[1]); "
+		       "d.execute(\"create table Pad (x)\"); "
+		       "d.execute(\"insert into Pad values (zeroblob(6000000))\"); d.commit(); d.close()' "
+		       "$d/b/var/lib/rpm/rpmdb.sqlite && rm -f $d/b/var/lib/rpm/rpmdb.sqlite-* && "
+		       "test $(stat -c %%s $d/b/var/lib/rpm/rpmdb.sqlite) -gt 5000000 && "
+		       "(cd $d/b && tar -cf ../b1.tar .) && export d && "
+		       "bash -c '. \"$OCIFS_SRCDIR/tests/lib.sh\" && mkoci $d/big $d/b1.tar' >/dev/null",
+		       dir, corpus) == 0,
+		"a 9 MiB rpmdb.sqlite (padded by python's sqlite3)"))
+		goto out;
+	snprintf(path, sizeof(path), "%s/big", dir);
+	if (!ok(opened(path, cache, &o) == 0, "big: it opens") ||
+	    !ok(run(&o, &m) == 0, "big: the pipeline runs"))
+		goto out;
+	is_int(m.ncomps, 129, "big: 129 packages, read in place");
+	ok(m.nfiles == 1 && !m.files[0].error, "big: no error (%s)",
+	   m.nfiles && m.files[0].error ? m.files[0].error : "none");
 	ocifs_model_fini(&m);
 	closed(&o);
 
