@@ -169,7 +169,7 @@ static int rpm_emit(struct rpm_walk *w, struct ocifs_rpmhdr *h)
 
 	c.type = "rpm";
 	c.name = h->name;
-	c.version = version;
+	c.version = *version ? version : NULL;
 	c.qualifiers = *qual ? qual : NULL;
 	c.kind = "library";
 	c.layer = ocifs_attrib_layer_of(w->a, key, NULL, w->f->layer);
