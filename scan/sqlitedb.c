@@ -19,7 +19,7 @@
 #include "sqlitedb.h"
 
 #define SQLDB_PROGRESS_OPS 1000         /* VM steps between progress calls */
-#define SQLDB_MAX_CALLS 200000u         /* 200M steps: seconds, far beyond any rpmdb */
+#define SQLDB_MAX_CALLS 20000u          /* 20M steps: about a second, ~1M rows */
 #define SQLDB_ERR_CAP 256
 
 struct budget {

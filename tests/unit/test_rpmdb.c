@@ -426,6 +426,22 @@ static void hostile_sqlite(const unsigned char *db, size_t len, const char *tmp)
 	free(error);
 	walk_fini(&w);
 	free(buf);
+	/* Packages as a view of endless rows: the work budget ends it */
+	snprintf(path, sizeof(path), "%s/endless.sqlite", tmp);
+	if (tap_sh("python3 -c 'import sqlite3, sys; d = sqlite3.connect(sys.argv[1]); "
+		   "d.execute(\"create view Packages as with recursive c(x) as (select 1 union all "
+		   "select x + 1 from c) select zeroblob(10) as blob from c\"); d.commit()' %s", path) ||
+	    !(buf = tap_slurp(path, &n))) {
+		ok(0, "a Packages view of endless rows");
+		return;
+	}
+	is_int(hostile_walk(buf, n, &w, &error), 0, "Packages, a view of endless rows: returns");
+	ok(error && strstr(error, "work budget") && w.packages == 0,
+	   "Packages, a view of endless rows: stopped by the work budget after %zu rows (%s)", w.blobs,
+	   error ? error : "none");
+	free(error);
+	walk_fini(&w);
+	free(buf);
 }
 
 static void hostile(const char *corpus, const char *tmp)
