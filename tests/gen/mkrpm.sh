@@ -5,7 +5,8 @@
 # noarch packages from trivial specs (an epoch, a Requires, a file
 # dependency), installed into OUT/root with rpm's default SQLite backend
 # at /var/lib/rpm in three steps, each step's changes one layer:
-#   l1: /etc/os-release (Fedora 39), alpha 1.0, beta (epoch 2, requires alpha), delta
+#   l1: /etc/os-release (Fedora 39), alpha 1.0, beta (epoch 2, requires alpha),
+#       delta, a gpg-pubkey (when gpg is there to make a key)
 #   l2: alpha upgraded to 2.0, gamma installed (requires /bin/sh), delta erased
 #   l3: epsilon installed then erased: the database rewritten, the same set
 # OUT/img is the OCI image of the three layers (mkoci); OUT/expected.tsv is
@@ -70,6 +71,16 @@ printf 'NAME="Fedora Linux"\nID=fedora\nVERSION_ID=39\n' >"$out/root/etc/os-rele
 r --initdb
 r -i --nodeps --noscripts "$rpms/alpha-1.0-1.ocifs.noarch.rpm" "$rpms/beta-3.1-1.ocifs.noarch.rpm" \
 	"$rpms/delta-1-1.ocifs.noarch.rpm"
+# a signing key, as every RHEL and Fedora image holds: the gpg-pubkey
+# pseudo-package (no arch, no files, no source rpm)
+if command -v gpg >/dev/null 2>&1; then
+	mkdir -m 700 "$out/gnupg"
+	GNUPGHOME=$out/gnupg gpg --batch --quiet --passphrase '' \
+		--quick-gen-key 'ocifs test <ocifs@example.org>' rsa2048 sign never 2>>"$out/rpm.log"
+	GNUPGHOME=$out/gnupg gpg --armor --export ocifs@example.org >"$out/key.asc"
+	r --import "$out/key.asc"
+	printf 'gpg-pubkey\t0\n' >>"$out/layers.tsv"
+fi
 snap 1
 r -U --nodeps --noscripts "$rpms/alpha-2.0-1.ocifs.noarch.rpm"
 r -i --nodeps --noscripts "$rpms/gamma-0.5-1.ocifs.noarch.rpm"
@@ -84,5 +95,5 @@ snap 3
 
 r -qa --qf '%{NAME}\t%{EPOCH}\t%{VERSION}-%{RELEASE}\t%{ARCH}\t%{SOURCERPM}\t%{LICENSE}\n' |
 	LC_ALL=C sort >"$out/expected.tsv"
-printf 'alpha\t1\nbeta\t0\ngamma\t1\n' >"$out/layers.tsv"
+printf 'alpha\t1\nbeta\t0\ngamma\t1\n' >>"$out/layers.tsv"
 (set +eu && . "$src/tests/lib.sh" && mkoci "$out/img" "$out/l1.tar" "$out/l2.tar" "$out/l3.tar") >/dev/null
