@@ -139,5 +139,6 @@ extern const struct ocifs_cataloger ocifs_cat_ldso;     /* libraries of each dyn
 /* The catalogers of the SBOM (every one in the registry). */
 extern const struct ocifs_cataloger ocifs_cat_os;       /* /etc/os-release */
 extern const struct ocifs_cataloger ocifs_cat_dpkg;     /* Debian packages (dpkg status, status.d) */
+extern const struct ocifs_cataloger ocifs_cat_rpm;      /* rpm databases (all three backends) */
 
 #endif

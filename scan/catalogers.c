@@ -11,6 +11,7 @@ const struct ocifs_cataloger *const ocifs_catalogers[] = {
 	&ocifs_cat_ldso,
 	&ocifs_cat_os,
 	&ocifs_cat_dpkg,
+	&ocifs_cat_rpm,
 };
 
 const size_t ocifs_ncatalogers = sizeof(ocifs_catalogers) / sizeof(ocifs_catalogers[0]);
