@@ -138,4 +138,7 @@ extern const struct ocifs_cataloger ocifs_cat_ldso;     /* libraries of each dyn
 extern const struct ocifs_cataloger ocifs_cat_npm;      /* node_modules package.json */
 extern const struct ocifs_cataloger ocifs_cat_java;     /* jar/war/ear, nested jars */
 
+/* The catalogers of the SBOM (every one in the registry). */
+extern const struct ocifs_cataloger ocifs_cat_os;       /* /etc/os-release */
+
 #endif
