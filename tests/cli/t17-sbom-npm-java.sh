@@ -50,6 +50,9 @@ mkdir -p "$FAT/BOOT-INF/lib" "$FAT/BOOT-INF/classes/com/example"
 cp "$L1/usr/share/java/commons-lang3.jar" "$FAT/BOOT-INF/lib/commons-lang3-3.12.0.jar"
 cp "$L1/usr/share/java/slf4j-api.jar" "$FAT/BOOT-INF/lib/slf4j-api-1.7.32.jar"
 echo 'class placeholder' >"$FAT/BOOT-INF/classes/com/example/App.txt"
+# 6 MB of noise: the jar is bigger than what the pipeline reads into
+# memory, so it is read in place, seeking through its compressed layer
+head -c 6000000 /dev/urandom >"$FAT/BOOT-INF/classes/blob.bin"
 printf 'Main-Class: org.springframework.boot.loader.JarLauncher\n' >"$TMP/fat.mf"
 L2=$TMP/l2
 mkdir -p "$L2/srv"
