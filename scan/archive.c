@@ -37,6 +37,7 @@ struct ocifs_archive_walk {
 	uint64_t pos;
 	unsigned char *buf;     /* ARC_BUF, when rd is not in memory */
 	int read_rc;            /* the rd's error, if it failed */
+	uint64_t cur_size;      /* the current entry's declared size, or UINT64_MAX */
 	char msg[ARC_ERR_CAP];
 };
 
@@ -248,6 +249,7 @@ int ocifs_archive_walk(const struct ocifs_rd *rd, struct ocifs_archive_budget *b
 					? (uint64_t)archive_entry_size(ent) : UINT64_MAX,
 			.regular = archive_entry_filetype(ent) == AE_IFREG,
 		};
+		w.cur_size = e.size;
 		if ((rc = cb(ctx, &e, &w)))
 			break;
 	}
@@ -266,7 +268,12 @@ int ocifs_archive_read(struct ocifs_archive_walk *w, size_t max, unsigned char *
 	w->msg[0] = '\0';
 	if (max >= SIZE_MAX - 1)
 		max = SIZE_MAX - 2;
-	cap = max < 4096 ? max + 1 : 4096;
+	/* room for the declared size (checked as the data comes) */
+	cap = w->cur_size == UINT64_MAX ? 4096 : w->cur_size < max ? (size_t)w->cur_size + 1 : max + 1;
+	if (cap > max + 1)
+		cap = max + 1;
+	if (cap > 4096 && cap > w->b->bytes)
+		cap = 4096;
 	if (!(p = malloc(cap + 1)))
 		return -ENOMEM;
 	for (;;) {

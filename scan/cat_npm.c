@@ -39,9 +39,11 @@ static int npm_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree,
 	(void)tree;
 	if (!ocifs_npm_path(f->path, &at))
 		return 0;
-	if (!(buf = malloc(rd->size + 1)))
+	/* rd holds all of a big file when another cataloger wants it whole */
+	size_t want = rd->size < NPM_READ_MAX ? (size_t)rd->size : NPM_READ_MAX;
+	if (!(buf = malloc(want + 1)))
 		return -ENOMEM;
-	if ((rc = ocifs_rd_upto(rd, buf, (size_t)rd->size, 0, &got))) {
+	if ((rc = ocifs_rd_upto(rd, buf, want, 0, &got))) {
 		free(buf);
 		return rc;
 	}
