@@ -175,7 +175,7 @@ int ocifs_npm_path(const char *path, const char **name)
 		return 0;
 	/* unscoped: .../node_modules/NAME */
 	if ((size_t)(d1 - path) >= nl && !memcmp(d1 - nl, nm, nl) &&
-	    (d1 - nl == path || d1[-nl - 1] == '/')) {
+	    (d1 - nl == path || *(d1 - nl - 1) == '/')) {
 		if (name)
 			*name = d1;
 		return 1;
@@ -185,7 +185,7 @@ int ocifs_npm_path(const char *path, const char **name)
 	while (d2 > path && d2[-1] != '/')
 		d2--;
 	if (*d2 != '@' || d1 - d2 < 3 || (size_t)(d2 - path) < nl || memcmp(d2 - nl, nm, nl) ||
-	    (d2 - nl != path && d2[-nl - 1] != '/'))
+	    (d2 - nl != path && *(d2 - nl - 1) != '/'))
 		return 0;
 	if (name)
 		*name = d2;
