@@ -8,8 +8,9 @@
 # style fat jar made by the JDK's `jar` with two of those jars in
 # BOOT-INF/lib. Hostile: a package.json that is not JSON, a 1 GiB sparse
 # one, cyclic dependencies, a fixture laid out like a package, a jar bomb
-# (deep nesting, a 256 MiB member of zeros), a truncated and a garbage
-# jar: bounded time and memory, reasons recorded, never a crash.
+# (deep nesting, a 256 MiB member of zeros, a member lying about its
+# size), a truncated and a garbage jar: bounded time and memory, reasons
+# recorded, never a crash.
 . "$(dirname "$0")/../lib.sh"
 
 need npm node jq python3 tar gzip jar dpkg-deb apt-get flock sha256sum || { done_testing; exit; }
@@ -91,6 +92,20 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
             f.write(chunk)
 EOF
 ok $? "python zipfile built the jar bomb ($(stat -c %s "$L3/opt/bomb.jar") bytes)"
+python3 - "$L3/opt/liar.jar" <<'EOF'
+import struct, sys, zipfile
+# a member whose headers claim 1000 bytes but which inflates to 256 MiB
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("lib/liar-1.jar", bytes(256 << 20))
+    z.writestr("META-INF/maven/liar/liar/pom.properties", "groupId=liar\nartifactId=liar\nversion=1\n")
+b = bytearray(open(sys.argv[1], "rb").read())
+assert b[0:4] == b"PK\3\4"
+struct.pack_into("<I", b, 22, 1000)                 # local header
+cd = b.find(b"PK\1\2")
+struct.pack_into("<I", b, cd + 24, 1000)            # central directory
+open(sys.argv[1], "wb").write(b)
+EOF
+ok $? "python zipfile built a jar whose member lies about its size"
 head -c 100000 "$L1/usr/share/java/commons-lang3.jar" >"$L3/opt/truncated.jar"
 head -c 70000 /dev/urandom >"$L3/opt/junk.jar"
 
@@ -239,6 +254,9 @@ ok $? "jar bomb: its top and three nested levels read, no deeper ($(jq -c '[.[].
 jq -e 'all(.[]; [.properties[] | select(.name == "ocifs:error" and (.value | test("deep|more than|budget")))] | length == 1)' \
 	"$TMP/bomb.json" >/dev/null
 ok $? "jar bomb: the reason is recorded ($(jq -r '[.[0].properties[] | select(.name == "ocifs:error") | .value][0]' "$TMP/bomb.json"))"
+jq -e '[.components[] | select(.purl == "pkg:maven/liar/liar@1") | .properties[] |
+	select(.name == "ocifs:error" and (.value | test("liar-1.jar")))] | length == 1' "$TMP/sbom.json" >/dev/null
+ok $? "lying member: read no further than the member limit, its reason on the jar's component ($(jq -r '.components[] | select(.purl == "pkg:maven/liar/liar@1") | .properties[] | select(.name == "ocifs:error") | .value' "$TMP/sbom.json"))"
 jq -e '[.components[] | .properties[]? | select(.name == "ocifs:source" and (.value | test("^/opt/(truncated|junk)")))] | length == 0' \
 	"$TMP/sbom.json" >/dev/null
 ok $? "java: a truncated and a garbage jar give no component and no crash"
