@@ -9,6 +9,12 @@
  * but names no package (no name or version: a test fixture laid out like
  * a package) gives nothing; a broken or oversized one gives the package
  * its directory names, without version, with "ocifs:error".
+ *
+ * A package.json outside every node_modules directory (an application's
+ * own, a package a distribution installed under /usr/share/nodejs) is a
+ * component too when it names a package and a version, as Trivy and
+ * Syft report it, marked "ocifs:npm:root"; a broken one there is no
+ * package (many tools keep JSON under that name).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,7 +29,7 @@
 static int npm_match(const char *path, uint32_t magic)
 {
 	(void)magic;
-	return ocifs_npm_path(path, NULL);
+	return ocifs_npm_path(path, NULL) || ocifs_npm_root(path);
 }
 
 static int npm_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree,
@@ -37,8 +43,11 @@ static int npm_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree,
 	int rc;
 
 	(void)tree;
-	if (!ocifs_npm_path(f->path, &at))
-		return 0;
+	if (!ocifs_npm_path(f->path, &at)) {
+		if (!ocifs_npm_root(f->path))
+			return 0;
+		at = NULL; /* a package only if it says so, whole */
+	}
 	/* rd holds all of a big file when another cataloger wants it whole */
 	size_t want = rd->size < NPM_READ_MAX ? (size_t)rd->size : NPM_READ_MAX;
 	if (!(buf = malloc(want + 1)))
@@ -59,6 +68,8 @@ static int npm_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree,
 			goto out;
 		}
 	}
+	if (!at && (p.error || !p.name || !p.version))
+		goto out; /* outside node_modules: maybe no package at all */
 	if (!p.error && (!p.name || !p.version))
 		goto out; /* not an installed package */
 	if (!p.name) {
@@ -70,7 +81,11 @@ static int npm_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree,
 	}
 	if ((rc = ocifs_npm_split(p.name ? p.name : dirname, &ns, &base)))
 		goto out;
-	struct ocifs_prop props[1] = { { "ocifs:error", p.error } };
+	struct ocifs_prop props[2], *pp = props;
+	if (!at)
+		*pp++ = (struct ocifs_prop){ "ocifs:npm:root", "true" };
+	if (p.error)
+		*pp++ = (struct ocifs_prop){ "ocifs:error", p.error };
 	struct ocifs_component c = {
 		.type = "npm",
 		.namespace_ = ns,
@@ -86,7 +101,7 @@ static int npm_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree,
 		.depends = p.depends,
 		.ndepends = p.ndepends,
 		.props = props,
-		.nprops = p.error ? 1 : 0,
+		.nprops = (size_t)(pp - props),
 	};
 	rc = ocifs_emit_component(e, &c);
 	if (p.error && !f->error && asprintf(&f->error, "npm: %s", p.error) < 0)

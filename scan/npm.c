@@ -192,6 +192,19 @@ int ocifs_npm_path(const char *path, const char **name)
 	return 1;
 }
 
+int ocifs_npm_root(const char *path)
+{
+	static const char leaf[] = "/package.json";
+	size_t n = strlen(path), ll = sizeof(leaf) - 1;
+
+	if (n < ll || strcmp(path + n - ll, leaf))
+		return 0;
+	for (const char *s = path; (s = strstr(s, "node_modules")); s++)
+		if ((s == path || s[-1] == '/') && s[12] == '/')
+			return 0;
+	return 1;
+}
+
 int ocifs_npm_split(const char *name, char **ns, const char **base)
 {
 	const char *slash = name[0] == '@' ? strchr(name, '/') : NULL;

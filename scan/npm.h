@@ -4,7 +4,8 @@
  * or node_modules/@SCOPE/NAME/package.json): its name, version, declared
  * licenses ("license": "MIT", {"type": "MIT"}, or the legacy "licenses"
  * array of either) and the names of what it depends on ("dependencies"
- * and "optionalDependencies"), plus where in a path such a file sits.
+ * and "optionalDependencies"), plus where in a path such a file sits
+ * (an installed package, or a package.json outside node_modules).
  *
  * Pure: bytes in, a record out; never logs; JSON through json-c (depth
  * and UTF-8 checked); a broken file gives one reason in error.
@@ -33,6 +34,12 @@ void ocifs_npm_fini(struct ocifs_npm_pkg *p);
  *  into path at "NAME/package.json" or "@SCOPE/NAME/package.json" (the
  *  package's name as its directory says, up to the last '/'). */
 int ocifs_npm_path(const char *path, const char **name);
+
+/** Is path a package.json outside every node_modules directory (an
+ *  application's own, or a package a distribution installed, e.g.
+ *  /usr/share/nodejs/NAME/package.json)? Trivy and Syft report such a
+ *  file when it names a package and a version. */
+int ocifs_npm_root(const char *path);
 
 /** Split a package name "@scope/name" into the purl namespace "@scope"
  *  (malloc'd into *ns, NULL when unscoped) and *base (pointing into

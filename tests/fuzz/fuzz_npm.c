@@ -3,7 +3,8 @@
  * Fuzz target: package.json of an installed npm package (scan/npm.c,
  * json-c underneath) and the node_modules path rule. The input is a
  * package.json, or, when it starts with "/", a path line (checked by
- * ocifs_npm_path) and then the package.json. Every kept string is non-empty and NUL-free, the lists
+ * ocifs_npm_path and ocifs_npm_root, which never both hold) and then
+ * the package.json. Every kept string is non-empty and NUL-free, the lists
  * stay within their caps, and a matched path's package name lies inside
  * the path.
  */
@@ -24,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data += skip;
 		size -= skip;
 	}
+	FZ_ASSERT(!(ocifs_npm_path(path, NULL) && ocifs_npm_root(path)));
 	if (ocifs_npm_path(path, &name)) {
 		FZ_ASSERT(name > path && name < path + strlen(path));
 		FZ_ASSERT(!strcmp(name + strlen(name) - strlen("/package.json"), "/package.json"));

@@ -46,6 +46,22 @@ static void test_paths(void)
 			ok(!m, "path %s: not a package", cases[i].path);
 	}
 
+	static const struct {
+		const char *path;
+		int root;
+	} roots[] = {
+		{ "/app/package.json", 1 },
+		{ "/usr/share/nodejs/acorn/package.json", 1 },
+		{ "/package.json", 1 },
+		{ "/app/node_modules/x/package.json", 0 },
+		{ "/node_modules/x/test/package.json", 0 },
+		{ "/app/my_node_modules/x/package.json", 1 },
+		{ "/app/node_modules_old/package.json", 1 },
+		{ "/app/package.jsonx", 0 },
+	};
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+		is_int(ocifs_npm_root(roots[i].path), roots[i].root, "root %s", roots[i].path);
+
 	char *ns;
 	const char *base;
 	ok(!ocifs_npm_split("@babel/core", &ns, &base) && ns && !strcmp(ns, "@babel") &&
