@@ -67,8 +67,42 @@ static const char *const manifest_keys[M_N] = {
 	"Specification-Vendor", "Bundle-Name", "Bundle-Version", "Bundle-SymbolicName",
 };
 
+/* Is s[0..n) well-formed UTF-8 (no overlong form, surrogate or code
+ * point past U+10FFFF)? What a component carries must be: the SBOM is
+ * JSON. */
+static int utf8_ok(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+
+	while (p < end) {
+		unsigned c = *p++, k;
+		uint32_t v;
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf)
+			k = 1, v = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			k = 2, v = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			k = 3, v = c & 0x07;
+		else
+			return 0;
+		if ((size_t)(end - p) < k)
+			return 0;
+		for (unsigned i = 0; i < k; i++, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return 0;
+			v = v << 6 | (*p & 0x3f);
+		}
+		if ((k == 2 && (v < 0x800 || (v >= 0xd800 && v <= 0xdfff))) ||
+		    (k == 3 && (v < 0x10000 || v > 0x10ffff)))
+			return 0;
+	}
+	return 1;
+}
+
 /* s[0..n) without leading and trailing blanks, as a new string, or NULL
- * when empty or too long. */
+ * when empty, too long or not UTF-8. */
 static char *trim_dup(const char *s, size_t n)
 {
 	while (n && (*s == ' ' || *s == '\t')) {
@@ -77,7 +111,7 @@ static char *trim_dup(const char *s, size_t n)
 	}
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
 		n--;
-	if (!n || n > JAVA_FIELD_MAX || memchr(s, '\0', n))
+	if (!n || n > JAVA_FIELD_MAX || memchr(s, '\0', n) || !utf8_ok(s, n))
 		return NULL;
 	return strndup(s, n);
 }
@@ -385,20 +419,37 @@ static int on_nested(struct jwalk *w, struct ocifs_archive_walk *aw,
 	return rc;
 }
 
-static int on_entry(void *ctx, const struct ocifs_archive_entry *e, struct ocifs_archive_walk *aw)
+static int on_entry(void *ctx, const struct ocifs_archive_entry *ent,
+		    struct ocifs_archive_walk *aw)
 {
 	struct jwalk *w = ctx;
-	const char *b = base_name(e->name);
+	struct ocifs_archive_entry clean = *ent;
+	const struct ocifs_archive_entry *e = ent;
+	char *copy = NULL;
+	int rc = 0;
 
-	if (!e->regular)
+	if (!ent->regular)
 		return 0;
+	if (!utf8_ok(ent->name, strlen(ent->name))) {
+		/* a name that ends up in a source path or a reason: each
+		 * byte that is not UTF-8 becomes '?' */
+		if (!(copy = strdup(ent->name)))
+			return -ENOMEM;
+		for (unsigned char *c = (unsigned char *)copy; *c; c++)
+			if (*c >= 0x80 && !utf8_ok((const char *)c, 1))
+				*c = '?';
+		clean.name = copy;
+		e = &clean;
+	}
+	const char *b = base_name(e->name);
 	if (!strcmp(b, "pom.properties"))
-		return on_props(w, aw, e->name);
-	if (!strcmp(e->name, "META-INF/MANIFEST.MF") && !w->seen_manifest)
-		return on_manifest(w, aw);
-	if (is_nested(e->name))
-		return on_nested(w, aw, e);
-	return 0;
+		rc = on_props(w, aw, e->name);
+	else if (!strcmp(e->name, "META-INF/MANIFEST.MF") && !w->seen_manifest)
+		rc = on_manifest(w, aw);
+	else if (is_nested(e->name))
+		rc = on_nested(w, aw, e);
+	free(copy);
+	return rc;
 }
 
 /* The archive's own identity from its manifest (Trivy's choice of

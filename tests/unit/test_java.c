@@ -286,6 +286,32 @@ static void test_nested(void)
 	free(a);
 }
 
+/* What a component carries must be UTF-8: a member name that is not is
+ * cleaned, a pom.properties value that is not is no value. */
+static void test_utf8(void)
+{
+	unsigned char *in, *z;
+	size_t inn, n;
+	struct ocifs_java_result r;
+	struct member mi[] = { { "META-INF/maven/g/a/pom.properties", "groupId=g\nartifactId=a\nversion=1\n", 0, 0 } };
+	mkzip(mi, 1, &in, &inn);
+	struct member m[] = {
+		{ "lib/caf\xe9-1.jar", in, inn, 1 },
+		{ "META-INF/maven/g/b/pom.properties", "groupId=g\nartifactId=b\nversion=1.\xff\n", 0, 0 },
+		{ "META-INF/maven/g/c/pom.properties", "groupId=g\nartifactId=c\nversion=\xc3\xa9t\xc3\xa9\n", 0, 0 },
+	};
+	mkzip(m, 3, &z, &n);
+	scan(z, n, "/x.jar", NULL, &r);
+	const struct ocifs_java_pkg *p = find(&r, "a");
+	ok(p && !strcmp(p->where, "!/lib/caf?-1.jar"), "utf-8: a Latin-1 member name cleaned (%s)",
+	   p ? p->where : "not found");
+	ok(!find(&r, "b"), "utf-8: a version that is not UTF-8 is no version");
+	ok((p = find(&r, "c")) && !strcmp(p->version, "\xc3\xa9t\xc3\xa9"), "utf-8: a UTF-8 version kept");
+	ocifs_java_result_fini(&r);
+	free(z);
+	free(in);
+}
+
 static void test_bombs(void)
 {
 	size_t big = 64u << 20, n;
@@ -360,6 +386,7 @@ int main(void)
 	test_pom();
 	test_manifest();
 	test_nested();
+	test_utf8();
 	test_bombs();
 	return done_testing();
 }
