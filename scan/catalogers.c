@@ -12,6 +12,8 @@ const struct ocifs_cataloger *const ocifs_catalogers[] = {
 	&ocifs_cat_os,
 	&ocifs_cat_dpkg,
 	&ocifs_cat_rpm,
+	&ocifs_cat_npm,
+	&ocifs_cat_java,
 };
 
 const size_t ocifs_ncatalogers = sizeof(ocifs_catalogers) / sizeof(ocifs_catalogers[0]);
