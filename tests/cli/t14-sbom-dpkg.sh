@@ -247,12 +247,9 @@ if sbom "$H/img" "$H/sbom.json"; then
 	debs "$H/sbom.json" >"$H/got" 2>"$H/py.err"
 	ok $? "hostile databases: the document is JSON (its non-UTF-8 bytes aside)"
 	# CycloneDX is UTF-8: the writer must escape or replace the bytes of a
-	# non-UTF-8 name (jsonw passes them through as of this writing)
-	if python3 -c 'import json, sys; json.load(open(sys.argv[1], encoding="utf-8"))' "$H/sbom.json" 2>/dev/null; then
-		pass "hostile databases: the document is valid UTF-8 JSON"
-	else
-		echo "not ok $((tap_n += 1)) - hostile databases: the document is valid UTF-8 JSON # TODO the writer passes non-UTF-8 bytes through"
-	fi
+	# non-UTF-8 names: the writer replaces invalid bytes with U+FFFD
+	python3 -c 'import json, sys; json.load(open(sys.argv[1], encoding="utf-8"))' "$H/sbom.json" 2>/dev/null
+	ok $? "hostile databases: the document is valid UTF-8 JSON"
 	for n in good long trunc half; do
 		grep -q "^$n	" "$H/got"
 		ok $? "hostile databases: package '$n' reported as far as it goes"
