@@ -135,9 +135,13 @@ extern const size_t ocifs_ncatalogers;
 extern const struct ocifs_cataloger ocifs_cat_elf;      /* ELF, UPX, Go, Rust, package note */
 extern const struct ocifs_cataloger ocifs_cat_script;   /* #! interpreters */
 extern const struct ocifs_cataloger ocifs_cat_ldso;     /* libraries of each dynamic object */
+extern const struct ocifs_cataloger ocifs_cat_npm;      /* node_modules package.json */
+extern const struct ocifs_cataloger ocifs_cat_java;     /* jar/war/ear, nested jars */
 
 /* The catalogers of the SBOM (every one in the registry). */
 extern const struct ocifs_cataloger ocifs_cat_os;       /* /etc/os-release */
+extern const struct ocifs_cataloger ocifs_cat_dpkg;     /* Debian packages (dpkg status, status.d) */
+extern const struct ocifs_cataloger ocifs_cat_rpm;      /* rpm databases (all three backends) */
 extern const struct ocifs_cataloger ocifs_cat_gomod;    /* Go modules of a Go binary's build info */
 extern const struct ocifs_cataloger ocifs_cat_rust;     /* Rust crates of cargo-auditable data */
 

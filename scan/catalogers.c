@@ -10,6 +10,10 @@ const struct ocifs_cataloger *const ocifs_catalogers[] = {
 	&ocifs_cat_script,
 	&ocifs_cat_ldso,
 	&ocifs_cat_os,
+	&ocifs_cat_dpkg,
+	&ocifs_cat_rpm,
+	&ocifs_cat_npm,
+	&ocifs_cat_java,
 	&ocifs_cat_gomod, &ocifs_cat_rust,
 };
 

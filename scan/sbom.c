@@ -13,7 +13,7 @@
  *    node and Go resolve), and every ELF's component -> the components
  *    owning the libraries ld.so loads for it;
  *  - layers: digest and config history line of each;
- * and rendered by sbom_cdx.c.
+ * (the graph in sbom_graph.c) and rendered by sbom_cdx.c.
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -188,8 +188,13 @@ static int make_purls(struct sbom *s)
 					return -ENOMEM;
 			}
 		}
-		sc->purl = ocifs_purl(c->type, ns, c->name, c->version, q ? q : c->qualifiers,
-				      c->subpath);
+		char *pyname = NULL; /* PyPI: lower case, '_' as '-' (as Trivy spells it) */
+		if (!strcmp(c->type, "pypi") && c->name && (pyname = strdup(c->name)))
+			for (char *k = pyname; *k; k++)
+				*k = *k == '_' ? '-' : (*k >= 'A' && *k <= 'Z') ? (char)(*k - 'A' + 'a') : *k;
+		sc->purl = ocifs_purl(c->type, ns, pyname ? pyname : c->name, c->version,
+				      q ? q : c->qualifiers, c->subpath);
+		free(pyname);
 		free(q);
 		if (!sc->purl && c->name && *c->name)
 			return -ENOMEM;
@@ -199,11 +204,6 @@ static int make_purls(struct sbom *s)
 
 /* --- files and ownership ---------------------------------------------- */
 
-struct own {
-	struct ocifs_strmap map;        /* path -> component index */
-	const struct ocifs_tree *tree;
-	const struct ocifs_view *v;
-};
 
 /* Is path (canonical) a directory of the view? */
 static int is_dir(const struct ocifs_view *v, const char *path)
@@ -215,7 +215,7 @@ static int is_dir(const struct ocifs_view *v, const char *path)
 	       S_ISDIR(a.mode);
 }
 
-static int own_put(struct own *o, const char *path, size_t ci)
+static int own_put(struct sbom_own *o, const char *path, size_t ci)
 {
 	int rc = ocifs_strmap_put(&o->map, path, strlen(path), ci, NULL);
 
@@ -223,7 +223,7 @@ static int own_put(struct own *o, const char *path, size_t ci)
 }
 
 /* Check sc's files against the view and claim them. */
-static int own_files(struct own *o, struct sbom_comp *sc, size_t ci)
+static int own_files(struct sbom_own *o, struct sbom_comp *sc, size_t ci)
 {
 	const struct ocifs_component *c = sc->c;
 	int rc = 0;
@@ -256,11 +256,6 @@ static int own_files(struct own *o, struct sbom_comp *sc, size_t ci)
 	return rc;
 }
 
-/* Who owns path: 1 and *ci, or 0. */
-static int owner(const struct own *o, const char *path, size_t *ci)
-{
-	return ocifs_strmap_get(&o->map, path, strlen(path), ci);
-}
 
 /* --- binaries of no package -------------------------------------------- */
 
@@ -334,199 +329,6 @@ static int binary_component(const struct ocifs_mfile *f, const struct ocifs_mfil
 	if (!rc && b->go.is_go)
 		rc = add_prop(&c->props, &c->nprops, "ocifs:go:toolchain",
 			      b->go.version ? b->go.version : "unknown");
-	return rc;
-}
-
-/* --- the graph -------------------------------------------------------- */
-
-static int add_dep(struct sbom *s, struct sbom_comp *from, size_t to)
-{
-	if (&s->comps[to] == from)
-		return 0;
-	for (size_t i = 0; i < from->ndeps; i++)
-		if (from->deps[i] == to)
-			return 0;
-	if (from->ndeps == from->dcap) {
-		size_t cap = from->dcap ? 2 * from->dcap : 4;
-		size_t *n = realloc(from->deps, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		from->deps = n;
-		from->dcap = cap;
-	}
-	from->deps[from->ndeps++] = to;
-	s->edges++;
-	return 0;
-}
-
-/* Names (and provides) of each ecosystem: "type\nname" -> the first
- * entry of a chain of candidates. */
-struct names {
-	struct ocifs_strmap map;
-	struct cand {
-		size_t comp, next;      /* next: 1 + index, 0 = end */
-	} *c;
-	size_t n, cap;
-};
-
-static int names_add(struct names *nm, const char *type, const char *name, size_t comp)
-{
-	char *key;
-	size_t head;
-	int rc;
-
-	if (!type || !name || !*name)
-		return 0;
-	if (asprintf(&key, "%s\n%s", type, name) < 0)
-		return -ENOMEM;
-	if (nm->n == nm->cap) {
-		size_t cap = nm->cap ? 2 * nm->cap : 256;
-		struct cand *c = realloc(nm->c, cap * sizeof(*c));
-		if (!c) {
-			free(key);
-			return -ENOMEM;
-		}
-		nm->c = c;
-		nm->cap = cap;
-	}
-	nm->c[nm->n] = (struct cand){ comp, 0 };
-	rc = ocifs_strmap_put(&nm->map, key, strlen(key), nm->n, &head);
-	free(key);
-	if (rc < 0)
-		return rc;
-	if (rc == 0) { /* append to the chain */
-		size_t i = head;
-		while (nm->c[i].next)
-			i = nm->c[i].next - 1;
-		nm->c[i].next = nm->n + 1;
-	}
-	nm->n++;
-	return 0;
-}
-
-static size_t common_prefix(const char *a, const char *b)
-{
-	size_t n = 0;
-
-	while (a && b && a[n] && a[n] == b[n])
-		n++;
-	return n;
-}
-
-/* The best candidate for dependency `name` of comp `from`: 1 and *to. */
-static int names_find(const struct sbom *s, const struct names *nm, const char *type,
-		      const char *name, size_t nlen, const struct sbom_comp *from, size_t *to)
-{
-	char *key;
-	size_t i, best = SIZE_MAX, best_len = 0;
-
-	if (asprintf(&key, "%s\n%.*s", type, (int)nlen, name) < 0)
-		return 0;
-	int found = ocifs_strmap_get(&nm->map, key, strlen(key), &i);
-	free(key);
-	if (!found)
-		return 0;
-	for (;;) {
-		size_t l = common_prefix(s->comps[nm->c[i].comp].c->source, from->c->source);
-		if (best == SIZE_MAX || l > best_len) {
-			best = nm->c[i].comp;
-			best_len = l;
-		}
-		if (!nm->c[i].next)
-			break;
-		i = nm->c[i].next - 1;
-	}
-	*to = best;
-	return 1;
-}
-
-/* Package Depends: each alternative "a | b" by name, then provides. */
-static int package_edges(struct sbom *s)
-{
-	struct names byname = { 0 }, byprov = { 0 };
-	int rc = 0;
-
-	for (size_t i = 0; i < s->ncomps && !rc; i++) {
-		const struct ocifs_component *c = s->comps[i].c;
-		rc = names_add(&byname, c->type, c->name, i);
-		for (size_t k = 0; k < c->nprovides && !rc; k++)
-			rc = names_add(&byprov, c->type, c->provides[k], i);
-	}
-	for (size_t i = 0; i < s->ncomps && !rc; i++) {
-		struct sbom_comp *sc = &s->comps[i];
-		for (size_t k = 0; k < sc->c->ndepends && !rc; k++) {
-			const char *d = sc->c->depends[k];
-			size_t to;
-			while (*d) { /* alternatives: the first one present */
-				size_t n = strcspn(d, "|");
-				const char *a = d, *next = d[n] ? d + n + 1 : d + n;
-				while (n && (*a == ' ' || *a == '\t'))
-					a++, n--;
-				while (n && (a[n - 1] == ' ' || a[n - 1] == '\t'))
-					n--;
-				if (n && (names_find(s, &byname, sc->c->type, a, n, sc, &to) ||
-					  names_find(s, &byprov, sc->c->type, a, n, sc, &to))) {
-					rc = add_dep(s, sc, to);
-					break;
-				}
-				d = next;
-			}
-		}
-	}
-	ocifs_strmap_fini(&byname.map);
-	free(byname.c);
-	ocifs_strmap_fini(&byprov.map);
-	free(byprov.c);
-	return rc;
-}
-
-static int add_unresolved(struct sbom_comp *sc, const char *lib, const char *by)
-{
-	char *u, **n;
-
-	if (asprintf(&u, "%s (needed by %s)", lib, by) < 0)
-		return -ENOMEM;
-	for (size_t i = 0; i < sc->nunresolved; i++)
-		if (!strcmp(sc->unresolved[i], u)) {
-			free(u);
-			return 0;
-		}
-	if (!(n = realloc(sc->unresolved, (sc->nunresolved + 1) * sizeof(*n)))) {
-		free(u);
-		return -ENOMEM;
-	}
-	sc->unresolved = n;
-	sc->unresolved[sc->nunresolved++] = u;
-	return 0;
-}
-
-/* Every ELF's component -> the owners of the libraries it loads. */
-static int elf_edges(struct sbom *s, const struct ocifs_model *m, struct own *o)
-{
-	int rc = 0;
-
-	for (size_t i = 0; i < m->nfiles && !rc; i++) {
-		const struct ocifs_mfile *f = &m->files[i];
-		size_t from, to;
-
-		if (!f->resolved || !owner(o, f->path, &from))
-			continue;
-		for (size_t k = 0; k < f->libs.nneeded && !rc; k++) {
-			const struct ocifs_ldso_lib *l = &f->libs.needed[k];
-			char *real = NULL;
-			if (!l->path) {
-				rc = add_unresolved(&s->comps[from], l->name, f->path);
-				continue;
-			}
-			if (owner(o, l->path, &to) ||
-			    (!o->tree->realpath(o->tree->ctx, l->path, &real) && owner(o, real, &to)))
-				rc = add_dep(s, &s->comps[from], to);
-			free(real);
-		}
-		for (size_t k = 0; k < f->libs.n && !rc; k++) /* deeper libraries not found */
-			if (!f->libs.libs[k].path && f->libs.libs[k].depth > 1)
-				rc = add_unresolved(&s->comps[from], f->libs.libs[k].name, f->path);
-	}
 	return rc;
 }
 
@@ -622,8 +424,45 @@ static void sbom_fini(struct sbom *s)
 		free(sc->unresolved);
 	}
 	free(s->comps);
+	for (size_t i = 0; i < s->nerrors; i++)
+		free(s->errors[i]);
+	free(s->errors);
 	free(s->name);
 	free(s->purl);
+}
+
+static int by_string(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* The reasons package catalogers recorded on files they could not read
+ * whole (the ELF analysis keeps its own in /.deps). */
+static int file_errors(struct sbom *s, const struct ocifs_model *m)
+{
+	uint64_t pkg = 0;
+
+	for (size_t k = 0; k < ocifs_ncatalogers && k < 64; k++)
+		if (strcmp(ocifs_catalogers[k]->name, "elf") && strcmp(ocifs_catalogers[k]->name, "script") &&
+		    strcmp(ocifs_catalogers[k]->name, "ldso"))
+			pkg |= 1ull << k;
+	for (size_t i = 0; i < m->nfiles; i++) {
+		const struct ocifs_mfile *f = &m->files[i];
+		char **n, *e;
+		if (!f->error || !(f->catalogers & pkg))
+			continue;
+		if (asprintf(&e, "%s: %s", f->path, f->error) < 0)
+			return -ENOMEM;
+		if (!(n = realloc(s->errors, (s->nerrors + 1) * sizeof(*n)))) {
+			free(e);
+			return -ENOMEM;
+		}
+		s->errors = n;
+		s->errors[s->nerrors++] = e;
+	}
+	if (s->nerrors > 1)
+		qsort(s->errors, s->nerrors, sizeof(*s->errors), by_string);
+	return 0;
 }
 
 /* Append a component to the model (binaries): takes c's contents. */
@@ -639,7 +478,7 @@ static int model_append(struct ocifs_model *m, struct ocifs_component *c)
 	return 0;
 }
 
-static int ownership(struct sbom *s, struct ocifs_model *m, struct own *o)
+static int ownership(struct sbom *s, struct ocifs_model *m, struct sbom_own *o)
 {
 	size_t first = m->ncomps;
 	int rc = 0;
@@ -654,7 +493,7 @@ static int ownership(struct sbom *s, struct ocifs_model *m, struct own *o)
 		const struct ocifs_mfile *f = &m->files[i], *b = ocifs_model_bytes(m, f);
 		struct ocifs_component c;
 		size_t ci;
-		if (!b->is_elf || b->elf.link == OCIFS_ELF_OBJECT_OTHER || owner(o, f->path, &ci))
+		if (!b->is_elf || b->elf.link == OCIFS_ELF_OBJECT_OTHER || ocifs_sbom_owner(o, f->path, &ci))
 			continue;
 		rc = binary_component(f, b, &c);
 		if (!rc)
@@ -681,10 +520,10 @@ static int ownership(struct sbom *s, struct ocifs_model *m, struct own *o)
 static int sbom_make(struct sbom *s, struct ocifs_model *m, const struct ocifs_view *v)
 {
 	struct ocifs_tree_view *tv = NULL;
-	struct own o = { .v = v };
+	struct sbom_own o = { .v = v };
 	int rc;
 
-	if ((rc = read_history(s)) || (rc = image_purl(s)))
+	if ((rc = read_history(s)) || (rc = image_purl(s)) || (rc = file_errors(s, m)))
 		return rc;
 	ocifs_sbom_epoch(s->timestamp);
 	if (m->ncomps && !(s->comps = calloc(m->ncomps, sizeof(*s->comps))))
@@ -699,9 +538,9 @@ static int sbom_make(struct sbom *s, struct ocifs_model *m, const struct ocifs_v
 	if (!rc)
 		rc = make_purls(s);
 	if (!rc)
-		rc = package_edges(s);
+		rc = ocifs_sbom_package_edges(s);
 	if (!rc)
-		rc = elf_edges(s, m, &o);
+		rc = ocifs_sbom_elf_edges(s, m, &o);
 	ocifs_strmap_fini(&o.map);
 	ocifs_tree_view_free(tv);
 	if (rc)

@@ -17,6 +17,77 @@
 	"application framework library container platform operating-system device "           \
 	"device-driver firmware file machine-learning-model data cryptographic-asset"
 
+/* --- strings: every one valid UTF-8 (JSON is UTF-8; file names and
+ * package fields of an image are bytes), invalid bytes -> U+FFFD --- */
+
+static size_t utf8_seq(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[0] == 0xe0 && p[1] < 0xa0) ||
+		    (p[0] == 0xed && p[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80 ||
+		    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+/* s, or a malloc'd copy with each invalid byte replaced (*tmp set). */
+static const char *utf8(const char *s, char **tmp)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t bad = 0, n = 0;
+
+	*tmp = NULL;
+	for (size_t i = 0; p[i]; n++) {
+		size_t l = utf8_seq(p + i);
+		bad += !l;
+		i += l ? l : 1;
+	}
+	if (!bad)
+		return s;
+	char *o = malloc(strlen(s) + 2 * bad + 1), *q = o;
+	if (!o)
+		return "\xef\xbf\xbd"; /* U+FFFD alone rather than invalid JSON */
+	for (size_t i = 0; p[i];) {
+		size_t l = utf8_seq(p + i);
+		if (l) {
+			memcpy(q, p + i, l);
+			q += l;
+			i += l;
+		} else {
+			memcpy(q, "\xef\xbf\xbd", 3);
+			q += 3;
+			i++;
+		}
+	}
+	*q = 0;
+	return *tmp = o;
+}
+
+static void str(struct ocifs_jsonw *w, const char *v)
+{
+	char *tmp = NULL;
+
+	ocifs_jsonw_str(w, v ? utf8(v, &tmp) : NULL);
+	free(tmp);
+}
+
+static void kstr(struct ocifs_jsonw *w, const char *k, const char *v)
+{
+	ocifs_jsonw_key(w, k);
+	str(w, v);
+}
+
 /* The CycloneDX type of a component (its kind when valid, else library). */
 static const char *cdx_type(const char *kind)
 {
@@ -38,8 +109,8 @@ static void prop(struct ocifs_jsonw *w, const char *name, const char *value)
 	if (!value || !*value)
 		return;
 	ocifs_jsonw_obj(w);
-	ocifs_jsonw_kstr(w, "name", name);
-	ocifs_jsonw_kstr(w, "value", value);
+	kstr(w, "name", name);
+	kstr(w, "value", value);
 	ocifs_jsonw_end_obj(w);
 }
 
@@ -74,7 +145,7 @@ static void licenses(struct ocifs_jsonw *w, const struct ocifs_component *c)
 		ocifs_jsonw_obj(w);
 		ocifs_jsonw_key(w, "license");
 		ocifs_jsonw_obj(w);
-		ocifs_jsonw_kstr(w, "name", c->licenses[i]);
+		kstr(w, "name", c->licenses[i]);
 		ocifs_jsonw_end_obj(w);
 		ocifs_jsonw_end_obj(w);
 	}
@@ -90,15 +161,23 @@ static void sha256(struct ocifs_jsonw *w, const unsigned char d[32])
 	ocifs_jsonw_key(w, "hashes");
 	ocifs_jsonw_arr(w);
 	ocifs_jsonw_obj(w);
-	ocifs_jsonw_kstr(w, "alg", "SHA-256");
-	ocifs_jsonw_kstr(w, "content", hex);
+	kstr(w, "alg", "SHA-256");
+	kstr(w, "content", hex);
 	ocifs_jsonw_end_obj(w);
 	ocifs_jsonw_end_arr(w);
 }
 
+/* How consumers (Trivy's reader, Syft) expect a name with a namespace:
+ * maven's groupId in "group"; npm's scope, a composer vendor or a Go
+ * module's host path as part of the name ("@scope/pkg", "vendor/pkg"). */
 static int grouped(const char *type)
 {
-	return type && (!strcmp(type, "maven") || !strcmp(type, "npm") || !strcmp(type, "composer"));
+	return type && !strcmp(type, "maven");
+}
+
+static int full_name(const char *type)
+{
+	return type && (!strcmp(type, "npm") || !strcmp(type, "composer") || !strcmp(type, "golang"));
 }
 
 static void component(struct ocifs_jsonw *w, const struct sbom *s, const struct sbom_comp *sc)
@@ -106,26 +185,26 @@ static void component(struct ocifs_jsonw *w, const struct sbom *s, const struct 
 	const struct ocifs_component *c = sc->c;
 
 	ocifs_jsonw_obj(w);
-	ocifs_jsonw_kstr(w, "bom-ref", sc->bom_ref);
-	ocifs_jsonw_kstr(w, "type", cdx_type(c->kind));
+	kstr(w, "bom-ref", sc->bom_ref);
+	kstr(w, "type", cdx_type(c->kind));
 	if (grouped(c->type) && c->namespace_ && *c->namespace_)
-		ocifs_jsonw_kstr(w, "group", c->namespace_);
-	if (c->type && !strcmp(c->type, "golang") && c->namespace_ && *c->namespace_ && c->name) {
-		char *full = NULL; /* a Go module's name is its whole path */
-		if (asprintf(&full, "%s/%s", c->namespace_, c->name) < 0)
-			full = NULL;
-		ocifs_jsonw_kstr(w, "name", full ? full : c->name);
-		free(full);
+		kstr(w, "group", c->namespace_);
+	if (full_name(c->type) && c->namespace_ && *c->namespace_ && c->name) {
+		char *n = NULL;
+		if (asprintf(&n, "%s/%s", c->namespace_, c->name) < 0)
+			n = NULL;
+		kstr(w, "name", n ? n : c->name);
+		free(n);
 	} else {
-		ocifs_jsonw_kstr(w, "name", c->name && *c->name ? c->name : "(unnamed)");
+		kstr(w, "name", c->name && *c->name ? c->name : "(unnamed)");
 	}
 	if (c->version && *c->version)
-		ocifs_jsonw_kstr(w, "version", c->version);
+		kstr(w, "version", c->version);
 	licenses(w, c);
 	if (c->has_sha256)
 		sha256(w, c->sha256);
 	if (sc->purl)
-		ocifs_jsonw_kstr(w, "purl", sc->purl);
+		kstr(w, "purl", sc->purl);
 	ocifs_jsonw_key(w, "properties");
 	ocifs_jsonw_arr(w);
 	layer_props(w, s, c->layer);
@@ -148,7 +227,7 @@ static void component(struct ocifs_jsonw *w, const struct sbom *s, const struct 
 		ocifs_jsonw_arr(w);
 		for (size_t i = 0; i < sc->nfiles; i++) {
 			ocifs_jsonw_obj(w);
-			ocifs_jsonw_kstr(w, "location", sc->files[i]);
+			kstr(w, "location", sc->files[i]);
 			ocifs_jsonw_end_obj(w);
 		}
 		ocifs_jsonw_end_arr(w);
@@ -164,17 +243,17 @@ static void image_component(struct ocifs_jsonw *w, const struct sbom *s)
 	int have = strncmp(img->manifest_digest, "sha256:", 7) == 0 && strlen(img->manifest_digest) == 71;
 
 	ocifs_jsonw_obj(w);
-	ocifs_jsonw_kstr(w, "bom-ref", "image");
-	ocifs_jsonw_kstr(w, "type", "container");
-	ocifs_jsonw_kstr(w, "name", img->nnames ? img->names[0] : s->name);
-	ocifs_jsonw_kstr(w, "version", img->manifest_digest);
+	kstr(w, "bom-ref", "image");
+	kstr(w, "type", "container");
+	kstr(w, "name", img->nnames ? img->names[0] : s->name);
+	kstr(w, "version", img->manifest_digest);
 	if (have) {
 		for (size_t i = 0; i < 32; i++)
 			d[i] = (unsigned char)(ocifs_hex_val(img->manifest_digest[7 + 2 * i]) << 4 |
 					       ocifs_hex_val(img->manifest_digest[8 + 2 * i]));
 		sha256(w, d);
 	}
-	ocifs_jsonw_kstr(w, "purl", s->purl);
+	kstr(w, "purl", s->purl);
 	ocifs_jsonw_key(w, "properties");
 	ocifs_jsonw_arr(w);
 	prop(w, "ocifs:image:config_digest", img->config_digest);
@@ -182,6 +261,8 @@ static void image_component(struct ocifs_jsonw *w, const struct sbom *s)
 	prop(w, "ocifs:image:platform", img->platform);
 	for (size_t i = 0; i < img->nnames; i++)
 		prop(w, "ocifs:image:name", img->names[i]);
+	for (size_t i = 0; i < s->nerrors; i++)
+		prop(w, "ocifs:error", s->errors[i]);
 	for (size_t i = 0; i < s->nlayers; i++) {
 		char k[64];
 		snprintf(k, sizeof(k), "ocifs:layer:%zu:digest", i + 1);
@@ -219,26 +300,26 @@ static void dependencies(struct ocifs_jsonw *w, const struct sbom *s)
 	ocifs_jsonw_key(w, "dependencies");
 	ocifs_jsonw_arr(w);
 	ocifs_jsonw_obj(w);
-	ocifs_jsonw_kstr(w, "ref", "image");
+	kstr(w, "ref", "image");
 	ocifs_jsonw_key(w, "dependsOn");
 	ocifs_jsonw_arr(w);
 	for (size_t i = 0; i < s->ncomps; i++)
-		ocifs_jsonw_str(w, s->comps[i].bom_ref);
+		str(w, s->comps[i].bom_ref);
 	ocifs_jsonw_end_arr(w);
 	ocifs_jsonw_end_obj(w);
 	for (size_t i = 0; i < s->ncomps; i++) {
 		const struct sbom_comp *sc = &s->comps[i];
 		ocifs_jsonw_obj(w);
-		ocifs_jsonw_kstr(w, "ref", sc->bom_ref);
+		kstr(w, "ref", sc->bom_ref);
 		ocifs_jsonw_key(w, "dependsOn");
 		ocifs_jsonw_arr(w);
 		if (sc == os) /* the OS -> its packages, as Trivy nests them */
 			for (size_t k = 0; k < s->ncomps; k++)
 				if (s->comps[k].os_package)
-					ocifs_jsonw_str(w, s->comps[k].bom_ref);
+					str(w, s->comps[k].bom_ref);
 		for (size_t j = 0; j < sc->ndeps; j++) /* sorted by sbom.c */
 			if (!(sc == os && s->comps[sc->deps[j]].os_package))
-				ocifs_jsonw_str(w, s->comps[sc->deps[j]].bom_ref);
+				str(w, s->comps[sc->deps[j]].bom_ref);
 		ocifs_jsonw_end_arr(w);
 		ocifs_jsonw_end_obj(w);
 	}
@@ -265,17 +346,17 @@ int ocifs_sbom_cdx_write(const struct sbom *s, char **out, size_t *len)
 	ocifs_jsonw_obj(&w);
 	if (s->timestamp[0])
 		ocifs_jsonw_kstr(&w, "timestamp", s->timestamp);
+	/* the tools array (still valid in 1.6, deprecated): the object form
+	 * makes consumers built on older cyclonedx-go (Trivy) reject the
+	 * whole document */
 	ocifs_jsonw_key(&w, "tools");
-	ocifs_jsonw_obj(&w);
-	ocifs_jsonw_key(&w, "components");
 	ocifs_jsonw_arr(&w);
 	ocifs_jsonw_obj(&w);
-	ocifs_jsonw_kstr(&w, "type", "application");
+	ocifs_jsonw_kstr(&w, "vendor", "ocifs");
 	ocifs_jsonw_kstr(&w, "name", "ocifs");
 	ocifs_jsonw_kstr(&w, "version", PACKAGE_VERSION);
 	ocifs_jsonw_end_obj(&w);
 	ocifs_jsonw_end_arr(&w);
-	ocifs_jsonw_end_obj(&w);
 	ocifs_jsonw_key(&w, "component");
 	image_component(&w, s);
 	ocifs_jsonw_end_obj(&w);

@@ -8,8 +8,13 @@
 #define OCIFS_SCAN_SBOM_PRIV_H
 #include <stddef.h>
 
+#include <string.h>
+
+#include "hashtab.h"
 #include "image.h"
 #include "model.h"
+#include "tree.h"
+#include "view.h"
 
 struct sbom_layer {
 	const char *digest, *diff_id;   /* borrowed from the image */
@@ -39,8 +44,32 @@ struct sbom {
 	struct sbom_comp *comps;        /* sorted */
 	size_t ncomps;
 	char timestamp[32];             /* from SOURCE_DATE_EPOCH, or "" */
+	char **errors;                  /* "PATH: reason" of each package
+					 * database or metadata file a cataloger
+					 * could not read whole, sorted */
+	size_t nerrors;
 	size_t edges;
 };
+
+/* Who owns which path of the view. */
+struct sbom_own {
+	struct ocifs_strmap map;        /* path (as listed, and canonical) ->
+					 * component index */
+	const struct ocifs_tree *tree;
+	const struct ocifs_view *v;
+};
+
+/* Who owns path: 1 and *ci, or 0. */
+static inline int ocifs_sbom_owner(const struct sbom_own *o, const char *path, size_t *ci)
+{
+	return ocifs_strmap_get(&o->map, path, strlen(path), ci);
+}
+
+/** Package Depends/Provides edges between s's components. 0, -ENOMEM. */
+int ocifs_sbom_package_edges(struct sbom *s);
+/** Every ELF's component -> the owners of the libraries it loads; the
+ *  libraries not found as the component's unresolved list. */
+int ocifs_sbom_elf_edges(struct sbom *s, const struct ocifs_model *m, const struct sbom_own *o);
 
 /** Render s as the CycloneDX 1.6 JSON document of sbom.h. 0, -ENOMEM. */
 int ocifs_sbom_cdx_write(const struct sbom *s, char **out, size_t *len);

@@ -8,8 +8,9 @@
 #    trimpath, stripped, PIE, 386, arm64, dirty, -X main.version) and,
 #    when tests/gen/upxbins.sh has them, UPX-packed and real registry Go
 #    binaries; the build settings and toolchain as properties; stripped
-#    as readelf sees it; where Trivy is installed ($OCIFS_TRIVY or
-#    `trivy`), every package `trivy rootfs` finds in those binaries;
+#    as readelf sees it; where Trivy is installed ($OCIFS_TRIVY, `trivy`
+#    or the build tree's tests/trivy/), every package `trivy rootfs` finds
+#    in those binaries;
 #  - Rust: cargo-auditable crates equal what tests/gen/mkrustaudit.sh's
 #    rust-oracle.py (objcopy + zlib + json) decodes: runtime crates, the
 #    root one an application, depends from the dependency indexes;
@@ -106,7 +107,8 @@ while IFS="$(printf '\t')" read -r p f; do
 	printf '=== %s\n' "$p"
 	python3 "$RA/rust-oracle.py" "$f"
 done <"$TMP/rust.tsv" >"$TMP/rust.txt"
-TRIVY=${OCIFS_TRIVY:-$(command -v trivy || true)}
+F=${OCIFS_FIXTURES:-${OCIFS_BUILDDIR:-$OCIFS_SRCDIR}/tests}
+TRIVY=${OCIFS_TRIVY:-$(command -v trivy || find "$F/trivy" -type f -name 'trivy*' -perm -u+x 2>/dev/null | head -n 1)}
 : >"$TMP/trivy.json"
 if [ -n "$TRIVY" ]; then
 	mkdir -p "$TMP/rootfs"

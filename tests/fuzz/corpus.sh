@@ -6,5 +6,6 @@ corpus_for() {
 	tar) echo "$C/tar" ;;
 	gzidx | zstdidx) echo "$C/tar/tarsplit $C/tar/libarchive" ;;
 	image_json) echo "$C/images" ;;
+	rpmdb) echo "$C/pkgdb/rpm" ;;
 	esac
 }

@@ -33,7 +33,7 @@ keep() {
 }
 
 rm -rf "$S"
-for t in tar gzidx zstdidx image_json view view_load idxdb elf goinfo upx ldcache ldconf; do
+for t in tar gzidx zstdidx image_json view view_load idxdb elf goinfo upx ldcache ldconf rpmdb; do
 	mkdir -p "$S/$t"
 done
 
@@ -160,4 +160,56 @@ printf 'include /etc/ld.so.conf\n/self\n' >"$S/ldconf/loop"
 printf 'include\ninclude  \n/x/\n//y//\nhwcap 0 nosegneg\n' >"$S/ldconf/odd"
 printf '%s' "include etc/rel.conf$sep" "etc/rel.conf" >"$S/ldconf/relative"
 printf '\n/rel\n' >>"$S/ldconf/relative"
+# --- rpmdb: headers rpm wrote (tests/gen/mkrpm.sh), each in a small
+# database of every backend (SQLite with 512-byte pages, one NDB slot
+# page, a Berkeley DB hash page and its overflow chain) ---------------
+if command -v rpmbuild >/dev/null && sh "$src/tests/gen/mkrpm.sh" "$T/rpm" >/dev/null 2>&1; then
+	python3 - "$T/rpm/root/var/lib/rpm/rpmdb.sqlite" "$S/rpmdb" <<'PY'
+import sqlite3, struct, sys
+src, out = sys.argv[1], sys.argv[2]
+blobs = [bytes(r[0]) for r in sqlite3.connect(src).execute('select blob from Packages order by hnum')]
+for i, b in enumerate(blobs):
+    open('%s/hdr-%d' % (out, i), 'wb').write(b)
+b = min(blobs, key=len)
+d = sqlite3.connect('%s/sqlite-one' % out)
+d.execute('pragma page_size = 512')
+d.execute('create table Packages (hnum integer primary key autoincrement, blob blob not null)')
+d.execute('insert into Packages (blob) values (?)', (b,))
+d.commit()
+d.close()
+# NDB: header, one slot page, the blob's blocks at 4096
+nblk = (16 + len(b) + 16 + 15) // 16
+ndb = bytearray(b'RpmP' + struct.pack('<7I', 0, 1, 1, 0, 0, 0, 0))
+ndb += b'Slot' + struct.pack('<3I', 1, 4096 // 16, nblk)
+while len(ndb) < 4096:
+    ndb += b'Slot' + bytes(12)
+ndb += b'BlbS' + struct.pack('<3I', 1, 0, len(b)) + b
+ndb += bytes(nblk * 16 - 16 - len(b))
+open('%s/ndb-one' % out, 'wb').write(ndb)
+# Berkeley DB hash: metadata, one hash page (key 1 -> off-page value), overflow pages
+ps, room = 512, 512 - 26
+chunks = [b[i:i + room] for i in range(0, len(b), room)]
+last = 1 + len(chunks)
+meta = bytearray(ps)
+struct.pack_into('<IIII', meta, 8, 0, 0x061561, 9, ps)
+meta[25] = 8
+struct.pack_into('<I', meta, 32, last)
+page = bytearray(ps)
+struct.pack_into('<IIIHH', page, 8, 1, 0, 0, 2, ps - 5 - 12)
+page[25] = 13
+key, val = ps - 5, ps - 5 - 12  # items grow down from the page end
+struct.pack_into('<HH', page, 26, key, val)
+page[key:key + 5] = bytes([1]) + struct.pack('<I', 1)
+page[val:val + 12] = bytes([3, 0, 0, 0]) + struct.pack('<II', 2, len(b))
+pages = [meta, page]
+for i, c in enumerate(chunks):
+    o = bytearray(ps)
+    nxt = 2 + i + 1 if i + 1 < len(chunks) else 0
+    struct.pack_into('<IIIHH', o, 8, 2 + i, 1 + i if i else 0, nxt, 1, len(c))
+    o[25] = 7
+    o[26:26 + len(c)] = c
+    pages.append(o)
+open('%s/bdb-one' % out, 'wb').write(b''.join(pages))
+PY
+fi
 echo "mkseeds: $(find "$S" -type f | wc -l) seeds, $(du -sk "$S" | cut -f1) KiB" >&2
