@@ -280,13 +280,14 @@ import collections, json, sys
 cdx, spdx = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 def res(ok, msg): print("%s\t%s" % ("PASS" if ok else "FAIL", msg))
 root = cdx["metadata"]["component"]["bom-ref"]
-purl = {c["bom-ref"]: c.get("purl", c["bom-ref"]) for c in cdx.get("components", [])}
+# a component by its purl, else its name and version (the SPDXIDs are ours)
+purl = {c["bom-ref"]: c.get("purl") or (c.get("name"), c.get("version")) for c in cdx.get("components", [])}
 want = collections.Counter((purl[d["ref"]], purl[o]) for d in cdx.get("dependencies", [])
                            if d["ref"] != root and d["ref"] in purl for o in d.get("dependsOn", []) if o in purl)
 ids = {}
 for p in spdx["packages"]:
     refs = [r["referenceLocator"] for r in p.get("externalRefs", []) if r["referenceType"] == "purl"]
-    ids[p["SPDXID"]] = refs[0] if refs else None
+    ids[p["SPDXID"]] = refs[0] if refs else (p.get("name"), p.get("versionInfo"))
 rels = spdx.get("relationships", [])
 got = collections.Counter((ids[r["spdxElementId"]], ids[r["relatedSpdxElement"]])
                           for r in rels if r["relationshipType"] == "DEPENDS_ON")
