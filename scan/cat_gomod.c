@@ -16,7 +16,8 @@
  * name (sbom.c prefers the candidate of the same binary). A Go
  * binary without build info gets stdlib alone when its toolchain
  * version is known (its own component is sbom.c's, as for any binary
- * no package owns).
+ * no package owns). Each name of a hard-linked binary is reported (the
+ * later ones from finish()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -179,18 +180,15 @@ static int emit_deps(struct ocifs_emit *e, const struct ocifs_mfile *f, const st
 	return 0;
 }
 
-static int gomod_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree,
-			 struct ocifs_emit *e)
+/* The components of binary f (its bytes analyzed in b). */
+static int gomod_binary(struct ocifs_emit *e, const struct ocifs_mfile *f, const struct ocifs_mfile *b)
 {
-	const struct ocifs_mfile *f = ocifs_emit_file(e), *b = ocifs_emit_bytes(e);
 	const struct ocifs_goinfo *g;
 	const char *stdlib = NULL;
 	char **names = NULL;
 	size_t nnames = 0;
 	int rc;
 
-	(void)rd;
-	(void)tree;
 	if (!f || !b || !b->is_elf || !b->go.is_go)
 		return 0;
 	g = &b->go;
@@ -231,10 +229,32 @@ static int gomod_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tre
 	return rc;
 }
 
+static int gomod_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree,
+			 struct ocifs_emit *e)
+{
+	(void)rd;
+	(void)tree;
+	return gomod_binary(e, ocifs_emit_file(e), ocifs_emit_bytes(e));
+}
+
+/* Every later name of a hard-linked binary is a binary of its own (as
+ * Trivy, which walks paths, reports it): analyze() saw the first. */
+static int gomod_finish(struct ocifs_model *m, void *state, struct ocifs_emit *e)
+{
+	int rc = 0;
+
+	(void)state;
+	for (size_t i = 0; i < m->nfiles && !rc; i++)
+		if (m->files[i].primary)
+			rc = gomod_binary(e, &m->files[i], ocifs_model_bytes(m, &m->files[i]));
+	return rc;
+}
+
 const struct ocifs_cataloger ocifs_cat_gomod = {
 	.name = "gomod",
 	.pass = 1,
 	.want = 0,
 	.match = gomod_match,
 	.analyze = gomod_analyze,
+	.finish = gomod_finish,
 };

@@ -79,16 +79,13 @@ static int emit_crate(struct ocifs_emit *e, const struct ocifs_mfile *f, const s
 	return rc;
 }
 
-static int rust_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree,
-			struct ocifs_emit *e)
+/* The crates of binary f (its bytes analyzed in b). */
+static int rust_binary(struct ocifs_emit *e, const struct ocifs_mfile *f, const struct ocifs_mfile *b)
 {
-	const struct ocifs_mfile *f = ocifs_emit_file(e), *b = ocifs_emit_bytes(e);
 	const struct ocifs_rustaudit *a;
 	char **ids;
 	int rc = 0;
 
-	(void)rd;
-	(void)tree;
 	if (!f || !b || !b->is_elf || !b->rust.found || !b->rust.n)
 		return 0;
 	a = &b->rust;
@@ -106,10 +103,31 @@ static int rust_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree
 	return rc;
 }
 
+static int rust_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree,
+			struct ocifs_emit *e)
+{
+	(void)rd;
+	(void)tree;
+	return rust_binary(e, ocifs_emit_file(e), ocifs_emit_bytes(e));
+}
+
+/* Every later name of a hard-linked binary, as cat_gomod does. */
+static int rust_finish(struct ocifs_model *m, void *state, struct ocifs_emit *e)
+{
+	int rc = 0;
+
+	(void)state;
+	for (size_t i = 0; i < m->nfiles && !rc; i++)
+		if (m->files[i].primary)
+			rc = rust_binary(e, &m->files[i], ocifs_model_bytes(m, &m->files[i]));
+	return rc;
+}
+
 const struct ocifs_cataloger ocifs_cat_rust = {
 	.name = "rust",
 	.pass = 1,
 	.want = 0,
 	.match = rust_match,
 	.analyze = rust_analyze,
+	.finish = rust_finish,
 };

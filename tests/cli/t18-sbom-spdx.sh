@@ -5,7 +5,8 @@
 #    module as Trivy reports a replaced or "(devel)" one) equal
 #    `go version -m` of the binary (of the unpacked file for a UPX-packed
 #    one): Go binaries built here by tests/gen/mkgo.sh (cgo, static,
-#    trimpath, stripped, PIE, 386, arm64, dirty, -X main.version) and,
+#    trimpath, stripped, PIE, 386, arm64, dirty, -X main.version, a
+#    hard link) and,
 #    when tests/gen/upxbins.sh has them, UPX-packed and real registry Go
 #    binaries; the build settings and toolchain as properties; stripped
 #    as readelf sees it; where Trivy is installed ($OCIFS_TRIVY, `trivy`
@@ -57,6 +58,11 @@ for g in default cgo0 trimpath stripped pie i386 arm64 dirty novcs xversion; do
 	cp "$TMP/go/$g" "$R/l1/usr/local/bin/go-$g"
 	printf '/usr/local/bin/go-%s\t%s\t1\t0\n' "$g" "$TMP/go/$g" >>"$TMP/expect.tsv"
 done
+# a hard link: a binary of its own for each name
+if [ -f "$TMP/go/default" ]; then
+	ln "$R/l1/usr/local/bin/go-default" "$R/l1/usr/local/bin/go-hardlink"
+	printf '/usr/local/bin/go-hardlink\t%s\t1\t0\n' "$TMP/go/default" >>"$TMP/expect.tsv"
+fi
 
 # --- layer 2: UPX-packed and registry Go binaries (when fetched), Rust
 D=${OCIFS_FIXTURES:-${OCIFS_BUILDDIR:-$OCIFS_SRCDIR}/tests}/registry
