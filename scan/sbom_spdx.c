@@ -144,15 +144,15 @@ static const char *license_ref(struct spdx *s, const char *text)
 
 	if (json_object_object_get_ex(s->lic, text, &v))
 		return json_object_get_string(v);
-	if (!(id = make_id("LicenseRef-", text, s->used)))
+	if (!(id = make_id("LicenseRef-", text, s->used)) || !(info = json_object_new_object()))
 		return NULL;
-	if (!(info = json_object_new_object()) || add_str(info, "licenseId", id) ||
-	    add_str(info, "extractedText", text) || add_str(info, "name", text) ||
-	    push(s->extracted, info)) {
-		if (info && !json_object_object_length(info))
-			json_object_put(info);
+	if (add_str(info, "licenseId", id) || add_str(info, "extractedText", text) ||
+	    add_str(info, "name", text)) {
+		json_object_put(info);
 		return NULL;
 	}
+	if (push(s->extracted, info)) /* info freed */
+		return NULL;
 	if (add_str(s->lic, text, id) || !json_object_object_get_ex(s->lic, text, &v))
 		return NULL;
 	return json_object_get_string(v);
@@ -494,13 +494,15 @@ static int build(json_object *cdx, const char *bytes, size_t len, json_object *d
 			   root_property(root, "ocifs:image:created") ?
 			   json_object_get_string(root_property(root, "ocifs:image:created")) : NULL,
 			   created);
-	json_object *ci = json_object_new_object(), *creators = json_object_new_array();
+	json_object *ci, *creators;
 	char tool[64];
 	snprintf(tool, sizeof(tool), "Tool: ocifs-%s", PACKAGE_VERSION);
 	if (add_str(doc, "spdxVersion", "SPDX-2.3") || add_str(doc, "dataLicense", "CC0-1.0") ||
 	    add_str(doc, "SPDXID", "SPDXRef-DOCUMENT") || add_str(doc, "name", name) ||
-	    add_str(doc, "documentNamespace", ns) || add_obj(doc, "creationInfo", ci) ||
-	    add_obj(ci, "creators", creators) || push(creators, json_object_new_string(tool)) ||
+	    add_str(doc, "documentNamespace", ns) ||
+	    add_obj(doc, "creationInfo", (ci = json_object_new_object())) ||
+	    add_obj(ci, "creators", (creators = json_object_new_array())) ||
+	    push(creators, json_object_new_string(tool)) ||
 	    add_str(ci, "created", created) ||
 	    !(pkgs = json_object_new_array()) || add_obj(doc, "packages", pkgs))
 		goto out;
