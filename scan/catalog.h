@@ -136,4 +136,11 @@ extern const struct ocifs_cataloger ocifs_cat_elf;      /* ELF, UPX, Go, Rust, p
 extern const struct ocifs_cataloger ocifs_cat_script;   /* #! interpreters */
 extern const struct ocifs_cataloger ocifs_cat_ldso;     /* libraries of each dynamic object */
 
+/* The package catalogers of the SBOM (issue #11). */
+extern const struct ocifs_cataloger ocifs_cat_apk;      /* Alpine /lib/apk/db/installed */
+extern const struct ocifs_cataloger ocifs_cat_python;   /* NAME.dist-info, NAME.egg-info */
+extern const struct ocifs_cataloger ocifs_cat_gem;      /* specifications/NAME.gemspec */
+extern const struct ocifs_cataloger ocifs_cat_composer; /* vendor/composer/installed.json */
+extern const struct ocifs_cataloger ocifs_cat_dotnet;   /* NAME.deps.json */
+
 #endif
