@@ -210,3 +210,34 @@ int ocifs_pkg_headers(const char *buf, size_t len,
 			return 0;
 	}
 }
+
+struct ocifs_pkgrec *ocifs_pkglist_add(struct ocifs_pkglist *l)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct ocifs_pkgrec *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		l->v = v;
+		l->cap = cap;
+	}
+	struct ocifs_pkgrec *r = &l->v[l->n++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+void ocifs_pkglist_fini(struct ocifs_pkglist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct ocifs_pkgrec *r = &l->v[i];
+		free(r->namespace_);
+		free(r->name);
+		free(r->version);
+		free(r->extra);
+		ocifs_strv_fini(&r->licenses);
+		ocifs_strv_fini(&r->depends);
+		ocifs_strv_fini(&r->files);
+	}
+	free(l->v);
+	*l = (struct ocifs_pkglist){ 0 };
+}

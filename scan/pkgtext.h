@@ -65,4 +65,23 @@ int ocifs_pkg_headers(const char *buf, size_t len,
 				size_t vlen),
 		      void *ctx, size_t *bad_lines);
 
+/* One package of a language manifest (gemspec, composer, .NET), as
+ * the parsers of those formats report it. */
+struct ocifs_pkgrec {
+	char *namespace_, *name, *version;  /* namespace_ NULL when none */
+	struct ocifs_strv licenses, depends, files;
+	char *extra;            /* the one format-specific property's value, or NULL */
+	int bad_text;           /* a value was not UTF-8 (escaped) */
+};
+
+struct ocifs_pkglist {
+	struct ocifs_pkgrec *v;
+	size_t n, cap;
+	const char *error;      /* static: why the input was (partly) unusable */
+};
+
+/** A new zeroed record at the end of l: NULL on ENOMEM. */
+struct ocifs_pkgrec *ocifs_pkglist_add(struct ocifs_pkglist *l);
+void ocifs_pkglist_fini(struct ocifs_pkglist *l);
+
 #endif
