@@ -136,6 +136,8 @@ extern const struct ocifs_cataloger ocifs_cat_elf;      /* ELF, UPX, Go, Rust, p
 extern const struct ocifs_cataloger ocifs_cat_script;   /* #! interpreters */
 extern const struct ocifs_cataloger ocifs_cat_ldso;     /* libraries of each dynamic object */
 
+/* The catalogers of the SBOM (every one in the registry). */
+extern const struct ocifs_cataloger ocifs_cat_os;       /* /etc/os-release */
 /* The package catalogers of the SBOM (issue #11). */
 extern const struct ocifs_cataloger ocifs_cat_apk;      /* Alpine /lib/apk/db/installed */
 extern const struct ocifs_cataloger ocifs_cat_python;   /* NAME.dist-info, NAME.egg-info */

@@ -9,6 +9,7 @@ const struct ocifs_cataloger *const ocifs_catalogers[] = {
 	&ocifs_cat_elf,
 	&ocifs_cat_script,
 	&ocifs_cat_ldso,
+	&ocifs_cat_os,
 	&ocifs_cat_apk, &ocifs_cat_python, &ocifs_cat_gem, &ocifs_cat_composer, &ocifs_cat_dotnet,
 };
 

@@ -7,6 +7,7 @@
 
 #include "deps.h"
 #include "docs.h"
+#include "sbom.h"
 
 static int docs_deps_json(const struct ocifs_docs_ctx *c, char **buf, size_t *len)
 {
@@ -25,11 +26,25 @@ static int docs_deps_txt(const char *json, size_t len, char **buf, size_t *out_l
 	return ocifs_deps_select(json, len, NULL, NULL, 1, buf, out_len);
 }
 
+static int docs_sbom_cdx(const struct ocifs_docs_ctx *c, char **buf, size_t *len)
+{
+	struct ocifs_sbom_opts o = {
+		.cache_dir = c->cache_dir,
+		.cancelled = c->cancelled,
+		.cancel_ctx = c->cancel_ctx,
+		.timeout_ms = c->timeout_ms,
+	};
+
+	return ocifs_sbom_cdx(c->img, c->view, &o, buf, len, NULL);
+}
+
 static const struct ocifs_docs_row docs_rows[] = {
 	{ "deps.json", ".deps", "deps", "application/json", &ocifs_deps_kind, -1,
 	  docs_deps_json, NULL },
 	{ "deps.txt", NULL, "deps.txt", "text/plain; charset=utf-8", NULL, 0, NULL,
 	  docs_deps_txt },
+	{ "sbom.cdx.json", ".sbom", "sbom", "application/vnd.cyclonedx+json", &ocifs_sbom_kind, -1,
+	  docs_sbom_cdx, NULL },
 };
 
 const struct ocifs_docs_row *ocifs_docs_table(size_t *n)

@@ -11,6 +11,7 @@
  *   files.c    ls, cat, stat (the merged view, or one layer with --layer)
  *   mount.c    mount, umount
  *   deps.c     deps
+ *   sbom.c     sbom
  *
  * Exit status: 0 success, 1 error, 2 usage, 3 digest mismatch.
  */
@@ -36,6 +37,8 @@ struct cli {
 	char **args;          /* positional arguments after the command */
 	char *mount_opts;     /* mount: -o OPTS, comma-joined when repeated (owned) */
 	int foreground, debug; /* mount: -f, -d (-d implies -f) */
+	const char *format;   /* sbom: --format */
+	const char *output;   /* sbom: -o FILE */
 };
 
 /** Map a negative errno from the library to an exit status. */
@@ -67,5 +70,6 @@ int cmd_stat(struct cli *c);
 int cmd_mount(struct cli *c);
 int cmd_umount(struct cli *c);
 int cmd_deps(struct cli *c);
+int cmd_sbom(struct cli *c);
 
 #endif

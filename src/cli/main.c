@@ -48,6 +48,8 @@ static const char usage_text[] =
 	"  -R, --recursive                  list subdirectories too (full paths)\n"
 	"  --json                           machine-readable output\n"
 	"  --unresolved                     deps: only files with a library not found\n"
+	"  --format FORMAT                  sbom: cyclonedx (default), spdx or table\n"
+	"  -o FILE                          sbom: write to FILE instead of stdout\n"
 	"  -o OPTS                          mount options: timeout=SECONDS, cache_size=N[KMG],\n"
 	"                                   uid=N, gid=N, allow_other, fsname=, ready_fd=N\n"
 	"  -f, --foreground / -d, --debug   mount: stay in the foreground / also log requests\n"
@@ -58,7 +60,7 @@ static const char usage_text[] =
 	"zstd compressed) or an OCI layout directory. Exit status: 0 ok, 1 error,\n"
 	"2 usage, 3 digest mismatch. Caches live in $XDG_CACHE_HOME/ocifs.\n";
 
-enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON, O_UNRESOLVED, O_ZWINDOW };
+enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON, O_UNRESOLVED, O_ZWINDOW, O_FORMAT };
 
 /* Which options a command takes (-q, -v, -h, -V: every command). */
 enum {
@@ -69,6 +71,7 @@ enum {
 	OPT_JSON = 1 << 4,   /* --json */
 	OPT_UNRES = 1 << 5,  /* --unresolved */
 	OPT_MOUNT = 1 << 6,  /* -o, -f, -d */
+	OPT_OUT = 1 << 7,    /* -o FILE, --format */
 };
 
 static const struct command {
@@ -87,6 +90,7 @@ static const struct command {
 	{ "mount", "IMAGE DIR", cmd_mount, 2, 2, OPT_IMG | OPT_MOUNT },
 	{ "umount", "DIR", cmd_umount, 1, 1, 0 },
 	{ "deps", "IMAGE [PATH...]", cmd_deps, 1, 4096, OPT_IMG | OPT_JSON | OPT_UNRES },
+	{ "sbom", "IMAGE", cmd_sbom, 1, 1, OPT_IMG | OPT_OUT },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -252,7 +256,8 @@ static unsigned opt_scope(int opt, const char **name)
 		{ O_ZWINDOW, OPT_IMG, "--zstd-window-max" },
 		{ O_JSON, OPT_JSON, "--json" },        { O_UNRESOLVED, OPT_UNRES, "--unresolved" },
 		{ 'l', OPT_LONG, "-l" },               { 'R', OPT_REC, "-R" },
-		{ 'o', OPT_MOUNT, "-o" },              { 'f', OPT_MOUNT, "-f" },
+		{ 'o', OPT_MOUNT | OPT_OUT, "-o" },    { 'f', OPT_MOUNT, "-f" },
+		{ O_FORMAT, OPT_OUT, "--format" },
 		{ 'd', OPT_MOUNT, "-d" },
 	};
 
@@ -277,6 +282,8 @@ static int run(int argc, char **argv)
 		{ "unresolved", no_argument, NULL, O_UNRESOLVED },
 		{ "long", no_argument, NULL, 'l' },
 		{ "options", required_argument, NULL, 'o' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, O_FORMAT },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "recursive", no_argument, NULL, 'R' },
@@ -359,8 +366,15 @@ static int run(int argc, char **argv)
 		case O_UNRESOLVED:
 			c.unresolved = 1;
 			break;
+		case O_FORMAT:
+			c.format = optarg;
+			break;
 		case 'o': {
 			char *s = NULL;
+			if (commands[ci].opts & OPT_OUT) {
+				c.output = optarg;
+				break;
+			}
 			if (asprintf(&s, "%s%s%s", c.mount_opts ? c.mount_opts : "",
 				     c.mount_opts ? "," : "", optarg) < 0) {
 				rc = OCIFS_EXIT_ERR;

@@ -1,0 +1,777 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * /.sbom's build (sbom.h): the pipeline with every cataloger of the
+ * registry over the merged view, then the model made whole --
+ *  - purls: deb/apk/rpm namespace and distro= from the OS component;
+ *  - each component's files checked against the view (directories
+ *    dropped, paths a later layer deleted counted as missing);
+ *  - ownership: path -> the component that lists it (OS packages
+ *    first); every ELF no component owns becomes a component of its
+ *    own;
+ *  - the graph: package Depends by name or Provides within the
+ *    ecosystem (the candidate nearest the depender's source first, as
+ *    node and Go resolve), and every ELF's component -> the components
+ *    owning the libraries ld.so loads for it;
+ *  - layers: digest and config history line of each;
+ * and rendered by sbom_cdx.c.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "clock.h"
+#include "hashtab.h"
+#include "hex.h"
+#include "log.h"
+#include "osrel.h"
+#include "pipeline.h"
+#include "purl.h"
+#include "sha.h"
+#include "sbom.h"
+#include "sbom_priv.h"
+#include "tree_view.h"
+
+/* --- the image -------------------------------------------------------- */
+
+/* Each layer's config history line: the i-th entry that is not an
+ * empty_layer belongs to layer i. */
+static int read_history(struct sbom *s)
+{
+	const struct ocifs_image *img = s->img;
+	struct json_object *cfg, *hist;
+	size_t li = 0;
+
+	if (!(s->layers = calloc(img->nlayers ? img->nlayers : 1, sizeof(*s->layers))))
+		return -ENOMEM;
+	s->nlayers = img->nlayers;
+	for (size_t i = 0; i < img->nlayers; i++) {
+		s->layers[i].digest = img->layers[i].digest;
+		s->layers[i].diff_id = img->layers[i].diff_id;
+	}
+	if (!img->config_json || !(cfg = json_tokener_parse(img->config_json)))
+		return 0;
+	if (json_object_object_get_ex(cfg, "history", &hist) &&
+	    json_object_is_type(hist, json_type_array)) {
+		size_t n = json_object_array_length(hist);
+		for (size_t i = 0; i < n && li < s->nlayers; i++) {
+			struct json_object *h = json_object_array_get_idx(hist, i), *x;
+			if (json_object_object_get_ex(h, "empty_layer", &x) && json_object_get_boolean(x))
+				continue;
+			if (json_object_object_get_ex(h, "created_by", &x) &&
+			    json_object_is_type(x, json_type_string) &&
+			    !(s->layers[li].created_by = strdup(json_object_get_string(x)))) {
+				json_object_put(cfg);
+				return -ENOMEM;
+			}
+			li++;
+		}
+	}
+	json_object_put(cfg);
+	return 0;
+}
+
+/* pkg:oci/NAME@sha256:...?arch=..&repository_url=..&tag=.. from the
+ * image's first name (a RepoTag or ref.name), else its file name. */
+static int image_purl(struct sbom *s)
+{
+	const struct ocifs_image *img = s->img;
+	const char *full = img->nnames ? img->names[0] : NULL;
+	char *repo = NULL, *tag = NULL, *q = NULL, *q2 = NULL;
+	int rc = -ENOMEM;
+
+	if (full && strchr(full, ':') && !strchr(full, '/') && !strchr(full, '@') &&
+	    full[0] >= '0' && full[0] <= '9' && strspn(full, "0123456789.") == strlen(full))
+		full = NULL; /* a bare tag like "1.0" */
+	if (full) {
+		const char *slash = strrchr(full, '/'), *colon = strrchr(full, ':');
+		if (colon && (!slash || colon > slash)) {
+			repo = strndup(full, (size_t)(colon - full));
+			tag = strdup(colon + 1);
+		} else {
+			repo = strdup(full);
+		}
+		if (!repo)
+			goto out;
+		const char *base = strrchr(repo, '/');
+		s->name = strdup(base ? base + 1 : repo);
+	} else {
+		const char *base = strrchr(img->path, '/');
+		base = base && base[1] ? base + 1 : img->path;
+		s->name = strndup(base, strcspn(base, "."));
+		if (s->name && !*s->name) {
+			free(s->name);
+			s->name = strdup("image");
+		}
+	}
+	if (!s->name)
+		goto out;
+	for (char *c = s->name; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	if (!(q = ocifs_purl_qualifier_set(NULL, "arch", img->arch ? img->arch : "unknown")))
+		goto out;
+	if (repo) {
+		q2 = ocifs_purl_qualifier_set(q, "repository_url", repo);
+		free(q);
+		if (!(q = q2))
+			goto out;
+	}
+	if (tag) {
+		q2 = ocifs_purl_qualifier_set(q, "tag", tag);
+		free(q);
+		if (!(q = q2))
+			goto out;
+	}
+	s->purl = ocifs_purl("oci", NULL, s->name, img->manifest_digest, q, NULL);
+	rc = s->purl ? 0 : -ENOMEM;
+out:
+	free(repo);
+	free(tag);
+	free(q);
+	return rc;
+}
+
+void ocifs_sbom_epoch(char buf[32])
+{
+	const char *e = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	struct tm tm;
+	long long v;
+
+	buf[0] = 0;
+	if (!e || !*e)
+		return;
+	v = strtoll(e, &end, 10);
+	time_t t = (time_t)v;
+	if (*end || v < 0 || !gmtime_r(&t, &tm))
+		return;
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* --- purls ------------------------------------------------------------ */
+
+static int is_os_type(const char *t)
+{
+	return t && (!strcmp(t, "deb") || !strcmp(t, "apk") || !strcmp(t, "rpm"));
+}
+
+/* The purl of every component; OS packages take their namespace and
+ * distro= from the OS component. */
+static int make_purls(struct sbom *s)
+{
+	const struct ocifs_component *os = NULL;
+
+	for (size_t i = 0; i < s->ncomps && !os; i++)
+		if (s->comps[i].c->kind && !strcmp(s->comps[i].c->kind, "operating-system"))
+			os = s->comps[i].c;
+	for (size_t i = 0; i < s->ncomps; i++) {
+		struct sbom_comp *sc = &s->comps[i];
+		const struct ocifs_component *c = sc->c;
+		const char *ns = c->namespace_;
+		char *q = NULL;
+
+		sc->os_package = is_os_type(c->type);
+		if (!c->type)
+			continue;
+		if (sc->os_package && os) {
+			char *d = ocifs_osrel_distro(os->name, os->version, c->type);
+			if (!ns)
+				ns = ocifs_osrel_namespace(os->name, c->type);
+			if (d) {
+				q = ocifs_purl_qualifier_set(c->qualifiers, "distro", d);
+				free(d);
+				if (!q)
+					return -ENOMEM;
+			}
+		}
+		sc->purl = ocifs_purl(c->type, ns, c->name, c->version, q ? q : c->qualifiers,
+				      c->subpath);
+		free(q);
+		if (!sc->purl && c->name && *c->name)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* --- files and ownership ---------------------------------------------- */
+
+struct own {
+	struct ocifs_strmap map;        /* path -> component index */
+	const struct ocifs_tree *tree;
+	const struct ocifs_view *v;
+};
+
+/* Is path (canonical) a directory of the view? */
+static int is_dir(const struct ocifs_view *v, const char *path)
+{
+	struct ocifs_vattr a;
+	uint64_t ino;
+
+	return !ocifs_view_resolve(v, path, &ino) && !ocifs_view_getattr(v, ino, &a) &&
+	       S_ISDIR(a.mode);
+}
+
+static int own_put(struct own *o, const char *path, size_t ci)
+{
+	int rc = ocifs_strmap_put(&o->map, path, strlen(path), ci, NULL);
+
+	return rc < 0 ? rc : 0;
+}
+
+/* Check sc's files against the view and claim them. */
+static int own_files(struct own *o, struct sbom_comp *sc, size_t ci)
+{
+	const struct ocifs_component *c = sc->c;
+	int rc = 0;
+
+	if (c->nfiles && !(sc->files = calloc(c->nfiles, sizeof(*sc->files))))
+		return -ENOMEM;
+	for (size_t k = 0; k < c->nfiles && !rc; k++) {
+		char *real = NULL;
+		const char *p = c->files[k];
+		int r = o->tree->realpath(o->tree->ctx, p, &real);
+
+		if (r == -ENOMEM)
+			return r;
+		if (r) {
+			uint64_t ino; /* a dangling symlink is still the package's file */
+			if (ocifs_view_resolve(o->v, p, &ino)) {
+				sc->missing++;
+				continue;
+			}
+		} else if (is_dir(o->v, real)) {
+			free(real);
+			continue;
+		}
+		sc->files[sc->nfiles++] = p;
+		rc = own_put(o, p, ci);
+		if (!rc && real)
+			rc = own_put(o, real, ci);
+		free(real);
+	}
+	return rc;
+}
+
+/* Who owns path: 1 and *ci, or 0. */
+static int owner(const struct own *o, const char *path, size_t *ci)
+{
+	return ocifs_strmap_get(&o->map, path, strlen(path), ci);
+}
+
+/* --- binaries of no package -------------------------------------------- */
+
+static int add_prop(struct ocifs_prop **props, size_t *n, const char *name, const char *value)
+{
+	struct ocifs_prop *np;
+
+	if (!value || !*value)
+		return 0;
+	if (!(np = realloc(*props, (*n + 1) * sizeof(*np))))
+		return -ENOMEM;
+	*props = np;
+	np[*n].name = strdup(name);
+	np[*n].value = strdup(value);
+	if (!np[*n].name || !np[*n].value) {
+		free(np[*n].name);
+		free(np[*n].value);
+		return -ENOMEM;
+	}
+	(*n)++;
+	return 0;
+}
+
+/* A component for the ELF file f (bytes record b) no package owns. */
+static int binary_component(const struct ocifs_mfile *f, const struct ocifs_mfile *b,
+			    struct ocifs_component *c)
+{
+	const struct ocifs_elf *e = b->unpacked ? &b->upx_elf : &b->elf;
+	const char *base = strrchr(f->path, '/');
+	char hex[65];
+	int rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->cataloger = "binary";
+	c->layer = f->layer;
+	if (!(c->type = strdup("generic")) || !(c->name = strdup(base ? base + 1 : f->path)) ||
+	    !(c->kind = strdup(e->link == OCIFS_ELF_SHARED_LIB ? "library" : "application")) ||
+	    !(c->source = strdup(f->path)) || !(c->files = calloc(1, sizeof(*c->files))) ||
+	    !(c->files[0] = strdup(f->path)))
+		return -ENOMEM;
+	c->nfiles = 1;
+	for (size_t i = 0; i < b->rust.n; i++) /* the crate it is, as cargo-auditable says */
+		if (b->rust.pkgs[i].root && b->rust.pkgs[i].version) {
+			if (!(c->version = strdup(b->rust.pkgs[i].version)))
+				return -ENOMEM;
+			break;
+		}
+	if (f->magic & OCIFS_EF_HASHED) {
+		memcpy(c->sha256, f->sha256, 32);
+		c->has_sha256 = 1;
+		ocifs_hex_encode(hex, f->sha256, 32);
+		hex[64] = 0;
+		char q[96];
+		snprintf(q, sizeof(q), "checksum=sha256:%s", hex);
+		if (!(c->qualifiers = strdup(q)))
+			return -ENOMEM;
+	}
+	rc = add_prop(&c->props, &c->nprops, "ocifs:elf:link", ocifs_elf_link_name(e->link));
+	if (!rc)
+		rc = add_prop(&c->props, &c->nprops, "ocifs:elf:libc", ocifs_libc_name(e->libc));
+	if (!rc)
+		rc = add_prop(&c->props, &c->nprops, "ocifs:elf:machine", e->machine_name);
+	if (!rc)
+		rc = add_prop(&c->props, &c->nprops, "ocifs:elf:build_id", e->build_id);
+	if (!rc)
+		rc = add_prop(&c->props, &c->nprops, "ocifs:elf:soname", e->soname);
+	if (!rc)
+		rc = add_prop(&c->props, &c->nprops, "ocifs:elf:stripped", e->stripped ? "true" : "false");
+	if (!rc && b->upx.packed)
+		rc = add_prop(&c->props, &c->nprops, "ocifs:upx:method", b->upx.method_name);
+	if (!rc && b->go.is_go)
+		rc = add_prop(&c->props, &c->nprops, "ocifs:go:toolchain",
+			      b->go.version ? b->go.version : "unknown");
+	return rc;
+}
+
+/* --- the graph -------------------------------------------------------- */
+
+static int add_dep(struct sbom *s, struct sbom_comp *from, size_t to)
+{
+	if (&s->comps[to] == from)
+		return 0;
+	for (size_t i = 0; i < from->ndeps; i++)
+		if (from->deps[i] == to)
+			return 0;
+	if (from->ndeps == from->dcap) {
+		size_t cap = from->dcap ? 2 * from->dcap : 4;
+		size_t *n = realloc(from->deps, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		from->deps = n;
+		from->dcap = cap;
+	}
+	from->deps[from->ndeps++] = to;
+	s->edges++;
+	return 0;
+}
+
+/* Names (and provides) of each ecosystem: "type\nname" -> the first
+ * entry of a chain of candidates. */
+struct names {
+	struct ocifs_strmap map;
+	struct cand {
+		size_t comp, next;      /* next: 1 + index, 0 = end */
+	} *c;
+	size_t n, cap;
+};
+
+static int names_add(struct names *nm, const char *type, const char *name, size_t comp)
+{
+	char *key;
+	size_t head;
+	int rc;
+
+	if (!type || !name || !*name)
+		return 0;
+	if (asprintf(&key, "%s\n%s", type, name) < 0)
+		return -ENOMEM;
+	if (nm->n == nm->cap) {
+		size_t cap = nm->cap ? 2 * nm->cap : 256;
+		struct cand *c = realloc(nm->c, cap * sizeof(*c));
+		if (!c) {
+			free(key);
+			return -ENOMEM;
+		}
+		nm->c = c;
+		nm->cap = cap;
+	}
+	nm->c[nm->n] = (struct cand){ comp, 0 };
+	rc = ocifs_strmap_put(&nm->map, key, strlen(key), nm->n, &head);
+	free(key);
+	if (rc < 0)
+		return rc;
+	if (rc == 0) { /* append to the chain */
+		size_t i = head;
+		while (nm->c[i].next)
+			i = nm->c[i].next - 1;
+		nm->c[i].next = nm->n + 1;
+	}
+	nm->n++;
+	return 0;
+}
+
+static size_t common_prefix(const char *a, const char *b)
+{
+	size_t n = 0;
+
+	while (a && b && a[n] && a[n] == b[n])
+		n++;
+	return n;
+}
+
+/* The best candidate for dependency `name` of comp `from`: 1 and *to. */
+static int names_find(const struct sbom *s, const struct names *nm, const char *type,
+		      const char *name, size_t nlen, const struct sbom_comp *from, size_t *to)
+{
+	char *key;
+	size_t i, best = SIZE_MAX, best_len = 0;
+
+	if (asprintf(&key, "%s\n%.*s", type, (int)nlen, name) < 0)
+		return 0;
+	int found = ocifs_strmap_get(&nm->map, key, strlen(key), &i);
+	free(key);
+	if (!found)
+		return 0;
+	for (;;) {
+		size_t l = common_prefix(s->comps[nm->c[i].comp].c->source, from->c->source);
+		if (best == SIZE_MAX || l > best_len) {
+			best = nm->c[i].comp;
+			best_len = l;
+		}
+		if (!nm->c[i].next)
+			break;
+		i = nm->c[i].next - 1;
+	}
+	*to = best;
+	return 1;
+}
+
+/* Package Depends: each alternative "a | b" by name, then provides. */
+static int package_edges(struct sbom *s)
+{
+	struct names byname = { 0 }, byprov = { 0 };
+	int rc = 0;
+
+	for (size_t i = 0; i < s->ncomps && !rc; i++) {
+		const struct ocifs_component *c = s->comps[i].c;
+		rc = names_add(&byname, c->type, c->name, i);
+		for (size_t k = 0; k < c->nprovides && !rc; k++)
+			rc = names_add(&byprov, c->type, c->provides[k], i);
+	}
+	for (size_t i = 0; i < s->ncomps && !rc; i++) {
+		struct sbom_comp *sc = &s->comps[i];
+		for (size_t k = 0; k < sc->c->ndepends && !rc; k++) {
+			const char *d = sc->c->depends[k];
+			size_t to;
+			while (*d) { /* alternatives: the first one present */
+				size_t n = strcspn(d, "|");
+				const char *a = d, *next = d[n] ? d + n + 1 : d + n;
+				while (n && (*a == ' ' || *a == '\t'))
+					a++, n--;
+				while (n && (a[n - 1] == ' ' || a[n - 1] == '\t'))
+					n--;
+				if (n && (names_find(s, &byname, sc->c->type, a, n, sc, &to) ||
+					  names_find(s, &byprov, sc->c->type, a, n, sc, &to))) {
+					rc = add_dep(s, sc, to);
+					break;
+				}
+				d = next;
+			}
+		}
+	}
+	ocifs_strmap_fini(&byname.map);
+	free(byname.c);
+	ocifs_strmap_fini(&byprov.map);
+	free(byprov.c);
+	return rc;
+}
+
+static int add_unresolved(struct sbom_comp *sc, const char *lib, const char *by)
+{
+	char *u, **n;
+
+	if (asprintf(&u, "%s (needed by %s)", lib, by) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < sc->nunresolved; i++)
+		if (!strcmp(sc->unresolved[i], u)) {
+			free(u);
+			return 0;
+		}
+	if (!(n = realloc(sc->unresolved, (sc->nunresolved + 1) * sizeof(*n)))) {
+		free(u);
+		return -ENOMEM;
+	}
+	sc->unresolved = n;
+	sc->unresolved[sc->nunresolved++] = u;
+	return 0;
+}
+
+/* Every ELF's component -> the owners of the libraries it loads. */
+static int elf_edges(struct sbom *s, const struct ocifs_model *m, struct own *o)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < m->nfiles && !rc; i++) {
+		const struct ocifs_mfile *f = &m->files[i];
+		size_t from, to;
+
+		if (!f->resolved || !owner(o, f->path, &from))
+			continue;
+		for (size_t k = 0; k < f->libs.nneeded && !rc; k++) {
+			const struct ocifs_ldso_lib *l = &f->libs.needed[k];
+			char *real = NULL;
+			if (!l->path) {
+				rc = add_unresolved(&s->comps[from], l->name, f->path);
+				continue;
+			}
+			if (owner(o, l->path, &to) ||
+			    (!o->tree->realpath(o->tree->ctx, l->path, &real) && owner(o, real, &to)))
+				rc = add_dep(s, &s->comps[from], to);
+			free(real);
+		}
+		for (size_t k = 0; k < f->libs.n && !rc; k++) /* deeper libraries not found */
+			if (!f->libs.libs[k].path && f->libs.libs[k].depth > 1)
+				rc = add_unresolved(&s->comps[from], f->libs.libs[k].name, f->path);
+	}
+	return rc;
+}
+
+/* --- order and names ---------------------------------------------------- */
+
+static int cmp_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int by_identity(const void *x, const void *y)
+{
+	const struct sbom_comp *a = x, *b = y;
+	int c;
+
+	if ((c = cmp_str(a->c->type, b->c->type)) || (c = cmp_str(a->c->namespace_, b->c->namespace_)) ||
+	    (c = cmp_str(a->c->name, b->c->name)) || (c = cmp_str(a->c->version, b->c->version)) ||
+	    (c = cmp_str(a->purl, b->purl)) || (c = cmp_str(a->c->source, b->c->source)))
+		return c;
+	return cmp_str(a->c->nfiles ? a->c->files[0] : NULL, b->c->nfiles ? b->c->files[0] : NULL);
+}
+
+static int by_index(const void *x, const void *y)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* bom-refs: the purl where it is unique, else the purl and a stable id
+ * of where the component was found. */
+static int make_refs(struct sbom *s)
+{
+	for (size_t i = 0; i < s->ncomps; i++) {
+		struct sbom_comp *sc = &s->comps[i];
+		const char *base = sc->purl;
+		char buf[512];
+		int dup = (i > 0 && s->comps[i - 1].purl && sc->purl && !strcmp(s->comps[i - 1].purl, sc->purl)) ||
+			  (i + 1 < s->ncomps && s->comps[i + 1].purl && sc->purl &&
+			   !strcmp(s->comps[i + 1].purl, sc->purl));
+		if (!base) {
+			snprintf(buf, sizeof(buf), "%s:%s@%s", sc->c->kind ? sc->c->kind : "component",
+				 sc->c->name ? sc->c->name : "", sc->c->version ? sc->c->version : "");
+			base = buf;
+		}
+		if (dup) {
+			unsigned char h[32];
+			char hex[65];
+			const char *src = sc->c->source ? sc->c->source : "";
+			if (ocifs_sha256(src, strlen(src), h))
+				return -ENOMEM;
+			ocifs_hex_encode(hex, h, 8);
+			hex[16] = 0;
+			if (asprintf(&sc->bom_ref, "%s%cpackage-id=%s", sc->purl,
+				     strchr(sc->purl, '?') ? '&' : '?', hex) < 0)
+				sc->bom_ref = NULL;
+		} else {
+			sc->bom_ref = strdup(base);
+		}
+		if (!sc->bom_ref)
+			return -ENOMEM;
+	}
+	/* still equal (same purl and source): number them */
+	for (size_t i = 1; i < s->ncomps; i++)
+		if (!strcmp(s->comps[i].bom_ref, s->comps[i - 1].bom_ref)) {
+			size_t k = 2;
+			for (size_t j = i; j < s->ncomps && !strcmp(s->comps[j].bom_ref, s->comps[i - 1].bom_ref); j++) {
+				char *n;
+				if (asprintf(&n, "%s-%zu", s->comps[j].bom_ref, k++) < 0)
+					return -ENOMEM;
+				free(s->comps[j].bom_ref);
+				s->comps[j].bom_ref = n;
+			}
+		}
+	return 0;
+}
+
+/* --- the build ---------------------------------------------------------- */
+
+static void sbom_fini(struct sbom *s)
+{
+	for (size_t i = 0; i < s->nlayers; i++)
+		free(s->layers[i].created_by);
+	free(s->layers);
+	for (size_t i = 0; i < s->ncomps; i++) {
+		struct sbom_comp *sc = &s->comps[i];
+		free(sc->purl);
+		free(sc->bom_ref);
+		free(sc->files);
+		free(sc->deps);
+		for (size_t k = 0; k < sc->nunresolved; k++)
+			free(sc->unresolved[k]);
+		free(sc->unresolved);
+	}
+	free(s->comps);
+	free(s->name);
+	free(s->purl);
+}
+
+/* Append a component to the model (binaries): takes c's contents. */
+static int model_append(struct ocifs_model *m, struct ocifs_component *c)
+{
+	struct ocifs_component *n = realloc(m->comps, (m->ncomps + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	m->comps = n;
+	m->comps[m->ncomps++] = *c;
+	memset(c, 0, sizeof(*c));
+	return 0;
+}
+
+static int ownership(struct sbom *s, struct ocifs_model *m, struct own *o)
+{
+	size_t first = m->ncomps;
+	int rc = 0;
+
+	/* OS packages claim their files first, then everything else */
+	for (int round = 0; round < 2 && !rc; round++)
+		for (size_t i = 0; i < s->ncomps && !rc; i++)
+			if (is_os_type(s->comps[i].c->type) == !round)
+				rc = own_files(o, &s->comps[i], i);
+	/* every ELF no component owns becomes one */
+	for (size_t i = 0; i < m->nfiles && !rc; i++) {
+		const struct ocifs_mfile *f = &m->files[i], *b = ocifs_model_bytes(m, f);
+		struct ocifs_component c;
+		size_t ci;
+		if (!b->is_elf || b->elf.link == OCIFS_ELF_OBJECT_OTHER || owner(o, f->path, &ci))
+			continue;
+		rc = binary_component(f, b, &c);
+		if (!rc)
+			rc = model_append(m, &c);
+		ocifs_component_fini(&c);
+	}
+	if (rc || m->ncomps == first)
+		return rc;
+	/* the model moved: repoint, then add and claim the new ones */
+	struct sbom_comp *nc = realloc(s->comps, m->ncomps * sizeof(*nc));
+	if (!nc)
+		return -ENOMEM;
+	s->comps = nc;
+	for (size_t i = 0; i < s->ncomps; i++)
+		s->comps[i].c = &m->comps[i];
+	for (size_t i = first; i < m->ncomps && !rc; i++) {
+		s->comps[i] = (struct sbom_comp){ .c = &m->comps[i] };
+		s->ncomps++;
+		rc = own_files(o, &s->comps[i], i);
+	}
+	return rc;
+}
+
+static int sbom_make(struct sbom *s, struct ocifs_model *m, const struct ocifs_view *v)
+{
+	struct ocifs_tree_view *tv = NULL;
+	struct own o = { .v = v };
+	int rc;
+
+	if ((rc = read_history(s)) || (rc = image_purl(s)))
+		return rc;
+	ocifs_sbom_epoch(s->timestamp);
+	if (m->ncomps && !(s->comps = calloc(m->ncomps, sizeof(*s->comps))))
+		return -ENOMEM;
+	for (size_t i = 0; i < m->ncomps; i++)
+		s->comps[i].c = &m->comps[i];
+	s->ncomps = m->ncomps;
+	if ((rc = ocifs_tree_view_new(v, &tv)))
+		return rc;
+	o.tree = ocifs_tree_view_tree(tv);
+	rc = ownership(s, m, &o);
+	if (!rc)
+		rc = make_purls(s);
+	if (!rc)
+		rc = package_edges(s);
+	if (!rc)
+		rc = elf_edges(s, m, &o);
+	ocifs_strmap_fini(&o.map);
+	ocifs_tree_view_free(tv);
+	if (rc)
+		return rc;
+	/* sort, keeping the edges: indices are remapped through the order */
+	size_t *pos = malloc((s->ncomps ? s->ncomps : 1) * sizeof(*pos));
+	struct sbom_comp *sorted = malloc((s->ncomps ? s->ncomps : 1) * sizeof(*sorted));
+	if (!pos || !sorted) {
+		free(pos);
+		free(sorted);
+		return -ENOMEM;
+	}
+	memcpy(sorted, s->comps, s->ncomps * sizeof(*sorted));
+	for (size_t i = 0; i < s->ncomps; i++)
+		sorted[i].dcap = i; /* remember the old index while sorting */
+	qsort(sorted, s->ncomps, sizeof(*sorted), by_identity);
+	for (size_t i = 0; i < s->ncomps; i++)
+		pos[sorted[i].dcap] = i;
+	for (size_t i = 0; i < s->ncomps; i++) {
+		sorted[i].dcap = sorted[i].ndeps;
+		for (size_t k = 0; k < sorted[i].ndeps; k++)
+			sorted[i].deps[k] = pos[sorted[i].deps[k]];
+		if (sorted[i].ndeps > 1)
+			qsort(sorted[i].deps, sorted[i].ndeps, sizeof(size_t), by_index);
+	}
+	free(pos);
+	free(s->comps);
+	s->comps = sorted;
+	return make_refs(s);
+}
+
+int ocifs_sbom_build(struct ocifs_image *img, const struct ocifs_view *v,
+		     const struct ocifs_sbom_opts *o, char **cdx, size_t *len,
+		     struct ocifs_sbom_stats *st)
+{
+	struct ocifs_pipeline_opts po = { .cats = ocifs_catalogers, .ncats = ocifs_ncatalogers };
+	struct ocifs_sbom_stats local;
+	struct ocifs_model m;
+	struct sbom s = { .img = img };
+	double t0 = ocifs_now();
+	int rc;
+
+	if (!st)
+		st = &local;
+	memset(st, 0, sizeof(*st));
+	if (o) {
+		po.threads = o->threads;
+		po.cancelled = o->cancelled;
+		po.cancel_ctx = o->cancel_ctx;
+		if (o->timeout_ms)
+			po.deadline = t0 + o->timeout_ms / 1e3;
+	}
+	rc = ocifs_pipeline_run(img, v, &po, &m);
+	double t1 = ocifs_now();
+	if (!rc)
+		rc = sbom_make(&s, &m, v);
+	if (!rc)
+		rc = ocifs_sbom_cdx_write(&s, cdx, len);
+	if (!rc) {
+		st->components = s.ncomps;
+		st->edges = s.edges;
+		for (size_t i = 0; i < s.ncomps; i++) {
+			st->packages += s.comps[i].os_package;
+			st->binaries += !strcmp(s.comps[i].c->cataloger, "binary");
+		}
+		log_dbg("sbom: %zu components, %zu edges; pipeline %.3f s, graph and document %.3f s",
+			s.ncomps, s.edges, t1 - t0, ocifs_now() - t1);
+	}
+	sbom_fini(&s);
+	ocifs_model_fini(&m);
+	st->secs = ocifs_now() - t0;
+	return rc;
+}
