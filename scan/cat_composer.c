@@ -4,7 +4,7 @@
  * every package of a vendor/composer/installed.json as a component of
  * purl type "composer" (pkg:composer/VENDOR/NAME@VERSION, as Trivy and
  * Syft write it), its licenses, the packages it requires (platform
- * packages left out), its install directory, in the file's layer.
+ * packages left out), in the file's layer.
  * Parsing is scan/pkgjson.c's.
  */
 #include <errno.h>
@@ -31,7 +31,7 @@ static int composer_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *
 {
 	const struct ocifs_mfile *f = ocifs_emit_file(e);
 	struct ocifs_pkglist l = { 0 };
-	char *owned, *dir, *why = NULL;
+	char *owned, *why = NULL;
 	const char *buf;
 	size_t len;
 	int cut, rc;
@@ -39,13 +39,7 @@ static int composer_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *
 	(void)tree;
 	if ((rc = ocifs_pkg_read(rd, f->size, COMPOSER_MAX, &buf, &len, &owned, &cut)))
 		return rc;
-	/* install-path is relative to vendor/composer (as a normal path) */
-	if (!(dir = strndup(f->path + 1, strlen(f->path + 1) - strlen("/installed.json")))) {
-		free(owned);
-		return -ENOMEM;
-	}
-	rc = ocifs_composer_parse(buf, len, dir, &l);
-	free(dir);
+	rc = ocifs_composer_parse(buf, len, &l);
 	free(owned);
 	if (cut && !l.error)
 		l.error = "file read up to its 32 MiB bound";

@@ -23,6 +23,11 @@ int ocifs_pkg_emit(struct ocifs_emit *e, const char *type, const struct ocifs_pk
 		error = "no version";
 	if (error)
 		props[np++] = (struct ocifs_prop){ "ocifs:error", (char *)error };
+	/* "vendor/name" as a provided name, so that the dependencies of a
+	 * namespaced ecosystem (composer's require keys) resolve by it */
+	char *full = NULL;
+	if (r->namespace_ && asprintf(&full, "%s/%s", r->namespace_, r->name) < 0)
+		return -ENOMEM;
 	struct ocifs_component c = {
 		.type = (char *)type,
 		.namespace_ = r->namespace_,
@@ -37,10 +42,15 @@ int ocifs_pkg_emit(struct ocifs_emit *e, const char *type, const struct ocifs_pk
 		.nlicenses = r->licenses.n,
 		.depends = r->depends.v,
 		.ndepends = r->depends.n,
+		.provides = full ? &full : NULL,
+		.nprovides = full ? 1 : 0,
 		.props = props,
 		.nprops = np,
 	};
-	return ocifs_emit_component(e, &c);
+	int rc = ocifs_emit_component(e, &c);
+
+	free(full);
+	return rc;
 }
 
 char *ocifs_pkg_reason(const char *eco, const char *why)

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "path.h"
 #include "pkgjson.h"
 
 #define PKGJSON_DEPTH 32
@@ -73,7 +72,7 @@ static int platform(const char *name)
 	       !strncmp(name, "composer-", 9) || !strcmp(name, "hhvm");
 }
 
-static int composer_pkg(struct json_object *p, const char *dir, struct json_object *devnames,
+static int composer_pkg(struct json_object *p, struct json_object *devnames,
 			struct ocifs_pkglist *l)
 {
 	struct json_object *name = get(p, "name", json_type_string);
@@ -118,25 +117,6 @@ static int composer_pkg(struct json_object *p, const char *dir, struct json_obje
 				return rc;
 		}
 	}
-	struct json_object *ip = get(p, "install-path", json_type_string);
-	if (ip && dir) {
-		char *path = ocifs_path_join(dir, json_object_get_string(ip));
-		if (path) {
-			size_t n = strlen(path);
-			char *abs = malloc(n + 2);
-			if (!abs) {
-				free(path);
-				return -ENOMEM;
-			}
-			abs[0] = '/';
-			memcpy(abs + 1, path, n + 1);
-			free(path);
-			rc = add(&r->files, abs, n + 1, &r->bad_text);
-			free(abs);
-			if (rc)
-				return rc;
-		}
-	}
 	for (size_t i = 0; devnames && i < json_object_array_length(devnames); i++) {
 		struct json_object *v = json_object_array_get_idx(devnames, i);
 		if (json_object_is_type(v, json_type_string) &&
@@ -149,8 +129,7 @@ static int composer_pkg(struct json_object *p, const char *dir, struct json_obje
 	return 0;
 }
 
-int ocifs_composer_parse(const char *buf, size_t len, const char *dir,
-			 struct ocifs_pkglist *l)
+int ocifs_composer_parse(const char *buf, size_t len, struct ocifs_pkglist *l)
 {
 	struct json_object *o = parse(buf, len, l), *pkgs, *dev = NULL;
 	int rc = 0;
@@ -172,7 +151,7 @@ int ocifs_composer_parse(const char *buf, size_t len, const char *dir,
 		l->error = "more packages than the bound";
 	}
 	for (size_t i = 0; i < n && !rc; i++)
-		rc = composer_pkg(json_object_array_get_idx(pkgs, i), dir, dev, l);
+		rc = composer_pkg(json_object_array_get_idx(pkgs, i), dev, l);
 	json_object_put(o);
 	return rc;
 }

@@ -18,11 +18,11 @@
 /** Composer: namespace_ the vendor, name the package ("vendor/pkg";
  *  a name without "/" has no namespace), version as written, licenses,
  *  depends the "require" names other than platform packages (php,
- *  ext-*, lib-*, composer-*), files the "install-path" directory
- *  resolved against dir ("/"-rooted vendor/composer), extra "true" for
- *  a Composer 2 dev package. 0 or -ENOMEM; bad input sets l->error. */
-int ocifs_composer_parse(const char *buf, size_t len, const char *dir,
-			 struct ocifs_pkglist *l);
+ *  ext-*, lib-*, composer-*), extra "true" for a Composer 2 dev
+ *  package; no files (installed.json lists none: its "install-path" is
+ *  a directory, which sbom.c does not count as a file). 0 or -ENOMEM;
+ *  bad input sets l->error. */
+int ocifs_composer_parse(const char *buf, size_t len, struct ocifs_pkglist *l);
 
 /** .NET: name and version from the "Name/Version" key of each library
  *  of type "package", depends the names of its dependencies in
