@@ -129,9 +129,10 @@ static int add_file(struct parse *ps, const char *v, size_t n)
 	if (!raw)
 		return -ENOMEM;
 	raw[0] = '/';
-	memcpy(raw + 1, ps->dir, ps->dirlen);
-	if (ps->dirlen)
+	if (ps->dirlen) { /* an R before any F is at the root */
+		memcpy(raw + 1, ps->dir, ps->dirlen);
 		raw[1 + ps->dirlen] = '/';
+	}
 	memcpy(raw + len - n, v, n);
 	int rc = ocifs_strv_add(&p->files, raw, len, SIZE_MAX, &p->bad_text);
 	free(raw);
