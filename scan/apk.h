@@ -14,7 +14,7 @@
 #include "pkgtext.h"
 
 #define OCIFS_APK_MAX_PKGS (1u << 18)      /* packages kept of one database */
-#define OCIFS_APK_MAX_FILES (1u << 21)     /* files kept over all packages */
+#define OCIFS_APK_MAX_FILES (1u << 20)     /* files kept over all packages */
 #define OCIFS_APK_MAX_LIST 4096u           /* depends / provides of one package */
 
 /* One package. Strings are valid UTF-8 (pkgtext.h escapes anything

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The Python cataloger (pass 1, a bounded head of each file): every
- * installed distribution -- a *.dist-info directory (METADATA, RECORD)
- * or a *.egg-info directory (PKG-INFO, installed-files.txt,
- * requires.txt) or file -- as a component of purl type "pypi", named as
+ * installed distribution -- a *.dist-info directory (METADATA, RECORD),
+ * a *.egg-info directory (PKG-INFO, installed-files.txt, requires.txt)
+ * or file, an unzipped egg's EGG-INFO/PKG-INFO (a zipped .egg is not
+ * read) -- as a component of purl type "pypi", named as
  * Trivy spells the purl (lowercase, "_" as "-"), with its version,
  * licenses, the distributions it requires and the files it installed,
  * in the layer of its metadata file. The files of one distribution are
@@ -21,6 +22,7 @@
 #include "pymeta.h"
 
 #define PY_FILE_MAX (4u << 20)  /* bytes of a metadata or list file read */
+#define PY_MAX_DISTS (1u << 18) /* distributions kept of one image */
 
 enum py_kind { PY_META, PY_RECORD, PY_INSTALLED, PY_REQUIRES, PY_NONE };
 
@@ -60,6 +62,7 @@ static enum py_kind classify(const char *path, size_t *dirlen)
 		{ "/METADATA", ".dist-info", PY_META },
 		{ "/RECORD", ".dist-info", PY_RECORD },
 		{ "/PKG-INFO", ".egg-info", PY_META },
+		{ "/PKG-INFO", "/EGG-INFO", PY_META },  /* an unzipped .egg */
 		{ "/installed-files.txt", ".egg-info", PY_INSTALLED },
 		{ "/requires.txt", ".egg-info", PY_REQUIRES },
 	};
@@ -129,6 +132,8 @@ static struct pyrec *rec_of(struct pystate *s, const char *dir, size_t len)
 
 	if (ocifs_strmap_get(&s->dirs, dir, len, &i))
 		return &s->recs[i];
+	if (s->n >= PY_MAX_DISTS)
+		return NULL;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 32;
 		struct pyrec *n = realloc(s->recs, cap * sizeof(*n));
@@ -208,7 +213,7 @@ static int py_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree,
 	pthread_mutex_lock(&s->lock);
 	struct pyrec *r = rec_of(s, f->path, dirlen);
 	if (!r) {
-		rc = -ENOMEM;
+		rc = s->n >= PY_MAX_DISTS ? -E2BIG : -ENOMEM;
 	} else if (k == PY_META) {
 		if (!r->has_meta && (r->source = strdup(f->path))) {
 			r->has_meta = 1;
@@ -233,18 +238,33 @@ out:
 	return rc;
 }
 
-/* Name and version from a directory "name-version.dist-info" when the
- * metadata has none. */
+/* Name and version from a directory "name-version.dist-info" (or
+ * .egg-info, or "name-version-pyX.Y.egg/EGG-INFO") when the metadata
+ * has none. */
 static void from_dir(const char *dir, char **name, char **version)
 {
-	const char *b = strrchr(dir, '/');
-	b = b ? b + 1 : dir;
-	const char *dot = strrchr(b, '.');
-	size_t n = dot ? (size_t)(dot - b) : strlen(b);
-	const char *dash = memchr(b, '-', n);
+	size_t end = strlen(dir);
 
+	if (end >= 9 && !strcmp(dir + end - 9, "/EGG-INFO"))
+		end -= 9;
+	const char *b = dir + end;
+	while (b > dir && b[-1] != '/')
+		b--;
+	size_t n = end - (size_t)(b - dir);
+	for (size_t i = n; i > 0; i--)
+		if (b[i - 1] == '.') {
+			n = i - 1; /* the ".dist-info" / ".egg" suffix */
+			break;
+		}
+	const char *dash = memchr(b, '-', n);
 	*name = strndup(b, dash ? (size_t)(dash - b) : n);
-	*version = dash ? strndup(dash + 1, n - (size_t)(dash - b) - 1) : NULL;
+	if (!dash) {
+		*version = NULL;
+		return;
+	}
+	const char *v = dash + 1;
+	const char *vend = memchr(v, '-', n - (size_t)(v - b)); /* "-pyX.Y" */
+	*version = strndup(v, vend ? (size_t)(vend - v) : n - (size_t)(v - b));
 }
 
 static int emit_rec(struct ocifs_emit *e, struct pyrec *r)

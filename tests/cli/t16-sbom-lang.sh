@@ -351,6 +351,10 @@ py_tests() {
 	printf 'Metadata-Version: 1.1\nName: Foo_Bar\nVersion: 2.0\nLicense: BSD\n' >"$h/Foo_Bar-2.0.egg-info"
 	printf 'Metadata-Version: 2.1\nName: caf\351\nVersion: 1.0\n\nbody\n' >"$h/caf-1.0.dist-info/METADATA"
 	head -c 20000 /dev/urandom | tr -d ':' >"$h/junk-0.1.dist-info/METADATA"
+	mkdir -p "$h/Egg_Pkg-3.1-py3.11.egg/EGG-INFO" "$h/noname-0.5-py3.11.egg/EGG-INFO"
+	printf 'Metadata-Version: 1.2\nName: Egg_Pkg\nVersion: 3.1\nLicense: UNKNOWN\nClassifier: License :: OSI Approved :: ISC License (ISCL)\n' \
+		>"$h/Egg_Pkg-3.1-py3.11.egg/EGG-INFO/PKG-INFO"
+	printf 'Metadata-Version: 1.0\nSummary: no name\n' >"$h/noname-0.5-py3.11.egg/EGG-INFO/PKG-INFO"
 	tar -C "$TMP/pyh" -cf "$TMP/pyh.tar" opt
 	mkoci "$TMP/pyimg" "$TMP/py.tar" "$TMP/pyh.tar"
 	sbom "$TMP/pyimg" "$TMP/py.json"
@@ -362,6 +366,10 @@ py_tests() {
 	trivy_agrees "python: every distribution Trivy reports is reported" "$TMP/pyimg1" "$TMP/py.json"
 	check "an egg-info file is a distribution (named as the purl spells it)" \
 		expect "$TMP/py.json" pypi /opt/hostile/Foo 'pkg:pypi/foo-bar@2.0|BSD||'
+	check "an unzipped egg's EGG-INFO/PKG-INFO, licensed by its classifier" \
+		expect "$TMP/py.json" pypi /opt/hostile/Egg 'pkg:pypi/egg-pkg@3.1|ISC License (ISCL)||'
+	check "an egg whose PKG-INFO names nothing: the name and version of its directory, with a reason" \
+		expect "$TMP/py.json" pypi /opt/hostile/noname 'pkg:pypi/noname@0.5|||taken from the directory'
 	check "a Name that is not UTF-8: escaped, with a reason" \
 		errors "$TMP/py.json" pypi 'caf\351' "not UTF-8"
 	check "garbage METADATA: the name and version of its directory, with a reason" \
