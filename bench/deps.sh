@@ -35,14 +35,6 @@ mkdir -p "$M"
 trap 'fusermount3 -u -z "$M" 2>/dev/null || true; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
-best() { sort -n "$1" | head -n 1 | cut -d' ' -f"$2"; }
-div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
-ms() { awk -v s="$1" 'BEGIN { printf "%.1f ms", s * 1000 }'; }
-verdict() {
-	awk -v v="$1" -v op="$2" -v g="$3" 'BEGIN {
-		ok = (op == "<=") ? (v + 0 <= g + 0) : (v + 0 < g + 0)
-		print ok ? "PASS" : "MISS" }'
-}
 row() { printf '  %-44s %-30s %-10s %s\n' "$1" "$2" "${3:-}" "${4:-}"; }
 
 # Baseline: ldd of every dynamic ELF of the root, in a chroot (once: slow).

@@ -15,3 +15,17 @@ builddir=$(pwd)
 BIN=${OCIFS_BIN:-./ocifs}
 case $BIN in /*) ;; *) BIN=$builddir/$BIN ;; esac
 [ -x "$BIN" ] || die "$BIN not found: build it first (make), or set OCIFS_BIN"
+
+# --- numbers (every table) ---------------------------------------------------
+# best FILE FIELD: field FIELD (1 wall, 2 cpu; default 1) of the line of
+# FILE with the smallest wall time (lines: "wall cpu rc", from timeit)
+best() { sort -n "$1" | head -n 1 | cut -d' ' -f"${2:-1}"; }
+# div A B [FORMAT]: A / B (0 when B is 0)
+div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { printf f, (b > 0 ? a / b : 0) }'; }
+ms() { awk -v s="$1" 'BEGIN { printf "%.1f ms", s * 1000 }'; }
+# verdict VALUE OP GOAL (OP: >=, <=, <): PASS or MISS
+verdict() {
+	awk -v v="$1" -v op="$2" -v g="$3" 'BEGIN {
+		ok = (op == ">=") ? (v + 0 >= g + 0) : (op == "<") ? (v + 0 < g + 0) : (v + 0 <= g + 0)
+		print ok ? "PASS" : "MISS" }'
+}

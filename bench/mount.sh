@@ -303,7 +303,6 @@ largest() {
 	sort -n "$list" | tail -n 1 | cut -f2
 }
 # best FILE: the smallest wall time of FILE's lines
-best() { sort -n "$1" | head -n 1 | cut -d' ' -f1; }
 
 R=$TMP/r
 mkdir -p "$R"
@@ -432,15 +431,9 @@ for set_ in deb big; do
 done
 
 # --- the table --------------------------------------------------------------
-div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { printf f, (b > 0 ? a / b : 0) }'; }
 secs() { awk -v s="$1" 'BEGIN { if (s < 1) printf "%.1f ms", s * 1000; else printf "%.2f s", s }'; }
 mbs() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f MB/s", (s > 0 ? b / s / 1e6 : 0) }'; }
 rps() { awk -v n="$READS" -v s="$1" 'BEGIN { printf "%.0f reads/s", (s > 0 ? n / s : 0) }'; }
-verdict() {
-	awk -v v="$1" -v op="$2" -v g="$3" 'BEGIN {
-		ok = (op == ">=") ? (v + 0 >= g + 0) : (op == "<") ? (v + 0 < g + 0) : (v + 0 <= g + 0)
-		print ok ? "PASS" : "MISS" }'
-}
 row() { printf '%-24s %-6s %-15s %-23s %-23s %-19s %s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7"; }
 size_of() { wc -c <"$1/$(largest "$2")" | tr -d ' '; }
 # show OP SECONDS [BYTES]: a time in OP's unit (time, rate or reads/s)

@@ -68,18 +68,7 @@ USIZE=$(wc -c <"$WORK/layer.tar" | tr -d ' ')
 [ "$USIZE" -gt 0 ] || die "empty $WORK/layer.tar"
 
 # --- numbers ----------------------------------------------------------------
-# best FILE FIELD: field FIELD (1 wall, 2 cpu) of the line of FILE with
-# the smallest wall time (lines: "wall cpu rc", from timeit)
-best() { sort -n "$1" | head -n 1 | cut -d' ' -f"$2"; }
-# div A B [FORMAT]: A / B (0 when B is 0)
-div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { printf f, (b > 0 ? a / b : 0) }'; }
 mbps() { div "$1" "$(awk -v s="$2" 'BEGIN { print s * 1e6 }')" %.1f; }
-# verdict VALUE OP GOAL: PASS or MISS
-verdict() {
-	awk -v v="$1" -v op="$2" -v g="$3" 'BEGIN {
-		ok = (op == ">=") ? (v + 0 >= g + 0) : (v + 0 <= g + 0)
-		print ok ? "PASS" : "MISS" }'
-}
 row() { printf '  %-40s %-26s %-12s %s\n' "$1" "$2" "${3:-}" "${4:-}"; }
 kv() { sed -n "s/^$1=//p" "$2" | head -n 1; }
 
@@ -220,3 +209,6 @@ OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/mount.sh" || die "bench/mou
 
 # The /.deps benchmarks (their own table).
 OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/deps.sh" || die "bench/deps.sh failed"
+
+# The /.sbom benchmarks (their own table).
+OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/sbom.sh" || die "bench/sbom.sh failed"

@@ -257,17 +257,17 @@ int ocifs_sbom_cdx_write(const struct sbom *s, char **out, size_t *len)
 	ocifs_jsonw_obj(&w);
 	if (s->timestamp[0])
 		ocifs_jsonw_kstr(&w, "timestamp", s->timestamp);
+	/* the tools array (still valid in 1.6, deprecated): the object form
+	 * makes consumers built on older cyclonedx-go (Trivy) reject the
+	 * whole document */
 	ocifs_jsonw_key(&w, "tools");
-	ocifs_jsonw_obj(&w);
-	ocifs_jsonw_key(&w, "components");
 	ocifs_jsonw_arr(&w);
 	ocifs_jsonw_obj(&w);
-	ocifs_jsonw_kstr(&w, "type", "application");
+	ocifs_jsonw_kstr(&w, "vendor", "ocifs");
 	ocifs_jsonw_kstr(&w, "name", "ocifs");
 	ocifs_jsonw_kstr(&w, "version", PACKAGE_VERSION);
 	ocifs_jsonw_end_obj(&w);
 	ocifs_jsonw_end_arr(&w);
-	ocifs_jsonw_end_obj(&w);
 	ocifs_jsonw_key(&w, "component");
 	image_component(&w, s);
 	ocifs_jsonw_end_obj(&w);
