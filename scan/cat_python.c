@@ -4,8 +4,10 @@
  * installed distribution -- a *.dist-info directory (METADATA, RECORD),
  * a *.egg-info directory (PKG-INFO, installed-files.txt, requires.txt)
  * or file, an unzipped egg's EGG-INFO/PKG-INFO (a zipped .egg is not
- * read) -- as a component of purl type "pypi", named as
- * Trivy spells the purl (lowercase, "_" as "-"), with its version,
+ * read) -- as a component of purl type "pypi" named as declared (as
+ * Trivy names it; purl.c spells the purl's name lower case with "_" as
+ * "-", which the component also provides, and its requirements are
+ * spelled so, so that they resolve), with its version,
  * licenses, the distributions it requires and the files it installed,
  * in the layer of its metadata file. The files of one distribution are
  * matched separately (and in any order, on several threads): they meet
@@ -271,7 +273,7 @@ static int emit_rec(struct ocifs_emit *e, struct pyrec *r)
 {
 	struct ocifs_pymeta *m = &r->meta;
 	char *dname = NULL, *dver = NULL, *pname = NULL;
-	struct ocifs_prop props[2];
+	struct ocifs_prop props[1];
 	size_t np = 0;
 	const char *err = NULL;
 	int rc = -ENOMEM;
@@ -290,8 +292,6 @@ static int emit_rec(struct ocifs_emit *e, struct pyrec *r)
 	}
 	if (!(pname = ocifs_py_purl_name(name)))
 		goto out;
-	if (strcmp(pname, name))
-		props[np++] = (struct ocifs_prop){ "ocifs:pypi:name", (char *)name };
 	if (!err && r->cut)
 		err = "python: a metadata file was read up to its 4 MiB bound";
 	if (!err && (r->bad_text || m->bad_text))
@@ -300,7 +300,8 @@ static int emit_rec(struct ocifs_emit *e, struct pyrec *r)
 		err = "python: file list entries or metadata lines were skipped";
 	if (err)
 		props[np++] = (struct ocifs_prop){ "ocifs:error", (char *)err };
-	/* what it requires, by the same spelling as the components' names */
+	/* what it requires, spelled as the purl spells names (purl.c); the
+	 * component provides its own name so spelled, so they resolve */
 	if ((rc = strv_move(&r->requires, &m->requires)))
 		goto out;
 	for (size_t i = 0; i < r->requires.n; i++) {
@@ -314,7 +315,7 @@ static int emit_rec(struct ocifs_emit *e, struct pyrec *r)
 	}
 	struct ocifs_component c = {
 		.type = "pypi",
-		.name = pname,
+		.name = (char *)name,           /* as declared, as Trivy names it */
 		.version = (char *)version,
 		.kind = "library",
 		.layer = r->layer,
@@ -325,6 +326,8 @@ static int emit_rec(struct ocifs_emit *e, struct pyrec *r)
 		.nlicenses = m->licenses.n,
 		.depends = r->requires.v,
 		.ndepends = r->requires.n,
+		.provides = &pname,
+		.nprovides = 1,
 		.props = props,
 		.nprops = np,
 	};
