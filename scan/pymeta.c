@@ -220,10 +220,19 @@ int ocifs_py_list_parse(enum ocifs_py_list kind, const char *buf, size_t len, co
 	const char *s;
 	int rc = 0;
 
+	int extra = 0; /* requires.txt: in an "[extra]" section */
+
 	while (!rc && ocifs_pkg_line(buf, len, &off, &s, &n)) {
 		if (kind == OCIFS_PY_REQUIRES) {
-			if (n && s[0] == '[')
-				break; /* the extras' sections */
+			if (n && s[0] == '[') {
+				/* "[:marker]" holds environment-marker requirements
+				 * (kept, as a marker of Requires-Dist is); "[x]" and
+				 * "[x:marker]" an extra's */
+				extra = n < 2 || s[1] != ':';
+				continue;
+			}
+			if (extra)
+				continue;
 			size_t nn;
 			const char *r = ocifs_py_req_name(s, n, &nn);
 			if (!nn)

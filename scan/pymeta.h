@@ -43,8 +43,8 @@ char *ocifs_py_purl_name(const char *name);
 
 /* Which list file: paths in RECORD (CSV, relative to the directory
  * holding the .dist-info) or installed-files.txt (one a line, relative
- * to the .egg-info directory); requires.txt (requirements up to the
- * first "[extra]" section). */
+ * to the .egg-info directory); requires.txt (requirements outside the
+ * "[extra]" sections: at the top and in "[:marker]" sections). */
 enum ocifs_py_list { OCIFS_PY_RECORD, OCIFS_PY_INSTALLED_FILES, OCIFS_PY_REQUIRES };
 
 /** Append to out what the list file buf[0..len) names: for the two

@@ -156,7 +156,25 @@ elif mode == "py":
         for f in c["files"]:
             gfiles.add((c["name"], c["version"], f))
     ok = report(want, got, "distribution") and report(wfiles, gfiles, "file")
-    print("# %d distributions, %d files" % (len(want), len(wfiles)))
+    # edges: each requirement importlib lists (Requires-Dist, or an egg's
+    # requires.txt before its first [extra] section) without an "extra"
+    # marker, to an installed distribution of that name
+    import re
+    norm = lambda n: n.lower().replace("_", "-")
+    inst = {norm(d.metadata["Name"]) for d in md.distributions(path=[site])}
+    wedge = set()
+    for d in md.distributions(path=[site]):
+        for r in d.requires or []:
+            m = re.match(r"\s*([A-Za-z0-9._-]+)", r)
+            if m and not re.search(r"\bextra\s*==", r.split(";", 1)[1] if ";" in r else "") \
+                    and norm(m.group(1)) in inst:
+                wedge.add((norm(d.metadata["Name"]), norm(m.group(1))))
+    cs = [c for c in comps(doc, "pypi") if c["props"].get("ocifs:source", "").startswith(prefix + "/")]
+    byref = {c["c"]["bom-ref"]: c["name"] for c in cs}
+    gedge = {(byref[x["ref"]], byref[t]) for x in doc["dependencies"] if x["ref"] in byref
+             for t in x.get("dependsOn", []) if t in byref}
+    ok = report(wedge, gedge, "requirement edge") and ok
+    print("# %d distributions, %d files, %d edges" % (len(want), len(wfiles), len(wedge)))
 elif mode == "composer":
     # composer INSTALLED_JSON SOURCE CDX: every package found in SOURCE (the
     # file's path in the image), its require edges to installed ones
@@ -358,7 +376,7 @@ py_tests() {
 	tar -C "$TMP/pyh" -cf "$TMP/pyh.tar" opt
 	mkoci "$TMP/pyimg" "$TMP/py.tar" "$TMP/pyh.tar"
 	sbom "$TMP/pyimg" "$TMP/py.json"
-	check "Debian's python3 distributions: importlib.metadata's names, versions and files" \
+	check "Debian's python3 distributions: importlib.metadata's names, versions, files and requirements" \
 		py "$TMP/py$site" "$site" "$TMP/py.json"
 	# Trivy spells a name that is not UTF-8 with U+FFFD, ocifs with \ooo
 	# (lossless, as ocifs escapes names everywhere): Debian's layer alone

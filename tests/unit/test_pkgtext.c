@@ -217,11 +217,13 @@ static void test_python(void)
 	ok(nbad == 1, "python: a path above the root dropped and counted");
 	ocifs_strv_fini(&files);
 
-	static const char req[] = "pycairo>=1.16.0\nsix\n\n[crypto]\ncryptography>=3.4.0\n";
+	static const char req[] = "pycairo>=1.16.0\nsix\n\n[crypto]\ncryptography>=3.4.0\n"
+				  "[:python_version < \"3\"]\nhttplib2\n[test:python_version < \"3\"]\nmock\n";
 	ok(ocifs_py_list_parse(OCIFS_PY_REQUIRES, req, sizeof(req) - 1, "/", &files, &nbad, &bt) ==
 		   0,
 	   "python: requires.txt parses");
-	is_str(join(&files), "pycairo,six", "python: requires.txt up to the first [extra]");
+	is_str(join(&files), "pycairo,six,httplib2",
+	       "python: requires.txt outside [extra] sections ([:marker] kept)");
 	ocifs_strv_fini(&files);
 }
 
