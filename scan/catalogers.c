@@ -14,6 +14,11 @@ const struct ocifs_cataloger *const ocifs_catalogers[] = {
 	&ocifs_cat_rpm,
 	&ocifs_cat_npm,
 	&ocifs_cat_java,
+	&ocifs_cat_apk,
+	&ocifs_cat_python,
+	&ocifs_cat_gem,
+	&ocifs_cat_composer,
+	&ocifs_cat_dotnet,
 };
 
 const size_t ocifs_ncatalogers = sizeof(ocifs_catalogers) / sizeof(ocifs_catalogers[0]);
