@@ -131,17 +131,22 @@ int ocifs_emit_component(struct ocifs_emit *e, const struct ocifs_component *c);
 extern const struct ocifs_cataloger *const ocifs_catalogers[];
 extern const size_t ocifs_ncatalogers;
 
-/* The catalogers of /.deps. */
+/* The catalogers of /.deps (deps.c runs these three). */
 extern const struct ocifs_cataloger ocifs_cat_elf;      /* ELF, UPX, Go, Rust, package note */
 extern const struct ocifs_cataloger ocifs_cat_script;   /* #! interpreters */
 extern const struct ocifs_cataloger ocifs_cat_ldso;     /* libraries of each dynamic object */
-extern const struct ocifs_cataloger ocifs_cat_npm;      /* node_modules package.json */
-extern const struct ocifs_cataloger ocifs_cat_java;     /* jar/war/ear, nested jars */
 
-/* The catalogers of the SBOM (every one in the registry). */
+/* The SBOM runs every cataloger of the registry: those and these. */
 extern const struct ocifs_cataloger ocifs_cat_os;       /* /etc/os-release */
 extern const struct ocifs_cataloger ocifs_cat_dpkg;     /* Debian packages (dpkg status, status.d) */
 extern const struct ocifs_cataloger ocifs_cat_rpm;      /* rpm databases (all three backends) */
+extern const struct ocifs_cataloger ocifs_cat_apk;      /* Alpine /lib/apk/db/installed */
+extern const struct ocifs_cataloger ocifs_cat_python;   /* NAME.dist-info, NAME.egg-info */
+extern const struct ocifs_cataloger ocifs_cat_npm;      /* node_modules package.json */
+extern const struct ocifs_cataloger ocifs_cat_java;     /* jar/war/ear, nested jars */
+extern const struct ocifs_cataloger ocifs_cat_gem;      /* specifications/NAME.gemspec */
+extern const struct ocifs_cataloger ocifs_cat_composer; /* vendor/composer/installed.json */
+extern const struct ocifs_cataloger ocifs_cat_dotnet;   /* NAME.deps.json */
 extern const struct ocifs_cataloger ocifs_cat_gomod;    /* Go modules of a Go binary's build info */
 extern const struct ocifs_cataloger ocifs_cat_rust;     /* Rust crates of cargo-auditable data */
 

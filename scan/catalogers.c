@@ -14,6 +14,11 @@ const struct ocifs_cataloger *const ocifs_catalogers[] = {
 	&ocifs_cat_rpm,
 	&ocifs_cat_npm,
 	&ocifs_cat_java,
+	&ocifs_cat_apk,
+	&ocifs_cat_python,
+	&ocifs_cat_gem,
+	&ocifs_cat_composer,
+	&ocifs_cat_dotnet,
 	&ocifs_cat_gomod, &ocifs_cat_rust,
 };
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "purl.h"
 
@@ -74,7 +75,16 @@ char *ocifs_purl(const char *type, const char *ns, const char *name, const char 
 		put_enc(f, ns, 1);
 		fputc('/', f);
 	}
-	put_enc(f, name, 0);
+	if (!strcasecmp(type, "pypi")) {
+		/* the spec's and Trivy's PyPI name: lower case, "_" as "-" */
+		for (const char *c = name; *c; c++) {
+			char o = *c == '_' ? '-' : *c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c;
+			char one[2] = { o, '\0' };
+			put_enc(f, one, 0);
+		}
+	} else {
+		put_enc(f, name, 0);
+	}
 	if (version && *version) {
 		fputc('@', f);
 		put_enc(f, version, 0);

@@ -4,7 +4,8 @@
  * place a component's purl is spelled. Segments of the namespace, the
  * name, the version, qualifier values and subpath segments are
  * percent-encoded except for the unreserved characters and ':';
- * qualifiers are sorted by key, empty values dropped.
+ * qualifiers are sorted by key, empty values dropped; a PyPI name is
+ * lower-cased with "_" as "-" (the spec's rule, as Trivy writes it).
  */
 #ifndef OCIFS_SCAN_PURL_H
 #define OCIFS_SCAN_PURL_H

@@ -188,13 +188,8 @@ static int make_purls(struct sbom *s)
 					return -ENOMEM;
 			}
 		}
-		char *pyname = NULL; /* PyPI: lower case, '_' as '-' (as Trivy spells it) */
-		if (!strcmp(c->type, "pypi") && c->name && (pyname = strdup(c->name)))
-			for (char *k = pyname; *k; k++)
-				*k = *k == '_' ? '-' : (*k >= 'A' && *k <= 'Z') ? (char)(*k - 'A' + 'a') : *k;
-		sc->purl = ocifs_purl(c->type, ns, pyname ? pyname : c->name, c->version,
-				      q ? q : c->qualifiers, c->subpath);
-		free(pyname);
+		sc->purl = ocifs_purl(c->type, ns, c->name, c->version, q ? q : c->qualifiers,
+				      c->subpath);
 		free(q);
 		if (!sc->purl && c->name && *c->name)
 			return -ENOMEM;

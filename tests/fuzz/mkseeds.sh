@@ -33,7 +33,7 @@ keep() {
 }
 
 rm -rf "$S"
-for t in tar gzidx zstdidx image_json view view_load idxdb elf goinfo upx ldcache ldconf rpmdb; do
+for t in tar gzidx zstdidx image_json view view_load idxdb elf goinfo upx ldcache ldconf rpmdb pkgtext; do
 	mkdir -p "$S/$t"
 done
 
@@ -212,4 +212,97 @@ for i, c in enumerate(chunks):
 open('%s/bdb-one' % out, 'wb').write(b''.join(pages))
 PY
 fi
+# --- pkgtext: package manifests as their tools write them (written here) ---
+P="$S/pkgtext"
+mkdir -p "$P"
+cat >"$P/apk-installed" <<'SEED'
+C:Q1x6WFRxtCFOJEJVxd3X43cgTKiZQ=
+P:busybox
+V:1.36.1-r2
+A:x86_64
+S:500000
+I:942080
+T:Size optimized toolbox of many common UNIX utilities
+U:https://busybox.net/
+L:GPL-2.0-only
+o:busybox
+m:Natanael Copa <ncopa@alpinelinux.org>
+t:1572089028
+c:bad6ce215708bb0f2a04be3c290d573966d18c7c
+D:so:libc.musl-x86_64.so.1 !busybox-extras musl>=1.2
+p:/bin/sh cmd:busybox=1.36.1-r2 cmd:sh=1.36.1-r2
+F:bin
+R:busybox
+a:0:0:755
+Z:Q1DQ3KVbIxZzKZzfCmi3c/X8esHRQ=
+R:sh
+F:etc/network/if-up.d
+R:dad
+
+C:Q1AAAAAAAAAAAAAAAAAAAAAAAAAAA=
+P:ssl_client
+V:1.36.1-r2
+A:x86_64
+o:busybox
+L:GPL-2.0-only
+D:so:libc.musl-x86_64.so.1 so:libtls-standalone.so.1
+p:cmd:ssl_client=1.36.1-r2
+F:usr/bin
+R:ssl_client
+SEED
+cat >"$P/METADATA" <<'SEED'
+Metadata-Version: 2.1
+Name: PyYAML_Ext
+Version: 6.0
+Summary: YAML parser and emitter for Python
+License: MIT
+Classifier: License :: OSI Approved :: MIT License
+Requires-Dist: attrs (>=17.4.0)
+Requires-Dist: importlib-metadata ; python_version < "3.8"
+Requires-Dist: pytest ; extra == 'test'
+Description-Content-Type: text/markdown
+
+The body.
+SEED
+cat >"$P/RECORD" <<'SEED'
+yaml/__init__.py,sha256=abc,12
+"odd,name.py",,
+../../../bin/pyyaml-tool,sha256=x,1
+/etc/abs.conf,,
+PyYAML-6.0.dist-info/RECORD,,
+SEED
+printf 'pycairo>=1.16.0\nsix\n\n[crypto]\ncryptography>=3.4.0\n' >"$P/requires.txt"
+cat >"$P/rack.gemspec" <<'SEED'
+# -*- encoding: utf-8 -*-
+Gem::Specification.new do |s|
+  s.name = "rack".freeze
+  s.version = "2.2.22"
+  s.licenses = ["MIT".freeze, %q{Ruby}.freeze]
+  if s.respond_to? :add_runtime_dependency then
+    s.add_runtime_dependency(%q<rake>.freeze, [">= 0"])
+    s.add_development_dependency(%q<minitest>.freeze, ["~> 5.0"])
+  else
+    s.add_dependency(%q<rake>.freeze, [">= 0"])
+  end
+end
+SEED
+cat >"$P/composer2.json" <<'SEED'
+{"packages": [
+ {"name": "monolog/monolog", "version": "3.5.0", "license": ["MIT"],
+  "require": {"php": ">=8.1", "ext-json": "*", "psr/log": "^3"}, "install-path": "../monolog/monolog"},
+ {"name": "phpunit/phpunit", "version": "10.5.1", "license": "BSD-3-Clause"}
+], "dev": true, "dev-package-names": ["phpunit/phpunit"]}
+SEED
+printf '[{"name": "twig/twig", "version": "v1.44.7", "license": ["BSD-3-Clause"]}]\n' >"$P/composer1.json"
+cat >"$P/app.deps.json" <<'SEED'
+{"runtimeTarget": {"name": ".NETCoreApp,Version=v8.0"},
+ "targets": {".NETCoreApp,Version=v8.0": {
+   "App/1.0.0": {"dependencies": {"Serilog": "3.1.1"}},
+   "Serilog.Sinks.Console/5.0.1": {"dependencies": {"Serilog": "3.1.1"}}}},
+ "libraries": {
+   "App/1.0.0": {"type": "project"},
+   "Serilog/3.1.1": {"type": "package", "sha512": "sha512-P6G4"},
+   "Serilog.Sinks.Console/5.0.1": {"type": "package"}}}
+SEED
+
 echo "mkseeds: $(find "$S" -type f | wc -l) seeds, $(du -sk "$S" | cut -f1) KiB" >&2

@@ -41,6 +41,7 @@ static void test_purl(void)
 	purl_case("rpm", "fedora", "curl", "7.50.3-1.fc25", "arch=i386&distro=fedora-25", NULL,
 		  "pkg:rpm/fedora/curl@7.50.3-1.fc25?arch=i386&distro=fedora-25");
 	purl_case("PyPI", NULL, "django", "1.11.1", NULL, NULL, "pkg:pypi/django@1.11.1");
+	purl_case("pypi", NULL, "PyYAML_Ext", "6.0", NULL, NULL, "pkg:pypi/pyyaml-ext@6.0");
 	/* as Trivy writes them (its qualifiers unsorted; ours sorted) */
 	purl_case("deb", "debian", "bsdutils", "2.38.1-5+deb12u3", "arch=amd64&epoch=1&distro=debian-12.15",
 		  NULL, "pkg:deb/debian/bsdutils@2.38.1-5%2Bdeb12u3?arch=amd64&distro=debian-12.15&epoch=1");
