@@ -2,7 +2,7 @@
 # The main job on a small demo image the build creates: build a
 # multi-layer image with real tools, mount it, list the merged tree and
 # read a file through the mount, unmount; then the same without a mount;
-# then an image of real binaries, mounted, and its /.deps.
+# then an image of real binaries, mounted, its /.deps and its /.sbom.
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${OCIFS_BIN:-./ocifs}
@@ -27,5 +27,7 @@ cat "$mnt/etc/hello.txt"
 ls "$mnt" "$mnt/.ocifs"
 cat "$mnt/.ocifs/deps.txt"
 head -c 1500 "$mnt/.deps"
+head -c 1500 "$mnt/.sbom"
 "$bin" umount "$mnt"
 "$bin" deps "$demo/bins" /usr/bin/ls --json
+"$bin" sbom "$demo/bins" --format table
