@@ -19,7 +19,8 @@ const struct ocifs_cataloger *const ocifs_catalogers[] = {
 	&ocifs_cat_gem,
 	&ocifs_cat_composer,
 	&ocifs_cat_dotnet,
-	&ocifs_cat_gomod, &ocifs_cat_rust,
+	&ocifs_cat_gomod,
+	&ocifs_cat_rust,
 };
 
 const size_t ocifs_ncatalogers = sizeof(ocifs_catalogers) / sizeof(ocifs_catalogers[0]);

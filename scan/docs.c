@@ -45,6 +45,8 @@ static const struct ocifs_docs_row docs_rows[] = {
 	  docs_deps_txt },
 	{ "sbom.cdx.json", ".sbom", "sbom", "application/vnd.cyclonedx+json", &ocifs_sbom_kind, -1,
 	  docs_sbom_cdx, NULL },
+	{ "sbom.spdx.json", NULL, "sbom.spdx.json", "application/spdx+json", NULL, 2, NULL,
+	  ocifs_sbom_spdx },
 };
 
 const struct ocifs_docs_row *ocifs_docs_table(size_t *n)

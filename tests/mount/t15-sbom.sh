@@ -40,9 +40,15 @@ cmp -s "$TMP/mnt.json" "$TMP/cli.json"
 ok $? "/.sbom equals ocifs sbom"
 cmp -s "$M/.sbom" "$M/.ocifs/sbom.cdx.json"
 ok $? "/.sbom is /.ocifs/sbom.cdx.json"
+"$B" sbom "$TMP/img" --format spdx >"$TMP/cli.spdx.json"
+ssize=$(stat -c %s "$M/.ocifs/sbom.spdx.json")
+cat "$M/.ocifs/sbom.spdx.json" >"$TMP/mnt.spdx.json"
+cmp -s "$TMP/mnt.spdx.json" "$TMP/cli.spdx.json" && [ "$(wc -c <"$TMP/mnt.spdx.json")" -eq "$ssize" ]
+ok $? "/.ocifs/sbom.spdx.json equals ocifs sbom --format spdx, st_size exact"
 if [ -x "$VALIDATE" ] && python3 -c 'import jsonschema' 2>/dev/null; then
-	"$VALIDATE" "$M/.sbom" >"$TMP/v" 2>&1
-	ok $? "/.sbom passes the CycloneDX 1.6 schema"
+	"$VALIDATE" "$M/.sbom" "$M/.ocifs/sbom.spdx.json" >"$TMP/v" 2>&1
+	ok $? "/.sbom passes the CycloneDX 1.6 schema, sbom.spdx.json the SPDX 2.3 schema" ||
+		diag "$(head -n 5 "$TMP/v")"
 else
 	skip "no ../shared/tools/validate-sbom or python3-jsonschema"
 fi
