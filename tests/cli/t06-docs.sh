@@ -22,6 +22,14 @@ for o in timeout= cache_size= uid= gid= allow_other ready_fd=; do
 	grep -qF "$o" "$TMP/help" && grep -qF "$o" "$TMP/man"
 	ok $? "mount option $o in --help and ocifs(1)"
 done
+# every property the SBOM writes (a "ocifs:..." string of scan/) is
+# documented in ocifs-sbom(5); a printf pattern stands for its prefix
+missing=
+for p in $(cat "$OCIFS_SRCDIR"/scan/*.c | grep -oE '"ocifs:[A-Za-z0-9_:.%-]+' | tr -d '"' | sed 's/%.*//' | sort -u); do
+	grep -qF -- "$p" "$OCIFS_SRCDIR/man/ocifs-sbom.5" || missing="$missing $p"
+done
+[ -z "$missing" ]
+ok $? "every SBOM property is in ocifs-sbom(5)${missing:+ (missing:$missing)}"
 head -5 "$OCIFS_SRCDIR/README.md" | grep -q 'make demo' &&
 	grep -q '^make -j2 check$' "$OCIFS_SRCDIR/README.md" &&
 	grep -q 'make -j2 check' "$OCIFS_SRCDIR/.ci/run"
