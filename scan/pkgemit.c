@@ -61,3 +61,32 @@ char *ocifs_pkg_reason(const char *eco, const char *why)
 		return NULL;
 	return asprintf(&s, "%s: %s", eco, why) < 0 ? NULL : s;
 }
+
+int ocifs_pkg_analyze_list(const struct ocifs_rd *rd, struct ocifs_emit *e, size_t cap,
+			   int (*parse)(const char *buf, size_t len, struct ocifs_pkglist *l),
+			   const char *eco, const char *type, const char *extra_prop)
+{
+	const struct ocifs_mfile *f = ocifs_emit_file(e);
+	struct ocifs_pkglist l = { 0 };
+	char *owned, *why = NULL, bound[64];
+	const char *buf;
+	size_t len;
+	int cut, rc;
+
+	if ((rc = ocifs_pkg_read(rd, f->size, cap, &buf, &len, &owned, &cut)))
+		return rc;
+	rc = parse(buf, len, &l);
+	free(owned);
+	snprintf(bound, sizeof(bound), "file read up to its %zu MiB bound", cap >> 20);
+	if (cut && !l.error)
+		l.error = bound;
+	if (!rc && l.error && !(why = ocifs_pkg_reason(eco, l.error)))
+		rc = -ENOMEM;
+	for (size_t i = 0; i < l.n && !rc; i++)
+		rc = ocifs_pkg_emit(e, type, &l.v[i], f, extra_prop, why);
+	if (!rc && why)
+		ocifs_emit_error(e, why, -EBADMSG);
+	free(why);
+	ocifs_pkglist_fini(&l);
+	return rc;
+}

@@ -16,6 +16,15 @@
 int ocifs_pkg_emit(struct ocifs_emit *e, const char *type, const struct ocifs_pkgrec *r,
 		   const struct ocifs_mfile *source, const char *extra_prop, const char *error);
 
+/** A whole manifest file of many packages (composer's installed.json,
+ *  .NET's deps.json): read rd (at most cap bytes), parse it with parse,
+ *  emit every record as `type` (extra_prop as ocifs_pkg_emit), and
+ *  record the parser's reason ("<eco>: ...") on the file and on each
+ *  component. 0 or a negative errno. */
+int ocifs_pkg_analyze_list(const struct ocifs_rd *rd, struct ocifs_emit *e, size_t cap,
+			   int (*parse)(const char *buf, size_t len, struct ocifs_pkglist *l),
+			   const char *eco, const char *type, const char *extra_prop);
+
 /** A malloc'd "<eco>: <why>" for a parser's error, NULL if none or ENOMEM. */
 char *ocifs_pkg_reason(const char *eco, const char *why);
 

