@@ -350,7 +350,8 @@ static int py_finish(struct ocifs_model *m, void *state, struct ocifs_emit *e)
 	int rc = 0;
 
 	(void)m;
-	qsort(s->recs, s->n, sizeof(*s->recs), cmp_rec); /* the map is not used again */
+	if (s->n > 1) /* the map is not used again */
+		qsort(s->recs, s->n, sizeof(*s->recs), cmp_rec);
 	for (size_t i = 0; i < s->n && !rc; i++)
 		if (s->recs[i].has_meta)
 			rc = emit_rec(e, &s->recs[i]);
