@@ -57,17 +57,6 @@ static void trim(const char **s, const char **e)
 		(*e)--;
 }
 
-static char *dupn(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-
-	if (d) {
-		memcpy(d, s, n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
 /* --- stanzas ---------------------------------------------------------- */
 
 enum { F_PACKAGE, F_VERSION, F_ARCH, F_SOURCE, F_MAINT, F_STATUS, F_PREDEPENDS, F_DEPENDS,
@@ -199,7 +188,7 @@ static int strlist_add(struct strlist *l, const char *s, size_t len, size_t max)
 		l->v = nv;
 		l->cap = cap;
 	}
-	if (!(l->v[l->n] = dupn(s, len)))
+	if (!(l->v[l->n] = strndup(s, len)))
 		return -ENOMEM;
 	rc = ocifs_strmap_put(&l->seen, s, len, l->n, NULL);
 	if (rc < 0) {
@@ -316,13 +305,13 @@ static int source_field(char *v, struct ocifs_dpkg_pkg *p)
 	trim(&s, &e);
 	if (s == e)
 		return 0;
-	if (!(p->source = dupn(s, (size_t)(e - s))))
+	if (!(p->source = strndup(s, (size_t)(e - s))))
 		return -ENOMEM;
 	if (open && (close = strchr(open, ')'))) {
 		s = open + 1;
 		e = close;
 		trim(&s, &e);
-		if (s < e && !(p->source_version = dupn(s, (size_t)(e - s))))
+		if (s < e && !(p->source_version = strndup(s, (size_t)(e - s))))
 			return -ENOMEM;
 	}
 	return 0;

@@ -131,17 +131,6 @@ static void pairs_fini(struct pairs *p)
 	p->n = 0;
 }
 
-static char *dupn(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-
-	if (d) {
-		memcpy(d, s, n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
 /* One "k=v" into the map (a later key replaces an earlier one): 0, -EINVAL
  * (no '='), -ENOMEM, -E2BIG. */
 static int pair_add(struct pairs *p, const char *s, size_t n)
@@ -151,7 +140,7 @@ static int pair_add(struct pairs *p, const char *s, size_t n)
 
 	if (!eq)
 		return -EINVAL;
-	if (!(k = dupn(s, (size_t)(eq - s))) || !(v = dupn(eq + 1, n - (size_t)(eq - s) - 1))) {
+	if (!(k = strndup(s, (size_t)(eq - s))) || !(v = strndup(eq + 1, n - (size_t)(eq - s) - 1))) {
 		free(k);
 		return -ENOMEM;
 	}

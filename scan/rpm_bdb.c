@@ -23,7 +23,6 @@
  * an overflow chain longer than the page count is a loop and is cut.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,17 +51,6 @@ struct bdb {
 	unsigned char *val;             /* the current overflow value */
 };
 
-static int __attribute__((format(printf, 2, 3))) bdb_err(char **error, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = ocifs_scan_verror(error, 0, 256, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
 static const unsigned char *bdb_page(const struct bdb *d, uint32_t pgno)
 {
 	return pgno < d->npages ? d->buf + (size_t)pgno * d->psize : NULL;
@@ -78,20 +66,20 @@ static int bdb_overflow(struct bdb *d, uint32_t pgno, uint32_t tlen, int *ok)
 	if (tlen < BDB_MIN_VALUE)
 		return 0; /* not a header (nor worth a chain walk) */
 	if (tlen > BDB_MAX_VALUE || tlen > d->len)
-		return bdb_err(d->error, "bdb: value of %u bytes at page %u", tlen, pgno);
+		return ocifs_rpmdb_err(d->error, "bdb: value of %u bytes at page %u", tlen, pgno);
 	free(d->val);
 	if (!(d->val = malloc(tlen)))
 		return -ENOMEM;
 	while (got < tlen) {
 		const unsigned char *p = bdb_page(d, pgno);
 		if (!p || pgno == 0 || p[25] != BDB_P_OVERFLOW)
-			return bdb_err(d->error, "bdb: overflow chain reaches page %u, not an overflow page",
+			return ocifs_rpmdb_err(d->error, "bdb: overflow chain reaches page %u, not an overflow page",
 				       pgno);
 		if (++steps > d->npages)
-			return bdb_err(d->error, "bdb: overflow chain loops at page %u", pgno);
+			return ocifs_rpmdb_err(d->error, "bdb: overflow chain loops at page %u", pgno);
 		uint32_t n = ocifs_get16(p + 22, d->be);
 		if (n == 0 || n > d->psize - BDB_HDR || n > tlen - got)
-			return bdb_err(d->error, "bdb: overflow page %u holds %u bytes", pgno, n);
+			return ocifs_rpmdb_err(d->error, "bdb: overflow page %u holds %u bytes", pgno, n);
 		memcpy(d->val + got, p + BDB_HDR, n);
 		got += n;
 		pgno = ocifs_get32(p + 16, d->be);
@@ -108,12 +96,12 @@ static int bdb_hash_page(struct bdb *d, const unsigned char *p, uint32_t pgno, o
 	int rc;
 
 	if (n > (d->psize - BDB_HDR) / 2)
-		return bdb_err(d->error, "bdb: hash page %u claims %u items", pgno, n);
+		return ocifs_rpmdb_err(d->error, "bdb: hash page %u claims %u items", pgno, n);
 	for (uint32_t i = 1; i < n; i += 2) {
 		uint32_t off = ocifs_get16(p + BDB_HDR + 2 * i, d->be);
 		uint32_t prev = ocifs_get16(p + BDB_HDR + 2 * (i - 1), d->be);
 		if (off < BDB_HDR + 2 * n || off >= d->psize || prev > d->psize || prev <= off) {
-			if ((rc = bdb_err(d->error, "bdb: hash page %u: item %u at offset %u", pgno,
+			if ((rc = ocifs_rpmdb_err(d->error, "bdb: hash page %u: item %u at offset %u", pgno,
 					  i, off)))
 				return rc;
 			continue;
@@ -127,7 +115,7 @@ static int bdb_hash_page(struct bdb *d, const unsigned char *p, uint32_t pgno, o
 		} else if (it[0] == BDB_H_OFFPAGE) {
 			int ok;
 			if (prev - off < 12) {
-				if ((rc = bdb_err(d->error, "bdb: hash page %u: short off-page item", pgno)))
+				if ((rc = ocifs_rpmdb_err(d->error, "bdb: hash page %u: short off-page item", pgno)))
 					return rc;
 				continue;
 			}
@@ -163,24 +151,24 @@ int ocifs_rpm_bdb_each(const unsigned char *buf, size_t len, ocifs_rpmdb_cb cb, 
 	int rc;
 
 	if (len < 512)
-		return bdb_err(error, "not a Berkeley DB hash database");
+		return ocifs_rpmdb_err(error, "not a Berkeley DB hash database");
 	if (ocifs_le32(buf + 12) == BDB_HASH_MAGIC)
 		d.be = 0;
 	else if (ocifs_be32(buf + 12) == BDB_HASH_MAGIC)
 		d.be = 1;
 	else
-		return bdb_err(error, "not a Berkeley DB hash database");
+		return ocifs_rpmdb_err(error, "not a Berkeley DB hash database");
 	d.psize = ocifs_get32(buf + 20, d.be);
 	if (buf[25] != BDB_P_HASHMETA || buf[24] != 0)
-		return bdb_err(error, "bdb: page 0 is not hash metadata (type %u, encryption %u)",
+		return ocifs_rpmdb_err(error, "bdb: page 0 is not hash metadata (type %u, encryption %u)",
 			       buf[25], buf[24]);
 	if (d.psize < 512 || d.psize > 65536 || (d.psize & (d.psize - 1)))
-		return bdb_err(error, "bdb: page size %u", d.psize);
+		return ocifs_rpmdb_err(error, "bdb: page size %u", d.psize);
 	last = ocifs_get32(buf + 32, d.be);
 	d.npages = (uint32_t)(len / d.psize);
 	if (last < UINT32_MAX && last + 1 < d.npages)
 		d.npages = last + 1;
-	else if (last >= d.npages && (rc = bdb_err(error, "bdb: last page %u, the file holds %u",
+	else if (last >= d.npages && (rc = ocifs_rpmdb_err(error, "bdb: last page %u, the file holds %u",
 						      last, d.npages)))
 		return rc;
 	rc = bdb_walk(&d, cb, ctx);

@@ -16,7 +16,6 @@
  * not (go-rpmdb, which Trivy uses, does not check it either).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 
 #include "bytes.h"
@@ -30,17 +29,6 @@
 #define NDB_SLOT_MAGIC 0x746f6c53u      /* "Slot" */
 #define NDB_BLOB_MAGIC 0x53626c42u      /* "BlbS" */
 
-static int __attribute__((format(printf, 2, 3))) ndb_err(char **error, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = ocifs_scan_verror(error, 0, 256, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
 int ocifs_rpm_ndb_each(const unsigned char *buf, size_t len, ocifs_rpmdb_cb cb, void *ctx,
 		       char **error)
 {
@@ -49,26 +37,26 @@ int ocifs_rpm_ndb_each(const unsigned char *buf, size_t len, ocifs_rpmdb_cb cb, 
 	int rc;
 
 	if (len < 32 || ocifs_le32(buf) != NDB_MAGIC || ocifs_le32(buf + 4) != 0)
-		return ndb_err(error, "not an rpm NDB database");
+		return ocifs_rpmdb_err(error, "not an rpm NDB database");
 	npages = ocifs_le32(buf + 12);
 	if (npages < 1 || npages > NDB_MAX_SLOT_PAGES)
-		return ndb_err(error, "ndb: %u slot pages", npages);
+		return ocifs_rpmdb_err(error, "ndb: %u slot pages", npages);
 	end = (size_t)npages * NDB_PAGE;
 	if (end > len) {
-		if ((rc = ndb_err(error, "ndb: %u slot pages in %zu bytes (truncated)", npages, len)))
+		if ((rc = ocifs_rpmdb_err(error, "ndb: %u slot pages in %zu bytes (truncated)", npages, len)))
 			return rc;
 		end = len - len % NDB_BLK;
 	}
 	for (size_t off = 32; off + NDB_BLK <= end; off += NDB_BLK) {
 		const unsigned char *s = buf + off;
 		if (ocifs_le32(s) != NDB_SLOT_MAGIC)
-			return ndb_err(error, "ndb: bad slot at offset %zu", off);
+			return ocifs_rpmdb_err(error, "ndb: bad slot at offset %zu", off);
 		uint32_t pkg = ocifs_le32(s + 4), blk = ocifs_le32(s + 8), cnt = ocifs_le32(s + 12);
 		if (pkg == 0)
 			continue;
 		uint64_t boff = (uint64_t)blk * NDB_BLK, bend = boff + (uint64_t)cnt * NDB_BLK;
 		if (blk == 0 || cnt == 0 || boff < end || bend > len) {
-			if ((rc = ndb_err(error, "ndb: package %u: blocks %u+%u outside the file", pkg,
+			if ((rc = ocifs_rpmdb_err(error, "ndb: package %u: blocks %u+%u outside the file", pkg,
 					  blk, cnt)))
 				return rc;
 			continue;
@@ -77,7 +65,7 @@ int ocifs_rpm_ndb_each(const unsigned char *buf, size_t len, ocifs_rpmdb_cb cb, 
 		uint32_t blen = ocifs_le32(b + 12);
 		if (ocifs_le32(b) != NDB_BLOB_MAGIC || ocifs_le32(b + 4) != pkg ||
 		    blen > bend - boff - NDB_BLK) {
-			if ((rc = ndb_err(error, "ndb: package %u: bad blob header at offset %llu",
+			if ((rc = ocifs_rpmdb_err(error, "ndb: package %u: bad blob header at offset %llu",
 					  pkg, (unsigned long long)boff)))
 				return rc;
 			continue;

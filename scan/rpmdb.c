@@ -5,6 +5,7 @@
  * `SELECT blob FROM Packages` through sqlitedb.c.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "bytes.h"
@@ -57,4 +58,15 @@ int ocifs_rpmdb_each(const unsigned char *buf, size_t len, ocifs_rpmdb_cb cb, vo
 	default:
 		return rpmdb_unknown(error);
 	}
+}
+
+int ocifs_rpmdb_err(char **error, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = ocifs_scan_verror(error, 0, 256, fmt, ap);
+	va_end(ap);
+	return rc;
 }

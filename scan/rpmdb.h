@@ -38,6 +38,9 @@ int ocifs_rpmdb_each(const unsigned char *buf, size_t len, ocifs_rpmdb_cb cb, vo
 		     char **error);
 
 /** The same for one backend (rpm_bdb.c, rpm_ndb.c). */
+/** Record a backend's first reason in *error (scan/rd.h rule, 256 bytes). */
+int ocifs_rpmdb_err(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 int ocifs_rpm_bdb_each(const unsigned char *buf, size_t len, ocifs_rpmdb_cb cb, void *ctx,
 		       char **error);
 int ocifs_rpm_ndb_each(const unsigned char *buf, size_t len, ocifs_rpmdb_cb cb, void *ctx,
