@@ -548,7 +548,8 @@ static int sbom_make(struct sbom *s, struct ocifs_model *m, const struct ocifs_v
 		free(sorted);
 		return -ENOMEM;
 	}
-	memcpy(sorted, s->comps, s->ncomps * sizeof(*sorted));
+	if (s->ncomps)
+		memcpy(sorted, s->comps, s->ncomps * sizeof(*sorted));
 	for (size_t i = 0; i < s->ncomps; i++)
 		sorted[i].dcap = i; /* remember the old index while sorting */
 	qsort(sorted, s->ncomps, sizeof(*sorted), by_identity);

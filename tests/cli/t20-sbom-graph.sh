@@ -151,6 +151,14 @@ PY
 		"$B" sbom "$TMP/img" -o "$TMP/s3.json" && cmp -s "$TMP/s1.json" "$TMP/s2.json" &&
 		cmp -s "$TMP/s1.json" "$TMP/s3.json" && ! grep -q '"timestamp"' "$TMP/s1.json"
 	ok $? "deterministic: cached and rebuilt documents are byte-identical, with no timestamp"
+	# an image with nothing to report: a valid document of no component
+	mkdir -p "$R/5/etc"
+	echo hello >"$R/5/etc/motd"
+	(cd "$R/5" && tar --numeric-owner -cf "$TMP/l5.tar" .)
+	mkoci "$TMP/img5" "$TMP/l5.tar"
+	"$B" sbom "$TMP/img5" -o "$TMP/e.json" &&
+		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["components"] == [] and d["dependencies"] == [{"ref": "image", "dependsOn": []}], d["dependencies"]' "$TMP/e.json"
+	ok $? "an image with no package and no binary: a document with no component"
 	# a binary whose name is not UTF-8: the document stays valid JSON
 	mkdir -p "$R/4/usr/bin"
 	cp "$R/1/usr/bin/kept" "$R/4/usr/bin/$(printf 'bad\377name')"
