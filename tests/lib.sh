@@ -6,6 +6,9 @@
 : "${OCIFS_BIN:=$(cd "$(dirname "$0")/../.." && pwd)/ocifs}"
 : "${OCIFS_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${OCIFS_CORPUS:=$OCIFS_SRCDIR/../shared/corpus}"
+# The official CycloneDX/SPDX schema check, beside the corpus (so `make
+# distcheck`, whose source tree is a copy elsewhere, finds it too).
+: "${OCIFS_VALIDATE_SBOM:=$(dirname "$OCIFS_CORPUS")/tools/validate-sbom}"
 tap_n=0
 tap_failed=0
 

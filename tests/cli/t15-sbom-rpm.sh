@@ -18,7 +18,7 @@ need rpm rpmbuild jq python3 tar || { done_testing; exit; }
 B=$OCIFS_BIN
 C=$OCIFS_CORPUS/pkgdb/rpm
 TRIVY=$(trivy_bin) || TRIVY=""
-VALIDATE=$OCIFS_SRCDIR/../shared/tools/validate-sbom
+VALIDATE=$OCIFS_VALIDATE_SBOM
 
 # ours FILE: the rpm components of a CycloneDX document as
 # "name<TAB>epoch<TAB>version<TAB>arch" ("(none)" for no epoch, as rpm,

@@ -28,7 +28,7 @@ if ! "$OCIFS_BIN" --help 2>&1 | grep -q "sbom"; then
 	done_testing
 	exit
 fi
-VALIDATE=$OCIFS_SRCDIR/../shared/tools/validate-sbom
+VALIDATE=$OCIFS_VALIDATE_SBOM
 R=$TMP/root
 mkdir -p "$R/l1/usr/local/bin" "$R/l2/opt/bin"
 

@@ -13,7 +13,7 @@
 . "${OCIFS_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
 : "${OCIFS_BUILDDIR:=$(cd "$(dirname "$OCIFS_BIN")" && pwd)}"
 B=$OCIFS_BIN
-CORPUS=$OCIFS_SRCDIR/../shared/corpus
+CORPUS=$OCIFS_CORPUS
 
 # The packages of a Trivy JSON report: "class type name version-release epoch arch", sorted.
 pkgset() {
@@ -75,7 +75,7 @@ main() {
 		check_image "$CORPUS/images/trivy/docker-archive_alpine-310.tar" "alpine 3.10 (apk)" 10
 		check_image "$CORPUS/images/trivy/docker-archive_alpine-311.tar" "alpine 3.11 (apk)" 10
 	else
-		skip "no ../shared/corpus"
+		skip "no corpus at $CORPUS"
 	fi
 	# Python and npm packages Trivy reads from an image as well
 	local R=$TMP/lang

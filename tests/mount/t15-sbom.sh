@@ -8,7 +8,7 @@
 
 need_fuse || { done_testing; exit; }
 need gcc python3 tar || { done_testing; exit; }
-VALIDATE=$OCIFS_SRCDIR/../shared/tools/validate-sbom
+VALIDATE=$OCIFS_VALIDATE_SBOM
 B=$OCIFS_BIN
 
 # An OS release, a dpkg status with one package owning a library, and a
@@ -50,7 +50,7 @@ if [ -x "$VALIDATE" ] && python3 -c 'import jsonschema' 2>/dev/null; then
 	ok $? "/.sbom passes the CycloneDX 1.6 schema, sbom.spdx.json the SPDX 2.3 schema" ||
 		diag "$(head -n 5 "$TMP/v")"
 else
-	skip "no ../shared/tools/validate-sbom or python3-jsonschema"
+	skip "no $VALIDATE or python3-jsonschema"
 fi
 python3 - "$TMP/mnt.json" <<'PY'
 import json, sys
