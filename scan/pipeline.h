@@ -27,6 +27,18 @@ struct ocifs_pipeline_opts {
 	double deadline;        /* ocifs_now() seconds; 0: none */
 };
 
+/** The limits of a document build in o: threads, cancellation, and a
+ *  deadline timeout_ms (0: none) after t0 (ocifs_now() seconds). */
+static inline void ocifs_pipeline_limits(struct ocifs_pipeline_opts *o, unsigned threads,
+					 int (*cancelled)(void *), void *cancel_ctx,
+					 unsigned timeout_ms, double t0)
+{
+	o->threads = threads;
+	o->cancelled = cancelled;
+	o->cancel_ctx = cancel_ctx;
+	o->deadline = timeout_ms ? t0 + timeout_ms / 1e3 : 0;
+}
+
 /** Run the catalogers o->cats over img's merged view v into *m (which need
  *  not be initialised; free it with ocifs_model_fini whatever the
  *  result). 0, -ENOMEM, -EINVAL (no or too many catalogers), -EINTR

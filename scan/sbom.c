@@ -582,13 +582,8 @@ int ocifs_sbom_build(struct ocifs_image *img, const struct ocifs_view *v,
 	if (!st)
 		st = &local;
 	memset(st, 0, sizeof(*st));
-	if (o) {
-		po.threads = o->threads;
-		po.cancelled = o->cancelled;
-		po.cancel_ctx = o->cancel_ctx;
-		if (o->timeout_ms)
-			po.deadline = t0 + o->timeout_ms / 1e3;
-	}
+	if (o)
+		ocifs_pipeline_limits(&po, o->threads, o->cancelled, o->cancel_ctx, o->timeout_ms, t0);
 	rc = ocifs_pipeline_run(img, v, &po, &m);
 	double t1 = ocifs_now();
 	if (!rc)
