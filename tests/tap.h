@@ -166,28 +166,60 @@ static inline int tap_sh(const char *fmt, ...)
 	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* Run cmd (sh -c) and return its whole standard output, malloc'd and
+ * NUL-terminated (NULL if it could not run or memory ran out); *status
+ * (may be NULL) gets its exit status, or -1. */
+static inline char *tap_run(const char *cmd, int *status)
+{
+	FILE *f = popen(cmd, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	int rc;
+
+	if (status)
+		*status = -1;
+	if (!f)
+		return NULL;
+	do {
+		if (len + 65536 + 1 > cap) {
+			char *nb = realloc(buf, cap = len + 65536 + 1);
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n > 0);
+	if (buf)
+		buf[len] = '\0';
+	rc = pclose(f);
+	if (status)
+		*status = rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+	return buf;
+}
+
 /* The dir whose rootfs/ is the Debian root of tests/lib.sh's debian_root
  * (built once per build tree, under its lock, the first time any test
  * asks): 0 and buf, or -1 (not root, no OCIFS_SRCDIR, or the build
  * failed). */
 static inline int tap_debian_root(char *buf, size_t n)
 {
-	const char *src = getenv("OCIFS_SRCDIR");
-	char cmd[4096];
-	FILE *p;
+	char *out;
 	size_t got;
+	int st;
 
-	if (geteuid() != 0 || !src || n < 2)
+	if (geteuid() != 0 || !getenv("OCIFS_SRCDIR") || n < 2)
 		return -1;
-	snprintf(cmd, sizeof(cmd), "sh -c '. \"$OCIFS_SRCDIR/tests/lib.sh\" >/dev/null 2>&1 && debian_root'");
-	if (!(p = popen(cmd, "r")))
+	out = tap_run("sh -c '. \"$OCIFS_SRCDIR/tests/lib.sh\" >/dev/null 2>&1 && debian_root'", &st);
+	got = out ? strcspn(out, "\r\n") : 0;
+	if (st != 0 || !got || got >= n) {
+		free(out);
 		return -1;
-	got = fread(buf, 1, n - 1, p);
-	int st = pclose(p);
-	while (got && (buf[got - 1] == '\n' || buf[got - 1] == '\r'))
-		got--;
+	}
+	memcpy(buf, out, got);
 	buf[got] = 0;
-	return st == 0 && got ? 0 : -1;
+	free(out);
+	return 0;
 }
 
 #endif

@@ -145,34 +145,6 @@ out:
 	ocifs_model_fini(&m);
 }
 
-/* Run cmd, its output (malloc'd) or NULL; *st its exit status. */
-static char *run(const char *cmd, int *st)
-{
-	FILE *f = popen(cmd, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-	int rc;
-
-	if (!f)
-		return NULL;
-	do {
-		if (len + 65536 + 1 > cap) {
-			char *nb = realloc(buf, cap = len + 65536 + 1);
-			if (!nb)
-				break;
-			buf = nb;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	if (buf)
-		buf[len] = '\0';
-	rc = pclose(f);
-	if (st)
-		*st = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-	return buf;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -235,7 +207,7 @@ static void distroless(const char *deb)
 	snprintf(cmd, sizeof(cmd),
 		 "dpkg-query --admindir='%s/adm' -W -f '${Package}\\t${Version}\\n' | LC_ALL=C sort",
 		 root);
-	want = run(cmd, NULL);
+	want = tap_run(cmd, NULL);
 	if (!ok(scan(img, &m) == 0, "distroless: the pipeline runs"))
 		goto out;
 	got = our_list(&m);
@@ -247,7 +219,7 @@ static void distroless(const char *deb)
 	c = comp(&m, "libc6");
 	if (ok(c != NULL, "libc6")) {
 		snprintf(cmd, sizeof(cmd), "wc -l <'%s/d/var/lib/dpkg/status.d/libc6.md5sums'", root);
-		char *nl = run(cmd, NULL);
+		char *nl = tap_run(cmd, NULL);
 		is_int(c->nfiles, nl ? atol(nl) : -1, "libc6: the files of status.d/libc6.md5sums");
 		free(nl);
 		ok(c->nfiles && has(c->files, c->nfiles, "/lib/x86_64-linux-gnu/libc.so.6"),
@@ -278,7 +250,7 @@ static void debian_image(const char *deb)
 		 "dpkg-query --admindir='%s/var/lib/dpkg' -W -f '${db:Status-Status}\\t${Package}\\t${Version}\\n'"
 		 " | grep -v '^config-files' | cut -f2- | LC_ALL=C sort",
 		 deb);
-	want = run(cmd, NULL);
+	want = tap_run(cmd, NULL);
 	if (!ok(scan(ref, &m) == 0, "Debian image: the pipeline runs"))
 		goto out;
 	got = our_list(&m);
@@ -290,7 +262,7 @@ static void debian_image(const char *deb)
 		char hex[65] = "";
 		snprintf(cmd, sizeof(cmd),
 			 "dpkg-query --admindir='%s/var/lib/dpkg' -p adduser | sed -n 's/^SHA256: //p'", deb);
-		char *sum = run(cmd, NULL);
+		char *sum = tap_run(cmd, NULL);
 		if (c && c->has_sha256)
 			for (int i = 0; i < 32; i++)
 				snprintf(hex + 2 * i, 3, "%02x", c->sha256[i]);
@@ -303,7 +275,7 @@ static void debian_image(const char *deb)
 		 "cd '%s' && find . -xdev -type f ! -name '*[][*?\\\\]*' | cut -c2- | LC_ALL=C sort | "
 		 "awk '{a[NR]=$0} END{k=int(NR/200); if(k<1)k=1; for(i=1;i<=NR&&n<200;i+=k){print a[i]; n++}}'",
 		 deb);
-	sample = run(cmd, NULL);
+	sample = tap_run(cmd, NULL);
 	if (!ok(sample != NULL, "a sample of the root's files"))
 		goto out;
 	/* one dpkg-query -S for all: "a, b:arch: /path" per owned path */
@@ -316,7 +288,7 @@ static void debian_image(const char *deb)
 			o += sprintf(o, " '%.*s'", (int)(e - s), s);
 		}
 		strcpy(o, " 2>/dev/null");
-		owners = run(q, NULL);
+		owners = tap_run(q, NULL);
 		free(q);
 	}
 	for (char *s = sample, *e; *s; s = e + 1) {

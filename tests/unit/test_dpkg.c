@@ -130,32 +130,17 @@ out:
 	is_str(ocifs_dpkg_split_epoch("a:1", &ep, &el), "a:1", "a non-numeric epoch is not one");
 }
 
-/* Run cmd and return its output (malloc'd), or NULL. */
+/* Run cmd and return its output (malloc'd), or NULL when it failed. */
 static char *run(const char *cmd)
 {
-	FILE *f = popen(cmd, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
+	int st;
+	char *out = tap_run(cmd, &st);
 
-	if (!f)
-		return NULL;
-	do {
-		if (len + 65536 + 1 > cap) {
-			char *nb = realloc(buf, cap = len + 65536 + 1);
-			if (!nb)
-				break;
-			buf = nb;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	if (buf)
-		buf[len] = '\0';
-	if (pclose(f) != 0) {
-		free(buf);
+	if (st != 0) {
+		free(out);
 		return NULL;
 	}
-	return buf;
+	return out;
 }
 
 static int have_dpkg(void)
