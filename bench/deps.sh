@@ -57,9 +57,7 @@ echo
 echo "/.deps: every ELF and script analyzed, libraries resolved ($NDYN dynamic ELF files in the root)"
 for image in "$WORK/oci-gzip" "$WORK/docker.tar"; do
 	C=$TMP/cache
-	rm -rf "$C"
-	XDG_CACHE_HOME=$C "$BIN" index "$image" >/dev/null 2>&1 || die "ocifs index $image failed"
-	XDG_CACHE_HOME=$C "$BIN" ls "$image" / >/dev/null || die "ocifs ls $image failed"
+	fresh_cache "$C" "$image"
 	: >"$TMP/cold.t"
 	: >"$TMP/warm.t"
 	: >"$TMP/cat.t"

@@ -29,3 +29,11 @@ verdict() {
 		ok = (op == ">=") ? (v + 0 >= g + 0) : (op == "<") ? (v + 0 < g + 0) : (v + 0 <= g + 0)
 		print ok ? "PASS" : "MISS" }'
 }
+
+# fresh_cache DIR IMAGE: an empty cache DIR holding IMAGE's layer indexes
+# and merged view (built by `ocifs index` and `ocifs ls`), nothing else
+fresh_cache() {
+	rm -rf "$1"
+	XDG_CACHE_HOME=$1 "$BIN" index "$2" >/dev/null 2>&1 || die "ocifs index $2 failed"
+	XDG_CACHE_HOME=$1 "$BIN" ls "$2" / >/dev/null || die "ocifs ls $2 failed"
+}

@@ -43,9 +43,7 @@ echo
 echo "/.sbom: packages, language packages, binaries, layers and the graph"
 for image in "$WORK/docker.tar" "$WORK/oci-gzip"; do
 	C=$TMP/cache
-	rm -rf "$C"
-	XDG_CACHE_HOME=$C "$BIN" index "$image" >/dev/null 2>&1 || die "ocifs index $image failed"
-	XDG_CACHE_HOME=$C "$BIN" ls "$image" / >/dev/null || die "ocifs ls $image failed"
+	fresh_cache "$C" "$image"
 	: >"$TMP/cold.t"
 	: >"$TMP/cat.t"
 	: >"$TMP/trivy.t"
