@@ -152,12 +152,9 @@ static void licenses(struct ocifs_jsonw *w, const struct ocifs_component *c)
 	ocifs_jsonw_end_arr(w);
 }
 
-static void sha256(struct ocifs_jsonw *w, const unsigned char d[32])
+/* "hashes": [SHA-256 hex] */
+static void sha256_hex(struct ocifs_jsonw *w, const char *hex)
 {
-	char hex[65];
-
-	ocifs_hex_encode(hex, d, 32);
-	hex[64] = 0;
 	ocifs_jsonw_key(w, "hashes");
 	ocifs_jsonw_arr(w);
 	ocifs_jsonw_obj(w);
@@ -201,8 +198,12 @@ static void component(struct ocifs_jsonw *w, const struct sbom *s, const struct 
 	if (c->version && *c->version)
 		kstr(w, "version", c->version);
 	licenses(w, c);
-	if (c->has_sha256)
-		sha256(w, c->sha256);
+	if (c->has_sha256) {
+		char hex[65];
+		ocifs_hex_encode(hex, c->sha256, 32);
+		hex[64] = 0;
+		sha256_hex(w, hex);
+	}
 	if (sc->purl)
 		kstr(w, "purl", sc->purl);
 	ocifs_jsonw_key(w, "properties");
@@ -239,7 +240,6 @@ static void component(struct ocifs_jsonw *w, const struct sbom *s, const struct 
 static void image_component(struct ocifs_jsonw *w, const struct sbom *s)
 {
 	const struct ocifs_image *img = s->img;
-	unsigned char d[32];
 	int have = strncmp(img->manifest_digest, "sha256:", 7) == 0 && strlen(img->manifest_digest) == 71;
 
 	ocifs_jsonw_obj(w);
@@ -247,12 +247,8 @@ static void image_component(struct ocifs_jsonw *w, const struct sbom *s)
 	kstr(w, "type", "container");
 	kstr(w, "name", img->nnames ? img->names[0] : s->name);
 	kstr(w, "version", img->manifest_digest);
-	if (have) {
-		for (size_t i = 0; i < 32; i++)
-			d[i] = (unsigned char)(ocifs_hex_val(img->manifest_digest[7 + 2 * i]) << 4 |
-					       ocifs_hex_val(img->manifest_digest[8 + 2 * i]));
-		sha256(w, d);
-	}
+	if (have) /* the manifest digest's hex, as it is */
+		sha256_hex(w, img->manifest_digest + 7);
 	kstr(w, "purl", s->purl);
 	ocifs_jsonw_key(w, "properties");
 	ocifs_jsonw_arr(w);
