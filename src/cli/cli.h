@@ -60,6 +60,8 @@ char *cli_normalized_arg(const char *arg);
 /** write(2) all n bytes to stdout (unbuffered, for file data); on failure
  *  logs "write error: REASON" and returns the negative errno. */
 int cli_write_stdout(const void *buf, size_t n);
+/** write(2) all n bytes to fd: 0 or -errno (nothing logged). */
+int cli_write_all(int fd, const void *buf, size_t n);
 
 int cmd_inspect(struct cli *c);
 int cmd_index(struct cli *c);

@@ -90,18 +90,25 @@ char *cli_normalized_arg(const char *arg)
 	return p;
 }
 
-int cli_write_stdout(const void *buf, size_t n)
+int cli_write_all(int fd, const void *buf, size_t n)
 {
 	for (size_t done = 0; done < n;) {
-		ssize_t w = write(STDOUT_FILENO, (const char *)buf + done, n - done);
+		ssize_t w = write(fd, (const char *)buf + done, n - done);
 		if (w < 0) {
-			int rc = -errno;
-			if (rc == -EINTR)
+			if (errno == EINTR)
 				continue;
-			log_err("write error: %s", strerror(-rc));
-			return rc;
+			return -errno;
 		}
 		done += (size_t)w;
 	}
 	return 0;
+}
+
+int cli_write_stdout(const void *buf, size_t n)
+{
+	int rc = cli_write_all(STDOUT_FILENO, buf, n);
+
+	if (rc)
+		log_err("write error: %s", strerror(-rc));
+	return rc;
 }

@@ -35,13 +35,7 @@ static int write_file(const char *path, const char *buf, size_t n)
 		log_err("sbom: %s: %s", path, strerror(-rc));
 		return rc;
 	}
-	for (size_t done = 0; done < n && !rc;) {
-		ssize_t w = write(fd, buf + done, n - done);
-		if (w < 0 && errno != EINTR)
-			rc = -errno;
-		else if (w > 0)
-			done += (size_t)w;
-	}
+	rc = cli_write_all(fd, buf, n);
 	if (close(fd) && !rc)
 		rc = -errno;
 	if (rc)
