@@ -124,7 +124,8 @@ if [ -c /dev/full ]; then
 	for cmd in "ls $IMG" "ls -l $IMG /h" "ls -R $IMG" "ls --layer 1 $IMG /h" \
 		"cat $IMG /run.sh" "cat --layer 1 $IMG /run.sh" "stat $IMG /run.sh" \
 		"stat --json $IMG /run.sh" "inspect $IMG" "inspect --json $IMG" "index $IMG" \
-		"verify $IMG" "deps $IMG" "deps --json $IMG" "--help" "--version"; do
+		"verify $IMG" "deps $IMG" "deps --json $IMG" "sbom $IMG" "sbom --format spdx $IMG" \
+		"sbom --format table $IMG" "--help" "--version"; do
 		# shellcheck disable=SC2086 # word splitting wanted: no spaces in $TMP
 		"$B" $cmd >"$TMP/out" 2>/dev/null
 		r1=$?
@@ -169,8 +170,18 @@ rm -f "$TMP/ls"
 expect_fail 1 '^ocifs: write error: No space left on device$' "ls -R deep >/dev/full" -- \
 	sh -c '"$@" >/dev/full' sh "$B" ls -R "$TMP/deep"
 
+expect_fail 1 "^ocifs: sbom: $TMP/nodir/x.json: No such file or directory\$" \
+	"sbom -o FILE in a missing directory: exit 1, the file and the reason" -- \
+	"$B" sbom "$IMG" -o "$TMP/nodir/x.json"
+if [ -c /dev/full ]; then
+	expect_fail 1 '^ocifs: sbom: /dev/full: write error: No space left on device$' \
+		"sbom -o /dev/full: exit 1, the file and the reason" -- "$B" sbom "$IMG" -o /dev/full
+fi
+
 # 4. The command line itself.
 mkdir "$TMP/dir"
+expect_fail 2 '^ocifs: sbom: unknown format "xml" \(cyclonedx, spdx or table\)$' \
+	"sbom --format xml: exit 2, the formats it knows" -- "$B" sbom --format xml "$TMP/dir"
 expect_fail 2 '^ocifs: unknown command "lss" \(did you mean "ls"\?' \
 	"ocifs lss DIR: an unknown command, not a mount" -- "$B" lss "$TMP/dir"
 ! grep -qF " $TMP/dir " /proc/self/mountinfo && [ -z "$(ls -A "$TMP/dir")" ]
