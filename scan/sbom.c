@@ -83,9 +83,11 @@ static int image_purl(struct sbom *s)
 	char *repo = NULL, *tag = NULL, *q = NULL, *q2 = NULL;
 	int rc = -ENOMEM;
 
-	if (full && strchr(full, ':') && !strchr(full, '/') && !strchr(full, '@') &&
-	    full[0] >= '0' && full[0] <= '9' && strspn(full, "0123456789.") == strlen(full))
-		full = NULL; /* a bare tag like "1.0" */
+	if (full && !strpbrk(full, "/:@")) { /* an OCI ref.name that is only a tag */
+		if (!(tag = strdup(full)))
+			goto out;
+		full = NULL;
+	}
 	if (full) {
 		const char *slash = strrchr(full, '/'), *colon = strrchr(full, ':');
 		if (colon && (!slash || colon > slash)) {

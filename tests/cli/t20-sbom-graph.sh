@@ -173,8 +173,30 @@ PY
 	ok $? "SOURCE_DATE_EPOCH sets metadata.timestamp, as another cached document"
 }
 
+# The image's purl: pkg:oci/NAME@DIGEST with arch, repository_url and tag
+# from a RepoTag; an OCI ref.name that is only a tag names no repository.
+image_purl() {
+	local I
+	I=$(test_images) || { fail "test images"; return; }
+	"$B" sbom "$I/oci" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)["metadata"]["component"]
+p = c["purl"]
+assert p.startswith("pkg:oci/oci@" + c["version"] + "?") and "tag=test" in p and "repository_url" not in p, p' &&
+		"$B" sbom "$I/docker.tar" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)["metadata"]["component"]
+name, tag = c["name"].rsplit(":", 1)
+repo = name
+p = c["purl"]
+assert p.startswith("pkg:oci/" + repo.rsplit("/", 1)[-1].lower() + "@sha256:") and "tag=" + tag in p \
+    and "repository_url=" + repo in p and "arch=" in p, (c["name"], p)'
+	ok $? "the image purl: a RepoTag gives name, repository_url and tag; a bare ref.name tag only a tag"
+}
+
 main() {
 	need python3 || return
+	image_purl
 	layers_and_whiteouts
 	if [ "$(id -u)" -eq 0 ] && command -v dpkg >/dev/null 2>&1; then
 		debian_edges
