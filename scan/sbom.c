@@ -253,7 +253,6 @@ static int own_files(struct sbom_own *o, struct sbom_comp *sc, size_t ci)
 	return rc;
 }
 
-
 /* --- binaries of no package -------------------------------------------- */
 
 static int add_prop(struct ocifs_prop **props, size_t *n, const char *name, const char *value)
@@ -462,17 +461,14 @@ static int file_errors(struct sbom *s, const struct ocifs_model *m)
 	return 0;
 }
 
-/* Append a component to the model (binaries): takes c's contents. */
-static int model_append(struct ocifs_model *m, struct ocifs_component *c)
+/* An ELF file (executable or shared object) no component owns? */
+static int unowned_elf(const struct ocifs_model *m, const struct ocifs_mfile *f,
+		       const struct sbom_own *o)
 {
-	struct ocifs_component *n = realloc(m->comps, (m->ncomps + 1) * sizeof(*n));
+	const struct ocifs_mfile *b = ocifs_model_bytes(m, f);
+	size_t ci;
 
-	if (!n)
-		return -ENOMEM;
-	m->comps = n;
-	m->comps[m->ncomps++] = *c;
-	memset(c, 0, sizeof(*c));
-	return 0;
+	return b->is_elf && b->elf.link != OCIFS_ELF_OBJECT_OTHER && !ocifs_sbom_owner(o, f->path, &ci);
 }
 
 static int ownership(struct sbom *s, struct ocifs_model *m, struct sbom_own *o)
@@ -485,19 +481,27 @@ static int ownership(struct sbom *s, struct ocifs_model *m, struct sbom_own *o)
 		for (size_t i = 0; i < s->ncomps && !rc; i++)
 			if (is_os_type(s->comps[i].c->type) == !round)
 				rc = own_files(o, &s->comps[i], i);
-	/* every ELF no component owns becomes one */
+	/* every ELF no component owns becomes one (the model grows once) */
+	size_t nbin = 0;
+	for (size_t i = 0; i < m->nfiles && !rc; i++)
+		nbin += unowned_elf(m, &m->files[i], o);
+	if (rc || !nbin)
+		return rc;
+	struct ocifs_component *grown = realloc(m->comps, (m->ncomps + nbin) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	m->comps = grown;
 	for (size_t i = 0; i < m->nfiles && !rc; i++) {
-		const struct ocifs_mfile *f = &m->files[i], *b = ocifs_model_bytes(m, f);
-		struct ocifs_component c;
-		size_t ci;
-		if (!b->is_elf || b->elf.link == OCIFS_ELF_OBJECT_OTHER || ocifs_sbom_owner(o, f->path, &ci))
+		const struct ocifs_mfile *f = &m->files[i];
+		if (!unowned_elf(m, f, o))
 			continue;
-		rc = binary_component(f, b, &c);
-		if (!rc)
-			rc = model_append(m, &c);
-		ocifs_component_fini(&c);
+		rc = binary_component(f, ocifs_model_bytes(m, f), &m->comps[m->ncomps]);
+		if (rc)
+			ocifs_component_fini(&m->comps[m->ncomps]);
+		else
+			m->ncomps++;
 	}
-	if (rc || m->ncomps == first)
+	if (rc)
 		return rc;
 	/* the model moved: repoint, then add and claim the new ones */
 	struct sbom_comp *nc = realloc(s->comps, m->ncomps * sizeof(*nc));
