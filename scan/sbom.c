@@ -37,40 +37,22 @@
 
 /* --- the image -------------------------------------------------------- */
 
-/* Each layer's config history line: the i-th entry that is not an
- * empty_layer belongs to layer i. */
+/* Each layer's config history line (image.h maps entries to layers). */
 static int read_history(struct sbom *s)
 {
 	const struct ocifs_image *img = s->img;
-	struct json_object *cfg, *hist;
-	size_t li = 0;
 
 	if (!(s->layers = calloc(img->nlayers ? img->nlayers : 1, sizeof(*s->layers))))
 		return -ENOMEM;
 	s->nlayers = img->nlayers;
 	for (size_t i = 0; i < img->nlayers; i++) {
+		const struct ocifs_history *h = ocifs_image_layer_history(img, i);
+
 		s->layers[i].digest = img->layers[i].digest;
 		s->layers[i].diff_id = img->layers[i].diff_id;
+		if (h && h->created_by && !(s->layers[i].created_by = strdup(h->created_by)))
+			return -ENOMEM;
 	}
-	if (!img->config_json || !(cfg = json_tokener_parse(img->config_json)))
-		return 0;
-	if (json_object_object_get_ex(cfg, "history", &hist) &&
-	    json_object_is_type(hist, json_type_array)) {
-		size_t n = json_object_array_length(hist);
-		for (size_t i = 0; i < n && li < s->nlayers; i++) {
-			struct json_object *h = json_object_array_get_idx(hist, i), *x;
-			if (json_object_object_get_ex(h, "empty_layer", &x) && json_object_get_boolean(x))
-				continue;
-			if (json_object_object_get_ex(h, "created_by", &x) &&
-			    json_object_is_type(x, json_type_string) &&
-			    !(s->layers[li].created_by = strdup(json_object_get_string(x)))) {
-				json_object_put(cfg);
-				return -ENOMEM;
-			}
-			li++;
-		}
-	}
-	json_object_put(cfg);
 	return 0;
 }
 

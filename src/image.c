@@ -456,7 +456,8 @@ int ocifs_img_parse_config(struct img_ctx *c, const char *file, char ***diff_ids
 	    !json_object_is_type(cfg, json_type_object))
 		cfg = NULL;
 	if ((rc = jdup(root, "created", &img->created)) || (rc = jdup(root, "os", &img->os)) ||
-	    (rc = jdup(root, "architecture", &img->arch)))
+	    (rc = jdup(root, "architecture", &img->arch)) ||
+	    (rc = ocifs_img_parse_history(img, root)))
 		goto out;
 	if (cfg && ((rc = jstrv(c, file, cfg, "Env", &img->env)) ||
 		    (rc = jstrv(c, file, cfg, "Entrypoint", &img->entrypoint)) ||
@@ -713,6 +714,7 @@ void ocifs_image_free(struct ocifs_image *img)
 	free(img->path);
 	free(img->platform);
 	free(img->config_json);
+	ocifs_img_history_free(img);
 	free(img->workdir);
 	free(img->user);
 	free(img->created);

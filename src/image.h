@@ -45,6 +45,15 @@ struct ocifs_layer_desc {
 	char *where;            /* human path: "blobs/sha256/ab…" */
 };
 
+/* One entry of the config's history[] (docker history). */
+struct ocifs_history {
+	char *created, *created_by, *author, *comment; /* NULL when absent */
+	int empty_layer;
+	size_t layer;           /* 0-based layer this entry made (the i-th
+				 * entry that is not empty_layer made layer
+				 * i), SIZE_MAX for an empty_layer entry */
+};
+
 struct ocifs_image {
 	enum ocifs_image_format format;
 	char *path;                     /* as given */
@@ -66,6 +75,9 @@ struct ocifs_image {
 	/* parsed from the config; arrays are NULL-terminated, may be NULL */
 	char **env, **entrypoint, **cmd;
 	char *workdir, *user, *created, *os, *arch;
+	size_t nhistory;
+	struct ocifs_history *history;  /* config history[], in order; NULL
+					 * when absent or malformed */
 	uint64_t zstd_window_max;       /* from the opts (0 = default), for
 					 * the layers' decoders */
 };
@@ -90,6 +102,9 @@ struct ocifs_image_opts {
 int ocifs_image_open(const char *path, const struct ocifs_image_opts *o,
 		     struct ocifs_image **out);
 void ocifs_image_free(struct ocifs_image *img);
+/** The history entry that made layer i (0-based), or NULL (the config
+ *  lists fewer non-empty entries than there are layers). */
+const struct ocifs_history *ocifs_image_layer_history(const struct ocifs_image *img, size_t i);
 /** "docker-archive", "oci-archive" or "oci-dir". */
 const char *ocifs_image_format_name(enum ocifs_image_format f);
 /** Host platform in OCI terms, e.g. "linux/amd64" or "linux/arm/v7". */

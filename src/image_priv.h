@@ -76,6 +76,10 @@ int ocifs_img_json(const struct img_ctx *c, const char *file, const char *buf, s
 /** Borrowed string member of obj, or NULL if absent or not a string. */
 const char *ocifs_img_jstr(struct json_object *obj, const char *key);
 
+/** image_history.c: the config's history[] into img->history (a
+ *  malformed history is left out, not an error): 0 or -ENOMEM. */
+int ocifs_img_parse_history(struct ocifs_image *img, struct json_object *root);
+void ocifs_img_history_free(struct ocifs_image *img);
 /** Parse img->config_json (already read and verified) into the image
  *  fields; *diff_ids gets rootfs.diff_ids (NULL-terminated, malloc'd). */
 int ocifs_img_parse_config(struct img_ctx *c, const char *file, char ***diff_ids, size_t *ndiff);
