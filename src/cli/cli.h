@@ -12,6 +12,7 @@
  *   mount.c    mount, umount
  *   deps.c     deps
  *   sbom.c     sbom
+ *   efficiency.c  efficiency (dive's score, wasted bytes, CI rules)
  *
  * Exit status: 0 success, 1 error, 2 usage, 3 digest mismatch.
  */
@@ -39,6 +40,9 @@ struct cli {
 	int foreground, debug; /* mount: -f, -d (-d implies -f) */
 	const char *format;   /* sbom: --format */
 	const char *output;   /* sbom: -o FILE */
+	/* efficiency: --ci and dive's rule thresholds (NULL = dive's default) */
+	int ci;
+	const char *lowest_efficiency, *highest_wasted_bytes, *highest_user_wasted;
 };
 
 /** Map a negative errno from the library to an exit status. */
@@ -73,5 +77,6 @@ int cmd_mount(struct cli *c);
 int cmd_umount(struct cli *c);
 int cmd_deps(struct cli *c);
 int cmd_sbom(struct cli *c);
+int cmd_efficiency(struct cli *c);
 
 #endif

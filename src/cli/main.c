@@ -34,6 +34,11 @@ static const char usage_text[] =
 	"  deps IMAGE [PATH...] [--json] [--unresolved]\n"
 	"                                   every ELF and script: linking, libraries as\n"
 	"                                   the image's ld.so finds them, Go, UPX, Rust\n"
+	"  efficiency IMAGE [--json] [--ci] [--lowest-efficiency R]\n"
+	"      [--highest-wasted-bytes B] [--highest-user-wasted-percent P]\n"
+	"                                   dive's efficiency score, wasted bytes per path\n"
+	"                                   and layer; --ci: exit 1 when a rule fails\n"
+	"                                   (defaults 0.9, disabled, 0.1)\n"
 	"  mount IMAGE DIR [-o OPTS] [-f]   mount the merged image, read-only\n"
 	"  umount DIR                       unmount an ocifs mount\n"
 	"\n"
@@ -60,7 +65,8 @@ static const char usage_text[] =
 	"zstd compressed) or an OCI layout directory. Exit status: 0 ok, 1 error,\n"
 	"2 usage, 3 digest mismatch. Caches live in $XDG_CACHE_HOME/ocifs.\n";
 
-enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON, O_UNRESOLVED, O_ZWINDOW, O_FORMAT };
+enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON, O_UNRESOLVED, O_ZWINDOW, O_FORMAT,
+       O_CI, O_LOWEFF, O_HIWASTE, O_HIUSER };
 
 /* Which options a command takes (-q, -v, -h, -V: every command). */
 enum {
@@ -72,6 +78,7 @@ enum {
 	OPT_UNRES = 1 << 5,  /* --unresolved */
 	OPT_MOUNT = 1 << 6,  /* -o, -f, -d */
 	OPT_OUT = 1 << 7,    /* -o FILE, --format */
+	OPT_EFF = 1 << 8,    /* efficiency: --ci and its thresholds */
 };
 
 static const struct command {
@@ -91,6 +98,7 @@ static const struct command {
 	{ "umount", "DIR", cmd_umount, 1, 1, 0 },
 	{ "deps", "IMAGE [PATH...]", cmd_deps, 1, 4096, OPT_IMG | OPT_JSON | OPT_UNRES },
 	{ "sbom", "IMAGE", cmd_sbom, 1, 1, OPT_IMG | OPT_OUT },
+	{ "efficiency", "IMAGE", cmd_efficiency, 1, 1, OPT_IMG | OPT_JSON | OPT_EFF },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -259,6 +267,9 @@ static unsigned opt_scope(int opt, const char **name)
 		{ 'o', OPT_MOUNT | OPT_OUT, "-o" },    { 'f', OPT_MOUNT, "-f" },
 		{ O_FORMAT, OPT_OUT, "--format" },
 		{ 'd', OPT_MOUNT, "-d" },
+		{ O_CI, OPT_EFF, "--ci" }, { O_LOWEFF, OPT_EFF, "--lowest-efficiency" },
+		{ O_HIWASTE, OPT_EFF, "--highest-wasted-bytes" },
+		{ O_HIUSER, OPT_EFF, "--highest-user-wasted-percent" },
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -291,6 +302,10 @@ static int run(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "ci", no_argument, NULL, O_CI },
+		{ "lowest-efficiency", required_argument, NULL, O_LOWEFF },
+		{ "highest-wasted-bytes", required_argument, NULL, O_HIWASTE },
+		{ "highest-user-wasted-percent", required_argument, NULL, O_HIUSER },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char optstring[] = ":lRqvhVo:fd";
@@ -368,6 +383,18 @@ static int run(int argc, char **argv)
 			break;
 		case O_FORMAT:
 			c.format = optarg;
+			break;
+		case O_CI:
+			c.ci = 1;
+			break;
+		case O_LOWEFF:
+			c.lowest_efficiency = optarg;
+			break;
+		case O_HIWASTE:
+			c.highest_wasted_bytes = optarg;
+			break;
+		case O_HIUSER:
+			c.highest_user_wasted = optarg;
 			break;
 		case 'o': {
 			char *s = NULL;
