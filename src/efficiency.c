@@ -30,25 +30,32 @@
 #define WHWHLEN 9
 #define OPQ ".wh..wh..opq"
 
-/* Grow *p (n elements of size sz used, *cap allocated) to hold one more. */
-static int grow(void *p, size_t n, size_t *cap, size_t sz)
+/* Room for one more of n elements of size sz in p (*cap allocated): p
+ * itself, or a larger copy (*cap updated), or NULL (p untouched). */
+static void *grow(void *p, size_t n, size_t *cap, size_t sz)
 {
-	void **pp = p;
 	size_t nc;
 	void *q;
 
 	if (n < *cap)
-		return 0;
+		return p;
 	nc = *cap ? *cap * 2 : 64;
 	if (nc > SIZE_MAX / sz)
-		return -ENOMEM;
-	q = realloc(*pp, nc * sz);
-	if (!q)
-		return -ENOMEM;
-	*pp = q;
-	*cap = nc;
-	return 0;
+		return NULL;
+	q = realloc(p, nc * sz);
+	if (q)
+		*cap = nc;
+	return q;
 }
+
+/* a = grow(a, ...) or return -ENOMEM */
+#define GROW(a, n, cap)                                            \
+	do {                                                       \
+		void *g_ = grow((a), (n), &(cap), sizeof(*(a)));   \
+		if (!g_)                                           \
+			return -ENOMEM;                            \
+		(a) = g_;                                          \
+	} while (0)
 
 struct u32v {
 	uint32_t *v;
@@ -57,8 +64,7 @@ struct u32v {
 
 static int u32_push(struct u32v *s, uint32_t x)
 {
-	if (grow(&s->v, s->n, &s->cap, sizeof(*s->v)))
-		return -ENOMEM;
+	GROW(s->v, s->n, s->cap);
 	s->v[s->n++] = x;
 	return 0;
 }
@@ -141,8 +147,7 @@ static int ltree_entry(void *vc, const struct ocifs_entry *e)
 	if (rc < 0)
 		return rc;
 	if (rc == 1) {
-		if (grow(&t->n, t->nn, &t->cap, sizeof(*t->n)))
-			return -ENOMEM;
+		GROW(t->n, t->nn, t->cap);
 		n = &t->n[t->nn++];
 	} else {
 		n = &t->n[old]; /* the last entry for a path wins */
@@ -265,8 +270,7 @@ static int s_rec(struct stk *s, const char *p, size_t n, uint32_t *out)
 		*out = (uint32_t)old;
 		return 0;
 	}
-	if (grow(&s->n, s->nn, &s->cap, sizeof(*s->n)))
-		return -ENOMEM;
+	GROW(s->n, s->nn, s->cap);
 	s->n[s->nn] = (struct snode){ .parent = NONE, .child = NONE, .next = NONE, .prev = NONE };
 	*out = (uint32_t)s->nn++;
 	return 0;
@@ -468,8 +472,7 @@ static int visit_layer(struct ctx *c, struct ltree *t, const struct ord *o, uint
 		if (rc < 0)
 			return rc;
 		if (rc == 1) {
-			if (grow(&c->p, c->np, &c->pcap, sizeof(*c->p)))
-				return -ENOMEM;
+			GROW(c->p, c->np, c->pcap);
 			pi = c->np++;
 			c->p[pi] = (struct pent){ .min = -1, .first = NONE, .last = NONE };
 		}
@@ -490,8 +493,7 @@ static int visit_layer(struct ctx *c, struct ltree *t, const struct ord *o, uint
 		pe->cum += bytes;
 		if (pe->min < 0 || bytes < pe->min)
 			pe->min = bytes;
-		if (grow(&c->o, c->no, &c->ocap, sizeof(*c->o)))
-			return -ENOMEM;
+		GROW(c->o, c->no, c->ocap);
 		c->o[c->no] = (struct occ){ k, NONE, bytes, ln->whiteout };
 		if (pe->last != NONE)
 			c->o[pe->last].next = (uint32_t)c->no;

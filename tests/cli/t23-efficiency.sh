@@ -362,6 +362,20 @@ ok $? "own image: dive's walk of layer 3 stops at the whiteout of a path never a
 jq -e '[.layer[].wastedBytes] == [4420, 1360, 800, 0]' "$TMP/ours.json" >/dev/null
 ok $? "own image: per-layer bytes later replaced or deleted, by hand"
 
+# From the indexes alone: once indexed, no layer blob is read at all.
+if need strace; then
+	strace -f -e trace=read,pread64,readv,preadv,mmap -y -o "$TMP/strace" \
+		"$B" efficiency "$TMP/own" >/dev/null 2>&1
+	ok $? "own image under strace"
+	m=$(jq -r '.manifests[0].digest' "$TMP/own/index.json" | sed 's/:/\//')
+	n=0
+	for l in $(jq -r '.layers[].digest' "$TMP/own/blobs/$m" | sed 's/sha256://'); do
+		grep -q "$l>" "$TMP/strace" && n=$((n + 1))
+	done
+	[ "$n" -eq 0 ] && [ "$(jq '.layers | length' "$TMP/own/blobs/$m")" -eq 4 ]
+	ok $? "no read of any of the 4 layer blobs once indexed ($n read)"
+fi
+
 # ---- dive's own test image ----
 DIVE=$OCIFS_CORPUS/images/dive
 if [ ! -f "$DIVE/test-docker-image.tar" ]; then
