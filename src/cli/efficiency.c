@@ -227,12 +227,15 @@ static void print_text_esc(const char *s)
 
 static const char *const status_name[] = { "PASS", "FAIL", "SKIP" };
 
-/* The layer's Dockerfile line as dive shows it ("/bin/sh -c " dropped). */
+/* The layer's Dockerfile line as dive shows it ("/bin/sh -c " dropped),
+ * or NULL when the config's history does not say. */
 static const char *layer_command(const struct ocifs_session *s, size_t i)
 {
 	const struct ocifs_history *h = ocifs_image_layer_history(s->img, i);
-	const char *cb = h && h->created_by ? h->created_by : "";
+	const char *cb = h ? h->created_by : NULL;
 
+	if (!cb)
+		return NULL;
 	return strncmp(cb, "/bin/sh -c ", 11) ? cb : cb + 11;
 }
 
@@ -275,7 +278,7 @@ static void print_text(const struct ocifs_session *s, const struct ocifs_efficie
 		fmt_human(h, sizeof(h), e->layers[i].size_bytes);
 		fmt_human(w, sizeof(w), e->layers[i].wasted_bytes);
 		printf("  %-5zu  %-10s  %-10s  ", i + 1, h, w);
-		print_text_esc(layer_command(s, i));
+		print_text_esc(layer_command(s, i) ? layer_command(s, i) : "(missing)");
 		printf("\n");
 	}
 

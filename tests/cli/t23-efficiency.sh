@@ -361,6 +361,11 @@ ok $? "own image: dive's walk of layer 3 stops at the whiteout of a path never a
 # L2 loses a.txt 1200, opt/old/new 100, srv/deep/f 60; L3 loses a.txt 800.
 jq -e '[.layer[].wastedBytes] == [4420, 1360, 800, 0]' "$TMP/ours.json" >/dev/null
 ok $? "own image: per-layer bytes later replaced or deleted, by hand"
+jq -e '[.layer[].command] == [null, null, null, null] and .schema == "ocifs-efficiency/1"' \
+	"$TMP/ours.json" >/dev/null
+ok $? "own image: no config history, so no command (null)"
+"$B" efficiency "$TMP/own" | grep -q '^  3      901 B       800 B       (missing)$'
+ok $? "own image: text layer row, dive's \"(missing)\" command"
 
 # From the indexes alone: once indexed, no layer blob is read at all.
 if need strace; then
