@@ -319,6 +319,27 @@ int ocifs_reader_open_direct(struct ocifs_reader *r, uint64_t ino, struct ocifs_
 	return reader_open(r, ino, 1, out);
 }
 
+int ocifs_reader_open_extent(struct ocifs_reader *r, struct ocifs_layer *l,
+			     const struct ocifs_extent *x, struct ocifs_rfile **out)
+{
+	struct ocifs_rfile *f;
+	unsigned num = ocifs_layer_num(l);
+
+	if (num < 1 || num > r->nlayers || ocifs_view_layer(r->view, num - 1) != l)
+		return -EINVAL;
+	if (!(f = calloc(1, sizeof(*f))))
+		return -ENOMEM;
+	f->r = r;
+	f->layer = l;
+	f->x = *x;
+	f->ino = UINT64_MAX; /* no view inode: nothing for hashck */
+	f->direct = !r->spans || layer_plain(r, l);
+	pthread_mutex_init(&f->lock, NULL);
+	files_link(f);
+	*out = f;
+	return 0;
+}
+
 void ocifs_rfile_close(struct ocifs_rfile *f)
 {
 	if (!f)

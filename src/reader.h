@@ -57,6 +57,14 @@ int ocifs_reader_open(struct ocifs_reader *r, uint64_t ino, struct ocifs_rfile *
  *  carry on from file to file) and put nothing in the span cache, which
  *  would only cost a copy and an allocation per block. */
 int ocifs_reader_open_direct(struct ocifs_reader *r, uint64_t ino, struct ocifs_rfile **out);
+/** Like ocifs_reader_open, for bytes the view does not name: extent x
+ *  (borrowed, with its sparse map; must outlive the file) of layer l,
+ *  one of the view's layers (a file of that layer's own tree, ltree.h).
+ *  Reads share the span cache and parked cursors; there is no sha256
+ *  check (no view inode to mark bad). 0, -EINVAL (not a layer of the
+ *  view), -ENOMEM. */
+int ocifs_reader_open_extent(struct ocifs_reader *r, struct ocifs_layer *l,
+			     const struct ocifs_extent *x, struct ocifs_rfile **out);
 /** Bytes [off, off+n) of the file: 0 and *got (< n only at its end),
  *  or -EIO (the layer's stream is short or corrupt, or with hashck the
  *  file failed its sha256), -ENOMEM, a codec error. Never short
