@@ -211,9 +211,11 @@ int fs_blob_ids_take(struct ocifs_image *img, struct fs_blob_id **out);
  *  blob file changed since mount or the file failed its sha256. */
 int fs_file_open(struct ocifs_fs *fs, uint64_t vino, struct fs_file **out);
 /** The same for extent x of layer l that no view inode names (a file of
- *  the layer's own tree; x's sparse map must outlive the file). */
+ *  the layer's own tree; x's sparse map must outlive the file), checked
+ *  against sha256 with its verdict kept in *verdict (both may be NULL;
+ *  see ocifs_reader_open_extent). */
 int fs_file_open_extent(struct ocifs_fs *fs, struct ocifs_layer *l, const struct ocifs_extent *x,
-			struct fs_file **out);
+			const unsigned char *sha256, unsigned char *verdict, struct fs_file **out);
 void fs_file_close(struct fs_file *f);
 
 /* What a read replies with: either an fd range to splice (bv) or bytes

@@ -51,6 +51,8 @@ static const char *const img_names[] = { "manifest.json", "config.json", "index.
 struct lay_slot {
 	pthread_mutex_t lock;           /* held while building */
 	struct ocifs_ltree *t;          /* atomic: set once, when built */
+	unsigned char *verdict;         /* by inode id, once built: its file's
+					 * sha256 check (OCIFS_READER_*) */
 	int err;                        /* under lock: the build failed */
 	char name[48];                  /* "N-<12 hex>" */
 };
@@ -110,6 +112,7 @@ void fs_layers_free(struct fs_layers *L)
 		return;
 	for (size_t k = 0; k < L->n; k++) {
 		ocifs_ltree_free(L->slot[k].t);
+		free(L->slot[k].verdict);
 		pthread_mutex_destroy(&L->slot[k].lock);
 	}
 	free(L->slot);
@@ -133,6 +136,10 @@ static int lay_tree(struct ocifs_fs *fs, unsigned k, const struct ocifs_ltree **
 	rc = s->err;
 	if (!t && !rc) {
 		rc = ocifs_ltree_build(ocifs_view_layer(L->view, k), &t);
+		if (!rc && !(s->verdict = calloc(ocifs_ltree_ids(t), 1))) {
+			ocifs_ltree_free(t);
+			rc = -ENOMEM;
+		}
 		if (rc) {
 			log_err("/.ocifs/layers/%s: cannot list the layer: %s", s->name,
 				strerror(-rc));
@@ -442,6 +449,8 @@ int fs_lay_open(struct ocifs_fs *fs, const struct fs_node *n, struct fs_file **f
 {
 	const struct ocifs_ltree *t;
 	struct ocifs_extent x;
+	unsigned char sha[32];
+	uint32_t flags;
 	struct stat st;
 	int rc = fs_lay_stat(fs, n, &st);
 
@@ -452,9 +461,13 @@ int fs_lay_open(struct ocifs_fs *fs, const struct fs_node *n, struct fs_file **f
 		return -EISDIR;
 	if (n->cls == FS_NODE_IFILE)
 		return 0;
-	if ((rc = lay_tree(fs, n->layer, &t)) || (rc = ocifs_ltree_data(t, n->id, &x)))
+	if ((rc = lay_tree(fs, n->layer, &t)) || (rc = ocifs_ltree_data(t, n->id, &x)) ||
+	    (rc = ocifs_ltree_file_facts(t, n->id, &flags, sha)))
 		return rc;
-	return fs_file_open_extent(fs, ocifs_ltree_layer(t), &x, f);
+	/* checked against the index's sha256 as the view's files are */
+	return fs_file_open_extent(fs, ocifs_ltree_layer(t), &x,
+				   flags & OCIFS_EF_HASHED ? sha : NULL,
+				   &fs->layers->slot[n->layer].verdict[n->id], f);
 }
 
 int fs_lay_read(struct ocifs_fs *fs, const struct fs_node *n, size_t size, off_t off,

@@ -159,7 +159,8 @@ static void files_unlink(struct fs_file *f)
  * vino UINT64_MAX, an extent the view does not name (a layer's own
  * tree). */
 static int file_open(struct ocifs_fs *fs, struct ocifs_layer *l, const struct ocifs_extent *x,
-		     uint64_t vino, struct fs_file **out)
+		     uint64_t vino, const unsigned char *sha256, unsigned char *verdict,
+		     struct fs_file **out)
 {
 	struct fs_file *f;
 	struct ocifs_src *blob;
@@ -180,8 +181,9 @@ static int file_open(struct ocifs_fs *fs, struct ocifs_layer *l, const struct oc
 	else
 		f->splice_fd = -1;
 	if (f->splice_fd < 0) {
-		rc = vino == UINT64_MAX ? ocifs_reader_open_extent(fs->reader, l, x, &f->rf)
-					: ocifs_reader_open(fs->reader, vino, &f->rf);
+		rc = vino == UINT64_MAX
+			     ? ocifs_reader_open_extent(fs->reader, l, x, sha256, verdict, &f->rf)
+			     : ocifs_reader_open(fs->reader, vino, &f->rf);
 		if (rc) {
 			free(f);
 			return rc;
@@ -200,13 +202,15 @@ int fs_file_open(struct ocifs_fs *fs, uint64_t vino, struct fs_file **out)
 
 	if (rc)
 		return rc == -EINVAL ? -EISDIR : rc;
-	return file_open(fs, l, &x, vino, out);
+	return file_open(fs, l, &x, vino, NULL, NULL, out);
 }
 
 int fs_file_open_extent(struct ocifs_fs *fs, struct ocifs_layer *l, const struct ocifs_extent *x,
-			struct fs_file **out)
+			const unsigned char *sha256, unsigned char *verdict, struct fs_file **out)
 {
-	return file_open(fs, l, x, UINT64_MAX, out);
+	if (verdict && __atomic_load_n(verdict, __ATOMIC_RELAXED) == OCIFS_READER_BAD)
+		return -EIO; /* also on the splice path, once the copy path knows */
+	return file_open(fs, l, x, UINT64_MAX, sha256, verdict, out);
 }
 
 void fs_file_close(struct fs_file *f)

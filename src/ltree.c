@@ -539,6 +539,11 @@ struct ocifs_layer *ocifs_ltree_layer(const struct ocifs_ltree *t)
 	return t->layer;
 }
 
+uint64_t ocifs_ltree_ids(const struct ocifs_ltree *t)
+{
+	return t->ni;
+}
+
 /* Inode id, if some name reaches it; else NULL. */
 static const struct lt_ino *ino_of(const struct ocifs_ltree *t, uint64_t id)
 {

@@ -62,6 +62,8 @@ struct ocifs_ltree;
 int ocifs_ltree_build(struct ocifs_layer *l, struct ocifs_ltree **out);
 void ocifs_ltree_free(struct ocifs_ltree *t);
 struct ocifs_layer *ocifs_ltree_layer(const struct ocifs_ltree *t);
+/** Inode ids are below this. */
+uint64_t ocifs_ltree_ids(const struct ocifs_ltree *t);
 
 /** Attributes of inode id: 0, or -ENOENT (no such inode). */
 int ocifs_ltree_getattr(const struct ocifs_ltree *t, uint64_t id, struct ocifs_ltree_attr *a);

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/mountlib.sh"
 
 need_fuse || { done_testing; exit; }
-need python3 tar gzip zstd jq getfattr skopeo setpriv || { done_testing; exit; }
+need python3 tar gzip zstd jq getfattr skopeo setpriv sqlite3 || { done_testing; exit; }
 B=$OCIFS_BIN
 chmod 755 "$TMP" # the other user must reach the mountpoints
 LIST="python3 $OCIFS_SRCDIR/tests/gen/tarlist.py"
@@ -320,6 +320,21 @@ ok $? "docker-archive: index.json only if the archive carries one"
 dl=$(ls "$M/.ocifs/layers" | head -1)
 [ "$(cat "$M/.ocifs/layers/$dl/etc/motd")" = "the later entry wins" ]
 ok $? "docker-archive: layer trees are served ($dl)"
+"$B" umount "$M"
+
+# --- a tampered index cannot make a layer's file serve other bytes ------
+# (the zstd layer's index says another sha256 for usr/lib/libz.so.1: its
+# first read in full fails with EIO, and so does every later one, also
+# through its other name; the merged view keeps its own verified copy)
+DB=$XDG_CACHE_HOME/ocifs/layers/${LD[2]#sha256:}.db
+sqlite3 "$DB" "UPDATE entries SET sha256 = zeroblob(32) WHERE dir = 'usr/lib' AND name = 'libz.so.1'" &&
+	do_mount "$IMG" "$M" 2>"$TMP/err"
+ok $? "a warm mount over a tampered layer index" || diag "$(cat "$TMP/err")"
+L3=$M/.ocifs/layers/${LN[2]}
+! cat "$L3/usr/lib/libz.so.1" >/dev/null 2>"$TMP/e1" && grep -q 'Input/output error' "$TMP/e1" &&
+	! cat "$L3/usr/lib/libz.so.1" >/dev/null 2>&1 && ! cat "$L3/usr/lib/libz.so" >/dev/null 2>&1 &&
+	cat "$L3/var/log" >/dev/null
+ok $? "the file whose index sha256 does not match fails with EIO, every time, through both names"
 "$B" umount "$M"
 
 # --- the real Debian layer: its tree is tar -tvf of its blob ------------
