@@ -22,7 +22,9 @@
  * files; FS_VCLASS_TREE, sub = the 0-based layer, id = the tree's inode
  * id (its index row; 0 the tree's root), so hard links of a layer share
  * st_ino. Files of a tree are read through fs/read.c like the view's
- * (splice for uncompressed blobs, else the reader's span cache). The
+ * (splice for uncompressed blobs, else the reader's span cache, the
+ * first full read checked against the index's sha256; a file failing it
+ * fails with EIO from then on: verdict[] per layer). The
  * directories and image files are owned and moded like /.ocifs
  * (0500/0400, 0555/0444 with -o public_virtual); a tree's entries keep
  * the tar's modes and owners (with the uid=/gid= overrides), and the
