@@ -57,8 +57,8 @@ struct ocifs_ltree;
 
 /** Build layer l's tree from its index (l borrowed; must outlive the
  *  tree). 0, -ENOMEM, -E2BIG (more than 2^30 entries or 4 GiB of
- *  names), or the index's error. Logs nothing but what the index
- *  logs. */
+ *  names), -EBADMSG (rows not numbered 1, 2, ... in order: a damaged
+ *  index, logged), or the index's error (logged where detected). */
 int ocifs_ltree_build(struct ocifs_layer *l, struct ocifs_ltree **out);
 void ocifs_ltree_free(struct ocifs_ltree *t);
 struct ocifs_layer *ocifs_ltree_layer(const struct ocifs_ltree *t);
