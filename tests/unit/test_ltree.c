@@ -105,7 +105,8 @@ static void tar_add(FILE *t, const struct ent *e, unsigned k)
 		sum += h[i];
 	snprintf((char *)h + 148, 8, "%06o", sum);
 	fwrite(h, 1, 512, t);
-	fwrite(e->arg, 1, n, t);
+	if (n)
+		fwrite(e->arg, 1, n, t);
 	fwrite(zero, 1, (512 - n % 512) % 512, t);
 }
 
