@@ -13,6 +13,8 @@
  *   xattr.c      getxattr / listxattr bodies
  *   virt.c       /.ocifs/ and its root aliases (/.deps), from the table of
  *                generated documents (scan/docs.h), made on first lookup
+ *   layers.c     /.ocifs/layers/N-<digest>/ (each layer's own tree,
+ *                src/ltree.h) and /.ocifs/image/ (manifest, config, index)
  *   ino.h        inode numbers: view inodes, the virtual namespace
  *   mount.c      -o parsing, mountpoint checks, session, daemonizing
  *                (`ocifs mount` itself is src/cli/mount.c)
@@ -72,6 +74,7 @@ struct fs_opts {
 struct fs_files;
 struct fs_blob_id;
 struct fs_virt;
+struct fs_layers;
 
 struct ocifs_fs {
 	struct ocifs_image *img;     /* borrowed */
@@ -81,6 +84,7 @@ struct ocifs_fs {
 				      * opts.cache_size, parked cursors) */
 	struct fs_files *files;      /* open files (read.c) */
 	struct fs_virt *virt;        /* virtual files (virt.c) */
+	struct fs_layers *layers;    /* layer trees, image files (layers.c) */
 	struct fs_blob_id *blob_ids; /* per layer: blob file identity at
 				      * mount (read.c) */
 	size_t nlayers;
@@ -104,14 +108,28 @@ enum fs_class {
 	FS_NODE_VIEW,           /* a file of the image: vino */
 	FS_NODE_VDIR,           /* /.ocifs */
 	FS_NODE_VDOC,           /* a generated document: doc (its row) */
+	/* layers.c's, all after FS_NODE_LDIR (fs_node_lay): */
+	FS_NODE_LDIR,           /* /.ocifs/layers */
+	FS_NODE_IDIR,           /* /.ocifs/image */
+	FS_NODE_IFILE,          /* a file of /.ocifs/image: doc (which) */
+	FS_NODE_LTREE,          /* an inode of a layer's tree: layer, id */
 };
 
 struct fs_node {
 	enum fs_class cls;
 	fuse_ino_t ino;         /* the FUSE inode */
 	uint64_t vino;          /* FS_NODE_VIEW: the view inode */
-	size_t doc;             /* FS_NODE_VDOC: the row in scan/docs.h */
+	size_t doc;             /* FS_NODE_VDOC: the row in scan/docs.h;
+				 * FS_NODE_IFILE: the file */
+	unsigned layer;         /* FS_NODE_LTREE: 0-based layer */
+	uint64_t id;            /* FS_NODE_LTREE: inode in its tree */
 };
+
+/** Is n one of layers.c's nodes? */
+static inline int fs_node_lay(const struct fs_node *n)
+{
+	return n->cls >= FS_NODE_LDIR;
+}
 
 /** The errno the kernel should see for a library error (one place):
  *  malformed data, digest, stale cache and codec errors become EIO. */
@@ -144,15 +162,38 @@ int fs_dir_done(int rc, char *buf, size_t used, char **out, size_t *outlen);
 
 /* --- xattr.c --- */
 #define OCIFS_XATTR_LAYER "user.ocifs.layer"
-/** Value of xattr name on view inode vino: the PAX records the view
- *  kept (borrowed from the view), or the virtual user.ocifs.layer ("N
- *  DIGEST", the 1-based layer that supplied it and its blob digest,
- *  formatted into scratch of cap bytes; not listed by listxattr). 0,
- *  -ENODATA (no such name, or user.ocifs.layer of an implicit
- *  directory), -ERANGE (scratch too small). */
+#define OCIFS_XATTR_LAYER_DIGEST "user.ocifs.layer.digest"
+#define OCIFS_XATTR_SHA256 "user.ocifs.sha256"
+
+/* Where an inode's xattrs come from: its PAX records (count n, record i
+ * through entry(ctx, id, i, ...), borrowed), and what the virtual
+ * user.ocifs.* say of it. */
+struct fs_xsrc {
+	uint32_t n;
+	int (*entry)(const void *ctx, uint64_t id, uint32_t i, const char **key,
+		     const void **val, size_t *len);
+	const void *ctx;
+	uint64_t id;
+	uint32_t layer;         /* 0-based layer it came from, or
+				 * OCIFS_VIEW_NO_LAYER (no user.ocifs.layer*) */
+	int hashed;             /* a regular file whose sha256 is known */
+	unsigned char sha256[32];
+};
+/** Value of xattr name: a PAX record (borrowed), else one of the
+ *  virtual user.ocifs.layer ("N DIGEST": the 1-based layer and its blob
+ *  digest), user.ocifs.layer.digest (DIGEST) or user.ocifs.sha256 (64
+ *  hex digits), formatted into scratch of cap bytes. 0, -ENODATA (no
+ *  such name, or a virtual one this inode has not), -ERANGE (scratch
+ *  too small). */
+int fs_xattr_src_get(const struct ocifs_fs *fs, const struct fs_xsrc *s, const char *name,
+		     char *scratch, size_t cap, const void **val, size_t *len);
+/** The NUL-separated name list, the PAX names then the virtual names
+ *  the inode has (each name once): *buf malloc'd (NULL when empty). */
+int fs_xattr_src_list(const struct ocifs_fs *fs, const struct fs_xsrc *s, char **buf,
+		      size_t *len);
+/** fs_xattr_src_get / _list for view inode vino. */
 int fs_xattr_get(const struct ocifs_fs *fs, uint64_t vino, const char *name, char *scratch,
 		 size_t cap, const void **val, size_t *len);
-/** The NUL-separated name list: *buf malloc'd (NULL when empty). */
 int fs_xattr_list(const struct ocifs_fs *fs, uint64_t vino, char **buf, size_t *len);
 
 /* --- read.c --- */
@@ -169,6 +210,12 @@ int fs_blob_ids_take(struct ocifs_image *img, struct fs_blob_id **out);
 /** Per-open state of regular file vino (fi->fh): -EIO if the layer's
  *  blob file changed since mount or the file failed its sha256. */
 int fs_file_open(struct ocifs_fs *fs, uint64_t vino, struct fs_file **out);
+/** The same for extent x of layer l that no view inode names (a file of
+ *  the layer's own tree; x's sparse map must outlive the file), checked
+ *  against sha256 with its verdict kept in *verdict (both may be NULL;
+ *  see ocifs_reader_open_extent). */
+int fs_file_open_extent(struct ocifs_fs *fs, struct ocifs_layer *l, const struct ocifs_extent *x,
+			const unsigned char *sha256, unsigned char *verdict, struct fs_file **out);
 void fs_file_close(struct fs_file *f);
 
 /* What a read replies with: either an fd range to splice (bv) or bytes
@@ -218,6 +265,46 @@ int fs_virt_dir_fill(struct ocifs_fs *fs, fuse_req_t req, size_t size, off_t off
  *  image does not hide), 0 and *name and *e, or -ENOENT past the last. */
 int fs_virt_root_entry(struct ocifs_fs *fs, uint32_t k, const char **name,
 		       struct fuse_entry_param *e);
+
+/* --- layers.c: /.ocifs/layers/N-<digest>/ and /.ocifs/image/ --- */
+#define FS_LAY_OCIFS_N 2        /* entries of /.ocifs layers.c owns */
+
+/** State for img's layer trees and image files (img, view borrowed),
+ *  owned like the virtual files (o's uid=/gid=, public_virtual). */
+int fs_layers_new(struct ocifs_image *img, struct ocifs_view *view, const struct fs_opts *o,
+		  struct fs_layers **out);
+void fs_layers_free(struct fs_layers *l);
+/** Classify ino if it is one of layers.c's: 0 and *n, or -ENOENT. */
+int fs_lay_node(const struct ocifs_fs *fs, fuse_ino_t ino, struct fs_node *n);
+/** Entry k (< FS_LAY_OCIFS_N) of /.ocifs that layers.c owns. */
+int fs_lay_ocifs_entry(struct ocifs_fs *fs, uint32_t k, const char **name,
+		       struct fuse_entry_param *e);
+/** /.ocifs/name if layers.c owns it: 0 and the entry, or -ENOENT. */
+int fs_lay_ocifs_lookup(struct ocifs_fs *fs, const char *name, struct fuse_entry_param *e);
+/** Entry `name` of directory node dir (a layers.c node). A layer's tree
+ *  is built by the first request that needs it. 0, -ENOENT, -ENOTDIR,
+ *  or the build's error. */
+int fs_lay_lookup(struct ocifs_fs *fs, const struct fs_node *dir, const char *name,
+		  struct fuse_entry_param *e);
+int fs_lay_stat(struct ocifs_fs *fs, const struct fs_node *n, struct stat *st);
+/** 0 or -EINVAL (not a symlink). */
+int fs_lay_readlink(struct ocifs_fs *fs, const struct fs_node *n, const char **target);
+/** 0 for a directory, -ENOTDIR, -ENOENT. */
+int fs_lay_opendir(struct ocifs_fs *fs, const struct fs_node *n);
+/** readdir(plus) of a layers.c directory, as fs_dir_fill. */
+int fs_lay_dir_fill(struct ocifs_fs *fs, fuse_req_t req, const struct fs_node *n, size_t size,
+		    off_t off, int plus, char **out, size_t *outlen);
+/** Open n for reading: a regular file of a layer's tree gets *f (read,
+ *  lseek and close it as a view file's); an image file gets *f NULL
+ *  (read it with fs_lay_read). -EISDIR, -EINVAL, -EIO (blob changed). */
+int fs_lay_open(struct ocifs_fs *fs, const struct fs_node *n, struct fs_file **f);
+/** Bytes [off, off+size) of image file n (borrowed until unmount). */
+int fs_lay_read(struct ocifs_fs *fs, const struct fs_node *n, size_t size, off_t off,
+		const char **buf, size_t *len);
+/** Xattrs of n, as fs_xattr_get / fs_xattr_list. */
+int fs_lay_xattr_get(struct ocifs_fs *fs, const struct fs_node *n, const char *name,
+		     char *scratch, size_t cap, const void **val, size_t *len);
+int fs_lay_xattr_list(struct ocifs_fs *fs, const struct fs_node *n, char **buf, size_t *len);
 
 /* --- mount.c --- */
 /** Parse -o options (comma-separated, may be NULL) into o, with the

@@ -21,6 +21,8 @@
  *                    /.ocifs/layers/N-<digest>/), id is its entry (e.g.
  *                    the layer index's row), so a tree of millions of
  *                    entries maps without a table
+ *   FS_VCLASS_META   sub 0: id 0 /.ocifs/layers, id 1 /.ocifs/image, id
+ *                    2 + k the file k of /.ocifs/image (fs/layers.c)
  *
  * No libfuse here, so unit tests can include it.
  */
@@ -43,6 +45,7 @@
 enum fs_vclass {
 	FS_VCLASS_NODE = 0,     /* /.ocifs and its documents */
 	FS_VCLASS_TREE = 1,     /* a generated tree's entries */
+	FS_VCLASS_META = 2,     /* /.ocifs/layers, /.ocifs/image and its files */
 };
 
 /** View inode -> FUSE inode. */

@@ -520,6 +520,8 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 		goto out;
 	}
 	rc = fs_virt_new(img, view, cache_dir, o, &fs.virt);
+	if (!rc)
+		rc = fs_layers_new(img, view, o, &fs.layers);
 	if (rc)
 		goto out;
 	if ((rc = ocifs_reader_new(view, &ro, &fs.reader)))
@@ -571,6 +573,7 @@ out:
 	free(fs.blob_ids);
 	fs_virt_free(fs.virt);
 	fs_files_free(fs.files); /* before the reader their files read through */
+	fs_layers_free(fs.layers); /* after the files that borrow its maps */
 	ocifs_reader_free(fs.reader);
 	/* fs.opts.ready_fd was closed by init if it was used */
 	o->ready_fd = fs.opts.ready_fd;

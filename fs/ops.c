@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The low-level ops table and its handlers. Handlers are thin: classify
- * the inode once (fs_classify: a file of the image, /.ocifs, or a
- * generated document), dispatch on its class to the view or a helper in
- * dir.c, read.c, xattr.c, virt.c, and reply exactly once on a single
+ * the inode once (fs_classify: a file of the image, /.ocifs, a
+ * generated document, or one of layers.c's: /.ocifs/layers and the
+ * layers' trees, /.ocifs/image), dispatch on its class to the view or a
+ * helper in dir.c, read.c, xattr.c, virt.c, layers.c, and reply exactly
+ * once on a single
  * exit path, `out: if (rc) reply_err`.
  * Helpers never reply. Every operation that would change the tree
  * replies EROFS; so does an open for writing.
@@ -161,7 +163,9 @@ static int fs_classify(const struct ocifs_fs *fs, fuse_ino_t ino, struct fs_node
 		n->doc = 0;
 		return 0;
 	}
-	return fs_virt_node(fs->virt, ino, n);
+	if (fs_virt_node(fs->virt, ino, n) == 0)
+		return 0;
+	return fs_lay_node(fs, ino, n);
 }
 
 static void fs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -175,7 +179,8 @@ static void fs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (rc)
 		goto out;
 	if (dir.cls != FS_NODE_VIEW) {
-		rc = fs_virt_lookup(fs, &dir, name, &e);
+		rc = fs_node_lay(&dir) ? fs_lay_lookup(fs, &dir, name, &e)
+				       : fs_virt_lookup(fs, &dir, name, &e);
 		goto reply;
 	}
 	rc = ocifs_view_lookup(fs->view, dir.vino, name, &vino);
@@ -216,7 +221,9 @@ static void fs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	int rc = fs_classify(fs, ino, &n);
 
 	if (!rc)
-		rc = n.cls == FS_NODE_VIEW ? fs_stat(fs, n.vino, &st) : fs_virt_stat(fs, req, &n, &st);
+		rc = n.cls == FS_NODE_VIEW ? fs_stat(fs, n.vino, &st)
+		     : fs_node_lay(&n)     ? fs_lay_stat(fs, &n, &st)
+					   : fs_virt_stat(fs, req, &n, &st);
 	if (!rc)
 		fuse_reply_attr(req, &st, fs->opts.timeout);
 	if (rc)
@@ -231,7 +238,9 @@ static void fs_op_readlink(fuse_req_t req, fuse_ino_t ino)
 	int rc = fs_classify(fs, ino, &n);
 
 	if (!rc)
-		rc = n.cls == FS_NODE_VIEW ? ocifs_view_readlink(fs->view, n.vino, &target) : -EINVAL;
+		rc = n.cls == FS_NODE_VIEW ? ocifs_view_readlink(fs->view, n.vino, &target)
+		     : fs_node_lay(&n)     ? fs_lay_readlink(fs, &n, &target)
+					   : -EINVAL;
 	if (!rc)
 		fuse_reply_readlink(req, target);
 	if (rc)
@@ -247,6 +256,8 @@ static void fs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 
 	if (!rc && n.cls == FS_NODE_VIEW)
 		rc = ocifs_view_dir_size(fs->view, n.vino, &count);
+	else if (!rc && fs_node_lay(&n))
+		rc = fs_lay_opendir(fs, &n);
 	else if (!rc && n.cls == FS_NODE_VDOC)
 		rc = -ENOTDIR;
 	if (!rc) {
@@ -271,6 +282,8 @@ static void fs_readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t
 		rc = fs_dir_fill(fs, req, n.vino, size, off, plus, &buf, &len);
 	else if (!rc && n.cls == FS_NODE_VDIR)
 		rc = fs_virt_dir_fill(fs, req, size, off, plus, &buf, &len);
+	else if (!rc && fs_node_lay(&n))
+		rc = fs_lay_dir_fill(fs, req, &n, size, off, plus, &buf, &len);
 	else if (!rc)
 		rc = -ENOTDIR;
 	if (!rc)
@@ -311,6 +324,10 @@ static void fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	}
 	if ((rc = fs_classify(fs, ino, &n)))
 		goto out;
+	if (fs_node_lay(&n)) {
+		rc = fs_lay_open(fs, &n, &f); /* f NULL: an image file */
+		goto opened;
+	}
 	if (n.cls != FS_NODE_VIEW) {
 		rc = n.cls == FS_NODE_VDIR ? -EISDIR : fs_virt_stat(fs, req, &n, &st);
 		if (rc)
@@ -322,6 +339,7 @@ static void fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		goto out;
 	}
 	rc = fs_file_open(fs, n.vino, &f);
+opened:
 	if (rc)
 		goto out;
 	fi->fh = (uint64_t)(uintptr_t)f;
@@ -348,8 +366,13 @@ static void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 	if (rc)
 		goto out;
-	if (n.cls != FS_NODE_VIEW) {
-		rc = fs_virt_read(fs, req, &n, size, off, &vbuf, &vlen);
+	if (n.cls == FS_NODE_LTREE && !f) {
+		rc = -EBADF; /* cannot happen: opened through fs_lay_open */
+		goto out;
+	}
+	if (n.cls != FS_NODE_VIEW && n.cls != FS_NODE_LTREE) {
+		rc = fs_node_lay(&n) ? fs_lay_read(fs, &n, size, off, &vbuf, &vlen)
+				     : fs_virt_read(fs, req, &n, size, off, &vbuf, &vlen);
 		if (!rc)
 			fuse_reply_buf(req, vbuf, vlen);
 		goto out;
@@ -367,7 +390,8 @@ out:
 		fuse_reply_err(req, fs_errno(rc));
 }
 
-/* fh is the fs_file of a view inode, 0 for a virtual one. */
+/* fh is the fs_file of a view inode or a layer tree's file, 0 for a
+ * virtual one. */
 static void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	if (fi->fh)
@@ -415,6 +439,8 @@ static void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, siz
 	if (!rc)
 		rc = n.cls == FS_NODE_VIEW
 			     ? fs_xattr_get(fs, n.vino, name, scratch, sizeof(scratch), &val, &len)
+		     : fs_node_lay(&n)
+			     ? fs_lay_xattr_get(fs, &n, name, scratch, sizeof(scratch), &val, &len)
 			     : -ENODATA;
 	reply_xattr(req, rc, size, val, len);
 }
@@ -429,6 +455,8 @@ static void fs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 
 	if (!rc && n.cls == FS_NODE_VIEW)
 		rc = fs_xattr_list(fs, n.vino, &buf, &len);
+	else if (!rc && fs_node_lay(&n))
+		rc = fs_lay_xattr_list(fs, &n, &buf, &len);
 	reply_xattr(req, rc, size, buf, len);
 	free(buf);
 }

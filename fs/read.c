@@ -45,7 +45,8 @@ struct fs_files {
 struct fs_file {
 	struct ocifs_fs *fs;
 	struct ocifs_layer *layer;
-	struct ocifs_extent x;          /* borrowed from the view */
+	struct ocifs_extent x;          /* its map borrowed from the view
+					 * or the layer's tree */
 	int splice_fd;                  /* blob fd for the splice path, or -1 */
 	uint64_t splice_base;           /* offset of the file's byte 0 in it */
 	struct ocifs_rfile *rf;         /* the copy path, or NULL */
@@ -154,24 +155,24 @@ static void files_unlink(struct fs_file *f)
 	pthread_mutex_unlock(&p->lock);
 }
 
-int fs_file_open(struct ocifs_fs *fs, uint64_t vino, struct fs_file **out)
+/* Open the bytes of extent x of layer l: view inode vino's, or, with
+ * vino UINT64_MAX, an extent the view does not name (a layer's own
+ * tree). */
+static int file_open(struct ocifs_fs *fs, struct ocifs_layer *l, const struct ocifs_extent *x,
+		     uint64_t vino, const unsigned char *sha256, unsigned char *verdict,
+		     struct fs_file **out)
 {
-	struct fs_file *f = calloc(1, sizeof(*f));
+	struct fs_file *f;
 	struct ocifs_src *blob;
 	int rc;
 
-	if (!f)
-		return -ENOMEM;
-	rc = ocifs_view_data(fs->view, vino, &f->layer, &f->x);
-	if (rc) {
-		free(f);
-		return rc == -EINVAL ? -EISDIR : rc;
-	}
-	f->fs = fs;
-	if (blob_changed(fs, f->layer)) {
-		free(f);
+	if (blob_changed(fs, l))
 		return -EIO;
-	}
+	if (!(f = calloc(1, sizeof(*f))))
+		return -ENOMEM;
+	f->fs = fs;
+	f->layer = l;
+	f->x = *x;
 	blob = ocifs_layer_blob(f->layer);
 	f->splice_fd = -1;
 	if (ocifs_layer_comp(f->layer) == OCIFS_COMP_NONE && blob && !f->x.nsparse &&
@@ -179,13 +180,37 @@ int fs_file_open(struct ocifs_fs *fs, uint64_t vino, struct fs_file **out)
 		f->splice_base += f->x.data_off; /* unpinned in fs_file_close */
 	else
 		f->splice_fd = -1;
-	if (f->splice_fd < 0 && (rc = ocifs_reader_open(fs->reader, vino, &f->rf))) {
-		free(f);
-		return rc;
+	if (f->splice_fd < 0) {
+		rc = vino == UINT64_MAX
+			     ? ocifs_reader_open_extent(fs->reader, l, x, sha256, verdict, &f->rf)
+			     : ocifs_reader_open(fs->reader, vino, &f->rf);
+		if (rc) {
+			free(f);
+			return rc;
+		}
 	}
 	files_link(f);
 	*out = f;
 	return 0;
+}
+
+int fs_file_open(struct ocifs_fs *fs, uint64_t vino, struct fs_file **out)
+{
+	struct ocifs_layer *l;
+	struct ocifs_extent x;
+	int rc = ocifs_view_data(fs->view, vino, &l, &x);
+
+	if (rc)
+		return rc == -EINVAL ? -EISDIR : rc;
+	return file_open(fs, l, &x, vino, NULL, NULL, out);
+}
+
+int fs_file_open_extent(struct ocifs_fs *fs, struct ocifs_layer *l, const struct ocifs_extent *x,
+			const unsigned char *sha256, unsigned char *verdict, struct fs_file **out)
+{
+	if (verdict && __atomic_load_n(verdict, __ATOMIC_RELAXED) == OCIFS_READER_BAD)
+		return -EIO; /* also on the splice path, once the copy path knows */
+	return file_open(fs, l, x, UINT64_MAX, sha256, verdict, out);
 }
 
 void fs_file_close(struct fs_file *f)

@@ -11,7 +11,8 @@
  * the tree sees exactly the image.
  *
  * Inodes (ino.h): FS_VCLASS_NODE, id 0 the directory /.ocifs, id 1 + k
- * the document of row k.
+ * the document of row k. The directories image/ and layers/ of /.ocifs
+ * are fs/layers.c's, listed after the documents.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -415,7 +416,7 @@ static int virt_attr(struct ocifs_fs *fs, fuse_req_t req, const struct fs_node *
 	st->st_atim = st->st_ctim = st->st_mtim;
 	if (n->cls == FS_NODE_VDIR) {
 		st->st_mode = S_IFDIR | (v->public ? 0555 : 0500);
-		st->st_nlink = 2;
+		st->st_nlink = 2 + FS_LAY_OCIFS_N; /* image/, layers/ */
 		st->st_size = OCIFS_VIEW_DIR_SIZE;
 		st->st_blocks = OCIFS_VIEW_DIR_SIZE / 512;
 		return 0;
@@ -517,7 +518,7 @@ int fs_virt_lookup(struct ocifs_fs *fs, const struct fs_node *dir, const char *n
 		for (size_t i = 0; i < v->nrows; i++)
 			if (!strcmp(v->rows[i].name, name))
 				return virt_entry(fs, virt_doc_ino(i), 1, e);
-		return -ENOENT;
+		return fs_lay_ocifs_lookup(fs, name, e);
 	}
 	if (dir->vino != OCIFS_VIEW_ROOT)
 		return -ENOENT;
@@ -585,8 +586,9 @@ int fs_virt_dir_fill(struct ocifs_fs *fs, fuse_req_t req, size_t size, off_t off
 	buf = malloc(size ? size : 1);
 	if (!buf)
 		return -ENOMEM;
-	/* offsets: 0 ".", 1 "..", 2 + k the document of row k */
-	for (uint64_t i = (uint64_t)off; i < v->nrows + 2; i++) {
+	/* offsets: 0 ".", 1 "..", 2 + k the document of row k, then
+	 * layers.c's entries */
+	for (uint64_t i = (uint64_t)off; i < v->nrows + 2 + FS_LAY_OCIFS_N; i++) {
 		struct fuse_entry_param e;
 		const char *name;
 
@@ -595,10 +597,12 @@ int fs_virt_dir_fill(struct ocifs_fs *fs, fuse_req_t req, size_t size, off_t off
 			name = i ? ".." : ".";
 			e.attr.st_ino = i ? FUSE_ROOT_ID : virt_dir_ino();
 			e.attr.st_mode = S_IFDIR;
-		} else {
+		} else if (i < v->nrows + 2) {
 			name = v->rows[i - 2].name;
 			if ((rc = virt_entry(fs, virt_doc_ino(i - 2), 0, &e)))
 				break;
+		} else if ((rc = fs_lay_ocifs_entry(fs, (uint32_t)(i - 2 - v->nrows), &name, &e))) {
+			break;
 		}
 		if (!fs_dir_add(req, buf, size, &used, name, &e, plus, (off_t)(i + 1)))
 			break;

@@ -714,6 +714,8 @@ void ocifs_image_free(struct ocifs_image *img)
 	free(img->path);
 	free(img->platform);
 	free(img->config_json);
+	free(img->manifest_json);
+	free(img->index_json);
 	ocifs_img_history_free(img);
 	free(img->workdir);
 	free(img->user);

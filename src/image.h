@@ -70,6 +70,15 @@ struct ocifs_image {
 					 * org.opencontainers.image.ref.name /
 					 * io.containerd.image.name */
 	char *config_json;              /* raw config blob, NUL-terminated */
+	size_t config_len;              /* its bytes (without the NUL) */
+	/* The other small files, verbatim (what /.ocifs/image/ serves):
+	 * the chosen manifest blob (docker-archive: the manifest.json file),
+	 * and the top-level index.json (NULL when the image has none).
+	 * NUL-terminated; lengths without the NUL. */
+	char *manifest_json;
+	size_t manifest_len;
+	char *index_json;
+	size_t index_len;
 	size_t nlayers;
 	struct ocifs_layer_desc *layers;
 	/* parsed from the config; arrays are NULL-terminated, may be NULL */

@@ -126,6 +126,7 @@ static int load_config(struct img_ctx *c, const char *rel, char ***diff, size_t 
 	rc = ocifs_img_read(c, rel, 0, &img->config_json, &len);
 	if (rc)
 		return rc;
+	img->config_len = len;
 	rc = ocifs_sha256(img->config_json, len, d);
 	if (rc)
 		return rc;
@@ -204,6 +205,17 @@ int ocifs_img_docker_open(struct img_ctx *c)
 		if (path_hex(rel, hex) && !strstr(rel, ".json"))
 			snprintf(digest, sizeof(digest), "sha256:%s", hex);
 		rc = ocifs_img_add_layer(c, i + 1, rel, digest, diff[i], NULL, -1);
+	}
+	if (!rc) { /* kept verbatim, and an index.json the archive carries too */
+		img->manifest_json = buf;
+		img->manifest_len = len;
+		buf = NULL;
+		if (ocifs_img_exists(c, "index.json") &&
+		    (rc = ocifs_img_read(c, "index.json", 2, &img->index_json, &img->index_len)) &&
+		    rc != -ENOMEM) {
+			log_dbg("%s: index.json: %s; not served", c->path, strerror(-rc));
+			rc = 0;
+		}
 	}
 out:
 	ocifs_img_strv_free(diff);

@@ -631,12 +631,15 @@ static int load(struct oci *w, struct cand *k)
 	int rc;
 
 	snprintf(file, sizeof(file), "blobs/sha256/%s", k->digest + 7);
-	if (!k->mj) { /* missing or broken: read it again, loudly this time */
-		char *buf;
-		rc = ocifs_img_read_blob(c, "manifest", k->digest, k->size, 0, &buf, &len);
-		if (!rc)
-			rc = ocifs_img_json(c, file, buf, len, json_type_object, &k->mj);
-		free(buf);
+	/* its bytes, kept verbatim; missing or broken when probed: read
+	 * again, loudly this time */
+	rc = ocifs_img_read_blob(c, "manifest", k->digest, k->size, 0, &img->manifest_json,
+				 &img->manifest_len);
+	if (rc)
+		return rc;
+	if (!k->mj) {
+		rc = ocifs_img_json(c, file, img->manifest_json, img->manifest_len,
+				    json_type_object, &k->mj);
 		if (rc)
 			return rc;
 		cfg = jget(k->mj, "config");
@@ -663,6 +666,7 @@ static int load(struct oci *w, struct cand *k)
 	rc = ocifs_img_read_blob(c, "config", cd, jsize(cfg), 0, &img->config_json, &len);
 	if (rc)
 		return rc;
+	img->config_len = len;
 	snprintf(img->config_digest, sizeof(img->config_digest), "%s", cd);
 	if (c->dirfd < 0 && ocifs_img_exists(c, "manifest.json") &&
 	    (rc = ocifs_img_docker_add_repotags(c, cd)))
@@ -711,6 +715,11 @@ int ocifs_img_oci_open(struct img_ctx *c)
 		rc = choose(&w, &k);
 	if (!rc)
 		rc = load(&w, k);
+	if (!rc) { /* kept verbatim */
+		c->img->index_json = buf;
+		c->img->index_len = len;
+		buf = NULL;
+	}
 out:
 	for (size_t i = 0; i < w.n; i++) {
 		free(w.v[i].platform);

@@ -532,7 +532,9 @@ int ocifs_layer_read(struct ocifs_layer *l, struct ocifs_zcursor *c,
 
 /* --- one file of this layer alone -------------------------------------- */
 
-/* The layer's index connection belongs to one thread at a time. */
+/* The layer's index connection belongs to one thread at a time: every
+ * reader that may run beside others (slurp, ocifs_layer_with_db) takes
+ * this lock around it. */
 static pthread_mutex_t slurp_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int slurp_entry(struct ocifs_layer *l, const struct ocifs_entry *e, size_t max,
@@ -602,5 +604,22 @@ int ocifs_layer_slurp(struct ocifs_layer *l, const char *path, size_t max, char 
 	pthread_mutex_unlock(&slurp_lock);
 	ocifs_entry_fini(&e);
 	free(p);
+	return rc;
+}
+
+int ocifs_layer_with_db(struct ocifs_layer *l, int (*fn)(void *ctx, struct ocifs_idxdb *db),
+			void *ctx)
+{
+	struct ocifs_idxdb *db;
+	int rc, had;
+
+	pthread_mutex_lock(&slurp_lock);
+	had = l->db != NULL;
+	rc = ocifs_layer_db(l, &db);
+	if (!rc)
+		rc = fn(ctx, db);
+	if (!had)
+		ocifs_layer_db_close(l);
+	pthread_mutex_unlock(&slurp_lock);
 	return rc;
 }

@@ -107,4 +107,13 @@ int ocifs_layer_read(struct ocifs_layer *l, struct ocifs_zcursor *c,
 int ocifs_layer_slurp(struct ocifs_layer *l, const char *path, size_t max, char **buf,
 		      size_t *len);
 
+/** Run fn(ctx, db) with the layer's index open (ocifs_layer_db: checked,
+ *  rebuilt if bad), holding the process-wide lock ocifs_layer_slurp()
+ *  holds, so that threads sharing a layer (a mount's requests, its
+ *  document builder) never share the connection. The connection is
+ *  closed afterwards unless it was open before. fn's result, or the
+ *  open's error. */
+int ocifs_layer_with_db(struct ocifs_layer *l, int (*fn)(void *ctx, struct ocifs_idxdb *db),
+			void *ctx);
+
 #endif

@@ -29,6 +29,9 @@
  * sha256 checked against the index at its last byte (a corrupt gzip
  * stream can decode without an error; ocifs_view_hashck_*). A mismatch
  * marks the file bad for the life of the view, so later reads fail too.
+ * A file opened by extent (a layer's own tree) is checked the same way
+ * against the digest its opener gives, the verdict kept in the byte the
+ * opener keeps for it (extent_check).
  *
  * Locking: a file's cursor is protected by the file's own mutex. The
  * only locks shared between files are the span cache's shard locks, a
@@ -108,7 +111,18 @@ struct ocifs_rfile {
 					 * the cursor's last read */
 	struct ocifs_view_hashck hc;    /* protected by lock: first full read
 					 * checked against the index's sha256 */
+	struct extent_check *xc;        /* open_extent's check, or NULL;
+					 * protected by lock */
 	struct ocifs_rfile *prev, *next; /* r->files; under its files_lock */
+};
+
+/* The sha256 check of a file opened by extent (a layer's own tree): as
+ * the view's hashck, the verdict kept where the caller said. */
+struct extent_check {
+	struct ocifs_sha *sha;          /* NULL: not hashing (any more) */
+	uint64_t pos;                   /* bytes hashed so far */
+	unsigned char want[OCIFS_SHA256_LEN];
+	unsigned char *verdict;         /* atomic: OCIFS_READER_* */
 };
 
 static void cursor_free(struct ocifs_reader *r, struct ocifs_zcursor *c)
@@ -319,6 +333,38 @@ int ocifs_reader_open_direct(struct ocifs_reader *r, uint64_t ino, struct ocifs_
 	return reader_open(r, ino, 1, out);
 }
 
+int ocifs_reader_open_extent(struct ocifs_reader *r, struct ocifs_layer *l,
+			     const struct ocifs_extent *x, const unsigned char *sha256,
+			     unsigned char *verdict, struct ocifs_rfile **out)
+{
+	struct ocifs_rfile *f;
+	unsigned num = ocifs_layer_num(l);
+
+	if (num < 1 || num > r->nlayers || ocifs_view_layer(r->view, num - 1) != l)
+		return -EINVAL;
+	if (verdict && __atomic_load_n(verdict, __ATOMIC_RELAXED) == OCIFS_READER_BAD)
+		return -EIO; /* failed its check before */
+	if (!(f = calloc(1, sizeof(*f))))
+		return -ENOMEM;
+	if (r->hashck && sha256 && verdict && x->size &&
+	    __atomic_load_n(verdict, __ATOMIC_RELAXED) != OCIFS_READER_OK &&
+	    (f->xc = calloc(1, sizeof(*f->xc)))) {
+		memcpy(f->xc->want, sha256, sizeof(f->xc->want));
+		f->xc->verdict = verdict;
+		if (ocifs_sha_new(&f->xc->sha))
+			f->xc->sha = NULL; /* unchecked: only slower to catch */
+	}
+	f->r = r;
+	f->layer = l;
+	f->x = *x;
+	f->ino = UINT64_MAX; /* no view inode: nothing for hashck */
+	f->direct = !r->spans || layer_plain(r, l);
+	pthread_mutex_init(&f->lock, NULL);
+	files_link(f);
+	*out = f;
+	return 0;
+}
+
 void ocifs_rfile_close(struct ocifs_rfile *f)
 {
 	if (!f)
@@ -327,6 +373,9 @@ void ocifs_rfile_close(struct ocifs_rfile *f)
 	if (f->cur)
 		park_put(f->r, f->layer, f->cur, f->cur_pos);
 	ocifs_view_hashck_end(&f->hc);
+	if (f->xc)
+		ocifs_sha_free(f->xc->sha);
+	free(f->xc);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
@@ -468,6 +517,37 @@ static int stream_read(void *ctx, char *buf, size_t n, uint64_t uoff)
 	return 0;
 }
 
+/* Bytes [off, off+n) of an extent file were just read into buf: hash
+ * them if they continue the file from 0; at its end, the verdict. */
+static int extent_check_update(struct ocifs_rfile *f, const void *buf, size_t n, uint64_t off)
+{
+	struct extent_check *c = f->xc;
+	unsigned char got[OCIFS_SHA256_LEN];
+
+	if (__atomic_load_n(c->verdict, __ATOMIC_RELAXED) == OCIFS_READER_BAD)
+		return -EIO; /* a retry must not get the bytes either */
+	if (!c->sha || off != c->pos) {
+		ocifs_sha_free(c->sha); /* out of order: give up quietly */
+		c->sha = NULL;
+		return 0;
+	}
+	ocifs_sha_update(c->sha, buf, n);
+	c->pos += n;
+	if (c->pos < f->x.size)
+		return 0;
+	ocifs_sha_final(c->sha, got);
+	ocifs_sha_free(c->sha);
+	c->sha = NULL;
+	if (!memcmp(got, c->want, sizeof(got))) {
+		__atomic_store_n(c->verdict, OCIFS_READER_OK, __ATOMIC_RELAXED);
+		return 0;
+	}
+	__atomic_store_n(c->verdict, OCIFS_READER_BAD, __ATOMIC_RELAXED);
+	log_err("layer %u: the file at stream offset %" PRIu64 " does not match the sha256 "
+		"its index holds: it fails with EIO", ocifs_layer_num(f->layer), f->x.data_off);
+	return -EIO;
+}
+
 int ocifs_rfile_read(struct ocifs_rfile *f, void *buf, size_t n, uint64_t off, size_t *got)
 {
 	struct ocifs_reader *r = f->r;
@@ -480,7 +560,9 @@ int ocifs_rfile_read(struct ocifs_rfile *f, void *buf, size_t n, uint64_t off, s
 		n = (size_t)(f->x.size - off);
 	pthread_mutex_lock(&f->lock);
 	rc = ocifs_extent_read(&f->x, buf, n, off, stream_read, f);
-	if (!rc && r->hashck)
+	if (!rc && f->xc)
+		rc = extent_check_update(f, buf, n, off);
+	else if (!rc && r->hashck)
 		rc = ocifs_view_hashck_update(r->view, &f->hc, buf, n, off);
 	if (f->cur && __atomic_load_n(&r->cursors, __ATOMIC_RELAXED) > READER_CURSORS_MAX) {
 		park_put(r, f->layer, f->cur, f->cur_pos);

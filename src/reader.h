@@ -57,6 +57,24 @@ int ocifs_reader_open(struct ocifs_reader *r, uint64_t ino, struct ocifs_rfile *
  *  carry on from file to file) and put nothing in the span cache, which
  *  would only cost a copy and an allocation per block. */
 int ocifs_reader_open_direct(struct ocifs_reader *r, uint64_t ino, struct ocifs_rfile **out);
+/* Verdicts of the sha256 check of a file opened by extent. */
+#define OCIFS_READER_UNCHECKED 0
+#define OCIFS_READER_OK 1       /* matched once: not hashed again */
+#define OCIFS_READER_BAD 2      /* did not: every read fails with -EIO */
+
+/** Like ocifs_reader_open, for bytes the view does not name: extent x
+ *  (borrowed, with its sparse map; must outlive the file) of layer l,
+ *  one of the view's layers (a file of that layer's own tree, ltree.h).
+ *  Reads share the span cache and parked cursors. With hashck, sha256
+ *  (the file's digest from its index) and verdict (a byte the caller
+ *  keeps per file, OCIFS_READER_UNCHECKED at first), a read of the whole
+ *  file in order is checked as the view's files are, and the verdict
+ *  stored there (atomically): a file found BAD fails every later open
+ *  and read with -EIO. sha256 and verdict may be NULL (no check). 0,
+ *  -EINVAL (not a layer of the view), -EIO (BAD), -ENOMEM. */
+int ocifs_reader_open_extent(struct ocifs_reader *r, struct ocifs_layer *l,
+			     const struct ocifs_extent *x, const unsigned char *sha256,
+			     unsigned char *verdict, struct ocifs_rfile **out);
 /** Bytes [off, off+n) of the file: 0 and *got (< n only at its end),
  *  or -EIO (the layer's stream is short or corrupt, or with hashck the
  *  file failed its sha256), -ENOMEM, a codec error. Never short

@@ -5,7 +5,8 @@
 Each line: path, type, mode, uid, gid, size (not for dirs), mtime (ns
 unless --mtime-sec), symlink target, sha256 of content, hardlink group
 (the smallest path sharing the inode, for regular files with nlink > 1),
-and xattrs (user.* and security.*, hex). Symlinks are never followed.
+and xattrs (user.* and security.*, hex; not the mount's virtual
+user.ocifs.*). Symlinks are never followed.
 --no-dir-mtime blanks directory mtimes (for trees with implicit parents,
 which each tool dates differently).
 """
@@ -54,7 +55,8 @@ def main():
         if t != 'l':
             try:
                 for k in sorted(os.listxattr(p, follow_symlinks=False)):
-                    if k.startswith(('user.', 'security.', 'trusted.')):
+                    if k.startswith(('user.', 'security.', 'trusted.')) and \
+                            not k.startswith('user.ocifs.'):  # the mount's own
                         xs.append('%s=%s' % (k, os.getxattr(p, k, follow_symlinks=False).hex()))
             except OSError:
                 pass

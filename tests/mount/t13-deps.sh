@@ -3,7 +3,7 @@
 # exactly what `ocifs deps` prints, st_size is exact from the first
 # lookup, readdir of the root does not show them (unless -o
 # show_virtual), they are read-only, and an image's own /.deps wins;
-# the virtual xattr user.ocifs.layer.
+# the virtual xattrs user.ocifs.layer, .layer.digest and .sha256, listed.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/mountlib.sh"
 
@@ -53,8 +53,8 @@ sys.exit(0 if p["/usr/bin/dyn"]["link"] == "dynamic" and p["/usr/bin/run.sh"]["i
 ok $? "/.deps describes the image's binaries and scripts"
 [ "$(ls -A "$M" | tr '\n' ' ')" = "etc usr " ]
 ok $? "readdir of the root shows only the image ($(ls -A "$M" | tr '\n' ' '))"
-[ "$(ls "$M/.ocifs" | tr '\n' ' ')" = "deps.json deps.txt sbom.cdx.json sbom.spdx.json " ]
-ok $? "ls /.ocifs lists deps.json, deps.txt and the SBOM"
+[ "$(ls "$M/.ocifs" | tr '\n' ' ')" = "deps.json deps.txt image layers sbom.cdx.json sbom.spdx.json " ]
+ok $? "ls /.ocifs lists deps.json, deps.txt, the SBOM, image/ and layers/"
 find "$M" -name '*.json' | grep -q . && r=1 || r=0
 ok $r "find over the mount does not walk into /.ocifs"
 echo x 2>/dev/null >"$M/.deps"
@@ -72,11 +72,16 @@ d1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"
 l1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][0]["digest"])' \
 	"$TMP/img/blobs/sha256/${d1#sha256:}")
 python3 -c '
-import os, sys
-v = os.getxattr(sys.argv[1], "user.ocifs.layer").decode()
-sys.exit(0 if v == "1 " + sys.argv[2] and "user.ocifs.layer" not in os.listxattr(sys.argv[1]) else 1)' \
+import hashlib, os, sys
+f = sys.argv[1]
+v = os.getxattr(f, "user.ocifs.layer").decode()
+h = hashlib.sha256(open(f, "rb").read()).hexdigest()
+sys.exit(0 if v == "1 " + sys.argv[2] and os.getxattr(f, "user.ocifs.layer.digest").decode() == sys.argv[2]
+         and os.getxattr(f, "user.ocifs.sha256").decode() == h
+         and {"user.ocifs.layer", "user.ocifs.layer.digest", "user.ocifs.sha256"} <= set(os.listxattr(f))
+         else 1)' \
 	"$M/usr/bin/dyn" "$l1"
-ok $? "user.ocifs.layer names the layer and its digest, and is not listed"
+ok $? "user.ocifs.layer names the layer and its digest, layer.digest and sha256 too, all listed"
 "$B" umount "$M"
 ok $? "umount"
 
