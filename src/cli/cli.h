@@ -12,6 +12,8 @@
  *   mount.c    mount, umount
  *   deps.c     deps
  *   sbom.c     sbom
+ *   report*.c  report (report.h: gathered in report.c, report_tree.c,
+ *              report_scan.c; written as HTML by report_html.c)
  *
  * Exit status: 0 success, 1 error, 2 usage, 3 digest mismatch.
  */
@@ -38,7 +40,7 @@ struct cli {
 	char *mount_opts;     /* mount: -o OPTS, comma-joined when repeated (owned) */
 	int foreground, debug; /* mount: -f, -d (-d implies -f) */
 	const char *format;   /* sbom: --format */
-	const char *output;   /* sbom: -o FILE */
+	const char *output;   /* sbom, report: -o FILE */
 };
 
 /** Map a negative errno from the library to an exit status. */
@@ -73,5 +75,6 @@ int cmd_mount(struct cli *c);
 int cmd_umount(struct cli *c);
 int cmd_deps(struct cli *c);
 int cmd_sbom(struct cli *c);
+int cmd_report(struct cli *c);
 
 #endif

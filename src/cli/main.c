@@ -34,6 +34,8 @@ static const char usage_text[] =
 	"  deps IMAGE [PATH...] [--json] [--unresolved]\n"
 	"                                   every ELF and script: linking, libraries as\n"
 	"                                   the image's ld.so finds them, Go, UPX, Rust\n"
+	"  report IMAGE [-o FILE]           one self-contained HTML page about the image:\n"
+	"                                   layers, merged tree, binaries, SBOM\n"
 	"  mount IMAGE DIR [-o OPTS] [-f]   mount the merged image, read-only\n"
 	"  umount DIR                       unmount an ocifs mount\n"
 	"\n"
@@ -49,7 +51,7 @@ static const char usage_text[] =
 	"  --json                           machine-readable output\n"
 	"  --unresolved                     deps: only files with a library not found\n"
 	"  --format FORMAT                  sbom: cyclonedx (default), spdx or table\n"
-	"  -o FILE                          sbom: write to FILE instead of stdout\n"
+	"  -o FILE                          sbom, report: write to FILE instead of stdout\n"
 	"  -o OPTS                          mount options: timeout=SECONDS, cache_size=N[KMG],\n"
 	"                                   uid=N, gid=N, allow_other, fsname=, ready_fd=N\n"
 	"  -f, --foreground / -d, --debug   mount: stay in the foreground / also log requests\n"
@@ -91,6 +93,7 @@ static const struct command {
 	{ "umount", "DIR", cmd_umount, 1, 1, 0 },
 	{ "deps", "IMAGE [PATH...]", cmd_deps, 1, 4096, OPT_IMG | OPT_JSON | OPT_UNRES },
 	{ "sbom", "IMAGE", cmd_sbom, 1, 1, OPT_IMG | OPT_OUT },
+	{ "report", "IMAGE", cmd_report, 1, 1, OPT_IMG | OPT_OUT },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
