@@ -14,6 +14,7 @@
  *   sbom.c     sbom
  *   report*.c  report (report.h: gathered in report.c, report_tree.c,
  *              report_scan.c; written as HTML by report_html.c)
+ *   forensic.c diff, history
  *
  * Exit status: 0 success, 1 error, 2 usage, 3 digest mismatch.
  */
@@ -76,5 +77,7 @@ int cmd_umount(struct cli *c);
 int cmd_deps(struct cli *c);
 int cmd_sbom(struct cli *c);
 int cmd_report(struct cli *c);
+int cmd_diff(struct cli *c);
+int cmd_history(struct cli *c);
 
 #endif
