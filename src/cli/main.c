@@ -36,6 +36,11 @@ static const char usage_text[] =
 	"                                   the image's ld.so finds them, Go, UPX, Rust\n"
 	"  report IMAGE [-o FILE]           one self-contained HTML page about the image:\n"
 	"                                   layers, merged tree, binaries, SBOM\n"
+	"  efficiency IMAGE [--json] [--ci] [--lowest-efficiency R]\n"
+	"      [--highest-wasted-bytes B] [--highest-user-wasted-percent P]\n"
+	"                                   dive's efficiency score, wasted bytes per path\n"
+	"                                   and layer; --ci: exit 1 when a rule fails\n"
+	"                                   (defaults 0.9, disabled, 0.1)\n"
 	"  mount IMAGE DIR [-o OPTS] [-f]   mount the merged image, read-only\n"
 	"  umount DIR                       unmount an ocifs mount\n"
 	"  diff IMAGE --layer N [--json]    what layer N added, modified and removed\n"
@@ -65,7 +70,8 @@ static const char usage_text[] =
 	"zstd compressed) or an OCI layout directory. Exit status: 0 ok, 1 error,\n"
 	"2 usage, 3 digest mismatch. Caches live in $XDG_CACHE_HOME/ocifs.\n";
 
-enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON, O_UNRESOLVED, O_ZWINDOW, O_FORMAT };
+enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON, O_UNRESOLVED, O_ZWINDOW, O_FORMAT,
+       O_CI, O_LOWEFF, O_HIWASTE, O_HIUSER };
 
 /* Which options a command takes (-q, -v, -h, -V: every command). */
 enum {
@@ -77,6 +83,7 @@ enum {
 	OPT_UNRES = 1 << 5,  /* --unresolved */
 	OPT_MOUNT = 1 << 6,  /* -o, -f, -d */
 	OPT_OUT = 1 << 7,    /* -o FILE, --format */
+	OPT_EFF = 1 << 8,    /* efficiency: --ci and its thresholds */
 };
 
 static const struct command {
@@ -99,6 +106,7 @@ static const struct command {
 	{ "report", "IMAGE", cmd_report, 1, 1, OPT_IMG | OPT_OUT },
 	{ "diff", "IMAGE [IMAGE2]", cmd_diff, 1, 2, OPT_IMG | OPT_LAYER | OPT_JSON },
 	{ "history", "IMAGE PATH", cmd_history, 2, 2, OPT_IMG | OPT_JSON },
+	{ "efficiency", "IMAGE", cmd_efficiency, 1, 1, OPT_IMG | OPT_JSON | OPT_EFF },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -267,6 +275,9 @@ static unsigned opt_scope(int opt, const char **name)
 		{ 'o', OPT_MOUNT | OPT_OUT, "-o" },    { 'f', OPT_MOUNT, "-f" },
 		{ O_FORMAT, OPT_OUT, "--format" },
 		{ 'd', OPT_MOUNT, "-d" },
+		{ O_CI, OPT_EFF, "--ci" }, { O_LOWEFF, OPT_EFF, "--lowest-efficiency" },
+		{ O_HIWASTE, OPT_EFF, "--highest-wasted-bytes" },
+		{ O_HIUSER, OPT_EFF, "--highest-user-wasted-percent" },
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -299,6 +310,10 @@ static int run(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "ci", no_argument, NULL, O_CI },
+		{ "lowest-efficiency", required_argument, NULL, O_LOWEFF },
+		{ "highest-wasted-bytes", required_argument, NULL, O_HIWASTE },
+		{ "highest-user-wasted-percent", required_argument, NULL, O_HIUSER },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char optstring[] = ":lRqvhVo:fd";
@@ -376,6 +391,18 @@ static int run(int argc, char **argv)
 			break;
 		case O_FORMAT:
 			c.format = optarg;
+			break;
+		case O_CI:
+			c.ci = 1;
+			break;
+		case O_LOWEFF:
+			c.lowest_efficiency = optarg;
+			break;
+		case O_HIWASTE:
+			c.highest_wasted_bytes = optarg;
+			break;
+		case O_HIUSER:
+			c.highest_user_wasted = optarg;
 			break;
 		case 'o': {
 			char *s = NULL;
