@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cache.h"
 #include "cli.h"
+#include "efficiency.h"
 #include "layer.h"
 #include "log.h"
 #include "report.h"
@@ -42,29 +44,78 @@ static int gather_layers(struct rpt *r)
 	return 0;
 }
 
-/* What each layer changed (lchange.h) and wasted (efficiency.h). */
+/* What each layer changed (lchange.h) and wasted (efficiency.h). A
+ * layer whose numbers cannot be had shows "n/a" (the reason logged);
+ * only running out of memory stops the report. */
 static int gather_changes(struct rpt *r)
 {
-	(void)r;
+	struct ocifs_efficiency *e = NULL;
+	int rc;
+
+	for (size_t i = 0; i < r->nlayers; i++) {
+		struct rpt_layer *l = &r->layers[i];
+		rc = ocifs_lchange_layer(r->s, l->num, NULL, NULL, &l->chg);
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc)
+			log_warn("report: %s: layer %u: no diff: %s", r->s->img->path, l->num,
+				 strerror(-rc));
+		l->have_chg = !rc;
+	}
+	rc = ocifs_efficiency_compute(r->s, &e);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc) {
+		log_warn("report: %s: no wasted bytes: %s", r->s->img->path, strerror(-rc));
+		return 0;
+	}
+	for (size_t i = 0; i < r->nlayers && i < e->nlayers; i++) {
+		r->layers[i].wasted = e->layers[i].wasted_bytes;
+		r->layers[i].have_waste = 1;
+	}
+	r->score = e->score;
+	r->wasted = e->wasted_bytes;
+	r->have_eff = 1;
+	ocifs_efficiency_free(e);
 	return 0;
 }
 
-/* Write the page to path: a temp file beside it renamed over it once
- * complete, so a failed report never leaves half a page behind. */
+/* The page into f, then flushed and closed: 0 or a negative errno. */
+static int write_stream(const struct rpt *r, FILE *f, int sync)
+{
+	int rc = rpt_html_write(r, f);
+
+	if (fflush(f)) /* says why (ENOSPC), where a failed write said EIO */
+		rc = -errno;
+	if (!rc && sync && fsync(fileno(f)))
+		rc = -errno;
+	if (fclose(f) && !rc)
+		rc = -errno;
+	return rc;
+}
+
+/* Write the page to path: a regular file through a temp file beside it,
+ * renamed over it once complete (a failed report never leaves half a
+ * page); anything else (a device, a pipe) written in place. */
 static int write_page(const struct rpt *r, const char *path)
 {
 	size_t plen = strlen(path);
-	char *tmp = malloc(plen + 16);
-	FILE *f = NULL;
+	char *tmp = NULL;
+	struct stat st;
+	FILE *f;
 	int fd = -1, rc;
 
-	if (!tmp)
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+	} else if ((tmp = malloc(plen + 16))) {
+		for (unsigned i = 0;; i++) {
+			snprintf(tmp, plen + 16, "%s.tmp%u", path, (unsigned)getpid() + i);
+			fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0644);
+			if (fd >= 0 || errno != EEXIST || i == 100)
+				break;
+		}
+	} else {
 		return -ENOMEM;
-	for (unsigned i = 0;; i++) {
-		snprintf(tmp, plen + 16, "%s.tmp%u", path, (unsigned)getpid() + i);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0644);
-		if (fd >= 0 || errno != EEXIST || i == 100)
-			break;
 	}
 	if (fd < 0) {
 		rc = -errno;
@@ -75,28 +126,18 @@ static int write_page(const struct rpt *r, const char *path)
 	if (!(f = fdopen(fd, "w"))) {
 		rc = -errno;
 		close(fd);
-		goto fail;
+	} else {
+		rc = write_stream(r, f, tmp != NULL);
 	}
-	rc = rpt_html_write(r, f);
-	if (fflush(f) && !rc)
+	if (!rc && tmp && rename(tmp, path))
 		rc = -errno;
-	if (!rc && fsync(fileno(f)))
-		rc = -errno;
-	if (fclose(f) && !rc)
-		rc = -errno;
-	if (rc)
-		goto fail;
-	if (rename(tmp, path)) {
-		rc = -errno;
-		goto fail;
+	if (rc) {
+		log_err("report: %s: write error: %s", path, strerror(-rc));
+		if (tmp)
+			unlink(tmp);
 	}
 	free(tmp);
-	return 0;
-fail:
-	log_err("report: %s: write error: %s", path, strerror(rc == -EIO || !rc ? EIO : -rc));
-	unlink(tmp);
-	free(tmp);
-	return rc ? rc : -EIO;
+	return rc;
 }
 
 int cmd_report(struct cli *c)

@@ -113,6 +113,9 @@ struct rpt {
 	struct rpt_layer *layers;       /* s->img->nlayers */
 	size_t nlayers;
 	uint64_t csize, usize;          /* totals of the layers */
+	int have_eff;                   /* score and wasted filled */
+	double score;                   /* dive's efficiency score */
+	uint64_t wasted;                /* dive's wasted bytes (every copy) */
 	struct rpt_tree tree;
 	struct rpt_scan scan;
 };

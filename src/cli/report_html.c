@@ -190,7 +190,15 @@ static void summary(const struct rpt *r, FILE *f)
 	human(f, r->csize);
 	fputs(" compressed, ", f);
 	human(f, r->usize);
-	fprintf(f, " uncompressed</dd>\n<dt>Layers</dt><dd id=\"nlayers\">%zu</dd>\n", r->nlayers);
+	fputs(" uncompressed</dd>\n", f);
+	if (r->have_eff) {
+		fprintf(f, "<dt>Efficiency</dt><dd id=\"efficiency\" data-score=\"%.6f\" "
+			"data-wasted=\"%" PRIu64 "\">%.1f%% (dive&#39;s score); ", r->score, r->wasted,
+			100 * r->score);
+		human(f, r->wasted);
+		fputs(" in paths several layers hold</dd>\n", f);
+	}
+	fprintf(f, "<dt>Layers</dt><dd id=\"nlayers\">%zu</dd>\n", r->nlayers);
 	fputs("<dt>Entrypoint</dt><dd>", f);
 	str_list(f, img->entrypoint);
 	fputs("</dd>\n<dt>Cmd</dt><dd>", f);
