@@ -18,7 +18,6 @@
 
 #include "cache.h"
 #include "cli.h"
-#include "efficiency.h"
 #include "layer.h"
 #include "log.h"
 #include "report.h"
@@ -73,10 +72,7 @@ static int gather_changes(struct rpt *r)
 		r->layers[i].wasted = e->layers[i].wasted_bytes;
 		r->layers[i].have_waste = 1;
 	}
-	r->score = e->score;
-	r->wasted = e->wasted_bytes;
-	r->have_eff = 1;
-	ocifs_efficiency_free(e);
+	r->eff = e;
 	return 0;
 }
 
@@ -165,6 +161,7 @@ out:
 		log_err("report: %s: out of memory", c->args[0]);
 	rpt_scan_fini(&r.scan);
 	rpt_tree_fini(&r.tree);
+	ocifs_efficiency_free(r.eff);
 	free(r.layers);
 	ocifs_session_close(r.s);
 	return rc;

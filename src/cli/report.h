@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "efficiency.h"
 #include "hashtab.h"
 #include "lchange.h"
 #include "session.h"
@@ -25,6 +26,8 @@
 #define RPT_TREE_MAX 50000u
 /* Components of the SBOM listed at most (all are counted). */
 #define RPT_COMP_MAX 20000u
+/* Paths several layers hold (dive's inefficient files) listed at most. */
+#define RPT_INEFF_MAX 100u
 /* Files named under one group of the /.deps summary at most. */
 #define RPT_GROUP_FILES_MAX 200u
 
@@ -113,9 +116,7 @@ struct rpt {
 	struct rpt_layer *layers;       /* s->img->nlayers */
 	size_t nlayers;
 	uint64_t csize, usize;          /* totals of the layers */
-	int have_eff;                   /* score and wasted filled */
-	double score;                   /* dive's efficiency score */
-	uint64_t wasted;                /* dive's wasted bytes (every copy) */
+	struct ocifs_efficiency *eff;   /* dive's numbers (owned), or NULL */
 	struct rpt_tree tree;
 	struct rpt_scan scan;
 };

@@ -191,11 +191,11 @@ static void summary(const struct rpt *r, FILE *f)
 	fputs(" compressed, ", f);
 	human(f, r->usize);
 	fputs(" uncompressed</dd>\n", f);
-	if (r->have_eff) {
+	if (r->eff) {
 		fprintf(f, "<dt>Efficiency</dt><dd id=\"efficiency\" data-score=\"%.6f\" "
-			"data-wasted=\"%" PRIu64 "\">%.1f%% (dive&#39;s score); ", r->score, r->wasted,
-			100 * r->score);
-		human(f, r->wasted);
+			"data-wasted=\"%" PRIu64 "\">%.1f%% (dive&#39;s score); ", r->eff->score,
+			r->eff->wasted_bytes, 100 * r->eff->score);
+		human(f, r->eff->wasted_bytes);
 		fputs(" in paths several layers hold</dd>\n", f);
 	}
 	fprintf(f, "<dt>Layers</dt><dd id=\"nlayers\">%zu</dd>\n", r->nlayers);
@@ -275,11 +275,43 @@ static void chart(const struct rpt_layer *l, uint64_t maxchg, uint64_t maxsz, FI
 		"<title>%" PRIu64 " removed</title></rect>", a + m, d, c->removed);
 	fprintf(f, "<rect class=\"use\" x=\"0\" y=\"16\" width=\"%.1f\" height=\"11\">"
 		"<title>%" PRIu64 " bytes uncompressed</title></rect>", u, l->usize);
-	if (l->have_waste)
+	if (l->have_waste) {
+		double x = scale(l->wasted, maxsz, w);
 		fprintf(f, "<rect class=\"was\" x=\"0\" y=\"16\" width=\"%.1f\" height=\"11\">"
 			"<title>%" PRIu64 " bytes wasted</title></rect>",
-			scale(l->wasted, maxsz, w), l->wasted);
+			l->wasted && x < 2 ? 2 : x, l->wasted); /* some waste: visible */
+	}
 	fputs("</svg>", f);
+}
+
+/* dive's inefficient files: the paths several layers hold, most bytes first. */
+static void inefficient(const struct rpt *r, FILE *f)
+{
+	const struct ocifs_efficiency *e = r->eff;
+	size_t n;
+
+	if (!e || !e->nfiles)
+		return;
+	n = e->nfiles < RPT_INEFF_MAX ? e->nfiles : RPT_INEFF_MAX;
+	fprintf(f, "<h3>Paths several layers hold</h3>\n<p>%zu paths", e->nfiles);
+	if (n < e->nfiles)
+		fprintf(f, " (the %zu with the most bytes listed)", n);
+	fputs(", as dive counts them: every copy&#39;s bytes.</p>\n<table id=\"inefficient\">"
+	      "<thead><tr><th>Path</th><th class=\"n\">Copies</th><th class=\"n\">Bytes</th>"
+	      "<th>Layers</th></tr></thead><tbody>\n", f);
+	for (size_t i = 0; i < n; i++) {
+		const struct ocifs_eff_file *x = &e->files[i];
+		fputs("<tr><td class=\"m\">", f);
+		esc(f, x->path);
+		fprintf(f, "</td><td class=\"n\">%zu</td><td class=\"n\">", x->count);
+		human(f, x->bytes < 0 ? 0 : (uint64_t)x->bytes);
+		fputs("</td><td>", f);
+		for (size_t j = 0; j < x->nholders; j++)
+			fprintf(f, "%sL%zu%s", j ? ", " : "", x->holders[j].layer + 1,
+				x->holders[j].whiteout ? " (deleted)" : "");
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody></table>\n", f);
 }
 
 static void layers(const struct rpt *r, FILE *f)
@@ -349,6 +381,7 @@ static void layers(const struct rpt *r, FILE *f)
 		empty_lines(img, r->nlayers, f);
 		fputs("</div>", f);
 	}
+	inefficient(r, f);
 	fputs("</section>\n", f);
 }
 
