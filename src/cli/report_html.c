@@ -38,7 +38,7 @@ static const char css[] =
 	"dl.sum{display:grid;grid-template-columns:max-content auto;gap:2px 14px}dt{font-weight:600}"
 	"dd{margin:0;word-break:break-all}"
 	"ul.tree,ul.tree ul{list-style:none;margin:0;padding-left:1.3em}ul.tree{padding-left:0}"
-	"ul.tree li{white-space:nowrap}summary{cursor:pointer}"
+	"ul.tree li{white-space:nowrap}ul.tree li.f{margin-left:1.1em}summary{cursor:pointer}"
 	".ly{display:inline-block;min-width:2.2em;margin-left:.6em;padding:0 4px;border-radius:3px;"
 	"background:#dde6f7;color:#123;font-size:.8em;text-align:center}"
 	".ev{margin-left:.4em;color:#8a5a00;font-size:.8em}.sz{margin-left:.6em;color:#556;font-size:.85em}"
