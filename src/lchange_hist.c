@@ -78,19 +78,50 @@ static int xa_has(const struct state *s, const struct xa *x)
 	return 0;
 }
 
-/* The state row e of layer db gives the path (a hard link takes its
- * target's attributes when the same layer holds the target). */
-static int state_of(struct ocifs_idxdb *db, const struct ocifs_entry *row, unsigned layer,
-		    struct state *s)
+/* The regular file a hard link of layer i names: the last entry for
+ * target in layer i or, failing that, in the nearest layer below that
+ * has one (the view links to the version of the tree below the link).
+ * *db_out: the index it came from, open (close layer *li_out's). */
+static int link_target(struct ocifs_session *s, size_t i, struct ocifs_idxdb *db,
+		       const char *target, struct ocifs_entry *tgt, size_t *li_out)
+{
+	for (size_t j = i + 1; j-- > 0;) {
+		struct ocifs_idxdb *dj = db;
+		int rc;
+		if (j != i && (rc = ocifs_layer_db(s->layers[j], &dj)))
+			return rc;
+		rc = ocifs_idxdb_lookup(dj, target, tgt);
+		if (rc == 0 && (tgt->type == '0' || tgt->type == '7')) {
+			*li_out = j;
+			return 0;
+		}
+		if (rc == 0)
+			ocifs_entry_fini(tgt);
+		if (j != i)
+			ocifs_layer_db_close(s->layers[j]);
+		if (rc != 0 && rc != -ENOENT)
+			return rc;
+		if (rc == 0)
+			return -ENOENT; /* not a regular file there: a broken link */
+	}
+	return -ENOENT;
+}
+
+/* The state row e of layer i (index db) gives the path; a hard link
+ * takes its target's attributes. */
+static int state_of(struct ocifs_session *s_, size_t i, struct ocifs_idxdb *db,
+		    const struct ocifs_entry *row, unsigned layer, struct state *s)
 {
 	struct ocifs_entry tgt = { 0 };
 	const struct ocifs_entry *e = row;
+	size_t tl = i;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	if (row->type == '1' && row->link && ocifs_idxdb_lookup(db, row->link, &tgt) == 0 &&
-	    tgt.type != '1' && tgt.type != '5')
+	if (row->type == '1' && row->link && link_target(s_, i, db, row->link, &tgt, &tl) == 0)
 		e = &tgt;
+	else
+		tl = i;
 	uint32_t type = e->type == '1' ? S_IFREG : ocifs_tar_mode(e->type);
 	s->sd.present = 1;
 	s->sd.layer = layer;
@@ -116,8 +147,15 @@ static int state_of(struct ocifs_idxdb *db, const struct ocifs_entry *row, unsig
 	if ((S_ISLNK(type) || row->type == '1') && row->link && !(s->link = strdup(row->link)))
 		rc = -ENOMEM;
 	s->sd.link = s->link;
-	if (!rc && (e->flags & OCIFS_EF_XATTR))
-		rc = ocifs_idxdb_xattrs(db, e->id, xa_add, s);
+	if (!rc && (e->flags & OCIFS_EF_XATTR)) {
+		struct ocifs_idxdb *dx = db;
+		if (tl != i && (rc = ocifs_layer_db(s_->layers[tl], &dx)))
+			goto out;
+		rc = ocifs_idxdb_xattrs(dx, e->id, xa_add, s);
+	}
+out:
+	if (tl != i)
+		ocifs_layer_db_close(s_->layers[tl]);
 	ocifs_entry_fini(&tgt);
 	if (rc)
 		state_fini(s);
@@ -245,7 +283,7 @@ static int layer_event(struct ocifs_session *s, size_t i, const char *p, struct 
 	rc = ocifs_idxdb_lookup(db, p, &e);
 	if (rc == 0 && strncmp(e.name, ".wh.", 4) != 0 &&
 	    !((e.flags & OCIFS_EF_IMPLICIT) && cur->sd.present && S_ISDIR(cur->sd.mode))) {
-		rc = state_of(db, &e, h.layer, &nw);
+		rc = state_of(s, i, db, &e, h.layer, &nw);
 		ocifs_entry_fini(&e);
 		if (rc)
 			goto out;

@@ -70,8 +70,10 @@ static void sha_hex(const unsigned char *sha, char out[2 * OCIFS_SHA256_LEN + 1]
 	out[2 * OCIFS_SHA256_LEN] = '\0';
 }
 
-/* The members of one side (type, mode, owner, size, sha256, layer, link). */
-static void json_side_members(struct ocifs_jsonw *w, const struct ocifs_chg_side *sd, int *esc)
+/* The members of one side (type, mode, owner, size, sha256, [layer,]
+ * link). */
+static void json_side_members(struct ocifs_jsonw *w, const struct ocifs_chg_side *sd,
+			      int with_layer, int *esc)
 {
 	char mode[8], hex[2 * OCIFS_SHA256_LEN + 1];
 
@@ -88,7 +90,8 @@ static void json_side_members(struct ocifs_jsonw *w, const struct ocifs_chg_side
 	} else {
 		ocifs_jsonw_null(w);
 	}
-	ocifs_jsonw_kint(w, "layer", sd->layer);
+	if (with_layer)
+		ocifs_jsonw_kint(w, "layer", sd->layer);
 	jstr_bytes(w, "link", sd->link, esc);
 }
 
@@ -101,7 +104,7 @@ static void json_side(struct ocifs_jsonw *w, const char *k, const struct ocifs_c
 		return;
 	}
 	ocifs_jsonw_obj(w);
-	json_side_members(w, sd, esc);
+	json_side_members(w, sd, 1, esc);
 	ocifs_jsonw_end_obj(w);
 }
 
@@ -160,11 +163,17 @@ static int diff_line(void *ctx, const struct ocifs_chg *c)
 	if (c->what)
 		printf("  (%s)", ocifs_chg_what(c->what, what, sizeof(what)));
 	fputs("  ", stdout);
-	if (c->kind == OCIFS_CHG_MODIFIED) {
-		print_size(&c->old);
+	if (c->kind == OCIFS_CHG_MODIFIED && c->old.link && c->new.link) {
+		cli_print_esc(c->old.link); /* a symlink: its targets */
 		fputs(" -> ", stdout);
+		cli_print_esc(c->new.link);
+	} else {
+		if (c->kind == OCIFS_CHG_MODIFIED) {
+			print_size(&c->old);
+			fputs(" -> ", stdout);
+		}
+		print_size(sd);
 	}
-	print_size(sd);
 	if (c->kind == OCIFS_CHG_MODIFIED && (c->what & OCIFS_CHG_TYPE))
 		printf("  %s -> %s", type_word(c->old.mode), type_word(c->new.mode));
 	if (c->kind == OCIFS_CHG_MODIFIED && (c->what & OCIFS_CHG_MODE))
@@ -368,7 +377,7 @@ static int hist_line(void *ctx, const struct ocifs_hist *h)
 		json_what(&o->w, h->what);
 		jstr_bytes(&o->w, "marker", h->marker, &esc);
 		if (attrs)
-			json_side_members(&o->w, &h->st, &esc);
+			json_side_members(&o->w, &h->st, 0, &esc);
 		jstr_bytes(&o->w, "created_by", h->created_by, &esc);
 		if (esc)
 			ocifs_jsonw_kbool(&o->w, "escaped", 1);
@@ -404,7 +413,7 @@ static int hist_line(void *ctx, const struct ocifs_hist *h)
 		putchar(']');
 	}
 	if (attrs && h->st.link) {
-		fputs("  -> ", stdout);
+		fputs(S_ISREG(h->st.mode) ? "  link to " : "  -> ", stdout);
 		cli_print_esc(h->st.link);
 	}
 	putchar('\n');
