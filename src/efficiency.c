@@ -649,8 +649,8 @@ static int results(struct ctx *c, struct ocifs_efficiency *e)
 	free(r);
 	if (e->user_size_bytes)
 		e->user_wasted_ratio = (double)e->wasted_bytes / (double)e->user_size_bytes;
-	else
-		e->user_wasted_ratio = e->wasted_bytes ? INFINITY : 0.0;
+	else /* Go's float division by zero, as dive does it */
+		e->user_wasted_ratio = e->wasted_bytes ? INFINITY : NAN;
 	return 0;
 }
 

@@ -72,9 +72,9 @@ struct ocifs_efficiency {
 	uint64_t size_bytes;      /* every layer */
 	uint64_t user_size_bytes; /* every layer but the first */
 	uint64_t wasted_bytes;    /* sum of files[].bytes */
-	double user_wasted_ratio; /* wasted / user size; INFINITY (wasted
-				   * bytes, no user bytes) or 0 (neither)
-				   * when user size is 0 */
+	double user_wasted_ratio; /* wasted / user size; with no user bytes
+				   * INFINITY (wasted bytes) or NAN (none),
+				   * as dive's float division gives */
 	size_t nlayers;
 	struct ocifs_eff_layer *layers; /* image order */
 	size_t nfiles;
