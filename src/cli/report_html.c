@@ -11,8 +11,9 @@
  * Every string from the image goes through esc(): escaped as `ls -b`
  * escapes control bytes and invalid UTF-8 (esc.h, spaces kept), then as
  * HTML text, so the page is valid UTF-8 and no name becomes markup.
- * The first script counts errors (script errors, failed loads, blocked
- * content) in the <html> element's data-errors attribute; the last one
+ * The first script counts errors (window.onerror: script errors; a
+ * capturing listener: failed loads; unhandled rejections; content the
+ * policy blocked) in the <html> element's data-errors attribute; the last one
  * wires the tree's expand/collapse buttons and sets data-ready="1".
  */
 #include <errno.h>
@@ -51,8 +52,9 @@ static const char js_errors[] =
 	"(function(){var h=document.documentElement,n=0;"
 	"function f(m){n++;h.setAttribute('data-errors',String(n));"
 	"h.setAttribute('data-error-last',String(m).slice(0,500));}"
-	"window.addEventListener('error',function(e){f(e.message?e.message:"
-	"'failed to load: '+(e.target&&e.target.tagName));},true);"
+	"window.onerror=function(m){f(m);};"
+	"window.addEventListener('error',function(e){if(e.target!==window)"
+	"f('failed to load: '+(e.target&&e.target.tagName));},true);"
 	"window.addEventListener('unhandledrejection',function(e){f('unhandled rejection: '+e.reason);});"
 	"document.addEventListener('securitypolicyviolation',function(e){"
 	"f('blocked by the page policy: '+e.violatedDirective);});})();";
