@@ -46,7 +46,8 @@ static const char css[] =
 	".add{fill:#2e9b4f}.mod{fill:#d99a1e}.rem{fill:#c8374a}.use{fill:#7d93b8}.was{fill:#c8374a}"
 	".legend span{display:inline-block;width:.9em;height:.9em;margin:0 .3em 0 1em;vertical-align:-1px}"
 	".la{background:#2e9b4f}.lm{background:#d99a1e}.lr{background:#c8374a}.lu{background:#7d93b8}"
-	"button{margin-right:.5em}";
+	"button{margin-right:.5em}code.arg{border:1px solid #ccd;border-radius:3px;padding:0 3px;"
+	"white-space:pre-wrap}";
 
 static const char js_errors[] =
 	"(function(){var h=document.documentElement,n=0;"
@@ -149,19 +150,18 @@ static void head(const struct rpt *r, FILE *f)
 	fprintf(f, "</title>\n<script>%s</script>\n<style>%s</style>\n</head>\n<body>\n", js_errors, css);
 }
 
+/* An exec-form list (entrypoint, cmd): one box per argument. */
 static void str_list(FILE *f, char **v)
 {
 	if (!v) {
 		fputs("<span class=\"dim\">none</span>", f);
 		return;
 	}
-	fputs("<code>[", f);
 	for (size_t i = 0; v[i]; i++) {
-		fputs(i ? ", &quot;" : "&quot;", f);
+		fputs(i ? " <code class=\"arg\">" : "<code class=\"arg\">", f);
 		esc(f, v[i]);
-		fputs("&quot;", f);
+		fputs("</code>", f);
 	}
-	fputs("]</code>", f);
 }
 
 static void summary(const struct rpt *r, FILE *f)
