@@ -24,6 +24,9 @@
 /* The merged tree shows at most this many entries (names, depth first
  * in name order); the page says where it was cut. ocifs.1 documents it. */
 #define RPT_TREE_MAX 50000u
+/* ... and only as long as their paths (each written once in the page)
+ * total at most this many bytes: deep trees repeat long prefixes. */
+#define RPT_TREE_PATH_BYTES (16u << 20)
 /* Components of the SBOM listed at most (all are counted). */
 #define RPT_COMP_MAX 20000u
 /* Paths several layers hold (dive's inefficient files) listed at most. */

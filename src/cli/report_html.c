@@ -451,8 +451,9 @@ static void tree(const struct rpt *r, FILE *f)
 		"and the earlier layers that held a version of it.</p>\n", t->nn, t->total);
 	if (t->cut)
 		fprintf(f, "<p class=\"warn\" id=\"tree-cut\">The tree is cut after %zu of its %"
-			PRIu64 " entries (a report lists at most %u, depth first in name order).</p>\n",
-			t->nn, t->total, RPT_TREE_MAX);
+			PRIu64 " entries (a report lists at most %u, depth first in name order, "
+			"and at most %u MiB of paths).</p>\n", t->nn, t->total, RPT_TREE_MAX,
+			RPT_TREE_PATH_BYTES >> 20);
 	fputs("<p><button type=\"button\" id=\"expand\">Expand all</button>"
 	      "<button type=\"button\" id=\"collapse\">Collapse all</button></p>\n<ul class=\"tree\">\n", f);
 	for (size_t i = 0; i < t->nn; i++) {

@@ -109,7 +109,7 @@ static int walk(const struct ocifs_view *v, size_t max, struct rpt_tree *t)
 		if (plen)
 			pb.p[plen] = '/';
 		memcpy(pb.p + len - nlen, name, nlen + 1);
-		if (t->nn < max) {
+		if (!t->cut && t->nn < max && t->paths.plen + len < RPT_TREE_PATH_BYTES) {
 			struct rpt_node nd = { .depth = (uint32_t)(sp - 1), .mode = a.mode,
 					       .layer = a.layer, .size = a.size,
 					       .first = NONE, .last = NONE };

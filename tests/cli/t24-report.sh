@@ -466,6 +466,36 @@ PY
 		grep -q 'data-path="/d49/f0949"' "$TMP/big.html" && ! grep -q 'data-path="/d49/f0950"' "$TMP/big.html" && ! grep -q 'data-path="/d50' "$TMP/big.html"
 	ok $? "a tree of 51051 entries is cut after the first 50000 (depth first) and the page says so"
 	rm -f "$TMP/big.tar.gz"
+	# 8000 nested directories: their paths alone would be 64 MB
+	python3 - "$TMP/deep.tar" <<'PY'
+import sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    p = ""
+    for i in range(8000):
+        p = (p + "/" if p else "") + "dd"
+        ti = tarfile.TarInfo(p); ti.type = tarfile.DIRTYPE; ti.mtime = 1; t.addfile(ti)
+PY
+	mkoci "$TMP/deepimg" "$TMP/deep.tar" && "$B" report "$TMP/deepimg" -o "$TMP/deep.html" 2>/dev/null &&
+		python3 - "$TMP/deep.html" <<'PY'
+import html.parser, re, sys
+s = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r'<section id="tree" data-entries="(\d+)" data-total="8000">', s)
+n = int(m.group(1))
+paths = re.findall(r'data-path="([^"]*)"', s)
+assert len(paths) == n and 0 < n < 8000 and sum(len(p) - 1 for p in paths) <= 16 << 20, (n, len(paths))
+assert "cut after %d of its 8000 entries" % n in s and "16 MiB of paths" in s
+# the cut tree is still well nested: every directory closed
+class P(html.parser.HTMLParser):
+    depth = 0
+    def handle_starttag(self, t, a):
+        if t == "details": self.depth += 1
+    def handle_endtag(self, t):
+        if t == "details": self.depth -= 1
+p = P(); p.feed(s)
+assert p.depth == 0, p.depth
+PY
+	ok $? "8000 nested directories: the tree stops at 16 MiB of paths, well nested, and says so"
+	rm -f "$TMP/deep.html" "$TMP/deep.tar"
 }
 
 bad_input() {
