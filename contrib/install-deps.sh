@@ -8,7 +8,8 @@ libjson-c-dev libsqlite3-dev sqlite3 libssl-dev liblzma-dev
 tar gzip pigz zstd jq python3 umoci skopeo libarchive-tools cppcheck util-linux attr
 debootstrap squashfs-tools squashfuse golang-go git musl-tools gcc-multilib binutils file
 clang libclang-rt-14-dev
-rpm python3-jsonschema openjdk-17-jdk-headless"
+rpm python3-jsonschema openjdk-17-jdk-headless
+chromium"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||

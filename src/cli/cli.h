@@ -12,6 +12,9 @@
  *   mount.c    mount, umount
  *   deps.c     deps
  *   sbom.c     sbom
+ *   report*.c  report (report.h: gathered in report.c, report_tree.c,
+ *              report_scan.c; written as HTML by report_html.c)
+ *   forensic.c diff, history
  *   efficiency.c  efficiency (dive's score, wasted bytes, CI rules)
  *
  * Exit status: 0 success, 1 error, 2 usage, 3 digest mismatch.
@@ -39,7 +42,7 @@ struct cli {
 	char *mount_opts;     /* mount: -o OPTS, comma-joined when repeated (owned) */
 	int foreground, debug; /* mount: -f, -d (-d implies -f) */
 	const char *format;   /* sbom: --format */
-	const char *output;   /* sbom: -o FILE */
+	const char *output;   /* sbom, report: -o FILE */
 	/* efficiency: --ci and dive's rule thresholds (NULL = dive's default) */
 	int ci;
 	const char *lowest_efficiency, *highest_wasted_bytes, *highest_user_wasted;
@@ -77,6 +80,9 @@ int cmd_mount(struct cli *c);
 int cmd_umount(struct cli *c);
 int cmd_deps(struct cli *c);
 int cmd_sbom(struct cli *c);
+int cmd_report(struct cli *c);
+int cmd_diff(struct cli *c);
+int cmd_history(struct cli *c);
 int cmd_efficiency(struct cli *c);
 
 #endif

@@ -34,6 +34,8 @@ static const char usage_text[] =
 	"  deps IMAGE [PATH...] [--json] [--unresolved]\n"
 	"                                   every ELF and script: linking, libraries as\n"
 	"                                   the image's ld.so finds them, Go, UPX, Rust\n"
+	"  report IMAGE [-o FILE]           one self-contained HTML page about the image:\n"
+	"                                   layers, merged tree, binaries, SBOM\n"
 	"  efficiency IMAGE [--json] [--ci] [--lowest-efficiency R]\n"
 	"      [--highest-wasted-bytes B] [--highest-user-wasted-percent P]\n"
 	"                                   dive's efficiency score, wasted bytes per path\n"
@@ -41,6 +43,9 @@ static const char usage_text[] =
 	"                                   (defaults 0.9, disabled, 0.1)\n"
 	"  mount IMAGE DIR [-o OPTS] [-f]   mount the merged image, read-only\n"
 	"  umount DIR                       unmount an ocifs mount\n"
+	"  diff IMAGE --layer N [--json]    what layer N added, modified and removed\n"
+	"  diff IMAGE1 IMAGE2 [--json]      the same between two images' merged trees\n"
+	"  history IMAGE PATH [--json]      every layer's version of PATH\n"
 	"\n"
 	"Options:\n"
 	"  --platform OS/ARCH[/VARIANT]     manifest to use (default: this host)\n"
@@ -54,7 +59,7 @@ static const char usage_text[] =
 	"  --json                           machine-readable output\n"
 	"  --unresolved                     deps: only files with a library not found\n"
 	"  --format FORMAT                  sbom: cyclonedx (default), spdx or table\n"
-	"  -o FILE                          sbom: write to FILE instead of stdout\n"
+	"  -o FILE                          sbom, report: write to FILE instead of stdout\n"
 	"  -o OPTS                          mount options: timeout=SECONDS, cache_size=N[KMG],\n"
 	"                                   uid=N, gid=N, allow_other, fsname=, ready_fd=N\n"
 	"  -f, --foreground / -d, --debug   mount: stay in the foreground / also log requests\n"
@@ -98,6 +103,9 @@ static const struct command {
 	{ "umount", "DIR", cmd_umount, 1, 1, 0 },
 	{ "deps", "IMAGE [PATH...]", cmd_deps, 1, 4096, OPT_IMG | OPT_JSON | OPT_UNRES },
 	{ "sbom", "IMAGE", cmd_sbom, 1, 1, OPT_IMG | OPT_OUT },
+	{ "report", "IMAGE", cmd_report, 1, 1, OPT_IMG | OPT_OUT },
+	{ "diff", "IMAGE [IMAGE2]", cmd_diff, 1, 2, OPT_IMG | OPT_LAYER | OPT_JSON },
+	{ "history", "IMAGE PATH", cmd_history, 2, 2, OPT_IMG | OPT_JSON },
 	{ "efficiency", "IMAGE", cmd_efficiency, 1, 1, OPT_IMG | OPT_JSON | OPT_EFF },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""mkdifflayers.py OUTDIR: the layers of t21/t22's forensics image.
+
+Writes OUTDIR/L1.tar, L2.tar, L3.tar (plain tars; the test compresses
+L2 with gzip and L3 with zstd) and OUTDIR/history.json (one created_by a
+layer). Every kind of change `ocifs diff --layer N` names happens in
+some layer: added files, dirs, symlinks, a hardlink (to a file of the
+same layer and to one of a lower layer); content-, mode-, owner-, xattr-
+and mtime-only changes; a symlink retargeted; a device's numbers; a
+whiteout of a file and of a directory; an opaque directory with a child
+kept and one re-added; a directory replaced by a file and a file by a
+directory; a whiteout of a directory re-created in the same layer.
+Every parent is listed, so `umoci unpack` dates every directory from
+the tar (no implicit parents).
+"""
+import io, json, os, sys, tarfile
+
+T0 = 1600000000
+
+
+def f(name, data=b'', mode=0o644, **kw):
+    return ('f', name, data, mode, kw)
+
+
+def d(name, mode=0o755, **kw):
+    return ('d', name, None, mode, kw)
+
+
+def sym(name, target, **kw):
+    return ('l', name, target, 0o777, kw)
+
+
+def hard(name, target, **kw):
+    return ('h', name, target, 0o644, kw)
+
+
+def wh(name):
+    head, _, tail = name.rpartition('/')
+    return ('f', (head + '/' if head else '') + '.wh.' + tail, b'', 0o644, {})
+
+
+def opq(dirname):
+    return ('f', dirname.rstrip('/') + '/.wh..wh..opq', b'', 0o644, {})
+
+
+def dev(name, major, minor):
+    return ('c', name, (major, minor), 0o600, {})
+
+
+BIG = bytes(range(256)) * 400  # 102400 bytes
+
+LAYERS = [
+    ('RUN debootstrap-ish base', [
+        d('etc'), f('etc/passwd', b'root:x:0:0:root:/root:/bin/sh\n'), f('etc/group', b'root:x:0:\n'),
+        f('etc/hosts', b'127.0.0.1 localhost\n'),
+        d('usr'), d('usr/bin'), f('usr/bin/tool', b'tool version 1\n', mode=0o755),
+        f('usr/bin/ownme', b'own me\n'), f('usr/bin/modeme', b'mode me\n'),
+        f('usr/bin/xattrme', b'xattr me\n'), f('usr/bin/touchme', b'touch me\n'),
+        d('gone'), f('gone/a', b'aaaa'), d('gone/sub'), f('gone/sub/b', b'bbbbbbbb'),
+        f('gonefile', b'this file goes\n'),
+        d('op'), f('op/a', b'op a\n'), f('op/b', b'op b\n', mtime=T0 + 500), d('op/sub'),
+        f('op/sub/c', b'op c\n'),
+        d('d2f'), f('d2f/x', b'x' * 10), d('d2f/y'), f('d2f/y/z', b'z' * 20),
+        f('f2d', b'a file first\n'),
+        sym('link1', 'etc/passwd'),
+        d('dev'), dev('dev/null', 1, 3),
+        f('big', BIG),
+        d('name with space'), f('name with space/caf\xe9 \u2603', b'unicode\n'),
+    ]),
+    ('RUN edit /etc and friends', [
+        d('etc', mtime=T0 + 1000),
+        f('etc/passwd', b'root:x:0:0:root:/root:/bin/bash\nuser:x:1000:1000::/home/user:/bin/sh\n'),
+        d('usr'), d('usr/bin'),
+        f('usr/bin/modeme', b'mode me\n', mode=0o700, mtime_of='usr/bin/modeme'),
+        f('usr/bin/ownme', b'own me\n', uid=1000, gid=1000, mtime_of='usr/bin/ownme'),
+        f('usr/bin/xattrme', b'xattr me\n', xattrs={'user.note': 'set'}, mtime_of='usr/bin/xattrme'),
+        f('usr/bin/touchme', b'touch me\n', mtime=T0 + 99999),
+        wh('gone'), wh('gonefile'),
+        d('op', mtime_of='op'), opq('op'), f('op/b', b'op b\n', mtime=T0 + 500), f('op/new', b'new in op\n'),
+        f('d2f', b'now a file\n'),
+        d('f2d'), f('f2d/inner', b'inside\n'),
+        d('hard'), f('hard/orig', b'hardlinked bytes\n'), hard('hard/link', 'hard/orig'),
+        sym('link1', 'etc/group'),
+    ]),
+    ('RUN upgrade tool; rm /etc/hosts', [
+        d('etc', mtime_of='etc'), wh('etc/hosts'),
+        d('usr', mtime_of='usr'), d('usr/bin', mtime_of='usr/bin'),
+        f('usr/bin/tool', b'tool version 2\n', mode=0o755),
+        wh('op'), d('op'), f('op/again', b'again\n'),
+        d('dev', mtime_of='dev'), dev('dev/null', 1, 5),
+        d('hard', mtime_of='hard'), hard('hard/link2', 'hard/orig'),
+        f('big', BIG[:-1] + b'\x00', mtime_of='big'),  # same size, other bytes
+    ]),
+]
+
+
+def member(e, order, first_mtime):
+    kind, name, data, mode, kw = e
+    ti = tarfile.TarInfo(name)
+    ti.mode = mode
+    ti.uid = kw.get('uid', 0)
+    ti.gid = kw.get('gid', 0)
+    if 'mtime' in kw:
+        ti.mtime = kw['mtime']
+    elif 'mtime_of' in kw:  # same mtime as the lower version: no mtime change
+        ti.mtime = first_mtime[kw['mtime_of']]
+    else:
+        ti.mtime = T0 + order
+    first_mtime.setdefault(name, ti.mtime)
+    ti.uname = ti.gname = ''
+    body = None
+    if kind == 'f':
+        ti.type = tarfile.REGTYPE
+        ti.size = len(data)
+        body = io.BytesIO(data)
+    elif kind == 'd':
+        ti.type = tarfile.DIRTYPE
+    elif kind == 'l':
+        ti.type = tarfile.SYMTYPE
+        ti.linkname = data
+    elif kind == 'h':
+        ti.type = tarfile.LNKTYPE
+        ti.linkname = data
+    elif kind == 'c':
+        ti.type = tarfile.CHRTYPE
+        ti.devmajor, ti.devminor = data
+    if 'xattrs' in kw:
+        ti.pax_headers = {'SCHILY.xattr.' + k: v for k, v in kw['xattrs'].items()}
+    return ti, body
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    n = 0
+    first_mtime = {}
+    for i, (_, entries) in enumerate(LAYERS, 1):
+        with tarfile.open(os.path.join(out, 'L%d.tar' % i), 'w', format=tarfile.PAX_FORMAT) as t:
+            for e in entries:
+                n += 1
+                ti, body = member(e, n, first_mtime)
+                t.addfile(ti, body)
+    with open(os.path.join(out, 'history.json'), 'w') as h:
+        json.dump([{'created_by': c} for c, _ in LAYERS], h)
+
+
+main()
