@@ -90,8 +90,10 @@ const char *ocifs_chg_what(uint32_t what, char *buf, size_t len)
 		if (!(what & t[i].bit))
 			continue;
 		int n = snprintf(buf + pos, len - pos, "%s%s", pos ? "," : "", t[i].name);
-		if (n < 0 || (size_t)n >= len - pos)
+		if (n < 0 || (size_t)n >= len - pos) {
+			buf[pos] = '\0'; /* whole names only */
 			break;
+		}
 		pos += (size_t)n;
 	}
 	return buf;
