@@ -461,7 +461,7 @@ static int walk_dir(struct walk *w, uint64_t ia, uint64_t ib, int depth)
 	int rc = 0;
 
 	if (depth > WALK_MAX_DEPTH)
-		return -ELOOP;
+		return -ENAMETOOLONG; /* deeper than any real tree */
 	if (ia != NO_DIR && ocifs_view_dir_size(w->a, ia, &na))
 		na = 0;
 	if (ib != NO_DIR && ocifs_view_dir_size(w->b, ib, &nb))
