@@ -112,6 +112,12 @@ typedef int (*ocifs_chg_cb)(void *ctx, const struct ocifs_chg *c);
 int ocifs_lchange_layer(struct ocifs_session *s, unsigned n, ocifs_chg_cb cb, void *ctx,
 			struct ocifs_chg_stats *st);
 
+/** ocifs_lchange_layer()'s statistics of every layer: st[i] for layer
+ *  i + 1 (s->nlayers entries). Each view is built once (layer n's upper
+ *  view is layer n+1's lower one): half the builds of calling
+ *  ocifs_lchange_layer() for each layer. 0, -EINVAL, or an error. */
+int ocifs_lchange_layers_stats(struct ocifs_session *s, struct ocifs_chg_stats *st);
+
 /** Merged view a against merged view b (a: old, b: new), every path;
  *  regular files compared by the sha256 their indexes recorded (size
  *  when one is missing). A directory that exists on one side only is

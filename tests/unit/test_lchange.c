@@ -169,6 +169,14 @@ static void check(struct ocifs_session *s)
 		lo = v = NULL;
 		rec_free(&r);
 	}
+	{
+		struct ocifs_chg_stats all[3], one;
+		int same = ocifs_lchange_layers_stats(s, all) == 0;
+		for (unsigned n = 1; n <= nl && n <= 3 && same; n++)
+			same = !ocifs_lchange_layer(s, n, NULL, NULL, &one) &&
+			       !memcmp(&one, &all[n - 1], sizeof(one));
+		ok(same, "every layer's statistics at once equal each layer's own");
+	}
 	r.stop_at = 2;
 	is_int(ocifs_lchange_layer(s, 1, rec_cb, &r, NULL), 7, "a callback's return stops the walk");
 	is_int((int)r.n, 2, "... after that call");
