@@ -90,8 +90,10 @@ const char *ocifs_chg_what(uint32_t what, char *buf, size_t len)
 		if (!(what & t[i].bit))
 			continue;
 		int n = snprintf(buf + pos, len - pos, "%s%s", pos ? "," : "", t[i].name);
-		if (n < 0 || (size_t)n >= len - pos)
+		if (n < 0 || (size_t)n >= len - pos) {
+			buf[pos] = '\0'; /* whole names only */
 			break;
+		}
 		pos += (size_t)n;
 	}
 	return buf;
@@ -459,7 +461,7 @@ static int walk_dir(struct walk *w, uint64_t ia, uint64_t ib, int depth)
 	int rc = 0;
 
 	if (depth > WALK_MAX_DEPTH)
-		return -ELOOP;
+		return -ENAMETOOLONG; /* deeper than any real tree */
 	if (ia != NO_DIR && ocifs_view_dir_size(w->a, ia, &na))
 		na = 0;
 	if (ib != NO_DIR && ocifs_view_dir_size(w->b, ib, &nb))
@@ -543,28 +545,15 @@ int ocifs_lchange_views(const struct ocifs_view *a, const struct ocifs_view *b, 
 	return rc;
 }
 
-int ocifs_lchange_layer(struct ocifs_session *s, unsigned n, ocifs_chg_cb cb, void *ctx,
-			struct ocifs_chg_stats *st)
+/* Layer n's diff between the views lower (1..n-1) and upper (1..n). */
+static int layer_diff(struct ocifs_session *s, unsigned n, const struct ocifs_view *lower,
+		      const struct ocifs_view *upper, ocifs_chg_cb cb, void *ctx,
+		      struct ocifs_chg_stats *st)
 {
-	struct ocifs_view *lower = NULL, *upper = NULL;
-	struct ocifs_layer *l;
-	struct walk w = { .layer_diff = 1, .cb = cb, .ctx = ctx };
+	struct ocifs_layer *l = s->layers[n - 1];
+	struct walk w = { .layer_diff = 1, .cb = cb, .ctx = ctx, .a = lower, .b = upper };
 	int rc;
 
-	if (st)
-		memset(st, 0, sizeof(*st));
-	if (!s->img || n < 1 || n > s->img->nlayers || s->nlayers != s->img->nlayers || !s->layers)
-		return -EINVAL;
-	l = s->layers[n - 1];
-	if ((rc = ocifs_view_open_prefix(s->img, s->layers, n - 1, &lower)))
-		goto out;
-	if (n == s->img->nlayers && s->view)
-		w.b = s->view; /* the session's own (cached) view */
-	else if ((rc = ocifs_view_open_prefix(s->img, s->layers, n, &upper)))
-		goto out;
-	else
-		w.b = upper;
-	w.a = lower;
 	/* layer n's markers, then its index stays open for the rare lookup
 	 * of a parent it replaced */
 	if ((rc = ocifs_layer_db(l, &w.db)))
@@ -580,7 +569,67 @@ out_db:
 	ocifs_layer_db_close(l);
 out:
 	walk_fini(&w);
+	return rc;
+}
+
+static int session_ok(const struct ocifs_session *s)
+{
+	return s->img && s->layers && s->nlayers == s->img->nlayers;
+}
+
+/* The view of the first n layers: the session's own for all of them. */
+static int prefix(struct ocifs_session *s, size_t n, struct ocifs_view **built,
+		  const struct ocifs_view **v)
+{
+	int rc;
+
+	*built = NULL;
+	if (n == s->img->nlayers && s->view) {
+		*v = s->view;
+		return 0;
+	}
+	rc = ocifs_view_open_prefix(s->img, s->layers, n, built);
+	*v = *built;
+	return rc;
+}
+
+int ocifs_lchange_layer(struct ocifs_session *s, unsigned n, ocifs_chg_cb cb, void *ctx,
+			struct ocifs_chg_stats *st)
+{
+	struct ocifs_view *lower = NULL, *upper = NULL;
+	const struct ocifs_view *lv, *uv;
+	int rc;
+
+	if (st)
+		memset(st, 0, sizeof(*st));
+	if (!session_ok(s) || n < 1 || n > s->img->nlayers)
+		return -EINVAL;
+	if (!(rc = prefix(s, n - 1, &lower, &lv)) && !(rc = prefix(s, n, &upper, &uv)))
+		rc = layer_diff(s, n, lv, uv, cb, ctx, st);
 	ocifs_view_free(lower);
 	ocifs_view_free(upper);
+	return rc;
+}
+
+int ocifs_lchange_layers_stats(struct ocifs_session *s, struct ocifs_chg_stats *st)
+{
+	struct ocifs_view *lower = NULL, *upper = NULL;
+	const struct ocifs_view *lv, *uv;
+	int rc;
+
+	if (!session_ok(s))
+		return -EINVAL;
+	memset(st, 0, s->nlayers * sizeof(*st));
+	if ((rc = prefix(s, 0, &lower, &lv)))
+		return rc;
+	for (size_t n = 1; n <= s->nlayers && !rc; n++) {
+		if (!(rc = prefix(s, n, &upper, &uv)))
+			rc = layer_diff(s, (unsigned)n, lv, uv, NULL, NULL, &st[n - 1]);
+		ocifs_view_free(lower); /* layer n's upper view is n+1's lower */
+		lower = upper;
+		lv = uv;
+		upper = NULL;
+	}
+	ocifs_view_free(lower);
 	return rc;
 }

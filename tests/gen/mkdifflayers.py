@@ -55,7 +55,8 @@ LAYERS = [
         d('etc'), f('etc/passwd', b'root:x:0:0:root:/root:/bin/sh\n'), f('etc/group', b'root:x:0:\n'),
         f('etc/hosts', b'127.0.0.1 localhost\n'),
         d('usr'), d('usr/bin'), f('usr/bin/tool', b'tool version 1\n', mode=0o755),
-        f('usr/bin/ownme', b'own me\n'), f('usr/bin/modeme', b'mode me\n'),
+        f('usr/bin/ownme', b'own me\n'), f('usr/bin/grpme', b'group me\n'),
+        f('usr/bin/modeme', b'mode me\n'),
         f('usr/bin/xattrme', b'xattr me\n'), f('usr/bin/touchme', b'touch me\n'),
         d('gone'), f('gone/a', b'aaaa'), d('gone/sub'), f('gone/sub/b', b'bbbbbbbb'),
         f('gonefile', b'this file goes\n'),
@@ -74,6 +75,7 @@ LAYERS = [
         d('usr'), d('usr/bin'),
         f('usr/bin/modeme', b'mode me\n', mode=0o700, mtime_of='usr/bin/modeme'),
         f('usr/bin/ownme', b'own me\n', uid=1000, gid=1000, mtime_of='usr/bin/ownme'),
+        f('usr/bin/grpme', b'group me\n', gid=50, mtime_of='usr/bin/grpme'),  # gid alone
         f('usr/bin/xattrme', b'xattr me\n', xattrs={'user.note': 'set'}, mtime_of='usr/bin/xattrme'),
         f('usr/bin/touchme', b'touch me\n', mtime=T0 + 99999),
         wh('gone'), wh('gonefile'),
