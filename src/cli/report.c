@@ -49,17 +49,32 @@ static int gather_layers(struct rpt *r)
 static int gather_changes(struct rpt *r)
 {
 	struct ocifs_efficiency *e = NULL;
+	struct ocifs_chg_stats *all = calloc(r->s->nlayers ? r->s->nlayers : 1, sizeof(*all));
 	int rc;
 
-	for (size_t i = 0; i < r->nlayers; i++) {
+	if (!all)
+		return -ENOMEM;
+	/* Every layer at once builds each view once; if that fails, layer
+	 * by layer, so one bad layer costs only its own row. */
+	rc = r->nlayers == r->s->nlayers ? ocifs_lchange_layers_stats(r->s, all) : -EINVAL;
+	if (rc == -ENOMEM) {
+		free(all);
+		return rc;
+	}
+	for (size_t i = 0; !rc && i < r->nlayers; i++) {
+		r->layers[i].chg = all[i];
+		r->layers[i].have_chg = 1;
+	}
+	free(all);
+	for (size_t i = 0; rc && i < r->nlayers; i++) {
 		struct rpt_layer *l = &r->layers[i];
-		rc = ocifs_lchange_layer(r->s, l->num, NULL, NULL, &l->chg);
-		if (rc == -ENOMEM)
-			return rc;
-		if (rc)
+		int lrc = ocifs_lchange_layer(r->s, l->num, NULL, NULL, &l->chg);
+		if (lrc == -ENOMEM)
+			return lrc;
+		if (lrc)
 			log_warn("report: %s: layer %u: no diff: %s", r->s->img->path, l->num,
-				 strerror(-rc));
-		l->have_chg = !rc;
+				 strerror(-lrc));
+		l->have_chg = !lrc;
 	}
 	rc = ocifs_efficiency_compute(r->s, &e);
 	if (rc == -ENOMEM)
