@@ -39,6 +39,7 @@ struct cli {
 	int foreground, debug; /* mount: -f, -d (-d implies -f) */
 	const char *format;   /* sbom: --format */
 	const char *output;   /* sbom: -o FILE */
+	const char *trace;    /* --trace FILE (every command), or NULL */
 };
 
 /** Map a negative errno from the library to an exit status. */

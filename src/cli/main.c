@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "trace.h"
+#include "trace_otlp.h"
 #include "err.h"
 #include "esc.h"
 #include "log.h"
@@ -53,6 +55,9 @@ static const char usage_text[] =
 	"  -o OPTS                          mount options: timeout=SECONDS, cache_size=N[KMG],\n"
 	"                                   uid=N, gid=N, allow_other, fsname=, ready_fd=N\n"
 	"  -f, --foreground / -d, --debug   mount: stay in the foreground / also log requests\n"
+	"  --trace FILE                     write what the command did (stages, times,\n"
+	"                                   counts, files skipped and why) to FILE as\n"
+	"                                   OpenTelemetry OTLP/JSON, also when it fails\n"
 	"  -q, --quiet / -v, --verbose      less / more messages\n"
 	"  -h, --help / -V, --version\n"
 	"\n"
@@ -60,7 +65,8 @@ static const char usage_text[] =
 	"zstd compressed) or an OCI layout directory. Exit status: 0 ok, 1 error,\n"
 	"2 usage, 3 digest mismatch. Caches live in $XDG_CACHE_HOME/ocifs.\n";
 
-enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON, O_UNRESOLVED, O_ZWINDOW, O_FORMAT };
+enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON, O_UNRESOLVED, O_ZWINDOW, O_FORMAT,
+       O_TRACE };
 
 /* Which options a command takes (-q, -v, -h, -V: every command). */
 enum {
@@ -270,6 +276,37 @@ static unsigned opt_scope(int opt, const char **name)
 	return 0;
 }
 
+/*
+ * --trace FILE (and every mount, for /.ocifs/trace.json): the collector
+ * on, a root span for the command around it, its exit status on it.
+ */
+static int cli_run_traced(struct cli *c, int (*fn)(struct cli *c))
+{
+	ocifs_span root = 0;
+	int rc;
+
+	if ((c->trace || !strcmp(c->cmd, "mount")) && ocifs_trace_enable() == 0) {
+		root = ocifs_trace_beginf(0, "ocifs %s", c->cmd);
+		ocifs_trace_str(root, "ocifs.command", c->cmd);
+		if (c->nargs > 0)
+			ocifs_trace_str(root, "ocifs.image", c->args[0]);
+	}
+	rc = cli_exit(fn(c));
+	ocifs_trace_int(root, "ocifs.exit_status", rc);
+	if (rc)
+		ocifs_trace_error(root, "the command failed (see its messages)");
+	ocifs_trace_end(root);
+	return rc;
+}
+
+/* Write the trace of --trace FILE, whatever the command's fate. */
+static void cli_trace_write(const struct cli *c, int rc)
+{
+	(void)rc;
+	if (ocifs_trace_enable() == 0)
+		ocifs_trace_otlp_write(c->trace);
+}
+
 static int run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -291,6 +328,7 @@ static int run(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "trace", required_argument, NULL, O_TRACE },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char optstring[] = ":lRqvhVo:fd";
@@ -410,6 +448,9 @@ static int run(int argc, char **argv)
 			printf("ocifs %s\n", PACKAGE_VERSION);
 			rc = 0;
 			goto out;
+		case O_TRACE:
+			c.trace = optarg;
+			break;
 		default:
 			rc = bad_option(c.cmd, optstring, opt, argv[optind - 1]);
 			goto out;
@@ -426,8 +467,10 @@ static int run(int argc, char **argv)
 		rc = bad_nargs(&commands[ci], c.nargs, c.args);
 		goto out;
 	}
-	rc = cli_exit(commands[ci].fn(&c));
+	rc = cli_run_traced(&c, commands[ci].fn);
 out:
+	if (c.trace)
+		cli_trace_write(&c, rc);
 	free(c.mount_opts);
 	return rc;
 }
