@@ -187,7 +187,7 @@ static int view_make(void *ctx, void **data, size_t *len)
 
 	for (int tries = 0; tries < 2; tries++) {
 		if ((rc = view_full_key(r->name_key, r->layers, r->img->nlayers, before)) ||
-		    (rc = ocifs_view_build(r->img, r->layers, before, data, len)) ||
+		    (rc = ocifs_view_build(r->img, r->layers, r->img->nlayers, before, data, len)) ||
 		    (rc = view_full_key(r->name_key, r->layers, r->img->nlayers, after)) ||
 		    !memcmp(before, after, 32))
 			break;
@@ -250,6 +250,49 @@ int ocifs_view_open(struct ocifs_image *img, struct ocifs_layer **layers, const 
 	*out = v;
 	return 0;
 err:
+	free(v);
+	return rc;
+}
+
+int ocifs_view_open_prefix(struct ocifs_image *img, struct ocifs_layer **layers, size_t n,
+			   struct ocifs_view **out)
+{
+	static const unsigned char key[32]; /* never stored: no identity */
+	struct ocifs_view *v;
+	void *data = NULL;
+	size_t len = 0;
+	double t0 = ocifs_now();
+	int rc;
+
+	if (n > img->nlayers)
+		return -EINVAL;
+	if (!(v = calloc(1, sizeof(*v))))
+		return -ENOMEM;
+	v->layers = layers;
+	v->nlayers = n;
+	if ((rc = ocifs_view_build(img, layers, n, key, &data, &len)))
+		goto err;
+	v->doc = (struct ocifs_doc){ .data = data, .len = len }; /* owned: freed */
+	v->map = data;
+	v->map_len = len;
+	if ((rc = view_validate(v, key, n))) /* sets the section pointers */
+		goto err_doc;
+	v->build_secs = ocifs_now() - t0;
+	v->hash_ok = calloc(v->h->ninodes / 8 + 1, 1);
+	v->hash_bad = calloc(v->h->ninodes / 8 + 1, 1);
+	if (!v->hash_ok || !v->hash_bad) {
+		rc = -ENOMEM;
+		goto err_doc;
+	}
+	*out = v;
+	return 0;
+err_doc:
+	free(v->hash_ok);
+	free(v->hash_bad);
+	ocifs_doc_release(&v->doc);
+	data = NULL;
+err:
+	free(data);
 	free(v);
 	return rc;
 }

@@ -59,6 +59,12 @@ struct ocifs_view;
  *  borrows them and they must outlive it. */
 int ocifs_view_open(struct ocifs_image *img, struct ocifs_layer **layers,
 		    const char *cache_dir, struct ocifs_view **out);
+/** The view of img's first n layers (0..img->nlayers), built in memory
+ *  with the same rules and never cached (forensics: what layer n+1 did
+ *  to it). layers as for ocifs_view_open (the first n at least). 0,
+ *  -EINVAL (n out of range), or an error. Freed with ocifs_view_free. */
+int ocifs_view_open_prefix(struct ocifs_image *img, struct ocifs_layer **layers, size_t n,
+			   struct ocifs_view **out);
 void ocifs_view_free(struct ocifs_view *v);
 void ocifs_view_stats(const struct ocifs_view *v, struct ocifs_view_stats *st);
 

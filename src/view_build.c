@@ -542,8 +542,8 @@ out:
 	return rc;
 }
 
-int ocifs_view_build(struct ocifs_image *img, struct ocifs_layer **layers, const unsigned char key[32],
-		     void **out, size_t *out_len)
+int ocifs_view_build(struct ocifs_image *img, struct ocifs_layer **layers, size_t nlayers,
+		     const unsigned char key[32], void **out, size_t *out_len)
 {
 	struct build b = { 0 };
 	struct layer_ctx *c = NULL;
@@ -560,7 +560,7 @@ int ocifs_view_build(struct ocifs_image *img, struct ocifs_layer **layers, const
 		goto out;
 	}
 	c->b = &b;
-	for (size_t i = 0; i < img->nlayers; i++) {
+	for (size_t i = 0; i < nlayers && i < img->nlayers; i++) {
 		struct ocifs_layer_open_info li;
 		ocifs_layer_open_info(layers[i], &li);
 		b.layer = (uint32_t)i;
@@ -572,7 +572,7 @@ int ocifs_view_build(struct ocifs_image *img, struct ocifs_layer **layers, const
 		if (rc)
 			goto out;
 	}
-	rc = write_view(&b, img->nlayers, key, out, out_len);
+	rc = write_view(&b, nlayers < img->nlayers ? nlayers : img->nlayers, key, out, out_len);
 out:
 	free(c);
 	build_free(&b);

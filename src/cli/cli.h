@@ -12,6 +12,7 @@
  *   mount.c    mount, umount
  *   deps.c     deps
  *   sbom.c     sbom
+ *   forensic.c diff, history
  *
  * Exit status: 0 success, 1 error, 2 usage, 3 digest mismatch.
  */
@@ -74,5 +75,7 @@ int cmd_mount(struct cli *c);
 int cmd_umount(struct cli *c);
 int cmd_deps(struct cli *c);
 int cmd_sbom(struct cli *c);
+int cmd_diff(struct cli *c);
+int cmd_history(struct cli *c);
 
 #endif

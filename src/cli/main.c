@@ -38,6 +38,9 @@ static const char usage_text[] =
 	"                                   the image's ld.so finds them, Go, UPX, Rust\n"
 	"  mount IMAGE DIR [-o OPTS] [-f]   mount the merged image, read-only\n"
 	"  umount DIR                       unmount an ocifs mount\n"
+	"  diff IMAGE --layer N [--json]    what layer N added, modified and removed\n"
+	"  diff IMAGE1 IMAGE2 [--json]      the same between two images' merged trees\n"
+	"  history IMAGE PATH [--json]      every layer's version of PATH\n"
 	"\n"
 	"Options:\n"
 	"  --platform OS/ARCH[/VARIANT]     manifest to use (default: this host)\n"
@@ -97,6 +100,8 @@ static const struct command {
 	{ "umount", "DIR", cmd_umount, 1, 1, 0 },
 	{ "deps", "IMAGE [PATH...]", cmd_deps, 1, 4096, OPT_IMG | OPT_JSON | OPT_UNRES },
 	{ "sbom", "IMAGE", cmd_sbom, 1, 1, OPT_IMG | OPT_OUT },
+	{ "diff", "IMAGE [IMAGE2]", cmd_diff, 1, 2, OPT_IMG | OPT_LAYER | OPT_JSON },
+	{ "history", "IMAGE PATH", cmd_history, 2, 2, OPT_IMG | OPT_JSON },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
