@@ -58,6 +58,7 @@ struct pipe {
 	int (*cancelled)(void *ctx);
 	void *cancel_ctx;
 	double deadline;        /* CLOCK_MONOTONIC seconds, 0: none */
+	const char *only;       /* collect this path alone, or NULL */
 	atomic_int stop;        /* 0, -EINTR or -ETIMEDOUT: the build stops */
 	atomic_size_t kept;     /* bytes kept in the tree's read cache */
 	const struct ocifs_catalog_env *env;
@@ -615,6 +616,10 @@ static int collect(struct pipe *p)
 	int rc = 0;
 
 	path[0] = '\0';
+	if (p->only) {
+		uint64_t ino;
+		return ocifs_view_resolve(p->v, p->only, &ino) ? 0 : add_file(p, p->only, ino);
+	}
 	if (!(st = malloc(64 * sizeof(*st))))
 		return -ENOMEM;
 	scap = 64;
@@ -768,6 +773,7 @@ int ocifs_pipeline_run(struct ocifs_image *img, const struct ocifs_view *v,
 	p.cancelled = o->cancelled;
 	p.cancel_ctx = o->cancel_ctx;
 	p.deadline = o->deadline;
+	p.only = o->only;
 	atomic_init(&p.stop, 0);
 	atomic_init(&p.kept, 0);
 	if ((rc = pthread_mutex_init(&p.lock, NULL)))

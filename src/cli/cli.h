@@ -13,6 +13,7 @@
  *   deps.c     deps
  *   sbom.c     sbom
  *   forensic.c diff, history
+ *   explain.c  explain (explain_text.c renders it)
  *
  * Exit status: 0 success, 1 error, 2 usage, 3 digest mismatch.
  */
@@ -77,5 +78,6 @@ int cmd_deps(struct cli *c);
 int cmd_sbom(struct cli *c);
 int cmd_diff(struct cli *c);
 int cmd_history(struct cli *c);
+int cmd_explain(struct cli *c);
 
 #endif

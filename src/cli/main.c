@@ -41,6 +41,8 @@ static const char usage_text[] =
 	"  diff IMAGE --layer N [--json]    what layer N added, modified and removed\n"
 	"  diff IMAGE1 IMAGE2 [--json]      the same between two images' merged trees\n"
 	"  history IMAGE PATH [--json]      every layer's version of PATH\n"
+	"  explain IMAGE PATH [--json]      everything known of PATH: its layers, index\n"
+	"                                   facts, analysis, owner, why in /.deps, /.sbom\n"
 	"\n"
 	"Options:\n"
 	"  --platform OS/ARCH[/VARIANT]     manifest to use (default: this host)\n"
@@ -102,6 +104,7 @@ static const struct command {
 	{ "sbom", "IMAGE", cmd_sbom, 1, 1, OPT_IMG | OPT_OUT },
 	{ "diff", "IMAGE [IMAGE2]", cmd_diff, 1, 2, OPT_IMG | OPT_LAYER | OPT_JSON },
 	{ "history", "IMAGE PATH", cmd_history, 2, 2, OPT_IMG | OPT_JSON },
+	{ "explain", "IMAGE PATH", cmd_explain, 2, 2, OPT_IMG | OPT_JSON },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
