@@ -307,12 +307,15 @@ static int cli_run_traced(struct cli *c, int (*fn)(struct cli *c))
 	return rc;
 }
 
-/* Write the trace of --trace FILE, whatever the command's fate. */
-static void cli_trace_write(const struct cli *c, int rc)
+/* Write the trace of --trace FILE, whatever the command's fate; a trace
+ * that cannot be written fails a command that succeeded. */
+static int cli_trace_write(const struct cli *c, int rc)
 {
-	(void)rc;
-	if (ocifs_trace_enable() == 0)
-		ocifs_trace_otlp_write(c->trace);
+	int w = ocifs_trace_enable();
+
+	if (!w)
+		w = ocifs_trace_otlp_write(c->trace);
+	return w && !rc ? OCIFS_EXIT_ERR : rc;
 }
 
 static int run(int argc, char **argv)
@@ -478,7 +481,7 @@ static int run(int argc, char **argv)
 	rc = cli_run_traced(&c, commands[ci].fn);
 out:
 	if (c.trace)
-		cli_trace_write(&c, rc);
+		rc = cli_trace_write(&c, rc);
 	free(c.mount_opts);
 	return rc;
 }
