@@ -360,11 +360,15 @@ static void sbom_why(json_object *o)
 	    !json_object_object_get_ex(d, "owners", &owners))
 		return;
 	if (json_object_array_length(owners)) {
-		json_object *c = json_object_array_get_idx(owners, 0), *p;
+		json_object *c = json_object_array_get_idx(owners, 0), *p, *t;
 		const char *purl = json_object_object_get_ex(c, "purl", &p) ? json_object_get_string(p) : "";
+		const char *type = json_object_object_get_ex(c, "type", &t) ? json_object_get_string(t) : "";
 		put(d, "why", json_object_new_string(
 			!strncmp(purl, "pkg:generic/", 12)
 				? "its own component: an ELF file no package lists"
+			: !strcmp(type, "application")
+				? "its own component: the application the binary is (its build info "
+				  "names it)"
 				: "a file of the package(s) listed: a package's files get no component "
 				  "of their own"));
 		return;
