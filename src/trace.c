@@ -261,20 +261,20 @@ ocifs_span ocifs_trace_adopt(ocifs_span s)
 /* Append attribute a to span h (a.s owned: freed if it cannot be kept). */
 static void add_attr(ocifs_span h, struct ocifs_trace_attr a)
 {
-	struct span *s;
+	struct span *sp;
 
 	pthread_mutex_lock(&T.lock);
-	if (!(s = get(h)))
+	if (!(sp = get(h)))
 		goto drop;
-	if (s->nattrs == s->acap) {
-		size_t nc = s->acap ? 2 * s->acap : 8;
-		struct ocifs_trace_attr *na = realloc(s->attrs, nc * sizeof(*na));
+	if (sp->nattrs == sp->acap) {
+		size_t nc = sp->acap ? 2 * sp->acap : 8;
+		struct ocifs_trace_attr *na = realloc(sp->attrs, nc * sizeof(*na));
 		if (!na)
 			goto drop;
-		s->attrs = na;
-		s->acap = nc;
+		sp->attrs = na;
+		sp->acap = nc;
 	}
-	s->attrs[s->nattrs++] = a;
+	sp->attrs[sp->nattrs++] = a;
 	changed();
 	pthread_mutex_unlock(&T.lock);
 	return;
@@ -323,7 +323,7 @@ void ocifs_trace_event(ocifs_span h, const char *name, const char *k1, const cha
 {
 	struct ocifs_trace_ev ev = { .name = name };
 	const char *kv[6] = { k1, v1, k2, v2, k3, v3 };
-	struct span *s;
+	struct span *sp;
 	int bad = 0;
 
 	if (!h || !ocifs_trace_on())
@@ -334,18 +334,18 @@ void ocifs_trace_event(ocifs_span h, const char *name, const char *k1, const cha
 		ev.attrs[ev.nattrs++] = (struct ocifs_trace_attr){ .key = kv[i], .s = v };
 	}
 	pthread_mutex_lock(&T.lock);
-	if (bad || !(s = get(h)) || T.events >= OCIFS_TRACE_MAX_EVENTS)
+	if (bad || !(sp = get(h)) || T.events >= OCIFS_TRACE_MAX_EVENTS)
 		goto drop;
-	if (s->nevs == s->ecap) {
-		size_t nc = s->ecap ? 2 * s->ecap : 16;
-		struct ocifs_trace_ev *ne = realloc(s->evs, nc * sizeof(*ne));
+	if (sp->nevs == sp->ecap) {
+		size_t nc = sp->ecap ? 2 * sp->ecap : 16;
+		struct ocifs_trace_ev *ne = realloc(sp->evs, nc * sizeof(*ne));
 		if (!ne)
 			goto drop;
-		s->evs = ne;
-		s->ecap = nc;
+		sp->evs = ne;
+		sp->ecap = nc;
 	}
 	ev.time_ns = now_ns();
-	s->evs[s->nevs++] = ev;
+	sp->evs[sp->nevs++] = ev;
 	T.events++;
 	changed();
 	pthread_mutex_unlock(&T.lock);
