@@ -44,7 +44,9 @@ static struct {
 	uint64_t dropped_spans, dropped_events;
 	uint64_t gen;
 	int64_t last;           /* time of the last change */
-} T = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	size_t max_spans, max_events;
+} T = { .lock = PTHREAD_MUTEX_INITIALIZER, .max_spans = OCIFS_TRACE_MAX_SPANS,
+	.max_events = OCIFS_TRACE_MAX_EVENTS };
 
 static _Thread_local ocifs_span cur;
 
@@ -104,6 +106,16 @@ int ocifs_trace_enable(void)
 	__atomic_store_n(&ocifs_trace_enabled_, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&T.lock);
 	return 0;
+}
+
+void ocifs_trace_set_limits(size_t max_spans, size_t max_events)
+{
+	pthread_mutex_lock(&T.lock);
+	if (max_spans)
+		T.max_spans = max_spans;
+	if (max_events)
+		T.max_events = max_events;
+	pthread_mutex_unlock(&T.lock);
 }
 
 /* Is s[0..n) valid UTF-8 (no overlong form, surrogate or code point
@@ -179,7 +191,7 @@ ocifs_span ocifs_trace_begin(const char *name, ocifs_span parent)
 		parent = cur;
 	nm = clean(name ? name : "");
 	pthread_mutex_lock(&T.lock);
-	if (!nm || T.n >= OCIFS_TRACE_MAX_SPANS) {
+	if (!nm || T.n >= T.max_spans) {
 		T.dropped_spans++;
 		goto out;
 	}
@@ -334,7 +346,7 @@ void ocifs_trace_event(ocifs_span h, const char *name, const char *k1, const cha
 		ev.attrs[ev.nattrs++] = (struct ocifs_trace_attr){ .key = kv[i], .s = v };
 	}
 	pthread_mutex_lock(&T.lock);
-	if (bad || !(sp = get(h)) || T.events >= OCIFS_TRACE_MAX_EVENTS)
+	if (bad || !(sp = get(h)) || T.events >= T.max_events)
 		goto drop;
 	if (sp->nevs == sp->ecap) {
 		size_t nc = sp->ecap ? 2 * sp->ecap : 16;

@@ -42,6 +42,9 @@ static inline int ocifs_trace_on(void)
 
 /** Turn the collector on (idempotent): 0 or -ENOMEM. */
 int ocifs_trace_enable(void);
+/** Lower the caps (tests of what they drop); 0 keeps a cap as it is. Call
+ *  before anything is recorded. */
+void ocifs_trace_set_limits(size_t max_spans, size_t max_events);
 
 /** Begin a span named name under parent (0: the calling thread's
  *  current span, none for a root) and make it the thread's current

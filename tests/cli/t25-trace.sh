@@ -46,6 +46,8 @@ EOF
 ok $? "Go binary with its build info wiped"
 chmod 755 "$R/usr/bin/hi"
 echo one >"$R/etc/f"
+mkdir -p "$R/var/lib/dpkg"                    # a database with a broken line 3
+printf 'Package: foo\nStatus: install ok installed\nVersion 1.0\n' >"$R/var/lib/dpkg/status"
 (cd "$R" && tar --numeric-owner -czf "$TMP/l1.tgz" .)
 mkdir -p "$TMP/r2/etc"
 echo two >"$TMP/r2/etc/f"
@@ -137,6 +139,8 @@ expect_fail 2 'missing argument' "--trace without FILE is a usage error" -- "$B"
 r=$(check "$TMP/sbom.json" "ocifs sbom" "catalog dpkg" "catalog gomod" "catalog binary")
 [ "$r" = ok ]
 ok $? "sbom trace: every cataloger's span ($r)"
+q "$TMP/sbom.json" skips | grep -qP '^/var/lib/dpkg/status\tdpkg\tdpkg: line 3: '
+ok $? "skip: a dpkg database line that could not be parsed (line 3)"
 
 debian() {
 	[ "$(id -u)" -eq 0 ] || { skip "the Debian root needs root"; return; }
