@@ -374,6 +374,13 @@ static void sbom_why(json_object *o)
 		return;
 	}
 	if (json_object_object_get_ex(o, "entry", &entry) &&
+	    json_object_object_get_ex(entry, "type", &magic) &&
+	    strcmp(json_object_get_string(magic), "regular file")) {
+		put(d, "why", json_object_new_string("not a regular file, and no package lists it "
+						     "(a package's directories are not claimed)"
+		return;
+	}
+	if (json_object_object_get_ex(o, "entry", &entry) &&
 	    json_object_object_get_ex(entry, "magic", &magic))
 		for (size_t i = 0; i < json_object_array_length(magic); i++)
 			elf |= !strcmp(json_object_get_string(json_object_array_get_idx(magic, i)), "elf");
