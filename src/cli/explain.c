@@ -377,7 +377,7 @@ static void sbom_why(json_object *o)
 	    json_object_object_get_ex(entry, "type", &magic) &&
 	    strcmp(json_object_get_string(magic), "regular file")) {
 		put(d, "why", json_object_new_string("not a regular file, and no package lists it "
-						     "(a package's directories are not claimed)"
+						     "(a package's directories are not claimed)"));
 		return;
 	}
 	if (json_object_object_get_ex(o, "entry", &entry) &&
