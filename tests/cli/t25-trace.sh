@@ -134,6 +134,33 @@ expect_fail 1 'trace' "--trace into a missing directory: one line naming the fil
 	"$B" inspect "$TMP/img" --trace "$TMP/no/dir/t.json"
 expect_fail 2 'missing argument' "--trace without FILE is a usage error" -- "$B" inspect "$TMP/img" --trace
 
+# --- UPX: a packed program whose payload was damaged ----------------------
+upx_part() {
+	local D=${OCIFS_FIXTURES:-${OCIFS_BUILDDIR:-$OCIFS_SRCDIR}/tests}/registry
+	if ! sh "$OCIFS_SRCDIR/tests/gen/upxbins.sh" "$D" >"$TMP/fetch.log" 2>&1; then
+		skip "npm registry or tools unavailable: $(tail -n 1 "$TMP/fetch.log")"
+		return
+	fi
+	mkdir -p "$TMP/up/usr/bin"
+	cp "$D/packed/chello.nrv2b" "$TMP/up/usr/bin/good"
+	python3 - "$TMP/up/usr/bin/good" "$TMP/up/usr/bin/bad" <<'EOF'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+for i in range(len(b) // 2, len(b) // 2 + 64):   # the middle of the packed payload
+    b[i] ^= 0x5a
+open(sys.argv[2], "wb").write(b)
+EOF
+	chmod 755 "$TMP/up/usr/bin/good" "$TMP/up/usr/bin/bad"
+	(cd "$TMP/up" && tar --numeric-owner -cf "$TMP/up.tar" usr)
+	mkoci "$TMP/upimg" "$TMP/up.tar"
+	"$B" deps "$TMP/upimg" --trace "$TMP/up.json" >/dev/null 2>&1
+	q "$TMP/up.json" skips >"$TMP/up.skips"
+	grep -qP '^/usr/bin/bad\telf\tUPX-packed, unpacking failed: corrupt' "$TMP/up.skips" &&
+		! grep -q '^/usr/bin/good' "$TMP/up.skips"
+	ok $? "skip: a UPX program whose payload is damaged (the intact copy unpacks)"
+}
+upx_part
+
 # --- sbom: package ownership in the Debian root ---------------------------
 "$B" sbom "$TMP/img" --trace "$TMP/sbom.json" >/dev/null 2>&1
 r=$(check "$TMP/sbom.json" "ocifs sbom" "catalog dpkg" "catalog gomod" "catalog binary")
