@@ -168,6 +168,10 @@ r=$(check "$TMP/sbom.json" "ocifs sbom" "catalog dpkg" "catalog gomod" "catalog 
 ok $? "sbom trace: every cataloger's span ($r)"
 q "$TMP/sbom.json" skips | grep -qP '^/var/lib/dpkg/status\tdpkg\tdpkg: line 3: '
 ok $? "skip: a dpkg database line that could not be parsed (line 3)"
+"$B" sbom "$TMP/img" --format spdx -o "$TMP/spdx.out" --trace "$TMP/spdx.json" 2>/dev/null
+[ "$(q "$TMP/spdx.json" attr "write document" ocifs.document | tr '\n' ' ')" = "view sbom spdx " ] &&
+	[ "$(q "$TMP/spdx.json" attr "write document" ocifs.bytes | tail -1)" = "$(stat -c %s "$TMP/spdx.out")" ]
+ok $? "sbom --format spdx: a write document span per document, the SPDX one with the bytes written"
 
 debian() {
 	[ "$(id -u)" -eq 0 ] || { skip "the Debian root needs root"; return; }
