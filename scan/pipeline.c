@@ -32,6 +32,7 @@
 #include "layer.h"
 #include "log.h"
 #include "pipeline.h"
+#include "pipeline_priv.h"
 #include "reader.h"
 #include "trace.h"
 #include "tree_view.h"
@@ -43,30 +44,6 @@
 #define PIPE_HEAD_KEEP 4096u            /* head of every file kept */
 #define PIPE_MAX_THREADS 8u
 
-struct pipe {
-	struct ocifs_image *img;
-	const struct ocifs_view *v;
-	struct ocifs_tree_view *tv;
-	const struct ocifs_tree *tree;
-	const struct ocifs_cataloger *const *cats;
-	size_t ncats;
-	void *state[64];        /* each cataloger's, from init */
-	struct ocifs_model *m;
-	size_t fcap;
-	pthread_mutex_t lock;   /* protects m->comps, m->ncomps, ccap */
-	size_t ccap;
-	int (*cancelled)(void *ctx);
-	void *cancel_ctx;
-	double deadline;        /* CLOCK_MONOTONIC seconds, 0: none */
-	const char *only;       /* collect this path alone, or NULL */
-	atomic_int stop;        /* 0, -EINTR or -ETIMEDOUT: the build stops */
-	atomic_size_t kept;     /* bytes kept in the tree's read cache */
-	const struct ocifs_catalog_env *env;
-	/* tracing (trace.h): the analysis and each cataloger's span */
-	ocifs_span span, cspan[64];
-	atomic_uint_least64_t busy_ns[64], nskip[64];
-	int want_exec;          /* report executables no cataloger wanted */
-};
 
 const char *ocifs_pipeline_env(const struct ocifs_image *img, const char *key)
 {
@@ -148,14 +125,6 @@ static int rec_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got)
 
 /* --- the emit handle (catalog.h) ------------------------------------- */
 
-struct ocifs_emit {
-	struct pipe *p;
-	size_t cat;             /* index in p->cats */
-	size_t file;            /* index in m->files; SIZE_MAX in finish */
-	const struct ocifs_rd *keeping;
-	size_t seq;             /* components emitted by this call */
-};
-
 struct ocifs_mfile *ocifs_emit_file(struct ocifs_emit *e)
 {
 	return e->file == SIZE_MAX ? NULL : &e->p->m->files[e->file];
@@ -195,22 +164,6 @@ void ocifs_emit_error(struct ocifs_emit *e, const char *what, int rc)
 
 	if (f)
 		set_error(f, what, rc);
-}
-
-void ocifs_emit_skip(struct ocifs_emit *e, const char *path, const char *fmt, ...)
-{
-	struct ocifs_mfile *f = ocifs_emit_file(e);
-	char reason[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	if (f && !path && !f->skipped)
-		f->skipped = strdup(reason); /* best effort: NULL on ENOMEM */
-	atomic_fetch_add(&e->p->nskip[e->cat], 1);
-	ocifs_trace_skip(e->p->cspan[e->cat], e->p->cats[e->cat]->name,
-			 path ? path : f ? f->path : "", reason);
 }
 
 static char *dup_or_null(const char *s, int *bad)
@@ -321,10 +274,6 @@ static int layer_versions(void *ctx, const char *path, size_t max,
 
 /* --- pass 1: read each file and run its catalogers ------------------- */
 
-static int wants(const struct ocifs_mfile *f, size_t k)
-{
-	return (f->catalogers >> k) & 1;
-}
 
 /* Run the pass-n catalogers of file i (rd: its bytes, or NULL). */
 static void run_cats(struct pipe *p, size_t i, unsigned pass, const struct ocifs_rd *rd,
@@ -535,26 +484,6 @@ static int by_stream(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
-/* Tracing: a file that looks like a program or a library (exec bits, a
- * .so name) but that no cataloger wanted, because its bytes start with
- * neither ELF magic nor #!: the ELF cataloger's "skip". */
-static void trace_not_candidate(struct pipe *p, const char *path, const struct ocifs_vattr *a)
-{
-	const char *base = strrchr(path, '/');
-	const char *so = strstr(base ? base : path, ".so");
-	int lib = so && (so[3] == '\0' || so[3] == '.');
-
-	if (!(a->mode & 0111) && !lib)
-		return;
-	for (size_t k = 0; k < p->ncats; k++) {
-		if (p->cats[k] != &ocifs_cat_elf)
-			continue;
-		struct ocifs_emit e = { p, k, SIZE_MAX, NULL, 0 };
-		ocifs_emit_skip(&e, path, "%s, but its bytes start with neither ELF magic nor #!: "
-			       "not analyzed", lib ? "named like a shared library" : "executable");
-	}
-}
-
 /* Add path (a regular file, inode ino) if a cataloger matches it. */
 static int add_file(struct pipe *p, const char *path, uint64_t ino)
 {
@@ -572,7 +501,7 @@ static int add_file(struct pipe *p, const char *path, uint64_t ino)
 		if (p->cats[k]->match(path, fl))
 			cats |= 1ull << k;
 	if (!cats && p->want_exec)
-		trace_not_candidate(p, path, &a);
+		ocifs_pipe_not_candidate(p, path, &a);
 	if (!cats || ocifs_view_data(p->v, ino, &l, &x))
 		return 0;
 	if (p->m->nfiles == p->fcap) {
@@ -710,54 +639,6 @@ static void free_heads(struct ocifs_model *m)
 	}
 }
 
-/* Tracing: the "analyze" span and one "catalog NAME" span per cataloger
- * under it (they overlap: every file goes through all of them); the
- * analysis stays the calling thread's current span. */
-static void trace_open(struct pipe *p, unsigned threads)
-{
-	for (size_t k = 0; k < p->ncats; k++) {
-		atomic_init(&p->busy_ns[k], 0);
-		atomic_init(&p->nskip[k], 0);
-	}
-	if (!ocifs_trace_on())
-		return;
-	p->want_exec = 1;
-	p->span = ocifs_trace_begin("analyze", 0);
-	ocifs_trace_int(p->span, "ocifs.catalogers", (int64_t)p->ncats);
-	ocifs_trace_int(p->span, "ocifs.threads", threads);
-	for (size_t k = 0; k < p->ncats; k++) {
-		p->cspan[k] = ocifs_trace_beginf(p->span, "catalog %s", p->cats[k]->name);
-		ocifs_trace_str(p->cspan[k], "ocifs.cataloger", p->cats[k]->name);
-	}
-	ocifs_trace_adopt(p->span);
-}
-
-static void trace_close(struct pipe *p, int rc)
-{
-	const struct ocifs_model *m = p->m;
-
-	if (!p->span)
-		return;
-	for (size_t k = 0; k < p->ncats; k++) {
-		uint64_t files = 0, comps = 0;
-		for (size_t i = 0; i < m->nfiles; i++)
-			files += wants(&m->files[i], k);
-		for (size_t i = 0; i < m->ncomps; i++)
-			comps += m->comps[i].cat_ == k;
-		ocifs_trace_int(p->cspan[k], "ocifs.files", (int64_t)files);
-		ocifs_trace_int(p->cspan[k], "ocifs.components", (int64_t)comps);
-		ocifs_trace_int(p->cspan[k], "ocifs.skipped", (int64_t)atomic_load(&p->nskip[k]));
-		ocifs_trace_int(p->cspan[k], "ocifs.busy_ns", (int64_t)atomic_load(&p->busy_ns[k]));
-		ocifs_trace_end(p->cspan[k]);
-	}
-	ocifs_trace_int(p->span, "ocifs.files", (int64_t)m->nfiles);
-	ocifs_trace_int(p->span, "ocifs.components", (int64_t)m->ncomps);
-	if (rc)
-		ocifs_trace_error(p->span, strerror(-rc));
-	ocifs_trace_adopt(p->span);
-	ocifs_trace_end(p->span);
-}
-
 int ocifs_pipeline_run(struct ocifs_image *img, const struct ocifs_view *v,
 		       const struct ocifs_pipeline_opts *o, struct ocifs_model *m)
 {
@@ -792,7 +673,7 @@ int ocifs_pipeline_run(struct ocifs_image *img, const struct ocifs_view *v,
 		.nlayers = (uint32_t)ocifs_view_nlayers(v),
 	};
 	p.env = &env;
-	trace_open(&p, threads);
+	ocifs_pipe_trace_open(&p, threads);
 	double t0 = ocifs_now();
 	if ((rc = collect(&p)) || (rc = init_pass(&p, 1, &env)))
 		goto out;
@@ -816,7 +697,7 @@ int ocifs_pipeline_run(struct ocifs_image *img, const struct ocifs_view *v,
 	log_dbg("pipeline: %zu files; collect %.3f s, pass 1 %.3f s, pass 2 %.3f s", m->nfiles,
 		t1 - t0, t2 - t1, t3 - t2);
 out:
-	trace_close(&p, rc);
+	ocifs_pipe_trace_close(&p, rc);
 	free_heads(m);
 	for (size_t k = 0; k < p.ncats; k++)
 		if (p.state[k] && p.cats[k]->fini)
