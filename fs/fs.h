@@ -258,6 +258,9 @@ int fs_virt_stat(struct ocifs_fs *fs, fuse_req_t req, const struct fs_node *n, s
  *  unmount): 0, -EISDIR, or as fs_virt_stat. */
 int fs_virt_read(struct ocifs_fs *fs, fuse_req_t req, const struct fs_node *n, size_t size,
 		 off_t off, const char **buf, size_t *len);
+/** Is n a live document (made again whenever it changed: the trace)?
+ *  Its reads are direct (no page cache), its attributes not cached. */
+int fs_virt_live(const struct fs_virt *v, const struct fs_node *n);
 /** readdir(plus) of /.ocifs, as fs_dir_fill does for view dirs. */
 int fs_virt_dir_fill(struct ocifs_fs *fs, fuse_req_t req, size_t size, off_t off, int plus,
 		     char **out, size_t *outlen);

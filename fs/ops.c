@@ -333,7 +333,8 @@ static void fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		if (rc)
 			goto out;
 		fi->fh = 0;
-		fi->keep_cache = 1;
+		fi->keep_cache = !fs_virt_live(fs->virt, &n);
+		fi->direct_io = !fi->keep_cache; /* the trace grows between opens */
 		fi->noflush = 1;
 		fuse_reply_open(req, fi);
 		goto out;

@@ -26,6 +26,7 @@
 #include "docs.h"
 #include "fs.h"
 #include "log.h"
+#include "trace.h"
 
 #define VIRT_DIR_NAME ".ocifs"
 #define VIRT_DIR_ID 0
@@ -65,6 +66,13 @@ struct fs_virt {
 	int stop;                       /* atomic: unmounting, builds stop */
 	char *gate;                     /* OCIFS_TEST_DEPS_GATE, or NULL */
 	int64_t mtime_ns;
+	/* live rows (the trace): the generation their buf was made at, and
+	 * the bufs they replaced (a read may still be sending one; freed at
+	 * unmount; one per change of the trace that was looked at) */
+	uint64_t *live_gen;             /* nrows, protected by lock */
+	char **retired;
+	size_t nretired;
+	ocifs_span span;                /* the mount's span: builds go under it */
 };
 
 /* How long past -o deps_timeout a waiter trusts the build to stop by
@@ -93,12 +101,14 @@ int fs_virt_new(struct ocifs_image *img, struct ocifs_view *view, const char *ca
 	if (v) {
 		v->rows = ocifs_docs_table(&v->nrows);
 		v->doc = calloc(v->nrows, sizeof(*v->doc));
+		v->live_gen = calloc(v->nrows, sizeof(*v->live_gen));
 	}
-	if (!v || !v->doc || (cache_dir && !(v->cache_dir = strdup(cache_dir))) ||
+	if (!v || !v->doc || !v->live_gen || (cache_dir && !(v->cache_dir = strdup(cache_dir))) ||
 	    (gate && *gate && !(v->gate = strdup(gate)))) {
 		if (v) {
 			free(v->cache_dir);
 			free(v->doc);
+			free(v->live_gen);
 		}
 		free(v);
 		return -ENOMEM;
@@ -109,6 +119,7 @@ int fs_virt_new(struct ocifs_image *img, struct ocifs_view *view, const char *ca
 	v->uid = o->set_uid ? o->uid : getuid();
 	v->gid = o->set_gid ? o->gid : getgid();
 	v->public = o->public_virtual;
+	v->span = ocifs_trace_current();
 	if (ocifs_view_getattr(view, OCIFS_VIEW_ROOT, &a) == 0)
 		v->mtime_ns = a.mtime_ns;
 	pthread_mutex_init(&v->lock, NULL);
@@ -149,6 +160,10 @@ void fs_virt_free(struct fs_virt *v)
 	for (size_t i = 0; i < v->nrows; i++)
 		free(v->doc[i].buf);
 	free(v->doc);
+	for (size_t i = 0; i < v->nretired; i++)
+		free(v->retired[i]);
+	free(v->retired);
+	free(v->live_gen);
 	free(v);
 }
 
@@ -220,9 +235,17 @@ static int virt_make(struct fs_virt *v, size_t d, char **buf, size_t *len)
 
 	virt_shown(row, shown, sizeof(shown));
 	if (row->from >= 0) {
+		ocifs_span sp = ocifs_trace_begin("write document", 0);
+		ocifs_trace_str(sp, "ocifs.document", row->what);
 		rc = row->derive(v->doc[row->from].buf, v->doc[row->from].len, buf, len);
-		if (rc)
+		if (rc) {
 			log_err("%s: cannot render %s: %s", shown, row->what, strerror(-rc));
+			ocifs_trace_error(sp, strerror(-rc));
+		} else {
+			ocifs_trace_int(sp, "ocifs.bytes", (int64_t)*len);
+			ocifs_trace_str(sp, "ocifs.source", "derived");
+		}
+		ocifs_trace_end(sp);
 		return rc;
 	}
 	rc = v->gate ? virt_gate(v) : 0;
@@ -270,6 +293,7 @@ static void *virt_builder(void *arg)
 {
 	struct fs_virt *v = arg;
 
+	ocifs_trace_adopt(v->span); /* its builds are the mount's */
 	pthread_mutex_lock(&v->lock);
 	for (;;) {
 		long d = virt_next(v);
@@ -391,6 +415,44 @@ static int virt_wait(struct fs_virt *v, fuse_req_t req, size_t d)
 	return rc;
 }
 
+/* A live row (the trace): made again now if what it shows changed since
+ * it was last made; the buf it replaces is kept until unmount (a read
+ * may be sending it). 0 or the build's error. */
+static int virt_live(struct fs_virt *v, size_t d)
+{
+	uint64_t gen = ocifs_trace_generation();
+	char *buf = NULL, **nr;
+	size_t len = 0;
+	int rc = 0;
+
+	pthread_mutex_lock(&v->lock);
+	if (v->doc[d].state == VS_DONE && !v->doc[d].err && v->live_gen[d] == gen)
+		goto out;
+	if (!(nr = realloc(v->retired, (v->nretired + 1) * sizeof(*nr)))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	v->retired = nr;
+	struct ocifs_docs_ctx c = { .img = v->img, .view = v->view, .cache_dir = v->cache_dir };
+	if ((rc = v->rows[d].build(&c, &buf, &len)))
+		goto out;
+	if (v->doc[d].buf)
+		v->retired[v->nretired++] = v->doc[d].buf;
+	v->doc[d].buf = buf;
+	v->doc[d].len = len;
+	v->doc[d].err = 0;
+	v->doc[d].state = VS_DONE;
+	v->live_gen[d] = gen;
+out:
+	pthread_mutex_unlock(&v->lock);
+	return rc;
+}
+
+int fs_virt_live(const struct fs_virt *v, const struct fs_node *n)
+{
+	return n->cls == FS_NODE_VDOC && n->doc < v->nrows && v->rows[n->doc].live;
+}
+
 /* Attributes of virtual node n. With wait, the document is made first
  * (st_size exact); without, a document not made yet shows size 0 and
  * *ready is 0 (the caller must not let the kernel cache that). */
@@ -426,7 +488,10 @@ static int virt_attr(struct ocifs_fs *fs, fuse_req_t req, const struct fs_node *
 	doc = &v->doc[n->doc];
 	st->st_mode = S_IFREG | (v->public ? 0444 : 0400);
 	st->st_nlink = v->rows[n->doc].alias ? 2 : 1;
-	if (wait) {
+	if (v->rows[n->doc].live) {
+		if ((rc = virt_live(v, n->doc)))
+			return rc;
+	} else if (wait) {
 		if ((rc = virt_wait(v, req, n->doc)))
 			return rc;
 	} else {
@@ -467,6 +532,8 @@ static int virt_entry(struct ocifs_fs *fs, fuse_ino_t ino, int kick, struct fuse
 	e->entry_timeout = fs->opts.timeout;
 	if (!rc)
 		rc = virt_attr(fs, NULL, &n, 0, &e->attr, &ready);
+	if (!rc && fs_virt_live(v, &n))
+		e->attr_timeout = e->entry_timeout = 0; /* it changes */
 	if (!rc && !ready) {
 		e->attr_timeout = 0;
 		if (kick) {
@@ -540,10 +607,19 @@ int fs_virt_read(struct ocifs_fs *fs, fuse_req_t req, const struct fs_node *n, s
 		return -EISDIR;
 	if (n->cls != FS_NODE_VDOC || n->doc >= v->nrows)
 		return -ENOENT;
-	if ((rc = virt_wait(v, req, n->doc)))
-		return rc;
-	p = v->doc[n->doc].buf;
-	sz = v->doc[n->doc].len;
+	if (v->rows[n->doc].live) {
+		if ((rc = virt_live(v, n->doc)))
+			return rc;
+		pthread_mutex_lock(&v->lock);
+		p = v->doc[n->doc].buf;
+		sz = v->doc[n->doc].len;
+		pthread_mutex_unlock(&v->lock);
+	} else {
+		if ((rc = virt_wait(v, req, n->doc)))
+			return rc;
+		p = v->doc[n->doc].buf;
+		sz = v->doc[n->doc].len;
+	}
 	if (off < 0)
 		return -EINVAL;
 	if ((uint64_t)off >= sz) {

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "catalog.h"
 #include "log.h"
@@ -26,18 +27,22 @@ static void log_problem(const struct ocifs_mfile *f, const char *what, const cha
 		log_warn("%s: %s%s", f->path, what, error);
 }
 
-static void analyze_elf_image(struct ocifs_mfile *f, const struct ocifs_rd *rd,
-			      const struct ocifs_elf *e)
+static void analyze_elf_image(struct ocifs_emit *em, struct ocifs_mfile *f,
+			      const struct ocifs_rd *rd, const struct ocifs_elf *e)
 {
 	if (e->is_go || e->link == OCIFS_ELF_STATIC || e->link == OCIFS_ELF_STATIC_PIE)
 		ocifs_goinfo_read(rd, e, &f->go);
+	if (f->go.is_go && !f->go.has_buildinfo)
+		ocifs_emit_skip(em, NULL, "Go binary (%s) without build info: no modules known%s%s",
+				f->go.version ? f->go.version : "toolchain version unknown",
+				f->go.error ? ": " : "", f->go.error ? f->go.error : "");
 	ocifs_rustaudit_read(rd, e, &f->rust);
 	log_problem(f, "", f->rust.error);
 	ocifs_pkgnote_read(rd, e, &f->note);
 	log_problem(f, "", f->note.error);
 }
 
-static void analyze_upx(struct ocifs_mfile *f, const struct ocifs_rd *rd)
+static void analyze_upx(struct ocifs_emit *em, struct ocifs_mfile *f, const struct ocifs_rd *rd)
 {
 	unsigned char *img = NULL;
 	size_t len = 0;
@@ -48,6 +53,8 @@ static void analyze_upx(struct ocifs_mfile *f, const struct ocifs_rd *rd)
 	if ((rc = ocifs_upx_unpack(rd, &f->upx, ELF_MAX_UNPACK, &img, &len))) {
 		if (rc == -EBADMSG)
 			log_problem(f, "UPX: ", f->upx.error ? f->upx.error : "corrupt");
+		ocifs_emit_skip(em, NULL, "UPX-packed, unpacking failed: %s; the packed stub "
+				"analyzed instead", f->upx.error ? f->upx.error : strerror(-rc));
 		return;
 	}
 	struct ocifs_rd_mem m = { img, len };
@@ -56,7 +63,10 @@ static void analyze_upx(struct ocifs_mfile *f, const struct ocifs_rd *rd)
 	log_problem(f, "ELF: ", f->upx_elf.error);
 	if (rc == 0) {
 		f->unpacked = 1;
-		analyze_elf_image(f, &urd, &f->upx_elf);
+		analyze_elf_image(em, f, &urd, &f->upx_elf);
+	} else {
+		ocifs_emit_skip(em, NULL, "UPX-packed, but what it unpacks to is not ELF: %s",
+				f->upx_elf.error ? f->upx_elf.error : strerror(-rc));
 	}
 	free(img);
 }
@@ -75,15 +85,20 @@ static int elf_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree,
 	(void)tree;
 	log_problem(f, "ELF: ", f->elf.error);
 	if (rc) {
+		ocifs_emit_skip(e, NULL, "ELF magic, but not an ELF file it can read: %s",
+				f->elf.error ? f->elf.error : rc == -EINVAL ? "no ELF header"
+									: strerror(-rc));
 		if (rc != -EINVAL)
 			ocifs_emit_error(e, "ELF analysis", rc);
 		ocifs_elf_fini(&f->elf);
 		return 0;
 	}
+	if (f->elf.error)
+		ocifs_emit_skip(e, NULL, "malformed ELF, analyzed only in part: %s", f->elf.error);
 	f->is_elf = 1;
-	analyze_upx(f, rd);
+	analyze_upx(e, f, rd);
 	if (!f->unpacked)
-		analyze_elf_image(f, rd, &f->elf);
+		analyze_elf_image(e, f, rd, &f->elf);
 	return 0;
 }
 

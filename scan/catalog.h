@@ -119,6 +119,14 @@ void *ocifs_emit_state(struct ocifs_emit *e);
 const struct ocifs_rd *ocifs_emit_keeping(struct ocifs_emit *e);
 /** Record "what: strerror(-rc)" as the file's error unless it has one. */
 void ocifs_emit_error(struct ocifs_emit *e, const char *what, int rc);
+/** The file was a candidate (match() wanted it) but the cataloger makes
+ *  nothing of it, and why ("ELF magic, but not ELF: truncated", "UPX:
+ *  unpacking failed: ..."): kept as the file's `skipped` (the first
+ *  reason) and, when tracing, a "skip" event on the cataloger's span.
+ *  path NULL: the file being analyzed (in finish(): the path it is
+ *  about). The analyzers stay pure: catalogers call this. */
+void ocifs_emit_skip(struct ocifs_emit *e, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /** What the pipeline offered init() (the tree, the layers' copies). */
 const struct ocifs_catalog_env *ocifs_emit_env(struct ocifs_emit *e);
 /** Add a component to the model: c is copied deeply (its cataloger, cat_,

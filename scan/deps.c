@@ -47,3 +47,13 @@ int ocifs_deps_build(struct ocifs_image *img, const struct ocifs_view *v,
 	st->secs = ocifs_now() - t0;
 	return rc;
 }
+
+int ocifs_deps_one(struct ocifs_image *img, const struct ocifs_view *v, const char *path,
+		   struct ocifs_model *m)
+{
+	struct ocifs_pipeline_opts po = { .cats = deps_cats,
+					  .ncats = sizeof(deps_cats) / sizeof(deps_cats[0]),
+					  .threads = 1, .only = path };
+
+	return ocifs_pipeline_run(img, v, &po, m);
+}

@@ -69,6 +69,16 @@ int ocifs_deps_build(struct ocifs_image *img, const struct ocifs_view *v,
 		     const struct ocifs_deps_opts *o, char **json, size_t *len,
 		     struct ocifs_deps_stats *st);
 
+/** The /.deps analysis of the one file at path ("/"-rooted, as the view
+ *  names it, no symlink followed) into *m (free it with
+ *  ocifs_model_fini whatever the result): the same catalogers as the
+ *  whole document, so the same verdict, with each file's `skipped`
+ *  reason. m->nfiles is 0 when no /.deps cataloger wants the file. 0 or
+ *  as ocifs_deps_build. */
+struct ocifs_model;
+int ocifs_deps_one(struct ocifs_image *img, const struct ocifs_view *v, const char *path,
+		   struct ocifs_model *m);
+
 /** Select from a deps.json document the files keep() accepts (keep NULL:
  *  all; unresolved is 1 when the file has a library ld.so would not
  *  find) and print them as JSON (as_text 0: the same document with only

@@ -44,6 +44,9 @@ struct ocifs_docs_row {
 	int (*build)(const struct ocifs_docs_ctx *c, char **buf, size_t *len);
 	/** Derive it from the bytes of row `from`: as build. */
 	int (*derive)(const char *src, size_t src_len, char **buf, size_t *len);
+	int live;                       /* made again (by build, cheap, never
+					 * cached) whenever it is looked up and
+					 * has changed: the mount's own trace */
 };
 
 /** The table (*n rows), static and immutable. */

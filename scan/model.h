@@ -54,6 +54,9 @@ struct ocifs_mfile {
 	int resolved;                   /* libs is valid */
 	struct ocifs_ldso_result libs;
 	char *error;                    /* the first problem (read error, ...) */
+	char *skipped;                  /* why a cataloger that wanted it made
+					 * nothing of it (the first reason,
+					 * ocifs_emit_skip), or NULL */
 	/* --- the pipeline's, between its passes --- */
 	unsigned char *head_;           /* the first head_len_ bytes, read in pass 1 */
 	size_t head_len_;

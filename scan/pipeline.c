@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,9 @@
 #include "layer.h"
 #include "log.h"
 #include "pipeline.h"
+#include "pipeline_priv.h"
 #include "reader.h"
+#include "trace.h"
 #include "tree_view.h"
 
 #define PIPE_MAX_SLURP (4u << 20)       /* bigger files are read in place */
@@ -41,25 +44,6 @@
 #define PIPE_HEAD_KEEP 4096u            /* head of every file kept */
 #define PIPE_MAX_THREADS 8u
 
-struct pipe {
-	struct ocifs_image *img;
-	const struct ocifs_view *v;
-	struct ocifs_tree_view *tv;
-	const struct ocifs_tree *tree;
-	const struct ocifs_cataloger *const *cats;
-	size_t ncats;
-	void *state[64];        /* each cataloger's, from init */
-	struct ocifs_model *m;
-	size_t fcap;
-	pthread_mutex_t lock;   /* protects m->comps, m->ncomps, ccap */
-	size_t ccap;
-	int (*cancelled)(void *ctx);
-	void *cancel_ctx;
-	double deadline;        /* CLOCK_MONOTONIC seconds, 0: none */
-	atomic_int stop;        /* 0, -EINTR or -ETIMEDOUT: the build stops */
-	atomic_size_t kept;     /* bytes kept in the tree's read cache */
-	const struct ocifs_catalog_env *env;
-};
 
 const char *ocifs_pipeline_env(const struct ocifs_image *img, const char *key)
 {
@@ -140,14 +124,6 @@ static int rec_read(void *ctx, void *buf, size_t n, uint64_t off, size_t *got)
 }
 
 /* --- the emit handle (catalog.h) ------------------------------------- */
-
-struct ocifs_emit {
-	struct pipe *p;
-	size_t cat;             /* index in p->cats */
-	size_t file;            /* index in m->files; SIZE_MAX in finish */
-	const struct ocifs_rd *keeping;
-	size_t seq;             /* components emitted by this call */
-};
 
 struct ocifs_mfile *ocifs_emit_file(struct ocifs_emit *e)
 {
@@ -298,10 +274,6 @@ static int layer_versions(void *ctx, const char *path, size_t max,
 
 /* --- pass 1: read each file and run its catalogers ------------------- */
 
-static int wants(const struct ocifs_mfile *f, size_t k)
-{
-	return (f->catalogers >> k) & 1;
-}
 
 /* Run the pass-n catalogers of file i (rd: its bytes, or NULL). */
 static void run_cats(struct pipe *p, size_t i, unsigned pass, const struct ocifs_rd *rd,
@@ -318,9 +290,16 @@ static void run_cats(struct pipe *p, size_t i, unsigned pass, const struct ocifs
 		if (c->want && !rd)
 			continue; /* its bytes could not be read */
 		struct ocifs_emit e = { p, k, i, keeping, 0 };
+		int had = f->error != NULL, on = ocifs_trace_on();
+		int64_t t0 = on ? ocifs_now_ns() : 0;
 		int rc = c->analyze(c->want ? rd : NULL, p->tree, &e);
 		if (rc)
 			set_error(f, c->name, rc);
+		if (on)
+			atomic_fetch_add(&p->busy_ns[k], (uint64_t)(ocifs_now_ns() - t0));
+		/* a database or file this cataloger could not read (whole) */
+		if (!had && f->error && !f->skipped)
+			ocifs_emit_skip(&e, NULL, "%s", f->error);
 	}
 }
 
@@ -521,6 +500,8 @@ static int add_file(struct pipe *p, const char *path, uint64_t ino)
 	for (size_t k = 0; k < p->ncats; k++)
 		if (p->cats[k]->match(path, fl))
 			cats |= 1ull << k;
+	if (!cats && p->want_exec)
+		ocifs_pipe_not_candidate(p, path, &a);
 	if (!cats || ocifs_view_data(p->v, ino, &l, &x))
 		return 0;
 	if (p->m->nfiles == p->fcap) {
@@ -564,6 +545,10 @@ static int collect(struct pipe *p)
 	int rc = 0;
 
 	path[0] = '\0';
+	if (p->only) {
+		uint64_t ino;
+		return ocifs_view_resolve(p->v, p->only, &ino) ? 0 : add_file(p, p->only, ino);
+	}
 	if (!(st = malloc(64 * sizeof(*st))))
 		return -ENOMEM;
 	scap = 64;
@@ -669,6 +654,7 @@ int ocifs_pipeline_run(struct ocifs_image *img, const struct ocifs_view *v,
 	p.cancelled = o->cancelled;
 	p.cancel_ctx = o->cancel_ctx;
 	p.deadline = o->deadline;
+	p.only = o->only;
 	atomic_init(&p.stop, 0);
 	atomic_init(&p.kept, 0);
 	if ((rc = pthread_mutex_init(&p.lock, NULL)))
@@ -687,6 +673,7 @@ int ocifs_pipeline_run(struct ocifs_image *img, const struct ocifs_view *v,
 		.nlayers = (uint32_t)ocifs_view_nlayers(v),
 	};
 	p.env = &env;
+	ocifs_pipe_trace_open(&p, threads);
 	double t0 = ocifs_now();
 	if ((rc = collect(&p)) || (rc = init_pass(&p, 1, &env)))
 		goto out;
@@ -710,6 +697,7 @@ int ocifs_pipeline_run(struct ocifs_image *img, const struct ocifs_view *v,
 	log_dbg("pipeline: %zu files; collect %.3f s, pass 1 %.3f s, pass 2 %.3f s", m->nfiles,
 		t1 - t0, t2 - t1, t3 - t2);
 out:
+	ocifs_pipe_trace_close(&p, rc);
 	free_heads(m);
 	for (size_t k = 0; k < p.ncats; k++)
 		if (p.state[k] && p.cats[k]->fini)
@@ -765,6 +753,7 @@ static void mfile_fini(struct ocifs_mfile *f)
 	ocifs_script_fini(&f->script);
 	free(f->head_);
 	free(f->error);
+	free(f->skipped);
 }
 
 void ocifs_model_fini(struct ocifs_model *m)

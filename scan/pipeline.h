@@ -25,6 +25,10 @@ struct ocifs_pipeline_opts {
 	int (*cancelled)(void *cancel_ctx); /* see ocifs_deps_opts; NULL: never */
 	void *cancel_ctx;
 	double deadline;        /* ocifs_now() seconds; 0: none */
+	const char *only;       /* NULL: every file; else this path alone (as
+				 * the view names it, "/"-rooted, no symlink
+				 * followed): `ocifs explain`'s analysis of one
+				 * file, the same as in the whole run */
 };
 
 /** The limits of a document build in o: threads, cancellation, and a

@@ -33,6 +33,7 @@
 #include "sha.h"
 #include "sbom.h"
 #include "sbom_priv.h"
+#include "trace.h"
 #include "tree_view.h"
 
 /* --- the image -------------------------------------------------------- */
@@ -453,6 +454,38 @@ static int unowned_elf(const struct ocifs_model *m, const struct ocifs_mfile *f,
 	return b->is_elf && b->elf.link != OCIFS_ELF_OBJECT_OTHER && !ocifs_sbom_owner(o, f->path, &ci);
 }
 
+/* Tracing: the "catalog binary" span (the components of ELF files no
+ * package owns) and a "skip" event for every ELF file a package owns,
+ * naming the package: why it has no pkg:generic component. */
+static void trace_owned(const struct sbom *s, const struct ocifs_model *m,
+			const struct sbom_own *o, size_t nbin)
+{
+	ocifs_span sp;
+	size_t owned = 0, ci;
+	char reason[512];
+
+	if (!ocifs_trace_on())
+		return;
+	sp = ocifs_trace_begin("catalog binary", 0);
+	ocifs_trace_str(sp, "ocifs.cataloger", "binary");
+	for (size_t i = 0; i < m->nfiles; i++) {
+		const struct ocifs_mfile *f = &m->files[i], *b = ocifs_model_bytes(m, f);
+		if (!b->is_elf || b->elf.link == OCIFS_ELF_OBJECT_OTHER ||
+		    !ocifs_sbom_owner(o, f->path, &ci) || ci >= s->ncomps)
+			continue;
+		const struct ocifs_component *c = s->comps[ci].c;
+		snprintf(reason, sizeof(reason),
+			 "owned by package %s%s%s (%s): no pkg:generic component of its own",
+			 c->name ? c->name : "?", c->version ? " " : "", c->version ? c->version : "",
+			 c->type ? c->type : "?");
+		ocifs_trace_skip(sp, "binary", f->path, reason);
+		owned++;
+	}
+	ocifs_trace_int(sp, "ocifs.components", (int64_t)nbin);
+	ocifs_trace_int(sp, "ocifs.skipped", (int64_t)owned);
+	ocifs_trace_end(sp);
+}
+
 static int ownership(struct sbom *s, struct ocifs_model *m, struct sbom_own *o)
 {
 	size_t first = m->ncomps;
@@ -467,6 +500,8 @@ static int ownership(struct sbom *s, struct ocifs_model *m, struct sbom_own *o)
 	size_t nbin = 0;
 	for (size_t i = 0; i < m->nfiles && !rc; i++)
 		nbin += unowned_elf(m, &m->files[i], o);
+	if (!rc)
+		trace_owned(s, m, o, nbin);
 	if (rc || !nbin)
 		return rc;
 	struct ocifs_component *grown = realloc(m->comps, (m->ncomps + nbin) * sizeof(*grown));

@@ -18,6 +18,7 @@
 #include "cache.h"
 #include "doc.h"
 #include "log.h"
+#include "trace.h"
 #include "sha.h"
 
 #define DOC_READ_MAX (1ull << 30) /* a read (not mapped) document */
@@ -214,7 +215,28 @@ static int doc_build_store(const struct ocifs_doc_req *r, const char *path, stru
 	return 0;
 }
 
+static int doc_get(const struct ocifs_doc_req *r, struct ocifs_doc *out);
+
+/* The "write document" span around doc_get(): which, how big, and
+ * whether this call built it or found it in the cache. */
 int ocifs_doc_get(const struct ocifs_doc_req *r, struct ocifs_doc *out)
+{
+	ocifs_span sp = ocifs_trace_begin("write document", 0);
+	int rc;
+
+	ocifs_trace_str(sp, "ocifs.document", r->kind->name);
+	rc = doc_get(r, out);
+	if (rc) {
+		ocifs_trace_error(sp, strerror(-rc));
+	} else {
+		ocifs_trace_int(sp, "ocifs.bytes", (int64_t)out->len);
+		ocifs_trace_str(sp, "ocifs.source", out->from_cache ? "cache" : "built");
+	}
+	ocifs_trace_end(sp);
+	return rc;
+}
+
+static int doc_get(const struct ocifs_doc_req *r, struct ocifs_doc *out)
 {
 	unsigned char key[32];
 	char *path = NULL;

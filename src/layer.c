@@ -24,6 +24,7 @@
 #include "log.h"
 #include "path.h"
 #include "timens.h"
+#include "trace.h"
 
 const char *ocifs_cache_state_name(enum ocifs_cache_state s)
 {
@@ -49,7 +50,19 @@ static void index_progress(void *ctx, uint64_t done)
 static int hash_blob(struct ocifs_layer_desc *ld, struct hash_progress *hp,
 		     char out[OCIFS_DIGEST_STRLEN + 1])
 {
-	return ocifs_sha256_src(ld->blob, index_progress, hp, out);
+	ocifs_span sp = ocifs_trace_begin("verify", 0);
+	int rc;
+
+	ocifs_trace_int(sp, "ocifs.layer", hp->num);
+	ocifs_trace_int(sp, "ocifs.bytes", (int64_t)ld->blob->size);
+	ocifs_trace_str(sp, "ocifs.how", "sha256 of the blob");
+	rc = ocifs_sha256_src(ld->blob, index_progress, hp, out);
+	if (rc)
+		ocifs_trace_error(sp, strerror(-rc));
+	else
+		ocifs_trace_str(sp, "ocifs.digest", out);
+	ocifs_trace_end(sp);
+	return rc;
 }
 
 /* Cheap checks that the cached index belongs to this descriptor. */
@@ -289,7 +302,13 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 	rc = try_cached(l, o->cache_dir, !trusted || file_mtime_ns(l->db_path) > stamp);
 	int stale = rc == -ESTALE;
 	if (rc == -ENOENT || rc == -ESTALE) {
+		ocifs_span sp = ocifs_trace_begin("build index", 0);
+		ocifs_trace_int(sp, "ocifs.layer", (int64_t)i + 1);
+		ocifs_trace_str(sp, "ocifs.how", "one pass: tar entries, checkpoints and the blob's sha256");
 		rc = build(l, o, &hp);
+		if (rc)
+			ocifs_trace_error(sp, strerror(-rc));
+		ocifs_trace_end(sp);
 		verified = verified || l->built;
 		trusted = 0;
 	}
@@ -299,7 +318,14 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 		rc = -EBADMSG;
 	}
 	if (!rc && o->verify && !l->built) {
+		ocifs_span sp = ocifs_trace_begin("verify", 0);
+		ocifs_trace_int(sp, "ocifs.layer", (int64_t)i + 1);
+		ocifs_trace_int(sp, "ocifs.bytes", (int64_t)ld->blob->size);
+		ocifs_trace_str(sp, "ocifs.how", "index derived again from the blob and compared");
 		rc = reverify_index(l, o, &hp); /* re-hashes the blob too */
+		if (rc)
+			ocifs_trace_error(sp, strerror(-rc));
+		ocifs_trace_end(sp);
 		verified = !rc;
 		l->rehashed = !rc;
 	}

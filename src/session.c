@@ -15,6 +15,7 @@
 #include "log.h"
 #include "progress.h"
 #include "session.h"
+#include "trace.h"
 
 struct open_ui {
 	struct ocifs_progress bar;
@@ -58,6 +59,33 @@ static void report(FILE *f, struct ocifs_layer *l, size_t n, double secs)
 	}
 }
 
+/* What opening layer i did, on its span (l NULL: it failed with rc). */
+static void trace_layer(ocifs_span sp, struct ocifs_image *img, size_t i, struct ocifs_layer *l,
+			int rc)
+{
+	struct ocifs_layer_open_info li;
+
+	if (!sp)
+		return;
+	ocifs_trace_int(sp, "ocifs.layer", (int64_t)i + 1);
+	ocifs_trace_str(sp, "ocifs.digest", img->layers[i].digest);
+	ocifs_trace_int(sp, "ocifs.bytes.compressed",
+			(int64_t)(img->layers[i].blob ? img->layers[i].blob->size : img->layers[i].size));
+	if (l) {
+		ocifs_layer_open_info(l, &li);
+		ocifs_trace_str(sp, "ocifs.compression", ocifs_comp_name(ocifs_layer_comp(l)));
+		ocifs_trace_int(sp, "ocifs.bytes.uncompressed", (int64_t)ocifs_layer_usize(l));
+		ocifs_trace_int(sp, "ocifs.entries", (int64_t)ocifs_layer_entries(l));
+		ocifs_trace_str(sp, "ocifs.index", li.built ? "built" : "reused");
+		ocifs_trace_int(sp, "ocifs.rehashed", li.rehashed);
+		if (li.skipped)
+			ocifs_trace_int(sp, "ocifs.entries.skipped", (int64_t)li.skipped);
+	} else {
+		ocifs_trace_error(sp, strerror(-rc));
+	}
+	ocifs_trace_end(sp);
+}
+
 /*
  * Open layers [first, first + n) of s->img into s->layers[0..n). The
  * progress bar (a no-op unless stderr is a terminal) counts the bytes of
@@ -86,8 +114,10 @@ static int open_layers(struct ocifs_session *s, const struct ocifs_session_opts 
 	for (size_t i = first; i < first + n && !rc; i++) {
 		uint64_t size = img->layers[i].size;
 		double t0 = ocifs_now();
+		ocifs_span sp = ocifs_trace_beginf(0, "index layer %zu", i + 1);
 
 		rc = ocifs_layer_open(img, i, &lo, &s->layers[i - first]);
+		trace_layer(sp, img, i, rc ? NULL : s->layers[i - first], rc);
 		if (o->progress) {
 			on_progress(&ui, (unsigned)i + 1, size, size);
 			ocifs_progress_next(&ui.bar, size);
@@ -114,8 +144,21 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 		rc = (s->cache_dir = strdup(o->cache_dir)) ? 0 : -ENOMEM;
 	else
 		rc = ocifs_cache_open_dir(&s->cache_dir);
-	if (!rc)
+	ocifs_span sp = ocifs_trace_begin("session", 0), op = 0;
+	ocifs_trace_str(sp, "ocifs.image", ref);
+	if (!rc) {
+		op = ocifs_trace_begin("open", sp);
 		rc = ocifs_image_open(ref, &o->img, &s->img);
+		if (!rc) {
+			ocifs_trace_str(op, "ocifs.manifest", s->img->manifest_digest);
+			ocifs_trace_int(op, "ocifs.layers", (int64_t)s->img->nlayers);
+			if (s->img->platform)
+				ocifs_trace_str(op, "ocifs.platform", s->img->platform);
+		} else {
+			ocifs_trace_error(op, strerror(-rc));
+		}
+		ocifs_trace_end(op);
+	}
 	if (rc || o->no_layers)
 		goto out;
 	if (o->layer) {
@@ -129,9 +172,25 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 		goto out;
 	}
 	rc = open_layers(s, o, 0, s->img->nlayers);
-	if (!rc && !o->no_view)
+	if (!rc && !o->no_view) {
+		ocifs_span vs = ocifs_trace_begin("build view", sp);
 		rc = ocifs_view_open(s->img, s->layers, s->cache_dir, &s->view);
+		if (!rc && vs) {
+			struct ocifs_view_stats st;
+			ocifs_view_stats(s->view, &st);
+			ocifs_trace_int(vs, "ocifs.inodes", (int64_t)st.inodes);
+			ocifs_trace_int(vs, "ocifs.entries", (int64_t)st.names);
+			ocifs_trace_int(vs, "ocifs.whiteouts", (int64_t)st.whiteouts);
+			ocifs_trace_str(vs, "ocifs.view", st.from_cache ? "cache" : "built");
+		} else if (rc) {
+			ocifs_trace_error(vs, strerror(-rc));
+		}
+		ocifs_trace_end(vs);
+	}
 out:
+	if (rc)
+		ocifs_trace_error(sp, strerror(-rc));
+	ocifs_trace_end(sp);
 	if (rc) {
 		ocifs_session_close(s);
 		return rc;

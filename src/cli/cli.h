@@ -16,6 +16,7 @@
  *              report_scan.c; written as HTML by report_html.c)
  *   forensic.c diff, history
  *   efficiency.c  efficiency (dive's score, wasted bytes, CI rules)
+ *   explain.c  explain (explain_text.c renders it)
  *
  * Exit status: 0 success, 1 error, 2 usage, 3 digest mismatch.
  */
@@ -46,6 +47,7 @@ struct cli {
 	/* efficiency: --ci and dive's rule thresholds (NULL = dive's default) */
 	int ci;
 	const char *lowest_efficiency, *highest_wasted_bytes, *highest_user_wasted;
+	const char *trace;    /* --trace FILE (every command), or NULL */
 };
 
 /** Map a negative errno from the library to an exit status. */
@@ -84,5 +86,6 @@ int cmd_report(struct cli *c);
 int cmd_diff(struct cli *c);
 int cmd_history(struct cli *c);
 int cmd_efficiency(struct cli *c);
+int cmd_explain(struct cli *c);
 
 #endif

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "trace.h"
+#include "trace_otlp.h"
 #include "err.h"
 #include "esc.h"
 #include "log.h"
@@ -46,6 +48,8 @@ static const char usage_text[] =
 	"  diff IMAGE --layer N [--json]    what layer N added, modified and removed\n"
 	"  diff IMAGE1 IMAGE2 [--json]      the same between two images' merged trees\n"
 	"  history IMAGE PATH [--json]      every layer's version of PATH\n"
+	"  explain IMAGE PATH [--json]      everything known of PATH: its layers, index\n"
+	"                                   facts, analysis, owner, why in /.deps, /.sbom\n"
 	"\n"
 	"Options:\n"
 	"  --platform OS/ARCH[/VARIANT]     manifest to use (default: this host)\n"
@@ -63,6 +67,9 @@ static const char usage_text[] =
 	"  -o OPTS                          mount options: timeout=SECONDS, cache_size=N[KMG],\n"
 	"                                   uid=N, gid=N, allow_other, fsname=, ready_fd=N\n"
 	"  -f, --foreground / -d, --debug   mount: stay in the foreground / also log requests\n"
+	"  --trace FILE                     write what the command did (stages, times,\n"
+	"                                   counts, files skipped and why) to FILE as\n"
+	"                                   OpenTelemetry OTLP/JSON, also when it fails\n"
 	"  -q, --quiet / -v, --verbose      less / more messages\n"
 	"  -h, --help / -V, --version\n"
 	"\n"
@@ -71,7 +78,8 @@ static const char usage_text[] =
 	"2 usage, 3 digest mismatch. Caches live in $XDG_CACHE_HOME/ocifs.\n";
 
 enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON, O_UNRESOLVED, O_ZWINDOW, O_FORMAT,
-       O_CI, O_LOWEFF, O_HIWASTE, O_HIUSER };
+       O_CI, O_LOWEFF, O_HIWASTE, O_HIUSER,
+       O_TRACE };
 
 /* Which options a command takes (-q, -v, -h, -V: every command). */
 enum {
@@ -107,6 +115,7 @@ static const struct command {
 	{ "diff", "IMAGE [IMAGE2]", cmd_diff, 1, 2, OPT_IMG | OPT_LAYER | OPT_JSON },
 	{ "history", "IMAGE PATH", cmd_history, 2, 2, OPT_IMG | OPT_JSON },
 	{ "efficiency", "IMAGE", cmd_efficiency, 1, 1, OPT_IMG | OPT_JSON | OPT_EFF },
+	{ "explain", "IMAGE PATH", cmd_explain, 2, 2, OPT_IMG | OPT_JSON },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -289,6 +298,40 @@ static unsigned opt_scope(int opt, const char **name)
 	return 0;
 }
 
+/*
+ * --trace FILE (and every mount, for /.ocifs/trace.json): the collector
+ * on, a root span for the command around it, its exit status on it.
+ */
+static int cli_run_traced(struct cli *c, int (*fn)(struct cli *c))
+{
+	ocifs_span root = 0;
+	int rc;
+
+	if ((c->trace || !strcmp(c->cmd, "mount")) && ocifs_trace_enable() == 0) {
+		root = ocifs_trace_beginf(0, "ocifs %s", c->cmd);
+		ocifs_trace_str(root, "ocifs.command", c->cmd);
+		if (c->nargs > 0)
+			ocifs_trace_str(root, "ocifs.image", c->args[0]);
+	}
+	rc = cli_exit(fn(c));
+	ocifs_trace_int(root, "ocifs.exit_status", rc);
+	if (rc)
+		ocifs_trace_error(root, "the command failed (see its messages)");
+	ocifs_trace_end(root);
+	return rc;
+}
+
+/* Write the trace of --trace FILE, whatever the command's fate; a trace
+ * that cannot be written fails a command that succeeded. */
+static int cli_trace_write(const struct cli *c, int rc)
+{
+	int w = ocifs_trace_enable();
+
+	if (!w)
+		w = ocifs_trace_otlp_write(c->trace);
+	return w && !rc ? OCIFS_EXIT_ERR : rc;
+}
+
 static int run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -445,6 +488,9 @@ static int run(int argc, char **argv)
 			printf("ocifs %s\n", PACKAGE_VERSION);
 			rc = 0;
 			goto out;
+		case O_TRACE:
+			c.trace = optarg;
+			break;
 		default:
 			rc = bad_option(c.cmd, optstring, opt, argv[optind - 1]);
 			goto out;
@@ -461,8 +507,10 @@ static int run(int argc, char **argv)
 		rc = bad_nargs(&commands[ci], c.nargs, c.args);
 		goto out;
 	}
-	rc = cli_exit(commands[ci].fn(&c));
+	rc = cli_run_traced(&c, commands[ci].fn);
 out:
+	if (c.trace)
+		rc = cli_trace_write(&c, rc);
 	free(c.mount_opts);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "log.h"
 #include "sbom.h"
+#include "trace.h"
 
 static const struct {
 	const char *name;
@@ -63,8 +64,19 @@ int cmd_sbom(struct cli *c)
 		return rc;
 	struct ocifs_sbom_opts o = { .cache_dir = s->cache_dir };
 	rc = ocifs_sbom_cdx(s->img, s->view, &o, &cdx, &len, NULL);
-	if (!rc && formats[f].derive && (rc = formats[f].derive(cdx, len, &out, &olen)) == -EBADMSG)
-		log_err("%s: the SBOM document is not valid CycloneDX", c->args[0]);
+	if (!rc && formats[f].derive) {
+		ocifs_span sp = ocifs_trace_begin("write document", 0);
+		ocifs_trace_str(sp, "ocifs.document", formats[f].name);
+		if ((rc = formats[f].derive(cdx, len, &out, &olen)) == -EBADMSG)
+			log_err("%s: the SBOM document is not valid CycloneDX", c->args[0]);
+		if (rc) {
+			ocifs_trace_error(sp, strerror(-rc));
+		} else {
+			ocifs_trace_int(sp, "ocifs.bytes", (int64_t)olen);
+			ocifs_trace_str(sp, "ocifs.source", "derived");
+		}
+		ocifs_trace_end(sp);
+	}
 	if (!rc && !out) {
 		out = cdx;
 		olen = len;

@@ -36,6 +36,6 @@ head -5 "$OCIFS_SRCDIR/README.md" | grep -q 'make demo' &&
 ok $? "README opens with the set-up command and the test command CI runs"
 # The release tarball is checked too: it must build, test and install on
 # its own (.ci/run is in it, so this test runs there as well).
-grep -q '^make -j2 distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror$' "$OCIFS_SRCDIR/.ci/run"
-ok $? "CI runs make distcheck (with -Werror)"
+grep -q '^make -j2 distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror ' "$OCIFS_SRCDIR/.ci/run" && grep -q 'tracked files missing from the release tarball' "$OCIFS_SRCDIR/.ci/run"
+ok $? "CI runs make distcheck (with -Werror) and checks the tarball ships every tracked file"
 done_testing

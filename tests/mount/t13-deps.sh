@@ -53,8 +53,8 @@ sys.exit(0 if p["/usr/bin/dyn"]["link"] == "dynamic" and p["/usr/bin/run.sh"]["i
 ok $? "/.deps describes the image's binaries and scripts"
 [ "$(ls -A "$M" | tr '\n' ' ')" = "etc usr " ]
 ok $? "readdir of the root shows only the image ($(ls -A "$M" | tr '\n' ' '))"
-[ "$(ls "$M/.ocifs" | tr '\n' ' ')" = "deps.json deps.txt image layers sbom.cdx.json sbom.spdx.json " ]
-ok $? "ls /.ocifs lists deps.json, deps.txt, the SBOM, image/ and layers/"
+[ "$(ls "$M/.ocifs" | tr '\n' ' ')" = "deps.json deps.txt image layers sbom.cdx.json sbom.spdx.json trace.json " ]
+ok $? "ls /.ocifs lists deps.json, deps.txt, the SBOM, the trace, image/ and layers/"
 find "$M" -name '*.json' | grep -q . && r=1 || r=0
 ok $r "find over the mount does not walk into /.ocifs"
 echo x 2>/dev/null >"$M/.deps"
