@@ -357,6 +357,7 @@ static int run(int argc, char **argv)
 		{ "lowest-efficiency", required_argument, NULL, O_LOWEFF },
 		{ "highest-wasted-bytes", required_argument, NULL, O_HIWASTE },
 		{ "highest-user-wasted-percent", required_argument, NULL, O_HIUSER },
+		{ "trace", required_argument, NULL, O_TRACE },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char optstring[] = ":lRqvhVo:fd";
