@@ -228,6 +228,18 @@ static const char *deps_why_not(const struct ocifs_vattr *a, uint32_t fl)
 	return NULL;
 }
 
+/* The analyzers warn about a bad file (log_warn) each time they read it:
+ * building deps.json already said it once, and explain prints the verdict
+ * itself, so its own re-analysis (and the SBOM build's) stays quiet. */
+static enum ocifs_log_level quiet_warnings(void)
+{
+	enum ocifs_log_level was = ocifs_log_threshold;
+
+	if (was < OCIFS_LOG_DBG && was > OCIFS_LOG_ERR)
+		ocifs_log_threshold = OCIFS_LOG_ERR;
+	return was;
+}
+
 /* The /.deps verdict of canon (ino). */
 static int deps_part(struct ocifs_session *s, const char *canon, uint64_t ino, json_object *o)
 {
@@ -259,7 +271,10 @@ static int deps_part(struct ocifs_session *s, const char *canon, uint64_t ino, j
 		return 0;
 	}
 	/* a candidate: the analysis of this file alone says what it found */
-	if ((rc = ocifs_deps_one(s->img, s->view, canon, &m))) {
+	enum ocifs_log_level was = quiet_warnings();
+	rc = ocifs_deps_one(s->img, s->view, canon, &m);
+	ocifs_log_threshold = was;
+	if (rc) {
 		ocifs_model_fini(&m);
 		return rc;
 	}
@@ -290,7 +305,10 @@ static int sbom_part(struct ocifs_session *s, struct ocifs_tree_view *tv, const 
 	int rc;
 
 	put(o, "sbom", d);
-	if ((rc = ocifs_sbom_cdx(s->img, s->view, &so, &cdx, &len, NULL)))
+	enum ocifs_log_level was = quiet_warnings();
+	rc = ocifs_sbom_cdx(s->img, s->view, &so, &cdx, &len, NULL);
+	ocifs_log_threshold = was;
+	if (rc)
 		return rc;
 	doc = json_tokener_parse(cdx);
 	free(cdx);

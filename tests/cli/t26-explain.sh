@@ -119,6 +119,26 @@ ok $? "hard links: every name of the inode (find -samefile: $want)"
 	j "$TMP/dyn.json" '" ".join(n["name"] for n in d["deps"]["entry"]["needed"] if n["path"] is None)' | grep -q 'libc.so'
 ok $? "a dynamic ELF: its NEEDED libc not found in this image"
 
+# --- a damaged ELF: the analyzers' warning is said once, not per re-read ----
+mkdir -p "$TMP/rt/bin"
+head -c 3000 "$R/usr/bin/dyn" >"$TMP/rt/bin/trunc"   # its section headers are cut off
+chmod 755 "$TMP/rt/bin/trunc"
+(cd "$TMP/rt" && tar --numeric-owner -cf "$TMP/lt.tar" bin)
+mkoci "$TMP/imgt" "$TMP/lt.tar"
+XDG_CACHE_HOME=$TMP/cache-t1 "$B" deps "$TMP/imgt" >/dev/null 2>"$TMP/t-deps.err"
+XDG_CACHE_HOME=$TMP/cache-t2 "$B" explain "$TMP/imgt" /bin/trunc >"$TMP/t.out" 2>"$TMP/t-cold.err"
+ok $? "explain a truncated ELF (cold cache)"
+XDG_CACHE_HOME=$TMP/cache-t2 "$B" explain "$TMP/imgt" /bin/trunc >/dev/null 2>"$TMP/t-warm.err"
+# ocifs deps (one analysis) is the oracle for the warning line
+[ "$(grep -c /bin/trunc "$TMP/t-deps.err")" = 1 ] &&
+	[ "$(grep -c /bin/trunc "$TMP/t-cold.err")" = 1 ] &&
+	grep -Fxq "$(grep /bin/trunc "$TMP/t-deps.err")" "$TMP/t-cold.err" &&
+	grep -q 'elf error *truncated' "$TMP/t.out"
+ok $? "the analysis warning is printed once, as ocifs deps prints it" ||
+	diag "$(cat "$TMP/t-cold.err")"
+[ ! -s "$TMP/t-warm.err" ]
+ok $? "with the analysis cached, explain warns no more" || diag "$(cat "$TMP/t-warm.err")"
+
 # --- a library a dpkg package owns (the Debian root) ------------------------
 debian() {
 	[ "$(id -u)" -eq 0 ] || { skip "the Debian root needs root"; return; }
