@@ -19,8 +19,7 @@
 #include "lchange.h"
 #include "log.h"
 
-#define WALK_MAX_DEPTH 4096
-#define NO_DIR UINT64_MAX /* no directory on that side of a walk_dir() */
+#define NO_DIR UINT64_MAX /* no directory on that side of a walk frame */
 
 /* Layer n's whiteout and opaque markers ("dir/.wh.name"), sorted. */
 struct markers {
@@ -416,11 +415,32 @@ static int why_removed(struct walk *w, uint32_t *how, const char **marker)
 
 /* --- the walk ------------------------------------------------------------- */
 
-static int walk_dir(struct walk *w, uint64_t ia, uint64_t ib, int depth);
+/* One directory being walked: the children of a's ia and b's ib, merged
+ * by name; either may be NO_DIR (no directory on that side). */
+struct wframe {
+	uint64_t ia, ib;
+	uint32_t na, nb, i, j;
+	char *parent_path; /* a's children under a replaced directory */
+	size_t saved;      /* the path's length before the current child */
+};
 
-/* Every path of b's subtree at ib (the current path is ib's), each as
- * ADDED; with collapse_added a directory alone. */
-static int add_tree(struct walk *w, uint64_t ib, int depth)
+static int frame_open(struct walk *w, struct wframe *f, uint64_t ia, uint64_t ib)
+{
+	memset(f, 0, sizeof(*f));
+	f->ia = ia;
+	f->ib = ib;
+	if (ia != NO_DIR && ocifs_view_dir_size(w->a, ia, &f->na))
+		f->na = 0;
+	if (ib != NO_DIR && ocifs_view_dir_size(w->b, ib, &f->nb))
+		f->nb = 0;
+	if (f->na && ib == NO_DIR && !(f->parent_path = strdup(w->path)))
+		return -ENOMEM;
+	return 0;
+}
+
+/* b's path at ib is new: ADDED; *down is set when its children follow
+ * (a directory, unless collapse_added). */
+static int add_node(struct walk *w, uint64_t ib, int *down)
 {
 	struct ocifs_chg c = { .kind = OCIFS_CHG_ADDED };
 	int rc;
@@ -428,9 +448,8 @@ static int add_tree(struct walk *w, uint64_t ib, int depth)
 	side_of(w->b, w->under_b, ib, &c.new);
 	if ((rc = emit(w, &c)))
 		return rc;
-	if (!S_ISDIR(c.new.mode) || w->collapse_added)
-		return 0;
-	return walk_dir(w, NO_DIR, ib, depth + 1);
+	*down = S_ISDIR(c.new.mode) && !w->collapse_added;
+	return 0;
 }
 
 /* a's path at ia is gone: one entry (a directory with the bytes under
@@ -452,42 +471,48 @@ static int remove_tree(struct walk *w, uint64_t ia, const char *parent_replaced)
 	return emit(w, &c);
 }
 
-/* The children of a's ia and b's ib, merged by name; either may be
- * NO_DIR (no directory on that side). */
-static int walk_dir(struct walk *w, uint64_t ia, uint64_t ib, int depth)
+/* Both trees from the root, depth first, each directory's children merged
+ * by name. The directories being walked are a stack on the heap, not the
+ * C stack: a tar may nest directories deeper than PATH_MAX allows a path
+ * to be named, and such a layer is still diffed in full. */
+static int walk_tree(struct walk *w)
 {
-	uint32_t na = 0, nb = 0, i = 0, j = 0;
-	char *parent_path = NULL;
-	int rc = 0;
+	struct wframe *st = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
 
-	if (depth > WALK_MAX_DEPTH)
-		return -ENAMETOOLONG; /* deeper than any real tree */
-	if (ia != NO_DIR && ocifs_view_dir_size(w->a, ia, &na))
-		na = 0;
-	if (ib != NO_DIR && ocifs_view_dir_size(w->b, ib, &nb))
-		nb = 0;
-	if (na && ib == NO_DIR && !(parent_path = strdup(w->path)))
-		return -ENOMEM; /* a's children under a replaced directory */
-	while (!rc && (i < na || j < nb)) {
+	if (!(st = malloc(16 * sizeof(*st))))
+		return -ENOMEM;
+	cap = 16;
+	if ((rc = frame_open(w, &st[0], OCIFS_VIEW_ROOT, OCIFS_VIEW_ROOT)))
+		goto out;
+	n = 1;
+	while (n && !rc) {
+		struct wframe *f = &st[n - 1];
 		const char *an = NULL, *bn = NULL;
-		uint64_t ca = 0, cb = 0;
-		size_t saved;
-		int c;
-		if (i < na && ocifs_view_dir_entry(w->a, ia, i, &an, &ca))
+		uint64_t ca = 0, cb = 0, da = NO_DIR, db = NO_DIR;
+		int c, down = 0;
+
+		if (f->i < f->na && ocifs_view_dir_entry(w->a, f->ia, f->i, &an, &ca))
 			an = NULL;
-		if (j < nb && ocifs_view_dir_entry(w->b, ib, j, &bn, &cb))
+		if (f->j < f->nb && ocifs_view_dir_entry(w->b, f->ib, f->j, &bn, &cb))
 			bn = NULL;
-		if (!an && !bn)
-			break;
+		if (!an && !bn) { /* this directory is done: back to its parent */
+			free(f->parent_path);
+			if (--n)
+				path_pop(w, st[n - 1].saved);
+			continue;
+		}
 		c = !an ? 1 : !bn ? -1 : strcmp(an, bn);
-		if ((rc = path_push(w, c <= 0 ? an : bn, &saved)))
+		if ((rc = path_push(w, c <= 0 ? an : bn, &f->saved)))
 			break;
 		if (c < 0) {
-			rc = remove_tree(w, ca, parent_path);
-			i++;
+			rc = remove_tree(w, ca, f->parent_path);
+			f->i++;
 		} else if (c > 0) {
-			rc = add_tree(w, cb, depth);
-			j++;
+			rc = add_node(w, cb, &down);
+			db = cb;
+			f->j++;
 		} else {
 			struct ocifs_chg ch = { .kind = OCIFS_CHG_MODIFIED };
 			side_of(w->a, w->under_a, ca, &ch.old);
@@ -495,16 +520,35 @@ static int walk_dir(struct walk *w, uint64_t ia, uint64_t ib, int depth)
 			ch.what = compare(w, ca, cb, &ch.old, &ch.new);
 			if (ch.what)
 				rc = emit(w, &ch);
-			if (!rc && (S_ISDIR(ch.old.mode) || S_ISDIR(ch.new.mode)))
-				rc = walk_dir(w, S_ISDIR(ch.old.mode) ? ca : NO_DIR,
-					      S_ISDIR(ch.new.mode) ? cb : NO_DIR,
-					      depth + 1);
-			i++;
-			j++;
+			down = S_ISDIR(ch.old.mode) || S_ISDIR(ch.new.mode);
+			da = S_ISDIR(ch.old.mode) ? ca : NO_DIR;
+			db = S_ISDIR(ch.new.mode) ? cb : NO_DIR;
+			f->i++;
+			f->j++;
 		}
-		path_pop(w, saved);
+		if (rc)
+			break;
+		if (!down) {
+			path_pop(w, f->saved);
+			continue;
+		}
+		if (n == cap) {
+			struct wframe *g = realloc(st, 2 * cap * sizeof(*st));
+			if (!g) {
+				rc = -ENOMEM;
+				break;
+			}
+			st = g;
+			cap *= 2;
+		}
+		if ((rc = frame_open(w, &st[n], da, db)))
+			break;
+		n++;
 	}
-	free(parent_path);
+out:
+	while (n)
+		free(st[--n].parent_path);
+	free(st);
 	return rc;
 }
 
@@ -519,7 +563,7 @@ static int walk_views(struct walk *w)
 		return -ENOMEM;
 	strcpy(w->path, "/");
 	w->plen = 1;
-	return walk_dir(w, OCIFS_VIEW_ROOT, OCIFS_VIEW_ROOT, 0);
+	return walk_tree(w);
 }
 
 static void walk_fini(struct walk *w)

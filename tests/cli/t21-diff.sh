@@ -246,6 +246,51 @@ PY
 }
 debian
 
+# --- a tree deeper than PATH_MAX: diffed in full, not refused ---------------
+# 5000 nested directories (a 10 KiB path, a legal pax tar member) in layer
+# 1; layer 2 whites out the top one. Oracle: the tars' own listings.
+python3 - "$TMP/deep1.tar" "$TMP/deep2.tar" <<'PY'
+import io, sys, tarfile
+def add(t, name, data=None):
+    ti = tarfile.TarInfo(name)
+    if data is None:
+        ti.type, ti.mode = tarfile.DIRTYPE, 0o755
+        t.addfile(ti)
+    else:
+        ti.size = len(data)
+        t.addfile(ti, io.BytesIO(data))
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    p = "n"
+    for i in range(5000):
+        add(t, p)
+        p += "/n"
+    add(t, p[:-2] + "/leaf", b"deep\n")
+    add(t, "top", b"x\n")
+with tarfile.open(sys.argv[2], "w", format=tarfile.PAX_FORMAT) as t:
+    add(t, ".wh.n", b"")
+PY
+mkoci "$TMP/deep" "$TMP/deep1.tar" "$TMP/deep2.tar"
+"$B" diff "$TMP/deep" --layer 1 --json >"$TMP/deep1.json" 2>"$TMP/deep.err"
+ok $? "diff --layer 1 of a 5000-deep tree" || diag "$(cat "$TMP/deep.err")"
+python3 - "$TMP/deep1.json" "$TMP/deep1.tar" <<'PY'
+import json, sys, tarfile
+d = json.load(open(sys.argv[1]))
+want = sorted("/" + m.name for m in tarfile.open(sys.argv[2]))
+got = sorted(c["path"] for c in d["changes"] if c["kind"] == "added")
+assert got == want, (len(got), len(want))
+assert d["summary"]["added"] == len(want) and d["summary"]["removed"] == 0
+PY
+ok $? "every member of the layer's tar is added, the deepest too (tar listing)"
+"$B" diff "$TMP/deep" --layer 2 --json >"$TMP/deep2.json" 2>"$TMP/deep.err"
+ok $? "diff --layer 2 (the deep directory whited out)" || diag "$(cat "$TMP/deep.err")"
+[ "$(jq -c '[.changes[] | [.kind, .path, .what[0], .old.size]]' "$TMP/deep2.json")" = \
+	'[["removed","/n","whiteout",5]]' ]
+ok $? "one removal of /n with the 5 bytes under it" || diag "$(jq -c .changes "$TMP/deep2.json")"
+mkoci "$TMP/deep-only1" "$TMP/deep1.tar"
+"$B" diff "$TMP/deep" "$TMP/deep-only1" --json >"$TMP/deepi.json" 2>"$TMP/deep.err" &&
+	[ "$(jq -c '[.changes[] | [.kind, .path, .new.size]]' "$TMP/deepi.json")" = '[["added","/n",5]]' ]
+ok $? "the image diff walks it too" || diag "$(cat "$TMP/deep.err")"
+
 # --- errors: one line, documented exit status ---------------------------------
 expect_fail 1 "img: no layer 4 \(the image has 3: 1\.\.3\)" "--layer past the top names the range" \
 	-- bash -c "cd '$TMP' && '$B' diff img --layer 4"
