@@ -36,6 +36,8 @@ static const char usage_text[] =
 	"  deps IMAGE [PATH...] [--json] [--unresolved]\n"
 	"                                   every ELF and script: linking, libraries as\n"
 	"                                   the image's ld.so finds them, Go, UPX, Rust\n"
+	"  sbom IMAGE [--format F] [-o FILE] the packages of the image and their files,\n"
+	"                                   CycloneDX, SPDX or a table\n"
 	"  report IMAGE [-o FILE]           one self-contained HTML page about the image:\n"
 	"                                   layers, merged tree, binaries, SBOM\n"
 	"  efficiency IMAGE [--json] [--ci] [--lowest-efficiency R]\n"

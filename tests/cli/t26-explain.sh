@@ -72,6 +72,14 @@ ok $? "--json of the whited-out path: not in the image, added then whited out"
 expect_fail 1 'never/was is not in the merged image \(no layer has it\)' \
 	"explain of a path no layer has" -- "$B" explain "$TMP/img" /never/was
 expect_fail 2 'missing PATH' "explain without PATH is a usage error" -- "$B" explain "$TMP/img"
+expect_fail 2 '\.\./etc: path leaves the root' "explain of a path above the root is a usage error" \
+	-- "$B" explain "$TMP/img" ../etc
+# the man page's SYNOPSIS is the oracle for the commands --help must list
+"$B" --help >"$TMP/help" 2>&1
+missing=$(sed -n "/^\\.SH SYNOPSIS/,/^\\.SH DESC/s/^\\.B ocifs \\([a-z][a-z]*\\).*/\\1/p" "$OCIFS_SRCDIR/man/ocifs.1" | sort -u |
+	while read -r c; do grep -q "^  $c " "$TMP/help" || echo "$c"; done)
+[ -z "$missing" ] && grep -q '^  explain IMAGE PATH' "$TMP/help"
+ok $? "--help lists every command of the man page's SYNOPSIS" || diag "missing: $missing"
 
 # --- a Go binary -----------------------------------------------------------
 "$B" explain "$TMP/img" /usr/bin/hi --json >"$TMP/hi.json" 2>/dev/null
