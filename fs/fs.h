@@ -137,6 +137,13 @@ int fs_errno(int rc);
 
 /** struct stat of view inode vino, with the uid=/gid= overrides. */
 int fs_stat(const struct ocifs_fs *fs, uint64_t vino, struct stat *st);
+/** struct stat of an image file (the view's or a layer tree's) with
+ *  attributes a, as FUSE inode ino: the uid=/gid= overrides, 4 KiB
+ *  blocks, every time a->mtime_ns (a->ino and a->layer unused). */
+void fs_attr_stat(const struct ocifs_fs *fs, uint64_t ino, const struct ocifs_vattr *a,
+		  struct stat *st);
+/** st's mtime, atime and ctime from ns since the epoch (negative too). */
+void fs_set_time(struct stat *st, int64_t ns);
 /** A full entry reply for view inode vino. */
 int fs_entry(const struct ocifs_fs *fs, uint64_t vino, struct fuse_entry_param *e);
 

@@ -205,19 +205,6 @@ int fs_lay_node(const struct ocifs_fs *fs, fuse_ino_t ino, struct fs_node *n)
 	return 0;
 }
 
-static void set_time(struct stat *st, int64_t ns)
-{
-	int64_t sec = ns / 1000000000, nsec = ns % 1000000000;
-
-	if (nsec < 0) {
-		nsec += 1000000000;
-		sec--;
-	}
-	st->st_mtim.tv_sec = (time_t)sec;
-	st->st_mtim.tv_nsec = (long)nsec;
-	st->st_atim = st->st_ctim = st->st_mtim;
-}
-
 /* A directory or image file of layers.c: owned and moded like /.ocifs. */
 static int meta_stat(struct ocifs_fs *fs, const struct fs_node *n, struct stat *st)
 {
@@ -230,7 +217,7 @@ static int meta_stat(struct ocifs_fs *fs, const struct fs_node *n, struct stat *
 	st->st_uid = L->uid;
 	st->st_gid = L->gid;
 	st->st_blksize = 4096;
-	set_time(st, L->mtime_ns);
+	fs_set_time(st, L->mtime_ns);
 	if (n->cls == FS_NODE_IFILE) {
 		if (img_file(L->img, n->doc, &b, &len))
 			return -ENOENT;
@@ -256,17 +243,11 @@ static int tree_stat(struct ocifs_fs *fs, unsigned k, uint64_t id, struct stat *
 		rc = ocifs_ltree_getattr(t, id, &a);
 	if (rc)
 		return rc;
-	memset(st, 0, sizeof(*st));
-	st->st_ino = fs_vino(FS_VCLASS_TREE, k, id);
-	st->st_mode = a.mode;
-	st->st_nlink = a.nlink;
-	st->st_uid = fs->opts.set_uid ? fs->opts.uid : (uid_t)a.uid;
-	st->st_gid = fs->opts.set_gid ? fs->opts.gid : (gid_t)a.gid;
-	st->st_rdev = (dev_t)a.rdev;
-	st->st_size = (off_t)a.size;
-	st->st_blksize = 4096;
-	st->st_blocks = (blkcnt_t)((a.size + 511) / 512);
-	set_time(st, a.mtime_ns);
+	fs_attr_stat(fs, fs_vino(FS_VCLASS_TREE, k, id),
+		     &(struct ocifs_vattr){ .mode = a.mode, .nlink = a.nlink, .uid = a.uid,
+					    .gid = a.gid, .mtime_ns = a.mtime_ns, .size = a.size,
+					    .rdev = a.rdev },
+		     st);
 	return 0;
 }
 

@@ -61,34 +61,43 @@ static struct ocifs_fs *req_fs(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
-int fs_stat(const struct ocifs_fs *fs, uint64_t vino, struct stat *st)
+void fs_set_time(struct stat *st, int64_t ns)
 {
-	struct ocifs_vattr a;
-	int rc = ocifs_view_getattr(fs->view, vino, &a);
-	int64_t sec, nsec;
+	int64_t sec = ns / 1000000000, nsec = ns % 1000000000;
 
-	if (rc)
-		return rc;
-	memset(st, 0, sizeof(*st));
-	st->st_ino = fs_fuse_ino(vino);
-	st->st_mode = a.mode;
-	st->st_nlink = a.nlink;
-	st->st_uid = fs->opts.set_uid ? fs->opts.uid : (uid_t)a.uid;
-	st->st_gid = fs->opts.set_gid ? fs->opts.gid : (gid_t)a.gid;
-	st->st_rdev = (dev_t)a.rdev;
-	st->st_size = (off_t)a.size;
-	st->st_blksize = 4096;
-	st->st_blocks = (blkcnt_t)((a.size + 511) / 512);
-	sec = a.mtime_ns / 1000000000;
-	nsec = a.mtime_ns % 1000000000;
 	if (nsec < 0) {
 		nsec += 1000000000;
 		sec--;
 	}
 	st->st_mtim.tv_sec = (time_t)sec;
 	st->st_mtim.tv_nsec = (long)nsec;
-	st->st_atim = st->st_mtim;
-	st->st_ctim = st->st_mtim;
+	st->st_atim = st->st_ctim = st->st_mtim;
+}
+
+void fs_attr_stat(const struct ocifs_fs *fs, uint64_t ino, const struct ocifs_vattr *a,
+		  struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino;
+	st->st_mode = a->mode;
+	st->st_nlink = a->nlink;
+	st->st_uid = fs->opts.set_uid ? fs->opts.uid : (uid_t)a->uid;
+	st->st_gid = fs->opts.set_gid ? fs->opts.gid : (gid_t)a->gid;
+	st->st_rdev = (dev_t)a->rdev;
+	st->st_size = (off_t)a->size;
+	st->st_blksize = 4096;
+	st->st_blocks = (blkcnt_t)((a->size + 511) / 512);
+	fs_set_time(st, a->mtime_ns);
+}
+
+int fs_stat(const struct ocifs_fs *fs, uint64_t vino, struct stat *st)
+{
+	struct ocifs_vattr a;
+	int rc = ocifs_view_getattr(fs->view, vino, &a);
+
+	if (rc)
+		return rc;
+	fs_attr_stat(fs, fs_fuse_ino(vino), &a, st);
 	return 0;
 }
 

@@ -19,7 +19,6 @@
  * touches layer data; catalogers see rd.h and tree.h only.
  */
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -527,6 +526,21 @@ static int add_file(struct pipe *p, const char *path, uint64_t ino)
 	return 0;
 }
 
+struct collecting {
+	struct pipe *p;
+	size_t seen;            /* names walked: pipe_stop() every 4096 */
+};
+
+static int collect_name(void *ctx, const char *path, uint64_t ino, const struct ocifs_vattr *a)
+{
+	struct collecting *c = ctx;
+	int rc;
+
+	if (!(++c->seen & 4095) && (rc = pipe_stop(c->p)))
+		return rc;
+	return S_ISREG(a->mode) ? add_file(c->p, path, ino) : 0;
+}
+
 /* Every name of every matched file: a depth-first walk of the view (its
  * directories form a tree: each has one name). Names deeper than
  * PATH_MAX are left out: no program can be run by such a path. Then the
@@ -534,67 +548,15 @@ static int add_file(struct pipe *p, const char *path, uint64_t ino)
  * up next to each other, the first of them analyzed for all. */
 static int collect(struct pipe *p)
 {
-	struct frame {
-		uint64_t dir;
-		uint32_t i, n;
-		size_t plen;
-	} *st = NULL;
-	size_t depth = 0, scap = 0;
 	struct ocifs_model *m = p->m;
-	char path[PATH_MAX];
-	int rc = 0;
+	int rc;
 
-	path[0] = '\0';
 	if (p->only) {
 		uint64_t ino;
 		return ocifs_view_resolve(p->v, p->only, &ino) ? 0 : add_file(p, p->only, ino);
 	}
-	if (!(st = malloc(64 * sizeof(*st))))
-		return -ENOMEM;
-	scap = 64;
-	st[0] = (struct frame){ OCIFS_VIEW_ROOT, 0, 0, 0 };
-	if (ocifs_view_dir_size(p->v, OCIFS_VIEW_ROOT, &st[0].n) == 0)
-		depth = 1;
-	for (size_t seen = 0; depth; seen++) {
-		if (!(seen & 4095) && (rc = pipe_stop(p)))
-			break;
-		if (depth == scap) {
-			size_t nc = 2 * scap;
-			struct frame *ns = realloc(st, nc * sizeof(*ns));
-			if (!ns) {
-				rc = -ENOMEM;
-				break;
-			}
-			st = ns;
-			scap = nc;
-		}
-		struct frame *fr = &st[depth - 1];
-		if (fr->i == fr->n) {
-			depth--;
-			continue;
-		}
-		const char *name;
-		uint64_t ino;
-		struct ocifs_vattr a;
-		if (ocifs_view_dir_entry(p->v, fr->dir, fr->i++, &name, &ino) ||
-		    ocifs_view_getattr(p->v, ino, &a))
-			continue;
-		size_t nl = strlen(name);
-		if (fr->plen + 1 + nl >= sizeof(path))
-			continue;
-		path[fr->plen] = '/';
-		memcpy(path + fr->plen + 1, name, nl + 1);
-		if (S_ISDIR(a.mode)) {
-			uint32_t n = 0;
-			if (ocifs_view_dir_size(p->v, ino, &n) || !n)
-				continue;
-			st[depth++] = (struct frame){ ino, 0, n, fr->plen + 1 + nl };
-		} else if (S_ISREG(a.mode) && (rc = add_file(p, path, ino))) {
-			break;
-		}
-	}
-	free(st);
-	if (rc)
+	struct collecting c = { p, 0 };
+	if ((rc = pipe_stop(p)) || (rc = ocifs_view_walk(p->v, collect_name, &c)))
 		return rc;
 	if (m->nfiles) /* m->files is NULL in an image without a matched file */
 		qsort(m->files, m->nfiles, sizeof(*m->files), by_stream);

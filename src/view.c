@@ -3,11 +3,12 @@
  * The merged view at run time: find or build the view file through the
  * document cache (doc.h: views/<key>.view, key = sha256 of the format
  * version, the manifest digest and every layer's digests), map it,
- * validate it once, then answer lookups from the mapping with no locks. See view.h for the API, view_fmt.h for the file
+ * validate it once, then answer lookups (and walks) from the mapping with no locks. See view.h for the API, view_fmt.h for the file
  * and view_build.c for the semantics.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -618,4 +619,58 @@ void ocifs_view_hashck_end(struct ocifs_view_hashck *h)
 {
 	ocifs_sha_free(h->sha);
 	h->sha = NULL;
+}
+
+int ocifs_view_walk(const struct ocifs_view *v, ocifs_view_walk_cb cb, void *ctx)
+{
+	struct frame {
+		uint64_t dir;
+		uint32_t i, n;
+		size_t plen;
+	} *st;
+	size_t depth = 0, cap = 64;
+	char path[PATH_MAX];
+	int rc = 0;
+
+	if (!(st = malloc(cap * sizeof(*st))))
+		return -ENOMEM;
+	st[0] = (struct frame){ OCIFS_VIEW_ROOT, 0, 0, 0 };
+	if (ocifs_view_dir_size(v, OCIFS_VIEW_ROOT, &st[0].n) == 0)
+		depth = 1;
+	while (depth) {
+		struct frame *fr = &st[depth - 1];
+		const char *name;
+		uint64_t ino;
+		struct ocifs_vattr a;
+		uint32_t n = 0;
+
+		if (fr->i == fr->n) {
+			depth--;
+			continue;
+		}
+		if (ocifs_view_dir_entry(v, fr->dir, fr->i++, &name, &ino) ||
+		    ocifs_view_getattr(v, ino, &a))
+			continue;
+		size_t nl = strlen(name), plen = fr->plen + 1 + nl;
+		if (plen >= sizeof(path))
+			continue;
+		path[fr->plen] = '/';
+		memcpy(path + fr->plen + 1, name, nl + 1);
+		if ((rc = cb(ctx, path, ino, &a)))
+			break;
+		if (!S_ISDIR(a.mode) || ocifs_view_dir_size(v, ino, &n) || !n)
+			continue;
+		if (depth == cap) {
+			struct frame *ns = realloc(st, 2 * cap * sizeof(*ns));
+			if (!ns) {
+				rc = -ENOMEM;
+				break;
+			}
+			st = ns;
+			cap *= 2;
+		}
+		st[depth++] = (struct frame){ ino, 0, n, plen };
+	}
+	free(st);
+	return rc;
 }

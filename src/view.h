@@ -90,6 +90,17 @@ int ocifs_view_dir_size(const struct ocifs_view *v, uint64_t dir, uint32_t *n);
 int ocifs_view_dir_entry(const struct ocifs_view *v, uint64_t dir, uint32_t i,
 			 const char **name, uint64_t *ino);
 
+/** Called by ocifs_view_walk for each name: its absolute path ("/a/b",
+ *  valid during the call), inode and attributes. 0 goes on; anything
+ *  else stops the walk, which returns it. */
+typedef int (*ocifs_view_walk_cb)(void *ctx, const char *path, uint64_t ino,
+				  const struct ocifs_vattr *a);
+/** Every name of the view but the root, depth-first, each directory's
+ *  entries in name order, a directory before what it holds. A name
+ *  whose path would not fit in PATH_MAX is left out with all below it.
+ *  0, -ENOMEM, or what cb returned. */
+int ocifs_view_walk(const struct ocifs_view *v, ocifs_view_walk_cb cb, void *ctx);
+
 /** Extended attributes (PAX SCHILY.xattr.*): count, and entry i. */
 int ocifs_view_xattr_count(const struct ocifs_view *v, uint64_t ino, uint32_t *n);
 int ocifs_view_xattr_entry(const struct ocifs_view *v, uint64_t ino, uint32_t i,

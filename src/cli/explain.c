@@ -73,58 +73,29 @@ static const char *type_word(uint32_t mode)
 	}
 }
 
+struct links {
+	uint64_t ino;
+	json_object *arr;
+};
+
+static int link_name(void *ctx, const char *path, uint64_t ino, const struct ocifs_vattr *a)
+{
+	struct links *l = ctx;
+
+	(void)a;
+	if (ino == l->ino)
+		json_object_array_add(l->arr, explain_str(path));
+	return json_object_array_length(l->arr) >= EXPLAIN_MAX_LINKS;
+}
+
 /* The names of inode ino (a hard-linked file): a walk of the view's
  * directories, once. */
 static void link_names(const struct ocifs_view *v, uint64_t ino, json_object *arr)
 {
-	struct frame {
-		uint64_t dir;
-		uint32_t i, n;
-		size_t plen;
-	} *st = malloc(64 * sizeof(*st));
-	size_t depth = 0, cap = 64;
-	char path[4096];
+	struct links l = { ino, arr };
 
-	if (!st)
-		return;
-	st[0] = (struct frame){ OCIFS_VIEW_ROOT, 0, 0, 0 };
-	if (ocifs_view_dir_size(v, OCIFS_VIEW_ROOT, &st[0].n) == 0)
-		depth = 1;
-	while (depth && json_object_array_length(arr) < EXPLAIN_MAX_LINKS) {
-		struct frame *fr = &st[depth - 1];
-		const char *name;
-		uint64_t child;
-		struct ocifs_vattr a;
-
-		if (fr->i == fr->n) {
-			depth--;
-			continue;
-		}
-		if (ocifs_view_dir_entry(v, fr->dir, fr->i++, &name, &child) ||
-		    ocifs_view_getattr(v, child, &a))
-			continue;
-		size_t nl = strlen(name);
-		if (fr->plen + 1 + nl >= sizeof(path))
-			continue;
-		path[fr->plen] = '/';
-		memcpy(path + fr->plen + 1, name, nl + 1);
-		if (child == ino) {
-			json_object_array_add(arr, explain_str(path));
-		} else if (S_ISDIR(a.mode)) {
-			uint32_t n = 0;
-			if (ocifs_view_dir_size(v, child, &n) || !n)
-				continue;
-			if (depth == cap) {
-				struct frame *ns = realloc(st, 2 * cap * sizeof(*ns));
-				if (!ns)
-					break;
-				st = ns;
-				cap *= 2;
-			}
-			st[depth++] = (struct frame){ child, 0, n, fr->plen + 1 + nl };
-		}
-	}
-	free(st);
+	if (json_object_array_length(arr) < EXPLAIN_MAX_LINKS)
+		(void)ocifs_view_walk(v, link_name, &l); /* out of memory: the names so far */
 }
 
 /* The view's facts of the path (ino, canonical name canon). */
