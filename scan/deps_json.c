@@ -246,7 +246,8 @@ static void put_settings(struct ocifs_jsonw *w, const struct ocifs_goinfo *g)
 	}
 	for (size_t i = 0; i < n; i++)
 		ix[i] = (struct setting_ix){ g->settings[i].key ? g->settings[i].key : "", i };
-	qsort(ix, n, sizeof(*ix), by_key);
+	if (n > 1)
+		qsort(ix, n, sizeof(*ix), by_key);
 	for (size_t a = 0, b; a < n; a = b) {
 		for (b = a + 1; b < n && !strcmp(ix[a].key, ix[b].key); b++)
 			last[ix[b].i] = SIZE_MAX;
