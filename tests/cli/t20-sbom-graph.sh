@@ -101,30 +101,9 @@ layers_and_whiteouts() {
 	for n in 1 2 3; do (cd "$R/$n" && tar --numeric-owner -cf "$TMP/l$n.tar" .); done
 	mkoci "$TMP/img" "$TMP/l1.tar" "$TMP/l2.tar" "$TMP/l3.tar"
 	# a config history with one line per layer (and an empty layer between)
-	python3 - "$TMP/img" <<'PY'
-import hashlib, json, os, sys
-d = sys.argv[1]
-idx = json.load(open(d + "/index.json"))
-mpath = d + "/blobs/sha256/" + idx["manifests"][0]["digest"][7:]
-man = json.load(open(mpath))
-cpath = d + "/blobs/sha256/" + man["config"]["digest"][7:]
-cfg = json.load(open(cpath))
-cfg["history"] = [{"created_by": "RUN make base"}, {"created_by": "ENV X=1", "empty_layer": True},
-                  {"created_by": "RUN add late"}, {"created_by": "RUN rm pkgbin"}]
-cb = json.dumps(cfg).encode()
-os.remove(cpath)
-cd = hashlib.sha256(cb).hexdigest()
-open(d + "/blobs/sha256/" + cd, "wb").write(cb)
-man["config"]["digest"] = "sha256:" + cd
-man["config"]["size"] = len(cb)
-mb = json.dumps(man).encode()
-os.remove(mpath)
-md = hashlib.sha256(mb).hexdigest()
-open(d + "/blobs/sha256/" + md, "wb").write(mb)
-idx["manifests"][0]["digest"] = "sha256:" + md
-idx["manifests"][0]["size"] = len(mb)
-json.dump(idx, open(d + "/index.json", "w"))
-PY
+	python3 "$OCIFS_SRCDIR/tests/gen/setconfig.py" "$TMP/img" '{"history": [
+		{"created_by": "RUN make base"}, {"created_by": "ENV X=1", "empty_layer": true},
+		{"created_by": "RUN add late"}, {"created_by": "RUN rm pkgbin"}]}'
 	"$B" sbom "$TMP/img" -o "$TMP/s1.json" 2>"$TMP/err"
 	ok $? "ocifs sbom of a 3-layer image" || { diag "$(cat "$TMP/err")"; return; }
 	python3 - "$TMP/s1.json" <<'PY'

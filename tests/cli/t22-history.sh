@@ -25,32 +25,9 @@ gzip -c "$TMP/L/L3.tar" >"$TMP/L/L3.tar.gz"
 # with_history DIR: the config gets history[] from history.json with an
 # empty_layer entry between layers 1 and 2 (it makes no layer)
 with_history() {
-	python3 - "$1" "$TMP/L/history.json" <<'PY'
-import hashlib, json, os, sys
-d = sys.argv[1]
-h = json.load(open(sys.argv[2]))
-h = h[:1] + [{"created_by": "ENV NOTHING=1", "empty_layer": True}] + h[1:]
-idx = json.load(open(d + "/index.json"))
-mpath = d + "/blobs/sha256/" + idx["manifests"][0]["digest"][7:]
-man = json.load(open(mpath))
-cpath = d + "/blobs/sha256/" + man["config"]["digest"][7:]
-cfg = json.load(open(cpath))
-cfg["history"] = h
-cb = json.dumps(cfg).encode()
-os.remove(cpath)
-cd = hashlib.sha256(cb).hexdigest()
-open(d + "/blobs/sha256/" + cd, "wb").write(cb)
-man["config"]["digest"] = "sha256:" + cd
-man["config"]["size"] = len(cb)
-mb = json.dumps(man).encode()
-os.remove(mpath)
-md = hashlib.sha256(mb).hexdigest()
-open(d + "/blobs/sha256/" + md, "wb").write(mb)
-idx["manifests"][0]["digest"] = "sha256:" + md
-idx["manifests"][0]["size"] = len(mb)
-idx["manifests"][0]["annotations"] = {"org.opencontainers.image.ref.name": "t"}
-json.dump(idx, open(d + "/index.json", "w"))
-PY
+	python3 "$OCIFS_SRCDIR/tests/gen/setconfig.py" "$1" "$(jq -c \
+		'{history: (.[:1] + [{created_by: "ENV NOTHING=1", empty_layer: true}] + .[1:])}' \
+		"$TMP/L/history.json")" t
 }
 
 mkoci "$TMP/img" "$TMP/L/L1.tar" "$TMP/L/L2.tar.gz" "$TMP/L/L3.tar.zst" && with_history "$TMP/img"

@@ -242,34 +242,16 @@ build_image() {
 	gzip -9n -c "$TMP/img-src/l1.tar" >"$TMP/img-src/l1.tar.gz"
 	mkoci "$TMP/img" "$TMP/img-src/l1.tar.gz" "$TMP/img-src/l2.tar" "$TMP/img-src/l3.tar"
 	# the config: history (an empty layer between, one after), entrypoint, cmd
-	python3 - "$TMP/img" <<'PY'
-import hashlib, json, os, sys
-d = sys.argv[1]
-idx = json.load(open(d + "/index.json"))
-mpath = d + "/blobs/sha256/" + idx["manifests"][0]["digest"][7:]
-man = json.load(open(mpath))
-cpath = d + "/blobs/sha256/" + man["config"]["digest"][7:]
-cfg = json.load(open(cpath))
-cfg["created"] = "2023-11-14T22:13:20Z"
-cfg["config"]["Entrypoint"] = ["/usr/bin/hello"]
-cfg["config"]["Cmd"] = ["--greet", "<world> & \"all\""]
-cfg["history"] = [{"created_by": "COPY rootfs / # base"},
-                  {"created_by": "ENV X=1", "empty_layer": True},
-                  {"created_by": "RUN echo '<b>bold</b> & <script>alert(2)</script>' > /data/big.bin"},
-                  {"created_by": "RUN rm -rf /data/dir/* && touch /evil/\"q\""},
-                  {"created_by": "CMD [\"--greet\"]", "empty_layer": True}]
-cb = json.dumps(cfg).encode()
-os.remove(cpath)
-cd = hashlib.sha256(cb).hexdigest()
-open(d + "/blobs/sha256/" + cd, "wb").write(cb)
-man["config"] = dict(man["config"], digest="sha256:" + cd, size=len(cb))
-mb = json.dumps(man).encode()
-os.remove(mpath)
-md = hashlib.sha256(mb).hexdigest()
-open(d + "/blobs/sha256/" + md, "wb").write(mb)
-idx["manifests"][0].update(digest="sha256:" + md, size=len(mb))
-json.dump(idx, open(d + "/index.json", "w"))
-PY
+	cat >"$TMP/cfg.json" <<'EOF'
+{"created": "2023-11-14T22:13:20Z",
+ "config": {"Entrypoint": ["/usr/bin/hello"], "Cmd": ["--greet", "<world> & \"all\""]},
+ "history": [{"created_by": "COPY rootfs / # base"},
+             {"created_by": "ENV X=1", "empty_layer": true},
+             {"created_by": "RUN echo '<b>bold</b> & <script>alert(2)</script>' > /data/big.bin"},
+             {"created_by": "RUN rm -rf /data/dir/* && touch /evil/\"q\""},
+             {"created_by": "CMD [\"--greet\"]", "empty_layer": true}]}
+EOF
+	python3 "$OCIFS_SRCDIR/tests/gen/setconfig.py" "$TMP/img" "@$TMP/cfg.json"
 }
 
 # the oracle for the 3-layer image: the tars' oracle, the blob sizes,

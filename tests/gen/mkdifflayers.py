@@ -19,29 +19,9 @@ import io, json, os, sys, tarfile
 T0 = 1600000000
 
 
-def f(name, data=b'', mode=0o644, **kw):
-    return ('f', name, data, mode, kw)
-
-
-def d(name, mode=0o755, **kw):
-    return ('d', name, None, mode, kw)
-
-
-def sym(name, target, **kw):
-    return ('l', name, target, 0o777, kw)
-
-
-def hard(name, target, **kw):
-    return ('h', name, target, 0o644, kw)
-
-
-def wh(name):
-    head, _, tail = name.rpartition('/')
-    return ('f', (head + '/' if head else '') + '.wh.' + tail, b'', 0o644, {})
-
-
-def opq(dirname):
-    return ('f', dirname.rstrip('/') + '/.wh..wh..opq', b'', 0o644, {})
+# the entry constructors are mklayers.py's (the view rules' generator)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mklayers import f, d, sym, hard, wh, opq  # noqa: E402
 
 
 def dev(name, major, minor):

@@ -130,4 +130,5 @@ def main():
                     t.addfile(ti, body)
     print('\n'.join(sorted(CASES)))
 
-main()
+if __name__ == "__main__":
+    main()
