@@ -14,18 +14,16 @@ directory; a whiteout of a directory re-created in the same layer.
 Every parent is listed, so `umoci unpack` dates every directory from
 the tar (no implicit parents).
 """
-import io, json, os, sys, tarfile
-
-T0 = 1600000000
-
+import json, os, sys, tarfile
 
 # the entry constructors are mklayers.py's (the view rules' generator)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mklayers import f, d, sym, hard, wh, opq  # noqa: E402
+import mklayers  # noqa: E402
+from mklayers import T0, f, d, sym, hard, wh, opq  # noqa: E402
 
 
 def dev(name, major, minor):
-    return ('c', name, (major, minor), 0o600, {})
+    return mklayers.dev(name, 'c', major, minor)
 
 
 BIG = bytes(range(256)) * 400  # 102400 bytes
@@ -78,38 +76,18 @@ LAYERS = [
 
 
 def member(e, order, first_mtime):
-    kind, name, data, mode, kw = e
-    ti = tarfile.TarInfo(name)
-    ti.mode = mode
-    ti.uid = kw.get('uid', 0)
-    ti.gid = kw.get('gid', 0)
+    """mklayers.py's member, with the mtime a version needs: given, the
+    same as the path's first version (mtime_of: so only other attributes
+    change), or T0 + order."""
+    name, kw = e[1], e[4]
     if 'mtime' in kw:
-        ti.mtime = kw['mtime']
-    elif 'mtime_of' in kw:  # same mtime as the lower version: no mtime change
-        ti.mtime = first_mtime[kw['mtime_of']]
+        mtime = kw['mtime']
+    elif 'mtime_of' in kw:
+        mtime = first_mtime[kw['mtime_of']]
     else:
-        ti.mtime = T0 + order
-    first_mtime.setdefault(name, ti.mtime)
-    ti.uname = ti.gname = ''
-    body = None
-    if kind == 'f':
-        ti.type = tarfile.REGTYPE
-        ti.size = len(data)
-        body = io.BytesIO(data)
-    elif kind == 'd':
-        ti.type = tarfile.DIRTYPE
-    elif kind == 'l':
-        ti.type = tarfile.SYMTYPE
-        ti.linkname = data
-    elif kind == 'h':
-        ti.type = tarfile.LNKTYPE
-        ti.linkname = data
-    elif kind == 'c':
-        ti.type = tarfile.CHRTYPE
-        ti.devmajor, ti.devminor = data
-    if 'xattrs' in kw:
-        ti.pax_headers = {'SCHILY.xattr.' + k: v for k, v in kw['xattrs'].items()}
-    return ti, body
+        mtime = T0 + order
+    first_mtime.setdefault(name, mtime)
+    return mklayers.member(e, order, mtime)
 
 
 def main():

@@ -86,13 +86,15 @@ CASES = {
     ],
 }
 
-def member(e, order):
+def member(e, order, mtime=None):
+    """The tar member of entry e, the order-th of the image: dated T0 +
+    order unless mtime is given."""
     kind, name, data, mode, kw = e
     ti = tarfile.TarInfo(name)
     ti.mode = mode
     ti.uid = kw.get('uid', 0)
     ti.gid = kw.get('gid', 0)
-    ti.mtime = T0 + order
+    ti.mtime = T0 + order if mtime is None else mtime
     ti.uname = ti.gname = ''
     body = None
     if kind == 'f':
