@@ -90,6 +90,9 @@ struct ocifs_fs {
 	size_t nlayers;
 	uint64_t ninodes;            /* view inodes */
 	uint64_t blocks;             /* statfs: 4 KiB blocks of file data */
+	uid_t vuid;                  /* owner of the virtual nodes (/.ocifs and */
+	gid_t vgid;                  /* below): uid=/gid=, else the mounter */
+	int64_t vmtime_ns;           /* their date: the image root's mtime */
 	int notify_fd;               /* daemon mode: readiness pipe, or -1;
 				      * written and closed by init only */
 	struct fuse_session *se;
@@ -144,6 +147,10 @@ void fs_attr_stat(const struct ocifs_fs *fs, uint64_t ino, const struct ocifs_va
 		  struct stat *st);
 /** st's mtime, atime and ctime from ns since the epoch (negative too). */
 void fs_set_time(struct stat *st, int64_t ns);
+/** The stat of a virtual node (/.ocifs, its documents, image/, layers/):
+ *  owned and dated like /.ocifs, mode 0500/0400 (0555/0444 with
+ *  public_virtual) for a directory/file; the caller sets nlink and size. */
+void fs_vnode_stat(const struct ocifs_fs *fs, uint64_t ino, int dir, struct stat *st);
 /** A full entry reply for view inode vino. */
 int fs_entry(const struct ocifs_fs *fs, uint64_t vino, struct fuse_entry_param *e);
 
@@ -279,10 +286,9 @@ int fs_virt_root_entry(struct ocifs_fs *fs, uint32_t k, const char **name,
 /* --- layers.c: /.ocifs/layers/N-<digest>/ and /.ocifs/image/ --- */
 #define FS_LAY_OCIFS_N 2        /* entries of /.ocifs layers.c owns */
 
-/** State for img's layer trees and image files (img, view borrowed),
- *  owned like the virtual files (o's uid=/gid=, public_virtual). */
-int fs_layers_new(struct ocifs_image *img, struct ocifs_view *view, const struct fs_opts *o,
-		  struct fs_layers **out);
+/** State for img's layer trees and image files (img, view borrowed);
+ *  their directories and image files are stat'ed by fs_vnode_stat. */
+int fs_layers_new(struct ocifs_image *img, struct ocifs_view *view, struct fs_layers **out);
 void fs_layers_free(struct fs_layers *l);
 /** Classify ino if it is one of layers.c's: 0 and *n, or -ENOENT. */
 int fs_lay_node(const struct ocifs_fs *fs, fuse_ino_t ino, struct fs_node *n);

@@ -36,7 +36,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fs.h"
 #include "log.h"
@@ -64,17 +63,11 @@ struct fs_layers {
 	struct ocifs_view *view;        /* borrowed */
 	size_t n;                       /* layers served (inode sub fits) */
 	struct lay_slot *slot;
-	uid_t uid;                      /* owner of the directories */
-	gid_t gid;
-	int public;
-	int64_t mtime_ns;
 };
 
-int fs_layers_new(struct ocifs_image *img, struct ocifs_view *view, const struct fs_opts *o,
-		  struct fs_layers **out)
+int fs_layers_new(struct ocifs_image *img, struct ocifs_view *view, struct fs_layers **out)
 {
 	struct fs_layers *L = calloc(1, sizeof(*L));
-	struct ocifs_vattr a;
 
 	if (!L)
 		return -ENOMEM;
@@ -99,11 +92,6 @@ int fs_layers_new(struct ocifs_image *img, struct ocifs_view *view, const struct
 	}
 	L->img = img;
 	L->view = view;
-	L->uid = o->set_uid ? o->uid : getuid();
-	L->gid = o->set_gid ? o->gid : getgid();
-	L->public = o->public_virtual;
-	if (ocifs_view_getattr(view, OCIFS_VIEW_ROOT, &a) == 0)
-		L->mtime_ns = a.mtime_ns;
 	*out = L;
 	return 0;
 }
@@ -212,20 +200,13 @@ static int meta_stat(struct ocifs_fs *fs, const struct fs_node *n, struct stat *
 	const char *b;
 	size_t len;
 
-	memset(st, 0, sizeof(*st));
-	st->st_ino = n->ino;
-	st->st_uid = L->uid;
-	st->st_gid = L->gid;
-	st->st_blksize = 4096;
-	fs_set_time(st, L->mtime_ns);
+	fs_vnode_stat(fs, n->ino, n->cls != FS_NODE_IFILE, st);
 	if (n->cls == FS_NODE_IFILE) {
 		if (img_file(L->img, n->doc, &b, &len))
 			return -ENOENT;
-		st->st_mode = S_IFREG | (L->public ? 0444 : 0400);
 		st->st_nlink = 1;
 		st->st_size = (off_t)len;
 	} else {
-		st->st_mode = S_IFDIR | (L->public ? 0555 : 0500);
 		st->st_nlink = 2 + (n->cls == FS_NODE_LDIR ? L->n : 0); /* 2 + subdirs */
 		st->st_size = OCIFS_VIEW_DIR_SIZE;
 	}

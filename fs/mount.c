@@ -503,6 +503,7 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 					.hashck = 1 };
 	size_t nlayers = img->nlayers;
 	int p[2] = { -1, -1 }, rc;
+	struct ocifs_vattr root;
 	pid_t pid;
 	char byte;
 	ssize_t r;
@@ -519,9 +520,13 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 	if ((rc = fs_blob_ids_take(img, &fs.blob_ids))) {
 		goto out;
 	}
+	fs.vuid = o->set_uid ? o->uid : getuid();
+	fs.vgid = o->set_gid ? o->gid : getgid();
+	if (ocifs_view_getattr(view, OCIFS_VIEW_ROOT, &root) == 0)
+		fs.vmtime_ns = root.mtime_ns;
 	rc = fs_virt_new(img, view, cache_dir, o, &fs.virt);
 	if (!rc)
-		rc = fs_layers_new(img, view, o, &fs.layers);
+		rc = fs_layers_new(img, view, &fs.layers);
 	if (rc)
 		goto out;
 	if ((rc = ocifs_reader_new(view, &ro, &fs.reader)))

@@ -74,6 +74,19 @@ void fs_set_time(struct stat *st, int64_t ns)
 	st->st_atim = st->st_ctim = st->st_mtim;
 }
 
+void fs_vnode_stat(const struct ocifs_fs *fs, uint64_t ino, int dir, struct stat *st)
+{
+	int pub = fs->opts.public_virtual;
+
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino;
+	st->st_mode = dir ? S_IFDIR | (pub ? 0555 : 0500) : S_IFREG | (pub ? 0444 : 0400);
+	st->st_uid = fs->vuid;
+	st->st_gid = fs->vgid;
+	st->st_blksize = 4096;
+	fs_set_time(st, fs->vmtime_ns);
+}
+
 void fs_attr_stat(const struct ocifs_fs *fs, uint64_t ino, const struct ocifs_vattr *a,
 		  struct stat *st)
 {

@@ -52,9 +52,6 @@ struct fs_virt {
 	size_t nrows;
 	char *cache_dir;
 	unsigned timeout_ms;            /* -o deps_timeout, 0 = none */
-	uid_t uid;                      /* owner of the virtual files */
-	gid_t gid;
-	int public;                     /* -o public_virtual: 0444, not 0400 */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;            /* broadcast on every state change,
 					 * on interrupts and on stop */
@@ -65,7 +62,6 @@ struct fs_virt {
 	int builder_busy;               /* protected by lock: still looping */
 	int stop;                       /* atomic: unmounting, builds stop */
 	char *gate;                     /* OCIFS_TEST_DEPS_GATE, or NULL */
-	int64_t mtime_ns;
 	/* live rows (the trace): the generation their buf was made at, and
 	 * the bufs they replaced (a read may still be sending one; freed at
 	 * unmount; one per change of the trace that was looked at) */
@@ -94,7 +90,6 @@ int fs_virt_new(struct ocifs_image *img, struct ocifs_view *view, const char *ca
 		const struct fs_opts *o, struct fs_virt **out)
 {
 	struct fs_virt *v = calloc(1, sizeof(*v));
-	struct ocifs_vattr a;
 	pthread_condattr_t ca;
 	const char *gate = getenv("OCIFS_TEST_DEPS_GATE");
 
@@ -116,12 +111,7 @@ int fs_virt_new(struct ocifs_image *img, struct ocifs_view *view, const char *ca
 	v->img = img;
 	v->view = view;
 	v->timeout_ms = o->deps_timeout_ms;
-	v->uid = o->set_uid ? o->uid : getuid();
-	v->gid = o->set_gid ? o->gid : getgid();
-	v->public = o->public_virtual;
 	v->span = ocifs_trace_current();
-	if (ocifs_view_getattr(view, OCIFS_VIEW_ROOT, &a) == 0)
-		v->mtime_ns = a.mtime_ns;
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -463,21 +453,9 @@ static int virt_attr(struct ocifs_fs *fs, fuse_req_t req, const struct fs_node *
 	struct virt_doc *doc;
 	int rc;
 
-	memset(st, 0, sizeof(*st));
 	*ready = 1;
-	st->st_ino = n->ino;
-	st->st_uid = v->uid;
-	st->st_gid = v->gid;
-	st->st_blksize = 4096;
-	st->st_mtim.tv_sec = (time_t)(v->mtime_ns / 1000000000);
-	st->st_mtim.tv_nsec = (long)(v->mtime_ns % 1000000000);
-	if (st->st_mtim.tv_nsec < 0) {
-		st->st_mtim.tv_nsec += 1000000000;
-		st->st_mtim.tv_sec--;
-	}
-	st->st_atim = st->st_ctim = st->st_mtim;
+	fs_vnode_stat(fs, n->ino, n->cls == FS_NODE_VDIR, st);
 	if (n->cls == FS_NODE_VDIR) {
-		st->st_mode = S_IFDIR | (v->public ? 0555 : 0500);
 		st->st_nlink = 2 + FS_LAY_OCIFS_N; /* image/, layers/ */
 		st->st_size = OCIFS_VIEW_DIR_SIZE;
 		st->st_blocks = OCIFS_VIEW_DIR_SIZE / 512;
@@ -486,7 +464,6 @@ static int virt_attr(struct ocifs_fs *fs, fuse_req_t req, const struct fs_node *
 	if (n->cls != FS_NODE_VDOC || n->doc >= v->nrows)
 		return -ENOENT;
 	doc = &v->doc[n->doc];
-	st->st_mode = S_IFREG | (v->public ? 0444 : 0400);
 	st->st_nlink = v->rows[n->doc].alias ? 2 : 1;
 	if (v->rows[n->doc].live) {
 		if ((rc = virt_live(v, n->doc)))
