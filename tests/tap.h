@@ -222,4 +222,37 @@ static inline int tap_debian_root(char *buf, size_t n)
 	return 0;
 }
 
+/* Append one ustar member to t: a header (owner 0:0, mtime given), then n
+ * bytes of data padded to 512; link is the target of a hard ('1') or
+ * symbolic ('2') link, else NULL. Tests build small layers with it. */
+static inline void tap_tar_member(FILE *t, const char *name, char type, unsigned mode,
+				  unsigned mtime, const char *link, const void *data, size_t n)
+{
+	static const char zero[512];
+	unsigned char h[512] = { 0 };
+	char size[32];
+	unsigned sum = 0;
+
+	snprintf((char *)h, 100, "%s", name);
+	snprintf((char *)h + 100, 8, "%07o", mode);
+	snprintf((char *)h + 108, 8, "%07o", 0);
+	snprintf((char *)h + 116, 8, "%07o", 0);
+	snprintf(size, sizeof(size), "%011zo", n); /* < 8 GiB: 11 digits and NUL */
+	memcpy(h + 124, size, 12);
+	snprintf((char *)h + 136, 12, "%011o", mtime);
+	memset(h + 148, ' ', 8);
+	h[156] = (unsigned char)type;
+	if (link)
+		snprintf((char *)h + 157, 100, "%s", link);
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	for (int i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+	fwrite(h, 1, 512, t);
+	if (n)
+		fwrite(data, 1, n, t);
+	fwrite(zero, 1, (512 - n % 512) % 512, t);
+}
+
 #endif

@@ -84,30 +84,10 @@ static const char want[] =
 
 static void tar_add(FILE *t, const struct ent *e, unsigned k)
 {
-	static const char zero[512];
-	unsigned char h[512] = { 0 };
+	int link = e->type == '1' || e->type == '2';
 	size_t n = e->type == '0' ? strlen(e->arg) : 0;
-	unsigned sum = 0;
 
-	snprintf((char *)h, 100, "%s", e->name);
-	snprintf((char *)h + 100, 8, "%07o", e->mode);
-	snprintf((char *)h + 108, 8, "%07o", 0);
-	snprintf((char *)h + 116, 8, "%07o", 0);
-	snprintf((char *)h + 124, 12, "%011o", (unsigned)n);
-	snprintf((char *)h + 136, 12, "%011o", T0 + k);
-	memset(h + 148, ' ', 8);
-	h[156] = (unsigned char)e->type;
-	if (e->type == '1' || e->type == '2')
-		snprintf((char *)h + 157, 100, "%s", e->arg);
-	memcpy(h + 257, "ustar", 6);
-	memcpy(h + 263, "00", 2);
-	for (int i = 0; i < 512; i++)
-		sum += h[i];
-	snprintf((char *)h + 148, 8, "%06o", sum);
-	fwrite(h, 1, 512, t);
-	if (n)
-		fwrite(e->arg, 1, n, t);
-	fwrite(zero, 1, (512 - n % 512) % 512, t);
+	tap_tar_member(t, e->name, e->type, e->mode, T0 + k, link ? e->arg : NULL, e->arg, n);
 }
 
 struct render {

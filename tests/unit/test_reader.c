@@ -157,30 +157,6 @@ static void fill(unsigned char *p, size_t n, uint64_t seed)
 	}
 }
 
-static void tar_add(FILE *t, const char *name, const void *p, size_t n)
-{
-	unsigned char h[512] = { 0 };
-	unsigned sum = 0;
-	static const char zero[512];
-
-	snprintf((char *)h, 100, "%s", name);
-	snprintf((char *)h + 100, 8, "%07o", 0644);
-	snprintf((char *)h + 108, 8, "%07o", 0);
-	snprintf((char *)h + 116, 8, "%07o", 0);
-	snprintf((char *)h + 124, 12, "%011zo", n);
-	snprintf((char *)h + 136, 12, "%011o", 1600000000);
-	memset(h + 148, ' ', 8);
-	h[156] = '0';
-	memcpy(h + 257, "ustar", 6);
-	memcpy(h + 263, "00", 2);
-	for (int i = 0; i < 512; i++)
-		sum += h[i];
-	snprintf((char *)h + 148, 8, "%06o", sum);
-	fwrite(h, 1, 512, t);
-	fwrite(p, 1, n, t);
-	fwrite(zero, 1, (512 - n % 512) % 512, t);
-}
-
 static int put_blob(const char *dir, const void *p, size_t n, char digest[OCIFS_DIGEST_STRLEN + 1])
 {
 	unsigned char d[OCIFS_SHA256_LEN];
@@ -255,7 +231,7 @@ static int make_image(const char *dir)
 			if (!(fl->data = malloc(fl->len)))
 				abort();
 			fill(fl->data, fl->len, 1000 * (uint64_t)l + (uint64_t)i + 1);
-			tar_add(f, fl->path, fl->data, fl->len);
+			tap_tar_member(f, fl->path, '0', 0644, 1600000000, NULL, fl->data, fl->len);
 		}
 		static const char end[1024]; /* two zero blocks close a tar */
 		fwrite(end, 1, sizeof(end), f);
