@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "efficiency.h"
+#include "grow.h"
 #include "hashtab.h"
 #include "idxdb.h"
 #include "layer.h"
@@ -30,33 +31,6 @@
 #define WHWHLEN 9
 #define OPQ ".wh..wh..opq"
 
-/* Room for one more of n elements of size sz in p (*cap allocated): p
- * itself, or a larger copy (*cap updated), or NULL (p untouched). */
-static void *grow(void *p, size_t n, size_t *cap, size_t sz)
-{
-	size_t nc;
-	void *q;
-
-	if (n < *cap)
-		return p;
-	nc = *cap ? *cap * 2 : 64;
-	if (nc > SIZE_MAX / sz)
-		return NULL;
-	q = realloc(p, nc * sz);
-	if (q)
-		*cap = nc;
-	return q;
-}
-
-/* a = grow(a, ...) or return -ENOMEM */
-#define GROW(a, n, cap)                                            \
-	do {                                                       \
-		void *g_ = grow((a), (n), &(cap), sizeof(*(a)));   \
-		if (!g_)                                           \
-			return -ENOMEM;                            \
-		(a) = g_;                                          \
-	} while (0)
-
 struct u32v {
 	uint32_t *v;
 	size_t n, cap;
@@ -64,7 +38,7 @@ struct u32v {
 
 static int u32_push(struct u32v *s, uint32_t x)
 {
-	GROW(s->v, s->n, s->cap);
+	OCIFS_GROW(s->v, s->n, s->cap);
 	s->v[s->n++] = x;
 	return 0;
 }
@@ -147,7 +121,7 @@ static int ltree_entry(void *vc, const struct ocifs_entry *e)
 	if (rc < 0)
 		return rc;
 	if (rc == 1) {
-		GROW(t->n, t->nn, t->cap);
+		OCIFS_GROW(t->n, t->nn, t->cap);
 		n = &t->n[t->nn++];
 	} else {
 		n = &t->n[old]; /* the last entry for a path wins */
@@ -270,7 +244,7 @@ static int s_rec(struct stk *s, const char *p, size_t n, uint32_t *out)
 		*out = (uint32_t)old;
 		return 0;
 	}
-	GROW(s->n, s->nn, s->cap);
+	OCIFS_GROW(s->n, s->nn, s->cap);
 	s->n[s->nn] = (struct snode){ .parent = NONE, .child = NONE, .next = NONE, .prev = NONE };
 	*out = (uint32_t)s->nn++;
 	return 0;
@@ -472,7 +446,7 @@ static int visit_layer(struct ctx *c, struct ltree *t, const struct ord *o, uint
 		if (rc < 0)
 			return rc;
 		if (rc == 1) {
-			GROW(c->p, c->np, c->pcap);
+			OCIFS_GROW(c->p, c->np, c->pcap);
 			pi = c->np++;
 			c->p[pi] = (struct pent){ .min = -1, .first = NONE, .last = NONE };
 		}
@@ -493,7 +467,7 @@ static int visit_layer(struct ctx *c, struct ltree *t, const struct ord *o, uint
 		pe->cum += bytes;
 		if (pe->min < 0 || bytes < pe->min)
 			pe->min = bytes;
-		GROW(c->o, c->no, c->ocap);
+		OCIFS_GROW(c->o, c->no, c->ocap);
 		c->o[c->no] = (struct occ){ k, NONE, bytes, ln->whiteout };
 		if (pe->last != NONE)
 			c->o[pe->last].next = (uint32_t)c->no;

@@ -25,24 +25,11 @@
 #include <stdlib.h>
 
 #include "extent.h"
+#include "grow.h" /* OCIFS_GROW, for ntree's users too */
 #include "hashtab.h"
 #include "idxdb.h"
 
 #define OCIFS_NTREE_NONE OCIFS_HTAB_NONE /* no node */
-
-/* Grow array arr (n used, cap allocated) so one more fits: doubling,
- * from 256; returns -ENOMEM from the calling function. */
-#define OCIFS_GROW(arr, n, cap)                                                  \
-	do {                                                                     \
-		if ((n) == (cap)) {                                              \
-			size_t nc_ = (cap) ? (cap) * 2 : 256;                    \
-			void *p_ = realloc((arr), nc_ * sizeof(*(arr)));        \
-			if (!p_)                                                 \
-				return -ENOMEM;                                  \
-			(arr) = p_;                                              \
-			(cap) = nc_;                                             \
-		}                                                                \
-	} while (0)
 
 struct ocifs_ntree_node {
 	uint32_t parent;        /* node, OCIFS_NTREE_NONE for the root */
