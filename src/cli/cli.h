@@ -8,7 +8,8 @@
  *   out.c      output helpers: escaped names, `ls -l` lines, raw data
  *   inspect.c  inspect
  *   index.c    index, verify
- *   files.c    ls, cat, stat (the merged view, or one layer with --layer)
+ *   files.c    ls, cat (the merged view, or one layer with --layer)
+ *   stat.c     stat (text and --json)
  *   mount.c    mount, umount
  *   deps.c     deps
  *   sbom.c     sbom
@@ -48,6 +49,15 @@ struct cli {
 	int ci;
 	const char *lowest_efficiency, *highest_wasted_bytes, *highest_user_wasted;
 	const char *trace;    /* --trace FILE (every command), or NULL */
+	/* issue #13 */
+	const char *cache_dir; /* --cache-dir DIR (else $OCIFS_CACHE_DIR, else
+				* the XDG default), or NULL */
+	int keep;             /* mount -: keep the spooled stdin image */
+	int deref;            /* stat: 1 -L/--dereference, 0 the link itself
+			       * (default; --no-dereference) */
+	int lazy;             /* umount -l */
+	int single_thread;    /* mount -s */
+	int quiet, verbose;   /* -q, -v (counted) */
 };
 
 /** Map a negative errno from the library to an exit status. */
@@ -78,6 +88,11 @@ int cmd_verify(struct cli *c);
 int cmd_ls(struct cli *c);
 int cmd_cat(struct cli *c);
 int cmd_stat(struct cli *c);
+/** files.c: the merged view's session for c and user path arg resolved
+ *  in it (its inode and attributes). Logs on failure; the caller closes
+ *  *s (NULL if it did not open) whatever this returns. */
+int cli_view_open(struct cli *c, const char *arg, struct ocifs_session **s, uint64_t *ino,
+		  struct ocifs_vattr *a);
 int cmd_mount(struct cli *c);
 int cmd_umount(struct cli *c);
 int cmd_deps(struct cli *c);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The file commands that need no mount: `ocifs ls IMAGE [PATH] [-l] [-R]`,
- * `ocifs cat IMAGE PATH` and `ocifs stat IMAGE PATH [--json]` see exactly
- * what the mount shows (the merged view); `ls --layer N` and `cat --layer
- * N` look inside one layer alone, through its index.
+ * The file commands that need no mount: `ocifs ls IMAGE [PATH] [-l] [-R]`
+ * and `ocifs cat IMAGE PATH` see exactly what the mount shows (the merged
+ * view); `ls --layer N` and `cat --layer N` look inside one layer alone,
+ * through its index. `ocifs stat` (stat.c) resolves its path here too.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -140,10 +140,7 @@ static int list_dir(struct cli *c, struct ocifs_session *s, uint64_t dir)
 	return rc;
 }
 
-/* The merged view's session for c and arg resolved in it: its inode and
- * attributes. Logs on failure; the caller closes *s (NULL if it did not
- * open) whatever this returns. */
-static int view_open(struct cli *c, const char *arg, struct ocifs_session **s, uint64_t *ino,
+int cli_view_open(struct cli *c, const char *arg, struct ocifs_session **s, uint64_t *ino,
 		     struct ocifs_vattr *a)
 {
 	struct ocifs_session_opts so = cli_session_opts(c);
@@ -162,7 +159,7 @@ static int view_ls(struct cli *c)
 	struct ocifs_vattr a;
 	uint64_t ino;
 	const char *arg = c->nargs > 1 ? c->args[1] : "/";
-	int rc = view_open(c, arg, &s, &ino, &a);
+	int rc = cli_view_open(c, arg, &s, &ino, &a);
 
 	if (!rc) {
 		if (S_ISDIR(a.mode))
@@ -184,7 +181,7 @@ static int view_cat(struct cli *c)
 	struct ocifs_rfile *f = NULL;
 	uint64_t ino;
 	char *buf = NULL;
-	int rc = view_open(c, c->args[1], &s, &ino, &a);
+	int rc = cli_view_open(c, c->args[1], &s, &ino, &a);
 
 	if (!rc && !S_ISREG(a.mode)) {
 		const char *t = NULL;
@@ -215,87 +212,6 @@ static int view_cat(struct cli *c)
 	free(buf);
 	ocifs_rfile_close(f);
 	ocifs_reader_free(r);
-	ocifs_session_close(s);
-	return rc;
-}
-
-static const char *type_name(uint32_t mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFREG:
-		return "regular file";
-	case S_IFDIR:
-		return "directory";
-	case S_IFLNK:
-		return "symbolic link";
-	case S_IFCHR:
-		return "character device";
-	case S_IFBLK:
-		return "block device";
-	case S_IFIFO:
-		return "fifo";
-	default:
-		return "unknown";
-	}
-}
-
-int cmd_stat(struct cli *c)
-{
-	struct ocifs_session *s;
-	struct ocifs_vattr a;
-	const char *target = NULL;
-	uint64_t ino;
-	char when[64];
-	int rc = view_open(c, c->args[1], &s, &ino, &a);
-
-	if (rc)
-		goto out;
-	ocifs_view_readlink(s->view, ino, &target);
-	int64_t sec;
-	long nsec;
-	ocifs_ns_split(a.mtime_ns, &sec, &nsec);
-	time_t t = (time_t)sec;
-	struct tm tm;
-	if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
-		strcpy(when, "?");
-	const char *layer = a.layer == OCIFS_VIEW_NO_LAYER ? NULL : s->img->layers[a.layer].digest;
-	if (c->json) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "path", json_object_new_string(c->args[1]));
-		json_object_object_add(o, "type", json_object_new_string(type_name(a.mode)));
-		json_object_object_add(o, "mode", json_object_new_int((int)(a.mode & 07777)));
-		json_object_object_add(o, "ino", json_object_new_int64((int64_t)ino));
-		json_object_object_add(o, "nlink", json_object_new_int64(a.nlink));
-		json_object_object_add(o, "uid", json_object_new_int64((int64_t)a.uid));
-		json_object_object_add(o, "gid", json_object_new_int64((int64_t)a.gid));
-		json_object_object_add(o, "size", json_object_new_int64((int64_t)a.size));
-		json_object_object_add(o, "mtime_ns", json_object_new_int64(a.mtime_ns));
-		json_object_object_add(o, "target", target ? json_object_new_string(target) : NULL);
-		json_object_object_add(o, "layer", layer ? json_object_new_int64(a.layer + 1) : NULL);
-		json_object_object_add(o, "layer_digest", layer ? json_object_new_string(layer) : NULL);
-		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
-		goto out;
-	}
-	fputs("  File: ", stdout);
-	cli_print_esc(c->args[1]);
-	if (target) {
-		fputs(" -> ", stdout);
-		cli_print_esc(target);
-	}
-	putchar('\n');
-	printf("  Type: %s\n", type_name(a.mode));
-	printf("  Size: %-12" PRIu64 " Inode: %-10" PRIu64 " Links: %u", a.size, ino, a.nlink);
-	if (S_ISCHR(a.mode) || S_ISBLK(a.mode))
-		printf("  Device: %u,%u", major(a.rdev), minor(a.rdev));
-	printf("\n  Mode: %04o  Uid: %" PRIu64 "  Gid: %" PRIu64 "\n", a.mode & 07777, a.uid, a.gid);
-	printf("Modify: %s.%09ld UTC\n", when, nsec);
-	if (layer)
-		printf(" Layer: %u (%s)\n", a.layer + 1, layer);
-	else
-		printf(" Layer: - (implicit directory)\n");
-out:
 	ocifs_session_close(s);
 	return rc;
 }

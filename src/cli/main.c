@@ -81,7 +81,8 @@ static const char usage_text[] =
 
 enum { O_PLATFORM = 256, O_IMAGE, O_SKIP, O_LAYER, O_JSON, O_UNRESOLVED, O_ZWINDOW, O_FORMAT,
        O_CI, O_LOWEFF, O_HIWASTE, O_HIUSER,
-       O_TRACE };
+       O_TRACE,
+       O_CACHE_DIR, O_KEEP, O_NODEREF };
 
 /* Which options a command takes (-q, -v, -h, -V: every command). */
 enum {
@@ -94,6 +95,9 @@ enum {
 	OPT_MOUNT = 1 << 6,  /* -o, -f, -d */
 	OPT_OUT = 1 << 7,    /* -o FILE, --format */
 	OPT_EFF = 1 << 8,    /* efficiency: --ci and its thresholds */
+	OPT_DEREF = 1 << 9,  /* stat: -L, --no-dereference */
+	OPT_KEEP = 1 << 10,  /* mount: --keep (a spooled stdin image) */
+	OPT_LAZY = 1 << 11,  /* umount: -l */
 };
 
 static const struct command {
@@ -108,9 +112,9 @@ static const struct command {
 	{ "verify", "IMAGE", cmd_verify, 1, 1, OPT_IMG },
 	{ "ls", "IMAGE [PATH]", cmd_ls, 1, 2, OPT_IMG | OPT_LAYER | OPT_LONG | OPT_REC },
 	{ "cat", "IMAGE PATH", cmd_cat, 2, 2, OPT_IMG | OPT_LAYER },
-	{ "stat", "IMAGE PATH", cmd_stat, 2, 2, OPT_IMG | OPT_JSON },
-	{ "mount", "IMAGE DIR", cmd_mount, 2, 2, OPT_IMG | OPT_MOUNT },
-	{ "umount", "DIR", cmd_umount, 1, 1, 0 },
+	{ "stat", "IMAGE PATH", cmd_stat, 2, 2, OPT_IMG | OPT_JSON | OPT_DEREF },
+	{ "mount", "IMAGE DIR", cmd_mount, 2, 2, OPT_IMG | OPT_MOUNT | OPT_KEEP },
+	{ "umount", "DIR", cmd_umount, 1, 1, OPT_LAZY },
 	{ "deps", "IMAGE [PATH...]", cmd_deps, 1, 4096, OPT_IMG | OPT_JSON | OPT_UNRES },
 	{ "sbom", "IMAGE", cmd_sbom, 1, 1, OPT_IMG | OPT_OUT },
 	{ "report", "IMAGE", cmd_report, 1, 1, OPT_IMG | OPT_OUT },
@@ -289,6 +293,8 @@ static unsigned opt_scope(int opt, const char **name)
 		{ O_CI, OPT_EFF, "--ci" }, { O_LOWEFF, OPT_EFF, "--lowest-efficiency" },
 		{ O_HIWASTE, OPT_EFF, "--highest-wasted-bytes" },
 		{ O_HIUSER, OPT_EFF, "--highest-user-wasted-percent" },
+		{ 'L', OPT_DEREF, "-L" }, { O_NODEREF, OPT_DEREF, "--no-dereference" },
+		{ O_KEEP, OPT_KEEP, "--keep" }, { 's', OPT_MOUNT, "-s" },
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -360,9 +366,13 @@ static int run(int argc, char **argv)
 		{ "highest-wasted-bytes", required_argument, NULL, O_HIWASTE },
 		{ "highest-user-wasted-percent", required_argument, NULL, O_HIUSER },
 		{ "trace", required_argument, NULL, O_TRACE },
+		{ "cache-dir", required_argument, NULL, O_CACHE_DIR },
+		{ "keep", no_argument, NULL, O_KEEP },
+		{ "dereference", no_argument, NULL, 'L' },
+		{ "no-dereference", no_argument, NULL, O_NODEREF },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char optstring[] = ":lRqvhVo:fd";
+	static const char optstring[] = ":lRqvhVo:fdLs";
 	struct cli c = { 0 };
 	int implied = 0;
 	int opt, rc;
@@ -398,6 +408,8 @@ static int run(int argc, char **argv)
 		const char *oname;
 		unsigned scope = opt_scope(opt, &oname);
 
+		if (opt == 'l' && (commands[ci].opts & OPT_LAZY))
+			scope = OPT_LAZY, oname = "-l"; /* umount -l: lazy */
 		if (scope && !(commands[ci].opts & scope)) {
 			log_err("%s: option %s does not apply (try ocifs --help)", c.cmd, oname);
 			rc = OCIFS_EXIT_USAGE;
@@ -472,15 +484,35 @@ static int run(int argc, char **argv)
 			c.debug = c.foreground = 1;
 			break;
 		case 'l':
-			c.long_fmt = 1;
+			if (commands[ci].opts & OPT_LAZY)
+				c.lazy = 1;
+			else
+				c.long_fmt = 1;
+			break;
+		case 'L':
+			c.deref = 1;
+			break;
+		case O_NODEREF:
+			c.deref = 0;
+			break;
+		case 's':
+			c.single_thread = 1;
+			break;
+		case O_KEEP:
+			c.keep = 1;
+			break;
+		case O_CACHE_DIR:
+			c.cache_dir = optarg;
 			break;
 		case 'R':
 			c.recursive = 1;
 			break;
 		case 'q':
+			c.quiet = 1;
 			ocifs_log_threshold = OCIFS_LOG_ERR;
 			break;
 		case 'v':
+			c.verbose++;
 			ocifs_log_threshold = ocifs_log_threshold < OCIFS_LOG_DBG ?
 						      ocifs_log_threshold + 1 : OCIFS_LOG_DBG;
 			break;
