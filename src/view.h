@@ -78,6 +78,32 @@ int ocifs_view_lookup(const struct ocifs_view *v, uint64_t parent, const char *n
 /** Walk a path from the root without following symlinks ("/" or "" is
  *  the root; "." components ignored; ".." -> -EINVAL). */
 int ocifs_view_resolve(const struct ocifs_view *v, const char *path, uint64_t *ino);
+/* ocifs_view_find (view_lookup.c): a path resolved as a process
+ * chroot'ed into the image resolves it (path_resolution(7)). */
+#define OCIFS_VIEW_MAXSYMLINKS 40 /* as Linux's MAXSYMLINKS */
+#define OCIFS_VIEW_FOLLOW 0x1u    /* follow a symlink in the last component */
+#define OCIFS_VIEW_FIND_MASK 0x1u
+
+struct ocifs_view_found {
+	uint64_t ino;           /* what the path names */
+	uint64_t dir;           /* the directory holding that name (for a
+				 * directory: its parent; the root's is the
+				 * root) */
+	unsigned links;         /* symlinks followed (also on failure) */
+};
+
+/** Resolve path ("/"-rooted or relative to the root: the same) from the
+ *  root, following symlinks in every component but the last, and the
+ *  last too with OCIFS_VIEW_FOLLOW or when a "/" follows it. An absolute
+ *  target starts again at the image root, ".." of the root is the root,
+ *  "//" and "." are nothing, a trailing "/" asks for a directory. canon
+ *  (may be NULL): the "/"-rooted path without links, "." or ".." of what
+ *  it names, malloc'd. 0; -ENOENT (no such name, a dangling link, an
+ *  empty path or link target); -ENOTDIR (a non-directory before a "/");
+ *  -ELOOP (more than OCIFS_VIEW_MAXSYMLINKS links); -ENAMETOOLONG;
+ *  -EINVAL (unknown flags); -ENOMEM. Thread-safe. */
+int ocifs_view_find(const struct ocifs_view *v, const char *path, unsigned flags,
+		    struct ocifs_view_found *f, char **canon);
 /** Parent directory of a directory (root's parent is root). */
 int ocifs_view_parent(const struct ocifs_view *v, uint64_t dir, uint64_t *parent);
 /** Symlink target (NUL-terminated, points into the view): 0 or -EINVAL. */
