@@ -89,10 +89,14 @@ int cmd_ls(struct cli *c);
 int cmd_cat(struct cli *c);
 int cmd_stat(struct cli *c);
 /** files.c: the merged view's session for c and user path arg resolved
- *  in it (its inode and attributes). Logs on failure; the caller closes
- *  *s (NULL if it did not open) whatever this returns. */
-int cli_view_open(struct cli *c, const char *arg, struct ocifs_session **s, uint64_t *ino,
-		  struct ocifs_vattr *a);
+ *  in it as the shell inside the image would (ocifs_view_find with
+ *  flags: OCIFS_VIEW_FOLLOW follows a last symlink): its inode and
+ *  attributes. Logs on failure (an empty arg: OCIFS_EXIT_USAGE); the
+ *  caller closes *s (NULL if it did not open) whatever this returns. */
+int cli_view_open(struct cli *c, const char *arg, unsigned flags, struct ocifs_session **s,
+		  uint64_t *ino, struct ocifs_vattr *a);
+/** stat.c: "regular file", "directory", "symbolic link", ... of a mode. */
+const char *cli_type_name(uint32_t mode);
 int cmd_mount(struct cli *c);
 int cmd_umount(struct cli *c);
 int cmd_deps(struct cli *c);

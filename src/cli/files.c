@@ -18,25 +18,65 @@
 
 #include "cli.h"
 #include "esc.h"
+#include "grow.h"
 #include "idxdb.h"
 #include "log.h"
 #include "reader.h"
 #include "sha.h"
 #include "timens.h"
 
-/* Resolve a user path in the view; logs "IMAGE: no PATH" on failure. */
-static int resolve(struct cli *c, struct ocifs_session *s, const char *arg, uint64_t *ino)
+/* Why user path arg (resolved with flags, ocifs_view_find) failed, in
+ * one line naming the image and the path. */
+static void path_err(struct cli *c, struct ocifs_session *s, const char *arg, unsigned flags,
+		     int rc)
 {
-	char *p = cli_normalized_arg(arg);
-	int rc;
+	struct ocifs_view_found f;
+	const char *target = NULL;
+	char *ea = NULL, *et = NULL;
 
-	if (!p)
-		return -EINVAL;
-	rc = ocifs_view_resolve(s->view, p, ino);
-	if (rc == -ENOENT || rc == -ENOTDIR)
-		log_err("%s: no \"%s\" in the image", c->args[0], arg);
-	free(p);
+	ocifs_esc_name(arg, &ea);
+	if (rc == -ENOENT && (flags & OCIFS_VIEW_FOLLOW) &&
+	    !ocifs_view_find(s->view, arg, 0, &f, NULL) &&
+	    !ocifs_view_readlink(s->view, f.ino, &target)) {
+		ocifs_esc_name(target, &et);
+		log_err("%s: \"%s\" is a dangling symbolic link (to %s): no such path in the image",
+			c->args[0], ea ? ea : "?", et ? et : "?");
+	} else if (rc == -ENOENT) {
+		log_err("%s: no \"%s\" in the image", c->args[0], ea ? ea : "?");
+	} else if (rc == -ENOTDIR) {
+		log_err("%s: \"%s\": not a directory", c->args[0], ea ? ea : "?");
+	} else if (rc == -ELOOP) {
+		log_err("%s: \"%s\": too many levels of symbolic links (a loop, or more than %d)",
+			c->args[0], ea ? ea : "?", OCIFS_VIEW_MAXSYMLINKS);
+	} else {
+		log_err("%s: \"%s\": %s", c->args[0], ea ? ea : "?", strerror(-rc));
+	}
+	free(et);
+	free(ea);
+}
+
+/* Resolve user path arg in the view (ocifs_view_find with flags: links
+ * followed as the shell follows them inside the image); logs why not. */
+static int resolve(struct cli *c, struct ocifs_session *s, const char *arg, unsigned flags,
+		   uint64_t *ino)
+{
+	struct ocifs_view_found f;
+	int rc = ocifs_view_find(s->view, arg, flags, &f, NULL);
+
+	if (rc)
+		path_err(c, s, arg, flags, rc);
+	else
+		*ino = f.ino;
 	return rc;
+}
+
+/* An empty path is a usage error (as `ls ''` is an error), said once. */
+static int empty_path(struct cli *c, const char *arg)
+{
+	if (*arg)
+		return 0;
+	log_err("%s: %s: the path is empty (the root is \"/\")", c->args[0], c->cmd);
+	return 1;
 }
 
 static void print_node(struct cli *c, struct ocifs_session *s, uint64_t ino, const char *shown)
@@ -140,33 +180,60 @@ static int list_dir(struct cli *c, struct ocifs_session *s, uint64_t dir)
 	return rc;
 }
 
-int cli_view_open(struct cli *c, const char *arg, struct ocifs_session **s, uint64_t *ino,
-		     struct ocifs_vattr *a)
+int cli_view_open(struct cli *c, const char *arg, unsigned flags, struct ocifs_session **s,
+		  uint64_t *ino, struct ocifs_vattr *a)
 {
 	struct ocifs_session_opts so = cli_session_opts(c);
-	int rc = ocifs_session_open(c->args[0], &so, s);
+	int rc;
 
+	*s = NULL;
+	if (empty_path(c, arg))
+		return OCIFS_EXIT_USAGE;
+	rc = ocifs_session_open(c->args[0], &so, s);
 	if (!rc)
-		rc = resolve(c, *s, arg, ino);
+		rc = resolve(c, *s, arg, flags, ino);
 	if (!rc)
 		rc = ocifs_view_getattr((*s)->view, *ino, a);
 	return rc;
 }
 
+/*
+ * As GNU ls treats an operand: a symlink to a directory is listed as the
+ * directory, unless -l is given (then the link itself, as `ls -l` does
+ * without -H/-L); a trailing "/" always lists the target; a dangling
+ * link is shown as itself.
+ */
 static int view_ls(struct cli *c)
 {
-	struct ocifs_session *s;
+	struct ocifs_session *s = NULL;
 	struct ocifs_vattr a;
+	struct ocifs_view_found f;
 	uint64_t ino;
 	const char *arg = c->nargs > 1 ? c->args[1] : "/";
-	int rc = cli_view_open(c, arg, &s, &ino, &a);
+	unsigned flags = c->long_fmt ? 0 : OCIFS_VIEW_FOLLOW;
+	struct ocifs_session_opts so = cli_session_opts(c);
+	int rc;
 
+	if (empty_path(c, arg))
+		return OCIFS_EXIT_USAGE;
+	if ((rc = ocifs_session_open(c->args[0], &so, &s)))
+		goto out;
+	rc = ocifs_view_find(s->view, arg, flags, &f, NULL);
+	if (rc == -ENOENT && flags && !ocifs_view_find(s->view, arg, 0, &f, NULL) &&
+	    !ocifs_view_getattr(s->view, f.ino, &a) && S_ISLNK(a.mode))
+		rc = 0; /* dangling: the link itself */
+	else if (rc)
+		path_err(c, s, arg, flags, rc);
+	ino = f.ino;
+	if (!rc)
+		rc = ocifs_view_getattr(s->view, ino, &a);
 	if (!rc) {
 		if (S_ISDIR(a.mode))
 			rc = list_dir(c, s, ino);
 		else
 			print_node(c, s, ino, arg);
 	}
+out:
 	ocifs_session_close(s);
 	return rc;
 }
@@ -181,17 +248,14 @@ static int view_cat(struct cli *c)
 	struct ocifs_rfile *f = NULL;
 	uint64_t ino;
 	char *buf = NULL;
-	int rc = cli_view_open(c, c->args[1], &s, &ino, &a);
+	int rc = cli_view_open(c, c->args[1], OCIFS_VIEW_FOLLOW, &s, &ino, &a);
 
 	if (!rc && !S_ISREG(a.mode)) {
-		const char *t = NULL;
-		char *et = NULL;
-		ocifs_view_readlink(s->view, ino, &t);
-		if (t)
-			ocifs_esc_name(t, &et);
-		log_err("%s: \"%s\" is not a regular file%s%s%s", c->args[0], c->args[1],
-			t ? " (a symlink to " : "", t ? (et ? et : "?") : "", t ? ")" : "");
-		free(et);
+		char *ea = NULL;
+		ocifs_esc_name(c->args[1], &ea);
+		log_err("%s: \"%s\" is not a regular file (a %s)", c->args[0], ea ? ea : "?",
+			cli_type_name(a.mode));
+		free(ea);
 		rc = S_ISDIR(a.mode) ? -EISDIR : -EINVAL;
 	}
 	if (!rc)
@@ -263,6 +327,129 @@ static int ls_cb(void *ctx, const struct ocifs_entry *e)
 	return 0;
 }
 
+/* One name of a layer's directory, copied out of its index: what
+ * print_entry shows. */
+struct lname {
+	char *name, *link;
+	char type;
+	uint32_t mode, devmajor, devminor;
+	uint64_t uid, gid, size;
+	int64_t mtime_ns;
+};
+
+/* A layer directory being listed by -R: its names, the next to show;
+ * its own path is path[0..plen) of layer_ls_tree. */
+struct ldir {
+	struct lname *e;
+	size_t n, cap, next, plen;
+};
+
+static int ldir_add(void *ctx, const struct ocifs_entry *e)
+{
+	struct ldir *d = ctx;
+	struct lname *x;
+
+	if (!*e->name) /* the layer's own "./": not a name in it */
+		return 0;
+	OCIFS_GROW(d->e, d->n, d->cap);
+	x = &d->e[d->n];
+	*x = (struct lname){ .type = e->type, .mode = e->mode, .devmajor = e->devmajor,
+			     .devminor = e->devminor, .uid = e->uid, .gid = e->gid,
+			     .size = e->size, .mtime_ns = e->mtime_ns };
+	x->name = strdup(e->name);
+	x->link = e->link ? strdup(e->link) : NULL;
+	if (!x->name || (e->link && !x->link)) {
+		free(x->name);
+		free(x->link);
+		return -ENOMEM;
+	}
+	d->n++;
+	return 0;
+}
+
+static void ldir_fini(struct ldir *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->e[i].name);
+		free(d->e[i].link);
+	}
+	free(d->e);
+	memset(d, 0, sizeof(*d));
+}
+
+/*
+ * `ls -R --layer N [DIR]`: what layer N lists under dir (normalized, ""
+ * the root), depth first, each directory's names in byte order, a
+ * directory before what it holds, paths relative to dir: the order and
+ * the paths `ls -R` of the merged view prints. An explicit stack, as
+ * list_dir: every level's path is longer than its parent's, so it ends.
+ */
+static int layer_ls_tree(struct cli *c, struct ocifs_idxdb *db, const char *dir)
+{
+	struct ls_ctx lc = { .long_fmt = c->long_fmt };
+	struct ldir *st = NULL;
+	size_t depth = 0, cap = 0, pcap = 0, top = strlen(dir), shown = top ? top + 1 : 0;
+	char *path = NULL; /* the directory listed, then the name shown */
+	int rc = 0;
+
+	if (!(path = strdup(dir)))
+		return -ENOMEM;
+	pcap = top + 1;
+	if (!(st = ocifs_grow(NULL, 0, &cap, sizeof(*st)))) {
+		free(path);
+		return -ENOMEM;
+	}
+	st[0] = (struct ldir){ .plen = top };
+	rc = ocifs_idxdb_list(db, path, ldir_add, &st[0]);
+	depth = 1;
+	while (depth && !rc) {
+		struct ldir *d = &st[depth - 1];
+		const struct lname *x;
+		size_t len, plen;
+
+		if (d->next == d->n) {
+			ldir_fini(d);
+			depth--;
+			continue;
+		}
+		x = &d->e[d->next++];
+		len = strlen(x->name);
+		plen = d->plen + (d->plen ? 1 : 0) + len;
+		if (plen + 1 > pcap) {
+			char *t = realloc(path, 2 * (plen + 1));
+			if (!t) {
+				rc = -ENOMEM;
+				break;
+			}
+			path = t;
+			pcap = 2 * (plen + 1);
+		}
+		if (d->plen)
+			path[d->plen] = '/';
+		memcpy(path + plen - len, x->name, len + 1);
+		struct ocifs_entry e = { .type = x->type, .mode = x->mode, .uid = x->uid,
+					 .gid = x->gid, .size = x->size, .mtime_ns = x->mtime_ns,
+					 .devmajor = x->devmajor, .devminor = x->devminor,
+					 .name = x->name, .link = x->link };
+		print_entry(&lc, &e, path + shown);
+		if (x->type != '5')
+			continue;
+		struct ldir *t = ocifs_grow(st, depth, &cap, sizeof(*st));
+		if (!t) {
+			rc = -ENOMEM;
+			break;
+		}
+		st = t;
+		st[depth] = (struct ldir){ .plen = plen };
+		rc = ocifs_idxdb_list(db, path, ldir_add, &st[depth++]);
+	}
+	while (depth)
+		ldir_fini(&st[--depth]);
+	free(st);
+	free(path);
+	return rc;
+}
+
 static int layer_ls(struct cli *c)
 {
 	struct ocifs_session *s;
@@ -287,7 +474,7 @@ static int layer_ls(struct cli *c)
 			goto out;
 		}
 	}
-	rc = ocifs_idxdb_list(db, path, ls_cb, &lc);
+	rc = c->recursive ? layer_ls_tree(c, db, path) : ocifs_idxdb_list(db, path, ls_cb, &lc);
 out:
 	ocifs_entry_fini(&e);
 	ocifs_session_close(s);

@@ -531,11 +531,6 @@ static int run(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (c.layer && c.recursive) {
-		log_err("%s: -R does not apply with --layer (it lists one directory)", c.cmd);
-		rc = OCIFS_EXIT_USAGE;
-		goto out;
-	}
 	c.args = argv + optind;
 	c.nargs = argc - optind;
 	if (c.nargs < commands[ci].min_args || c.nargs > commands[ci].max_args) {

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "ino.h"
 #include "timens.h"
 
 static const char *type_name(uint32_t mode)
@@ -33,6 +34,11 @@ static const char *type_name(uint32_t mode)
 	default:
 		return "unknown";
 	}
+}
+
+const char *cli_type_name(uint32_t mode)
+{
+	return type_name(mode);
 }
 
 /* --json: one object (ocifs-json(5)). */
@@ -59,7 +65,7 @@ static void stat_json(struct cli *c, const struct ocifs_session *s, uint64_t ino
 	json_object_put(o);
 }
 
-/* The stat(1)-like text. */
+/* The stat(1)-like text; ino: the mount's inode number. */
 static void stat_text(struct cli *c, const struct ocifs_session *s, uint64_t ino,
 		      const struct ocifs_vattr *a, const char *target)
 {
@@ -94,14 +100,16 @@ static void stat_text(struct cli *c, const struct ocifs_session *s, uint64_t ino
 
 int cmd_stat(struct cli *c)
 {
-	struct ocifs_session *s;
+	struct ocifs_session *s = NULL;
 	struct ocifs_vattr a;
 	const char *target = NULL;
 	uint64_t ino;
-	int rc = cli_view_open(c, c->args[1], &s, &ino, &a);
+	/* stat(1): the link itself unless -L */
+	int rc = cli_view_open(c, c->args[1], c->deref ? OCIFS_VIEW_FOLLOW : 0, &s, &ino, &a);
 
 	if (!rc) {
 		ocifs_view_readlink(s->view, ino, &target);
+		ino = fs_fuse_ino(ino); /* the number the mount reports (fs/ino.h) */
 		if (c->json)
 			stat_json(c, s, ino, &a, target);
 		else
