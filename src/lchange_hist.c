@@ -304,6 +304,17 @@ static int layer_event(struct ocifs_session *s, size_t i, const char *p, struct 
 	else if (rc != -ENOENT)
 		goto out;
 	rc = 0;
+	if (!*p && !cur->sd.present) {
+		/* the root, which a tar need not list: there from the first
+		 * layer on, as the implicit parent a layer's index makes of
+		 * any directory it does not list (state_of) */
+		cur->sd = (struct ocifs_chg_side){ .present = 1, .layer = h.layer,
+						   .mode = S_IFDIR | 0755 };
+		h.kind = OCIFS_HIST_ADDED;
+		h.st = cur->sd;
+		rc = cb ? cb(ctx, &h) : 0;
+		goto out;
+	}
 	if (!cur->sd.present || !*p)
 		goto out;
 	enum ocifs_hist_kind kind;

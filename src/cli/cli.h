@@ -95,6 +95,14 @@ int cmd_stat(struct cli *c);
  *  caller closes *s (NULL if it did not open) whatever this returns. */
 int cli_view_open(struct cli *c, const char *arg, unsigned flags, struct ocifs_session **s,
 		  uint64_t *ino, struct ocifs_vattr *a);
+/** files.c: whether user path arg is empty: 1 (a usage error, logged
+ *  naming the image and the command) or 0. */
+int cli_path_empty(struct cli *c, const char *arg);
+/** files.c: a user path ending in "/" must name a directory (after
+ *  links, as the shell asks): -ENOTDIR (logged) when the merged view of
+ *  s resolves it to something else, else 0 (also when it has no view
+ *  or no such path: callers reading one literal path per layer go on). */
+int cli_path_slash(struct cli *c, struct ocifs_session *s, const char *arg);
 /** stat.c: "regular file", "directory", "symbolic link", ... of a mode. */
 const char *cli_type_name(uint32_t mode);
 int cmd_mount(struct cli *c);

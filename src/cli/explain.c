@@ -152,13 +152,13 @@ static json_object *entry_facts(struct ocifs_session *s, struct ocifs_tree_view 
 	if (S_ISLNK(a.mode)) {
 		const char *target = NULL;
 		json_object *l = json_object_new_object();
+		struct ocifs_view_found found;
 		char *real = NULL;
-		uint64_t rino;
 		int rc;
 
 		ocifs_view_readlink(s->view, ino, &target);
 		put(l, "target", explain_str(target));
-		rc = ocifs_tree_view_resolve(tv, canon, 1, &rino, &real);
+		rc = ocifs_view_find(s->view, canon, OCIFS_VIEW_FOLLOW, &found, &real);
 		put(l, "resolves_to", rc ? NULL : explain_str(real));
 		if (rc)
 			put(l, "error", json_object_new_string(rc == -ENOENT ? "dangling: no such path in the image"
@@ -395,7 +395,7 @@ int cmd_explain(struct cli *c)
 	uint64_t ino = 0;
 	int rc, in_view;
 
-	if (!(norm = cli_normalized_arg(c->args[1])))
+	if (cli_path_empty(c, c->args[1]) || !(norm = cli_normalized_arg(c->args[1])))
 		return OCIFS_EXIT_USAGE;
 	if (asprintf(&arg, "/%s", norm) < 0) {
 		free(norm);
@@ -404,12 +404,18 @@ int cmd_explain(struct cli *c)
 	free(norm);
 	if ((rc = ocifs_session_open(c->args[0], &so, &s)))
 		goto out;
+	if ((rc = cli_path_slash(c, s, c->args[1]))) {
+		rc = OCIFS_EXIT_ERR; /* said */
+		goto out;
+	}
 	if ((rc = ocifs_tree_view_new(s->view, &tv)))
 		goto out;
 	o = json_object_new_object();
 	put(o, "image", explain_str(c->args[0]));
 	put(o, "path", explain_str(arg));
-	rc = ocifs_tree_view_resolve(tv, arg, 0, &ino, &canon);
+	struct ocifs_view_found found;
+	rc = ocifs_view_find(s->view, arg, 0, &found, &canon);
+	ino = found.ino;
 	in_view = rc == 0;
 	if (rc && rc != -ENOENT && rc != -ENOTDIR && rc != -ELOOP)
 		goto out;

@@ -39,7 +39,7 @@ static void path_err(struct cli *c, struct ocifs_session *s, const char *arg, un
 	    !ocifs_view_find(s->view, arg, 0, &f, NULL) &&
 	    !ocifs_view_readlink(s->view, f.ino, &target)) {
 		ocifs_esc_name(target, &et);
-		log_err("%s: \"%s\" is a dangling symbolic link (to %s): no such path in the image",
+		log_err("%s: \"%s\" is dangling: no such path in the image (a symlink to %s)",
 			c->args[0], ea ? ea : "?", et ? et : "?");
 	} else if (rc == -ENOENT) {
 		log_err("%s: no \"%s\" in the image", c->args[0], ea ? ea : "?");
@@ -70,13 +70,26 @@ static int resolve(struct cli *c, struct ocifs_session *s, const char *arg, unsi
 	return rc;
 }
 
-/* An empty path is a usage error (as `ls ''` is an error), said once. */
-static int empty_path(struct cli *c, const char *arg)
+int cli_path_empty(struct cli *c, const char *arg)
 {
 	if (*arg)
 		return 0;
 	log_err("%s: %s: the path is empty (the root is \"/\")", c->args[0], c->cmd);
 	return 1;
+}
+
+int cli_path_slash(struct cli *c, struct ocifs_session *s, const char *arg)
+{
+	size_t n = strlen(arg);
+	struct ocifs_view_found f;
+	int rc;
+
+	if (!n || arg[n - 1] != '/' || !s->view)
+		return 0;
+	rc = ocifs_view_find(s->view, arg, 0, &f, NULL);
+	if (rc == -ENOTDIR)
+		path_err(c, s, arg, 0, rc);
+	return rc == -ENOTDIR ? rc : 0;
 }
 
 static void print_node(struct cli *c, struct ocifs_session *s, uint64_t ino, const char *shown)
@@ -187,7 +200,7 @@ int cli_view_open(struct cli *c, const char *arg, unsigned flags, struct ocifs_s
 	int rc;
 
 	*s = NULL;
-	if (empty_path(c, arg))
+	if (cli_path_empty(c, arg))
 		return OCIFS_EXIT_USAGE;
 	rc = ocifs_session_open(c->args[0], &so, s);
 	if (!rc)
@@ -214,7 +227,7 @@ static int view_ls(struct cli *c)
 	struct ocifs_session_opts so = cli_session_opts(c);
 	int rc;
 
-	if (empty_path(c, arg))
+	if (cli_path_empty(c, arg))
 		return OCIFS_EXIT_USAGE;
 	if ((rc = ocifs_session_open(c->args[0], &so, &s)))
 		goto out;

@@ -425,12 +425,12 @@ int cmd_history(struct cli *c)
 	struct ocifs_session_opts so = cli_session_opts(c);
 	struct ocifs_session *s = NULL;
 	struct hist_out o = { .json = c->json };
-	char *p = cli_normalized_arg(c->args[1]), *shown = NULL;
+	char *p, *shown = NULL;
 	int rc, in_view = 0;
 
-	if (!p)
+	if (cli_path_empty(c, c->args[1]) || !(p = cli_normalized_arg(c->args[1])))
 		return OCIFS_EXIT_USAGE;
-	if ((rc = ocifs_session_open(c->args[0], &so, &s)))
+	if ((rc = ocifs_session_open(c->args[0], &so, &s)) || (rc = cli_path_slash(c, s, c->args[1])))
 		goto out;
 	o.img = s->img;
 	o.image = c->args[0];
@@ -441,7 +441,8 @@ int cmd_history(struct cli *c)
 		goto out;
 	}
 	if (rc) {
-		log_err("%s: %s: %s", c->args[0], c->args[1], strerror(-rc));
+		ocifs_esc_name(c->args[1], &shown);
+		log_err("%s: %s: %s", c->args[0], shown ? shown : "?", strerror(-rc));
 		goto out;
 	}
 	if (o.json && o.events) {

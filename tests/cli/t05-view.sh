@@ -48,7 +48,8 @@ ok $? "stat text output"
 expect_fail 1 'no "/etc/delete-me.txt"' "a whited-out file is gone" -- \
 	"$B" cat "$IMG/oci" /etc/delete-me.txt
 expect_fail 1 'not a regular file' "cat of a directory" -- "$B" cat "$IMG/oci" /etc
-expect_fail 1 'leaves the root' "a path argument escaping the root" -- "$B" cat "$IMG/oci" ../../etc/passwd
+[ "$("$B" cat "$IMG/oci" ../../etc/hello.txt)" = "$("$B" cat "$IMG/oci" /etc/hello.txt)" ]
+ok $? "a path argument climbing above the root stays at the root, as in a chroot (t27)"
 [ -n "$(ls "$XDG_CACHE_HOME"/ocifs/views/*.view 2>/dev/null)" ]
 ok $? "the view is cached"
 

@@ -127,6 +127,7 @@ static void check(void)
 	uint64_t ino;
 	char canon[4096];
 	struct ocifs_view_found f;
+	int rc;
 
 	is_found("/", 0, "/", "the root");
 	is_found("//", 0, "/", "the root, doubled");
@@ -176,10 +177,12 @@ static void check(void)
 	/* chains */
 	is_found("/chain1", OCIFS_VIEW_FOLLOW, "/usr/lib/os-release",
 		 "a chain: relative, into a subdirectory, absolute through /lib, relative");
-	ok(ocifs_view_find(V, "/chain1", OCIFS_VIEW_FOLLOW, &f, NULL) == 0 && f.links == 5 &&
-		   f.dir == lit("/usr/lib"),
-	   "links counted (chain1 chain2 chain3 lib rel: %u), the directory holding it",
-	   f.links);
+	rc = ocifs_view_find(V, "/chain1", OCIFS_VIEW_FOLLOW, &f, NULL);
+	ok(rc == 0 && f.links == 5 && f.dir == lit("/usr/lib"),
+	   "links counted (chain1 chain2 chain3 lib rel: %u), the directory holding it", f.links);
+	rc = ocifs_view_find(V, "/loop1", OCIFS_VIEW_FOLLOW, &f, NULL);
+	ok(rc == -ELOOP && f.links == OCIFS_VIEW_MAXSYMLINKS + 1,
+	   "links counted on failure too (%u)", f.links);
 	is_found("/c/c1", OCIFS_VIEW_FOLLOW, "/usr/bin/ls", "40 links are allowed");
 	is_err("/c/c0", OCIFS_VIEW_FOLLOW, -ELOOP, "the 41st link is -ELOOP");
 	is_found("/c/c0", 0, "/c/c0", "a long chain not followed last is the link itself");
