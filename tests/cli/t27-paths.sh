@@ -228,6 +228,9 @@ expect_fail 1 '^ocifs: .*img: "/dangling" is dangling: no such path in the image
 	"cat of a dangling link: image, path and target, parentheses closed" -- "$B" cat "$IMG" /dangling
 expect_fail 1 '^ocifs: .*img: "/bin" is not a regular file \(a directory\)$' "cat of a link to a directory" -- \
 	"$B" cat "$IMG" /bin
+expect_fail 1 '^ocifs: .*img: "/etc/os-release" in layer 1 is not a regular file \(a symlink to \.\./usr/lib/os-release\)$' \
+	"cat --layer of a symlink: one layer alone is not resolved, the target named, parentheses closed" -- \
+	"$B" cat --layer 1 "$IMG" /etc/os-release
 for cmd in cat stat ls history explain; do
 	expect_fail 2 "^ocifs: .*img: $cmd: the path is empty" "$cmd IMAGE '': a usage error" -- "$B" $cmd "$IMG" ""
 done
