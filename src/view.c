@@ -527,32 +527,34 @@ int ocifs_view_file_facts(const struct ocifs_view *v, uint64_t ino, uint32_t *fl
 
 int ocifs_view_path(const struct ocifs_view *v, uint64_t ino, char *buf, size_t len)
 {
-	uint64_t chain[256];
-	size_t depth = 0, pos = 0;
+	uint64_t steps = 0;
+	size_t need = 0, pos;
 
 	if (!inode(v, ino))
 		return -ENOENT;
+	/* the length first, walking up (as deep as the tree is: a walk
+	 * longer than the view has inodes is a cycle), then the names
+	 * written backwards from the end */
 	for (uint64_t cur = ino; cur != OCIFS_VIEW_ROOT; cur = v->ino[cur].parent) {
-		if (depth == sizeof(chain) / sizeof(chain[0]))
-			return -ENAMETOOLONG;
-		chain[depth++] = cur;
+		if (++steps > v->h->ninodes || !inode(v, v->ino[cur].parent))
+			return -ELOOP;
+		need += 1 + strlen(v->pool + v->de[v->ino[cur].name].name);
 	}
-	if (len < 2)
+	if (len < 2 || need + 1 > len)
 		return -ENAMETOOLONG;
-	if (!depth) {
+	if (!need) {
 		strcpy(buf, "/");
 		return 0;
 	}
-	while (depth--) {
-		const char *nm = v->pool + v->de[v->ino[chain[depth]].name].name;
+	buf[need] = '\0';
+	pos = need;
+	for (uint64_t cur = ino; cur != OCIFS_VIEW_ROOT; cur = v->ino[cur].parent) {
+		const char *nm = v->pool + v->de[v->ino[cur].name].name;
 		size_t nl = strlen(nm);
-		if (pos + 1 + nl + 1 > len)
-			return -ENAMETOOLONG;
-		buf[pos++] = '/';
+		pos -= nl;
 		memcpy(buf + pos, nm, nl);
-		pos += nl;
+		buf[--pos] = '/';
 	}
-	buf[pos] = '\0';
 	return 0;
 }
 

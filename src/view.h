@@ -170,7 +170,8 @@ int ocifs_view_hashck_update(const struct ocifs_view *v, struct ocifs_view_hashc
 void ocifs_view_hashck_end(struct ocifs_view_hashck *h);
 
 /** The full path of a directory or the first name of an inode, into buf
- *  ("/" for the root). -ENAMETOOLONG if it does not fit. */
+ *  ("/" for the root), however deep. -ENAMETOOLONG if it does not fit,
+ *  -ELOOP if the parents of a corrupt view form a cycle. */
 int ocifs_view_path(const struct ocifs_view *v, uint64_t ino, char *buf, size_t len);
 
 #endif

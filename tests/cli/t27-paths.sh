@@ -206,6 +206,29 @@ okd $? "explain: where each symlink resolves (kernel: /proc/self/fd)" "$bad"
 	(.entry.symlink.error | test("loop"))' >/dev/null
 ok $? "explain: a loop says so"
 
+# a tree deeper than any fixed stack of names (300 levels under a link)
+python3 - "$TMP/deep.tar" <<'PY'
+import io, sys, tarfile
+d = '/'.join(['d'] * 300)
+with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
+    ti = tarfile.TarInfo(d + '/f')
+    ti.size = 5
+    t.addfile(ti, io.BytesIO(b'deep\n'))
+    ti = tarfile.TarInfo('deep')
+    ti.type, ti.linkname = tarfile.SYMTYPE, d
+    t.addfile(ti)
+PY
+mkoci "$TMP/deepimg" "$TMP/deep.tar" && mkdir "$TMP/deepu" && tar -C "$TMP/deepu" -xf "$TMP/deep.tar"
+want=$(python3 -c 'import os, sys
+proc = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY)
+os.chroot(sys.argv[1])
+fd = os.open("/deep", os.O_PATH)
+print(os.readlink("self/fd/%d" % fd, dir_fd=proc))' "$TMP/deepu")
+got=$("$B" explain --json "$TMP/deepimg" /deep 2>"$TMP/e" | jq -r .entry.symlink.resolves_to)
+[ ${#want} -eq 600 ] && [ "$got" = "$want" ] && [ "$("$B" cat "$TMP/deepimg" /deep/f)" = deep ]
+okd $? "a link into a 300-deep tree: cat through it, explain's resolves_to as the kernel's (${#got} bytes)" \
+	"$(head -c 300 "$TMP/e")"
+
 # --- ls of an operand, as GNU ls lists it ---------------------------------
 bad=""
 for p in bin bin/ dirlink dirlink/ etc/os-release dangling usr/lib/sub sbin/ cur; do
