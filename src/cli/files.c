@@ -25,18 +25,21 @@
 #include "sha.h"
 #include "timens.h"
 
-/* Why user path arg (resolved with flags, ocifs_view_find) failed, in
- * one line naming the image and the path. */
-static void path_err(struct cli *c, struct ocifs_session *s, const char *arg, unsigned flags,
-		     int rc)
+/* Why user path arg failed to resolve (rc of ocifs_view_find), in one
+ * line naming the image and the path; a dangling link names its target. */
+static void path_err(struct cli *c, struct ocifs_session *s, const char *arg, int rc)
 {
 	struct ocifs_view_found f;
 	const char *target = NULL;
-	char *ea = NULL, *et = NULL;
+	char *ea = NULL, *et = NULL, *bare = NULL;
+	size_t n = strlen(arg);
 
 	ocifs_esc_name(arg, &ea);
-	if (rc == -ENOENT && (flags & OCIFS_VIEW_FOLLOW) &&
-	    !ocifs_view_find(s->view, arg, 0, &f, NULL) &&
+	/* the last name, a symlink itself, is there: following it failed */
+	while (n > 1 && arg[n - 1] == '/')
+		n--;
+	if (rc == -ENOENT && (bare = strndup(arg, n)) &&
+	    !ocifs_view_find(s->view, bare, 0, &f, NULL) &&
 	    !ocifs_view_readlink(s->view, f.ino, &target)) {
 		ocifs_esc_name(target, &et);
 		log_err("%s: \"%s\" is dangling: no such path in the image (a symlink to %s)",
@@ -51,6 +54,7 @@ static void path_err(struct cli *c, struct ocifs_session *s, const char *arg, un
 	} else {
 		log_err("%s: \"%s\": %s", c->args[0], ea ? ea : "?", strerror(-rc));
 	}
+	free(bare);
 	free(et);
 	free(ea);
 }
@@ -64,7 +68,7 @@ static int resolve(struct cli *c, struct ocifs_session *s, const char *arg, unsi
 	int rc = ocifs_view_find(s->view, arg, flags, &f, NULL);
 
 	if (rc)
-		path_err(c, s, arg, flags, rc);
+		path_err(c, s, arg, rc);
 	else
 		*ino = f.ino;
 	return rc;
@@ -88,7 +92,7 @@ int cli_path_slash(struct cli *c, struct ocifs_session *s, const char *arg)
 		return 0;
 	rc = ocifs_view_find(s->view, arg, 0, &f, NULL);
 	if (rc == -ENOTDIR)
-		path_err(c, s, arg, 0, rc);
+		path_err(c, s, arg, rc);
 	return rc == -ENOTDIR ? rc : 0;
 }
 
@@ -236,7 +240,7 @@ static int view_ls(struct cli *c)
 	    !ocifs_view_getattr(s->view, f.ino, &a) && S_ISLNK(a.mode))
 		rc = 0; /* dangling: the link itself */
 	else if (rc)
-		path_err(c, s, arg, flags, rc);
+		path_err(c, s, arg, rc);
 	ino = f.ino;
 	if (!rc)
 		rc = ocifs_view_getattr(s->view, ino, &a);
