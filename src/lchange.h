@@ -152,12 +152,11 @@ typedef int (*ocifs_hist_cb)(void *ctx, const struct ocifs_hist *h);
 
 /** Every layer's event for path (normalized or "/"-rooted; not resolved
  *  through symlinks), bottom to top; layers that neither list it nor
- *  hide it are skipped; the root ("" or "/"), which a layer need not
- *  list, is added by layer 1 as an implicit 0755 directory (as any
- *  parent a layer does not list) unless a layer lists it. A few index
- *  lookups per layer (the path, the
- *  .wh. of it and of each parent, each parent's opaque marker, each
- *  parent), never a scan. *in_view (may be NULL): whether the merged
+ *  hide it are skipped; the root ("" or "/") is added by layer 1, as
+ *  an implicit 0755 directory (as any parent a layer does not list)
+ *  when layer 1 does not list "./". A few index lookups per layer (the
+ *  path, the .wh. of it and of each parent, each parent's opaque
+ *  marker, each parent), never a scan. *in_view (may be NULL): whether the merged
  *  view has it (s->view, else the last event). 0 (also when no layer
  *  ever had it: no callback), -EINVAL (path above the root), a
  *  callback's non-zero return, or an error. Needs every layer open (not
