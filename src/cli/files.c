@@ -218,7 +218,7 @@ int cli_view_open(struct cli *c, const char *arg, unsigned flags, struct ocifs_s
  * As GNU ls treats an operand: a symlink to a directory is listed as the
  * directory, unless -l is given (then the link itself, as `ls -l` does
  * without -H/-L); a trailing "/" always lists the target; a dangling
- * link is shown as itself.
+ * link is shown as itself, a loop is an error.
  */
 static int view_ls(struct cli *c)
 {
@@ -238,7 +238,7 @@ static int view_ls(struct cli *c)
 	rc = ocifs_view_find(s->view, arg, flags, &f, NULL);
 	if (rc == -ENOENT && flags && !ocifs_view_find(s->view, arg, 0, &f, NULL) &&
 	    !ocifs_view_getattr(s->view, f.ino, &a) && S_ISLNK(a.mode))
-		rc = 0; /* dangling: the link itself */
+		rc = 0; /* dangling: the link itself (a loop is an error), as GNU ls */
 	else if (rc)
 		path_err(c, s, arg, rc);
 	ino = f.ino;

@@ -231,16 +231,17 @@ okd $? "a link into a 300-deep tree: cat through it, explain's resolves_to as th
 
 # --- ls of an operand, as GNU ls lists it ---------------------------------
 bad=""
-for p in bin bin/ dirlink dirlink/ etc/os-release dangling usr/lib/sub sbin/ cur; do
+for p in bin bin/ dirlink dirlink/ etc/os-release dangling self usr/lib/sub sbin/ cur; do
 	for o in "" -l; do
-		want=$(cd "$U" && ls $o "$p" 2>&1 | grep -v '^total ' |
-			awk -v l="$o" '{ if (l == "") print; else print $1, $NF }')
-		got=$("$B" ls $o "$IMG" "$p" 2>&1 | awk -v l="$o" '{ if (l == "") print; else print $1, $NF }')
+		want=$(cd "$U" && ls $o "$p" 2>&1 | grep -v '^total ' | sed 's/^ls: .*Too many levels of symbolic links$/ELOOP/' |
+			awk -v l="$o" '{ if (l == "" || NF == 1) print; else print $1, $NF }')
+		got=$("$B" ls $o "$IMG" "$p" 2>&1 | sed 's/^ocifs: .*too many levels of symbolic links.*/ELOOP/' |
+			awk -v l="$o" '{ if (l == "" || NF == 1) print; else print $1, $NF }')
 		[ "$got" = "$want" ] || bad="$bad [ls $o $p: got $(echo $got | head -c 80) want $(echo $want | head -c 80)]"
 	done
 done
 [ -z "$bad" ]
-okd $? "ls [-l] of links to directories, with and without a trailing slash, and dangling: as GNU ls" "$bad"
+okd $? "ls [-l] of links to directories, with and without a trailing slash, dangling, a loop: as GNU ls" "$bad"
 [ "$("$B" ls "$IMG" /bin/)" = "$("$B" ls "$IMG" /usr/bin)" ] && [ "$("$B" ls -l "$IMG" /bin | wc -l)" = 1 ]
 ok $? "ls IMAGE /bin/ lists the target directory, ls -l IMAGE /bin the link"
 expect_fail 1 '^ocifs: .*img: "/usr/bin/ls/": not a directory$' "ls of a file with a trailing slash" -- \
