@@ -414,8 +414,12 @@ int cmd_explain(struct cli *c)
 	put(o, "schema", json_object_new_string("ocifs-explain/1"));
 	put(o, "image", explain_str(c->args[0]));
 	put(o, "path", explain_str(arg));
+	/* the last symlink itself (as stat), but "/" after it asks for
+	 * where it leads (POSIX) */
+	size_t alen = strlen(c->args[1]);
+	unsigned follow = alen && c->args[1][alen - 1] == '/' ? OCIFS_VIEW_FOLLOW : 0;
 	struct ocifs_view_found found;
-	rc = ocifs_view_find(s->view, arg, 0, &found, &canon);
+	rc = ocifs_view_find(s->view, arg, follow, &found, &canon);
 	ino = found.ino;
 	in_view = rc == 0;
 	if (rc && rc != -ENOENT && rc != -ENOTDIR && rc != -ELOOP)

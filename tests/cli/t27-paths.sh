@@ -282,6 +282,9 @@ expect_fail 1 '^ocifs: .*img: "/etc/os-release/": not a directory$' "explain of 
 	"$B" explain "$IMG" /etc/os-release/
 "$B" history "$IMG" /etc/ | grep -q ' added '
 ok $? "history of a directory with a trailing slash"
+"$B" explain --json "$IMG" /bin/ | jq -e '.canonical == "/usr/bin" and .entry.type == "directory"' >/dev/null &&
+	"$B" explain --json "$IMG" /bin | jq -e '.canonical == "/bin" and .entry.type == "symbolic link"' >/dev/null
+ok $? "explain /bin/ describes where the link leads, explain /bin the link"
 
 # --- ls -R --layer N: find(1) over the layer extracted alone -------------
 # paths ordered component by component: "/" as \001 sorts below any name
