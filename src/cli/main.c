@@ -129,12 +129,14 @@ int cli_exit(int rc)
 {
 	if (rc >= 0)
 		return rc;
-	return rc == -OCIFS_EDIGEST ? OCIFS_EXIT_DIGEST : OCIFS_EXIT_ERR;
+	return rc == -OCIFS_EDIGEST ? OCIFS_EXIT_DIGEST
+	       : rc == -OCIFS_EUSAGE ? OCIFS_EXIT_USAGE : OCIFS_EXIT_ERR;
 }
 
 struct ocifs_session_opts cli_session_opts(const struct cli *c)
 {
-	return (struct ocifs_session_opts){ .img = c->img, .progress = 1 };
+	return (struct ocifs_session_opts){ .img = c->img, .progress = 1, .cache_dir = c->cache_dir,
+					    .keep_spool = c->keep };
 }
 
 static int usage(FILE *f, int status)

@@ -196,8 +196,8 @@ static void test_corpus(void)
 
 	snprintf(path, sizeof(path), "%s/images/ggcr/tarball_test_link.tar", root);
 	for (int i = 0; i < 2; i++) {
-		rc = open_img(path, NULL, i ? "bazel/v1/tarball:test_image_3" : "1", 0, &img);
-		is_int(rc, 0, "test_link: image #1 (a layer.tar symlink) by %s", i ? "tag" : "index");
+		rc = open_img(path, NULL, i ? "bazel/v1/tarball:test_image_3" : "2", 0, &img);
+		is_int(rc, 0, "test_link: image #2 (a layer.tar symlink) by %s", i ? "tag" : "index");
 		if (!rc) {
 			check_layers_hash(img, "test_link", 1);
 			ok(strv_has(img->names, "bazel/v1/tarball:test_image_3"), "test_link: RepoTag");
