@@ -142,12 +142,12 @@ static int open_cache(struct ocifs_session *s, const struct ocifs_session_opts *
 	int rc = ocifs_cache_open_dir(o->cache_dir, &s->cache_dir, why, sizeof(why));
 
 	if (rc != -ENOMEM && rc && o->need_cache) {
-		log_err("cache %s (choose another with --cache-dir DIR)", why);
+		log_err("cache: %s (choose another with --cache-dir DIR)", why);
 	} else if (rc != -ENOMEM && rc) {
 		rc = ocifs_cache_open_temp(&s->cache_dir);
 		if (!rc) {
 			s->temp_cache = 1;
-			log_warn("cache %s; using a temporary cache in %s, removed afterwards "
+			log_warn("cache: %s; using a temporary cache in %s, removed afterwards "
 				 "(--cache-dir DIR chooses another)", why, s->cache_dir);
 		}
 	}
@@ -289,9 +289,9 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 	}
 	/* The image holds its own descriptors of a spooled file now. */
 	if (s->spool) {
-		int kr = ocifs_spool_release(s->spool, !rc && o->keep_spool);
+		int kr = ocifs_spool_release(s->spool, !rc && (o->keep_spool || o->spool_named));
 		rc = rc ? rc : kr;
-		s->spool_kept = s->spool->kept;
+		s->spool_kept = o->keep_spool ? s->spool->kept : NULL;
 	}
 	ocifs_imageref_fini(&r);
 	if (rc || o->no_layers)
@@ -344,6 +344,8 @@ void ocifs_session_close(struct ocifs_session *s)
 	free(s->layers);
 	ocifs_image_free(s->img);
 	if (s->spool) {
+		if (s->spool->kept && !s->spool_kept && !s->handed_off)
+			unlink(s->spool->kept); /* named for the mount's life */
 		ocifs_spool_fini(s->spool);
 		free(s->spool);
 	}

@@ -33,6 +33,11 @@ struct ocifs_session_opts {
 				 * (ocifs_cache_open_temp()) removed at close */
 	int keep_spool;         /* keep the file an image read from stdin was
 				 * spooled to (s->spool_kept says where) */
+	int spool_named;        /* the mount: that file keeps its name until
+				 * the session is closed (by the daemon, see
+				 * ocifs_session_handoff()), since the mount
+				 * refuses to read a blob whose file was
+				 * deleted; else it is unlinked once open */
 	int verify;             /* re-hash every blob even if known */
 	int no_view;            /* open the image and its layers only */
 	int no_layers;          /* open the image only (no layers, no view) */

@@ -10,11 +10,12 @@
  * cache's sweep removes the file of a spooler killed mid-copy). Once the
  * session has opened the image (which holds its own descriptors of the
  * file), ocifs_spool_release() unlinks the name: the bytes live exactly
- * as long as the command -- or the mount daemon, which keeps those
- * descriptors until it is unmounted -- and nothing is left behind even
- * after a kill -9. With keep the file is renamed to its final name
- * (without ".tmp.…", so no sweep takes it) and stays.
- *
+ * as long as the command, and nothing is left behind even after a
+ * kill -9. With keep the file is renamed to its final name (without
+ * ".tmp.…", so no sweep takes it) and stays; the mount does that too
+ * (it refuses to read from a deleted file) and its daemon removes the
+ * file when it is unmounted (session.h: spool_named).
+
  * The copy is one sequential pass of large write()s; the open that
  * follows reads the file back from the page cache (it was just written)
  * and verifies every blob there: the manifest and config at open, the

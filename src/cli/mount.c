@@ -6,8 +6,8 @@
  * opens the session (the image, every layer indexed with a progress bar
  * on a tty, the view), and only then mounts and daemonizes (fs/mount.c),
  * so the exit status says whether the mount works. An image from stdin
- * (`-`) is spooled by the session; the daemon holds the spool file open,
- * so it is freed at unmount (kept and named with --keep). A temporary
+ * (`-`) is spooled by the session into a file the daemon removes at
+ * unmount (unless --keep; then mount says where it is). A temporary
  * cache (the cache could not be written) is handed to the daemon, which
  * removes it when it exits.
  *
@@ -46,6 +46,7 @@ int cmd_mount(struct cli *c)
 	if (rc)
 		goto out_opts;
 	so = cli_session_opts(c);
+	so.spool_named = 1;
 	rc = ocifs_session_open(image, &so, &s);
 	if (rc)
 		goto out_abs;
@@ -54,7 +55,8 @@ int cmd_mount(struct cli *c)
 			s->temp_cache ? " (in the temporary cache: removed at unmount)" : "");
 	rc = fs_mount_run(s->img, s->view, s->cache_dir, &o, abs, &child);
 	if (!rc && !child && !o.foreground)
-		ocifs_session_handoff(s); /* the daemon removes a temporary cache */
+		ocifs_session_handoff(s); /* the daemon removes a temporary cache
+					   * and the spooled image */
 	ocifs_session_close(s);
 out_abs:
 	free(abs);
