@@ -74,10 +74,11 @@ static int cache_dir_check(int at, const char *name, const char *shown, char *wh
 	if (fd < 0) {
 		e = errno;
 		if ((e == ELOOP || e == ENOTDIR) && fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISLNK(st.st_mode))
+		    S_ISLNK(st.st_mode)) {
 			fail(why, cap, "%s is a symlink; refusing to use it", shown);
-		else
-			fail(why, cap, "%s: %s", shown, strerror(e));
+			return -ELOOP;
+		}
+		fail(why, cap, "%s: %s", shown, strerror(e));
 		return -e;
 	}
 	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
@@ -207,7 +208,12 @@ static int cache_root_name(const char *want, char **dir)
 	return rc < 0 ? -ENOMEM : 0;
 }
 
-int ocifs_cache_open_dir(const char *want, char **out, char *why, size_t cap)
+int ocifs_cache_open_dir(char **out)
+{
+	return ocifs_cache_open(NULL, out, NULL, 0);
+}
+
+int ocifs_cache_open(const char *want, char **out, char *why, size_t cap)
 {
 	static const char *const subs[] = { "layers", "ids", "views", "deps", "spool" };
 	char *dir = NULL, *sub = NULL, *abs;
@@ -270,7 +276,7 @@ int ocifs_cache_open_temp(char **out)
 		free(dir);
 		return rc;
 	}
-	rc = ocifs_cache_open_dir(dir, out, why, sizeof(why));
+	rc = ocifs_cache_open(dir, out, why, sizeof(why));
 	if (rc) {
 		log_err("cache: %s", why);
 		ocifs_cache_remove_tree(dir);

@@ -34,11 +34,15 @@
  *  subdirectories (0700), refuse a symlink or a directory owned by
  *  another user, make sure a file can be created in it, and remove temp
  *  files whose writer is gone. *out: its malloc'd absolute path. On
- *  failure nothing is logged: why (cap bytes) says "DIR: reason". */
-int ocifs_cache_open_dir(const char *want, char **out, char *why, size_t cap);
+ *  failure nothing is logged (why NULL: logged) but why (cap bytes) says
+ *  "DIR: reason"; a symlink is -ELOOP, another user's directory -EPERM
+ *  (refusals), the rest says the directory cannot be made or written. */
+int ocifs_cache_open(const char *want, char **out, char *why, size_t cap);
+/** ocifs_cache_open(NULL, out, NULL, 0): the default cache, logged. */
+int ocifs_cache_open_dir(char **out);
 /** A private cache for this process alone (the fallback when the cache
  *  cannot be written): a mkdtemp() directory under /dev/shm (memory),
- *  else $TMPDIR or /tmp, set up as ocifs_cache_open_dir() does. The owner
+ *  else $TMPDIR or /tmp, set up as ocifs_cache_open() does. The owner
  *  removes it with ocifs_cache_remove_tree(). Logs on failure. */
 int ocifs_cache_open_temp(char **out);
 /** Remove the directory tree dir (never following a symlink, never

@@ -135,21 +135,25 @@ static int open_layers(struct ocifs_session *s, const struct ocifs_session_opts 
 }
 
 /* The cache: the one asked for, or (unless o->need_cache) a private
- * temporary one when that cannot be written. */
+ * temporary one when that cannot be made or written. A cache that is
+ * refused (a symlink, another user's) is an error: someone may have
+ * planted it, and the user should know. */
 static int open_cache(struct ocifs_session *s, const struct ocifs_session_opts *o)
 {
 	char why[1024];
-	int rc = ocifs_cache_open_dir(o->cache_dir, &s->cache_dir, why, sizeof(why));
+	int rc = ocifs_cache_open(o->cache_dir, &s->cache_dir, why, sizeof(why));
 
-	if (rc != -ENOMEM && rc && o->need_cache) {
+	if (!rc || rc == -ENOMEM)
+		return rc;
+	if (o->need_cache || rc == -ELOOP || rc == -EPERM) {
 		log_err("cache: %s (choose another with --cache-dir DIR)", why);
-	} else if (rc != -ENOMEM && rc) {
-		rc = ocifs_cache_open_temp(&s->cache_dir);
-		if (!rc) {
-			s->temp_cache = 1;
-			log_warn("cache: %s; using a temporary cache in %s, removed afterwards "
-				 "(--cache-dir DIR chooses another)", why, s->cache_dir);
-		}
+		return rc;
+	}
+	rc = ocifs_cache_open_temp(&s->cache_dir);
+	if (!rc) {
+		s->temp_cache = 1;
+		log_warn("cache: %s; using a temporary cache in %s, removed afterwards "
+			 "(--cache-dir DIR chooses another)", why, s->cache_dir);
 	}
 	return rc;
 }
@@ -272,11 +276,11 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 	 * writable) whatever is asked of the image. */
 	if (!rc)
 		rc = open_cache(s, o);
-	if (!rc)
-		rc = locate(s, ref, &r, &file, &io.name);
 	if (!rc) {
 		op = ocifs_trace_begin("open", sp);
-		rc = ocifs_image_open(file, &io, &s->img);
+		rc = locate(s, ref, &r, &file, &io.name);
+		if (!rc)
+			rc = ocifs_image_open(file, &io, &s->img);
 		if (!rc) {
 			ocifs_trace_str(op, "ocifs.manifest", s->img->manifest_digest);
 			ocifs_trace_int(op, "ocifs.layers", (int64_t)s->img->nlayers);

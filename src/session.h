@@ -25,7 +25,7 @@
 struct ocifs_session_opts {
 	struct ocifs_image_opts img; /* platform, index entry, limits */
 	const char *cache_dir;  /* --cache-dir; NULL: $OCIFS_CACHE_DIR, then
-				 * the XDG default (ocifs_cache_open_dir()) */
+				 * the XDG default (ocifs_cache_open()) */
 	int need_cache;         /* the cache must be writable (index, verify):
 				 * else fail naming it and --cache-dir. 0: a
 				 * cache that cannot be written is replaced,
