@@ -214,8 +214,8 @@ static void test_corpus(void)
 			ok(strv_has(img->names, tag), "ggcr test_index: tag %d chosen", i);
 		ocifs_image_free(img);
 	}
-	rc = open_img(path, NULL, "@1", 0, &img);
-	ok(!rc && strv_has(img->names, "2"), "ggcr test_index: @1 is the second entry");
+	rc = open_img(path, NULL, "#2", 0, &img);
+	ok(!rc && strv_has(img->names, "2"), "ggcr test_index: #2 is the second entry (a position, never a tag)");
 	ocifs_image_free(img);
 	expect_fail(path, NULL, "@4", -EINVAL, "ggcr test_index: @4 (positions are 0..3)");
 	snprintf(path, sizeof(path), "%s/images/ggcr/tarball_test_bundle.tar", root);
