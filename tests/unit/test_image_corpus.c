@@ -217,7 +217,7 @@ static void test_corpus(void)
 	rc = open_img(path, NULL, "#2", 0, &img);
 	ok(!rc && strv_has(img->names, "2"), "ggcr test_index: #2 is the second entry (a position, never a tag)");
 	ocifs_image_free(img);
-	expect_fail(path, NULL, "@4", -EINVAL, "ggcr test_index: @4 (positions are 0..3)");
+	expect_fail(path, NULL, "#5", -EINVAL, "ggcr test_index: #5 (positions are 1..4)");
 	snprintf(path, sizeof(path), "%s/images/ggcr/tarball_test_bundle.tar", root);
 	rc = open_img(path, NULL, "test_image_1", 0, &img);
 	is_int(rc, 0, "test_bundle: --image test_image_1");
