@@ -342,9 +342,9 @@ int fs_opts_parse(const char *optstr, const char *image, int foreground, int deb
 		  struct fs_opts *o);
 void fs_opts_fini(struct fs_opts *o);
 /** Check that dir can be mounted on (exists, is a directory, is not a
- *  mountpoint, is empty); *abs is its malloc'd absolute path. Logs one
+ *  mountpoint, is empty unless nonempty); *abs is its malloc'd absolute path. Logs one
  *  line on failure. */
-int fs_check_mountpoint(const char *dir, char **abs);
+int fs_check_mountpoint(const char *dir, int nonempty, char **abs);
 /** Mount view at dir and serve it until unmounted or signalled; unless
  *  opts.foreground, daemonize first, the parent returning only once the
  *  mount answers (then 0) or failed. Returns 0 or -errno; *is_child is

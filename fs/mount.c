@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "loop.h"
 #include "log.h"
 #include "size.h"
 #include "zio.h"
@@ -415,7 +416,7 @@ int fs_mountinfo_find(const char *path, char *type, size_t typelen)
 	return found;
 }
 
-int fs_check_mountpoint(const char *dir, char **abs)
+int fs_check_mountpoint(const char *dir, int nonempty, char **abs)
 {
 	struct stat st, up;
 	char type[64], *parent = NULL;
@@ -446,6 +447,8 @@ int fs_check_mountpoint(const char *dir, char **abs)
 		rc = -EBUSY;
 		goto err;
 	}
+	if (nonempty)
+		return 0;
 	d = opendir(*abs);
 	if (!d) {
 		rc = -errno;
@@ -457,7 +460,8 @@ int fs_check_mountpoint(const char *dir, char **abs)
 			break;
 	closedir(d);
 	if (de) {
-		log_err("%s: not empty (ocifs mounts only on an empty directory)", dir);
+		log_err("%s: not empty (mount over it anyway, hiding what it holds, with -o nonempty)",
+			dir);
 		rc = -ENOTEMPTY;
 		goto err;
 	}
@@ -524,7 +528,6 @@ static int serve(struct ocifs_fs *fs, const char *dir, int daemon)
 {
 	char *argv[] = { "ocifs", "-o", fs->opts.fuse_opts, "-d", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(fs->opts.debug ? 4 : 3, argv);
-	struct fuse_loop_config cfg = { .clone_fd = 0, .max_idle_threads = 10 };
 	int rc = 0, loop;
 
 	fs->se = fuse_session_new(&args, fs_lowlevel_ops(), sizeof(struct fuse_lowlevel_ops), fs);
@@ -545,7 +548,7 @@ static int serve(struct ocifs_fs *fs, const char *dir, int daemon)
 	if (daemon)
 		detach_stdio();
 	log_dbg("%s: mounted %s", dir, fs->opts.fsname);
-	loop = fuse_session_loop_mt(fs->se, &cfg);
+	loop = fs_session_loop(fs->se, fs->opts.single_thread, fs->opts.max_threads);
 	if (loop < 0) {
 		log_err("%s: %s", dir, strerror(-loop));
 		rc = loop;
