@@ -32,7 +32,7 @@ int cli_exit(int rc)
 
 struct ocifs_session_opts cli_session_opts(const struct cli *c)
 {
-	return (struct ocifs_session_opts){ .img = c->img, .progress = 1 };
+	return (struct ocifs_session_opts){ .img = c->img, .progress = !c->quiet };
 }
 
 /*
@@ -95,16 +95,31 @@ static int close_stdout(void)
 	return -EIO;
 }
 
+/* -v: one line on stderr per stage the collector recorded, its time. */
+static int print_stage(void *ctx, const struct ocifs_trace_span *s)
+{
+	double ms = (double)(s->end_ns - s->start_ns) / 1e6;
+
+	(void)ctx;
+	if (!s->has_parent)
+		fprintf(stderr, "ocifs: stage %-28s %10.1f ms (total)\n", s->name, ms);
+	else
+		fprintf(stderr, "ocifs: stage %-28s %10.1f ms%s\n", s->name, ms,
+			s->open ? " (not ended)" : "");
+	return 0;
+}
+
 /*
- * --trace FILE (and every mount, for /.ocifs/trace.json): the collector
- * on, a root span for the command around it, its exit status on it.
+ * --trace FILE, -v (each stage's time at the end) and every mount (for
+ * /.ocifs/trace.json): the collector on, a root span for the command
+ * around it, its exit status on it.
  */
 static int cli_run_traced(struct cli *c, int (*fn)(struct cli *c))
 {
 	ocifs_span root = 0;
 	int rc;
 
-	if ((c->trace || !strcmp(c->cmd, "mount")) && ocifs_trace_enable() == 0) {
+	if ((c->trace || c->verbose || !strcmp(c->cmd, "mount")) && ocifs_trace_enable() == 0) {
 		root = ocifs_trace_beginf(0, "ocifs %s", c->cmd);
 		ocifs_trace_str(root, "ocifs.command", c->cmd);
 		if (c->nargs > 0)
@@ -115,6 +130,8 @@ static int cli_run_traced(struct cli *c, int (*fn)(struct cli *c))
 	if (rc)
 		ocifs_trace_error(root, "the command failed (see its messages)");
 	ocifs_trace_end(root);
+	if (c->verbose && root)
+		ocifs_trace_visit(print_stage, NULL);
 	return rc;
 }
 
