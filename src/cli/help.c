@@ -164,7 +164,7 @@ int cli_opt_applies(const struct cli_opt *o, const struct cli_command *cmd)
 }
 
 /* "  -l, --long" / "      --layer N" / "  -s", padded to a column. */
-static void print_opt(FILE *f, const struct cli_opt *o)
+static void print_opt(FILE *f, const char *lead, const struct cli_opt *o)
 {
 	char spell[64];
 
@@ -172,9 +172,9 @@ static void print_opt(FILE *f, const struct cli_opt *o)
 		 o->shrt && o->lng ? ", " : "  ", o->lng ? "--" : "", o->lng ? o->lng : "",
 		 o->arg ? " " : "", o->arg ? o->arg : "");
 	if (strlen(spell) > 26)
-		fprintf(f, "  %s\n  %-26s  %s\n", spell, "", o->help);
+		fprintf(f, "%s%s\n  %-26s  %s\n", lead, spell, "", o->help);
 	else
-		fprintf(f, "  %-26s  %s\n", spell, o->help);
+		fprintf(f, "%s%-26s  %s\n", lead, spell, o->help);
 }
 
 static void print_mount_opts(FILE *f)
@@ -201,7 +201,7 @@ void cli_help_command(FILE *f, const struct cli_command *cmd)
 	fputs("\nOptions:\n", f);
 	for (size_t i = 0; i < cli_nopts; i++)
 		if (cli_opt_applies(&cli_opts[i], cmd))
-			print_opt(f, &cli_opts[i]);
+			print_opt(f, "  ", &cli_opts[i]);
 	if (cmd->opts & OPT_MOUNT)
 		print_mount_opts(f);
 	fprintf(f, "\nExit status:\n%s", cmd->exits);
@@ -214,13 +214,13 @@ void cli_help_overview(FILE *f)
 	      f);
 	for (size_t i = 0; i < cli_ncommands; i++)
 		fprintf(f, "  %-11s %s\n", cli_commands[i].name, cli_commands[i].summary);
-	fputs("\nOptions of every command (those marked * may also come before it):\n", f);
+	fputs("\nGlobal options, before or after the command (--platform: where an image\n"
+	      "is opened), and -h, -V:\n",
+	      f);
 	for (size_t i = 0; i < cli_nopts; i++) {
 		const struct cli_opt *o = &cli_opts[i];
-		if (!o->scope || o->global) {
-			fputs(o->global ? "*" : " ", f);
-			print_opt(f, o);
-		}
+		if (!o->scope || o->global)
+			print_opt(f, "  ", o);
 	}
 	fputs("\n'ocifs COMMAND --help' or 'ocifs help COMMAND' shows a command's usage,\n"
 	      "options and exit statuses; see also ocifs(1).\n\n" IMAGE_NOTE,

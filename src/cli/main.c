@@ -32,7 +32,8 @@ int cli_exit(int rc)
 
 struct ocifs_session_opts cli_session_opts(const struct cli *c)
 {
-	return (struct ocifs_session_opts){ .img = c->img, .progress = !c->quiet };
+	return (struct ocifs_session_opts){ .img = c->img, .cache_dir = c->cache_dir,
+					    .progress = !c->quiet };
 }
 
 /*
@@ -301,7 +302,7 @@ static int run(int argc, char **argv)
 	struct cli_help_req help = { 0 };
 	struct cli c = { 0 };
 	char **v = NULL;
-	int implied = 0;
+	int implied = 0, li = -1;
 	int opt, rc;
 	char *end;
 
@@ -337,14 +338,17 @@ static int run(int argc, char **argv)
 	}
 	getopt_tables(cmd, longopts, shorts);
 	opterr = 0; /* bad_option() says it in one line */
-	while ((opt = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shorts, longopts, &li)) != -1) {
 		const struct cli_opt *o = opt_row(cmd, opt == '?' || opt == ':' ? optopt : opt);
 		const char *last = argv[optind - 1];
 		char name[64];
 
-		if (o)
-			snprintf(name, sizeof(name), "%s%s", o->shrt && strncmp(last, "--", 2) ? "-" : "--",
-				 o->shrt && strncmp(last, "--", 2) ? (char[]){ o->shrt, 0 } : o->lng);
+		/* as the user spelled it: a long option sets li */
+		if (o && o->lng && (li >= 0 || opt >= 256 || optopt >= 256))
+			snprintf(name, sizeof(name), "--%s", o->lng);
+		else if (o)
+			snprintf(name, sizeof(name), "-%c", o->shrt);
+		li = -1;
 		if (opt == ':') {
 			rc = bad_option(c.cmd, "missing argument for option", o ? name : last);
 			goto out;
