@@ -12,13 +12,15 @@
 tap_n=0
 tap_failed=0
 
-ok() { # ok COND-STATUS DESCRIPTION
+ok() { # ok COND-STATUS DESCRIPTION; returns non-zero on a failure, so
+	# `ok $? "what" || diag "why"` prints its diagnostic
 	tap_n=$((tap_n + 1))
 	if [ "$1" -eq 0 ]; then
 		echo "ok $tap_n - $2"
 	else
 		echo "not ok $tap_n - $2"
 		tap_failed=$((tap_failed + 1))
+		return 1
 	fi
 }
 pass() { ok 0 "$1"; }
