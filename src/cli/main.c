@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ocifs: main(), option parsing and subcommand dispatch. The subcommands
- * live beside this file (cli.h); each opens its image through the session
- * and everything else it does goes through the src/ library.
+ * ocifs: main(), option parsing and subcommand dispatch. The commands and
+ * their options are help.c's tables (help.h): getopt_long()'s tables are
+ * built from them per command, global options before the command are
+ * moved after it, and an option the command does not take is refused in
+ * one line. The subcommands live beside this file (cli.h); each opens its
+ * image through the session and everything else it does goes through the
+ * src/ library.
  */
 #include <errno.h>
 #include <getopt.h>
