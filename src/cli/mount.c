@@ -5,10 +5,15 @@
  * mount checks DIR and the options first (cheap, clear errors), then
  * opens the session (the image, every layer indexed with a progress bar
  * on a tty, the view), and only then mounts and daemonizes (fs/mount.c),
- * so the exit status says whether the mount works.
+ * so the exit status says whether the mount works. An image from stdin
+ * (`-`) is spooled by the session into a file the daemon removes at
+ * unmount (unless --keep; then mount says where it is). A temporary
+ * cache (the cache could not be written) is handed to the daemon, which
+ * removes it when it exits.
  *
  * umount unmounts an ocifs mount: umount2() as root, fusermount3 -u
- * otherwise. The daemon then leaves its loop, frees everything and exits.
+ * otherwise (-l: lazily, MNT_DETACH or fusermount3 -z). The daemon then
+ * leaves its loop, frees everything and exits.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,18 +39,26 @@ int cmd_mount(struct cli *c)
 	rc = fs_opts_parse(c->mount_opts, image, c->foreground, c->debug, &o);
 	if (rc)
 		return rc == -EINVAL ? OCIFS_EXIT_USAGE : rc;
+	o.single_thread = c->single_thread;
 	if (o.debug)
 		ocifs_log_threshold = OCIFS_LOG_DBG;
 	if (o.zstd_window_max)
 		c->img.zstd_window_max = o.zstd_window_max;
-	rc = fs_check_mountpoint(dir, &abs);
+	rc = fs_check_mountpoint(dir, o.nonempty, &abs);
 	if (rc)
 		goto out_opts;
 	so = cli_session_opts(c);
+	so.spool_named = 1;
 	rc = ocifs_session_open(image, &so, &s);
 	if (rc)
 		goto out_abs;
+	if (s->spool_kept && !c->quiet)
+		fprintf(stderr, "ocifs: the image read from stdin is kept as %s%s\n", s->spool_kept,
+			s->temp_cache ? " (in the temporary cache: removed at unmount)" : "");
 	rc = fs_mount_run(s->img, s->view, s->cache_dir, &o, abs, &child);
+	if (!rc && !child && !o.foreground)
+		ocifs_session_handoff(s); /* the daemon removes a temporary cache
+					   * and the spooled image */
 	ocifs_session_close(s);
 out_abs:
 	free(abs);
@@ -54,8 +67,8 @@ out_opts:
 	return rc;
 }
 
-/* fusermount3 -u PATH; 0 or -EIO (it printed why). */
-static int run_fusermount(const char *path)
+/* fusermount3 -u [-z] PATH; 0 or -EIO (it printed why). */
+static int run_fusermount(const char *path, int lazy)
 {
 	int status = 0;
 	pid_t pid = fork();
@@ -63,7 +76,10 @@ static int run_fusermount(const char *path)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		execlp("fusermount3", "fusermount3", "-u", "--", path, (char *)NULL);
+		if (lazy)
+			execlp("fusermount3", "fusermount3", "-u", "-z", "--", path, (char *)NULL);
+		else
+			execlp("fusermount3", "fusermount3", "-u", "--", path, (char *)NULL);
 		log_err("fusermount3: %s", strerror(errno));
 		_exit(127);
 	}
@@ -100,13 +116,14 @@ int cmd_umount(struct cli *c)
 		goto out;
 	}
 	if (geteuid() == 0) {
-		rc = umount2(abs, UMOUNT_NOFOLLOW) ? -errno : 0;
+		rc = umount2(abs, UMOUNT_NOFOLLOW | (c->lazy ? MNT_DETACH : 0)) ? -errno : 0;
 		if (rc == -EBUSY)
-			log_err("%s: busy (a process has a file open or its cwd there)", dir);
+			log_err("%s: busy (a process has a file open or its cwd there; "
+				"ocifs umount -l detaches it now)", dir);
 		else if (rc)
 			log_err("%s: %s", dir, strerror(-rc));
 	} else {
-		rc = run_fusermount(abs);
+		rc = run_fusermount(abs, c->lazy);
 	}
 out:
 	free(abs);
