@@ -68,6 +68,8 @@ struct fs_opts {
 	unsigned max_threads;   /* max_threads=: worker threads, 0 = libfuse's */
 	int nonempty;           /* nonempty: mount over a non-empty directory */
 	int single_thread;      /* mount -s: one thread serves every request */
+	int auto_unmount;       /* auto_unmount as root: autounmount.c's
+				 * watcher (non-root: fusermount3's) */
 	char *fsname;           /* malloc'd; default: absolute image path */
 	char *subtype;          /* malloc'd; default "ocifs" */
 	char *fuse_opts;        /* malloc'd: the mount options for libfuse,
@@ -354,5 +356,13 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 /** Is path (absolute, resolved) a mountpoint? 1 and its fs type
  *  ("fuse.ocifs") into type, 0 if not, or -errno. */
 int fs_mountinfo_find(const char *path, char *type, size_t typelen);
+/** The device (st_dev) of the top mount at absolute path: 1 and *dev,
+ *  0 when nothing is mounted there, or -errno. */
+int fs_mountinfo_dev(const char *path, dev_t *dev);
+/** auto_unmount (autounmount.c): fork a watcher that lazily unmounts
+ *  dir, if the mount there is still this one, once this process has
+ *  died or exited (the watcher keeps no other descriptor, /dev/fuse
+ *  least of all). Failures are logged; the mount goes on without it. */
+void fs_autounmount_start(const char *dir);
 
 #endif

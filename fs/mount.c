@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -191,6 +192,12 @@ static int parse_one(struct fs_opts *o, char *opt, char **passthru)
 	if (!m->arg && val) {
 		log_err("-o %s=%s: takes no value", opt, val);
 		return -EINVAL;
+	}
+	/* auto_unmount as root: our own watcher (autounmount.c), not
+	 * fusermount3's, which can leave a dead mount behind */
+	if (!strcmp(opt, "auto_unmount") && geteuid() == 0) {
+		o->auto_unmount = 1;
+		return 0;
 	}
 	if (in_list(fuse_flag_opts, opt))
 		return add_opt(passthru, opt);
@@ -377,7 +384,9 @@ static void unescape_octal(char *s)
 	*d = '\0';
 }
 
-int fs_mountinfo_find(const char *path, char *type, size_t typelen)
+/* The top mount at path in /proc/self/mountinfo: 1 found (its fstype in
+ * type, its device in *dev), 0 none, or -errno. */
+static int mountinfo_scan(const char *path, char *type, size_t typelen, dev_t *dev)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char *line = NULL;
@@ -389,10 +398,12 @@ int fs_mountinfo_find(const char *path, char *type, size_t typelen)
 	/* id parent maj:min root mountpoint opts [optional...] - fstype src super
 	 * The last match wins: it is the mount on top. */
 	while (getline(&line, &cap, f) > 0) {
-		char *save = NULL, *tok, *mp = NULL, *fstype = NULL;
+		char *save = NULL, *tok, *mp = NULL, *fstype = NULL, *majmin = NULL;
 		int field = 0, dash = 0;
 
 		for (tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+			if (field == 2)
+				majmin = tok;
 			if (field == 4)
 				mp = tok;
 			if (dash) {
@@ -407,13 +418,31 @@ int fs_mountinfo_find(const char *path, char *type, size_t typelen)
 			continue;
 		unescape_octal(mp);
 		if (!strcmp(mp, path)) {
+			unsigned ma = 0, mi = 0;
 			found = 1;
 			snprintf(type, typelen, "%s", fstype);
+			if (sscanf(majmin, "%u:%u", &ma, &mi) == 2)
+				*dev = makedev(ma, mi);
 		}
 	}
 	free(line);
 	fclose(f);
 	return found;
+}
+
+int fs_mountinfo_find(const char *path, char *type, size_t typelen)
+{
+	dev_t dev = 0;
+
+	return mountinfo_scan(path, type, typelen, &dev);
+}
+
+int fs_mountinfo_dev(const char *path, dev_t *dev)
+{
+	char type[64];
+
+	*dev = 0;
+	return mountinfo_scan(path, type, sizeof(type), dev);
 }
 
 int fs_check_mountpoint(const char *dir, int nonempty, char **abs)
@@ -545,6 +574,8 @@ static int serve(struct ocifs_fs *fs, const char *dir, int daemon)
 		rc = -EIO;
 		goto out_signals;
 	}
+	if (fs->opts.auto_unmount)
+		fs_autounmount_start(dir);
 	if (daemon)
 		detach_stdio();
 	log_dbg("%s: mounted %s", dir, fs->opts.fsname);
