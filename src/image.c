@@ -182,6 +182,33 @@ out:
 	return rc;
 }
 
+/* Whether the outer file decodes to something a tar can start with (its
+ * first block), so that any other file is refused in one clear line
+ * instead of a tar parser's complaint about offset 0. */
+static int starts_as_tar(struct img_ctx *c, struct ocifs_src *file, enum ocifs_comp comp,
+			 int *is_tar)
+{
+	struct ocifs_zpass_opts zo = { .comp = comp, .window_max = c->o->zstd_window_max };
+	struct ocifs_zpass *zp = NULL;
+	unsigned char blk[512];
+	size_t n = 0, got = 0;
+	int rc;
+
+	if (comp == OCIFS_COMP_NONE) {
+		rc = ocifs_src_pread(file, blk, sizeof(blk), 0, &n);
+		if (rc)
+			log_err("%s: %s", c->path, strerror(-rc));
+	} else {
+		rc = ocifs_zpass_new(file, &zo, &zp);
+		while (!rc && n < sizeof(blk) &&
+		       !(rc = ocifs_zpass_read(zp, blk + n, sizeof(blk) - n, &got)) && got)
+			n += got;
+		ocifs_zpass_free(zp);
+	}
+	*is_tar = !rc && ocifs_tar_looks_like(blk, n);
+	return rc;
+}
+
 /* --- files of the image ------------------------------------------------------ */
 
 int ocifs_img_exists(const struct img_ctx *c, const char *rel)
@@ -570,7 +597,7 @@ static int open_archive(struct img_ctx *c)
 	struct ocifs_src *file = NULL;
 	unsigned char magic[OCIFS_COMP_MAGIC];
 	size_t got;
-	int rc, has_index, has_manifest;
+	int rc, has_index, has_manifest, is_tar;
 
 	rc = ocifs_src_file_open(c->path, &file);
 	if (rc)
@@ -592,7 +619,13 @@ static int open_archive(struct img_ctx *c)
 		rc = -EOPNOTSUPP;
 		goto out;
 	}
-	rc = list_tar(c, file, c->img->outer_comp);
+	rc = starts_as_tar(c, file, c->img->outer_comp, &is_tar);
+	if (!rc && !is_tar) {
+		log_err("%s: not a container image: neither tar nor OCI layout", c->path);
+		rc = -EOPNOTSUPP;
+	}
+	if (!rc)
+		rc = list_tar(c, file, c->img->outer_comp);
 	if (rc)
 		goto out;
 	has_index = ocifs_img_exists(c, "index.json");
