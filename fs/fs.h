@@ -330,8 +330,9 @@ int fs_opts_parse(const char *optstr, const char *image, int foreground, int deb
 		  struct fs_opts *o);
 void fs_opts_fini(struct fs_opts *o);
 /** Check that dir can be mounted on (exists, is a directory, is not a
- *  mountpoint, is empty); *abs is its malloc'd absolute path. Logs one
- *  line on failure. */
+ *  mountpoint, is empty) and that FUSE can be used (/dev/fuse);
+ *  *abs is its malloc'd absolute path. Logs one line on failure, with
+ *  the fix (a dead mount on dir, no /dev/fuse, no permission). */
 int fs_check_mountpoint(const char *dir, char **abs);
 /** Mount view at dir and serve it until unmounted or signalled; unless
  *  opts.foreground, daemonize first, the parent returning only once the
@@ -339,8 +340,5 @@ int fs_check_mountpoint(const char *dir, char **abs);
  *  set in the daemon process. */
 int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *cache_dir,
 		 struct fs_opts *o, const char *dir, int *is_child);
-/** Is path (absolute, resolved) a mountpoint? 1 and its fs type
- *  ("fuse.ocifs") into type, 0 if not, or -errno. */
-int fs_mountinfo_find(const char *path, char *type, size_t typelen);
 
 #endif

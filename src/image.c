@@ -18,6 +18,7 @@
 #include "err.h"
 #include "image_priv.h"
 #include "log.h"
+#include "mountinfo.h"
 #include "path.h"
 #include "tar.h"
 #include "timens.h"
@@ -654,7 +655,7 @@ static int open_dir(struct img_ctx *c)
 	c->dirfd = open(c->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->dirfd < 0) {
 		rc = -errno;
-		log_err("%s: %s", c->path, strerror(-rc));
+		ocifs_log_path_err(c->path, rc);
 		return rc;
 	}
 	rc = ocifs_fdcache_new(c->dirfd, 0, &c->fdc);
@@ -700,7 +701,7 @@ int ocifs_image_open(const char *path, const struct ocifs_image_opts *o,
 	c.img->zstd_window_max = c.o->zstd_window_max;
 	if (stat(path, &st) < 0) {
 		rc = -errno;
-		log_err("%s: %s", path, strerror(-rc));
+		ocifs_log_path_err(path, rc); /* on a dead mount: names it */
 	} else if (S_ISDIR(st.st_mode)) {
 		c.st = st;
 		rc = open_dir(&c);
