@@ -65,6 +65,9 @@ struct fs_opts {
 	int show_virtual;       /* list /.ocifs and /.deps in the root */
 	int public_virtual;     /* virtual files 0444 (default: owner only) */
 	unsigned deps_timeout_ms; /* stop a /.deps build after this, 0 = never */
+	unsigned max_threads;   /* max_threads=: worker threads, 0 = libfuse's */
+	int nonempty;           /* nonempty: mount over a non-empty directory */
+	int single_thread;      /* mount -s: one thread serves every request */
 	char *fsname;           /* malloc'd; default: absolute image path */
 	char *subtype;          /* malloc'd; default "ocifs" */
 	char *fuse_opts;        /* malloc'd: the mount options for libfuse,
@@ -323,6 +326,15 @@ int fs_lay_xattr_get(struct ocifs_fs *fs, const struct fs_node *n, const char *n
 int fs_lay_xattr_list(struct ocifs_fs *fs, const struct fs_node *n, char **buf, size_t *len);
 
 /* --- mount.c --- */
+/** One -o option ocifs knows (mount(8)'s generic ones aside). */
+struct fs_mount_opt {
+	const char *name;
+	const char *arg;  /* the value's name (name=ARG), NULL: a flag */
+	const char *help; /* one line */
+};
+/** Every -o option, ending with a NULL name: the parser's list and the
+ *  help's (`ocifs mount --help`, `ocifs help --mount-options`). */
+extern const struct fs_mount_opt fs_mount_opts[];
 /** Parse -o options (comma-separated, may be NULL) into o, with the
  *  defaults ro,nosuid,nodev,default_permissions. -EINVAL (logged) for an
  *  unknown or malformed option. image is the fsname default. */
@@ -330,10 +342,11 @@ int fs_opts_parse(const char *optstr, const char *image, int foreground, int deb
 		  struct fs_opts *o);
 void fs_opts_fini(struct fs_opts *o);
 /** Check that dir can be mounted on (exists, is a directory, is not a
- *  mountpoint, is empty) and that FUSE can be used (/dev/fuse);
- *  *abs is its malloc'd absolute path. Logs one line on failure, with
- *  the fix (a dead mount on dir, no /dev/fuse, no permission). */
-int fs_check_mountpoint(const char *dir, char **abs);
+ *  mountpoint, is empty unless nonempty) and that FUSE can be used
+ *  (/dev/fuse); *abs is its malloc'd absolute path. Logs one line on
+ *  failure, with the fix (a dead mount on dir, no /dev/fuse, no
+ *  permission). */
+int fs_check_mountpoint(const char *dir, int nonempty, char **abs);
 /** Mount view at dir and serve it until unmounted or signalled; unless
  *  opts.foreground, daemonize first, the parent returning only once the
  *  mount answers (then 0) or failed. Returns 0 or -errno; *is_child is

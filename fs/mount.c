@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "loop.h"
 #include "log.h"
 #include "mountinfo.h"
 #include "size.h"
@@ -56,6 +57,46 @@ static const char *const ignored_opts[] = {
 static const char *const fuse_flag_opts[] = {
 	"allow_other", "allow_root", "auto_unmount", "exec", "noexec", NULL,
 };
+
+/*
+ * Every -o option ocifs itself knows: the parser accepts exactly these
+ * (plus mount(8)'s own, ignored above), `ocifs mount --help` and
+ * `ocifs help --mount-options` print them, and tests/cli/t29-help.sh
+ * checks that README.md and ocifs(1) list the same.
+ */
+const struct fs_mount_opt fs_mount_opts[] = {
+	{ "allow_other", NULL, "let other users see the mount (non-root: user_allow_other in "
+			       "/etc/fuse.conf)" },
+	{ "allow_root", NULL, "let root see the mount too" },
+	{ "auto_unmount", NULL, "unmount when the daemon dies, even by kill -9" },
+	{ "cache_size", "SIZE", "decompressed block cache, N[KMG] (default 64M, 0: off)" },
+	{ "debug", NULL, "stay in the foreground and log every FUSE request (as -d)" },
+	{ "deps_timeout", "SECONDS", "stop a /.deps build after this long (default 600, 0: never)" },
+	{ "exec", NULL, "allow running the image's programs (the default)" },
+	{ "fsname", "NAME", "source shown in mount tables (default: the image's absolute path)" },
+	{ "gid", "GID", "report every file as owned by this group (number or name)" },
+	{ "max_read", "BYTES", "largest read request the kernel sends" },
+	{ "max_threads", "N", "at most N threads serve requests (default 10; -s: one)" },
+	{ "noexec", NULL, "do not allow running the image's programs" },
+	{ "nonempty", NULL, "mount over a directory that is not empty (hiding what it holds)" },
+	{ "public_virtual", NULL, "virtual files readable by every user (0444, default 0400)" },
+	{ "ready_fd", "FD", "write one byte to file descriptor FD once the mount answers" },
+	{ "show_virtual", NULL, "list /.ocifs and /.deps in the root directory" },
+	{ "subtype", "NAME", "file system subtype (default ocifs: type fuse.ocifs)" },
+	{ "timeout", "SECONDS", "kernel entry and attribute cache timeout (default 86400)" },
+	{ "uid", "UID", "report every file as owned by this user (number or name)" },
+	{ "zstd_window_max", "SIZE", "largest zstd window to decode, 1K to 2G (as "
+				     "--zstd-window-max)" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct fs_mount_opt *mount_opt_find(const char *name)
+{
+	for (const struct fs_mount_opt *m = fs_mount_opts; m->name; m++)
+		if (!strcmp(m->name, name))
+			return m;
+	return NULL;
+}
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -123,6 +164,7 @@ static int add_kv(char **dst, const char *key, const char *val)
 static int parse_one(struct fs_opts *o, char *opt, char **passthru)
 {
 	char *val = strchr(opt, '=');
+	const struct fs_mount_opt *m;
 	unsigned long long v;
 	unsigned id;
 	char *end;
@@ -139,8 +181,34 @@ static int parse_one(struct fs_opts *o, char *opt, char **passthru)
 		log_warn("-o rw ignored: ocifs mounts are read-only");
 		return 0;
 	}
-	if (!val && in_list(fuse_flag_opts, opt))
+	m = mount_opt_find(opt);
+	if (!m) {
+		log_err("-o %s%s%s: unknown mount option (try 'ocifs mount --help')", opt,
+			val ? "=" : "", val ? val : "");
+		return -EINVAL;
+	}
+	if (m->arg && !val) {
+		log_err("-o %s: needs a value (%s=%s)", opt, opt, m->arg);
+		return -EINVAL;
+	}
+	if (!m->arg && val) {
+		log_err("-o %s=%s: takes no value", opt, val);
+		return -EINVAL;
+	}
+	if (in_list(fuse_flag_opts, opt))
 		return add_opt(passthru, opt);
+	if (!strcmp(opt, "nonempty")) {
+		o->nonempty = 1;
+		return 0;
+	}
+	if (!strcmp(opt, "max_threads")) {
+		if (parse_uint(val, 100000, &v) || v == 0) {
+			log_err("-o max_threads=%s: not a number of threads from 1 to 100000", val);
+			return -EINVAL;
+		}
+		o->max_threads = (unsigned)v;
+		return 0;
+	}
 	if (!val && !strcmp(opt, "debug")) {
 		o->debug = o->foreground = 1;
 		return 0;
@@ -221,10 +289,7 @@ static int parse_one(struct fs_opts *o, char *opt, char **passthru)
 		}
 		return add_kv(passthru, opt, val);
 	}
-	log_err("-o %s%s%s: unknown mount option (ocifs knows timeout=, cache_size=, uid=, gid=, "
-		"allow_other, allow_root, auto_unmount, fsname=, subtype=, noexec, max_read=, "
-		"ready_fd=, zstd_window_max=, show_virtual, public_virtual, deps_timeout=, debug)",
-		opt, val ? "=" : "", val ? val : "");
+	log_err("-o %s: not handled", opt); /* a row of fs_mount_opts without its case */
 	return -EINVAL;
 }
 
@@ -331,7 +396,7 @@ static int check_fuse(void)
 	return rc;
 }
 
-int fs_check_mountpoint(const char *dir, char **abs)
+int fs_check_mountpoint(const char *dir, int nonempty, char **abs)
 {
 	struct stat st, up;
 	struct statvfs vfs;
@@ -368,6 +433,8 @@ int fs_check_mountpoint(const char *dir, char **abs)
 		rc = -EBUSY;
 		goto err;
 	}
+	if (nonempty)
+		goto fuse;
 	d = opendir(*abs);
 	if (!d) {
 		rc = -errno;
@@ -379,10 +446,12 @@ int fs_check_mountpoint(const char *dir, char **abs)
 			break;
 	closedir(d);
 	if (de) {
-		log_err("%s: not empty (ocifs mounts only on an empty directory)", dir);
+		log_err("%s: not empty (mount over it anyway, hiding what it holds, with -o nonempty)",
+			dir);
 		rc = -ENOTEMPTY;
 		goto err;
 	}
+fuse:
 	rc = check_fuse();
 	if (rc)
 		goto err;
@@ -449,7 +518,6 @@ static int serve(struct ocifs_fs *fs, const char *dir, int daemon)
 {
 	char *argv[] = { "ocifs", "-o", fs->opts.fuse_opts, "-d", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(fs->opts.debug ? 4 : 3, argv);
-	struct fuse_loop_config cfg = { .clone_fd = 0, .max_idle_threads = 10 };
 	int rc = 0, loop;
 
 	fs->se = fuse_session_new(&args, fs_lowlevel_ops(), sizeof(struct fuse_lowlevel_ops), fs);
@@ -470,7 +538,7 @@ static int serve(struct ocifs_fs *fs, const char *dir, int daemon)
 	if (daemon)
 		detach_stdio();
 	log_dbg("%s: mounted %s", dir, fs->opts.fsname);
-	loop = fuse_session_loop_mt(fs->se, &cfg);
+	loop = fs_session_loop(fs->se, fs->opts.single_thread, fs->opts.max_threads);
 	if (loop < 0) {
 		log_err("%s: %s", dir, strerror(-loop));
 		rc = loop;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A one-line progress bar on a terminal (bytes, percentage, rate, ETA),
- * redrawn at most ten times a second. Silent when stderr is not a tty.
+ * redrawn at most ten times a second. Silent when stderr is not a tty;
+ * Unicode blocks when the locale is UTF-8, else ASCII.
  */
 #ifndef OCIFS_SRC_PROGRESS_H
 #define OCIFS_SRC_PROGRESS_H
@@ -15,7 +16,11 @@ struct ocifs_progress {
 	uint64_t base;          /* bytes of earlier items */
 	uint64_t grand_total;   /* all items, 0 if unknown */
 	int drawn;
+	int utf8;               /* the locale's codeset is UTF-8 */
 };
+
+/** Is the environment's LC_CTYPE codeset UTF-8 (LC_ALL, LC_CTYPE, LANG)? */
+int ocifs_locale_is_utf8(void);
 
 void ocifs_progress_init(struct ocifs_progress *p, uint64_t grand_total);
 /** `done` bytes of the current item, whose own bytes start at base. */

@@ -3,7 +3,9 @@
  * `ocifs deps IMAGE [PATH...] [--json] [--unresolved]`: the /.deps
  * document without mounting (the same bytes as /.ocifs/deps.json, or as
  * deps.txt without --json), limited to PATHs (files, or directories for
- * everything below them; symlinks followed inside the image).
+ * everything below them; symlinks followed inside the image). With
+ * --unresolved it exits 1 when it lists anything, 0 when nothing is
+ * unresolved.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,12 +22,11 @@ struct sel {
 	char **paths;           /* canonical first names of the PATH args */
 	int *isdir;
 	size_t n;
+	size_t kept;            /* files selected (with --unresolved: exit 1) */
 };
 
-static int keep(void *ctx, const char *path, int unresolved)
+static int selected(const struct sel *s, const char *path, int unresolved)
 {
-	const struct sel *s = ctx;
-
 	if (s->c->unresolved && !unresolved)
 		return 0;
 	if (!s->n)
@@ -38,6 +39,15 @@ static int keep(void *ctx, const char *path, int unresolved)
 			return 1;
 	}
 	return 0;
+}
+
+static int keep(void *ctx, const char *path, int unresolved)
+{
+	struct sel *s = ctx;
+	int k = selected(s, path, unresolved);
+
+	s->kept += (size_t)k;
+	return k;
 }
 
 /* Each PATH argument as the path deps.json names it. */
@@ -97,6 +107,8 @@ int cmd_deps(struct cli *c)
 		rc = cli_write_stdout(out, olen);
 	if (rc == -EBADMSG)
 		log_err("%s: the deps document is not valid JSON", c->args[0]);
+	if (!rc && c->unresolved && sel.kept)
+		rc = OCIFS_EXIT_ERR; /* as grep: 1 when something was found (and listed) */
 out:
 	for (size_t i = 0; i < sel.n; i++)
 		free(sel.paths[i]);

@@ -16,12 +16,14 @@ static int index_all(struct cli *c, int verify)
 
 	so.verify = verify;
 	so.no_view = 1;
-	so.summary = stdout;
+	so.summary = c->quiet ? NULL : stdout; /* -q: no summary */
 	rc = ocifs_session_open(c->args[0], &so, &s);
 	if (rc)
 		return rc;
-	cli_print_esc(s->img->path);
-	printf(": %zu layers %s\n", s->img->nlayers, verify ? "verified" : "indexed");
+	if (!c->quiet) {
+		cli_print_esc(s->img->path);
+		printf(": %zu layers %s\n", s->img->nlayers, verify ? "verified" : "indexed");
+	}
 	ocifs_session_close(s);
 	return 0;
 }

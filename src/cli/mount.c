@@ -8,7 +8,8 @@
  * so the exit status says whether the mount works.
  *
  * umount unmounts an ocifs mount: umount2() as root, fusermount3 -u
- * otherwise. The daemon then leaves its loop, frees everything and exits.
+ * otherwise (-l: lazily, MNT_DETACH or fusermount3 -z). The daemon then
+ * leaves its loop, frees everything and exits.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,11 +36,12 @@ int cmd_mount(struct cli *c)
 	rc = fs_opts_parse(c->mount_opts, image, c->foreground, c->debug, &o);
 	if (rc)
 		return rc == -EINVAL ? OCIFS_EXIT_USAGE : rc;
+	o.single_thread = c->single_thread;
 	if (o.debug)
 		ocifs_log_threshold = OCIFS_LOG_DBG;
 	if (o.zstd_window_max)
 		c->img.zstd_window_max = o.zstd_window_max;
-	rc = fs_check_mountpoint(dir, &abs);
+	rc = fs_check_mountpoint(dir, o.nonempty, &abs);
 	if (rc)
 		goto out_opts;
 	so = cli_session_opts(c);
@@ -55,8 +57,8 @@ out_opts:
 	return rc;
 }
 
-/* fusermount3 -u PATH; 0 or -EIO (it printed why). */
-static int run_fusermount(const char *path)
+/* fusermount3 -u [-z] PATH; 0 or -EIO (it printed why). */
+static int run_fusermount(const char *path, int lazy)
 {
 	int status = 0;
 	pid_t pid = fork();
@@ -64,7 +66,10 @@ static int run_fusermount(const char *path)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		execlp("fusermount3", "fusermount3", "-u", "--", path, (char *)NULL);
+		if (lazy)
+			execlp("fusermount3", "fusermount3", "-u", "-z", "--", path, (char *)NULL);
+		else
+			execlp("fusermount3", "fusermount3", "-u", "--", path, (char *)NULL);
 		log_err("fusermount3: %s", strerror(errno));
 		_exit(127);
 	}
@@ -103,13 +108,14 @@ int cmd_umount(struct cli *c)
 		goto out;
 	}
 	if (geteuid() == 0) {
-		rc = umount2(abs, UMOUNT_NOFOLLOW) ? -errno : 0;
+		rc = umount2(abs, UMOUNT_NOFOLLOW | (c->lazy ? MNT_DETACH : 0)) ? -errno : 0;
 		if (rc == -EBUSY)
-			log_err("%s: busy (a process has a file open or its cwd there)", dir);
+			log_err("%s: busy (a process has a file open or its cwd there; "
+				"ocifs umount -l detaches it now)", dir);
 		else if (rc)
 			log_err("%s: %s", dir, strerror(-rc));
 	} else {
-		rc = run_fusermount(abs);
+		rc = run_fusermount(abs, c->lazy);
 	}
 out:
 	free(abs);

@@ -197,16 +197,16 @@ expect_fail 2 '^ocifs: cat: missing PATH ' "missing PATH" -- "$B" cat "$IMG"
 expect_fail 2 '^ocifs: mount: missing DIR ' "missing DIR" -- "$B" mount "$IMG"
 expect_fail 2 '^ocifs: stat: unexpected argument "x" ' "extra argument" -- "$B" stat "$IMG" /h x
 expect_fail 2 '^ocifs: umount: unexpected argument ' "umount: extra argument" -- "$B" umount a b
-expect_fail 2 '^ocifs: ls: unknown option "--frob" \(try ocifs --help\)$' "unknown long option" -- \
+expect_fail 2 '^ocifs: ls: unknown option "--frob" \(try '"'"'ocifs ls --help'"'"'\)$' "unknown long option" -- \
 	"$B" ls --frob "$IMG"
 expect_fail 2 '^ocifs: ls: unknown option "-x" ' "unknown short option" -- "$B" ls -lx "$IMG"
 expect_fail 2 '^ocifs: ls: missing argument for option "--layer" ' "option without its argument" -- \
 	"$B" ls "$IMG" --layer
 expect_fail 2 '^ocifs: inspect: no argument allowed for option "--json=1" ' "--json=1" -- \
 	"$B" inspect --json=1 "$IMG"
-expect_fail 2 '^ocifs: unknown command "-v" \(options come after the command' "option before the command" -- \
-	"$B" -v ls "$IMG"
-expect_fail 2 '^ocifs: cat: option --json does not apply \(try ocifs --help\)$' "an option the command does not take" -- \
+expect_fail 2 '^ocifs: option --json comes after the command ' "an option that is not global, before the command" -- \
+	"$B" --json ls "$IMG"
+expect_fail 2 '^ocifs: cat: option --json does not apply \(try '"'"'ocifs cat --help'"'"'\)$' "an option the command does not take" -- \
 	"$B" cat --json "$IMG" /run.sh
 expect_fail 2 '^ocifs: inspect: option --layer does not apply ' "inspect --layer" -- "$B" inspect --layer 1 "$IMG"
 expect_fail 2 '^ocifs: umount: option -f does not apply ' "umount -f" -- "$B" umount -f "$TMP/dir"
