@@ -23,6 +23,12 @@ ok() { # ok COND-STATUS DESCRIPTION
 }
 pass() { ok 0 "$1"; }
 fail() { ok 1 "$1"; }
+# okd STATUS DESCRIPTION DIAG: ok, and DIAG as a comment when it failed
+# (`ok ... || diag` never diags: ok itself succeeds)
+okd() {
+	ok "$1" "$2"
+	[ "$1" -eq 0 ] || diag "$3"
+}
 diag() { printf '# %s\n' "$*"; }
 # max_rss_kb OUT CMD...: run CMD (its output goes where the caller
 # redirects it) and write its peak RSS in KiB, children included, to OUT;
