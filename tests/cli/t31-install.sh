@@ -284,6 +284,26 @@ _ocifs' zsh "$D$zcd" "$@" | sort | tr '\n' ' '
 	ok $? "zsh: the mount point is a directory"
 	[ "$(zrun 3 '' ocifs umount '')" = "$(findmnt -n -l -t fuse.ocifs -o TARGET | sort | tr '\n' ' ')" ]
 	ok $? "zsh: ocifs umount <TAB> -> the ocifs mounts (findmnt)"
+	# And in a real interactive zsh (compinit, zle) on a pseudo-terminal:
+	# each read waits for the completed line (a hang meets the timeout).
+	cat >"$TMP/zpty.zsh" <<'ZSH'
+zmodload zsh/zpty || exit 1
+zpty -b z "zsh -f -i"
+zpty -w z "PS1='> '; fpath=(${(q)1} \$fpath); autoload -U compinit; compinit -u; echo READY"
+zpty -r z out '*READY*READY*' || exit 1
+zpty -w -n z $'ocifs ins\t'
+zpty -r z out '*ocifs inspect*' && print 'ins: inspect'
+zpty -w -n z $'\C-uocifs mount x y -o ro,time\t'
+zpty -r z out '*ro,timeout=*' && print 'mount-o: ro,timeout='
+zpty -w -n z $'\C-uocifs stat --no\t'
+zpty -r z out '*--no-dereference*' && print 'stat: --no-dereference'
+zpty -d z
+ZSH
+	PATH="$TMP/bin:$PATH" timeout 120 zsh -f "$TMP/zpty.zsh" "$D$zcd" >"$TMP/zpty.out" 2>&1
+	[ "$(cat "$TMP/zpty.out")" = "ins: inspect
+mount-o: ro,timeout=
+stat: --no-dereference" ]
+	okd $? "zsh: compinit completes ocifs ins, -o ro,time, stat --no on a terminal" "$(cat -v "$TMP/zpty.out" | head -5)"
 fi
 
 # --- the systemd mount unit example ---
