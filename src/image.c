@@ -623,7 +623,7 @@ static int open_archive(struct img_ctx *c)
 	rc = starts_as_tar(c, file, c->img->outer_comp, &is_tar);
 	if (!rc && !is_tar) {
 		log_err("%s: not a container image: neither tar nor OCI layout", c->path);
-		rc = -EOPNOTSUPP;
+		rc = -EBADMSG; /* as the tar parser said before */
 	}
 	if (!rc)
 		rc = list_tar(c, file, c->img->outer_comp);
