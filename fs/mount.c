@@ -408,7 +408,7 @@ int fs_check_mountpoint(const char *dir, int nonempty, char **abs)
 	*abs = NULL;
 	if (stat(dir, &st) < 0) {
 		rc = -errno;
-		ocifs_log_path_err(dir, rc); /* a dead mount: names it */
+		ocifs_log_path_err(dir, dir, rc); /* a dead mount: names it */
 		return rc;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -424,7 +424,7 @@ int fs_check_mountpoint(const char *dir, int nonempty, char **abs)
 		rc = 1; /* a mount we cannot see in our namespace's table */
 	free(parent);
 	if (rc > 0 && statvfs(*abs, &vfs) < 0 && errno == ENOTCONN) {
-		ocifs_log_path_err(dir, -ENOTCONN); /* its daemon is gone */
+		ocifs_log_path_err(dir, dir, -ENOTCONN); /* its daemon is gone */
 		rc = -ENOTCONN;
 		goto err;
 	}
@@ -438,7 +438,7 @@ int fs_check_mountpoint(const char *dir, int nonempty, char **abs)
 	d = opendir(*abs);
 	if (!d) {
 		rc = -errno;
-		ocifs_log_path_err(dir, rc);
+		ocifs_log_path_err(dir, dir, rc);
 		goto err;
 	}
 	while ((de = readdir(d)))

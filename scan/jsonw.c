@@ -84,8 +84,37 @@ void ocifs_jsonw_end_arr(struct ocifs_jsonw *w)
 	close_c(w, "]");
 }
 
-/* json_escape_str with JSON_C_TO_STRING_NOSLASHESCAPE. */
-static void escape(FILE *fp, const char *s, size_t n)
+size_t ocifs_jsonw_utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len;
+	uint32_t cp, min;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, cp = c & 0x1f, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, cp = c & 0x0f, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, cp = c & 0x07, min = 0x10000;
+	else
+		return 0; /* a continuation byte, C0/C1 (overlong), F5..FF */
+	if (n < len)
+		return 0;
+	for (size_t k = 1; k < len; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[k] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* json_escape_str with JSON_C_TO_STRING_NOSLASHESCAPE; with se, a byte
+ * that starts no valid UTF-8 sequence as \udcXX (surrogateescape). */
+static void escape(FILE *fp, const char *s, size_t n, int se)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t start = 0;
@@ -94,6 +123,7 @@ static void escape(FILE *fp, const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 		const char *e = NULL;
 		char u[7];
+		size_t l;
 		switch (c) {
 		case '\b': e = "\\b"; break;
 		case '\n': e = "\\n"; break;
@@ -103,8 +133,10 @@ static void escape(FILE *fp, const char *s, size_t n)
 		case '"': e = "\\\""; break;
 		case '\\': e = "\\\\"; break;
 		default:
-			if (c < ' ') {
-				memcpy(u, "\\u00", 4);
+			if (se && c >= 0x80 && (l = ocifs_jsonw_utf8_len((const unsigned char *)s + i, n - i))) {
+				i += l - 1; /* a valid sequence, kept as it is */
+			} else if (c < ' ' || (se && c >= 0x80)) {
+				memcpy(u, c < ' ' ? "\\u00" : "\\udc", 4);
 				u[4] = hex[c >> 4];
 				u[5] = hex[c & 0xf];
 				u[6] = '\0';
@@ -126,7 +158,7 @@ void ocifs_jsonw_key(struct ocifs_jsonw *w, const char *k)
 		w->err = 1;
 	next_child(w);
 	fputc('"', w->fp);
-	escape(w->fp, k, strlen(k));
+	escape(w->fp, k, strlen(k), w->surrogateescape);
 	fputs("\": ", w->fp);
 	w->keyed = 1;
 }
@@ -135,7 +167,7 @@ void ocifs_jsonw_strn(struct ocifs_jsonw *w, const char *s, size_t n)
 {
 	pre_value(w);
 	fputc('"', w->fp);
-	escape(w->fp, s, n);
+	escape(w->fp, s, n, w->surrogateescape);
 	fputc('"', w->fp);
 }
 

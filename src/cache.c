@@ -6,8 +6,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +24,21 @@
 
 #define CACHE_LOCK_POLL_NS (10 * 1000000) /* lock polling with a cancel hook */
 
-static int mkdir_p(const char *path)
+/* A failure: logged, or (why not NULL) said in why for the caller. */
+static void fail(char *why, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(char *why, size_t cap, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why ? why : line, why ? cap : sizeof(line), fmt, ap);
+	va_end(ap);
+	if (!why)
+		log_err("cache: %s", line);
+}
+
+static int mkdir_p(const char *path, char *why, size_t cap)
 {
 	char *p = strdup(path);
 	int rc = 0;
@@ -36,7 +52,7 @@ static int mkdir_p(const char *path)
 		*s = '\0';
 		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
 			rc = -errno;
-			log_err("cache: cannot create %s: %s", p, strerror(errno));
+			fail(why, cap, "cannot create %s: %s", p, strerror(errno));
 			break;
 		}
 		*s = c;
@@ -49,8 +65,8 @@ static int mkdir_p(const char *path)
 
 /* Open `name` (relative to `at`) as a cache directory: a real directory,
  * not a symlink, owned by us; group/other access is taken away. fd or
- * -errno, logged naming `shown`. */
-static int cache_dir_check(int at, const char *name, const char *shown)
+ * -errno, said (fail()) naming `shown`. */
+static int cache_dir_check(int at, const char *name, const char *shown, char *why, size_t cap)
 {
 	struct stat st;
 	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), e;
@@ -58,15 +74,16 @@ static int cache_dir_check(int at, const char *name, const char *shown)
 	if (fd < 0) {
 		e = errno;
 		if ((e == ELOOP || e == ENOTDIR) && fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISLNK(st.st_mode))
-			log_err("cache: %s is a symlink; refusing to use it", shown);
-		else
-			log_err("cache: %s: %s", shown, strerror(e));
+		    S_ISLNK(st.st_mode)) {
+			fail(why, cap, "%s is a symlink; refusing to use it", shown);
+			return -ELOOP;
+		}
+		fail(why, cap, "%s: %s", shown, strerror(e));
 		return -e;
 	}
 	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
-		log_err("cache: %s is owned by uid %u, not by you (uid %u); refusing to use it",
-			shown, (unsigned)st.st_uid, (unsigned)geteuid());
+		fail(why, cap, "%s is owned by uid %u, not by you (uid %u); refusing to use it",
+		     shown, (unsigned)st.st_uid, (unsigned)geteuid());
 		close(fd);
 		return -EPERM;
 	}
@@ -120,15 +137,15 @@ static void cache_sweep_dead(int dfd, const char *shown)
 }
 
 /* Create (0700) and check subdirectory name of the cache root at fd
- * root: its fd, or -errno (logged, naming shown). */
-static int cache_subdir_open(int root, const char *name, const char *shown)
+ * root: its fd, or -errno (said, naming shown). */
+static int cache_subdir_open(int root, const char *name, const char *shown, char *why, size_t cap)
 {
 	if (mkdirat(root, name, 0700) < 0 && errno != EEXIST) {
 		int rc = -errno;
-		log_err("cache: cannot create %s: %s", shown, strerror(-rc));
+		fail(why, cap, "cannot create %s: %s", shown, strerror(-rc));
 		return rc;
 	}
-	return cache_dir_check(root, name, shown);
+	return cache_dir_check(root, name, shown, why, cap);
 }
 
 int ocifs_cache_subdir(const char *dir, const char *name)
@@ -138,8 +155,8 @@ int ocifs_cache_subdir(const char *dir, const char *name)
 
 	if (asprintf(&sub, "%s/%s", dir, name) < 0)
 		return -ENOMEM;
-	root = cache_dir_check(AT_FDCWD, dir, dir);
-	fd = root < 0 ? root : cache_subdir_open(root, name, sub);
+	root = cache_dir_check(AT_FDCWD, dir, dir, NULL, 0);
+	fd = root < 0 ? root : cache_subdir_open(root, name, sub, NULL, 0);
 	if (root >= 0)
 		close(root);
 	free(sub);
@@ -149,33 +166,74 @@ int ocifs_cache_subdir(const char *dir, const char *name)
 	return 0;
 }
 
+/* Can files be created in the directory at fd? (A read-only mount stops
+ * even root, whom permissions do not.) 0 or -errno, said naming shown. */
+static int cache_probe_write(int fd, const char *shown, char *why, size_t cap)
+{
+	char name[64];
+	unsigned r = 0;
+	int pfd;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) < 0)
+		r = (unsigned)time(NULL);
+	snprintf(name, sizeof(name), "probe.tmp.%ld.%08x", (long)getpid(), r);
+	pfd = openat(fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (pfd < 0) {
+		int rc = -errno;
+		fail(why, cap, "%s: cannot write: %s", shown, strerror(-rc));
+		return rc;
+	}
+	close(pfd);
+	unlinkat(fd, name, 0);
+	return 0;
+}
+
+/* The cache root asked for: want, $OCIFS_CACHE_DIR, the XDG default. */
+static int cache_root_name(const char *want, char **dir)
+{
+	const char *env = getenv("OCIFS_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"),
+		   *home = getenv("HOME");
+	int rc;
+
+	if (want && *want)
+		rc = asprintf(dir, "%s", want);
+	else if (env && *env)
+		rc = asprintf(dir, "%s", env);
+	else if (xdg && *xdg == '/')
+		rc = asprintf(dir, "%s/ocifs", xdg);
+	else if (home && *home)
+		rc = asprintf(dir, "%s/.cache/ocifs", home);
+	else
+		rc = asprintf(dir, "/var/cache/ocifs");
+	return rc < 0 ? -ENOMEM : 0;
+}
+
 int ocifs_cache_open_dir(char **out)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	char *dir = NULL, *sub = NULL;
+	return ocifs_cache_open(NULL, out, NULL, 0);
+}
+
+int ocifs_cache_open(const char *want, char **out, char *why, size_t cap)
+{
+	static const char *const subs[] = { "layers", "ids", "views", "deps", "spool" };
+	char *dir = NULL, *sub = NULL, *abs;
 	int rc, root, fd;
 
-	if (xdg && *xdg == '/')
-		rc = asprintf(&dir, "%s/ocifs", xdg);
-	else if (home && *home)
-		rc = asprintf(&dir, "%s/.cache/ocifs", home);
-	else
-		rc = asprintf(&dir, "/var/cache/ocifs");
-	if (rc < 0)
-		return -ENOMEM;
-	rc = mkdir_p(dir);
-	root = rc ? rc : cache_dir_check(AT_FDCWD, dir, dir);
+	*out = NULL;
+	if ((rc = cache_root_name(want, &dir)))
+		return rc;
+	rc = mkdir_p(dir, why, cap);
+	root = rc ? rc : cache_dir_check(AT_FDCWD, dir, dir, why, cap);
 	if (root < 0) {
 		free(dir);
 		return root;
 	}
-	static const char *const subs[] = { "layers", "ids", "views", "deps" };
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]) && !rc; i++) {
 		if (asprintf(&sub, "%s/%s", dir, subs[i]) < 0) {
 			rc = -ENOMEM;
 			break;
 		}
-		if ((fd = cache_subdir_open(root, subs[i], sub)) < 0) {
+		if ((fd = cache_subdir_open(root, subs[i], sub, why, cap)) < 0) {
 			rc = fd;
 		} else {
 			cache_sweep_dead(fd, sub);
@@ -183,13 +241,63 @@ int ocifs_cache_open_dir(char **out)
 		}
 		free(sub);
 	}
+	if (!rc)
+		rc = cache_probe_write(root, dir, why, cap);
 	close(root);
-	if (rc) {
+	/* Absolute: the mount daemon works from "/". */
+	if (!rc && !(abs = realpath(dir, NULL))) {
+		rc = -errno;
+		fail(why, cap, "%s: %s", dir, strerror(-rc));
+	}
+	free(dir);
+	if (rc)
+		return rc;
+	*out = abs;
+	return 0;
+}
+
+int ocifs_cache_open_temp(char **out)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir = NULL, why[512];
+	struct stat st;
+	int rc;
+
+	*out = NULL;
+	if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0)
+		rc = asprintf(&dir, "/dev/shm/ocifs-cache.XXXXXX");
+	else
+		rc = asprintf(&dir, "%s/ocifs-cache.XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
+	if (rc < 0)
+		return -ENOMEM;
+	if (!mkdtemp(dir)) {
+		rc = -errno;
+		log_err("cache: cannot create a temporary cache %s: %s", dir, strerror(-rc));
 		free(dir);
 		return rc;
 	}
-	*out = dir;
+	rc = ocifs_cache_open(dir, out, why, sizeof(why));
+	if (rc) {
+		log_err("cache: %s", why);
+		ocifs_cache_remove_tree(dir);
+	}
+	free(dir);
+	return rc;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT)
+		log_dbg("cache: cannot remove %s: %s", path, strerror(errno));
 	return 0;
+}
+
+void ocifs_cache_remove_tree(const char *dir)
+{
+	if (dir && nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
+		log_dbg("cache: cannot remove %s: %s", dir, strerror(errno));
 }
 
 int ocifs_cache_layer_path(const char *dir, const char *digest, const char *suffix,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The cache directory ($XDG_CACHE_HOME/ocifs, default ~/.cache/ocifs):
+ * The cache directory (--cache-dir, $OCIFS_CACHE_DIR, $XDG_CACHE_HOME/ocifs,
+ * default ~/.cache/ocifs):
  *   layers/<hex>.db           one SQLite index per compressed layer blob
  *   layers/<hex>.shadow.zst   seekable copy of big zstd frames (zio.h)
  *   layers/<hex>.lock         flock()ed while that layer is being indexed
@@ -8,6 +9,9 @@
  *                              verified": lets a warm open skip re-hashing
  *   views/<hex>.view, deps/<hex>.json   per-image documents (doc.h)
  *   views/<hex>.lock, deps/<hex>.lock    flock()ed while one is built
+ *   spool/stdin.tmp.<pid>.<rand>  an image read from stdin (spool.h),
+ *                             unlinked once open; spool/stdin-<…>.tar
+ *                             one kept with `mount --keep`
  * Everything is written to a temp name and rename()d into place, so a
  * killed process never leaves a half-written file under a final name.
  *
@@ -21,13 +25,29 @@
  */
 #ifndef OCIFS_SRC_CACHE_H
 #define OCIFS_SRC_CACHE_H
+#include <stddef.h>
+
 #include "image.h"
 
-/** Resolve and create (0700) the cache root and its subdirectories,
- *  refusing (one error line naming the path) a symlink or a directory
- *  owned by another user, and remove temp files whose writer is gone.
- *  *out is malloc'd. */
+/** Resolve the cache root -- want (--cache-dir), else $OCIFS_CACHE_DIR,
+ *  else $XDG_CACHE_HOME/ocifs, else ~/.cache/ocifs -- create it and its
+ *  subdirectories (0700), refuse a symlink or a directory owned by
+ *  another user, make sure a file can be created in it, and remove temp
+ *  files whose writer is gone. *out: its malloc'd absolute path. On
+ *  failure nothing is logged (why NULL: logged) but why (cap bytes) says
+ *  "DIR: reason"; a symlink is -ELOOP, another user's directory -EPERM
+ *  (refusals), the rest says the directory cannot be made or written. */
+int ocifs_cache_open(const char *want, char **out, char *why, size_t cap);
+/** ocifs_cache_open(NULL, out, NULL, 0): the default cache, logged. */
 int ocifs_cache_open_dir(char **out);
+/** A private cache for this process alone (the fallback when the cache
+ *  cannot be written): a mkdtemp() directory under /dev/shm (memory),
+ *  else $TMPDIR or /tmp, set up as ocifs_cache_open() does. The owner
+ *  removes it with ocifs_cache_remove_tree(). Logs on failure. */
+int ocifs_cache_open_temp(char **out);
+/** Remove the directory tree dir (never following a symlink, never
+ *  crossing a mount point); errors are ignored. */
+void ocifs_cache_remove_tree(const char *dir);
 
 /** Create (0700) subdirectory name of the cache root dir if it is
  *  missing, refusing (logged) a symlink or one owned by another user:

@@ -14,11 +14,14 @@
  *   -ENOENT      missing blob, file or path
  *   -EINVAL      bad argument from the user
  *   -EILSEQ      digest mismatch (the CLI maps it to exit status 3)
+ *   -EDOM        arguments that contradict each other (OCIFS_EUSAGE: the
+ *                CLI maps it to exit status 2, a usage error)
  */
 #ifndef OCIFS_SRC_ERR_H
 #define OCIFS_SRC_ERR_H
 #include <errno.h>
 
 #define OCIFS_EDIGEST EILSEQ
+#define OCIFS_EUSAGE EDOM
 
 #endif

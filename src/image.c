@@ -600,7 +600,7 @@ static int open_archive(struct img_ctx *c)
 	size_t got;
 	int rc, has_index, has_manifest, is_tar;
 
-	rc = ocifs_src_file_open(c->path, &file);
+	rc = ocifs_src_file_openat(AT_FDCWD, c->file, c->path, &file);
 	if (rc)
 		return rc;
 	if (fstat(file->fd, &c->st) < 0) {
@@ -652,10 +652,10 @@ static int open_dir(struct img_ctx *c)
 	struct stat st;
 	int rc;
 
-	c->dirfd = open(c->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	c->dirfd = open(c->file, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->dirfd < 0) {
 		rc = -errno;
-		ocifs_log_path_err(c->path, rc);
+		ocifs_log_path_err(c->path, c->file, rc);
 		return rc;
 	}
 	rc = ocifs_fdcache_new(c->dirfd, 0, &c->fdc);
@@ -677,7 +677,8 @@ int ocifs_image_open(const char *path, const struct ocifs_image_opts *o,
 		     struct ocifs_image **out)
 {
 	static const struct ocifs_image_opts defaults;
-	struct img_ctx c = { .path = path, .o = o ? o : &defaults, .dirfd = -1 };
+	struct img_ctx c = { .path = o && o->name ? o->name : path, .file = path,
+			     .o = o ? o : &defaults, .dirfd = -1 };
 	struct stat st;
 	int rc;
 
@@ -694,21 +695,21 @@ int ocifs_image_open(const char *path, const struct ocifs_image_opts *o,
 		return -EINVAL;
 	}
 	c.img = calloc(1, sizeof(*c.img));
-	if (!c.img || !(c.img->path = strdup(path))) {
+	if (!c.img || !(c.img->path = strdup(c.path))) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	c.img->zstd_window_max = c.o->zstd_window_max;
 	if (stat(path, &st) < 0) {
 		rc = -errno;
-		ocifs_log_path_err(path, rc); /* on a dead mount: names it */
+		ocifs_log_path_err(c.path, path, rc); /* on a dead mount: names it */
 	} else if (S_ISDIR(st.st_mode)) {
 		c.st = st;
 		rc = open_dir(&c);
 	} else if (S_ISREG(st.st_mode)) {
 		rc = open_archive(&c);
 	} else {
-		log_err("%s: not a regular file or directory", path);
+		log_err("%s: not a regular file or directory", c.path);
 		rc = -EOPNOTSUPP;
 	}
 out:

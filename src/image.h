@@ -94,10 +94,12 @@ struct ocifs_image {
 struct ocifs_image_opts {
 	const char *platform;  /* "os/arch[/variant]"; NULL = host */
 	const char *image;     /* NAME:TAG (a RepoTag, or a ref.name that may
-				* be just the tag), or "@N" / "N": the 0-based
-				* position in manifest.json / index.json ("N"
-				* is a ref.name first if one is exactly "N");
-				* NULL */
+				* be just the tag), "N": the 1-based position
+				* in manifest.json / index.json (1 = first; a
+				* ref.name exactly "N" wins), or "#N": that
+				* position only; NULL */
+	const char *name;      /* the image's name in messages and img->path
+				* (e.g. "stdin"); NULL: the path opened */
 	int skip_missing;      /* foreign layers with no blob: skip, not fail */
 	uint64_t zstd_window_max; /* largest zstd window accepted (outer file
 				   * and layers), bytes; 0 = default (zio.h) */

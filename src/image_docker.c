@@ -73,17 +73,18 @@ static int choose(struct img_ctx *c, struct json_object *root, size_t *out)
 {
 	size_t n = json_object_array_length(root), num;
 	char msg[1536] = "", item[64];
+	int only;
 
 	if (!n) {
 		log_err("%s: manifest.json: no images", c->path);
 		return -ENOENT;
 	}
-	if (!ocifs_img_image_number(c->o->image, &num)) {
-		if (num < n) {
-			*out = num;
+	if (!ocifs_img_image_number(c->o->image, &num, &only)) {
+		if (num >= 1 && num <= n) {
+			*out = num - 1;
 			return 0;
 		}
-		log_err("%s: no image #%zu (manifest.json has %zu, numbered from 0)", c->path, num, n);
+		log_err("%s: no image %zu (manifest.json has %zu; 1 = first)", c->path, num, n);
 		return -EINVAL;
 	}
 	for (size_t i = 0; c->o->image && i < n; i++)
@@ -101,7 +102,7 @@ static int choose(struct img_ctx *c, struct json_object *root, size_t *out)
 		json_object_object_get_ex(e, "RepoTags", &tags);
 		if (json_object_is_type(tags, json_type_array))
 			nt = json_object_array_length(tags);
-		snprintf(item, sizeof(item), "#%zu", i);
+		snprintf(item, sizeof(item), "#%zu", i + 1);
 		full = ocifs_img_msg_add(msg, sizeof(msg), ", ", item);
 		for (size_t j = 0; j < nt && !full; j++)
 			full = ocifs_img_msg_add(msg, sizeof(msg), " ",

@@ -151,19 +151,26 @@ int ocifs_img_name_match(const char *want, const char *have)
 	return !*ref_tag(w) && !strncmp(w, h, wl) && !strcmp(h + wl, ":latest");
 }
 
-int ocifs_img_image_number(const char *s, size_t *n)
+int ocifs_img_image_number(const char *s, size_t *n, int *only)
 {
+	unsigned long long v;
 	char *end;
 
+	*only = 0;
 	if (!s)
 		return -1;
-	if (*s == '@')
+	if (*s == '#') {
+		*only = 1;
 		s++;
+	}
 	if (*s < '0' || *s > '9')
 		return -1;
 	errno = 0;
-	*n = (size_t)strtoull(s, &end, 10);
-	return *end || errno ? -1 : 0;
+	v = strtoull(s, &end, 10);
+	if (*end || errno || v > SIZE_MAX)
+		return -1;
+	*n = (size_t)v;
+	return 0;
 }
 
 int ocifs_img_msg_add(char *buf, size_t cap, const char *sep, const char *s)

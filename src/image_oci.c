@@ -439,7 +439,7 @@ static void cand_label(const struct cand *k, char *buf, size_t cap)
 {
 	char num[32];
 
-	snprintf(num, sizeof(num), "#%zu", k->top);
+	snprintf(num, sizeof(num), "#%zu", k->top + 1);
 	snprintf(buf, cap, "%s (%s, %.19s)", k->ref ? k->ref : k->cname ? k->cname : num,
 		 k->platform ? k->platform : "platform unknown", k->digest);
 }
@@ -477,8 +477,8 @@ static void list_kept(const struct oci *w, char *msg, size_t cap)
 		}
 }
 
-/* Narrow the candidates to one: by --image (ref name, or position in
- * index.json: "@N", or "N" unless a ref.name is exactly "N"), then by
+/* Narrow the candidates to one: by --image (ref name, or 1-based position
+ * in index.json: "#N", or "N" unless a ref.name is exactly "N"), then by
  * platform unless only one image is left and no platform was asked for. */
 static int choose(struct oci *w, struct cand **out)
 {
@@ -486,14 +486,20 @@ static int choose(struct oci *w, struct cand **out)
 	const char *want = c->o->platform ? c->o->platform : ocifs_host_platform();
 	char msg[1536] = "", **names = NULL, **plats = NULL;
 	struct ocifs_strmap names_seen = { 0 }, plats_seen = { 0 };
-	size_t num, nimg = 0, nnames = 0, nplats = 0;
+	size_t num = 0, nimg = 0, nnames = 0, nplats = 0, ntop = 0;
 	struct cand *other = NULL;
-	int best = 0, single, byname, rc = 0;
+	int best = 0, single, byname, only = 0, rc = 0;
 
-	byname = c->o->image && ocifs_img_image_number(c->o->image, &num);
-	for (size_t i = 0; c->o->image && *c->o->image != '@' && i < w->n; i++)
+	byname = c->o->image && ocifs_img_image_number(c->o->image, &num, &only);
+	for (size_t i = 0; c->o->image && !only && i < w->n; i++)
 		if (w->v[i].ref && !strcmp(w->v[i].ref, c->o->image))
-			byname = 1; /* a tag that looks like a number ("@N" never does) */
+			byname = 1; /* a tag that looks like a number ("#N" never does) */
+	for (size_t i = 0; i < w->n; i++)
+		ntop = w->v[i].top + 1 > ntop ? w->v[i].top + 1 : ntop;
+	if (c->o->image && !byname && (num < 1 || num > ntop)) {
+		log_err("%s: no image %zu (index.json lists %zu; 1 = first)", c->path, num, ntop);
+		return -EINVAL;
+	}
 	for (size_t i = 0; !rc && i < w->n; i++) {
 		struct cand *k = &w->v[i];
 		const char *name = k->ref ? k->ref : k->cname;
@@ -506,7 +512,7 @@ static int choose(struct oci *w, struct cand **out)
 		if (name && ocifs_img_strv_add(&names, &nnames, name, &names_seen))
 			rc = -ENOMEM;
 		if (c->o->image && !byname)
-			k->keep = k->top == num;
+			k->keep = k->top + 1 == num;
 		else if (c->o->image)
 			k->keep = ocifs_img_name_match(c->o->image, k->ref) ||
 				  ocifs_img_name_match(c->o->image, k->cname);

@@ -37,7 +37,8 @@ struct img_member {
 };
 
 struct img_ctx {
-	const char *path;               /* as given, for messages */
+	const char *path;               /* as given (or o->name), for messages */
+	const char *file;               /* the file or directory opened */
 	const struct ocifs_image_opts *o;
 	struct ocifs_image *img;        /* being filled */
 	int dirfd;                      /* layout directory, or -1 */
@@ -108,8 +109,9 @@ int ocifs_img_platform_match(const char *want, const char *have);
 /** Does reference `have` (a RepoTag, or a ref.name that may be a bare
  *  tag) name the image the user asked for with `want`? */
 int ocifs_img_name_match(const char *want, const char *have);
-/** o->image as a 0-based index ("N" or "@N"): 0 and *n, or -1. */
-int ocifs_img_image_number(const char *s, size_t *n);
+/** o->image as a 1-based position ("N", or "#N" which sets *only: never
+ *  a name): 0 and *n (0 is out of range for the callers), or -1. */
+int ocifs_img_image_number(const char *s, size_t *n, int *only);
 /** Append "sep+s" to a bounded one-line message buffer. Returns 1 once
  *  the buffer is full (truncated, "..." at its end), so loops can stop. */
 int ocifs_img_msg_add(char *buf, size_t cap, const char *sep, const char *s);

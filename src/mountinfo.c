@@ -122,20 +122,20 @@ char *ocifs_mountinfo_abspath(const char *path)
 	return abs;
 }
 
-void ocifs_log_path_err(const char *path, int rc)
+void ocifs_log_path_err(const char *name, const char *path, int rc)
 {
 	char type[64] = "", *abs, *mp = NULL;
 
 	if (rc != -ENOTCONN) {
-		log_err("%s: %s", path, strerror(-rc));
+		log_err("%s: %s", name, strerror(-rc));
 		return;
 	}
 	abs = ocifs_mountinfo_abspath(path);
 	if (abs && lookup(abs, 1, &mp, type, sizeof(type)) > 0 && strncmp(type, "fuse", 4) == 0)
-		log_err("%s: not connected: run %s %s", path,
+		log_err("%s: not connected: run %s %s", name,
 			strcmp(type, "fuse.ocifs") == 0 ? "ocifs umount" : "fusermount3 -u", mp);
 	else
-		log_err("%s: not connected (a FUSE mount whose daemon is gone): unmount it", path);
+		log_err("%s: not connected (a FUSE mount whose daemon is gone): unmount it", name);
 	free(mp);
 	free(abs);
 }

@@ -18,10 +18,11 @@ int ocifs_mountinfo_find(const char *path, char *type, size_t typelen);
  *  and ".." applied by name. malloc'd; NULL on error (errno set). */
 char *ocifs_mountinfo_abspath(const char *path);
 
-/** Log the error rc (a negative errno) about path as one line,
- *  "PATH: REASON". For -ENOTCONN the line names the dead mount holding
- *  path and how to remove it: "PATH: not connected: run ocifs umount
- *  MOUNTPOINT" (fusermount3 -u for another FUSE file system). */
-void ocifs_log_path_err(const char *path, int rc);
+/** Log the error rc (a negative errno) about the file at path, called
+ *  name in messages (e.g. "docker-archive:PATH"), as one line, "NAME:
+ *  REASON". For -ENOTCONN the line names the dead mount holding path and
+ *  how to remove it: "NAME: not connected: run ocifs umount MOUNTPOINT"
+ *  (fusermount3 -u for another FUSE file system). */
+void ocifs_log_path_err(const char *name, const char *path, int rc);
 
 #endif

@@ -28,7 +28,7 @@ int ocifs_locale_is_utf8(void)
 
 /* The bar's 20 cells for pct (0..100) into bar: "█" full cells and one
  * of "▏▎▍▌▋▊▉" for the part of the next (eighths), or '=' cells with a
- * '>' head in ASCII; spaces after. */
+ * '>' head in ASCII; after them "░" (spaces in ASCII). */
 static void draw_bar(char *bar, size_t cap, int pct, int utf8)
 {
 	static const char *const eighth[] = { "", "\xe2\x96\x8f", "\xe2\x96\x8e",
@@ -39,7 +39,7 @@ static void draw_bar(char *bar, size_t cap, int pct, int utf8)
 	size_t n = 0;
 
 	for (int i = 0; i < 20 && n + 4 < cap; i++) {
-		const char *cell = " ";
+		const char *cell = utf8 ? "\xe2\x96\x91" : " "; /* U+2591 light shade */
 		if (i < full)
 			cell = utf8 ? "\xe2\x96\x88" : "="; /* U+2588 */
 		else if (i == full && part)

@@ -6,15 +6,21 @@
  * command line, the mount and the analyzers all start here.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cache.h"
+#include "imageref.h"
 #include "log.h"
+#include "mountinfo.h"
 #include "progress.h"
 #include "session.h"
+#include "spool.h"
 #include "trace.h"
 
 struct open_ui {
@@ -129,26 +135,153 @@ static int open_layers(struct ocifs_session *s, const struct ocifs_session_opts 
 	return rc;
 }
 
+/* The cache: the one asked for, or (unless o->need_cache) a private
+ * temporary one when that cannot be made or written. A cache that is
+ * refused (a symlink, another user's) is an error: someone may have
+ * planted it, and the user should know. */
+static int open_cache(struct ocifs_session *s, const struct ocifs_session_opts *o)
+{
+	char why[1024];
+	int rc = ocifs_cache_open(o->cache_dir, &s->cache_dir, why, sizeof(why));
+
+	if (!rc || rc == -ENOMEM)
+		return rc;
+	if (o->need_cache || rc == -ELOOP || rc == -EPERM) {
+		log_err("cache: %s (choose another with --cache-dir DIR)", why);
+		return rc;
+	}
+	rc = ocifs_cache_open_temp(&s->cache_dir);
+	if (!rc) {
+		s->temp_cache = 1;
+		log_warn("cache: %s; using a temporary cache in %s, removed afterwards "
+			 "(--cache-dir DIR chooses another)", why, s->cache_dir);
+	}
+	return rc;
+}
+
+/* Spool stream fd (named name) into the cache; *file is the spool file. */
+static int spool(struct ocifs_session *s, int fd, const char *name, const char **file)
+{
+	int rc;
+
+	if (!(s->spool = calloc(1, sizeof(*s->spool))))
+		return -ENOMEM;
+	rc = ocifs_spool_stream(s->cache_dir, fd, name, s->spool);
+	if (rc) {
+		free(s->spool);
+		s->spool = NULL;
+		return rc;
+	}
+	*file = ocifs_spool_path(s->spool);
+	return 0;
+}
+
+/* Where the image named by r lives: *file to open and *name for
+ * messages; a stream is spooled first. */
+static int locate(struct ocifs_session *s, const char *ref, const struct ocifs_imageref *r,
+		  const char **file, const char **name)
+{
+	struct stat st;
+	int fd, rc;
+
+	*file = *name = r->path;
+	if (r->kind == OCIFS_REF_STDIN || !strcmp(r->path, "/dev/stdin")) {
+		*name = "stdin";
+		if (fstat(STDIN_FILENO, &st) < 0) {
+			rc = -errno;
+			log_err("stdin: %s", strerror(-rc));
+			return rc;
+		}
+		if (S_ISREG(st.st_mode)) { /* `< FILE`: read it in place */
+			*file = "/dev/stdin";
+			return 0;
+		}
+		return spool(s, STDIN_FILENO, "stdin", file);
+	}
+	if (stat(r->path, &st) < 0) {
+		rc = -errno;
+		if (rc == -ENOENT && r->kind == OCIFS_REF_PATH && ocifs_imageref_looks_like_name(ref)) {
+			const char *base = strrchr(ref, '/') ? strrchr(ref, '/') + 1 : ref;
+			int blen = (int)strcspn(base, ":@");
+			log_err("no file \"%s\"; save the image first (docker save %s -o %.*s.tar) or "
+				"name an archive with docker-archive:FILE[:NAME:TAG]", ref, ref, blen, base);
+		} else {
+			ocifs_log_path_err(r->path, r->path, rc); /* a dead mount: names it */
+		}
+		return rc;
+	}
+	if (S_ISFIFO(st.st_mode)) {
+		fd = open(r->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			rc = -errno;
+			log_err("%s: %s", r->path, strerror(-rc));
+			return rc;
+		}
+		rc = spool(s, fd, r->path, file);
+		close(fd);
+		return rc;
+	}
+	if (r->kind == OCIFS_REF_OCI_DIR && !S_ISDIR(st.st_mode)) {
+		log_err("%s: not a directory (oci: names an OCI layout directory; an archive is "
+			"oci-archive:FILE)", ref);
+		return -EINVAL;
+	}
+	if ((r->kind == OCIFS_REF_OCI_ARCHIVE || r->kind == OCIFS_REF_DOCKER_ARCHIVE) &&
+	    S_ISDIR(st.st_mode)) {
+		log_err("%s: a directory, not an archive (an OCI layout directory is oci:DIR)", ref);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The image options for r: its reference selects the image as --image
+ * does; both at once is a usage error. */
+static int select_image(const char *ref, const struct ocifs_imageref *r,
+			const struct ocifs_session_opts *o, struct ocifs_image_opts *io)
+{
+	*io = o->img;
+	if (io->image && *io->image == '@') {
+		log_err("--image %s: --image counts from 1 (1 = first); skopeo's 0-based @N is "
+			"written docker-archive:FILE:@N", io->image);
+		return -OCIFS_EUSAGE;
+	}
+	if (r->select && io->image) {
+		log_err("%s names the image already; drop --image %s", ref, io->image);
+		return -OCIFS_EUSAGE;
+	}
+	if (r->select)
+		io->image = r->select;
+	return 0;
+}
+
 int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 		       struct ocifs_session **out)
 {
 	struct ocifs_session *s = calloc(1, sizeof(*s));
+	struct ocifs_imageref r = { 0 };
+	struct ocifs_image_opts io;
+	const char *file = NULL;
 	int rc;
 
 	*out = NULL;
 	if (!s)
 		return -ENOMEM;
-	/* The cache directory first: it is checked (owner, mode, symlinks)
-	 * whatever is asked of the image. */
-	if (o->cache_dir)
-		rc = (s->cache_dir = strdup(o->cache_dir)) ? 0 : -ENOMEM;
-	else
-		rc = ocifs_cache_open_dir(&s->cache_dir);
 	ocifs_span sp = ocifs_trace_begin("session", 0), op = 0;
 	ocifs_trace_str(sp, "ocifs.image", ref);
+	rc = ocifs_imageref_parse(ref, &r);
+	if (!rc && (r.kind == OCIFS_REF_REGISTRY || r.kind == OCIFS_REF_UNSUPPORTED))
+		rc = ocifs_imageref_unsupported(&r, ref);
+	if (!rc)
+		rc = select_image(ref, &r, o, &io);
+	/* The cache directory next: it is checked (owner, mode, symlinks,
+	 * writable) whatever is asked of the image. */
+	if (!rc)
+		rc = open_cache(s, o);
 	if (!rc) {
 		op = ocifs_trace_begin("open", sp);
-		rc = ocifs_image_open(ref, &o->img, &s->img);
+		rc = locate(s, ref, &r, &file, &io.name);
+		if (!rc)
+			rc = ocifs_image_open(file, &io, &s->img);
 		if (!rc) {
 			ocifs_trace_str(op, "ocifs.manifest", s->img->manifest_digest);
 			ocifs_trace_int(op, "ocifs.layers", (int64_t)s->img->nlayers);
@@ -159,6 +292,13 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 		}
 		ocifs_trace_end(op);
 	}
+	/* The image holds its own descriptors of a spooled file now. */
+	if (s->spool) {
+		int kr = ocifs_spool_release(s->spool, !rc && (o->keep_spool || o->spool_named));
+		rc = rc ? rc : kr;
+		s->spool_kept = o->keep_spool ? s->spool->kept : NULL;
+	}
+	ocifs_imageref_fini(&r);
 	if (rc || o->no_layers)
 		goto out;
 	if (o->layer) {
@@ -208,6 +348,20 @@ void ocifs_session_close(struct ocifs_session *s)
 		ocifs_layer_close(s->layers[i]);
 	free(s->layers);
 	ocifs_image_free(s->img);
+	if (s->spool) {
+		if (s->spool->kept && !s->spool_kept && !s->handed_off)
+			unlink(s->spool->kept); /* named for the mount's life */
+		ocifs_spool_fini(s->spool);
+		free(s->spool);
+	}
+	if (s->temp_cache && !s->handed_off)
+		ocifs_cache_remove_tree(s->cache_dir);
 	free(s->cache_dir);
 	free(s);
+}
+
+void ocifs_session_handoff(struct ocifs_session *s)
+{
+	if (s)
+		s->handed_off = 1;
 }

@@ -17,13 +17,27 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "err.h"
 #include "image.h"
 #include "layer.h"
 #include "view.h"
 
 struct ocifs_session_opts {
 	struct ocifs_image_opts img; /* platform, index entry, limits */
-	const char *cache_dir;  /* NULL: ocifs_cache_open_dir()'s default */
+	const char *cache_dir;  /* --cache-dir; NULL: $OCIFS_CACHE_DIR, then
+				 * the XDG default (ocifs_cache_open()) */
+	int need_cache;         /* the cache must be writable (index, verify):
+				 * else fail naming it and --cache-dir. 0: a
+				 * cache that cannot be written is replaced,
+				 * with a warning, by a private temporary one
+				 * (ocifs_cache_open_temp()) removed at close */
+	int keep_spool;         /* keep the file an image read from stdin was
+				 * spooled to (s->spool_kept says where) */
+	int spool_named;        /* the mount: that file keeps its name until
+				 * the session is closed (by the daemon, see
+				 * ocifs_session_handoff()), since the mount
+				 * refuses to read a blob whose file was
+				 * deleted; else it is unlinked once open */
 	int verify;             /* re-hash every blob even if known */
 	int no_view;            /* open the image and its layers only */
 	int no_layers;          /* open the image only (no layers, no view) */
@@ -42,17 +56,31 @@ struct ocifs_session {
 				      * with opts.no_layers */
 	struct ocifs_view *view;     /* NULL with no_view, no_layers, layer */
 	char *cache_dir;             /* the resolved cache root (owned) */
+	int temp_cache;              /* cache_dir is private and temporary:
+				      * removed by ocifs_session_close() */
+	struct ocifs_spool *spool;   /* the image came from a stream, or NULL */
+	const char *spool_kept;      /* where it was kept (keep_spool), or NULL */
+	int handed_off;              /* ocifs_session_handoff() was called */
 };
 
-/** Open the image named ref (a path to a docker/oci archive or an OCI
- *  layout directory) with everything below it. On error everything
- *  opened is closed again, one line naming the file and the reason was
- *  logged, and *out is NULL. 0 or a negative errno (err.h): -ENOENT no
- *  such image, -EBADMSG a malformed one, -EILSEQ a digest mismatch,
- *  -EINVAL opts.layer out of range. *out is the caller's, freed with
- *  ocifs_session_close() (which takes NULL). */
+/** Open the image named ref (imageref.h: a path to a docker/oci archive
+ *  or an OCI layout directory, a docker-archive:/oci-archive:/oci:
+ *  transport name, or "-", /dev/stdin or a FIFO: a stream spooled into
+ *  the cache) with everything below it. On error everything opened is
+ *  closed again, one line naming the file and the reason was logged, and
+ *  *out is NULL. 0 or a negative errno (err.h): -ENOENT no such image,
+ *  -EBADMSG a malformed one, -EILSEQ a digest mismatch, -EINVAL
+ *  opts.layer out of range, -EOPNOTSUPP a transport not supported (yet),
+ *  -OCIFS_EUSAGE contradictory arguments (a reference in ref and
+ *  --image). *out is the caller's, freed with ocifs_session_close()
+ *  (which takes NULL). */
 int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 		       struct ocifs_session **out);
+/** This process hands the session's temporary files (a private cache, a
+ *  spooled image) to another one -- the mount daemon it forked --, which
+ *  removes them when it closes its copy: this process's close leaves
+ *  them. */
+void ocifs_session_handoff(struct ocifs_session *s);
 void ocifs_session_close(struct ocifs_session *s);
 
 #endif

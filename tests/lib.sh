@@ -12,23 +12,19 @@
 tap_n=0
 tap_failed=0
 
-ok() { # ok COND-STATUS DESCRIPTION
+ok() { # ok COND-STATUS DESCRIPTION; returns non-zero on a failure, so
+	# `ok $? "what" || diag "why"` prints its diagnostic
 	tap_n=$((tap_n + 1))
 	if [ "$1" -eq 0 ]; then
 		echo "ok $tap_n - $2"
 	else
 		echo "not ok $tap_n - $2"
 		tap_failed=$((tap_failed + 1))
+		return 1
 	fi
 }
 pass() { ok 0 "$1"; }
 fail() { ok 1 "$1"; }
-# okd STATUS DESCRIPTION DIAG: ok, and DIAG as a comment when it failed
-# (`ok ... || diag` never diags: ok itself succeeds)
-okd() {
-	ok "$1" "$2"
-	[ "$1" -eq 0 ] || diag "$3"
-}
 diag() { printf '# %s\n' "$*"; }
 # max_rss_kb OUT CMD...: run CMD (its output goes where the caller
 # redirects it) and write its peak RSS in KiB, children included, to OUT;

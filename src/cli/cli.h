@@ -5,6 +5,7 @@
  * (src/session.h) and printing what the library hands back.
  *
  *   main.c     main(), option parsing, dispatch, exit status
+ *   help.c     the command and option tables (help.h), every --help text
  *   out.c      output helpers: escaped names, `ls -l` lines, raw data
  *   inspect.c  inspect
  *   index.c    index, verify

@@ -327,6 +327,7 @@ static void print_json(const struct ocifs_session *s, const struct ocifs_efficie
 	struct ocifs_jsonw j;
 
 	ocifs_jsonw_init(&j, stdout);
+	j.surrogateescape = 1; /* paths and commands are bytes (ocifs-json(5)) */
 	ocifs_jsonw_obj(&j);
 	ocifs_jsonw_kstr(&j, "schema", EFF_SCHEMA);
 	ocifs_jsonw_key(&j, "image");

@@ -407,6 +407,7 @@ int cmd_explain(struct cli *c)
 	if ((rc = ocifs_tree_view_new(s->view, &tv)))
 		goto out;
 	o = json_object_new_object();
+	put(o, "schema", json_object_new_string("ocifs-explain/1"));
 	put(o, "image", explain_str(c->args[0]));
 	put(o, "path", explain_str(arg));
 	rc = ocifs_tree_view_resolve(tv, arg, 0, &ino, &canon);

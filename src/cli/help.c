@@ -22,7 +22,8 @@
 #define IMAGE_NOTE                                                                     \
 	"IMAGE is a docker-archive or oci-archive tar (may be gzip or zstd compressed),\n" \
 	"an OCI layout directory, or skopeo's names for them: docker-archive:PATH\n"       \
-	"[:NAME:TAG], oci-archive:PATH[:REF], oci:DIR[:REF]; - reads it from stdin.\n"
+	"[:NAME:TAG|:@N], oci-archive:PATH[:REF|:@N], oci:DIR[:REF|:@N] (@N counts\n"       \
+	"from 0, as in skopeo); - (also /dev/stdin or a FIFO) reads it from stdin.\n"
 
 const struct cli_command cli_commands[] = {
 	{ "inspect", "IMAGE", cmd_inspect, 1, 1, OPT_IMG | OPT_JSON,
@@ -139,7 +140,8 @@ const struct cli_opt cli_opts[] = {
 	  "largest zstd window to decode, 1K to 2G (default 128M)" },
 	/* every command */
 	{ O_CACHE_DIR, 0, "cache-dir", "DIR", 0, 1,
-	  "cache directory (default $OCIFS_CACHE_DIR, else $XDG_CACHE_HOME/ocifs)" },
+	  "cache directory (default $OCIFS_CACHE_DIR, else $XDG_CACHE_HOME/ocifs);\n"
+	  "if it cannot be written, read-only commands use a temporary one" },
 	{ O_TRACE, 0, "trace", "FILE", 0, 1,
 	  "write what the command did to FILE as OpenTelemetry OTLP/JSON" },
 	{ O_QUIET, 'q', "quiet", NULL, 0, 1, "errors only: no progress, warnings or summaries" },
@@ -164,7 +166,7 @@ int cli_opt_applies(const struct cli_opt *o, const struct cli_command *cmd)
 }
 
 /* "  -l, --long" / "      --layer N" / "  -s", padded to a column. */
-static void print_opt(FILE *f, const struct cli_opt *o)
+static void print_opt(FILE *f, const char *lead, const struct cli_opt *o)
 {
 	char spell[64];
 
@@ -172,9 +174,15 @@ static void print_opt(FILE *f, const struct cli_opt *o)
 		 o->shrt && o->lng ? ", " : "  ", o->lng ? "--" : "", o->lng ? o->lng : "",
 		 o->arg ? " " : "", o->arg ? o->arg : "");
 	if (strlen(spell) > 26)
-		fprintf(f, "  %s\n  %-26s  %s\n", spell, "", o->help);
+		fprintf(f, "%s%s\n  %-26s  ", lead, spell, "");
 	else
-		fprintf(f, "  %-26s  %s\n", spell, o->help);
+		fprintf(f, "%s%-26s  ", lead, spell);
+	for (const char *h = o->help; *h; h++) { /* a help of several lines stays in its column */
+		putc(*h, f);
+		if (*h == '\n')
+			fprintf(f, "%*s", (int)strlen(lead) + 28, "");
+	}
+	putc('\n', f);
 }
 
 static void print_mount_opts(FILE *f)
@@ -201,7 +209,7 @@ void cli_help_command(FILE *f, const struct cli_command *cmd)
 	fputs("\nOptions:\n", f);
 	for (size_t i = 0; i < cli_nopts; i++)
 		if (cli_opt_applies(&cli_opts[i], cmd))
-			print_opt(f, &cli_opts[i]);
+			print_opt(f, "  ", &cli_opts[i]);
 	if (cmd->opts & OPT_MOUNT)
 		print_mount_opts(f);
 	fprintf(f, "\nExit status:\n%s", cmd->exits);
@@ -214,13 +222,13 @@ void cli_help_overview(FILE *f)
 	      f);
 	for (size_t i = 0; i < cli_ncommands; i++)
 		fprintf(f, "  %-11s %s\n", cli_commands[i].name, cli_commands[i].summary);
-	fputs("\nOptions of every command (those marked * may also come before it):\n", f);
+	fputs("\nGlobal options, before or after the command (--platform: where an image\n"
+	      "is opened), and -h, -V:\n",
+	      f);
 	for (size_t i = 0; i < cli_nopts; i++) {
 		const struct cli_opt *o = &cli_opts[i];
-		if (!o->scope || o->global) {
-			fputs(o->global ? "*" : " ", f);
-			print_opt(f, o);
-		}
+		if (!o->scope || o->global)
+			print_opt(f, "  ", o);
 	}
 	fputs("\n'ocifs COMMAND --help' or 'ocifs help COMMAND' shows a command's usage,\n"
 	      "options and exit statuses; see also ocifs(1).\n\n" IMAGE_NOTE,

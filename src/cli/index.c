@@ -15,6 +15,7 @@ static int index_all(struct cli *c, int verify)
 	int rc;
 
 	so.verify = verify;
+	so.need_cache = 1; /* what it builds is the cache */
 	so.no_view = 1;
 	so.summary = c->quiet ? NULL : stdout; /* -q: no summary */
 	rc = ocifs_session_open(c->args[0], &so, &s);

@@ -1,81 +1,221 @@
 /* SPDX-License-Identifier: MIT */
-/* `ocifs inspect`: what the image is, without reading any layer. */
+/*
+ * `ocifs inspect`: what the image is, without reading any layer -- its
+ * format, platform, digests, names, the config's run settings (entrypoint,
+ * cmd, env, workdir, user, labels, exposed ports, volumes, stop signal),
+ * its layers and its history aligned to them as `docker history` shows
+ * it; as text or as the "ocifs-inspect/1" JSON document (ocifs-json(5)).
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "esc.h"
+#include "jsonw.h"
 #include "log.h"
 #include "progress.h"
 
-static json_object *jstr_array(char **v)
-{
-	json_object *a;
+#define INSPECT_SCHEMA "ocifs-inspect/1"
 
-	if (!v)
-		return NULL;
-	a = json_object_new_array();
-	for (; *v; v++)
-		json_object_array_add(a, json_object_new_string(*v));
-	return a;
+/* What inspect reads from the config beyond struct ocifs_image: the
+ * objects of config.Labels, .ExposedPorts, .Volumes (NULL when absent or
+ * not an object) and .StopSignal (NULL unless a string), borrowed from
+ * root. */
+struct extra {
+	json_object *root;
+	json_object *labels, *ports, *volumes, *stop_signal;
+};
+
+static json_object *cfg_get(json_object *cfg, const char *k, json_type t)
+{
+	json_object *v;
+
+	return cfg && json_object_object_get_ex(cfg, k, &v) && json_object_is_type(v, t) ? v : NULL;
 }
 
-static void jadd_str(json_object *o, const char *k, const char *v)
+/* The config was parsed and checked when the image was opened, so this
+ * parse does not fail but for memory: then inspect shows less, no error. */
+static void extra_load(const struct ocifs_image *img, struct extra *x)
 {
-	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+	json_object *cfg = NULL;
+
+	memset(x, 0, sizeof(*x));
+	if (!img->config_json || !(x->root = json_tokener_parse(img->config_json)))
+		return;
+	cfg = cfg_get(x->root, "config", json_type_object);
+	x->labels = cfg_get(cfg, "Labels", json_type_object);
+	x->ports = cfg_get(cfg, "ExposedPorts", json_type_object);
+	x->volumes = cfg_get(cfg, "Volumes", json_type_object);
+	x->stop_signal = cfg_get(cfg, "StopSignal", json_type_string);
 }
 
-static int inspect_json(const struct ocifs_session *s)
+/* A json-c string as a JSON string of the same bytes (NULL: null). */
+static void w_jstr(struct ocifs_jsonw *w, json_object *s)
+{
+	if (!s || !json_object_is_type(s, json_type_string))
+		ocifs_jsonw_null(w);
+	else
+		ocifs_jsonw_strn(w, json_object_get_string(s), (size_t)json_object_get_string_len(s));
+}
+
+static void w_strv(struct ocifs_jsonw *w, const char *k, char *const *v, int null_if_absent)
+{
+	ocifs_jsonw_key(w, k);
+	if (!v && null_if_absent) {
+		ocifs_jsonw_null(w);
+		return;
+	}
+	ocifs_jsonw_arr(w);
+	for (; v && *v; v++)
+		ocifs_jsonw_str(w, *v);
+	ocifs_jsonw_end_arr(w);
+}
+
+/* The names of an object's members as an array ([] for NULL). */
+static void w_keys(struct ocifs_jsonw *w, const char *k, json_object *o)
+{
+	ocifs_jsonw_key(w, k);
+	ocifs_jsonw_arr(w);
+	if (o) {
+		json_object_object_foreach(o, key, val) {
+			(void)val;
+			ocifs_jsonw_str(w, key);
+		}
+	}
+	ocifs_jsonw_end_arr(w);
+}
+
+/* Layer i's digest as shown: the blob digest, NULL when the format does
+ * not say (old docker-archive). */
+static const char *layer_digest(const struct ocifs_image *img, size_t i)
+{
+	return i < img->nlayers && *img->layers[i].digest ? img->layers[i].digest : NULL;
+}
+
+static void json_config(struct ocifs_jsonw *w, const struct ocifs_image *img, const struct extra *x)
+{
+	ocifs_jsonw_key(w, "config");
+	ocifs_jsonw_obj(w);
+	w_strv(w, "entrypoint", img->entrypoint, 1);
+	w_strv(w, "cmd", img->cmd, 1);
+	w_strv(w, "env", img->env, 1);
+	ocifs_jsonw_kstr(w, "workdir", img->workdir);
+	ocifs_jsonw_kstr(w, "user", img->user);
+	ocifs_jsonw_kstr(w, "created", img->created);
+	ocifs_jsonw_key(w, "labels");
+	ocifs_jsonw_obj(w);
+	if (x->labels) {
+		json_object_object_foreach(x->labels, key, val) {
+			ocifs_jsonw_key(w, key);
+			w_jstr(w, val);
+		}
+	}
+	ocifs_jsonw_end_obj(w);
+	w_keys(w, "exposed_ports", x->ports);
+	w_keys(w, "volumes", x->volumes);
+	ocifs_jsonw_key(w, "stop_signal");
+	w_jstr(w, x->stop_signal);
+	ocifs_jsonw_end_obj(w);
+}
+
+static void json_layers(struct ocifs_jsonw *w, const struct ocifs_session *s)
 {
 	struct ocifs_image *img = s->img;
-	json_object *o = json_object_new_object(), *layers = json_object_new_array();
-	json_object *cfg = json_object_new_object(), *plats;
 
-	jadd_str(o, "path", img->path);
-	jadd_str(o, "format", ocifs_image_format_name(img->format));
-	jadd_str(o, "outer_compression", ocifs_comp_name(img->outer_comp));
-	jadd_str(o, "platform", img->platform);
-	plats = jstr_array(img->platforms);
-	json_object_object_add(o, "platforms", plats ? plats : json_object_new_array());
-	jadd_str(o, "manifest_digest", img->manifest_digest);
-	jadd_str(o, "config_digest", img->config_digest);
-	json_object_object_add(o, "names", img->names ? jstr_array(img->names) : json_object_new_array());
-	json_object_object_add(cfg, "entrypoint", jstr_array(img->entrypoint));
-	json_object_object_add(cfg, "cmd", jstr_array(img->cmd));
-	json_object_object_add(cfg, "env", jstr_array(img->env));
-	jadd_str(cfg, "workdir", img->workdir);
-	jadd_str(cfg, "user", img->user);
-	jadd_str(cfg, "created", img->created);
-	json_object_object_add(o, "config", cfg);
+	ocifs_jsonw_key(w, "layers");
+	ocifs_jsonw_arr(w);
 	for (size_t i = 0; i < img->nlayers; i++) {
 		struct ocifs_layer_desc *ld = &img->layers[i];
 		struct ocifs_layer_info li;
-		json_object *l = json_object_new_object();
+		int known;
 
 		ocifs_layer_peek(img, i, s->cache_dir, &li);
-		json_object_object_add(l, "number", json_object_new_int64((int64_t)i + 1));
-		jadd_str(l, "digest", *ld->digest ? ld->digest : NULL);
-		jadd_str(l, "diff_id", *ld->diff_id ? ld->diff_id : NULL);
-		jadd_str(l, "media_type", ld->media_type);
-		jadd_str(l, "compression", ocifs_comp_name(li.comp));
-		json_object_object_add(l, "size", json_object_new_int64((int64_t)ld->size));
-		json_object_object_add(l, "uncompressed_size",
-				       li.state == OCIFS_CACHE_MISSING || li.state == OCIFS_CACHE_STALE
-					       ? NULL : json_object_new_int64((int64_t)li.usize));
-		json_object_object_add(l, "entries",
-				       li.state == OCIFS_CACHE_MISSING || li.state == OCIFS_CACHE_STALE
-					       ? NULL : json_object_new_int64((int64_t)li.entries));
-		jadd_str(l, "cache", ocifs_cache_state_name(li.state));
-		jadd_str(l, "location", ld->where);
-		json_object_array_add(layers, l);
+		known = li.state != OCIFS_CACHE_MISSING && li.state != OCIFS_CACHE_STALE;
+		ocifs_jsonw_obj(w);
+		ocifs_jsonw_kint(w, "number", (int64_t)i + 1);
+		ocifs_jsonw_kstr(w, "digest", layer_digest(img, i));
+		ocifs_jsonw_kstr(w, "diff_id", *ld->diff_id ? ld->diff_id : NULL);
+		ocifs_jsonw_kstr(w, "media_type", ld->media_type);
+		ocifs_jsonw_kstr(w, "compression", ocifs_comp_name(li.comp));
+		ocifs_jsonw_kint(w, "size", (int64_t)ld->size);
+		ocifs_jsonw_key(w, "uncompressed_size");
+		if (known)
+			ocifs_jsonw_int(w, (int64_t)li.usize);
+		else
+			ocifs_jsonw_null(w);
+		ocifs_jsonw_key(w, "entries");
+		if (known)
+			ocifs_jsonw_int(w, (int64_t)li.entries);
+		else
+			ocifs_jsonw_null(w);
+		ocifs_jsonw_kstr(w, "cache", ocifs_cache_state_name(li.state));
+		ocifs_jsonw_kstr(w, "location", ld->where);
+		ocifs_jsonw_end_obj(w);
 	}
-	json_object_object_add(o, "layers", layers);
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return 0;
+	ocifs_jsonw_end_arr(w);
+}
+
+/* history[]: each entry with the layer it made (docker history's
+ * alignment: the i-th entry that is not empty_layer made layer i). */
+static void json_history(struct ocifs_jsonw *w, const struct ocifs_image *img)
+{
+	ocifs_jsonw_key(w, "history");
+	ocifs_jsonw_arr(w);
+	for (size_t k = 0; k < img->nhistory; k++) {
+		const struct ocifs_history *h = &img->history[k];
+		int has = !h->empty_layer && h->layer < img->nlayers;
+
+		ocifs_jsonw_obj(w);
+		ocifs_jsonw_kstr(w, "created", h->created);
+		ocifs_jsonw_kstr(w, "created_by", h->created_by);
+		ocifs_jsonw_kstr(w, "author", h->author);
+		ocifs_jsonw_kstr(w, "comment", h->comment);
+		ocifs_jsonw_kbool(w, "empty_layer", h->empty_layer);
+		ocifs_jsonw_key(w, "layer");
+		if (has)
+			ocifs_jsonw_int(w, (int64_t)h->layer + 1);
+		else
+			ocifs_jsonw_null(w);
+		ocifs_jsonw_kstr(w, "digest", has ? layer_digest(img, h->layer) : NULL);
+		ocifs_jsonw_kstr(w, "diff_id", has && *img->layers[h->layer].diff_id
+						     ? img->layers[h->layer].diff_id : NULL);
+		ocifs_jsonw_end_obj(w);
+	}
+	ocifs_jsonw_end_arr(w);
+}
+
+/* The "ocifs-inspect/1" document (ocifs-json(5)): every string from the
+ * image is bytes, written surrogateescaped so the output is UTF-8. */
+static int inspect_json(const struct ocifs_session *s, const struct extra *x)
+{
+	struct ocifs_image *img = s->img;
+	struct ocifs_jsonw w;
+
+	ocifs_jsonw_init(&w, stdout);
+	w.surrogateescape = 1;
+	ocifs_jsonw_obj(&w);
+	ocifs_jsonw_kstr(&w, "schema", INSPECT_SCHEMA);
+	ocifs_jsonw_kstr(&w, "path", img->path);
+	ocifs_jsonw_kstr(&w, "format", ocifs_image_format_name(img->format));
+	ocifs_jsonw_kstr(&w, "outer_compression", ocifs_comp_name(img->outer_comp));
+	ocifs_jsonw_kstr(&w, "platform", img->platform);
+	w_strv(&w, "platforms", img->platforms, 0);
+	ocifs_jsonw_kstr(&w, "manifest_digest", img->manifest_digest);
+	ocifs_jsonw_kstr(&w, "config_digest", img->config_digest);
+	w_strv(&w, "names", img->nnames ? img->names : NULL, 0);
+	json_config(&w, img, x);
+	json_layers(&w, s);
+	json_history(&w, img);
+	ocifs_jsonw_end_obj(&w);
+	putchar('\n');
+	if (w.err)
+		log_err("inspect: internal error: unbalanced JSON");
+	return w.err ? -EIO : 0;
 }
 
 /* "label:      value", the value escaped: every string here comes from the image. */
@@ -103,11 +243,121 @@ static void print_list(const char *label, char **v)
 	printf("\n");
 }
 
+/* "labels:" and the like: one "key=value" a line, or "-". */
+static void print_labels(json_object *o)
+{
+	int first = 1;
+
+	printf("%-12s", "labels:");
+	if (o) {
+		json_object_object_foreach(o, key, val) {
+			if (!first)
+				fputs("\n            ", stdout);
+			first = 0;
+			cli_print_esc(key);
+			putchar('=');
+			cli_print_esc(json_object_is_type(val, json_type_string) ? json_object_get_string(val) : "");
+		}
+	}
+	puts(first ? "-" : "");
+}
+
+/* The member names of o on one line, or "-". */
+static void print_keys(const char *label, json_object *o)
+{
+	int first = 1;
+
+	printf("%-12s", label);
+	if (o) {
+		json_object_object_foreach(o, key, val) {
+			(void)val;
+			if (!first)
+				putchar(' ');
+			first = 0;
+			cli_print_esc(key);
+		}
+	}
+	puts(first ? "-" : "");
+}
+
+/* Print s escaped (spaces kept) and padded to w columns; "-" for NULL.
+ * Returns the escaped length. */
+static size_t print_cell(const char *s, size_t w)
+{
+	char *e;
+	size_t n;
+
+	if (!s)
+		s = "-";
+	n = ocifs_esc_buf(NULL, 0, s, strlen(s), OCIFS_ESC_KEEP_SPACE);
+	if (!w)
+		return n;
+	if (!(e = malloc(n + 1))) {
+		printf("%-*s", (int)w, "?");
+		return n;
+	}
+	ocifs_esc_buf(e, n + 1, s, strlen(s), OCIFS_ESC_KEEP_SPACE);
+	printf("%-*s", (int)w, e);
+	free(e);
+	return n;
+}
+
+/* history as `docker history` aligns it, oldest first like the layer
+ * table: the layer each entry made (its number and digest), "-" for an
+ * empty_layer entry, "?" for an entry past the last layer. */
+static void print_history(const struct ocifs_image *img)
+{
+	size_t cw = strlen("CREATED");
+
+	if (!img->nhistory) {
+		printf("%-12s-\n", "history:");
+		return;
+	}
+	for (size_t k = 0; k < img->nhistory; k++) {
+		size_t n = print_cell(img->history[k].created, 0);
+		cw = n > cw ? n : cw;
+	}
+	cw = cw > 64 ? 64 : cw;
+	printf("%-12s%zu entries\n", "history:", img->nhistory);
+	printf("  %-3s %-19s %-*s  %s\n", "#", "LAYER", (int)cw, "CREATED", "CREATED BY");
+	for (size_t k = 0; k < img->nhistory; k++) {
+		const struct ocifs_history *h = &img->history[k];
+		char num[24] = "-", dg[20] = "-";
+
+		if (!h->empty_layer && h->layer < img->nlayers) {
+			const char *d = layer_digest(img, h->layer);
+			if (!d)
+				d = img->layers[h->layer].diff_id;
+			snprintf(num, sizeof(num), "%zu", h->layer + 1);
+			ocifs_esc_name_buf(dg, sizeof(dg), d, strlen(d));
+		} else if (!h->empty_layer) {
+			strcpy(num, "?");
+			strcpy(dg, "?");
+		}
+		printf("  %-3s %-19s ", num, *dg ? dg : "-");
+		print_cell(h->created, cw);
+		fputs("  ", stdout);
+		print_cell(h->created_by, 1);
+		putchar('\n');
+		if (h->comment && *h->comment) {
+			fputs("      comment: ", stdout);
+			print_cell(h->comment, 1);
+			putchar('\n');
+		}
+		if (h->author && *h->author) {
+			fputs("      author: ", stdout);
+			print_cell(h->author, 1);
+			putchar('\n');
+		}
+	}
+}
+
 int cmd_inspect(struct cli *c)
 {
 	struct ocifs_session_opts so = cli_session_opts(c);
 	struct ocifs_session *s;
 	struct ocifs_image *img;
+	struct extra x;
 	char a[16];
 	int rc;
 
@@ -115,12 +365,12 @@ int cmd_inspect(struct cli *c)
 	rc = ocifs_session_open(c->args[0], &so, &s);
 	if (rc)
 		return rc;
-	if (c->json) {
-		rc = inspect_json(s);
-		ocifs_session_close(s);
-		return rc;
-	}
 	img = s->img;
+	extra_load(img, &x);
+	if (c->json) {
+		rc = inspect_json(s, &x);
+		goto out;
+	}
 	print_field("image:", img->path);
 	printf("%-12s%s%s%s\n", "format:", ocifs_image_format_name(img->format),
 	       img->outer_comp ? ", compressed with " : "",
@@ -146,6 +396,11 @@ int cmd_inspect(struct cli *c)
 		print_field("workdir:", img->workdir);
 	if (img->user && *img->user)
 		print_field("user:", img->user);
+	print_labels(x.labels);
+	print_keys("ports:", x.ports);
+	print_keys("volumes:", x.volumes);
+	if (x.stop_signal && json_object_get_string_len(x.stop_signal))
+		print_field("stopsignal:", json_object_get_string(x.stop_signal));
 	printf("%-12s%zu\n", "layers:", img->nlayers);
 	printf("  %-3s %-19s %-19s %-5s %10s %12s %8s  %s\n", "#", "DIGEST", "DIFF_ID", "COMP",
 	       "SIZE", "UNCOMPRESSED", "ENTRIES", "CACHE");
@@ -167,6 +422,9 @@ int cmd_inspect(struct cli *c)
 		       ld->blob ? ocifs_comp_name(li.comp) : "?", ocifs_human(ld->size, a),
 		       strcmp(us, "-") ? us : "-", en, ld->blob ? ocifs_cache_state_name(li.state) : "blob missing");
 	}
+	print_history(img);
+out:
+	json_object_put(x.root);
 	ocifs_session_close(s);
-	return 0;
+	return rc;
 }

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ocifs: main(), option parsing and subcommand dispatch. The subcommands
- * live beside this file (cli.h); each opens its image through the session
- * and everything else it does goes through the src/ library.
+ * ocifs: main(), option parsing and subcommand dispatch. The commands and
+ * their options are help.c's tables (help.h): getopt_long()'s tables are
+ * built from them per command, global options before the command are
+ * moved after it, and an option the command does not take is refused in
+ * one line. The subcommands live beside this file (cli.h); each opens its
+ * image through the session and everything else it does goes through the
+ * src/ library.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +24,7 @@
 #include "trace_otlp.h"
 #include "err.h"
 #include "esc.h"
+#include "imageref.h"
 #include "log.h"
 #include "zio.h"
 
@@ -27,12 +32,14 @@ int cli_exit(int rc)
 {
 	if (rc >= 0)
 		return rc;
-	return rc == -OCIFS_EDIGEST ? OCIFS_EXIT_DIGEST : OCIFS_EXIT_ERR;
+	return rc == -OCIFS_EDIGEST ? OCIFS_EXIT_DIGEST
+	       : rc == -OCIFS_EUSAGE ? OCIFS_EXIT_USAGE : OCIFS_EXIT_ERR;
 }
 
 struct ocifs_session_opts cli_session_opts(const struct cli *c)
 {
-	return (struct ocifs_session_opts){ .img = c->img, .progress = !c->quiet };
+	return (struct ocifs_session_opts){ .img = c->img, .cache_dir = c->cache_dir,
+					    .progress = !c->quiet, .keep_spool = c->keep };
 }
 
 /*
@@ -43,9 +50,19 @@ struct ocifs_session_opts cli_session_opts(const struct cli *c)
 static int is_image(const char *arg)
 {
 	static const char *const marks[] = { "oci-layout", "index.json", "manifest.json" };
+	struct ocifs_imageref ref;
 	struct stat st;
 	int fd, found = 0;
 
+	/* skopeo's names (an fstab source "oci:/srv/img:app"): their path */
+	if (strchr(arg, ':') && ocifs_imageref_parse(arg, &ref) == 0) {
+		int named = ref.kind == OCIFS_REF_DOCKER_ARCHIVE || ref.kind == OCIFS_REF_OCI_ARCHIVE ||
+			    ref.kind == OCIFS_REF_OCI_DIR;
+		found = named && stat(ref.path, &st) == 0;
+		ocifs_imageref_fini(&ref);
+		if (named)
+			return found;
+	}
 	if (stat(arg, &st) != 0)
 		return 0;
 	if (S_ISREG(st.st_mode))
@@ -301,7 +318,7 @@ static int run(int argc, char **argv)
 	struct cli_help_req help = { 0 };
 	struct cli c = { 0 };
 	char **v = NULL;
-	int implied = 0;
+	int implied = 0, li = -1;
 	int opt, rc;
 	char *end;
 
@@ -337,14 +354,17 @@ static int run(int argc, char **argv)
 	}
 	getopt_tables(cmd, longopts, shorts);
 	opterr = 0; /* bad_option() says it in one line */
-	while ((opt = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shorts, longopts, &li)) != -1) {
 		const struct cli_opt *o = opt_row(cmd, opt == '?' || opt == ':' ? optopt : opt);
 		const char *last = argv[optind - 1];
 		char name[64];
 
-		if (o)
-			snprintf(name, sizeof(name), "%s%s", o->shrt && strncmp(last, "--", 2) ? "-" : "--",
-				 o->shrt && strncmp(last, "--", 2) ? (char[]){ o->shrt, 0 } : o->lng);
+		/* as the user spelled it: a long option sets li */
+		if (o && o->lng && (li >= 0 || opt >= 256 || optopt >= 256))
+			snprintf(name, sizeof(name), "--%s", o->lng);
+		else if (o)
+			snprintf(name, sizeof(name), "-%c", o->shrt);
+		li = -1;
 		if (opt == ':') {
 			rc = bad_option(c.cmd, "missing argument for option", o ? name : last);
 			goto out;

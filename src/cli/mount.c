@@ -5,7 +5,11 @@
  * mount checks DIR and the options first (cheap, clear errors), then
  * opens the session (the image, every layer indexed with a progress bar
  * on a tty, the view), and only then mounts and daemonizes (fs/mount.c),
- * so the exit status says whether the mount works.
+ * so the exit status says whether the mount works. An image from stdin
+ * (`-`) is spooled by the session into a file the daemon removes at
+ * unmount (unless --keep; then mount says where it is). A temporary
+ * cache (the cache could not be written) is handed to the daemon, which
+ * removes it when it exits.
  *
  * umount unmounts an ocifs mount: umount2() as root, fusermount3 -u
  * otherwise (-l: lazily, MNT_DETACH or fusermount3 -z). The daemon then
@@ -45,10 +49,17 @@ int cmd_mount(struct cli *c)
 	if (rc)
 		goto out_opts;
 	so = cli_session_opts(c);
+	so.spool_named = 1;
 	rc = ocifs_session_open(image, &so, &s);
 	if (rc)
 		goto out_abs;
+	if (s->spool_kept && !c->quiet)
+		fprintf(stderr, "ocifs: the image read from stdin is kept as %s%s\n", s->spool_kept,
+			s->temp_cache ? " (in the temporary cache: removed at unmount)" : "");
 	rc = fs_mount_run(s->img, s->view, s->cache_dir, &o, abs, &child);
+	if (!rc && !child && !o.foreground)
+		ocifs_session_handoff(s); /* the daemon removes a temporary cache
+					   * and the spooled image */
 	ocifs_session_close(s);
 out_abs:
 	free(abs);

@@ -5,7 +5,6 @@
  * the layer that brought it.
  */
 #include <inttypes.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "jsonw.h"
 #include "timens.h"
 
 static const char *type_name(uint32_t mode)
@@ -35,28 +35,60 @@ static const char *type_name(uint32_t mode)
 	}
 }
 
-/* --json: one object (ocifs-json(5)). */
+#define STAT_SCHEMA "ocifs-stat/1"
+
+/* --json: the "ocifs-stat/1" object (ocifs-json(5)); the path and the
+ * link target are bytes, written surrogateescaped (jsonw.h). */
 static void stat_json(struct cli *c, const struct ocifs_session *s, uint64_t ino,
 		      const struct ocifs_vattr *a, const char *target)
 {
 	const char *layer = a->layer == OCIFS_VIEW_NO_LAYER ? NULL : s->img->layers[a->layer].digest;
-	json_object *o = json_object_new_object();
+	int dev = S_ISCHR(a->mode) || S_ISBLK(a->mode);
+	struct ocifs_jsonw w;
+	char mode[8], when[64] = "";
+	int64_t sec;
+	long nsec;
+	struct tm tm;
+	time_t t;
 
-	json_object_object_add(o, "path", json_object_new_string(c->args[1]));
-	json_object_object_add(o, "type", json_object_new_string(type_name(a->mode)));
-	json_object_object_add(o, "mode", json_object_new_int((int)(a->mode & 07777)));
-	json_object_object_add(o, "ino", json_object_new_int64((int64_t)ino));
-	json_object_object_add(o, "nlink", json_object_new_int64(a->nlink));
-	json_object_object_add(o, "uid", json_object_new_int64((int64_t)a->uid));
-	json_object_object_add(o, "gid", json_object_new_int64((int64_t)a->gid));
-	json_object_object_add(o, "size", json_object_new_int64((int64_t)a->size));
-	json_object_object_add(o, "mtime_ns", json_object_new_int64(a->mtime_ns));
-	json_object_object_add(o, "target", target ? json_object_new_string(target) : NULL);
-	json_object_object_add(o, "layer", layer ? json_object_new_int64(a->layer + 1) : NULL);
-	json_object_object_add(o, "layer_digest", layer ? json_object_new_string(layer) : NULL);
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
+	snprintf(mode, sizeof(mode), "%04o", (unsigned)(a->mode & 07777));
+	ocifs_ns_split(a->mtime_ns, &sec, &nsec);
+	t = (time_t)sec;
+	if (gmtime_r(&t, &tm) && strftime(when, sizeof(when) - 12, "%Y-%m-%dT%H:%M:%S", &tm))
+		snprintf(when + strlen(when), 12, ".%09ldZ", nsec);
+	ocifs_jsonw_init(&w, stdout);
+	w.surrogateescape = 1;
+	ocifs_jsonw_obj(&w);
+	ocifs_jsonw_kstr(&w, "schema", STAT_SCHEMA);
+	ocifs_jsonw_kstr(&w, "path", c->args[1]);
+	ocifs_jsonw_kstr(&w, "type", type_name(a->mode));
+	ocifs_jsonw_kstr(&w, "mode", mode);
+	ocifs_jsonw_kint(&w, "ino", (int64_t)ino);
+	ocifs_jsonw_kint(&w, "nlink", a->nlink);
+	ocifs_jsonw_kint(&w, "uid", (int64_t)a->uid);
+	ocifs_jsonw_kint(&w, "gid", (int64_t)a->gid);
+	ocifs_jsonw_kint(&w, "size", (int64_t)a->size);
+	ocifs_jsonw_key(&w, "rdev_major");
+	if (dev)
+		ocifs_jsonw_int(&w, major(a->rdev));
+	else
+		ocifs_jsonw_null(&w);
+	ocifs_jsonw_key(&w, "rdev_minor");
+	if (dev)
+		ocifs_jsonw_int(&w, minor(a->rdev));
+	else
+		ocifs_jsonw_null(&w);
+	ocifs_jsonw_kint(&w, "mtime_ns", a->mtime_ns);
+	ocifs_jsonw_kstr(&w, "mtime", *when ? when : NULL);
+	ocifs_jsonw_kstr(&w, "target", target);
+	ocifs_jsonw_key(&w, "layer");
+	if (layer)
+		ocifs_jsonw_int(&w, a->layer + 1);
+	else
+		ocifs_jsonw_null(&w);
+	ocifs_jsonw_kstr(&w, "layer_digest", layer && *layer ? layer : NULL);
+	ocifs_jsonw_end_obj(&w);
+	putchar('\n');
 }
 
 /* The stat(1)-like text. */

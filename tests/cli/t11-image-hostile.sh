@@ -29,7 +29,7 @@ run "$B" inspect --json --image reg.example/app:t299999 "$G/tags.tar"
 ok $? "300k RepoTags: the last tag selects its image"
 jq -r '.names | length' "$TMP/out" >"$TMP/n" && mv "$TMP/n" "$TMP/out"
 is_out "300k RepoTags (and 1000 repeats): 300000 names, each once" 300000
-expect_fail 1 'tags.tar: 2 images; choose one with --image: #0 reg.example/app:t0 .*\.\.\.$' \
+expect_fail 1 'tags.tar: 2 images; choose one with --image: #1 reg.example/app:t0 .*\.\.\.$' \
 	"300k RepoTags, no --image: one bounded line listing the images" -- "$B" inspect "$G/tags.tar"
 run "$B" cat "$G/missing" f
 is_out "190k missing manifests: the one real image is chosen by platform" hello
@@ -37,7 +37,7 @@ run "$B" inspect --json --image real "$G/missing"
 ok $? "190k missing manifests: --image real"
 expect_fail 1 'missing: no image declares its platform; choose one with --image' \
 	"190k missing manifests: position 0 (95000 of them) fails by reason" -- \
-	"$B" inspect --image @0 "$G/missing"
+	"$B" inspect --image 1 "$G/missing"
 
 # --- 2. nested indexes: each visited once, walks capped -------------------
 for n in 3 4; do

@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_tmp();
 	/* mostly the defaults, so that most inputs get past the choice */
 	o.platform = (h & 7) == 6 ? "linux/arm64/v8" : "linux/amd64";
-	o.image = (h & 7) != 7 ? NULL : (h >> 3) & 1 ? "@1" : "latest";
+	o.image = (h & 7) != 7 ? NULL : (h >> 3) & 1 ? "#2" : "latest";
 	o.skip_missing = (h >> 4) & 1;
 	if (size >= 7 && !memcmp(data, OCIDIR_MAGIC, 7)) {
 		fz_path(path, sizeof(path), "layout");

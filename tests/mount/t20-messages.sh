@@ -43,7 +43,7 @@ for attr in cached timeout0; do
 	# shellcheck disable=SC2086
 	fg_mount "$TMP/img" "$M" $opts
 	r=$?
-	okd $r "$attr: mounted" "$(cat "$TMP/fg.err")"
+	ok $r "$attr: mounted" || diag "$(cat "$TMP/fg.err")"
 	[ $r -eq 0 ] || continue
 	[ "$(cat "$M/etc/motd")" = served ]
 	ok $? "$attr: serves the image"
@@ -61,7 +61,7 @@ for attr in cached timeout0; do
 		"$attr: a relative path too" -- "$B" ls "dead-$attr/etc"
 	cd - >/dev/null || exit 1
 	"$B" umount "$M" 2>"$TMP/err"
-	okd $? "$attr: ocifs umount removes the dead mount" "$(cat "$TMP/err")"
+	ok $? "$attr: ocifs umount removes the dead mount" || diag "$(cat "$TMP/err")"
 	! mountpoint -q "$M" && ! grep -qF " $M " /proc/self/mountinfo
 	ok $? "$attr: nothing left mounted"
 done

@@ -185,26 +185,28 @@ static void test_generated(void)
 
 	/* names */
 	for (int i = 0; i < 4; i++) {
-		static const char *const names[] = { "test", "ocifs/test:test", "0", "@0" };
+		static const char *const names[] = { "test", "ocifs/test:test", "1", "#1" };
 		snprintf(path, sizeof(path), "%s/oci", gen);
 		rc = open_img(path, NULL, names[i], 0, &img);
 		is_int(rc, 0, "oci dir: --image %s", names[i]);
 		ocifs_image_free(img);
 	}
 	expect_fail(path, NULL, "nosuch", -EINVAL, "oci dir: --image nosuch");
-	expect_fail(path, NULL, "1", -EINVAL, "oci dir: --image 1 (only #0)");
+	expect_fail(path, NULL, "2", -EINVAL, "oci dir: --image 2 (only #1)");
+	expect_fail(path, NULL, "0", -EINVAL, "oci dir: --image 0 (1 = first)");
 	expect_fail(path, "linux/arm64", NULL, -EINVAL, "oci dir: --platform linux/arm64 (amd64 image)");
 	expect_fail(path, "linux", NULL, -EINVAL, "malformed --platform");
 	snprintf(path, sizeof(path), "%s/docker.tar", gen);
 	for (int i = 0; i < 4; i++) {
 		static const char *const names[] = { "ocifs/test:latest", "ocifs/test",
-						      "docker.io/ocifs/test:latest", "0" };
+						      "docker.io/ocifs/test:latest", "1" };
 		rc = open_img(path, NULL, names[i], 0, &img);
 		is_int(rc, 0, "docker.tar: --image %s", names[i]);
 		ocifs_image_free(img);
 	}
 	expect_fail(path, NULL, "ocifs/test:other", -EINVAL, "docker.tar: --image ocifs/test:other");
 	expect_fail(path, NULL, "3", -EINVAL, "docker.tar: --image 3");
+	expect_fail(path, NULL, "0", -EINVAL, "docker.tar: --image 0 (1 = first)");
 	expect_fail(path, "linux/s390x", NULL, -EINVAL, "docker.tar: --platform linux/s390x");
 
 	/* platform choice in an image index */
@@ -547,9 +549,13 @@ static void test_match(void)
 	for (size_t i = 0; i < sizeof(n) / sizeof(n[0]); i++)
 		is_int(ocifs_img_name_match(n[i].want, n[i].have), n[i].match, "name %s vs %s", n[i].want,
 		       n[i].have);
-	ok(!ocifs_img_image_number("@3", &k) && k == 3 && !ocifs_img_image_number("0", &k) && k == 0 &&
-	   ocifs_img_image_number("3a", &k) && ocifs_img_image_number("test", &k) && ocifs_img_image_number("@", &k),
-	   "image numbers");
+	int only;
+	ok(!ocifs_img_image_number("#3", &k, &only) && k == 3 && only &&
+	   !ocifs_img_image_number("1", &k, &only) && k == 1 && !only &&
+	   !ocifs_img_image_number("0", &k, &only) && k == 0 &&
+	   ocifs_img_image_number("3a", &k, &only) && ocifs_img_image_number("test", &k, &only) &&
+	   ocifs_img_image_number("#", &k, &only) && ocifs_img_image_number("@1", &k, &only),
+	   "image numbers (1-based; #N a position only; @N is not ours)");
 }
 
 static int find_mkimage(char *out, size_t cap)

@@ -196,8 +196,8 @@ static void test_corpus(void)
 
 	snprintf(path, sizeof(path), "%s/images/ggcr/tarball_test_link.tar", root);
 	for (int i = 0; i < 2; i++) {
-		rc = open_img(path, NULL, i ? "bazel/v1/tarball:test_image_3" : "1", 0, &img);
-		is_int(rc, 0, "test_link: image #1 (a layer.tar symlink) by %s", i ? "tag" : "index");
+		rc = open_img(path, NULL, i ? "bazel/v1/tarball:test_image_3" : "2", 0, &img);
+		is_int(rc, 0, "test_link: image #2 (a layer.tar symlink) by %s", i ? "tag" : "index");
 		if (!rc) {
 			check_layers_hash(img, "test_link", 1);
 			ok(strv_has(img->names, "bazel/v1/tarball:test_image_3"), "test_link: RepoTag");
@@ -214,10 +214,10 @@ static void test_corpus(void)
 			ok(strv_has(img->names, tag), "ggcr test_index: tag %d chosen", i);
 		ocifs_image_free(img);
 	}
-	rc = open_img(path, NULL, "@1", 0, &img);
-	ok(!rc && strv_has(img->names, "2"), "ggcr test_index: @1 is the second entry");
+	rc = open_img(path, NULL, "#2", 0, &img);
+	ok(!rc && strv_has(img->names, "2"), "ggcr test_index: #2 is the second entry (a position, never a tag)");
 	ocifs_image_free(img);
-	expect_fail(path, NULL, "@4", -EINVAL, "ggcr test_index: @4 (positions are 0..3)");
+	expect_fail(path, NULL, "#5", -EINVAL, "ggcr test_index: #5 (positions are 1..4)");
 	snprintf(path, sizeof(path), "%s/images/ggcr/tarball_test_bundle.tar", root);
 	rc = open_img(path, NULL, "test_image_1", 0, &img);
 	is_int(rc, 0, "test_bundle: --image test_image_1");
