@@ -9,6 +9,7 @@ tar gzip pigz zstd jq python3 umoci skopeo libarchive-tools cppcheck util-linux 
 debootstrap squashfs-tools squashfuse golang-go git musl-tools gcc-multilib binutils file strace
 clang libclang-rt-14-dev
 rpm python3-jsonschema openjdk-17-jdk-headless
+groff-base bash-completion zsh systemd
 chromium"
 missing=""
 for p in $PKGS; do

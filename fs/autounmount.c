@@ -32,6 +32,7 @@
 
 #include "fs.h"
 #include "log.h"
+#include "mountinfo.h"
 
 /* Close every descriptor but keep (0-2 go to /dev/null). */
 static void close_all_but(int keep)
@@ -76,7 +77,7 @@ static void watch(const char *dir, int rfd, dev_t dev)
 	while (r < 0 && errno == EINTR);
 	/* The daemon is gone. Its own unmount (umount, fusermount3 -u) has
 	 * usually removed the mount already; otherwise it is dead. */
-	if (fs_mountinfo_dev(dir, &now) == 1 && now == dev)
+	if (ocifs_mountinfo_dev(dir, &now) == 1 && now == dev)
 		umount2(dir, MNT_DETACH | UMOUNT_NOFOLLOW);
 	_exit(0);
 }
@@ -87,7 +88,7 @@ void fs_autounmount_start(const char *dir)
 	dev_t dev;
 	pid_t pid;
 
-	if (fs_mountinfo_dev(dir, &dev) != 1) {
+	if (ocifs_mountinfo_dev(dir, &dev) != 1) {
 		log_warn("%s: auto_unmount: the mount is not in /proc/self/mountinfo", dir);
 		return;
 	}

@@ -344,8 +344,10 @@ int fs_opts_parse(const char *optstr, const char *image, int foreground, int deb
 		  struct fs_opts *o);
 void fs_opts_fini(struct fs_opts *o);
 /** Check that dir can be mounted on (exists, is a directory, is not a
- *  mountpoint, is empty unless nonempty); *abs is its malloc'd absolute path. Logs one
- *  line on failure. */
+ *  mountpoint, is empty unless nonempty) and that FUSE can be used
+ *  (/dev/fuse); *abs is its malloc'd absolute path. Logs one line on
+ *  failure, with the fix (a dead mount on dir, no /dev/fuse, no
+ *  permission). */
 int fs_check_mountpoint(const char *dir, int nonempty, char **abs);
 /** Mount view at dir and serve it until unmounted or signalled; unless
  *  opts.foreground, daemonize first, the parent returning only once the
@@ -353,12 +355,6 @@ int fs_check_mountpoint(const char *dir, int nonempty, char **abs);
  *  set in the daemon process. */
 int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *cache_dir,
 		 struct fs_opts *o, const char *dir, int *is_child);
-/** Is path (absolute, resolved) a mountpoint? 1 and its fs type
- *  ("fuse.ocifs") into type, 0 if not, or -errno. */
-int fs_mountinfo_find(const char *path, char *type, size_t typelen);
-/** The device (st_dev) of the top mount at absolute path: 1 and *dev,
- *  0 when nothing is mounted there, or -errno. */
-int fs_mountinfo_dev(const char *path, dev_t *dev);
 /** auto_unmount (autounmount.c): fork a watcher that lazily unmounts
  *  dir, if the mount there is still this one, once this process has
  *  died or exited (the watcher keeps no other descriptor, /dev/fuse

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -33,6 +34,7 @@
 #include "fs.h"
 #include "loop.h"
 #include "log.h"
+#include "mountinfo.h"
 #include "size.h"
 #include "zio.h"
 
@@ -367,87 +369,43 @@ void fs_opts_fini(struct fs_opts *o)
 	o->ready_fd = -1;
 }
 
-/* Undo mountinfo's octal escapes (\040 space, \011, \012, \134) in place. */
-static void unescape_octal(char *s)
+/* Whether this process can use FUSE: /dev/fuse opens and is the FUSE
+ * device, or (not root) a setuid fusermount3 will open it. Checked
+ * before the image is indexed, with the fix in the one line. */
+static int check_fuse(void)
 {
-	char *d = s;
+	static const char *const fusermount[] = { "/usr/bin/fusermount3", "/bin/fusermount3" };
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC), rc = fd < 0 ? -errno : 0;
+	struct stat st;
 
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*d++ = *s;
-		}
+	if (fd >= 0) {
+		if (fstat(fd, &st) == 0 && !(S_ISCHR(st.st_mode) && major(st.st_rdev) == 10 &&
+					     minor(st.st_rdev) == 229))
+			rc = -ENODEV;
+		close(fd);
 	}
-	*d = '\0';
-}
-
-/* The top mount at path in /proc/self/mountinfo: 1 found (its fstype in
- * type, its device in *dev), 0 none, or -errno. */
-static int mountinfo_scan(const char *path, char *type, size_t typelen, dev_t *dev)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char *line = NULL;
-	size_t cap = 0;
-	int found = 0;
-
-	if (!f)
-		return -errno;
-	/* id parent maj:min root mountpoint opts [optional...] - fstype src super
-	 * The last match wins: it is the mount on top. */
-	while (getline(&line, &cap, f) > 0) {
-		char *save = NULL, *tok, *mp = NULL, *fstype = NULL, *majmin = NULL;
-		int field = 0, dash = 0;
-
-		for (tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
-			if (field == 2)
-				majmin = tok;
-			if (field == 4)
-				mp = tok;
-			if (dash) {
-				fstype = tok;
-				break;
-			}
-			if (field >= 6 && !strcmp(tok, "-"))
-				dash = 1;
-			field++;
-		}
-		if (!mp || !fstype)
-			continue;
-		unescape_octal(mp);
-		if (!strcmp(mp, path)) {
-			unsigned ma = 0, mi = 0;
-			found = 1;
-			snprintf(type, typelen, "%s", fstype);
-			if (sscanf(majmin, "%u:%u", &ma, &mi) == 2)
-				*dev = makedev(ma, mi);
-		}
-	}
-	free(line);
-	fclose(f);
-	return found;
-}
-
-int fs_mountinfo_find(const char *path, char *type, size_t typelen)
-{
-	dev_t dev = 0;
-
-	return mountinfo_scan(path, type, typelen, &dev);
-}
-
-int fs_mountinfo_dev(const char *path, dev_t *dev)
-{
-	char type[64];
-
-	*dev = 0;
-	return mountinfo_scan(path, type, sizeof(type), dev);
+	if (!rc)
+		return 0;
+	if (rc == -EACCES && geteuid() != 0)
+		for (size_t i = 0; i < sizeof(fusermount) / sizeof(fusermount[0]); i++)
+			if (stat(fusermount[i], &st) == 0 && S_ISREG(st.st_mode) &&
+			    (st.st_mode & S_ISUID) && st.st_uid == 0)
+				return 0; /* libfuse mounts through it */
+	if (rc == -EACCES || rc == -EPERM)
+		log_err("/dev/fuse: %s: mount as root (sudo ocifs mount ...)%s", strerror(-rc),
+			geteuid() ? " or install fuse3 for its setuid fusermount3"
+				  : "; in a container, give it --device /dev/fuse --cap-add SYS_ADMIN");
+	else
+		log_err("/dev/fuse: %s: load the FUSE module (sudo modprobe fuse) and install "
+			"fuse3 (apt-get install fuse3)",
+			rc == -ENODEV ? "not the FUSE device (char 10,229)" : strerror(-rc));
+	return rc;
 }
 
 int fs_check_mountpoint(const char *dir, int nonempty, char **abs)
 {
 	struct stat st, up;
+	struct statvfs vfs;
 	char type[64], *parent = NULL;
 	struct dirent *de;
 	DIR *d;
@@ -456,7 +414,7 @@ int fs_check_mountpoint(const char *dir, int nonempty, char **abs)
 	*abs = NULL;
 	if (stat(dir, &st) < 0) {
 		rc = -errno;
-		log_err("%s: %s", dir, strerror(-rc));
+		ocifs_log_path_err(dir, dir, rc); /* a dead mount: names it */
 		return rc;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -466,22 +424,27 @@ int fs_check_mountpoint(const char *dir, int nonempty, char **abs)
 	*abs = realpath(dir, NULL);
 	if (!*abs)
 		return -errno;
-	rc = fs_mountinfo_find(*abs, type, sizeof(type));
+	rc = ocifs_mountinfo_find(*abs, type, sizeof(type));
 	if (rc == 0 && asprintf(&parent, "%s/..", *abs) >= 0 && stat(parent, &up) == 0 &&
 	    (up.st_dev != st.st_dev || (up.st_ino == st.st_ino && strcmp(*abs, "/"))))
 		rc = 1; /* a mount we cannot see in our namespace's table */
 	free(parent);
+	if (rc > 0 && statvfs(*abs, &vfs) < 0 && errno == ENOTCONN) {
+		ocifs_log_path_err(dir, dir, -ENOTCONN); /* its daemon is gone */
+		rc = -ENOTCONN;
+		goto err;
+	}
 	if (rc > 0) {
 		log_err("%s: already a mountpoint (unmount it first: ocifs umount %s)", dir, dir);
 		rc = -EBUSY;
 		goto err;
 	}
 	if (nonempty)
-		return 0;
+		goto fuse;
 	d = opendir(*abs);
 	if (!d) {
 		rc = -errno;
-		log_err("%s: %s", dir, strerror(-rc));
+		ocifs_log_path_err(dir, dir, rc);
 		goto err;
 	}
 	while ((de = readdir(d)))
@@ -494,6 +457,10 @@ int fs_check_mountpoint(const char *dir, int nonempty, char **abs)
 		rc = -ENOTEMPTY;
 		goto err;
 	}
+fuse:
+	rc = check_fuse();
+	if (rc)
+		goto err;
 	return 0;
 err:
 	free(*abs);

@@ -18,6 +18,7 @@
 #include "err.h"
 #include "image_priv.h"
 #include "log.h"
+#include "mountinfo.h"
 #include "path.h"
 #include "tar.h"
 #include "timens.h"
@@ -179,6 +180,33 @@ out:
 	ocifs_ckpts_fini(&ck);
 	ocifs_tar_free(t);
 	ocifs_zpass_free(in.zp);
+	return rc;
+}
+
+/* Whether the outer file decodes to something a tar can start with (its
+ * first block), so that any other file is refused in one clear line
+ * instead of a tar parser's complaint about offset 0. */
+static int starts_as_tar(struct img_ctx *c, struct ocifs_src *file, enum ocifs_comp comp,
+			 int *is_tar)
+{
+	struct ocifs_zpass_opts zo = { .comp = comp, .window_max = c->o->zstd_window_max };
+	struct ocifs_zpass *zp = NULL;
+	unsigned char blk[512];
+	size_t n = 0, got = 0;
+	int rc;
+
+	if (comp == OCIFS_COMP_NONE) {
+		rc = ocifs_src_pread(file, blk, sizeof(blk), 0, &n);
+		if (rc)
+			log_err("%s: %s", c->path, strerror(-rc));
+	} else {
+		rc = ocifs_zpass_new(file, &zo, &zp);
+		while (!rc && n < sizeof(blk) &&
+		       !(rc = ocifs_zpass_read(zp, blk + n, sizeof(blk) - n, &got)) && got)
+			n += got;
+		ocifs_zpass_free(zp);
+	}
+	*is_tar = !rc && ocifs_tar_looks_like(blk, n);
 	return rc;
 }
 
@@ -570,7 +598,7 @@ static int open_archive(struct img_ctx *c)
 	struct ocifs_src *file = NULL;
 	unsigned char magic[OCIFS_COMP_MAGIC];
 	size_t got;
-	int rc, has_index, has_manifest;
+	int rc, has_index, has_manifest, is_tar;
 
 	rc = ocifs_src_file_openat(AT_FDCWD, c->file, c->path, &file);
 	if (rc)
@@ -592,7 +620,13 @@ static int open_archive(struct img_ctx *c)
 		rc = -EOPNOTSUPP;
 		goto out;
 	}
-	rc = list_tar(c, file, c->img->outer_comp);
+	rc = starts_as_tar(c, file, c->img->outer_comp, &is_tar);
+	if (!rc && !is_tar) {
+		log_err("%s: not a container image: neither tar nor OCI layout", c->path);
+		rc = -EBADMSG; /* as the tar parser said before */
+	}
+	if (!rc)
+		rc = list_tar(c, file, c->img->outer_comp);
 	if (rc)
 		goto out;
 	has_index = ocifs_img_exists(c, "index.json");
@@ -621,7 +655,7 @@ static int open_dir(struct img_ctx *c)
 	c->dirfd = open(c->file, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->dirfd < 0) {
 		rc = -errno;
-		log_err("%s: %s", c->path, strerror(-rc));
+		ocifs_log_path_err(c->path, c->file, rc);
 		return rc;
 	}
 	rc = ocifs_fdcache_new(c->dirfd, 0, &c->fdc);
@@ -668,7 +702,7 @@ int ocifs_image_open(const char *path, const struct ocifs_image_opts *o,
 	c.img->zstd_window_max = c.o->zstd_window_max;
 	if (stat(path, &st) < 0) {
 		rc = -errno;
-		log_err("%s: %s", c.path, strerror(-rc));
+		ocifs_log_path_err(c.path, path, rc); /* on a dead mount: names it */
 	} else if (S_ISDIR(st.st_mode)) {
 		c.st = st;
 		rc = open_dir(&c);

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -446,7 +447,7 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	struct ocifs_ckpts ck = { 0 };
 	struct ocifs_zpass_opts zo = { 0 };
 	unsigned char magic[OCIFS_COMP_MAGIC], dc[OCIFS_SHA256_LEN], du[OCIFS_SHA256_LEN];
-	char name[128], *final = NULL, hexd[OCIFS_DIGEST_STRLEN + 1];
+	char name[PATH_MAX + 128], *final = NULL, hexd[OCIFS_DIGEST_STRLEN + 1];
 	struct ocifs_cache_tmp tmp = { .dfd = -1, .fd = -1 };
 	int rc, started = 0;
 	size_t got;
@@ -454,7 +455,8 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	struct ocifs_log_hold hold = { .have = 0 };
 
 	memset(st, 0, sizeof(*st));
-	snprintf(name, sizeof(name), "layer %u (%.19s…)", num, *ld->digest ? ld->digest : ld->diff_id);
+	snprintf(name, sizeof(name), "%s%slayer %u (%.19s…)", o->image ? o->image : "",
+		 o->image ? ": " : "", num, *ld->digest ? ld->digest : ld->diff_id);
 	ps.name = name;
 	ps.st = st;
 	rc = ocifs_src_pread(ld->blob, magic, sizeof(magic), 0, &got);

@@ -17,6 +17,7 @@
 
 struct ocifs_index_opts {
 	const char *cache_dir;
+	const char *image;              /* the image file, named in messages */
 	uint64_t span;                  /* checkpoint distance, 0 = default */
 	uint64_t zstd_window_max;       /* 0 = default (zio.h) */
 	/* called now and then with compressed bytes consumed so far */

@@ -85,8 +85,8 @@ static int check_meta(struct ocifs_layer *l, const char *cache_dir)
 			return -ESTALE;
 		rc = strcmp(v, ld->diff_id) == 0 ? 0 : -OCIFS_EDIGEST;
 		if (rc && !l->quiet)
-			log_err("layer %u (%.19s…): diff_id mismatch (expected %s, got %s)", l->num,
-				ld->digest, ld->diff_id, v);
+			log_err("%s: layer %u (%.19s…): diff_id mismatch (expected %s, got %s)",
+				l->image, l->num, ld->digest, ld->diff_id, v);
 		free(v);
 		if (rc)
 			return rc;
@@ -177,7 +177,8 @@ static int build(struct ocifs_layer *l, const struct ocifs_layer_opts *o,
 		 struct hash_progress *hp)
 {
 	struct ocifs_index_opts io = {
-		.cache_dir = o->cache_dir, .span = o->span, .zstd_window_max = l->wmax,
+		.cache_dir = o->cache_dir, .image = l->image, .span = o->span,
+		.zstd_window_max = l->wmax,
 		.progress = index_progress, .ctx = hp,
 	};
 	int lock, rc;
@@ -212,7 +213,7 @@ static int reverify_index(struct ocifs_layer *l, const struct ocifs_layer_opts *
 {
 	struct ocifs_cache_tmp t = { .dfd = -1, .fd = -1 };
 	struct ocifs_index_opts io = {
-		.cache_dir = o->cache_dir, .span = o->span,
+		.cache_dir = o->cache_dir, .image = l->image, .span = o->span,
 		.progress = index_progress, .ctx = hp, .keep = &t,
 	};
 	struct ocifs_index_stats st;
@@ -254,7 +255,7 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 	int rc, verified = 0;
 
 	if (!ld->blob) {
-		log_err("layer %zu (%s): blob missing", i + 1, ld->digest);
+		log_err("%s: layer %zu (%s): blob missing", img->path, i + 1, ld->digest);
 		return -ENOENT;
 	}
 	hp.total = ld->blob->size;
@@ -262,6 +263,7 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 	if (!l)
 		return -ENOMEM;
 	l->num = (unsigned)i + 1;
+	l->image = img->path;
 	l->desc = ld;
 	l->wmax = img->zstd_window_max;
 	l->span = o->span;
@@ -338,8 +340,8 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 		if (rc)
 			goto err;
 		if (strcmp(got, ld->digest) != 0) {
-			log_err("layer %zu (%.19s…): digest mismatch (expected %s, got %s)", i + 1,
-				ld->digest, ld->digest, got);
+			log_err("%s: layer %zu (%.19s…): digest mismatch (expected %s, got %s)",
+				img->path, i + 1, ld->digest, ld->digest, got);
 			rc = -OCIFS_EDIGEST;
 			goto err;
 		}

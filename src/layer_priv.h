@@ -7,6 +7,7 @@
 
 struct ocifs_layer {
 	unsigned num;             /* 1-based position in the image */
+	const char *image;        /* the image file (borrowed), for messages */
 	struct ocifs_layer_desc *desc; /* borrowed from the image */
 	struct ocifs_idxdb *db;   /* NULL, or open: see ocifs_layer_db() */
 	char *db_path;

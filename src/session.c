@@ -17,6 +17,7 @@
 #include "cache.h"
 #include "imageref.h"
 #include "log.h"
+#include "mountinfo.h"
 #include "progress.h"
 #include "session.h"
 #include "spool.h"
@@ -205,7 +206,7 @@ static int locate(struct ocifs_session *s, const char *ref, const struct ocifs_i
 			log_err("no file \"%s\"; save the image first (docker save %s -o %.*s.tar) or "
 				"name an archive with docker-archive:FILE[:NAME:TAG]", ref, ref, blen, base);
 		} else {
-			log_err("%s: %s", r->path, strerror(-rc));
+			ocifs_log_path_err(r->path, r->path, rc); /* a dead mount: names it */
 		}
 		return rc;
 	}

@@ -282,6 +282,13 @@ static int tar_cksum_ok(const unsigned char *h)
 	return want == us || want == ss;
 }
 
+int ocifs_tar_looks_like(const unsigned char *b, size_t n)
+{
+	if (n == 0)
+		return 1;
+	return n >= TAR_BLK && (tar_is_zero(b) || tar_cksum_ok(b));
+}
+
 /* Read an extension header's payload (NUL-terminated) into x. */
 static int tar_ext_read(struct ocifs_tar *t, const unsigned char *h, struct tar_ext *x, int order)
 {

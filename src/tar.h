@@ -75,6 +75,12 @@ static inline unsigned ocifs_tar_mode(char type)
 	}
 }
 
+/** Whether the first n bytes of a stream (n up to one 512-byte block)
+ *  can start a tar archive: a header block whose checksum holds, an
+ *  end-of-archive block, or an empty stream. Tells a tar from any other
+ *  file before parsing it. */
+int ocifs_tar_looks_like(const unsigned char *b, size_t n);
+
 struct ocifs_tar;
 
 /** `name` is used in error messages (e.g. "layer 2 (sha256:ab12…)"). */

@@ -26,6 +26,7 @@
 #include "cli.h"
 #include "fs.h"
 #include "log.h"
+#include "mountinfo.h"
 
 int cmd_mount(struct cli *c)
 {
@@ -95,12 +96,14 @@ int cmd_umount(struct cli *c)
 	char type[64], *abs = realpath(dir, NULL);
 	int rc;
 
+	if (!abs && errno == ENOTCONN) /* a dead mount: unmount it by name */
+		abs = ocifs_mountinfo_abspath(dir);
 	if (!abs) {
 		rc = -errno;
 		log_err("%s: %s", dir, strerror(-rc));
 		return rc;
 	}
-	rc = fs_mountinfo_find(abs, type, sizeof(type));
+	rc = ocifs_mountinfo_find(abs, type, sizeof(type));
 	if (rc <= 0) {
 		if (rc == 0)
 			log_err("%s: not mounted", dir);

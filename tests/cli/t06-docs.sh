@@ -1,5 +1,6 @@
 #!/bin/bash
-# Every command and option that `ocifs --help` lists is documented in
+# Every command and option that `ocifs --help` and `ocifs CMD --help` list
+# is documented in
 # man/ocifs.1, and the README's first two commands are the ones CI runs.
 . "$(dirname "$0")/../lib.sh"
 
@@ -7,10 +8,12 @@ B=$OCIFS_BIN
 MAN=$OCIFS_SRCDIR/man/ocifs.1
 "$B" --help >"$TMP/help"
 ok $? "ocifs --help"
+for c in $("$B" help --commands); do "$B" "$c" --help; done >"$TMP/cmdhelp"
+"$B" mount --help >"$TMP/mounthelp"
 # roff escapes "-" as "\-"
 sed 's/\\-/-/g' "$MAN" >"$TMP/man"
 missing=
-for opt in $(grep -oE -- '--[a-z][a-z-]+' "$TMP/help" | sort -u); do
+for opt in $(cat "$TMP/help" "$TMP/cmdhelp" | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
 	grep -qF -- "$opt" "$TMP/man" || missing="$missing $opt"
 done
 for cmd in $(sed -n 's/^  \([a-z]*\) .*/\1/p' "$TMP/help" | grep -v '^$' | sort -u); do
@@ -19,8 +22,8 @@ done
 [ -z "$missing" ]
 ok $? "every --help command and option is in ocifs(1)${missing:+ (missing:$missing)}"
 for o in timeout= cache_size= uid= gid= allow_other ready_fd=; do
-	grep -qF "$o" "$TMP/help" && grep -qF "$o" "$TMP/man"
-	ok $? "mount option $o in --help and ocifs(1)"
+	grep -qF "$o" "$TMP/mounthelp" && grep -qF "$o" "$TMP/man"
+	ok $? "mount option $o in mount --help and ocifs(1)"
 done
 # every property the SBOM writes (a "ocifs:..." string of scan/) is
 # documented in ocifs-sbom(5); a printf pattern stands for its prefix
