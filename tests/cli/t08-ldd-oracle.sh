@@ -47,10 +47,6 @@ main() {
 	[ $rc -eq 0 ] || head -n 200 "$TMP/a"
 
 	# (b) the product
-	if ! "$OCIFS_BIN" --help 2>&1 | grep -q '^ *deps IMAGE'; then
-		skip "(b) ocifs deps does not exist yet"
-		return
-	fi
 	if ! "$OCIFS_BIN" deps "$D/oci-gzip" --json >"$TMP/deps.json" 2>"$TMP/deps.err"; then
 		fail "(b) ocifs deps IMAGE --json"
 		diag "$(head -c 2000 "$TMP/deps.err")"

@@ -57,11 +57,6 @@ else
 fi
 
 # --- end to end through ocifs deps
-if ! "$OCIFS_BIN" --help 2>&1 | grep -q "deps IMAGE"; then
-	skip "ocifs deps not available"
-	done_testing
-	exit
-fi
 R=$TMP/root
 mkdir -p "$R/usr/local/bin"
 cp "$D/go/esbuild" "$D/go/buf" "$D/go/lefthook" "$D/real/trivy-cdxgen" "$D/real/golem" \
