@@ -23,11 +23,6 @@
 . "$(dirname "$0")/../lib.sh"
 
 need go python3 tar readelf objcopy || { done_testing; exit; }
-if ! "$OCIFS_BIN" --help 2>&1 | grep -q "sbom"; then
-	skip "ocifs sbom not available"
-	done_testing
-	exit
-fi
 VALIDATE=$OCIFS_VALIDATE_SBOM
 R=$TMP/root
 mkdir -p "$R/l1/usr/local/bin" "$R/l2/opt/bin"
