@@ -98,6 +98,22 @@ expect_fail() {
 	fi
 }
 
+# one_line_fail STATUS PATTERN DESC -- CMD...: CMD exits STATUS, and its
+# stderr is exactly one line, matching PATTERN (a fixed string).
+one_line_fail() {
+	local want=$1 pat=$2 desc=$3 err rc
+	shift 4
+	err=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ "$rc" -eq "$want" ] && [ "$(printf '%s\n' "$err" | grep -c .)" -eq 1 ] &&
+		printf '%s\n' "$err" | grep -qF -- "$pat"; then
+		pass "$desc"
+	else
+		fail "$desc"
+		diag "exit $rc (want $want); stderr: $err"
+	fi
+}
+
 # test_images: print the dir holding mkimage.sh's images, building them
 # once per build tree (tests run in parallel: flock serializes the build).
 test_images() {

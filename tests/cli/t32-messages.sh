@@ -9,22 +9,6 @@
 
 B=$OCIFS_BIN
 
-# one_line_fail STATUS PATTERN DESC -- CMD...: CMD exits STATUS, and its
-# stderr is exactly one line, matching PATTERN (a fixed string).
-one_line_fail() {
-	local want=$1 pat=$2 desc=$3 err rc
-	shift 4
-	err=$("$@" 2>&1 >/dev/null)
-	rc=$?
-	if [ "$rc" -eq "$want" ] && [ "$(printf '%s\n' "$err" | grep -c .)" -eq 1 ] &&
-		printf '%s\n' "$err" | grep -qF -- "$pat"; then
-		pass "$desc"
-	else
-		fail "$desc"
-		diag "exit $rc (want $want); stderr: $err"
-	fi
-}
-
 # --- not an image at all ---
 printf 'hello, I am a text file\n' >"$TMP/notes.txt"
 python3 - "$TMP/pic.png" <<'PY'

@@ -14,22 +14,6 @@ need_fuse || { done_testing; exit; }
 need unshare setpriv python3 || { done_testing; exit; }
 B=$OCIFS_BIN
 
-# one_line_fail STATUS PATTERN DESC -- CMD...: CMD exits STATUS, and its
-# stderr is exactly one line, containing PATTERN (a fixed string).
-one_line_fail() {
-	local want=$1 pat=$2 desc=$3 err rc
-	shift 4
-	err=$("$@" 2>&1 >/dev/null)
-	rc=$?
-	if [ "$rc" -eq "$want" ] && [ "$(printf '%s\n' "$err" | grep -c .)" -eq 1 ] &&
-		printf '%s\n' "$err" | grep -qF -- "$pat"; then
-		pass "$desc"
-	else
-		fail "$desc"
-		diag "exit $rc (want $want); stderr: $err"
-	fi
-}
-
 mkdir -p "$TMP/l/etc"
 echo 'served' >"$TMP/l/etc/motd"
 tar -C "$TMP/l" -cf "$TMP/layer.tar" etc
