@@ -194,6 +194,9 @@ ok $? "C: the bar is drawn, in ASCII only"
 tr '\r' '\n' <"$TMP/pty.C" | LC_ALL=C grep -a '^layer .*\[' >"$TMP/bars.C"
 [ -s "$TMP/bars.C" ] && ! LC_ALL=C grep -aqv '^[ -~]*$' "$TMP/bars.C"
 ok $? "C: every byte of every bar line is printable ASCII ($(wc -l <"$TMP/bars.C") lines)"
+# the per-layer summary after the bar too (it shortened digests with "…")
+[ -z "$(tr -d '\11\12\15\33\40-\176' <"$TMP/pty.C")" ] && grep -aq 'entries' "$TMP/pty.C"
+ok $? "C: the whole output, layer summaries included, is ASCII" || diag "$(grep -a entries "$TMP/pty.C")"
 
 # --- 7. deps --unresolved exits as grep ---------------------------------
 mk_root() { # mk_root DIR WITH-LIBC
