@@ -452,8 +452,20 @@ int cmd_history(struct cli *c)
 		putchar('\n');
 	}
 	if (!o.events) {
+		/* history takes PATH literally: say where a symlink on the way
+		 * (/bin -> usr/bin on a merged-/usr image) leads instead */
+		struct ocifs_view_found f;
+		char *canon = NULL, *ecanon = NULL;
+
 		ocifs_esc_name(c->args[1], &shown);
-		log_err("%s: %s: no layer has this path", c->args[0], shown ? shown : "?");
+		if (ocifs_view_find(s->view, p, 0, &f, &canon) == 0 && strcmp(canon, p) != 0 &&
+		    ocifs_esc_name(canon, &ecanon) == 0)
+			log_err("%s: %s: no layer has this path (through a symlink it is %s: "
+				"history takes PATH literally)", c->args[0], shown ? shown : "?", ecanon);
+		else
+			log_err("%s: %s: no layer has this path", c->args[0], shown ? shown : "?");
+		free(canon);
+		free(ecanon);
 		rc = OCIFS_EXIT_ERR;
 	}
 out:
