@@ -90,6 +90,8 @@ ok $? "cat through oci:DIR:REF reads that image"
 
 expect_fail 1 "two.tar: 2 images; choose one with --image: #1 (docker.io/)?ocifs/a:1, #2 (docker.io/)?ocifs/b:2" \
 	"two images, none named: the list counts from 1" -- "$B" inspect "$TMP/two.tar"
+expect_fail 1 "lay: 2 images match [^;]*; choose one with --image: #1 first \([^)]*\), #2 second \(" \
+	"a layout of two named images: the list gives each its --image number" -- "$B" inspect "$TMP/lay"
 expect_fail 1 "two.tar: no image 3 \(manifest.json has 2; 1 = first\)" \
 	"--image 3 of 2: says 1 = first" -- "$B" inspect --image 3 "$TMP/two.tar"
 expect_fail 1 "no image 0 \(manifest.json has 2; 1 = first\)" \
