@@ -104,7 +104,7 @@ const struct cli_opt cli_opts[] = {
 	  "list the -o mount options, one a line (name= if it takes a value)" },
 	/* what a command is about */
 	{ O_LONG, 'l', "long", NULL, OPT_LONG, 0, "long listing, as ls -l" },
-	{ O_RECURSIVE, 'R', "recursive", NULL, OPT_REC, 0, "list subdirectories too (full paths)" },
+	{ O_RECURSIVE, 'R', "recursive", NULL, OPT_REC, 0, "list subdirectories too (paths relative to PATH)" },
 	{ O_LAZY, 'l', "lazy", NULL, OPT_LAZY, 0,
 	  "lazy: detach now, finish when the mount is no longer busy" },
 	{ O_DEREF, 'L', "dereference", NULL, OPT_DEREF, 0, "follow a symlink as the last component" },

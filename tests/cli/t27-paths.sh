@@ -305,6 +305,8 @@ done
 (cd "$TMP/x1/usr" && find . -mindepth 1 | sed 's|^\./||' | csort) >"$TMP/want"
 "$B" ls -R --layer 1 "$IMG" /usr | diff "$TMP/want" - >"$TMP/d"
 okd $? "ls -R --layer 1 IMAGE /usr: paths relative to it, as ls -R of the view prints" "$(cat "$TMP/d")"
+"$B" ls --help | grep -Eq -- '^ +-R, --recursive +.*relative to PATH' && ! "$B" ls --help | grep -q 'full paths'
+ok $? "ls --help says what -R prints: paths relative to PATH"
 # with one layer the view is the layer: both listings agree, -l included
 mkoci "$TMP/one" "$TMP/l1.tar"
 diff <("$B" ls -lR "$TMP/one" | awk '{ print $1, $2, $NF }') \
