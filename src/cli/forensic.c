@@ -276,14 +276,31 @@ static int diff_layer(struct cli *c)
 	return rc;
 }
 
+/* Whether IMAGE argument arg reads a stream (a pipe, socket or
+ * terminal; "-" is stdin), which *st then identifies. */
+static int is_stream(const char *arg, struct stat *st)
+{
+	int r = strcmp(arg, "-") ? stat(arg, st) : fstat(0, st);
+
+	return r == 0 && (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode) || S_ISCHR(st->st_mode));
+}
+
 static int diff_images(struct cli *c)
 {
 	struct ocifs_session_opts so = cli_session_opts(c);
 	struct ocifs_session *a = NULL, *b = NULL;
 	struct diff_out o = { .json = c->json };
 	struct ocifs_chg_stats st;
+	struct stat s0, s1;
 	int rc;
 
+	/* the first open would drain it and the second find it "empty" */
+	if (is_stream(c->args[0], &s0) && is_stream(c->args[1], &s1) && s0.st_dev == s1.st_dev &&
+	    s0.st_ino == s1.st_ino) {
+		log_err("diff: %s and %s are the same stream, which can be read only once; "
+			"save the image to a file first", c->args[0], c->args[1]);
+		return OCIFS_EXIT_USAGE;
+	}
 	if ((rc = ocifs_session_open(c->args[0], &so, &a)) ||
 	    (rc = ocifs_session_open(c->args[1], &so, &b)))
 		goto out;
