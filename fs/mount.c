@@ -424,6 +424,14 @@ int fs_check_mountpoint(const char *dir, int nonempty, char **abs)
 	*abs = realpath(dir, NULL);
 	if (!*abs)
 		return -errno;
+	/* fusermount3's own rule for a user's mount, said before the image
+	 * is opened and without its "is /dev/fuse there?" guess after it */
+	if (getuid() != 0 && access(*abs, W_OK) != 0) {
+		log_err("%s: you cannot write to it, and a user may only mount on a directory "
+			"they can write (mount as root, or choose a directory of yours)", dir);
+		rc = -EACCES;
+		goto err;
+	}
 	rc = ocifs_mountinfo_find(*abs, type, sizeof(type));
 	if (rc == 0 && asprintf(&parent, "%s/..", *abs) >= 0 && stat(parent, &up) == 0 &&
 	    (up.st_dev != st.st_dev || (up.st_ino == st.st_ino && strcmp(*abs, "/"))))
