@@ -299,6 +299,36 @@ static int parse_one(struct fs_opts *o, char *opt, char **passthru)
 	return -EINVAL;
 }
 
+/* The source the mount tables show by default: the image's absolute
+ * path, also inside skopeo's file transport names ("oci-archive:a.tar:v1"
+ * -> "oci-archive:/abs/a.tar:v1": the path ends at the next ':', as
+ * imageref.h parses it); the name as given when it does not resolve. */
+static char *default_fsname(const char *image)
+{
+	static const char *const tr[] = { "docker-archive:", "oci-archive:", "oci:", NULL };
+	const char *path = image, *rest = "";
+	char *p, *abs, *out = NULL;
+	size_t tl = 0;
+
+	for (size_t i = 0; tr[i]; i++)
+		if (!strncmp(image, tr[i], strlen(tr[i]))) {
+			tl = strlen(tr[i]);
+			path = image + tl;
+			rest = strchr(path, ':') ? strchr(path, ':') : "";
+			break;
+		}
+	if (!(p = strndup(path, strlen(path) - strlen(rest))))
+		return NULL;
+	abs = realpath(p, NULL);
+	free(p);
+	if (!abs)
+		return strdup(image);
+	if (asprintf(&out, "%.*s%s%s", (int)tl, image, abs, rest) < 0)
+		out = NULL;
+	free(abs);
+	return out;
+}
+
 int fs_opts_parse(const char *optstr, const char *image, int foreground, int debug,
 		  struct fs_opts *o)
 {
@@ -333,12 +363,8 @@ int fs_opts_parse(const char *optstr, const char *image, int foreground, int deb
 		}
 		free(copy);
 	}
-	if (!rc && !o->fsname) {
-		char *abs = realpath(image, NULL);
-		o->fsname = abs ? abs : strdup(image);
-		if (!o->fsname)
-			rc = -ENOMEM;
-	}
+	if (!rc && !o->fsname && !(o->fsname = default_fsname(image)))
+		rc = -ENOMEM;
 	if (!rc && !o->subtype && !(o->subtype = strdup("ocifs")))
 		rc = -ENOMEM;
 	if (o->cache_size && o->cache_size < FS_SPAN_BLOCK)
