@@ -440,7 +440,10 @@ int fs_check_mountpoint(const char *dir, int nonempty, char **abs)
 	*abs = NULL;
 	if (stat(dir, &st) < 0) {
 		rc = -errno;
-		ocifs_log_path_err(dir, dir, rc); /* a dead mount: names it */
+		if (rc == -ENOENT && lstat(dir, &st) < 0) /* (a dangling link: as is) */
+			log_err("%s: no such directory (create it first: mkdir -p %s)", dir, dir);
+		else
+			ocifs_log_path_err(dir, dir, rc); /* a dead mount: names it */
 		return rc;
 	}
 	if (!S_ISDIR(st.st_mode)) {
