@@ -150,6 +150,13 @@ ok $? "--platform before or after the command: the same result (exit $r1, $(head
 expect_fail 2 "^ocifs: option --json comes after the command \(try 'ocifs --help'\)$" \
 	"a command option before the command: one line" -- "$B" --json inspect "$TMP/img"
 expect_fail 2 '^ocifs: no command given' "only global options: no command" -- "$B" -q -v
+# a malformed --platform is a malformed option value: exit 2 (it was 1)
+for p in linux '' linux/; do
+	expect_fail 2 "^ocifs: --platform: \"$p\" is not OS/ARCH\[/VARIANT\]" \
+		"--platform '$p': a usage error, before or after the command" -- "$B" --platform "$p" inspect "$TMP/img"
+	expect_fail 2 "^ocifs: --platform: \"$p\" is not OS/ARCH" "... after: likewise" -- \
+		"$B" ls "$TMP/img" --platform "$p"
+done
 
 # --- 5. -q and -v ----------------------------------------------------------
 rm -rf "$XDG_CACHE_HOME"
