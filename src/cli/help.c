@@ -61,8 +61,8 @@ const struct cli_command cli_commands[] = {
 	  "Also Go build info, UPX packing and Rust audit data. The same document as\n"
 	  "/.deps in the mount.\n" IMAGE_NOTE,
 	  "  0  success; with --unresolved: nothing is unresolved\n"
-	  "  1  with --unresolved: something is unresolved (it is listed), as grep\n"
-	  "     exits on a match; else, or also, an error (a message on stderr)\n"
+	  "  1  with --unresolved: something is unresolved (it is listed), as diff\n"
+	  "     exits 1 on a difference; else, or also, an error (a message on stderr)\n"
 	  "  2  usage error\n"
 	  "  3  a blob does not match its digest\n" },
 	{ "sbom", "IMAGE", cmd_sbom, 1, 1, OPT_IMG | OPT_OUT | OPT_FORMAT,

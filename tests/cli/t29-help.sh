@@ -205,7 +205,13 @@ ok $? "C: every byte of every bar line is printable ASCII ($(wc -l <"$TMP/bars.C
 [ -z "$(tr -d '\11\12\15\33\40-\176' <"$TMP/pty.C")" ] && grep -aq 'entries' "$TMP/pty.C"
 ok $? "C: the whole output, layer summaries included, is ASCII" || diag "$(grep -a entries "$TMP/pty.C")"
 
-# --- 7. deps --unresolved exits as grep ---------------------------------
+# --- 7. deps --unresolved exits as diff ---------------------------------
+# grep exits 0 on a match, diff 1 on a difference: the help names the
+# tool that does what deps --unresolved does
+printf 'a\n' | grep -q a && { diff <(echo a) <(echo b) >/dev/null; [ $? = 1 ]; } &&
+	"$B" deps --help | grep -q 'as diff' && ! "$B" deps --help | grep -q 'as grep' &&
+	! grep -q 'as grep)' "$OCIFS_SRCDIR/README.md"
+ok $? "deps --help and the README compare exit 1 to diff's, not grep's (grep exits 0 on a match)"
 mk_root() { # mk_root DIR WITH-LIBC
 	mkdir -p "$1/bin" "$1/etc" "$1/lib/x86_64-linux-gnu"
 	cp /bin/true "$1/bin/true"
