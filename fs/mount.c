@@ -299,6 +299,36 @@ static int parse_one(struct fs_opts *o, char *opt, char **passthru)
 	return -EINVAL;
 }
 
+/* The source the mount tables show by default: the image's absolute
+ * path, also inside skopeo's file transport names ("oci-archive:a.tar:v1"
+ * -> "oci-archive:/abs/a.tar:v1": the path ends at the next ':', as
+ * imageref.h parses it); the name as given when it does not resolve. */
+static char *default_fsname(const char *image)
+{
+	static const char *const tr[] = { "docker-archive:", "oci-archive:", "oci:", NULL };
+	const char *path = image, *rest = "";
+	char *p, *abs, *out = NULL;
+	size_t tl = 0;
+
+	for (size_t i = 0; tr[i]; i++)
+		if (!strncmp(image, tr[i], strlen(tr[i]))) {
+			tl = strlen(tr[i]);
+			path = image + tl;
+			rest = strchr(path, ':') ? strchr(path, ':') : "";
+			break;
+		}
+	if (!(p = strndup(path, strlen(path) - strlen(rest))))
+		return NULL;
+	abs = realpath(p, NULL);
+	free(p);
+	if (!abs)
+		return strdup(image);
+	if (asprintf(&out, "%.*s%s%s", (int)tl, image, abs, rest) < 0)
+		out = NULL;
+	free(abs);
+	return out;
+}
+
 int fs_opts_parse(const char *optstr, const char *image, int foreground, int debug,
 		  struct fs_opts *o)
 {
@@ -333,12 +363,8 @@ int fs_opts_parse(const char *optstr, const char *image, int foreground, int deb
 		}
 		free(copy);
 	}
-	if (!rc && !o->fsname) {
-		char *abs = realpath(image, NULL);
-		o->fsname = abs ? abs : strdup(image);
-		if (!o->fsname)
-			rc = -ENOMEM;
-	}
+	if (!rc && !o->fsname && !(o->fsname = default_fsname(image)))
+		rc = -ENOMEM;
 	if (!rc && !o->subtype && !(o->subtype = strdup("ocifs")))
 		rc = -ENOMEM;
 	if (o->cache_size && o->cache_size < FS_SPAN_BLOCK)
@@ -414,7 +440,10 @@ int fs_check_mountpoint(const char *dir, int nonempty, char **abs)
 	*abs = NULL;
 	if (stat(dir, &st) < 0) {
 		rc = -errno;
-		ocifs_log_path_err(dir, dir, rc); /* a dead mount: names it */
+		if (rc == -ENOENT && lstat(dir, &st) < 0) /* (a dangling link: as is) */
+			log_err("%s: no such directory (create it first: mkdir -p %s)", dir, dir);
+		else
+			ocifs_log_path_err(dir, dir, rc); /* a dead mount: names it */
 		return rc;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -424,6 +453,14 @@ int fs_check_mountpoint(const char *dir, int nonempty, char **abs)
 	*abs = realpath(dir, NULL);
 	if (!*abs)
 		return -errno;
+	/* fusermount3's own rule for a user's mount, said before the image
+	 * is opened and without its "is /dev/fuse there?" guess after it */
+	if (getuid() != 0 && access(*abs, W_OK) != 0) {
+		log_err("%s: you cannot write to it, and a user may only mount on a directory "
+			"they can write (mount as root, or choose a directory of yours)", dir);
+		rc = -EACCES;
+		goto err;
+	}
 	rc = ocifs_mountinfo_find(*abs, type, sizeof(type));
 	if (rc == 0 && asprintf(&parent, "%s/..", *abs) >= 0 && stat(parent, &up) == 0 &&
 	    (up.st_dev != st.st_dev || (up.st_ino == st.st_ino && strcmp(*abs, "/"))))

@@ -87,7 +87,9 @@ static int cache_dir_check(int at, const char *name, const char *shown, char *wh
 		close(fd);
 		return -EPERM;
 	}
-	if ((st.st_mode & 077) && fchmod(fd, 0700) < 0)
+	/* On a read-only file system the write probe that follows says so
+	 * (and falls back) in one line: no second warning about the mode. */
+	if ((st.st_mode & 077) && fchmod(fd, 0700) < 0 && errno != EROFS)
 		log_warn("cache: %s: chmod 0700: %s", shown, strerror(errno));
 	return fd;
 }

@@ -120,5 +120,7 @@ const struct ocifs_history *ocifs_image_layer_history(const struct ocifs_image *
 const char *ocifs_image_format_name(enum ocifs_image_format f);
 /** Host platform in OCI terms, e.g. "linux/amd64" or "linux/arm/v7". */
 const char *ocifs_host_platform(void);
+/** Is s a well-formed "os/arch[/variant]" (what --platform takes)? */
+int ocifs_img_platform_valid(const char *s);
 
 #endif

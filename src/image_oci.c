@@ -434,13 +434,13 @@ static int probe(struct oci *w, size_t i)
 	return probe_platform(w, k, k);
 }
 
-/* "ref (platform, sha256:0123456789ab)" for candidate lists. */
+/* "#N ref (platform, sha256:0123456789ab)" for candidate lists. */
 static void cand_label(const struct cand *k, char *buf, size_t cap)
 {
-	char num[32];
+	const char *name = k->ref ? k->ref : k->cname;
 
-	snprintf(num, sizeof(num), "#%zu", k->top + 1);
-	snprintf(buf, cap, "%s (%s, %.19s)", k->ref ? k->ref : k->cname ? k->cname : num,
+	/* "#N" always: the number --image takes, as docker-archive's list */
+	snprintf(buf, cap, "#%zu%s%s (%s, %.19s)", k->top + 1, name ? " " : "", name ? name : "",
 		 k->platform ? k->platform : "platform unknown", k->digest);
 }
 

@@ -99,8 +99,6 @@ int ocifs_img_strv_add(char ***v, size_t *n, const char *s, struct ocifs_strmap 
 void ocifs_img_strv_free(char **v);
 /** "os/arch[/variant]", malloc'd, or NULL on ENOMEM. */
 char *ocifs_img_platform_str(const char *os, const char *arch, const char *variant);
-/** Is s a well-formed "os/arch[/variant]"? */
-int ocifs_img_platform_valid(const char *s);
 /** How well platform have fits want (both "os/arch[/variant]"), the way
  *  containerd matches: 2 exact after normalization (x86_64 = amd64,
  *  arm64/v8 = arm64, arm = arm/v7), 1 compatible (have names no variant),

@@ -488,6 +488,11 @@ const char *ocifs_layer_db_path(const struct ocifs_layer *l)
 	return l->db_path;
 }
 
+const char *ocifs_layer_image(const struct ocifs_layer *l)
+{
+	return l->image ? l->image : "?";
+}
+
 const struct ocifs_ckpts *ocifs_layer_ckpts(const struct ocifs_layer *l)
 {
 	return &l->ck;

@@ -51,6 +51,8 @@ uint64_t ocifs_layer_entries(const struct ocifs_layer *l);
 /** The path of the layer's index file (the view keys its cache by its
  *  identity), or NULL. */
 const char *ocifs_layer_db_path(const struct ocifs_layer *l);
+/** The image file the layer belongs to, as messages name it. */
+const char *ocifs_layer_image(const struct ocifs_layer *l);
 /** The layer's checkpoints (borrowed; ck->n == 0 for plain tar). */
 const struct ocifs_ckpts *ocifs_layer_ckpts(const struct ocifs_layer *l);
 /** Bytes a new cursor decodes to reach stream offset uoff: from the

@@ -44,12 +44,14 @@ static void report(FILE *f, struct ocifs_layer *l, size_t n, double secs)
 	char a[16], b[16], c[16], r[16];
 	struct ocifs_layer_open_info li;
 	const struct ocifs_index_stats *s = &li.stats;
+	/* ASCII outside a UTF-8 locale, as the progress bar above it */
+	const char *ell = ocifs_locale_is_utf8() ? "…" : "...";
 
 	ocifs_layer_open_info(l, &li);
 	if (li.built) {
-		fprintf(f, "layer %u/%zu %.19s… %-4s %s -> %s, %" PRIu64 " entries, %" PRIu64
+		fprintf(f, "layer %u/%zu %.19s%s %-4s %s -> %s, %" PRIu64 " entries, %" PRIu64
 		        " checkpoints, index %s (%.2f%%), %.2f s, %s/s\n",
-		        ocifs_layer_num(l), n, ocifs_layer_desc(l)->digest, ocifs_comp_name(s->comp),
+		        ocifs_layer_num(l), n, ocifs_layer_desc(l)->digest, ell, ocifs_comp_name(s->comp),
 		        ocifs_human(s->csize, a),
 		        ocifs_human(s->usize, b), s->entries, s->ckpts, ocifs_human(s->index_bytes, c),
 		        s->usize ? 100.0 * (double)s->index_bytes / (double)s->usize : 0.0, secs,
@@ -58,8 +60,8 @@ static void report(FILE *f, struct ocifs_layer *l, size_t n, double secs)
 			fprintf(f, "  %" PRIu64 " entries skipped: their paths leave the root\n",
 			        s->skipped);
 	} else {
-		fprintf(f, "layer %u/%zu %.19s… %-4s %s, %" PRIu64 " entries, cached%s\n",
-		        ocifs_layer_num(l), n, ocifs_layer_desc(l)->digest,
+		fprintf(f, "layer %u/%zu %.19s%s %-4s %s, %" PRIu64 " entries, cached%s\n",
+		        ocifs_layer_num(l), n, ocifs_layer_desc(l)->digest, ell,
 		        ocifs_comp_name(ocifs_layer_comp(l)), ocifs_human(ocifs_layer_usize(l), b),
 		        ocifs_layer_entries(l), li.rehashed ? ", blob re-verified" : "");
 	}

@@ -611,9 +611,9 @@ int ocifs_view_hashck_update(const struct ocifs_view *v, struct ocifs_view_hashc
 	bit_set(v->hash_bad, h->ino);
 	if (ocifs_view_path(v, h->ino, path, sizeof(path)))
 		snprintf(path, sizeof(path), "inode %llu", (unsigned long long)h->ino);
-	log_err("%s: content does not match the sha256 its layer index recorded (layer %u); "
-		"the cache is corrupt or was tampered with: run ocifs verify",
-		path, ocifs_layer_num(v->layers[in->layer]));
+	log_err("%s: %s: content does not match the sha256 its layer index recorded (layer %u); "
+		"the image or the cache was changed since it was indexed: run ocifs verify",
+		ocifs_layer_image(v->layers[in->layer]), path, ocifs_layer_num(v->layers[in->layer]));
 	return -EIO;
 }
 

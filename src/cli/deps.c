@@ -108,7 +108,7 @@ int cmd_deps(struct cli *c)
 	if (rc == -EBADMSG)
 		log_err("%s: the deps document is not valid JSON", c->args[0]);
 	if (!rc && c->unresolved && sel.kept)
-		rc = OCIFS_EXIT_ERR; /* as grep: 1 when something was found (and listed) */
+		rc = OCIFS_EXIT_ERR; /* as diff: 1 when something was found (and listed) */
 out:
 	for (size_t i = 0; i < sel.n; i++)
 		free(sel.paths[i]);

@@ -276,14 +276,31 @@ static int diff_layer(struct cli *c)
 	return rc;
 }
 
+/* Whether IMAGE argument arg reads a stream (a pipe, socket or
+ * terminal; "-" is stdin), which *st then identifies. */
+static int is_stream(const char *arg, struct stat *st)
+{
+	int r = strcmp(arg, "-") ? stat(arg, st) : fstat(0, st);
+
+	return r == 0 && (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode) || S_ISCHR(st->st_mode));
+}
+
 static int diff_images(struct cli *c)
 {
 	struct ocifs_session_opts so = cli_session_opts(c);
 	struct ocifs_session *a = NULL, *b = NULL;
 	struct diff_out o = { .json = c->json };
 	struct ocifs_chg_stats st;
+	struct stat s0, s1;
 	int rc;
 
+	/* the first open would drain it and the second find it "empty" */
+	if (is_stream(c->args[0], &s0) && is_stream(c->args[1], &s1) && s0.st_dev == s1.st_dev &&
+	    s0.st_ino == s1.st_ino) {
+		log_err("diff: %s and %s are the same stream, which can be read only once; "
+			"save the image to a file first", c->args[0], c->args[1]);
+		return OCIFS_EXIT_USAGE;
+	}
 	if ((rc = ocifs_session_open(c->args[0], &so, &a)) ||
 	    (rc = ocifs_session_open(c->args[1], &so, &b)))
 		goto out;
@@ -452,8 +469,20 @@ int cmd_history(struct cli *c)
 		putchar('\n');
 	}
 	if (!o.events) {
+		/* history takes PATH literally: say where a symlink on the way
+		 * (/bin -> usr/bin on a merged-/usr image) leads instead */
+		struct ocifs_view_found f;
+		char *canon = NULL, *ecanon = NULL;
+
 		ocifs_esc_name(c->args[1], &shown);
-		log_err("%s: %s: no layer has this path", c->args[0], shown ? shown : "?");
+		if (ocifs_view_find(s->view, p, 0, &f, &canon) == 0 && strcmp(canon, p) != 0 &&
+		    ocifs_esc_name(canon, &ecanon) == 0)
+			log_err("%s: %s: no layer has this path (through a symlink it is %s: "
+				"history takes PATH literally)", c->args[0], shown ? shown : "?", ecanon);
+		else
+			log_err("%s: %s: no layer has this path", c->args[0], shown ? shown : "?");
+		free(canon);
+		free(ecanon);
 		rc = OCIFS_EXIT_ERR;
 	}
 out:

@@ -61,8 +61,8 @@ const struct cli_command cli_commands[] = {
 	  "Also Go build info, UPX packing and Rust audit data. The same document as\n"
 	  "/.deps in the mount.\n" IMAGE_NOTE,
 	  "  0  success; with --unresolved: nothing is unresolved\n"
-	  "  1  with --unresolved: something is unresolved (it is listed), as grep\n"
-	  "     exits on a match; else, or also, an error (a message on stderr)\n"
+	  "  1  with --unresolved: something is unresolved (it is listed), as diff\n"
+	  "     exits 1 on a difference; else, or also, an error (a message on stderr)\n"
 	  "  2  usage error\n"
 	  "  3  a blob does not match its digest\n" },
 	{ "sbom", "IMAGE", cmd_sbom, 1, 1, OPT_IMG | OPT_OUT | OPT_FORMAT,
@@ -104,7 +104,7 @@ const struct cli_opt cli_opts[] = {
 	  "list the -o mount options, one a line (name= if it takes a value)" },
 	/* what a command is about */
 	{ O_LONG, 'l', "long", NULL, OPT_LONG, 0, "long listing, as ls -l" },
-	{ O_RECURSIVE, 'R', "recursive", NULL, OPT_REC, 0, "list subdirectories too (full paths)" },
+	{ O_RECURSIVE, 'R', "recursive", NULL, OPT_REC, 0, "list subdirectories too (paths relative to PATH)" },
 	{ O_LAZY, 'l', "lazy", NULL, OPT_LAZY, 0,
 	  "lazy: detach now, finish when the mount is no longer busy" },
 	{ O_DEREF, 'L', "dereference", NULL, OPT_DEREF, 0, "follow a symlink as the last component" },

@@ -383,7 +383,13 @@ static int run(int argc, char **argv)
 			goto out;
 		}
 		switch (o->id) {
-		case O_PLATFORM:
+		case O_PLATFORM: /* malformed: a usage error, as --layer's */
+			if (!ocifs_img_platform_valid(optarg)) {
+				log_err("--platform: \"%s\" is not OS/ARCH[/VARIANT] (e.g. linux/arm64)",
+					optarg);
+				rc = OCIFS_EXIT_USAGE;
+				goto out;
+			}
 			c.img.platform = optarg;
 			break;
 		case O_IMAGE:

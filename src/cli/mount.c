@@ -53,6 +53,9 @@ int cmd_mount(struct cli *c)
 	rc = ocifs_session_open(image, &so, &s);
 	if (rc)
 		goto out_abs;
+	if (c->keep && !s->spool) /* said, not silently ignored */
+		log_warn("--keep: %s is read in place, not spooled from a stream: nothing to keep",
+			 image);
 	if (s->spool_kept && !c->quiet)
 		fprintf(stderr, "ocifs: the image read from stdin is kept as %s%s\n", s->spool_kept,
 			s->temp_cache ? " (in the temporary cache: removed at unmount)" : "");

@@ -143,9 +143,9 @@ ok $? "size larger than the member's slot: index rebuilds with a warning"
 tamper "UPDATE entries SET size=5, data_len=5 WHERE dir='etc' AND name='passwd'" keep-mtime
 rm -f "$C"/views/*
 "$B" cat "$IMG" /etc/passwd >"$TMP/out" 2>"$TMP/err"
-[ $? -eq 1 ] && grep -q '/etc/passwd: content does not match the sha256' "$TMP/err" &&
+[ $? -eq 1 ] && grep -qF "$IMG: /etc/passwd: content does not match the sha256" "$TMP/err" &&
 	! cmp -s "$TMP/out" "$TMP/l1/etc/passwd"
-ok $? "consistent tamper: cat fails on the sha256 check, naming the file"
+ok $? "consistent tamper: cat fails on the sha256 check, naming the image and the file" || diag "$(cat "$TMP/err")"
 "$B" cat --layer 1 "$IMG" etc/passwd >"$TMP/out" 2>"$TMP/err"
 [ $? -eq 1 ] && grep -q '"etc/passwd" does not match the sha256' "$TMP/err"
 ok $? "consistent tamper: cat --layer fails on the sha256 check too"

@@ -300,6 +300,23 @@ expect_fail 1 "$TMP/nope" "a missing second image is named" -- "$B" diff "$TMP/i
 expect_fail 2 "give --layer N, or a second image" "one image and no --layer" -- "$B" diff "$TMP/img"
 expect_fail 2 "--layer does not apply to two images" "two images and --layer" \
 	-- "$B" diff "$TMP/img" "$TMP/img" --layer 1
+# stdin twice: one stream can be read once (it said "empty: no image was
+# piped in" of the second); from a pipe and a file it compares as usual
+for two in "- -" "- /dev/stdin"; do
+	# shellcheck disable=SC2086
+	tar -C "$TMP/img" -cf - . | "$B" diff $two >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ $rc = 2 ] && [ ! -s "$TMP/out" ] && [ "$(grep -c . "$TMP/err")" = 1 ] &&
+		grep -q "are the same stream, which can be read only once; save the image to a file first" "$TMP/err"
+	ok $? "diff $two from one pipe: a usage error naming why" || diag "exit $rc: $(cat "$TMP/err")"
+done
+tar -C "$TMP/img" -cf - . | "$B" diff - "$TMP/img" >"$TMP/out" 2>"$TMP/err" &&
+	grep -q '^0 added (0 bytes), 0 modified (0 bytes), 0 removed (0 bytes)$' "$TMP/out"
+ok $? "diff - IMAGE: the piped image against the same image, no change" || diag "$(cat "$TMP/out" "$TMP/err")"
+tar -C "$TMP/img" -cf "$TMP/img-in.tar" . && "$B" diff - - <"$TMP/img-in.tar" >"$TMP/out" 2>"$TMP/err" &&
+	grep -q '^0 added (0 bytes), 0 modified (0 bytes), 0 removed (0 bytes)$' "$TMP/out"
+ok $? "diff - - with stdin from a file: read in place twice, no change" || diag "$(cat "$TMP/out" "$TMP/err")"
+
 "$B" diff "$TMP/img" --layer 4 >"$TMP/out" 2>"$TMP/err"
 [ ! -s "$TMP/out" ] && [ "$(wc -l <"$TMP/err")" -eq 1 ]
 ok $? "an error prints nothing on stdout and one line on stderr"

@@ -282,6 +282,12 @@ expect_fail 1 '^ocifs: .*img: "/etc/os-release/": not a directory$' "explain of 
 	"$B" explain "$IMG" /etc/os-release/
 "$B" history "$IMG" /etc/ | grep -q ' added '
 ok $? "history of a directory with a trailing slash"
+want=/$(realpath --relative-to="$U" "$U/bin/ls") # the kernel's answer on the unpacked copy
+expect_fail 1 "^ocifs: .*img: /bin/ls: no layer has this path \(through a symlink it is $want: history takes PATH literally\)\$" \
+	"history of a path through a symlink: one line naming where it leads (realpath: $want)" -- \
+	"$B" history "$IMG" /bin/ls
+expect_fail 1 "^ocifs: .*img: /bin/nope: no layer has this path\$" "history of a path that is nowhere: no hint" -- \
+	"$B" history "$IMG" /bin/nope
 "$B" explain --json "$IMG" /bin/ | jq -e '.canonical == "/usr/bin" and .entry.type == "directory"' >/dev/null &&
 	"$B" explain --json "$IMG" /bin | jq -e '.canonical == "/bin" and .entry.type == "symbolic link"' >/dev/null
 ok $? "explain /bin/ describes where the link leads, explain /bin the link"
@@ -299,6 +305,8 @@ done
 (cd "$TMP/x1/usr" && find . -mindepth 1 | sed 's|^\./||' | csort) >"$TMP/want"
 "$B" ls -R --layer 1 "$IMG" /usr | diff "$TMP/want" - >"$TMP/d"
 okd $? "ls -R --layer 1 IMAGE /usr: paths relative to it, as ls -R of the view prints" "$(cat "$TMP/d")"
+"$B" ls --help | grep -Eq -- '^ +-R, --recursive +.*relative to PATH' && ! "$B" ls --help | grep -q 'full paths'
+ok $? "ls --help says what -R prints: paths relative to PATH"
 # with one layer the view is the layer: both listings agree, -l included
 mkoci "$TMP/one" "$TMP/l1.tar"
 diff <("$B" ls -lR "$TMP/one" | awk '{ print $1, $2, $NF }') \

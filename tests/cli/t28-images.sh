@@ -90,6 +90,8 @@ ok $? "cat through oci:DIR:REF reads that image"
 
 expect_fail 1 "two.tar: 2 images; choose one with --image: #1 (docker.io/)?ocifs/a:1, #2 (docker.io/)?ocifs/b:2" \
 	"two images, none named: the list counts from 1" -- "$B" inspect "$TMP/two.tar"
+expect_fail 1 "lay: 2 images match [^;]*; choose one with --image: #1 first \([^)]*\), #2 second \(" \
+	"a layout of two named images: the list gives each its --image number" -- "$B" inspect "$TMP/lay"
 expect_fail 1 "two.tar: no image 3 \(manifest.json has 2; 1 = first\)" \
 	"--image 3 of 2: says 1 = first" -- "$B" inspect --image 3 "$TMP/two.tar"
 expect_fail 1 "no image 0 \(manifest.json has 2; 1 = first\)" \
@@ -219,6 +221,22 @@ if [ "$(id -u)" = 0 ]; then
 				"index with a read-only cache ($d) fails naming it" -- \
 				"$B" index --cache-dir "$TMP/$d" "$TMP/a.tar"
 		done
+		# a read-only cache whose mode lets others in (0755): the failed
+		# chmod 0700 is no second warning; the fallback says it all
+		mkdir -p "$TMP/ro755" && chmod 0755 "$TMP/ro755"
+		at_exit "umount '$TMP/ro755' 2>/dev/null"
+		if mount --bind "$TMP/ro755" "$TMP/ro755" && mount -o remount,bind,ro "$TMP/ro755"; then
+			"$B" ls --cache-dir "$TMP/ro755" "$TMP/a.tar" /etc >"$TMP/out" 2>"$TMP/err" &&
+				grep -qx hello.txt "$TMP/out" && [ "$(grep -c . "$TMP/err")" = 1 ] &&
+				grep -q "Read-only file system.*temporary cache" "$TMP/err"
+			ok $? "ls with a read-only 0755 cache: one warning line" || diag "$(cat "$TMP/err")"
+			"$B" index --cache-dir "$TMP/ro755" "$TMP/a.tar" >/dev/null 2>"$TMP/err"
+			[ $? = 1 ] && [ "$(grep -c . "$TMP/err")" = 1 ]
+			ok $? "index with a read-only 0755 cache: one error line" || diag "$(cat "$TMP/err")"
+			umount "$TMP/ro755"
+		else
+			fail "cannot make a read-only bind mount as root"
+		fi
 		[ "$(ls -d /dev/shm/ocifs-cache.* 2>/dev/null | sort)" = "$shm_before" ]
 		ok $? "the temporary caches were removed"
 	else

@@ -150,6 +150,13 @@ ok $? "--platform before or after the command: the same result (exit $r1, $(head
 expect_fail 2 "^ocifs: option --json comes after the command \(try 'ocifs --help'\)$" \
 	"a command option before the command: one line" -- "$B" --json inspect "$TMP/img"
 expect_fail 2 '^ocifs: no command given' "only global options: no command" -- "$B" -q -v
+# a malformed --platform is a malformed option value: exit 2 (it was 1)
+for p in linux '' linux/; do
+	expect_fail 2 "^ocifs: --platform: \"$p\" is not OS/ARCH\[/VARIANT\]" \
+		"--platform '$p': a usage error, before or after the command" -- "$B" --platform "$p" inspect "$TMP/img"
+	expect_fail 2 "^ocifs: --platform: \"$p\" is not OS/ARCH" "... after: likewise" -- \
+		"$B" ls "$TMP/img" --platform "$p"
+done
 
 # --- 5. -q and -v ----------------------------------------------------------
 rm -rf "$XDG_CACHE_HOME"
@@ -194,8 +201,17 @@ ok $? "C: the bar is drawn, in ASCII only"
 tr '\r' '\n' <"$TMP/pty.C" | LC_ALL=C grep -a '^layer .*\[' >"$TMP/bars.C"
 [ -s "$TMP/bars.C" ] && ! LC_ALL=C grep -aqv '^[ -~]*$' "$TMP/bars.C"
 ok $? "C: every byte of every bar line is printable ASCII ($(wc -l <"$TMP/bars.C") lines)"
+# the per-layer summary after the bar too (it shortened digests with "…")
+[ -z "$(tr -d '\11\12\15\33\40-\176' <"$TMP/pty.C")" ] && grep -aq 'entries' "$TMP/pty.C"
+ok $? "C: the whole output, layer summaries included, is ASCII" || diag "$(grep -a entries "$TMP/pty.C")"
 
-# --- 7. deps --unresolved exits as grep ---------------------------------
+# --- 7. deps --unresolved exits as diff ---------------------------------
+# grep exits 0 on a match, diff 1 on a difference: the help names the
+# tool that does what deps --unresolved does
+printf 'a\n' | grep -q a && { diff <(echo a) <(echo b) >/dev/null; [ $? = 1 ]; } &&
+	"$B" deps --help | grep -q 'as diff' && ! "$B" deps --help | grep -q 'as grep' &&
+	! grep -q 'as grep)' "$OCIFS_SRCDIR/README.md"
+ok $? "deps --help and the README compare exit 1 to diff's, not grep's (grep exits 0 on a match)"
 mk_root() { # mk_root DIR WITH-LIBC
 	mkdir -p "$1/bin" "$1/etc" "$1/lib/x86_64-linux-gnu"
 	cp /bin/true "$1/bin/true"

@@ -303,6 +303,10 @@ okd $? "inspect text: labels, ports, volumes, stop signal, history rows aligned 
 	grep -qx 'volumes:    -' "$TMP/plain.txt" && grep -qx 'history:    -' "$TMP/plain.txt" &&
 	! grep -q '^stopsignal:' "$TMP/plain.txt"
 ok $? "inspect text without them: -"
+# path: the file or directory, also of a skopeo name; "stdin" for a stream
+[ "$("$B" inspect --json "oci:$TMP/img" | jq -r .path)" = "$TMP/img" ] &&
+	[ "$(tar -C "$TMP/img" -cf - . | "$B" inspect --json - | jq -r .path)" = stdin ]
+ok $? "inspect --json path: oci:DIR gives DIR, - gives stdin (as ocifs-json(5) says)"
 
 # --- stat --json against the unpacked copy --------------------------------
 python3 - "$B" "$TMP/img" "$TMP/root" "$TMP/layers" "$TMP" >"$TMP/res" 2>&1 <<'PY'

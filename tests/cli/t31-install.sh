@@ -199,6 +199,9 @@ echo "mountdir: $(complete_line "ocifs mount $T/pick/a.tar $T/pick/")"
 echo "layer-arg: $(complete_line "ocifs ls --layer ")"
 echo "after-layer: $(complete_line "ocifs ls --layer 2 $T/pick/a")"
 echo "help: $(complete_line 'ocifs help st')"
+echo "gcache: $(complete_line "ocifs --cache-dir $T/pick/s")"
+echo "gplatform: $(complete_line 'ocifs --platform linux/amd64 ins')"
+echo "gopts: $(complete_line 'ocifs --')"
 # "=" splits a word for bash: COMP_WORDS as bash makes them
 COMP_LINE='ocifs mount x y -o timeout=5,cache_s' COMP_POINT=${#COMP_LINE}
 COMP_WORDS=(ocifs mount x y -o timeout = 5,cache_s) COMP_CWORD=7
@@ -239,6 +242,15 @@ SH
 	ok $? "bash: --layer N is skipped, the image completes"
 	[ "$(got help)" = "stat " ]
 	ok $? "bash: ocifs help st<TAB> -> stat"
+	# global options before the command: their argument, then the command
+	[ "$(got gcache)" = "$TMP/pick/sub " ]
+	ok $? "bash: ocifs --cache-dir D<TAB> -> directories ($(got gcache))"
+	[ "$(got gplatform)" = "inspect " ]
+	ok $? "bash: ocifs --platform OS/ARCH ins<TAB> -> inspect ($(got gplatform))"
+	r=1
+	case " $(got gopts)" in *" --platform "*) case " $(got gopts)" in *" --cache-dir "*) r=0 ;; esac ;; esac
+	case " $(got gopts)" in *" --commands "*) r=1 ;; esac
+	ok $r "bash: ocifs --<TAB> -> the global options, not help's ($(got gopts))"
 	have=$(got umount | sort)
 	printf '%s\n' "$have" | grep -qxF "$MP" && mounts_match "$have" "$before" "$after"
 	ok $? "bash: ocifs umount <TAB> -> the ocifs mounts (findmnt), spaces intact" ||
@@ -286,6 +298,15 @@ _ocifs' zsh "$D$zcd" "$@" | sort | if [ -n "${ZRUN_LINES:-}" ]; then cat; else t
 	ok $? "zsh: ocifs stat --<TAB> -> stat's long options" || diag "have: $have; want: $want_stat"
 	[ "$(zrun 6 ro,time ocifs mount x y -o ro,time)" = "ro,timeout= " ]
 	ok $? "zsh: -o ro,time<TAB> -> ro,timeout="
+	[ "$(zrun 3 '' ocifs --cache-dir '')" = "_files -/ " ]
+	ok $? "zsh: ocifs --cache-dir <TAB> -> directories"
+	[ "$(zrun 4 ins ocifs --platform linux/amd64 ins)" = "inspect " ]
+	ok $? "zsh: ocifs --platform OS/ARCH ins<TAB> -> inspect"
+	have=$(zrun 2 -- ocifs --)
+	r=1
+	case " $have" in *" --platform "*) case " $have" in *" --cache-dir "*) r=0 ;; esac ;; esac
+	case " $have" in *" --commands "*) r=1 ;; esac
+	ok $r "zsh: ocifs --<TAB> -> the global options, not help's ($have)"
 	[ "$(zrun 3 '' ocifs mount '')" = "_files  " ]
 	ok $? "zsh: an image is a file or directory"
 	[ "$(zrun 4 '' ocifs mount x '')" = "_files -/ " ]

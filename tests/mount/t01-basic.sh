@@ -117,6 +117,15 @@ do_mount "$IMG/multi" "$m" --platform linux/arm64 2>"$TMP/err" &&
 	[ "$(cat "$m/etc/hello.txt")" = "hello from layer 2" ]
 ok $? "multi --platform linux/arm64"
 force_umount "$m"
+# a skopeo name given relative: the mount table shows its path absolute
+# (it showed "oci-archive:oci.tar", relative to nothing a reader knows)
+m=$(mnt_dir m-tr)
+cd "$IMG" && do_mount oci-archive:oci.tar "$m" 2>"$TMP/err"
+cd - >/dev/null || exit 1
+src=$(awk -v d="$m" '$2 == d { s = $1 } END { print s }' /proc/mounts)
+[ "$src" = "oci-archive:$(cd "$IMG" && pwd -P)/oci.tar" ]
+ok $? "fsname of oci-archive:REL is oci-archive:ABS ($src)"
+force_umount "$m"
 
 # --- uid= / gid= ---
 m=$(mnt_dir m-ids)

@@ -14,7 +14,12 @@ B=$OCIFS_BIN
 M=$(mnt_dir mnt)
 
 # --- refused mountpoints: exit 1, one line, nothing mounted ---
-expect_fail 1 "No such file or directory" "missing DIR" -- "$B" mount "$IMG/oci" "$TMP/missing"
+expect_fail 1 "^ocifs: $TMP/missing: no such directory \(create it first: mkdir -p $TMP/missing\)\$" \
+	"missing DIR: one line with the fix (the README's mount - /mnt/nginx needs it)" -- \
+	"$B" mount "$IMG/oci" "$TMP/missing"
+"$B" mount - "$TMP/missing" </dev/null >/dev/null 2>"$TMP/err"
+[ "$(grep -c . "$TMP/err")" = 1 ] && grep -q 'missing: no such directory' "$TMP/err"
+ok $? "mount - DIR: DIR is checked before stdin is read (one line, not stdin's)"
 touch "$TMP/file"
 expect_fail 1 "not a directory" "DIR is a file" -- "$B" mount "$IMG/oci" "$TMP/file"
 mkdir -p "$TMP/full" && touch "$TMP/full/x"

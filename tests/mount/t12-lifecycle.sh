@@ -63,7 +63,7 @@ ok $? "umount after the reader closed"
 "$B" mount "$IMG/oci" "$M1"
 expect_fail 1 "$M1.*(mount|busy)" "mount on a DIR that is already a mount" -- "$B" mount "$IMG/oci" "$M1"
 expect_fail 1 'not empty' "mount on a non-empty DIR" -- "$B" mount "$IMG/oci" "$TMP"
-expect_fail 1 'No such file|does not exist' "mount on a missing DIR" -- "$B" mount "$IMG/oci" "$TMP/none"
+expect_fail 1 'none: no such directory \(create it first: mkdir -p ' "mount on a missing DIR" -- "$B" mount "$IMG/oci" "$TMP/none"
 fusermount3 -u "$M1"
 
 # The image removed or truncated under a live mount.

@@ -76,6 +76,18 @@ ok $? "after umount the kept file is there and holds the image's bytes"
 [ "$(stat -c %a "$kept")" = 600 ]
 ok $? "the kept file is private (0600)"
 rm -f "$kept"
+# --keep of an image read in place (a file; stdin redirected from one):
+# nothing is spooled, and the option says so instead of being ignored
+M=$(mnt_dir keepfile)
+for how in file stdin; do
+	if [ $how = file ]; then do_mount "$A" "$M" --keep 2>"$TMP/err"; else do_mount - "$M" --keep <"$A" 2>"$TMP/err"; fi
+	r=$?
+	[ $r = 0 ] && [ "$(grep -c . "$TMP/err")" = 1 ] &&
+		grep -q '^ocifs: warning: --keep: .* is read in place, not spooled from a stream: nothing to keep$' "$TMP/err"
+	ok $? "mount --keep of a $how read in place: mounts, one warning line" || diag "exit $r: $(cat "$TMP/err")"
+	"$B" umount "$M"
+	ok $? "umount ($how)"
+done
 
 # a cache that cannot be written: a temporary one, removed at unmount
 touch "$TMP/notadir"

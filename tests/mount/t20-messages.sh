@@ -92,4 +92,18 @@ one_line_fail 1 "/dev/fuse: Permission denied: mount as root (sudo ocifs mount .
 ! mountpoint -q "$TMP/nobody-mnt"
 ok $? "nothing mounted"
 
+# A user's mount on a directory they cannot write: fusermount3 refuses it
+# (its "user has no write access to mountpoint"), and ocifs added "is
+# /dev/fuse there?" after it; now one line, before the image is opened.
+mkdir -p "$TMP/rootonly" && chmod 755 "$TMP/rootonly"
+setpriv --reuid=nobody --regid=nogroup --clear-groups test -w "$TMP/rootonly"
+[ $? = 1 ]
+ok $? "nobody cannot write $TMP/rootonly (test -w)"
+one_line_fail 1 "$TMP/rootonly: you cannot write to it, and a user may only mount on a directory they can write" \
+	"a user's mount on a directory not theirs: one line with the fix" -- \
+	env XDG_CACHE_HOME="$TMP/nobody-cache" \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$TMP/ocifs" mount "$TMP/img" "$TMP/rootonly"
+! mountpoint -q "$TMP/rootonly"
+ok $? "nothing mounted"
+
 done_testing
