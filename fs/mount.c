@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "imageref.h"
 #include "loop.h"
 #include "log.h"
 #include "mountinfo.h"
@@ -300,32 +301,30 @@ static int parse_one(struct fs_opts *o, char *opt, char **passthru)
 }
 
 /* The source the mount tables show by default: the image's absolute
- * path, also inside skopeo's file transport names ("oci-archive:a.tar:v1"
- * -> "oci-archive:/abs/a.tar:v1": the path ends at the next ':', as
- * imageref.h parses it); the name as given when it does not resolve. */
+ * path, also inside skopeo's names ("oci-archive:a.tar:v1" ->
+ * "oci-archive:/abs/a.tar:v1", as imageref.h splits them), "stdin" for
+ * an image read from stdin; the name as given when it does not resolve. */
 static char *default_fsname(const char *image)
 {
-	static const char *const tr[] = { "docker-archive:", "oci-archive:", "oci:", NULL };
-	const char *path = image, *rest = "";
-	char *p, *abs, *out = NULL;
-	size_t tl = 0;
+	struct ocifs_imageref ref;
+	char *abs = NULL, *out = NULL;
 
-	for (size_t i = 0; tr[i]; i++)
-		if (!strncmp(image, tr[i], strlen(tr[i]))) {
-			tl = strlen(tr[i]);
-			path = image + tl;
-			rest = strchr(path, ':') ? strchr(path, ':') : "";
-			break;
-		}
-	if (!(p = strndup(path, strlen(path) - strlen(rest))))
-		return NULL;
-	abs = realpath(p, NULL);
-	free(p);
-	if (!abs)
+	if (ocifs_imageref_split(image, &ref))
 		return strdup(image);
-	if (asprintf(&out, "%.*s%s%s", (int)tl, image, abs, rest) < 0)
-		out = NULL;
+	if (ref.kind == OCIFS_REF_STDIN)
+		out = strdup("stdin");
+	else if (ref.kind <= OCIFS_REF_OCI_DIR && (abs = realpath(ref.path, NULL))) {
+		/* what follows the path in the name: ":REF", or nothing */
+		const char *rest = ref.transport ? image + strlen(ref.transport) + 1 + strlen(ref.path)
+						 : "";
+		if (asprintf(&out, "%s%s%s%s", ref.transport ? ref.transport : "",
+			     ref.transport ? ":" : "", abs, rest) < 0)
+			out = NULL;
+	} else {
+		out = strdup(image);
+	}
 	free(abs);
+	ocifs_imageref_fini(&ref);
 	return out;
 }
 

@@ -36,7 +36,14 @@ void ocifs_imageref_fini(struct ocifs_imageref *r)
 }
 
 /* skopeo's "@N" (0-based source index) as our "#N" (1-based position). */
-static int source_index(const char *s, const char *ref, char **out)
+/* log_err() unless the caller parses quietly */
+#define say(...)                                  \
+	do {                                      \
+		if (!quiet)                       \
+			log_err(__VA_ARGS__);     \
+	} while (0)
+
+static int source_index(const char *s, const char *ref, char **out, int quiet)
 {
 	unsigned long long n = 0;
 	const char *p = ref + 1;
@@ -50,11 +57,11 @@ static int source_index(const char *s, const char *ref, char **out)
 	}
 	return asprintf(out, "#%llu", n + 1) < 0 ? -ENOMEM : 0;
 bad:
-	log_err("%s: \"%s\" is not a source index (@N, where @0 is the first image)", s, ref);
+	say("%s: \"%s\" is not a source index (@N, where @0 is the first image)", s, ref);
 	return -EINVAL;
 }
 
-int ocifs_imageref_parse(const char *s, struct ocifs_imageref *r)
+static int parse(const char *s, struct ocifs_imageref *r, int quiet)
 {
 	const char *colon = strchr(s, ':'), *rest, *sep;
 	size_t i, tl;
@@ -72,7 +79,7 @@ int ocifs_imageref_parse(const char *s, struct ocifs_imageref *r)
 	if (!colon || i == sizeof(transports) / sizeof(transports[0])) {
 		r->kind = OCIFS_REF_PATH; /* not a transport: a path */
 		if (!*s) {
-			log_err("an empty image name");
+			say("an empty image name");
 			return -EINVAL;
 		}
 		return (r->path = strdup(s)) ? 0 : -ENOMEM;
@@ -83,7 +90,7 @@ int ocifs_imageref_parse(const char *s, struct ocifs_imageref *r)
 		return -ENOMEM;
 	if (r->kind == OCIFS_REF_REGISTRY) {
 		if (strncmp(rest, "//", 2)) {
-			log_err("%s: a registry image is written docker://NAME[:TAG]", s);
+			say("%s: a registry image is written docker://NAME[:TAG]", s);
 			rc = -EINVAL;
 		} else if (!(r->path = strdup(rest + 2))) {
 			rc = -ENOMEM;
@@ -102,7 +109,7 @@ int ocifs_imageref_parse(const char *s, struct ocifs_imageref *r)
 		goto out;
 	}
 	if (!*r->path) {
-		log_err("%s: no path after \"%s:\"", s, r->transport);
+		say("%s: no path after \"%s:\"", s, r->transport);
 		rc = -EINVAL;
 		goto out;
 	}
@@ -110,9 +117,9 @@ int ocifs_imageref_parse(const char *s, struct ocifs_imageref *r)
 		goto out;
 	sep++;
 	if (*sep == '@') {
-		rc = source_index(s, sep, &r->select);
+		rc = source_index(s, sep, &r->select, quiet);
 	} else if (r->kind == OCIFS_REF_DOCKER_ARCHIVE && strchr(sep, '@')) {
-		log_err("%s: docker-archive takes NAME:TAG or @N, not a digest reference", s);
+		say("%s: docker-archive takes NAME:TAG or @N, not a digest reference", s);
 		rc = -EINVAL;
 	} else if (!(r->select = strdup(sep))) {
 		rc = -ENOMEM;
@@ -121,6 +128,16 @@ out:
 	if (rc)
 		ocifs_imageref_fini(r);
 	return rc;
+}
+
+int ocifs_imageref_parse(const char *s, struct ocifs_imageref *r)
+{
+	return parse(s, r, 0);
+}
+
+int ocifs_imageref_split(const char *s, struct ocifs_imageref *r)
+{
+	return parse(s, r, 1);
 }
 
 int ocifs_imageref_unsupported(const struct ocifs_imageref *r, const char *s)

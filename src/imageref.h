@@ -52,6 +52,9 @@ struct ocifs_imageref {
  *  An unsupported transport parses (kind says so); the session refuses
  *  it with ocifs_imageref_unsupported(). 0, -EINVAL or -ENOMEM. */
 int ocifs_imageref_parse(const char *s, struct ocifs_imageref *r);
+/** The same without a word: for looking at a name that is parsed (and
+ *  its errors reported) elsewhere, e.g. the mount's source name. */
+int ocifs_imageref_split(const char *s, struct ocifs_imageref *r);
 void ocifs_imageref_fini(struct ocifs_imageref *r);
 
 /** Log why r (REGISTRY or UNSUPPORTED) cannot be opened yet, with the

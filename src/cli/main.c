@@ -55,7 +55,7 @@ static int is_image(const char *arg)
 	int fd, found = 0;
 
 	/* skopeo's names (an fstab source "oci:/srv/img:app"): their path */
-	if (strchr(arg, ':') && ocifs_imageref_parse(arg, &ref) == 0) {
+	if (strchr(arg, ':') && ocifs_imageref_split(arg, &ref) == 0) {
 		int named = ref.kind == OCIFS_REF_DOCKER_ARCHIVE || ref.kind == OCIFS_REF_OCI_ARCHIVE ||
 			    ref.kind == OCIFS_REF_OCI_DIR;
 		found = named && stat(ref.path, &st) == 0;
@@ -474,6 +474,12 @@ static int run(int argc, char **argv)
 			c.keep = 1;
 			break;
 		case O_CACHE_DIR:
+			if (!*optarg) { /* not silently the default */
+				log_err("--cache-dir: an empty directory name (try 'ocifs %s --help')",
+					cmd ? cmd->name : "");
+				rc = OCIFS_EXIT_USAGE;
+				goto out;
+			}
 			c.cache_dir = optarg;
 			break;
 		case O_RECURSIVE:

@@ -92,6 +92,11 @@ expect_fail 1 "two.tar: 2 images; choose one with --image: #1 (docker.io/)?ocifs
 	"two images, none named: the list counts from 1" -- "$B" inspect "$TMP/two.tar"
 expect_fail 1 "lay: 2 images match [^;]*; choose one with --image: #1 first \([^)]*\), #2 second \(" \
 	"a layout of two named images: the list gives each its --image number" -- "$B" inspect "$TMP/lay"
+one_line_fail 2 "--cache-dir: an empty directory name" "--cache-dir '' is a usage error, not the default" \
+	-- "$B" inspect "$TMP/two.tar" --cache-dir ''
+mkdir -p "$TMP/mnt-bad"
+one_line_fail 1 'no path after "oci-archive:"' "a malformed name given to mount: said once" \
+	-- "$B" mount oci-archive: "$TMP/mnt-bad"
 expect_fail 1 "two.tar: no image 3 \(manifest.json has 2; 1 = first\)" \
 	"--image 3 of 2: says 1 = first" -- "$B" inspect --image 3 "$TMP/two.tar"
 expect_fail 1 "no image 0 \(manifest.json has 2; 1 = first\)" \

@@ -51,6 +51,8 @@ for z in cat "gzip -c"; do
 	sp=$(ls "$CACHE/spool/"stdin-*.tar 2>/dev/null)
 	[ "$(echo "$sp" | grep -c .)" = 1 ] && $z "$A" | cmp -s - "$sp"
 	ok $? "$z: while mounted, the spool holds the piped bytes ($sp)"
+	awk -v d="$M" '$2 == d { print $1 }' /proc/self/mounts | grep -qx stdin
+	ok $? "$z: the mount table names the source stdin"
 	"$B" umount "$M"
 	ok $? "$z: umount"
 	gone_wait "$sp" && [ -z "$(ls -A "$CACHE/spool")" ]
