@@ -235,6 +235,31 @@ void cli_help_overview(FILE *f)
 	      f);
 }
 
+/* Levenshtein distance of two short words (over 15 bytes count as far). */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[16];
+
+	if (la >= 16 || lb >= 16)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t x = 1; x <= la; x++) {
+		size_t diag = row[0];
+		row[0] = x;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], m = diag + (a[x - 1] != b[j - 1]);
+			if (up + 1 < m)
+				m = up + 1;
+			if (row[j - 1] + 1 < m)
+				m = row[j - 1] + 1;
+			diag = up;
+			row[j] = m;
+		}
+	}
+	return row[lb];
+}
+
 int cli_unknown_command(const char *arg)
 {
 	const char *near = NULL;
@@ -243,28 +268,8 @@ int cli_unknown_command(const char *arg)
 
 	ocifs_esc_name(arg, &shown);
 	for (size_t i = 0; i < cli_ncommands; i++) {
-		/* Levenshtein distance; words over 15 bytes count as far */
-		const char *a = arg, *b = cli_commands[i].name;
-		size_t la = strlen(a), lb = strlen(b), row[16], d = (size_t)-1;
-		if (la < 16 && lb < 16) {
-			for (size_t j = 0; j <= lb; j++)
-				row[j] = j;
-			for (size_t x = 1; x <= la; x++) {
-				size_t diag = row[0];
-				row[0] = x;
-				for (size_t j = 1; j <= lb; j++) {
-					size_t up = row[j], m = diag + (a[x - 1] != b[j - 1]);
-					if (up + 1 < m)
-						m = up + 1;
-					if (row[j - 1] + 1 < m)
-						m = row[j - 1] + 1;
-					diag = up;
-					row[j] = m;
-				}
-			}
-			d = row[lb];
-		}
-		if (d < best && d < la) {
+		size_t d = edit_distance(arg, cli_commands[i].name);
+		if (d < best && d < strlen(arg)) {
 			best = d;
 			near = cli_commands[i].name;
 		}
