@@ -3,6 +3,7 @@
  * elements when the locale's codeset is UTF-8, else in ASCII. */
 #include <langinfo.h>
 #include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -10,20 +11,29 @@
 
 #include "progress.h"
 
-int ocifs_locale_is_utf8(void)
+static int locale_utf8;
+static pthread_once_t locale_once = PTHREAD_ONCE_INIT;
+
+static void locale_probe(void)
 {
 	/* The environment's LC_CTYPE (LC_ALL, LC_CTYPE, LANG), asked without
 	 * changing this process's locale (escaping follows the C locale). */
 	locale_t loc = newlocale(LC_CTYPE_MASK, "", (locale_t)0);
 	const char *cs;
-	int utf8;
 
 	if (loc == (locale_t)0)
-		return 0;
+		return;
 	cs = nl_langinfo_l(CODESET, loc);
-	utf8 = cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
+	locale_utf8 = cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
 	freelocale(loc);
-	return utf8;
+}
+
+int ocifs_locale_is_utf8(void)
+{
+	/* once: the environment does not change, and newlocale() reads the
+	 * locale files (asked for every layer's summary line) */
+	pthread_once(&locale_once, locale_probe);
+	return locale_utf8;
 }
 
 /* The bar's 20 cells for pct (0..100) into bar: "█" full cells and one
