@@ -313,7 +313,9 @@ static char *default_fsname(const char *image)
 		return strdup(image);
 	if (ref.kind == OCIFS_REF_STDIN)
 		out = strdup("stdin");
-	else if (ref.kind <= OCIFS_REF_OCI_DIR && (abs = realpath(ref.path, NULL))) {
+	else if ((ref.kind == OCIFS_REF_PATH || ref.kind == OCIFS_REF_DOCKER_ARCHIVE ||
+		  ref.kind == OCIFS_REF_OCI_ARCHIVE || ref.kind == OCIFS_REF_OCI_DIR) &&
+		 (abs = realpath(ref.path, NULL))) {
 		/* what follows the path in the name: ":REF", or nothing */
 		const char *rest = ref.transport ? image + strlen(ref.transport) + 1 + strlen(ref.path)
 						 : "";
