@@ -30,6 +30,18 @@ verdict() {
 		print ok ? "PASS" : "MISS" }'
 }
 
+# goal N WHAT VALUE OP TARGET: the verdict (PASS or MISS, echoed, for the
+# row's last column) of one of issue #14's goals (N = 1..7), also recorded
+# in $OCIFS_BENCH_GOALS (when set: run.sh sets it) as one line
+# "N<TAB>WHAT<TAB>VALUE<TAB>OP TARGET<TAB>VERDICT" for the closing table
+goal() {
+	_v=$(verdict "$3" "$4" "$5")
+	if [ -n "${OCIFS_BENCH_GOALS:-}" ]; then
+		printf '%s\t%s\t%s\t%s %s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$_v" >>"$OCIFS_BENCH_GOALS"
+	fi
+	echo "$_v"
+}
+
 # fresh_cache DIR IMAGE: an empty cache DIR holding IMAGE's layer indexes
 # and merged view (built by `ocifs index` and `ocifs ls`), nothing else
 fresh_cache() {
