@@ -527,18 +527,6 @@ static void fs_fuse_log(enum fuse_log_level level, const char *fmt, va_list ap)
 		ocifs_log_write(lvl, "%s", line);
 }
 
-/* 4 KiB blocks of regular file data, for statfs. */
-static uint64_t count_blocks(struct ocifs_view *v, uint64_t n)
-{
-	struct ocifs_vattr a;
-	uint64_t blocks = 0;
-
-	for (uint64_t i = 0; i < n; i++)
-		if (ocifs_view_getattr(v, i, &a) == 0 && S_ISREG(a.mode))
-			blocks += (a.size + 4095) / 4096;
-	return blocks;
-}
-
 /* Detach from the terminal once mounted: the daemon's stdio goes to
  * /dev/null (so `x=$(ocifs mount ...)` returns) and logging to syslog. */
 static void detach_stdio(void)
@@ -614,8 +602,11 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 	*is_child = 0;
 	fuse_set_log_func(fs_fuse_log);
 	fs.ninodes = ocifs_view_inodes(view);
-	fs.blocks = count_blocks(view, fs.ninodes);
-	fs_dir_warn_long(view);
+	/* O(1) on a warm mount: counted once when the view file was
+	 * validated (view.h) */
+	fs.blocks = ocifs_view_blocks(view);
+	if (ocifs_view_long_names(view))
+		fs_dir_warn_long(view);
 	rc = fs_files_new(&fs.files);
 	if (rc)
 		return rc;

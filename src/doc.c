@@ -8,6 +8,8 @@
 #include <elf.h>
 #include <errno.h>
 #include <link.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,9 +127,74 @@ static int read_all(int fd, char *buf, size_t n)
 	return 0;
 }
 
+/*
+ * "<file>.ok": the identity of a document file that passed its kind's
+ * full check, and the kind's memo (doc.h, quick). Fixed size, native
+ * byte order (it never leaves this machine's cache).
+ */
+struct doc_stamp {
+	char magic[8];
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+	uint32_t memo_len, pad;
+	unsigned char memo[OCIFS_DOC_MEMO_MAX];
+};
+
+#define DOC_STAMP_MAGIC "OCIFSOK1"
+
+static void stamp_of(const struct stat *st, struct doc_stamp *s)
+{
+	memset(s, 0, sizeof(*s));
+	memcpy(s->magic, DOC_STAMP_MAGIC, sizeof(s->magic));
+	s->dev = st->st_dev;
+	s->ino = st->st_ino;
+	s->size = (uint64_t)st->st_size;
+	s->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	s->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+/* The memo recorded for the file whose fstat is st, if its stamp says
+ * it is that very file, unchanged: 1 and *got filled, else 0. */
+static int stamp_matches(const char *path, const struct stat *st, struct doc_stamp *got)
+{
+	struct doc_stamp want;
+	char *sp = NULL;
+	ssize_t n = -1;
+	int fd;
+
+	if (asprintf(&sp, "%s.ok", path) < 0)
+		return 0;
+	fd = ocifs_cache_open_read(sp); /* never through a symlink */
+	free(sp);
+	if (fd < 0)
+		return 0;
+	n = pread(fd, got, sizeof(*got), 0);
+	close(fd);
+	stamp_of(st, &want);
+	return n == (ssize_t)sizeof(*got) && got->memo_len <= OCIFS_DOC_MEMO_MAX &&
+	       !memcmp(got, &want, offsetof(struct doc_stamp, memo_len));
+}
+
+/* Record that the file (fstat st) passed the full check; best effort: a
+ * stamp that cannot be written only means the next load checks fully. */
+static void stamp_write(const struct ocifs_doc_kind *k, const char *path, const struct stat *st,
+			void *ctx)
+{
+	struct doc_stamp s;
+	char *sp = NULL;
+
+	stamp_of(st, &s);
+	s.memo_len = (uint32_t)k->memo(ctx, s.memo, sizeof(s.memo));
+	if (s.memo_len > sizeof(s.memo) || asprintf(&sp, "%s.ok", path) < 0)
+		return;
+	(void)ocifs_cache_write_atomic(sp, &s, sizeof(s));
+	free(sp);
+}
+
 int ocifs_doc_load(const struct ocifs_doc_kind *k, const char *path, void *ctx,
 		   struct ocifs_doc *out)
 {
+	struct doc_stamp stamp;
 	struct ocifs_doc d = { 0 };
 	struct stat st;
 	int fd = ocifs_cache_open_read(path), rc; /* never through a symlink */
@@ -157,8 +224,17 @@ int ocifs_doc_load(const struct ocifs_doc_kind *k, const char *path, void *ctx,
 		((char *)d.data)[d.len] = '\0';
 	}
 	close(fd);
-	if (!rc && k->check)
+	/* Unchanged since a full check: the kind's O(1) check (a view need
+	 * not be walked again on every mount); else the full check, then
+	 * the stamp that lets the next load skip it. */
+	if (!rc && k->check && k->quick && k->memo && stamp_matches(path, &st, &stamp) &&
+	    k->quick(ctx, d.data, d.len, stamp.memo, stamp.memo_len) == 0) {
+		d.checked_quick = 1;
+	} else if (!rc && k->check) {
 		rc = k->check(ctx, d.data, d.len) ? -ESTALE : 0;
+		if (!rc && k->quick && k->memo)
+			stamp_write(k, path, &st, ctx);
+	}
 	if (rc) {
 		ocifs_doc_release(&d);
 		return rc;

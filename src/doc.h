@@ -47,7 +47,23 @@ struct ocifs_doc_kind {
 	 *  corrupt or foreign file. ctx is the request's. NULL: any bytes
 	 *  are good. Must not log. */
 	int (*check)(void *ctx, const void *data, size_t len);
+	/** Optional (with check and memo): the O(1) check of a file that
+	 *  passed check before and has not changed since. After check
+	 *  passes, the loader records the file's identity (device, inode,
+	 *  size, mtime and ctime: rewriting or replacing the file changes
+	 *  one of them, and no one can set ctime back) with the kind's memo
+	 *  in "<file>.ok" (beside it, in the same owner-only cache); a later
+	 *  load of the same unchanged file calls quick instead of check.
+	 *  quick must still check what can change while the file does not
+	 *  (what the document was built from) and what its O(1) use needs;
+	 *  when it fails, check decides. memo: what check found that quick
+	 *  needs back (at most OCIFS_DOC_MEMO_MAX bytes written to buf; the
+	 *  length, 0 for nothing to keep). Neither may log. */
+	int (*quick)(void *ctx, const void *data, size_t len, const void *memo, size_t memo_len);
+	size_t (*memo)(void *ctx, void *buf, size_t cap);
 };
+
+#define OCIFS_DOC_MEMO_MAX 64
 
 /* The bytes of a document. */
 struct ocifs_doc {
@@ -55,6 +71,8 @@ struct ocifs_doc {
 	size_t len;
 	int mapped;             /* data is an mmap of len bytes */
 	int from_cache;         /* loaded, not built by this call */
+	int checked_quick;      /* loaded unchanged since a full check:
+				 * the kind's quick check passed */
 };
 
 /** Release d's bytes (munmap or free); d is zeroed. NULL-safe. */
@@ -70,7 +88,8 @@ int ocifs_doc_path(const struct ocifs_doc_kind *k, const char *cache_dir,
 		   const unsigned char key[32], char **out);
 
 /** Load the cache file at path (never through a symlink) and check it
- *  with k->check(ctx, ...): 0 and *out filled (from_cache set),
+ *  with k->check(ctx, ...) (or k->quick, see there): 0 and *out filled
+ *  (from_cache set, checked_quick when quick did),
  *  -ENOENT (no such file, or it cannot be opened), -ESTALE (a symlink,
  *  not a regular file, empty, or failing the check), -ENOMEM. Not
  *  logged. */

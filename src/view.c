@@ -3,8 +3,11 @@
  * The merged view at run time: find or build the view file through the
  * document cache (doc.h: views/<key>.view, key = sha256 of the format
  * version, the manifest digest and every layer's digests), map it,
- * validate it once, then answer lookups (and walks) from the mapping with no locks. See view.h for the API, view_fmt.h for the file
- * and view_build.c for the semantics.
+ * validate it once (every index, once per file: a file unchanged since
+ * it passed is checked in O(layers) at the next load, doc.h's quick),
+ * then answer lookups (and walks) from the mapping with no locks. See
+ * view.h for the API, view_fmt.h for the file and view_build.c for the
+ * semantics.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +24,16 @@
 #include "view.h"
 #include "view_fmt.h"
 #include "view_priv.h"
+
+/* What the full validation counts while it walks every inode and name,
+ * so that a mount of a view loaded unchanged since (doc.h, quick) needs
+ * no walk of its own: statfs's blocks, the directory count of the
+ * stats, and whether any name is too long for readdir. */
+struct view_memo {
+	uint64_t blocks;        /* 4 KiB blocks of regular file data */
+	uint64_t dirs;
+	uint64_t long_names;    /* names longer than NAME_MAX */
+};
 
 struct ocifs_view {
 	struct ocifs_doc doc;     /* the view file's bytes (doc.h) */
@@ -39,6 +52,8 @@ struct ocifs_view {
 	unsigned char *hash_ok;   /* bit per inode: bytes matched its sha256 */
 	unsigned char *hash_bad;  /* ... or did not: every read fails (both
 				   * set atomically) */
+	struct view_memo sum;     /* found by the full validation, or kept
+				   * with its stamp (doc.h, quick) */
 };
 
 static int in_range(uint64_t off, uint64_t count, uint64_t size, uint64_t total)
@@ -68,9 +83,10 @@ static int view_data_bad(const struct ocifs_view *v, const struct view_inode *n)
 	return 0;
 }
 
-/* Every index in the file checked once, so queries need no checks
- * beyond "ino < ninodes". */
-static int view_validate(struct ocifs_view *v, const unsigned char key[32], size_t nlayers)
+/* The header checked against key and the file's size, and v's section
+ * pointers set: O(1), what every load needs (view_validate does it
+ * first; a view unchanged since its validation needs no more). */
+static int view_map_header(struct ocifs_view *v, const unsigned char key[32], size_t nlayers)
 {
 	const struct view_hdr *h = v->map;
 	uint64_t total = v->map_len;
@@ -95,9 +111,26 @@ static int view_validate(struct ocifs_view *v, const unsigned char key[32], size
 	v->pool = (const char *)v->map + h->off_pool;
 	if (v->pool[h->pool_size - 1] != '\0' || !S_ISDIR(v->ino[0].mode))
 		return -ESTALE;
-	for (uint64_t i = 0; i < h->ndirents; i++)
+	return 0;
+}
+
+/* Every index in the file checked once, so queries need no checks
+ * beyond "ino < ninodes"; v->sum counted on the way. */
+static int view_validate(struct ocifs_view *v, const unsigned char key[32], size_t nlayers)
+{
+	const struct view_hdr *h;
+	struct view_memo sum = { 0 };
+	int rc = view_map_header(v, key, nlayers);
+
+	if (rc)
+		return rc;
+	h = v->h;
+	for (uint64_t i = 0; i < h->ndirents; i++) {
 		if (v->de[i].name >= h->pool_size || v->de[i].ino >= h->ninodes)
 			return -ESTALE;
+		/* (the pool ends in a NUL: checked above) */
+		sum.long_names += strlen(v->pool + v->de[i].name) > NAME_MAX;
+	}
 	for (uint64_t i = 0; i < h->nxattrs; i++)
 		if (v->x[i].key >= h->pool_size || v->x[i].val > h->pool_size ||
 		    v->x[i].len > h->pool_size - v->x[i].val)
@@ -119,7 +152,11 @@ static int view_validate(struct ocifs_view *v, const unsigned char key[32], size
 			return -ESTALE;
 		if (S_ISREG(n->mode) && view_data_bad(v, n))
 			return -ESTALE;
+		if (S_ISREG(n->mode))
+			sum.blocks += (n->size + 4095) / 4096;
+		sum.dirs += S_ISDIR(n->mode) != 0;
 	}
+	v->sum = sum;
 	return 0;
 }
 
@@ -177,6 +214,38 @@ static int view_check(void *ctx, const void *data, size_t len)
 	return rc;
 }
 
+/* The check of a view file unchanged since view_check passed on it
+ * (doc.h, quick): what it was built from (the indexes as they are now:
+ * the key) and the header, with the counts kept from the walk. */
+static int view_quick(void *ctx, const void *data, size_t len, const void *memo, size_t memo_len)
+{
+	struct view_req *r = ctx;
+	unsigned char key[32];
+	int rc;
+
+	if (memo_len != sizeof(struct view_memo))
+		return -ESTALE;
+	if ((rc = view_full_key(r->name_key, r->layers, r->img->nlayers, key)))
+		return rc;
+	r->v->map = (void *)data;
+	r->v->map_len = len;
+	rc = view_map_header(r->v, key, r->img->nlayers);
+	r->v->map = NULL;
+	if (!rc)
+		memcpy(&r->v->sum, memo, sizeof(r->v->sum));
+	return rc;
+}
+
+static size_t view_memo_get(void *ctx, void *buf, size_t cap)
+{
+	struct view_req *r = ctx;
+
+	if (cap < sizeof(r->v->sum))
+		return 0;
+	memcpy(buf, &r->v->sum, sizeof(r->v->sum));
+	return sizeof(r->v->sum);
+}
+
 /* Build the view file. Building may rebuild a bad index: the view is
  * keyed by the indexes it was really built from, so if they changed
  * under the build it is built once more from the new ones. */
@@ -209,6 +278,8 @@ static const struct ocifs_doc_kind view_kind = {
 	.ext = ".view",
 	.map = 1,
 	.check = view_check,
+	.quick = view_quick,
+	.memo = view_memo_get,
 };
 
 int ocifs_view_open(struct ocifs_image *img, struct ocifs_layer **layers, const char *cache_dir,
@@ -313,8 +384,7 @@ void ocifs_view_stats(const struct ocifs_view *v, struct ocifs_view_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->inodes = v->h->ninodes;
 	st->names = v->h->ndirents - 1;
-	for (uint64_t i = 0; i < v->h->ninodes; i++)
-		st->dirs += S_ISDIR(v->ino[i].mode) != 0;
+	st->dirs = v->sum.dirs;
 	st->whiteouts = v->h->whiteouts;
 	st->escapes = v->h->escapes;
 	st->bad_links = v->h->bad_links;
@@ -325,6 +395,21 @@ void ocifs_view_stats(const struct ocifs_view *v, struct ocifs_view_stats *st)
 uint64_t ocifs_view_inodes(const struct ocifs_view *v)
 {
 	return v->h->ninodes;
+}
+
+uint64_t ocifs_view_blocks(const struct ocifs_view *v)
+{
+	return v->sum.blocks;
+}
+
+uint64_t ocifs_view_long_names(const struct ocifs_view *v)
+{
+	return v->sum.long_names;
+}
+
+int ocifs_view_checked_quick(const struct ocifs_view *v)
+{
+	return v->doc.checked_quick;
 }
 
 static const struct view_inode *inode(const struct ocifs_view *v, uint64_t ino)

@@ -69,6 +69,14 @@ void ocifs_view_free(struct ocifs_view *v);
 void ocifs_view_stats(const struct ocifs_view *v, struct ocifs_view_stats *st);
 
 uint64_t ocifs_view_inodes(const struct ocifs_view *v);
+/** 4 KiB blocks of regular file data (statfs), and names longer than
+ *  NAME_MAX: counted when the view file was validated, so O(1). */
+uint64_t ocifs_view_blocks(const struct ocifs_view *v);
+uint64_t ocifs_view_long_names(const struct ocifs_view *v);
+/** Whether the view file was loaded unchanged since its full validation
+ *  (doc.h, quick) rather than walked again by this open (for tests and
+ *  the trace). */
+int ocifs_view_checked_quick(const struct ocifs_view *v);
 /** -ENOENT for an ino out of range. */
 int ocifs_view_getattr(const struct ocifs_view *v, uint64_t ino, struct ocifs_vattr *a);
 /** Child `name` of directory `parent`: 0, -ENOENT, or -ENOTDIR.

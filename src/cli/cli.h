@@ -63,6 +63,12 @@ struct cli {
 
 /** Map a negative errno from the library to an exit status. */
 int cli_exit(int rc);
+/** Set by a command whose process has nothing left to do but exit
+ *  (mount's parent once the daemon serves): main() then ends with
+ *  _exit() after stdout is flushed, skipping frees that only cost time
+ *  (after a fork, every page freed is a copy-on-write fault) and the
+ *  libraries' exit handlers. */
+extern int cli_quick_exit;
 /** Session options for c: its image options, a progress bar on a tty,
  *  everything opened; a command narrows them (no_view, layer, ...). */
 struct ocifs_session_opts cli_session_opts(const struct cli *c);

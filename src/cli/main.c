@@ -537,11 +537,15 @@ out:
 	return rc;
 }
 
+int cli_quick_exit;
+
 int main(int argc, char **argv)
 {
 	int rc = run(argc, argv);
 
 	if (close_stdout() && !rc)
 		rc = OCIFS_EXIT_ERR;
+	if (cli_quick_exit)
+		_exit(rc); /* (stderr is unbuffered) */
 	return rc;
 }
