@@ -154,13 +154,20 @@ static void stamp_of(const struct stat *st, struct doc_stamp *s)
 }
 
 /* The memo recorded for the file whose fstat is st, if its stamp says
- * it is that very file, unchanged: 1 and *got filled, else 0. */
+ * it is that very file, unchanged: 1 and *got filled, else 0.
+ *
+ * File times move in clock ticks, so a write in the same tick as the
+ * stamped fstat would leave ctime as it was. As git does for its index
+ * ("racily clean" entries), a stamp proves only what changed in a tick
+ * before the stamp's own: the file's ctime must be older than the
+ * stamp file's, else the file is checked in full (and stamped again). */
 static int stamp_matches(const char *path, const struct stat *st, struct doc_stamp *got)
 {
 	struct doc_stamp want;
+	struct stat sst;
 	char *sp = NULL;
 	ssize_t n = -1;
-	int fd;
+	int fd, racy = 1;
 
 	if (asprintf(&sp, "%s.ok", path) < 0)
 		return 0;
@@ -169,9 +176,12 @@ static int stamp_matches(const char *path, const struct stat *st, struct doc_sta
 	if (fd < 0)
 		return 0;
 	n = pread(fd, got, sizeof(*got), 0);
-	close(fd);
 	stamp_of(st, &want);
-	return n == (ssize_t)sizeof(*got) && got->memo_len <= OCIFS_DOC_MEMO_MAX &&
+	if (fstat(fd, &sst) == 0 && S_ISREG(sst.st_mode))
+		racy = (int64_t)sst.st_ctim.tv_sec * 1000000000 + sst.st_ctim.tv_nsec <=
+		       want.ctime_ns;
+	close(fd);
+	return !racy && n == (ssize_t)sizeof(*got) && got->memo_len <= OCIFS_DOC_MEMO_MAX &&
 	       !memcmp(got, &want, offsetof(struct doc_stamp, memo_len));
 }
 

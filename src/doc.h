@@ -53,7 +53,9 @@ struct ocifs_doc_kind {
 	 *  size, mtime and ctime: rewriting or replacing the file changes
 	 *  one of them, and no one can set ctime back) with the kind's memo
 	 *  in "<file>.ok" (beside it, in the same owner-only cache); a later
-	 *  load of the same unchanged file calls quick instead of check.
+	 *  load of the same unchanged file calls quick instead of check
+	 *  (once the file's ctime is older than the stamp's: a change in
+	 *  the tick of the stamp would not show in ctime).
 	 *  quick must still check what can change while the file does not
 	 *  (what the document was built from) and what its O(1) use needs;
 	 *  when it fails, check decides. memo: what check found that quick
