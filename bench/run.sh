@@ -212,3 +212,6 @@ OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/deps.sh" || die "bench/deps
 
 # The /.sbom benchmarks (their own table).
 OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/sbom.sh" || die "bench/sbom.sh failed"
+
+# The warm mount, end to end, on 0.3, 1 and 3 GB images (issue #14 goal 3).
+OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/warm.sh" || die "bench/warm.sh failed"
