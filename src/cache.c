@@ -215,9 +215,37 @@ int ocifs_cache_open_dir(char **out)
 	return ocifs_cache_open(NULL, out, NULL, 0);
 }
 
+static const char *const cache_subs[] = { "layers", "ids", "views", "deps", "spool" };
+
+void ocifs_cache_sweep(const char *dir)
+{
+	char why[256];
+	int root = cache_dir_check(AT_FDCWD, dir, dir, why, sizeof(why)), fd;
+
+	if (root < 0)
+		return;
+	for (size_t i = 0; i < sizeof(cache_subs) / sizeof(cache_subs[0]); i++) {
+		char *sub = NULL;
+		if (asprintf(&sub, "%s/%s", dir, cache_subs[i]) < 0)
+			break;
+		fd = cache_dir_check(root, cache_subs[i], sub, why, sizeof(why));
+		if (fd >= 0) {
+			cache_sweep_dead(fd, sub);
+			close(fd);
+		}
+		free(sub);
+	}
+	close(root);
+}
+
 int ocifs_cache_open(const char *want, char **out, char *why, size_t cap)
 {
-	static const char *const subs[] = { "layers", "ids", "views", "deps", "spool" };
+	return ocifs_cache_open_flags(want, 0, out, why, cap);
+}
+
+int ocifs_cache_open_flags(const char *want, unsigned flags, char **out, char *why, size_t cap)
+{
+	const char *const *subs = cache_subs;
 	char *dir = NULL, *sub = NULL, *abs;
 	int rc, root, fd;
 
@@ -230,7 +258,7 @@ int ocifs_cache_open(const char *want, char **out, char *why, size_t cap)
 		free(dir);
 		return root;
 	}
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]) && !rc; i++) {
+	for (size_t i = 0; i < sizeof(cache_subs) / sizeof(cache_subs[0]) && !rc; i++) {
 		if (asprintf(&sub, "%s/%s", dir, subs[i]) < 0) {
 			rc = -ENOMEM;
 			break;
@@ -238,7 +266,8 @@ int ocifs_cache_open(const char *want, char **out, char *why, size_t cap)
 		if ((fd = cache_subdir_open(root, subs[i], sub, why, cap)) < 0) {
 			rc = fd;
 		} else {
-			cache_sweep_dead(fd, sub);
+			if (!(flags & OCIFS_CACHE_NO_SWEEP))
+				cache_sweep_dead(fd, sub);
 			close(fd);
 		}
 		free(sub);

@@ -38,6 +38,15 @@
  *  "DIR: reason"; a symlink is -ELOOP, another user's directory -EPERM
  *  (refusals), the rest says the directory cannot be made or written. */
 int ocifs_cache_open(const char *want, char **out, char *why, size_t cap);
+/** ocifs_cache_open() with flags: OCIFS_CACHE_NO_SWEEP leaves the temp
+ *  files of dead writers for a later ocifs_cache_sweep() (reading every
+ *  subdirectory is work proportional to the whole cache; a warm mount
+ *  defers it to its daemon's exit). */
+#define OCIFS_CACHE_NO_SWEEP 1u
+int ocifs_cache_open_flags(const char *want, unsigned flags, char **out, char *why, size_t cap);
+/** Remove the temp files of writers that are gone from every subdirectory
+ *  of the cache root dir (what ocifs_cache_open() does). Errors ignored. */
+void ocifs_cache_sweep(const char *dir);
 /** ocifs_cache_open(NULL, out, NULL, 0): the default cache, logged. */
 int ocifs_cache_open_dir(char **out);
 /** A private cache for this process alone (the fallback when the cache

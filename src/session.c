@@ -144,7 +144,8 @@ static int open_layers(struct ocifs_session *s, const struct ocifs_session_opts 
 static int open_cache(struct ocifs_session *s, const struct ocifs_session_opts *o)
 {
 	char why[1024];
-	int rc = ocifs_cache_open(o->cache_dir, &s->cache_dir, why, sizeof(why));
+	int rc = ocifs_cache_open_flags(o->cache_dir, o->defer_sweep ? OCIFS_CACHE_NO_SWEEP : 0,
+					&s->cache_dir, why, sizeof(why));
 
 	if (!rc || rc == -ENOMEM)
 		return rc;

@@ -39,6 +39,9 @@ struct ocifs_session_opts {
 				 * refuses to read a blob whose file was
 				 * deleted; else it is unlinked once open */
 	int verify;             /* re-hash every blob even if known */
+	int defer_sweep;        /* leave dead writers' temp files in the
+				 * cache for ocifs_cache_sweep() (the mount:
+				 * its daemon sweeps when it exits) */
 	int no_view;            /* open the image and its layers only */
 	int no_layers;          /* open the image only (no layers, no view) */
 	unsigned layer;         /* 1-based: open this layer alone (no view);

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "cli.h"
 #include "fs.h"
 #include "log.h"
@@ -50,6 +51,7 @@ int cmd_mount(struct cli *c)
 		goto out_opts;
 	so = cli_session_opts(c);
 	so.spool_named = 1;
+	so.defer_sweep = 1; /* work over the whole cache: the daemon's, at exit */
 	rc = ocifs_session_open(image, &so, &s);
 	if (rc)
 		goto out_abs;
@@ -68,6 +70,8 @@ int cmd_mount(struct cli *c)
 		 * faster than free() does (cli.h). */
 		cli_quick_exit = 1;
 	} else {
+		if (child || o.foreground) /* the mount served and is gone */
+			ocifs_cache_sweep(s->cache_dir);
 		ocifs_session_close(s);
 	}
 out_abs:

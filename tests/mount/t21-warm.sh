@@ -5,7 +5,8 @@
 # inode, size, mtime, ctime); a view changed in place with its mtime put
 # back, an index replaced under a stamped view, and a blob changed since
 # its index was built are all still caught, and nothing serves wrong
-# bytes. The oracle: the files the layer was made from (cmp).
+# bytes; the cache sweep a mount defers is done by its daemon's exit. The
+# oracle: the files the layer was made from (cmp).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/mountlib.sh"
 
@@ -85,6 +86,17 @@ EOF
 do_mount "$IMG" "$M" 2>"$TMP/err" && serves && grep -q 'unusable; rebuilding' "$TMP/err"
 ok $? "an old stamp beside a changed view: walked again, rebuilt, right bytes"
 "$B" umount "$M"
+
+# The warm mount leaves the cache-wide sweep of dead writers' temp files
+# to its daemon's exit (it reads every cache directory): done by then.
+dead=999999
+while kill -0 $dead 2>/dev/null; do dead=$((dead - 1)); done
+: >"$C/views/0123.view.tmp.$dead.a1b2c3"
+do_mount "$IMG" "$M" 2>"$TMP/err" && serves
+ok $? "warm mount with a dead writer's temp file in the cache"
+pid=$(pgrep -f "mount $IMG $M\$" | head -n 1)
+"$B" umount "$M" && [ -n "$pid" ] && pid_wait "$pid" && [ ! -e "$C/views/0123.view.tmp.$dead.a1b2c3" ]
+ok $? "... removed by the daemon when it exits"
 
 # A blob changed since its index was built. With a new mtime: not the
 # verified file any more, re-hashed, refused (exit 3, digest mismatch).
