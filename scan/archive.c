@@ -12,11 +12,20 @@
  * record is looked at here first (the same record libarchive's bidder
  * picks: the last "PK\5\6" of the last 16 KiB, and its zip64 locator) to
  * refuse an archive whose directory is bigger than the budget allows.
+ *
+ * libarchive is loaded on first use (dlopen of the soname configure
+ * found), not when ocifs starts: it brings libxml2, ICU and libstdc++,
+ * whose loading and relocation were half of what every ocifs command
+ * (`ocifs mount` above all, issue #14) spent before main(). Its header
+ * gives the types; the functions are called through la below.
  */
 #include <archive.h>
 #include <archive_entry.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +38,54 @@
 #define ARC_TAIL (16u << 10)            /* where libarchive looks for the EOCD */
 #define ARC_ERR_CAP 256u
 #define ARC_RETRIES 4                   /* ARCHIVE_RETRY headers before giving up */
+
+#ifndef OCIFS_LIBARCHIVE_SONAME
+#define OCIFS_LIBARCHIVE_SONAME "libarchive.so.13"
+#endif
+
+/* The libarchive functions used here, resolved once by la_load(). */
+#define LA_FUNCS(X)                                                                         \
+	X(archive_set_error) X(archive_error_string) X(archive_errno) X(archive_read_new)  \
+	X(archive_read_support_format_zip_seekable) X(archive_read_set_callback_data)      \
+	X(archive_read_set_read_callback) X(archive_read_set_seek_callback)                \
+	X(archive_read_set_skip_callback) X(archive_read_open1) X(archive_read_next_header) \
+	X(archive_entry_pathname_utf8) X(archive_entry_pathname) X(archive_entry_size_is_set) \
+	X(archive_entry_size) X(archive_entry_filetype) X(archive_read_free) X(archive_read_data)
+
+#define LA_MEMBER(f) __typeof__(f) *f;
+static struct {
+	LA_FUNCS(LA_MEMBER)
+} la;
+#define LA_NAME(f) #f,
+static const char *const la_names[] = { LA_FUNCS(LA_NAME) };
+static pthread_once_t la_once = PTHREAD_ONCE_INIT;
+static char la_error[256]; /* empty once loaded */
+
+/* dlopen libarchive and fill la (once, under la_once; the handle stays
+ * open for the life of the process). */
+static void la_load(void)
+{
+	void *h = dlopen(OCIFS_LIBARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL), **slot = (void **)&la;
+	const char *e;
+
+	_Static_assert(sizeof(la) == sizeof(la_names) / sizeof(la_names[0]) * sizeof(void *),
+		       "one pointer per name");
+	if (!h) {
+		e = dlerror();
+		snprintf(la_error, sizeof(la_error), "%s", e ? e : OCIFS_LIBARCHIVE_SONAME);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(la_names) / sizeof(la_names[0]); i++) {
+		void *f = dlsym(h, la_names[i]);
+		if (!f) {
+			snprintf(la_error, sizeof(la_error), "%s: no %s", OCIFS_LIBARCHIVE_SONAME,
+				 la_names[i]);
+			memset(&la, 0, sizeof(la));
+			return;
+		}
+		memcpy(&slot[i], &f, sizeof(f));
+	}
+}
 
 struct ocifs_archive_walk {
 	struct archive *a;
@@ -71,7 +128,7 @@ static la_ssize_t arc_read(struct archive *a, void *ctx, const void **out)
 	}
 	if ((rc = ocifs_rd_upto(rd, w->buf, ARC_BUF, w->pos, &got))) {
 		w->read_rc = rc;
-		archive_set_error(a, -rc, "read error at %llu", (unsigned long long)w->pos);
+		la.archive_set_error(a, -rc, "read error at %llu", (unsigned long long)w->pos);
 		return -1;
 	}
 	*out = w->buf;
@@ -172,9 +229,9 @@ static int arc_stopped(const struct ocifs_archive_budget *b)
  * reason about the data. */
 static int arc_fail(struct ocifs_archive_walk *w, const char *what, char **error)
 {
-	const char *s = archive_error_string(w->a);
+	const char *s = la.archive_error_string(w->a);
 
-	if (w->read_rc == -ENOMEM || archive_errno(w->a) == ENOMEM)
+	if (w->read_rc == -ENOMEM || la.archive_errno(w->a) == ENOMEM)
 		return -ENOMEM;
 	arc_error(error, "%s: %s", what, s ? s : "unreadable");
 	return 0;
@@ -194,23 +251,28 @@ int ocifs_archive_walk(const struct ocifs_rd *rd, struct ocifs_archive_budget *b
 			arc_error(error, "read: %s", strerror(-rc));
 		return 0;
 	}
+	pthread_once(&la_once, la_load);
+	if (*la_error) {
+		arc_error(error, "libarchive: %s", la_error);
+		return 0;
+	}
 	if (!rd->mem && !(w.buf = malloc(ARC_BUF)))
 		return -ENOMEM;
-	if (!(w.a = archive_read_new())) {
+	if (!(w.a = la.archive_read_new())) {
 		free(w.buf);
 		return -ENOMEM;
 	}
-	rc = archive_read_support_format_zip_seekable(w.a);
+	rc = la.archive_read_support_format_zip_seekable(w.a);
 	if (rc == ARCHIVE_OK)
-		rc = archive_read_set_callback_data(w.a, &w);
+		rc = la.archive_read_set_callback_data(w.a, &w);
 	if (rc == ARCHIVE_OK)
-		rc = archive_read_set_read_callback(w.a, arc_read);
+		rc = la.archive_read_set_read_callback(w.a, arc_read);
 	if (rc == ARCHIVE_OK)
-		rc = archive_read_set_seek_callback(w.a, arc_seek);
+		rc = la.archive_read_set_seek_callback(w.a, arc_seek);
 	if (rc == ARCHIVE_OK)
-		rc = archive_read_set_skip_callback(w.a, arc_skip);
+		rc = la.archive_read_set_skip_callback(w.a, arc_skip);
 	if (rc == ARCHIVE_OK)
-		rc = archive_read_open1(w.a);
+		rc = la.archive_read_open1(w.a);
 	if (rc != ARCHIVE_OK) {
 		rc = arc_fail(&w, "not a readable zip archive", error);
 		goto out;
@@ -221,7 +283,7 @@ int ocifs_archive_walk(const struct ocifs_rd *rd, struct ocifs_archive_budget *b
 			rc = 0;
 			break;
 		}
-		rc = archive_read_next_header(w.a, &ent);
+		rc = la.archive_read_next_header(w.a, &ent);
 		if (rc == ARCHIVE_EOF) {
 			rc = 0;
 			break;
@@ -238,23 +300,23 @@ int ocifs_archive_walk(const struct ocifs_rd *rd, struct ocifs_archive_budget *b
 			break;
 		}
 		b->entries--;
-		const char *name = archive_entry_pathname_utf8(ent);
+		const char *name = la.archive_entry_pathname_utf8(ent);
 		if (!name)
-			name = archive_entry_pathname(ent);
+			name = la.archive_entry_pathname(ent);
 		if (!name || !*name || strlen(name) > OCIFS_ARCHIVE_NAME_MAX)
 			continue;
 		struct ocifs_archive_entry e = {
 			.name = name,
-			.size = archive_entry_size_is_set(ent) && archive_entry_size(ent) >= 0
-					? (uint64_t)archive_entry_size(ent) : UINT64_MAX,
-			.regular = archive_entry_filetype(ent) == AE_IFREG,
+			.size = la.archive_entry_size_is_set(ent) && la.archive_entry_size(ent) >= 0
+					? (uint64_t)la.archive_entry_size(ent) : UINT64_MAX,
+			.regular = la.archive_entry_filetype(ent) == AE_IFREG,
 		};
 		w.cur_size = e.size;
 		if ((rc = cb(ctx, &e, &w)))
 			break;
 	}
 out:
-	archive_read_free(w.a);
+	la.archive_read_free(w.a);
 	free(w.buf);
 	return rc;
 }
@@ -302,12 +364,12 @@ int ocifs_archive_read(struct ocifs_archive_walk *w, size_t max, unsigned char *
 			free(p);
 			return -EDQUOT;
 		}
-		la_ssize_t r = archive_read_data(w->a, p + n, want);
+		la_ssize_t r = la.archive_read_data(w->a, p + n, want);
 		if (r < 0) {
-			const char *s = archive_error_string(w->a);
+			const char *s = la.archive_error_string(w->a);
 			snprintf(w->msg, sizeof(w->msg), "%s", s ? s : "unreadable data");
 			free(p);
-			return w->read_rc == -ENOMEM || archive_errno(w->a) == ENOMEM ? -ENOMEM
+			return w->read_rc == -ENOMEM || la.archive_errno(w->a) == ENOMEM ? -ENOMEM
 										 : -EBADMSG;
 		}
 		if (!r)
