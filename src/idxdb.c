@@ -401,8 +401,9 @@ int ocifs_idxdb_load_ckpts(struct ocifs_idxdb *d, struct ocifs_ckpts *out)
 		c.uoff = (uint64_t)sqlite3_column_int64(st, 1);
 		c.bits = (uint32_t)sqlite3_column_int64(st, 2);
 		c.flags = (uint32_t)sqlite3_column_int64(st, 3);
+		/* shadow checkpoints are made at run time, never stored */
 		if (c.bits > 7 || c.uoff < prev || (out->n == 0 && c.uoff != 0) ||
-		    wlen > (1 << 20)) {
+		    wlen > (1 << 20) || (c.flags & OCIFS_CK_SHADOW)) {
 			log_warn("cache %s: bad checkpoint %zu", d->path, out->n);
 			rc = -ESTALE;
 			break;

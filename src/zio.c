@@ -21,7 +21,6 @@ void ocifs_ckpts_fini(struct ocifs_ckpts *c)
 	for (size_t i = 0; i < c->n; i++)
 		free(c->v[i].window);
 	free(c->v);
-	free(c->shadow);
 	memset(c, 0, sizeof(*c));
 }
 
