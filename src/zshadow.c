@@ -423,8 +423,9 @@ void ocifs_zshadow_request(struct ocifs_zshadow *z, uint64_t off, size_t n)
 	if (end > snap->usize)
 		end = snap->usize;
 	pthread_mutex_lock(&z->mu);
-	for (uint64_t o = off; o < end + z->span && o < snap->usize; o += z->span)
+	for (uint64_t o = off; o < end; o += z->span)
 		queue(z, snap, o);
+	queue(z, snap, end - 1); /* the last one, if the step passed over it */
 	if (z->nq && !z->started) {
 		if (pthread_create(&z->th, NULL, worker_main, z) == 0)
 			z->started = 1;
@@ -541,6 +542,8 @@ static int append(struct ocifs_zshadow *z, struct worker *w, uint64_t cs, uint64
 		publish(z);
 		pthread_mutex_unlock(&z->mu);
 		atomic_fetch_add(&z->st_made, 1);
+		log_dbg("%s: shadow chunk of %llu bytes at %llu", z->path, (unsigned long long)ulen,
+			(unsigned long long)cs);
 	}
 	ocifs_cache_unlock(lock);
 	return rc;
@@ -746,6 +749,9 @@ int ocifs_zshadow_open(struct ocifs_src *blob, const struct ocifs_ckpts *base,
 			z->known_end = HDR_LEN;
 			scan_records(z, (uint64_t)st.st_size);
 			atomic_store(&z->st_file, (uint64_t)st.st_size);
+			if (z->nchunks)
+				log_info("%s: %zu lazy shadow chunks for random reads", path,
+					 z->nchunks);
 		} else if (rc == -EBADMSG) {
 			log_warn("%s: not a shadow file of this layer; not used", path);
 			atomic_store(&z->disabled, 1);
@@ -770,6 +776,9 @@ void ocifs_zshadow_close(struct ocifs_zshadow *z)
 	pthread_mutex_unlock(&z->mu);
 	if (z->started)
 		pthread_join(z->th, NULL);
+	if (atomic_load(&z->st_made))
+		log_info("%s: made %llu lazy shadow chunks", z->path,
+			 (unsigned long long)atomic_load(&z->st_made));
 	while (z->snaps) {
 		struct zsnap *s = z->snaps;
 		z->snaps = s->older;

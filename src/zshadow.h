@@ -16,9 +16,8 @@
  * Only the chunks asked for are made, not the whole frame: the decode
  * from the frame's start has to be paid either way, but compressing and
  * storing the rest would bring back the ~40 % of the layer on disk that
- * the eager shadow of old cost. A chunk request also asks for the chunk
- * after it (a file read at random is often read on), and a cursor that
- * restarts in a chunk asks for the next one if it is missing.
+ * the eager shadow of old cost. A cursor that decodes past the middle of
+ * a chunk asks for the next one if it is missing: it is reading on.
  *
  * The file, layers/<hex>.zshadow, is append-only: a 32-byte header
  * ("OCIFSZS1", usize, csize, FNV-1a of those), then records of a 72-byte
@@ -82,8 +81,7 @@ void ocifs_zshadow_close(struct ocifs_zshadow *z);
 /** The newest snapshot (valid until close). */
 const struct ocifs_ckpts *ocifs_zshadow_ckpts(struct ocifs_zshadow *z);
 uint64_t ocifs_zshadow_span(const struct ocifs_zshadow *z);
-/** Ask for the chunks holding [off, off + n) and the one after; returns
- *  at once. Chunks that exist, and offsets within a span of one of the
+/** Ask for the chunks holding [off, off + n); returns at once. Chunks that exist, and offsets within a span of one of the
  *  layer's own checkpoints, are not queued. */
 void ocifs_zshadow_request(struct ocifs_zshadow *z, uint64_t off, size_t n);
 /** 0 if the shadow checkpoint j of snapshot snap may be used: checked

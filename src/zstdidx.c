@@ -249,6 +249,7 @@ struct zcur {
 	int valid;                /* upos and the decoder state agree */
 	int in_frame;
 	int shadow;               /* decoding a shadow frame (ck->v[ci]) */
+	int halfway;              /* ... and passed its middle */
 	size_t ci;                /* checkpoint of the last restart */
 	uint64_t upos;            /* uncompressed offset of the next byte */
 	uint64_t decoded;
@@ -342,11 +343,20 @@ static void zcur_restart(struct zcur *c, size_t j)
 	c->upos = k->uoff;
 	c->in_frame = 0;
 	c->valid = 1;
-	/* a reader inside a shadow frame likely reads on: have the next one
-	 * made if it is missing */
-	if (c->shadow && k->uoff + k->ulen < ck->usize &&
-	    (j + 1 >= ck->n || ck->v[j + 1].uoff != k->uoff + k->ulen))
-		ocifs_zshadow_request(ck->live, k->uoff + k->ulen, 1);
+	c->halfway = 0;
+}
+
+/* Decoding passed the middle of the shadow frame: a reader that got here
+ * reads on, so have the next frame made if it is missing. */
+static void zcur_halfway(struct zcur *c)
+{
+	const struct ocifs_ckpts *ck = c->ck;
+	const struct ocifs_ckpt *k = &ck->v[c->ci];
+	uint64_t end = k->uoff + k->ulen;
+
+	c->halfway = 1;
+	if (end < ck->usize && (c->ci + 1 >= ck->n || ck->v[c->ci + 1].uoff != end))
+		ocifs_zshadow_request(ck->live, end, 1);
 }
 
 /* Restart for off, going on from where the cursor is when that is
@@ -409,6 +419,9 @@ static int zcur_decode(struct zcur *c, unsigned char *out, uint64_t n)
 		c->decoded += k;
 		n -= k;
 		out = out ? out + k : NULL;
+		if (c->shadow && !c->halfway &&
+		    c->upos - c->ck->v[c->ci].uoff > c->ck->v[c->ci].ulen / 2)
+			zcur_halfway(c);
 		if (!fend)
 			continue;
 		c->in_frame = 0;
