@@ -727,8 +727,11 @@ int ocifs_zshadow_open(struct ocifs_src *blob, const struct ocifs_ckpts *base,
 		return -ENOMEM;
 	}
 	z->blob = ocifs_src_ref(blob);
+	/* symlinks planted at our names are never followed, and removed */
+	if (lstat(z->lockpath, &st) == 0 && S_ISLNK(st.st_mode))
+		unlink(z->lockpath);
 	z->fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-	if (z->fd < 0 && errno == ELOOP) /* planted: never followed, removed */
+	if (z->fd < 0 && errno == ELOOP)
 		unlink(path);
 	if (z->fd < 0 && (errno == EACCES || errno == EROFS)) {
 		z->fd = ocifs_cache_open_read(path);
