@@ -3,7 +3,8 @@
  * The cache directory (--cache-dir, $OCIFS_CACHE_DIR, $XDG_CACHE_HOME/ocifs,
  * default ~/.cache/ocifs):
  *   layers/<hex>.db           one SQLite index per compressed layer blob
- *   layers/<hex>.shadow.zst   seekable copy of big zstd frames (zio.h)
+ *   layers/<hex>.zshadow      lazy shadow of big zstd frames, append-only
+ *                             (zshadow.h); .zshadow.lock while appending
  *   layers/<hex>.lock         flock()ed while that layer is being indexed
  *   ids/<hash>                "this file identity holds blob <digest>,
  *                              verified": lets a warm open skip re-hashing
