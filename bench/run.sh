@@ -16,6 +16,10 @@
 #     with a fresh cursor per read, in spans: the time to decode one span
 #     (goal: <= 1), via bench/randread.c, which also checks every block
 #     against the debootstrap root
+#   - zstd (issue #14 goal 2): the index writes no shadow (shadow bytes 0);
+#     the layer is one frame, so the first random read decodes from its
+#     start, and reads after the lazy shadow was made are measured apart;
+#     bench/zstd-layers.sh adds the same image as 4 zstd layers
 # Then bench/mount.sh: the mounted tree against `umoci unpack` and
 # squashfuse (mount time, find/du/grep, sequential and random reads), and
 # bench/deps.sh: cold and warm /.deps analysis.
@@ -100,6 +104,10 @@ bench_codec() {
 		i=$((i + 1))
 	done
 	grep -q cached "$R/warm.out" || die "warm ocifs index rebuilt: $(cat "$R/warm.out")"
+	shadow=0 # what indexing left beside the index (zstd: must be nothing)
+	for f in "$R/cache/ocifs/layers/"*shadow*; do
+		[ -f "$f" ] && shadow=$((shadow + $(wc -c <"$f")))
+	done
 	XDG_CACHE_HOME=$R/cache "$OUTB/randread" "$image" "$READS" "$WORK/rootfs" \
 		>"$R/rr.out" 2>"$R/rr.err" || die "randread $image failed: $(cat "$R/rr.err")"
 
@@ -117,10 +125,6 @@ bench_codec() {
 	db=0
 	for f in "$R/cache/ocifs/layers/"*.db; do
 		[ -f "$f" ] && db=$((db + $(wc -c <"$f")))
-	done
-	shadow=0
-	for f in "$R/cache/ocifs/layers/"*.shadow*; do
-		[ -f "$f" ] && shadow=$((shadow + $(wc -c <"$f")))
 	done
 	[ "$db" -gt 0 ] || die "no index file in $R/cache/ocifs/layers"
 	pct=$(awk -v a="$db" -v b="$USIZE" 'BEGIN { printf "%.2f", 100 * a / b }')
@@ -149,21 +153,33 @@ bench_codec() {
 	row "cold ocifs index (best of $TRIALS)" "$cmb MB/s (cpu $cc s)"
 	if [ "$name" = gzip ]; then # the issue's goal is stated against zcat
 		row "cold index / $dec throughput" "$ratio" ">= 0.85" "$(verdict "$ratio" ">=" 0.85)"
-	else # zstd: includes writing the shadow copy of big frames
-		row "cold index / $dec throughput" "$ratio" "" "info"
+	else # zstd (goal 2): no shadow copy up front any more
+		row "cold index / $dec throughput" "$ratio" ">= 0.9" \
+			"$(goal 2 "cold zstd index / $dec" "$ratio" ">=" 0.9)"
 	fi
 	row "  same in cpu time ($dec / index)" "$cpur" "" "info"
-	row "index+checkpoints / uncompressed" "$pct % ($(mib "$db"))" "<= 1 %" \
-		"$(verdict "$pct" "<=" 1)"
-	if [ "$shadow" -gt 0 ]; then
-		row "  zstd shadow copy in the cache" \
-			"$(awk -v a="$shadow" -v b="$USIZE" 'BEGIN { printf "%.1f %%", 100 * a / b }') ($(mib "$shadow"))" \
-			"" "info"
+	if [ "$name" = gzip ]; then
+		row "index+checkpoints / uncompressed" "$pct % ($(mib "$db"))" "<= 1 %" \
+			"$(verdict "$pct" "<=" 1)"
+	else
+		row "index+checkpoints / uncompressed" "$pct % ($(mib "$db"))" "<= 1 %" \
+			"$(goal 2 "zstd index+checkpoints, % of the tar" "$pct" "<=" 1)"
+		row "shadow bytes after indexing" "$shadow" "0" \
+			"$(goal 2 "zstd shadow bytes after indexing" "$shadow" "<=" 0)"
 	fi
 	row "warm ocifs index (best of $TRIALS)" "$(awk -v s="$ww" 'BEGIN { printf "%.3f s", s }')" "" "info"
 	row "one span: decode $(mib "$span_b")" "$(ms "$span_us")" "" "info"
-	row "random 4 KiB read, fresh cursor" "$(ms "$fresh_us") = $spans spans" "<= 1 span" \
-		"$(verdict "$spans" "<=" 1)"
+	if [ -n "$(kv shadow_bytes "$f")" ]; then # a big zstd frame: the lazy shadow
+		row "random 4 KiB read, first (no shadow)" \
+			"$(ms "$(kv first_us "$f")") = $(div "$(kv first_us "$f")" "$span_us") spans" "" "info"
+		row "  bytes decoded" "$(mib "$(kv first_decoded "$f")")" "" "info"
+		row "lazy shadow made by 64 random reads" "$(mib "$(kv shadow_bytes "$f")") in $(kv shadow_s "$f" |
+			awk '{ printf "%.2f s", $1 }')" "" "info"
+		row "random 4 KiB read, shadow made" "$(ms "$fresh_us") = $spans spans" "" "info"
+	else
+		row "random 4 KiB read, fresh cursor" "$(ms "$fresh_us") = $spans spans" "<= 1 span" \
+			"$(verdict "$spans" "<=" 1)"
+	fi
 	row "  bytes decoded per read" "$dspans spans" "" "info"
 	row "random 4 KiB read, reused cursor" "$(ms "$reused_us") = $rspans spans" "" "info"
 	row "  bytes decoded per read" "$rdspans spans" "" "info"
@@ -212,3 +228,6 @@ OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/deps.sh" || die "bench/deps
 
 # The /.sbom benchmarks (their own table).
 OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/sbom.sh" || die "bench/sbom.sh failed"
+
+# zstd layers indexed in parallel (issue #14 goal 2; its own rows).
+OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/zstd-layers.sh" || die "bench/zstd-layers.sh failed"
