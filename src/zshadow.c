@@ -546,6 +546,8 @@ static int append(struct ocifs_zshadow *z, struct worker *w, uint64_t cs, uint64
 			(unsigned long long)cs);
 	}
 	ocifs_cache_unlock(lock);
+	/* c belongs to z->all (table_add) */
+	// cppcheck-suppress memleak
 	return rc;
 }
 
