@@ -448,8 +448,8 @@ static int zcur_pread(void *st, void *buf, size_t n, uint64_t off, size_t *got)
 	*got = 0;
 	if (off >= c->ck->usize || n == 0)
 		return 0;
-	if (c->ck->n == 0) {
-		log_err("%s: zstd index has no checkpoints", c->in->name);
+	if (c->ck->n == 0 || (c->ck->v[0].flags & OCIFS_CK_SHADOW)) {
+		log_err("%s: zstd index has no checkpoint at its start", c->in->name);
 		return -ESTALE;
 	}
 	if (n > c->ck->usize - off)
