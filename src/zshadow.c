@@ -73,13 +73,13 @@ struct ocifs_zshadow {
 
 /* --- the file --- */
 
-static int shadow_pread(struct ocifs_src *s, void *buf, size_t n, uint64_t off, size_t *got)
+/* Up to n bytes at off: 0 and *got (short only at the end), or -errno. */
+static int pread_n(int fd, void *buf, size_t n, uint64_t off, size_t *got)
 {
-	struct ocifs_zshadow *z = s->priv;
 	size_t done = 0;
 
 	while (done < n) {
-		ssize_t r = pread(z->fd, (char *)buf + done, n - done, (off_t)(off + done));
+		ssize_t r = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -90,6 +90,11 @@ static int shadow_pread(struct ocifs_src *s, void *buf, size_t n, uint64_t off, 
 	}
 	*got = done;
 	return 0;
+}
+
+static int shadow_pread(struct ocifs_src *s, void *buf, size_t n, uint64_t off, size_t *got)
+{
+	return pread_n(((struct ocifs_zshadow *)s->priv)->fd, buf, n, off, got);
 }
 
 static void shadow_destroy(struct ocifs_src *s)
@@ -116,17 +121,10 @@ static void file_header(const struct ocifs_zshadow *z, unsigned char h[HDR_LEN])
 
 static int pread_all(int fd, void *buf, size_t n, uint64_t off)
 {
-	size_t done = 0;
+	size_t got = 0;
+	int rc = pread_n(fd, buf, n, off, &got);
 
-	while (done < n) {
-		ssize_t r = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -EIO;
-		done += (size_t)r;
-	}
-	return 0;
+	return rc ? rc : got == n ? 0 : -EIO;
 }
 
 static int pwrite_all(int fd, const void *buf, size_t n, uint64_t off)
