@@ -429,7 +429,7 @@ int ocifs_img_outer_load(struct img_ctx *c, enum ocifs_comp comp, struct ocifs_c
 	struct img_member *mem = NULL;
 	struct rd r;
 	char *path = NULL;
-	uint64_t nmem, wmax = c->o->zstd_window_max ? c->o->zstd_window_max
+	uint64_t nmem = 0, wmax = c->o->zstd_window_max ? c->o->zstd_window_max
 						   : OCIFS_ZSTD_WINDOW_DEFAULT;
 	size_t len = 0;
 	int rc;
