@@ -212,3 +212,6 @@ OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/deps.sh" || die "bench/deps
 
 # The /.sbom benchmarks (their own table).
 OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/sbom.sh" || die "bench/sbom.sh failed"
+
+# Compressed outer archives, goal 5 (their own table).
+OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/outer.sh" || die "bench/outer.sh failed"
