@@ -102,9 +102,10 @@ int ocifs_img_add_layer(struct img_ctx *c, size_t n, const char *rel, const char
  *  record of c->st in c->o->cache_dir: 0, or -ENOENT (none, stale,
  *  corrupt: a corrupt one is warned about) or -ENOMEM. */
 int ocifs_img_outer_load(struct img_ctx *c, enum ocifs_comp comp, struct ocifs_ckpts *ck);
-/** Write the record for c->st: c->mem, *ck and the bytes of the small
- *  members, read through a cursor over file. No-op without a cache dir.
- *  0 or -errno (logged; the caller goes on without a record). */
+/** Read the small members into their m->data (through one forward
+ *  cursor over file: the rest of the open reads them from memory), then
+ *  write the record for c->st: c->mem, *ck and those bytes (not without
+ *  a cache dir). 0 or -errno (logged; the open goes on without). */
 int ocifs_img_outer_store(struct img_ctx *c, struct ocifs_src *file, const struct ocifs_ckpts *ck);
 /** A source over member m's inline bytes (a copy), named like a range. */
 int ocifs_img_member_src(const struct img_ctx *c, const struct img_member *m,

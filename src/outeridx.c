@@ -156,26 +156,66 @@ static int inline_pick(const struct img_member *m, uint64_t *budget)
 	return 1;
 }
 
-static int put_members(struct img_ctx *c, struct ocifs_src *file, const struct ocifs_ckpts *ck,
-		       struct obuf *b)
+static int off_cmp(const void *a, const void *b)
 {
+	const struct img_member *x = *(struct img_member *const *)a;
+	const struct img_member *y = *(struct img_member *const *)b;
+
+	return (x->off > y->off) - (x->off < y->off);
+}
+
+/* Read the small members into m->data, in stream order through one
+ * cursor (a single-frame zstd file would be decoded from its start again
+ * for every step back). The open that stores the record then reads them
+ * from memory too. */
+static int read_small(struct img_ctx *c, struct ocifs_src *file, const struct ocifs_ckpts *ck)
+{
+	struct img_member **v = calloc(c->nmem ? c->nmem : 1, sizeof(*v));
 	struct ocifs_zcursor *cur = NULL;
 	uint64_t budget = OUTER_INLINE_TOTAL;
+	size_t n = 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < c->nmem && !rc && !b->err; i++) {
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->nmem; i++)
+		if (inline_pick(&c->mem[i], &budget))
+			v[n++] = &c->mem[i];
+	qsort(v, n, sizeof(*v), off_cmp);
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct img_member *m = v[i];
+		size_t got = 0;
+		if (!(m->data = malloc(m->len ? (size_t)m->len : 1)))
+			rc = -ENOMEM;
+		else if (!cur)
+			rc = ocifs_zcursor_new(file, ck, &cur);
+		if (!rc)
+			rc = ocifs_zcursor_pread(cur, m->data, (size_t)m->len, m->off, &got);
+		if (!rc && got != m->len)
+			rc = -EIO;
+	}
+	for (size_t i = 0; rc && i < n; i++) { /* all or none */
+		free(v[i]->data);
+		v[i]->data = NULL;
+	}
+	ocifs_zcursor_free(cur);
+	free(v);
+	return rc;
+}
+
+static void put_members(const struct img_ctx *c, struct obuf *b)
+{
+	for (size_t i = 0; i < c->nmem && !b->err; i++) {
 		const struct img_member *m = &c->mem[i];
 		size_t pl = strlen(m->path), ll = m->link ? strlen(m->link) : 0;
-		int inl = inline_pick(m, &budget);
-		unsigned char *h = ob_room(b, OUTER_MEM_HDR), *d;
-		size_t got = 0;
+		unsigned char *h = ob_room(b, OUTER_MEM_HDR);
 
 		if (!h)
 			break;
 		memset(h, 0, OUTER_MEM_HDR);
 		h[0] = (unsigned char)m->type;
 		h[1] = (unsigned char)!!m->sparse;
-		h[2] = (unsigned char)inl;
+		h[2] = (unsigned char)(m->data != NULL);
 		put32(h + 4, (uint32_t)pl);
 		put32(h + 8, m->link ? (uint32_t)ll : OUTER_NOLINK);
 		put64(h + 16, m->off);
@@ -183,16 +223,9 @@ static int put_members(struct img_ctx *c, struct ocifs_src *file, const struct o
 		put64(h + 32, (uint64_t)m->seq);
 		ob_put(b, m->path, pl);
 		ob_put(b, m->link, ll);
-		if (!inl || !(d = ob_room(b, m->len)))
-			continue;
-		if (!cur && (rc = ocifs_zcursor_new(file, ck, &cur)))
-			break;
-		rc = ocifs_zcursor_pread(cur, d, m->len, m->off, &got);
-		if (!rc && got != m->len)
-			rc = -EIO;
+		if (m->data)
+			ob_put(b, m->data, (size_t)m->len);
 	}
-	ocifs_zcursor_free(cur);
-	return rc ? rc : b->err;
 }
 
 int ocifs_img_outer_store(struct img_ctx *c, struct ocifs_src *file, const struct ocifs_ckpts *ck)
@@ -203,6 +236,12 @@ int ocifs_img_outer_store(struct img_ctx *c, struct ocifs_src *file, const struc
 	char *path = NULL;
 	int rc;
 
+	rc = read_small(c, file, ck);
+	if (rc) {
+		log_warn("%s: reading its small members: %s; no outer index stored", c->path,
+			 strerror(-rc));
+		return rc;
+	}
 	if (!c->o->cache_dir)
 		return 0;
 	rc = outer_path(c->o->cache_dir, &c->st, &path);
@@ -210,7 +249,7 @@ int ocifs_img_outer_store(struct img_ctx *c, struct ocifs_src *file, const struc
 		return rc;
 	if ((h = ob_room(&b, OUTER_HDR)))
 		put_hdr(h, &c->st, ck->comp, ck, c->nmem);
-	rc = put_members(c, file, ck, &b);
+	put_members(c, &b);
 	for (size_t i = 0; !rc && i < ck->n && !b.err; i++) {
 		const struct ocifs_ckpt *k = &ck->v[i];
 		if (!(h = ob_room(&b, OUTER_CK_HDR)))
