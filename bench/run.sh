@@ -231,3 +231,5 @@ OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/sbom.sh" || die "bench/sbom
 
 # zstd layers indexed in parallel (issue #14 goal 2; its own rows).
 OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/zstd-layers.sh" || die "bench/zstd-layers.sh failed"
+# Compressed outer archives, goal 5 (their own table).
+OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/outer.sh" || die "bench/outer.sh failed"

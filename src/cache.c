@@ -217,7 +217,7 @@ int ocifs_cache_open_dir(char **out)
 
 int ocifs_cache_open(const char *want, char **out, char *why, size_t cap)
 {
-	static const char *const subs[] = { "layers", "ids", "views", "deps", "spool" };
+	static const char *const subs[] = { "layers", "ids", "views", "deps", "spool", "outer" };
 	char *dir = NULL, *sub = NULL, *abs;
 	int rc, root, fd;
 

@@ -8,6 +8,8 @@
  *   layers/<hex>.lock         flock()ed while that layer is being indexed
  *   ids/<hash>                "this file identity holds blob <digest>,
  *                              verified": lets a warm open skip re-hashing
+ *   outer/<hash>.idx          listing of a gzip/zstd archive file, keyed
+ *                             by its (dev, ino) (outeridx.c)
  *   views/<hex>.view, deps/<hex>.json   per-image documents (doc.h)
  *   views/<hex>.lock, deps/<hex>.lock    flock()ed while one is built
  *   spool/stdin.tmp.<pid>.<rand>  an image read from stdin (spool.h),

@@ -91,6 +91,11 @@ struct ocifs_ckpts {
 	uint64_t window_max;
 	/* zstd pass: the largest window a frame asked for (bytes) */
 	uint64_t window;
+	/* When set, the windows point into this read-only mapping (a cached
+	 * outer archive's listing, outeridx.c), which fini unmaps instead
+	 * of freeing each window. */
+	void *wmap;
+	size_t wmap_len;
 };
 
 void ocifs_ckpts_fini(struct ocifs_ckpts *c);
