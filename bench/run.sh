@@ -259,7 +259,7 @@ section outer
 # --- the goals of issue #14 ---------------------------------------------------
 echo
 echo "Goals (issue #14)"
-printf '  %-4s %-44s %-12s %-10s %s\n' goal what value target ""
+printf '  %-4s %-44s %-12s %-10s %s\n' goal what value target verdict
 pass=0 miss=0 unmeasured=""
 for n in 1 2 3 4 5 6 7; do
 	if ! awk -F '\t' -v n="$n" '$1 == n { f = 1 } END { exit !f }' "$OCIFS_BENCH_GOALS"; then
