@@ -51,7 +51,9 @@ for image in "$@"; do
 	file=$(kb_of "$pid" RssFile)
 	"$BIN" umount "$M" || die "cannot unmount $M"
 	v=$(mib "$hwm")
-	row "$(basename "$image") peak RSS (MiB)" \
+	# the image's last two path components: bench-work/oci-gzip, scale/oci-gzip
+	name=$(echo "$image" | awk -F/ '{ sub(/\/+$/, ""); print (NF > 1 ? $(NF - 1) "/" $NF : $NF) }')
+	row "$name peak RSS (MiB)" \
 		"$v (at mount $(mib "$k0"); after: anon $(mib "$anon"), file $(mib "$file"))" \
-		"<= $LIMIT" "$(goal 6 "peak RSS $(basename "$image"), MiB" "$v" "<=" "$LIMIT")"
+		"<= $LIMIT" "$(goal 6 "peak RSS $name, MiB" "$v" "<=" "$LIMIT")"
 done
