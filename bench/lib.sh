@@ -49,3 +49,25 @@ fresh_cache() {
 	XDG_CACHE_HOME=$1 "$BIN" index "$2" >/dev/null 2>&1 || die "ocifs index $2 failed"
 	XDG_CACHE_HOME=$1 "$BIN" ls "$2" / >/dev/null || die "ocifs ls $2 failed"
 }
+
+# --- the mount daemon's memory (goal 6) ------------------------------------
+# daemon_pid DIR: the pid of the ocifs daemon serving the mount at DIR (the
+# process whose argv holds DIR and runs $BIN; the `ocifs mount` parent has
+# exited by the time the mount answers), or nothing
+daemon_pid() {
+	_exe=$(readlink -f "$BIN")
+	for _p in /proc/[0-9]*; do
+		[ "$(readlink "$_p/exe" 2>/dev/null)" = "$_exe" ] || continue
+		tr '\0' '\n' <"$_p/cmdline" 2>/dev/null | grep -qxF -e "$1" || continue
+		echo "${_p#/proc/}"
+		return 0
+	done
+}
+# kb_of PID FIELD: FIELD (VmHWM, VmRSS, RssAnon, RssFile, ...) of
+# /proc/PID/status in KiB
+kb_of() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
+# cache_default: the span cache's default size in MiB, as `ocifs mount
+# --help` states it (cache_size=, "default 64M")
+cache_default() {
+	"$BIN" mount --help 2>&1 | sed -n 's/.*cache_size=.*default \([0-9]*\)M.*/\1/p' | head -n 1
+}

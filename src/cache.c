@@ -215,7 +215,7 @@ int ocifs_cache_open_dir(char **out)
 	return ocifs_cache_open(NULL, out, NULL, 0);
 }
 
-static const char *const cache_subs[] = { "layers", "ids", "views", "deps", "spool" };
+static const char *const cache_subs[] = { "layers", "ids", "views", "deps", "spool", "outer" };
 
 void ocifs_cache_sweep(const char *dir)
 {

@@ -3,10 +3,13 @@
  * The cache directory (--cache-dir, $OCIFS_CACHE_DIR, $XDG_CACHE_HOME/ocifs,
  * default ~/.cache/ocifs):
  *   layers/<hex>.db           one SQLite index per compressed layer blob
- *   layers/<hex>.shadow.zst   seekable copy of big zstd frames (zio.h)
+ *   layers/<hex>.zshadow      lazy shadow of big zstd frames, append-only
+ *                             (zshadow.h); .zshadow.lock while appending
  *   layers/<hex>.lock         flock()ed while that layer is being indexed
  *   ids/<hash>                "this file identity holds blob <digest>,
  *                              verified": lets a warm open skip re-hashing
+ *   outer/<hash>.idx          listing of a gzip/zstd archive file, keyed
+ *                             by its (dev, ino) (outeridx.c)
  *   views/<hex>.view, deps/<hex>.json   per-image documents (doc.h)
  *   views/<hex>.lock, deps/<hex>.lock    flock()ed while one is built
  *   spool/stdin.tmp.<pid>.<rand>  an image read from stdin (spool.h),

@@ -401,7 +401,6 @@ static int gz_pass_finish(void *st, struct ocifs_ckpts *out)
 	out->comp = OCIFS_COMP_GZIP;
 	out->csize = p->r.end;
 	out->usize = p->upos;
-	out->shadow = NULL;
 	memset(&p->ck, 0, sizeof(p->ck));
 	return 0;
 }

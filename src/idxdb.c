@@ -41,9 +41,7 @@ static const char schema_sql[] =
 	" flags INTEGER,"
 	" sha256 BLOB,"
 	" sparse BLOB);"            /* little-endian (off, len) u64 pairs */
-	"CREATE INDEX entries_by_name ON entries(dir, name, id);"
 	"CREATE TABLE xattrs(entry INTEGER NOT NULL, key TEXT NOT NULL, value BLOB);"
-	"CREATE INDEX xattrs_by_entry ON xattrs(entry);"
 	"CREATE TABLE ckpts(seq INTEGER PRIMARY KEY, coff INTEGER, uoff INTEGER,"
 	" bits INTEGER, flags INTEGER, window BLOB);";
 
@@ -53,6 +51,11 @@ static const char schema_sql[] =
 static const char ins_entry_sql[] =
 	"INSERT INTO entries(" ENTRY_COLS ") VALUES"
 	" (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)";
+/* Made by ocifs_idxdb_finish, once every row is in: one sort instead of a
+ * b-tree insert a row. */
+static const char index_sql[] =
+	"CREATE INDEX entries_by_name ON entries(dir, name, id);"
+	"CREATE INDEX xattrs_by_entry ON xattrs(entry);";
 static const char ins_xattr_sql[] = "INSERT INTO xattrs(entry, key, value) VALUES (?1,?2,?3)";
 static const char lookup_sql[] =
 	"SELECT " ENTRY_COLS " FROM entries WHERE dir=?1 AND name=?2 ORDER BY id DESC LIMIT 1";
@@ -116,8 +119,11 @@ int ocifs_idxdb_create(const char *path, struct ocifs_idxdb **out)
 
 	if (!d)
 		return -ENOMEM;
+	/* NOMUTEX: the writer is one thread's (index.c's calling thread), so
+	 * SQLite's per-call connection mutex is pure cost (a lock and an
+	 * unlock around every bind, step and reset: ~10 % of an insert). */
 	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+			    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		rc = db_err(d, "create");
 		goto err;
 	}
@@ -269,7 +275,9 @@ int ocifs_idxdb_finish(struct ocifs_idxdb *d)
 	sqlite3_finalize(d->ins_entry);
 	sqlite3_finalize(d->ins_xattr);
 	d->ins_entry = d->ins_xattr = NULL;
-	if (sqlite3_exec(d->db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(d->db, index_sql, NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_err(d, "create the indexes");
+	else if (sqlite3_exec(d->db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
 		rc = db_err(d, "commit");
 	if (sqlite3_close(d->db) != SQLITE_OK && !rc)
 		rc = -EIO;
@@ -401,8 +409,9 @@ int ocifs_idxdb_load_ckpts(struct ocifs_idxdb *d, struct ocifs_ckpts *out)
 		c.uoff = (uint64_t)sqlite3_column_int64(st, 1);
 		c.bits = (uint32_t)sqlite3_column_int64(st, 2);
 		c.flags = (uint32_t)sqlite3_column_int64(st, 3);
+		/* shadow checkpoints are made at run time, never stored */
 		if (c.bits > 7 || c.uoff < prev || (out->n == 0 && c.uoff != 0) ||
-		    wlen > (1 << 20)) {
+		    wlen > (1 << 20) || (c.flags & OCIFS_CK_SHADOW)) {
 			log_warn("cache %s: bad checkpoint %zu", d->path, out->n);
 			rc = -ESTALE;
 			break;

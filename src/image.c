@@ -2,7 +2,8 @@
 /*
  * Opening a container image: format detection, the outer tar's member
  * table (one pass over headers only; a gzip/zstd outer file is decoded once
- * to collect checkpoints in the same pass), access to the image's files
+ * to collect checkpoints in the same pass, and that listing is cached by
+ * outeridx.c so a warm open decodes nothing), access to the image's files
  * whether they live in a layout directory or inside the tar, digest-checked
  * reads of small blobs, and the image config. The OCI and docker-archive
  * logic lives in image_oci.c and image_docker.c, platform and name
@@ -22,6 +23,7 @@
 #include "path.h"
 #include "tar.h"
 #include "timens.h"
+#include "trace.h"
 
 /* --- the outer tar --------------------------------------------------------- */
 
@@ -163,6 +165,8 @@ static int list_tar(struct img_ctx *c, struct ocifs_src *file, enum ocifs_comp c
 		rc = mem_add(c, e);
 	if (rc)
 		goto out;
+	if (c->nmem)
+		qsort(c->mem, c->nmem, sizeof(*c->mem), mem_cmp);
 	if (in.zp) {
 		do /* decode to the end: checkpoints cover the whole stream */
 			rc = ocifs_zpass_read(in.zp, buf, sizeof(buf), &got);
@@ -170,12 +174,12 @@ static int list_tar(struct img_ctx *c, struct ocifs_src *file, enum ocifs_comp c
 		if (!rc)
 			rc = ocifs_zpass_finish(in.zp, &ck);
 		if (!rc)
+			ocifs_img_outer_store(c, file, &ck); /* best effort */
+		if (!rc)
 			rc = ocifs_zview_new(file, &ck, &c->tar);
 	} else {
 		c->tar = ocifs_src_ref(file);
 	}
-	if (!rc && c->nmem)
-		qsort(c->mem, c->nmem, sizeof(*c->mem), mem_cmp);
 out:
 	ocifs_ckpts_fini(&ck);
 	ocifs_tar_free(t);
@@ -207,6 +211,42 @@ static int starts_as_tar(struct img_ctx *c, struct ocifs_src *file, enum ocifs_c
 		ocifs_zpass_free(zp);
 	}
 	*is_tar = !rc && ocifs_tar_looks_like(blk, n);
+	return rc;
+}
+
+/* The member table of the archive file: for a compressed one from the
+ * cache when it holds a record of this very file (outeridx.c), else
+ * decoded (and the record stored). */
+static int outer_list(struct img_ctx *c, struct ocifs_src *file)
+{
+	enum ocifs_comp comp = c->img->outer_comp;
+	struct ocifs_ckpts ck;
+	ocifs_span sp;
+	int rc, is_tar;
+
+	if (comp != OCIFS_COMP_NONE && !c->o->outer_rebuild && c->o->cache_dir) {
+		sp = ocifs_trace_begin("load outer index", 0);
+		rc = ocifs_img_outer_load(c, comp, &ck);
+		if (!rc)
+			rc = ocifs_zview_new(file, &ck, &c->tar);
+		ocifs_ckpts_fini(&ck);
+		ocifs_trace_str(sp, "ocifs.outer", rc ? "missing or stale" : "cache");
+		ocifs_trace_end(sp);
+		if (rc != -ENOENT)
+			return rc;
+	}
+	sp = comp != OCIFS_COMP_NONE ? ocifs_trace_begin("build outer index", 0) : 0;
+	ocifs_trace_str(sp, "ocifs.how", "one decode pass: members, checkpoints, small files");
+	rc = starts_as_tar(c, file, comp, &is_tar);
+	if (!rc && !is_tar) {
+		log_err("%s: not a container image: neither tar nor OCI layout", c->path);
+		rc = -EBADMSG; /* as the tar parser said before */
+	}
+	if (!rc)
+		rc = list_tar(c, file, comp);
+	if (rc)
+		ocifs_trace_error(sp, strerror(-rc));
+	ocifs_trace_end(sp);
 	return rc;
 }
 
@@ -280,7 +320,8 @@ int ocifs_img_open(struct img_ctx *c, const char *rel, int quiet, struct ocifs_s
 				c->path, rel);
 		return -EOPNOTSUPP;
 	} else {
-		rc = ocifs_src_range_new(c->tar, m->off, m->len, out);
+		rc = m->data ? ocifs_img_member_src(c, m, out)
+			     : ocifs_src_range_new(c->tar, m->off, m->len, out);
 		if (!rc && id) {
 			id->dev = c->st.st_dev;
 			id->ino = c->st.st_ino;
@@ -598,7 +639,7 @@ static int open_archive(struct img_ctx *c)
 	struct ocifs_src *file = NULL;
 	unsigned char magic[OCIFS_COMP_MAGIC];
 	size_t got;
-	int rc, has_index, has_manifest, is_tar;
+	int rc, has_index, has_manifest;
 
 	rc = ocifs_src_file_openat(AT_FDCWD, c->file, c->path, &file);
 	if (rc)
@@ -620,13 +661,7 @@ static int open_archive(struct img_ctx *c)
 		rc = -EOPNOTSUPP;
 		goto out;
 	}
-	rc = starts_as_tar(c, file, c->img->outer_comp, &is_tar);
-	if (!rc && !is_tar) {
-		log_err("%s: not a container image: neither tar nor OCI layout", c->path);
-		rc = -EBADMSG; /* as the tar parser said before */
-	}
-	if (!rc)
-		rc = list_tar(c, file, c->img->outer_comp);
+	rc = outer_list(c, file);
 	if (rc)
 		goto out;
 	has_index = ocifs_img_exists(c, "index.json");
@@ -716,6 +751,7 @@ out:
 	for (size_t i = 0; i < c.nmem; i++) {
 		free(c.mem[i].path);
 		free(c.mem[i].link);
+		free(c.mem[i].data);
 	}
 	free(c.mem);
 	ocifs_strmap_fini(&c.names_seen);

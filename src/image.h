@@ -103,6 +103,10 @@ struct ocifs_image_opts {
 	int skip_missing;      /* foreign layers with no blob: skip, not fail */
 	uint64_t zstd_window_max; /* largest zstd window accepted (outer file
 				   * and layers), bytes; 0 = default (zio.h) */
+	const char *cache_dir; /* where a compressed outer archive's listing
+				* is kept (outer/); NULL: decode it each open */
+	int outer_rebuild;     /* decode the outer archive even if its
+				* listing is cached, and store it again */
 };
 
 /** Open and parse. Errors are logged as one line naming the file and the

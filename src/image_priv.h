@@ -34,6 +34,8 @@ struct img_member {
 	uint64_t off;   /* data offset in the uncompressed outer tar */
 	uint64_t len;   /* data bytes */
 	size_t seq;     /* archive order: the last of equal paths wins */
+	unsigned char *data; /* its len bytes when loaded from the outer
+			      * index (outeridx.c), else NULL */
 };
 
 struct img_ctx {
@@ -89,6 +91,25 @@ int ocifs_img_parse_config(struct img_ctx *c, const char *file, char ***diff_ids
  *  layer with o->skip_missing. */
 int ocifs_img_add_layer(struct img_ctx *c, size_t n, const char *rel, const char *digest,
 			const char *diff_id, const char *media_type, int64_t size);
+
+/* outeridx.c: the cached listing of a compressed outer archive ---------- */
+
+/* Members at most this big travel inside the record, up to the total. */
+#define OUTER_INLINE_MAX (64u << 10)
+#define OUTER_INLINE_TOTAL (1u << 20)
+
+/** Fill c->mem/c->nmem (sorted as image.c keeps them) and *ck from the
+ *  record of c->st in c->o->cache_dir: 0, or -ENOENT (none, stale,
+ *  corrupt: a corrupt one is warned about) or -ENOMEM. */
+int ocifs_img_outer_load(struct img_ctx *c, enum ocifs_comp comp, struct ocifs_ckpts *ck);
+/** Read the small members into their m->data (through one forward
+ *  cursor over file: the rest of the open reads them from memory), then
+ *  write the record for c->st: c->mem, *ck and those bytes (not without
+ *  a cache dir). 0 or -errno (logged; the open goes on without). */
+int ocifs_img_outer_store(struct img_ctx *c, struct ocifs_src *file, const struct ocifs_ckpts *ck);
+/** A source over member m's inline bytes (a copy), named like a range. */
+int ocifs_img_member_src(const struct img_ctx *c, const struct img_member *m,
+			 struct ocifs_src **out);
 
 /* image_match.c: small helpers -------------------------------------------- */
 

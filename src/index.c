@@ -471,7 +471,6 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	zo.window_max = o->zstd_window_max;
 	zo.on_input = on_input;
 	zo.ctx = &tap;
-	zo.shadow_dir = NULL;
 	st->comp = zo.comp;
 	/* Without a blob digest, an uncompressed blob's digest is its diff_id
 	 * (old docker-archive); anything else needs hashing first (layer.c). */
@@ -484,13 +483,6 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	rc = ocifs_cache_layer_path(o->cache_dir, ld->digest, ".db", &final);
 	if (rc)
 		return rc;
-	char *sdir = NULL;
-	if (asprintf(&sdir, "%s/layers", o->cache_dir) < 0) {
-		free(final);
-		return -ENOMEM;
-	}
-	zo.shadow_dir = sdir;
-	zo.key = ld->digest + 7;
 	ocifs_log_hold_attach(&hold); /* released at out: */
 	pl.hold = &hold;
 
@@ -556,8 +548,6 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	    (rc = ocifs_idxdb_set_meta(ps.db, "compression", ocifs_comp_name(zo.comp))) ||
 	    (rc = ocifs_idxdb_set_meta(ps.db, "media_type", ld->media_type)) ||
 	    (rc = ocifs_idxdb_set_meta(ps.db, "ocifs_version", PACKAGE_VERSION)) ||
-	    (rc = ocifs_idxdb_set_meta(ps.db, "shadow",
-					 ck.shadow ? strrchr(ck.shadow, '/') + 1 : NULL)) ||
 	    (rc = ocifs_idxdb_set_meta_u64(ps.db, "csize", st->csize)) ||
 	    (rc = ocifs_idxdb_set_meta_u64(ps.db, "usize", st->usize)) ||
 	    (rc = ocifs_idxdb_set_meta_u64(ps.db, "entries", st->entries)) ||
@@ -587,10 +577,6 @@ out:
 	if (ps.db)
 		ocifs_idxdb_close(ps.db);
 	ocifs_cache_tmp_abort(&tmp); /* no-op once committed */
-	if (rc) {
-		if (ck.shadow)
-			unlink(ck.shadow);
-	}
 	if (pl.zp)
 		ocifs_zpass_free(pl.zp);
 	if (pl.th || pl.zp) {
@@ -608,6 +594,5 @@ out:
 		free(pl.buf[i]);
 	free(ps.buf);
 	free(final);
-	free(sdir);
 	return rc;
 }

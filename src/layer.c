@@ -65,8 +65,11 @@ static int hash_blob(struct ocifs_layer_desc *ld, struct hash_progress *hp,
 	return rc;
 }
 
-/* Cheap checks that the cached index belongs to this descriptor. */
-static int check_meta(struct ocifs_layer *l, const char *cache_dir)
+static int ckpts_load(struct ocifs_layer *l, struct ocifs_idxdb *db);
+
+/* Cheap checks that the cached index belongs to this descriptor; with
+ * load, its checkpoints are loaded (and so checked) too. */
+static int check_meta(struct ocifs_layer *l, int load)
 {
 	struct ocifs_layer_desc *ld = l->desc;
 	uint64_t w, wmax = l->wmax ? l->wmax : OCIFS_ZSTD_WINDOW_DEFAULT;
@@ -99,9 +102,15 @@ static int check_meta(struct ocifs_layer *l, const char *cache_dir)
 	l->comp = !strcmp(v, "gzip") ? OCIFS_COMP_GZIP : !strcmp(v, "zstd") ? OCIFS_COMP_ZSTD
 									    : OCIFS_COMP_NONE;
 	free(v);
-	rc = ocifs_idxdb_load_ckpts(l->db, &l->ck);
-	if (rc)
-		return rc;
+	/* from before the lazy shadow (zshadow.h): its checkpoints point
+	 * into an eager shadow file */
+	if (ocifs_idxdb_meta(l->db, "shadow", &v) == 0) {
+		free(v);
+		if (!l->quiet)
+			log_warn("cache %s: made by an older ocifs (zstd shadow copy); rebuilding",
+				 l->db_path);
+		return -ESTALE;
+	}
 	/* built under a higher window limit: refuse here, naming the layer,
 	 * not at the first read (indexes from before the limit lack it) */
 	if (l->comp == OCIFS_COMP_ZSTD && !ocifs_idxdb_meta_u64(l->db, "zstd_window", &w) &&
@@ -114,21 +123,11 @@ static int check_meta(struct ocifs_layer *l, const char *cache_dir)
 			"--zstd-window-max)", l->num, ld->digest, ws, ls);
 		return -EOPNOTSUPP;
 	}
-	l->ck.comp = l->comp;
-	l->ck.usize = l->usize;
-	l->ck.csize = ld->blob->size;
-	if (ocifs_idxdb_meta(l->db, "shadow", &v) == 0) {
-		if (strchr(v, '/') || asprintf(&l->ck.shadow, "%s/layers/%s", cache_dir, v) < 0) {
-			free(v);
-			return -ESTALE;
-		}
-		free(v);
-		struct stat sst;
-		if (lstat(l->ck.shadow, &sst) != 0 || !S_ISREG(sst.st_mode)) {
-			if (!l->quiet)
-				log_warn("cache: shadow %s is missing; rebuilding", l->ck.shadow);
-			return -ESTALE;
-		}
+	if (load && !l->opened && !atomic_load(&l->ck_state)) {
+		rc = ckpts_load(l, l->db);
+		if (rc)
+			return rc;
+		atomic_store(&l->ck_state, 1);
 	}
 	return 0;
 }
@@ -142,16 +141,27 @@ static int64_t file_mtime_ns(const char *path)
 	return ocifs_ns_from_sec(st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 }
 
+static void ckpts_drop(struct ocifs_layer *l)
+{
+	ocifs_zshadow_close(l->zs);
+	l->zs = NULL;
+	ocifs_ckpts_fini(&l->ck);
+	atomic_store(&l->ck_state, 0);
+}
+
+/* Close the index; before the layer is handed out, forget its checkpoints
+ * too (after, cursors may hold them: they stay until ocifs_layer_close). */
 static void layer_reset(struct ocifs_layer *l)
 {
 	ocifs_idxdb_close(l->db);
 	l->db = NULL;
-	ocifs_ckpts_fini(&l->ck);
+	if (!l->opened)
+		ckpts_drop(l);
 }
 
 /* Try the cached index: 0, -ENOENT (none), -ESTALE (unusable), or a
  * verification error. */
-static int try_cached(struct ocifs_layer *l, const char *cache_dir, int check)
+static int try_cached(struct ocifs_layer *l, int check)
 {
 	int rc;
 
@@ -161,7 +171,7 @@ static int try_cached(struct ocifs_layer *l, const char *cache_dir, int check)
 					  (check ? OCIFS_IDXDB_CHECK : 0), &l->db);
 	if (rc)
 		return rc;
-	rc = check_meta(l, cache_dir);
+	rc = check_meta(l, check);
 	if (!rc && check) { /* untrusted: every row must fit the layer */
 		rc = ocifs_idxdb_validate(l->db, l->usize, l->quiet ? OCIFS_IDXDB_QUIET : 0);
 		l->validated = !rc;
@@ -190,14 +200,18 @@ static int build(struct ocifs_layer *l, const struct ocifs_layer_opts *o,
 	 * the caller already warned about what it found.) */
 	int quiet = l->quiet;
 	l->quiet = 1;
-	rc = try_cached(l, o->cache_dir, 1);
+	rc = try_cached(l, 1);
 	l->quiet = quiet;
 	if (rc == -ENOENT || rc == -ESTALE) {
+		char *legacy = NULL; /* an older ocifs's eager zstd shadow */
+		if (ocifs_cache_layer_path(o->cache_dir, l->desc->digest, ".shadow.zst", &legacy) == 0)
+			unlink(legacy);
+		free(legacy);
 		unlink(l->db_path);
 		rc = ocifs_index_build(l->desc, l->num, &io, &l->stats);
 		if (!rc) {
 			l->built = 1;
-			rc = try_cached(l, o->cache_dir, 0);
+			rc = try_cached(l, 0);
 			l->validated = !rc;
 		}
 	}
@@ -262,6 +276,7 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
+	pthread_mutex_init(&l->ck_mu, NULL);
 	l->num = (unsigned)i + 1;
 	l->image = img->path;
 	l->desc = ld;
@@ -301,7 +316,7 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 	int trusted = !o->verify &&
 		      ocifs_cache_id_get(o->cache_dir, &ld->id, ld->blob->size, known, &stamp) == 0 &&
 		      strcmp(known, ld->digest) == 0;
-	rc = try_cached(l, o->cache_dir, !trusted || file_mtime_ns(l->db_path) > stamp);
+	rc = try_cached(l, !trusted || file_mtime_ns(l->db_path) > stamp);
 	int stale = rc == -ESTALE;
 	if (rc == -ENOENT || rc == -ESTALE) {
 		ocifs_span sp = ocifs_trace_begin("build index", 0);
@@ -349,8 +364,8 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 	}
 	if (!trusted)
 		ocifs_cache_id_put(o->cache_dir, &ld->id, ld->blob->size, ld->digest);
-	l->ck.window_max = l->wmax; /* for cursors */
 	ocifs_layer_db_close(l); /* reopened on demand: fds stay bounded */
+	l->opened = 1;
 	*out = l;
 	return 0;
 err:
@@ -362,7 +377,9 @@ void ocifs_layer_close(struct ocifs_layer *l)
 {
 	if (!l)
 		return;
+	l->opened = 0;
 	layer_reset(l);
+	pthread_mutex_destroy(&l->ck_mu);
 	free(l->db_path);
 	free(l->cache_dir);
 	free(l);
@@ -436,7 +453,7 @@ void ocifs_layer_peek(struct ocifs_image *img, size_t i, const char *cache_dir,
 		memcpy(tmp.digest, ld->diff_id, sizeof(tmp.digest));
 	if (ocifs_cache_layer_path(cache_dir, tmp.digest, ".db", &l.db_path))
 		return;
-	rc = try_cached(&l, cache_dir, 0);
+	rc = try_cached(&l, 0);
 	if (rc == -ENOENT) {
 		info->state = OCIFS_CACHE_MISSING;
 	} else if (rc) {
@@ -493,16 +510,88 @@ const char *ocifs_layer_image(const struct ocifs_layer *l)
 	return l->image ? l->image : "?";
 }
 
-const struct ocifs_ckpts *ocifs_layer_ckpts(const struct ocifs_layer *l)
+/* What the checkpoints need beside the table: the layer's sizes and the
+ * window limit, and for zstd with big frames the lazy shadow. */
+static int ckpts_load(struct ocifs_layer *l, struct ocifs_idxdb *db)
 {
-	return &l->ck;
+	char *path = NULL;
+	int rc = ocifs_idxdb_load_ckpts(db, &l->ck);
+
+	if (rc)
+		return rc;
+	l->ck.comp = l->comp;
+	l->ck.usize = l->usize;
+	l->ck.csize = l->desc->blob->size;
+	l->ck.window_max = l->wmax; /* for cursors */
+	if (l->comp != OCIFS_COMP_ZSTD || !ocifs_zshadow_wanted(&l->ck, l->span))
+		return 0;
+	rc = ocifs_cache_layer_path(l->cache_dir, l->desc->digest, ".zshadow", &path);
+	if (!rc)
+		rc = ocifs_zshadow_open(l->desc->blob, &l->ck, path, l->span, &l->zs);
+	free(path);
+	if (rc) /* only random reads get slower */
+		log_warn("layer %u (%.19s…): no lazy shadow: %s", l->num, l->desc->digest,
+			 strerror(-rc));
+	return 0;
+}
+
+/* Load the checkpoints once, on first need (see layer_priv.h). */
+static int ckpts_need(struct ocifs_layer *l)
+{
+	struct ocifs_idxdb *db = NULL;
+	char *v = NULL;
+	int st = atomic_load_explicit(&l->ck_state, memory_order_acquire);
+
+	if (st)
+		return st > 0 ? 0 : st;
+	pthread_mutex_lock(&l->ck_mu);
+	st = atomic_load(&l->ck_state);
+	if (!st) {
+		/* a connection of its own: l->db belongs to one thread */
+		st = ocifs_idxdb_open(l->db_path, 0, &db);
+		if (!st && (ocifs_idxdb_meta(db, "digest", &v) || strcmp(v, l->desc->digest) != 0))
+			st = -ESTALE;
+		free(v);
+		if (!st)
+			st = ckpts_load(l, db);
+		ocifs_idxdb_close(db);
+		if (st)
+			log_err("layer %u (%.19s…): cannot load the checkpoints of %s: %s", l->num,
+				l->desc->digest, l->db_path, strerror(-st));
+		atomic_store_explicit(&l->ck_state, st ? (st == -ENOMEM ? 0 : -EIO) : 1,
+				      memory_order_release);
+		st = st ? -EIO : 0;
+	}
+	pthread_mutex_unlock(&l->ck_mu);
+	return st > 0 ? 0 : st;
+}
+
+const struct ocifs_ckpts *ocifs_layer_ckpts(const struct ocifs_layer *cl)
+{
+	struct ocifs_layer *l = (struct ocifs_layer *)cl; /* loads on first need */
+
+	if (ckpts_need(l) != 0)
+		return &l->ck; /* empty: n == 0 */
+	return l->zs ? ocifs_zshadow_ckpts(l->zs) : &l->ck;
 }
 
 uint64_t ocifs_layer_restart_cost(const struct ocifs_layer *l, uint64_t uoff)
 {
-	if (!l->ck.n)
+	const struct ocifs_ckpts *ck = ocifs_layer_ckpts(l);
+	size_t j;
+
+	if (!ck->n)
 		return 0;
-	return uoff - l->ck.v[ocifs_ckpts_find(&l->ck, uoff)].uoff;
+	j = ocifs_ckpts_find(ck, uoff);
+	/* a shadow frame that ends before uoff does not reach it */
+	while (j > 0 && (ck->v[j].flags & OCIFS_CK_SHADOW) && uoff >= ck->v[j].uoff + ck->v[j].ulen)
+		j--;
+	return uoff - ck->v[j].uoff;
+}
+
+struct ocifs_zshadow *ocifs_layer_zshadow(const struct ocifs_layer *l)
+{
+	return ocifs_layer_ckpts(l)->n ? l->zs : NULL;
 }
 
 void ocifs_layer_open_info(const struct ocifs_layer *l, struct ocifs_layer_open_info *out)
@@ -513,7 +602,11 @@ void ocifs_layer_open_info(const struct ocifs_layer *l, struct ocifs_layer_open_
 
 int ocifs_layer_cursor(struct ocifs_layer *l, struct ocifs_zcursor **out)
 {
-	return ocifs_zcursor_new(l->desc->blob, &l->ck, out);
+	int rc = ckpts_need(l);
+
+	if (rc)
+		return rc;
+	return ocifs_zcursor_new(l->desc->blob, ocifs_layer_ckpts(l), out);
 }
 
 /* Read n bytes at uncompressed stream offset uoff, all or -EIO. */

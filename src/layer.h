@@ -53,11 +53,22 @@ uint64_t ocifs_layer_entries(const struct ocifs_layer *l);
 const char *ocifs_layer_db_path(const struct ocifs_layer *l);
 /** The image file the layer belongs to, as messages name it. */
 const char *ocifs_layer_image(const struct ocifs_layer *l);
-/** The layer's checkpoints (borrowed; ck->n == 0 for plain tar). */
+/** The layer's checkpoints (borrowed; ck->n == 0 for plain tar, or when
+ *  they could not be loaded: logged, and cursors fail with -EIO). Loaded
+ *  from the index on the first call (or first cursor, or restart cost),
+ *  not at open, so a warm open costs the same for any image size; thread-
+ *  safe. For a zstd layer with big frames it is the newest snapshot of a
+ *  list the lazy shadow grows at run time (zshadow.h): call again to see
+ *  newer checkpoints. Every pointer returned stays valid until
+ *  ocifs_layer_close(). */
 const struct ocifs_ckpts *ocifs_layer_ckpts(const struct ocifs_layer *l);
 /** Bytes a new cursor decodes to reach stream offset uoff: from the
- *  checkpoint at or before it. */
+ *  checkpoint at or before it (loads the checkpoints on first use). */
 uint64_t ocifs_layer_restart_cost(const struct ocifs_layer *l, uint64_t uoff);
+struct ocifs_zshadow;
+/** The layer's lazy shadow (zshadow.h: stats, wait), or NULL when it has
+ *  none (not zstd, no frame over 2 spans). For tests and benchmarks. */
+struct ocifs_zshadow *ocifs_layer_zshadow(const struct ocifs_layer *l);
 
 /* What opening it did (for the CLI's summary line). */
 struct ocifs_layer_open_info {

@@ -2,8 +2,12 @@
 /* Private to layer.c: an open layer (layer.h keeps it opaque). */
 #ifndef OCIFS_SRC_LAYER_PRIV_H
 #define OCIFS_SRC_LAYER_PRIV_H
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "idxdb.h"
 #include "layer.h"
+#include "zshadow.h"
 
 struct ocifs_layer {
 	unsigned num;             /* 1-based position in the image */
@@ -14,10 +18,18 @@ struct ocifs_layer {
 	char *cache_dir;          /* for a rebuild found necessary later */
 	uint64_t span;
 	int validated;            /* the index's rows were checked (or built) */
-	struct ocifs_ckpts ck;
+	/* The checkpoints are loaded on first need (ocifs_layer_ckpts, a
+	 * cursor, a restart cost), once, under ck_mu: ck_state 0 = not yet,
+	 * 1 = loaded (release/acquire: readers of ck/zs check it first),
+	 * < 0 = the load failed with that errno. Loaded at open only when the
+	 * index is untrusted (its checkpoints are checked like its rows). */
+	pthread_mutex_t ck_mu;
+	atomic_int ck_state;
+	struct ocifs_ckpts ck;    /* the index's own (live == NULL) */
+	struct ocifs_zshadow *zs; /* zstd with big frames: the lazy shadow */
+	int opened;               /* ocifs_layer_open succeeded: ck may be shared */
 	enum ocifs_comp comp;
 	uint64_t usize, entries, skipped;
-	struct ocifs_src *shadow_src;
 	int built;                /* 1 if this open built the index */
 	int rehashed;             /* 1 if the blob was re-hashed */
 	struct ocifs_index_stats stats; /* when built */

@@ -283,6 +283,10 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 	if (!rc) {
 		op = ocifs_trace_begin("open", sp);
 		rc = locate(s, ref, &r, &file, &io.name);
+		/* A compressed archive's listing is cached, unless the file
+		 * is a fresh spool or the cache goes away with the process. */
+		io.cache_dir = s->spool || s->temp_cache ? NULL : s->cache_dir;
+		io.outer_rebuild = o->verify;
 		if (!rc)
 			rc = ocifs_image_open(file, &io, &s->img);
 		if (!rc) {

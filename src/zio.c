@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "log.h"
 #include "size.h"
@@ -18,10 +19,11 @@
 
 void ocifs_ckpts_fini(struct ocifs_ckpts *c)
 {
-	for (size_t i = 0; i < c->n; i++)
+	for (size_t i = 0; i < c->n && !c->wmap; i++)
 		free(c->v[i].window);
+	if (c->wmap)
+		munmap(c->wmap, c->wmap_len);
 	free(c->v);
-	free(c->shadow);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -12,7 +12,10 @@
  *           to the stream), uncompressed offset uoff, and the preceding
  *           32 KiB window, stored deflate-compressed. A checkpoint at the
  *           start of a gzip member has flags OCIFS_CK_MEMBER and no window.
- *   zstd  - the start of a frame (flags OCIFS_CK_MEMBER), no window.
+ *   zstd  - the start of a frame (flags OCIFS_CK_MEMBER), no window; or
+ *           (OCIFS_CK_SHADOW, made at run time by zshadow.h, never
+ *           stored in the index) the start of a frame of the layer's
+ *           lazy shadow file holding ulen bytes from uoff re-compressed.
  *   none  - no checkpoints; the uncompressed stream is the blob itself.
  * The first checkpoint is always at uoff 0. Checkpoints are sorted by uoff.
  */
@@ -57,8 +60,9 @@ int ocifs_zstd_window_parse(const char *s, uint64_t *out);
 void ocifs_zstd_window_str(uint64_t v, char *buf, size_t cap);
 
 #define OCIFS_CK_MEMBER 1u /* start of a gzip member or zstd frame */
-#define OCIFS_CK_SHADOW 2u /* zstd: coff is an offset in ckpts.shadow, where
-			    * a new frame starts */
+#define OCIFS_CK_SHADOW 2u /* zstd: coff is an offset in the lazy shadow
+			    * file (ckpts.live), where a frame of ulen
+			    * bytes starts; bits: its chunk number */
 
 struct ocifs_ckpt {
 	uint64_t coff;          /* compressed offset */
@@ -66,6 +70,7 @@ struct ocifs_ckpt {
 	uint32_t bits;          /* gzip: unused bits count (0..7) */
 	uint32_t flags;         /* OCIFS_CK_* */
 	uint32_t wlen;          /* bytes in window (compressed form) */
+	uint32_t ulen;          /* OCIFS_CK_SHADOW: bytes its frame holds */
 	unsigned char *window;  /* malloc'd, or NULL */
 };
 
@@ -75,16 +80,22 @@ struct ocifs_ckpts {
 	uint64_t usize;         /* total uncompressed size */
 	size_t n;
 	struct ocifs_ckpt *v;   /* malloc'd array, owned */
-	/* zstd layers with frames much larger than a span: path of a shadow
-	 * file in the cache holding those frames' bytes re-compressed as
-	 * span-sized frames, or NULL. Checkpoints flagged OCIFS_CK_SHADOW
-	 * point into it; the others point into the blob. */
-	char *shadow;
+	/* zstd layers with frames much larger than a span: the layer's lazy
+	 * shadow (zshadow.h), or NULL. Then this array is one published
+	 * snapshot: checkpoints flagged OCIFS_CK_SHADOW point into its file,
+	 * the others into the blob, and a cursor asks it for the newest
+	 * snapshot whenever it restarts. Borrowed. */
+	struct ocifs_zshadow *live;
 	/* zstd cursors: the window limit (bytes; 0 = the default). Set by
 	 * whoever opens cursors; not stored in the cache. */
 	uint64_t window_max;
 	/* zstd pass: the largest window a frame asked for (bytes) */
 	uint64_t window;
+	/* When set, the windows point into this read-only mapping (a cached
+	 * outer archive's listing, outeridx.c), which fini unmaps instead
+	 * of freeing each window. */
+	void *wmap;
+	size_t wmap_len;
 };
 
 void ocifs_ckpts_fini(struct ocifs_ckpts *c);
@@ -108,18 +119,15 @@ const char *ocifs_comp_name(enum ocifs_comp c);
  * The decode pass: reads `in` sequentially from offset 0 to its end, calls
  * on_input(ctx, bytes, n) on every compressed byte exactly once in order
  * (for hashing), and returns uncompressed bytes from read(). Records a
- * checkpoint about every `span` output bytes.
- *
- * opts.shadow_dir: for zstd, where a shadow copy may be written if the blob
- * is one big frame (NULL: never). opts.key names the shadow file.
+ * checkpoint about every `span` output bytes (zstd: at frame starts only,
+ * so a frame much larger than a span is one gap; zshadow.h fills such
+ * gaps lazily, for the ranges read at random).
  */
 struct ocifs_zpass_opts {
 	enum ocifs_comp comp;
 	uint64_t span;                  /* 0 = OCIFS_SPAN_DEFAULT */
 	void (*on_input)(void *ctx, const void *p, size_t n);
 	void *ctx;
-	const char *shadow_dir;
-	const char *key;                /* e.g. the blob's hex digest */
 	uint64_t window_max;            /* zstd: largest window accepted,
 					 * bytes; 0 = OCIFS_ZSTD_WINDOW_DEFAULT.
 					 * Larger: -EOPNOTSUPP, logged. */

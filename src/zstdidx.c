@@ -5,18 +5,14 @@
  * small index), and cursors restart decoding at the nearest one.
  *
  * A frame cannot be entered mid-way, so a layer that is one big frame
- * (what most tools write) would cost a decode from its start for every
- * random read. For such frames the pass writes a shadow copy: the frame's
- * output re-compressed (level 1) as independent span-sized frames in
- * <shadow_dir>/<key>.shadow.zst, with OCIFS_CK_SHADOW checkpoints pointing
- * into it. A frame is big when its header says its content is over 2
- * spans; when the header has no size, it becomes big once its output
- * passes 2 spans, and those first 2 spans are then decoded again from the
- * blob (a throwaway cursor) to catch the shadow up - which costs nothing
- * on streams of many small unsized frames (zstd:chunked, seekable zstd).
- *
- * After a shadowed frame the next frame start always gets a checkpoint,
- * so a cursor leaving the shadow knows where to resume in the blob.
+ * (what most tools write) is one long gap between checkpoints. The pass
+ * does not pay for that up front (it would cost a re-compression of the
+ * whole layer and ~40 % of it on disk): it only puts a checkpoint at the
+ * start of every frame over 2 spans and at the frame after it. A cursor
+ * that must decode more than 2 spans to reach a read asks the layer's
+ * lazy shadow (zshadow.h) for that range; once made in the background,
+ * it shows up as OCIFS_CK_SHADOW checkpoints in a newer snapshot of the
+ * checkpoints, which cursors pick up at their next restart.
  *
  * Every frame header's window is checked against the window limit (zio.h)
  * before the decoder sees it, so the error names the sizes; the decoder's
@@ -32,14 +28,13 @@
 #include <zstd_errors.h>
 
 #include "bytes.h"
-#include "cache.h"
 #include "log.h"
 #include "zio.h"
+#include "zshadow.h"
 
 #define PASS_INBUF (1u << 20)     /* pass: large sequential reads */
 #define CUR_INBUF (128u << 10)    /* cursor: reads after a restart */
 #define SCRATCH (128u << 10)      /* cursor: output decoded and discarded */
-#define SHADOW_OUTBUF (1u << 20)
 #define SPAN_MIN 4096u
 #define FRAME_HDR_MAX 18          /* ZSTD_FRAMEHEADERSIZE_MAX (static-only API) */
 
@@ -247,13 +242,14 @@ static int dctx_new(uint64_t wmax, ZSTD_DCtx **out)
 /* --- cursors --- */
 
 struct zcur {
-	const struct ocifs_ckpts *ck;
+	const struct ocifs_ckpts *ck; /* the snapshot ci indexes */
 	struct ocifs_src *in;
-	struct ocifs_src *shadow; /* opened when first needed */
 	ZSTD_DCtx *dctx;
-	struct zin z;             /* reads in or shadow */
+	struct zin z;             /* reads in or the shadow file */
 	int valid;                /* upos and the decoder state agree */
 	int in_frame;
+	int shadow;               /* decoding a shadow frame (ck->v[ci]) */
+	int halfway;              /* ... and passed its middle */
 	size_t ci;                /* checkpoint of the last restart */
 	uint64_t upos;            /* uncompressed offset of the next byte */
 	uint64_t decoded;
@@ -266,8 +262,6 @@ static void zcur_free(void *st)
 
 	if (!c)
 		return;
-	if (c->shadow)
-		ocifs_src_unref(c->shadow);
 	ZSTD_freeDCtx(c->dctx);
 	free(c->z.buf);
 	free(c->scratch);
@@ -297,37 +291,111 @@ static int zcur_new(struct ocifs_src *in, const struct ocifs_ckpts *ck, void **s
 	return 0;
 }
 
-/* Restart decoding at checkpoint j, in the blob or in the shadow. */
-static int zcur_restart(struct zcur *c, size_t j)
+/* The checkpoint to restart at for off: the last one at or before it from
+ * which decoding reaches off -- a blob checkpoint, or a shadow frame that
+ * holds off and passed its check (zshadow.h verifies it on first use). */
+static size_t restart_point(const struct ocifs_ckpts *ck, uint64_t off)
 {
-	const struct ocifs_ckpt *k = &c->ck->v[j];
-	int shadow = (k->flags & OCIFS_CK_SHADOW) != 0;
+	size_t j = ocifs_ckpts_find(ck, off);
 
-	if (shadow && !c->shadow) { /* missing: -ESTALE, the cache rebuilds */
-		int rc = -ESTALE;
+	while (j > 0 && (ck->v[j].flags & OCIFS_CK_SHADOW) &&
+	       (off >= ck->v[j].uoff + ck->v[j].ulen || !ck->live ||
+		ocifs_zshadow_chunk_ok(ck->live, ck, j) != 0))
+		j--;
+	return j;
+}
 
-		if (!c->ck->shadow)
-			log_err("%s: index has shadow checkpoints but no shadow", c->in->name);
-		else
-			rc = ocifs_src_file_open(c->ck->shadow, &c->shadow); /* logs */
-		if (rc)
-			return rc == -ENOENT ? -ESTALE : rc;
+/* Move to the newest published snapshot; a cursor inside a shadow frame
+ * finds that frame's checkpoint in it (snapshots only ever gain frames). */
+static void zcur_refresh(struct zcur *c)
+{
+	const struct ocifs_ckpts *now = ocifs_zshadow_ckpts(c->ck->live);
+	const struct ocifs_ckpt *k = &c->ck->v[c->ci];
+	size_t j;
+
+	if (now == c->ck)
+		return;
+	if (c->valid && c->shadow) {
+		c->valid = 0;
+		for (j = ocifs_ckpts_find(now, k->uoff); now->v[j].uoff == k->uoff; j--) {
+			if ((now->v[j].flags & OCIFS_CK_SHADOW) && now->v[j].coff == k->coff) {
+				c->ci = j;
+				c->valid = 1;
+				break;
+			}
+			if (j == 0)
+				break;
+		}
 	}
-	zin_seek(&c->z, shadow ? c->shadow : c->in, k->coff);
+	c->ck = now;
+}
+
+/* Restart decoding at checkpoint j, in the blob or in the shadow file. */
+static void zcur_restart(struct zcur *c, size_t j)
+{
+	const struct ocifs_ckpts *ck = c->ck;
+	const struct ocifs_ckpt *k = &ck->v[j];
+
+	c->shadow = (k->flags & OCIFS_CK_SHADOW) != 0;
+	zin_seek(&c->z, c->shadow ? ocifs_zshadow_src(ck->live) : c->in, k->coff);
 	ZSTD_DCtx_reset(c->dctx, ZSTD_reset_session_only);
 	c->ci = j;
 	c->upos = k->uoff;
 	c->in_frame = 0;
 	c->valid = 1;
-	return 0;
+	c->halfway = 0;
+}
+
+/* Decoding passed the middle of the shadow frame: a reader that got here
+ * reads on, so have the next frame made if it is missing. */
+static void zcur_halfway(struct zcur *c)
+{
+	const struct ocifs_ckpts *ck = c->ck;
+	const struct ocifs_ckpt *k = &ck->v[c->ci];
+	uint64_t end = k->uoff + k->ulen;
+
+	c->halfway = 1;
+	if (end < ck->usize && (c->ci + 1 >= ck->n || ck->v[c->ci + 1].uoff != end))
+		ocifs_zshadow_request(ck->live, end, 1);
+}
+
+/* Restart for off, going on from where the cursor is when that is
+ * closer; a long way to decode inside a big frame asks the lazy shadow
+ * for the range (made in the background, for the next read). */
+static void zcur_seek(struct zcur *c, uint64_t off, size_t n)
+{
+	const struct ocifs_ckpts *ck = c->ck;
+	size_t j = restart_point(ck, off);
+	uint64_t from;
+
+	if (!c->valid || c->upos > off || c->upos < ck->v[j].uoff)
+		zcur_restart(c, j);
+	from = c->upos;
+	if (ck->live && off - from > 2 * ocifs_zshadow_span(ck->live))
+		ocifs_zshadow_request(ck->live, off, n);
+}
+
+static int zcur_decode(struct zcur *c, unsigned char *out, uint64_t n);
+
+/* A shadow frame ended at upos: go on from the checkpoint that starts
+ * there, or else from the best one before it (decoding up to upos). */
+static int zcur_leave_shadow(struct zcur *c, uint64_t more)
+{
+	uint64_t at = c->upos;
+
+	if (c->ck->live)
+		zcur_refresh(c);
+	c->valid = 0; /* a shadow frame ended: nothing to continue */
+	zcur_seek(c, at, more > SIZE_MAX ? SIZE_MAX : (size_t)more);
+	return zcur_decode(c, NULL, at - c->upos);
 }
 
 /* Produce the next n bytes into out (NULL: discard); n stays within
- * usize. Errors in the shadow are -ESTALE: the cache layer rebuilds. */
+ * usize. */
 static int zcur_decode(struct zcur *c, unsigned char *out, uint64_t n)
 {
 	while (n) {
-		int shadow = c->z.src != c->in, fend, end, rc;
+		int fend, end, rc;
 		size_t k, want = n < SCRATCH || out ? (size_t)n : SCRATCH;
 		uint64_t fcs;
 
@@ -336,29 +404,38 @@ static int zcur_decode(struct zcur *c, unsigned char *out, uint64_t n)
 			if (!rc && end)
 				rc = truncated(&c->z);
 			if (rc)
-				return shadow ? -ESTALE : rc;
+				return rc;
 			c->in_frame = 1;
 		}
 		rc = zin_decode(c->dctx, &c->z, out ? out : c->scratch, want, &k, &fend);
 		if (rc)
-			return shadow ? -ESTALE : rc;
+			return rc;
+		if (c->shadow && c->upos + k > c->ck->v[c->ci].uoff + c->ck->v[c->ci].ulen) {
+			log_err("%s: shadow frame at %llu is longer than its record",
+				c->z.src->name, (unsigned long long)c->ck->v[c->ci].coff);
+			return -EBADMSG;
+		}
 		c->upos += k;
 		c->decoded += k;
 		n -= k;
 		out = out ? out + k : NULL;
+		if (c->shadow && !c->halfway &&
+		    c->upos - c->ck->v[c->ci].uoff > c->ck->v[c->ci].ulen / 2)
+			zcur_halfway(c);
 		if (!fend)
 			continue;
 		c->in_frame = 0;
-		if (!shadow)
+		if (!c->shadow)
 			continue; /* the blob's next frame follows */
-		/* a shadow frame ended: the next checkpoint starts right here */
-		if (c->ci + 1 < c->ck->n && c->ck->v[c->ci + 1].uoff == c->upos)
-			(void)zcur_restart(c, c->ci + 1); /* cannot fail: shadow is open */
-		else if (c->upos != c->ck->usize) {
-			log_err("%s: shadow frame ends at %llu, where no checkpoint starts",
-				c->ck->shadow, (unsigned long long)c->upos);
-			return -ESTALE;
+		if (c->upos != c->ck->v[c->ci].uoff + c->ck->v[c->ci].ulen) {
+			log_err("%s: shadow frame at %llu is shorter than its record",
+				c->z.src->name, (unsigned long long)c->ck->v[c->ci].coff);
+			return -EBADMSG;
 		}
+		if (n && (rc = zcur_leave_shadow(c, n)) != 0)
+			return rc;
+		if (!n)
+			c->valid = 0; /* the next read picks its checkpoint */
 	}
 	return 0;
 }
@@ -366,32 +443,35 @@ static int zcur_decode(struct zcur *c, unsigned char *out, uint64_t n)
 static int zcur_pread(void *st, void *buf, size_t n, uint64_t off, size_t *got)
 {
 	struct zcur *c = st;
-	const struct ocifs_ckpts *ck = c->ck;
-	size_t j;
-	int rc;
+	int rc, tries = 0;
 
 	*got = 0;
-	if (off >= ck->usize || n == 0)
+	if (off >= c->ck->usize || n == 0)
 		return 0;
-	if (ck->n == 0) {
-		log_err("%s: zstd index has no checkpoints", c->in->name);
+	if (c->ck->n == 0 || (c->ck->v[0].flags & OCIFS_CK_SHADOW)) {
+		log_err("%s: zstd index has no checkpoint at its start", c->in->name);
 		return -ESTALE;
 	}
-	if (n > ck->usize - off)
-		n = (size_t)(ck->usize - off);
-	/* go on from where we are unless a checkpoint lies in between */
-	j = ocifs_ckpts_find(ck, off);
-	rc = 0;
-	if (!c->valid || c->upos > off || c->upos < ck->v[j].uoff)
-		rc = zcur_restart(c, j);
-	if (!rc)
+	if (n > c->ck->usize - off)
+		n = (size_t)(c->ck->usize - off);
+	do {
+		if (c->ck->live)
+			zcur_refresh(c);
+		zcur_seek(c, off, n);
 		rc = zcur_decode(c, NULL, off - c->upos);
-	if (!rc)
-		rc = zcur_decode(c, buf, n);
-	if (rc) {
-		c->valid = 0;
+		if (!rc)
+			rc = zcur_decode(c, buf, n);
+		if (rc) {
+			c->valid = 0;
+			/* a shadow frame that fails after its check: never
+			 * use it again, read the blob instead */
+			if (!c->shadow || !c->ck->live)
+				return rc;
+			ocifs_zshadow_chunk_bad(c->ck->live, c->ck, c->ci);
+		}
+	} while (rc && ++tries < 3);
+	if (rc)
 		return rc;
-	}
 	*got = n;
 	return 0;
 }
@@ -411,147 +491,23 @@ struct zpass {
 	uint64_t uoff;            /* output so far */
 	struct ocifs_ckpts ck;
 	int in_frame, eof, err;
-	int force_ck;             /* a shadowed frame just ended */
+	int force_ck;             /* a big frame just ended */
 	uint64_t fr_coff, fr_uoff; /* start of the current frame */
-	int fr_maybe_big;         /* no size in its header: may become big */
-	/* the shadow writer; final == NULL: no shadow wanted */
-	char *final;
-	int sfd;                  /* -1 until the first big frame (= ct.fd) */
-	struct ocifs_cache_tmp ct; /* the shadow's temp file */
-	int shadowing;            /* the current frame goes to the shadow */
-	ZSTD_CCtx *cctx;
-	unsigned char *obuf;
-	size_t olen;              /* compressed bytes waiting in obuf */
-	uint64_t soff;            /* shadow bytes emitted (written + obuf) */
-	uint64_t sfill;           /* bytes in the current shadow frame */
-	uint64_t su;              /* uncompressed offset of the next shadow byte */
+	int fr_big;               /* the current frame is over 2 spans */
 };
 
-static int shadow_flush(struct zpass *p)
-{
-	for (size_t done = 0; done < p->olen;) {
-		ssize_t w = write(p->sfd, p->obuf + done, p->olen - done);
-
-		if (w < 0 && errno != EINTR) {
-			int rc = -errno;
-			log_err("%s: write: %s", p->ct.path, strerror(-rc));
-			return rc;
-		}
-		done += w > 0 ? (size_t)w : 0;
-	}
-	p->olen = 0;
-	return 0;
-}
-
-/* Feed the shadow compressor; ZSTD_e_end closes the shadow frame. */
-static int shadow_compress(struct zpass *p, const void *data, size_t n, ZSTD_EndDirective mode)
-{
-	ZSTD_inBuffer ib = { data, n, 0 };
-
-	for (;;) {
-		ZSTD_outBuffer ob = { p->obuf, SHADOW_OUTBUF, p->olen };
-		size_t r = ZSTD_compressStream2(p->cctx, &ob, &ib, mode);
-		int rc;
-
-		p->soff += ob.pos - p->olen;
-		p->olen = ob.pos;
-		if (ZSTD_isError(r)) {
-			log_err("%s: zstd compress: %s", p->ct.path, ZSTD_getErrorName(r));
-			return -EIO;
-		}
-		if (mode == ZSTD_e_end ? r == 0 : ib.pos == ib.size)
-			return 0;
-		if ((rc = shadow_flush(p)) != 0) /* make room */
-			return rc;
-	}
-}
-
-/* Append output (at offset p->su) to the shadow, cutting it into span-
- * sized frames; each shadow frame start is a checkpoint. */
-static int shadow_feed(struct zpass *p, const unsigned char *data, size_t n)
-{
-	while (n) {
-		size_t take = n < p->span - p->sfill ? n : (size_t)(p->span - p->sfill);
-		int rc;
-
-		if (p->sfill == 0) {
-			struct ocifs_ckpt k = { .coff = p->soff, .uoff = p->su,
-						.flags = OCIFS_CK_SHADOW | OCIFS_CK_MEMBER };
-			if ((rc = ocifs_ckpts_push(&p->ck, &k)) != 0)
-				return rc;
-		}
-		if ((rc = shadow_compress(p, data, take, ZSTD_e_continue)) != 0)
-			return rc;
-		p->sfill += take;
-		p->su += take;
-		data += take;
-		n -= take;
-		if (p->sfill == p->span) {
-			if ((rc = shadow_compress(p, NULL, 0, ZSTD_e_end)) != 0)
-				return rc;
-			p->sfill = 0;
-		}
-	}
-	return 0;
-}
-
-/* The current frame is big: shadow it from its start. A shadow that
- * cannot be created is not an error, only slower random reads. */
-static int shadow_begin(struct zpass *p)
-{
-	if (p->sfd < 0) {
-		if (ocifs_cache_tmp_open(p->final, &p->ct) != 0) { /* logged */
-			log_warn("%s: no shadow copy; random reads of %s will be slow", p->final,
-				 p->in->name);
-			free(p->final);
-			p->final = NULL;
-			return 0;
-		}
-		p->sfd = p->ct.fd;
-		p->cctx = ZSTD_createCCtx();
-		p->obuf = malloc(SHADOW_OUTBUF);
-		if (!p->cctx || !p->obuf)
-			return -ENOMEM;
-		if (ZSTD_isError(ZSTD_CCtx_setParameter(p->cctx, ZSTD_c_compressionLevel, 1)) ||
-		    ZSTD_isError(ZSTD_CCtx_setParameter(p->cctx, ZSTD_c_checksumFlag, 1)))
-			return -EINVAL;
-	}
-	/* the shadow's first checkpoint replaces the frame's own */
-	if (p->ck.n && p->ck.v[p->ck.n - 1].uoff == p->fr_uoff &&
-	    !(p->ck.v[p->ck.n - 1].flags & OCIFS_CK_SHADOW))
-		p->ck.n--;
-	p->shadowing = 1;
-	p->su = p->fr_uoff;
-	p->sfill = 0;
-	return 0;
-}
-
-/* An unsized frame passed 2 spans: shadow it, decoding again from the
- * blob what it produced before the current output. */
-static int shadow_catch_up(struct zpass *p)
+/* A big frame must begin at a checkpoint: it is the place cursors and
+ * zshadow.h decode such a frame from. An unsized frame is found big only
+ * once its output passes 2 spans; its checkpoint is added then (it still
+ * sorts last: checkpoints are only made at frame starts). */
+static int mark_big(struct zpass *p)
 {
 	struct ocifs_ckpt k = { .coff = p->fr_coff, .uoff = p->fr_uoff, .flags = OCIFS_CK_MEMBER };
-	struct ocifs_ckpts tmp = { .comp = OCIFS_COMP_ZSTD, .usize = p->uoff, .n = 1, .v = &k,
-				   .window_max = p->z.wmax };
-	unsigned char *buf = NULL;
-	void *cur = NULL;
-	int rc = shadow_begin(p);
 
-	if (rc || !p->shadowing)
-		return rc;
-	rc = zcur_new(p->in, &tmp, &cur);
-	if (!rc && !(buf = malloc(SCRATCH)))
-		rc = -ENOMEM;
-	while (!rc && p->su < p->uoff) {
-		size_t got;
-
-		rc = zcur_pread(cur, buf, SCRATCH, p->su, &got);
-		if (!rc)
-			rc = shadow_feed(p, buf, got);
-	}
-	free(buf);
-	zcur_free(cur);
-	return rc;
+	p->fr_big = 1;
+	if (p->ck.n && p->ck.v[p->ck.n - 1].uoff == p->fr_uoff)
+		return 0;
+	return ocifs_ckpts_push(&p->ck, &k);
 }
 
 /* At a frame boundary: find the next frame and decide its checkpoint. */
@@ -569,7 +525,7 @@ static int pass_frame_start(struct zpass *p)
 	p->in_frame = 1;
 	p->fr_coff = zin_pos(&p->z);
 	p->fr_uoff = p->uoff;
-	p->fr_maybe_big = p->final && fcs == ZSTD_CONTENTSIZE_UNKNOWN;
+	p->fr_big = 0;
 	if (p->ck.n == 0 || p->force_ck || p->uoff - p->ck.v[p->ck.n - 1].uoff >= p->span / 4) {
 		struct ocifs_ckpt k = { .coff = p->fr_coff, .uoff = p->uoff, .flags = OCIFS_CK_MEMBER };
 
@@ -577,25 +533,9 @@ static int pass_frame_start(struct zpass *p)
 			return rc;
 		p->force_ck = 0;
 	}
-	if (p->final && fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs > 2 * p->span)
-		return shadow_begin(p);
+	if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs > 2 * p->span)
+		return mark_big(p);
 	return 0;
-}
-
-/* After a frame's last byte: close the last, short shadow frame. */
-static int pass_frame_end(struct zpass *p)
-{
-	int rc = 0;
-
-	p->in_frame = 0;
-	if (!p->shadowing)
-		return 0;
-	if (p->sfill)
-		rc = shadow_compress(p, NULL, 0, ZSTD_e_end);
-	p->sfill = 0;
-	p->shadowing = 0;
-	p->force_ck = 1;
-	return rc;
 }
 
 static int zpass_read(void *st, void *buf, size_t n, size_t *got)
@@ -612,16 +552,14 @@ static int zpass_read(void *st, void *buf, size_t n, size_t *got)
 			continue;
 		}
 		rc = zin_decode(p->dctx, &p->z, out + done, n - done, &k, &fend);
-		if (!rc && p->fr_maybe_big && !p->shadowing && p->uoff + k - p->fr_uoff > 2 * p->span) {
-			p->fr_maybe_big = 0;
-			rc = shadow_catch_up(p);
-		}
-		if (!rc && p->shadowing)
-			rc = shadow_feed(p, out + done, k);
 		p->uoff += k;
 		done += k;
-		if (!rc && fend)
-			rc = pass_frame_end(p);
+		if (!rc && !p->fr_big && p->uoff - p->fr_uoff > 2 * p->span)
+			rc = mark_big(p);
+		if (!rc && fend) {
+			p->in_frame = 0;
+			p->force_ck = p->fr_big; /* where the gap ends */
+		}
 	}
 	if (rc) {
 		p->err = rc; /* sticky, logged once */
@@ -637,25 +575,10 @@ static void zpass_free(void *st)
 
 	if (!p)
 		return;
-	if (p->sfd >= 0) /* not finished: leave nothing behind */
-		ocifs_cache_tmp_abort(&p->ct);
 	ZSTD_freeDCtx(p->dctx);
-	ZSTD_freeCCtx(p->cctx);
 	ocifs_ckpts_fini(&p->ck);
 	free(p->z.buf);
-	free(p->obuf);
-	free(p->final);
 	free(p);
-}
-
-static char *path_join(const char *dir, const char *key, const char *suffix)
-{
-	size_t n = strlen(dir) + strlen(key) + strlen(suffix) + 2;
-	char *s = malloc(n);
-
-	if (s)
-		snprintf(s, n, "%s/%s%s", dir, key, suffix);
-	return s;
 }
 
 static int zpass_new(struct ocifs_src *in, const struct ocifs_zpass_opts *o, void **st)
@@ -666,8 +589,6 @@ static int zpass_new(struct ocifs_src *in, const struct ocifs_zpass_opts *o, voi
 	if (!p)
 		return -ENOMEM;
 	p->in = in;
-	p->sfd = -1;
-	p->ct.dfd = p->ct.fd = -1;
 	p->span = o->span ? o->span : OCIFS_SPAN_DEFAULT;
 	if (p->span < SPAN_MIN)
 		p->span = SPAN_MIN;
@@ -681,11 +602,6 @@ static int zpass_new(struct ocifs_src *in, const struct ocifs_zpass_opts *o, voi
 	p->z.buf = malloc(PASS_INBUF);
 	if (!p->z.buf)
 		goto err;
-	if (o->shadow_dir && o->key) {
-		p->final = path_join(o->shadow_dir, o->key, ".shadow.zst");
-		if (!p->final)
-			goto err;
-	}
 	rc = dctx_new(p->z.wmax, &p->dctx);
 	if (rc)
 		goto err;
@@ -709,17 +625,8 @@ static int zpass_finish(void *st, struct ocifs_ckpts *out)
 		struct ocifs_ckpt k = { .flags = OCIFS_CK_MEMBER };
 		rc = ocifs_ckpts_push(&p->ck, &k);
 	}
-	if (!rc && p->sfd >= 0) { /* publish the shadow */
-		rc = shadow_flush(p);
-		if (!rc && !(p->ck.shadow = strdup(p->final)))
-			rc = -ENOMEM;
-		if (!rc) {
-			rc = ocifs_cache_tmp_commit(&p->ct); /* fsync + rename, logged */
-			p->sfd = -1;
-		}
-	}
 	if (rc)
-		return rc; /* zpass_free removes the temp */
+		return rc;
 	p->ck.window = p->z.wseen;
 	p->ck.csize = zin_pos(&p->z);
 	p->ck.usize = p->uoff;

@@ -3,10 +3,12 @@
  * The SQLite layer index: write/read round trip, last-entry-wins listing,
  * checkpoints, corrupt and foreign files rejected as stale, rows that
  * break the tar layout caught by validate and diff of two indexes (path
- * normalization: test_path.c).
+ * normalization: test_path.c). The indexes, built once all rows are in,
+ * exist in the finished file and serve the lookup.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +86,35 @@ static void test_validate_diff(const char *dir)
 	unlink(p0);
 	unlink(p1);
 	unlink(p2);
+}
+
+/* 1 if the file at path has both indexes and the lookup's query uses one */
+static int has_indexes(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int n = 0, used = 0;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		goto out;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type='index' AND"
+			       " name IN ('entries_by_name', 'xattrs_by_entry')", -1, &st,
+			       NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT id FROM entries WHERE dir='etc'"
+			       " AND name='passwd' ORDER BY id DESC LIMIT 1", -1, &st,
+			       NULL) != SQLITE_OK)
+		goto out;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(st, 3);
+		used |= d && strstr(d, "entries_by_name") != NULL;
+	}
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n == 2 && used;
 }
 
 int main(void)
@@ -166,6 +197,7 @@ int main(void)
 	ok(ocifs_idxdb_meta_u64(db, "usize", &u) == 0 && u == 12345678901ULL, "meta u64 read");
 	is_int(ocifs_idxdb_count(db), 4, "count");
 	ocifs_idxdb_close(db);
+	ok(has_indexes(path), "the finished file has both indexes; lookups search entries_by_name");
 	ocifs_ckpts_fini(&ck);
 	ocifs_ckpts_fini(&ck2);
 
