@@ -33,10 +33,26 @@
  * against the digest its opener gives, the verdict kept in the byte the
  * opener keeps for it (extent_check).
  *
- * Locking: a file's cursor is protected by the file's own mutex. The
- * only locks shared between files are the span cache's shard locks, a
- * layer's parking lock and the open-file list's lock, each held for a
- * few pointer moves and never while decoding.
+ *  ahead   with opts.readahead, a file whose reads follow each other
+ *          (within READER_GAP) has the units after the one it reads
+ *          queued for the read-ahead workers (readahead.h); every read
+ *          takes blocks from those jobs first (waiting for a block being
+ *          decoded, running a job still queued itself), and a read far
+ *          from where the file was reading cancels its jobs. The blocks
+ *          of a job the file has read past go into the span cache cold.
+ *
+ * Span buffers come from one pool (spancache.h), so a stream recycles a
+ * few buffers instead of mapping a fresh one per block. Cold blocks (of
+ * sequential streams) are kept only briefly: by default at most a 16th
+ * of the cache, at least a block per shard (opts.cold_max).
+ *
+ * Locking: a file's cursor and read-ahead state are protected by the
+ * file's own mutex. The only locks shared between files are the span
+ * cache's shard locks, a layer's parking lock, the open-file list's lock
+ * and the read-ahead lock, each held for a few pointer moves and never
+ * while decoding (a reader waiting for a read-ahead block sleeps on the
+ * read-ahead condition variable, releasing that lock). Order: file lock,
+ * then read-ahead, parking, shard or pool lock.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -46,6 +62,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "readahead.h"
 #include "reader.h"
 #include "spancache.h"
 
@@ -89,6 +106,8 @@ struct park {
 struct ocifs_reader {
 	const struct ocifs_view *view;
 	struct ocifs_spancache *spans;  /* NULL: no cache */
+	struct ocifs_spanpool *pool;    /* span buffers (with spans or ra) */
+	struct ocifs_ra *ra;            /* NULL: no read-ahead */
 	size_t block;
 	uint64_t run_blocks;            /* most blocks one miss decodes */
 	int hashck;
@@ -113,6 +132,11 @@ struct ocifs_rfile {
 					 * checked against the index's sha256 */
 	struct extent_check *xc;        /* open_extent's check, or NULL;
 					 * protected by lock */
+	uint64_t seq_next;              /* protected by lock: stream offset
+					 * after the last read, 0 before one */
+	int seq;                        /* protected by lock: the last read
+					 * followed the one before */
+	int ra_owner;                   /* protected by lock: has jobs queued */
 	struct ocifs_rfile *prev, *next; /* r->files; under its files_lock */
 };
 
@@ -131,6 +155,17 @@ static void cursor_free(struct ocifs_reader *r, struct ocifs_zcursor *c)
 		ocifs_zcursor_free(c);
 		__atomic_sub_fetch(&r->cursors, 1, __ATOMIC_RELAXED);
 	}
+}
+
+/* A block a read-ahead job decoded, read past: cold in the cache, for
+ * reads the kernel delivers late. */
+static void ra_retire(void *ctx, struct ocifs_span *s)
+{
+	struct ocifs_reader *r = ctx;
+
+	if (r->spans)
+		ocifs_spancache_insert(r->spans, s, 1);
+	ocifs_span_unref(s);
 }
 
 int ocifs_reader_new(const struct ocifs_view *v, const struct ocifs_reader_opts *o,
@@ -154,10 +189,31 @@ int ocifs_reader_new(const struct ocifs_view *v, const struct ocifs_reader_opts 
 		r->run_blocks = o->cold_max / r->block / 16;
 	if (!r->run_blocks)
 		r->run_blocks = 1;
+	if (o && (o->cache_size || o->readahead)) {
+		/* enough free buffers for a read-ahead window and some */
+		uint64_t keep = (o->readahead + r->block - 1) / r->block + 16;
+		if ((rc = ocifs_spanpool_new(r->block, keep > 256 ? 256 : (unsigned)keep, &r->pool))) {
+			free(r);
+			return rc;
+		}
+	}
 	if (o && o->cache_size) {
-		rc = ocifs_spancache_new(o->cache_size < r->block ? r->block : o->cache_size,
-					 o->cold_max, r->block, &r->spans);
+		uint64_t size = o->cache_size < r->block ? r->block : o->cache_size;
+		rc = ocifs_spancache_new(size, o->cold_max ? o->cold_max : size / 16, r->block,
+					 &r->spans);
 		if (rc) {
+			ocifs_spanpool_free(r->pool);
+			free(r);
+			return rc;
+		}
+	}
+	if (o && o->readahead) {
+		struct ocifs_ra_opts ro = { .block = r->block, .ahead = o->readahead,
+					    .unit = o->ra_unit, .threads = o->ra_threads,
+					    .pool = r->pool, .retire = ra_retire, .ctx = r };
+		if ((rc = ocifs_ra_new(&ro, &r->ra))) {
+			ocifs_spancache_free(r->spans);
+			ocifs_spanpool_free(r->pool);
 			free(r);
 			return rc;
 		}
@@ -178,6 +234,7 @@ void ocifs_reader_free(struct ocifs_reader *r)
 	 * their release still queued). */
 	while (r->files)
 		ocifs_rfile_close(r->files);
+	ocifs_ra_free(r->ra);
 	pthread_mutex_destroy(&r->files_lock);
 	for (size_t i = 0; i < r->nlayers; i++) {
 		for (unsigned k = 0; k < READER_PARK_MAX; k++)
@@ -185,6 +242,7 @@ void ocifs_reader_free(struct ocifs_reader *r)
 		pthread_mutex_destroy(&r->layer[i].lock);
 	}
 	ocifs_spancache_free(r->spans);
+	ocifs_spanpool_free(r->pool); /* last: every span went back to it */
 	free(r);
 }
 
@@ -370,6 +428,8 @@ void ocifs_rfile_close(struct ocifs_rfile *f)
 	if (!f)
 		return;
 	files_unlink(f);
+	if (f->ra_owner)
+		ocifs_ra_drop(f->r->ra, f);
 	if (f->cur)
 		park_put(f->r, f->layer, f->cur, f->cur_pos);
 	ocifs_view_hashck_end(&f->hc);
@@ -449,7 +509,7 @@ static int span_run(struct ocifs_rfile *f, uint64_t blk, uint64_t last, struct o
 		int cold = f->cur && f->cur_pos == b * bs;
 		struct ocifs_span *s;
 
-		if ((rc = ocifs_span_new(num, b, len, &s)))
+		if ((rc = ocifs_spanpool_get(f->r->pool, num, b, len, &s)))
 			break;
 		if ((rc = cursor_read(f, s->data, len, b * bs))) {
 			ocifs_span_unref(s);
@@ -470,6 +530,60 @@ static int span_run(struct ocifs_rfile *f, uint64_t blk, uint64_t last, struct o
 	return rc;
 }
 
+/* f reads [uoff, uoff+n) of the stream: if that follows its last read
+ * (within READER_GAP either way: the kernel's async reads arrive out of
+ * order), keep its read-ahead going; if not, cancel it. Called with
+ * f->lock held. */
+static void ra_track(struct ocifs_rfile *f, uint64_t uoff, size_t n)
+{
+	struct ocifs_reader *r = f->r;
+	uint64_t bs = r->block, end = f->x.data_off + f->x.data_len;
+	int near = f->seq_next && uoff + READER_GAP >= f->seq_next &&
+		   uoff <= f->seq_next + READER_GAP;
+
+	if (!near && f->ra_owner) {
+		ocifs_ra_drop(r->ra, f);
+		f->ra_owner = 0;
+	}
+	if (!near || uoff + n > f->seq_next)
+		f->seq_next = uoff + n;
+	f->seq = near;
+	if (near) {
+		ocifs_ra_advance(r->ra, f, f->layer, (uoff + n - 1) / bs, (end + bs - 1) / bs);
+		f->ra_owner = 1;
+	}
+}
+
+/* Block blk from a read-ahead job: 0 and *s (NULL when no job has it) or
+ * the job's error. A job still queued is decoded here, through the
+ * file's cursor. Called with f->lock held. */
+static int ra_block(struct ocifs_rfile *f, uint64_t blk, struct ocifs_span **s)
+{
+	struct ocifs_reader *r = f->r;
+
+	for (;;) {
+		struct ocifs_ra_job *j;
+		uint64_t pos = 0;
+		int rc = ocifs_ra_get(r->ra, f->layer, blk, s, &j), cerr = 0;
+
+		if (rc != 2)
+			return rc < 0 ? rc : 0;
+		cursor_prepare(f, ocifs_ra_job_start(r->ra, j));
+		if (!f->cur) {
+			if ((cerr = ocifs_layer_cursor(f->layer, &f->cur)))
+				f->cur = NULL;
+			else
+				__atomic_add_fetch(&r->cursors, 1, __ATOMIC_RELAXED);
+		}
+		if (ocifs_ra_run(r->ra, j, f->cur, cerr, &pos)) {
+			cursor_free(r, f->cur);
+			f->cur = NULL;
+		} else {
+			f->cur_pos = pos;
+		}
+	}
+}
+
 /* Bytes [uoff, uoff+n) of the layer stream. Called with f->lock held.
  * With the span cache, the cursor only ever decodes whole blocks, so
  * its position stays block-aligned. */
@@ -478,16 +592,31 @@ static int stream_read(void *ctx, char *buf, size_t n, uint64_t uoff)
 	struct ocifs_rfile *f = ctx;
 	uint32_t num = ocifs_layer_num(f->layer);
 	size_t bs = f->r->block;
+	int ra = f->r->ra && park_of(f->r, f->layer);
 
-	if (f->direct)
+	if (ra)
+		ra_track(f, uoff, n);
+	else if (f->direct)
 		return cursor_read(f, buf, n, uoff);
 	while (n) {
 		uint64_t blk = uoff / bs, in = uoff % bs;
-		struct ocifs_span *s = ocifs_spancache_get(f->r->spans, num, blk);
+		struct ocifs_span *s = NULL;
 		size_t k;
-		int rc = 0;
+		int rc = ra ? ra_block(f, blk, &s) : 0;
 
-		if (!s) {
+		if (!rc && !s && f->direct) {
+			/* no job has it: the file's cursor, to the block's end */
+			k = bs - in < n ? (size_t)(bs - in) : n;
+			if ((rc = cursor_read(f, buf, k, uoff)))
+				return rc;
+			buf += k;
+			uoff += k;
+			n -= k;
+			continue;
+		}
+		if (!rc && !s)
+			s = ocifs_spancache_get(f->r->spans, num, blk);
+		if (!rc && !s) {
 			/* decode the blocks of the read that are missing, up to
 			 * the first cached one, in one go: the cursor carries
 			 * on from one to the next */
@@ -495,7 +624,8 @@ static int stream_read(void *ctx, char *buf, size_t n, uint64_t uoff)
 			if (last - blk >= f->r->run_blocks)
 				last = blk + f->r->run_blocks - 1;
 			for (uint64_t b = blk + 1; b <= last; b++)
-				if (ocifs_spancache_has(f->r->spans, num, b)) {
+				if (ocifs_spancache_has(f->r->spans, num, b) ||
+				    (f->r->ra && ocifs_ra_covers(f->r->ra, f->layer, b))) {
 					last = b - 1;
 					break;
 				}
@@ -580,8 +710,21 @@ void ocifs_reader_stats(struct ocifs_reader *r, struct ocifs_reader_stats *st)
 
 	if (r->spans)
 		ocifs_spancache_stats(r->spans, &s);
+	struct ocifs_ra_stats a = { 0 };
+	struct ocifs_spanpool_stats p = { 0 };
+
+	if (r->ra)
+		ocifs_ra_stats(r->ra, &a);
+	if (r->pool)
+		ocifs_spanpool_stats(r->pool, &p);
 	*st = (struct ocifs_reader_stats){ .hits = s.hits, .misses = s.misses, .bytes = s.bytes,
 					   .spans = s.spans, .cold_bytes = s.cold_bytes,
 					   .cursors = __atomic_load_n(&r->cursors,
-								      __ATOMIC_RELAXED) };
+								      __ATOMIC_RELAXED),
+					   .ra_queued = a.queued, .ra_inline = a.inline_runs,
+					   .ra_cancelled = a.cancelled, .ra_failed = a.failed,
+					   .ra_blocks = a.blocks, .ra_served = a.served,
+					   .ra_waits = a.waits, .ra_bytes = a.bytes, .ra_peak = a.peak,
+					   .ra_jobs = a.jobs, .ra_threads = a.threads,
+					   .buf_reused = p.reused, .buf_allocated = p.allocated };
 }

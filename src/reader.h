@@ -9,7 +9,9 @@
  * blocks enter the cache cold), random readers share the hot blocks, and
  * a file that would restart its decoder at a checkpoint takes a parked
  * cursor that gets there sooner. With cache_size 0 reads go straight to
- * the file's cursor.
+ * the file's cursor. With readahead, a file read sequentially has the
+ * units after the one it reads decoded on worker threads (readahead.h),
+ * with or without a cache.
  *
  * Thread-safety: everything may be called from any thread; one open
  * file may be read by several threads (its reads are serialized). Locks
@@ -26,6 +28,7 @@
 #include "view.h"
 
 #define OCIFS_READER_BLOCK (256u << 10) /* default span block */
+#define OCIFS_READER_AHEAD (16u << 20)  /* read-ahead of the mount and cat */
 
 struct ocifs_reader_opts {
 	uint64_t cache_size;    /* span cache budget in bytes; 0: no cache
@@ -36,6 +39,12 @@ struct ocifs_reader_opts {
 				 * stream); 0: OCIFS_READER_BLOCK */
 	int hashck;             /* check a file read whole and in order
 				 * against its sha256 (ocifs_view_hashck) */
+	uint64_t readahead;     /* bytes a sequential reader of a compressed
+				 * layer has decoded ahead on other threads
+				 * (readahead.h); 0: none. All readers together
+				 * hold at most twice this, beside cache_size */
+	unsigned ra_threads;    /* read-ahead workers; 0: online CPUs */
+	uint64_t ra_unit;       /* checkpoints merged below this; 0: default */
 };
 
 struct ocifs_reader;
@@ -90,7 +99,13 @@ struct ocifs_reader_stats {
 	uint64_t hits, misses;  /* span cache lookups */
 	uint64_t bytes, spans;  /* cached now */
 	uint64_t cold_bytes;    /* of bytes, cold */
-	int cursors;            /* live decoder cursors */
+	int cursors;            /* live decoder cursors (of files) */
+	/* read-ahead (readahead.h's ocifs_ra_stats) */
+	uint64_t ra_queued, ra_inline, ra_cancelled, ra_failed, ra_blocks, ra_served,
+		ra_waits, ra_bytes, ra_peak;
+	unsigned ra_jobs, ra_threads;
+	/* span buffers: reused from the pool, newly allocated */
+	uint64_t buf_reused, buf_allocated;
 };
 void ocifs_reader_stats(struct ocifs_reader *r, struct ocifs_reader_stats *st);
 
