@@ -26,8 +26,9 @@
  * by decoding everything before it. */
 #define RA_SPARSE_UNITS 16
 
-/* Jobs an owner has read past by more than this are retired: reads the
- * kernel sends out of order (async readahead) still find them. */
+/* Jobs an owner has read past by more than this (or a quarter of the
+ * read-ahead, if less: they still count in its bytes) are retired: reads
+ * the kernel sends out of order (async readahead) still find them. */
 #define RA_BEHIND (2u << 20)
 
 /* A worker keeps its cursor (a zstd one holds the frame's window) this
@@ -103,7 +104,6 @@ static void job_put(struct ocifs_ra *ra, struct ocifs_ra_job *j, struct ocifs_ra
 	if (--j->refs)
 		return;
 	ra->st.bytes -= (j->b1 - j->b0) * ra->o.block;
-	ra->st.jobs--;
 	j->next = *dead;
 	*dead = j;
 }
@@ -140,7 +140,8 @@ static void job_unlink(struct ocifs_ra *ra, struct ocifs_ra_job *j, struct ocifs
 		ra->tail = j->prev;
 	j->prev = j->next = NULL;
 	j->linked = 0;
-	if (j->state == JOB_QUEUED || j->state == JOB_RUNNING) {
+	ra->st.jobs--;
+	if (j->ready < j->b1 - j->b0 && (j->state == JOB_QUEUED || j->state == JOB_RUNNING)) {
 		__atomic_store_n(&j->cancel, 1, __ATOMIC_RELAXED);
 		ra->st.cancelled++;
 	}
@@ -348,11 +349,13 @@ void ocifs_ra_advance(struct ocifs_ra *ra, const void *owner, struct ocifs_layer
 		      uint64_t blk, uint64_t end)
 {
 	size_t bs = ra->o.block;
-	uint64_t behind = RA_BEHIND / bs ? RA_BEHIND / bs : 1;
+	uint64_t behind = (RA_BEHIND < ra->o.ahead / 4 ? RA_BEHIND : ra->o.ahead / 4) / bs;
 	uint64_t limit = blk + 1 + (ra->o.ahead + bs - 1) / bs, pos, b0, b1, start;
 	struct ocifs_ra_job *dead = NULL, *j, *nx;
 	int queued = 0;
 
+	if (!behind)
+		behind = 1;
 	if (limit > end)
 		limit = end;
 	pthread_mutex_lock(&ra->lock);

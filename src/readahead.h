@@ -117,7 +117,7 @@ struct ocifs_ra_stats {
 	uint64_t served;        /* blocks handed to readers */
 	uint64_t waits;         /* readers that waited for a block */
 	uint64_t bytes, peak;   /* reserved by jobs now, at most */
-	unsigned jobs, threads; /* jobs now, workers started */
+	unsigned jobs, threads; /* jobs findable now, workers started */
 };
 void ocifs_ra_stats(struct ocifs_ra *ra, struct ocifs_ra_stats *st);
 

@@ -501,7 +501,8 @@ static int span_run(struct ocifs_rfile *f, uint64_t blk, uint64_t last, struct o
 		return -EIO;
 	cursor_prepare(f, blk * bs);
 	if (f->cur && f->cur_pos % bs == 0 && f->cur_pos < blk * bs &&
-	    blk * bs - f->cur_pos <= READER_GAP)
+	    blk * bs - f->cur_pos <= READER_GAP &&
+	    blk * bs - f->cur_pos <= ocifs_layer_restart_cost(f->layer, blk * bs))
 		first = f->cur_pos / bs;
 	*out = NULL;
 	for (uint64_t b = first; b <= last && b * bs < usize && !rc; b++) {
