@@ -242,8 +242,10 @@ void fs_file_close(struct fs_file *f);
  * a release may free as soon as the reply is written. */
 struct fs_read {
 	struct fuse_bufvec bv;  /* splice path when bv.buf[0].flags has IS_FD */
-	char *buf;              /* copy path: malloc'd */
+	char *buf;              /* copy path: from the open files' buffers */
 	size_t len;
+	size_t cap;             /* of buf */
+	struct fs_files *home;  /* where buf goes back */
 };
 int fs_file_read(struct ocifs_fs *fs, struct fs_file *f, size_t size, off_t off,
 		 struct fs_read *r);
