@@ -7,9 +7,13 @@
  *          directory's blob, or a range of an uncompressed outer tar),
  *          and a file without holes: the reply is that fd range, spliced
  *          by libfuse into /dev/fuse with no copy in user space.
- *  copy    everything else reads through the view's reader (src/reader.h:
- *          the span cache of -o cache_size, parked cursors, the sha256
- *          check of a file read whole), into a buffer the reply owns.
+ *  blocks  everything else reads through the view's reader (src/reader.h:
+ *          the span cache of -o cache_size, read-ahead, parked cursors,
+ *          the sha256 check of a file read whole); the reply is written
+ *          straight from the reader's decoded blocks (fuse_reply_iov),
+ *          which the request pins until then.
+ *  copy    where the reader cannot hand out blocks (no cache, holes),
+ *          into a buffer the reply owns.
  *
  * An image deleted or truncated under the mount makes reads fail with
  * EIO, never return short: a short read would make the kernel shrink the
@@ -322,8 +326,15 @@ int fs_file_read(struct ocifs_fs *fs, struct fs_file *f, size_t size, off_t off,
 	if (blob_gone(f, 0))
 		return -EIO;
 
-	/* The buffer belongs to the request, not to f: once the reply is
-	 * written, a release may free f at any moment. */
+	/* The blocks or the buffer belong to the request, not to f: once
+	 * the reply is written, a release may free f at any moment. */
+	rc = ocifs_rfile_readv(f->rf, n, (uint64_t)off, &r->vec, &got);
+	if (!rc && got != n) {
+		ocifs_rvec_release(&r->vec);
+		rc = -EIO; /* never short: n is within the file */
+	}
+	if (rc != -EAGAIN)
+		return rc;
 	buf = buf_get(fs->files, n, &r->cap);
 	if (!buf)
 		return -ENOMEM;
@@ -342,6 +353,7 @@ int fs_file_read(struct ocifs_fs *fs, struct fs_file *f, size_t size, off_t off,
 
 void fs_read_done(struct fs_read *r)
 {
+	ocifs_rvec_release(&r->vec);
 	buf_put(r->home, r->buf, r->cap);
 	r->buf = NULL;
 }

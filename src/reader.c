@@ -585,13 +585,52 @@ static int ra_block(struct ocifs_rfile *f, uint64_t blk, struct ocifs_span **s)
 	}
 }
 
+/* The block of the stream holding uoff, for a read of n bytes from
+ * there: 0 and *s (a reference), or an error. With ra, from read-ahead
+ * first; then (not direct) the span cache, then decoded. NULL *s: direct
+ * and no job holds it. Called with f->lock held. */
+static int block_get(struct ocifs_rfile *f, int ra, uint64_t uoff, size_t n,
+		     struct ocifs_span **out)
+{
+	uint32_t num = ocifs_layer_num(f->layer);
+	size_t bs = f->r->block;
+	uint64_t blk = uoff / bs;
+	struct ocifs_span *s = NULL;
+	int rc = ra ? ra_block(f, blk, &s) : 0;
+
+	*out = NULL;
+	if (!rc && !s && !f->direct)
+		s = ocifs_spancache_get(f->r->spans, num, blk);
+	if (!rc && !s && !f->direct) {
+		/* decode the blocks of the read that are missing, up to
+		 * the first cached one, in one go: the cursor carries
+		 * on from one to the next */
+		uint64_t last = (uoff + n - 1) / bs;
+		if (last - blk >= f->r->run_blocks)
+			last = blk + f->r->run_blocks - 1;
+		for (uint64_t b = blk + 1; b <= last; b++)
+			if (ocifs_spancache_has(f->r->spans, num, b) ||
+			    (f->r->ra && ocifs_ra_covers(f->r->ra, f->layer, b))) {
+				last = b - 1;
+				break;
+			}
+		rc = span_run(f, blk, last, &s);
+	}
+	if (!rc && s && uoff % bs >= s->len) {
+		ocifs_span_unref(s);
+		s = NULL;
+		rc = -EIO;
+	}
+	*out = s;
+	return rc;
+}
+
 /* Bytes [uoff, uoff+n) of the layer stream. Called with f->lock held.
  * With the span cache, the cursor only ever decodes whole blocks, so
  * its position stays block-aligned. */
 static int stream_read(void *ctx, char *buf, size_t n, uint64_t uoff)
 {
 	struct ocifs_rfile *f = ctx;
-	uint32_t num = ocifs_layer_num(f->layer);
 	size_t bs = f->r->block;
 	int ra = f->r->ra && park_of(f->r, f->layer);
 
@@ -600,13 +639,16 @@ static int stream_read(void *ctx, char *buf, size_t n, uint64_t uoff)
 	else if (f->direct)
 		return cursor_read(f, buf, n, uoff);
 	while (n) {
-		uint64_t blk = uoff / bs, in = uoff % bs;
-		struct ocifs_span *s = NULL;
+		uint64_t in = uoff % bs;
+		struct ocifs_span *s;
 		size_t k;
-		int rc = ra ? ra_block(f, blk, &s) : 0;
+		int rc = block_get(f, ra, uoff, n, &s);
 
-		if (!rc && !s && f->direct) {
-			/* no job has it: the file's cursor, to the block's end */
+		if (rc)
+			return rc;
+		if (!s) {
+			/* direct, and no job has it: the file's cursor, to
+			 * the block's end */
 			k = bs - in < n ? (size_t)(bs - in) : n;
 			if ((rc = cursor_read(f, buf, k, uoff)))
 				return rc;
@@ -614,29 +656,6 @@ static int stream_read(void *ctx, char *buf, size_t n, uint64_t uoff)
 			uoff += k;
 			n -= k;
 			continue;
-		}
-		if (!rc && !s)
-			s = ocifs_spancache_get(f->r->spans, num, blk);
-		if (!rc && !s) {
-			/* decode the blocks of the read that are missing, up to
-			 * the first cached one, in one go: the cursor carries
-			 * on from one to the next */
-			uint64_t last = (uoff + n - 1) / bs;
-			if (last - blk >= f->r->run_blocks)
-				last = blk + f->r->run_blocks - 1;
-			for (uint64_t b = blk + 1; b <= last; b++)
-				if (ocifs_spancache_has(f->r->spans, num, b) ||
-				    (f->r->ra && ocifs_ra_covers(f->r->ra, f->layer, b))) {
-					last = b - 1;
-					break;
-				}
-			rc = span_run(f, blk, last, &s);
-		}
-		if (rc)
-			return rc;
-		if (in >= s->len) {
-			ocifs_span_unref(s);
-			return -EIO;
 		}
 		k = s->len - in < n ? (size_t)(s->len - in) : n;
 		memcpy(buf, s->data + in, k);
@@ -679,6 +698,76 @@ static int extent_check_update(struct ocifs_rfile *f, const void *buf, size_t n,
 	return -EIO;
 }
 
+void ocifs_rvec_release(struct ocifs_rvec *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		ocifs_span_unref(v->pin[i]);
+	v->n = 0;
+}
+
+/* The checks of a read of [off, off+n) into buf, as ocifs_rfile_read
+ * makes them. Called with f->lock held. */
+static int read_check(struct ocifs_rfile *f, const void *buf, size_t n, uint64_t off)
+{
+	if (f->xc)
+		return extent_check_update(f, buf, n, off);
+	if (f->r->hashck)
+		return ocifs_view_hashck_update(f->r->view, &f->hc, buf, n, off);
+	return 0;
+}
+
+int ocifs_rfile_readv(struct ocifs_rfile *f, size_t n, uint64_t off, struct ocifs_rvec *v,
+		      size_t *got)
+{
+	struct ocifs_reader *r = f->r;
+	size_t bs = r->block;
+	uint64_t uoff;
+	int rc = 0, ra;
+
+	v->n = 0;
+	*got = 0;
+	if (off >= f->x.size || !n)
+		return 0;
+	if (n > f->x.size - off)
+		n = (size_t)(f->x.size - off);
+	if (f->direct || f->x.nsparse || off + n > f->x.data_len ||
+	    (off + f->x.data_off + n - 1) / bs - (off + f->x.data_off) / bs >= OCIFS_RVEC_MAX)
+		return -EAGAIN;
+	uoff = f->x.data_off + off;
+	pthread_mutex_lock(&f->lock);
+	ra = r->ra && park_of(r, f->layer);
+	if (ra)
+		ra_track(f, uoff, n);
+	for (size_t left = n; !rc && left;) {
+		struct ocifs_span *s;
+		size_t in = (size_t)(uoff % bs), k;
+
+		if ((rc = block_get(f, ra, uoff, left, &s)))
+			break;
+		if (!s) { /* cannot happen: not direct */
+			rc = -EIO;
+			break;
+		}
+		k = s->len - in < left ? s->len - in : left;
+		v->iov[v->n].iov_base = s->data + in;
+		v->iov[v->n].iov_len = k;
+		v->pin[v->n++] = s;
+		rc = read_check(f, s->data + in, k, uoff - f->x.data_off);
+		uoff += k;
+		left -= k;
+	}
+	if (f->cur && __atomic_load_n(&r->cursors, __ATOMIC_RELAXED) > READER_CURSORS_MAX) {
+		park_put(r, f->layer, f->cur, f->cur_pos);
+		f->cur = NULL;
+	}
+	pthread_mutex_unlock(&f->lock);
+	if (rc)
+		ocifs_rvec_release(v);
+	else
+		*got = n;
+	return rc;
+}
+
 int ocifs_rfile_read(struct ocifs_rfile *f, void *buf, size_t n, uint64_t off, size_t *got)
 {
 	struct ocifs_reader *r = f->r;
@@ -691,10 +780,8 @@ int ocifs_rfile_read(struct ocifs_rfile *f, void *buf, size_t n, uint64_t off, s
 		n = (size_t)(f->x.size - off);
 	pthread_mutex_lock(&f->lock);
 	rc = ocifs_extent_read(&f->x, buf, n, off, stream_read, f);
-	if (!rc && f->xc)
-		rc = extent_check_update(f, buf, n, off);
-	else if (!rc && r->hashck)
-		rc = ocifs_view_hashck_update(r->view, &f->hc, buf, n, off);
+	if (!rc)
+		rc = read_check(f, buf, n, off);
 	if (f->cur && __atomic_load_n(&r->cursors, __ATOMIC_RELAXED) > READER_CURSORS_MAX) {
 		park_put(r, f->layer, f->cur, f->cur_pos);
 		f->cur = NULL;

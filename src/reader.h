@@ -22,6 +22,7 @@
 #define OCIFS_SRC_READER_H
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "extent.h"
 #include "layer.h"
@@ -89,6 +90,22 @@ int ocifs_reader_open_extent(struct ocifs_reader *r, struct ocifs_layer *l,
  *  file failed its sha256), -ENOMEM, a codec error. Never short
  *  otherwise. */
 int ocifs_rfile_read(struct ocifs_rfile *f, void *buf, size_t n, uint64_t off, size_t *got);
+/* Bytes handed out where the reader holds them (ocifs_rfile_readv). */
+#define OCIFS_RVEC_MAX 16
+struct ocifs_span;
+struct ocifs_rvec {
+	size_t n;                               /* pieces */
+	struct iovec iov[OCIFS_RVEC_MAX];
+	struct ocifs_span *pin[OCIFS_RVEC_MAX]; /* what keeps iov[i] alive */
+};
+/** Like ocifs_rfile_read without the copy: the bytes as pieces of the
+ *  reader's decoded blocks, pinned until ocifs_rvec_release() (a FUSE
+ *  reply writes them straight from there). -EAGAIN when the file is not
+ *  read through blocks (no cache, a plain layer, holes) or the read
+ *  needs more than OCIFS_RVEC_MAX pieces: use ocifs_rfile_read. */
+int ocifs_rfile_readv(struct ocifs_rfile *f, size_t n, uint64_t off, struct ocifs_rvec *v,
+		      size_t *got);
+void ocifs_rvec_release(struct ocifs_rvec *v);
 /** Where the file's bytes are (borrowed, valid while f is open). */
 const struct ocifs_extent *ocifs_rfile_extent(const struct ocifs_rfile *f);
 struct ocifs_layer *ocifs_rfile_layer(const struct ocifs_rfile *f);

@@ -12,7 +12,8 @@
  * the bytes in flight bounded (peak at most twice the read-ahead), the
  * reader freed with jobs in flight (no hang; ASan: no leak), and a
  * corrupt unit: the reader of its blocks gets an error, the blocks
- * before it and every other unit and file their bytes.
+ * before it and every other unit and file their bytes; reads handed out
+ * as pinned blocks (ocifs_rfile_readv, the mount's replies).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -417,6 +418,40 @@ static void test_jump(void)
 	ocifs_reader_free(r);
 }
 
+/* Reads handed out as pinned blocks (the mount's replies). */
+static void test_readv(void)
+{
+	struct ocifs_reader *r = reader_of(1u << 20, AHEAD), *nc = reader_of(0, AHEAD);
+	const struct file *fl = &files[1][2];
+	struct ocifs_rfile *f = open_file(r, fl), *g = open_file(nc, fl);
+	struct ocifs_rvec v;
+	size_t got, pieces = 0;
+	int bad = 0, rc = 0;
+
+	for (uint64_t off = 0; !rc && off < fl->len; off += 100000) {
+		size_t at = 0;
+		rc = ocifs_rfile_readv(f, 100000, off, &v, &got);
+		for (size_t i = 0; !rc && i < v.n; i++) {
+			bad += off + at + v.iov[i].iov_len > fl->len ||
+			       memcmp(v.iov[i].iov_base, fl->data + off + at, v.iov[i].iov_len) != 0;
+			at += v.iov[i].iov_len;
+		}
+		bad += !rc && at != got;
+		pieces += v.n;
+		ocifs_rvec_release(&v);
+	}
+	ok(!rc && !bad, "a file read in order as pinned blocks: byte-exact (%d, %d wrong, %zu pieces)",
+	   rc, bad, pieces);
+	ok(stats(r).ra_served > 0, "those blocks came from read-ahead too");
+	ok(ocifs_rfile_readv(f, (OCIFS_RVEC_MAX + 1) * BLOCK, 0, &v, &got) == -EAGAIN,
+	   "a read of more pieces than fit: -EAGAIN");
+	ok(ocifs_rfile_readv(g, 1000, 0, &v, &got) == -EAGAIN, "no cache: -EAGAIN");
+	ocifs_rfile_close(f);
+	ocifs_rfile_close(g);
+	ocifs_reader_free(r);
+	ocifs_reader_free(nc);
+}
+
 /* Freed with jobs queued and running, files left open. */
 static void test_shutdown(void)
 {
@@ -571,6 +606,7 @@ int main(void)
 		test_shared();
 		test_concurrent();
 		test_jump();
+		test_readv();
 		test_shutdown();
 		/* last: they break the blobs */
 		test_corrupt(layers[0], 0, blob[0]);
