@@ -461,6 +461,7 @@ int ocifs_ra_get(struct ocifs_ra *ra, struct ocifs_layer *l, uint64_t blk,
 		}
 		if (j->state == JOB_FAILED) {
 			rc = j->err; /* it failed at block b0 + ready <= blk */
+			ra->st.errors++;
 			break;
 		}
 		if (j->state == JOB_DONE) {

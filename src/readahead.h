@@ -113,6 +113,7 @@ struct ocifs_ra_stats {
 	uint64_t inline_runs;   /* of them run by a reader */
 	uint64_t cancelled;     /* dropped before their end */
 	uint64_t failed;        /* stopped by a decode error */
+	uint64_t errors;        /* reads given a failed job's error */
 	uint64_t blocks;        /* blocks decoded */
 	uint64_t served;        /* blocks handed to readers */
 	uint64_t waits;         /* readers that waited for a block */

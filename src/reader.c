@@ -810,7 +810,7 @@ void ocifs_reader_stats(struct ocifs_reader *r, struct ocifs_reader_stats *st)
 					   .cursors = __atomic_load_n(&r->cursors,
 								      __ATOMIC_RELAXED),
 					   .ra_queued = a.queued, .ra_inline = a.inline_runs,
-					   .ra_cancelled = a.cancelled, .ra_failed = a.failed,
+					   .ra_cancelled = a.cancelled, .ra_failed = a.failed, .ra_errors = a.errors,
 					   .ra_blocks = a.blocks, .ra_served = a.served,
 					   .ra_waits = a.waits, .ra_bytes = a.bytes, .ra_peak = a.peak,
 					   .ra_jobs = a.jobs, .ra_threads = a.threads,

@@ -118,7 +118,7 @@ struct ocifs_reader_stats {
 	uint64_t cold_bytes;    /* of bytes, cold */
 	int cursors;            /* live decoder cursors (of files) */
 	/* read-ahead (readahead.h's ocifs_ra_stats) */
-	uint64_t ra_queued, ra_inline, ra_cancelled, ra_failed, ra_blocks, ra_served,
+	uint64_t ra_queued, ra_inline, ra_cancelled, ra_failed, ra_errors, ra_blocks, ra_served,
 		ra_waits, ra_bytes, ra_peak;
 	unsigned ra_jobs, ra_threads;
 	/* span buffers: reused from the pool, newly allocated */
