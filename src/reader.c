@@ -190,8 +190,9 @@ int ocifs_reader_new(const struct ocifs_view *v, const struct ocifs_reader_opts 
 	if (!r->run_blocks)
 		r->run_blocks = 1;
 	if (o && (o->cache_size || o->readahead)) {
-		/* enough free buffers for a read-ahead window and some */
-		uint64_t keep = (o->readahead + r->block - 1) / r->block + 16;
+		/* free buffers kept: half a read-ahead window and some (the
+		 * rest of a burst goes back to malloc) */
+		uint64_t keep = (o->readahead / 2 + r->block - 1) / r->block + 8;
 		if ((rc = ocifs_spanpool_new(r->block, keep > 256 ? 256 : (unsigned)keep, &r->pool))) {
 			free(r);
 			return rc;
