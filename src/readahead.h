@@ -38,10 +38,11 @@
  * which cancels whatever is in flight. Each worker keeps one cursor of
  * the layer it last decoded, freed after a second idle.
  *
- * Locking. One mutex (ra->lock) guards the job list, every job's state
- * and published spans, the counters and the pool's life; a condition
- * variable wakes workers (work) and another readers waiting for a block
- * (done). Nobody decodes with the lock held: a worker or inline reader
+ * Locking. One mutex (ra->lock) guards the job list, every job's state,
+ * references and published spans, and the counters; a job's cancel flag
+ * is also read without it (atomically) by its runner between blocks. A
+ * condition variable wakes workers (work), another readers waiting for a
+ * block (done). Nobody decodes with the lock held: a worker or inline reader
  * decodes a block outside it and publishes it under it. Lock order:
  * reader file lock -> ra->lock -> span pool lock; retired spans are
  * handed to the callback after ra->lock is released.
