@@ -165,7 +165,7 @@ done
 
 # --- table --------------------------------------------------------------------------
 mbs() { awk -v b="$SIZE" -v s="$1" 'BEGIN { printf "%.0f", (s > 0 ? b / s / 1e6 : 0) }'; }
-row() { printf '%-30s %-12s %-18s %-10s %s\n' "$1" "$2" "$3" "$4" "$5"; }
+row() { printf '%-34s %-12s %-12s %-7s %s\n' "$1" "$2" "$3" "$4" "$5"; }
 echo
 echo "sequential read of one $SEQ_MB MiB file (issue #14 goal 1; best of $TRIALS, mount fresh each trial,"
 echo "blobs in the page cache; $(getconf _NPROCESSORS_ONLN) cores, load average before: $LOAD)"
@@ -187,7 +187,7 @@ for c in $CODECS; do
 	row "  ocifs cat" "$(mbs "$(best "$R/$c.cat.t")") MB/s" "" \
 		"$(div "$b" "$(best "$R/$c.cat.t")")" "info"
 	if [ -s "$R/$c.mem" ]; then
-		sort -n "$R/$c.mem" | head -n 1 | awk '{ printf "  %-28s %s page faults, peak RSS %.0f MiB\n",
+		sort -n "$R/$c.mem" | head -n 1 | awk '{ printf "  %-32s %s page faults, peak RSS %.0f MiB\n",
 			"daemon (best trial)", $2, $3 / 1024 }'
 	fi
 done
