@@ -404,6 +404,8 @@ static void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (!rc) {
 		if (r.bv.buf[0].flags & FUSE_BUF_IS_FD)
 			fuse_reply_data(req, &r.bv, FUSE_BUF_SPLICE_MOVE);
+		else if (r.vec.n)
+			fuse_reply_iov(req, r.vec.iov, (int)r.vec.n);
 		else
 			fuse_reply_buf(req, r.buf, r.len);
 		fs_read_done(&r);
