@@ -124,6 +124,23 @@ int fs_entry(const struct ocifs_fs *fs, uint64_t vino, struct fuse_entry_param *
 	return fs_stat(fs, vino, &e->attr);
 }
 
+/* Metadata requests (goal: a tree walk at local-disk speed). The kernel
+ * is told to keep everything: no OPENDIR/RELEASEDIR round trips (with
+ * FUSE_CAP_NO_OPENDIR_SUPPORT the kernel opens directories itself, with
+ * keep_cache and cache_readdir, exactly what fs_op_opendir would say,
+ * and every check that op made, each fill makes again), and readdirplus
+ * for every chunk of a listing, not only the first
+ * (READDIRPLUS_AUTO would send later chunks as plain READDIR, and then
+ * one LOOKUP per entry when the walker stats them). */
+static void fs_meta_init(struct ocifs_fs *fs, struct fuse_conn_info *conn)
+{
+	if (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) {
+		conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
+		fs->no_opendir = 1;
+	}
+	conn->want &= ~(unsigned)FUSE_CAP_READDIRPLUS_AUTO;
+}
+
 static void fs_op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct ocifs_fs *fs = userdata;
@@ -144,6 +161,7 @@ static void fs_op_init(void *userdata, struct fuse_conn_info *conn)
 	if (conn->max_write < (1u << 20))
 		conn->max_write = 1u << 20;
 	conn->time_gran = 1;
+	fs_meta_init(fs, conn);
 	log_dbg("fuse: protocol %u.%u, capable %#x, want %#x, max_readahead %u, max_write %u",
 		conn->proto_major, conn->proto_minor, conn->capable, conn->want,
 		conn->max_readahead, conn->max_write);
@@ -274,8 +292,13 @@ static void fs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	struct ocifs_fs *fs = req_fs(req);
 	struct fs_node n;
 	uint32_t count;
-	int rc = fs_classify(fs, ino, &n);
+	int rc;
 
+	if (fs->no_opendir) { /* the kernel stops asking: see fs_meta_init */
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	rc = fs_classify(fs, ino, &n);
 	if (!rc && n.cls == FS_NODE_VIEW)
 		rc = ocifs_view_dir_size(fs->view, n.vino, &count);
 	else if (!rc && fs_node_lay(&n))
