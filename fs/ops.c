@@ -11,7 +11,8 @@
  * replies EROFS; so does an open for writing.
  *
  * Kernel caching (DESIGN §7, STYLE 29): the tree never changes, so
- * entries, attributes and negative lookups are cached for -o timeout
+ * entries, attributes and negative lookups (in every directory, virtual
+ * ones too) are cached for -o timeout
  * seconds, file data is kept across opens (keep_cache), directory
  * listings are cached (cache_readdir), and symlink targets too.
  */
@@ -221,20 +222,25 @@ static void fs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (dir.cls != FS_NODE_VIEW) {
 		rc = fs_node_lay(&dir) ? fs_lay_lookup(fs, &dir, name, &e)
 				       : fs_virt_lookup(fs, &dir, name, &e);
-		goto reply;
+		goto negative;
 	}
 	rc = ocifs_view_lookup(fs->view, dir.vino, name, &vino);
-	if (rc == -ENOENT && fs_virt_lookup(fs, &dir, name, &e) == 0) {
-		rc = 0;
-	} else if (rc == -ENOENT && fs->opts.timeout > 0) {
-		/* A negative entry (ino 0), cached like a positive one. */
+	if (rc == -ENOENT)
+		rc = fs_virt_lookup(fs, &dir, name, &e);
+	else if (!rc)
+		rc = fs_entry(fs, vino, &e);
+negative:
+	/* A name no directory will ever have (the tree, /.ocifs and the
+	 * layers' trees never change, and which virtual names exist is
+	 * fixed at mount): a negative entry (ino 0), cached like a
+	 * positive one, so a search path probed again (ld.so, $PATH,
+	 * Python's imports) costs no request. An ENOENT error would be
+	 * asked again on every access. */
+	if (rc == -ENOENT && fs->opts.timeout > 0) {
 		memset(&e, 0, sizeof(e));
 		e.entry_timeout = fs->opts.timeout;
 		rc = 0;
-	} else if (!rc) {
-		rc = fs_entry(fs, vino, &e);
 	}
-reply:
 	if (!rc)
 		fuse_reply_entry(req, &e);
 out:
