@@ -212,3 +212,6 @@ OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/deps.sh" || die "bench/deps
 
 # The /.sbom benchmarks (their own table).
 OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/sbom.sh" || die "bench/sbom.sh failed"
+
+# Metadata walks, goal 4 (their own table).
+OCIFS_BIN=$BIN OCIFS_BENCH_WORK=$WORK sh "$top/bench/meta.sh" || die "bench/meta.sh failed"
