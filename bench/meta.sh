@@ -129,6 +129,26 @@ while [ "$t" -lt "$TRIALS" ]; do
 	t=$((t + 1))
 done
 load1=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
+
+# What a cold find -ls asks the gzip mount, by opcode (the kernel's
+# fuse:fuse_request_send tracepoint, this mount's connection only): a
+# count, not a time, so it holds whatever the load. Info; needs perf.
+reqs="n/a (no perf or no fuse tracepoints)"
+if command -v perf >/dev/null 2>&1 && perf list 'fuse:*' 2>/dev/null | grep -q 'fuse:fuse_request_send'; then
+	d=$(up gzip)
+	conn=$(mountpoint -d "$d" | cut -d: -f2)
+	drop
+	if perf record -q -o "$TMP/perf.data" -e fuse:fuse_request_send -a -- \
+		find "$d" -ls >/dev/null 2>"$TMP/perf.err"; then
+		reqs=$(perf script -i "$TMP/perf.data" 2>/dev/null |
+			awk -v c="$conn" 'index($0, "connection " c " ") {
+				for (i = 1; i < NF; i++) if ($i == "opcode") {
+					o = $(i + 2); gsub(/[()]/, "", o); n[o]++; t++ } }
+				END { s = ""; for (o in n) s = s (s == "" ? "" : ", ") o " " n[o]
+				printf "%d (%s)\n", t, s }')
+	fi
+	down gzip
+fi
 for o in $OPS; do
 	for s in $SYS; do
 		for k in cold warm; do
@@ -146,6 +166,9 @@ echo "metadata benchmarks (goal 4): $(cat "$R/dir.find.cold.out") entries; dir =
 	"ocifs of docker.tar, gzip = ocifs of oci-gzip"
 echo "load average $load0 before, $load1 after; best of $TRIALS, interleaved; x = time / dir's time;" \
 	"cold: fresh mount + drop_caches (index cache warm), warm: again at once"
+echo "requests of a cold find -ls on gzip: $reqs; the tree: $(find "$WORK/umoci/rootfs" -type d | wc -l)" \
+	"directories, $(find "$WORK/umoci/rootfs" -type l | wc -l) symlinks (ideal: a READDIRPLUS a" \
+	"directory chunk, one more for its end, a READLINK a symlink)"
 row "operation" "dir" "x sqfs" "x plain" "x gzip (gzip)" "goal" ""
 for o in $OPS; do
 	for k in cold warm; do
