@@ -101,6 +101,9 @@ struct ocifs_fs {
 	int notify_fd;               /* daemon mode: readiness pipe, or -1;
 				      * written and closed by init only */
 	struct fuse_session *se;
+	int no_opendir;              /* set by init (before any other request):
+				      * opendir replies ENOSYS, the kernel opens
+				      * directories itself (ops.c) */
 };
 
 /* --- inode mapping (ino.h) and classes --- */
