@@ -101,6 +101,9 @@ struct ocifs_fs {
 	int notify_fd;               /* daemon mode: readiness pipe, or -1;
 				      * written and closed by init only */
 	struct fuse_session *se;
+	int no_opendir;              /* set by init (before any other request):
+				      * opendir replies ENOSYS, the kernel opens
+				      * directories itself (ops.c) */
 };
 
 /* --- inode mapping (ino.h) and classes --- */
@@ -237,13 +240,17 @@ int fs_file_open_extent(struct ocifs_fs *fs, struct ocifs_layer *l, const struct
 			const unsigned char *sha256, unsigned char *verdict, struct fs_file **out);
 void fs_file_close(struct fs_file *f);
 
-/* What a read replies with: either an fd range to splice (bv) or bytes
- * in buf, freed by fs_read_done(). Neither refers to the fs_file, which
+/* What a read replies with: either an fd range to splice (bv), the
+ * reader's decoded blocks (vec), or bytes in buf; released by
+ * fs_read_done(). Neither refers to the fs_file, which
  * a release may free as soon as the reply is written. */
 struct fs_read {
 	struct fuse_bufvec bv;  /* splice path when bv.buf[0].flags has IS_FD */
-	char *buf;              /* copy path: malloc'd */
+	struct ocifs_rvec vec;  /* else, when vec.n: the reader's blocks */
+	char *buf;              /* else copy path: from the open files' buffers */
 	size_t len;
+	size_t cap;             /* of buf */
+	struct fs_files *home;  /* where buf goes back */
 };
 int fs_file_read(struct ocifs_fs *fs, struct fs_file *f, size_t size, off_t off,
 		 struct fs_read *r);

@@ -591,7 +591,7 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
 {
 	struct ocifs_fs fs = { .img = img, .view = view, .opts = *o, .notify_fd = -1 };
 	struct ocifs_reader_opts ro = { .cache_size = o->cache_size, .block = FS_SPAN_BLOCK,
-					.hashck = 1 };
+					.hashck = 1, .readahead = OCIFS_READER_AHEAD };
 	size_t nlayers = img->nlayers;
 	int p[2] = { -1, -1 }, rc;
 	struct ocifs_vattr root;

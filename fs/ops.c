@@ -11,7 +11,8 @@
  * replies EROFS; so does an open for writing.
  *
  * Kernel caching (DESIGN §7, STYLE 29): the tree never changes, so
- * entries, attributes and negative lookups are cached for -o timeout
+ * entries, attributes and negative lookups (in every directory, virtual
+ * ones too) are cached for -o timeout
  * seconds, file data is kept across opens (keep_cache), directory
  * listings are cached (cache_readdir), and symlink targets too.
  */
@@ -124,6 +125,23 @@ int fs_entry(const struct ocifs_fs *fs, uint64_t vino, struct fuse_entry_param *
 	return fs_stat(fs, vino, &e->attr);
 }
 
+/* Metadata requests (goal: a tree walk at local-disk speed). The kernel
+ * is told to keep everything: no OPENDIR/RELEASEDIR round trips (with
+ * FUSE_CAP_NO_OPENDIR_SUPPORT the kernel opens directories itself, with
+ * keep_cache and cache_readdir, exactly what fs_op_opendir would say,
+ * and every check that op made, each fill makes again), and readdirplus
+ * for every chunk of a listing, not only the first
+ * (READDIRPLUS_AUTO would send later chunks as plain READDIR, and then
+ * one LOOKUP per entry when the walker stats them). */
+static void fs_meta_init(struct ocifs_fs *fs, struct fuse_conn_info *conn)
+{
+	if (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) {
+		conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
+		fs->no_opendir = 1;
+	}
+	conn->want &= ~(unsigned)FUSE_CAP_READDIRPLUS_AUTO;
+}
+
 static void fs_op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct ocifs_fs *fs = userdata;
@@ -144,6 +162,7 @@ static void fs_op_init(void *userdata, struct fuse_conn_info *conn)
 	if (conn->max_write < (1u << 20))
 		conn->max_write = 1u << 20;
 	conn->time_gran = 1;
+	fs_meta_init(fs, conn);
 	log_dbg("fuse: protocol %u.%u, capable %#x, want %#x, max_readahead %u, max_write %u",
 		conn->proto_major, conn->proto_minor, conn->capable, conn->want,
 		conn->max_readahead, conn->max_write);
@@ -203,20 +222,25 @@ static void fs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (dir.cls != FS_NODE_VIEW) {
 		rc = fs_node_lay(&dir) ? fs_lay_lookup(fs, &dir, name, &e)
 				       : fs_virt_lookup(fs, &dir, name, &e);
-		goto reply;
+		goto negative;
 	}
 	rc = ocifs_view_lookup(fs->view, dir.vino, name, &vino);
-	if (rc == -ENOENT && fs_virt_lookup(fs, &dir, name, &e) == 0) {
-		rc = 0;
-	} else if (rc == -ENOENT && fs->opts.timeout > 0) {
-		/* A negative entry (ino 0), cached like a positive one. */
+	if (rc == -ENOENT)
+		rc = fs_virt_lookup(fs, &dir, name, &e);
+	else if (!rc)
+		rc = fs_entry(fs, vino, &e);
+negative:
+	/* A name no directory will ever have (the tree, /.ocifs and the
+	 * layers' trees never change, and which virtual names exist is
+	 * fixed at mount): a negative entry (ino 0), cached like a
+	 * positive one, so a search path probed again (ld.so, $PATH,
+	 * Python's imports) costs no request. An ENOENT error would be
+	 * asked again on every access. */
+	if (rc == -ENOENT && fs->opts.timeout > 0) {
 		memset(&e, 0, sizeof(e));
 		e.entry_timeout = fs->opts.timeout;
 		rc = 0;
-	} else if (!rc) {
-		rc = fs_entry(fs, vino, &e);
 	}
-reply:
 	if (!rc)
 		fuse_reply_entry(req, &e);
 out:
@@ -274,8 +298,13 @@ static void fs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	struct ocifs_fs *fs = req_fs(req);
 	struct fs_node n;
 	uint32_t count;
-	int rc = fs_classify(fs, ino, &n);
+	int rc;
 
+	if (fs->no_opendir) { /* the kernel stops asking: see fs_meta_init */
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	rc = fs_classify(fs, ino, &n);
 	if (!rc && n.cls == FS_NODE_VIEW)
 		rc = ocifs_view_dir_size(fs->view, n.vino, &count);
 	else if (!rc && fs_node_lay(&n))
@@ -404,6 +433,8 @@ static void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (!rc) {
 		if (r.bv.buf[0].flags & FUSE_BUF_IS_FD)
 			fuse_reply_data(req, &r.bv, FUSE_BUF_SPLICE_MOVE);
+		else if (r.vec.n)
+			fuse_reply_iov(req, r.vec.iov, (int)r.vec.n);
 		else
 			fuse_reply_buf(req, r.buf, r.len);
 		fs_read_done(&r);

@@ -7,9 +7,13 @@
  *          directory's blob, or a range of an uncompressed outer tar),
  *          and a file without holes: the reply is that fd range, spliced
  *          by libfuse into /dev/fuse with no copy in user space.
- *  copy    everything else reads through the view's reader (src/reader.h:
- *          the span cache of -o cache_size, parked cursors, the sha256
- *          check of a file read whole), into a buffer the reply owns.
+ *  blocks  everything else reads through the view's reader (src/reader.h:
+ *          the span cache of -o cache_size, read-ahead, parked cursors,
+ *          the sha256 check of a file read whole); the reply is written
+ *          straight from the reader's decoded blocks (fuse_reply_iov),
+ *          which the request pins until then.
+ *  copy    where the reader cannot hand out blocks (no cache, holes),
+ *          into a buffer the reply owns.
  *
  * An image deleted or truncated under the mount makes reads fail with
  * EIO, never return short: a short read would make the kernel shrink the
@@ -24,8 +28,13 @@
  * sparse files and the splice path (no bytes in user space) rely on the
  * identity check alone.
  *
+ * Reply buffers of the copy path are recycled (a few, up to
+ * FS_READ_BUF_MAX bytes each): a fresh malloc of a 128 KiB-1 MiB read
+ * is an mmap, its pages faulted in and unmapped again on every request.
+ *
  * Locking: an open file's state is immutable after open but for its
- * reader file, which locks itself; the open-file list has its own lock.
+ * reader file, which locks itself; the open-file list and the spare
+ * buffers have their own lock.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,9 +46,16 @@
 #include "log.h"
 #include "reader.h"
 
+/* Spare reply buffers kept: one per thread that reads at once, about. */
+#define FS_READ_BUFS 8
+#define FS_READ_BUF_MAX (4u << 20)
+
 struct fs_files {
 	pthread_mutex_t lock;
 	struct fs_file *head;           /* open files; protected by lock */
+	char *spare[FS_READ_BUFS];      /* reply buffers; protected by lock */
+	size_t spare_cap[FS_READ_BUFS];
+	unsigned nspare;                /* protected by lock */
 };
 
 struct fs_file {
@@ -118,6 +134,8 @@ void fs_files_free(struct fs_files *p)
 	 * queued, and no RELEASE comes after that. */
 	while (p->head)
 		fs_file_close(p->head);
+	while (p->nspare)
+		free(p->spare[--p->nspare]);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
@@ -224,6 +242,45 @@ void fs_file_close(struct fs_file *f)
 	free(f);
 }
 
+/* A reply buffer of at least n bytes (*cap of them): a spare one, or
+ * new (rounded up to 128 KiB, so that it fits the next reads too). */
+static char *buf_get(struct fs_files *p, size_t n, size_t *cap)
+{
+	char *b = NULL;
+
+	if (p) {
+		pthread_mutex_lock(&p->lock);
+		for (unsigned i = p->nspare; i-- > 0;)
+			if (p->spare_cap[i] >= n) {
+				b = p->spare[i];
+				*cap = p->spare_cap[i];
+				p->spare[i] = p->spare[--p->nspare];
+				p->spare_cap[i] = p->spare_cap[p->nspare];
+				break;
+			}
+		pthread_mutex_unlock(&p->lock);
+	}
+	if (!b) {
+		*cap = (n + (128u << 10) - 1) & ~(size_t)((128u << 10) - 1);
+		b = malloc(*cap);
+	}
+	return b;
+}
+
+static void buf_put(struct fs_files *p, char *b, size_t cap)
+{
+	if (p && b && cap <= FS_READ_BUF_MAX) {
+		pthread_mutex_lock(&p->lock);
+		if (p->nspare < FS_READ_BUFS) {
+			p->spare[p->nspare] = b;
+			p->spare_cap[p->nspare++] = cap;
+			b = NULL;
+		}
+		pthread_mutex_unlock(&p->lock);
+	}
+	free(b);
+}
+
 /* Has the image gone away under the mount? Deleted (no links left) or,
  * when end is given, truncated before byte end of the blob's file. Only
  * for blobs backed by a file descriptor (not inside a compressed outer
@@ -247,7 +304,6 @@ int fs_file_read(struct ocifs_fs *fs, struct fs_file *f, size_t size, off_t off,
 	size_t n, got;
 	int rc;
 
-	(void)fs;
 	memset(r, 0, sizeof(*r));
 	if (off < 0)
 		return -EINVAL;
@@ -270,26 +326,35 @@ int fs_file_read(struct ocifs_fs *fs, struct fs_file *f, size_t size, off_t off,
 	if (blob_gone(f, 0))
 		return -EIO;
 
-	/* The buffer belongs to the request, not to f: once the reply is
-	 * written, a release may free f at any moment. */
-	buf = malloc(n);
+	/* The blocks or the buffer belong to the request, not to f: once
+	 * the reply is written, a release may free f at any moment. */
+	rc = ocifs_rfile_readv(f->rf, n, (uint64_t)off, &r->vec, &got);
+	if (!rc && got != n) {
+		ocifs_rvec_release(&r->vec);
+		rc = -EIO; /* never short: n is within the file */
+	}
+	if (rc != -EAGAIN)
+		return rc;
+	buf = buf_get(fs->files, n, &r->cap);
 	if (!buf)
 		return -ENOMEM;
 	rc = ocifs_rfile_read(f->rf, buf, n, (uint64_t)off, &got);
 	if (!rc && got != n)
 		rc = -EIO; /* never short: n is within the file */
 	if (rc) {
-		free(buf);
+		buf_put(fs->files, buf, r->cap);
 		return rc;
 	}
 	r->buf = buf;
 	r->len = n;
+	r->home = fs->files;
 	return 0;
 }
 
 void fs_read_done(struct fs_read *r)
 {
-	free(r->buf);
+	ocifs_rvec_release(&r->vec);
+	buf_put(r->home, r->buf, r->cap);
 	r->buf = NULL;
 }
 

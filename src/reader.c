@@ -33,10 +33,26 @@
  * against the digest its opener gives, the verdict kept in the byte the
  * opener keeps for it (extent_check).
  *
- * Locking: a file's cursor is protected by the file's own mutex. The
- * only locks shared between files are the span cache's shard locks, a
- * layer's parking lock and the open-file list's lock, each held for a
- * few pointer moves and never while decoding.
+ *  ahead   with opts.readahead, a file whose reads follow each other
+ *          (within READER_GAP) has the units after the one it reads
+ *          queued for the read-ahead workers (readahead.h); every read
+ *          takes blocks from those jobs first (waiting for a block being
+ *          decoded, running a job still queued itself), and a read far
+ *          from where the file was reading cancels its jobs. The blocks
+ *          of a job the file has read past go into the span cache cold.
+ *
+ * Span buffers come from one pool (spancache.h), so a stream recycles a
+ * few buffers instead of mapping a fresh one per block. Cold blocks (of
+ * sequential streams) are kept only briefly: by default at most a 16th
+ * of the cache, at least a block per shard (opts.cold_max).
+ *
+ * Locking: a file's cursor and read-ahead state are protected by the
+ * file's own mutex. The only locks shared between files are the span
+ * cache's shard locks, a layer's parking lock, the open-file list's lock
+ * and the read-ahead lock, each held for a few pointer moves and never
+ * while decoding (a reader waiting for a read-ahead block sleeps on the
+ * read-ahead condition variable, releasing that lock). Order: file lock,
+ * then read-ahead, parking, shard or pool lock.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -46,6 +62,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "readahead.h"
 #include "reader.h"
 #include "spancache.h"
 
@@ -89,6 +106,8 @@ struct park {
 struct ocifs_reader {
 	const struct ocifs_view *view;
 	struct ocifs_spancache *spans;  /* NULL: no cache */
+	struct ocifs_spanpool *pool;    /* span buffers (with spans or ra) */
+	struct ocifs_ra *ra;            /* NULL: no read-ahead */
 	size_t block;
 	uint64_t run_blocks;            /* most blocks one miss decodes */
 	int hashck;
@@ -113,6 +132,11 @@ struct ocifs_rfile {
 					 * checked against the index's sha256 */
 	struct extent_check *xc;        /* open_extent's check, or NULL;
 					 * protected by lock */
+	uint64_t seq_next;              /* protected by lock: stream offset
+					 * after the last read, 0 before one */
+	int seq;                        /* protected by lock: the last read
+					 * followed the one before */
+	int ra_owner;                   /* protected by lock: has jobs queued */
 	struct ocifs_rfile *prev, *next; /* r->files; under its files_lock */
 };
 
@@ -131,6 +155,17 @@ static void cursor_free(struct ocifs_reader *r, struct ocifs_zcursor *c)
 		ocifs_zcursor_free(c);
 		__atomic_sub_fetch(&r->cursors, 1, __ATOMIC_RELAXED);
 	}
+}
+
+/* A block a read-ahead job decoded, read past: cold in the cache, for
+ * reads the kernel delivers late. */
+static void ra_retire(void *ctx, struct ocifs_span *s)
+{
+	struct ocifs_reader *r = ctx;
+
+	if (r->spans)
+		ocifs_spancache_insert(r->spans, s, 1);
+	ocifs_span_unref(s);
 }
 
 int ocifs_reader_new(const struct ocifs_view *v, const struct ocifs_reader_opts *o,
@@ -154,10 +189,32 @@ int ocifs_reader_new(const struct ocifs_view *v, const struct ocifs_reader_opts 
 		r->run_blocks = o->cold_max / r->block / 16;
 	if (!r->run_blocks)
 		r->run_blocks = 1;
+	if (o && (o->cache_size || o->readahead)) {
+		/* free buffers kept: half a read-ahead window and some (the
+		 * rest of a burst goes back to malloc) */
+		uint64_t keep = (o->readahead / 2 + r->block - 1) / r->block + 8;
+		if ((rc = ocifs_spanpool_new(r->block, keep > 256 ? 256 : (unsigned)keep, &r->pool))) {
+			free(r);
+			return rc;
+		}
+	}
 	if (o && o->cache_size) {
-		rc = ocifs_spancache_new(o->cache_size < r->block ? r->block : o->cache_size,
-					 o->cold_max, r->block, &r->spans);
+		uint64_t size = o->cache_size < r->block ? r->block : o->cache_size;
+		rc = ocifs_spancache_new(size, o->cold_max ? o->cold_max : size / 16, r->block,
+					 &r->spans);
 		if (rc) {
+			ocifs_spanpool_free(r->pool);
+			free(r);
+			return rc;
+		}
+	}
+	if (o && o->readahead) {
+		struct ocifs_ra_opts ro = { .block = r->block, .ahead = o->readahead,
+					    .unit = o->ra_unit, .threads = o->ra_threads,
+					    .pool = r->pool, .retire = ra_retire, .ctx = r };
+		if ((rc = ocifs_ra_new(&ro, &r->ra))) {
+			ocifs_spancache_free(r->spans);
+			ocifs_spanpool_free(r->pool);
 			free(r);
 			return rc;
 		}
@@ -178,6 +235,7 @@ void ocifs_reader_free(struct ocifs_reader *r)
 	 * their release still queued). */
 	while (r->files)
 		ocifs_rfile_close(r->files);
+	ocifs_ra_free(r->ra);
 	pthread_mutex_destroy(&r->files_lock);
 	for (size_t i = 0; i < r->nlayers; i++) {
 		for (unsigned k = 0; k < READER_PARK_MAX; k++)
@@ -185,6 +243,7 @@ void ocifs_reader_free(struct ocifs_reader *r)
 		pthread_mutex_destroy(&r->layer[i].lock);
 	}
 	ocifs_spancache_free(r->spans);
+	ocifs_spanpool_free(r->pool); /* last: every span went back to it */
 	free(r);
 }
 
@@ -370,6 +429,8 @@ void ocifs_rfile_close(struct ocifs_rfile *f)
 	if (!f)
 		return;
 	files_unlink(f);
+	if (f->ra_owner)
+		ocifs_ra_drop(f->r->ra, f);
 	if (f->cur)
 		park_put(f->r, f->layer, f->cur, f->cur_pos);
 	ocifs_view_hashck_end(&f->hc);
@@ -441,7 +502,8 @@ static int span_run(struct ocifs_rfile *f, uint64_t blk, uint64_t last, struct o
 		return -EIO;
 	cursor_prepare(f, blk * bs);
 	if (f->cur && f->cur_pos % bs == 0 && f->cur_pos < blk * bs &&
-	    blk * bs - f->cur_pos <= READER_GAP)
+	    blk * bs - f->cur_pos <= READER_GAP &&
+	    blk * bs - f->cur_pos <= ocifs_layer_restart_cost(f->layer, blk * bs))
 		first = f->cur_pos / bs;
 	*out = NULL;
 	for (uint64_t b = first; b <= last && b * bs < usize && !rc; b++) {
@@ -449,7 +511,7 @@ static int span_run(struct ocifs_rfile *f, uint64_t blk, uint64_t last, struct o
 		int cold = f->cur && f->cur_pos == b * bs;
 		struct ocifs_span *s;
 
-		if ((rc = ocifs_span_new(num, b, len, &s)))
+		if ((rc = ocifs_spanpool_get(f->r->pool, num, b, len, &s)))
 			break;
 		if ((rc = cursor_read(f, s->data, len, b * bs))) {
 			ocifs_span_unref(s);
@@ -470,42 +532,131 @@ static int span_run(struct ocifs_rfile *f, uint64_t blk, uint64_t last, struct o
 	return rc;
 }
 
+/* f reads [uoff, uoff+n) of the stream: if that follows its last read
+ * (within READER_GAP either way: the kernel's async reads arrive out of
+ * order), keep its read-ahead going; if not, cancel it. Called with
+ * f->lock held. */
+static void ra_track(struct ocifs_rfile *f, uint64_t uoff, size_t n)
+{
+	struct ocifs_reader *r = f->r;
+	uint64_t bs = r->block, end = f->x.data_off + f->x.data_len;
+	int near = f->seq_next && uoff + READER_GAP >= f->seq_next &&
+		   uoff <= f->seq_next + READER_GAP;
+
+	if (!near && f->ra_owner) {
+		ocifs_ra_drop(r->ra, f);
+		f->ra_owner = 0;
+	}
+	if (!near || uoff + n > f->seq_next)
+		f->seq_next = uoff + n;
+	f->seq = near;
+	if (near) {
+		ocifs_ra_advance(r->ra, f, f->layer, (uoff + n - 1) / bs, (end + bs - 1) / bs);
+		f->ra_owner = 1;
+	}
+}
+
+/* Block blk from a read-ahead job: 0 and *s (NULL when no job has it) or
+ * the job's error. A job still queued is decoded here, through the
+ * file's cursor. Called with f->lock held. */
+static int ra_block(struct ocifs_rfile *f, uint64_t blk, struct ocifs_span **s)
+{
+	struct ocifs_reader *r = f->r;
+
+	for (;;) {
+		struct ocifs_ra_job *j;
+		uint64_t pos = 0;
+		int rc = ocifs_ra_get(r->ra, f->layer, blk, s, &j), cerr = 0;
+
+		if (rc != 2)
+			return rc < 0 ? rc : 0;
+		cursor_prepare(f, ocifs_ra_job_start(r->ra, j));
+		if (!f->cur) {
+			if ((cerr = ocifs_layer_cursor(f->layer, &f->cur)))
+				f->cur = NULL;
+			else
+				__atomic_add_fetch(&r->cursors, 1, __ATOMIC_RELAXED);
+		}
+		if (ocifs_ra_run(r->ra, j, f->cur, cerr, &pos)) {
+			cursor_free(r, f->cur);
+			f->cur = NULL;
+		} else {
+			f->cur_pos = pos;
+		}
+	}
+}
+
+/* The block of the stream holding uoff, for a read of n bytes from
+ * there: 0 and *s (a reference), or an error. With ra, from read-ahead
+ * first; then (not direct) the span cache, then decoded. NULL *s: direct
+ * and no job holds it. Called with f->lock held. */
+static int block_get(struct ocifs_rfile *f, int ra, uint64_t uoff, size_t n,
+		     struct ocifs_span **out)
+{
+	uint32_t num = ocifs_layer_num(f->layer);
+	size_t bs = f->r->block;
+	uint64_t blk = uoff / bs;
+	struct ocifs_span *s = NULL;
+	int rc = ra ? ra_block(f, blk, &s) : 0;
+
+	*out = NULL;
+	if (!rc && !s && !f->direct)
+		s = ocifs_spancache_get(f->r->spans, num, blk);
+	if (!rc && !s && !f->direct) {
+		/* decode the blocks of the read that are missing, up to
+		 * the first cached one, in one go: the cursor carries
+		 * on from one to the next */
+		uint64_t last = (uoff + n - 1) / bs;
+		if (last - blk >= f->r->run_blocks)
+			last = blk + f->r->run_blocks - 1;
+		for (uint64_t b = blk + 1; b <= last; b++)
+			if (ocifs_spancache_has(f->r->spans, num, b) ||
+			    (f->r->ra && ocifs_ra_covers(f->r->ra, f->layer, b))) {
+				last = b - 1;
+				break;
+			}
+		rc = span_run(f, blk, last, &s);
+	}
+	if (!rc && s && uoff % bs >= s->len) {
+		ocifs_span_unref(s);
+		s = NULL;
+		rc = -EIO;
+	}
+	*out = s;
+	return rc;
+}
+
 /* Bytes [uoff, uoff+n) of the layer stream. Called with f->lock held.
  * With the span cache, the cursor only ever decodes whole blocks, so
  * its position stays block-aligned. */
 static int stream_read(void *ctx, char *buf, size_t n, uint64_t uoff)
 {
 	struct ocifs_rfile *f = ctx;
-	uint32_t num = ocifs_layer_num(f->layer);
 	size_t bs = f->r->block;
+	int ra = f->r->ra && park_of(f->r, f->layer);
 
-	if (f->direct)
+	if (ra)
+		ra_track(f, uoff, n);
+	else if (f->direct)
 		return cursor_read(f, buf, n, uoff);
 	while (n) {
-		uint64_t blk = uoff / bs, in = uoff % bs;
-		struct ocifs_span *s = ocifs_spancache_get(f->r->spans, num, blk);
+		uint64_t in = uoff % bs;
+		struct ocifs_span *s;
 		size_t k;
-		int rc = 0;
+		int rc = block_get(f, ra, uoff, n, &s);
 
-		if (!s) {
-			/* decode the blocks of the read that are missing, up to
-			 * the first cached one, in one go: the cursor carries
-			 * on from one to the next */
-			uint64_t last = (uoff + n - 1) / bs;
-			if (last - blk >= f->r->run_blocks)
-				last = blk + f->r->run_blocks - 1;
-			for (uint64_t b = blk + 1; b <= last; b++)
-				if (ocifs_spancache_has(f->r->spans, num, b)) {
-					last = b - 1;
-					break;
-				}
-			rc = span_run(f, blk, last, &s);
-		}
 		if (rc)
 			return rc;
-		if (in >= s->len) {
-			ocifs_span_unref(s);
-			return -EIO;
+		if (!s) {
+			/* direct, and no job has it: the file's cursor, to
+			 * the block's end */
+			k = bs - in < n ? (size_t)(bs - in) : n;
+			if ((rc = cursor_read(f, buf, k, uoff)))
+				return rc;
+			buf += k;
+			uoff += k;
+			n -= k;
+			continue;
 		}
 		k = s->len - in < n ? (size_t)(s->len - in) : n;
 		memcpy(buf, s->data + in, k);
@@ -548,6 +699,76 @@ static int extent_check_update(struct ocifs_rfile *f, const void *buf, size_t n,
 	return -EIO;
 }
 
+void ocifs_rvec_release(struct ocifs_rvec *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		ocifs_span_unref(v->pin[i]);
+	v->n = 0;
+}
+
+/* The checks of a read of [off, off+n) into buf, as ocifs_rfile_read
+ * makes them. Called with f->lock held. */
+static int read_check(struct ocifs_rfile *f, const void *buf, size_t n, uint64_t off)
+{
+	if (f->xc)
+		return extent_check_update(f, buf, n, off);
+	if (f->r->hashck)
+		return ocifs_view_hashck_update(f->r->view, &f->hc, buf, n, off);
+	return 0;
+}
+
+int ocifs_rfile_readv(struct ocifs_rfile *f, size_t n, uint64_t off, struct ocifs_rvec *v,
+		      size_t *got)
+{
+	struct ocifs_reader *r = f->r;
+	size_t bs = r->block;
+	uint64_t uoff;
+	int rc = 0, ra;
+
+	v->n = 0;
+	*got = 0;
+	if (off >= f->x.size || !n)
+		return 0;
+	if (n > f->x.size - off)
+		n = (size_t)(f->x.size - off);
+	if (f->direct || f->x.nsparse || off + n > f->x.data_len ||
+	    (off + f->x.data_off + n - 1) / bs - (off + f->x.data_off) / bs >= OCIFS_RVEC_MAX)
+		return -EAGAIN;
+	uoff = f->x.data_off + off;
+	pthread_mutex_lock(&f->lock);
+	ra = r->ra && park_of(r, f->layer);
+	if (ra)
+		ra_track(f, uoff, n);
+	for (size_t left = n; !rc && left;) {
+		struct ocifs_span *s;
+		size_t in = (size_t)(uoff % bs), k;
+
+		if ((rc = block_get(f, ra, uoff, left, &s)))
+			break;
+		if (!s) { /* cannot happen: not direct */
+			rc = -EIO;
+			break;
+		}
+		k = s->len - in < left ? s->len - in : left;
+		v->iov[v->n].iov_base = s->data + in;
+		v->iov[v->n].iov_len = k;
+		v->pin[v->n++] = s;
+		rc = read_check(f, s->data + in, k, uoff - f->x.data_off);
+		uoff += k;
+		left -= k;
+	}
+	if (f->cur && __atomic_load_n(&r->cursors, __ATOMIC_RELAXED) > READER_CURSORS_MAX) {
+		park_put(r, f->layer, f->cur, f->cur_pos);
+		f->cur = NULL;
+	}
+	pthread_mutex_unlock(&f->lock);
+	if (rc)
+		ocifs_rvec_release(v);
+	else
+		*got = n;
+	return rc;
+}
+
 int ocifs_rfile_read(struct ocifs_rfile *f, void *buf, size_t n, uint64_t off, size_t *got)
 {
 	struct ocifs_reader *r = f->r;
@@ -560,10 +781,8 @@ int ocifs_rfile_read(struct ocifs_rfile *f, void *buf, size_t n, uint64_t off, s
 		n = (size_t)(f->x.size - off);
 	pthread_mutex_lock(&f->lock);
 	rc = ocifs_extent_read(&f->x, buf, n, off, stream_read, f);
-	if (!rc && f->xc)
-		rc = extent_check_update(f, buf, n, off);
-	else if (!rc && r->hashck)
-		rc = ocifs_view_hashck_update(r->view, &f->hc, buf, n, off);
+	if (!rc)
+		rc = read_check(f, buf, n, off);
 	if (f->cur && __atomic_load_n(&r->cursors, __ATOMIC_RELAXED) > READER_CURSORS_MAX) {
 		park_put(r, f->layer, f->cur, f->cur_pos);
 		f->cur = NULL;
@@ -580,8 +799,21 @@ void ocifs_reader_stats(struct ocifs_reader *r, struct ocifs_reader_stats *st)
 
 	if (r->spans)
 		ocifs_spancache_stats(r->spans, &s);
+	struct ocifs_ra_stats a = { 0 };
+	struct ocifs_spanpool_stats p = { 0 };
+
+	if (r->ra)
+		ocifs_ra_stats(r->ra, &a);
+	if (r->pool)
+		ocifs_spanpool_stats(r->pool, &p);
 	*st = (struct ocifs_reader_stats){ .hits = s.hits, .misses = s.misses, .bytes = s.bytes,
 					   .spans = s.spans, .cold_bytes = s.cold_bytes,
 					   .cursors = __atomic_load_n(&r->cursors,
-								      __ATOMIC_RELAXED) };
+								      __ATOMIC_RELAXED),
+					   .ra_queued = a.queued, .ra_inline = a.inline_runs,
+					   .ra_cancelled = a.cancelled, .ra_failed = a.failed, .ra_errors = a.errors,
+					   .ra_blocks = a.blocks, .ra_served = a.served,
+					   .ra_waits = a.waits, .ra_bytes = a.bytes, .ra_peak = a.peak,
+					   .ra_jobs = a.jobs, .ra_threads = a.threads,
+					   .buf_reused = p.reused, .buf_allocated = p.allocated };
 }

@@ -9,7 +9,9 @@
  * blocks enter the cache cold), random readers share the hot blocks, and
  * a file that would restart its decoder at a checkpoint takes a parked
  * cursor that gets there sooner. With cache_size 0 reads go straight to
- * the file's cursor.
+ * the file's cursor. With readahead, a file read sequentially has the
+ * units after the one it reads decoded on worker threads (readahead.h),
+ * with or without a cache.
  *
  * Thread-safety: everything may be called from any thread; one open
  * file may be read by several threads (its reads are serialized). Locks
@@ -20,12 +22,14 @@
 #define OCIFS_SRC_READER_H
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "extent.h"
 #include "layer.h"
 #include "view.h"
 
 #define OCIFS_READER_BLOCK (256u << 10) /* default span block */
+#define OCIFS_READER_AHEAD (16u << 20)  /* read-ahead of the mount and cat */
 
 struct ocifs_reader_opts {
 	uint64_t cache_size;    /* span cache budget in bytes; 0: no cache
@@ -36,6 +40,12 @@ struct ocifs_reader_opts {
 				 * stream); 0: OCIFS_READER_BLOCK */
 	int hashck;             /* check a file read whole and in order
 				 * against its sha256 (ocifs_view_hashck) */
+	uint64_t readahead;     /* bytes a sequential reader of a compressed
+				 * layer has decoded ahead on other threads
+				 * (readahead.h); 0: none. All readers together
+				 * hold at most twice this, beside cache_size */
+	unsigned ra_threads;    /* read-ahead workers; 0: online CPUs */
+	uint64_t ra_unit;       /* checkpoints merged below this; 0: default */
 };
 
 struct ocifs_reader;
@@ -80,6 +90,22 @@ int ocifs_reader_open_extent(struct ocifs_reader *r, struct ocifs_layer *l,
  *  file failed its sha256), -ENOMEM, a codec error. Never short
  *  otherwise. */
 int ocifs_rfile_read(struct ocifs_rfile *f, void *buf, size_t n, uint64_t off, size_t *got);
+/* Bytes handed out where the reader holds them (ocifs_rfile_readv). */
+#define OCIFS_RVEC_MAX 16
+struct ocifs_span;
+struct ocifs_rvec {
+	size_t n;                               /* pieces */
+	struct iovec iov[OCIFS_RVEC_MAX];
+	struct ocifs_span *pin[OCIFS_RVEC_MAX]; /* what keeps iov[i] alive */
+};
+/** Like ocifs_rfile_read without the copy: the bytes as pieces of the
+ *  reader's decoded blocks, pinned until ocifs_rvec_release() (a FUSE
+ *  reply writes them straight from there). -EAGAIN when the file is not
+ *  read through blocks (no cache, a plain layer, holes) or the read
+ *  needs more than OCIFS_RVEC_MAX pieces: use ocifs_rfile_read. */
+int ocifs_rfile_readv(struct ocifs_rfile *f, size_t n, uint64_t off, struct ocifs_rvec *v,
+		      size_t *got);
+void ocifs_rvec_release(struct ocifs_rvec *v);
 /** Where the file's bytes are (borrowed, valid while f is open). */
 const struct ocifs_extent *ocifs_rfile_extent(const struct ocifs_rfile *f);
 struct ocifs_layer *ocifs_rfile_layer(const struct ocifs_rfile *f);
@@ -90,7 +116,13 @@ struct ocifs_reader_stats {
 	uint64_t hits, misses;  /* span cache lookups */
 	uint64_t bytes, spans;  /* cached now */
 	uint64_t cold_bytes;    /* of bytes, cold */
-	int cursors;            /* live decoder cursors */
+	int cursors;            /* live decoder cursors (of files) */
+	/* read-ahead (readahead.h's ocifs_ra_stats) */
+	uint64_t ra_queued, ra_inline, ra_cancelled, ra_failed, ra_errors, ra_blocks, ra_served,
+		ra_waits, ra_bytes, ra_peak;
+	unsigned ra_jobs, ra_threads;
+	/* span buffers: reused from the pool, newly allocated */
+	uint64_t buf_reused, buf_allocated;
 };
 void ocifs_reader_stats(struct ocifs_reader *r, struct ocifs_reader_stats *st);
 

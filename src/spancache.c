@@ -94,10 +94,94 @@ int ocifs_spancache_new(uint64_t bytes, uint64_t cold_max, size_t block,
 	return 0;
 }
 
+struct ocifs_spanpool {
+	pthread_mutex_t lock;
+	size_t block;
+	unsigned keep;
+	struct ocifs_span *free;        /* chained through hnext; protected by lock */
+	unsigned nfree;                 /* protected by lock */
+	uint64_t reused, allocated;     /* protected by lock */
+};
+
+int ocifs_spanpool_new(size_t block, unsigned keep, struct ocifs_spanpool **out)
+{
+	struct ocifs_spanpool *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->block = block;
+	p->keep = keep;
+	pthread_mutex_init(&p->lock, NULL);
+	*out = p;
+	return 0;
+}
+
+void ocifs_spanpool_free(struct ocifs_spanpool *p)
+{
+	if (!p)
+		return;
+	while (p->free) {
+		struct ocifs_span *s = p->free;
+		p->free = s->hnext;
+		free(s);
+	}
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+int ocifs_spanpool_get(struct ocifs_spanpool *p, uint32_t layer, uint64_t blk, size_t len,
+		       struct ocifs_span **out)
+{
+	struct ocifs_span *s;
+
+	if (len > p->block)
+		return -EINVAL;
+	pthread_mutex_lock(&p->lock);
+	if ((s = p->free)) {
+		p->free = s->hnext;
+		p->nfree--;
+		p->reused++;
+	} else {
+		p->allocated++;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (!s && !(s = malloc(sizeof(*s) + p->block)))
+		return -ENOMEM;
+	memset(s, 0, sizeof(*s));
+	s->pool = p;
+	s->layer = layer;
+	s->blk = blk;
+	s->len = len;
+	s->refs = 1;
+	*out = s;
+	return 0;
+}
+
+void ocifs_spanpool_stats(struct ocifs_spanpool *p, struct ocifs_spanpool_stats *st)
+{
+	pthread_mutex_lock(&p->lock);
+	*st = (struct ocifs_spanpool_stats){ .reused = p->reused, .allocated = p->allocated,
+					     .free = p->nfree };
+	pthread_mutex_unlock(&p->lock);
+}
+
 void ocifs_span_unref(struct ocifs_span *s)
 {
-	if (s && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		free(s);
+	struct ocifs_spanpool *p;
+
+	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	if ((p = s->pool)) {
+		pthread_mutex_lock(&p->lock);
+		if (p->nfree < p->keep) {
+			s->hnext = p->free;
+			p->free = s;
+			p->nfree++;
+			s = NULL;
+		}
+		pthread_mutex_unlock(&p->lock);
+	}
+	free(s);
 }
 
 void ocifs_spancache_free(struct ocifs_spancache *c)

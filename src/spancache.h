@@ -12,6 +12,13 @@
  * caller, outside any lock, then inserted. Spans are refcounted, so a
  * hit is copied out after the shard lock is released.
  *
+ * Buffers: spans of one reader come from a span pool (ocifs_spanpool),
+ * a free list of block-sized buffers, so a stream of blocks recycles the
+ * same few buffers instead of a fresh 256 KiB malloc per block (above
+ * glibc's mmap threshold, every one of them an mmap, page faults on
+ * each of its pages and a munmap). The pool keeps at most `keep` free
+ * buffers; the rest go back to malloc.
+ *
  * The reader (reader.h) owns one per view; nothing else uses it.
  *
  * Thread-safety: every function may be called from any thread.
@@ -26,6 +33,7 @@ struct ocifs_span {
 	struct ocifs_span *prev, *next;    /* LRU list, head = most recent; ditto */
 	uint32_t layer;                 /* key: layer number */
 	uint64_t blk;                   /* key: block number in that layer */
+	struct ocifs_spanpool *pool;    /* where data goes back, or NULL: freed */
 	int refs;                       /* atomic */
 	int cold;                       /* inserted cold: evicted first, never
 					 * promoted by hits, only by keep (set
@@ -54,6 +62,22 @@ int ocifs_spancache_has(struct ocifs_spancache *c, uint32_t layer, uint64_t blk)
 
 /** A new span of len bytes, one reference, not yet cached. */
 int ocifs_span_new(uint32_t layer, uint64_t blk, size_t len, struct ocifs_span **out);
+
+struct ocifs_spanpool;
+/** A pool of spans with room for `block` bytes, keeping at most keep
+ *  free ones. 0 or -ENOMEM. */
+int ocifs_spanpool_new(size_t block, unsigned keep, struct ocifs_spanpool **out);
+/** Free the pool; every span taken from it must have been released. */
+void ocifs_spanpool_free(struct ocifs_spanpool *p);
+/** Like ocifs_span_new (len <= the pool's block), the buffer recycled:
+ *  its bytes are not cleared. */
+int ocifs_spanpool_get(struct ocifs_spanpool *p, uint32_t layer, uint64_t blk, size_t len,
+		       struct ocifs_span **out);
+struct ocifs_spanpool_stats {
+	uint64_t reused, allocated;     /* gets served from the free list, by malloc */
+	unsigned free;                  /* buffers on the free list now */
+};
+void ocifs_spanpool_stats(struct ocifs_spanpool *p, struct ocifs_spanpool_stats *st);
 
 /** Cache s (the cache takes its own reference; the caller keeps its
  *  one). If another thread cached the same key first, s is left out.

@@ -259,8 +259,9 @@ static int view_cat(struct cli *c)
 {
 	struct ocifs_session *s;
 	struct ocifs_vattr a;
-	/* no span cache: one file, read once, in order */
-	struct ocifs_reader_opts ro = { .hashck = 1 };
+	/* no span cache: one file, read once, in order (the units ahead
+	 * decoded on other threads) */
+	struct ocifs_reader_opts ro = { .hashck = 1, .readahead = OCIFS_READER_AHEAD };
 	struct ocifs_reader *r = NULL;
 	struct ocifs_rfile *f = NULL;
 	uint64_t ino;

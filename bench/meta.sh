@@ -1,0 +1,190 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# Metadata at local-disk speed (issue #14, goal 4): tree walks on the
+# debootstrap image, in one run, on
+#   dir    `umoci unpack` of it (the work dir's umoci/rootfs): the kernel's
+#          own file system, the baseline of every ratio
+#   sqfs   squashfuse of rootfs.sqfs (mksquashfs of the same tree)
+#   plain  ocifs of docker.tar (the layer an uncompressed tar in the outer tar)
+#   gzip   ocifs of the oci-gzip layout
+# Operations (each lists every entry; their outputs must agree with dir's):
+#   find   `find -ls`                     (lstat + readlink of every entry)
+#   lsR    `ls -lR`                       (adds getxattr: ACL/SELinux probes)
+#   du     `du -s`
+#   stat   `find . -print0 | xargs -0 stat`
+# cold: a fresh mount (ocifs' index cache warm: built once before the
+# trials), then `sync; echo 3 > drop_caches`, then the operation (dir is
+# dropped the same way); warm: the same operation again at once. Trials
+# are interleaved across file systems; best of N (wall time).
+# Goals: cold find -ls <= 1.1x dir, warm find -ls <= 1.05x dir, judged on
+# gzip (the metadata path is the same for every layer codec; plain is
+# shown beside it). Everything else is info.
+# Ratios are the file system's time / dir's time for the same work (lower
+# is better). Exit 0 even on MISS; non-zero when something fails to run or
+# a listing differs from dir's.
+#
+# Env: OCIFS_BIN (./ocifs), OCIFS_BENCH_WORK (./bench/work, as
+# bench/mount.sh: built by bench/mkdebian.sh when missing),
+# OCIFS_BENCH_META_TRIALS (3), CC (cc). Takes ~3 minutes (squashfuse is slow).
+set -eu
+
+me=bench/meta.sh
+. "$(dirname "$0")/lib.sh"
+WORK=${OCIFS_BENCH_WORK:-$builddir/bench/work}
+TRIALS=${OCIFS_BENCH_META_TRIALS:-3}
+CC=${CC:-cc}
+OUTB=$builddir/bench
+export LC_ALL=C
+
+[ "$(id -u)" -eq 0 ] || die "needs root (drop_caches, mounts)"
+[ -w /proc/sys/vm/drop_caches ] || die "/proc/sys/vm/drop_caches is not writable"
+[ -c /dev/fuse ] || die "/dev/fuse is missing"
+[ -f "$WORK/.done" ] || sh "$top/bench/mkdebian.sh" "$WORK" >&2 ||
+	die "building the benchmark image failed"
+for f in umoci/rootfs rootfs.sqfs docker.tar oci-gzip; do
+	[ -e "$WORK/$f" ] || die "$WORK/$f is missing (run bench/mount.sh once: it builds it)"
+done
+for t in squashfuse umount find du ls xargs stat awk sort; do
+	command -v "$t" >/dev/null 2>&1 || die "$t is not installed"
+done
+mkdir -p "$OUTB"
+$CC -O2 -std=gnu11 -Wall -o "$OUTB/timeit" "$top/bench/timeit.c" || die "cannot build bench/timeit"
+T=$OUTB/timeit
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ocifs-meta.XXXXXX")
+MNT=$TMP/mnt
+mkdir -p "$MNT"
+mounted() { awk -v d="$1" '$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo; }
+cleanup() {
+	left=0
+	for d in "$MNT"/*; do
+		[ -d "$d" ] && mounted "$d" && { umount "$d" 2>/dev/null || umount -l "$d" 2>/dev/null || left=1; }
+	done
+	if [ "$left" -eq 0 ]; then rm -rf "$TMP"; else echo "$me: could not unmount everything under $MNT" >&2; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+drop() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+}
+
+SYS="dir sqfs plain gzip"
+OPS="find lsR du stat"
+img() {
+	case $1 in
+	sqfs) echo "$WORK/rootfs.sqfs" ;;
+	plain) echo "$WORK/docker.tar" ;;
+	gzip) echo "$WORK/oci-gzip" ;;
+	esac
+}
+for s in plain gzip; do
+	fresh_cache "$TMP/cache.$s" "$(img "$s")"
+done
+# up SYS: mount SYS fresh, print where to walk
+up() {
+	[ "$1" = dir ] && { echo "$WORK/umoci/rootfs"; return 0; }
+	m=$MNT/$1
+	mkdir -p "$m"
+	if [ "$1" = sqfs ]; then
+		squashfuse "$(img sqfs)" "$m" >"$TMP/up.err" 2>&1 || die "squashfuse failed: $(cat "$TMP/up.err")"
+	else
+		XDG_CACHE_HOME=$TMP/cache.$1 "$BIN" mount "$(img "$1")" "$m" >"$TMP/up.err" 2>&1 ||
+			die "ocifs mount $(img "$1") failed: $(cat "$TMP/up.err")"
+	fi
+	echo "$m"
+}
+down() {
+	m=$MNT/$1
+	mounted "$m" || return 0
+	if [ "$1" = sqfs ]; then umount "$m"; else "$BIN" umount "$m"; fi || die "cannot unmount $m"
+}
+# op OP DIR OUT: run OP on the tree at DIR once; "wall cpu rc" appended to
+# OUT.t, what it printed (a count of lines) in OUT.out
+op() {
+	# shellcheck disable=SC2016
+	case $1 in
+	find) "$T" "$3.t" sh -c 'find "$1" -ls | wc -l' sh "$2" ;;
+	lsR) "$T" "$3.t" sh -c 'ls -lR "$1" | wc -l' sh "$2" ;;
+	du) "$T" "$3.t" sh -c 'du -s "$1" >/dev/null; echo 1' sh "$2" ;;
+	stat) "$T" "$3.t" sh -c 'cd "$1" && find . -print0 | xargs -0 stat | wc -l' sh "$2" ;;
+	esac >"$3.out" || die "$1 on $2 failed"
+}
+
+R=$TMP/r
+mkdir -p "$R"
+load0=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
+t=0
+while [ "$t" -lt "$TRIALS" ]; do
+	for o in $OPS; do
+		for s in $SYS; do
+			d=$(up "$s")
+			drop
+			op "$o" "$d" "$R/$s.$o.cold"
+			op "$o" "$d" "$R/$s.$o.warm"
+			down "$s"
+		done
+	done
+	t=$((t + 1))
+done
+load1=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
+
+# What a cold find -ls asks the gzip mount, by opcode (the kernel's
+# fuse:fuse_request_send tracepoint, this mount's connection only): a
+# count, not a time, so it holds whatever the load. Info; needs perf.
+reqs="n/a (no perf or no fuse tracepoints)"
+if command -v perf >/dev/null 2>&1 && perf list 'fuse:*' 2>/dev/null | grep -q 'fuse:fuse_request_send'; then
+	d=$(up gzip)
+	conn=$(mountpoint -d "$d" | cut -d: -f2)
+	drop
+	if perf record -q -o "$TMP/perf.data" -e fuse:fuse_request_send -a -- \
+		find "$d" -ls >/dev/null 2>"$TMP/perf.err"; then
+		reqs=$(perf script -i "$TMP/perf.data" 2>/dev/null |
+			awk -v c="$conn" 'index($0, "connection " c " ") {
+				for (i = 1; i < NF; i++) if ($i == "opcode") {
+					o = $(i + 2); gsub(/[()]/, "", o); n[o]++; t++ } }
+				END { s = ""; for (o in n) s = s (s == "" ? "" : ", ") o " " n[o]
+				printf "%d (%s)\n", t, s }')
+	fi
+	down gzip
+fi
+for o in $OPS; do
+	for s in $SYS; do
+		for k in cold warm; do
+			cmp -s "$R/$s.$o.$k.out" "$R/dir.$o.cold.out" ||
+				die "$o on $s ($k) lists $(cat "$R/$s.$o.$k.out") lines, dir $(cat "$R/dir.$o.cold.out")"
+		done
+	done
+done
+
+secs() { awk -v s="$1" 'BEGIN { if (s < 1) printf "%.1f ms", s * 1000; else printf "%.2f s", s }'; }
+row() { printf '%-16s %-10s %-8s %-8s %-20s %-13s %s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7"; }
+echo
+echo "metadata benchmarks (goal 4): $(cat "$R/dir.find.cold.out") entries; dir = umoci unpack" \
+	"($(df -T "$WORK/umoci/rootfs" | awk 'NR == 2 { print $2 }')), sqfs = squashfuse, plain =" \
+	"ocifs of docker.tar, gzip = ocifs of oci-gzip"
+echo "load average $load0 before, $load1 after; best of $TRIALS, interleaved; x = time / dir's time;" \
+	"cold: fresh mount + drop_caches (index cache warm), warm: again at once"
+echo "requests of a cold find -ls on gzip: $reqs; the tree: $(find "$WORK/umoci/rootfs" -type d | wc -l)" \
+	"directories, $(find "$WORK/umoci/rootfs" -type l | wc -l) symlinks (ideal: a READDIRPLUS a" \
+	"directory chunk, one more for its end, a READLINK a symlink)"
+row "operation" "dir" "x sqfs" "x plain" "x gzip (gzip)" "goal" ""
+for o in $OPS; do
+	for k in cold warm; do
+		dv=$(best "$R/dir.$o.$k.t")
+		sv=$(best "$R/sqfs.$o.$k.t")
+		pv=$(best "$R/plain.$o.$k.t")
+		gv=$(best "$R/gzip.$o.$k.t")
+		x=$(div "$gv" "$dv")
+		g="" v=info
+		case $o.$k in
+		find.cold) g="<= 1.1x dir" v=$(goal 4 "cold find -ls / unpacked dir" "$x" "<=" 1.1) ;;
+		find.warm) g="<= 1.05x dir" v=$(goal 4 "warm find -ls / unpacked dir" "$x" "<=" 1.05) ;;
+		esac
+		name=$o
+		case $o in find) name="find -ls" ;; lsR) name="ls -lR" ;; du) name="du -s" ;; stat) name="stat all" ;; esac
+		row "$k $name" "$(secs "$dv")" "$(div "$sv" "$dv")x" "$(div "$pv" "$dv")x" \
+			"$(div "$gv" "$dv")x ($(secs "$gv"))" "$g" "$v"
+	done
+done

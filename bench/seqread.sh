@@ -1,0 +1,194 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# Goal 1 of issue #14: sequential read of one big file of a compressed
+# layer, decoded on every core (the reader's read-ahead on the checkpoint
+# grid, src/readahead.h), against the plain decompressor of the same blob
+# in the same run. Runs from bench/run.sh, or on its own from the build
+# directory: sh SRCDIR/bench/seqread.sh. Needs root (mounts) and /dev/fuse.
+#
+# The image (built once): one file of SEQ_MB MiB (default 256) of the
+# Debian root's /usr files one after another (semi-compressible ELF data,
+# as bench/mount.sh's big file), in one-layer OCI layouts:
+#   gzip    gzip -6                            vs `zcat BLOB | wc -c`
+#   zstd1   zstd -3, one frame (the zstd CLI)  vs `zstd -dc BLOB | wc -c`
+#   pzstd   pzstd -3: many frames              vs `zstd -dc BLOB | wc -c`
+# Each trial mounts the layout afresh (the mount's page cache cold; its
+# index cache warm, built before the first trial) and times
+# `cat FILE >/dev/null`; the baseline is timed between two mount trials.
+# The blobs are read once first, so both sides read them from the page
+# cache. Best of SEQ_TRIALS (3) each; rates in MB/s of the file (the
+# baseline decodes the tar: the file plus a few KB). Also, per codec, the
+# daemon's page faults and peak RSS of its best trial, and `ocifs cat`
+# (info). Ratios are rates: ocifs / baseline (higher is better).
+# Goal 1: gzip and pzstd >= 1.6x their decompressor; one big zstd frame
+# cannot be decoded in parallel (only one decoder can walk it): info.
+#
+# Built under $OCIFS_BENCH_WORK/seq (when that work dir is writable; its
+# rootfs/ is the source of the file), else under ./bench/seq-work of the
+# build directory. Env: OCIFS_BIN, OCIFS_BENCH_WORK (./bench/work),
+# OCIFS_BENCH_SEQ_MB (256), OCIFS_BENCH_SEQ_TRIALS (3).
+set -eu
+
+me=bench/seqread.sh
+. "$(dirname "$0")/lib.sh"
+WORK=${OCIFS_BENCH_WORK:-$builddir/bench/work}
+SEQ_MB=${OCIFS_BENCH_SEQ_MB:-256}
+TRIALS=${OCIFS_BENCH_SEQ_TRIALS:-3}
+CC=${CC:-cc}
+OUTB=$builddir/bench
+export LC_ALL=C
+
+[ "$(id -u)" -eq 0 ] || die "needs root (mounts)"
+[ -c /dev/fuse ] || die "/dev/fuse is missing"
+for t in tar gzip zcat zstd pzstd jq sha256sum awk wc; do
+	command -v "$t" >/dev/null 2>&1 || die "$t is not installed"
+done
+[ -f "$WORK/.done" ] || sh "$top/bench/mkdebian.sh" "$WORK" >&2 ||
+	die "building the benchmark image failed"
+[ -d "$WORK/rootfs/usr" ] || die "$WORK/rootfs/usr is missing"
+mkdir -p "$OUTB"
+$CC -O2 -std=gnu11 -Wall -o "$OUTB/timeit" "$top/bench/timeit.c" ||
+	die "cannot build bench/timeit"
+T=$OUTB/timeit
+
+if [ -w "$WORK" ]; then S=$WORK/seq; else S=$builddir/bench/seq-work; fi
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ocifs-seq.XXXXXX")
+MNT=$TMP/mnt
+mkdir -p "$MNT"
+mounted() { awk -v d="$1" '$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo; }
+cleanup() {
+	if mounted "$MNT"; then
+		umount "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null ||
+			{ echo "$me: could not unmount $MNT" >&2; return; }
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- the image (built once) ---------------------------------------------------
+# layout DIR BLOBFILE MEDIATYPE DIFFID: a one-layer OCI layout (moves
+# BLOBFILE into DIR)
+layout() {
+	d=$1
+	rm -rf "$d"
+	mkdir -p "$d/blobs/sha256"
+	printf '{"imageLayoutVersion":"1.0.0"}' >"$d/oci-layout"
+	lh=$(sha256sum "$2" | cut -d' ' -f1)
+	lsz=$(wc -c <"$2" | tr -d ' ')
+	mv "$2" "$d/blobs/sha256/$lh"
+	jq -cn --arg diff "$4" '{architecture: "amd64", os: "linux", config: {},
+		rootfs: {type: "layers", diff_ids: [$diff]}}' >"$d/c"
+	ch=$(sha256sum "$d/c" | cut -d' ' -f1)
+	csz=$(wc -c <"$d/c" | tr -d ' ')
+	mv "$d/c" "$d/blobs/sha256/$ch"
+	jq -cn --arg c "sha256:$ch" --argjson cs "$csz" --arg l "sha256:$lh" --argjson ls "$lsz" \
+		--arg mt "$3" '{schemaVersion: 2,
+		mediaType: "application/vnd.oci.image.manifest.v1+json",
+		config: {mediaType: "application/vnd.oci.image.config.v1+json",
+			digest: $c, size: $cs},
+		layers: [{mediaType: $mt, digest: $l, size: $ls}]}' >"$d/m"
+	mh=$(sha256sum "$d/m" | cut -d' ' -f1)
+	msz=$(wc -c <"$d/m" | tr -d ' ')
+	mv "$d/m" "$d/blobs/sha256/$mh"
+	jq -cn --arg m "sha256:$mh" --argjson ms "$msz" '{schemaVersion: 2,
+		manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json",
+			digest: $m, size: $ms}]}' >"$d/index.json"
+	ln -f "$d/blobs/sha256/$lh" "$d.blob"
+}
+
+if [ ! -f "$S/.done" ] || [ "$(cat "$S/.done")" != "$SEQ_MB" ]; then
+	echo "$me: building a $SEQ_MB MiB file as gzip, zstd and pzstd layers (once)" >&2
+	rm -rf "$S"
+	mkdir -p "$S/tmp/root"
+	(cd "$WORK/rootfs" && find usr -type f -size +16k | sort >"$S/tmp/files")
+	[ -s "$S/tmp/files" ] || die "no files under $WORK/rootfs/usr"
+	i=0
+	while [ "$i" -lt 64 ]; do
+		(cd "$WORK/rootfs" && tr '\n' '\0' <"$S/tmp/files" | xargs -0 cat) || true
+		i=$((i + 1))
+	done 2>/dev/null | head -c "$((SEQ_MB * 1048576))" >"$S/tmp/root/big.bin" || true
+	[ "$(wc -c <"$S/tmp/root/big.bin")" -eq "$((SEQ_MB * 1048576))" ] ||
+		die "could not write $S/tmp/root/big.bin"
+	touch -d 2021-01-01T00:00:00Z "$S/tmp/root/big.bin" "$S/tmp/root"
+	tar --numeric-owner -C "$S/tmp/root" -cf "$S/tmp/layer.tar" . || die "tar failed"
+	rm -rf "$S/tmp/root"
+	diff="sha256:$(sha256sum "$S/tmp/layer.tar" | cut -d' ' -f1)"
+	gzip -n -6 -c "$S/tmp/layer.tar" >"$S/tmp/gz" || die "gzip failed"
+	zstd -q -3 --single-thread -c "$S/tmp/layer.tar" >"$S/tmp/zst" || die "zstd failed"
+	pzstd -q -3 -p 2 -c "$S/tmp/layer.tar" >"$S/tmp/pzst" || die "pzstd failed"
+	layout "$S/gzip" "$S/tmp/gz" application/vnd.oci.image.layer.v1.tar+gzip "$diff"
+	layout "$S/zstd1" "$S/tmp/zst" application/vnd.oci.image.layer.v1.tar+zstd "$diff"
+	layout "$S/pzstd" "$S/tmp/pzst" application/vnd.oci.image.layer.v1.tar+zstd "$diff"
+	rm -rf "$S/tmp"
+	echo "$SEQ_MB" >"$S/.done"
+fi
+SIZE=$((SEQ_MB * 1048576))
+
+# --- trials -----------------------------------------------------------------------
+# daemon: the pid of the ocifs serving $MNT
+daemon() { pgrep -n -f "mount $S/$1 $MNT" || true; }
+R=$TMP/r
+mkdir -p "$R"
+CODECS="gzip pzstd zstd1"
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+for c in $CODECS; do
+	cat "$S/$c.blob" >/dev/null
+	fresh_cache "$TMP/cache.$c" "$S/$c"
+	: >"$R/$c.t"
+	: >"$R/$c.base.t"
+	: >"$R/$c.cat.t"
+	case $c in gzip) dec=zcat ;; *) dec="zstd -dc" ;; esac
+	i=0
+	while [ "$i" -lt "$TRIALS" ]; do
+		# shellcheck disable=SC2016
+		"$T" "$R/$c.base.t" sh -c "$dec"' "$1" | wc -c >/dev/null' sh "$S/$c.blob" ||
+			die "$dec $S/$c.blob failed"
+		XDG_CACHE_HOME=$TMP/cache.$c "$BIN" mount "$S/$c" "$MNT" >"$TMP/up.err" 2>&1 ||
+			die "ocifs mount $S/$c failed: $(cat "$TMP/up.err")"
+		pid=$(daemon "$c")
+		"$T" "$R/$c.t" sh -c 'cat "$1" >/dev/null' sh "$MNT/big.bin" ||
+			die "cat $MNT/big.bin failed"
+		# page faults (minflt + majflt) and peak RSS of the daemon
+		if [ -n "$pid" ] && [ -r "/proc/$pid/stat" ]; then
+			pf=$(awk '{ print $10 + $12 }' "/proc/$pid/stat")
+			hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")
+			tail -n 1 "$R/$c.t" | awk -v p="$pf" -v h="$hwm" '{ print $1, p, h }' >>"$R/$c.mem"
+		fi
+		"$BIN" umount "$MNT" || die "ocifs umount $MNT failed"
+		XDG_CACHE_HOME=$TMP/cache.$c "$T" "$R/$c.cat.t" sh -c '"$1" cat "$2" big.bin >/dev/null' \
+			sh "$BIN" "$S/$c" || die "ocifs cat $S/$c big.bin failed"
+		i=$((i + 1))
+	done
+done
+
+# --- table --------------------------------------------------------------------------
+mbs() { awk -v b="$SIZE" -v s="$1" 'BEGIN { printf "%.0f", (s > 0 ? b / s / 1e6 : 0) }'; }
+row() { printf '%-34s %-12s %-12s %-7s %s\n' "$1" "$2" "$3" "$4" "$5"; }
+echo
+echo "sequential read of one $SEQ_MB MiB file (issue #14 goal 1; best of $TRIALS, mount fresh each trial,"
+echo "blobs in the page cache; $(getconf _NPROCESSORS_ONLN) cores, load average before: $LOAD)"
+row "" "ocifs" "baseline" "ratio" "goal"
+for c in $CODECS; do
+	case $c in
+	gzip) what="gzip -6 vs zcat" ;;
+	pzstd) what="pzstd (many frames) vs zstd -dc" ;;
+	zstd1) what="zstd, one frame vs zstd -dc" ;;
+	esac
+	o=$(best "$R/$c.t")
+	b=$(best "$R/$c.base.t")
+	ratio=$(div "$b" "$o")
+	case $c in
+	zstd1) v="info (one frame: one decoder)" ;;
+	*) v="$(goal 1 "seq read $what" "$ratio" ">=" 1.6) (>= 1.6x)" ;;
+	esac
+	row "$what" "$(mbs "$o") MB/s" "$(mbs "$b") MB/s" "$ratio" "$v"
+	row "  ocifs cat" "$(mbs "$(best "$R/$c.cat.t")") MB/s" "" \
+		"$(div "$b" "$(best "$R/$c.cat.t")")" "info"
+	if [ -s "$R/$c.mem" ]; then
+		sort -n "$R/$c.mem" | head -n 1 | awk '{ printf "  %-32s %s page faults, peak RSS %.0f MiB\n",
+			"daemon (best trial)", $2, $3 / 1024 }'
+	fi
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

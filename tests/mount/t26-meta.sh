@@ -1,0 +1,119 @@
+#!/bin/bash
+# Metadata requests (issue #14, goal 4): what a tree walk asks the daemon,
+# counted in libfuse's own request log (-d). Oracles: the source tree the
+# layer was made from (names, types, modes, sizes, mtimes, link targets
+# as `find -printf` shows them), and the opcodes libfuse logs.
+#   - a walk gets every entry's attributes from READDIRPLUS, for every
+#     chunk of a directory bigger than one reply (no LOOKUP, no plain
+#     READDIR), with no OPENDIR/RELEASEDIR round trip (at most the one
+#     OPENDIR whose ENOSYS tells the kernel to stop asking);
+#   - the same walk again sends no request at all;
+#   - a missing name is looked up once, in the image and under /.ocifs
+#     and a layer's tree alike (negative entries are kept), and names
+#     probed missing before do not hide the virtual files that do exist;
+#     the live trace.json is never served stale.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/mountlib.sh"
+
+need_fuse || { done_testing; exit; }
+need python3 tar find || { done_testing; exit; }
+B=$OCIFS_BIN
+
+# A directory of 1500 entries with long names (READDIRPLUS replies hold
+# ~160 such entries in the 32 KiB glibc asks for: many chunks), nested
+# directories, symlinks, an empty directory.
+R=$TMP/root
+mkdir -p "$R/big" "$R/usr/lib/deep/er" "$R/empty"
+python3 - "$R/big" <<'EOF'
+import os, sys
+d = sys.argv[1]
+for i in range(1500):
+    p = os.path.join(d, "entry-%05d-with-a-rather-long-name-to-fill-replies" % i)
+    if i % 10 == 0:
+        os.symlink("../usr/lib/target-%d" % i, p)
+    else:
+        with open(p, "w") as f:
+            f.write("x" * (i % 97))
+        os.chmod(p, 0o600 + (i % 8))
+EOF
+echo lib >"$R/usr/lib/libx.so.1"
+ln -s libx.so.1 "$R/usr/lib/libx.so"
+echo deep >"$R/usr/lib/deep/er/file"
+(cd "$R" && tar --numeric-owner -cf "$TMP/l1.tar" big usr empty)
+mkoci "$TMP/img" "$TMP/l1.tar"
+
+# opcodes NAME...: how many requests of these opcodes the log holds
+opcodes() {
+	local n=0 o
+	for o in "$@"; do
+		n=$((n + $(grep -c "opcode: $o (" "$TMP/fg.err")))
+	done
+	echo "$n"
+}
+listing() { (cd "$1" && find . -mindepth 1 -printf '%p %y %m %U %G %Ts %l\n' | sort); }
+sizes() { (cd "$1" && find . ! -type d -printf '%p %s\n' | sort); }
+
+M=$(mnt_dir mnt)
+fg_mount "$TMP/img" "$M" -d
+ok $? "mount -d" || { diag "$(tail -n 20 "$TMP/fg.err")"; done_testing; exit; }
+l0=$(opcodes LOOKUP)
+p0=$(opcodes READDIRPLUS)
+find "$M" -ls >"$TMP/walk1"
+r=$?
+lk=$(($(opcodes LOOKUP) - l0))
+plus=$(($(opcodes READDIRPLUS) - p0))
+ndirs=$(find "$R" -type d | wc -l)
+[ "$r" = 0 ] && [ "$(listing "$M")" = "$(listing "$R")" ] && [ "$(sizes "$M")" = "$(sizes "$R")" ]
+ok $? "find -ls walks the whole tree; names, types, modes, owners, mtimes, sizes, targets as in the source"
+[ "$lk" = 0 ] && [ "$(opcodes READDIR)" = 0 ]
+ok $? "the walk looks up no name and sends no plain READDIR ($lk lookups, $(opcodes READDIR) readdir)"
+[ "$plus" -gt $((ndirs * 2)) ]
+ok $? "READDIRPLUS for every chunk: $plus for $ndirs directories, one of which needs many"
+[ "$(opcodes OPENDIR)" -le 1 ] && [ "$(opcodes RELEASEDIR)" = 0 ]
+ok $? "no OPENDIR/RELEASEDIR round trips ($(opcodes OPENDIR) opendir, $(opcodes RELEASEDIR) releasedir)"
+
+n0=$(grep -c "opcode: " "$TMP/fg.err")
+find "$M" -ls >"$TMP/walk2"
+cmp -s "$TMP/walk1" "$TMP/walk2" && du -s "$M" >/dev/null && ls -lR "$M" >/dev/null &&
+	[ "$(grep "opcode: " "$TMP/fg.err" | tail -n +$((n0 + 1)) |
+		grep -Evc "opcode: (STATFS|GETXATTR|LISTXATTR) ")" = 0 ]
+ok $? "find -ls, du -s and ls -lR again: the same listing, no request but statfs and xattrs"
+
+# Missing names: one LOOKUP each, then kept.
+probe() { for p in "$@"; do stat "$M/$p" >/dev/null 2>&1 && return 1; done; return 0; }
+for p in usr/lib/libnope.so.6 .ocifs/nope.json .ocifs/layers/nope .nope; do
+	l0=$(opcodes LOOKUP)
+	probe "$p" "$p" "$p"
+	r=$?
+	l1=$(opcodes LOOKUP)
+	probe "$p"
+	r2=$?
+	[ "$r" = 0 ] && [ "$r2" = 0 ] && [ "$(opcodes LOOKUP)" = "$l1" ]
+	ok $? "/$p: ENOENT, asked $((l1 - l0)) time(s) for three stats, then never again"
+done
+lay=$(ls "$M/.ocifs/layers" | head -n 1)
+probe ".ocifs/layers/$lay/nope" ".ocifs/layers/$lay/nope"
+r=$?
+l0=$(opcodes LOOKUP)
+probe ".ocifs/layers/$lay/nope"
+r2=$?
+[ "$r" = 0 ] && [ "$r2" = 0 ] && [ "$(opcodes LOOKUP)" = "$l0" ] &&
+	[ "$(cat "$M/.ocifs/layers/$lay/usr/lib/libx.so.1")" = lib ]
+ok $? "a layer's tree: a missing name is kept, its files read ($lay)"
+
+# Names probed missing do not hide the virtual files that exist.
+probe .dep .deps.json .ocifs/deps .ocifs/deps.jso .ocifs/trace && [ -f "$M/.deps" ] && [ -f "$M/.ocifs/deps.json" ] && [ -f "$M/.ocifs/trace.json" ] &&
+	[ -d "$M/.ocifs/image" ] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$M/.deps"
+ok $? "after missing neighbours were probed: /.deps, /.ocifs/deps.json, trace.json, image/ exist"
+s1=$(stat -c %s "$M/.ocifs/trace.json")
+cat "$M/.ocifs/sbom.cdx.json" >/dev/null
+s2=$(stat -c %s "$M/.ocifs/trace.json")
+# (cat: wc -c alone would believe st_size)
+[ "$s2" -gt "$s1" ] && [ "$(cat "$M/.ocifs/trace.json" | wc -c)" = "$s2" ]
+ok $? "trace.json grows and is read whole ($s1 -> $s2 bytes): never stale"
+
+"$B" umount "$M"
+fg_wait
+[ "$FG_RC" = 0 ]
+ok $? "unmounted, exit 0 (exit $FG_RC)"
+done_testing

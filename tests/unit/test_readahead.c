@@ -1,0 +1,629 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The reader's read-ahead (src/readahead.h) over an image built here: a
+ * gzip layer (one member) and a zstd layer of many frames, indexed with
+ * a checkpoint every 128 KiB, read with 16 KiB blocks and 512 KiB of
+ * read-ahead, so a few MiB make dozens of units. Every byte read is
+ * compared with the file's content as generated (the uncompressed tar).
+ *
+ * Sequential reads with and without a span cache (blocks served by the
+ * jobs), random reads (no read-ahead), interleaved files, threads reading
+ * the same and different files at once, a jump cancelling a file's jobs,
+ * the bytes in flight bounded (peak at most twice the read-ahead), the
+ * reader freed with jobs in flight (no hang; ASan: no leak), and a
+ * corrupt unit: the reader of its blocks gets an error, the blocks
+ * before it and every other unit and file their bytes; reads handed out
+ * as pinned blocks (ocifs_rfile_readv, the mount's replies).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "cache.h"
+#include "image.h"
+#include "layer.h"
+#include "log.h"
+#include "reader.h"
+#include "sha.h"
+#include "tap.h"
+#include "view.h"
+
+#define BLOCK (16u << 10)
+#define AHEAD (512u << 10)
+#define SPAN (128u << 10)
+#define NFILES 4
+
+struct file {
+	char path[32];
+	unsigned char *data;
+	size_t len;
+};
+
+static struct file files[2][NFILES];
+static const size_t sizes[NFILES] = { 3000, 6u << 20, 3u << 20, 1234567 };
+
+static uint64_t next(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dull;
+}
+
+/* Compressible, but not trivially. */
+static void fill(unsigned char *p, size_t n, uint64_t seed)
+{
+	static const char *const w[] = { "alpha ", "beta ", "gamma ", "delta\n", "eps ", "zeta " };
+	size_t i = 0;
+
+	while (i < n) {
+		uint64_t r = next(&seed);
+		const char *s = w[r % 6];
+		for (; *s && i < n; s++)
+			p[i++] = (unsigned char)(r & 0x100000 ? (unsigned char)*s ^ (r >> 32 & 0x7)
+							 : (unsigned char)*s);
+	}
+}
+
+static int put_blob(const char *dir, const void *p, size_t n, char digest[OCIFS_DIGEST_STRLEN + 1])
+{
+	unsigned char d[OCIFS_SHA256_LEN];
+	char path[700];
+	FILE *f;
+
+	ocifs_sha256(p, n, d);
+	ocifs_digest_format(d, digest);
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, digest + 7);
+	if (!(f = fopen(path, "wb")))
+		return -errno;
+	fwrite(p, 1, n, f);
+	return fclose(f) ? -EIO : 0;
+}
+
+static size_t gzip_of(const void *p, size_t n, unsigned char **out)
+{
+	z_stream z = { 0 };
+	size_t cap = compressBound((uLong)n) + 64;
+
+	*out = malloc(cap);
+	if (!*out || deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		abort();
+	z.next_in = (unsigned char *)p;
+	z.avail_in = (uInt)n;
+	z.next_out = *out;
+	z.avail_out = (uInt)cap;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+		abort();
+	deflateEnd(&z);
+	return z.total_out;
+}
+
+/* Frames of 128 KiB each, as pzstd or zstd:chunked cut them. */
+static size_t zstd_of(const unsigned char *p, size_t n, unsigned char **out)
+{
+	size_t cap = ZSTD_compressBound(n) + (n / SPAN + 1) * 64, len = 0;
+
+	if (!(*out = malloc(cap)))
+		abort();
+	for (size_t off = 0; off < n; off += SPAN) {
+		size_t k = n - off < SPAN ? n - off : SPAN;
+		size_t r = ZSTD_compress(*out + len, cap - len, p + off, k, 3);
+		if (ZSTD_isError(r))
+			abort();
+		len += r;
+	}
+	return len;
+}
+
+/* The OCI layout dir/: layer 1 gzip, layer 2 zstd; blob[l] the path of
+ * layer l's blob. */
+static int make_image(const char *dir, char blob[2][600])
+{
+	char ld[2][OCIFS_DIGEST_STRLEN + 1], diff[2][OCIFS_DIGEST_STRLEN + 1];
+	char cd[OCIFS_DIGEST_STRLEN + 1], md[OCIFS_DIGEST_STRLEN + 1], path[700];
+	size_t blen[2], cl, ml;
+	char cfg[1024], man[2048];
+	int rc = 0;
+
+	if (mkdir(dir, 0755) || snprintf(path, sizeof(path), "%s/blobs", dir) < 0 || mkdir(path, 0755))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/blobs/sha256", dir);
+	if (mkdir(path, 0755))
+		return -errno;
+	for (int l = 0; l < 2; l++) {
+		static const char end[1024];
+		unsigned char *t, *z, d[OCIFS_SHA256_LEN];
+		size_t tl, zl;
+		FILE *f = open_memstream((char **)&t, &tl);
+
+		if (!f)
+			abort();
+		for (int i = 0; i < NFILES; i++) {
+			struct file *fl = &files[l][i];
+			snprintf(fl->path, sizeof(fl->path), "l%d/f%d", l, i);
+			fl->len = sizes[i];
+			if (!(fl->data = malloc(fl->len)))
+				abort();
+			fill(fl->data, fl->len, 1000 * (uint64_t)l + (uint64_t)i + 1);
+			char name[32];
+			memcpy(name, fl->path, sizeof(name));
+			name[sizeof(name) - 1] = 0;
+			tap_tar_member(f, name, '0', 0644, 1600000000, NULL, fl->data, fl->len);
+		}
+		fwrite(end, 1, sizeof(end), f);
+		fclose(f);
+		ocifs_sha256(t, tl, d);
+		ocifs_digest_format(d, diff[l]);
+		zl = l == 0 ? gzip_of(t, tl, &z) : zstd_of(t, tl, &z);
+		rc = rc ? rc : put_blob(dir, z, zl, ld[l]);
+		blen[l] = zl;
+		free(t);
+		free(z);
+	}
+	for (int l = 0; l < 2; l++)
+		snprintf(blob[l], 600, "%s/blobs/sha256/%s", dir, ld[l] + 7);
+	cl = (size_t)snprintf(cfg, sizeof(cfg),
+			      "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":"
+			      "{\"type\":\"layers\",\"diff_ids\":[\"%s\",\"%s\"]}}", diff[0], diff[1]);
+	rc = rc ? rc : put_blob(dir, cfg, cl, cd);
+	ml = (size_t)snprintf(man, sizeof(man),
+			      "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+			      "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+			      "\"digest\":\"%s\",\"size\":%zu},\"layers\":["
+			      "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"%s\",\"size\":%zu},"
+			      "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+zstd\",\"digest\":\"%s\",\"size\":%zu}]}",
+			      cd, cl, ld[0], blen[0], ld[1], blen[1]);
+	rc = rc ? rc : put_blob(dir, man, ml, md);
+	snprintf(path, sizeof(path), "%s/oci-layout", dir);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs("{\"imageLayoutVersion\":\"1.0.0\"}", f);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/index.json", dir);
+	if (!(f = fopen(path, "w")))
+		return -errno;
+	fprintf(f, "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+		   "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"%s\",\"size\":%zu}]}",
+		md, ml);
+	fclose(f);
+	return rc;
+}
+
+/* --- helpers ------------------------------------------------------------- */
+
+static const struct ocifs_view *view;
+
+static struct ocifs_reader *reader_of(uint64_t cache, uint64_t ahead)
+{
+	struct ocifs_reader_opts o = { .cache_size = cache, .block = BLOCK, .hashck = 1,
+				       .readahead = ahead, .ra_threads = 2, .ra_unit = 64u << 10 };
+	struct ocifs_reader *r;
+
+	if (ocifs_reader_new(view, &o, &r))
+		abort();
+	return r;
+}
+
+static struct ocifs_rfile *open_file(struct ocifs_reader *r, const struct file *fl)
+{
+	struct ocifs_rfile *f;
+	uint64_t ino;
+
+	if (ocifs_view_resolve(view, fl->path, &ino) || ocifs_reader_open(r, ino, &f))
+		abort();
+	return f;
+}
+
+/* Read [off, off+n) of fl through f and compare: 0 exact, 1 wrong bytes,
+ * or the read's error. */
+static int check_read(struct ocifs_rfile *f, const struct file *fl, uint64_t off, size_t n,
+		      unsigned char *buf)
+{
+	size_t got, want = off >= fl->len ? 0 : fl->len - off < n ? fl->len - off : n;
+	int rc = ocifs_rfile_read(f, buf, n, off, &got);
+
+	if (rc)
+		return rc;
+	return got != want || (want && memcmp(buf, fl->data + off, want)) ? 1 : 0;
+}
+
+/* Read fl whole in steps of step bytes: 0 exact, else as check_read. */
+static int read_whole(struct ocifs_reader *r, const struct file *fl, size_t step)
+{
+	struct ocifs_rfile *f = open_file(r, fl);
+	unsigned char *buf = malloc(step);
+	int rc = 0;
+
+	for (uint64_t off = 0; buf && !rc && off < fl->len; off += step)
+		rc = check_read(f, fl, off, step, buf);
+	ocifs_rfile_close(f);
+	free(buf);
+	return rc;
+}
+
+static struct ocifs_reader_stats stats(struct ocifs_reader *r)
+{
+	struct ocifs_reader_stats st;
+
+	ocifs_reader_stats(r, &st);
+	return st;
+}
+
+/* --- the tests ----------------------------------------------------------- */
+
+static void test_sequential(void)
+{
+	for (int l = 0; l < 2; l++) {
+		for (int cached = 0; cached < 2; cached++) {
+			struct ocifs_reader *r = reader_of(cached ? 4u << 20 : 0, AHEAD);
+			const struct file *fl = &files[l][1];
+			int rc = read_whole(r, fl, 100000);
+			struct ocifs_reader_stats st = stats(r);
+
+			ok(rc == 0, "%s, %s: %zu bytes read in order, byte-exact (%d)",
+			   l ? "zstd" : "gzip", cached ? "cache" : "no cache", fl->len, rc);
+			ok(st.ra_queued > 4 && st.ra_served > fl->len / BLOCK / 2,
+			   "%s, %s: the blocks came from read-ahead (%llu jobs, %llu of %zu blocks served, "
+			   "%llu run inline, %llu waits)",
+			   l ? "zstd" : "gzip", cached ? "cache" : "no cache",
+			   (unsigned long long)st.ra_queued, (unsigned long long)st.ra_served,
+			   fl->len / BLOCK, (unsigned long long)st.ra_inline,
+			   (unsigned long long)st.ra_waits);
+			ok(st.ra_peak <= 2 * AHEAD && st.ra_peak > 0,
+			   "%s, %s: at most %u bytes in flight (peak %llu)", l ? "zstd" : "gzip",
+			   cached ? "cache" : "no cache", 2 * AHEAD, (unsigned long long)st.ra_peak);
+			ok(st.buf_allocated < 3 * AHEAD / BLOCK + 64,
+			   "%s, %s: span buffers recycled (%llu allocated, %llu reused)",
+			   l ? "zstd" : "gzip", cached ? "cache" : "no cache",
+			   (unsigned long long)st.buf_allocated, (unsigned long long)st.buf_reused);
+			ocifs_reader_free(r);
+		}
+	}
+}
+
+static void test_random(void)
+{
+	struct ocifs_reader *r = reader_of(1u << 20, AHEAD);
+	unsigned char *buf = malloc(70000);
+	uint64_t seed = 99;
+	int bad = 0;
+
+	for (int k = 0; buf && k < 200; k++) {
+		const struct file *fl = &files[k % 2][1 + next(&seed) % 3];
+		struct ocifs_rfile *f = open_file(r, fl);
+		/* jumps of more than the gap between reads of one file */
+		for (int i = 0; i < 3; i++)
+			bad += check_read(f, fl, next(&seed) % fl->len, 1 + next(&seed) % 70000, buf) != 0;
+		ocifs_rfile_close(f);
+	}
+	ok(!bad, "random reads: byte-exact (%d wrong)", bad);
+	ok(stats(r).ra_jobs == 0, "random reads: no jobs left");
+	free(buf);
+	ocifs_reader_free(r);
+}
+
+/* Round robin over three files (two layers) in 64 KiB reads. */
+static void test_interleaved(void)
+{
+	struct ocifs_reader *r = reader_of(2u << 20, AHEAD);
+	const struct file *fl[3] = { &files[0][1], &files[0][2], &files[1][1] };
+	struct ocifs_rfile *f[3];
+	unsigned char *buf = malloc(65536);
+	int bad = 0;
+
+	for (int i = 0; i < 3; i++)
+		f[i] = open_file(r, fl[i]);
+	for (uint64_t off = 0; buf && off < fl[0]->len; off += 65536)
+		for (int i = 0; i < 3; i++)
+			if (off < fl[i]->len)
+				bad += check_read(f[i], fl[i], off, 65536, buf) != 0;
+	ok(!bad, "three files read in turn: byte-exact (%d wrong)", bad);
+	ok(stats(r).ra_cancelled == 0, "files read in turn do not cancel each other's read-ahead");
+	for (int i = 0; i < 3; i++)
+		ocifs_rfile_close(f[i]);
+	free(buf);
+	ocifs_reader_free(r);
+}
+
+/* Two opens of one file in lockstep: each unit is decoded once. */
+static void test_shared(void)
+{
+	struct ocifs_reader *r = reader_of(0, AHEAD);
+	const struct file *fl = &files[1][1];
+	struct ocifs_rfile *a = open_file(r, fl), *b = open_file(r, fl);
+	unsigned char *buf = malloc(65536);
+	int bad = 0;
+
+	for (uint64_t off = 0; buf && off < fl->len; off += 65536) {
+		bad += check_read(a, fl, off, 65536, buf) != 0;
+		bad += check_read(b, fl, off, 65536, buf) != 0;
+	}
+	struct ocifs_reader_stats st = stats(r);
+	ok(!bad, "one file opened twice, read in lockstep: byte-exact (%d wrong)", bad);
+	ok(st.ra_blocks <= fl->len / BLOCK + 2 * SPAN / BLOCK,
+	   "each block decoded ahead once (%llu blocks for a file of %zu)",
+	   (unsigned long long)st.ra_blocks, fl->len / BLOCK);
+	ocifs_rfile_close(a);
+	ocifs_rfile_close(b);
+	free(buf);
+	ocifs_reader_free(r);
+}
+
+struct worker {
+	struct ocifs_reader *r;
+	const struct file *fl;
+	size_t step;
+	int rc;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	w->rc = read_whole(w->r, w->fl, w->step);
+	return NULL;
+}
+
+static void test_concurrent(void)
+{
+	struct ocifs_reader *r = reader_of(4u << 20, AHEAD);
+	struct worker w[6];
+	pthread_t t[6];
+	int bad = 0;
+
+	for (int i = 0; i < 6; i++) {
+		w[i] = (struct worker){ .r = r, .fl = &files[i % 2][1 + i % 3], .step = 50000 + 7000 * (size_t)i };
+		if (pthread_create(&t[i], NULL, worker_main, &w[i]))
+			abort();
+	}
+	for (int i = 0; i < 6; i++) {
+		pthread_join(t[i], NULL);
+		bad += w[i].rc != 0;
+	}
+	struct ocifs_reader_stats st = stats(r);
+	ok(!bad, "6 threads reading 5 files in order at once: byte-exact (%d wrong)", bad);
+	ok(st.ra_peak <= 2 * AHEAD, "6 readers: at most %u bytes in flight (peak %llu)", 2 * AHEAD,
+	   (unsigned long long)st.ra_peak);
+	ocifs_reader_free(r);
+}
+
+static void test_jump(void)
+{
+	struct ocifs_reader *r = reader_of(0, AHEAD);
+	const struct file *fl = &files[0][1];
+	struct ocifs_rfile *f = open_file(r, fl);
+	unsigned char *buf = malloc(65536);
+	int bad = 0;
+
+	for (uint64_t off = 0; buf && off < 4 * 65536; off += 65536)
+		bad += check_read(f, fl, off, 65536, buf) != 0;
+	struct ocifs_reader_stats st = stats(r);
+	ok(st.ra_jobs > 0, "reading in order: jobs queued (%u)", st.ra_jobs);
+	bad += check_read(f, fl, fl->len - 100000, 65536, buf) != 0;
+	st = stats(r);
+	ok(st.ra_jobs == 0, "a jump cancels them (%u left, %llu cancelled)", st.ra_jobs,
+	   (unsigned long long)st.ra_cancelled);
+	bad += check_read(f, fl, fl->len - 100000 + 65536, 65536, buf) != 0;
+	ok(!bad, "reads around the jump: byte-exact (%d wrong)", bad);
+	ocifs_rfile_close(f);
+	free(buf);
+	ocifs_reader_free(r);
+}
+
+/* Reads handed out as pinned blocks (the mount's replies). */
+static void test_readv(void)
+{
+	struct ocifs_reader *r = reader_of(1u << 20, AHEAD), *nc = reader_of(0, AHEAD);
+	const struct file *fl = &files[1][2];
+	struct ocifs_rfile *f = open_file(r, fl), *g = open_file(nc, fl);
+	struct ocifs_rvec v;
+	size_t got, pieces = 0;
+	int bad = 0, rc = 0;
+
+	for (uint64_t off = 0; !rc && off < fl->len; off += 100000) {
+		size_t at = 0;
+		rc = ocifs_rfile_readv(f, 100000, off, &v, &got);
+		for (size_t i = 0; !rc && i < v.n; i++) {
+			bad += off + at + v.iov[i].iov_len > fl->len ||
+			       memcmp(v.iov[i].iov_base, fl->data + off + at, v.iov[i].iov_len) != 0;
+			at += v.iov[i].iov_len;
+		}
+		bad += !rc && at != got;
+		pieces += v.n;
+		ocifs_rvec_release(&v);
+	}
+	ok(!rc && !bad, "a file read in order as pinned blocks: byte-exact (%d, %d wrong, %zu pieces)",
+	   rc, bad, pieces);
+	ok(stats(r).ra_served > 0, "those blocks came from read-ahead too");
+	ok(ocifs_rfile_readv(f, (OCIFS_RVEC_MAX + 1) * BLOCK, 0, &v, &got) == -EAGAIN,
+	   "a read of more pieces than fit: -EAGAIN");
+	ok(ocifs_rfile_readv(g, 1000, 0, &v, &got) == -EAGAIN, "no cache: -EAGAIN");
+	ocifs_rfile_close(f);
+	ocifs_rfile_close(g);
+	ocifs_reader_free(r);
+	ocifs_reader_free(nc);
+}
+
+/* Freed with jobs queued and running, files left open. */
+static void test_shutdown(void)
+{
+	for (int k = 0; k < 4; k++) {
+		struct ocifs_reader *r = reader_of(k % 2 ? 1u << 20 : 0, 4 * AHEAD);
+		const struct file *fl = &files[k % 2][1];
+		struct ocifs_rfile *f = open_file(r, fl), *g = open_file(r, &files[1 - k % 2][2]);
+		unsigned char *buf = malloc(65536);
+
+		check_read(f, fl, 0, 65536, buf);
+		check_read(f, fl, 65536, 65536, buf);
+		check_read(g, &files[1 - k % 2][2], 0, 65536, buf);
+		check_read(g, &files[1 - k % 2][2], 65536, 65536, buf);
+		if (k >= 2)
+			ocifs_rfile_close(g); /* one closed mid-read-ahead */
+		ocifs_reader_free(r);
+		free(buf);
+	}
+	ok(1, "readers freed with read-ahead in flight and files open: no hang");
+}
+
+/* Break the stream of layer l where checkpoint k starts decoding, so
+ * that a decoder must fail there: gzip, the deflate block header at the
+ * checkpoint's bit made reserved block type 3; zstd, the frame's magic. */
+static void break_at(const char *blob, const struct ocifs_ckpts *ck, size_t k)
+{
+	int fd = open(blob, O_RDWR);
+	const struct ocifs_ckpt *c = &ck->v[k];
+
+	if (fd < 0)
+		abort();
+	if (ck->comp == OCIFS_COMP_ZSTD) {
+		static const unsigned char bad[4] = { 0xde, 0xad, 0xbe, 0xef };
+		if (pwrite(fd, bad, 4, (off_t)c->coff) != 4)
+			abort();
+	} else {
+		/* bits: that many high bits of the byte before coff are the
+		 * stream's next ones (deflate reads bits LSB first) */
+		uint64_t bit = c->coff * 8 - c->bits;
+		for (int i = 0; i < 3; i++, bit++) { /* BFINAL 1, BTYPE 11 */
+			unsigned char b;
+			if (pread(fd, &b, 1, (off_t)(bit / 8)) != 1)
+				abort();
+			b |= (unsigned char)(1u << (bit % 8));
+			if (pwrite(fd, &b, 1, (off_t)(bit / 8)) != 1)
+				abort();
+		}
+	}
+	close(fd);
+}
+
+/* Break one layer's stream at a checkpoint a third into a big file. */
+static void test_corrupt(struct ocifs_layer *ly, int l, const char *blob)
+{
+	const struct ocifs_ckpts *ck = ocifs_layer_ckpts(ly);
+	/* the other file: of the other layer, or (the gzip one broken
+	 * already) past where that one broke */
+	const struct file *fl = &files[l][1], *other = l ? &files[0][2] : &files[1][1];
+	struct ocifs_reader *r = reader_of(1u << 20, AHEAD);
+	unsigned char *buf = malloc(65536);
+	struct ocifs_rfile *f, *g;
+	size_t k = 0;
+	uint64_t first_bad = UINT64_MAX, data_off, bad_uoff;
+	int rc = 0, wrong = 0, other_bad = 0;
+	const char *what = l ? "zstd" : "gzip";
+
+	f = open_file(r, fl);
+	data_off = ocifs_rfile_extent(f)->data_off;
+	k = ocifs_ckpts_find(ck, data_off + fl->len / 3);
+	bad_uoff = ck->v[k].uoff;
+	if (k + 2 >= ck->n)
+		abort();
+	break_at(blob, ck, k);
+	g = open_file(r, other);
+	for (uint64_t off = 0; buf && off < fl->len; off += 65536) {
+		int c = check_read(f, fl, off, 65536, buf);
+		if (c < 0 && first_bad == UINT64_MAX)
+			first_bad = off;
+		if (c > 0)
+			wrong++;
+		if (c < 0)
+			rc = c;
+		/* another file, read alongside, is untouched */
+		if (off < other->len)
+			other_bad += check_read(g, other, off, 65536, buf) != 0;
+	}
+	struct ocifs_reader_stats st = stats(r);
+	ok((rc == -EIO || rc == -EBADMSG) && first_bad != UINT64_MAX, "%s: the broken span fails its reader (%d at file offset %llu)",
+	   what, rc, (unsigned long long)first_bad);
+	/* the read holding the checkpoint's block, or the one before */
+	ok(first_bad + 2 * 65536 + BLOCK > bad_uoff - data_off && first_bad < ck->v[k + 1].uoff - data_off,
+	   "%s: the first failing read is at the broken span (file bytes %llu..%llu)", what,
+	   (unsigned long long)(bad_uoff - data_off),
+	   (unsigned long long)(ck->v[k + 1].uoff - data_off));
+	ok(!wrong, "%s: never wrong bytes (%d)", what, wrong);
+	ok(st.ra_failed >= 1 && st.ra_errors >= 1,
+	   "%s: it failed in a read-ahead job (%llu), which gave its reader the error (%llu)", what,
+	   (unsigned long long)st.ra_failed, (unsigned long long)st.ra_errors);
+	ok(!other_bad, "%s: another file read alongside: byte-exact", what);
+	/* past it, reading in order again (a read far off first) */
+	wrong = 0;
+	rc = 0;
+	uint64_t from = ck->v[k + 2].uoff - data_off;
+	for (uint64_t off = from; buf && off < fl->len; off += 65536) {
+		int c = check_read(f, fl, off, 65536, buf);
+		wrong += c > 0;
+		if (c < 0 && !rc)
+			diag("%s: read at %llu (stream %llu): %d; broken at %llu, from %llu", what,
+			     (unsigned long long)off, (unsigned long long)(off + data_off), c,
+			     (unsigned long long)bad_uoff, (unsigned long long)(from + data_off));
+		if (c < 0)
+			rc = c;
+	}
+	ok(!rc && !wrong, "%s: the spans after it read exact (%d, %d wrong)", what, rc, wrong);
+	ok(check_read(f, fl, 0, 65536, buf) == 0, "%s: and so do the ones before", what);
+	ocifs_rfile_close(f);
+	ocifs_rfile_close(g);
+	free(buf);
+	ocifs_reader_free(r);
+}
+
+int main(void)
+{
+	char tmp[] = "/tmp/ocifs-ra.XXXXXX", dir[64], cache_env[64], blob[2][600];
+	struct ocifs_image_opts io = { .platform = "linux/amd64" };
+	struct ocifs_image *img = NULL;
+	struct ocifs_layer *layers[2] = { 0 };
+	struct ocifs_view *v = NULL;
+	char *cache = NULL;
+	int rc;
+
+	ocifs_log_threshold = OCIFS_LOG_ERR - 1;
+	if (!mkdtemp(tmp))
+		abort();
+	snprintf(dir, sizeof(dir), "%s/img", tmp);
+	snprintf(cache_env, sizeof(cache_env), "%s/cache", tmp);
+	setenv("XDG_CACHE_HOME", cache_env, 1);
+	rc = make_image(dir, blob);
+	rc = rc ? rc : ocifs_image_open(dir, &io, &img);
+	rc = rc ? rc : ocifs_cache_open_dir(&cache);
+	struct ocifs_layer_opts lo = { .cache_dir = cache, .span = SPAN };
+	for (size_t i = 0; !rc && i < 2; i++)
+		rc = ocifs_layer_open(img, i, &lo, &layers[i]);
+	rc = rc ? rc : ocifs_view_open(img, layers, cache, &v);
+	view = v;
+	if (ok(rc == 0, "image of a gzip and a many-frame zstd layer (%d)", rc) &&
+	    ok(ocifs_layer_ckpts(layers[0])->n > 40 && ocifs_layer_ckpts(layers[1])->n > 40,
+	       "checkpoints: gzip %zu, zstd %zu", ocifs_layer_ckpts(layers[0])->n,
+	       ocifs_layer_ckpts(layers[1])->n)) {
+		test_sequential();
+		test_random();
+		test_interleaved();
+		test_shared();
+		test_concurrent();
+		test_jump();
+		test_readv();
+		test_shutdown();
+		/* last: they break the blobs */
+		test_corrupt(layers[0], 0, blob[0]);
+		test_corrupt(layers[1], 1, blob[1]);
+	}
+	ocifs_view_free(v);
+	for (size_t i = 0; i < 2; i++)
+		ocifs_layer_close(layers[i]);
+	ocifs_image_free(img);
+	free(cache);
+	for (int l = 0; l < 2; l++)
+		for (int i = 0; i < NFILES; i++)
+			free(files[l][i].data);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	if (system(cmd))
+		diag("could not remove %s", tmp);
+	return done_testing();
+}
