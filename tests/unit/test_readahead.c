@@ -34,168 +34,15 @@
 #include "sha.h"
 #include "tap.h"
 #include "view.h"
+#include "reader_image.h"
 
 #define BLOCK (16u << 10)
 #define AHEAD (512u << 10)
 #define SPAN (128u << 10)
 #define NFILES 4
 
-struct file {
-	char path[32];
-	unsigned char *data;
-	size_t len;
-};
-
-static struct file files[2][NFILES];
+static struct rimg_file files[2][NFILES];
 static const size_t sizes[NFILES] = { 3000, 6u << 20, 3u << 20, 1234567 };
-
-static uint64_t next(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dull;
-}
-
-/* Compressible, but not trivially. */
-static void fill(unsigned char *p, size_t n, uint64_t seed)
-{
-	static const char *const w[] = { "alpha ", "beta ", "gamma ", "delta\n", "eps ", "zeta " };
-	size_t i = 0;
-
-	while (i < n) {
-		uint64_t r = next(&seed);
-		const char *s = w[r % 6];
-		for (; *s && i < n; s++)
-			p[i++] = (unsigned char)(r & 0x100000 ? (unsigned char)*s ^ (r >> 32 & 0x7)
-							 : (unsigned char)*s);
-	}
-}
-
-static int put_blob(const char *dir, const void *p, size_t n, char digest[OCIFS_DIGEST_STRLEN + 1])
-{
-	unsigned char d[OCIFS_SHA256_LEN];
-	char path[700];
-	FILE *f;
-
-	ocifs_sha256(p, n, d);
-	ocifs_digest_format(d, digest);
-	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, digest + 7);
-	if (!(f = fopen(path, "wb")))
-		return -errno;
-	fwrite(p, 1, n, f);
-	return fclose(f) ? -EIO : 0;
-}
-
-static size_t gzip_of(const void *p, size_t n, unsigned char **out)
-{
-	z_stream z = { 0 };
-	size_t cap = compressBound((uLong)n) + 64;
-
-	*out = malloc(cap);
-	if (!*out || deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		abort();
-	z.next_in = (unsigned char *)p;
-	z.avail_in = (uInt)n;
-	z.next_out = *out;
-	z.avail_out = (uInt)cap;
-	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
-		abort();
-	deflateEnd(&z);
-	return z.total_out;
-}
-
-/* Frames of 128 KiB each, as pzstd or zstd:chunked cut them. */
-static size_t zstd_of(const unsigned char *p, size_t n, unsigned char **out)
-{
-	size_t cap = ZSTD_compressBound(n) + (n / SPAN + 1) * 64, len = 0;
-
-	if (!(*out = malloc(cap)))
-		abort();
-	for (size_t off = 0; off < n; off += SPAN) {
-		size_t k = n - off < SPAN ? n - off : SPAN;
-		size_t r = ZSTD_compress(*out + len, cap - len, p + off, k, 3);
-		if (ZSTD_isError(r))
-			abort();
-		len += r;
-	}
-	return len;
-}
-
-/* The OCI layout dir/: layer 1 gzip, layer 2 zstd; blob[l] the path of
- * layer l's blob. */
-static int make_image(const char *dir, char blob[2][600])
-{
-	char ld[2][OCIFS_DIGEST_STRLEN + 1], diff[2][OCIFS_DIGEST_STRLEN + 1];
-	char cd[OCIFS_DIGEST_STRLEN + 1], md[OCIFS_DIGEST_STRLEN + 1], path[700];
-	size_t blen[2], cl, ml;
-	char cfg[1024], man[2048];
-	int rc = 0;
-
-	if (mkdir(dir, 0755) || snprintf(path, sizeof(path), "%s/blobs", dir) < 0 || mkdir(path, 0755))
-		return -errno;
-	snprintf(path, sizeof(path), "%s/blobs/sha256", dir);
-	if (mkdir(path, 0755))
-		return -errno;
-	for (int l = 0; l < 2; l++) {
-		static const char end[1024];
-		unsigned char *t, *z, d[OCIFS_SHA256_LEN];
-		size_t tl, zl;
-		FILE *f = open_memstream((char **)&t, &tl);
-
-		if (!f)
-			abort();
-		for (int i = 0; i < NFILES; i++) {
-			struct file *fl = &files[l][i];
-			snprintf(fl->path, sizeof(fl->path), "l%d/f%d", l, i);
-			fl->len = sizes[i];
-			if (!(fl->data = malloc(fl->len)))
-				abort();
-			fill(fl->data, fl->len, 1000 * (uint64_t)l + (uint64_t)i + 1);
-			char name[32];
-			memcpy(name, fl->path, sizeof(name));
-			name[sizeof(name) - 1] = 0;
-			tap_tar_member(f, name, '0', 0644, 1600000000, NULL, fl->data, fl->len);
-		}
-		fwrite(end, 1, sizeof(end), f);
-		fclose(f);
-		ocifs_sha256(t, tl, d);
-		ocifs_digest_format(d, diff[l]);
-		zl = l == 0 ? gzip_of(t, tl, &z) : zstd_of(t, tl, &z);
-		rc = rc ? rc : put_blob(dir, z, zl, ld[l]);
-		blen[l] = zl;
-		free(t);
-		free(z);
-	}
-	for (int l = 0; l < 2; l++)
-		snprintf(blob[l], 600, "%s/blobs/sha256/%s", dir, ld[l] + 7);
-	cl = (size_t)snprintf(cfg, sizeof(cfg),
-			      "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":"
-			      "{\"type\":\"layers\",\"diff_ids\":[\"%s\",\"%s\"]}}", diff[0], diff[1]);
-	rc = rc ? rc : put_blob(dir, cfg, cl, cd);
-	ml = (size_t)snprintf(man, sizeof(man),
-			      "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-			      "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
-			      "\"digest\":\"%s\",\"size\":%zu},\"layers\":["
-			      "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"%s\",\"size\":%zu},"
-			      "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+zstd\",\"digest\":\"%s\",\"size\":%zu}]}",
-			      cd, cl, ld[0], blen[0], ld[1], blen[1]);
-	rc = rc ? rc : put_blob(dir, man, ml, md);
-	snprintf(path, sizeof(path), "%s/oci-layout", dir);
-	FILE *f = fopen(path, "w");
-	if (f) {
-		fputs("{\"imageLayoutVersion\":\"1.0.0\"}", f);
-		fclose(f);
-	}
-	snprintf(path, sizeof(path), "%s/index.json", dir);
-	if (!(f = fopen(path, "w")))
-		return -errno;
-	fprintf(f, "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
-		   "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"%s\",\"size\":%zu}]}",
-		md, ml);
-	fclose(f);
-	return rc;
-}
 
 /* --- helpers ------------------------------------------------------------- */
 
@@ -212,7 +59,7 @@ static struct ocifs_reader *reader_of(uint64_t cache, uint64_t ahead)
 	return r;
 }
 
-static struct ocifs_rfile *open_file(struct ocifs_reader *r, const struct file *fl)
+static struct ocifs_rfile *open_file(struct ocifs_reader *r, const struct rimg_file *fl)
 {
 	struct ocifs_rfile *f;
 	uint64_t ino;
@@ -224,7 +71,7 @@ static struct ocifs_rfile *open_file(struct ocifs_reader *r, const struct file *
 
 /* Read [off, off+n) of fl through f and compare: 0 exact, 1 wrong bytes,
  * or the read's error. */
-static int check_read(struct ocifs_rfile *f, const struct file *fl, uint64_t off, size_t n,
+static int check_read(struct ocifs_rfile *f, const struct rimg_file *fl, uint64_t off, size_t n,
 		      unsigned char *buf)
 {
 	size_t got, want = off >= fl->len ? 0 : fl->len - off < n ? fl->len - off : n;
@@ -236,7 +83,7 @@ static int check_read(struct ocifs_rfile *f, const struct file *fl, uint64_t off
 }
 
 /* Read fl whole in steps of step bytes: 0 exact, else as check_read. */
-static int read_whole(struct ocifs_reader *r, const struct file *fl, size_t step)
+static int read_whole(struct ocifs_reader *r, const struct rimg_file *fl, size_t step)
 {
 	struct ocifs_rfile *f = open_file(r, fl);
 	unsigned char *buf = malloc(step);
@@ -264,7 +111,7 @@ static void test_sequential(void)
 	for (int l = 0; l < 2; l++) {
 		for (int cached = 0; cached < 2; cached++) {
 			struct ocifs_reader *r = reader_of(cached ? 4u << 20 : 0, AHEAD);
-			const struct file *fl = &files[l][1];
+			const struct rimg_file *fl = &files[l][1];
 			int rc = read_whole(r, fl, 100000);
 			struct ocifs_reader_stats st = stats(r);
 
@@ -297,11 +144,11 @@ static void test_random(void)
 	int bad = 0;
 
 	for (int k = 0; buf && k < 200; k++) {
-		const struct file *fl = &files[k % 2][1 + next(&seed) % 3];
+		const struct rimg_file *fl = &files[k % 2][1 + rimg_next(&seed) % 3];
 		struct ocifs_rfile *f = open_file(r, fl);
 		/* jumps of more than the gap between reads of one file */
 		for (int i = 0; i < 3; i++)
-			bad += check_read(f, fl, next(&seed) % fl->len, 1 + next(&seed) % 70000, buf) != 0;
+			bad += check_read(f, fl, rimg_next(&seed) % fl->len, 1 + rimg_next(&seed) % 70000, buf) != 0;
 		ocifs_rfile_close(f);
 	}
 	ok(!bad, "random reads: byte-exact (%d wrong)", bad);
@@ -314,7 +161,7 @@ static void test_random(void)
 static void test_interleaved(void)
 {
 	struct ocifs_reader *r = reader_of(2u << 20, AHEAD);
-	const struct file *fl[3] = { &files[0][1], &files[0][2], &files[1][1] };
+	const struct rimg_file *fl[3] = { &files[0][1], &files[0][2], &files[1][1] };
 	struct ocifs_rfile *f[3];
 	unsigned char *buf = malloc(65536);
 	int bad = 0;
@@ -337,7 +184,7 @@ static void test_interleaved(void)
 static void test_shared(void)
 {
 	struct ocifs_reader *r = reader_of(0, AHEAD);
-	const struct file *fl = &files[1][1];
+	const struct rimg_file *fl = &files[1][1];
 	struct ocifs_rfile *a = open_file(r, fl), *b = open_file(r, fl);
 	unsigned char *buf = malloc(65536);
 	int bad = 0;
@@ -359,7 +206,7 @@ static void test_shared(void)
 
 struct worker {
 	struct ocifs_reader *r;
-	const struct file *fl;
+	const struct rimg_file *fl;
 	size_t step;
 	int rc;
 };
@@ -398,7 +245,7 @@ static void test_concurrent(void)
 static void test_jump(void)
 {
 	struct ocifs_reader *r = reader_of(0, AHEAD);
-	const struct file *fl = &files[0][1];
+	const struct rimg_file *fl = &files[0][1];
 	struct ocifs_rfile *f = open_file(r, fl);
 	unsigned char *buf = malloc(65536);
 	int bad = 0;
@@ -422,7 +269,7 @@ static void test_jump(void)
 static void test_readv(void)
 {
 	struct ocifs_reader *r = reader_of(1u << 20, AHEAD), *nc = reader_of(0, AHEAD);
-	const struct file *fl = &files[1][2];
+	const struct rimg_file *fl = &files[1][2];
 	struct ocifs_rfile *f = open_file(r, fl), *g = open_file(nc, fl);
 	struct ocifs_rvec v;
 	size_t got, pieces = 0;
@@ -457,7 +304,7 @@ static void test_shutdown(void)
 {
 	for (int k = 0; k < 4; k++) {
 		struct ocifs_reader *r = reader_of(k % 2 ? 1u << 20 : 0, 4 * AHEAD);
-		const struct file *fl = &files[k % 2][1];
+		const struct rimg_file *fl = &files[k % 2][1];
 		struct ocifs_rfile *f = open_file(r, fl), *g = open_file(r, &files[1 - k % 2][2]);
 		unsigned char *buf = malloc(65536);
 
@@ -509,7 +356,7 @@ static void test_corrupt(struct ocifs_layer *ly, int l, const char *blob)
 	const struct ocifs_ckpts *ck = ocifs_layer_ckpts(ly);
 	/* the other file: of the other layer, or (the gzip one broken
 	 * already) past where that one broke */
-	const struct file *fl = &files[l][1], *other = l ? &files[0][2] : &files[1][1];
+	const struct rimg_file *fl = &files[l][1], *other = l ? &files[0][2] : &files[1][1];
 	struct ocifs_reader *r = reader_of(1u << 20, AHEAD);
 	unsigned char *buf = malloc(65536);
 	struct ocifs_rfile *f, *g;
@@ -589,7 +436,7 @@ int main(void)
 	snprintf(dir, sizeof(dir), "%s/img", tmp);
 	snprintf(cache_env, sizeof(cache_env), "%s/cache", tmp);
 	setenv("XDG_CACHE_HOME", cache_env, 1);
-	rc = make_image(dir, blob);
+	rc = rimg_make(dir, NFILES, sizes, SPAN, &files[0][0], blob);
 	rc = rc ? rc : ocifs_image_open(dir, &io, &img);
 	rc = rc ? rc : ocifs_cache_open_dir(&cache);
 	struct ocifs_layer_opts lo = { .cache_dir = cache, .span = SPAN };

@@ -28,6 +28,7 @@
 #include "spancache.h"
 #include "tap.h"
 #include "view.h"
+#include "reader_image.h"
 
 #define BLK 4096u
 
@@ -126,153 +127,8 @@ static void test_spancache(void)
 
 #define NFILES 6
 
-struct file {
-	char path[32];
-	unsigned char *data;
-	size_t len;
-};
-
-static struct file files[2][NFILES];
-
-static uint64_t next(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dull;
-}
-
-/* Compressible but not trivially: words from a small set, with noise. */
-static void fill(unsigned char *p, size_t n, uint64_t seed)
-{
-	static const char *const w[] = { "alpha ", "beta ", "gamma ", "delta\n", "eps ", "zeta " };
-	size_t i = 0;
-
-	while (i < n) {
-		uint64_t r = next(&seed);
-		const char *s = w[r % 6];
-		for (; *s && i < n; s++)
-			p[i++] = (unsigned char)(r & 0x100000 ? (uint64_t)(unsigned char)*s ^ (r >> 32 & 0x7)
-							 : (uint64_t)(unsigned char)*s);
-	}
-}
-
-static int put_blob(const char *dir, const void *p, size_t n, char digest[OCIFS_DIGEST_STRLEN + 1])
-{
-	unsigned char d[OCIFS_SHA256_LEN];
-	char path[700];
-	FILE *f;
-
-	ocifs_sha256(p, n, d);
-	ocifs_digest_format(d, digest);
-	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, digest + 7);
-	if (!(f = fopen(path, "wb")))
-		return -errno;
-	fwrite(p, 1, n, f);
-	return fclose(f) ? -EIO : 0;
-}
-
-static size_t gzip_of(const void *p, size_t n, unsigned char **out)
-{
-	z_stream z = { 0 };
-	size_t cap = compressBound(n) + 64;
-
-	*out = malloc(cap);
-	if (!*out || deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		abort();
-	z.next_in = (unsigned char *)p;
-	z.avail_in = (uInt)n;
-	z.next_out = *out;
-	z.avail_out = (uInt)cap;
-	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
-		abort();
-	deflateEnd(&z);
-	return z.total_out;
-}
-
-static size_t zstd_of(const void *p, size_t n, unsigned char **out)
-{
-	size_t cap = ZSTD_compressBound(n), r;
-
-	*out = malloc(cap);
-	r = *out ? ZSTD_compress(*out, cap, p, n, 3) : 0;
-	if (!*out || ZSTD_isError(r))
-		abort();
-	return r;
-}
-
-/* The OCI layout dir/: layer 1 gzip, layer 2 zstd, NFILES files each. */
-static int make_image(const char *dir)
-{
-	char ld[2][OCIFS_DIGEST_STRLEN + 1], diff[2][OCIFS_DIGEST_STRLEN + 1];
-	char cd[OCIFS_DIGEST_STRLEN + 1], md[OCIFS_DIGEST_STRLEN + 1], path[700];
-	size_t blen[2], cl, ml;
-	char cfg[1024], man[2048];
-	int rc = 0;
-
-	if (mkdir(dir, 0755) || snprintf(path, sizeof(path), "%s/blobs", dir) < 0 || mkdir(path, 0755))
-		return -errno;
-	snprintf(path, sizeof(path), "%s/blobs/sha256", dir);
-	if (mkdir(path, 0755))
-		return -errno;
-	for (int l = 0; l < 2; l++) {
-		static const size_t sizes[NFILES] = { 700, 5000, 65536, 200000, 333333, 900001 };
-		unsigned char *t, *z;
-		size_t tl, zl;
-		FILE *f = open_memstream((char **)&t, &tl);
-
-		if (!f)
-			abort();
-
-		for (int i = 0; i < NFILES; i++) {
-			struct file *fl = &files[l][i];
-			snprintf(fl->path, sizeof(fl->path), "l%d/f%d", l, i);
-			fl->len = sizes[i];
-			if (!(fl->data = malloc(fl->len)))
-				abort();
-			fill(fl->data, fl->len, 1000 * (uint64_t)l + (uint64_t)i + 1);
-			tap_tar_member(f, fl->path, '0', 0644, 1600000000, NULL, fl->data, fl->len);
-		}
-		static const char end[1024]; /* two zero blocks close a tar */
-		fwrite(end, 1, sizeof(end), f);
-		fclose(f);
-		unsigned char d[OCIFS_SHA256_LEN];
-		ocifs_sha256(t, tl, d); /* the diff_id: of the uncompressed tar */
-		ocifs_digest_format(d, diff[l]);
-		zl = l == 0 ? gzip_of(t, tl, &z) : zstd_of(t, tl, &z);
-		rc = rc ? rc : put_blob(dir, z, zl, ld[l]);
-		blen[l] = zl;
-		free(t);
-		free(z);
-	}
-	cl = (size_t)snprintf(cfg, sizeof(cfg),
-			      "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":"
-			      "{\"type\":\"layers\",\"diff_ids\":[\"%s\",\"%s\"]}}", diff[0], diff[1]);
-	rc = rc ? rc : put_blob(dir, cfg, cl, cd);
-	ml = (size_t)snprintf(man, sizeof(man),
-			      "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-			      "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
-			      "\"digest\":\"%s\",\"size\":%zu},\"layers\":["
-			      "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"%s\",\"size\":%zu},"
-			      "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+zstd\",\"digest\":\"%s\",\"size\":%zu}]}",
-			      cd, cl, ld[0], blen[0], ld[1], blen[1]);
-	rc = rc ? rc : put_blob(dir, man, ml, md);
-	snprintf(path, sizeof(path), "%s/oci-layout", dir);
-	FILE *f = fopen(path, "w");
-	if (f) {
-		fputs("{\"imageLayoutVersion\":\"1.0.0\"}", f);
-		fclose(f);
-	}
-	snprintf(path, sizeof(path), "%s/index.json", dir);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
-		   "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"%s\",\"size\":%zu}]}",
-		md, ml);
-	fclose(f);
-	return rc;
-}
+static struct rimg_file files[2][NFILES];
+static const size_t sizes[NFILES] = { 700, 5000, 65536, 200000, 333333, 900001 };
 
 /* --- the reader -------------------------------------------------------- */
 
@@ -289,9 +145,9 @@ static void *reader_thread(void *arg)
 	unsigned char *buf = malloc(300000);
 
 	for (unsigned k = 0; buf && k < j->reads; k++) {
-		const struct file *fl = &files[next(&j->seed) % 2][next(&j->seed) % NFILES];
-		uint64_t ino, off = next(&j->seed) % (fl->len + 100);
-		size_t n = 1 + next(&j->seed) % (k % 8 ? 20000 : 300000), got = 0, want;
+		const struct rimg_file *fl = &files[rimg_next(&j->seed) % 2][rimg_next(&j->seed) % NFILES];
+		uint64_t ino, off = rimg_next(&j->seed) % (fl->len + 100);
+		size_t n = 1 + rimg_next(&j->seed) % (k % 8 ? 20000 : 300000), got = 0, want;
 		struct ocifs_rfile *f;
 
 		if (ocifs_view_resolve(j->v, fl->path, &ino) || ocifs_reader_open(j->r, ino, &f)) {
@@ -354,7 +210,7 @@ static void test_whole(const struct ocifs_view *v)
 	struct ocifs_reader_opts o = { .cache_size = 1 << 20, .block = BLK, .hashck = 1 };
 	struct ocifs_reader *r;
 	struct ocifs_rfile *f;
-	const struct file *fl = &files[1][5];
+	const struct rimg_file *fl = &files[1][5];
 	unsigned char *buf = malloc(fl->len);
 	size_t done = 0, got;
 	uint64_t ino;
@@ -396,7 +252,7 @@ int main(void)
 	snprintf(dir, sizeof(dir), "%s/img", tmp);
 	snprintf(cache_env, sizeof(cache_env), "%s/cache", tmp);
 	setenv("XDG_CACHE_HOME", cache_env, 1);
-	rc = make_image(dir);
+	rc = rimg_make(dir, NFILES, sizes, 0, &files[0][0], NULL);
 	rc = rc ? rc : ocifs_image_open(dir, &io, &img);
 	rc = rc ? rc : ocifs_cache_open_dir(&cache);
 	struct ocifs_layer_opts lo = { .cache_dir = cache, .span = 65536 }; /* many checkpoints */
