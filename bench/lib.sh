@@ -71,3 +71,65 @@ kb_of() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 cache_default() {
 	"$BIN" mount --help 2>&1 | sed -n 's/.*cache_size=.*default \([0-9]*\)M.*/\1/p' | head -n 1
 }
+
+# --- the scripts that mount ----------------------------------------------------
+# mounted DIR: DIR is a mount point (also when its daemon died, unlike
+# mountpoint(1), which cannot stat it then)
+mounted() { awk -v d="$1" '$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo; }
+# unmount_all: unmount every mount point under $MNT, then $MNT itself
+# (umount, else lazily); 1 when one stays mounted
+unmount_all() {
+	_left=0
+	for _d in "$MNT"/* "$MNT"; do
+		{ [ -d "$_d" ] && mounted "$_d"; } || continue
+		umount "$_d" 2>/dev/null || umount -l "$_d" 2>/dev/null || _left=1
+	done
+	return "$_left"
+}
+# mount_tmp NAME: TMP, a new temporary directory, and MNT=$TMP/mnt in it;
+# at exit whatever is mounted under MNT is unmounted and TMP removed
+mount_tmp() {
+	TMP=$(mktemp -d "${TMPDIR:-/tmp}/ocifs-$1.XXXXXX") || die "mktemp failed"
+	MNT=$TMP/mnt
+	mkdir -p "$MNT"
+	trap 'if unmount_all; then rm -rf "$TMP"; else echo "$me: could not unmount everything under $MNT" >&2; fi' EXIT
+	trap 'exit 130' INT TERM
+}
+# drop: write back, then drop the kernel's page, dentry and inode caches
+drop() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+}
+
+# A one-layer OCI layout, tag "bench": mklayout DIR BLOBFILE MEDIATYPE DIFFID
+# (moves BLOBFILE into DIR).
+mklayout() {
+	d=$1
+	rm -rf "$d"
+	mkdir -p "$d/blobs/sha256"
+	printf '{"imageLayoutVersion":"1.0.0"}' >"$d/oci-layout"
+	lh=$(sha256sum "$2" | cut -d' ' -f1)
+	lsz=$(wc -c <"$2" | tr -d ' ')
+	mv "$2" "$d/blobs/sha256/$lh"
+	jq -cn --arg diff "$4" '{created: "2021-01-01T00:00:00Z", architecture: "amd64",
+		os: "linux", config: {Cmd: ["sh"]},
+		rootfs: {type: "layers", diff_ids: [$diff]}}' >"$d/c"
+	ch=$(sha256sum "$d/c" | cut -d' ' -f1)
+	csz=$(wc -c <"$d/c" | tr -d ' ')
+	mv "$d/c" "$d/blobs/sha256/$ch"
+	jq -cn --arg c "sha256:$ch" --argjson cs "$csz" --arg l "sha256:$lh" --argjson ls "$lsz" \
+		--arg mt "$3" '{schemaVersion: 2,
+		mediaType: "application/vnd.oci.image.manifest.v1+json",
+		config: {mediaType: "application/vnd.oci.image.config.v1+json",
+			digest: $c, size: $cs},
+		layers: [{mediaType: $mt, digest: $l, size: $ls}]}' >"$d/m"
+	mh=$(sha256sum "$d/m" | cut -d' ' -f1)
+	msz=$(wc -c <"$d/m" | tr -d ' ')
+	mv "$d/m" "$d/blobs/sha256/$mh"
+	jq -cn --arg m "sha256:$mh" --argjson ms "$msz" '{schemaVersion: 2,
+		mediaType: "application/vnd.oci.image.index.v1+json",
+		manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json",
+			digest: $m, size: $ms, platform: {os: "linux", architecture: "amd64"},
+			annotations: {"org.opencontainers.image.ref.name": "bench"}}]}' >"$d/index.json"
+	echo "$lh"
+}

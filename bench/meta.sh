@@ -52,23 +52,7 @@ mkdir -p "$OUTB"
 $CC -O2 -std=gnu11 -Wall -o "$OUTB/timeit" "$top/bench/timeit.c" || die "cannot build bench/timeit"
 T=$OUTB/timeit
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/ocifs-meta.XXXXXX")
-MNT=$TMP/mnt
-mkdir -p "$MNT"
-mounted() { awk -v d="$1" '$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo; }
-cleanup() {
-	left=0
-	for d in "$MNT"/*; do
-		[ -d "$d" ] && mounted "$d" && { umount "$d" 2>/dev/null || umount -l "$d" 2>/dev/null || left=1; }
-	done
-	if [ "$left" -eq 0 ]; then rm -rf "$TMP"; else echo "$me: could not unmount everything under $MNT" >&2; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-drop() {
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-}
+mount_tmp meta
 
 SYS="dir sqfs plain gzip"
 OPS="find lsR du stat"

@@ -95,34 +95,8 @@ $CC -O2 -std=gnu11 -Wall -o "$OUTB/pread4k" "$top/bench/pread4k.c" ||
 T=$OUTB/timeit
 P4K=$OUTB/pread4k
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/ocifs-mbench.XXXXXX")
-MNT=$TMP/mnt
-mkdir -p "$MNT"
-# mounted DIR: DIR is a mount point (also when its daemon died, unlike
-# mountpoint(1), which cannot stat it then)
-mounted() { awk -v d="$1" '$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo; }
-# Unmount everything this script mounted, whatever happened.
-cleanup() {
-	left=0
-	for d in "$MNT"/*; do
-		[ -d "$d" ] || continue
-		if mounted "$d"; then
-			umount "$d" 2>/dev/null || umount -l "$d" 2>/dev/null || left=1
-		fi
-	done
-	if [ "$left" -eq 0 ]; then
-		rm -rf "$TMP"
-	else
-		echo "bench/mount.sh: could not unmount everything under $MNT" >&2
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+mount_tmp mbench
 
-drop() {
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-}
 
 # --- references (built once, cached) ----------------------------------------
 # unpack LAYOUT OUT: `umoci unpack` of LAYOUT's image into bundle OUT
@@ -169,39 +143,6 @@ if [ ! -f "$WORK/rootfs.sqfs.done" ]; then
 	: >"$WORK/rootfs.sqfs.done"
 fi
 [ -f "$WORK/files.list" ] || filelist "$WORK/umoci/rootfs" "$WORK/files.list"
-
-# A one-layer OCI layout, tag "bench": mklayout DIR BLOBFILE MEDIATYPE DIFFID
-# (moves BLOBFILE into DIR).
-mklayout() {
-	d=$1
-	rm -rf "$d"
-	mkdir -p "$d/blobs/sha256"
-	printf '{"imageLayoutVersion":"1.0.0"}' >"$d/oci-layout"
-	lh=$(sha256sum "$2" | cut -d' ' -f1)
-	lsz=$(wc -c <"$2" | tr -d ' ')
-	mv "$2" "$d/blobs/sha256/$lh"
-	jq -cn --arg diff "$4" '{created: "2021-01-01T00:00:00Z", architecture: "amd64",
-		os: "linux", config: {Cmd: ["sh"]},
-		rootfs: {type: "layers", diff_ids: [$diff]}}' >"$d/c"
-	ch=$(sha256sum "$d/c" | cut -d' ' -f1)
-	csz=$(wc -c <"$d/c" | tr -d ' ')
-	mv "$d/c" "$d/blobs/sha256/$ch"
-	jq -cn --arg c "sha256:$ch" --argjson cs "$csz" --arg l "sha256:$lh" --argjson ls "$lsz" \
-		--arg mt "$3" '{schemaVersion: 2,
-		mediaType: "application/vnd.oci.image.manifest.v1+json",
-		config: {mediaType: "application/vnd.oci.image.config.v1+json",
-			digest: $c, size: $cs},
-		layers: [{mediaType: $mt, digest: $l, size: $ls}]}' >"$d/m"
-	mh=$(sha256sum "$d/m" | cut -d' ' -f1)
-	msz=$(wc -c <"$d/m" | tr -d ' ')
-	mv "$d/m" "$d/blobs/sha256/$mh"
-	jq -cn --arg m "sha256:$mh" --argjson ms "$msz" '{schemaVersion: 2,
-		mediaType: "application/vnd.oci.image.index.v1+json",
-		manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json",
-			digest: $m, size: $ms, platform: {os: "linux", architecture: "amd64"},
-			annotations: {"org.opencontainers.image.ref.name": "bench"}}]}' >"$d/index.json"
-	echo "$lh"
-}
 
 BIG=$WORK/big
 if [ ! -f "$BIG/.done" ] || [ "$(cat "$BIG/.done")" != "$BIG_MB" ]; then

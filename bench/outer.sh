@@ -68,26 +68,7 @@ fi
 GZ=$OUTW/app.tar.gz
 ZST=$OUTW/app.tar.zst
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/ocifs-obench.XXXXXX")
-MNT=$TMP/mnt
-mkdir -p "$MNT"
-mounted() { awk -v d="$1" '$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo; }
-cleanup() {
-	left=0
-	for d in "$MNT"/*; do
-		[ -d "$d" ] || continue
-		if mounted "$d"; then
-			umount "$d" 2>/dev/null || umount -l "$d" 2>/dev/null || left=1
-		fi
-	done
-	if [ "$left" -eq 0 ]; then
-		rm -rf "$TMP"
-	else
-		echo "$me: could not unmount everything under $MNT" >&2
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+mount_tmp obench
 
 img() {
 	case $1 in

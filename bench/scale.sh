@@ -52,17 +52,9 @@ done
 # (gzip -l wraps at 4 GiB per layer: none of these is that big)
 [ "$USIZE" -ge 2000000000 ] || die "the scale image is only $USIZE bytes uncompressed (< 2 GB)"
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/ocifs-bench-scale.XXXXXX")
-M=$TMP/mnt
-mkdir -p "$M"
-mounted() { awk -v d="$1" '$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo; }
+mount_tmp bench-scale
+M=$MNT
 down() { if mounted "$M"; then "$BIN" umount "$M" || die "cannot unmount $M"; fi; }
-trap 'if mounted "$M"; then "$BIN" umount "$M" 2>/dev/null || umount -l "$M"; fi; rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM
-drop() {
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-}
 # up CACHE IMAGE [TIMES]: mount IMAGE at $M with index cache CACHE (timed
 # into TIMES when given)
 up() {

@@ -53,49 +53,14 @@ $CC -O2 -std=gnu11 -Wall -o "$OUTB/timeit" "$top/bench/timeit.c" ||
 T=$OUTB/timeit
 
 if [ -w "$WORK" ]; then S=$WORK/seq; else S=$builddir/bench/seq-work; fi
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/ocifs-seq.XXXXXX")
-MNT=$TMP/mnt
-mkdir -p "$MNT"
-mounted() { awk -v d="$1" '$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo; }
-cleanup() {
-	if mounted "$MNT"; then
-		umount "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null ||
-			{ echo "$me: could not unmount $MNT" >&2; return; }
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+mount_tmp seq
 
 # --- the image (built once) ---------------------------------------------------
-# layout DIR BLOBFILE MEDIATYPE DIFFID: a one-layer OCI layout (moves
-# BLOBFILE into DIR)
+# layout DIR BLOBFILE MEDIATYPE DIFFID: mklayout's one-layer OCI layout
+# (bench/lib.sh), its blob also hard-linked at DIR.blob
 layout() {
-	d=$1
-	rm -rf "$d"
-	mkdir -p "$d/blobs/sha256"
-	printf '{"imageLayoutVersion":"1.0.0"}' >"$d/oci-layout"
-	lh=$(sha256sum "$2" | cut -d' ' -f1)
-	lsz=$(wc -c <"$2" | tr -d ' ')
-	mv "$2" "$d/blobs/sha256/$lh"
-	jq -cn --arg diff "$4" '{architecture: "amd64", os: "linux", config: {},
-		rootfs: {type: "layers", diff_ids: [$diff]}}' >"$d/c"
-	ch=$(sha256sum "$d/c" | cut -d' ' -f1)
-	csz=$(wc -c <"$d/c" | tr -d ' ')
-	mv "$d/c" "$d/blobs/sha256/$ch"
-	jq -cn --arg c "sha256:$ch" --argjson cs "$csz" --arg l "sha256:$lh" --argjson ls "$lsz" \
-		--arg mt "$3" '{schemaVersion: 2,
-		mediaType: "application/vnd.oci.image.manifest.v1+json",
-		config: {mediaType: "application/vnd.oci.image.config.v1+json",
-			digest: $c, size: $cs},
-		layers: [{mediaType: $mt, digest: $l, size: $ls}]}' >"$d/m"
-	mh=$(sha256sum "$d/m" | cut -d' ' -f1)
-	msz=$(wc -c <"$d/m" | tr -d ' ')
-	mv "$d/m" "$d/blobs/sha256/$mh"
-	jq -cn --arg m "sha256:$mh" --argjson ms "$msz" '{schemaVersion: 2,
-		manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json",
-			digest: $m, size: $ms}]}' >"$d/index.json"
-	ln -f "$d/blobs/sha256/$lh" "$d.blob"
+	lh=$(mklayout "$@") || die "cannot write the layout $1"
+	ln -f "$1/blobs/sha256/$lh" "$1.blob"
 }
 
 if [ ! -f "$S/.done" ] || [ "$(cat "$S/.done")" != "$SEQ_MB" ]; then

@@ -45,17 +45,7 @@ done
 [ -d "$WORK/oci-gzip" ] || die "$WORK/oci-gzip is missing"
 
 mkdir -p "$WW"
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/ocifs-warm.XXXXXX")
-MNT=$TMP/mnt
-mounted() { awk -v d="$1" '$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo; }
-cleanup() {
-	for d in "$MNT"/*; do
-		[ -d "$d" ] && mounted "$d" && { umount "$d" 2>/dev/null || umount -l "$d" 2>/dev/null; }
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+mount_tmp warm
 $CC -O2 -std=gnu11 -Wall -o "$TMP/timeit" "$top/bench/timeit.c" || die "cannot build bench/timeit"
 T=$TMP/timeit
 
