@@ -44,6 +44,17 @@ struct open_ui {
 	size_t finished;        /* layers done */
 };
 
+/* The bar of a parallel open, over every layer's bytes; ui->mu held. */
+static void draw_locked(struct open_ui *ui)
+{
+	uint64_t sum = 0;
+
+	for (size_t k = 0; k < ui->n; k++)
+		sum += ui->done[k];
+	snprintf(ui->label, sizeof(ui->label), "layers %zu/%zu", ui->finished, ui->n);
+	ocifs_progress_update(&ui->bar, ui->label, sum);
+}
+
 static void on_progress(void *ctx, unsigned num, uint64_t done, uint64_t total)
 {
 	struct open_ui *ui = ctx;
@@ -55,12 +66,8 @@ static void on_progress(void *ctx, unsigned num, uint64_t done, uint64_t total)
 		return;
 	}
 	pthread_mutex_lock(&ui->mu);
-	uint64_t sum = 0;
 	ui->done[num - 1 - ui->first] = done;
-	for (size_t k = 0; k < ui->n; k++)
-		sum += ui->done[k];
-	snprintf(ui->label, sizeof(ui->label), "layers %zu/%zu", ui->finished, ui->n);
-	ocifs_progress_update(&ui->bar, ui->label, sum);
+	draw_locked(ui);
 	pthread_mutex_unlock(&ui->mu);
 }
 
@@ -152,6 +159,8 @@ static void layer_done(struct par_open *p, size_t k)
 	ui->done[k] = size;
 	ui->finished++;
 	p->ready[k] = 1;
+	if (p->o->progress)
+		draw_locked(ui);
 	while (p->printed < ui->n && p->ready[p->printed] && !p->rc[p->printed]) {
 		if (p->o->summary) {
 			if (p->o->progress)
