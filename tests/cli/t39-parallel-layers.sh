@@ -8,7 +8,7 @@
 # layer, whatever layer finishes first.
 . "$(dirname "$0")/../lib.sh"
 
-need python3 gzip zstd tar taskset sha256sum || { done_testing; exit; }
+need python3 gzip zstd tar taskset sha256sum jq || { done_testing; exit; }
 B=$OCIFS_BIN
 [ "$(nproc)" -gt 1 ] || diag "one CPU: only the sequential path runs here"
 
@@ -80,6 +80,21 @@ for run in 1 2 3 4; do
 	ok $? "every file's sha256 equals tar -x's" ||
 		diag "$(diff "$TMP/want.sum" "$TMP/par.sum" | head)"
 done
+
+# trace: one "index layer N" span per layer, under the session's span,
+# with that layer's number and entry count
+XDG_CACHE_HOME=$TMP/ct "$B" --trace "$TMP/trace.json" index "$TMP/img" >/dev/null 2>&1
+jq -r '[.resourceSpans[].scopeSpans[].spans[]] as $s
+	| ($s[] | select(.name == "session") | .spanId) as $sid
+	| $s[] | select(.name | startswith("index layer"))
+	| [.name, (.parentSpanId == $sid),
+	   (.attributes[] | select(.key == "ocifs.layer") | .value.intValue),
+	   (.attributes[] | select(.key == "ocifs.entries") | .value.intValue)] | @tsv' \
+	"$TMP/trace.json" | sort >"$TMP/spans"
+printf 'index layer %s\ttrue\t%s\t%s\n' 1 1 13 2 2 14 3 3 14 4 4 14 >"$TMP/want.spans"
+cmp -s "$TMP/want.spans" "$TMP/spans"
+ok $? "trace: each layer's span, under the session, with its attributes" ||
+	diag "$(cat "$TMP/spans")"
 
 # A blob whose digest does not match: the gzip header's MTIME changed
 # (still a valid gzip of the same tar, same size, another sha256).
