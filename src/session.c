@@ -197,6 +197,41 @@ static void *par_worker(void *arg)
 	return NULL;
 }
 
+/*
+ * After a failure, layer s->layers[k] is one the sequential open would
+ * not have reached: close it and, if this open built its index, remove
+ * that again (under the layer's cache lock), so that a failed open leaves
+ * the cache as it did before layers were opened at once. An index that
+ * was there before, or that a layer below bad (the same blob) uses, is
+ * kept.
+ */
+static void forget_layer(struct ocifs_session *s, size_t k, size_t bad)
+{
+	struct ocifs_layer *l = s->layers[k];
+	struct ocifs_layer_open_info li;
+	const char *digest;
+	char *path = NULL;
+	int lock;
+
+	if (!l)
+		return;
+	ocifs_layer_open_info(l, &li);
+	digest = ocifs_layer_desc(l)->digest;
+	for (size_t j = 0; j < bad && li.built; j++) /* the same blob, reached */
+		if (s->layers[j] && !strcmp(ocifs_layer_desc(s->layers[j])->digest, digest))
+			li.built = 0;
+	if (li.built && ocifs_cache_layer_path(s->cache_dir, digest, ".db", &path) == 0 &&
+	    (lock = ocifs_cache_lock(s->cache_dir, digest)) >= 0) {
+		ocifs_layer_close(l);
+		l = NULL;
+		unlink(path);
+		ocifs_cache_unlock(lock);
+	}
+	free(path);
+	ocifs_layer_close(l);
+	s->layers[k] = NULL;
+}
+
 /* Open layers [first, first + n) on up to nthreads threads (this one
  * among them). */
 static int open_parallel(struct ocifs_session *s, const struct ocifs_session_opts *o,
@@ -230,8 +265,11 @@ static int open_parallel(struct ocifs_session *s, const struct ocifs_session_opt
 	if (o->progress)
 		ocifs_progress_end(&p.ui.bar);
 	rc = 0;
-	for (size_t k = 0; k < ui->n && !rc; k++)
-		rc = p.rc[k];
+	size_t bad = 0;
+	while (bad < ui->n && !(rc = p.rc[bad]))
+		bad++;
+	for (size_t k = bad + 1; k < ui->n; k++)
+		forget_layer(s, k, bad);
 out:
 	free(th);
 	free(p.ui.done);

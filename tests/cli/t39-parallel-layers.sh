@@ -122,6 +122,16 @@ rc=$?
 [ "$rc" -eq 3 ] && cmp -s "$TMP/seqbad.err" "$TMP/bad.err"
 ok $? "the same exit and message as the one-CPU open" ||
 	diag "exit $rc: $(cat "$TMP/seqbad.err")"
+dbs() { (cd "$1/ocifs/layers" && ls -- *.db* 2>/dev/null | LC_ALL=C sort | tr '\n' ' '); }
+[ "$(dbs "$TMP/cb")" = "$(dbs "$TMP/cb1")" ] && [ "$(dbs "$TMP/cb" | wc -w)" -eq 1 ]
+ok $? "the failed open leaves the one-CPU open's cache: layer 1's index only" ||
+	diag "parallel: $(dbs "$TMP/cb"); one CPU: $(dbs "$TMP/cb1")"
+cp -r "$TMP/c1" "$TMP/cw"
+XDG_CACHE_HOME=$TMP/cw "$B" index "$TMP/bad2" >/dev/null 2>&1
+rc=$?
+[ "$rc" -eq 3 ] && [ "$(dbs "$TMP/cw")" = "$(dbs "$TMP/c1")" ]
+ok $? "indexes already cached for the layers above the bad one are kept" ||
+	diag "exit $rc; before: $(dbs "$TMP/c1"); after: $(dbs "$TMP/cw")"
 
 # layers 2 and 4 both bad: always the lower one's error is the result
 cp -r "$TMP/bad2" "$TMP/bad24"
