@@ -35,7 +35,13 @@ struct ocifs_layer;        /* opaque (layer_priv.h) */
 struct ocifs_idxdb;
 
 
-/** Open layer i (0-based) of img: reuse or build its index. */
+/** Open layer i (0-based) of img: reuse or build its index. Threads may
+ *  open different layers of one img at once (the session does): each
+ *  writes only its own descriptor img->layers[i] (the digest, when the
+ *  format lacks it); sources, the cache's files (per-digest flock, unique
+ *  temporaries, atomic renames), log, trace are thread-safe; each layer has
+ *  its own SQLite connection (SQLITE_OPEN_NOMUTEX: one thread each); and
+ *  o->progress is called from each opener's threads, so it must lock. */
 int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer_opts *o,
 		     struct ocifs_layer **out);
 void ocifs_layer_close(struct ocifs_layer *l);

@@ -8,6 +8,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,19 +26,49 @@
 #include "spool.h"
 #include "trace.h"
 
+/*
+ * The progress bar and the summary lines of one open_layers(). Opened in
+ * parallel, the workers call on_progress() and layer_done() at once: mu
+ * guards every field below it, and both the bar and the summary lines are
+ * written under it, so they never interleave. One bar counts the bytes
+ * of all layers (done[] holds each one's part); the summary lines come
+ * out in layer order, each once every layer before it is done.
+ */
 struct open_ui {
 	struct ocifs_progress bar;
 	char label[32];
-	size_t nlayers;
+	size_t nlayers;         /* the image's */
+	pthread_mutex_t mu;
+	size_t first, n;        /* the layers opened: first .. first + n - 1 */
+	uint64_t *done;         /* [n] bytes so far of each; NULL sequential */
+	size_t finished;        /* layers done */
 };
+
+/* The bar of a parallel open, over every layer's bytes; ui->mu held. */
+static void draw_locked(struct open_ui *ui)
+{
+	uint64_t sum = 0;
+
+	for (size_t k = 0; k < ui->n; k++)
+		sum += ui->done[k];
+	snprintf(ui->label, sizeof(ui->label), "layers %zu/%zu", ui->finished, ui->n);
+	ocifs_progress_update(&ui->bar, ui->label, sum);
+}
 
 static void on_progress(void *ctx, unsigned num, uint64_t done, uint64_t total)
 {
 	struct open_ui *ui = ctx;
 
 	(void)total;
-	snprintf(ui->label, sizeof(ui->label), "layer %u/%zu", num, ui->nlayers);
-	ocifs_progress_update(&ui->bar, ui->label, done);
+	if (!ui->done) {
+		snprintf(ui->label, sizeof(ui->label), "layer %u/%zu", num, ui->nlayers);
+		ocifs_progress_update(&ui->bar, ui->label, done);
+		return;
+	}
+	pthread_mutex_lock(&ui->mu);
+	ui->done[num - 1 - ui->first] = done;
+	draw_locked(ui);
+	pthread_mutex_unlock(&ui->mu);
 }
 
 /* The line `ocifs index` prints for a layer just opened. */
@@ -95,16 +128,188 @@ static void trace_layer(ocifs_span sp, struct ocifs_image *img, size_t i, struct
 }
 
 /*
+ * The parallel opener: workers take the next layer number from next and
+ * open it; after a failure, none takes another (the layers before it are
+ * all taken already, so the lowest failing one is always found, as the
+ * sequential open would). rc[k] and t[k] belong to the worker that took
+ * layer first + k until it marks it done under ui.mu; s->layers[k] too.
+ */
+struct par_open {
+	struct ocifs_session *s;
+	const struct ocifs_session_opts *o;
+	struct ocifs_layer_opts lo; /* its ctx: &ui */
+	struct open_ui ui;
+	ocifs_span parent;      /* the session's span, for "index layer N" */
+	atomic_size_t next;     /* 0-based, relative to ui.first */
+	atomic_int stop;        /* a layer failed */
+	int *rc;                /* [n] */
+	double *secs;           /* [n] wall time of each */
+	unsigned char *ready;   /* [n] done (guarded by ui.mu) */
+	size_t printed;         /* summary lines written (guarded by ui.mu) */
+};
+
+/* Layer first + k is done: mark it, and write the summary lines of the
+ * layers done in a row from the first not written yet, up to a failure. */
+static void layer_done(struct par_open *p, size_t k)
+{
+	struct open_ui *ui = &p->ui;
+	uint64_t size = p->s->img->layers[ui->first + k].size;
+
+	pthread_mutex_lock(&ui->mu);
+	ui->done[k] = size;
+	ui->finished++;
+	p->ready[k] = 1;
+	if (p->o->progress)
+		draw_locked(ui);
+	while (p->printed < ui->n && p->ready[p->printed] && !p->rc[p->printed]) {
+		if (p->o->summary) {
+			if (p->o->progress)
+				ocifs_progress_end(&ui->bar);
+			report(p->o->summary, p->s->layers[p->printed], ui->nlayers,
+			       p->secs[p->printed]);
+			fflush(p->o->summary);
+		}
+		p->printed++;
+	}
+	pthread_mutex_unlock(&ui->mu);
+}
+
+static void *par_worker(void *arg)
+{
+	struct par_open *p = arg;
+	struct ocifs_image *img = p->s->img;
+
+	while (!atomic_load(&p->stop)) {
+		size_t k = atomic_fetch_add(&p->next, 1);
+		if (k >= p->ui.n)
+			break;
+		size_t i = p->ui.first + k;
+		double t0 = ocifs_now();
+		ocifs_span sp = ocifs_trace_beginf(p->parent, "index layer %zu", i + 1);
+		int rc = ocifs_layer_open(img, i, &p->lo, &p->s->layers[k]);
+		trace_layer(sp, img, i, rc ? NULL : p->s->layers[k], rc);
+		p->rc[k] = rc;
+		p->secs[k] = ocifs_now() - t0;
+		if (rc)
+			atomic_store(&p->stop, 1);
+		layer_done(p, k);
+	}
+	return NULL;
+}
+
+/*
+ * After a failure, layer s->layers[k] is one the sequential open would
+ * not have reached: close it and, if this open built its index, remove
+ * that again (under the layer's cache lock), so that a failed open leaves
+ * the cache as it did before layers were opened at once. An index that
+ * was there before, or that a layer below bad (the same blob) uses, is
+ * kept.
+ */
+static void forget_layer(struct ocifs_session *s, size_t k, size_t bad)
+{
+	struct ocifs_layer *l = s->layers[k];
+	struct ocifs_layer_open_info li;
+	const char *digest;
+	char *path = NULL;
+	int lock;
+
+	if (!l)
+		return;
+	ocifs_layer_open_info(l, &li);
+	digest = ocifs_layer_desc(l)->digest;
+	for (size_t j = 0; j < bad && li.built; j++) /* the same blob, reached */
+		if (s->layers[j] && !strcmp(ocifs_layer_desc(s->layers[j])->digest, digest))
+			li.built = 0;
+	if (li.built && ocifs_cache_layer_path(s->cache_dir, digest, ".db", &path) == 0 &&
+	    (lock = ocifs_cache_lock(s->cache_dir, digest)) >= 0) {
+		ocifs_layer_close(l);
+		l = NULL;
+		unlink(path);
+		ocifs_cache_unlock(lock);
+	}
+	free(path);
+	ocifs_layer_close(l);
+	s->layers[k] = NULL;
+}
+
+/* Open layers [first, first + n) on up to nthreads threads (this one
+ * among them). */
+static int open_parallel(struct ocifs_session *s, const struct ocifs_session_opts *o,
+			 const struct ocifs_layer_opts *lo, struct open_ui *ui, size_t nthreads)
+{
+	struct par_open p = { .s = s, .o = o, .lo = *lo, .ui = *ui,
+			      .parent = ocifs_trace_current() };
+	pthread_t *th = calloc(nthreads, sizeof(*th));
+	size_t started = 0;
+	int rc = -ENOMEM;
+
+	p.ui.done = calloc(ui->n, sizeof(*p.ui.done));
+	p.rc = calloc(ui->n, sizeof(*p.rc));
+	p.secs = calloc(ui->n, sizeof(*p.secs));
+	p.ready = calloc(ui->n, 1);
+	atomic_init(&p.next, 0);
+	atomic_init(&p.stop, 0);
+	if (!th || !p.ui.done || !p.rc || !p.secs || !p.ready)
+		goto out;
+	if (o->progress)
+		p.lo.ctx = &p.ui;
+	pthread_mutex_init(&p.ui.mu, NULL);
+	/* a thread that cannot be made leaves its share to the others */
+	for (size_t t = 1; t < nthreads; t++)
+		if (pthread_create(&th[started], NULL, par_worker, &p) == 0)
+			started++;
+	par_worker(&p);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	pthread_mutex_destroy(&p.ui.mu);
+	if (o->progress)
+		ocifs_progress_end(&p.ui.bar);
+	rc = 0;
+	size_t bad = 0;
+	while (bad < ui->n && !(rc = p.rc[bad]))
+		bad++;
+	for (size_t k = bad + 1; k < ui->n; k++)
+		forget_layer(s, k, bad);
+out:
+	free(th);
+	free(p.ui.done);
+	free(p.rc);
+	free(p.secs);
+	free(p.ready);
+	return rc;
+}
+
+/* How many layers to open at once: one per online CPU this process may
+ * run on (taskset, cgroup cpusets), at least 1, at most n. */
+static size_t open_threads(size_t n)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t t = cpus > 1 ? (size_t)cpus : 1;
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) >= 1 &&
+	    (size_t)CPU_COUNT(&set) < t)
+		t = (size_t)CPU_COUNT(&set);
+
+	return t < n ? t : n;
+}
+
+/*
  * Open layers [first, first + n) of s->img into s->layers[0..n). The
  * progress bar (a no-op unless stderr is a terminal) counts the bytes of
- * those layers; a layer's line goes to o->summary once it is open.
+ * those layers; a layer's line goes to o->summary once it and the layers
+ * before it are open. Several layers are opened at once (open_parallel)
+ * when there are several CPUs: each layer's index build is one decoder
+ * thread and one tar reader, so one layer cannot fill the machine. On a
+ * failure the result is the error of the lowest-numbered failing layer.
  */
 static int open_layers(struct ocifs_session *s, const struct ocifs_session_opts *o,
 		       size_t first, size_t n)
 {
 	struct ocifs_image *img = s->img;
-	struct open_ui ui = { .nlayers = img->nlayers };
+	struct open_ui ui = { .nlayers = img->nlayers, .first = first, .n = n };
 	uint64_t total = 0;
+	size_t nthreads = open_threads(n);
 	int rc = 0;
 
 	s->layers = calloc(n + 1, sizeof(*s->layers));
@@ -117,8 +322,11 @@ static int open_layers(struct ocifs_session *s, const struct ocifs_session_opts 
 		ocifs_progress_init(&ui.bar, total);
 	struct ocifs_layer_opts lo = {
 		.cache_dir = s->cache_dir, .verify = o->verify,
-		.progress = o->progress ? on_progress : NULL, .ctx = o->progress ? &ui : NULL,
+		.progress = o->progress ? on_progress : NULL,
 	};
+	if (nthreads > 1)
+		return open_parallel(s, o, &lo, &ui, nthreads);
+	lo.ctx = o->progress ? &ui : NULL;
 	for (size_t i = first; i < first + n && !rc; i++) {
 		uint64_t size = img->layers[i].size;
 		double t0 = ocifs_now();

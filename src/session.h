@@ -6,6 +6,11 @@
  * config, verified), every layer (reusing or building its index) and the
  * merged view, and closes them in reverse. Options open less: the image
  * alone (inspect), one layer (ls/cat --layer), no view (index, verify).
+ * Several layers are opened at once, on one thread per CPU (at most one
+ * per layer; session.c's open_parallel: workers take layer numbers from
+ * an atomic counter, the progress bar and summary lines are written under
+ * one mutex, summaries in layer order); ocifs_layer_open is safe to call
+ * for different layers of one image at once (layer.h).
  *
  *   image -> layers -> index -> view -> (fs/ FUSE | scan/ analysis)
  *
