@@ -133,3 +133,21 @@ mklayout() {
 			annotations: {"org.opencontainers.image.ref.name": "bench"}}]}' >"$d/index.json"
 	echo "$lh"
 }
+
+# bigfile OUT MB [reverse]: OUT, a file of MB MiB that compresses like real
+# binaries: the Debian root's /usr files over 16 KiB (mostly ELF), one
+# after another in name order (or reverse), over and over, cut at MB MiB;
+# mtime 2021-01-01
+bigfile() {
+	_list=$(mktemp "${TMPDIR:-/tmp}/ocifs-bigfile.XXXXXX") || die "mktemp failed"
+	(cd "$WORK/rootfs" && find usr -type f -size +16k | sort $([ "${3:-}" = reverse ] && echo -r)) >"$_list"
+	[ -s "$_list" ] || { rm -f "$_list"; die "no files under $WORK/rootfs/usr"; }
+	_i=0
+	while [ "$_i" -lt 64 ]; do
+		(cd "$WORK/rootfs" && tr '\n' '\0' <"$_list" | xargs -0 cat) || true
+		_i=$((_i + 1))
+	done 2>/dev/null | head -c "$(($2 * 1048576))" >"$1" || true
+	rm -f "$_list"
+	[ "$(wc -c <"$1")" -eq "$(($2 * 1048576))" ] || die "could not write $1"
+	touch -d 2021-01-01T00:00:00Z "$1"
+}

@@ -149,18 +149,8 @@ if [ ! -f "$BIG/.done" ] || [ "$(cat "$BIG/.done")" != "$BIG_MB" ]; then
 	echo "bench/mount.sh: building the big-file image, $BIG_MB MiB (once)" >&2
 	rm -rf "$BIG"
 	mkdir -p "$BIG/tmp/root"
-	# Semi-compressible: the root's /usr files (mostly ELF) one after
-	# another, over and over, cut at BIG_MB MiB.
-	(cd "$WORK/rootfs" && find usr -type f -size +16k | sort >"$BIG/tmp/files")
-	[ -s "$BIG/tmp/files" ] || die "no files under $WORK/rootfs/usr"
-	i=0
-	while [ "$i" -lt 64 ]; do
-		(cd "$WORK/rootfs" && tr '\n' '\0' <"$BIG/tmp/files" | xargs -0 cat) || true
-		i=$((i + 1))
-	done 2>/dev/null | head -c "$((BIG_MB * 1048576))" >"$BIG/tmp/root/big.bin" || true
-	[ "$(wc -c <"$BIG/tmp/root/big.bin")" -eq "$((BIG_MB * 1048576))" ] ||
-		die "could not write $BIG/tmp/root/big.bin"
-	touch -d 2021-01-01T00:00:00Z "$BIG/tmp/root/big.bin" "$BIG/tmp/root"
+	bigfile "$BIG/tmp/root/big.bin" "$BIG_MB"
+	touch -d 2021-01-01T00:00:00Z "$BIG/tmp/root"
 	tar --numeric-owner -C "$BIG/tmp/root" -cf "$BIG/tmp/layer.tar" . ||
 		die "tar of the big file failed"
 	rm -rf "$BIG/tmp/root"

@@ -67,16 +67,8 @@ if [ ! -f "$S/.done" ] || [ "$(cat "$S/.done")" != "$SEQ_MB" ]; then
 	echo "$me: building a $SEQ_MB MiB file as gzip, zstd and pzstd layers (once)" >&2
 	rm -rf "$S"
 	mkdir -p "$S/tmp/root"
-	(cd "$WORK/rootfs" && find usr -type f -size +16k | sort >"$S/tmp/files")
-	[ -s "$S/tmp/files" ] || die "no files under $WORK/rootfs/usr"
-	i=0
-	while [ "$i" -lt 64 ]; do
-		(cd "$WORK/rootfs" && tr '\n' '\0' <"$S/tmp/files" | xargs -0 cat) || true
-		i=$((i + 1))
-	done 2>/dev/null | head -c "$((SEQ_MB * 1048576))" >"$S/tmp/root/big.bin" || true
-	[ "$(wc -c <"$S/tmp/root/big.bin")" -eq "$((SEQ_MB * 1048576))" ] ||
-		die "could not write $S/tmp/root/big.bin"
-	touch -d 2021-01-01T00:00:00Z "$S/tmp/root/big.bin" "$S/tmp/root"
+	bigfile "$S/tmp/root/big.bin" "$SEQ_MB"
+	touch -d 2021-01-01T00:00:00Z "$S/tmp/root"
 	tar --numeric-owner -C "$S/tmp/root" -cf "$S/tmp/layer.tar" . || die "tar failed"
 	rm -rf "$S/tmp/root"
 	diff="sha256:$(sha256sum "$S/tmp/layer.tar" | cut -d' ' -f1)"

@@ -91,12 +91,7 @@ genlayer() {
 	g=$TMP/gen
 	rm -rf "$g"
 	mkdir -p "$g/data"
-	(cd "$WORK/rootfs" && find usr -type f -size +16k | sort $([ "$3" = reverse ] && echo -r)) \
-		>"$g/list"
-	# the root's files are ~0.3 GB: as many rounds as it takes
-	for k in 1 2 3 4 5 6; do (cd "$WORK/rootfs" && xargs cat <"$g/list"); done 2>/dev/null |
-		head -c "$(($2 * 1048576))" >"$g/data/blob-$3.bin" || true
-	[ "$(wc -c <"$g/data/blob-$3.bin")" -eq "$(($2 * 1048576))" ] || die "cannot generate $1"
+	bigfile "$g/data/blob-$3.bin" "$2" "$3"
 	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$g/data" \
 		-cf "$g/layer.tar" . || die "tar failed"
 	rm -f "$g/data/blob-$3.bin"

@@ -98,10 +98,9 @@ pid=$(pgrep -f "mount $IMG $M\$" | head -n 1)
 "$B" umount "$M" && [ -n "$pid" ] && pid_wait "$pid" && [ ! -e "$C/views/0123.view.tmp.$dead.a1b2c3" ]
 ok $? "... removed by the daemon when it exits"
 
-# A blob changed since its index was built. With a new mtime: not the
-# verified file any more, re-hashed, refused (exit 3, digest mismatch).
-cp -p "$BLOB" "$TMP/blob.orig"
-python3 - "$BLOB" <<'EOF'
+# flip_middle FILE: invert the byte in the middle of FILE, in place
+flip_middle() {
+	python3 - "$1" <<'EOF'
 import os, sys
 p = sys.argv[1]
 n = os.path.getsize(p)
@@ -111,6 +110,12 @@ with open(p, "r+b") as f:
     f.seek(n // 2)
     f.write(bytes([b[0] ^ 0xFF]))
 EOF
+}
+
+# A blob changed since its index was built. With a new mtime: not the
+# verified file any more, re-hashed, refused (exit 3, digest mismatch).
+cp -p "$BLOB" "$TMP/blob.orig"
+flip_middle "$BLOB"
 "$B" mount "$IMG" "$M" 2>"$TMP/err"
 rc=$?
 at_exit "force_umount '$M'"
@@ -125,16 +130,7 @@ ok $? "a blob changed since its index was built: the warm mount refuses it (exit
 cat "$TMP/blob.orig" >"$BLOB"
 "$B" ls "$IMG" / >/dev/null 2>&1 # re-hashed: this identity is verified
 touch -r "$BLOB" "$TMP/stamp"
-python3 - "$BLOB" <<'EOF'
-import os, sys
-p = sys.argv[1]
-n = os.path.getsize(p)
-with open(p, "r+b") as f:
-    f.seek(n // 2)
-    b = f.read(1)
-    f.seek(n // 2)
-    f.write(bytes([b[0] ^ 0xFF]))
-EOF
+flip_middle "$BLOB"
 touch -r "$TMP/stamp" "$BLOB"
 do_mount "$IMG" "$M" 2>"$TMP/err"
 ok $? "a blob changed in place with its mtime restored: mounts (identity unchanged)"

@@ -179,4 +179,17 @@ static int rimg_make(const char *dir, size_t n, const size_t *sizes, size_t zfra
 	return rc;
 }
 
+/* Free the n files of each of the two layers and remove the test's
+ * temporary directory tmp. */
+static void rimg_done(struct rimg_file *files, size_t n, const char *tmp)
+{
+	char cmd[600];
+
+	for (size_t i = 0; i < 2 * n; i++)
+		free(files[i].data);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	if (system(cmd))
+		diag("could not remove %s", tmp);
+}
+
 #endif

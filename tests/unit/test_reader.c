@@ -273,12 +273,6 @@ int main(void)
 		ocifs_layer_close(layers[i]);
 	ocifs_image_free(img);
 	free(cache);
-	for (int l = 0; l < 2; l++)
-		for (int i = 0; i < NFILES; i++)
-			free(files[l][i].data);
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-	if (system(cmd))
-		diag("could not remove %s", tmp);
+	rimg_done(&files[0][0], NFILES, tmp);
 	return done_testing();
 }
