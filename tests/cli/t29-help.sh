@@ -191,14 +191,14 @@ bar() { # bar LOCALE: the pty bytes of a cold index
 }
 bar C.UTF-8
 ok $? "index on a pty under C.UTF-8"
-tr '\r' '\n' <"$TMP/pty.C.UTF-8" | LC_ALL=C grep -aE $'^layer .*\\[(\xe2\x96[\x88-\x8f\x91]){20}\\] +[0-9]+%' >"$TMP/bars.U"
+tr '\r' '\n' <"$TMP/pty.C.UTF-8" | LC_ALL=C grep -aE $'^layers? .*\\[(\xe2\x96[\x88-\x8f\x91]){20}\\] +[0-9]+%' >"$TMP/bars.U"
 [ -s "$TMP/bars.U" ]
 ok $? "C.UTF-8: the bar is 20 Unicode block elements ($(wc -l <"$TMP/bars.U") drawn)"
 bar C
 ok $? "index on a pty under C"
 tr -d '\r' <"$TMP/pty.C" | grep -aEq '\[[=> ]{20}\] +[0-9]+%' && ! LC_ALL=C grep -aq $'\xe2\x96' "$TMP/pty.C"
 ok $? "C: the bar is drawn, in ASCII only"
-tr '\r' '\n' <"$TMP/pty.C" | LC_ALL=C grep -a '^layer .*\[' >"$TMP/bars.C"
+tr '\r' '\n' <"$TMP/pty.C" | LC_ALL=C grep -aE '^layers? .*\[' >"$TMP/bars.C"
 [ -s "$TMP/bars.C" ] && ! LC_ALL=C grep -aqv '^[ -~]*$' "$TMP/bars.C"
 ok $? "C: every byte of every bar line is printable ASCII ($(wc -l <"$TMP/bars.C") lines)"
 # the per-layer summary after the bar too (it shortened digests with "…")
