@@ -18,8 +18,12 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "cache.h"
+#include "image.h"
+#include "layer.h"
 #include "sha.h"
 #include "tap.h"
+#include "view.h"
 
 struct rimg_file {
 	char path[32];
@@ -179,17 +183,60 @@ static int rimg_make(const char *dir, size_t n, const size_t *sizes, size_t zfra
 	return rc;
 }
 
-/* Free the n files of each of the two layers and remove the test's
- * temporary directory tmp. */
-static void rimg_done(struct rimg_file *files, size_t n, const char *tmp)
+/* The image opened as the tests read it: a temporary directory holding
+ * the layout (img/) and XDG_CACHE_HOME (cache/), the image, its two
+ * layers indexed with a checkpoint every `span` bytes, and the view. */
+struct rimg {
+	char tmp[64], dir[80];
+	char blob[2][600];              /* the layers' blob files */
+	char *cache;
+	struct ocifs_image *img;
+	struct ocifs_layer *layers[2];
+	struct ocifs_view *v;
+};
+
+/* rimg_make's image (n files of sizes[] a layer, into files; zstd frames
+ * of zframe bytes) in a new temporary directory named after prefix,
+ * opened: 0 or -errno (what is open is closed by rimg_close). */
+static int rimg_open(struct rimg *m, const char *prefix, size_t n, const size_t *sizes,
+		     size_t zframe, uint64_t span, struct rimg_file *files)
+{
+	struct ocifs_image_opts io = { .platform = "linux/amd64" };
+	char cache_env[96];
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(m->tmp, sizeof(m->tmp), "/tmp/%s.XXXXXX", prefix);
+	if (!mkdtemp(m->tmp))
+		abort();
+	snprintf(m->dir, sizeof(m->dir), "%s/img", m->tmp);
+	snprintf(cache_env, sizeof(cache_env), "%s/cache", m->tmp);
+	setenv("XDG_CACHE_HOME", cache_env, 1);
+	rc = rimg_make(m->dir, n, sizes, zframe, files, m->blob);
+	rc = rc ? rc : ocifs_image_open(m->dir, &io, &m->img);
+	rc = rc ? rc : ocifs_cache_open_dir(&m->cache);
+	struct ocifs_layer_opts lo = { .cache_dir = m->cache, .span = span };
+	for (size_t i = 0; !rc && i < 2; i++)
+		rc = ocifs_layer_open(m->img, i, &lo, &m->layers[i]);
+	return rc ? rc : ocifs_view_open(m->img, m->layers, m->cache, &m->v);
+}
+
+/* Close what rimg_open opened, free the n files of each layer and remove
+ * the temporary directory. */
+static void rimg_close(struct rimg *m, struct rimg_file *files, size_t n)
 {
 	char cmd[600];
 
+	ocifs_view_free(m->v);
+	for (size_t i = 0; i < 2; i++)
+		ocifs_layer_close(m->layers[i]);
+	ocifs_image_free(m->img);
+	free(m->cache);
 	for (size_t i = 0; i < 2 * n; i++)
 		free(files[i].data);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", m->tmp);
 	if (system(cmd))
-		diag("could not remove %s", tmp);
+		diag("could not remove %s", m->tmp);
 }
 
 #endif

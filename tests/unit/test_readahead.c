@@ -425,32 +425,16 @@ static void test_corrupt(struct ocifs_layer *ly, int l, const char *blob)
 
 int main(void)
 {
-	char tmp[] = "/tmp/ocifs-ra.XXXXXX", dir[64], cache_env[64], blob[2][600];
-	struct ocifs_image_opts io = { .platform = "linux/amd64" };
-	struct ocifs_image *img = NULL;
-	struct ocifs_layer *layers[2] = { 0 };
-	struct ocifs_view *v = NULL;
-	char *cache = NULL;
+	struct rimg m;
 	int rc;
 
 	ocifs_log_threshold = OCIFS_LOG_ERR - 1;
-	if (!mkdtemp(tmp))
-		abort();
-	snprintf(dir, sizeof(dir), "%s/img", tmp);
-	snprintf(cache_env, sizeof(cache_env), "%s/cache", tmp);
-	setenv("XDG_CACHE_HOME", cache_env, 1);
-	rc = rimg_make(dir, NFILES, sizes, SPAN, &files[0][0], blob);
-	rc = rc ? rc : ocifs_image_open(dir, &io, &img);
-	rc = rc ? rc : ocifs_cache_open_dir(&cache);
-	struct ocifs_layer_opts lo = { .cache_dir = cache, .span = SPAN };
-	for (size_t i = 0; !rc && i < 2; i++)
-		rc = ocifs_layer_open(img, i, &lo, &layers[i]);
-	rc = rc ? rc : ocifs_view_open(img, layers, cache, &v);
-	view = v;
+	rc = rimg_open(&m, "ocifs-ra", NFILES, sizes, SPAN, SPAN, &files[0][0]);
+	view = m.v;
 	if (ok(rc == 0, "image of a gzip and a many-frame zstd layer (%d)", rc) &&
-	    ok(ocifs_layer_ckpts(layers[0])->n > 40 && ocifs_layer_ckpts(layers[1])->n > 40,
-	       "checkpoints: gzip %zu, zstd %zu", ocifs_layer_ckpts(layers[0])->n,
-	       ocifs_layer_ckpts(layers[1])->n)) {
+	    ok(ocifs_layer_ckpts(m.layers[0])->n > 40 && ocifs_layer_ckpts(m.layers[1])->n > 40,
+	       "checkpoints: gzip %zu, zstd %zu", ocifs_layer_ckpts(m.layers[0])->n,
+	       ocifs_layer_ckpts(m.layers[1])->n)) {
 		test_sequential();
 		test_random();
 		test_interleaved();
@@ -460,14 +444,9 @@ int main(void)
 		test_readv();
 		test_shutdown();
 		/* last: they break the blobs */
-		test_corrupt(layers[0], 0, blob[0]);
-		test_corrupt(layers[1], 1, blob[1]);
+		test_corrupt(m.layers[0], 0, m.blob[0]);
+		test_corrupt(m.layers[1], 1, m.blob[1]);
 	}
-	ocifs_view_free(v);
-	for (size_t i = 0; i < 2; i++)
-		ocifs_layer_close(layers[i]);
-	ocifs_image_free(img);
-	free(cache);
-	rimg_done(&files[0][0], NFILES, tmp);
+	rimg_close(&m, &files[0][0], NFILES);
 	return done_testing();
 }

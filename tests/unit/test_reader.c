@@ -236,43 +236,23 @@ static void test_whole(const struct ocifs_view *v)
 
 int main(void)
 {
-	char tmp[] = "/tmp/ocifs-reader.XXXXXX", dir[64], cache_env[64];
-	struct ocifs_image_opts io = { .platform = "linux/amd64" };
-	struct ocifs_image *img = NULL;
-	struct ocifs_layer *layers[2] = { 0 };
-	struct ocifs_view *v = NULL;
-	char *cache = NULL;
+	struct rimg m;
 	int rc;
 
 	ocifs_log_threshold = OCIFS_LOG_ERR - 1;
 	test_spancache();
 
-	if (!mkdtemp(tmp))
-		abort();
-	snprintf(dir, sizeof(dir), "%s/img", tmp);
-	snprintf(cache_env, sizeof(cache_env), "%s/cache", tmp);
-	setenv("XDG_CACHE_HOME", cache_env, 1);
-	rc = rimg_make(dir, NFILES, sizes, 0, &files[0][0], NULL);
-	rc = rc ? rc : ocifs_image_open(dir, &io, &img);
-	rc = rc ? rc : ocifs_cache_open_dir(&cache);
-	struct ocifs_layer_opts lo = { .cache_dir = cache, .span = 65536 }; /* many checkpoints */
-	for (size_t i = 0; !rc && i < 2; i++)
-		rc = ocifs_layer_open(img, i, &lo, &layers[i]);
-	rc = rc ? rc : ocifs_view_open(img, layers, cache, &v);
+	rc = rimg_open(&m, "ocifs-reader", NFILES, sizes, 0, 65536 /* many checkpoints */,
+		       &files[0][0]);
 	if (ok(rc == 0, "image of a gzip and a zstd layer (%d)", rc) &&
-	    ok(ocifs_layer_comp(layers[0]) == OCIFS_COMP_GZIP &&
-	       ocifs_layer_comp(layers[1]) == OCIFS_COMP_ZSTD, "layer 1 gzip, layer 2 zstd")) {
-		test_reader(v, "64 KiB blocks, 8 MiB", 8 << 20, 65536);
-		test_reader(v, "4 KiB blocks, 32 KiB (evicting)", 32 << 10, BLK);
-		test_reader(v, "default blocks, one block", 1, 0);
-		test_reader(v, "no cache", 0, 0);
-		test_whole(v);
+	    ok(ocifs_layer_comp(m.layers[0]) == OCIFS_COMP_GZIP &&
+	       ocifs_layer_comp(m.layers[1]) == OCIFS_COMP_ZSTD, "layer 1 gzip, layer 2 zstd")) {
+		test_reader(m.v, "64 KiB blocks, 8 MiB", 8 << 20, 65536);
+		test_reader(m.v, "4 KiB blocks, 32 KiB (evicting)", 32 << 10, BLK);
+		test_reader(m.v, "default blocks, one block", 1, 0);
+		test_reader(m.v, "no cache", 0, 0);
+		test_whole(m.v);
 	}
-	ocifs_view_free(v);
-	for (size_t i = 0; i < 2; i++)
-		ocifs_layer_close(layers[i]);
-	ocifs_image_free(img);
-	free(cache);
-	rimg_done(&files[0][0], NFILES, tmp);
+	rimg_close(&m, &files[0][0], NFILES);
 	return done_testing();
 }
