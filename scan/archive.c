@@ -237,6 +237,12 @@ static int arc_fail(struct ocifs_archive_walk *w, const char *what, char **error
 	return 0;
 }
 
+const char *ocifs_archive_unavailable(void)
+{
+	pthread_once(&la_once, la_load);
+	return *la_error ? la_error : NULL;
+}
+
 int ocifs_archive_walk(const struct ocifs_rd *rd, struct ocifs_archive_budget *b,
 		       ocifs_archive_cb cb, void *ctx, char **error)
 {

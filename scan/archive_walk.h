@@ -54,6 +54,10 @@ typedef int (*ocifs_archive_cb)(void *ctx, const struct ocifs_archive_entry *ent
  *  could not be walked: why in *error, e.g. not a zip, truncated, the
  *  budget spent, stopped), cb's non-zero return, -ENOMEM. *error
  *  (malloc'd, kept if already set) says why the walk ended early. */
+/** NULL when libarchive is loaded (dlopen, on first use), else why it
+ *  cannot be (dlerror's text): every walk then finds nothing. */
+const char *ocifs_archive_unavailable(void);
+
 int ocifs_archive_walk(const struct ocifs_rd *rd, struct ocifs_archive_budget *b,
 		       ocifs_archive_cb cb, void *ctx, char **error);
 

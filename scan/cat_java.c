@@ -15,8 +15,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include <pthread.h>
+
+#include "archive_walk.h"
 #include "catalog.h"
 #include "java.h"
+#include "log.h"
 
 static int java_match(const char *path, uint32_t magic)
 {
@@ -64,6 +68,19 @@ static int java_emit(struct ocifs_emit *e, const struct ocifs_mfile *f,
 	return rc;
 }
 
+/* Without libarchive every jar would come out empty: say so once a
+ * process, when the first archive is wanted. */
+static pthread_once_t unavailable_once = PTHREAD_ONCE_INIT;
+
+static void warn_unavailable(void)
+{
+	const char *why = ocifs_archive_unavailable();
+
+	if (why)
+		log_warn("java: libarchive cannot be loaded (%s): the contents of jar, war and "
+			 "ear files are not analyzed", why);
+}
+
 static int java_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree,
 			struct ocifs_emit *e)
 {
@@ -75,6 +92,7 @@ static int java_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree
 	int rc;
 
 	(void)tree;
+	pthread_once(&unavailable_once, warn_unavailable);
 	ocifs_java_opts_default(&o);
 	if (env) {
 		o.budget.stop = env->stop;
@@ -87,6 +105,10 @@ static int java_analyze(const struct ocifs_rd *rd, const struct ocifs_tree *tree
 		rc = java_emit(e, f, &r.pkgs[i], r.error);
 	if (r.error && !f->error && asprintf(&f->error, "java: %s", r.error) < 0)
 		f->error = NULL;
+	/* nothing found and a reason (a cut or garbage archive, libarchive
+	 * not loadable): the file's skip reason */
+	if (!rc && !r.npkgs && r.error)
+		ocifs_emit_skip(e, NULL, "java: %s", r.error);
 	ocifs_java_result_fini(&r);
 	return rc;
 }
