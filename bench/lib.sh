@@ -95,6 +95,13 @@ mount_tmp() {
 	trap 'if unmount_all; then rm -rf "$TMP"; else echo "$me: could not unmount everything under $MNT" >&2; fi' EXIT
 	trap 'exit 130' INT TERM
 }
+# need_cold WHY: die unless this can mount and drop the page cache: root
+# (WHY says what for), a writable drop_caches and /dev/fuse
+need_cold() {
+	[ "$(id -u)" -eq 0 ] || die "needs root ($1)"
+	[ -w /proc/sys/vm/drop_caches ] || die "/proc/sys/vm/drop_caches is not writable"
+	[ -c /dev/fuse ] || die "/dev/fuse is missing"
+}
 # drop: write back, then drop the kernel's page, dentry and inode caches
 drop() {
 	sync

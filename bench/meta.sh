@@ -37,9 +37,7 @@ CC=${CC:-cc}
 OUTB=$builddir/bench
 export LC_ALL=C
 
-[ "$(id -u)" -eq 0 ] || die "needs root (drop_caches, mounts)"
-[ -w /proc/sys/vm/drop_caches ] || die "/proc/sys/vm/drop_caches is not writable"
-[ -c /dev/fuse ] || die "/dev/fuse is missing"
+need_cold "drop_caches, mounts"
 [ -f "$WORK/.done" ] || sh "$top/bench/mkdebian.sh" "$WORK" >&2 ||
 	die "building the benchmark image failed"
 for f in umoci/rootfs rootfs.sqfs docker.tar oci-gzip; do

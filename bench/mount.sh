@@ -70,9 +70,7 @@ SEED=20210101
 NEEDLE="Debian GNU/Linux 12"
 export LC_ALL=C
 
-[ "$(id -u)" -eq 0 ] || die "needs root (drop_caches, umoci unpack, mounts)"
-[ -w /proc/sys/vm/drop_caches ] || die "/proc/sys/vm/drop_caches is not writable"
-[ -c /dev/fuse ] || die "/dev/fuse is missing"
+need_cold "drop_caches, umoci unpack, mounts"
 [ -f "$WORK/.done" ] || sh "$top/bench/mkdebian.sh" "$WORK" >&2 ||
 	die "building the benchmark image failed"
 if ! command -v mksquashfs >/dev/null 2>&1 || ! command -v squashfuse >/dev/null 2>&1; then

@@ -32,9 +32,7 @@ WORK=${OCIFS_BENCH_WORK:-$builddir/bench/work}
 TRIALS=${OCIFS_BENCH_SCALE_TRIALS:-2}
 NEEDLE="Debian GNU/Linux 12"
 export LC_ALL=C
-[ "$(id -u)" -eq 0 ] || die "needs root (drop_caches)"
-[ -w /proc/sys/vm/drop_caches ] || die "/proc/sys/vm/drop_caches is not writable"
-[ -c /dev/fuse ] || die "/dev/fuse is missing"
+need_cold "drop_caches"
 T=$builddir/bench/timeit
 mkdir -p "$builddir/bench"
 [ -x "$T" ] || ${CC:-cc} -O2 -o "$T" "$top/bench/timeit.c" || die "cannot build bench/timeit"
