@@ -195,7 +195,7 @@ static void txt_file(FILE *out, struct json_object *f)
 	if (jstr(f, "soname"))
 		txt_pf(out, "  soname %s\n", jstr(f, "soname"));
 	if (jstr(f, "interp"))
-		txt_pf(out, "  interpreter %s%s\n", jstr(f, "interp"),
+		txt_pf(out, "  interpreter %s%r\n", jstr(f, "interp"),
 		       listed(jget(f, "unresolved"), jstr(f, "interp")) ? " => not found" : "");
 	if (jstr(f, "rpath"))
 		txt_pf(out, "  rpath %s\n", jstr(f, "rpath"));
