@@ -197,6 +197,7 @@ static size_t st_write(char *p, size_t sz, size_t nitems, void *ctx)
 	memcpy(st->buf + st->tail, p + skip, keep);
 	st->tail += keep;
 	st->pos += n;
+	atomic_fetch_add(&st->b->r->st_bytes_in, n);
 	return n;
 }
 
@@ -205,10 +206,6 @@ static void stream_close(struct blob_stream *st)
 	if (!st)
 		return;
 	if (st->h) {
-		curl_off_t got = 0;
-
-		curl_easy_getinfo(st->h, CURLINFO_SIZE_DOWNLOAD_T, &got);
-		atomic_fetch_add(&st->b->r->st_bytes_in, (uint64_t)got);
 		curl_multi_remove_handle(st->m, st->h);
 		curl_easy_cleanup(st->h);
 	}
