@@ -112,6 +112,12 @@ cmp -l "$TMP/body" <(tail -c +101 "$TMP/layer.tar.gz" | head -c 100) >"$TMP/diff
 [ "$r1" = "206 100 0" ] && [ "$(wc -l <"$TMP/diff")" -eq 1 ] && [ "$(awk '{print $1}' "$TMP/diff")" -eq 51 ]
 ok $? "corrupt at blob offset 150: exactly byte 50 of the range 100-199 differs" ||
 	{ diag "$r1"; cat "$TMP/diff"; }
+proxy_ctl '{"faults":[{"kind":"corrupt","path":"/blobs/","every":1000}]}'
+r1=$(fetch -r 1500-4499)
+cmp -l "$TMP/body" <(tail -c +1501 "$TMP/layer.tar.gz" | head -c 3000) | awk '{print $1}' | tr '\n' ' ' >"$TMP/diff"
+[ "$r1" = "206 3000 0" ] && [ "$(cat "$TMP/diff")" = "501 1501 2501 " ]
+ok $? "corrupt every 1000: blob offsets 2000, 3000, 4000 of the range 1500-4499" ||
+	{ diag "$r1"; cat "$TMP/diff"; }
 proxy_ctl '{"faults":[{"kind":"corrupt","path":"/blobs/"}]}'
 r1=$(fetch)
 cmp -l "$TMP/body" "$TMP/layer.tar.gz" >"$TMP/diff"
@@ -133,7 +139,7 @@ proxy_ctl '{}'
 [ "$(fetch -r 0-9)" = "206 10 0" ]
 ok $? "an empty control file: no faults"
 [ "$(proxy_stats .faults.drop)" -ge 3 ] && [ "$(proxy_stats .faults.status)" -ge 6 ] &&
-	[ "$(proxy_stats .faults.corrupt)" -eq 2 ] && [ "$(proxy_stats .statuses[\"429\"])" -eq 2 ]
+	[ "$(proxy_stats .faults.corrupt)" -eq 3 ] && [ "$(proxy_stats .statuses[\"429\"])" -eq 2 ]
 ok $? "faults and statuses counted in the stats" || proxy_stats
 
 # --- fake token auth ------------------------------------------------------------

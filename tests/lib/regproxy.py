@@ -35,7 +35,8 @@ control.json:
       "status"   answer "status" (429, 500, 502, 503...) without asking the
                  upstream, with "Retry-After: retry_after" when given
       "corrupt"  flip (xor 0xff) the body bytes at blob offsets "offsets"
-                 (a list; default: the blob's last byte); the offset of a
+                 (a list), or at every offset that is a multiple of
+                 "every" (default: the blob's last byte); the offset of a
                  206 answer comes from its Content-Range
       "norange"  drop the client's Range header: the upstream answers 200
                  with the whole blob
@@ -390,7 +391,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif length is not None:
             total = int(length)
         offsets = corrupt.get("offsets") if corrupt else None
-        if corrupt and offsets is None and total:
+        every = int(corrupt.get("every", 0)) if corrupt else 0
+        if corrupt and offsets is None and not every and total:
             offsets = [total - 1]
         dropped = False
         try:
@@ -399,11 +401,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     b = resp.read(CHUNK)
                     if not b:
                         break
-                    if offsets:
+                    if offsets or every:
                         ba = bytearray(b)
-                        for o in offsets:
+                        for o in offsets or ():
                             i = o - start - sent
                             if 0 <= i < len(ba):
+                                ba[i] ^= 0xff
+                        if every:
+                            at = start + sent
+                            for i in range((-at) % every, len(ba), every):
                                 ba[i] ^= 0xff
                         b = bytes(ba)
                     if drop is not None:
