@@ -60,7 +60,7 @@ struct ocifs_registry_opts {
 				 * TLS. 0: accept any certificate, and
 				 * fall back to plain http:// (skopeo's
 				 * --tls-verify=false) */
-	const char *cert_dir;   /* --cert-dir: *.crt CAs, *.cert/*.key
+	const char *cert_dir;   /* --cert-dir: *.crt CAs, a *.cert + *.key
 				 * client pair (containers-certs.d(5));
 				 * NULL: /etc/containers/certs.d/HOST and
 				 * /etc/docker/certs.d/HOST when present */
@@ -74,6 +74,11 @@ struct ocifs_registry_opts {
 };
 
 struct ocifs_registry;
+
+/** libcurl's process-wide init (curl_global_init), once: a program that
+ *  starts threads calls it before them; ocifs_registry_open calls it too.
+ *  0 or -ENOMEM. */
+int ocifs_registry_global_init(void);
 
 /** A client for n's repository (n is copied). Nothing is sent yet. */
 int ocifs_registry_open(const struct ocifs_regname *n, const struct ocifs_registry_opts *o,
@@ -106,6 +111,9 @@ int ocifs_registry_get_blob(struct ocifs_registry *r, const char *digest, size_t
 int ocifs_registry_blob_src(struct ocifs_registry *r, const char *digest, int64_t size,
 			    struct ocifs_src **out);
 
+/** The size of blob digest (a HEAD): 0 and *size, or -ENOENT etc. */
+int ocifs_registry_blob_size(struct ocifs_registry *r, const char *digest, int64_t *size);
+
 /* Uploads and referrers, for the index artifact (`ocifs index --push`). */
 
 /** Upload a blob unless the registry has it (HEAD first): POST then one
@@ -121,6 +129,15 @@ int ocifs_registry_put_manifest(struct ocifs_registry *r, const char *ref,
  *  neither exists). */
 int ocifs_registry_referrers(struct ocifs_registry *r, const char *digest,
 			     const char *artifact_type, char **body, size_t *len);
+
+/** Push manifest buf (an OCI 1.1 artifact manifest whose "subject" is
+ *  subject) by its digest (into digest), and list it as a referrer of
+ *  subject: nothing more where the registry has the referrers API (its
+ *  PUT answer names the subject), else add it to the "sha256-<hex>" tag's
+ *  index (made when missing). */
+int ocifs_registry_put_referrer(struct ocifs_registry *r, const char *subject,
+				const char *media_type, const char *artifact_type,
+				const void *buf, size_t len, char digest[OCIFS_DIGEST_STRLEN + 1]);
 
 /* What was sent and received since open (tests, bench, trace). */
 struct ocifs_registry_stats {
