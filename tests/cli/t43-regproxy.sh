@@ -184,4 +184,18 @@ ok $? "auth: anonymous tokens when allowed; tokens and 401s counted" || proxy_st
 proxy_stop
 ! curl -s -o /dev/null "$P/v2/"
 ok $? "proxy_stop stops it"
+
+# --- an upstream with TLS and htpasswd: the proxy speaks https with its CA
+# and sends the upstream's credentials; the client needs none
+registry_start --tls --auth bob:hunter2
+ok $? "a TLS registry with basic auth started" || { done_testing; exit; }
+registry_push "oci:$TMP/img" app:1
+ok $? "image pushed to it" || { done_testing; exit; }
+proxy_start "$REG_URL" "$REG_CERT_DIR/ca.crt" "$REG_CREDS"
+d4=$(skopeo inspect --tls-verify=false "docker://$PROXY_HOST/app:1" | jq -r .Digest)
+[ "$d4" = "$d1" ]
+ok $? "through the proxy to https with the upstream's credentials: the same digest" || diag "$d4"
+c=$(curl -s -o "$TMP/r" -w '%{http_code}' -r 100-199 "http://$PROXY_HOST/v2/app/blobs/$LAYER")
+[ "$c" = 206 ] && cmp -s "$TMP/r" <(tail -c +101 "$TMP/layer.tar.gz" | head -c 100)
+ok $? "a Range through it: 206 and the right bytes" || diag "$c"
 done_testing

@@ -209,11 +209,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        S.count(self.command, self.urlpath, self.headers.get("Range"), status,
+                0 if self.command == "HEAD" else len(data), faults)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
-        S.count(self.command, self.urlpath, self.headers.get("Range"), status,
-                0 if self.command == "HEAD" else len(data), faults)
 
     def drain_request_body(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -378,7 +378,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             chunked = True
             self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        sent = 0
         drop = faults.get("drop")
         corrupt = faults.get("corrupt")
         start, total = 0, None
@@ -394,7 +393,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         every = int(corrupt.get("every", 0)) if corrupt else 0
         if corrupt and offsets is None and not every and total:
             offsets = [total - 1]
+        # The stats and the log are written before the body's last bytes
+        # go out (one chunk is held back), so a client that has read a
+        # whole answer finds it counted.
         dropped = False
+        counted = False
+        pos = 0        # body bytes read from the upstream
+        sent = 0       # body bytes sent to the client
+        pending = b""  # the chunk held back
+
+        def out(b):
+            self.wfile.write(b if not chunked else b"%x\r\n%s\r\n" % (len(b), b))
+
         try:
             if self.command != "HEAD":
                 while True:
@@ -404,29 +414,35 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     if offsets or every:
                         ba = bytearray(b)
                         for o in offsets or ():
-                            i = o - start - sent
+                            i = o - start - pos
                             if 0 <= i < len(ba):
                                 ba[i] ^= 0xff
                         if every:
-                            at = start + sent
+                            at = start + pos
                             for i in range((-at) % every, len(ba), every):
                                 ba[i] ^= 0xff
                         b = bytes(ba)
+                    pos += len(b)
                     if drop is not None:
-                        left = int(drop.get("after", 0)) - sent
+                        left = int(drop.get("after", 0)) - (pos - len(b))
                         if left < len(b):
-                            if left > 0:
-                                self.wfile.write(b[:left] if not chunked else
-                                                 b"%x\r\n%s\r\n" % (left, b[:left]))
-                                sent += left
+                            b = b[:max(left, 0)]
                             dropped = True
-                            break
-                    self.wfile.write(b if not chunked else b"%x\r\n%s\r\n" % (len(b), b))
-                    sent += len(b)
-                if chunked and not dropped:
-                    self.wfile.write(b"0\r\n\r\n")
-            if drop is not None and not dropped and self.command != "HEAD":
+                    if pending:
+                        out(pending)
+                        sent += len(pending)
+                    pending = b
+                    if dropped:
+                        break
+            if drop is not None and self.command != "HEAD":
                 dropped = True  # "after" beyond the body: drop at its end
+            S.count(self.command, self.urlpath, rng, resp.status, sent + len(pending), faults)
+            counted = True
+            if pending:
+                out(pending)
+                sent += len(pending)
+            if self.command != "HEAD" and chunked and not dropped:
+                self.wfile.write(b"0\r\n\r\n")
             if dropped:
                 self.wfile.flush()
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
@@ -442,7 +458,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.up.close()
                 self.up = None
         finally:
-            S.count(self.command, self.urlpath, rng, resp.status, sent, faults)
+            if not counted:
+                S.count(self.command, self.urlpath, rng, resp.status, sent, faults)
         if dropped:
             try:
                 self.connection.close()

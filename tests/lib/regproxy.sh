@@ -15,7 +15,9 @@
 #                     prints the current byte count, for deltas:
 #                     b0=$(proxy_reset); ...; $(( $(proxy_stats .bytes) - b0 ))
 #   proxy_log         the request log ("METHOD path range status bytes")
-#   proxy_stop        stops it (also done at exit)
+#   proxy_stop [PID]  stops it (default $PROXY_PID; every proxy started is
+#                     also stopped at exit). Several may run at once: each
+#                     proxy_start overwrites the PROXY_* variables.
 : "${OCIFS_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 PROXY_PY=${PROXY_PY:-$OCIFS_SRCDIR/tests/lib/regproxy.py}
 PROXY_PID=
@@ -27,7 +29,7 @@ proxy_start() {
 	[ -n "${3:-}" ] && _pargs+=(--upstream-creds "$3")
 	python3 "$PROXY_PY" "${_pargs[@]}" 2>"$PROXY_DIR/stderr" &
 	PROXY_PID=$!
-	at_exit proxy_stop
+	at_exit "proxy_stop $PROXY_PID"
 	_i=0
 	while [ ! -s "$PROXY_DIR/port" ]; do
 		_i=$((_i + 1))
@@ -54,9 +56,10 @@ proxy_stats() {
 proxy_reset() { proxy_stats .bytes; }
 proxy_log() { cat "$PROXY_DIR/log" 2>/dev/null; }
 proxy_stop() {
-	if [ -n "$PROXY_PID" ]; then
-		kill "$PROXY_PID" 2>/dev/null
-		wait "$PROXY_PID" 2>/dev/null
-		PROXY_PID=
-	fi
+	local pid=${1:-$PROXY_PID}
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	[ "$pid" != "$PROXY_PID" ] || PROXY_PID=
+	return 0
 }
