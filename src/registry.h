@@ -146,6 +146,8 @@ struct ocifs_registry_stats {
 	uint64_t retries;
 	uint64_t bytes_in;      /* body bytes received */
 	uint64_t range_requests;
+	uint64_t connects;      /* new connections (the rest reused one);
+				 * a stream's counted when it ends */
 };
 void ocifs_registry_stats(const struct ocifs_registry *r, struct ocifs_registry_stats *st);
 

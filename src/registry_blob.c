@@ -206,8 +206,9 @@ static void stream_close(struct blob_stream *st)
 	if (!st)
 		return;
 	if (st->h) {
+		reg_count_connects(st->b->r, st->h);
 		curl_multi_remove_handle(st->m, st->h);
-		curl_easy_cleanup(st->h);
+		reg_easy_put(st->b->r, st->h); /* with the connection it had before */
 	}
 	if (st->m)
 		curl_multi_cleanup(st->m);

@@ -194,6 +194,8 @@ static void test_blobs(struct ocifs_registry *r, const char *layer)
 	ocifs_registry_stats(r, &b);
 	ok(same, "a Range read of every block (last to first) equals the blob's bytes");
 	is_int(b.range_requests - a.range_requests, nblocks, "one Range request per block");
+	ok(b.connects - a.connects <= 1, "over one connection (%llu opened)",
+	   (unsigned long long)(b.connects - a.connects));
 	ocifs_src_unref(s);
 
 	/* A whole sequential pass: one request, hashing to the digest. */
