@@ -61,7 +61,7 @@ static int body_start(struct blob *b, const char *crange, uint64_t off, uint64_t
 	if (!crange) {
 		*pos = 0;
 		if (off > 0 && !atomic_exchange(&r->range_ignored, 1))
-			log_info("registry %s: ignores Range requests; blobs are read from their start",
+			log_warn("registry %s: ignores Range requests; blobs are read from their start",
 				 r->name);
 		return 0;
 	}

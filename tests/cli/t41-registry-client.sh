@@ -31,12 +31,19 @@ registry_push "oci:$TMP/oci" app:1.0
 ok $? "skopeo pushes the image to it" || { done_testing; exit; }
 TLS_HOST=$REG_HOST TLS_CERTS=$REG_CERT_DIR
 
+registry_start --client-certs
+ok $? "a TLS registry wanting client certificates at $REG_HOST" || { done_testing; exit; }
+registry_push "oci:$TMP/oci" app:1.0
+ok $? "skopeo pushes the image to it (client.cert from --dest-cert-dir)" || { done_testing; exit; }
+MTLS_HOST=$REG_HOST MTLS_CERTS=$REG_CERT_DIR
+
 registry_start --auth tester:s3cret-pw
 ok $? "a registry with htpasswd auth at $REG_HOST" || { done_testing; exit; }
 registry_push "oci:$TMP/oci" app:1.0
 ok $? "skopeo pushes the image to it with --dest-creds" || { done_testing; exit; }
 
-REGT_TLS_HOST=$TLS_HOST REGT_TLS_CERTS=$TLS_CERTS REGT_AUTH_HOST=$REG_HOST \
+REGT_TLS_HOST=$TLS_HOST REGT_TLS_CERTS=$TLS_CERTS REGT_MTLS_HOST=$MTLS_HOST \
+	REGT_MTLS_CERTS=$MTLS_CERTS REGT_AUTH_HOST=$REG_HOST \
 	REGT_AUTH_CREDS=$REG_CREDS REGT_OCI=$TMP/oci REGT_MANIFEST=$MANIFEST \
 	REGT_CONFIG=$CONFIG REGT_LAYER=$LAYER REGT_TMP=$TMP \
 	timeout 300 "$UNIT" >"$TMP/unit.out" 2>"$TMP/unit.err"

@@ -340,6 +340,38 @@ static void test_tls(void)
 	}
 }
 
+static void test_client_certs(void)
+{
+	const char *host = env("REGT_MTLS_HOST"), *certs = env("REGT_MTLS_CERTS");
+	const char *tmp = env("REGT_TMP");
+	struct ocifs_registry_opts o = { .tls_verify = 1, .cert_dir = certs, .retries = 1 };
+	struct ocifs_registry *r = NULL;
+	char msg[1024], dir[1024], cmd[3000];
+	int rc;
+
+	if (!host || !certs || !tmp) {
+		skip("no registry wanting client certificates (run by t41)");
+		return;
+	}
+	rc = open_reg(host, "app", &o, &r);
+	if (rc == 0) {
+		rc = try_manifest(r, "1.0", msg, sizeof(msg));
+		is_int(rc, 0, "a client certificate from the cert dir (client.cert + client.key)");
+		ocifs_registry_unref(r);
+	}
+	snprintf(dir, sizeof(dir), "%s/ca-only", tmp);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && cp '%s/ca.crt' '%s/'", dir, certs, dir);
+	if (tap_sh("%s", cmd) != 0)
+		return;
+	o.cert_dir = dir;
+	rc = open_reg(host, "app", &o, &r);
+	if (rc == 0) {
+		rc = try_manifest(r, "1.0", msg, sizeof(msg));
+		ok(rc == -EIO, "without it the registry refuses (%d): %s", rc, msg);
+		ocifs_registry_unref(r);
+	}
+}
+
 static void write_authfile(const char *path, const char *key, const char *creds)
 {
 	unsigned char b64[512];
@@ -767,6 +799,7 @@ int main(int argc, char **argv)
 	}
 	test_names();
 	test_tls();
+	test_client_certs();
 	test_auth();
 	test_push();
 	return done_testing();
