@@ -323,6 +323,7 @@ void ocifs_registry_stats(const struct ocifs_registry *r, struct ocifs_registry_
 	st->bytes_in = atomic_load(&m->st_bytes_in);
 	st->range_requests = atomic_load(&m->st_range);
 	st->connects = atomic_load(&m->st_connects);
+	st->http2 = atomic_load(&m->st_http2);
 }
 
 /* ---- manifests and small blobs ---- */

@@ -148,6 +148,7 @@ struct ocifs_registry_stats {
 	uint64_t range_requests;
 	uint64_t connects;      /* new connections (the rest reused one);
 				 * a stream's counted when it ends */
+	uint64_t http2;         /* requests answered over HTTP/2 */
 };
 void ocifs_registry_stats(const struct ocifs_registry *r, struct ocifs_registry_stats *st);
 

@@ -47,7 +47,7 @@ struct blob {
 	char path[512];
 	pthread_mutex_t mu;
 	struct blob_stream *st; /* under mu */
-	uint64_t last_end;      /* where the last read ended (under mu) */
+	_Atomic uint64_t last_end; /* where the last read ended */
 	uint64_t size;
 };
 
@@ -405,22 +405,19 @@ static int blob_pread(struct ocifs_src *s, void *buf, size_t n, uint64_t off, si
 	if (n > b->size - off)
 		n = (size_t)(b->size - off);
 	pthread_mutex_lock(&b->mu);
-	stream = off == b->last_end || atomic_load(&b->r->range_ignored) ||
+	stream = off == atomic_load(&b->last_end) || atomic_load(&b->r->range_ignored) ||
 		 (b->st && off >= b->st->pos - (b->st->tail - b->st->head) &&
 		  off <= b->st->pos + STREAM_SKIP_MAX);
 	if (stream) {
 		rc = stream_read(b, buf, n, off, got);
-		b->last_end = off + *got;
+		atomic_store(&b->last_end, off + *got);
 		pthread_mutex_unlock(&b->mu);
 		return rc;
 	}
 	pthread_mutex_unlock(&b->mu);
 	rc = range_read(b, buf, n, off, got);
-	if (rc == 0) {
-		pthread_mutex_lock(&b->mu);
-		b->last_end = off + *got;
-		pthread_mutex_unlock(&b->mu);
-	}
+	if (rc == 0)
+		atomic_store(&b->last_end, off + *got);
 	return rc;
 }
 

@@ -295,6 +295,9 @@ void reg_count_connects(struct ocifs_registry *r, CURL *h)
 
 	if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &n) == CURLE_OK && n > 0)
 		atomic_fetch_add(&r->st_connects, (uint64_t)n);
+	if (curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &n) == CURLE_OK &&
+	    n == CURL_HTTP_VERSION_2_0)
+		atomic_fetch_add(&r->st_http2, 1);
 }
 
 int reg_curl_retryable(CURLcode c)

@@ -59,7 +59,7 @@ struct ocifs_registry {
 	struct reg_token tokens[REG_TOKENS];
 	atomic_int range_ignored;
 	atomic_uint_fast64_t st_requests, st_retries, st_bytes_in, st_range,
-			     st_connects;
+			     st_connects, st_http2;
 };
 
 struct reg_req {
@@ -111,7 +111,7 @@ const char *reg_scheme(struct ocifs_registry *r);
 /** Map a finished transfer's curl result to -errno, logging it. */
 int reg_curl_err(struct ocifs_registry *r, CURLcode c, const char *what, const char *ebuf);
 int reg_curl_retryable(CURLcode c);
-/** Add the connections h opened to the stats. */
+/** Add the connections h opened (and whether it spoke HTTP/2) to the stats. */
 void reg_count_connects(struct ocifs_registry *r, CURL *h);
 /** Sleep before retry attempt (0-based), honouring p's Retry-After. */
 void reg_backoff(struct ocifs_registry *r, unsigned attempt, const struct reg_resp *p);

@@ -196,6 +196,7 @@ static void test_blobs(struct ocifs_registry *r, const char *layer)
 	is_int(b.range_requests - a.range_requests, nblocks, "one Range request per block");
 	ok(b.connects - a.connects <= 1, "over one connection (%llu opened)",
 	   (unsigned long long)(b.connects - a.connects));
+	is_int(b.http2 - a.http2, nblocks, "in HTTP/2, which the TLS registry offers");
 	ocifs_src_unref(s);
 
 	/* A whole sequential pass: one request, hashing to the digest. */
