@@ -4,15 +4,15 @@
 # Range reads, stalls, bytes that differ from their digest, a registry
 # that ignores Range, bearer tokens (the proxy's token server: wrong
 # password, anonymous, tokens that die early or expire). The checks are
-# tests/unit/test_registry's "faults" section; its TAP is passed on here.
+# tests/unit/test_registry_faults's; its TAP is passed on here.
 . "$(dirname "$0")/../lib.sh"
 . "$OCIFS_SRCDIR/tests/lib/registry.sh"
 . "$OCIFS_SRCDIR/tests/lib/regproxy.sh"
 
 need docker-registry skopeo jq curl python3 || { done_testing; exit; }
-UNIT=${OCIFS_BUILDDIR:-$OCIFS_SRCDIR}/tests/unit/test_registry
+UNIT=${OCIFS_BUILDDIR:-$OCIFS_SRCDIR}/tests/unit/test_registry_faults
 [ -x "$UNIT" ]
-ok $? "tests/unit/test_registry is built" || { done_testing; exit; }
+ok $? "tests/unit/test_registry_faults is built" || { done_testing; exit; }
 
 # A 3 MB incompressible gzip layer: 12 blocks of 256 KiB.
 head -c 3000000 /dev/urandom >"$TMP/rand"
@@ -31,7 +31,7 @@ ok $? "the proxy in front of it at $PROXY_HOST" || { done_testing; exit; }
 
 REGT_PROXY_HOST=$PROXY_HOST REGT_PROXY_DIR=$PROXY_DIR REGT_OCI=$TMP/oci \
 	REGT_MANIFEST=$MANIFEST REGT_CONFIG=$CONFIG REGT_LAYER=$LAYER \
-	timeout 300 "$UNIT" faults >"$TMP/unit.out" 2>"$TMP/unit.err"
+	timeout 300 "$UNIT" >"$TMP/unit.out" 2>"$TMP/unit.err"
 rc=$?
 while IFS= read -r line; do
 	case $line in
@@ -42,5 +42,5 @@ while IFS= read -r line; do
 	esac
 done <"$TMP/unit.out"
 [ $rc -eq 0 ]
-ok $? "test_registry faults exits 0" || diag "exit $rc; stderr: $(tail -n 5 "$TMP/unit.err")"
+ok $? "test_registry_faults exits 0" || diag "exit $rc; stderr: $(tail -n 5 "$TMP/unit.err")"
 done_testing
