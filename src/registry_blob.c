@@ -115,8 +115,11 @@ static size_t win_write(char *p, size_t sz, size_t nitems, void *ctx)
 		w->got += k;
 	}
 	w->pos += n;
-	if (w->got == w->n)
-		return 0; /* all we wanted: stop (err 0) */
+	/* A 200 (Range ignored) has the rest of the blob to come: stop once
+	 * we have ours (err 0). A 206 ends by itself, and reading it to the
+	 * end keeps its connection for the next request. */
+	if (w->got == w->n && !w->p->content_range)
+		return 0;
 	return n;
 }
 

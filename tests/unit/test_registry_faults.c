@@ -107,6 +107,16 @@ static void test_faults(void)
 	if (open_reg(host, "app", &o, &r) < 0)
 		goto fail_open;
 	is_int(try_manifest(r, "1.0", msg, sizeof(msg)), 0, "through the proxy, no faults");
+	rc = ocifs_registry_blob_src(r, layer, (int64_t)len, &s);
+	if (rc == 0) {
+		ocifs_registry_stats(r, &a);
+		good = read_block(s, want, len, 5) && read_block(s, want, len, 3) &&
+		       read_block(s, want, len, 1);
+		ocifs_registry_stats(r, &b);
+		ok(good, "Range reads over HTTP/1.1");
+		is_int(b.connects - a.connects, 0, "reuse the connection (keep-alive)");
+		ocifs_src_unref(s);
+	}
 
 	ctl("{\"faults\":[{\"path\":\"/manifests/\",\"kind\":\"status\",\"status\":429,"
 	    "\"retry_after\":1,\"times\":2}]}");
