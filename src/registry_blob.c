@@ -394,6 +394,11 @@ static int stream_read(struct blob *b, char *dst, size_t n, uint64_t off, size_t
 		if (rc < 0)
 			return rc;
 	}
+	/* A stream read to its end gives its buffer back at once. */
+	if (b->st && b->st->done && b->st->head == b->st->tail) {
+		stream_close(b->st);
+		b->st = NULL;
+	}
 	return 0;
 }
 
