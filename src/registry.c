@@ -216,22 +216,6 @@ void ocifs_regname_fini(struct ocifs_regname *n)
 
 /* ---- the client ---- */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
-
-static void curl_init(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-/** libcurl's global init, once per process: callers that start threads
- *  call it first (registry open does it too). */
-int ocifs_registry_global_init(void)
-{
-	pthread_once(&curl_once, curl_init);
-	return curl_init_rc == CURLE_OK ? 0 : -ENOMEM;
-}
-
 static int dup_name(struct ocifs_regname *d, const struct ocifs_regname *s)
 {
 	d->host = strdup(s->host);
@@ -252,11 +236,9 @@ int ocifs_registry_open(const struct ocifs_regname *n, const struct ocifs_regist
 	int rc;
 
 	*out = NULL;
-	rc = ocifs_registry_global_init();
-	if (rc < 0) {
-		log_err("registry %s: libcurl initialization failed", n->display);
+	rc = ocifs_registry_global_init(); /* logged */
+	if (rc < 0)
 		return rc;
-	}
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;

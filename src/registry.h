@@ -77,9 +77,11 @@ struct ocifs_registry_opts {
 
 struct ocifs_registry;
 
-/** libcurl's process-wide init (curl_global_init), once: a program that
- *  starts threads calls it before them; ocifs_registry_open calls it too.
- *  0 or -ENOMEM. */
+/** Load libcurl (dlopen: it is not linked, its dependencies would cost
+ *  every command milliseconds at start) and run its process-wide init,
+ *  once: a program that starts threads calls it before them;
+ *  ocifs_registry_open calls it too. 0, or -ENOTSUP (logged) when
+ *  libcurl cannot be loaded. */
 int ocifs_registry_global_init(void);
 
 /** A client for n's repository (n is copied). Nothing is sent yet; the

@@ -7,12 +7,57 @@
  */
 #ifndef OCIFS_SRC_REGISTRY_PRIV_H
 #define OCIFS_SRC_REGISTRY_PRIV_H
+/* curl_easy_setopt & co. are plain functions (no type-checking macros),
+ * so that the names below can point at the loaded library. */
+#define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
 
 #include "registry.h"
+
+/* libcurl's functions, resolved by registry_curl.c when the first
+ * registry is opened (ocifs_registry_global_init); the registry files
+ * call them by their usual names. */
+#define REG_CURL_FUNCS(X)                                                                   \
+	X(curl_global_init) X(curl_easy_init) X(curl_easy_setopt) X(curl_easy_perform)      \
+	X(curl_easy_getinfo) X(curl_easy_cleanup) X(curl_easy_reset) X(curl_easy_strerror)  \
+	X(curl_easy_escape) X(curl_free) X(curl_easy_pause) X(curl_slist_append)            \
+	X(curl_slist_free_all) X(curl_share_init) X(curl_share_setopt) X(curl_share_cleanup) \
+	X(curl_multi_init) X(curl_multi_add_handle) X(curl_multi_remove_handle)             \
+	X(curl_multi_perform) X(curl_multi_poll) X(curl_multi_info_read) X(curl_multi_cleanup)
+#define REG_CURL_MEMBER(f) __typeof__(f) *f;
+struct reg_curl_api {
+	REG_CURL_FUNCS(REG_CURL_MEMBER)
+};
+extern struct reg_curl_api reg_curl;
+#undef curl_easy_setopt  /* curl.h's pass-through macros */
+#undef curl_easy_getinfo
+#undef curl_share_setopt
+#define curl_global_init (*reg_curl.curl_global_init)
+#define curl_easy_init (*reg_curl.curl_easy_init)
+#define curl_easy_setopt (*reg_curl.curl_easy_setopt)
+#define curl_easy_perform (*reg_curl.curl_easy_perform)
+#define curl_easy_getinfo (*reg_curl.curl_easy_getinfo)
+#define curl_easy_cleanup (*reg_curl.curl_easy_cleanup)
+#define curl_easy_reset (*reg_curl.curl_easy_reset)
+#define curl_easy_strerror (*reg_curl.curl_easy_strerror)
+#define curl_easy_escape (*reg_curl.curl_easy_escape)
+#define curl_free (*reg_curl.curl_free)
+#define curl_easy_pause (*reg_curl.curl_easy_pause)
+#define curl_slist_append (*reg_curl.curl_slist_append)
+#define curl_slist_free_all (*reg_curl.curl_slist_free_all)
+#define curl_share_init (*reg_curl.curl_share_init)
+#define curl_share_setopt (*reg_curl.curl_share_setopt)
+#define curl_share_cleanup (*reg_curl.curl_share_cleanup)
+#define curl_multi_init (*reg_curl.curl_multi_init)
+#define curl_multi_add_handle (*reg_curl.curl_multi_add_handle)
+#define curl_multi_remove_handle (*reg_curl.curl_multi_remove_handle)
+#define curl_multi_perform (*reg_curl.curl_multi_perform)
+#define curl_multi_poll (*reg_curl.curl_multi_poll)
+#define curl_multi_info_read (*reg_curl.curl_multi_info_read)
+#define curl_multi_cleanup (*reg_curl.curl_multi_cleanup)
 
 #define REG_TOKENS 2            /* pull, pull+push */
 #define REG_POOL 8              /* idle easy handles (and their connections) kept */

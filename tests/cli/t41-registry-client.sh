@@ -8,7 +8,8 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib/registry.sh"
 
-need docker-registry skopeo openssl htpasswd jq curl python3 || { done_testing; exit; }
+need docker-registry skopeo openssl htpasswd jq curl python3 unshare mount ldconfig ||
+	{ done_testing; exit; }
 UNIT=${OCIFS_BUILDDIR:-$OCIFS_SRCDIR}/tests/unit/test_registry
 [ -x "$UNIT" ]
 ok $? "tests/unit/test_registry is built" || { done_testing; exit; }
@@ -58,4 +59,18 @@ while IFS= read -r line; do
 done <"$TMP/unit.out"
 [ $rc -eq 0 ]
 ok $? "test_registry exits 0" || diag "exit $rc; stderr: $(tail -n 5 "$TMP/unit.err")"
+
+# libcurl is loaded with dlopen when a registry is first opened: where
+# its file is /dev/null (a private mount namespace), a clear refusal.
+LIBCURL=$(ldconfig -p | awk '/libcurl\.so\.4 .*x86-64/ { print $NF; exit }')
+[ -n "$LIBCURL" ] || LIBCURL=$(ldconfig -p | awk '/libcurl\.so\.4 / { print $NF; exit }')
+LIBCURL=$(readlink -f "$LIBCURL")
+unshare -m sh -c 'mount --bind /dev/null "$1" && exec "$2" nocurl' sh "$LIBCURL" "$UNIT" \
+	>"$TMP/nocurl.out" 2>"$TMP/nocurl.err"
+rc=$?
+grep -q '^ok .*-ENOTSUP' "$TMP/nocurl.out" && ! grep -q '^not ok' "$TMP/nocurl.out" && [ $rc -eq 0 ]
+ok $? "without libcurl ($LIBCURL as /dev/null) ocifs_registry_open refuses in one line" ||
+	diag "exit $rc: $(cat "$TMP/nocurl.out" "$TMP/nocurl.err")"
+! ldd "$OCIFS_BIN" | grep -q libcurl
+ok $? "the ocifs binary does not link libcurl (it is loaded when needed)"
 done_testing

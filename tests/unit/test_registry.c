@@ -481,10 +481,30 @@ static void test_push(void)
 }
 
 
-int main(void)
+/* Run by t41 where libcurl's file is /dev/null: a clear refusal. */
+static void test_nocurl(void)
+{
+	struct ocifs_log_hold h = { 0 };
+	struct ocifs_registry *r = NULL;
+	int rc;
+
+	ocifs_log_hold_attach(&h);
+	rc = open_reg("127.0.0.1:1", "app", NULL, &r);
+	ocifs_log_hold_attach(NULL);
+	is_int(rc, -ENOTSUP, "without libcurl a registry is refused: -ENOTSUP");
+	ok(h.have && strstr(h.msg, "need libcurl, which cannot be loaded"), "saying why: %s",
+	   h.have ? h.msg : "");
+	is_int(ocifs_registry_global_init(), -ENOTSUP, "and again, without a crash");
+}
+
+int main(int argc, char **argv)
 {
 	ocifs_log_threshold = OCIFS_LOG_ERR;
 	oci_dir = getenv("REGT_OCI");
+	if (argc > 1 && !strcmp(argv[1], "nocurl")) {
+		test_nocurl();
+		return done_testing();
+	}
 	test_names();
 	test_tls();
 	test_client_certs();
