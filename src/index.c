@@ -2,15 +2,18 @@
 /*
  * One pass per layer (see index.h). Data flow (index_pipe.h):
  *
- *   decoder thread:  blob --pread--> sha256(blob) --zpass--> chunk ring
- *   hasher thread:   chunk ring --> sha256(diff_id)
- *   calling thread:  chunk ring --> tar reader --> per-file sha256 + magic
+ *   decoder thread:  blob --pread--> zpass --> chunk ring
+ *                        `--> side ring --> hasher thread: sha256(blob)
+ *   calling thread:  chunk ring --> sha256(diff_id)
+ *                    chunk ring --> tar reader --> per-file sha256 + magic
  *                        --> SQLite (temp)
  *
- * The file data is hashed where it lies in the ring (no copy). The ring
- * holds a few MiB, so memory stays bounded whatever the layer size. On any
- * error all threads stop, the temp file is removed and the error is
- * reported once, naming the layer.
+ * The file data is hashed where it lies in the ring (no copy), into the
+ * diff_id and the file's hash in one pass (sha.h: ocifs_sha_update2); on
+ * a CPU that cannot pair the two, the hasher thread takes the diff_id
+ * too. The rings hold a few MiB, so memory stays bounded whatever the
+ * layer size. On any error all threads stop, the temp file is removed
+ * and the error is reported once, naming the layer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +44,7 @@
 
 struct input_tap {
 	struct ocifs_sha *sha_c;
+	struct ocifs_index_pipe *pl; /* hashes sha_c on its hasher thread */
 	uint64_t done, last_report;
 	const struct ocifs_index_opts *o;
 };
@@ -49,7 +53,10 @@ static void on_input(void *ctx, const void *p, size_t n)
 {
 	struct input_tap *t = ctx;
 
-	ocifs_sha_update(t->sha_c, p, n);
+	if (t->pl)
+		ocifs_index_pipe_side(t->pl, p, n);
+	else
+		ocifs_sha_update(t->sha_c, p, n);
 	t->done += n;
 	if (t->o->progress && t->done - t->last_report >= (4u << 20)) {
 		t->last_report = t->done;
@@ -68,6 +75,7 @@ struct pass {
 	struct ocifs_tar *tar;
 	struct ocifs_idxdb *db;
 	struct ocifs_sha *sha_f;
+	struct ocifs_index_pipe *pl;
 	struct ocifs_strmap seen;    /* every path with an entry */
 	struct ocifs_strmap parents; /* every parent path referenced */
 	struct ocifs_index_stats *st;
@@ -99,6 +107,7 @@ static int hash_entry(struct pass *ps, const struct ocifs_tar_entry *te, struct 
 	static const unsigned char zeros[65536];
 	unsigned char head[8] = { 0 };
 	size_t headn = 0, got, seg = 0;
+	uint64_t done = 0; /* data bytes read */
 	uint64_t seg_left = te->nsparse ? te->sparse[0].len : te->data_len;
 	uint64_t logical = te->nsparse ? te->sparse[0].off : 0;
 	int hash = !te->nsparse || te->size <= SPARSE_HASH_MAX, rc;
@@ -115,6 +124,13 @@ static int hash_entry(struct pass *ps, const struct ocifs_tar_entry *te, struct 
 		if (!got)
 			break;
 		q = v;
+		/* Non-sparse data: into the file's hash and the diff_id in
+		 * one pass (the data starts on a 512-byte boundary of the tar,
+		 * so both are at the same offset in a sha256 block). */
+		int paired = ps->pl && !te->nsparse && hash;
+		if (paired)
+			ocifs_index_pipe_pair(ps->pl, te->data_off + done, q, got, ps->sha_f);
+		done += got;
 		if (headn < sizeof(head) && logical == headn) {
 			size_t k = sizeof(head) - headn < got ? sizeof(head) - headn : got;
 			memcpy(head + headn, q, k);
@@ -135,7 +151,7 @@ static int hash_entry(struct pass *ps, const struct ocifs_tar_entry *te, struct 
 				k = (size_t)seg_left;
 			if (k == 0)
 				break; /* map exhausted: tar.c bounds data_len */
-			if (hash)
+			if (hash && !paired)
 				ocifs_sha_update(ps->sha_f, q + p, k);
 			p += k;
 			logical += k;
@@ -394,8 +410,14 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 		return rc;
 	ocifs_log_hold_attach(&hold); /* released at out: */
 
-	if ((rc = ocifs_sha_new(&tap.sha_c)) || (rc = ocifs_sha_new(&ps.sha_f)) ||
-	    (zo.comp != OCIFS_COMP_NONE && (rc = ocifs_sha_new(&sha_u))))
+	/* Where the CPU can hash two streams over the same bytes in one pass
+	 * (sha.h), the diff_id is taken on this thread beside the file hashes;
+	 * else on a hasher thread of its own. */
+	int pair = zo.comp != OCIFS_COMP_NONE && ocifs_sha_pairs();
+	if ((rc = ocifs_sha_new(&tap.sha_c)) ||
+	    (rc = pair ? ocifs_sha_new_pairable(&ps.sha_f) : ocifs_sha_new(&ps.sha_f)) ||
+	    (zo.comp != OCIFS_COMP_NONE &&
+	     (rc = pair ? ocifs_sha_new_pairable(&sha_u) : ocifs_sha_new(&sha_u))))
 		goto out;
 	/* SQLite opens by path: the name is created first, exclusively and
 	 * unguessably, and checked to be still ours once SQLite has it open. */
@@ -411,11 +433,18 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	if (rc)
 		goto out;
 	po.ctx = zp;
-	po.sha = sha_u; /* NULL for uncompressed blobs: diff_id = digest */
+	/* sha_u is NULL for uncompressed blobs: diff_id = digest */
+	if (pair)
+		po.inline_sha = sha_u;
+	else
+		po.sha = sha_u;
 	po.hold = &hold;
-	rc = ocifs_index_pipe_start(&po, &pl);
+	po.side_sha = tap.sha_c;
+	rc = ocifs_index_pipe_start(&po, &tap.pl);
+	pl = tap.pl;
 	if (rc)
 		goto out;
+	ps.pl = pair ? pl : NULL;
 	rc = run_pass(&ps, pl);
 	if (!rc)
 		rc = ocifs_index_pipe_finish(pl);

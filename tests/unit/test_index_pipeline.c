@@ -4,7 +4,10 @@
  * pushed through rings of tiny and odd-sized chunks, with a producer that
  * returns a few bytes at a time, read back by copy and by reference in
  * random sizes: the bytes, their count and the hasher's sha256 must match
- * the stream's. An error from the producer mid-stream arrives after the
+ * the stream's, whether the hasher thread or the reader (inline, some
+ * pieces paired with a second context) takes the stream, and for the
+ * bytes the producer hands to the side ring. An error from the producer
+ * mid-stream arrives after the
  * bytes before it; a reader that stops early (a tar error) frees the ring
  * while the producer waits for a slot, without hanging. Then a tar built
  * here is read through the ring with ocifs_tar_read_ref, members
@@ -38,6 +41,7 @@ struct gen {
 	size_t len, pos, step, fail_at;
 	int fail_rc;
 	unsigned calls;
+	struct ocifs_index_pipe **side; /* not NULL: every byte to the side ring too */
 };
 
 static int gen_produce(void *ctx, void *buf, size_t n, size_t *got)
@@ -55,6 +59,8 @@ static int gen_produce(void *ctx, void *buf, size_t n, size_t *got)
 	if (g->step && k > g->step)
 		k = g->step;
 	memcpy(buf, g->mem + g->pos, k);
+	if (g->side && k)
+		ocifs_index_pipe_side(*g->side, g->mem + g->pos, k);
 	g->pos += k;
 	*got = k;
 	return 0;
@@ -69,8 +75,11 @@ static unsigned char *pattern(size_t len)
 	return m;
 }
 
-/* Read the whole stream through the ring; 0 or the error it ended on. */
-static int drain(struct ocifs_index_pipe *p, unsigned char *out, size_t cap, size_t *total)
+/* Read the whole stream through the ring; 0 or the error it ended on.
+ * also (inline mode): about half the pieces go to it through
+ * ocifs_index_pipe_pair, and to also_ref by a plain update. */
+static int drain_pair(struct ocifs_index_pipe *p, unsigned char *out, size_t cap, size_t *total,
+		      struct ocifs_sha *also, struct ocifs_sha *also_ref)
 {
 	struct ocifs_stream s;
 	size_t got;
@@ -82,43 +91,66 @@ static int drain(struct ocifs_index_pipe *p, unsigned char *out, size_t cap, siz
 		size_t n = 1 + (size_t)(rng() % 3000);
 		if (n > cap - *total)
 			n = cap - *total ? cap - *total : 1;
+		const void *v;
+		unsigned char tmp[3000];
 		if (rng() & 1) {
-			const void *v;
 			rc = s.peek(s.ctx, &v, n, &got);
-			if (!rc && got && *total + got <= cap)
-				memcpy(out + *total, v, got);
 		} else {
-			unsigned char tmp[3000];
 			rc = s.read(s.ctx, tmp, n, &got);
-			if (!rc && got && *total + got <= cap)
-				memcpy(out + *total, tmp, got);
+			v = tmp;
 		}
 		if (rc || !got)
 			return rc;
+		if (*total + got <= cap)
+			memcpy(out + *total, v, got);
+		if (also && (rng() & 1)) {
+			ocifs_index_pipe_pair(p, *total, v, got, also);
+			ocifs_sha_update(also_ref, v, got);
+		}
 		*total += got;
 	}
 }
 
+static int drain(struct ocifs_index_pipe *p, unsigned char *out, size_t cap, size_t *total)
+{
+	return drain_pair(p, out, cap, total, NULL, NULL);
+}
+
+/* hash: 0 none, 1 on the hasher thread, 2 inline (with pairs), 3 inline
+ * and the side ring */
 static void round_trip(size_t len, size_t chunk, unsigned slots, size_t step, int hash)
 {
 	unsigned char *mem = pattern(len), *out = malloc(len + 1);
 	unsigned char want[OCIFS_SHA256_LEN], got_d[OCIFS_SHA256_LEN];
 	struct gen g = { .mem = mem, .len = len, .step = step };
-	struct ocifs_sha *sha = NULL;
+	struct ocifs_sha *sha = NULL, *also = NULL, *also_ref = NULL, *side = NULL;
 	struct ocifs_index_pipe *p = NULL;
 	struct ocifs_index_pipe_opts o = { .produce = gen_produce, .ctx = &g,
 					   .chunk = chunk, .nslots = slots };
+	static const char *const how[] = { "", ", hasher thread", ", inline with pairs",
+					   ", inline, side ring" };
 	size_t total = 0;
 	int rc;
 
 	if (hash)
-		ocifs_sha_new(&sha);
-	o.sha = sha;
+		ocifs_sha_new_pairable(&sha);
+	if (hash == 1)
+		o.sha = sha;
+	if (hash >= 2) {
+		o.inline_sha = sha;
+		ocifs_sha_new_pairable(&also);
+		ocifs_sha_new(&also_ref);
+	}
+	if (hash == 3) {
+		ocifs_sha_new(&side);
+		o.side_sha = side;
+		g.side = &p;
+	}
 	rc = ocifs_index_pipe_start(&o, &p);
 	if (!ok(rc == 0 && mem && out, "%zu bytes, chunk %zu, %u slots, step %zu%s: started", len,
-		chunk, slots, step, hash ? ", hashed" : ""))
+		chunk, slots, step, how[hash]))
 		goto out;
-	rc = drain(p, out, len + 1, &total);
+	rc = drain_pair(p, out, len + 1, &total, also, also_ref);
 	is_int(rc, 0, "  read to the end without error");
 	is_int(total, len, "  every byte handed out once");
 	ok(total == len && memcmp(out, mem, len) == 0, "  the same bytes in order");
@@ -128,11 +160,24 @@ static void round_trip(size_t len, size_t chunk, unsigned slots, size_t step, in
 	if (hash) {
 		ocifs_sha256(mem, len, want);
 		ocifs_sha_final(sha, got_d);
-		ok(memcmp(want, got_d, sizeof(want)) == 0, "  the hasher's sha256 is the stream's");
+		ok(memcmp(want, got_d, sizeof(want)) == 0, "  the stream's sha256 is right");
+	}
+	if (also) {
+		unsigned char a1[OCIFS_SHA256_LEN], a2[OCIFS_SHA256_LEN];
+		ocifs_sha_final(also, a1);
+		ocifs_sha_final(also_ref, a2);
+		ok(memcmp(a1, a2, sizeof(a1)) == 0, "  the pieces paired with it: their sha256");
+	}
+	if (side) {
+		ocifs_sha_final(side, got_d);
+		ok(memcmp(want, got_d, sizeof(want)) == 0, "  the side ring's sha256 is right");
 	}
 out:
 	ocifs_index_pipe_free(p);
 	ocifs_sha_free(sha);
+	ocifs_sha_free(also);
+	ocifs_sha_free(also_ref);
+	ocifs_sha_free(side);
 	free(mem);
 	free(out);
 }
@@ -173,10 +218,10 @@ static void error_mid_stream(size_t fail_at, size_t chunk)
  * a full ring and the hasher waits: free() must stop both. */
 static void stop_early(int hash)
 {
-	size_t len = 1 << 20;
+	size_t len = 8 << 20;
 	unsigned char *mem = pattern(len);
 	struct gen g = { .mem = mem, .len = len };
-	struct ocifs_sha *sha = NULL;
+	struct ocifs_sha *sha = NULL, *side = NULL;
 	struct ocifs_index_pipe *p = NULL;
 	struct ocifs_index_pipe_opts o = { .produce = gen_produce, .ctx = &g, .chunk = 4096,
 					   .nslots = 2 };
@@ -188,8 +233,14 @@ static void stop_early(int hash)
 	if (hash)
 		ocifs_sha_new(&sha);
 	o.sha = sha;
+	if (hash == 2) { /* the producer feeding the side ring too */
+		ocifs_sha_new(&side);
+		o.side_sha = side;
+		g.side = &p;
+		o.chunk = 1 << 20;
+	}
 	rc = ocifs_index_pipe_start(&o, &p);
-	if (ok(rc == 0, "stop early%s: started", hash ? " (hashed)" : "")) {
+	if (ok(rc == 0, "stop early%s: started", hash == 2 ? " (side ring)" : hash ? " (hashed)" : "")) {
 		ocifs_index_pipe_stream(p, &s);
 		rc = s.read(s.ctx, buf, sizeof(buf), &got);
 		ok(rc == 0 && got == sizeof(buf) && memcmp(buf, mem, got) == 0,
@@ -198,6 +249,7 @@ static void stop_early(int hash)
 	ocifs_index_pipe_free(p); /* a hang here is the failure */
 	ok(g.pos < len, "  freed with the producer stopped part way (%zu of %zu bytes)", g.pos, len);
 	ocifs_sha_free(sha);
+	ocifs_sha_free(side);
 	free(mem);
 }
 
@@ -307,12 +359,19 @@ int main(void)
 	round_trip(1 << 20, 4096, 16, 0, 1);
 	round_trip(3 << 20, 0, 0, 77777, 1); /* the defaults */
 	round_trip(262144, 65536, 4, 0, 1);  /* ends on a chunk boundary */
+	round_trip(100000, 7, 3, 5, 2);
+	round_trip(1 << 20, 4096, 4, 0, 2);
+	round_trip(3 << 20, 0, 0, 77777, 2);
+	round_trip(0, 64, 2, 0, 3);
+	round_trip(100000, 100, 3, 13, 3);
+	round_trip(5 << 20, 0, 0, 0, 3);     /* more than the side ring holds */
 	error_mid_stream(0, 64);
 	error_mid_stream(5000, 1000);
 	error_mid_stream(4096, 4096);
 	error_mid_stream(99999, 7);
 	stop_early(1);
 	stop_early(0);
+	stop_early(2);
 	tar_through_ring(100);
 	tar_through_ring(4096);
 	tar_through_ring(1 << 20);
