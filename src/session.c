@@ -128,12 +128,10 @@ static void trace_layer(ocifs_span sp, struct ocifs_image *img, size_t i, struct
 }
 
 /*
- * The parallel opener: workers take layers in order[] (the biggest blobs
- * first, so the last layer to finish is a small one and the workers end
- * together) through the counter next. After a failure, no worker opens a
- * layer above the lowest one failed so far (bad), but those below it are
- * still opened, so the lowest failing layer is always found, as the
- * sequential open would. rc[k] and t[k] belong to the worker that took
+ * The parallel opener: workers take the next layer number from next and
+ * open it; after a failure, none takes another (the layers before it are
+ * all taken already, so the lowest failing one is always found, as the
+ * sequential open would). rc[k] and t[k] belong to the worker that took
  * layer first + k until it marks it done under ui.mu; s->layers[k] too.
  */
 struct par_open {
@@ -142,10 +140,8 @@ struct par_open {
 	struct ocifs_layer_opts lo; /* its ctx: &ui */
 	struct open_ui ui;
 	ocifs_span parent;      /* the session's span, for "index layer N" */
-	size_t *order;          /* [n]: 0-based layer numbers, relative to
-				 * ui.first, in the order they are taken */
-	atomic_size_t next;     /* next index into order */
-	atomic_size_t bad;      /* lowest layer failed (relative), n: none */
+	atomic_size_t next;     /* 0-based, relative to ui.first */
+	atomic_int stop;        /* a layer failed */
 	int *rc;                /* [n] */
 	double *secs;           /* [n] wall time of each */
 	unsigned char *ready;   /* [n] done (guarded by ui.mu) */
@@ -183,13 +179,10 @@ static void *par_worker(void *arg)
 	struct par_open *p = arg;
 	struct ocifs_image *img = p->s->img;
 
-	for (;;) {
-		size_t j = atomic_fetch_add(&p->next, 1);
-		if (j >= p->ui.n)
+	while (!atomic_load(&p->stop)) {
+		size_t k = atomic_fetch_add(&p->next, 1);
+		if (k >= p->ui.n)
 			break;
-		size_t k = p->order[j];
-		if (k > atomic_load(&p->bad))
-			continue; /* past a failure: the sequential open stops there */
 		size_t i = p->ui.first + k;
 		double t0 = ocifs_now();
 		ocifs_span sp = ocifs_trace_beginf(p->parent, "index layer %zu", i + 1);
@@ -197,11 +190,8 @@ static void *par_worker(void *arg)
 		trace_layer(sp, img, i, rc ? NULL : p->s->layers[k], rc);
 		p->rc[k] = rc;
 		p->secs[k] = ocifs_now() - t0;
-		if (rc) { /* bad = min(bad, k) */
-			size_t b = atomic_load(&p->bad);
-			while (k < b && !atomic_compare_exchange_weak(&p->bad, &b, k))
-				;
-		}
+		if (rc)
+			atomic_store(&p->stop, 1);
 		layer_done(p, k);
 	}
 	return NULL;
@@ -242,33 +232,6 @@ static void forget_layer(struct ocifs_session *s, size_t k, size_t bad)
 	s->layers[k] = NULL;
 }
 
-/* The blob bytes of layer i: what its index pass decodes and hashes. */
-static uint64_t layer_bytes(const struct ocifs_image *img, size_t i)
-{
-	const struct ocifs_layer_desc *ld = &img->layers[i];
-
-	if (ld->size || !ld->blob || ld->blob->size == UINT64_MAX)
-		return ld->size; /* the manifest's, else unknown: 0 */
-	return ld->blob->size;
-}
-
-/* order[0..n): 0 .. n-1 sorted by the blob size of layer first + k,
- * biggest first, lower layers first among equals (an insertion sort:
- * images have tens of layers). */
-static void biggest_first(const struct ocifs_image *img, size_t first, size_t n, size_t *order)
-{
-	for (size_t k = 0; k < n; k++) {
-		uint64_t sz = layer_bytes(img, first + k);
-		size_t j = k;
-
-		while (j > 0 && layer_bytes(img, first + order[j - 1]) < sz) {
-			order[j] = order[j - 1];
-			j--;
-		}
-		order[j] = k;
-	}
-}
-
 /* Open layers [first, first + n) on up to nthreads threads (this one
  * among them). */
 static int open_parallel(struct ocifs_session *s, const struct ocifs_session_opts *o,
@@ -284,12 +247,10 @@ static int open_parallel(struct ocifs_session *s, const struct ocifs_session_opt
 	p.rc = calloc(ui->n, sizeof(*p.rc));
 	p.secs = calloc(ui->n, sizeof(*p.secs));
 	p.ready = calloc(ui->n, 1);
-	p.order = calloc(ui->n, sizeof(*p.order));
 	atomic_init(&p.next, 0);
-	atomic_init(&p.bad, ui->n);
-	if (!th || !p.ui.done || !p.rc || !p.secs || !p.ready || !p.order)
+	atomic_init(&p.stop, 0);
+	if (!th || !p.ui.done || !p.rc || !p.secs || !p.ready)
 		goto out;
-	biggest_first(s->img, ui->first, ui->n, p.order);
 	if (o->progress)
 		p.lo.ctx = &p.ui;
 	pthread_mutex_init(&p.ui.mu, NULL);
@@ -315,7 +276,6 @@ out:
 	free(p.rc);
 	free(p.secs);
 	free(p.ready);
-	free(p.order);
 	return rc;
 }
 
