@@ -13,7 +13,8 @@
 # cores, and the best ratio that leaves.
 #
 # Run alone from a build directory: sh SRCDIR/bench/zstd-layers.sh
-# Env: OCIFS_BIN, OCIFS_BENCH_WORK (./bench/work), OCIFS_BENCH_TRIALS (3).
+# Env: OCIFS_BIN, OCIFS_LIB (libocifs.a beside OCIFS_BIN, else ./libocifs.a),
+# OCIFS_BENCH_WORK (./bench/work), OCIFS_BENCH_TRIALS (3).
 set -eu
 
 me=bench/zstd-layers.sh
@@ -30,9 +31,12 @@ mkdir -p "$builddir/bench"
 T=$builddir/bench/timeit
 [ -x "$T" ] || cc -O2 -std=gnu11 -Wall -o "$T" "$top/bench/timeit.c" || die "cannot build bench/timeit"
 FL=$builddir/bench/floor
+LIB=${OCIFS_LIB:-$(dirname "$BIN")/libocifs.a}
+[ -f "$LIB" ] || LIB=$builddir/libocifs.a
 # shellcheck disable=SC2046
-[ -x "$FL" ] || cc -O2 -std=gnu11 -Wall -o "$FL" "$top/bench/floor.c" \
-	$(pkg-config --cflags --libs libzstd zlib libcrypto) || die "cannot build bench/floor"
+cc -O2 -std=gnu11 -Wall -I"$top/src" -o "$FL" "$top/bench/floor.c" "$LIB" \
+	$(pkg-config --cflags --libs zlib libzstd sqlite3 json-c libcrypto) -pthread ||
+	die "cannot build bench/floor"
 NCPU=$(nproc 2>/dev/null || echo 1)
 
 # --- the image (once) ---------------------------------------------------------
@@ -120,7 +124,8 @@ row "cold index / zstd -dc, $NL layers" "$ratio" ">= 1.5" \
 	"$(goal 2 "cold zstd index / zstd -dc, $NL layers" "$ratio" ">=" 1.5)"
 fl=$(sed -n 's/^floor_s=//p' "$TMP/floor.out")
 row "  floor for $NCPU cores" "$(awk -F= '{ v[$1] = $2 } END {
-	printf "%.3f s (cpu %.2f s: decode %.2f, sha256 %.2f + 2 x %.2f)",
-		v["floor_s"], v["cpu_s"], v["decode_s"], v["sha_c_s"], v["sha_u_s"] }' "$TMP/floor.out")" "" "info"
-row "  so index / zstd -dc at best" "$(div "$bw" "$fl")" "" "info"
+	u = 2 * v["sha_u_s"]; if (v["sha_u2_s"] < u) u = v["sha_u2_s"]
+	printf "%.3f s (cpu %.2f s: decode %.2f, sha256 blob %.2f, tar+files %.2f)",
+		v["floor_s"], v["cpu_s"], v["decode_s"], v["sha_c_s"], u }' "$TMP/floor.out")" "" "info"
+row "  so index / zstd -dc at best" "$(div "$bw" "$fl") ($(div "$(sed -n 's/^decode_s=//p' "$TMP/floor.out")" "$fl") if zstd -dc cost only its decoding)" "" "info"
 row "  shadow bytes after indexing" "$shadow" "" "info"
