@@ -64,7 +64,8 @@ static void on_input(void *ctx, const void *p, size_t n)
 	}
 }
 
-/* The pipeline's producer: decoded bytes (zpass hashes the input). */
+/* The pipeline's producer: decoded bytes (zpass hands the compressed
+ * ones to on_input on the way). */
 static int produce(void *ctx, void *buf, size_t n, size_t *got)
 {
 	return ocifs_zpass_read(ctx, buf, n, got);

@@ -22,7 +22,8 @@ void ocifs_sha_free(struct ocifs_sha *h);
  *  the SHA extensions it is hashed by sha_ni.c (the same digests);
  *  elsewhere the same as ocifs_sha_new. Used with the calls above. */
 int ocifs_sha_new_pairable(struct ocifs_sha **out);
-/** 1 when pairable contexts really pair (this CPU has the extensions). */
+/** 1 when pairable contexts really pair (this CPU has the extensions,
+ *  and OCIFS_SHA_NI is not "0" in the environment). */
 int ocifs_sha_pairs(void);
 /** a and b both take p[0..n), as ocifs_sha_update(a) then (b) would. When
  *  both are pairable and at the same offset within a 64-byte block (two
