@@ -164,6 +164,10 @@ int fs_entry(const struct ocifs_fs *fs, uint64_t vino, struct fuse_entry_param *
 
 /* --- ops.c --- */
 const struct fuse_lowlevel_ops *fs_lowlevel_ops(void);
+/** The session loop's fs_fast_fn (loop.h): a file of the image, whose
+ *  metadata the mapped view answers without waiting (fs a struct
+ *  ocifs_fs). */
+int fs_meta_fast(void *fs, uint64_t nodeid);
 
 /* --- dir.c --- */
 /** Fill a readdir(plus) reply of at most size bytes for directory vdir

@@ -195,6 +195,13 @@ static void fs_op_destroy(void *userdata)
 	}
 }
 
+int fs_meta_fast(void *fs, uint64_t nodeid)
+{
+	uint64_t vino;
+
+	return fs_view_ino(fs, nodeid, &vino) == 0;
+}
+
 /* What inode ino is: 0 and *n, or -ENOENT (no such inode). */
 static int fs_classify(const struct ocifs_fs *fs, fuse_ino_t ino, struct fs_node *n)
 {
