@@ -24,7 +24,8 @@
  * the calling thread's wait. Either way every worker is stopped: the
  * followers through the condition, the leader blocked in read(2) by
  * pthread_cancel, which only acts there (libfuse's own pool does the
- * same), and all are joined.
+ * same), and all are joined. Workers are named "ocifs-fuse" (top -H,
+ * and t26-meta counts which of them served a walk).
  */
 #define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
@@ -159,6 +160,7 @@ static void *lf_worker(void *p)
 	int rc;
 
 	memset(&buf, 0, sizeof(buf));
+	pthread_setname_np(pthread_self(), "ocifs-fuse");
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	pthread_cleanup_push(lf_free_buf, &buf);
 	pthread_mutex_lock(&lp->mu);

@@ -11,7 +11,10 @@
 #   - a missing name is looked up once, in the image and under /.ocifs
 #     and a layer's tree alike (negative entries are kept), and names
 #     probed missing before do not hide the virtual files that do exist;
-#     the live trace.json is never served stale.
+#     the live trace.json is never served stale;
+#   - a walk is served by the one worker that holds the device (fs/loop.c),
+#     not by each idle worker in turn: counted in the switches of each
+#     thread (/proc/PID/task/*/status) after four held reads made workers.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/mountlib.sh"
 
@@ -112,6 +115,63 @@ s2=$(stat -c %s "$M/.ocifs/trace.json")
 [ "$s2" -gt "$s1" ] && [ "$(cat "$M/.ocifs/trace.json" | wc -c)" = "$s2" ]
 ok $? "trace.json grows and is read whole ($s1 -> $s2 bytes): never stale"
 
+"$B" umount "$M"
+fg_wait
+[ "$FG_RC" = 0 ]
+ok $? "unmounted, exit 0 (exit $FG_RC)"
+
+# The worker pool. Four cats of /.deps held by the test gate each keep a
+# worker busy (their OPEN waits for the build), so at least five workers
+# exist; once they are done, a fresh walk (~170 requests) must be served
+# by one of them, not spread over all (libfuse's pool wakes the worker
+# that has waited longest: ~35 requests each).
+GATE=$TMP/gate
+export OCIFS_TEST_DEPS_GATE=$GATE
+fg_mount "$TMP/img" "$M"
+r=$?
+unset OCIFS_TEST_DEPS_GATE
+ok $r "mount with the /.deps build held by a gate" || { done_testing; exit; }
+# wait_blocked PID: until PID sleeps in a FUSE request (at most 60 s)
+wait_blocked() {
+	local i=0
+	while ! grep -q request_wait_answer "/proc/$1/wchan" 2>/dev/null && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+# workers: how many threads of the daemon are named ocifs-fuse
+workers() { cat "/proc/$FG_PID/task/"*/comm 2>/dev/null | grep -c '^ocifs-fuse$'; }
+# switches: "TID voluntary-context-switches" for every thread of the daemon
+switches() {
+	local t
+	for t in "/proc/$FG_PID/task/"*; do
+		echo "${t##*/} $(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "$t/status")"
+	done
+}
+cats=""
+for i in 1 2 3 4; do
+	cat "$M/.deps" >/dev/null 2>&1 &
+	cats="$cats $!"
+done
+for p in $cats; do wait_blocked "$p"; done
+i=0
+while [ "$(workers)" -lt 5 ] && [ $i -lt 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+nw=$(workers)
+touch "$GATE"
+r=0
+for p in $cats; do wait "$p" || r=1; done
+[ "$nw" -ge 5 ] && [ $r = 0 ]
+ok $? "four held reads are served by workers of their own ($nw workers), then complete"
+switches >"$TMP/sw0"
+find "$M" -ls >"$TMP/walk3"
+switches >"$TMP/sw1"
+busy=$(awk 'NR == FNR { a[$1] = $2; next } ($1 in a) && $2 - a[$1] >= 20 { n++ } END { print n + 0 }' \
+	"$TMP/sw0" "$TMP/sw1")
+cmp -s "$TMP/walk1" "$TMP/walk3" && [ "$busy" = 1 ]
+ok $? "a walk after them is served by one thread ($busy of $nw advanced by 20 switches or more)"
 "$B" umount "$M"
 fg_wait
 [ "$FG_RC" = 0 ]
