@@ -101,6 +101,8 @@ struct ocifs_fs {
 	int notify_fd;               /* daemon mode: readiness pipe, or -1;
 				      * written and closed by init only */
 	struct fuse_session *se;
+	int probe_state[3];          /* ops.c's fs_probe_names: 0 not known yet,
+				      * 1 no inode has it, 2 some do (atomic) */
 	int no_opendir;              /* set by init (before any other request):
 				      * opendir replies ENOSYS, the kernel opens
 				      * directories itself (ops.c) */

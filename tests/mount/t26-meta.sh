@@ -82,6 +82,15 @@ cmp -s "$TMP/walk1" "$TMP/walk2" && du -s "$M" >/dev/null && ls -lR "$M" >/dev/n
 		grep -Evc "opcode: (STATFS|GETXATTR|LISTXATTR) ")" = 0 ]
 ok $? "find -ls, du -s and ls -lR again: the same listing, no request but statfs and xattrs"
 
+# ls -l asks security.selinux and system.posix_acl_access of every entry;
+# the image has neither anywhere, so the mount says EOPNOTSUPP and ls
+# stops asking (it was two GETXATTR an entry on every ls -l).
+x0=$(opcodes GETXATTR)
+ls -lR "$M" >/dev/null
+x=$(($(opcodes GETXATTR) - x0))
+[ "$x" -le 2 ]
+ok $? "ls -lR of $(find "$R" | wc -l) entries: $x GETXATTR (security.selinux, ACLs: none in the image)"
+
 # Missing names: one LOOKUP each, then kept.
 probe() { for p in "$@"; do stat "$M/$p" >/dev/null 2>&1 && return 1; done; return 0; }
 for p in usr/lib/libnope.so.6 .ocifs/nope.json .ocifs/layers/nope .nope; do
@@ -119,6 +128,52 @@ ok $? "trace.json grows and is read whole ($s1 -> $s2 bytes): never stale"
 fg_wait
 [ "$FG_RC" = 0 ]
 ok $? "unmounted, exit 0 (exit $FG_RC)"
+
+# An image where one file has a label: the name is supported there, and
+# a file without one has none (ENODATA); an image without any (above)
+# says EOPNOTSUPP, for ACLs too; user.ocifs.* always reads.
+python3 - "$TMP/lab.tar" <<'EOF'
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT)
+for name, px in (("labelled", {"SCHILY.xattr.security.selinux": "system_u:object_r:etc_t:s0"}),
+                 ("plain", {})):
+    i = tarfile.TarInfo(name)
+    i.size, i.mtime, i.pax_headers = 2, 1700000000, px
+    t.addfile(i, io.BytesIO(b"x\n"))
+t.close()
+EOF
+mkoci "$TMP/lab" "$TMP/lab.tar"
+# xa DIR: "FILE NAME value-or-errno" for three names of the files there
+xa() {
+	python3 - "$1" <<'EOF'
+import errno, os, sys
+for f in ("labelled", "plain", "usr/lib/libx.so.1"):
+    p = os.path.join(sys.argv[1], f)
+    if not os.path.exists(p):
+        continue
+    for n in ("security.selinux", "system.posix_acl_access", "user.ocifs.layer"):
+        try:
+            v = os.getxattr(p, n).decode("latin-1")
+            v = "value" if n == "user.ocifs.layer" else v
+        except OSError as e:
+            v = errno.errorcode[e.errno]
+        print(f, n, v)
+EOF
+}
+"$B" mount "$TMP/img" "$M" && xa "$M" >"$TMP/xa1"
+"$B" umount "$M"
+"$B" mount "$TMP/lab" "$M" && xa "$M" >"$TMP/xa2"
+"$B" umount "$M"
+[ "$(cat "$TMP/xa1")" = "usr/lib/libx.so.1 security.selinux ENOTSUP
+usr/lib/libx.so.1 system.posix_acl_access ENOTSUP
+usr/lib/libx.so.1 user.ocifs.layer value" ] &&
+	[ "$(cat "$TMP/xa2")" = "labelled security.selinux system_u:object_r:etc_t:s0
+labelled system.posix_acl_access ENOTSUP
+labelled user.ocifs.layer value
+plain security.selinux ENODATA
+plain system.posix_acl_access ENOTSUP
+plain user.ocifs.layer value" ]
+ok $? "labels, ACLs: EOPNOTSUPP when no file has the name, else ENODATA or the value ($(tr '\n' ';' <"$TMP/xa2"))"
 
 # The worker pool. Four cats of /.deps held by the test gate each keep a
 # worker busy (their OPEN waits for the build), so at least five workers
