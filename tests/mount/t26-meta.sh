@@ -223,10 +223,13 @@ ok $? "four held reads are served by workers of their own ($nw workers), then co
 switches >"$TMP/sw0"
 find "$M" -ls >"$TMP/walk3"
 switches >"$TMP/sw1"
-busy=$(awk 'NR == FNR { a[$1] = $2; next } ($1 in a) && $2 - a[$1] >= 20 { n++ } END { print n + 0 }' \
-	"$TMP/sw0" "$TMP/sw1")
-cmp -s "$TMP/walk1" "$TMP/walk3" && [ "$busy" = 1 ]
-ok $? "a walk after them is served by one thread ($busy of $nw advanced by 20 switches or more)"
+# (the cats' RELEASEs may still come in and move the lead once: judge the
+# share of the busiest thread, not the number of threads)
+share=$(awk 'NR == FNR { a[$1] = $2; next }
+	($1 in a) { d = $2 - a[$1]; t += d; if (d > m) m = d }
+	END { printf "%d", t ? 100 * m / t : 0 }' "$TMP/sw0" "$TMP/sw1")
+cmp -s "$TMP/walk1" "$TMP/walk3" && [ "$share" -ge 80 ]
+ok $? "a walk after them is served by one thread: $share % of the daemon's switches (of $nw workers)"
 "$B" umount "$M"
 fg_wait
 [ "$FG_RC" = 0 ]
