@@ -101,6 +101,8 @@ struct ocifs_fs {
 	int notify_fd;               /* daemon mode: readiness pipe, or -1;
 				      * written and closed by init only */
 	struct fuse_session *se;
+	int probe_state[3];          /* ops.c's fs_probe_names: 0 not known yet,
+				      * 1 no inode has it, 2 some do (atomic) */
 	int no_opendir;              /* set by init (before any other request):
 				      * opendir replies ENOSYS, the kernel opens
 				      * directories itself (ops.c) */
@@ -164,6 +166,10 @@ int fs_entry(const struct ocifs_fs *fs, uint64_t vino, struct fuse_entry_param *
 
 /* --- ops.c --- */
 const struct fuse_lowlevel_ops *fs_lowlevel_ops(void);
+/** The session loop's fs_fast_fn (loop.h): a file of the image, whose
+ *  metadata the mapped view answers without waiting (fs a struct
+ *  ocifs_fs). */
+int fs_meta_fast(void *fs, uint64_t nodeid);
 
 /* --- dir.c --- */
 /** Fill a readdir(plus) reply of at most size bytes for directory vdir

@@ -572,7 +572,8 @@ static int serve(struct ocifs_fs *fs, const char *dir, int daemon)
 	if (daemon)
 		detach_stdio();
 	log_dbg("%s: mounted %s", dir, fs->opts.fsname);
-	loop = fs_session_loop(fs->se, fs->opts.single_thread, fs->opts.max_threads);
+	loop = fs_session_loop(fs->se, fs->opts.single_thread, fs->opts.max_threads, fs_meta_fast,
+			       fs);
 	if (loop < 0) {
 		log_err("%s: %s", dir, strerror(-loop));
 		rc = loop;

@@ -195,6 +195,13 @@ static void fs_op_destroy(void *userdata)
 	}
 }
 
+int fs_meta_fast(void *fs, uint64_t nodeid)
+{
+	uint64_t vino;
+
+	return fs_view_ino(fs, nodeid, &vino) == 0;
+}
+
 /* What inode ino is: 0 and *n, or -ENOENT (no such inode). */
 static int fs_classify(const struct ocifs_fs *fs, fuse_ino_t ino, struct fs_node *n)
 {
@@ -481,6 +488,34 @@ static void reply_xattr(fuse_req_t req, int rc, size_t size, const void *val, si
 		fuse_reply_buf(req, val, len);
 }
 
+/* The attributes `ls -l` asks of every entry it lists (lgetxattr
+ * security.selinux, getxattr system.posix_acl_access) and ACL tools of
+ * directories. FUSE caches no attribute, so an ENODATA costs a request
+ * per entry on every `ls -l`. When no inode of the image has the name,
+ * the mount answers what a file system without labels or ACLs answers,
+ * EOPNOTSUPP, and ls stops asking on this device (coreutils remembers an
+ * unsupported device); tools read EOPNOTSUPP as "none", as ENODATA. An
+ * image that has the name somewhere gets ENODATA for the others. */
+static const char *const fs_probe_names[] = { "security.selinux", "system.posix_acl_access",
+					      "system.posix_acl_default" };
+
+static int fs_probe_unsupported(struct ocifs_fs *fs, const char *name)
+{
+	for (size_t i = 0; i < sizeof(fs_probe_names) / sizeof(fs_probe_names[0]); i++) {
+		int st;
+
+		if (strcmp(name, fs_probe_names[i]))
+			continue;
+		st = __atomic_load_n(&fs->probe_state[i], __ATOMIC_RELAXED);
+		if (!st) { /* (two threads may both scan: the same answer) */
+			st = ocifs_view_has_xattr(fs->view, name) ? 2 : 1;
+			__atomic_store_n(&fs->probe_state[i], st, __ATOMIC_RELAXED);
+		}
+		return st == 1;
+	}
+	return 0;
+}
+
 static void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct ocifs_fs *fs = req_fs(req);
@@ -496,6 +531,10 @@ static void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, siz
 		     : fs_node_lay(&n)
 			     ? fs_lay_xattr_get(fs, &n, name, scratch, sizeof(scratch), &val, &len)
 			     : -ENODATA;
+	if (rc == -ENODATA && n.cls == FS_NODE_VIEW && fs_probe_unsupported(fs, name)) {
+		fuse_reply_err(req, EOPNOTSUPP); /* (fs_errno would make it EIO) */
+		return;
+	}
 	reply_xattr(req, rc, size, val, len);
 }
 

@@ -569,6 +569,14 @@ int ocifs_view_xattr_entry(const struct ocifs_view *v, uint64_t ino, uint32_t i,
 	return 0;
 }
 
+int ocifs_view_has_xattr(const struct ocifs_view *v, const char *key)
+{
+	for (uint64_t i = 0; i < v->h->nxattrs; i++)
+		if (!strcmp(v->pool + v->x[i].key, key))
+			return 1;
+	return 0;
+}
+
 int ocifs_view_data(const struct ocifs_view *v, uint64_t ino, struct ocifs_layer **layer,
 		    struct ocifs_extent *x)
 {

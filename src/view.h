@@ -139,6 +139,9 @@ int ocifs_view_walk(const struct ocifs_view *v, ocifs_view_walk_cb cb, void *ctx
 int ocifs_view_xattr_count(const struct ocifs_view *v, uint64_t ino, uint32_t *n);
 int ocifs_view_xattr_entry(const struct ocifs_view *v, uint64_t ino, uint32_t i,
 			   const char **key, const void **val, size_t *len);
+/** Does any inode have an extended attribute named key? (A scan of every
+ *  attribute of the view: ask once.) */
+int ocifs_view_has_xattr(const struct ocifs_view *v, const char *key);
 
 /** Where a regular file's bytes are: its layer and their extent in the
  *  layer's stream (its sparse map borrowed from the view). Read them
