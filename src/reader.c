@@ -80,13 +80,20 @@
 
 
 /* A block a read-ahead job decoded, read past: cold in the cache, for
- * reads the kernel delivers late. */
+ * reads the kernel delivers late -- unless readers took all of it (a
+ * sequential stream: nothing comes back for it). Job blocks are slices
+ * of a slab (spancache.h), so what is kept is a copy: the cache must
+ * not pin a whole slab for one block. */
 static void ra_retire(void *ctx, struct ocifs_span *s)
 {
 	struct ocifs_reader *r = ctx;
+	struct ocifs_span *keep = NULL;
 
-	if (r->spans)
-		ocifs_spancache_insert(r->spans, s, 1);
+	if (r->spans && __atomic_load_n(&s->served, __ATOMIC_RELAXED) < s->len &&
+	    (!s->slab || ocifs_span_copy(r->pool, s, &keep) == 0)) {
+		ocifs_spancache_insert(r->spans, keep ? keep : s, 1);
+		ocifs_span_unref(keep);
+	}
 	ocifs_span_unref(s);
 }
 
@@ -498,6 +505,7 @@ static int stream_read(void *ctx, char *buf, size_t n, uint64_t uoff)
 		}
 		k = s->len - in < n ? (size_t)(s->len - in) : n;
 		memcpy(buf, s->data + in, k);
+		ocifs_span_served(s, k);
 		ocifs_span_unref(s);
 		buf += k;
 		uoff += k;
@@ -591,6 +599,7 @@ int ocifs_rfile_readv(struct ocifs_rfile *f, size_t n, uint64_t off, struct ocif
 		v->iov[v->n].iov_base = s->data + in;
 		v->iov[v->n].iov_len = k;
 		v->pin[v->n++] = s;
+		ocifs_span_served(s, k);
 		rc = read_check(f, s->data + in, k, uoff - f->x.data_off);
 		uoff += k;
 		left -= k;

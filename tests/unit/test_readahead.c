@@ -13,7 +13,9 @@
  * reader freed with jobs in flight (no hang; ASan: no leak), and a
  * corrupt unit: the reader of its blocks gets an error, the blocks
  * before it and every other unit and file their bytes; reads handed out
- * as pinned blocks (ocifs_rfile_readv, the mount's replies).
+ * as pinned blocks (ocifs_rfile_readv, the mount's replies). Again
+ * over zstd frames without content sizes, as pzstd writes them (the
+ * read-ahead decodes whole frames straight into its blocks).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -445,6 +447,21 @@ int main(void)
 		test_shutdown();
 		/* last: they break the blobs */
 		test_corrupt(m.layers[0], 0, m.blob[0]);
+		test_corrupt(m.layers[1], 1, m.blob[1]);
+	}
+	rimg_close(&m, &files[0][0], NFILES);
+
+	/* zstd frames as pzstd writes them: no content size in the header,
+	 * smaller than a span and not block-aligned, so a read-ahead run is
+	 * several whole frames (decoded straight into place, where they end
+	 * known from the next checkpoint) and a frame cut by the run's end */
+	rimg_zstd_nosize = 1;
+	rc = rimg_open(&m, "ocifs-ra-nosize", NFILES, sizes, 40000, SPAN, &files[0][0]);
+	view = m.v;
+	if (ok(rc == 0, "image of a zstd layer of 40000-byte frames without content sizes (%d)",
+	       rc)) {
+		test_sequential();
+		test_readv();
 		test_corrupt(m.layers[1], 1, m.blob[1]);
 	}
 	rimg_close(&m, &files[0][0], NFILES);
