@@ -35,12 +35,13 @@
  * opener keeps for it (extent_check).
  *
  *  ahead   with opts.readahead, a file whose reads follow each other
- *          (within READER_GAP) has the units after the one it reads
- *          queued for the read-ahead workers (readahead.h); every read
- *          takes blocks from those jobs first (waiting for a block being
- *          decoded, running a job still queued itself), and a read far
- *          from where the file was reading cancels its jobs. The blocks
- *          of a job the file has read past go into the span cache cold.
+ *          (within READER_GAP ahead, the read-ahead behind) has the
+ *          units after the one it reads queued for the read-ahead
+ *          workers (readahead.h); every read takes blocks from those
+ *          jobs first (waiting for a block being decoded, running a job
+ *          still queued itself), and a read far from where the file was
+ *          reading cancels its jobs. The blocks of a job the file has
+ *          read past that nobody read whole go into the span cache cold.
  *
  * Span buffers come from one pool (spancache.h), so a stream recycles a
  * few buffers instead of mapping a fresh one per block. Cold blocks (of
@@ -137,6 +138,7 @@ int ocifs_reader_new(const struct ocifs_view *v, const struct ocifs_reader_opts 
 			return rc;
 		}
 	}
+	r->ahead = o ? o->readahead : 0;
 	if (o && o->readahead) {
 		struct ocifs_ra_opts ro = { .block = r->block, .ahead = o->readahead,
 					    .unit = o->ra_unit, .threads = o->ra_threads,
@@ -378,15 +380,16 @@ static int span_run(struct ocifs_rfile *f, uint64_t blk, uint64_t last, struct o
 }
 
 /* f reads [uoff, uoff+n) of the stream: if that follows its last read
- * (within READER_GAP either way: the kernel's async reads arrive out of
- * order), keep its read-ahead going; if not, cancel it. Called with
- * f->lock held. */
+ * (at most READER_GAP ahead, or behind by up to the read-ahead: the
+ * kernel's async reads arrive out of order -- up to max_background
+ * requests of up to 1 MiB each, served by several threads), keep its
+ * read-ahead going; if not, cancel it. Called with f->lock held. */
 static void ra_track(struct ocifs_rfile *f, uint64_t uoff, size_t n)
 {
 	struct ocifs_reader *r = f->r;
 	uint64_t bs = r->block, end = f->x.data_off + f->x.data_len;
-	int near = f->seq_next && uoff + READER_GAP >= f->seq_next &&
-		   uoff <= f->seq_next + READER_GAP;
+	uint64_t late = r->ahead > READER_GAP ? r->ahead : READER_GAP;
+	int near = f->seq_next && uoff + late >= f->seq_next && uoff <= f->seq_next + READER_GAP;
 
 	if (!near && f->ra_owner) {
 		ocifs_ra_drop(r->ra, f);
@@ -396,7 +399,9 @@ static void ra_track(struct ocifs_rfile *f, uint64_t uoff, size_t n)
 		f->seq_next = uoff + n;
 	f->seq = near;
 	if (near) {
-		ocifs_ra_advance(r->ra, f, f->layer, (uoff + n - 1) / bs, (end + bs - 1) / bs);
+		/* from the front: a late read must not queue again the
+		 * units the file has read past */
+		ocifs_ra_advance(r->ra, f, f->layer, (f->seq_next - 1) / bs, (end + bs - 1) / bs);
 		f->ra_owner = 1;
 	}
 }

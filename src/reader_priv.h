@@ -47,6 +47,7 @@ struct ocifs_reader {
 	struct ocifs_ra *ra;            /* NULL: no read-ahead */
 	size_t block;
 	uint64_t run_blocks;            /* most blocks one miss decodes */
+	uint64_t ahead;                 /* opts.readahead, bytes */
 	int hashck;
 	int cursors;                    /* live decoder cursors; atomic */
 	pthread_mutex_t files_lock;
