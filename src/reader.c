@@ -121,7 +121,9 @@ int ocifs_reader_new(const struct ocifs_view *v, const struct ocifs_reader_opts 
 		r->run_blocks = 1;
 	if (o && (o->cache_size || o->readahead)) {
 		/* free buffers kept: half a read-ahead window and some (the
-		 * rest of a burst goes back to malloc) */
+		 * rest of a burst goes back to malloc); as many blocks of
+		 * free slabs: read-ahead units -- a zstd frame of 8 MiB is
+		 * one -- end in bursts, and a fresh slab is page faults */
 		uint64_t keep = (o->readahead / 2 + r->block - 1) / r->block + 8;
 		if ((rc = ocifs_spanpool_new(r->block, keep > 256 ? 256 : (unsigned)keep, &r->pool))) {
 			free(r);

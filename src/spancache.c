@@ -237,7 +237,7 @@ static void slab_put(struct ocifs_slab *sl)
 	if (__atomic_sub_fetch(&sl->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	pthread_mutex_lock(&p->lock);
-	if (p->slab_blocks + sl->cap <= p->keep) {
+	if (p->slab_blocks + sl->cap <= 2 * (size_t)p->keep) {
 		sl->next = p->slabs;
 		p->slabs = sl;
 		p->slab_blocks += sl->cap;

@@ -23,10 +23,11 @@
  * its spans as slices of one contiguous buffer, so a decoder writes a
  * whole run (a zstd frame) straight into place instead of block by
  * block through its own buffer. A slab goes back to the pool when its
- * last span is released; the pool keeps free slabs up to `keep` blocks'
- * worth. A slab span is meant to live briefly (a read-ahead job, a
- * reply): one left in the span cache would pin its whole slab, so the
- * cache is given standalone copies (ocifs_span_copy).
+ * last span is released; the pool keeps free slabs up to twice `keep`
+ * blocks' worth (units end in bursts; a fresh slab is page faults). A
+ * slab span is meant to live briefly (a read-ahead job, a reply): one
+ * left in the span cache would pin its whole slab, so the cache is
+ * given standalone copies (ocifs_span_copy).
  *
  * The reader (reader.h) owns one per view; nothing else uses it.
  *
