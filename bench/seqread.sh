@@ -26,7 +26,12 @@
 # baseline decodes the tar: the file plus a few KB). Also, per codec, the
 # daemon's page faults and peak RSS of its best trial, and `ocifs cat`
 # (info), and the CPU seconds of the daemon (utime + stime over the
-# trial) and of `cat`. Ratios are rates: ocifs / baseline (higher is better).
+# trial) and of `cat`, and from them the CPU floor: the rate if that CPU
+# were spread over every core with nothing else running, the best the
+# mount could do here, against the rate of the decompressor's own CPU
+# (`DEC BLOB >/dev/null`: one thread, so its floor is its CPU; without
+# the pipe it is a little cheaper than the baseline). Ratios are rates:
+# ocifs / baseline (higher is better).
 # Goal 1: gzip and pzstd >= 1.6x their decompressor; one big zstd frame
 # cannot be decoded in parallel (only one decoder can walk it): info.
 #
@@ -119,12 +124,17 @@ for c in $CODECS; do
 	fresh_cache "$TMP/cache.$c" "$S/$c"
 	: >"$R/$c.t"
 	: >"$R/$c.base.t"
+	: >"$R/$c.dec.t"
 	: >"$R/$c.cat.t"
 	case $c in gzip) dec=zcat ;; plain) dec=cat ;; *) dec="zstd -dc" ;; esac
 	i=0
 	while [ "$i" -lt "$TRIALS" ]; do
 		# shellcheck disable=SC2016
 		"$T" "$R/$c.base.t" sh -c "$dec"' "$1" | wc -c >/dev/null' sh "$S/$c.blob" ||
+			die "$dec $S/$c.blob failed"
+		# its CPU alone (no pipe to write to: a little less than above)
+		# shellcheck disable=SC2016
+		"$T" "$R/$c.dec.t" sh -c "$dec"' "$1" >/dev/null' sh "$S/$c.blob" ||
 			die "$dec $S/$c.blob failed"
 		XDG_CACHE_HOME=$TMP/cache.$c "$BIN" mount "$S/$c" "$MNT" >"$TMP/up.err" 2>&1 ||
 			die "ocifs mount $S/$c failed: $(cat "$TMP/up.err")"
@@ -175,6 +185,15 @@ for c in $CODECS; do
 	if [ -s "$R/$c.mem" ]; then
 		sort -n "$R/$c.mem" | head -n 1 | awk '{ printf "  %-32s %s page faults, peak RSS %.0f MiB, cpu %.2f s (cat %.2f s)\n",
 			"daemon (best trial)", $2, $3 / 1024, $4, $5 }'
+	fi
+	if [ "$c" != plain ] && [ -s "$R/$c.mem" ]; then
+		# the best this machine could do: the CPU the mount used
+		# (daemon + cat, least over the trials) spread over every core
+		fl=$(awk -v n="$(getconf _NPROCESSORS_ONLN)" '{ t = ($4 + $5) / n; if (m == "" || t < m) m = t }
+			END { printf "%.4f", m }' "$R/$c.mem")
+		bc=$(sort -n -k2 "$R/$c.dec.t" | head -n 1 | cut -d' ' -f2)
+		row "  CPU floor on $(getconf _NPROCESSORS_ONLN) cores" "$(mbs "$fl") MB/s" "$(mbs "$bc") MB/s" \
+			"$(div "$bc" "$fl")" "info ((daemon + cat CPU) / cores vs the decoder's CPU)"
 	fi
 	if [ "$c" = plain ] && [ -s "$R/pzstd.base.t" ]; then
 		# the ceiling: what the mount delivers with nothing to decode,
