@@ -126,7 +126,7 @@ for c in $CODECS; do
 	: >"$R/$c.base.t"
 	: >"$R/$c.dec.t"
 	: >"$R/$c.cat.t"
-	case $c in gzip) dec=zcat ;; plain) dec=cat ;; *) dec="zstd -dc" ;; esac
+	case $c in gzip) dec="zcat" ;; plain) dec="cat" ;; *) dec="zstd -dc" ;; esac
 	i=0
 	while [ "$i" -lt "$TRIALS" ]; do
 		# shellcheck disable=SC2016
