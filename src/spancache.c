@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <pthread.h>
+#include <sys/mman.h>
 
 #include "spancache.h"
 
@@ -115,6 +116,22 @@ struct ocifs_slab {
 	struct ocifs_span span[];       /* cap headers */
 };
 
+/* A slab's buffer. Of 2 MiB and more (a read-ahead unit of 8 MiB): huge
+ * pages where the kernel has them on request (transparent_hugepage =
+ * madvise), so a fresh slab costs a fault per 2 MiB, not per 4 KiB. */
+#define SLAB_HUGE (2u << 20)
+static unsigned char *slab_mem(size_t len)
+{
+	void *m = NULL;
+
+	if (len < SLAB_HUGE)
+		return malloc(len);
+	if (posix_memalign(&m, SLAB_HUGE, (len + SLAB_HUGE - 1) & ~(size_t)(SLAB_HUGE - 1)))
+		return NULL;
+	(void)madvise(m, len, MADV_HUGEPAGE); /* a hint: fine if refused */
+	return m;
+}
+
 static void slab_free(struct ocifs_slab *sl)
 {
 	free(sl->mem);
@@ -205,7 +222,7 @@ int ocifs_spanpool_slab(struct ocifs_spanpool *p, uint32_t layer, uint64_t blk0,
 	if (!sl) {
 		if (!(sl = malloc(sizeof(*sl) + n * sizeof(sl->span[0]))))
 			return -ENOMEM;
-		if (!(sl->mem = malloc(n * p->block))) {
+		if (!(sl->mem = slab_mem(n * p->block))) {
 			free(sl);
 			return -ENOMEM;
 		}
