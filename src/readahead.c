@@ -242,17 +242,19 @@ static struct ocifs_ra_job *job_find(struct ocifs_ra *ra, const struct ocifs_lay
 
 /* --- decoding --------------------------------------------------------- */
 
-/* Where decoding from block b of l should pause to publish: the first
- * block boundary at or after the next blob checkpoint past b's start (a
- * zstd frame start: every frame before it is whole in [b, there), so
- * the decoder writes them straight into place), at most b1. */
+/* Where decoding from block b of l should pause to publish: zstd, the
+ * first block boundary at or after the next blob checkpoint past b's
+ * start (a frame start: every frame before it is whole in [b, there), so
+ * the decoder writes them straight into place), at most b1; gzip, the
+ * next block (inflate writes into place anyway, and a reader waiting
+ * for the job gets each block as soon as it is done). */
 static uint64_t run_end(const struct ocifs_ra *ra, struct ocifs_layer *l, uint64_t b, uint64_t b1)
 {
 	const struct ocifs_ckpts *ck = ocifs_layer_ckpts(l);
 	size_t bs = ra->o.block, k;
 
-	if (!ck || !ck->n)
-		return b1;
+	if (!ck || !ck->n || ck->comp != OCIFS_COMP_ZSTD)
+		return b + 1 < b1 ? b + 1 : b1;
 	for (k = ck_first_ge(ck, b + 1, bs); k < ck->n; k++)
 		if (!(ck->v[k].flags & OCIFS_CK_SHADOW))
 			break;

@@ -18,13 +18,15 @@
  * everything before it, so the reader's own cursor reads it, as before.
  *
  * Jobs. A job decodes one unit into one slab of spans from the reader's
- * span pool (spancache.h), in runs from one blob checkpoint to the next,
- * each run in one decoder call straight into the slab (zstd frames whole
- * in a run skip the decoder's own buffer and copy), each run published
- * when done; a run that fails is decoded again block by block, so its
- * blocks before the damage are still served. It is queued by an owner (an open file) reading sequentially, at most
- * `ahead` bytes past the owner's position, and all jobs together hold at
- * most `max` bytes (reserved when queued, released when freed). Any
+ * span pool (spancache.h), zstd in runs from one blob checkpoint to the
+ * next, each run in one decoder call straight into the slab (frames
+ * whole in a run skip the decoder's own buffer and copy), gzip block by
+ * block; each run published when done; a run that fails is decoded
+ * again block by block, so its blocks before the damage are still
+ * served. A job is queued by an owner (an open file) reading
+ * sequentially, at most `ahead` bytes past the owner's position, and all
+ * jobs together hold at most `max` bytes (reserved when queued, released
+ * when freed). Any
  * reader that needs a block of a job takes it from there: a block done
  * is shared, a block being decoded is waited for (never decoded twice at
  * once), a job still queued is run by the reader itself rather than
