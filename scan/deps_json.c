@@ -457,7 +457,8 @@ static void libs_fields(struct ocifs_jsonw *w, const struct ocifs_mfile *f)
 		if (!l->path)
 			ocifs_jsonw_str(w, l->name);
 	}
-	if (r->missing_interp)  /* what execve(2) itself would not find */
+	/* what execve(2) itself would not find, within the list's bound */
+	if (r->missing_interp && lmiss < DEPS_MAX_MISSING)
 		ocifs_jsonw_str(w, r->missing_interp);
 	ocifs_jsonw_end_arr(w);
 	if (r->note)

@@ -1,20 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * One pass per layer (see index.h). Data flow:
+ * One pass per layer (see index.h). Data flow (index_pipe.h):
  *
- *   decoder thread:  blob --pread--> sha256(blob) --zpass--> chunk queue
- *   calling thread:  chunk queue --> sha256(diff_id) --> tar reader
- *                        --> per-file sha256 + magic --> SQLite (temp)
+ *   decoder thread:  blob --pread--> zpass --> chunk ring
+ *                        `--> side ring --> hasher thread: sha256(blob)
+ *   calling thread:  chunk ring --> sha256(diff_id)
+ *                    chunk ring --> tar reader --> per-file sha256 + magic
+ *                        --> SQLite (temp)
  *
- * The queue holds a few 1 MiB chunks, so memory stays bounded whatever
- * the layer size. On any error both sides stop, the temp file is removed
+ * The file data is hashed where it lies in the ring (no copy), into the
+ * diff_id and the file's hash in one pass (sha.h: ocifs_sha_update2); on
+ * a CPU that cannot pair the two, the hasher thread takes the diff_id
+ * too. The rings hold a few MiB, so memory stays bounded whatever the
+ * layer size. On any error all threads stop, the temp file is removed
  * and the error is reported once, naming the layer.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,37 +31,20 @@
 #include "hashtab.h"
 #include "idxdb.h"
 #include "index.h"
+#include "index_pipe.h"
 #include "log.h"
 #include "path.h"
 #include "tar.h"
 #include "timens.h"
 
-#define QLEN 4
-#define CHUNK (1u << 20)
+#define CHUNK (1u << 20) /* most bytes a data read asks for */
 /* Sparse files are hashed by their logical content, holes included; past
  * this size (the Go corpus has a 60 GB one) they are left unhashed. */
 #define SPARSE_HASH_MAX (1ull << 30)
 
-struct pipeline {
-	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	unsigned char *buf[QLEN];
-	size_t len[QLEN];
-	int full[QLEN];         /* protected by mu */
-	int eof, err, stop;     /* protected by mu */
-	unsigned wr, rd;        /* next slot to fill / to drain */
-	struct ocifs_zpass *zp;
-	/* consumer side only */
-	size_t pos;             /* position in buf[rd] */
-	int holding;            /* buf[rd] is being drained */
-	struct ocifs_sha *sha_u;
-	uint64_t uoff;
-	struct ocifs_log_hold *hold; /* errors of both threads */
-};
-
 struct input_tap {
 	struct ocifs_sha *sha_c;
+	struct ocifs_index_pipe *pl; /* hashes sha_c on its hasher thread */
 	uint64_t done, last_report;
 	const struct ocifs_index_opts *o;
 };
@@ -66,7 +53,10 @@ static void on_input(void *ctx, const void *p, size_t n)
 {
 	struct input_tap *t = ctx;
 
-	ocifs_sha_update(t->sha_c, p, n);
+	if (t->pl)
+		ocifs_index_pipe_side(t->pl, p, n);
+	else
+		ocifs_sha_update(t->sha_c, p, n);
 	t->done += n;
 	if (t->o->progress && t->done - t->last_report >= (4u << 20)) {
 		t->last_report = t->done;
@@ -74,93 +64,11 @@ static void on_input(void *ctx, const void *p, size_t n)
 	}
 }
 
-static void *decoder_main(void *arg)
+/* The pipeline's producer: decoded bytes (zpass hands the compressed
+ * ones to on_input on the way). */
+static int produce(void *ctx, void *buf, size_t n, size_t *got)
 {
-	struct pipeline *pl = arg;
-
-	ocifs_log_hold_attach(pl->hold);
-	for (;;) {
-		unsigned slot;
-		size_t got = 0, len = 0;
-		int rc = 0;
-
-		pthread_mutex_lock(&pl->mu);
-		while (pl->full[pl->wr] && !pl->stop)
-			pthread_cond_wait(&pl->cv, &pl->mu);
-		if (pl->stop) {
-			pthread_mutex_unlock(&pl->mu);
-			return NULL;
-		}
-		slot = pl->wr;
-		pthread_mutex_unlock(&pl->mu);
-
-		do {
-			rc = ocifs_zpass_read(pl->zp, pl->buf[slot] + len, CHUNK - len, &got);
-			len += got;
-		} while (!rc && got && len < CHUNK);
-
-		pthread_mutex_lock(&pl->mu);
-		pl->len[slot] = len;
-		pl->full[slot] = 1;
-		pl->wr = (slot + 1) % QLEN;
-		if (rc)
-			pl->err = rc;
-		else if (len < CHUNK)
-			pl->eof = 1;
-		pthread_cond_broadcast(&pl->cv);
-		pthread_mutex_unlock(&pl->mu);
-		if (rc || len < CHUNK)
-			return NULL;
-	}
-}
-
-/* struct ocifs_stream read(): hands out queue bytes, hashing them. */
-static int pl_read(void *ctx, void *out, size_t n, size_t *got)
-{
-	struct pipeline *pl = ctx;
-	size_t take;
-
-	*got = 0;
-	if (!pl->holding) {
-		pthread_mutex_lock(&pl->mu);
-		while (!pl->full[pl->rd] && !pl->err && !pl->eof)
-			pthread_cond_wait(&pl->cv, &pl->mu);
-		if (!pl->full[pl->rd]) {
-			int err = pl->err;
-			pthread_mutex_unlock(&pl->mu);
-			return err;
-		}
-		pthread_mutex_unlock(&pl->mu);
-		pl->holding = 1;
-		pl->pos = 0;
-	}
-	take = pl->len[pl->rd] - pl->pos;
-	if (take > n)
-		take = n;
-	memcpy(out, pl->buf[pl->rd] + pl->pos, take);
-	if (pl->sha_u) /* NULL for uncompressed blobs: diff_id = digest */
-		ocifs_sha_update(pl->sha_u, pl->buf[pl->rd] + pl->pos, take);
-	pl->pos += take;
-	pl->uoff += take;
-	*got = take;
-	if (pl->pos == pl->len[pl->rd]) { /* give the slot back */
-		pthread_mutex_lock(&pl->mu);
-		pl->full[pl->rd] = 0;
-		pl->rd = (pl->rd + 1) % QLEN;
-		pthread_cond_broadcast(&pl->cv);
-		pthread_mutex_unlock(&pl->mu);
-		pl->holding = 0;
-	}
-	return 0;
-}
-
-static void pl_stop(struct pipeline *pl)
-{
-	pthread_mutex_lock(&pl->mu);
-	pl->stop = 1;
-	pthread_cond_broadcast(&pl->cv);
-	pthread_mutex_unlock(&pl->mu);
-	pthread_join(pl->th, NULL);
+	return ocifs_zpass_read(ctx, buf, n, got);
 }
 
 struct pass {
@@ -168,7 +76,7 @@ struct pass {
 	struct ocifs_tar *tar;
 	struct ocifs_idxdb *db;
 	struct ocifs_sha *sha_f;
-	unsigned char *buf;
+	struct ocifs_index_pipe *pl;
 	struct ocifs_strmap seen;    /* every path with an entry */
 	struct ocifs_strmap parents; /* every parent path referenced */
 	struct ocifs_index_stats *st;
@@ -200,6 +108,7 @@ static int hash_entry(struct pass *ps, const struct ocifs_tar_entry *te, struct 
 	static const unsigned char zeros[65536];
 	unsigned char head[8] = { 0 };
 	size_t headn = 0, got, seg = 0;
+	uint64_t done = 0; /* data bytes read */
 	uint64_t seg_left = te->nsparse ? te->sparse[0].len : te->data_len;
 	uint64_t logical = te->nsparse ? te->sparse[0].off : 0;
 	int hash = !te->nsparse || te->size <= SPARSE_HASH_MAX, rc;
@@ -207,14 +116,25 @@ static int hash_entry(struct pass *ps, const struct ocifs_tar_entry *te, struct 
 	if (te->nsparse && hash)
 		hash_zeros(ps->sha_f, logical, zeros, sizeof(zeros));
 	for (;;) {
-		rc = ocifs_tar_read(ps->tar, ps->buf, CHUNK, &got);
+		const void *v;
+		const unsigned char *q;
+
+		rc = ocifs_tar_read_ref(ps->tar, &v, CHUNK, &got);
 		if (rc)
 			return rc;
 		if (!got)
 			break;
+		q = v;
+		/* Non-sparse data: into the file's hash and the diff_id in
+		 * one pass (the data starts on a 512-byte boundary of the tar,
+		 * so both are at the same offset in a sha256 block). */
+		int paired = ps->pl && !te->nsparse && hash;
+		if (paired)
+			ocifs_index_pipe_pair(ps->pl, te->data_off + done, q, got, ps->sha_f);
+		done += got;
 		if (headn < sizeof(head) && logical == headn) {
 			size_t k = sizeof(head) - headn < got ? sizeof(head) - headn : got;
-			memcpy(head + headn, ps->buf, k);
+			memcpy(head + headn, q, k);
 			headn += k;
 		}
 		/* walk the sparse map across this chunk */
@@ -232,8 +152,8 @@ static int hash_entry(struct pass *ps, const struct ocifs_tar_entry *te, struct 
 				k = (size_t)seg_left;
 			if (k == 0)
 				break; /* map exhausted: tar.c bounds data_len */
-			if (hash)
-				ocifs_sha_update(ps->sha_f, ps->buf + p, k);
+			if (hash && !paired)
+				ocifs_sha_update(ps->sha_f, q + p, k);
 			p += k;
 			logical += k;
 			seg_left -= te->nsparse ? k : 0;
@@ -408,13 +328,14 @@ static int blame_digest(const char *name, const struct ocifs_layer_desc *ld, int
 }
 
 /* Run the tar through the pipeline into the db; drain what follows it. */
-static int run_pass(struct pass *ps, struct pipeline *pl)
+static int run_pass(struct pass *ps, struct ocifs_index_pipe *pl)
 {
-	struct ocifs_stream in = { .read = pl_read, .skip = NULL, .ctx = pl };
+	struct ocifs_stream in;
 	struct ocifs_tar_entry *te;
 	size_t got;
 	int rc;
 
+	ocifs_index_pipe_stream(pl, &in);
 	rc = ocifs_tar_new(&in, ps->name, &ps->tar);
 	if (rc)
 		return rc;
@@ -428,9 +349,11 @@ static int run_pass(struct pass *ps, struct pipeline *pl)
 	 * but said: they mean a writer bug or a reader bug. */
 	uint64_t junk = 0;
 	do {
-		rc = pl_read(pl, ps->buf, CHUNK, &got);
+		const void *v;
+
+		rc = in.peek(in.ctx, &v, CHUNK, &got);
 		for (size_t k = 0; !rc && k < got; k++)
-			junk += ps->buf[k] != 0;
+			junk += ((const unsigned char *)v)[k] != 0;
 	} while (!rc && got);
 	if (!rc && junk)
 		log_warn("%s: %" PRIu64 " non-zero bytes after the end of the archive; ignored",
@@ -441,7 +364,10 @@ static int run_pass(struct pass *ps, struct pipeline *pl)
 int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 		      const struct ocifs_index_opts *o, struct ocifs_index_stats *st)
 {
-	struct pipeline pl = { 0 };
+	struct ocifs_index_pipe *pl = NULL;
+	struct ocifs_index_pipe_opts po = { .produce = produce };
+	struct ocifs_zpass *zp = NULL;
+	struct ocifs_sha *sha_u = NULL;
 	struct input_tap tap = { .o = o };
 	struct pass ps = { 0 };
 	struct ocifs_ckpts ck = { 0 };
@@ -449,7 +375,7 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	unsigned char magic[OCIFS_COMP_MAGIC], dc[OCIFS_SHA256_LEN], du[OCIFS_SHA256_LEN];
 	char name[PATH_MAX + 128], *final = NULL, hexd[OCIFS_DIGEST_STRLEN + 1];
 	struct ocifs_cache_tmp tmp = { .dfd = -1, .fd = -1 };
-	int rc, started = 0;
+	int rc;
 	size_t got;
 	struct stat sb;
 	struct ocifs_log_hold hold = { .have = 0 };
@@ -484,19 +410,16 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	if (rc)
 		return rc;
 	ocifs_log_hold_attach(&hold); /* released at out: */
-	pl.hold = &hold;
 
-	if ((rc = ocifs_sha_new(&tap.sha_c)) || (rc = ocifs_sha_new(&ps.sha_f)) ||
-	    (zo.comp != OCIFS_COMP_NONE && (rc = ocifs_sha_new(&pl.sha_u))))
+	/* Where the CPU can hash two streams over the same bytes in one pass
+	 * (sha.h), the diff_id is taken on this thread beside the file hashes;
+	 * else on a hasher thread of its own. */
+	int pair = zo.comp != OCIFS_COMP_NONE && ocifs_sha_pairs();
+	if ((rc = ocifs_sha_new(&tap.sha_c)) ||
+	    (rc = pair ? ocifs_sha_new_pairable(&ps.sha_f) : ocifs_sha_new(&ps.sha_f)) ||
+	    (zo.comp != OCIFS_COMP_NONE &&
+	     (rc = pair ? ocifs_sha_new_pairable(&sha_u) : ocifs_sha_new(&sha_u))))
 		goto out;
-	ps.buf = malloc(CHUNK);
-	for (int i = 0; i < QLEN; i++)
-		if (!(pl.buf[i] = malloc(CHUNK)))
-			rc = -ENOMEM;
-	if (!ps.buf || rc) {
-		rc = -ENOMEM;
-		goto out;
-	}
 	/* SQLite opens by path: the name is created first, exclusively and
 	 * unguessably, and checked to be still ours once SQLite has it open. */
 	rc = ocifs_cache_tmp_open(final, &tmp);
@@ -507,27 +430,33 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 		rc = ocifs_cache_tmp_check(&tmp);
 	if (rc)
 		goto out;
-	rc = ocifs_zpass_new(ld->blob, &zo, &pl.zp);
+	rc = ocifs_zpass_new(ld->blob, &zo, &zp);
 	if (rc)
 		goto out;
-	pthread_mutex_init(&pl.mu, NULL);
-	pthread_cond_init(&pl.cv, NULL);
-	if (pthread_create(&pl.th, NULL, decoder_main, &pl) != 0) {
-		rc = -EAGAIN;
-		goto out;
-	}
-	started = 1;
-	rc = run_pass(&ps, &pl);
-	pl_stop(&pl);
-	started = 0;
+	po.ctx = zp;
+	/* sha_u is NULL for uncompressed blobs: diff_id = digest */
+	if (pair)
+		po.inline_sha = sha_u;
+	else
+		po.sha = sha_u;
+	po.hold = &hold;
+	po.side_sha = tap.sha_c;
+	rc = ocifs_index_pipe_start(&po, &tap.pl);
+	pl = tap.pl;
 	if (rc)
 		goto out;
-	rc = ocifs_zpass_finish(pl.zp, &ck);
+	ps.pl = pair ? pl : NULL;
+	rc = run_pass(&ps, pl);
+	if (!rc)
+		rc = ocifs_index_pipe_finish(pl);
+	if (rc)
+		goto out;
+	rc = ocifs_zpass_finish(zp, &ck);
 	if (rc)
 		goto out;
 	ocifs_sha_final(tap.sha_c, dc);
-	if (pl.sha_u)
-		ocifs_sha_final(pl.sha_u, du);
+	if (sha_u)
+		ocifs_sha_final(sha_u, du);
 	else
 		memcpy(du, dc, sizeof(du)); /* uncompressed: the same bytes */
 	if ((rc = check_digest(name, "digest", ld->digest, dc)) ||
@@ -539,7 +468,7 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 		goto out;
 	}
 	st->csize = tap.done;
-	st->usize = pl.uoff;
+	st->usize = ocifs_index_pipe_offset(pl);
 	st->ckpts = ck.n;
 	ocifs_digest_format(du, hexd);
 	if ((rc = add_implicit_dirs(&ps)) || (rc = ocifs_idxdb_put_ckpts(ps.db, &ck)) ||
@@ -569,30 +498,22 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 		rc = ocifs_cache_tmp_commit(&tmp);
 	}
 out:
-	if (started)
-		pl_stop(&pl);
+	ocifs_index_pipe_free(pl); /* stops its threads first */
 	if (rc && rc != -OCIFS_EDIGEST && rc != -ENOMEM)
 		rc = blame_digest(name, ld, rc, &hold);
 	ocifs_log_hold_release(&hold, 1, name);
 	if (ps.db)
 		ocifs_idxdb_close(ps.db);
 	ocifs_cache_tmp_abort(&tmp); /* no-op once committed */
-	if (pl.zp)
-		ocifs_zpass_free(pl.zp);
-	if (pl.th || pl.zp) {
-		pthread_mutex_destroy(&pl.mu);
-		pthread_cond_destroy(&pl.cv);
-	}
+	if (zp)
+		ocifs_zpass_free(zp);
 	ocifs_tar_free(ps.tar);
 	ocifs_ckpts_fini(&ck);
 	ocifs_strmap_fini(&ps.seen);
 	ocifs_strmap_fini(&ps.parents);
 	ocifs_sha_free(tap.sha_c);
-	ocifs_sha_free(pl.sha_u);
+	ocifs_sha_free(sha_u);
 	ocifs_sha_free(ps.sha_f);
-	for (int i = 0; i < QLEN; i++)
-		free(pl.buf[i]);
-	free(ps.buf);
 	free(final);
 	return rc;
 }

@@ -58,9 +58,11 @@ void ocifs_regname_fini(struct ocifs_regname *n);
 struct ocifs_registry_opts {
 	int tls_verify;         /* 1 (default when opts is NULL): verify
 				 * TLS. 0: accept any certificate, and
-				 * fall back to plain http:// (skopeo's
-				 * --tls-verify=false) */
-	const char *cert_dir;   /* --cert-dir: *.crt CAs, *.cert/*.key
+				 * fall back to plain http:// when https
+				 * gets no TLS answer (skopeo's
+				 * --tls-verify=false). NB: a zeroed opts
+				 * means 0: set it. */
+	const char *cert_dir;   /* --cert-dir: *.crt CAs, a *.cert + *.key
 				 * client pair (containers-certs.d(5));
 				 * NULL: /etc/containers/certs.d/HOST and
 				 * /etc/docker/certs.d/HOST when present */
@@ -75,7 +77,17 @@ struct ocifs_registry_opts {
 
 struct ocifs_registry;
 
-/** A client for n's repository (n is copied). Nothing is sent yet. */
+/** Load libcurl (dlopen: it is not linked, its dependencies would cost
+ *  every command milliseconds at start) and run its process-wide init,
+ *  once: a program that starts threads calls it before them;
+ *  ocifs_registry_open calls it too. 0, or -ENOTSUP (logged) when
+ *  libcurl cannot be loaded. */
+int ocifs_registry_global_init(void);
+
+/** A client for n's repository (n is copied). Nothing is sent yet; the
+ *  credentials and the cert dir are read now: -EINVAL (logged) for a
+ *  malformed --creds or auth file, -ENOENT for a missing --authfile or
+ *  --cert-dir, or a *.cert without its *.key. */
 int ocifs_registry_open(const struct ocifs_regname *n, const struct ocifs_registry_opts *o,
 			struct ocifs_registry **out);
 struct ocifs_registry *ocifs_registry_ref(struct ocifs_registry *r);
@@ -99,12 +111,18 @@ int ocifs_registry_get_blob(struct ocifs_registry *r, const char *digest, size_t
 
 /** A byte source over blob digest (size bytes; size < 0: asked with a
  *  HEAD). pread is a Range request; reads that continue where the last
- *  one ended are served from one streaming GET instead of a request each,
- *  so a whole-blob pass (the first index) costs one request. A registry
- *  that answers a Range with 200 is read through to the range (and
- *  remembered). Not verified (see above). */
+ *  one ended (or land at most 4 MiB ahead of the stream) are served from
+ *  one streaming GET (one per source, paused when 1 MiB is buffered)
+ *  instead of a request each, so a whole-blob pass (the first index)
+ *  costs one request. A stream cut short is resumed by a Range from where
+ *  it stopped (a retry). A registry that answers a Range with 200 is read
+ *  through to the range (and remembered: later reads stream). Not
+ *  verified (see above). */
 int ocifs_registry_blob_src(struct ocifs_registry *r, const char *digest, int64_t size,
 			    struct ocifs_src **out);
+
+/** The size of blob digest (a HEAD): 0 and *size, or -ENOENT etc. */
+int ocifs_registry_blob_size(struct ocifs_registry *r, const char *digest, int64_t *size);
 
 /* Uploads and referrers, for the index artifact (`ocifs index --push`). */
 
@@ -122,6 +140,15 @@ int ocifs_registry_put_manifest(struct ocifs_registry *r, const char *ref,
 int ocifs_registry_referrers(struct ocifs_registry *r, const char *digest,
 			     const char *artifact_type, char **body, size_t *len);
 
+/** Push manifest buf (an OCI 1.1 artifact manifest whose "subject" is
+ *  subject) by its digest (into digest), and list it as a referrer of
+ *  subject: nothing more where the registry has the referrers API (its
+ *  PUT answer names the subject), else add it to the "sha256-<hex>" tag's
+ *  index (made when missing). */
+int ocifs_registry_put_referrer(struct ocifs_registry *r, const char *subject,
+				const char *media_type, const char *artifact_type,
+				const void *buf, size_t len, char digest[OCIFS_DIGEST_STRLEN + 1]);
+
 /* What was sent and received since open (tests, bench, trace). */
 struct ocifs_registry_stats {
 	uint64_t requests;      /* HTTP requests, retries and token fetches
@@ -129,6 +156,9 @@ struct ocifs_registry_stats {
 	uint64_t retries;
 	uint64_t bytes_in;      /* body bytes received */
 	uint64_t range_requests;
+	uint64_t connects;      /* new connections (the rest reused one);
+				 * a stream's counted when it ends */
+	uint64_t http2;         /* requests answered over HTTP/2 */
 };
 void ocifs_registry_stats(const struct ocifs_registry *r, struct ocifs_registry_stats *st);
 

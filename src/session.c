@@ -299,9 +299,11 @@ static size_t open_threads(size_t n)
  * progress bar (a no-op unless stderr is a terminal) counts the bytes of
  * those layers; a layer's line goes to o->summary once it and the layers
  * before it are open. Several layers are opened at once (open_parallel)
- * when there are several CPUs: each layer's index build is one decoder
- * thread and one tar reader, so one layer cannot fill the machine. On a
- * failure the result is the error of the lowest-numbered failing layer.
+ * when there are several CPUs: each layer's index build (a decoder, a
+ * hasher and a tar reader thread, index.c) keeps about two cores busy,
+ * but waits on its rings now and then, and the layers' files' SQLite
+ * work does not overlap otherwise. On a failure the result is the error
+ * of the lowest-numbered failing layer.
  */
 static int open_layers(struct ocifs_session *s, const struct ocifs_session_opts *o,
 		       size_t first, size_t n)

@@ -2,6 +2,10 @@
 /*
  * sha256 via OpenSSL EVP (uses SHA-NI/AVX2 where the CPU has them: this is
  * on the cold path of every byte of every layer) and digest strings.
+ * Pairable contexts (ocifs_sha_new_pairable) are the exception: on a CPU
+ * with the SHA extensions they keep their state here and compress with
+ * sha_ni.c, so two of them can take the same bytes in one pass
+ * (ocifs_sha_update2); elsewhere they are EVP contexts like the others.
  */
 #include <errno.h>
 #include <openssl/evp.h>
@@ -12,11 +16,148 @@
 #include "hex.h"
 #include "log.h"
 #include "sha.h"
+#include "sha_ni.h"
 #include "src.h"
 
-struct ocifs_sha {
-	EVP_MD_CTX *ctx;
+/* The state of a pairable context on the SHA extensions. */
+struct sha_own {
+	uint32_t h[8];
+	uint64_t n;                     /* bytes taken */
+	unsigned char buf[64];          /* the first n % 64 are pending */
 };
+
+struct ocifs_sha {
+	EVP_MD_CTX *ctx;                /* NULL: own is used */
+	struct sha_own own;
+};
+
+static const uint32_t sha_h0[8] = {
+	0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+	0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+};
+
+static void own_init(struct sha_own *o)
+{
+	memcpy(o->h, sha_h0, sizeof(o->h));
+	o->n = 0;
+}
+
+/* Top up the pending block from p; 1 when it is full (and compressed
+ * unless defer). Returns the bytes taken in *k. */
+static int own_fill(struct sha_own *o, const unsigned char *p, size_t n, size_t *k, int defer)
+{
+	size_t r = (size_t)(o->n % 64);
+
+	*k = 0;
+	if (!r)
+		return 0;
+	*k = 64 - r < n ? 64 - r : n;
+	memcpy(o->buf + r, p, *k);
+	o->n += *k;
+	if (r + *k < 64)
+		return 0;
+	if (!defer)
+		ocifs_sha_ni_blocks(o->h, o->buf, 1);
+	return 1;
+}
+
+static void own_update(struct sha_own *o, const unsigned char *p, size_t n)
+{
+	size_t k;
+
+	own_fill(o, p, n, &k, 0);
+	p += k;
+	n -= k;
+	if (n >= 64) {
+		ocifs_sha_ni_blocks(o->h, p, n / 64);
+		o->n += n - n % 64;
+		p += n - n % 64;
+		n %= 64;
+	}
+	memcpy(o->buf, p, n);
+	o->n += n;
+}
+
+static void own_final(struct sha_own *o, unsigned char out[OCIFS_SHA256_LEN])
+{
+	unsigned char pad[72] = { 0x80 };
+	uint64_t bits = o->n * 8;
+	size_t r = (size_t)(o->n % 64), padn = (r < 56 ? 56 : 120) - r;
+
+	for (int i = 0; i < 8; i++)
+		pad[padn + i] = (unsigned char)(bits >> (56 - 8 * i));
+	own_update(o, pad, padn + 8);
+	for (int i = 0; i < 8; i++) {
+		out[4 * i] = (unsigned char)(o->h[i] >> 24);
+		out[4 * i + 1] = (unsigned char)(o->h[i] >> 16);
+		out[4 * i + 2] = (unsigned char)(o->h[i] >> 8);
+		out[4 * i + 3] = (unsigned char)o->h[i];
+	}
+	own_init(o);
+}
+
+int ocifs_sha_pairs(void)
+{
+	static int avail = -1; /* racy but idempotent */
+
+	if (avail < 0) { /* OCIFS_SHA_NI=0: EVP only (tests, comparisons) */
+		const char *e = getenv("OCIFS_SHA_NI");
+		avail = e && strcmp(e, "0") == 0 ? 0 : ocifs_sha_ni_available();
+	}
+	return avail;
+}
+
+int ocifs_sha_new_pairable(struct ocifs_sha **out)
+{
+	struct ocifs_sha *h;
+
+	if (!ocifs_sha_pairs())
+		return ocifs_sha_new(out);
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	own_init(&h->own);
+	*out = h;
+	return 0;
+}
+
+void ocifs_sha_update2(struct ocifs_sha *a, struct ocifs_sha *b, const void *p, size_t n)
+{
+	const unsigned char *q = p;
+	size_t ka, kb;
+
+	if (a->ctx || b->ctx || a->own.n % 64 != b->own.n % 64) {
+		ocifs_sha_update(a, p, n);
+		ocifs_sha_update(b, p, n);
+		return;
+	}
+	/* the same offset in a block: top up both pending blocks (the same
+	 * bytes when both streams took the same ones, as they usually did) */
+	int fa = own_fill(&a->own, q, n, &ka, 1), fb = own_fill(&b->own, q, n, &kb, 1);
+	if (fa && fb && memcmp(a->own.buf, b->own.buf, 64) == 0) {
+		ocifs_sha_ni_blocks2(a->own.h, b->own.h, a->own.buf, 1);
+	} else {
+		if (fa)
+			ocifs_sha_ni_blocks(a->own.h, a->own.buf, 1);
+		if (fb)
+			ocifs_sha_ni_blocks(b->own.h, b->own.buf, 1);
+	}
+	q += ka;
+	n -= ka;
+	if (n >= 64) {
+		size_t whole = n - n % 64;
+
+		ocifs_sha_ni_blocks2(a->own.h, b->own.h, q, whole / 64);
+		a->own.n += whole;
+		b->own.n += whole;
+		q += whole;
+		n %= 64;
+	}
+	memcpy(a->own.buf, q, n);
+	memcpy(b->own.buf, q, n);
+	a->own.n += n;
+	b->own.n += n;
+}
 
 int ocifs_sha_new(struct ocifs_sha **out)
 {
@@ -36,14 +177,22 @@ int ocifs_sha_new(struct ocifs_sha **out)
 
 void ocifs_sha_update(struct ocifs_sha *h, const void *p, size_t n)
 {
-	if (n)
+	if (!n)
+		return;
+	if (h->ctx)
 		EVP_DigestUpdate(h->ctx, p, n);
+	else
+		own_update(&h->own, p, n);
 }
 
 void ocifs_sha_final(struct ocifs_sha *h, unsigned char out[OCIFS_SHA256_LEN])
 {
 	unsigned int len = OCIFS_SHA256_LEN;
 
+	if (!h->ctx) {
+		own_final(&h->own, out);
+		return;
+	}
 	EVP_DigestFinal_ex(h->ctx, out, &len);
 	EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL);
 }

@@ -18,6 +18,20 @@ void ocifs_sha_update(struct ocifs_sha *h, const void *p, size_t n);
 /** Finish into out[32]; the context is reset and can be reused. */
 void ocifs_sha_final(struct ocifs_sha *h, unsigned char out[OCIFS_SHA256_LEN]);
 void ocifs_sha_free(struct ocifs_sha *h);
+/** A context that ocifs_sha_update2 can pair with another: on a CPU with
+ *  the SHA extensions it is hashed by sha_ni.c (the same digests);
+ *  elsewhere the same as ocifs_sha_new. Used with the calls above. */
+int ocifs_sha_new_pairable(struct ocifs_sha **out);
+/** 1 when pairable contexts really pair (this CPU has the extensions,
+ *  and OCIFS_SHA_NI is not "0" in the environment). */
+int ocifs_sha_pairs(void);
+/** a and b both take p[0..n), as ocifs_sha_update(a) then (b) would. When
+ *  both are pairable and at the same offset within a 64-byte block (two
+ *  streams that took the same bytes since a block boundary: the diff_id
+ *  and a file's hash, the file's data starting on a 512-byte boundary of
+ *  the tar), one pass over the bytes computes both: about 1.6x the speed
+ *  of two updates. Not thread-safe: a and b belong to the caller's thread. */
+void ocifs_sha_update2(struct ocifs_sha *a, struct ocifs_sha *b, const void *p, size_t n);
 
 struct ocifs_src;
 /** sha256 of a whole source as "sha256:hex"; progress (may be NULL) is

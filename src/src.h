@@ -99,6 +99,10 @@ struct ocifs_stream {
 	 * -EIO past the end. NULL: the reader reads and discards. */
 	int (*skip)(void *ctx, uint64_t n);
 	void *ctx;
+	/* Optional: like read, but *p points at up to n bytes the stream
+	 * keeps, valid until the next call on it (no copy). NULL: the reader
+	 * copies through read. */
+	int (*peek)(void *ctx, const void **p, size_t n, size_t *got);
 };
 
 #endif

@@ -658,6 +658,20 @@ int ocifs_tar_next(struct ocifs_tar *t, struct ocifs_tar_entry **out)
 	return rc < 0 ? rc : 0;
 }
 
+/* The data bytes after a read of k of them (rc: the stream's answer). */
+static int tar_data_done(struct ocifs_tar *t, int rc, size_t k, size_t *got)
+{
+	if (rc == 0 && k == 0)
+		rc = ocifs_tar_fail(t, -EIO, "truncated data: %" PRIu64 " bytes missing", t->remain);
+	if (rc) {
+		t->err = rc;
+		return rc;
+	}
+	t->remain -= k;
+	*got = k;
+	return 0;
+}
+
 int ocifs_tar_read(struct ocifs_tar *t, void *buf, size_t n, size_t *got)
 {
 	size_t k = 0;
@@ -682,15 +696,34 @@ int ocifs_tar_read(struct ocifs_tar *t, void *buf, size_t n, size_t *got)
 		memcpy(buf, t->buf + t->pos, k);
 		ocifs_tar_consume(t, k);
 	}
-	if (rc == 0 && k == 0)
-		rc = ocifs_tar_fail(t, -EIO, "truncated data: %" PRIu64 " bytes missing", t->remain);
-	if (rc) {
-		t->err = rc;
-		return rc;
+	return tar_data_done(t, rc, k, got);
+}
+
+int ocifs_tar_read_ref(struct ocifs_tar *t, const void **p, size_t n, size_t *got)
+{
+	size_t k = 0;
+	int rc = 0;
+
+	*got = 0;
+	*p = NULL;
+	if (t->err)
+		return t->err;
+	if (n > t->remain)
+		n = (size_t)t->remain;
+	if (n == 0)
+		return 0;
+	if (t->pos == t->end && t->in.peek && !t->eof) {
+		rc = t->in.peek(t->in.ctx, p, n, &k);
+		if (rc == 0 && k == 0)
+			t->eof = 1;
+		t->off += k;
+	} else {
+		rc = ocifs_tar_fill(t, 1);
+		k = t->end - t->pos < n ? t->end - t->pos : n;
+		*p = t->buf + t->pos;
+		ocifs_tar_consume(t, k);
 	}
-	t->remain -= k;
-	*got = k;
-	return 0;
+	return tar_data_done(t, rc, k, got);
 }
 
 uint64_t ocifs_tar_offset(const struct ocifs_tar *t)

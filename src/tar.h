@@ -93,6 +93,10 @@ int ocifs_tar_next(struct ocifs_tar *t, struct ocifs_tar_entry **e);
 /** Read the current entry's stored data (data_len bytes in total) in
  *  order: 0 and *got (0 = all read) or a negative errno. */
 int ocifs_tar_read(struct ocifs_tar *t, void *buf, size_t n, size_t *got);
+/** The same without a copy: *p points at up to n bytes of the data, in the
+ *  reader's buffer or (stream with peek) the stream's, valid until the
+ *  next call on the reader. */
+int ocifs_tar_read_ref(struct ocifs_tar *t, const void **p, size_t n, size_t *got);
 /** Stream offset after the last byte consumed (end of archive after the
  *  last next() returned NULL). */
 uint64_t ocifs_tar_offset(const struct ocifs_tar *t);

@@ -49,7 +49,7 @@ static int st_skip(void *ctx, uint64_t n)
 static int pass(const uint8_t *data, size_t size, int use_skip, size_t *count, uint64_t *h)
 {
 	struct fz_stream s = { data, size, 0, !use_skip };
-	struct ocifs_stream st = { st_read, use_skip ? st_skip : NULL, &s };
+	struct ocifs_stream st = { .read = st_read, .skip = use_skip ? st_skip : NULL, .ctx = &s };
 	static unsigned char sink[8192];
 	struct ocifs_tar_entry *e;
 	struct ocifs_tar *t;

@@ -356,7 +356,7 @@ static inline int fs_skip(void *ctx, uint64_t n)
 static inline void our_read(struct fstream *s, int use_skip, const char *name,
 			    struct result *res)
 {
-	struct ocifs_stream st = { fs_read, use_skip ? fs_skip : NULL, s };
+	struct ocifs_stream st = { .read = fs_read, .skip = use_skip ? fs_skip : NULL, .ctx = s };
 	static unsigned char buf[1 << 17];
 	struct ocifs_tar_entry *e;
 	struct ocifs_tar *t;

@@ -1,7 +1,126 @@
 /* SPDX-License-Identifier: MIT */
-/* sha256 and digest strings: known answers and hostile digest strings. */
+/* sha256 and digest strings: known answers and hostile digest strings.
+ * Pairable contexts (sha_ni.c on CPUs with the SHA extensions) against
+ * the one-shot EVP digest: every length around the block and padding
+ * boundaries, random splits of the input, and ocifs_sha_update2 on two
+ * contexts at the same offset in a block (with the same and with
+ * different pending bytes) and at different offsets. */
+#include <stdint.h>
+#include <stdlib.h>
+
 #include "sha.h"
 #include "tap.h"
+
+static uint64_t rng_state = 0x2545f4914f6cdd1du;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* Feed p[0..n) to h in random pieces (update2 with `with` when set). */
+static void feed(struct ocifs_sha *h, struct ocifs_sha *with, const unsigned char *p, size_t n)
+{
+	while (n) {
+		size_t k = 1 + (size_t)(rng() % (rng() & 1 ? 100 : 5000));
+		if (k > n)
+			k = n;
+		if (with)
+			ocifs_sha_update2(h, with, p, k);
+		else
+			ocifs_sha_update(h, p, k);
+		p += k;
+		n -= k;
+	}
+}
+
+static void pairable(void)
+{
+	size_t len = 300000;
+	unsigned char *m = malloc(len), want[OCIFS_SHA256_LEN], got[OCIFS_SHA256_LEN],
+		      got2[OCIFS_SHA256_LEN];
+	struct ocifs_sha *a = NULL, *b = NULL;
+	int bad = 0;
+
+	diag("pairable contexts %s", ocifs_sha_pairs() ? "on the SHA extensions" : "are EVP's");
+	for (size_t i = 0; i < len; i++)
+		m[i] = (unsigned char)(rng() >> 32);
+	ok(ocifs_sha_new_pairable(&a) == 0 && ocifs_sha_new_pairable(&b) == 0,
+	   "two pairable contexts");
+	for (size_t n = 0; n <= 200 && a; n++) { /* lengths around 55, 56, 64, 119, 120, 128 */
+		ocifs_sha256(m, n, want);
+		ocifs_sha_update(a, m, n);
+		ocifs_sha_final(a, got);
+		bad += memcmp(want, got, sizeof(want)) != 0;
+	}
+	is_int(bad, 0, "pairable: every length 0..200 in one update equals EVP's digest");
+	bad = 0;
+	for (int t = 0; t < 20 && a; t++) {
+		size_t n = (size_t)(rng() % len);
+		ocifs_sha256(m, n, want);
+		feed(a, NULL, m, n);
+		ocifs_sha_final(a, got);
+		bad += memcmp(want, got, sizeof(want)) != 0;
+	}
+	is_int(bad, 0, "pairable: 20 random lengths in random pieces equal EVP's digest");
+	/* update2 from the start: both at offset 0 */
+	bad = 0;
+	for (int t = 0; t < 20 && a && b; t++) {
+		size_t n = (size_t)(rng() % len);
+		ocifs_sha256(m, n, want);
+		feed(a, b, m, n);
+		ocifs_sha_final(a, got);
+		ocifs_sha_final(b, got2);
+		bad += memcmp(want, got, sizeof(want)) != 0 || memcmp(want, got2, sizeof(want)) != 0;
+	}
+	is_int(bad, 0, "update2: both contexts get the digest of the bytes fed to both");
+	/* a stream (a) that took a header before the shared bytes, as the
+	 * diff_id does, and a file hash (b) that starts on a block boundary */
+	bad = 0;
+	for (int t = 0; t < 20 && a && b; t++) {
+		size_t hdr = 64 * (size_t)(1 + rng() % 20), n = (size_t)(rng() % (len - hdr));
+		unsigned char wb[OCIFS_SHA256_LEN];
+		ocifs_sha256(m, hdr + n, want);
+		ocifs_sha256(m + hdr, n, wb);
+		feed(a, NULL, m, hdr);
+		feed(a, b, m + hdr, n);
+		ocifs_sha_final(a, got);
+		ocifs_sha_final(b, got2);
+		bad += memcmp(want, got, sizeof(want)) != 0 || memcmp(wb, got2, sizeof(wb)) != 0;
+	}
+	is_int(bad, 0, "update2: a stream and a file starting on a block boundary in it");
+	/* the same offset in a block but different pending bytes, and
+	 * different offsets: still right (two plain updates where needed) */
+	bad = 0;
+	for (int t = 0; t < 40 && a && b; t++) {
+		size_t pa = (size_t)(rng() % 200), pb = t & 1 ? pa : (size_t)(rng() % 200);
+		size_t n = (size_t)(rng() % 100000);
+		unsigned char *x = malloc(pa + n), *y = malloc(pb + n), wa[32], wb[32];
+		for (size_t i = 0; i < pa; i++)
+			x[i] = (unsigned char)rng();
+		for (size_t i = 0; i < pb; i++)
+			y[i] = (unsigned char)rng();
+		memcpy(x + pa, m, n);
+		memcpy(y + pb, m, n);
+		ocifs_sha256(x, pa + n, wa);
+		ocifs_sha256(y, pb + n, wb);
+		ocifs_sha_update(a, x, pa);
+		ocifs_sha_update(b, y, pb);
+		feed(a, b, m, n);
+		ocifs_sha_final(a, got);
+		ocifs_sha_final(b, got2);
+		bad += memcmp(wa, got, 32) != 0 || memcmp(wb, got2, 32) != 0;
+		free(x);
+		free(y);
+	}
+	is_int(bad, 0, "update2: different pending bytes or offsets give each its own digest");
+	ocifs_sha_free(a);
+	ocifs_sha_free(b);
+	free(m);
+}
 
 int main(void)
 {
@@ -41,5 +160,6 @@ int main(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		is_int(ocifs_digest_valid(cases[i].s), cases[i].valid, "digest \"%s\"", cases[i].s);
 	ok(ocifs_digest_parse(NULL, d) < 0, "NULL digest rejected");
+	pairable();
 	return done_testing();
 }

@@ -37,7 +37,7 @@ static void fix_cksum(unsigned char *h)
 static int run_mutant(const unsigned char *buf, size_t len, int use_skip)
 {
 	struct fstream s = { -1, len, 0, buf, !use_skip };
-	struct ocifs_stream st = { fs_read, use_skip ? fs_skip : NULL, &s };
+	struct ocifs_stream st = { .read = fs_read, .skip = use_skip ? fs_skip : NULL, .ctx = &s };
 	struct ocifs_tar_entry *e;
 	struct ocifs_tar *t;
 	static unsigned char sink[8192];
