@@ -41,7 +41,7 @@ struct ocifs_ra_job {
 	struct ocifs_ra_job *prev, *next; /* ra's list while linked; next also
 					   * chains the dead after unlinking */
 	int linked;                     /* in the list: findable */
-	int cancel;                     /* atomic: stop at the next block */
+	int cancel;                     /* atomic: stop at the next run */
 	int retired;                    /* read past: spans go to retire() */
 	int state;                      /* JOB_* */
 	int refs;
@@ -125,7 +125,7 @@ static void bury(struct ocifs_ra *ra, struct ocifs_ra_job *dead)
 	}
 }
 
-/* Take j off the list; a job not finished stops at its next block. */
+/* Take j off the list; a job not finished stops at its next run. */
 static void job_unlink(struct ocifs_ra *ra, struct ocifs_ra_job *j, struct ocifs_ra_job **dead)
 {
 	if (!j->linked)
@@ -242,38 +242,92 @@ static struct ocifs_ra_job *job_find(struct ocifs_ra *ra, const struct ocifs_lay
 
 /* --- decoding --------------------------------------------------------- */
 
-/* Decode claimed job j through cursor c, publishing each block; then
- * end it and drop the runner's reference. 0 or the job's error. */
+/* Where decoding from block b of l should pause to publish: zstd, the
+ * first block boundary at or after the next blob checkpoint past b's
+ * start (a frame start: every frame before it is whole in [b, there), so
+ * the decoder writes them straight into place), at most b1; gzip, the
+ * next block (inflate writes into place anyway, and a reader waiting
+ * for the job gets each block as soon as it is done). */
+static uint64_t run_end(const struct ocifs_ra *ra, struct ocifs_layer *l, uint64_t b, uint64_t b1)
+{
+	const struct ocifs_ckpts *ck = ocifs_layer_ckpts(l);
+	size_t bs = ra->o.block, k;
+
+	if (!ck || !ck->n || ck->comp != OCIFS_COMP_ZSTD)
+		return b + 1 < b1 ? b + 1 : b1;
+	for (k = ck_first_ge(ck, b + 1, bs); k < ck->n; k++)
+		if (!(ck->v[k].flags & OCIFS_CK_SHADOW))
+			break;
+	if (k >= ck->n)
+		return b1;
+	return ck_blk(ck, k, bs) < b1 ? ck_blk(ck, k, bs) : b1;
+}
+
+/* Blocks [b, e) of job j (bytes up to end) through cursor c into out,
+ * all of them or an error. */
+static int run_decode(const struct ocifs_ra_job *j, struct ocifs_zcursor *c, unsigned char *out,
+		      uint64_t b, uint64_t e, uint64_t end, size_t bs)
+{
+	size_t len = (size_t)((e * bs < end ? e * bs : end) - b * bs), got = 0;
+	int rc = ocifs_zcursor_pread(c, out, len, b * bs, &got);
+
+	if (!rc && got != len) {
+		log_dbg("layer %u: stream ends at %" PRIu64 " in read-ahead", ocifs_layer_num(j->layer),
+			b * bs + got);
+		rc = -EIO;
+	}
+	return rc;
+}
+
+/* Decode claimed job j through cursor c into one slab of spans (the
+ * decoder writes each run between checkpoints in one call, straight into
+ * place), publishing each run; then end the job and drop the runner's
+ * reference. 0 or the job's error; *pos: where the cursor stopped. */
 static int job_decode(struct ocifs_ra *ra, struct ocifs_ra_job *j, struct ocifs_zcursor *c,
 		      int cerr, uint64_t *pos)
 {
-	size_t bs = ra->o.block;
+	size_t bs = ra->o.block, n = (size_t)(j->b1 - j->b0);
 	uint64_t usize = ocifs_layer_usize(j->layer), b = j->b0;
+	uint64_t end = j->b1 * bs < usize ? j->b1 * bs : usize;
 	uint32_t num = ocifs_layer_num(j->layer);
 	struct ocifs_ra_job *dead = NULL;
+	struct ocifs_span **sp = NULL;
 	int rc = c ? 0 : cerr ? cerr : -ENOMEM;
 
-	for (; !rc && b < j->b1 && !__atomic_load_n(&j->cancel, __ATOMIC_RELAXED); b++) {
-		size_t len = usize - b * bs < bs ? (size_t)(usize - b * bs) : bs, got = 0;
-		struct ocifs_span *s = NULL;
+	if (!rc && j->b0 * bs >= usize)
+		rc = -EIO; /* cannot happen: units end at the stream's end */
+	if (!rc && !(sp = malloc(n * sizeof(*sp))))
+		rc = -ENOMEM;
+	if (!rc)
+		rc = ocifs_spanpool_slab(ra->o.pool, num, j->b0, n, (size_t)(end - j->b0 * bs), sp);
+	if (rc) {
+		free(sp);
+		sp = NULL;
+	}
+	while (!rc && b < j->b1 && !__atomic_load_n(&j->cancel, __ATOMIC_RELAXED)) {
+		uint64_t e = run_end(ra, j->layer, b, j->b1), from = b, e0 = e;
 
-		rc = ocifs_spanpool_get(ra->o.pool, num, b, len, &s);
-		if (!rc)
-			rc = ocifs_zcursor_pread(c, s->data, len, b * bs, &got);
-		if (!rc && got != len) {
-			log_dbg("layer %u: stream ends at %" PRIu64 " in read-ahead", num, b * bs + got);
-			rc = -EIO;
+		rc = run_decode(j, c, sp[b - j->b0]->data, b, e, end, bs);
+		if (rc && e0 - b > 1) {
+			/* corrupt somewhere in the run: again block by block,
+			 * so the blocks before the damage are still served */
+			for (e = b; e < e0; e++)
+				if ((rc = run_decode(j, c, sp[e - j->b0]->data, e, e + 1, end, bs)))
+					break;
 		}
-		if (rc) {
-			ocifs_span_unref(s);
+		if (e == from)
 			break;
-		}
 		pthread_mutex_lock(&ra->lock);
-		j->span[j->ready++] = s;
-		ra->st.blocks++;
+		for (; b < e; b++)
+			j->span[j->ready++] = sp[b - j->b0];
+		ra->st.blocks += e - from;
 		pthread_cond_broadcast(&ra->done);
 		pthread_mutex_unlock(&ra->lock);
 	}
+	/* the spans not published (an error, a cancel) */
+	for (uint64_t k = b; sp && k < j->b1; k++)
+		ocifs_span_unref(sp[k - j->b0]);
+	free(sp);
 	pthread_mutex_lock(&ra->lock);
 	if (rc) {
 		j->state = JOB_FAILED;

@@ -17,10 +17,16 @@
  * start and none after: nothing there can start without decoding
  * everything before it, so the reader's own cursor reads it, as before.
  *
- * Jobs. A job decodes one unit into spans from the reader's span pool.
- * It is queued by an owner (an open file) reading sequentially, at most
- * `ahead` bytes past the owner's position, and all jobs together hold at
- * most `max` bytes (reserved when queued, released when freed). Any
+ * Jobs. A job decodes one unit into one slab of spans from the reader's
+ * span pool (spancache.h), zstd in runs from one blob checkpoint to the
+ * next, each run in one decoder call straight into the slab (frames
+ * whole in a run skip the decoder's own buffer and copy), gzip block by
+ * block; each run published when done; a run that fails is decoded
+ * again block by block, so its blocks before the damage are still
+ * served. A job is queued by an owner (an open file) reading
+ * sequentially, at most `ahead` bytes past the owner's position, and all
+ * jobs together hold at most `max` bytes (reserved when queued, released
+ * when freed). Any
  * reader that needs a block of a job takes it from there: a block done
  * is shared, a block being decoded is waited for (never decoded twice at
  * once), a job still queued is run by the reader itself rather than
@@ -29,9 +35,9 @@
  * later ones of the unit get the error, readers of earlier blocks their
  * bytes, other units are untouched. Jobs the owner has read past (by a
  * little slack, for reads the kernel delivers out of order) are retired
- * through the retire callback (the reader puts their blocks in the span
- * cache, cold); when the owner jumps elsewhere or closes, its jobs are
- * cancelled: queued ones dropped, running ones stop at the next block.
+ * through the retire callback (the reader puts copies of the blocks
+ * nobody read whole in the span cache, cold); when the owner jumps elsewhere or closes, its jobs are
+ * cancelled: queued ones dropped, running ones stop at the next run.
  *
  * Threads. A pool of `threads` workers (0: online CPUs, at least 1),
  * created when the first job is queued and joined by ocifs_ra_free(),
@@ -40,10 +46,10 @@
  *
  * Locking. One mutex (ra->lock) guards the job list, every job's state,
  * references and published spans, and the counters; a job's cancel flag
- * is also read without it (atomically) by its runner between blocks. A
+ * is also read without it (atomically) by its runner between runs. A
  * condition variable wakes workers (work), another readers waiting for a
  * block (done). Nobody decodes with the lock held: a worker or inline reader
- * decodes a block outside it and publishes it under it. Lock order:
+ * decodes a run outside it and publishes it under it. Lock order:
  * reader file lock -> ra->lock -> span pool lock; retired spans are
  * handed to the callback after ra->lock is released.
  *

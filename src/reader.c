@@ -15,11 +15,12 @@
  *          share the cached blocks. Without a cache, and for an
  *          uncompressed layer in a file (a pread costs less than a
  *          copy), the cursor is read directly.
- *  parked  when a file is closed its cursor is parked (a few per layer);
- *          the next file of that layer that would otherwise restart at
- *          a checkpoint takes the parked cursor that reaches its data
- *          soonest, so walking a tree in tar order decodes each layer
- *          about once. Parking also caps decoder memory (below).
+ *  parked  (readpark.c) when a file is closed its cursor is parked (a
+ *          few per layer); the next file of that layer that would
+ *          otherwise restart at a checkpoint takes the parked cursor
+ *          that reaches its data soonest, so walking a tree in tar
+ *          order decodes each layer about once. Parking also caps
+ *          decoder memory (below).
  *
  * Sparse files map their logical bytes onto packed runs in the stream
  * (extent.h); holes read as zeros. A stream that ends early gives -EIO,
@@ -34,17 +35,24 @@
  * opener keeps for it (extent_check).
  *
  *  ahead   with opts.readahead, a file whose reads follow each other
- *          (within READER_GAP) has the units after the one it reads
- *          queued for the read-ahead workers (readahead.h); every read
- *          takes blocks from those jobs first (waiting for a block being
- *          decoded, running a job still queued itself), and a read far
- *          from where the file was reading cancels its jobs. The blocks
- *          of a job the file has read past go into the span cache cold.
+ *          (within READER_GAP ahead, the read-ahead behind) has the
+ *          units after the one it reads queued for the read-ahead
+ *          workers (readahead.h); every read takes blocks from those
+ *          jobs first (waiting for a block being decoded, running a job
+ *          still queued itself), and a read far from where the file was
+ *          reading cancels its jobs. The blocks of a job the file has
+ *          read past that nobody read whole go into the span cache cold.
  *
  * Span buffers come from one pool (spancache.h), so a stream recycles a
  * few buffers instead of mapping a fresh one per block. Cold blocks (of
- * sequential streams) are kept only briefly: by default at most a 16th
- * of the cache, at least a block per shard (opts.cold_max).
+ * sequential streams) are kept only briefly: by default at most a
+ * quarter of the cache (opts.cold_max) -- with 16 shards, 4 blocks each
+ * of the default 64 MiB: the kernel's async requests arrive out of
+ * order, and one that misses a block the cursor already passed restarts
+ * it at a checkpoint, in a one-frame zstd layer the layer's start (a
+ * 16th, one block a shard, lost blocks that way: a sequential cat of a
+ * one-frame 256 MiB file through the mount cost 0.6-0.9 s of CPU and
+ * grew the lazy shadow, against 0.3 s and none).
  *
  * Locking: a file's cursor and read-ahead state are protected by the
  * file's own mutex. The only locks shared between files are the span
@@ -63,7 +71,7 @@
 
 #include "log.h"
 #include "readahead.h"
-#include "reader.h"
+#include "reader_priv.h"
 #include "spancache.h"
 
 /* How far ahead of the cursor a read may start and still be reached by
@@ -75,96 +83,24 @@
  * blocks it needs next, before other threads' misses move the cursor. */
 #define READER_RUN (1u << 20)
 
-/* Cursors parked by closed files, per layer, for the next file that
- * needs to decode near where they stopped: a tree walk (diff -r, tar,
- * a scanner) reads many small files of one layer one after another, and
- * each would otherwise restart the decoder at a checkpoint up to 4 MiB
- * back. */
-#define READER_PARK_MAX 4
 
-/* Decoder memory cap (DESIGN §5): a zstd cursor holds the frame's whole
- * window (up to 8 MiB at high levels), so an open file keeps its cursor
- * between reads only while fewer than this many exist; past that, each
- * read hands its cursor back to the parking lot, where the next read of
- * that file (or a neighbour) picks it up again if nobody took it. */
-#define READER_CURSORS_MAX 32
 
-struct park_slot {
-	struct ocifs_zcursor *cur;      /* NULL = empty */
-	uint64_t pos;                   /* stream offset it stopped at */
-};
-
-struct park {
-	int plain;                      /* atomic: 0 not known yet, 1 the layer is
-					 * an uncompressed file (read in place,
-					 * not cached), 2 not */
-	pthread_mutex_t lock;
-	struct park_slot slot[READER_PARK_MAX]; /* protected by lock */
-	unsigned next;                  /* round-robin victim; protected by lock */
-};
-
-struct ocifs_reader {
-	const struct ocifs_view *view;
-	struct ocifs_spancache *spans;  /* NULL: no cache */
-	struct ocifs_spanpool *pool;    /* span buffers (with spans or ra) */
-	struct ocifs_ra *ra;            /* NULL: no read-ahead */
-	size_t block;
-	uint64_t run_blocks;            /* most blocks one miss decodes */
-	int hashck;
-	int cursors;                    /* live decoder cursors; atomic */
-	pthread_mutex_t files_lock;
-	struct ocifs_rfile *files;      /* open files; protected by files_lock */
-	size_t nlayers;
-	struct park layer[];            /* by layer number - 1 */
-};
-
-struct ocifs_rfile {
-	pthread_mutex_t lock;
-	struct ocifs_reader *r;
-	struct ocifs_layer *layer;
-	struct ocifs_extent x;          /* borrowed from the view */
-	uint64_t ino;
-	int direct;                     /* read through the cursor, uncached */
-	struct ocifs_zcursor *cur;      /* protected by lock; created lazily */
-	uint64_t cur_pos;               /* protected by lock: stream offset after
-					 * the cursor's last read */
-	struct ocifs_view_hashck hc;    /* protected by lock: first full read
-					 * checked against the index's sha256 */
-	struct extent_check *xc;        /* open_extent's check, or NULL;
-					 * protected by lock */
-	uint64_t seq_next;              /* protected by lock: stream offset
-					 * after the last read, 0 before one */
-	int seq;                        /* protected by lock: the last read
-					 * followed the one before */
-	int ra_owner;                   /* protected by lock: has jobs queued */
-	struct ocifs_rfile *prev, *next; /* r->files; under its files_lock */
-};
-
-/* The sha256 check of a file opened by extent (a layer's own tree): as
- * the view's hashck, the verdict kept where the caller said. */
-struct extent_check {
-	struct ocifs_sha *sha;          /* NULL: not hashing (any more) */
-	uint64_t pos;                   /* bytes hashed so far */
-	unsigned char want[OCIFS_SHA256_LEN];
-	unsigned char *verdict;         /* atomic: OCIFS_READER_* */
-};
-
-static void cursor_free(struct ocifs_reader *r, struct ocifs_zcursor *c)
-{
-	if (c) {
-		ocifs_zcursor_free(c);
-		__atomic_sub_fetch(&r->cursors, 1, __ATOMIC_RELAXED);
-	}
-}
 
 /* A block a read-ahead job decoded, read past: cold in the cache, for
- * reads the kernel delivers late. */
+ * reads the kernel delivers late -- unless readers took all of it (a
+ * sequential stream: nothing comes back for it). Job blocks are slices
+ * of a slab (spancache.h), so what is kept is a copy: the cache must
+ * not pin a whole slab for one block. */
 static void ra_retire(void *ctx, struct ocifs_span *s)
 {
 	struct ocifs_reader *r = ctx;
+	struct ocifs_span *keep = NULL;
 
-	if (r->spans)
-		ocifs_spancache_insert(r->spans, s, 1);
+	if (r->spans && __atomic_load_n(&s->served, __ATOMIC_RELAXED) < s->len &&
+	    (!s->slab || ocifs_span_copy(r->pool, s, &keep) == 0)) {
+		ocifs_spancache_insert(r->spans, keep ? keep : s, 1);
+		ocifs_span_unref(keep);
+	}
 	ocifs_span_unref(s);
 }
 
@@ -191,7 +127,9 @@ int ocifs_reader_new(const struct ocifs_view *v, const struct ocifs_reader_opts 
 		r->run_blocks = 1;
 	if (o && (o->cache_size || o->readahead)) {
 		/* free buffers kept: half a read-ahead window and some (the
-		 * rest of a burst goes back to malloc) */
+		 * rest of a burst goes back to malloc); as many blocks of
+		 * free slabs: read-ahead units -- a zstd frame of 8 MiB is
+		 * one -- end in bursts, and a fresh slab is page faults */
 		uint64_t keep = (o->readahead / 2 + r->block - 1) / r->block + 8;
 		if ((rc = ocifs_spanpool_new(r->block, keep > 256 ? 256 : (unsigned)keep, &r->pool))) {
 			free(r);
@@ -200,7 +138,7 @@ int ocifs_reader_new(const struct ocifs_view *v, const struct ocifs_reader_opts 
 	}
 	if (o && o->cache_size) {
 		uint64_t size = o->cache_size < r->block ? r->block : o->cache_size;
-		rc = ocifs_spancache_new(size, o->cold_max ? o->cold_max : size / 16, r->block,
+		rc = ocifs_spancache_new(size, o->cold_max ? o->cold_max : size / 4, r->block,
 					 &r->spans);
 		if (rc) {
 			ocifs_spanpool_free(r->pool);
@@ -208,6 +146,7 @@ int ocifs_reader_new(const struct ocifs_view *v, const struct ocifs_reader_opts 
 			return rc;
 		}
 	}
+	r->ahead = o ? o->readahead : 0;
 	if (o && o->readahead) {
 		struct ocifs_ra_opts ro = { .block = r->block, .ahead = o->readahead,
 					    .unit = o->ra_unit, .threads = o->ra_threads,
@@ -239,7 +178,7 @@ void ocifs_reader_free(struct ocifs_reader *r)
 	pthread_mutex_destroy(&r->files_lock);
 	for (size_t i = 0; i < r->nlayers; i++) {
 		for (unsigned k = 0; k < READER_PARK_MAX; k++)
-			cursor_free(r, r->layer[i].slot[k].cur);
+			ocifs_reader_cursor_free(r, r->layer[i].slot[k].cur);
 		pthread_mutex_destroy(&r->layer[i].lock);
 	}
 	ocifs_spancache_free(r->spans);
@@ -247,90 +186,6 @@ void ocifs_reader_free(struct ocifs_reader *r)
 	free(r);
 }
 
-/* An uncompressed layer in a file is read in place: a pread costs less
- * than caching its bytes would (and the mount splices most of them). */
-static int layer_plain(struct ocifs_reader *r, struct ocifs_layer *l)
-{
-	unsigned num = ocifs_layer_num(l);
-	int *plain = num >= 1 && num <= r->nlayers ? &r->layer[num - 1].plain : NULL;
-	int v = plain ? __atomic_load_n(plain, __ATOMIC_RELAXED) : 0;
-	struct stat st;
-
-	if (!v) {
-		v = ocifs_layer_comp(l) == OCIFS_COMP_NONE && ocifs_layer_blob(l) &&
-				    ocifs_src_fstat(ocifs_layer_blob(l), &st) == 0
-			    ? 1
-			    : 2;
-		if (plain)
-			__atomic_store_n(plain, v, __ATOMIC_RELAXED);
-	}
-	return v == 1;
-}
-
-static struct park *park_of(struct ocifs_reader *r, const struct ocifs_layer *l)
-{
-	unsigned num = ocifs_layer_num(l);
-
-	if (num < 1 || num > r->nlayers || ocifs_layer_comp(l) == OCIFS_COMP_NONE)
-		return NULL;
-	return &r->layer[num - 1];
-}
-
-/* Park a cursor that stopped at pos (takes ownership). */
-static void park_put(struct ocifs_reader *r, const struct ocifs_layer *l, struct ocifs_zcursor *c,
-		     uint64_t pos)
-{
-	struct park *pk = park_of(r, l);
-	struct ocifs_zcursor *old = c;
-
-	if (pk) {
-		pthread_mutex_lock(&pk->lock);
-		unsigned k = pk->next++ % READER_PARK_MAX;
-		for (unsigned i = 0; i < READER_PARK_MAX; i++)
-			if (!pk->slot[i].cur) {
-				k = i;
-				break;
-			}
-		old = pk->slot[k].cur;
-		pk->slot[k].cur = c;
-		pk->slot[k].pos = pos;
-		pthread_mutex_unlock(&pk->lock);
-	}
-	cursor_free(r, old);
-}
-
-/* Before reading at uoff: if a parked cursor gets there cheaper than
- * the file's own cursor (continuing or restarting), swap them. Called
- * with f->lock held. */
-static void cursor_prepare(struct ocifs_rfile *f, uint64_t uoff)
-{
-	struct park *pk = park_of(f->r, f->layer);
-	uint64_t best = ocifs_layer_restart_cost(f->layer, uoff);
-	int pick = -1;
-
-	if (!pk)
-		return;
-	if (f->cur && f->cur_pos <= uoff && uoff - f->cur_pos <= best)
-		return;
-	pthread_mutex_lock(&pk->lock);
-	for (int i = 0; i < READER_PARK_MAX; i++) {
-		struct park_slot *sl = &pk->slot[i];
-		if (sl->cur && sl->pos <= uoff && uoff - sl->pos < best) {
-			best = uoff - sl->pos;
-			pick = i;
-		}
-	}
-	if (pick >= 0) {
-		struct ocifs_zcursor *mine = f->cur;
-		uint64_t mypos = f->cur_pos;
-
-		f->cur = pk->slot[pick].cur;
-		f->cur_pos = pk->slot[pick].pos;
-		pk->slot[pick].cur = mine;      /* ours takes its place (or NULL) */
-		pk->slot[pick].pos = mypos;
-	}
-	pthread_mutex_unlock(&pk->lock);
-}
 
 static void files_link(struct ocifs_rfile *f)
 {
@@ -373,7 +228,7 @@ static int reader_open(struct ocifs_reader *r, uint64_t ino, int direct, struct 
 	}
 	f->r = r;
 	f->ino = ino;
-	f->direct = direct || !r->spans || layer_plain(r, f->layer);
+	f->direct = direct || !r->spans || ocifs_reader_layer_plain(r, f->layer);
 	if (r->hashck)
 		ocifs_view_hashck_begin(r->view, ino, &f->hc);
 	pthread_mutex_init(&f->lock, NULL);
@@ -417,7 +272,7 @@ int ocifs_reader_open_extent(struct ocifs_reader *r, struct ocifs_layer *l,
 	f->layer = l;
 	f->x = *x;
 	f->ino = UINT64_MAX; /* no view inode: nothing for hashck */
-	f->direct = !r->spans || layer_plain(r, l);
+	f->direct = !r->spans || ocifs_reader_layer_plain(r, l);
 	pthread_mutex_init(&f->lock, NULL);
 	files_link(f);
 	*out = f;
@@ -432,7 +287,7 @@ void ocifs_rfile_close(struct ocifs_rfile *f)
 	if (f->ra_owner)
 		ocifs_ra_drop(f->r->ra, f);
 	if (f->cur)
-		park_put(f->r, f->layer, f->cur, f->cur_pos);
+		ocifs_reader_park_put(f->r, f->layer, f->cur, f->cur_pos);
 	ocifs_view_hashck_end(&f->hc);
 	if (f->xc)
 		ocifs_sha_free(f->xc->sha);
@@ -458,7 +313,7 @@ static int cursor_read(struct ocifs_rfile *f, void *buf, size_t n, uint64_t uoff
 	size_t got = 0;
 	int rc;
 
-	cursor_prepare(f, uoff);
+	ocifs_reader_cursor_prepare(f, uoff);
 	if (!f->cur) {
 		rc = ocifs_layer_cursor(f->layer, &f->cur);
 		if (rc)
@@ -474,7 +329,7 @@ static int cursor_read(struct ocifs_rfile *f, void *buf, size_t n, uint64_t uoff
 	}
 	if (rc) {
 		/* The decoder may be mid-way through garbage: start afresh. */
-		cursor_free(f->r, f->cur);
+		ocifs_reader_cursor_free(f->r, f->cur);
 		f->cur = NULL;
 		return rc;
 	}
@@ -500,7 +355,7 @@ static int span_run(struct ocifs_rfile *f, uint64_t blk, uint64_t last, struct o
 
 	if (blk * bs >= usize)
 		return -EIO;
-	cursor_prepare(f, blk * bs);
+	ocifs_reader_cursor_prepare(f, blk * bs);
 	if (f->cur && f->cur_pos % bs == 0 && f->cur_pos < blk * bs &&
 	    blk * bs - f->cur_pos <= READER_GAP &&
 	    blk * bs - f->cur_pos <= ocifs_layer_restart_cost(f->layer, blk * bs))
@@ -533,15 +388,16 @@ static int span_run(struct ocifs_rfile *f, uint64_t blk, uint64_t last, struct o
 }
 
 /* f reads [uoff, uoff+n) of the stream: if that follows its last read
- * (within READER_GAP either way: the kernel's async reads arrive out of
- * order), keep its read-ahead going; if not, cancel it. Called with
- * f->lock held. */
+ * (at most READER_GAP ahead, or behind by up to the read-ahead: the
+ * kernel's async reads arrive out of order -- up to max_background
+ * requests of up to 1 MiB each, served by several threads), keep its
+ * read-ahead going; if not, cancel it. Called with f->lock held. */
 static void ra_track(struct ocifs_rfile *f, uint64_t uoff, size_t n)
 {
 	struct ocifs_reader *r = f->r;
 	uint64_t bs = r->block, end = f->x.data_off + f->x.data_len;
-	int near = f->seq_next && uoff + READER_GAP >= f->seq_next &&
-		   uoff <= f->seq_next + READER_GAP;
+	uint64_t late = r->ahead > READER_GAP ? r->ahead : READER_GAP;
+	int near = f->seq_next && uoff + late >= f->seq_next && uoff <= f->seq_next + READER_GAP;
 
 	if (!near && f->ra_owner) {
 		ocifs_ra_drop(r->ra, f);
@@ -551,7 +407,9 @@ static void ra_track(struct ocifs_rfile *f, uint64_t uoff, size_t n)
 		f->seq_next = uoff + n;
 	f->seq = near;
 	if (near) {
-		ocifs_ra_advance(r->ra, f, f->layer, (uoff + n - 1) / bs, (end + bs - 1) / bs);
+		/* from the front: a late read must not queue again the
+		 * units the file has read past */
+		ocifs_ra_advance(r->ra, f, f->layer, (f->seq_next - 1) / bs, (end + bs - 1) / bs);
 		f->ra_owner = 1;
 	}
 }
@@ -570,7 +428,7 @@ static int ra_block(struct ocifs_rfile *f, uint64_t blk, struct ocifs_span **s)
 
 		if (rc != 2)
 			return rc < 0 ? rc : 0;
-		cursor_prepare(f, ocifs_ra_job_start(r->ra, j));
+		ocifs_reader_cursor_prepare(f, ocifs_ra_job_start(r->ra, j));
 		if (!f->cur) {
 			if ((cerr = ocifs_layer_cursor(f->layer, &f->cur)))
 				f->cur = NULL;
@@ -578,7 +436,7 @@ static int ra_block(struct ocifs_rfile *f, uint64_t blk, struct ocifs_span **s)
 				__atomic_add_fetch(&r->cursors, 1, __ATOMIC_RELAXED);
 		}
 		if (ocifs_ra_run(r->ra, j, f->cur, cerr, &pos)) {
-			cursor_free(r, f->cur);
+			ocifs_reader_cursor_free(r, f->cur);
 			f->cur = NULL;
 		} else {
 			f->cur_pos = pos;
@@ -633,7 +491,7 @@ static int stream_read(void *ctx, char *buf, size_t n, uint64_t uoff)
 {
 	struct ocifs_rfile *f = ctx;
 	size_t bs = f->r->block;
-	int ra = f->r->ra && park_of(f->r, f->layer);
+	int ra = f->r->ra && ocifs_reader_park_of(f->r, f->layer);
 
 	if (ra)
 		ra_track(f, uoff, n);
@@ -660,6 +518,7 @@ static int stream_read(void *ctx, char *buf, size_t n, uint64_t uoff)
 		}
 		k = s->len - in < n ? (size_t)(s->len - in) : n;
 		memcpy(buf, s->data + in, k);
+		ocifs_span_served(s, k);
 		ocifs_span_unref(s);
 		buf += k;
 		uoff += k;
@@ -736,7 +595,7 @@ int ocifs_rfile_readv(struct ocifs_rfile *f, size_t n, uint64_t off, struct ocif
 		return -EAGAIN;
 	uoff = f->x.data_off + off;
 	pthread_mutex_lock(&f->lock);
-	ra = r->ra && park_of(r, f->layer);
+	ra = r->ra && ocifs_reader_park_of(r, f->layer);
 	if (ra)
 		ra_track(f, uoff, n);
 	for (size_t left = n; !rc && left;) {
@@ -753,12 +612,13 @@ int ocifs_rfile_readv(struct ocifs_rfile *f, size_t n, uint64_t off, struct ocif
 		v->iov[v->n].iov_base = s->data + in;
 		v->iov[v->n].iov_len = k;
 		v->pin[v->n++] = s;
+		ocifs_span_served(s, k);
 		rc = read_check(f, s->data + in, k, uoff - f->x.data_off);
 		uoff += k;
 		left -= k;
 	}
 	if (f->cur && __atomic_load_n(&r->cursors, __ATOMIC_RELAXED) > READER_CURSORS_MAX) {
-		park_put(r, f->layer, f->cur, f->cur_pos);
+		ocifs_reader_park_put(r, f->layer, f->cur, f->cur_pos);
 		f->cur = NULL;
 	}
 	pthread_mutex_unlock(&f->lock);
@@ -784,7 +644,7 @@ int ocifs_rfile_read(struct ocifs_rfile *f, void *buf, size_t n, uint64_t off, s
 	if (!rc)
 		rc = read_check(f, buf, n, off);
 	if (f->cur && __atomic_load_n(&r->cursors, __ATOMIC_RELAXED) > READER_CURSORS_MAX) {
-		park_put(r, f->layer, f->cur, f->cur_pos);
+		ocifs_reader_park_put(r, f->layer, f->cur, f->cur_pos);
 		f->cur = NULL;
 	}
 	pthread_mutex_unlock(&f->lock);

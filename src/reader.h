@@ -35,7 +35,8 @@ struct ocifs_reader_opts {
 	uint64_t cache_size;    /* span cache budget in bytes; 0: no cache
 				 * (each file reads through its cursor) */
 	uint64_t cold_max;      /* of it, at most this in cold blocks (of
-				 * sequential streams); 0: no own limit */
+				 * sequential streams); 0: a quarter of
+				 * cache_size */
 	size_t block;           /* span block (aligned run of a layer's
 				 * stream); 0: OCIFS_READER_BLOCK */
 	int hashck;             /* check a file read whole and in order

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <pthread.h>
+#include <sys/mman.h>
 
 #include "spancache.h"
 
@@ -100,8 +101,42 @@ struct ocifs_spanpool {
 	unsigned keep;
 	struct ocifs_span *free;        /* chained through hnext; protected by lock */
 	unsigned nfree;                 /* protected by lock */
+	struct ocifs_slab *slabs;       /* free slabs; protected by lock */
+	size_t slab_blocks;             /* blocks they hold; protected by lock */
 	uint64_t reused, allocated;     /* protected by lock */
 };
+
+/* One contiguous buffer cut into cap spans (spancache.h, "Slabs"). */
+struct ocifs_slab {
+	struct ocifs_spanpool *pool;
+	struct ocifs_slab *next;        /* the pool's free list */
+	int refs;                       /* atomic: spans not yet released */
+	size_t cap;                     /* blocks mem holds */
+	unsigned char *mem;             /* cap x block bytes */
+	struct ocifs_span span[];       /* cap headers */
+};
+
+/* A slab's buffer. Of 2 MiB and more (a read-ahead unit of 8 MiB): huge
+ * pages where the kernel has them on request (transparent_hugepage =
+ * madvise), so a fresh slab costs a fault per 2 MiB, not per 4 KiB. */
+#define SLAB_HUGE (2u << 20)
+static unsigned char *slab_mem(size_t len)
+{
+	void *m = NULL;
+
+	if (len < SLAB_HUGE)
+		return malloc(len);
+	if (posix_memalign(&m, SLAB_HUGE, (len + SLAB_HUGE - 1) & ~(size_t)(SLAB_HUGE - 1)))
+		return NULL;
+	(void)madvise(m, len, MADV_HUGEPAGE); /* a hint: fine if refused */
+	return m;
+}
+
+static void slab_free(struct ocifs_slab *sl)
+{
+	free(sl->mem);
+	free(sl);
+}
 
 int ocifs_spanpool_new(size_t block, unsigned keep, struct ocifs_spanpool **out)
 {
@@ -124,6 +159,11 @@ void ocifs_spanpool_free(struct ocifs_spanpool *p)
 		struct ocifs_span *s = p->free;
 		p->free = s->hnext;
 		free(s);
+	}
+	while (p->slabs) {
+		struct ocifs_slab *sl = p->slabs;
+		p->slabs = sl->next;
+		slab_free(sl);
 	}
 	pthread_mutex_destroy(&p->lock);
 	free(p);
@@ -148,6 +188,7 @@ int ocifs_spanpool_get(struct ocifs_spanpool *p, uint32_t layer, uint64_t blk, s
 	if (!s && !(s = malloc(sizeof(*s) + p->block)))
 		return -ENOMEM;
 	memset(s, 0, sizeof(*s));
+	s->data = (unsigned char *)(s + 1);
 	s->pool = p;
 	s->layer = layer;
 	s->blk = blk;
@@ -155,6 +196,87 @@ int ocifs_spanpool_get(struct ocifs_spanpool *p, uint32_t layer, uint64_t blk, s
 	s->refs = 1;
 	*out = s;
 	return 0;
+}
+
+int ocifs_spanpool_slab(struct ocifs_spanpool *p, uint32_t layer, uint64_t blk0, size_t n,
+			size_t len, struct ocifs_span **spans)
+{
+	struct ocifs_slab *sl = NULL, **best = NULL;
+
+	if (!n || len > n * p->block || len <= (n - 1) * p->block)
+		return -EINVAL;
+	pthread_mutex_lock(&p->lock);
+	/* the smallest free slab that fits */
+	for (struct ocifs_slab **pp = &p->slabs; *pp; pp = &(*pp)->next)
+		if ((*pp)->cap >= n && (!best || (*pp)->cap < (*best)->cap))
+			best = pp;
+	if (best) {
+		sl = *best;
+		*best = sl->next;
+		p->slab_blocks -= sl->cap;
+		p->reused += n;
+	} else {
+		p->allocated += n;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (!sl) {
+		if (!(sl = malloc(sizeof(*sl) + n * sizeof(sl->span[0]))))
+			return -ENOMEM;
+		if (!(sl->mem = slab_mem(n * p->block))) {
+			free(sl);
+			return -ENOMEM;
+		}
+		sl->cap = n;
+		sl->pool = p;
+	}
+	sl->next = NULL;
+	sl->refs = (int)n;
+	for (size_t i = 0; i < n; i++) {
+		struct ocifs_span *s = &sl->span[i];
+
+		memset(s, 0, sizeof(*s));
+		s->layer = layer;
+		s->blk = blk0 + i;
+		s->len = len - i * p->block < p->block ? len - i * p->block : p->block;
+		s->refs = 1;
+		s->slab = sl;
+		s->data = sl->mem + i * p->block;
+		spans[i] = s;
+	}
+	return 0;
+}
+
+/* The last span of sl was released: back to the free list, or freed. */
+static void slab_put(struct ocifs_slab *sl)
+{
+	struct ocifs_spanpool *p = sl->pool;
+
+	if (__atomic_sub_fetch(&sl->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (p->slab_blocks + sl->cap <= 2 * (size_t)p->keep) {
+		sl->next = p->slabs;
+		p->slabs = sl;
+		p->slab_blocks += sl->cap;
+		sl = NULL;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (sl)
+		slab_free(sl);
+}
+
+int ocifs_span_copy(struct ocifs_spanpool *p, const struct ocifs_span *s, struct ocifs_span **out)
+{
+	int rc = ocifs_spanpool_get(p, s->layer, s->blk, s->len, out);
+
+	if (!rc)
+		memcpy((*out)->data, s->data, s->len);
+	return rc;
+}
+
+void ocifs_span_served(struct ocifs_span *s, size_t n)
+{
+	__atomic_add_fetch(&s->served, n, __ATOMIC_RELAXED);
 }
 
 void ocifs_spanpool_stats(struct ocifs_spanpool *p, struct ocifs_spanpool_stats *st)
@@ -171,6 +293,10 @@ void ocifs_span_unref(struct ocifs_span *s)
 
 	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	if (s->slab) {
+		slab_put(s->slab);
+		return;
+	}
 	if ((p = s->pool)) {
 		pthread_mutex_lock(&p->lock);
 		if (p->nfree < p->keep) {
@@ -218,6 +344,7 @@ int ocifs_span_new(uint32_t layer, uint64_t blk, size_t len, struct ocifs_span *
 	if (!s)
 		return -ENOMEM;
 	memset(s, 0, sizeof(*s));
+	s->data = (unsigned char *)(s + 1);
 	s->layer = layer;
 	s->blk = blk;
 	s->len = len;

@@ -19,6 +19,16 @@
  * each of its pages and a munmap). The pool keeps at most `keep` free
  * buffers; the rest go back to malloc.
  *
+ * Slabs: a run of blocks decoded in one go (a read-ahead unit) can take
+ * its spans as slices of one contiguous buffer, so a decoder writes a
+ * whole run (a zstd frame) straight into place instead of block by
+ * block through its own buffer. A slab goes back to the pool when its
+ * last span is released; the pool keeps free slabs up to twice `keep`
+ * blocks' worth (units end in bursts; a fresh slab is page faults). A
+ * slab span is meant to live briefly (a read-ahead job, a reply): one
+ * left in the span cache would pin its whole slab, so the cache is
+ * given standalone copies (ocifs_span_copy).
+ *
  * The reader (reader.h) owns one per view; nothing else uses it.
  *
  * Thread-safety: every function may be called from any thread.
@@ -39,7 +49,10 @@ struct ocifs_span {
 					 * promoted by hits, only by keep (set
 					 * before insert, then under the shard lock) */
 	size_t len;                     /* bytes in data (< block at stream end) */
-	unsigned char data[];
+	size_t served;                  /* atomic: bytes of it readers took (a
+					 * hint: ocifs_span_served) */
+	struct ocifs_slab *slab;        /* data is a slice of this, or NULL */
+	unsigned char *data;            /* after this header, or in slab */
 };
 
 struct ocifs_spancache;
@@ -73,8 +86,21 @@ void ocifs_spanpool_free(struct ocifs_spanpool *p);
  *  its bytes are not cleared. */
 int ocifs_spanpool_get(struct ocifs_spanpool *p, uint32_t layer, uint64_t blk, size_t len,
 		       struct ocifs_span **out);
+/** A slab of n spans for blocks blk0..blk0+n-1 of layer, len bytes in
+ *  all (the last span holds len - (n-1) x block), each span with one
+ *  reference in spans[0..n), their data one contiguous buffer starting
+ *  at spans[0]->data. 0 or -ENOMEM (-EINVAL: len does not fit n blocks). */
+int ocifs_spanpool_slab(struct ocifs_spanpool *p, uint32_t layer, uint64_t blk0, size_t n,
+			size_t len, struct ocifs_span **spans);
+/** A standalone copy of s (same key and bytes) from the pool: for
+ *  keeping a slab span beyond its slab's life. 0 or -ENOMEM. */
+int ocifs_span_copy(struct ocifs_spanpool *p, const struct ocifs_span *s,
+		    struct ocifs_span **out);
+/** Readers took n more bytes of s (counted atomically; a hint). */
+void ocifs_span_served(struct ocifs_span *s, size_t n);
 struct ocifs_spanpool_stats {
-	uint64_t reused, allocated;     /* gets served from the free list, by malloc */
+	uint64_t reused, allocated;     /* blocks served from free buffers or
+					 * slabs, by malloc */
 	unsigned free;                  /* buffers on the free list now */
 };
 void ocifs_spanpool_stats(struct ocifs_spanpool *p, struct ocifs_spanpool_stats *st);

@@ -88,23 +88,31 @@ static size_t rimg_gzip(const void *p, size_t n, unsigned char **out)
 	return z.total_out;
 }
 
+/* Set before rimg_make: zstd frames without their content size in the
+ * header, as pzstd and other streaming compressors write them. */
+static int rimg_zstd_nosize;
+
 /* Frames of `frame` bytes each (0: one frame). */
 static size_t rimg_zstd(const unsigned char *p, size_t n, size_t frame, unsigned char **out)
 {
 	size_t step = frame ? frame : n ? n : 1;
 	size_t cap = ZSTD_compressBound(n) + (n / step + 1) * 64, len = 0;
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
 
-	if (!(*out = malloc(cap)))
+	if (!(*out = malloc(cap)) || !cc ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, 3)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, !rimg_zstd_nosize)))
 		abort();
 	for (size_t off = 0; off < n || (n == 0 && off == 0); off += step) {
 		size_t k = n - off < step ? n - off : step;
-		size_t r = ZSTD_compress(*out + len, cap - len, p + off, k, 3);
+		size_t r = ZSTD_compress2(cc, *out + len, cap - len, p + off, k);
 		if (ZSTD_isError(r))
 			abort();
 		len += r;
 		if (n == 0)
 			break;
 	}
+	ZSTD_freeCCtx(cc);
 	return len;
 }
 

@@ -13,7 +13,9 @@
  * reader freed with jobs in flight (no hang; ASan: no leak), and a
  * corrupt unit: the reader of its blocks gets an error, the blocks
  * before it and every other unit and file their bytes; reads handed out
- * as pinned blocks (ocifs_rfile_readv, the mount's replies).
+ * as pinned blocks (ocifs_rfile_readv, the mount's replies). Again
+ * over zstd frames without content sizes, as pzstd writes them (the
+ * read-ahead decodes whole frames straight into its blocks).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -245,6 +247,41 @@ static void test_concurrent(void)
 	ocifs_reader_free(r);
 }
 
+/* The kernel's async reads reach the daemon out of order, with a large
+ * read-ahead several MiB late: a file read in order but for one request
+ * held back and delivered 3 MiB late (more than READER_GAP, less than
+ * the read-ahead) keeps its read-ahead. */
+static void test_late(void)
+{
+	const uint64_t req = 128u << 10, held = 1u << 20, when = held + (3u << 20);
+	struct ocifs_reader *r = reader_of(0, 8u << 20);
+	const struct rimg_file *fl = &files[1][1];
+	struct ocifs_rfile *f = open_file(r, fl);
+	unsigned char *buf = malloc(req);
+	unsigned jobs = 0;
+	int bad = 0;
+
+	for (uint64_t off = 0; buf && off < fl->len; off += req) {
+		if (off != held)
+			bad += check_read(f, fl, off, req, buf) != 0;
+		if (off == when) {
+			bad += check_read(f, fl, held, req, buf) != 0;
+			jobs = stats(r).ra_jobs;
+		}
+	}
+	struct ocifs_reader_stats st = stats(r);
+	ok(!bad, "a read 3 MiB late: byte-exact (%d wrong)", bad);
+	ok(jobs > 0 && st.ra_cancelled == 0,
+	   "it does not cancel the read-ahead (%u jobs after it, %llu cancelled)", jobs,
+	   (unsigned long long)st.ra_cancelled);
+	ok(st.ra_blocks <= fl->len / BLOCK + 1,
+	   "nor make it decode again what it read past (%llu blocks for a file of %zu)",
+	   (unsigned long long)st.ra_blocks, fl->len / BLOCK);
+	ocifs_rfile_close(f);
+	free(buf);
+	ocifs_reader_free(r);
+}
+
 static void test_jump(void)
 {
 	struct ocifs_reader *r = reader_of(0, AHEAD);
@@ -441,10 +478,26 @@ int main(void)
 		test_shared();
 		test_concurrent();
 		test_jump();
+		test_late();
 		test_readv();
 		test_shutdown();
 		/* last: they break the blobs */
 		test_corrupt(m.layers[0], 0, m.blob[0]);
+		test_corrupt(m.layers[1], 1, m.blob[1]);
+	}
+	rimg_close(&m, &files[0][0], NFILES);
+
+	/* zstd frames as pzstd writes them: no content size in the header,
+	 * smaller than a span and not block-aligned, so a read-ahead run is
+	 * several whole frames (decoded straight into place, where they end
+	 * known from the next checkpoint) and a frame cut by the run's end */
+	rimg_zstd_nosize = 1;
+	rc = rimg_open(&m, "ocifs-ra-nosize", NFILES, sizes, 40000, SPAN, &files[0][0]);
+	view = m.v;
+	if (ok(rc == 0, "image of a zstd layer of 40000-byte frames without content sizes (%d)",
+	       rc)) {
+		test_sequential();
+		test_readv();
 		test_corrupt(m.layers[1], 1, m.blob[1]);
 	}
 	rimg_close(&m, &files[0][0], NFILES);
