@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The lazy shadow of a zstd layer's big frames (see zshadow.h): the
- * request queue and its worker thread, the append-only shadow file, the
- * per-chunk check, and the published checkpoint snapshots.
+ * request queue and its worker thread, the per-chunk check, and the
+ * published checkpoint snapshots. The append-only file it writes is
+ * zshadow_file.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,207 +21,7 @@
 #include "hashtab.h"
 #include "log.h"
 #include "sha.h"
-#include "zshadow.h"
-
-#define HDR_LEN 32u
-#define REC_LEN 72u
-#define PIECE (128u << 10)        /* decode/compress step */
-#define QMAX 64                   /* queued chunk requests at most */
-#define CHUNKS_MAX (1u << 20)     /* chunks of one file at most */
-#define ULEN_MAX (256ull << 20)   /* one chunk's bytes at most */
-
-static const char file_magic[8] = { 'O', 'C', 'I', 'F', 'S', 'Z', 'S', '1' };
-static const char rec_magic[4] = { 'Z', 'S', 'C', 'K' };
-
-struct zchunk {
-	uint64_t uoff, ulen;
-	uint64_t coff, clen;      /* its frame in the file */
-	unsigned char sha[OCIFS_SHA256_LEN];
-	atomic_int state;         /* 0 unchecked, 1 good, -1 bad */
-	struct zchunk *all;       /* every chunk ever made, for close */
-};
-
-/* One published snapshot; ck first, so a snapshot's ck is the snapshot. */
-struct zsnap {
-	struct ocifs_ckpts ck;
-	struct zchunk **chunks;   /* shadow checkpoint's bits -> chunk */
-	struct zsnap *older;
-};
-
-struct ocifs_zshadow {
-	struct ocifs_src *blob;
-	const struct ocifs_ckpts *base;
-	char *path, *lockpath;
-	uint64_t span;
-	int fd;                   /* the file, O_RDWR (or O_RDONLY); -1: none yet */
-	int readonly;
-	struct ocifs_src *src;    /* over fd; set before the first snapshot with chunks */
-	_Atomic(struct zsnap *) cur;
-	atomic_int stop, disabled;
-	pthread_mutex_t mu;       /* guards what follows */
-	pthread_cond_t cv, idle;
-	struct zsnap *snaps;      /* every snapshot, newest first */
-	struct zchunk **chunks;   /* the table, sorted by uoff (worker writes) */
-	size_t nchunks;
-	struct zchunk *all;
-	uint64_t known_end;       /* file bytes parsed (0: header not seen) */
-	uint64_t q[QMAX];
-	size_t nq;
-	pthread_t th;
-	int started, busy;
-	atomic_ullong st_loaded, st_made, st_verified, st_bad, st_requests, st_file;
-};
-
-/* --- the file --- */
-
-/* Up to n bytes at off: 0 and *got (short only at the end), or -errno. */
-static int pread_n(int fd, void *buf, size_t n, uint64_t off, size_t *got)
-{
-	size_t done = 0;
-
-	while (done < n) {
-		ssize_t r = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		done += (size_t)r;
-	}
-	*got = done;
-	return 0;
-}
-
-static int shadow_pread(struct ocifs_src *s, void *buf, size_t n, uint64_t off, size_t *got)
-{
-	return pread_n(((struct ocifs_zshadow *)s->priv)->fd, buf, n, off, got);
-}
-
-static void shadow_destroy(struct ocifs_src *s)
-{
-	(void)s; /* the fd is the zshadow's */
-}
-
-static const struct ocifs_src_ops shadow_ops = { .pread = shadow_pread,
-						 .destroy = shadow_destroy };
-
-static void put_le64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void file_header(const struct ocifs_zshadow *z, unsigned char h[HDR_LEN])
-{
-	memcpy(h, file_magic, 8);
-	put_le64(h + 8, z->base->usize);
-	put_le64(h + 16, z->base->csize);
-	put_le64(h + 24, ocifs_fnv1a_seed(OCIFS_FNV1A_INIT, h, 24));
-}
-
-static int pread_all(int fd, void *buf, size_t n, uint64_t off)
-{
-	size_t got = 0;
-	int rc = pread_n(fd, buf, n, off, &got);
-
-	return rc ? rc : got == n ? 0 : -EIO;
-}
-
-static int pwrite_all(int fd, const void *buf, size_t n, uint64_t off)
-{
-	size_t done = 0;
-
-	while (done < n) {
-		ssize_t r = pwrite(fd, (const char *)buf + done, n - done, (off_t)(off + done));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		done += (size_t)r;
-	}
-	return 0;
-}
-
-/* Insert c into the sorted table (worker, or open; under mu). A chunk at
- * the same offset replaces one that failed its check, else c is dropped. */
-static void table_add(struct ocifs_zshadow *z, struct zchunk *c)
-{
-	size_t lo = 0, hi = z->nchunks;
-
-	c->all = z->all; /* owned from here on, freed at close */
-	z->all = c;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (z->chunks[mid]->uoff < c->uoff)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < z->nchunks && z->chunks[lo]->uoff == c->uoff) {
-		if (atomic_load(&z->chunks[lo]->state) < 0)
-			z->chunks[lo] = c;
-		return;
-	}
-	if ((z->nchunks & (z->nchunks - 1)) == 0) {
-		struct zchunk **v = realloc(z->chunks, (z->nchunks ? 2 * z->nchunks : 16) * sizeof(*v));
-		if (!v)
-			return; /* not used: only slower */
-		z->chunks = v;
-	}
-	memmove(z->chunks + lo + 1, z->chunks + lo, (z->nchunks - lo) * sizeof(*z->chunks));
-	z->chunks[lo] = c;
-	z->nchunks++;
-}
-
-/* Parse records from z->known_end to size; stop at the first invalid one
- * (a crashed writer's tail). Returns the end of the last valid record. */
-static uint64_t scan_records(struct ocifs_zshadow *z, uint64_t size)
-{
-	uint64_t pos = z->known_end;
-
-	while (pos + REC_LEN <= size && z->nchunks < CHUNKS_MAX) {
-		unsigned char h[REC_LEN];
-		uint64_t uoff, ulen, clen;
-		struct zchunk *c;
-
-		if (pread_all(z->fd, h, REC_LEN, pos) || memcmp(h, rec_magic, 4) != 0 ||
-		    ocifs_le64(h + 64) != ocifs_fnv1a_seed(OCIFS_FNV1A_INIT, h, 64))
-			break;
-		uoff = ocifs_le64(h + 8);
-		ulen = ocifs_le64(h + 16);
-		clen = ocifs_le64(h + 24);
-		if (ulen == 0 || ulen > ULEN_MAX || uoff > z->base->usize ||
-		    ulen > z->base->usize - uoff || clen == 0 ||
-		    clen > ZSTD_compressBound((size_t)ulen) || clen > size - pos - REC_LEN)
-			break;
-		if (!(c = calloc(1, sizeof(*c))))
-			break;
-		c->uoff = uoff;
-		c->ulen = ulen;
-		c->coff = pos + REC_LEN;
-		c->clen = clen;
-		memcpy(c->sha, h + 32, OCIFS_SHA256_LEN);
-		table_add(z, c);
-		atomic_fetch_add(&z->st_loaded, 1);
-		pos += REC_LEN + clen;
-	}
-	z->known_end = pos;
-	return pos;
-}
-
-/* The file's header: 0 (matches), -ENODATA (short: none yet), -EBADMSG. */
-static int check_header(struct ocifs_zshadow *z, uint64_t size)
-{
-	unsigned char want[HDR_LEN], h[HDR_LEN];
-
-	if (size < HDR_LEN)
-		return -ENODATA;
-	file_header(z, want);
-	if (pread_all(z->fd, h, HDR_LEN, 0) || memcmp(h, want, HDR_LEN) != 0)
-		return -EBADMSG;
-	return 0;
-}
+#include "zshadow_priv.h"
 
 /* --- snapshots --- */
 
@@ -304,7 +105,7 @@ static int verify(struct ocifs_zshadow *z, const struct zchunk *c)
 	int rc = -ENOMEM;
 
 	if (in && out && d && !ocifs_sha_new(&h))
-		rc = pread_all(z->fd, in, (size_t)c->clen, c->coff);
+		rc = ocifs_zs_pread_all(z->fd, in, (size_t)c->clen, c->coff);
 	while (!rc && r != 0) {
 		ZSTD_outBuffer ob = { out, PIECE, 0 };
 
@@ -467,7 +268,7 @@ static int file_ready(struct ocifs_zshadow *z, uint64_t *size)
 			return -EPERM;
 		}
 		z->fd = fd;
-		if (ocifs_src_new(&shadow_ops, z, UINT64_MAX, z->path, &z->src) != 0)
+		if (ocifs_src_new(&ocifs_zs_src_ops, z, UINT64_MAX, z->path, &z->src) != 0)
 			return -ENOMEM;
 	}
 	if (z->readonly)
@@ -475,11 +276,11 @@ static int file_ready(struct ocifs_zshadow *z, uint64_t *size)
 	if (fstat(z->fd, &st) != 0)
 		return -errno;
 	*size = (uint64_t)st.st_size;
-	rc = z->known_end ? 0 : check_header(z, *size);
+	rc = z->known_end ? 0 : ocifs_zs_check_header(z, *size);
 	if (rc == -ENODATA) { /* new (or a header cut short: nothing valid) */
 		unsigned char h[HDR_LEN];
-		file_header(z, h);
-		if (ftruncate(z->fd, 0) != 0 || (rc = pwrite_all(z->fd, h, HDR_LEN, 0)) != 0)
+		ocifs_zs_file_header(z, h);
+		if (ftruncate(z->fd, 0) != 0 || (rc = ocifs_zs_pwrite_all(z->fd, h, HDR_LEN, 0)) != 0)
 			return rc ? rc : -errno;
 		*size = HDR_LEN;
 	} else if (rc) {
@@ -494,7 +295,7 @@ static int file_ready(struct ocifs_zshadow *z, uint64_t *size)
 static int append(struct ocifs_zshadow *z, struct worker *w, uint64_t cs, uint64_t ulen,
 		  size_t clen, const unsigned char sha[OCIFS_SHA256_LEN])
 {
-	unsigned char h[REC_LEN] = { 0 };
+	unsigned char h[REC_LEN];
 	uint64_t size = 0, end = 0;
 	struct zchunk *c;
 	int lock = ocifs_cache_lock_file(z->lockpath, cancelled, z), rc;
@@ -505,7 +306,7 @@ static int append(struct ocifs_zshadow *z, struct worker *w, uint64_t cs, uint64
 	pthread_mutex_lock(&z->mu);
 	if (!rc) { /* what other processes added */
 		uint64_t before = z->known_end;
-		end = scan_records(z, size);
+		end = ocifs_zs_scan_records(z, size);
 		if (end != before)
 			publish(z);
 	}
@@ -516,17 +317,12 @@ static int append(struct ocifs_zshadow *z, struct worker *w, uint64_t cs, uint64
 	}
 	if (!rc && size > end && ftruncate(z->fd, (off_t)end) != 0) /* a crashed writer's tail */
 		rc = -errno;
-	memcpy(h, rec_magic, 4);
-	put_le64(h + 8, cs);
-	put_le64(h + 16, ulen);
-	put_le64(h + 24, clen);
-	memcpy(h + 32, sha, OCIFS_SHA256_LEN);
-	put_le64(h + 64, ocifs_fnv1a_seed(OCIFS_FNV1A_INIT, h, 64));
+	ocifs_zs_record_header(h, cs, ulen, clen, sha);
 	/* the frame first: a record is valid only once its header is there */
 	if (!rc)
-		rc = pwrite_all(z->fd, w->obuf, clen, end + REC_LEN);
+		rc = ocifs_zs_pwrite_all(z->fd, w->obuf, clen, end + REC_LEN);
 	if (!rc)
-		rc = pwrite_all(z->fd, h, REC_LEN, end);
+		rc = ocifs_zs_pwrite_all(z->fd, h, REC_LEN, end);
 	if (!rc && !(c = calloc(1, sizeof(*c))))
 		rc = -ENOMEM;
 	if (!rc) {
@@ -534,7 +330,7 @@ static int append(struct ocifs_zshadow *z, struct worker *w, uint64_t cs, uint64
 		memcpy(c->sha, sha, OCIFS_SHA256_LEN);
 		atomic_init(&c->state, 1); /* made here from the verified blob */
 		pthread_mutex_lock(&z->mu);
-		table_add(z, c);
+		ocifs_zs_table_add(z, c);
 		z->known_end = end + REC_LEN + clen;
 		atomic_store(&z->st_file, z->known_end);
 		publish(z);
@@ -742,15 +538,15 @@ int ocifs_zshadow_open(struct ocifs_src *blob, const struct ocifs_ckpts *base,
 		z->fd = -1;
 	}
 	if (z->fd >= 0) {
-		int rc = ocifs_src_new(&shadow_ops, z, UINT64_MAX, path, &z->src);
+		int rc = ocifs_src_new(&ocifs_zs_src_ops, z, UINT64_MAX, path, &z->src);
 		if (rc) {
 			ocifs_zshadow_close(z);
 			return rc;
 		}
-		rc = check_header(z, (uint64_t)st.st_size);
+		rc = ocifs_zs_check_header(z, (uint64_t)st.st_size);
 		if (rc == 0) {
 			z->known_end = HDR_LEN;
-			scan_records(z, (uint64_t)st.st_size);
+			ocifs_zs_scan_records(z, (uint64_t)st.st_size);
 			atomic_store(&z->st_file, (uint64_t)st.st_size);
 			if (z->nchunks)
 				log_info("%s: %zu lazy shadow chunks for random reads", path,
