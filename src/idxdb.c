@@ -728,20 +728,13 @@ static int col_equal(sqlite3_stmt *a, sqlite3_stmt *b, int i)
 {
 	int t = sqlite3_column_type(a, i), n;
 
-	if (t != sqlite3_column_type(b, i))
-		return 0;
-	switch (t) {
-	case SQLITE_NULL:
-		return 1;
-	case SQLITE_INTEGER:
+	if (t != sqlite3_column_type(b, i) || t == SQLITE_NULL)
+		return t == sqlite3_column_type(b, i);
+	if (t == SQLITE_INTEGER)
 		return sqlite3_column_int64(a, i) == sqlite3_column_int64(b, i);
-	default: /* text, blob (no floats in this schema) */
-		n = sqlite3_column_bytes(a, i);
-		if (n != sqlite3_column_bytes(b, i))
-			return 0;
-		return n == 0 || memcmp(sqlite3_column_blob(a, i), sqlite3_column_blob(b, i),
-					(size_t)n) == 0;
-	}
+	n = sqlite3_column_bytes(a, i); /* text, blob (no floats in this schema) */
+	return n == sqlite3_column_bytes(b, i) &&
+	       (n == 0 || !memcmp(sqlite3_column_blob(a, i), sqlite3_column_blob(b, i), (size_t)n));
 }
 
 int ocifs_idxdb_diff(struct ocifs_idxdb *a, struct ocifs_idxdb *b, char *what, size_t len)
