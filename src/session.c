@@ -561,8 +561,6 @@ void ocifs_session_close(struct ocifs_session *s)
 {
 	if (!s)
 		return;
-	if (!s->handed_off) /* -v: what a registry image cost */
-		ocifs_image_log_transfer(s->img);
 	ocifs_view_free(s->view);
 	for (size_t i = 0; s->layers && i < s->nlayers; i++)
 		ocifs_layer_close(s->layers[i]);
