@@ -25,7 +25,8 @@
 # bench/deps.sh and bench/sbom.sh: cold and warm /.deps and /.sbom,
 # bench/rss.sh: the daemon's peak memory during grep -r, bench/scale.sh:
 # the > 2 GB image of bench/mkscale.sh, and the scripts of the other
-# sections when present (seqread, zstd-layers, warm, meta, outer).
+# sections when present (seqread, zstd-layers, warm, meta, outer,
+# registry).
 # Prints one table a section; every measured line says its goal and PASS
 # or MISS; at the end, "Goals (issue #14)": every row that judged one of
 # the issue's goals (recorded by `goal`, bench/lib.sh), and "N PASS,
@@ -36,7 +37,8 @@
 # OCIFS_BIN, else ./libocifs.a), OCIFS_BENCH_WORK (./bench/work),
 # OCIFS_BENCH_TRIALS (3), OCIFS_BENCH_READS (2000), CC (cc),
 # OCIFS_BENCH_ONLY (comma-separated sections to run, default all:
-# codec mount deps sbom rss scale seqread zstd-layers warm meta outer).
+# codec mount deps sbom rss scale seqread zstd-layers warm meta outer
+# registry).
 set -eu
 
 me=bench/run.sh
@@ -57,7 +59,7 @@ for t in pkg-config zcat zstd wc awk sed; do
 	command -v "$t" >/dev/null 2>&1 || die "$t is not installed"
 done
 
-SECTIONS="codec mount deps sbom rss scale seqread zstd-layers warm meta outer"
+SECTIONS="codec mount deps sbom rss scale seqread zstd-layers warm meta outer registry"
 ONLY=$(echo "${OCIFS_BENCH_ONLY:-}" | tr ',' ' ')
 for s in $ONLY; do
 	case " $SECTIONS " in
@@ -271,6 +273,7 @@ section zstd-layers
 section warm
 section meta
 section outer
+section registry
 
 # --- the goals of issue #14 ---------------------------------------------------
 echo

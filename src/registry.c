@@ -267,15 +267,15 @@ int ocifs_registry_open(const struct ocifs_regname *n, const struct ocifs_regist
 	r->scheme = r->tls_verify ? "https" : NULL;
 	r->retries = o && o->retries ? o->retries : 4;
 	r->timeout_s = o && o->timeout_s ? o->timeout_s : 30;
-	rc = dup_name(&r->n, n);
+	rc = reg_share_init(r);
+	if (rc == 0)
+		rc = dup_name(&r->n, n);
 	if (rc == 0 && asprintf(&r->name, "%s/%s",
 				!strcmp(n->host, "registry-1.docker.io") ? "docker.io" : n->host,
 				n->repo) < 0) {
 		r->name = NULL;
 		rc = -ENOMEM;
 	}
-	if (rc == 0)
-		rc = reg_share_init(r);
 	if (rc == 0 && r->tls_verify)
 		rc = reg_tls_load(r, o ? o->cert_dir : NULL);
 	if (rc == 0)
@@ -298,10 +298,7 @@ void ocifs_registry_unref(struct ocifs_registry *r)
 {
 	if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
 		return;
-	if (r->share)
-		curl_share_cleanup(r->share);
-	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-		pthread_mutex_destroy(&r->share_mu[i]);
+	reg_share_fini(r);
 	reg_auth_fini(r);
 	pthread_mutex_destroy(&r->mu);
 	free(r->ca_pem);
@@ -325,6 +322,8 @@ void ocifs_registry_stats(const struct ocifs_registry *r, struct ocifs_registry_
 	st->retries = atomic_load(&m->st_retries);
 	st->bytes_in = atomic_load(&m->st_bytes_in);
 	st->range_requests = atomic_load(&m->st_range);
+	st->connects = atomic_load(&m->st_connects);
+	st->http2 = atomic_load(&m->st_http2);
 }
 
 /* ---- manifests and small blobs ---- */

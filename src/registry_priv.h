@@ -15,6 +15,7 @@
 #include "registry.h"
 
 #define REG_TOKENS 2            /* pull, pull+push */
+#define REG_POOL 8              /* idle easy handles (and their connections) kept */
 #define REG_BACKOFF_MS 250      /* first retry delay, doubled each time */
 #define REG_BACKOFF_MAX_MS 8000
 #define REG_RETRY_AFTER_MAX 10  /* seconds of a Retry-After honoured */
@@ -39,9 +40,15 @@ struct ocifs_registry {
 	char *ca_pem;
 	size_t ca_len;
 	char *client_cert, *client_key;
-	/* Connections, DNS and TLS sessions shared by every handle. */
+	/* DNS and TLS sessions shared by every handle; connections live in
+	 * the idle handles of the pool (libcurl does not support sharing a
+	 * connection cache between threads), so a request reuses the
+	 * connection of the handle it takes. */
 	CURLSH *share;
 	pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
+	pthread_mutex_t pool_mu;
+	CURL *pool[REG_POOL];
+	unsigned npool;
 	/* Credentials (NULL: anonymous) and where they came from. */
 	char *user, *pass, *creds_from;
 	/* Auth state (under auth_mu, held across a token fetch so that
@@ -51,7 +58,8 @@ struct ocifs_registry {
 	char *realm, *service;  /* its Bearer challenge */
 	struct reg_token tokens[REG_TOKENS];
 	atomic_int range_ignored;
-	atomic_uint_fast64_t st_requests, st_retries, st_bytes_in, st_range;
+	atomic_uint_fast64_t st_requests, st_retries, st_bytes_in, st_range,
+			     st_connects, st_http2;
 };
 
 struct reg_req {
@@ -93,21 +101,26 @@ struct reg_resp {
  *  answer (p->status), else a negative errno, logged with q->what. */
 int reg_request(struct ocifs_registry *r, const struct reg_req *q, struct reg_resp *p);
 void reg_resp_fini(struct reg_resp *p);
-/** A new easy handle with the registry's shared state, timeouts and TLS
- *  options, and p's header parser. */
+/** An easy handle (from the pool, or new) with the registry's shared
+ *  state, timeouts and TLS options, and p's header parser; give it back
+ *  with reg_easy_put (keeps its connection for the next request). */
 CURL *reg_easy(struct ocifs_registry *r, struct reg_resp *p);
+void reg_easy_put(struct ocifs_registry *r, CURL *h);
 /** The base URL ("https://host"), deciding the scheme when undecided. */
 const char *reg_scheme(struct ocifs_registry *r);
 /** Map a finished transfer's curl result to -errno, logging it. */
 int reg_curl_err(struct ocifs_registry *r, CURLcode c, const char *what, const char *ebuf);
 int reg_curl_retryable(CURLcode c);
+/** Add the connections h opened (and whether it spoke HTTP/2) to the stats. */
+void reg_count_connects(struct ocifs_registry *r, CURL *h);
 /** Sleep before retry attempt (0-based), honouring p's Retry-After. */
 void reg_backoff(struct ocifs_registry *r, unsigned attempt, const struct reg_resp *p);
 /** Log an HTTP error status and map it to -errno. */
 int reg_status_err(struct ocifs_registry *r, const struct reg_resp *p, const char *what);
 int reg_status_retryable(long status);
-/** The share handle and its locks (open); reg_share_fini (unref). */
+/** The share handle, its locks and the pool (open); reg_share_fini (unref). */
 int reg_share_init(struct ocifs_registry *r);
+void reg_share_fini(struct ocifs_registry *r);
 /** Load the TLS material of o->cert_dir (or the default dirs). */
 int reg_tls_load(struct ocifs_registry *r, const char *cert_dir);
 
