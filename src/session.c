@@ -482,7 +482,7 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 	ocifs_span sp = ocifs_trace_begin("session", 0), op = 0;
 	ocifs_trace_str(sp, "ocifs.image", ref);
 	rc = ocifs_imageref_parse(ref, &r);
-	if (!rc && (r.kind == OCIFS_REF_REGISTRY || r.kind == OCIFS_REF_UNSUPPORTED))
+	if (!rc && r.kind == OCIFS_REF_UNSUPPORTED)
 		rc = ocifs_imageref_unsupported(&r, ref);
 	if (!rc)
 		rc = select_image(ref, &r, o, &io);
@@ -492,12 +492,17 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 		rc = open_cache(s, o);
 	if (!rc) {
 		op = ocifs_trace_begin("open", sp);
-		rc = locate(s, ref, &r, &file, &io.name);
+		/* A registry blob's chunk sums are cached too (same rule). */
+		io.cache_dir = s->temp_cache ? NULL : s->cache_dir;
+		io.outer_rebuild = o->verify;
+		if (r.kind == OCIFS_REF_REGISTRY) /* fetched, nothing to locate */
+			rc = ocifs_image_open_registry(r.path, &io, &s->img);
+		else
+			rc = locate(s, ref, &r, &file, &io.name);
 		/* A compressed archive's listing is cached, unless the file
 		 * is a fresh spool or the cache goes away with the process. */
 		io.cache_dir = s->spool || s->temp_cache ? NULL : s->cache_dir;
-		io.outer_rebuild = o->verify;
-		if (!rc)
+		if (!rc && !s->img)
 			rc = ocifs_image_open(file, &io, &s->img);
 		if (!rc) {
 			ocifs_trace_str(op, "ocifs.manifest", s->img->manifest_digest);
