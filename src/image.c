@@ -7,7 +7,8 @@
  * whether they live in a layout directory or inside the tar, digest-checked
  * reads of small blobs, and the image config. The OCI and docker-archive
  * logic lives in image_oci.c and image_docker.c, platform and name
- * matching in image_match.c. Nothing here copies or extracts a layer.
+ * matching in image_match.c, a registry's files in image_registry.c.
+ * Nothing here copies or extracts a layer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "mountinfo.h"
 #include "path.h"
+#include "registry.h"
 #include "tar.h"
 #include "timens.h"
 #include "trace.h"
@@ -256,6 +258,8 @@ int ocifs_img_exists(const struct img_ctx *c, const char *rel)
 {
 	struct stat st;
 
+	if (c->remote)
+		return !strcmp(rel, "index.json");
 	if (c->dirfd >= 0)
 		return fstatat(c->dirfd, rel, &st, 0) == 0;
 	return mem_resolve(c, rel) != NULL;
@@ -304,7 +308,17 @@ int ocifs_img_open(struct img_ctx *c, const char *rel, int quiet, struct ocifs_s
 	int rc;
 
 	*out = NULL;
-	if (c->dirfd >= 0) {
+	if (c->remote) {
+		char digest[OCIFS_DIGEST_STRLEN + 1];
+		snprintf(digest, sizeof(digest), "sha256:%s",
+			 strncmp(rel, "blobs/sha256/", 13) ? "" : rel + 13);
+		if (!ocifs_digest_valid(digest)) {
+			if (!quiet)
+				log_err("%s: %s: not in the registry", c->path, rel);
+			return -ENOENT;
+		}
+		return ocifs_img_remote_open(c, digest, -1, out, id, where);
+	} else if (c->dirfd >= 0) {
 		rc = open_in_dir(c, rel, quiet, out, id);
 	} else if (!(m = mem_resolve(c, rel))) {
 		if (!quiet)
@@ -342,8 +356,11 @@ int ocifs_img_open(struct img_ctx *c, const char *rel, int quiet, struct ocifs_s
 int ocifs_img_read(struct img_ctx *c, const char *rel, int quiet, char **buf, size_t *len)
 {
 	struct ocifs_src *s;
-	int rc = ocifs_img_open(c, rel, quiet, &s, NULL, NULL);
+	int rc;
 
+	if (c->remote)
+		return ocifs_img_remote_read(c, rel, quiet, buf, len);
+	rc = ocifs_img_open(c, rel, quiet, &s, NULL, NULL);
 	if (rc)
 		return rc;
 	if (s->size > IMG_JSON_MAX) {
@@ -372,6 +389,8 @@ int ocifs_img_read_blob(struct img_ctx *c, const char *what, const char *digest,
 			digest ? digest : "(none)");
 		return -EINVAL;
 	}
+	if (c->remote)
+		return ocifs_img_remote_blob(c, what, digest, size, quiet, buf, len);
 	snprintf(rel, sizeof(rel), "blobs/sha256/%s", digest + 7);
 	rc = ocifs_img_open(c, rel, quiet ? quiet : 1, &s, NULL, NULL);
 	if (rc == -ENOENT && !quiet)
@@ -565,8 +584,9 @@ static int open_dir(struct img_ctx *c)
 	return ocifs_img_oci_open(c);
 }
 
-int ocifs_image_open(const char *path, const struct ocifs_image_opts *o,
-		     struct ocifs_image **out)
+/* Open the image at path, or (remote not NULL) the registry image remote. */
+static int image_open(const char *path, const char *remote, const struct ocifs_image_opts *o,
+		      struct ocifs_image **out)
 {
 	static const struct ocifs_image_opts defaults;
 	struct img_ctx c = { .path = o && o->name ? o->name : path, .file = path,
@@ -592,7 +612,9 @@ int ocifs_image_open(const char *path, const struct ocifs_image_opts *o,
 		goto out;
 	}
 	c.img->zstd_window_max = c.o->zstd_window_max;
-	if (stat(path, &st) < 0) {
+	if (remote) {
+		rc = ocifs_img_registry_open(&c, remote);
+	} else if (stat(path, &st) < 0) {
 		rc = -errno;
 		ocifs_log_path_err(c.path, path, rc); /* on a dead mount: names it */
 	} else if (S_ISDIR(st.st_mode)) {
@@ -617,11 +639,39 @@ out:
 	if (c.dirfd >= 0)
 		close(c.dirfd);
 	ocifs_fdcache_unref(c.fdc);
+	ocifs_img_registry_fini(&c);
 	if (rc)
 		ocifs_image_free(c.img);
 	else
 		*out = c.img;
 	return rc;
+}
+
+int ocifs_image_open(const char *path, const struct ocifs_image_opts *o,
+		     struct ocifs_image **out)
+{
+	return image_open(path, NULL, o, out);
+}
+
+int ocifs_image_open_registry(const char *name, const struct ocifs_image_opts *o,
+			      struct ocifs_image **out)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "docker://%s", name); /* until the name is parsed */
+	return image_open(path, name, o, out);
+}
+
+void ocifs_image_log_transfer(const struct ocifs_image *img)
+{
+	struct ocifs_registry_stats st;
+
+	if (!img || !img->registry)
+		return;
+	ocifs_registry_stats(img->registry, &st);
+	log_info("%s: %llu requests (%llu with Range, %llu retried), %llu bytes received",
+		 img->path, (unsigned long long)st.requests, (unsigned long long)st.range_requests,
+		 (unsigned long long)st.retries, (unsigned long long)st.bytes_in);
 }
 
 void ocifs_image_free(struct ocifs_image *img)
@@ -634,6 +684,7 @@ void ocifs_image_free(struct ocifs_image *img)
 		free(img->layers[i].where);
 	}
 	free(img->layers);
+	ocifs_registry_unref(img->registry);
 	ocifs_img_strv_free(img->platforms);
 	ocifs_img_strv_free(img->names);
 	ocifs_img_strv_free(img->env);
@@ -662,6 +713,8 @@ const char *ocifs_image_format_name(enum ocifs_image_format f)
 		return "oci-archive";
 	case OCIFS_FMT_OCI_DIR:
 		return "oci-dir";
+	case OCIFS_FMT_REGISTRY:
+		return "registry";
 	default:
 		return "unknown";
 	}

@@ -2,7 +2,9 @@
 /*
  * Container images: docker-archive tars (`docker save`, skopeo), OCI
  * archives (a tar of an OCI layout) and OCI layout directories, possibly
- * inside a gzip/zstd-compressed outer file. Resolves nested image indexes,
+ * inside a gzip/zstd-compressed outer file, and images in a registry
+ * (`docker://`, image_registry.c: read like a layout whose blobs are
+ * fetched by digest). Resolves nested image indexes,
  * picks one manifest by platform (default: the host's) or by NAME:TAG,
  * verifies the small blobs (index, manifest, config) against their digests,
  * and describes each layer as a byte source over the image: a range of the
@@ -23,15 +25,25 @@ enum ocifs_image_format {
 	OCIFS_FMT_DOCKER_ARCHIVE = 1,
 	OCIFS_FMT_OCI_ARCHIVE = 2,
 	OCIFS_FMT_OCI_DIR = 3,
+	OCIFS_FMT_REGISTRY = 4,
 };
 
+struct ocifs_registry;
+struct ocifs_registry_opts;
+
 /* Identity of the bytes a blob was read from: a warm open trusts a cached
- * verification only when all of these match (DESIGN §3). */
+ * verification only when all of these match (DESIGN §3). A registry blob
+ * is content-addressed, so its identity is its digest: dev is
+ * OCIFS_FILEID_REMOTE, ino the digest's first 8 bytes (never 0), size the
+ * blob's, mtime_ns and off 0 -- once its index was built from bytes that
+ * hashed to the digest, the index is trusted for that digest from any
+ * registry. */
 struct ocifs_fileid {
 	uint64_t dev, ino, size; /* of the file holding the blob */
 	int64_t mtime_ns;
 	uint64_t off;            /* blob offset inside that file */
 };
+#define OCIFS_FILEID_REMOTE UINT64_C(0x6f63692d72656d6f) /* "oci-remo" */
 
 struct ocifs_layer_desc {
 	char digest[OCIFS_DIGEST_STRLEN + 1];  /* compressed blob digest, ""
@@ -89,6 +101,9 @@ struct ocifs_image {
 					 * when absent or malformed */
 	uint64_t zstd_window_max;       /* from the opts (0 = default), for
 					 * the layers' decoders */
+	struct ocifs_registry *registry; /* OCIFS_FMT_REGISTRY: the client its
+					 * layer blobs read through (a
+					 * reference), else NULL */
 };
 
 struct ocifs_image_opts {
@@ -107,6 +122,8 @@ struct ocifs_image_opts {
 				* is kept (outer/); NULL: decode it each open */
 	int outer_rebuild;     /* decode the outer archive even if its
 				* listing is cached, and store it again */
+	const struct ocifs_registry_opts *registry; /* docker://: TLS, creds
+				* (registry.h); NULL: the defaults */
 };
 
 /** Open and parse. Errors are logged as one line naming the file and the
@@ -116,11 +133,23 @@ struct ocifs_image_opts {
  *  image; the message lists what exists). */
 int ocifs_image_open(const char *path, const struct ocifs_image_opts *o,
 		     struct ocifs_image **out);
+/** Open the image NAME[:TAG|@DIGEST] of a registry (the part after
+ *  "docker://"): the reference's manifest or image index is the top (as
+ *  a layout's index.json), nested manifests and the config are fetched by
+ *  digest and checked, each layer is a blob source read by Range
+ *  requests (registry.h). img->path is "docker://" and the normalized
+ *  name. Errors as ocifs_image_open(), and the client's (-EACCES,
+ *  -ETIMEDOUT, -EIO, -EPROTO). */
+int ocifs_image_open_registry(const char *name, const struct ocifs_image_opts *o,
+			      struct ocifs_image **out);
+/** Log what the image's registry client sent and received (info level),
+ *  for -v; nothing for an image from a file. */
+void ocifs_image_log_transfer(const struct ocifs_image *img);
 void ocifs_image_free(struct ocifs_image *img);
 /** The history entry that made layer i (0-based), or NULL (the config
  *  lists fewer non-empty entries than there are layers). */
 const struct ocifs_history *ocifs_image_layer_history(const struct ocifs_image *img, size_t i);
-/** "docker-archive", "oci-archive" or "oci-dir". */
+/** "docker-archive", "oci-archive", "oci-dir" or "registry". */
 const char *ocifs_image_format_name(enum ocifs_image_format f);
 /** Host platform in OCI terms, e.g. "linux/amd64" or "linux/arm/v7". */
 const char *ocifs_host_platform(void);

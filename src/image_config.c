@@ -113,7 +113,8 @@ int ocifs_img_add_layer(struct img_ctx *c, size_t n, const char *rel, const char
 	struct ocifs_fileid id = { 0 };
 	struct ocifs_src *s;
 	char *where = NULL;
-	int rc = ocifs_img_open(c, rel, 1, &s, &id, &where);
+	int rc = c->remote ? ocifs_img_remote_open(c, digest, size, &s, &id, &where)
+			   : ocifs_img_open(c, rel, 1, &s, &id, &where);
 
 	if (rc == -ENOENT && c->o->skip_missing) {
 		log_warn("%s: layer %zu (%s): blob missing, skipped", c->path, n, label);

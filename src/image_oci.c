@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * OCI layouts (a directory, or a tar of one): index.json, nested image
+ * OCI layouts (a directory, a tar of one, or a registry seen as one by
+ * image_registry.c): index.json, nested image
  * indexes and Docker manifest lists are walked into a list of candidate
  * image manifests; artifacts, attestations and non-image manifests are
  * dropped; one candidate is chosen by --image (ref name or position) and
@@ -714,8 +715,11 @@ int ocifs_img_oci_open(struct img_ctx *c)
 	if (rc)
 		goto out;
 	rc = walk(&w, root, "index.json", 0, 0, NULL, NULL);
+	/* A registry's manifests cost a request each: there only those the
+	 * index gives no platform for are read before one is chosen (the
+	 * chosen one is checked by load()). */
 	for (size_t i = 0; !rc && i < w.n; i++)
-		if (w.v[i].state == CAND_IMAGE)
+		if (w.v[i].state == CAND_IMAGE && !(c->remote && w.v[i].platform))
 			rc = probe(&w, i);
 	if (!rc)
 		rc = choose(&w, &k);

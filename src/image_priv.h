@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to image.c, image_oci.c, image_docker.c and image_match.c: the open context
- * (where the image's files live: a layout directory or the member table of
- * an outer tar) and the helpers the two format parsers share. Nothing here
+ * Private to the image*.c files: the open context (where the image's files
+ * live: a layout directory, the member table of an outer tar, or a
+ * registry) and the helpers the format parsers share. Nothing here
  * is API; other modules use image.h.
  */
 #ifndef OCIFS_SRC_IMAGE_PRIV_H
@@ -51,6 +51,8 @@ struct img_ctx {
 	struct img_member *mem;         /* sorted by path, then seq */
 	struct ocifs_strmap names_seen; /* img->names, for uniqueness */
 	struct ocifs_strmap plats_seen; /* img->platforms, likewise */
+	struct img_remote *remote;      /* a registry (image_registry.c): the
+					 * files below are fetched, or NULL */
 };
 
 /* image.c: files of the image ------------------------------------------ */
@@ -134,6 +136,24 @@ int ocifs_img_image_number(const char *s, size_t *n, int *only);
 /** Append "sep+s" to a bounded one-line message buffer. Returns 1 once
  *  the buffer is full (truncated, "..." at its end), so loops can stop. */
 int ocifs_img_msg_add(char *buf, size_t cap, const char *sep, const char *s);
+
+/* image_registry.c: a registry read as an OCI layout ------------------------ */
+
+/** Open c->img from registry name (after "docker://"): the reference's
+ *  manifest or index as index.json, then the OCI walk over it. */
+int ocifs_img_registry_open(struct img_ctx *c, const char *name);
+void ocifs_img_registry_fini(struct img_ctx *c);
+/** The registry's index.json (the reference's index, or one made for its
+ *  single manifest): ocifs_img_read()'s answer for "index.json". */
+int ocifs_img_remote_read(struct img_ctx *c, const char *rel, int quiet, char **buf, size_t *len);
+/** ocifs_img_read_blob() from the registry: what "config" is a blob, any
+ *  other a manifest or index (fetched once an open). */
+int ocifs_img_remote_blob(struct img_ctx *c, const char *what, const char *digest, int64_t size,
+			  int quiet, char **buf, size_t *len);
+/** A layer blob of the registry (size < 0: asked for), with its
+ *  content-addressed identity (image.h). */
+int ocifs_img_remote_open(struct img_ctx *c, const char *digest, int64_t size,
+			  struct ocifs_src **out, struct ocifs_fileid *id, char **where);
 
 /* image_oci.c / image_docker.c -------------------------------------------- */
 

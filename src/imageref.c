@@ -89,8 +89,8 @@ static int parse(const char *s, struct ocifs_imageref *r, int quiet)
 	if (!(r->transport = strndup(s, tl)))
 		return -ENOMEM;
 	if (r->kind == OCIFS_REF_REGISTRY) {
-		if (strncmp(rest, "//", 2)) {
-			say("%s: a registry image is written docker://NAME[:TAG]", s);
+		if (strncmp(rest, "//", 2) || !rest[2]) {
+			say("%s: a registry image is written docker://NAME[:TAG|@DIGEST]", s);
 			rc = -EINVAL;
 		} else if (!(r->path = strdup(rest + 2))) {
 			rc = -ENOMEM;
@@ -142,10 +142,7 @@ int ocifs_imageref_split(const char *s, struct ocifs_imageref *r)
 
 int ocifs_imageref_unsupported(const struct ocifs_imageref *r, const char *s)
 {
-	if (r->kind == OCIFS_REF_REGISTRY)
-		log_err("%s: registries (docker://) are not supported yet; copy the image to a file "
-			"first: skopeo copy %s oci-archive:FILE.tar", s, s);
-	else if (!strcmp(r->transport, "containers-storage") || !strcmp(r->transport, "docker-daemon"))
+	if (!strcmp(r->transport, "containers-storage") || !strcmp(r->transport, "docker-daemon"))
 		log_err("%s: the %s: transport is not supported; save the image to a file first: "
 			"skopeo copy %s oci-archive:FILE.tar", s, r->transport, s);
 	else

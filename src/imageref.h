@@ -11,7 +11,8 @@
  *   oci:DIR[:REF]                likewise
  *   -                            stdin (so are /dev/stdin and any FIFO path,
  *                                found when the session stats the path)
- *   docker://NAME[:TAG]          a registry: parsed, not supported yet
+ *   docker://NAME[:TAG|@DIGEST]  a registry (image_registry.c); NAME is
+ *                                parsed by registry.h
  *   containers-storage:…, docker-daemon:…, dir:…, ostree:…, sif:…,
  *   tarball:…                    other skopeo transports: not supported
  *
@@ -57,8 +58,8 @@ int ocifs_imageref_parse(const char *s, struct ocifs_imageref *r);
 int ocifs_imageref_split(const char *s, struct ocifs_imageref *r);
 void ocifs_imageref_fini(struct ocifs_imageref *r);
 
-/** Log why r (REGISTRY or UNSUPPORTED) cannot be opened yet, with the
- *  skopeo command that makes a file ocifs reads; returns -EOPNOTSUPP. */
+/** Log why r (UNSUPPORTED) cannot be opened, with the skopeo command
+ *  that makes an image ocifs reads; returns -EOPNOTSUPP. */
 int ocifs_imageref_unsupported(const struct ocifs_imageref *r, const char *s);
 
 /** Does s (a bare path that is not a file) look like an image reference

@@ -480,7 +480,7 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 	ocifs_span sp = ocifs_trace_begin("session", 0), op = 0;
 	ocifs_trace_str(sp, "ocifs.image", ref);
 	rc = ocifs_imageref_parse(ref, &r);
-	if (!rc && (r.kind == OCIFS_REF_REGISTRY || r.kind == OCIFS_REF_UNSUPPORTED))
+	if (!rc && r.kind == OCIFS_REF_UNSUPPORTED)
 		rc = ocifs_imageref_unsupported(&r, ref);
 	if (!rc)
 		rc = select_image(ref, &r, o, &io);
@@ -490,12 +490,15 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 		rc = open_cache(s, o);
 	if (!rc) {
 		op = ocifs_trace_begin("open", sp);
-		rc = locate(s, ref, &r, &file, &io.name);
+		if (r.kind == OCIFS_REF_REGISTRY) /* fetched, nothing to locate */
+			rc = ocifs_image_open_registry(r.path, &io, &s->img);
+		else
+			rc = locate(s, ref, &r, &file, &io.name);
 		/* A compressed archive's listing is cached, unless the file
 		 * is a fresh spool or the cache goes away with the process. */
 		io.cache_dir = s->spool || s->temp_cache ? NULL : s->cache_dir;
 		io.outer_rebuild = o->verify;
-		if (!rc)
+		if (!rc && !s->img)
 			rc = ocifs_image_open(file, &io, &s->img);
 		if (!rc) {
 			ocifs_trace_str(op, "ocifs.manifest", s->img->manifest_digest);
@@ -558,6 +561,8 @@ void ocifs_session_close(struct ocifs_session *s)
 {
 	if (!s)
 		return;
+	if (!s->handed_off) /* -v: what a registry image cost */
+		ocifs_image_log_transfer(s->img);
 	ocifs_view_free(s->view);
 	for (size_t i = 0; s->layers && i < s->nlayers; i++)
 		ocifs_layer_close(s->layers[i]);

@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 #include "image.h"
+#include "registry.h"
 #include "session.h"
 
 #define OCIFS_EXIT_ERR 1
@@ -59,6 +60,9 @@ struct cli {
 	int lazy;             /* umount -l */
 	int single_thread;    /* mount -s */
 	int quiet, verbose;   /* -q, -v (counted) */
+	struct ocifs_registry_opts reg; /* docker://: --tls-verify, --cert-dir,
+				 * --creds, --authfile (img.registry points
+				 * here) */
 };
 
 /** Map a negative errno from the library to an exit status. */

@@ -23,7 +23,9 @@
 	"IMAGE is a docker-archive or oci-archive tar (may be gzip or zstd compressed),\n" \
 	"an OCI layout directory, or skopeo's names for them: docker-archive:PATH\n"       \
 	"[:NAME:TAG|:@N], oci-archive:PATH[:REF|:@N], oci:DIR[:REF|:@N] (@N counts\n"       \
-	"from 0, as in skopeo); - (also /dev/stdin or a FIFO) reads it from stdin.\n"
+	"from 0, as in skopeo); - (also /dev/stdin or a FIFO) reads it from stdin;\n"       \
+	"docker://NAME[:TAG|@DIGEST] is an image in a registry (--tls-verify,\n"           \
+	"--cert-dir, --creds, --authfile as in skopeo).\n"
 
 const struct cli_command cli_commands[] = {
 	{ "inspect", "IMAGE", cmd_inspect, 1, 1, OPT_IMG | OPT_JSON,
@@ -138,6 +140,16 @@ const struct cli_opt cli_opts[] = {
 	{ O_SKIP, 0, "skip-missing", NULL, OPT_IMG, 0, "leave out layers whose blob is absent" },
 	{ O_ZWINDOW, 0, "zstd-window-max", "SIZE", OPT_IMG, 0,
 	  "largest zstd window to decode, 1K to 2G (default 128M)" },
+	/* a registry (docker://), as skopeo takes them */
+	{ O_TLS_VERIFY, 0, "tls-verify", "BOOL", OPT_IMG, 1,
+	  "docker://: verify TLS (default true); false also allows plain http" },
+	{ O_CERT_DIR, 0, "cert-dir", "DIR", OPT_IMG, 1,
+	  "docker://: CA certificates (*.crt) and a client pair (*.cert, *.key)" },
+	{ O_CREDS, 0, "creds", "USER[:PASS]", OPT_IMG, 1,
+	  "docker://: credentials for the registry" },
+	{ O_AUTHFILE, 0, "authfile", "FILE", OPT_IMG, 1,
+	  "docker://: auth.json to read credentials from (default: $REGISTRY_AUTH_FILE,\n"
+	  "$XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json)" },
 	/* every command */
 	{ O_CACHE_DIR, 0, "cache-dir", "DIR", 0, 1,
 	  "cache directory (default $OCIFS_CACHE_DIR, else $XDG_CACHE_HOME/ocifs);\n"

@@ -15,7 +15,9 @@
 /* The option groups a command takes (struct cli_command.opts); an option
  * of scope 0 is taken by every command. */
 enum {
-	OPT_IMG = 1 << 0,    /* --platform, --image, --skip-missing, --zstd-window-max */
+	OPT_IMG = 1 << 0,    /* --platform, --image, --skip-missing, --zstd-window-max,
+			      * and a registry's --tls-verify, --cert-dir, --creds,
+			      * --authfile */
 	OPT_LAYER = 1 << 1,  /* --layer */
 	OPT_LONG = 1 << 2,   /* ls -l */
 	OPT_REC = 1 << 3,    /* -R */
@@ -37,6 +39,7 @@ enum {
 	O_RECURSIVE, O_MOUNTOPTS, O_OUTPUT, O_FORMAT, O_FOREGROUND, O_DEBUG, O_SINGLE, O_KEEP,
 	O_LAZY, O_DEREF, O_NODEREF, O_CI, O_LOWEFF, O_HIWASTE, O_HIUSER, O_TRACE, O_CACHE_DIR,
 	O_QUIET, O_VERBOSE, O_HELP, O_VERSION, O_H_COMMANDS, O_H_OPTIONS, O_H_MOUNTOPTS,
+	O_TLS_VERIFY, O_CERT_DIR, O_CREDS, O_AUTHFILE,
 };
 
 struct cli_opt {

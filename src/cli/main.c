@@ -59,6 +59,8 @@ static int is_image(const char *arg)
 		int named = ref.kind == OCIFS_REF_DOCKER_ARCHIVE || ref.kind == OCIFS_REF_OCI_ARCHIVE ||
 			    ref.kind == OCIFS_REF_OCI_DIR;
 		found = named && stat(ref.path, &st) == 0;
+		if (ref.kind == OCIFS_REF_REGISTRY) /* docker://: no command's name */
+			named = found = 1;
 		ocifs_imageref_fini(&ref);
 		if (named)
 			return found;
@@ -73,6 +75,22 @@ static int is_image(const char *arg)
 		found = faccessat(fd, marks[i], F_OK, 0) == 0;
 	close(fd);
 	return found;
+}
+
+/* A boolean option's value as Go's strconv.ParseBool reads it (skopeo's
+ * --tls-verify=false): 1, 0, or -1 for anything else. */
+static int bool_arg(const char *s)
+{
+	static const char *const yes[] = { "1", "t", "T", "true", "TRUE", "True" };
+	static const char *const no[] = { "0", "f", "F", "false", "FALSE", "False" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcmp(s, yes[i]))
+			return 1;
+		if (!strcmp(s, no[i]))
+			return 0;
+	}
+	return -1;
 }
 
 static int bad_nargs(const struct cli_command *cmd, int nargs, char **args)
@@ -334,6 +352,8 @@ static int run(int argc, char **argv)
 		printf("ocifs %s\n", PACKAGE_VERSION);
 		return 0;
 	}
+	c.reg.tls_verify = 1;
+	c.img.registry = &c.reg;
 	if ((rc = hoist_globals(argc, argv, &v)))
 		return rc;
 	argv = v;
@@ -397,6 +417,28 @@ static int run(int argc, char **argv)
 			break;
 		case O_SKIP:
 			c.img.skip_missing = 1;
+			break;
+		case O_TLS_VERIFY: /* Go's strconv.ParseBool, as skopeo reads it */
+			c.reg.tls_verify = bool_arg(optarg);
+			if (c.reg.tls_verify < 0) {
+				log_err("--tls-verify: \"%s\" is not true or false", optarg);
+				rc = OCIFS_EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case O_CERT_DIR:
+			c.reg.cert_dir = optarg;
+			break;
+		case O_CREDS:
+			if (!*optarg) {
+				log_err("--creds: empty (want USER[:PASSWORD])");
+				rc = OCIFS_EXIT_USAGE;
+				goto out;
+			}
+			c.reg.creds = optarg;
+			break;
+		case O_AUTHFILE:
+			c.reg.authfile = optarg;
 			break;
 		case O_ZWINDOW:
 			if (ocifs_zstd_window_parse(optarg, &c.img.zstd_window_max)) {

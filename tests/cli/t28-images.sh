@@ -14,7 +14,7 @@
 #    read-only bind mount): the read-only commands work from a temporary
 #    cache that is gone afterwards, index and verify fail naming the
 #    directory and --cache-dir;
-#  - docker://, containers-storage: and a bare NAME:TAG: one line each.
+#  - docker:// unreachable or empty, containers-storage: and a bare NAME:TAG: one line each.
 . "$(dirname "$0")/../lib.sh"
 
 need skopeo umoci jq gzip zstd python3 || { done_testing; exit; }
@@ -115,8 +115,11 @@ expect_fail 1 "not a directory \(oci: names an OCI layout directory; an archive 
 	"oci: of a file" -- "$B" inspect "oci:$TMP/o.tar"
 expect_fail 1 "a directory, not an archive" "oci-archive: of a directory" -- \
 	"$B" inspect "oci-archive:$TMP/lay"
-expect_fail 1 "not supported yet.*skopeo copy docker://nginx:latest oci-archive:" \
-	"docker:// says it is not supported yet" -- "$B" inspect docker://nginx:latest
+expect_fail 1 "^ocifs: registry 127.0.0.1:1/nosuch: manifest latest: .*connect" \
+	"docker:// is asked: a registry that does not answer is one line" -- \
+	"$B" inspect docker://127.0.0.1:1/nosuch
+expect_fail 1 "^ocifs: docker://: a registry image is written docker://NAME\[:TAG\|@DIGEST\]$" \
+	"docker:// without a name" -- "$B" inspect docker://
 expect_fail 1 "containers-storage: transport is not supported" \
 	"containers-storage: says it is not supported" -- "$B" ls containers-storage:nginx /
 expect_fail 1 '^ocifs: no file "nginx:latest"; save the image first \(docker save nginx:latest -o nginx.tar\) or name an archive with docker-archive:FILE\[:NAME:TAG\]$' \
