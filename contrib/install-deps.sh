@@ -5,7 +5,7 @@ set -e
 PKGS="build-essential autoconf automake pkg-config gawk
 libfuse3-dev fuse3 libarchive-dev zlib1g-dev libzstd-dev libelf-dev
 libjson-c-dev libsqlite3-dev sqlite3 libssl-dev liblzma-dev
-libcurl4-openssl-dev docker-registry apache2-utils
+libcurl4-openssl-dev docker-registry apache2-utils curl openssl ca-certificates
 tar gzip pigz zstd jq python3 umoci skopeo libarchive-tools cppcheck util-linux attr
 debootstrap squashfs-tools squashfuse golang-go git musl-tools gcc-multilib binutils file strace
 clang libclang-rt-14-dev

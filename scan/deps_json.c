@@ -457,6 +457,8 @@ static void libs_fields(struct ocifs_jsonw *w, const struct ocifs_mfile *f)
 		if (!l->path)
 			ocifs_jsonw_str(w, l->name);
 	}
+	if (r->missing_interp)  /* what execve(2) itself would not find */
+		ocifs_jsonw_str(w, r->missing_interp);
 	ocifs_jsonw_end_arr(w);
 	if (r->note)
 		ocifs_jsonw_kstr(w, "ldso_note", r->note);
@@ -563,7 +565,7 @@ static void summary(const struct ocifs_model *m, struct ocifs_deps_stats *st)
 		st->scripts += p->is_script;
 		st->go += p->go.is_go != 0;
 		st->upx += p->upx.packed != 0;
-		st->unresolved += f->resolved && f->libs.nunresolved;
+		st->unresolved += f->resolved && (f->libs.nunresolved || f->libs.missing_interp);
 		st->errors += p->error || (p->is_elf && p->elf.error);
 	}
 }

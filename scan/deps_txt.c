@@ -154,6 +154,19 @@ static void txt_go(FILE *out, struct json_object *g, const char *ind)
 	}
 }
 
+/* Does the JSON array a hold the string s? */
+static int listed(struct json_object *a, const char *s)
+{
+	if (!a || !json_object_is_type(a, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		const char *v = json_object_get_string(json_object_array_get_idx(a, i));
+		if (v && !strcmp(v, s))
+			return 1;
+	}
+	return 0;
+}
+
 static void txt_file(FILE *out, struct json_object *f)
 {
 	const char *path = jstr(f, "path") ?: "?", *kind = jstr(f, "kind") ?: "?";
@@ -182,7 +195,8 @@ static void txt_file(FILE *out, struct json_object *f)
 	if (jstr(f, "soname"))
 		txt_pf(out, "  soname %s\n", jstr(f, "soname"));
 	if (jstr(f, "interp"))
-		txt_pf(out, "  interpreter %s\n", jstr(f, "interp"));
+		txt_pf(out, "  interpreter %s%r\n", jstr(f, "interp"),
+		       listed(jget(f, "unresolved"), jstr(f, "interp")) ? " => not found" : "");
 	if (jstr(f, "rpath"))
 		txt_pf(out, "  rpath %s\n", jstr(f, "rpath"));
 	if (jstr(f, "runpath"))

@@ -493,6 +493,10 @@ int ocifs_ldso_resolve(struct ocifs_ldso *l, const char *path, const struct ocif
 			ocifs_ldso_note(&r, "interpreter %s: %s", r.interp,
 					rc ? strerror(-rc) : "not an ELF file");
 			ia = NULL;
+			if (e->interp && !(out->missing_interp = strdup(e->interp))) {
+				rc = -ENOMEM;
+				goto out;
+			}
 		}
 		if (!(p = strdup(r.interp)) || ocifs_ldso_obj_add(&r, p, ia, LDSO_NONE, r.interp, &idx) ||
 		    (ia && ia->soname && ocifs_ldso_obj_name(&r, idx, ia->soname))) {
@@ -540,6 +544,7 @@ void ocifs_ldso_result_fini(struct ocifs_ldso_result *r)
 	free(r->libs);
 	free(r->needed);
 	free(r->note);
+	free(r->missing_interp);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -87,6 +87,9 @@ struct ocifs_ldso_result {
 				      * found is one entry per needing object, as
 				      * ldd prints it */
 	size_t nunresolved;          /* entries of libs[] with path NULL */
+	char *missing_interp;        /* the file's PT_INTERP when it names no
+				      * loadable ELF file (the kernel refuses to
+				      * run the file); else NULL */
 	size_t nneeded;
 	struct ocifs_ldso_lib *needed; /* the analyzed file's own NEEDED, in order,
 					* each with what satisfied it (also

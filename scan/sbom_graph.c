@@ -202,6 +202,8 @@ int ocifs_sbom_elf_edges(struct sbom *s, const struct ocifs_model *m, const stru
 		for (size_t k = 0; k < f->libs.n && !rc; k++) /* deeper libraries not found */
 			if (!f->libs.libs[k].path && f->libs.libs[k].depth > 1)
 				rc = add_unresolved(&s->comps[from], f->libs.libs[k].name, f->path);
+		if (!rc && f->libs.missing_interp)
+			rc = add_unresolved(&s->comps[from], f->libs.missing_interp, f->path);
 	}
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "progress.h"
 
 enum ocifs_log_level ocifs_log_threshold = OCIFS_LOG_WARN;
 static int log_to_syslog;
@@ -47,15 +48,21 @@ void ocifs_log_set_syslog(int on)
  * (esc.h); a control byte that still gets here (a name nobody escaped, a
  * library's message) is written as \n, \033, ... so it can neither drive
  * the terminal nor forge a second line. Backslashes and UTF-8 stay as
- * they are. Writes at most cap - 1 bytes and a NUL.
+ * they are, except the messages' own ellipsis ("sha256:ab…"), written
+ * "..." where the locale is not UTF-8 (ascii). Writes at most cap - 1
+ * bytes and a NUL.
  */
-static void log_defuse(char *dst, size_t cap, const char *src)
+static void log_defuse(char *dst, size_t cap, const char *src, int ascii)
 {
 	static const char ctl[] = "abtnvfr"; /* \a (7) .. \r (13) */
 	size_t o = 0;
 
 	for (const unsigned char *p = (const unsigned char *)src; *p && o + 4 < cap; p++) {
-		if (*p >= 0x20 && *p != 0x7f) {
+		if (ascii && p[0] == 0xe2 && p[1] == 0x80 && p[2] == 0xa6) {
+			memcpy(dst + o, "...", 3);
+			o += 3;
+			p += 2;
+		} else if (*p >= 0x20 && *p != 0x7f) {
 			dst[o++] = (char)*p;
 		} else if (*p >= 7 && *p <= 13) {
 			dst[o++] = '\\';
@@ -92,7 +99,7 @@ void ocifs_log_write(enum ocifs_log_level lvl, const char *fmt, ...)
 		return;
 	}
 	char safe[4 * sizeof(line)];
-	log_defuse(safe, sizeof(safe), line);
+	log_defuse(safe, sizeof(safe), line, !ocifs_locale_is_utf8());
 	if (log_to_syslog) {
 		syslog(prio[lvl], "%s", safe);
 		return;

@@ -216,22 +216,6 @@ void ocifs_regname_fini(struct ocifs_regname *n)
 
 /* ---- the client ---- */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
-
-static void curl_init(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-/** libcurl's global init, once per process: callers that start threads
- *  call it first (registry open does it too). */
-int ocifs_registry_global_init(void)
-{
-	pthread_once(&curl_once, curl_init);
-	return curl_init_rc == CURLE_OK ? 0 : -ENOMEM;
-}
-
 static int dup_name(struct ocifs_regname *d, const struct ocifs_regname *s)
 {
 	d->host = strdup(s->host);
@@ -252,11 +236,9 @@ int ocifs_registry_open(const struct ocifs_regname *n, const struct ocifs_regist
 	int rc;
 
 	*out = NULL;
-	rc = ocifs_registry_global_init();
-	if (rc < 0) {
-		log_err("registry %s: libcurl initialization failed", n->display);
+	rc = ocifs_registry_global_init(); /* logged */
+	if (rc < 0)
 		return rc;
-	}
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
@@ -267,15 +249,15 @@ int ocifs_registry_open(const struct ocifs_regname *n, const struct ocifs_regist
 	r->scheme = r->tls_verify ? "https" : NULL;
 	r->retries = o && o->retries ? o->retries : 4;
 	r->timeout_s = o && o->timeout_s ? o->timeout_s : 30;
-	rc = dup_name(&r->n, n);
+	rc = reg_share_init(r);
+	if (rc == 0)
+		rc = dup_name(&r->n, n);
 	if (rc == 0 && asprintf(&r->name, "%s/%s",
 				!strcmp(n->host, "registry-1.docker.io") ? "docker.io" : n->host,
 				n->repo) < 0) {
 		r->name = NULL;
 		rc = -ENOMEM;
 	}
-	if (rc == 0)
-		rc = reg_share_init(r);
 	if (rc == 0 && r->tls_verify)
 		rc = reg_tls_load(r, o ? o->cert_dir : NULL);
 	if (rc == 0)
@@ -298,10 +280,7 @@ void ocifs_registry_unref(struct ocifs_registry *r)
 {
 	if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
 		return;
-	if (r->share)
-		curl_share_cleanup(r->share);
-	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-		pthread_mutex_destroy(&r->share_mu[i]);
+	reg_share_fini(r);
 	reg_auth_fini(r);
 	pthread_mutex_destroy(&r->mu);
 	free(r->ca_pem);
@@ -325,6 +304,8 @@ void ocifs_registry_stats(const struct ocifs_registry *r, struct ocifs_registry_
 	st->retries = atomic_load(&m->st_retries);
 	st->bytes_in = atomic_load(&m->st_bytes_in);
 	st->range_requests = atomic_load(&m->st_range);
+	st->connects = atomic_load(&m->st_connects);
+	st->http2 = atomic_load(&m->st_http2);
 }
 
 /* ---- manifests and small blobs ---- */

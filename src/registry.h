@@ -58,8 +58,10 @@ void ocifs_regname_fini(struct ocifs_regname *n);
 struct ocifs_registry_opts {
 	int tls_verify;         /* 1 (default when opts is NULL): verify
 				 * TLS. 0: accept any certificate, and
-				 * fall back to plain http:// (skopeo's
-				 * --tls-verify=false) */
+				 * fall back to plain http:// when https
+				 * gets no TLS answer (skopeo's
+				 * --tls-verify=false). NB: a zeroed opts
+				 * means 0: set it. */
 	const char *cert_dir;   /* --cert-dir: *.crt CAs, a *.cert + *.key
 				 * client pair (containers-certs.d(5));
 				 * NULL: /etc/containers/certs.d/HOST and
@@ -75,12 +77,17 @@ struct ocifs_registry_opts {
 
 struct ocifs_registry;
 
-/** libcurl's process-wide init (curl_global_init), once: a program that
- *  starts threads calls it before them; ocifs_registry_open calls it too.
- *  0 or -ENOMEM. */
+/** Load libcurl (dlopen: it is not linked, its dependencies would cost
+ *  every command milliseconds at start) and run its process-wide init,
+ *  once: a program that starts threads calls it before them;
+ *  ocifs_registry_open calls it too. 0, or -ENOTSUP (logged) when
+ *  libcurl cannot be loaded. */
 int ocifs_registry_global_init(void);
 
-/** A client for n's repository (n is copied). Nothing is sent yet. */
+/** A client for n's repository (n is copied). Nothing is sent yet; the
+ *  credentials and the cert dir are read now: -EINVAL (logged) for a
+ *  malformed --creds or auth file, -ENOENT for a missing --authfile or
+ *  --cert-dir, or a *.cert without its *.key. */
 int ocifs_registry_open(const struct ocifs_regname *n, const struct ocifs_registry_opts *o,
 			struct ocifs_registry **out);
 struct ocifs_registry *ocifs_registry_ref(struct ocifs_registry *r);
@@ -104,10 +111,13 @@ int ocifs_registry_get_blob(struct ocifs_registry *r, const char *digest, size_t
 
 /** A byte source over blob digest (size bytes; size < 0: asked with a
  *  HEAD). pread is a Range request; reads that continue where the last
- *  one ended are served from one streaming GET instead of a request each,
- *  so a whole-blob pass (the first index) costs one request. A registry
- *  that answers a Range with 200 is read through to the range (and
- *  remembered). Not verified (see above). */
+ *  one ended (or land at most 4 MiB ahead of the stream) are served from
+ *  one streaming GET (one per source, paused when 1 MiB is buffered)
+ *  instead of a request each, so a whole-blob pass (the first index)
+ *  costs one request. A stream cut short is resumed by a Range from where
+ *  it stopped (a retry). A registry that answers a Range with 200 is read
+ *  through to the range (and remembered: later reads stream). Not
+ *  verified (see above). */
 int ocifs_registry_blob_src(struct ocifs_registry *r, const char *digest, int64_t size,
 			    struct ocifs_src **out);
 
@@ -146,6 +156,9 @@ struct ocifs_registry_stats {
 	uint64_t retries;
 	uint64_t bytes_in;      /* body bytes received */
 	uint64_t range_requests;
+	uint64_t connects;      /* new connections (the rest reused one);
+				 * a stream's counted when it ends */
+	uint64_t http2;         /* requests answered over HTTP/2 */
 };
 void ocifs_registry_stats(const struct ocifs_registry *r, struct ocifs_registry_stats *st);
 

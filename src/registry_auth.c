@@ -120,7 +120,7 @@ static int creds_from_file(struct ocifs_registry *r, const char *file, int must_
 	json_object *root = json_object_from_file(file), *auths, *v, *helpers;
 	const char *best_auth = NULL;
 	size_t best = 0;
-	int rc = 0;
+	int rc = 0, named = 0;
 
 	if (!root) {
 		FILE *f = fopen(file, "re");
@@ -139,6 +139,7 @@ static int creds_from_file(struct ocifs_registry *r, const char *file, int must_
 			size_t m = key_match(r, key);
 			json_object *a;
 
+			named |= m != 0;
 			if (m > best && json_object_object_get_ex(val, "auth", &a) &&
 			    json_object_is_type(a, json_type_string) && json_object_get_string_len(a)) {
 				best = m;
@@ -151,9 +152,9 @@ static int creds_from_file(struct ocifs_registry *r, const char *file, int must_
 		rc = rc < 0 ? rc : 1;
 	} else if ((json_object_object_get_ex(root, "credHelpers", &helpers) &&
 		    helpers_name(r, helpers)) ||
-		   (json_object_object_get_ex(root, "credsStore", &v) &&
+		   (named && json_object_object_get_ex(root, "credsStore", &v) &&
 		    json_object_get_string_len(v))) {
-		log_info("registry %s: %s names a credential helper, which ocifs does not run yet; "
+		log_warn("registry %s: %s names a credential helper, which ocifs does not run yet; "
 			 "trying without its credentials", r->name, file);
 	}
 	json_object_put(root);

@@ -47,7 +47,7 @@ struct blob {
 	char path[512];
 	pthread_mutex_t mu;
 	struct blob_stream *st; /* under mu */
-	uint64_t last_end;      /* where the last read ended (under mu) */
+	_Atomic uint64_t last_end; /* where the last read ended */
 	uint64_t size;
 };
 
@@ -61,7 +61,7 @@ static int body_start(struct blob *b, const char *crange, uint64_t off, uint64_t
 	if (!crange) {
 		*pos = 0;
 		if (off > 0 && !atomic_exchange(&r->range_ignored, 1))
-			log_info("registry %s: ignores Range requests; blobs are read from their start",
+			log_warn("registry %s: ignores Range requests; blobs are read from their start",
 				 r->name);
 		return 0;
 	}
@@ -115,8 +115,11 @@ static size_t win_write(char *p, size_t sz, size_t nitems, void *ctx)
 		w->got += k;
 	}
 	w->pos += n;
-	if (w->got == w->n)
-		return 0; /* all we wanted: stop (err 0) */
+	/* A 200 (Range ignored) has the rest of the blob to come: stop once
+	 * we have ours (err 0). A 206 ends by itself, and reading it to the
+	 * end keeps its connection for the next request. */
+	if (w->got == w->n && !w->p->content_range)
+		return 0;
 	return n;
 }
 
@@ -197,6 +200,7 @@ static size_t st_write(char *p, size_t sz, size_t nitems, void *ctx)
 	memcpy(st->buf + st->tail, p + skip, keep);
 	st->tail += keep;
 	st->pos += n;
+	atomic_fetch_add(&st->b->r->st_bytes_in, n);
 	return n;
 }
 
@@ -205,12 +209,9 @@ static void stream_close(struct blob_stream *st)
 	if (!st)
 		return;
 	if (st->h) {
-		curl_off_t got = 0;
-
-		curl_easy_getinfo(st->h, CURLINFO_SIZE_DOWNLOAD_T, &got);
-		atomic_fetch_add(&st->b->r->st_bytes_in, (uint64_t)got);
+		reg_count_connects(st->b->r, st->h);
 		curl_multi_remove_handle(st->m, st->h);
-		curl_easy_cleanup(st->h);
+		reg_easy_put(st->b->r, st->h); /* with the connection it had before */
 	}
 	if (st->m)
 		curl_multi_cleanup(st->m);
@@ -393,6 +394,11 @@ static int stream_read(struct blob *b, char *dst, size_t n, uint64_t off, size_t
 		if (rc < 0)
 			return rc;
 	}
+	/* A stream read to its end gives its buffer back at once. */
+	if (b->st && b->st->done && b->st->head == b->st->tail) {
+		stream_close(b->st);
+		b->st = NULL;
+	}
 	return 0;
 }
 
@@ -407,22 +413,19 @@ static int blob_pread(struct ocifs_src *s, void *buf, size_t n, uint64_t off, si
 	if (n > b->size - off)
 		n = (size_t)(b->size - off);
 	pthread_mutex_lock(&b->mu);
-	stream = off == b->last_end || atomic_load(&b->r->range_ignored) ||
+	stream = off == atomic_load(&b->last_end) || atomic_load(&b->r->range_ignored) ||
 		 (b->st && off >= b->st->pos - (b->st->tail - b->st->head) &&
 		  off <= b->st->pos + STREAM_SKIP_MAX);
 	if (stream) {
 		rc = stream_read(b, buf, n, off, got);
-		b->last_end = off + *got;
+		atomic_store(&b->last_end, off + *got);
 		pthread_mutex_unlock(&b->mu);
 		return rc;
 	}
 	pthread_mutex_unlock(&b->mu);
 	rc = range_read(b, buf, n, off, got);
-	if (rc == 0) {
-		pthread_mutex_lock(&b->mu);
-		b->last_end = off + *got;
-		pthread_mutex_unlock(&b->mu);
-	}
+	if (rc == 0)
+		atomic_store(&b->last_end, off + *got);
 	return rc;
 }
 

@@ -180,14 +180,47 @@ int reg_share_init(struct ocifs_registry *r)
 	curl_share_setopt(r->share, CURLSHOPT_USERDATA, r);
 	curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-	curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	pthread_mutex_init(&r->pool_mu, NULL);
 	return 0;
+}
+
+void reg_share_fini(struct ocifs_registry *r)
+{
+	while (r->npool)
+		curl_easy_cleanup(r->pool[--r->npool]);
+	if (r->share)
+		curl_share_cleanup(r->share);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&r->share_mu[i]);
+	pthread_mutex_destroy(&r->pool_mu);
+}
+
+void reg_easy_put(struct ocifs_registry *r, CURL *h)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&r->pool_mu);
+	if (r->npool < REG_POOL) {
+		r->pool[r->npool++] = h;
+		h = NULL;
+	}
+	pthread_mutex_unlock(&r->pool_mu);
+	if (h)
+		curl_easy_cleanup(h);
 }
 
 CURL *reg_easy(struct ocifs_registry *r, struct reg_resp *p)
 {
-	CURL *h = curl_easy_init();
+	CURL *h = NULL;
 
+	pthread_mutex_lock(&r->pool_mu);
+	if (r->npool)
+		h = r->pool[--r->npool];
+	pthread_mutex_unlock(&r->pool_mu);
+	if (h)
+		curl_easy_reset(h); /* options only: its connection stays */
+	else
+		h = curl_easy_init();
 	if (!h)
 		return NULL;
 	curl_easy_setopt(h, CURLOPT_SHARE, r->share);
@@ -254,6 +287,17 @@ static void scheme_settle(struct ocifs_registry *r, const char *used)
 	if (!r->scheme)
 		r->scheme = !strcmp(used, "http") ? "http" : "https";
 	pthread_mutex_unlock(&r->mu);
+}
+
+void reg_count_connects(struct ocifs_registry *r, CURL *h)
+{
+	long n = 0;
+
+	if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &n) == CURLE_OK && n > 0)
+		atomic_fetch_add(&r->st_connects, (uint64_t)n);
+	if (curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &n) == CURLE_OK &&
+	    n == CURL_HTTP_VERSION_2_0)
+		atomic_fetch_add(&r->st_http2, 1);
 }
 
 int reg_curl_retryable(CURLcode c)
@@ -412,8 +456,7 @@ static CURLcode req_once(struct ocifs_registry *r, const struct reg_req *q, stru
 	hdrs = req_headers(q, auth);
 	if (!url || !h || !hdrs) {
 		free(url);
-		if (h)
-			curl_easy_cleanup(h);
+		reg_easy_put(r, h);
 		curl_slist_free_all(hdrs);
 		return CURLE_OUT_OF_MEMORY;
 	}
@@ -449,13 +492,14 @@ static CURLcode req_once(struct ocifs_registry *r, const struct reg_req *q, stru
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &p->status);
 	curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &got);
 	atomic_fetch_add(&r->st_bytes_in, (uint64_t)got);
+	reg_count_connects(r, h);
 	if (q->method && !strcmp(q->method, "HEAD")) {
 		curl_off_t cl = -1;
 
 		curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
 		p->content_length = cl;
 	}
-	curl_easy_cleanup(h);
+	reg_easy_put(r, h);
 	curl_slist_free_all(hdrs);
 	free(url);
 	return c;

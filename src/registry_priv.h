@@ -7,6 +7,9 @@
  */
 #ifndef OCIFS_SRC_REGISTRY_PRIV_H
 #define OCIFS_SRC_REGISTRY_PRIV_H
+/* curl_easy_setopt & co. are plain functions (no type-checking macros),
+ * so that the names below can point at the loaded library. */
+#define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -14,7 +17,50 @@
 
 #include "registry.h"
 
+/* libcurl's functions, resolved by registry_curl.c when the first
+ * registry is opened (ocifs_registry_global_init); the registry files
+ * call them by their usual names. */
+#define REG_CURL_FUNCS(X)                                                                   \
+	X(curl_global_init) X(curl_easy_init) X(curl_easy_setopt) X(curl_easy_perform)      \
+	X(curl_easy_getinfo) X(curl_easy_cleanup) X(curl_easy_reset) X(curl_easy_strerror)  \
+	X(curl_easy_escape) X(curl_free) X(curl_easy_pause) X(curl_slist_append)            \
+	X(curl_slist_free_all) X(curl_share_init) X(curl_share_setopt) X(curl_share_cleanup) \
+	X(curl_multi_init) X(curl_multi_add_handle) X(curl_multi_remove_handle)             \
+	X(curl_multi_perform) X(curl_multi_poll) X(curl_multi_info_read) X(curl_multi_cleanup)
+#define REG_CURL_MEMBER(f) __typeof__(f) *f;
+struct reg_curl_api {
+	REG_CURL_FUNCS(REG_CURL_MEMBER)
+};
+extern struct reg_curl_api reg_curl;
+#undef curl_easy_setopt  /* curl.h's pass-through macros */
+#undef curl_easy_getinfo
+#undef curl_share_setopt
+#define curl_global_init (*reg_curl.curl_global_init)
+#define curl_easy_init (*reg_curl.curl_easy_init)
+#define curl_easy_setopt (*reg_curl.curl_easy_setopt)
+#define curl_easy_perform (*reg_curl.curl_easy_perform)
+#define curl_easy_getinfo (*reg_curl.curl_easy_getinfo)
+#define curl_easy_cleanup (*reg_curl.curl_easy_cleanup)
+#define curl_easy_reset (*reg_curl.curl_easy_reset)
+#define curl_easy_strerror (*reg_curl.curl_easy_strerror)
+#define curl_easy_escape (*reg_curl.curl_easy_escape)
+#define curl_free (*reg_curl.curl_free)
+#define curl_easy_pause (*reg_curl.curl_easy_pause)
+#define curl_slist_append (*reg_curl.curl_slist_append)
+#define curl_slist_free_all (*reg_curl.curl_slist_free_all)
+#define curl_share_init (*reg_curl.curl_share_init)
+#define curl_share_setopt (*reg_curl.curl_share_setopt)
+#define curl_share_cleanup (*reg_curl.curl_share_cleanup)
+#define curl_multi_init (*reg_curl.curl_multi_init)
+#define curl_multi_add_handle (*reg_curl.curl_multi_add_handle)
+#define curl_multi_remove_handle (*reg_curl.curl_multi_remove_handle)
+#define curl_multi_perform (*reg_curl.curl_multi_perform)
+#define curl_multi_poll (*reg_curl.curl_multi_poll)
+#define curl_multi_info_read (*reg_curl.curl_multi_info_read)
+#define curl_multi_cleanup (*reg_curl.curl_multi_cleanup)
+
 #define REG_TOKENS 2            /* pull, pull+push */
+#define REG_POOL 8              /* idle easy handles (and their connections) kept */
 #define REG_BACKOFF_MS 250      /* first retry delay, doubled each time */
 #define REG_BACKOFF_MAX_MS 8000
 #define REG_RETRY_AFTER_MAX 10  /* seconds of a Retry-After honoured */
@@ -39,9 +85,15 @@ struct ocifs_registry {
 	char *ca_pem;
 	size_t ca_len;
 	char *client_cert, *client_key;
-	/* Connections, DNS and TLS sessions shared by every handle. */
+	/* DNS and TLS sessions shared by every handle; connections live in
+	 * the idle handles of the pool (libcurl does not support sharing a
+	 * connection cache between threads), so a request reuses the
+	 * connection of the handle it takes. */
 	CURLSH *share;
 	pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
+	pthread_mutex_t pool_mu;
+	CURL *pool[REG_POOL];
+	unsigned npool;
 	/* Credentials (NULL: anonymous) and where they came from. */
 	char *user, *pass, *creds_from;
 	/* Auth state (under auth_mu, held across a token fetch so that
@@ -51,7 +103,8 @@ struct ocifs_registry {
 	char *realm, *service;  /* its Bearer challenge */
 	struct reg_token tokens[REG_TOKENS];
 	atomic_int range_ignored;
-	atomic_uint_fast64_t st_requests, st_retries, st_bytes_in, st_range;
+	atomic_uint_fast64_t st_requests, st_retries, st_bytes_in, st_range,
+			     st_connects, st_http2;
 };
 
 struct reg_req {
@@ -93,21 +146,26 @@ struct reg_resp {
  *  answer (p->status), else a negative errno, logged with q->what. */
 int reg_request(struct ocifs_registry *r, const struct reg_req *q, struct reg_resp *p);
 void reg_resp_fini(struct reg_resp *p);
-/** A new easy handle with the registry's shared state, timeouts and TLS
- *  options, and p's header parser. */
+/** An easy handle (from the pool, or new) with the registry's shared
+ *  state, timeouts and TLS options, and p's header parser; give it back
+ *  with reg_easy_put (keeps its connection for the next request). */
 CURL *reg_easy(struct ocifs_registry *r, struct reg_resp *p);
+void reg_easy_put(struct ocifs_registry *r, CURL *h);
 /** The base URL ("https://host"), deciding the scheme when undecided. */
 const char *reg_scheme(struct ocifs_registry *r);
 /** Map a finished transfer's curl result to -errno, logging it. */
 int reg_curl_err(struct ocifs_registry *r, CURLcode c, const char *what, const char *ebuf);
 int reg_curl_retryable(CURLcode c);
+/** Add the connections h opened (and whether it spoke HTTP/2) to the stats. */
+void reg_count_connects(struct ocifs_registry *r, CURL *h);
 /** Sleep before retry attempt (0-based), honouring p's Retry-After. */
 void reg_backoff(struct ocifs_registry *r, unsigned attempt, const struct reg_resp *p);
 /** Log an HTTP error status and map it to -errno. */
 int reg_status_err(struct ocifs_registry *r, const struct reg_resp *p, const char *what);
 int reg_status_retryable(long status);
-/** The share handle and its locks (open); reg_share_fini (unref). */
+/** The share handle, its locks and the pool (open); reg_share_fini (unref). */
 int reg_share_init(struct ocifs_registry *r);
+void reg_share_fini(struct ocifs_registry *r);
 /** Load the TLS material of o->cert_dir (or the default dirs). */
 int reg_tls_load(struct ocifs_registry *r, const char *cert_dir);
 

@@ -144,7 +144,7 @@ static int filter_index(struct ocifs_registry *r, const char *type, char **body,
 			json_object_array_add(keep, json_object_get(d));
 	}
 	json_object_object_add(root, "manifests", keep);
-	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	free(*body);
 	*body = s ? strdup(s) : NULL;
 	*len = *body ? strlen(*body) : 0;
@@ -248,7 +248,7 @@ static int tag_index_add(struct ocifs_registry *r, const char *subject, json_obj
 	}
 	json_object_array_add(m, json_object_get(desc));
 	json_object_object_add(root, "mediaType", json_object_new_string(INDEX_TYPE));
-	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	fallback_tag(subject, tag);
 	rc = s ? put_manifest(r, tag, INDEX_TYPE, s, strlen(s), NULL) : -ENOMEM;
 out:

@@ -32,6 +32,9 @@ done
 cp "$BINS/rpath" "$BINS/runpath" "$R/opt/app/bin/"
 cp "$BINS/libocifst.so.1" "$R/opt/app/lib/"
 cp "$BINS/runpath" "$R/opt/broken/bin/runpath"           # its $ORIGIN/../lib is empty
+# a PT_INTERP that is not in the image: execve(2) itself fails
+printf 'int main(void) { return 0; }\n' >"$TMP/nointerp.c"
+gcc -O2 -Wl,--dynamic-linker=/lib/ld-ocifs-missing.so.2 -o "$R/opt/broken/bin/nointerp" "$TMP/nointerp.c"
 # the same library under other SONAMEs: one found through LD_LIBRARY_PATH,
 # one through a directory of ld.so.conf (so the cache)
 for so in llp conf; do
@@ -127,6 +130,9 @@ if [ -f "$R/usr/bin/musl-dyn" ]; then
 fi
 [ -s "$TMP/ldd.tsv" ]
 ok $? "the real ld.so listed the chroot's binaries"
+"$CHROOT" "$R" /opt/broken/bin/nointerp >/dev/null 2>"$TMP/exec.err"
+[ $? -eq 127 ] && grep -q 'No such file or directory' "$TMP/exec.err"
+ok $? "the kernel refuses to run a file whose PT_INTERP is missing (the oracle)"
 
 # --- readelf and file(1) answers for every ELF file
 : >"$TMP/readelf.tsv"
@@ -229,6 +235,10 @@ check(lib("/opt/app/bin/rpath", "libocifst.so.1").get("rule") == "rpath" and
       "rules: rpath, runpath, ld_library_path, ld.so.cache",
       [lib("/opt/app/bin/rpath", "libocifst.so.1"), lib("/opt/app/bin/runpath", "libocifst.so.1"),
        lib("/usr/bin/uselib-llp", "libllp.so.1"), lib("/usr/bin/uselib-conf", "libconf.so.1")])
+check(files["/opt/broken/bin/nointerp"]["unresolved"] == ["/lib/ld-ocifs-missing.so.2"] and
+      "interpreter /lib/ld-ocifs-missing.so.2" in (files["/opt/broken/bin/nointerp"].get("ldso_note") or ""),
+      "a missing PT_INTERP is unresolved (the kernel would not run the file)",
+      files["/opt/broken/bin/nointerp"])
 check(files["/opt/broken/bin/runpath"]["unresolved"] == ["libocifst.so.1"] and
       doc["summary"]["unresolved"] >= 1, "a missing library is reported unresolved")
 check(files["/usr/bin/static"]["libc"] == "glibc" and files["/usr/bin/static"]["link"] == "static" and
@@ -335,8 +345,12 @@ ok $? "text output of one file: summary line and the library tree"
 import json, sys
 d = json.load(sys.stdin)
 paths = [f["path"] for f in d["files"]]
-sys.exit(0 if "/opt/broken/bin/runpath" in paths and all(f["unresolved"] for f in d["files"]) else 1)'
-ok $? "--unresolved keeps only files with a library not found"
+sys.exit(0 if {"/opt/broken/bin/runpath", "/opt/broken/bin/nointerp"} <= set(paths) and
+         all(f["unresolved"] for f in d["files"]) else 1)'
+ok $? "--unresolved keeps only files with a library or interpreter not found"
+"$B" deps "$TMP/img" /opt/broken/bin/nointerp >"$TMP/ni.txt" 2>&1
+grep -qx '  interpreter /lib/ld-ocifs-missing.so.2 => not found' "$TMP/ni.txt"
+ok $? "text output: a missing interpreter => not found" || diag "$(cat "$TMP/ni.txt")"
 "$B" deps "$TMP/img" /opt --json | python3 -c '
 import json, sys
 d = json.load(sys.stdin)

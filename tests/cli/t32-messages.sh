@@ -75,9 +75,13 @@ for img in "$TMP/tampered" "$TMP/tampered.tar"; do
 	for cmd in "cat $img /etc/motd" "ls $img" "verify $img"; do
 		# shellcheck disable=SC2086
 		one_line_fail 3 "$img: layer 1 (sha256:${d:0:12}…): digest mismatch (expected sha256:$d, got sha256:$got)" \
-			"${cmd%% *} of $(basename "$img"): the mismatch names the image and the blob" -- "$B" $cmd
+			"${cmd%% *} of $(basename "$img"): the mismatch names the image and the blob" -- \
+			env LC_ALL=C.UTF-8 "$B" $cmd
 	done
 done
+# shellcheck disable=SC2086
+one_line_fail 3 "$img: layer 1 (sha256:${d:0:12}...): digest mismatch" \
+	"LC_ALL=C: the message's ellipsis is written in ASCII" -- env LC_ALL=C "$B" verify "$img"
 export XDG_CACHE_HOME="$TMP/cache"
 cp -r "$TMP/good" "$TMP/noblob"
 rm "$TMP/noblob/blobs/sha256/$d"

@@ -3,10 +3,13 @@
 # distribution registry) on 127.0.0.1, one per call, stopped on exit.
 # Source after tests/lib.sh (it uses $TMP, at_exit, fail, diag).
 #
-#   registry_start [--tls] [--auth USER:PASS]
+#   registry_start [--tls] [--client-certs] [--auth USER:PASS]
 #       Start a registry on a free port with storage under $TMP. --tls:
 #       HTTPS with a certificate (SAN IP:127.0.0.1) from a CA made here;
-#       --auth: htpasswd (bcrypt) basic auth with that one user.
+#       --client-certs (implies --tls): clients must show a certificate of
+#       that CA, which REG_CERT_DIR holds as client.cert + client.key
+#       (containers-certs.d(5)); --auth: htpasswd (bcrypt) basic auth with
+#       that one user.
 #       Sets REG_HOST (127.0.0.1:PORT), REG_URL (https://… or http://…),
 #       REG_CERT_DIR (a dir holding ca.crt, for --cert-dir; empty without
 #       --tls), REG_CREDS (USER:PASS or empty), REG_LOG (the registry's
@@ -40,11 +43,21 @@ _registry_ca() { # _registry_ca DIR: a CA and a server cert for 127.0.0.1
 			-CAcreateserial -days 2 -extfile "$d/san.ext" -out "$d/server.crt" 2>/dev/null
 }
 
+_registry_client_cert() { # _registry_client_cert DIR: certs/client.{cert,key}
+	local d=$1
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=ocifs test client" \
+		-keyout "$d/certs/client.key" -out "$d/client.csr" 2>/dev/null &&
+		printf 'extendedKeyUsage=clientAuth\n' >"$d/client.ext" &&
+		openssl x509 -req -in "$d/client.csr" -CA "$d/certs/ca.crt" -CAkey "$d/ca.key" \
+			-CAcreateserial -days 2 -extfile "$d/client.ext" -out "$d/certs/client.cert" 2>/dev/null
+}
+
 registry_start() {
-	local tls=0 auth="" port dir n tries
+	local tls=0 ccerts=0 auth="" port dir n tries
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--tls) tls=1 ;;
+		--client-certs) tls=1 ccerts=1 ;;
 		--auth) auth=$2; shift ;;
 		*) diag "registry_start: unknown option $1"; return 1 ;;
 		esac
@@ -68,6 +81,10 @@ registry_start() {
 	if [ $tls = 1 ]; then
 		_registry_ca "$dir" || { fail "registry: cannot make a test CA with openssl"; return 1; }
 		printf '  tls:\n    certificate: %s\n    key: %s\n' "$dir/server.crt" "$dir/server.key" >>"$dir/config.yml"
+		if [ $ccerts = 1 ]; then
+			_registry_client_cert "$dir" || { fail "registry: cannot make a client certificate"; return 1; }
+			printf '    clientcas:\n      - %s\n' "$dir/certs/ca.crt" >>"$dir/config.yml"
+		fi
 		REG_CERT_DIR=$dir/certs
 		REG_URL=https://$REG_HOST
 	else
@@ -97,6 +114,9 @@ registry_start() {
 registry_curl() {
 	local path=$1
 	shift
+	if [ -n "$REG_CERT_DIR" ] && [ -f "$REG_CERT_DIR/client.cert" ]; then
+		set -- --cert "$REG_CERT_DIR/client.cert" --key "$REG_CERT_DIR/client.key" "$@"
+	fi
 	curl -sS ${REG_CERT_DIR:+--cacert "$REG_CERT_DIR/ca.crt"} ${REG_CREDS:+-u "$REG_CREDS"} \
 		"$@" "$REG_URL$path"
 }
