@@ -684,6 +684,7 @@ void ocifs_image_free(struct ocifs_image *img)
 		free(img->layers[i].where);
 	}
 	free(img->layers);
+	ocifs_image_log_transfer(img); /* its streams are closed and counted now */
 	ocifs_registry_unref(img->registry);
 	ocifs_img_strv_free(img->platforms);
 	ocifs_img_strv_free(img->names);

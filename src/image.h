@@ -143,7 +143,8 @@ int ocifs_image_open(const char *path, const struct ocifs_image_opts *o,
 int ocifs_image_open_registry(const char *name, const struct ocifs_image_opts *o,
 			      struct ocifs_image **out);
 /** Log what the image's registry client sent and received (info level),
- *  for -v; nothing for an image from a file. */
+ *  for -v; nothing for an image from a file. ocifs_image_free() says it
+ *  last, once the layers' streams are closed and counted. */
 void ocifs_image_log_transfer(const struct ocifs_image *img);
 void ocifs_image_free(struct ocifs_image *img);
 /** The history entry that made layer i (0-based), or NULL (the config

@@ -151,9 +151,16 @@ int ocifs_img_remote_read(struct img_ctx *c, const char *rel, int quiet, char **
 int ocifs_img_remote_blob(struct img_ctx *c, const char *what, const char *digest, int64_t size,
 			  int quiet, char **buf, size_t *len);
 /** A layer blob of the registry (size < 0: asked for), with its
- *  content-addressed identity (image.h). */
+ *  content-addressed identity (image.h), every byte checked once its
+ *  first full read recorded the sums of its chunks (image_regverify.c). */
 int ocifs_img_remote_open(struct img_ctx *c, const char *digest, int64_t size,
 			  struct ocifs_src **out, struct ocifs_fileid *id, char **where);
+
+/** image_regverify.c: base (a registry blob of digest) as a source whose
+ *  reads are checked against chunk sums learned in its first full pass
+ *  (kept in cache_dir, may be NULL). Takes its own reference on base. */
+int ocifs_img_regverify_new(struct ocifs_src *base, const char *digest, const char *cache_dir,
+			    struct ocifs_src **out);
 
 /* image_oci.c / image_docker.c -------------------------------------------- */
 

@@ -13,7 +13,8 @@
  * builds its index in one streaming GET that hashes the blob too (layer.c),
  * and from then on the cached index of that digest is trusted as for a
  * local file whose identity is unchanged; the reader's first-read sha256
- * of every file still catches a registry that serves other bytes.
+ * of every file, and the chunk sums of image_regverify.c for every read,
+ * still catch a registry that serves other bytes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -292,8 +293,14 @@ int ocifs_img_remote_open(struct img_ctx *c, const char *digest, int64_t size,
 	uint64_t ino = 0;
 	int rc;
 
+	struct ocifs_src *raw = NULL;
+
 	*out = NULL;
-	rc = ocifs_registry_blob_src(c->remote->reg, digest, size, out);
+	rc = ocifs_registry_blob_src(c->remote->reg, digest, size, &raw);
+	if (rc)
+		return rc;
+	rc = ocifs_img_regverify_new(raw, digest, c->o->cache_dir, out);
+	ocifs_src_unref(raw);
 	if (rc)
 		return rc;
 	if (id) {

@@ -490,6 +490,9 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 		rc = open_cache(s, o);
 	if (!rc) {
 		op = ocifs_trace_begin("open", sp);
+		/* A registry blob's chunk sums are cached too (same rule). */
+		io.cache_dir = s->temp_cache ? NULL : s->cache_dir;
+		io.outer_rebuild = o->verify;
 		if (r.kind == OCIFS_REF_REGISTRY) /* fetched, nothing to locate */
 			rc = ocifs_image_open_registry(r.path, &io, &s->img);
 		else
@@ -497,7 +500,6 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 		/* A compressed archive's listing is cached, unless the file
 		 * is a fresh spool or the cache goes away with the process. */
 		io.cache_dir = s->spool || s->temp_cache ? NULL : s->cache_dir;
-		io.outer_rebuild = o->verify;
 		if (!rc && !s->img)
 			rc = ocifs_image_open(file, &io, &s->img);
 		if (!rc) {
@@ -561,8 +563,6 @@ void ocifs_session_close(struct ocifs_session *s)
 {
 	if (!s)
 		return;
-	if (!s->handed_off) /* -v: what a registry image cost */
-		ocifs_image_log_transfer(s->img);
 	ocifs_view_free(s->view);
 	for (size_t i = 0; s->layers && i < s->nlayers; i++)
 		ocifs_layer_close(s->layers[i]);
