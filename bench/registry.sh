@@ -174,7 +174,7 @@ reg=$(awk -v a="$(sec cold.mount)" -v b="$(sec cold.find)" 'BEGIN { print a + b 
 pull=$(awk -v a="$(sec pull)" -v b="$(sec local.mount)" -v c="$(sec local.find)" 'BEGIN { print a + b + c }')
 row "pull first / registry cold (mount + find)" "$(div "$pull" "$reg")x" "" "info (higher: registry faster)"
 wreg=$(awk -v a="$(sec warm.mount)" -v b="$(sec warm.find)" 'BEGIN { print a + b }')
-row "pull first / registry warm (mount + find)" "$(div "$pull" "$wreg")x" "" "info"
+row "pull first / registry warm (mount + find)" "$(div "$pull" "$wreg")x" "" "info (index cached: the artifact's case minus fetching it)"
 row "with the index artifact: mount + find" "-" "-" "not measured (index artifact not implemented)"
 row "  bytes of mount + find + one file" "-" "-" "not measured (index artifact not implemented; goal < 5 %)"
 row "  pull first / artifact (mount + find)" "-" "-" "not measured (index artifact not implemented; goal >= 10x)"

@@ -83,7 +83,7 @@ export OCIFS_BENCH_GOALS
 
 # --- the image (once) and the helpers (every run: cheap) ------------------
 sh "$top/bench/mkdebian.sh" "$WORK" >&2 || die "building the benchmark image failed"
-PKGS="zlib libzstd sqlite3 json-c libcrypto"
+PKGS="zlib libzstd sqlite3 json-c libcrypto libcurl" # libcurl: the registry client (issue #15)
 # shellcheck disable=SC2086
 DCFLAGS=$(pkg-config --cflags $PKGS) || die "pkg-config: $PKGS"
 # shellcheck disable=SC2086

@@ -136,12 +136,12 @@ ok $? "cold: every blob GET dropped: the mount fails (exit $rc), no hang" || cat
 diag "its message: $(head -n 3 "$TMP/err")"
 force_umount "$M"
 
-proxy_ctl '{"faults":[{"kind":"corrupt","path":"/blobs/","every":65536}]}'
+proxy_ctl "{\"faults\":[{\"kind\":\"corrupt\",\"path\":\"/blobs/($L1|$L2)\",\"every\":65536}]}"
 rm -rf "$TMP/c6"
 XDG_CACHE_HOME=$TMP/c6 timeout 300 "$B" mount "$IMG" "$M" $TLS 2>"$TMP/err"
 rc=$?
-[ $rc -ne 0 ] && [ $rc -ne 124 ] && ! is_mounted "$M" && grep -Eq "$L1|$L2|digest" "$TMP/err"
-ok $? "cold: blobs whose bytes differ from their digest: the mount is refused, naming the blob" ||
+[ $rc -ne 0 ] && [ $rc -ne 124 ] && ! is_mounted "$M" && grep -Eq "$L1|$L2" "$TMP/err" && grep -q digest "$TMP/err"
+ok $? "cold: layers whose bytes differ from their digest: the mount is refused, naming the layer" ||
 	{ diag "exit $rc"; cat "$TMP/err"; }
 diag "its message: $(head -n 3 "$TMP/err")"
 force_umount "$M"
@@ -160,23 +160,24 @@ force_umount "$M"
 # --- warm mounts (index cached): reads are Range requests -----------------------
 # warm_case EXPECT FILE DESC CONTROL: a fresh warm mount (nothing of FILE
 # in the daemon's or the kernel's caches), CONTROL set, FILE read: EXPECT
-# is "ok" (the right bytes), "eio" or "eio|ok" (either, never wrong bytes).
-# Then the daemon must live and answer, and with the faults gone the same
-# read must give the right bytes (nothing poisoned); then unmount.
+# is "ok" (the right bytes) or "eio". Then the daemon must live and
+# answer, and with the faults gone the same read must give the right
+# bytes (nothing poisoned); then unmount.
 warm_case() {
 	local want=$1 f=$2 desc=$3 r
 	proxy_ctl '{}'
 	warm_mount || { fail "warm mount ($desc)"; cat "$TMP/fg.err"; return; }
 	proxy_ctl "$4"
 	r=$(read_one "$f")
-	case "|$want|" in *"|$r|"*) true ;; *) false ;; esac
+	[ "$r" = "$want" ]
 	ok $? "warm: $desc: $want" || diag "$f: $r"
 	alive
 	ok $? "warm: $desc: the daemon lives and answers"
 	proxy_ctl '{}'
 	r=$(read_one "$f")
 	[ "$r" = ok ]
-	ok $? "warm: $desc, then no fault: the right bytes" || diag "$r"
+	ok $? "warm: $desc, then no fault: the right bytes" ||
+		diag "$r; $(cmp "$TMP/read" "$TMP/root/$f" 2>&1)"
 	umnt
 	ok $? "warm: $desc: unmounted, daemon exit 0"
 }
@@ -189,8 +190,15 @@ warm_case eio g/f10 "every blob GET dropped" \
 	'{"faults":[{"kind":"drop","path":"/blobs/","method":"GET","after":0}]}'
 warm_case eio z/big "503 for every blob GET (zstd)" \
 	'{"faults":[{"kind":"status","status":503,"path":"/blobs/"}]}'
-warm_case "eio|ok" g/f10 "flipped bytes in every range (gzip)" \
+# A warm read of a tampered range: every 256 KiB chunk a Range read brings
+# is checked against the sha256 the verified first pass recorded, so the
+# read fails and nothing wrong is cached (decoded bytes would otherwise
+# reach the page cache and the span cache before a gzip or zstd checksum
+# at the member's or frame's end could object).
+warm_case eio g/f10 "flipped bytes in every range (gzip)" \
 	'{"faults":[{"kind":"corrupt","path":"/blobs/","every":4096}]}'
-warm_case "eio|ok" z/big "flipped bytes in every range (zstd)" \
+warm_case eio z/big "flipped bytes in every range (zstd)" \
 	'{"faults":[{"kind":"corrupt","path":"/blobs/","every":4096}]}'
+warm_case eio z/big "one flipped byte in the zstd blob" \
+	"{\"faults\":[{\"kind\":\"corrupt\",\"path\":\"/blobs/$L2\",\"offsets\":[600000]}]}"
 done_testing
