@@ -2,10 +2,13 @@
 /*
  * A registry blob as a byte source (ocifs_src). A read at an arbitrary
  * offset is one Range request; reads that continue where the previous
- * one ended (the first, verifying pass over a layer) are served from one
- * open-ended streaming GET, driven through libcurl's multi interface and
- * paused when its buffer is full, so a whole sequential pass is one
- * request. A Range answered with 200 is read through to the offset and
+ * one ended (the first, verifying pass over a layer) are served from a
+ * streaming GET, driven through libcurl's multi interface and paused when
+ * its buffer is full. The stream asks for a window, not for the rest of
+ * the blob: 1 MiB, doubling while the reader keeps up, to 64 MiB; so a
+ * reader that stops (a file read to its end) leaves at most as many bytes
+ * unread in flight as it read, while a whole pass costs a few requests
+ * (8 for 137 MB). A Range answered with 200 is read through to the offset and
  * remembered (every later read of the registry then streams). A stream
  * that is cut short is resumed by a Range from where it stopped (counted
  * as a retry). Thread-safe: one lock per source around its stream.
@@ -22,6 +25,8 @@
 
 #define STREAM_BUF (1u << 20)       /* bytes a stream holds ahead of its reader */
 #define STREAM_SKIP_MAX (4u << 20)  /* a forward gap read through, not a new request */
+#define STREAM_WIN_MIN (1ull << 20)  /* a fresh stream's window */
+#define STREAM_WIN_MAX (64ull << 20) /* the window after it doubled */
 
 struct blob;
 
@@ -33,7 +38,8 @@ struct blob_stream {
 	struct reg_resp resp;
 	char ebuf[CURL_ERROR_SIZE];
 	char *url;
-	uint64_t req_off;       /* the Range asked for */
+	uint64_t req_off;       /* the Range asked for: [req_off, req_end) */
+	uint64_t req_end;
 	uint64_t pos;           /* offset of the next byte the transfer delivers */
 	char *buf;              /* bytes [pos - (tail - head), pos) at buf[head..tail) */
 	size_t head, tail, cap;
@@ -49,6 +55,7 @@ struct blob {
 	struct blob_stream *st; /* under mu */
 	_Atomic uint64_t last_end; /* where the last read ended */
 	uint64_t size;
+	uint64_t win;           /* the next stream's window (under mu) */
 };
 
 /* The answer to a Range for off: 206 must start at off; 200 is the
@@ -234,6 +241,7 @@ static int stream_open(struct blob *b, uint64_t off, struct blob_stream **out)
 		return -ENOMEM;
 	st->b = b;
 	st->req_off = off;
+	st->req_end = b->size - off > b->win ? off + b->win : b->size;
 	st->pos = off;
 	rc = reg_auth_header(r, 0, &auth);
 	if (rc < 0) {
@@ -250,7 +258,10 @@ static int stream_open(struct blob *b, uint64_t off, struct blob_stream **out)
 		stream_close(st);
 		return -ENOMEM;
 	}
-	snprintf(range, sizeof(range), "%" PRIu64 "-", off);
+	if (st->req_end < b->size)
+		snprintf(range, sizeof(range), "%" PRIu64 "-%" PRIu64, off, st->req_end - 1);
+	else
+		snprintf(range, sizeof(range), "%" PRIu64 "-", off);
 	curl_easy_setopt(st->h, CURLOPT_URL, st->url);
 	curl_easy_setopt(st->h, CURLOPT_HTTPHEADER, st->hdrs);
 	curl_easy_setopt(st->h, CURLOPT_RANGE, range);
@@ -338,6 +349,23 @@ static int stream_ended(struct blob *b, struct blob_stream *st, unsigned *attemp
 	return 1;
 }
 
+/* Did st end cleanly at the end of the window it asked for? */
+static int window_done(const struct blob_stream *st)
+{
+	return st->checked && st->done && st->result == CURLE_OK && st->resp.content_range &&
+	       st->pos == st->req_end;
+}
+
+/* Close b's stream (read to its end); the next one gets twice the window
+ * when this one was read through its own. */
+static void stream_retire(struct blob *b)
+{
+	if (window_done(b->st))
+		b->win = b->win < STREAM_WIN_MAX ? 2 * b->win : STREAM_WIN_MAX;
+	stream_close(b->st);
+	b->st = NULL;
+}
+
 /* Under b->mu: n bytes at off from the stream, opening or reopening it. */
 static int stream_read(struct blob *b, char *dst, size_t n, uint64_t off, size_t *got)
 {
@@ -356,6 +384,7 @@ static int stream_read(struct blob *b, char *dst, size_t n, uint64_t off, size_t
 		     (want > st->pos + STREAM_SKIP_MAX && !atomic_load(&b->r->range_ignored)))) {
 			stream_close(st);
 			b->st = st = NULL;
+			b->win = STREAM_WIN_MIN; /* a jump: start small again */
 		}
 		if (!st) {
 			rc = stream_open(b, want, &b->st);
@@ -388,6 +417,10 @@ static int stream_read(struct blob *b, char *dst, size_t n, uint64_t off, size_t
 		}
 		if (st->checked && st->result == CURLE_OK && st->pos >= b->size)
 			break; /* the end of the blob */
+		if (window_done(st)) { /* the next window, twice as big */
+			stream_retire(b);
+			continue;
+		}
 		rc = stream_ended(b, st, &attempt, &renewed, what);
 		stream_close(st);
 		b->st = NULL;
@@ -395,10 +428,8 @@ static int stream_read(struct blob *b, char *dst, size_t n, uint64_t off, size_t
 			return rc;
 	}
 	/* A stream read to its end gives its buffer back at once. */
-	if (b->st && b->st->done && b->st->head == b->st->tail) {
-		stream_close(b->st);
-		b->st = NULL;
-	}
+	if (b->st && b->st->done && b->st->head == b->st->tail)
+		stream_retire(b);
 	return 0;
 }
 
@@ -503,6 +534,7 @@ int ocifs_registry_blob_src(struct ocifs_registry *r, const char *digest, int64_
 		}
 	}
 	b->size = (uint64_t)size;
+	b->win = STREAM_WIN_MIN;
 	b->r = ocifs_registry_ref(r);
 	pthread_mutex_init(&b->mu, NULL);
 	snprintf(name, sizeof(name), "%s@%s", r->name, digest);

@@ -21,6 +21,17 @@ static inline const char *env(const char *k)
 
 static char *oci_dir; /* REGT_OCI: the pushed image's OCI layout */
 
+/* The requests of a whole sequential pass over len bytes: one a window,
+ * 1 MiB doubling to 64 MiB (registry_blob.c). */
+static inline int pass_windows(size_t len)
+{
+	int n = 0;
+
+	for (uint64_t at = 0, w = 1u << 20; at < len; at += w, w = w < (64u << 20) ? 2 * w : w)
+		n++;
+	return n;
+}
+
 static inline void *local_blob(const char *digest, size_t *len)
 {
 	char path[1024];
