@@ -672,18 +672,25 @@ static int tar_data_done(struct ocifs_tar *t, int rc, size_t k, size_t *got)
 	return 0;
 }
 
+/* The start of a data read: the entry's error, or n cut to what is left
+ * of its data (*n 0: nothing to read). */
+static int tar_data_begin(struct ocifs_tar *t, size_t *n)
+{
+	if (t->err)
+		return t->err;
+	if (*n > t->remain)
+		*n = (size_t)t->remain;
+	return 0;
+}
+
 int ocifs_tar_read(struct ocifs_tar *t, void *buf, size_t n, size_t *got)
 {
 	size_t k = 0;
-	int rc = 0;
+	int rc;
 
 	*got = 0;
-	if (t->err)
-		return t->err;
-	if (n > t->remain)
-		n = (size_t)t->remain;
-	if (n == 0)
-		return 0;
+	if ((rc = tar_data_begin(t, &n)) != 0 || n == 0)
+		return rc;
 	if (t->pos == t->end && n >= TAR_BUF && !t->eof) {
 		/* Large reads bypass the buffer. */
 		rc = t->in.read(t->in.ctx, buf, n, &k);
@@ -702,16 +709,12 @@ int ocifs_tar_read(struct ocifs_tar *t, void *buf, size_t n, size_t *got)
 int ocifs_tar_read_ref(struct ocifs_tar *t, const void **p, size_t n, size_t *got)
 {
 	size_t k = 0;
-	int rc = 0;
+	int rc;
 
 	*got = 0;
 	*p = NULL;
-	if (t->err)
-		return t->err;
-	if (n > t->remain)
-		n = (size_t)t->remain;
-	if (n == 0)
-		return 0;
+	if ((rc = tar_data_begin(t, &n)) != 0 || n == 0)
+		return rc;
 	if (t->pos == t->end && t->in.peek && !t->eof) {
 		rc = t->in.peek(t->in.ctx, p, n, &k);
 		if (rc == 0 && k == 0)

@@ -81,6 +81,23 @@ _cleanup() {
 }
 trap _cleanup EXIT
 
+# relay_tap OUT ERR RC NAME: the TAP lines a C test program wrote to OUT
+# become this test's cases ("#" lines pass through), then one case "NAME
+# exits 0" from its exit status RC (the tail of its stderr ERR if not).
+relay_tap() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok "*"# SKIP"*) skip "${line#*# SKIP }" ;;
+		"ok "*) pass "${line#ok * - }" ;;
+		"not ok "*) fail "${line#not ok * - }" ;;
+		"#"*) echo "$line" ;;
+		esac
+	done <"$1"
+	[ "$3" -eq 0 ]
+	ok $? "$4 exits 0" || diag "exit $3; stderr: $(tail -n 5 "$2")"
+}
+
 # expect_fail STATUS PATTERN DESC -- CMD...: CMD exits STATUS and stderr
 # is one line matching PATTERN (extended regex).
 expect_fail() {

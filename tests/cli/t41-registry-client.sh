@@ -48,17 +48,7 @@ REGT_TLS_HOST=$TLS_HOST REGT_TLS_CERTS=$TLS_CERTS REGT_MTLS_HOST=$MTLS_HOST \
 	REGT_AUTH_CREDS=$REG_CREDS REGT_OCI=$TMP/oci REGT_MANIFEST=$MANIFEST \
 	REGT_CONFIG=$CONFIG REGT_LAYER=$LAYER REGT_TMP=$TMP \
 	timeout 300 "$UNIT" >"$TMP/unit.out" 2>"$TMP/unit.err"
-rc=$?
-while IFS= read -r line; do
-	case $line in
-	"ok "*"# SKIP"*) skip "${line#*# SKIP }" ;;
-	"ok "*) pass "${line#ok * - }" ;;
-	"not ok "*) fail "${line#not ok * - }" ;;
-	"#"*) echo "$line" ;;
-	esac
-done <"$TMP/unit.out"
-[ $rc -eq 0 ]
-ok $? "test_registry exits 0" || diag "exit $rc; stderr: $(tail -n 5 "$TMP/unit.err")"
+relay_tap "$TMP/unit.out" "$TMP/unit.err" $? test_registry
 
 # libcurl is loaded with dlopen when a registry is first opened: where
 # its file is /dev/null (a private mount namespace), a clear refusal.

@@ -32,15 +32,5 @@ ok $? "the proxy in front of it at $PROXY_HOST" || { done_testing; exit; }
 REGT_PROXY_HOST=$PROXY_HOST REGT_PROXY_DIR=$PROXY_DIR REGT_OCI=$TMP/oci \
 	REGT_MANIFEST=$MANIFEST REGT_CONFIG=$CONFIG REGT_LAYER=$LAYER \
 	timeout 300 "$UNIT" >"$TMP/unit.out" 2>"$TMP/unit.err"
-rc=$?
-while IFS= read -r line; do
-	case $line in
-	"ok "*"# SKIP"*) skip "${line#*# SKIP }" ;;
-	"ok "*) pass "${line#ok * - }" ;;
-	"not ok "*) fail "${line#not ok * - }" ;;
-	"#"*) echo "$line" ;;
-	esac
-done <"$TMP/unit.out"
-[ $rc -eq 0 ]
-ok $? "test_registry_faults exits 0" || diag "exit $rc; stderr: $(tail -n 5 "$TMP/unit.err")"
+relay_tap "$TMP/unit.out" "$TMP/unit.err" $? test_registry_faults
 done_testing
