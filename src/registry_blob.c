@@ -204,7 +204,8 @@ static size_t st_write(char *p, size_t sz, size_t nitems, void *ctx)
 			st->cap = nc;
 		}
 	}
-	memcpy(st->buf + st->tail, p + skip, keep);
+	if (keep) /* none while a 200 is skipped through to the offset */
+		memcpy(st->buf + st->tail, p + skip, keep);
 	st->tail += keep;
 	st->pos += n;
 	atomic_fetch_add(&st->b->r->st_bytes_in, n);

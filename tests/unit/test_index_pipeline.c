@@ -282,7 +282,8 @@ static size_t tar_add(unsigned char *t, size_t at, const char *name, char type,
 		sum += h[i];
 	snprintf((char *)h + 148, 8, "%06o", sum);
 	at += 512;
-	memcpy(t + at, data, len);
+	if (len)
+		memcpy(t + at, data, len);
 	at += len;
 	memset(t + at, 0, (512 - len % 512) % 512);
 	return at + (512 - len % 512) % 512;
