@@ -159,6 +159,7 @@ want_stat=$("$B" stat --help | grep -oE -- '(^|[ ,])--[a-z][a-z-]*' | tr -d ' ,'
 BC=/usr/share/bash-completion/bash_completion
 mkdir -p "$TMP/bin" "$TMP/pick/sub" && ln -sf "$B" "$TMP/bin/ocifs"
 touch "$TMP/pick/a.tar" "$TMP/pick/b.tar"
+mkdir -p "$TMP/sp" && touch "$TMP/sp/my pick.tar" "$TMP/sp/other.tar"
 # an ocifs mount for `ocifs umount <TAB>`, a space in its path
 MP="$TMP/my mnt"
 mkdir -p "$MP"
@@ -206,6 +207,17 @@ echo "gopts: $(complete_line 'ocifs --')"
 COMP_LINE='ocifs mount x y -o timeout=5,cache_s' COMP_POINT=${#COMP_LINE}
 COMP_WORDS=(ocifs mount x y -o timeout = 5,cache_s) COMP_CWORD=7
 _ocifs; echo "eq: ${COMPREPLY[*]}"
+# a quoted or escaped path with a space: one word (COMP_WORDS as bash
+# makes them, the quote or backslash kept)
+COMP_LINE="ocifs inspect \"$T/sp/my" COMP_POINT=${#COMP_LINE}
+COMP_WORDS=(ocifs inspect "\"$T/sp/my") COMP_CWORD=2
+_ocifs; echo "dq: ${COMPREPLY[*]}"
+COMP_LINE="ocifs inspect $T/sp/my\\ p" COMP_POINT=${#COMP_LINE}
+COMP_WORDS=(ocifs inspect "$T/sp/my\\ p") COMP_CWORD=2
+_ocifs; echo "bs: ${COMPREPLY[*]}"
+COMP_LINE="ocifs mount '$T/sp/my pick.tar' $T/pick/" COMP_POINT=${#COMP_LINE}
+COMP_WORDS=(ocifs mount "'$T/sp/my pick.tar'" "$T/pick/") COMP_CWORD=3
+_ocifs; echo "sq-mount: ${COMPREPLY[*]}"
 COMP_LINE='ocifs umount ' COMP_POINT=13 COMP_WORDS=(ocifs umount '') COMP_CWORD=2
 _ocifs
 printf 'umount: %s\n' "${COMPREPLY[@]}"
@@ -234,6 +246,10 @@ SH
 	ok $? "bash: after an '=' bash splits at, the rest of the word ($(got eq))"
 	[ "$(got images)" = "$TMP/pick/a.tar $TMP/pick/b.tar $TMP/pick/sub " ]
 	ok $? "bash: image files and directories"
+	[ "$(got dq)" = "$TMP/sp/my pick.tar" ] && [ "$(got bs)" = "$TMP/sp/my pick.tar" ]
+	ok $? "bash: a path with a space, quoted or escaped, completes as one word ($(got dq); $(got bs))"
+	[ "$(got sq-mount)" = "$TMP/pick/sub" ]
+	ok $? "bash: after a quoted image with a space, the mount point ($(got sq-mount))"
 	[ "$(got mountdir)" = "$TMP/pick/sub " ]
 	ok $? "bash: the mount point: directories only"
 	[ -z "$(got layer-arg | tr -d ' ')" ]
