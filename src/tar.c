@@ -672,61 +672,49 @@ static int tar_data_done(struct ocifs_tar *t, int rc, size_t k, size_t *got)
 	return 0;
 }
 
-/* The start of a data read: the entry's error, or n cut to what is left
- * of its data (*n 0: nothing to read). */
-static int tar_data_begin(struct ocifs_tar *t, size_t *n)
+/* Up to n bytes of the entry's data: copied into buf, or (p set) by
+ * reference, *p then pointing at them (the stream's own bytes through its
+ * peek when the buffer is empty, else the buffer's). */
+static int tar_data(struct ocifs_tar *t, void *buf, const void **p, size_t n, size_t *got)
 {
+	size_t k = 0;
+	int rc = 0;
+
+	*got = 0;
+	if (p)
+		*p = NULL;
 	if (t->err)
 		return t->err;
-	if (*n > t->remain)
-		*n = (size_t)t->remain;
-	return 0;
+	if (n > t->remain)
+		n = (size_t)t->remain;
+	if (n == 0)
+		return 0;
+	if (t->pos == t->end && !t->eof && (p ? t->in.peek != NULL : n >= TAR_BUF)) {
+		/* Large reads bypass the buffer; by reference, the stream's bytes. */
+		rc = p ? t->in.peek(t->in.ctx, p, n, &k) : t->in.read(t->in.ctx, buf, n, &k);
+		if (rc == 0 && k == 0)
+			t->eof = 1;
+		t->off += k;
+	} else {
+		rc = ocifs_tar_fill(t, 1);
+		k = t->end - t->pos < n ? t->end - t->pos : n;
+		if (p)
+			*p = t->buf + t->pos;
+		else
+			memcpy(buf, t->buf + t->pos, k);
+		ocifs_tar_consume(t, k);
+	}
+	return tar_data_done(t, rc, k, got);
 }
 
 int ocifs_tar_read(struct ocifs_tar *t, void *buf, size_t n, size_t *got)
 {
-	size_t k = 0;
-	int rc;
-
-	*got = 0;
-	if ((rc = tar_data_begin(t, &n)) != 0 || n == 0)
-		return rc;
-	if (t->pos == t->end && n >= TAR_BUF && !t->eof) {
-		/* Large reads bypass the buffer. */
-		rc = t->in.read(t->in.ctx, buf, n, &k);
-		if (rc == 0 && k == 0)
-			t->eof = 1;
-		t->off += k;
-	} else {
-		rc = ocifs_tar_fill(t, 1);
-		k = t->end - t->pos < n ? t->end - t->pos : n;
-		memcpy(buf, t->buf + t->pos, k);
-		ocifs_tar_consume(t, k);
-	}
-	return tar_data_done(t, rc, k, got);
+	return tar_data(t, buf, NULL, n, got);
 }
 
 int ocifs_tar_read_ref(struct ocifs_tar *t, const void **p, size_t n, size_t *got)
 {
-	size_t k = 0;
-	int rc;
-
-	*got = 0;
-	*p = NULL;
-	if ((rc = tar_data_begin(t, &n)) != 0 || n == 0)
-		return rc;
-	if (t->pos == t->end && t->in.peek && !t->eof) {
-		rc = t->in.peek(t->in.ctx, p, n, &k);
-		if (rc == 0 && k == 0)
-			t->eof = 1;
-		t->off += k;
-	} else {
-		rc = ocifs_tar_fill(t, 1);
-		k = t->end - t->pos < n ? t->end - t->pos : n;
-		*p = t->buf + t->pos;
-		ocifs_tar_consume(t, k);
-	}
-	return tar_data_done(t, rc, k, got);
+	return tar_data(t, NULL, p, n, got);
 }
 
 uint64_t ocifs_tar_offset(const struct ocifs_tar *t)
