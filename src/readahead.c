@@ -350,6 +350,8 @@ static void *worker(void *arg)
 	struct ocifs_zcursor *cur = NULL;
 	struct ocifs_layer *cl = NULL;
 
+	/* named apart from the threads serving requests (top -H; t19) */
+	pthread_setname_np(pthread_self(), "ocifs-readahead");
 	pthread_mutex_lock(&ra->lock);
 	while (!ra->stop) {
 		struct ocifs_ra_job *j = ra->head;

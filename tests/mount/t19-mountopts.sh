@@ -24,7 +24,18 @@ tar -C "$TMP/r" -cf - . | gzip -1 >"$TMP/l1.tar.gz"
 mkoci "$TMP/img" "$TMP/l1.tar.gz"
 M=$(mnt_dir m)
 mounted() { awk -v d="$1" '$2 == d { f = 1 } END { exit !f }' /proc/self/mounts; }
-threads() { awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+# The daemon's threads that serve requests: all but the read-ahead
+# workers (named ocifs-readahead), which decode ahead of the readers
+# whatever the loop; empty once the daemon is gone.
+threads() {
+	local f c n=0
+	[ -d "/proc/$1/task" ] || return 0
+	for f in /proc/"$1"/task/*/comm; do
+		read -r c <"$f" 2>/dev/null || continue
+		[ "$c" = ocifs-readahead ] || n=$((n + 1))
+	done
+	echo "$n"
+}
 
 # readers PID: 8 parallel readers of every file while sampling PID's
 # thread count; prints the largest count seen.
