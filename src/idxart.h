@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The index artifact (issue #15): a registry image's layer indexes shared
+ * across a fleet as an OCI 1.1 artifact whose `subject` is the image
+ * manifest, so a machine that has never seen the image mounts it without
+ * downloading a layer: the first `find` and reads cost only the Range
+ * requests they need.
+ *
+ * The artifact (an OCI image manifest, listed by the referrers API or the
+ * "sha256-<hex>" tag, registry.h):
+ *   artifactType  OCIFS_IDXART_TYPE
+ *   config        the empty descriptor (application/vnd.oci.empty.v1+json,
+ *                 "{}", with its "data")
+ *   layers        for every image layer, in image order, two blobs, both
+ *                 annotated OCIFS_IDXART_ANN_LAYER = the layer's digest:
+ *                   OCIFS_IDXART_MT_DB      the layer's index (CACHE/layers/
+ *                                           <hex>.db), zstd-compressed
+ *                   OCIFS_IDXART_MT_CHUNKS  the chunk sums the verified pass
+ *                                           recorded (<hex>.chunks,
+ *                                           image_regverify.c), as stored
+ *   subject       the image manifest (the platform's, not the index)
+ *   annotations   OCIFS_IDXART_ANN_VERSION (the ocifs that wrote it),
+ *                 org.opencontainers.image.created
+ *
+ * Trust: the artifact is trusted as its pusher made it (it is fetched by
+ * digest from the subject's referrers, every blob checked against its
+ * digest); a layer blob that differs from what the pusher indexed is
+ * caught chunk by chunk (EIO, never wrong bytes). `ocifs verify` of the
+ * image downloads and checks everything, as without an artifact.
+ */
+#ifndef OCIFS_SRC_IDXART_H
+#define OCIFS_SRC_IDXART_H
+
+#include "image.h"
+
+#define OCIFS_IDXART_TYPE "application/vnd.ocifs.index.v1"
+#define OCIFS_IDXART_MT_DB "application/vnd.ocifs.index.db.v1.sqlite+zstd"
+#define OCIFS_IDXART_MT_CHUNKS "application/vnd.ocifs.index.chunks.v1"
+#define OCIFS_IDXART_ANN_LAYER "io.ocifs.layer.digest"
+#define OCIFS_IDXART_ANN_VERSION "io.ocifs.version"
+
+/** Push the artifact for img (a registry image whose every layer is
+ *  indexed in cache_dir, with its chunk sums: the caller opened every
+ *  layer; a layer whose sums are missing is read through once to make
+ *  them). Blobs the registry has are not sent again. 0 and the artifact
+ *  manifest's digest in digest, or -errno (logged, naming the image). */
+int ocifs_idxart_push(struct ocifs_image *img, const char *cache_dir,
+		      char digest[OCIFS_DIGEST_STRLEN + 1]);
+
+/** Before img's layers open: where a layer has no usable index in
+ *  cache_dir, look for an artifact among the referrers of img's manifest
+ *  and install the index and chunk sums of every such layer it carries
+ *  (checked: blob digests, the index's own layer digest, sizes, chunk
+ *  count), so ocifs_layer_open trusts them as its own. No artifact, or
+ *  one that does not fit, is not an error (a note on stderr unless
+ *  quiet; the layers are then indexed from their blobs). *installed: how
+ *  many layers came from the artifact. -errno only for what would fail
+ *  the open anyway (ENOMEM). */
+int ocifs_idxart_pull(struct ocifs_image *img, const char *cache_dir, int quiet,
+		      unsigned *installed);
+
+#endif
