@@ -269,6 +269,11 @@ int reg_cred_helper_get(const char *regname, const char *helper, const char *fro
 	}
 	log_dbg("registry %s: asking %s (%s) for %s", regname, prog, from, server);
 	rc = cred_spawn(prog, server, timeout, &cr);
+	/* Where posix_spawnp forks and the exec fails (valgrind, old libcs),
+	 * the child exits 127 without a word, as a shell would. */
+	if (rc == 0 && !cr.timed_out && !cr.too_big && WIFEXITED(cr.status) &&
+	    WEXITSTATUS(cr.status) == 127 && !cr.len && !cr.errlen)
+		rc = -ENOENT;
 	if (rc == -ENOENT) {
 		log_err("registry %s: credential helper %s (%s): not found in PATH", regname, prog,
 			from);
