@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -380,20 +379,13 @@ void ocifs_view_free(struct ocifs_view *v)
 	free(v);
 }
 
-void ocifs_view_willneed(const struct ocifs_view *v)
+int ocifs_view_mapping(const struct ocifs_view *v, const void **data, size_t *len)
 {
-	/* The kernel reads at most one read-ahead window (or the device's
-	 * optimal I/O size) per call: asked 128 KiB (the usual window) at a
-	 * time, every piece is in flight at once. The mapping is
-	 * page-aligned (mmap); a malloc'd view (built in memory, or read
-	 * because the file could not be mapped) is not a file's pages. */
-	const size_t step = (size_t)128 << 10;
-
-	if (!v || !v->doc.mapped)
-		return;
-	for (size_t off = 0; off < v->doc.len; off += step)
-		(void)madvise((char *)v->doc.data + off,
-			      v->doc.len - off < step ? v->doc.len - off : step, MADV_WILLNEED);
+	if (!v || !v->doc.mapped || !v->doc.len)
+		return -ENOENT;
+	*data = v->doc.data;
+	*len = v->doc.len;
+	return 0;
 }
 
 void ocifs_view_stats(const struct ocifs_view *v, struct ocifs_view_stats *st)
