@@ -39,6 +39,12 @@
 #define OCIFS_IDXART_ANN_LAYER "io.ocifs.layer.digest"
 #define OCIFS_IDXART_ANN_VERSION "io.ocifs.version"
 
+/* The chunk sums file (CACHE/layers/<hex>.chunks, image_regverify.c):
+ * this magic, then the sha256 of every OCIFS_IDXART_CHUNK bytes of the
+ * blob in order (the last chunk may be shorter). */
+#define OCIFS_IDXART_CHUNK (256u << 10)
+#define OCIFS_IDXART_CHUNKS_MAGIC "ocifs-chunks-1\n"
+
 /** Push the artifact for img (a registry image whose every layer is
  *  indexed in cache_dir, with its chunk sums: the caller opened every
  *  layer; a layer whose sums are missing is read through once to make
