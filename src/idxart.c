@@ -94,6 +94,7 @@ static int chunks_of(struct ocifs_layer_desc *ld, const char *path, char **buf, 
 		char *tmp = malloc(cap);
 		if (!tmp)
 			return -ENOMEM;
+		rc = 0;
 		for (uint64_t off = 0; off < ld->blob->size && !rc;) {
 			size_t want_n = ld->blob->size - off < cap ? (size_t)(ld->blob->size - off) : cap;
 			rc = ocifs_src_pread_full(ld->blob, tmp, want_n, off);
@@ -320,12 +321,17 @@ int ocifs_idxart_push(struct ocifs_image *img, const char *cache_dir,
 	for (size_t i = 0; i < img->nlayers && !rc; i++)
 		if (idxart_first_of(img, i) && img->layers[i].blob)
 			rc = push_layer(img->registry, &img->layers[i], cache_dir, layers);
-	if (!rc && (rc = find_same(img->registry, img->manifest_digest, layers, digest)) == 0) {
-		log_info("%s: the index artifact %s is there already", img->path, digest);
-		json_object_put(layers);
-		return 0;
+	if (!rc) {
+		rc = find_same(img->registry, img->manifest_digest, layers, digest);
+		if (!rc) {
+			log_info("%s: the index artifact %s is there already", img->path, digest);
+			json_object_put(layers);
+			return 0;
+		}
+		if (rc == -ENOENT) /* none: push it */
+			rc = 0;
 	}
-	if (rc != -ENOENT) {
+	if (rc) {
 		json_object_put(layers);
 		goto out;
 	}
