@@ -352,9 +352,9 @@ int ocifs_idxart_pull(struct ocifs_image *img, const char *cache_dir, int quiet,
 	rc = idxart_candidates(img->registry, img->manifest_digest, &c, &n);
 	if (rc == -ENOMEM)
 		goto out;
-	if (rc) {
+	if (rc) { /* a registry that cannot list them: as if it had none */
 		if (!quiet)
-			log_warn("%s: no index artifact (its referrers: %s); indexing the layers from "
+			log_info("%s: no index artifact (its referrers: %s); indexing the layers from "
 				 "their blobs", img->path, strerror(-rc));
 		rc = 0;
 		goto out;
