@@ -12,7 +12,7 @@
 # store under its temporary dir), pushes $OCIFS_BENCH_WORK/oci-gzip (one
 # gzip layer) into it once, and then, per trial, with the page cache
 # dropped before each step:
-#   registry, cold   fresh ocifs cache, --no-index-artifact: `ocifs mount
+#   registry, cold   fresh ocifs cache, --ignore-artifact: `ocifs mount
 #                    docker://…` (the first index pass streams the layer
 #                    once), `find` over the mount, reading one small and one
 #                    large file
@@ -125,7 +125,7 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 i=0
 while [ "$i" -lt "$TRIALS" ]; do
 	rm -rf "$TMP/cache"
-	XDG_CACHE_HOME=$TMP/cache steps cold "docker://$REG/deb:bench" --no-index-artifact
+	XDG_CACHE_HOME=$TMP/cache steps cold "docker://$REG/deb:bench" --ignore-artifact
 	XDG_CACHE_HOME=$TMP/cache steps warm "docker://$REG/deb:bench"
 	rm -rf "$TMP/cache.a"
 	XDG_CACHE_HOME=$TMP/cache.a steps art "docker://$REG/deb:bench"
@@ -156,7 +156,7 @@ counted() { # counted KIND [MOUNT ARGS]: mount, find, small, large bytes into $R
 	echo "$((_b1 - _b0)) $((_b2 - _b1)) $((_b3 - _b2)) $((_b4 - _b3))" >"$R/$_k.bytes"
 }
 rm -rf "$TMP/cache.b" "$TMP/cache.ab"
-XDG_CACHE_HOME=$TMP/cache.b counted cold --no-index-artifact
+XDG_CACHE_HOME=$TMP/cache.b counted cold --ignore-artifact
 XDG_CACHE_HOME=$TMP/cache.b counted warm
 XDG_CACHE_HOME=$TMP/cache.ab counted art
 

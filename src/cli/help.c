@@ -153,7 +153,7 @@ const struct cli_opt cli_opts[] = {
 	{ O_AUTHFILE, 0, "authfile", "FILE", OPT_IMG, 1,
 	  "docker://: auth.json to read credentials from (default: $REGISTRY_AUTH_FILE,\n"
 	  "$XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json)" },
-	{ O_NO_ARTIFACT, 0, "no-index-artifact", NULL, OPT_IMG, 1,
+	{ O_NO_ARTIFACT, 0, "ignore-artifact", NULL, OPT_IMG, 1,
 	  "docker://: index every layer from its blob, not from an index artifact" },
 	{ O_PUSH, 0, "push", NULL, OPT_PUSH, 0,
 	  "docker://: push the indexes as an artifact referring to the image" },

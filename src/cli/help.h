@@ -17,7 +17,7 @@
 enum {
 	OPT_IMG = 1 << 0,    /* --platform, --image, --skip-missing, --zstd-window-max,
 			      * and a registry's --tls-verify, --cert-dir, --creds,
-			      * --authfile, --no-index-artifact */
+			      * --authfile, --ignore-artifact */
 	OPT_LAYER = 1 << 1,  /* --layer */
 	OPT_LONG = 1 << 2,   /* ls -l */
 	OPT_REC = 1 << 3,    /* -R */

@@ -5,7 +5,7 @@
 # uploads nothing; a layer whose chunk sums are missing from the cache (its
 # index trusted from an earlier pass) is read through once for them; each
 # platform of an index gets its own artifact, which a command on another
-# cache uses (-v says so) unless --no-index-artifact; --push refuses an
+# cache uses (-v says so) unless --ignore-artifact; --push refuses an
 # image that is not in a registry, and only `index` takes it.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib/registry.sh"
@@ -66,10 +66,10 @@ ok $? "-v: its layer indexes came from the artifact" || cat "$TMP/err"
 "$B" ls --cache-dir "$TMP/c" $X "$R:1" / >"$TMP/ls.want" 2>/dev/null
 cmp -s "$TMP/ls" "$TMP/ls.want"
 ok $? "the same listing as from the cache that pushed"
-"$B" ls -v --no-index-artifact --cache-dir "$TMP/none" $X "$R:1" / >/dev/null 2>"$TMP/err"
-ok $? "ls --no-index-artifact" || cat "$TMP/err"
+"$B" ls -v --ignore-artifact --cache-dir "$TMP/none" $X "$R:1" / >/dev/null 2>"$TMP/err"
+ok $? "ls --ignore-artifact" || cat "$TMP/err"
 ! grep -q "index artifact" "$TMP/err"
-ok $? "--no-index-artifact: not used"
+ok $? "--ignore-artifact: not used"
 
 # --- a platform of an index ---------------------------------------------------
 "$B" index -q --cache-dir "$TMP/c" --push --platform linux/arm64 $X "$R:multi" >"$TMP/out" 2>"$TMP/err"
@@ -89,6 +89,6 @@ ok $? "--push of a local image: a usage error" || cat "$TMP/err"
 "$B" verify --push $X "$R:1" >/dev/null 2>"$TMP/err"
 [ $? = 2 ] && grep -q -- "--push" "$TMP/err"
 ok $? "verify --push: does not apply" || cat "$TMP/err"
-"$B" index --help | grep -q -- "--push" && "$B" mount --help | grep -q -- "--no-index-artifact"
-ok $? "--push in index's help, --no-index-artifact in mount's"
+"$B" index --help | grep -q -- "--push" && "$B" mount --help | grep -q -- "--ignore-artifact"
+ok $? "--push in index's help, --ignore-artifact in mount's"
 done_testing

@@ -13,7 +13,7 @@
 #   - a tampered artifact blob is refused (its digest) and the layer is
 #     indexed from its blob, the mount right;
 #   - an artifact whose index names another layer is ignored;
-#   - --no-index-artifact does without it.
+#   - --ignore-artifact does without it.
 # Every mount is unmounted.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/mountlib.sh"
@@ -213,10 +213,10 @@ ok $? "the older artifact served: $b bytes (< 5 %)"
 fusermount3 -u "$M" && fg_wait && [ "$FG_RC" -eq 0 ]
 ok $? "unmounted, daemon exit 0"
 
-# --- --no-index-artifact -------------------------------------------------------
+# --- --ignore-artifact -----------------------------------------------------
 b0=$(proxy_stats .bytes)
-XDG_CACHE_HOME=$TMP/noart fg_mount "$IMG" "$M" $TLS --no-index-artifact
-ok $? "mount --no-index-artifact" || cat "$TMP/fg.err"
+XDG_CACHE_HOME=$TMP/noart fg_mount "$IMG" "$M" $TLS --ignore-artifact
+ok $? "mount --ignore-artifact" || cat "$TMP/fg.err"
 b=$(($(proxy_stats .bytes) - b0))
 [ "$b" -ge "$BLOBS" ] && cmp -s "$M/$ONE" "$TMP/root/$ONE"
 ok $? "every layer read whole ($b bytes), the file right"
