@@ -182,7 +182,7 @@ static int unzstd_to(const char *z, size_t zlen, uint64_t max, struct ocifs_cach
 		rc = -ENOMEM;
 		goto out;
 	}
-	ZSTD_DCtx_setParameter(dc, ZSTD_d_windowLogMax, 27);
+	ZSTD_DCtx_setParameter(dc, ZSTD_d_windowLogMax, 24); /* the push's level 9 uses 2^22 */
 	while (!rc && (in.pos < in.size || ret)) {
 		ZSTD_outBuffer o = { buf, cap, 0 };
 		size_t before = in.pos;
@@ -284,7 +284,8 @@ static int install(struct ocifs_registry *r, json_object *man, struct ocifs_laye
 		goto out;
 	/* What this cache has of the layer (an index built from a local
 	 * image of the same blob, sums learned from its bytes) is kept. */
-	int have_ch = idxart_read_file(chp, chlen, &ch, &got) == 0 && got == chlen;
+	int have_ch = idxart_read_file(chp, chlen, &ch, &got) == 0 && got == chlen &&
+		      !memcmp(ch, OCIFS_IDXART_CHUNKS_MAGIC, strlen(OCIFS_IDXART_CHUNKS_MAGIC));
 	free(ch);
 	ch = NULL;
 	if (!have_ch) {
