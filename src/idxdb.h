@@ -78,12 +78,12 @@ int ocifs_idxdb_finish(struct ocifs_idxdb *db);
 
 /* --- reading --- */
 #define OCIFS_IDXDB_QUIET 1u /* no warning when unusable */
-#define OCIFS_IDXDB_CHECK 2u /* run PRAGMA quick_check (reads every page) */
+#define OCIFS_IDXDB_CHECK 2u /* compare the schema, run PRAGMA quick_check (reads every page) */
 
 /** Open read-only. -ESTALE (with a warning naming the file and reason,
  *  unless OCIFS_IDXDB_QUIET) if it is not a valid index of this schema
- *  (its sqlite_master differs from what ocifs creates) or, with
- *  OCIFS_IDXDB_CHECK, fails quick_check. Defensive settings (no views,
+ *  or, with OCIFS_IDXDB_CHECK, has a sqlite_master other than what
+ *  ocifs creates or fails quick_check. Defensive settings (no views,
  *  triggers, extensions; tight limits) are on before any query. */
 int ocifs_idxdb_open(const char *path, unsigned flags, struct ocifs_idxdb **out);
 /** Open a file from outside (an index artifact's, idxart_pull.c) as
