@@ -96,7 +96,7 @@ int idxdb_harden(struct ocifs_idxdb *d, int foreign, char *why, size_t cap)
 	}
 	if (sqlite3_prepare_v2(d->db, "PRAGMA page_count", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
-		snprintf(why, cap, "%s", sqlite3_errmsg(d->db)); /* "file is not a database" */
+		snprintf(why, cap, "not a whole SQLite file: %s", sqlite3_errmsg(d->db));
 		sqlite3_finalize(st);
 		return -ESTALE;
 	}
@@ -175,7 +175,7 @@ int idxdb_schema_check(struct ocifs_idxdb *d, char *why, size_t cap)
 	if (want_rc)
 		return want_rc;
 	if (sqlite3_prepare_v2(d->db, master_sql, -1, &st, NULL) != SQLITE_OK) {
-		snprintf(why, cap, "its schema does not load: %s", sqlite3_errmsg(d->db));
+		snprintf(why, cap, "its schema does not load (%s)", sqlite3_errmsg(d->db));
 		return -ESTALE;
 	}
 	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -184,14 +184,14 @@ int idxdb_schema_check(struct ocifs_idxdb *d, char *why, size_t cap)
 		while (i < nwant && !same(want[i].col[1], name))
 			i++;
 		if (i == nwant) {
-			snprintf(why, cap, "its schema has an extra %s %.40s", type ? type : "entry",
+			snprintf(why, cap, "an extra %s %.40s", type ? type : "entry",
 				 name ? name : "");
 			rc = -ESTALE;
 			break;
 		}
 		for (int c = 0; c < 4; c++)
 			if (c != 1 && !same(want[i].col[c], idxdb_col_text(st, c))) {
-				snprintf(why, cap, "its %s %.40s is not defined as ocifs defines it",
+				snprintf(why, cap, "the %s %.40s is not defined as ocifs defines it",
 					 type ? type : "entry", name);
 				rc = -ESTALE;
 				break;
@@ -199,12 +199,12 @@ int idxdb_schema_check(struct ocifs_idxdb *d, char *why, size_t cap)
 		seen[i] = 1;
 	}
 	if (!rc && step != SQLITE_DONE) {
-		snprintf(why, cap, "its schema does not read: %s", sqlite3_errmsg(d->db));
+		snprintf(why, cap, "its schema does not read (%s)", sqlite3_errmsg(d->db));
 		rc = -ESTALE;
 	}
 	for (size_t i = 0; !rc && i < nwant; i++)
 		if (!seen[i]) {
-			snprintf(why, cap, "its schema lacks the %s %s", want[i].col[0], want[i].col[1]);
+			snprintf(why, cap, "no %s %s", want[i].col[0], want[i].col[1]);
 			rc = -ESTALE;
 		}
 	sqlite3_finalize(st);

@@ -87,6 +87,7 @@ refused() {
 	[ "$(wc -l <"$TMP/err")" = 1 ] &&
 		grep -q "index artifact ${EVIL:0:19}…: layer $N (${L:0:19}…): .*$2.*; indexing it from its blob$" "$TMP/err"
 	ok $? "$1: one line: refused, '$2'" || cat "$TMP/err"
+	diag "$(sed 's/^.*(sha256:[0-9a-f]*…): //' "$TMP/err")"
 	[ -s "$c/layers/${L#sha256:}.db" ] && "$B" ls --cache-dir "$c" $X "$R:1" / >/dev/null 2>&1
 	ok $? "$1: the layer's own index is in the cache and serves again"
 }
@@ -101,24 +102,24 @@ hostile() {
 
 hostile "a view shadowing a table" \
 	"ALTER TABLE entries RENAME TO real_entries; CREATE VIEW entries AS SELECT * FROM real_entries;" \
-	"its view entries is not defined as ocifs defines it"
+	"the view entries is not defined as ocifs defines it"
 hostile "a trigger" \
 	"CREATE TRIGGER t47 AFTER INSERT ON meta BEGIN DELETE FROM entries; END;" \
-	"its schema has an extra trigger t47"
+	"an extra trigger t47"
 hostile "an extra table" "CREATE TABLE aaa(x); INSERT INTO aaa VALUES (1);" \
-	"its schema has an extra table aaa"
+	"an extra table aaa"
 hostile "an index defined otherwise" \
 	"DROP INDEX xattrs_by_entry; CREATE INDEX xattrs_by_entry ON xattrs(entry, key);" \
-	"its index xattrs_by_entry is not defined as ocifs defines it"
+	"the index xattrs_by_entry is not defined as ocifs defines it"
 hostile "a table's CREATE changed" \
 	"PRAGMA writable_schema=ON; UPDATE sqlite_master SET sql = replace(sql, 'value TEXT)',
 	'value TEXT COLLATE NOCASE)') WHERE name = 'meta';" \
-	"its table meta is not defined as ocifs defines it"
+	"the table meta is not defined as ocifs defines it"
 hostile "an index dropped" "DROP INDEX entries_by_name;" \
-	"its schema lacks the index entries_by_name"
+	"no index entries_by_name"
 hostile "a recursive CTE view" \
 	"CREATE VIEW forever AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)
-	SELECT x FROM c;" "its schema has an extra view forever"
+	SELECT x FROM c;" "an extra view forever"
 
 # the file itself
 python3 - "$DB" "$TMP/h.db" <<'EOF'
@@ -129,15 +130,19 @@ open(sys.argv[2], "wb").write(b)
 EOF
 zstd -q -f "$TMP/h.db" -o "$TMP/h.zst" && publish "$TMP/h.zst"
 ok $? "a page_size claim the file does not have: published"
-refused "page_size claim" "not a whole SQLite file"
-head -c $(($(stat -c %s "$DB") / 2)) "$DB" >"$TMP/h.db" &&
+refused "page_size claim" "not a whole SQLite file: database disk image is malformed"
+head -c $(($(stat -c %s "$DB") / 8192 * 4096)) "$DB" >"$TMP/h.db" &&
 	zstd -q -f "$TMP/h.db" -o "$TMP/h.zst" && publish "$TMP/h.zst"
-ok $? "a truncated index: published"
+ok $? "an index cut in half (at a page): published"
 refused "truncated" "not a whole SQLite file"
+{ cat "$DB"; head -c 4096 /dev/urandom; } >"$TMP/h.db" && zstd -q -f "$TMP/h.db" -o "$TMP/h.zst" &&
+	publish "$TMP/h.zst"
+ok $? "an index with a page of bytes after its last page: published"
+refused "bytes after it" "not a whole SQLite file ([0-9]* pages of 4096 bytes, [0-9]* bytes)"
 head -c 100000 /dev/urandom >"$TMP/h.db" && zstd -q -f "$TMP/h.db" -o "$TMP/h.zst" &&
 	publish "$TMP/h.zst"
 ok $? "a file that is not SQLite: published"
-refused "not SQLite" "its index is refused: file is not a database"
+refused "not SQLite" "its index is refused: not a whole SQLite file: file is not a database"
 # past the bound: 64 MiB + the layer's size (IDXART_DB_MAX)
 head -c $((80 << 20)) /dev/zero | zstd -q -3 >"$TMP/h.zst" && publish "$TMP/h.zst"
 ok $? "a zstd bomb ($(stat -c %s "$TMP/h.zst") bytes, 80 MiB of zeros): published"
