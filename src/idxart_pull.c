@@ -156,15 +156,22 @@ static int fetch(struct ocifs_registry *r, json_object *desc, uint64_t max, char
 		snprintf(why, cap, "a malformed or too large blob descriptor");
 		return -EBADMSG;
 	}
+	/* the client's own error line is held: the caller's one line says it */
+	struct ocifs_log_hold hold = { .have = 0 };
+	ocifs_log_hold_attach(&hold);
 	rc = ocifs_registry_get_blob(r, dg, (size_t)size, buf, len);
+	int held = hold.have;
+	ocifs_log_hold_release(&hold, 0, NULL);
 	if (!rc && *len != (size_t)size) {
 		free(*buf);
 		*buf = NULL;
 		rc = -EBADMSG;
 	}
-	if (rc)
+	if (rc == -EILSEQ || (rc && !held))
 		snprintf(why, cap, "blob %.19s…: %s", dg,
 			 rc == -EILSEQ ? "does not match its digest" : strerror(-rc));
+	else if (rc) /* the client's words (an HTTP status...) */
+		snprintf(why, cap, "%.200s", hold.msg);
 	return rc;
 }
 
@@ -216,40 +223,43 @@ out:
 	return rc;
 }
 
-/* Is the index at path a valid index of layer ld? With why (cap) saying
- * what is wrong. */
+/* Is the index at path (from outside) a valid index of layer ld? With
+ * why (cap) saying what is wrong. */
 static int db_fits(const char *path, const struct ocifs_layer_desc *ld, char *why, size_t cap)
 {
 	struct ocifs_idxdb *db = NULL;
 	struct ocifs_ckpts ck = { 0 };
 	uint64_t usize = 0;
-	char *v = NULL;
-	int rc = ocifs_idxdb_open(path, OCIFS_IDXDB_QUIET | OCIFS_IDXDB_CHECK, &db);
+	char *v = NULL, err[200];
+	int rc = ocifs_idxdb_open_foreign(path, err, sizeof(err), &db);
 
 	if (rc) {
-		snprintf(why, cap, "its index is not a valid ocifs index");
+		snprintf(why, cap, "its index is refused: %s", err);
 		return rc;
 	}
-	if (ocifs_idxdb_meta(db, "digest", &v) || strcmp(v, ld->digest)) {
-		snprintf(why, cap, "its index is one of another layer (%.19s…)", v ? v : "none");
+	rc = ocifs_idxdb_meta(db, "digest", &v);
+	if (!rc && strcmp(v, ld->digest)) {
+		snprintf(why, cap, "its index is one of another layer (%.19s…)", v);
 		rc = -ESTALE;
 	}
 	free(v);
 	v = NULL;
-	if (!rc && *ld->diff_id && (ocifs_idxdb_meta(db, "diff_id", &v) || strcmp(v, ld->diff_id))) {
+	if (!rc && *ld->diff_id && !(rc = ocifs_idxdb_meta(db, "diff_id", &v)) &&
+	    strcmp(v, ld->diff_id)) {
 		snprintf(why, cap, "its index has another diff_id than the image's config");
 		rc = -ESTALE;
 	}
 	free(v);
-	if (!rc && (ocifs_idxdb_meta_u64(db, "usize", &usize) ||
-		    ocifs_idxdb_validate(db, usize, OCIFS_IDXDB_QUIET))) {
-		snprintf(why, cap, "its index does not validate");
+	if (!rc && (rc = ocifs_idxdb_meta_u64(db, "usize", &usize)) == 0)
+		rc = ocifs_idxdb_validate(db, usize, OCIFS_IDXDB_QUIET);
+	if (!rc)
+		rc = ocifs_idxdb_load_ckpts(db, &ck);
+	if (rc && !*why) /* what the index layer found, or what is missing */
+		snprintf(why, cap, "its index is refused: %s",
+			 *ocifs_idxdb_why(db) ? ocifs_idxdb_why(db)
+			 : rc == -ENOENT ? "a meta value is missing" : strerror(-rc));
+	if (rc == -ENOENT) /* not "not in this artifact" */
 		rc = -ESTALE;
-	}
-	if (!rc && ocifs_idxdb_load_ckpts(db, &ck)) {
-		snprintf(why, cap, "its index's checkpoints do not load");
-		rc = -ESTALE;
-	}
 	ocifs_ckpts_fini(&ck);
 	ocifs_idxdb_close(db);
 	return rc;
@@ -297,7 +307,7 @@ static int install(struct ocifs_registry *r, json_object *man, struct ocifs_laye
 			rc = -EBADMSG;
 		}
 	}
-	char ignored[8];
+	char ignored[256] = "";
 	if (!rc && (access(dbp, F_OK) || db_fits(dbp, ld, ignored, sizeof(ignored)))) {
 		rc = fetch(r, dbd, IDXART_DB_MAX(ld->blob->size), &z, &zlen, why, cap);
 		if (!rc)
