@@ -28,7 +28,8 @@
  * blob lists, not digests, are compared).
  *
  * Several artifacts: the newest created first (at most 16 are looked
- * at); a layer one of them does not carry, or carries unfit, is taken
+ * at, and at most 32 manifests fetched, from the end of the referrers
+ * list, where the referrers tag adds the newest); a layer one of them does not carry, or carries unfit, is taken
  * from the next. What the cache already has of a layer (an index built
  * from a local image of the same blob, sums learned from its bytes) is
  * kept; only what it lacks is installed.

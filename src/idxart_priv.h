@@ -16,6 +16,7 @@
 #define IDXART_EMPTY_TYPE "application/vnd.oci.empty.v1+json"
 #define IDXART_EMPTY_DIGEST "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
 #define IDXART_MAX_CANDIDATES 16
+#define IDXART_MAX_FETCHES (2 * IDXART_MAX_CANDIDATES) /* manifests asked for */
 #define IDXART_MANIFEST_MAX (1u << 20)
 /* the size of a blob's .chunks file */
 #define IDXART_CHUNKS_LEN(size)                                                          \
@@ -39,7 +40,8 @@ struct idxart_cand {
 	json_object *manifest;  /* parsed, fetched by digest */
 };
 /** The ocifs index artifacts referring to subject (at most
- *  IDXART_MAX_CANDIDATES, each fetched by digest; ones that are not an
+ *  IDXART_MAX_CANDIDATES, each fetched by digest, at most
+ *  IDXART_MAX_FETCHES fetched, from the list's end; ones that are not an
  *  artifact of ours for this subject are left out), newest first. */
 int idxart_candidates(struct ocifs_registry *r, const char *subject, struct idxart_cand **out,
 		      size_t *n);

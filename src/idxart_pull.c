@@ -73,7 +73,11 @@ int idxart_candidates(struct ocifs_registry *r, const char *subject, struct idxa
 		json_object_put(idx);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < json_object_array_length(m) && k < IDXART_MAX_CANDIDATES; i++) {
+	/* From the end (the referrers tag lists the newest last), and at most
+	 * IDXART_MAX_FETCHES manifests fetched: the list's length is the
+	 * registry's to choose, a request each is ours. */
+	size_t nm = json_object_array_length(m), tried = 0;
+	for (size_t i = nm; i-- > 0 && k < IDXART_MAX_CANDIDATES && tried < IDXART_MAX_FETCHES;) {
 		const char *dg = jstr(json_object_array_get_idx(m, i), "digest");
 		char got[OCIFS_DIGEST_STRLEN + 1], *mt = NULL, *mb = NULL;
 		json_object *j, *s, *ann;
@@ -81,6 +85,7 @@ int idxart_candidates(struct ocifs_registry *r, const char *subject, struct idxa
 
 		if (!dg || !ocifs_digest_valid(dg))
 			continue;
+		tried++;
 		/* fetched by digest: the client checks the bytes */
 		if (ocifs_registry_get_manifest(r, dg, IDXART_MANIFEST_MAX, &mb, &ml, &mt, got)) {
 			free(mt);

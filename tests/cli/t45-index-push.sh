@@ -82,6 +82,42 @@ AMD=$("$B" inspect --json --platform linux/amd64 $X "$R:multi" 2>/dev/null | jq 
 [ "$(referrers "$AMD")" = "[]" ]
 ok $? "none for the other platform"
 
+# --- a long referrers list --------------------------------------------------
+# 40 artifacts of ours whose subject is another manifest (ignored), listed
+# under the referrers tag before the real one, as older pushes would be:
+# the newest (the list's end) is found, and at most 32 manifests are
+# fetched however long the list (each costs a request).
+EMPTY=sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a
+MT=application/vnd.oci.image.manifest.v1+json
+: >"$TMP/junk"
+for i in $(seq 1 40); do
+	m=$(jq -cn --arg s "$AMD" --arg e "$EMPTY" --arg mt "$MT" --arg i "$i" '{schemaVersion: 2,
+		mediaType: $mt, artifactType: "application/vnd.ocifs.index.v1",
+		config: {mediaType: "application/vnd.oci.empty.v1+json", digest: $e, size: 2},
+		layers: [], subject: {mediaType: $mt, digest: $s, size: 1},
+		annotations: {"org.opencontainers.image.created": "2030-01-01T00:00:00Z", n: $i}}')
+	d=sha256:$(printf '%s' "$m" | sha256sum | cut -d' ' -f1)
+	registry_curl "/v2/t45/manifests/$d" -X PUT -H "Content-Type: $MT" --data-binary "$m" \
+		-o /dev/null -w '%{http_code}\n' >>"$TMP/junk.codes"
+	jq -cn --arg d "$d" --arg mt "$MT" --argjson n "${#m}" \
+		'{mediaType: $mt, digest: $d, size: $n, artifactType: "application/vnd.ocifs.index.v1"}' >>"$TMP/junk"
+done
+TAG=/v2/t45/manifests/sha256-${MAN#sha256:}
+registry_curl "$TAG" -H 'Accept: application/vnd.oci.image.index.v1+json' |
+	jq -c --slurpfile j "$TMP/junk" '.manifests = $j + .manifests' >"$TMP/tagidx"
+registry_curl "$TAG" -X PUT -H 'Content-Type: application/vnd.oci.image.index.v1+json' \
+	--data-binary @"$TMP/tagidx" -o /dev/null -w '%{http_code}\n' >>"$TMP/junk.codes"
+[ "$(sort -u "$TMP/junk.codes")" = 201 ] && [ "$(referrers "$MAN" | jq length)" = 41 ]
+ok $? "40 artifacts for another manifest listed before ours" || diag "$(sort "$TMP/junk.codes" | uniq -c)"
+lines=$(wc -l <"$REG_LOG")
+"$B" ls -v --cache-dir "$TMP/long" $X "$R:1" / >"$TMP/ls" 2>"$TMP/err"
+ok $? "ls on an empty cache" || cat "$TMP/err"
+grep -q "2 layer indexes from the index artifact" "$TMP/err" && cmp -s "$TMP/ls" "$TMP/ls.want"
+ok $? "the artifact is found and used, the others ignored" || cat "$TMP/err"
+got=$(tail -n +"$((lines + 1))" "$REG_LOG" | grep -c '"GET /v2/t45/manifests/sha256:')
+[ "$got" -le 32 ]
+ok $? "at most 32 artifact manifests fetched ($got)"
+
 # --- refusals -----------------------------------------------------------------
 "$B" index --push "oci:$IMG/oci:test" >/dev/null 2>"$TMP/err"
 [ $? = 2 ] && grep -q "not an image in a registry" "$TMP/err"
