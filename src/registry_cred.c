@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -147,6 +148,28 @@ static void cred_reap(pid_t pid, double deadline, struct cred_run *cr, int force
 		;
 }
 
+/* SIGCHLD ignored (SIG_IGN is inherited across exec: a parent that set
+ * it, a service manager) makes the kernel reap the helper itself:
+ * waitpid fails with ECHILD and its exit status is lost, so a failing
+ * helper looked like one that answered, and "not found" (exit 1) like
+ * garbage. ocifs has no other children and no SIGCHLD handler: the
+ * default is restored, once. */
+static pthread_once_t sigchld_once = PTHREAD_ONCE_INIT;
+
+static void sigchld_default(void)
+{
+	struct sigaction sa;
+
+	if (sigaction(SIGCHLD, NULL, &sa) == 0 &&
+	    (sa.sa_handler == SIG_IGN ||
+	     (sa.sa_handler == SIG_DFL && (sa.sa_flags & SA_NOCLDWAIT)))) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGCHLD, &sa, NULL);
+	}
+}
+
 /* Run prog get with server on stdin. 0 (cr filled) or -errno (spawn). */
 static int cred_spawn(const char *prog, const char *server, unsigned timeout,
 		      struct cred_run *cr)
@@ -159,6 +182,7 @@ static int cred_spawn(const char *prog, const char *server, unsigned timeout,
 	double deadline = ocifs_now() + timeout;
 	pid_t pid;
 
+	pthread_once(&sigchld_once, sigchld_default);
 	/* stdin a socket, so a helper gone before reading it costs a
 	 * send error (MSG_NOSIGNAL), not a SIGPIPE to the whole process. */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) < 0 ||

@@ -194,6 +194,26 @@ run "$R"
 [ $? = 1 ] && grep -q "credential helper docker-credential-ocifsmissing (credHelpers in $CFG): not found in PATH$" "$TMP/err"
 ok $? "a helper not in PATH: one line saying so" || cat "$TMP/err"
 
+# SIGCHLD ignored by whoever started ocifs (inherited across exec): the
+# helper's exit status must still be seen
+sigign() {
+	: >"$TMP/helper.log"
+	python3 -c 'import os, signal, sys
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+os.execvp(sys.argv[1], sys.argv[1:])' "$B" inspect --tls-verify=false "$@" >"$TMP/out" 2>"$TMP/err"
+}
+printf '{"credHelpers":{"%s":"ocifstest"}}\n' "$AUTH" >"$CFG"
+mode ocifstest fail
+sigign "$R"
+[ $? = 1 ] && grep -q "for $AUTH: exit status 3: gpg: decryption failed: No secret key$" "$TMP/err"
+ok $? "SIGCHLD ignored: a failing helper's exit status and message" || cat "$TMP/err"
+mode ocifstest notfound
+printf '{"credHelpers":{"%s":"ocifstest"}}\n' "$AUTH" >"$TMP/first.json"
+printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$AUTH" "$(b64 tester:s3cret-pw)" >"$CFG"
+REGISTRY_AUTH_FILE=$TMP/first.json sigign "$R"
+[ $? = 0 ] && [ "$(runs)" = 1 ]
+ok $? "SIGCHLD ignored: 'not found' still passes on to the next auth file" || cat "$TMP/err"
+
 printf '{"credHelpers":{"%s":"ocifstest"}}\n' "$AUTH" >"$CFG"
 mode ocifstest hang
 rm -f "$TMP/sleep.pid" "$TMP/helper.pid"
