@@ -281,7 +281,7 @@ int reg_cred_helper_get(const char *regname, const char *helper, const char *fro
 	unsigned timeout = cred_timeout();
 	char prog[256], line[256];
 	json_object *root = NULL;
-	const char *u, *s;
+	const char *u, *s = NULL;
 	int rc;
 
 	*user = *secret = NULL;
@@ -367,8 +367,12 @@ int reg_cred_helper_get(const char *regname, const char *helper, const char *fro
 		*user = *secret = NULL;
 	}
 out:
-	if (root)
+	if (root) {
+		/* json-c's copy of the secret, like the raw answer below */
+		if (s)
+			OPENSSL_cleanse((char *)s, strlen(s));
 		json_object_put(root);
+	}
 	if (cr.out) {
 		OPENSSL_cleanse(cr.out, cr.len);
 		free(cr.out);
