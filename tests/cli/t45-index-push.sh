@@ -71,6 +71,22 @@ ok $? "ls --ignore-artifact" || cat "$TMP/err"
 ! grep -q "index artifact" "$TMP/err"
 ok $? "--ignore-artifact: not used"
 
+# --- wrong chunk sums from an artifact: verify makes them again -------------
+# (every Range read is checked against them: wrong ones fail every read of
+# the layer, verify's own included, unless verify drops them first)
+for f in "$TMP/other/layers"/*.chunks; do
+	python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[-1] ^= 0xff
+open(p, "wb").write(bytes(b))' "$f"
+done
+"$B" verify -q --cache-dir "$TMP/other" $X "$R:1" >/dev/null 2>"$TMP/err"
+ok $? "verify with wrong chunk sums in the cache" || cat "$TMP/err"
+bad=0
+for f in "$TMP/other/layers"/*.chunks; do
+	cmp -s "$f" "$TMP/c/layers/${f##*/}" || bad=1
+done
+[ $bad = 0 ]
+ok $? "it made them again from the blobs"
+
 # --- a platform of an index ---------------------------------------------------
 "$B" index -q --cache-dir "$TMP/c" --push --platform linux/arm64 $X "$R:multi" >"$TMP/out" 2>"$TMP/err"
 ok $? "index --push --platform linux/arm64 of a multi-arch index" || cat "$TMP/err"
