@@ -254,7 +254,7 @@ static const char *subject_type(const struct ocifs_image *img)
 	const char *t = known[0];
 
 	if (j && json_object_object_get_ex(j, "mediaType", &v) &&
-	    !strcmp(json_object_get_string(v), known[1]))
+	    json_object_is_type(v, json_type_string) && !strcmp(json_object_get_string(v), known[1]))
 		t = known[1];
 	json_object_put(j);
 	return t;

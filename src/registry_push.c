@@ -140,6 +140,7 @@ static int filter_index(struct ocifs_registry *r, const char *type, char **body,
 		json_object *d = json_object_array_get_idx(m, i);
 
 		if (json_object_object_get_ex(d, "artifactType", &v) &&
+		    json_object_is_type(v, json_type_string) &&
 		    !strcmp(json_object_get_string(v), type))
 			json_object_array_add(keep, json_object_get(d));
 	}
@@ -243,6 +244,7 @@ static int tag_index_add(struct ocifs_registry *r, const char *subject, json_obj
 		json_object *d = json_object_array_get_idx(m, i), *v;
 
 		if (json_object_object_get_ex(d, "digest", &v) &&
+		    json_object_is_type(v, json_type_string) &&
 		    !strcmp(json_object_get_string(v), digest))
 			goto out; /* listed already */
 	}

@@ -164,4 +164,62 @@ timeout 120 "$B" ls -R -v --cache-dir "$TMP/cache$K" $X "$R:1" / >"$TMP/got.ls" 
 	cmp -s "$TMP/want.ls" "$TMP/got.ls" && grep -q "layer indexes from the index artifact" "$TMP/err" &&
 	! grep -q "indexing it from its blob" "$TMP/err"
 ok $? "the unchanged index is installed" || cat "$TMP/err"
+# --- a hostile referrers list --------------------------------------------------
+# A registry of its own (a stub in front of the real one, answering the
+# referrers API itself) listing descriptors whose artifactType or digest is
+# not a string: they are ignored, nothing crashes.
+cat >"$TMP/stub.py" <<'EOF'
+import http.server, os, sys, urllib.error, urllib.request
+up, body, portfile = sys.argv[1], open(sys.argv[2], "rb").read(), sys.argv[3]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self, head=False):
+        if "/referrers/" in self.path:
+            status, hdrs, data = 200, [("Content-Type", "application/vnd.oci.image.index.v1+json")], body
+        else:
+            req = urllib.request.Request(up + self.path, method="HEAD" if head else "GET")
+            for k in ("Accept", "Range"):
+                if self.headers.get(k):
+                    req.add_header(k, self.headers[k])
+            try:
+                r = urllib.request.urlopen(req)
+            except urllib.error.HTTPError as e:
+                r = e
+            status, data = r.code, r.read()
+            hdrs = [(k, v) for k, v in r.headers.items() if k.lower() in
+                    ("content-type", "docker-content-digest", "content-range")]
+            if head:
+                hdrs += [(k, v) for k, v in r.headers.items() if k.lower() == "content-length"]
+        self.send_response(status)
+        for k, v in hdrs:
+            self.send_header(k, v)
+        if not head:
+            self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(data)
+    def do_HEAD(self):
+        self.do_GET(True)
+    def log_message(self, *a):
+        pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(portfile + ".tmp", "w").write(str(s.server_address[1]))
+os.rename(portfile + ".tmp", portfile)
+s.serve_forever()
+EOF
+MT=application/vnd.oci.image.manifest.v1+json
+jq -cn --arg mt "$MT" --arg one "sha256:$(printf %064d 1)" --arg art "$ART" '{schemaVersion: 2,
+	mediaType: "application/vnd.oci.image.index.v1+json", manifests: [
+	{mediaType: $mt, digest: $one, size: 10, artifactType: null},
+	{mediaType: $mt, digest: null, size: 10, artifactType: "application/vnd.ocifs.index.v1"},
+	{mediaType: $mt, digest: $art, size: 10, artifactType: 7}]}' >"$TMP/refs.json"
+python3 "$TMP/stub.py" "$REG_URL" "$TMP/refs.json" "$TMP/stub.port" 2>"$TMP/stub.err" &
+STUB=$!
+at_exit "kill $STUB 2>/dev/null"
+for _ in $(seq 600); do [ -s "$TMP/stub.port" ] && break; sleep 0.1; done
+timeout 120 "$B" ls -R --cache-dir "$TMP/cache-stub" $X "docker://127.0.0.1:$(cat "$TMP/stub.port")/t47:1" / \
+	>"$TMP/got.ls" 2>"$TMP/err"
+rc=$?
+[ $rc = 0 ] && cmp -s "$TMP/want.ls" "$TMP/got.ls"
+ok $? "referrers whose artifactType or digest is not a string: ignored, the listing right" ||
+	diag "exit $rc: $(cat "$TMP/err" "$TMP/stub.err")"
 done_testing
