@@ -365,13 +365,20 @@ int ocifs_idxart_pull(struct ocifs_image *img, const char *cache_dir, int quiet,
 		free(need);
 		return 0;
 	}
+	/* The client's error lines are held: the artifact is optional, and
+	 * what it cannot get is said below in one line (or not at all: a
+	 * referrer gone missing is skipped). */
+	struct ocifs_log_hold hold = { .have = 0 };
+	ocifs_log_hold_attach(&hold);
 	rc = idxart_candidates(img->registry, img->manifest_digest, &c, &n);
+	int held = hold.have;
+	ocifs_log_hold_release(&hold, 0, NULL);
 	if (rc == -ENOMEM)
 		goto out;
 	if (rc) { /* a registry that cannot list them: as if it had none */
 		if (!quiet)
-			log_info("%s: no index artifact (its referrers: %s); indexing the layers from "
-				 "their blobs", img->path, strerror(-rc));
+			log_warn("%s: no index artifact (%s); indexing the layers from their blobs",
+				 img->path, held ? hold.msg : strerror(-rc));
 		rc = 0;
 		goto out;
 	}

@@ -156,6 +156,15 @@ proxy_start "http://$REG_HOST" || fail "the proxy did not start"
 proxy_ctl "{\"faults\":[{\"kind\":\"corrupt\",\"path\":\"/blobs/sha256:$BD\",\"every\":1000}]}"
 refused "a blob changed on the way" "blob sha256:${BD:0:12}…: does not match its digest" \
 	"docker://$PROXY_HOST/t47:1"
+# the referrers cannot be listed (403): no artifact, said in one warning
+proxy_ctl '{"faults":[{"kind":"status","status":403,"path":"/referrers/|/manifests/sha256-"}]}'
+timeout 120 "$B" ls -R --cache-dir "$TMP/cache-403" $X "docker://$PROXY_HOST/t47:1" / \
+	>"$TMP/got.ls" 2>"$TMP/err"
+rc=$?
+[ $rc = 0 ] && cmp -s "$TMP/want.ls" "$TMP/got.ls" && [ "$(grep -c . "$TMP/err")" = 1 ] &&
+	grep -q "^ocifs: warning: docker://$PROXY_HOST/t47:1: no index artifact (.*referrers of $MAN: HTTP 403.*); indexing the layers from their blobs$" "$TMP/err"
+ok $? "referrers refused (403): the listing right, one warning naming the image and why" ||
+	diag "exit $rc: $(cat "$TMP/err")"
 proxy_ctl '{}'
 
 # and the good one is still taken
@@ -164,6 +173,7 @@ timeout 120 "$B" ls -R -v --cache-dir "$TMP/cache$K" $X "$R:1" / >"$TMP/got.ls" 
 	cmp -s "$TMP/want.ls" "$TMP/got.ls" && grep -q "layer indexes from the index artifact" "$TMP/err" &&
 	! grep -q "indexing it from its blob" "$TMP/err"
 ok $? "the unchanged index is installed" || cat "$TMP/err"
+
 # --- a hostile referrers list --------------------------------------------------
 # A registry of its own (a stub in front of the real one, answering the
 # referrers API itself) listing descriptors whose artifactType or digest is
