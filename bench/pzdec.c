@@ -109,11 +109,15 @@ int main(int argc, char **argv)
 		memcpy(&magic, m + off, 4); /* little-endian hosts */
 		if ((magic & 0xFFFFFFF0u) != 0x184D2A50u) {
 			if (nframes == cap) {
-				cap = cap ? 2 * cap : 64;
-				if (!(frames = realloc(frames, cap * sizeof(*frames)))) {
+				struct frame *more = realloc(frames, 2 * (cap + 32) * sizeof(*frames));
+
+				if (!more) {
 					fprintf(stderr, "pzdec: out of memory\n");
+					free(frames);
 					return 1;
 				}
+				frames = more;
+				cap = 2 * (cap + 32);
 			}
 			frames[nframes++] = (struct frame){ m + off, n };
 		}
