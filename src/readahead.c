@@ -13,11 +13,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,10 +34,6 @@
 /* A worker keeps its cursor (a zstd one holds the frame's window) this
  * long without work. */
 #define RA_IDLE_NS 1000000000L
-
-/* The time slice a worker asks for (EEVDF), longer than the default
- * (0.75 ms x (1 + log2 CPUs)): see worker_sched(). */
-#define RA_SLICE_NS 4000000ULL
 
 enum { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED };
 
@@ -351,40 +344,6 @@ static int job_decode(struct ocifs_ra *ra, struct ocifs_ra_job *j, struct ocifs_
 	return rc;
 }
 
-/* Decoding ahead is throughput work; the threads serving the reads and
- * the process reading are a latency chain, one 128 KiB request after
- * the other: every wait of theirs behind a decoding worker is a stall
- * of the whole read (perf sched on 2 cores: a woken `cat` or request
- * thread queued behind a worker for up to a tick, 4 ms, with the other
- * core idle). So a worker is SCHED_BATCH (it does not preempt them when
- * it wakes for a job) with a longer slice than theirs (Linux 6.12+: a
- * task waking with a shorter slice preempts it). Its share of the CPU
- * is unchanged (nice 0), under load as without. Best effort: an older
- * kernel refuses the slice, and then the policy alone is set. */
-static void worker_sched(void)
-{
-#if defined(__linux__) && defined(SYS_sched_setattr)
-	/* the kernel's struct sched_attr, first version (48 bytes): its
-	 * header clashes with glibc's struct sched_param */
-	struct {
-		uint32_t size, policy;
-		uint64_t flags;
-		int32_t nice;
-		uint32_t priority;
-		uint64_t runtime, deadline, period;
-	} a = { .size = sizeof(a), .policy = SCHED_BATCH, .nice = getpriority(PRIO_PROCESS, 0),
-		.runtime = RA_SLICE_NS };
-
-	if (syscall(SYS_sched_setattr, 0, &a, 0) == 0)
-		return;
-#endif
-#ifdef SCHED_BATCH
-	struct sched_param sp = { .sched_priority = 0 };
-
-	pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
-#endif
-}
-
 static void *worker(void *arg)
 {
 	struct ocifs_ra *ra = arg;
@@ -393,7 +352,6 @@ static void *worker(void *arg)
 
 	/* named apart from the threads serving requests (top -H; t19) */
 	pthread_setname_np(pthread_self(), "ocifs-readahead");
-	worker_sched();
 	pthread_mutex_lock(&ra->lock);
 	while (!ra->stop) {
 		struct ocifs_ra_job *j = ra->head;
