@@ -41,7 +41,9 @@
 # decoded) spread over every core, but no faster than the transport
 # alone (its requests are a chain, one core at a time), against the
 # decoder's CPU -- what the cores could do at best with this transport,
-# the row the pzstd ratio is to be judged against.
+# the row the pzstd ratio is to be judged against; and the mount's rate
+# against libzstd alone's, which the load slows too (on the same cores:
+# the decoding's share of the mount's CPU, decode / (decode + transport)).
 # Goal 1: gzip and pzstd >= 1.6x their decompressor; one big zstd frame
 # cannot be decoded in parallel (only one decoder can walk it): info.
 #
@@ -228,6 +230,12 @@ for c in $CODECS; do
 			ab=$(awk -v d="$pc" -v t="$tr" -v n="$n" 'BEGIN { f = (d + t) / n; if (t > f) f = t; printf "%.4f", f }')
 			row "  at best on $n cores" "$(mbs "$ab") MB/s" "$(mbs "$bc") MB/s" "$(div "$bc" "$ab")" \
 				"info ((decode $pc s + transport $tr s CPU) / $n vs the decoder's CPU)"
+			# the mount against libzstd alone in the same run: on the
+			# same cores, the decoding's share of the CPU the mount
+			# needs (under load the mount's 4 busy threads may get
+			# more of the machine than libzstd's 2)
+			row "  ocifs vs libzstd alone" "$(mbs "$o") MB/s" "$(mbs "$pw") MB/s" "$(div "$pw" "$o")" \
+				"info (same cores: $(div "$pc" "$(awk -v d="$pc" -v t="$tr" 'BEGIN { print d + t }')"), decode / (decode + transport) CPU)"
 		fi
 	fi
 	if [ "$c" = plain ] && [ -s "$R/pzstd.base.t" ]; then
