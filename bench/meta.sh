@@ -16,7 +16,9 @@
 # cold: a fresh mount (ocifs' index cache warm: built once before the
 # trials), then `sync; echo 3 > drop_caches`, then the operation (dir is
 # dropped the same way); warm: the same operation again at once. Trials
-# are interleaved across file systems; best of N (wall time).
+# are interleaved across file systems; best of N (wall time). Info lines
+# after: the FUSE requests of a cold walk, the daemon's major faults and
+# CPU time in it, and the cold walk with everything on one CPU.
 # Goals: cold find -ls <= 1.1x dir, warm find -ls <= 1.05x dir, judged on
 # gzip (the metadata path is the same for every layer codec; plain is
 # shown beside it). Everything else is info.
@@ -132,18 +134,50 @@ if command -v perf >/dev/null 2>&1 && perf list 'fuse:*' 2>/dev/null | grep -q '
 	down gzip
 fi
 # The daemon's major page faults during a cold find -ls on gzip (all its
-# threads, /proc/PID/stat field 12): the view file and the daemon's own
-# text come back from disk after drop_caches. Info; a count.
+# threads, /proc/PID/stat field 12: the view file and the daemon's own
+# text come back from disk after drop_caches) and its CPU time (every
+# thread's schedstat run time). Info; a count and a CPU time, which the
+# load does not stretch as it does the wall time.
+# dcpu PID: the daemon's CPU time so far, ns (0 without schedstat)
+dcpu() { cat "/proc/$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'; }
 d=$(up gzip)
 pid=$(daemon_pid "$d")
 faults="n/a (no daemon pid)"
 if [ -n "$pid" ]; then
 	drop
 	f0=$(awk '{ print $12 }' "/proc/$pid/stat")
+	c0=$(dcpu "$pid")
 	find "$d" -ls >/dev/null
-	faults=$(($(awk '{ print $12 }' "/proc/$pid/stat") - f0))
+	faults="$(($(awk '{ print $12 }' "/proc/$pid/stat") - f0)), its CPU"
+	faults="$faults $(awk -v a="$c0" -v b="$(dcpu "$pid")" 'BEGIN { printf "%.1f ms", (b - a) / 1e6 }')"
 fi
 down gzip
+# The cold find -ls again with the walk and the daemon on one CPU (find
+# under `taskset 1`, every daemon thread moved there; dir: find under
+# `taskset 1`), best of TRIALS: each of the ~2 900 round trips then
+# wakes a task on the CPU it runs on, not one on another (idle, halted)
+# CPU, which on this guest is most of what a cold walk costs beyond
+# dir's (RESULTS.md, session 10). Info.
+one="n/a (no taskset)"
+if command -v taskset >/dev/null 2>&1; then
+	t=0
+	while [ "$t" -lt "$TRIALS" ]; do
+		drop
+		"$T" "$R/one.dir.t" taskset 1 find "$WORK/umoci/rootfs" -ls >/dev/null ||
+			die "find -ls on one CPU failed"
+		d=$(up gzip)
+		pid=$(daemon_pid "$d")
+		[ -n "$pid" ] && taskset -a -p 1 "$pid" >/dev/null 2>&1 ||
+			die "cannot move the daemon of $d to CPU 0"
+		drop
+		"$T" "$R/one.gzip.t" taskset 1 find "$d" -ls >/dev/null ||
+			die "find -ls on one CPU failed"
+		down gzip
+		t=$((t + 1))
+	done
+	one="gzip $(ms "$(best "$R/one.gzip.t")"), dir $(ms "$(best "$R/one.dir.t")")"
+	one="$one ($(div "$(best "$R/one.gzip.t")" "$(best "$R/one.dir.t")")x)"
+fi
 for o in $OPS; do
 	for s in $SYS; do
 		for k in cold warm; do
@@ -164,6 +198,7 @@ echo "load average $load0 before, $load1 after; best of $TRIALS, interleaved; x 
 echo "requests of a cold find -ls on gzip: $reqs; the tree: $(find "$WORK/umoci/rootfs" -type d | wc -l)" \
 	"directories, $(find "$WORK/umoci/rootfs" -type l | wc -l) symlinks (ideal: a READDIRPLUS a" \
 	"directory chunk, one more for its end, a READLINK a symlink); the daemon's major faults: $faults"
+echo "cold find -ls with the walk and the daemon on one CPU (taskset): $one"
 row "operation" "dir" "x sqfs" "x plain" "x gzip (gzip)" "goal" ""
 for o in $OPS; do
 	for k in cold warm; do

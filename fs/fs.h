@@ -103,6 +103,9 @@ struct ocifs_fs {
 	struct fuse_session *se;
 	int probe_state[3];          /* ops.c's fs_probe_names: 0 not known yet,
 				      * 1 no inode has it, 2 some do (atomic) */
+	int64_t used_ms;             /* ops.c: CLOCK_MONOTONIC_COARSE ms (+ 1)
+				      * of the last request for an image file,
+				      * 0 before the first (atomic) */
 	int no_opendir;              /* set by init (before any other request):
 				      * opendir replies ENOSYS, the kernel opens
 				      * directories itself (ops.c) */

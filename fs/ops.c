@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fs.h"
@@ -202,10 +203,39 @@ int fs_meta_fast(void *fs, uint64_t nodeid)
 	return fs_view_ino(fs, nodeid, &vino) == 0;
 }
 
+/* The view file is mapped and read by page faults. When the kernel has
+ * dropped its pages (memory pressure, drop_caches) while the mount sat
+ * idle, a walk would fault them back one read-ahead window at a time
+ * (128 KiB on most devices: a dozen synchronous reads for the Debian
+ * image's 1.7 MB view). So the first request for an image file after
+ * FS_VIEW_IDLE_MS without one asks for the whole file at once
+ * (MADV_WILLNEED: one read-ahead, which finds the pages there and reads
+ * nothing when they are). A walk's requests come microseconds apart:
+ * this is once per burst, at most 1000 / FS_VIEW_IDLE_MS times a
+ * second; per request a coarse clock read (vDSO) and an atomic load. */
+#define FS_VIEW_IDLE_MS 50
+
+static void fs_view_used(struct ocifs_fs *fs)
+{
+	struct timespec ts;
+	int64_t now, last;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts))
+		return;
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1; /* never 0 */
+	last = __atomic_load_n(&fs->used_ms, __ATOMIC_RELAXED);
+	if (now != last &&
+	    __atomic_compare_exchange_n(&fs->used_ms, &last, now, 0, __ATOMIC_RELAXED,
+					__ATOMIC_RELAXED) &&
+	    (last == 0 || now - last >= FS_VIEW_IDLE_MS))
+		ocifs_view_willneed(fs->view);
+}
+
 /* What inode ino is: 0 and *n, or -ENOENT (no such inode). */
-static int fs_classify(const struct ocifs_fs *fs, fuse_ino_t ino, struct fs_node *n)
+static int fs_classify(struct ocifs_fs *fs, fuse_ino_t ino, struct fs_node *n)
 {
 	if (fs_view_ino(fs, ino, &n->vino) == 0) {
+		fs_view_used(fs);
 		n->cls = FS_NODE_VIEW;
 		n->ino = ino;
 		n->doc = 0;

@@ -9,8 +9,6 @@
 #include "log.h"
 #include "tree_view.h"
 
-#define TV_MAX_PATH 65536u      /* a lookup's path after symlink splicing */
-#define TV_MAX_DEPTH 4096u      /* directory levels */
 
 /* The reader's span cache holds the blocks of files read in place (too
  * big to read whole) and of files pass 2 opens that pass 1 did not keep;
@@ -107,114 +105,14 @@ int ocifs_tree_view_keep(struct ocifs_tree_view *tv, uint64_t ino, const void *b
 	return rc;
 }
 
-/* Replace *rem (from position pos) with target + "/" + the rest. */
-static int tv_splice(char **rem, size_t pos, const char *target)
-{
-	size_t tl = strlen(target), rl = strlen(*rem + pos);
-	char *n;
-
-	if (tl + rl + 2 > TV_MAX_PATH)
-		return -ENAMETOOLONG;
-	n = malloc(tl + rl + 2);
-	if (!n)
-		return -ENOMEM;
-	memcpy(n, target, tl);
-	n[tl] = '/';
-	memcpy(n + tl + 1, *rem + pos, rl + 1);
-	free(*rem);
-	*rem = n;
-	return 0;
-}
-
 int ocifs_tree_view_resolve(struct ocifs_tree_view *tv, const char *path, int follow,
 			    uint64_t *ino, char **canon)
 {
-	const struct ocifs_view *v = tv->view;
-	uint64_t *inos = NULL;
-	size_t *clen = NULL;    /* canonical length after each level */
-	char *cpath = NULL;     /* canonical path being built */
-	size_t depth = 0, pos = 0;
-	unsigned links = 0;
-	char *rem = NULL;
-	int rc = 0;
+	struct ocifs_view_found f;
+	int rc = ocifs_view_find(tv->view, path, follow ? OCIFS_VIEW_FOLLOW : 0, &f, canon);
 
-	if (strlen(path) >= TV_MAX_PATH)
-		return -ENAMETOOLONG;
-	rem = strdup(path);
-	inos = malloc(TV_MAX_DEPTH * sizeof(*inos));
-	clen = malloc(TV_MAX_DEPTH * sizeof(*clen));
-	cpath = malloc(TV_MAX_PATH + 2);
-	if (!rem || !inos || !clen || !cpath) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		while (rem[pos] == '/')
-			pos++;
-		if (!rem[pos])
-			break;
-		size_t len = strcspn(rem + pos, "/");
-		int last = !rem[pos + len + strspn(rem + pos + len, "/")];
-		uint64_t cur = depth ? inos[depth - 1] : OCIFS_VIEW_ROOT, child;
-		size_t base = depth ? clen[depth - 1] : 0;
-		struct ocifs_vattr a;
-
-		if (len == 1 && rem[pos] == '.') {
-			pos += len;
-			continue;
-		}
-		if (len == 2 && rem[pos] == '.' && rem[pos + 1] == '.') {
-			if (depth)
-				depth--;
-			pos += len;
-			continue;
-		}
-		if (depth == TV_MAX_DEPTH || base + 1 + len > TV_MAX_PATH) {
-			rc = -ENAMETOOLONG;
-			goto out;
-		}
-		cpath[base] = '/';
-		memcpy(cpath + base + 1, rem + pos, len);
-		cpath[base + 1 + len] = '\0';
-		if ((rc = ocifs_view_lookup(v, cur, cpath + base + 1, &child)) ||
-		    (rc = ocifs_view_getattr(v, child, &a)))
-			goto out;
-		if (S_ISLNK(a.mode) && (!last || follow)) {
-			const char *target;
-			if (++links > OCIFS_TREE_MAX_SYMLINKS) {
-				rc = -ELOOP;
-				goto out;
-			}
-			if ((rc = ocifs_view_readlink(v, child, &target)) ||
-			    (rc = tv_splice(&rem, pos + len, target)))
-				goto out;
-			pos = 0;
-			if (target[0] == '/')
-				depth = 0;
-			continue;
-		}
-		if (!last && !S_ISDIR(a.mode)) {
-			rc = -ENOTDIR;
-			goto out;
-		}
-		inos[depth] = child;
-		clen[depth++] = base + 1 + len;
-		pos += len;
-	}
-	*ino = depth ? inos[depth - 1] : OCIFS_VIEW_ROOT;
-	if (canon) {
-		size_t n = depth ? clen[depth - 1] : 0;
-		if (!n)
-			cpath[n++] = '/';
-		cpath[n] = '\0';
-		if (!(*canon = strdup(cpath)))
-			rc = -ENOMEM;
-	}
-out:
-	free(rem);
-	free(inos);
-	free(clen);
-	free(cpath);
+	if (!rc)
+		*ino = f.ino;
 	return rc;
 }
 

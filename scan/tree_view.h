@@ -24,8 +24,6 @@
 #include "tree.h"
 #include "view.h"
 
-#define OCIFS_TREE_MAX_SYMLINKS 40
-
 struct ocifs_tree_view;
 
 /** A tree over v (borrowed; must outlive it). 0 or -ENOMEM. */
@@ -34,8 +32,9 @@ void ocifs_tree_view_free(struct ocifs_tree_view *tv);
 /** The tree interface; valid as long as tv. Thread-safe. */
 const struct ocifs_tree *ocifs_tree_view_tree(struct ocifs_tree_view *tv);
 
-/** Resolve path (absolute or relative to the root) chroot-style. follow:
- *  also resolve a symlink in the last component. 0 and *ino, with the
+/** Resolve path (absolute or relative to the root) chroot-style, as
+ *  ocifs_view_find (view.h) does: follow also resolves a symlink in the
+ *  last component. 0 and *ino, with the
  *  canonical path in *canon if canon is not NULL (malloc'd); -ENOENT,
  *  -ENOTDIR, -ELOOP, -ENAMETOOLONG, -ENOMEM. Thread-safe. */
 int ocifs_tree_view_resolve(struct ocifs_tree_view *tv, const char *path, int follow,

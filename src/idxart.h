@@ -11,8 +11,9 @@
  *   artifactType  OCIFS_IDXART_TYPE
  *   config        the empty descriptor (application/vnd.oci.empty.v1+json,
  *                 "{}", with its "data")
- *   layers        for every image layer, in image order, two blobs, both
- *                 annotated OCIFS_IDXART_ANN_LAYER = the layer's digest:
+ *   layers        for every image layer, in image order (a digest the
+ *                 image repeats: once), two blobs, both annotated
+ *                 OCIFS_IDXART_ANN_LAYER = the layer's digest:
  *                   OCIFS_IDXART_MT_DB      the layer's index (CACHE/layers/
  *                                           <hex>.db), zstd-compressed
  *                   OCIFS_IDXART_MT_CHUNKS  the chunk sums the verified pass
@@ -21,6 +22,16 @@
  *   subject       the image manifest (the platform's, not the index)
  *   annotations   OCIFS_IDXART_ANN_VERSION (the ocifs that wrote it),
  *                 org.opencontainers.image.created
+ *
+ * Two pushes whose blobs are the same are one artifact: the push looks
+ * among the referrers first (the created annotation differs, so equal
+ * blob lists, not digests, are compared).
+ *
+ * Several artifacts: the newest created first (at most 16 are looked
+ * at); a layer one of them does not carry, or carries unfit, is taken
+ * from the next. What the cache already has of a layer (an index built
+ * from a local image of the same blob, sums learned from its bytes) is
+ * kept; only what it lacks is installed.
  *
  * Trust: the artifact is trusted as its pusher made it (it is fetched by
  * digest from the subject's referrers, every blob checked against its
@@ -38,6 +49,12 @@
 #define OCIFS_IDXART_MT_CHUNKS "application/vnd.ocifs.index.chunks.v1"
 #define OCIFS_IDXART_ANN_LAYER "io.ocifs.layer.digest"
 #define OCIFS_IDXART_ANN_VERSION "io.ocifs.version"
+
+/* The chunk sums file (CACHE/layers/<hex>.chunks, image_regverify.c):
+ * this magic, then the sha256 of every OCIFS_IDXART_CHUNK bytes of the
+ * blob in order (the last chunk may be shorter). */
+#define OCIFS_IDXART_CHUNK (256u << 10)
+#define OCIFS_IDXART_CHUNKS_MAGIC "ocifs-chunks-1\n"
 
 /** Push the artifact for img (a registry image whose every layer is
  *  indexed in cache_dir, with its chunk sums: the caller opened every

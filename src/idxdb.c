@@ -8,24 +8,15 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "idxdb.h"
+#include "idxdb_priv.h"
 #include "log.h"
 
-struct ocifs_idxdb {
-	sqlite3 *db;
-	char *path;
-	sqlite3_stmt *ins_entry, *ins_xattr; /* writer */
-	sqlite3_stmt *q_lookup, *q_list, *q_xattr; /* reader, prepared lazily */
-	int64_t next_id;
-	uint64_t usize;         /* uncompressed layer size; 0 = not known yet */
-};
-
-static const char schema_sql[] =
+const char idxdb_schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
 	"CREATE TABLE entries("
 	" id INTEGER PRIMARY KEY,"  /* tar order, 1-based */
@@ -45,15 +36,12 @@ static const char schema_sql[] =
 	"CREATE TABLE ckpts(seq INTEGER PRIMARY KEY, coff INTEGER, uoff INTEGER,"
 	" bits INTEGER, flags INTEGER, window BLOB);";
 
-#define ENTRY_COLS "id, dir, name, type, mode, uid, gid, mtime_ns, size, hdr_off," \
-	" data_off, data_len, rdev, link, uname, gname, flags, sha256, sparse"
-
 static const char ins_entry_sql[] =
 	"INSERT INTO entries(" ENTRY_COLS ") VALUES"
 	" (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)";
 /* Made by ocifs_idxdb_finish, once every row is in: one sort instead of a
  * b-tree insert a row. */
-static const char index_sql[] =
+const char idxdb_index_sql[] =
 	"CREATE INDEX entries_by_name ON entries(dir, name, id);"
 	"CREATE INDEX xattrs_by_entry ON xattrs(entry);";
 static const char ins_xattr_sql[] = "INSERT INTO xattrs(entry, key, value) VALUES (?1,?2,?3)";
@@ -77,13 +65,35 @@ static const char *db_msg(struct ocifs_idxdb *d, char *buf, size_t len)
 	return buf;
 }
 
-static int db_err(struct ocifs_idxdb *d, const char *what)
+int idxdb_err(struct ocifs_idxdb *d, const char *what)
 {
 	char buf[256];
 	int e = d->db ? sqlite3_system_errno(d->db) : 0;
 
+	if (d->foreign) { /* the caller says what is wrong with it, once */
+		if (!*d->why)
+			snprintf(d->why, sizeof(d->why), "%s: %s", what,
+				 !d->budget ? "too much work to check it"
+					 : db_msg(d, buf, sizeof(buf)));
+		return -ESTALE;
+	}
 	log_err("cache %s: %s: %s", d->path, what, db_msg(d, buf, sizeof(buf)));
 	return e == EMFILE || e == ENFILE || e == ENOSPC || e == EACCES ? -e : -EIO;
+}
+
+/* What is wrong with a row: a warning, or for a foreign file the why. */
+__attribute__((format(printf, 2, 3))) static void idxdb_bad(struct ocifs_idxdb *d, const char *fmt, ...)
+{
+	char msg[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!d->foreign)
+		log_warn("cache %s: %s", d->path, msg);
+	else if (!*d->why)
+		snprintf(d->why, sizeof(d->why), "%s", msg);
 }
 
 static void idxdb_free(struct ocifs_idxdb *d)
@@ -124,7 +134,7 @@ int ocifs_idxdb_create(const char *path, struct ocifs_idxdb **out)
 	 * unlock around every bind, step and reset: ~10 % of an insert). */
 	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		rc = db_err(d, "create");
+		rc = idxdb_err(d, "create");
 		goto err;
 	}
 	snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d;", OCIFS_IDXDB_SCHEMA);
@@ -132,13 +142,13 @@ int ocifs_idxdb_create(const char *path, struct ocifs_idxdb **out)
 			 "PRAGMA page_size=4096;", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(d->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(d->db, "BEGIN;", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(d->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_err(d, "schema");
+	    sqlite3_exec(d->db, idxdb_schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+		rc = idxdb_err(d, "schema");
 		goto err;
 	}
 	if (sqlite3_prepare_v2(d->db, ins_entry_sql, -1, &d->ins_entry, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(d->db, ins_xattr_sql, -1, &d->ins_xattr, NULL) != SQLITE_OK) {
-		rc = db_err(d, "prepare");
+		rc = idxdb_err(d, "prepare");
 		goto err;
 	}
 	d->next_id = 1;
@@ -201,7 +211,7 @@ int ocifs_idxdb_add(struct ocifs_idxdb *d, const struct ocifs_entry *e,
 		sqlite3_bind_null(st, 19);
 	}
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_err(d, "insert entry");
+		rc = idxdb_err(d, "insert entry");
 	sqlite3_clear_bindings(st);
 	free(sp);
 	for (size_t i = 0; !rc && i < nx; i++) {
@@ -210,7 +220,7 @@ int ocifs_idxdb_add(struct ocifs_idxdb *d, const struct ocifs_entry *e,
 		sqlite3_bind_text(d->ins_xattr, 2, x[i].key, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(d->ins_xattr, 3, x[i].val, (int)x[i].len, SQLITE_STATIC);
 		if (sqlite3_step(d->ins_xattr) != SQLITE_DONE)
-			rc = db_err(d, "insert xattr");
+			rc = idxdb_err(d, "insert xattr");
 	}
 	if (!rc)
 		d->next_id++;
@@ -224,7 +234,7 @@ int ocifs_idxdb_put_ckpts(struct ocifs_idxdb *d, const struct ocifs_ckpts *ck)
 
 	if (sqlite3_prepare_v2(d->db, "INSERT INTO ckpts(seq, coff, uoff, bits, flags, window)"
 			       " VALUES (?1,?2,?3,?4,?5,?6)", -1, &st, NULL) != SQLITE_OK)
-		return db_err(d, "prepare ckpts");
+		return idxdb_err(d, "prepare ckpts");
 	for (size_t i = 0; i < ck->n && !rc; i++) {
 		const struct ocifs_ckpt *c = &ck->v[i];
 		sqlite3_reset(st);
@@ -238,7 +248,7 @@ int ocifs_idxdb_put_ckpts(struct ocifs_idxdb *d, const struct ocifs_ckpts *ck)
 		else
 			sqlite3_bind_null(st, 6);
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = db_err(d, "insert ckpt");
+			rc = idxdb_err(d, "insert ckpt");
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -251,11 +261,11 @@ int ocifs_idxdb_set_meta(struct ocifs_idxdb *d, const char *key, const char *val
 
 	if (sqlite3_prepare_v2(d->db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
 			       -1, &st, NULL) != SQLITE_OK)
-		return db_err(d, "prepare meta");
+		return idxdb_err(d, "prepare meta");
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	bind_text_or_null(st, 2, val);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_err(d, "insert meta");
+		rc = idxdb_err(d, "insert meta");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -275,10 +285,10 @@ int ocifs_idxdb_finish(struct ocifs_idxdb *d)
 	sqlite3_finalize(d->ins_entry);
 	sqlite3_finalize(d->ins_xattr);
 	d->ins_entry = d->ins_xattr = NULL;
-	if (sqlite3_exec(d->db, index_sql, NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_err(d, "create the indexes");
+	if (sqlite3_exec(d->db, idxdb_index_sql, NULL, NULL, NULL) != SQLITE_OK)
+		rc = idxdb_err(d, "create the indexes");
 	else if (sqlite3_exec(d->db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_err(d, "commit");
+		rc = idxdb_err(d, "commit");
 	if (sqlite3_close(d->db) != SQLITE_OK && !rc)
 		rc = -EIO;
 	d->db = NULL;
@@ -305,15 +315,20 @@ static char *path_uri(const char *path)
 	return u;
 }
 
-int ocifs_idxdb_open(const char *path, unsigned flags, struct ocifs_idxdb **out)
+/* Open path read-only; foreign: a file from outside (errors not logged,
+ * every query bounded). -ESTALE with the reason in why[cap]. */
+static int open_db(const char *path, unsigned flags, int foreign, char *why, size_t cap,
+		   struct ocifs_idxdb **out)
 {
 	struct ocifs_idxdb *d = idxdb_alloc(path);
 	sqlite3_stmt *st = NULL;
-	const char *why = NULL;
-	char *uri, whybuf[256];
+	char *uri;
+	int rc = -ESTALE;
 
+	*why = '\0';
 	if (!d)
 		return -ENOMEM;
+	d->foreign = foreign;
 	uri = path_uri(path);
 	if (!uri) {
 		idxdb_free(d);
@@ -324,43 +339,72 @@ int ocifs_idxdb_open(const char *path, unsigned flags, struct ocifs_idxdb **out)
 		int e = sqlite3_system_errno(d->db);
 		if (e == EMFILE || e == ENFILE) { /* not the file's fault: say so */
 			log_err("cache %s: cannot open: %s", path, strerror(e));
-			sqlite3_finalize(st);
-			free(uri);
-			idxdb_free(d);
-			return -e;
+			rc = -e;
+			goto out;
 		}
-		why = db_msg(d, whybuf, sizeof(whybuf));
-		goto stale;
+		char buf[256];
+		snprintf(why, cap, "%s", db_msg(d, buf, sizeof(buf)));
+		goto out;
 	}
+	/* before anything reads its tables */
+	if ((rc = idxdb_harden(d, foreign, why, cap)) != 0)
+		goto out;
+	rc = -ESTALE;
 	if (sqlite3_prepare_v2(d->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
-		why = sqlite3_errmsg(d->db);
-		goto stale;
+		snprintf(why, cap, "%s", sqlite3_errmsg(d->db));
+		goto out;
 	}
 	if (sqlite3_column_int(st, 0) != OCIFS_IDXDB_SCHEMA) {
-		why = "schema version differs";
-		goto stale;
+		snprintf(why, cap, "schema version differs");
+		goto out;
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	/* A file this cache trusts (no CHECK) was made by this ocifs: the
+	 * defensive settings suffice, and the comparison's one-time cost
+	 * (an in-memory index built: ~1.5 M instructions) stays off warm
+	 * mounts. */
+	if ((flags & OCIFS_IDXDB_CHECK) && (rc = idxdb_schema_check(d, why, cap)) != 0)
+		goto out;
+	rc = -ESTALE;
 	if ((flags & OCIFS_IDXDB_CHECK) &&
 	    (sqlite3_prepare_v2(d->db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK ||
 	     sqlite3_step(st) != SQLITE_ROW ||
 	     strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0)) {
-		why = "failed its integrity check";
-		goto stale;
+		snprintf(why, cap, "failed its integrity check%s",
+			 foreign && !d->budget ? " (too much work)" : "");
+		goto out;
 	}
+	rc = 0;
+out:
 	sqlite3_finalize(st);
 	free(uri);
-	*out = d;
-	return 0;
-stale:
-	if (!(flags & OCIFS_IDXDB_QUIET))
-		log_warn("cache %s is unusable (%s); rebuilding it", path, why ? why : "?");
-	sqlite3_finalize(st);
-	free(uri);
-	idxdb_free(d);
-	return -ESTALE;
+	if (rc)
+		idxdb_free(d);
+	else
+		*out = d;
+	return rc;
+}
+
+int ocifs_idxdb_open(const char *path, unsigned flags, struct ocifs_idxdb **out)
+{
+	char why[256];
+	int rc = open_db(path, flags, 0, why, sizeof(why), out);
+
+	if (rc == -ESTALE && !(flags & OCIFS_IDXDB_QUIET))
+		log_warn("cache %s is unusable (%s); rebuilding it", path, *why ? why : "?");
+	return rc;
+}
+
+int ocifs_idxdb_open_foreign(const char *path, char *why, size_t cap, struct ocifs_idxdb **out)
+{
+	return open_db(path, OCIFS_IDXDB_CHECK, 1, why, cap, out);
+}
+
+const char *ocifs_idxdb_why(const struct ocifs_idxdb *d)
+{
+	return d->why;
 }
 
 int ocifs_idxdb_meta(struct ocifs_idxdb *d, const char *key, char **val)
@@ -369,7 +413,7 @@ int ocifs_idxdb_meta(struct ocifs_idxdb *d, const char *key, char **val)
 	int rc = -ENOENT;
 
 	if (sqlite3_prepare_v2(d->db, "SELECT value FROM meta WHERE key=?1", -1, &st, NULL) != SQLITE_OK)
-		return db_err(d, "meta");
+		return idxdb_err(d, "meta");
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
 		*val = strdup((const char *)sqlite3_column_text(st, 0));
@@ -401,7 +445,7 @@ int ocifs_idxdb_load_ckpts(struct ocifs_idxdb *d, struct ocifs_ckpts *out)
 
 	if (sqlite3_prepare_v2(d->db, "SELECT coff, uoff, bits, flags, window FROM ckpts"
 			       " ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
-		return db_err(d, "ckpts");
+		return idxdb_err(d, "ckpts");
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		struct ocifs_ckpt c = { 0 };
 		int wlen = sqlite3_column_bytes(st, 4);
@@ -412,7 +456,7 @@ int ocifs_idxdb_load_ckpts(struct ocifs_idxdb *d, struct ocifs_ckpts *out)
 		/* shadow checkpoints are made at run time, never stored */
 		if (c.bits > 7 || c.uoff < prev || (out->n == 0 && c.uoff != 0) ||
 		    wlen > (1 << 20) || (c.flags & OCIFS_CK_SHADOW)) {
-			log_warn("cache %s: bad checkpoint %zu", d->path, out->n);
+			idxdb_bad(d, "bad checkpoint %zu", out->n);
 			rc = -ESTALE;
 			break;
 		}
@@ -433,9 +477,9 @@ int ocifs_idxdb_load_ckpts(struct ocifs_idxdb *d, struct ocifs_ckpts *out)
 		}
 	}
 	if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
-		rc = db_err(d, "ckpts");
+		rc = idxdb_err(d, "ckpts");
 	if (!rc && out->n == 0) {
-		log_warn("cache %s: no checkpoints", d->path);
+		idxdb_bad(d, "no checkpoints");
 		rc = -ESTALE;
 	}
 	sqlite3_finalize(st);
@@ -444,7 +488,7 @@ int ocifs_idxdb_load_ckpts(struct ocifs_idxdb *d, struct ocifs_ckpts *out)
 	return rc;
 }
 
-static const char *col_text(sqlite3_stmt *st, int i)
+const char *idxdb_col_text(sqlite3_stmt *st, int i)
 {
 	return (const char *)sqlite3_column_text(st, i);
 }
@@ -460,8 +504,8 @@ static int row_to_entry(struct ocifs_idxdb *d, sqlite3_stmt *st, struct ocifs_en
 	memset(e, 0, sizeof(*e));
 	*sp = NULL;
 	e->id = sqlite3_column_int64(st, 0);
-	e->dir = col_text(st, 1);
-	e->name = col_text(st, 2);
+	e->dir = idxdb_col_text(st, 1);
+	e->name = idxdb_col_text(st, 2);
 	e->type = (char)sqlite3_column_int(st, 3);
 	e->mode = (uint32_t)sqlite3_column_int64(st, 4) & 07777;
 	e->uid = (uint64_t)sqlite3_column_int64(st, 5);
@@ -474,9 +518,9 @@ static int row_to_entry(struct ocifs_idxdb *d, sqlite3_stmt *st, struct ocifs_en
 	uint64_t rdev = (uint64_t)sqlite3_column_int64(st, 12);
 	e->devmajor = (uint32_t)(rdev >> 32);
 	e->devminor = (uint32_t)rdev;
-	e->link = col_text(st, 13);
-	e->uname = col_text(st, 14);
-	e->gname = col_text(st, 15);
+	e->link = idxdb_col_text(st, 13);
+	e->uname = idxdb_col_text(st, 14);
+	e->gname = idxdb_col_text(st, 15);
 	e->flags = (uint32_t)sqlite3_column_int64(st, 16);
 	if ((e->flags & OCIFS_EF_HASHED) && sqlite3_column_bytes(st, 17) == OCIFS_SHA256_LEN)
 		memcpy(e->sha256, sqlite3_column_blob(st, 17), OCIFS_SHA256_LEN);
@@ -515,7 +559,7 @@ static int row_to_entry(struct ocifs_idxdb *d, sqlite3_stmt *st, struct ocifs_en
 bad:
 	free(*sp);
 	*sp = NULL;
-	log_warn("cache %s: entry %lld is corrupt", d->path, (long long)e->id);
+	idxdb_bad(d, "entry %lld is corrupt", (long long)e->id);
 	return -ESTALE;
 }
 
@@ -534,7 +578,7 @@ static int run_rows(struct ocifs_idxdb *d, sqlite3_stmt *st, ocifs_entry_cb cb, 
 			break;
 	}
 	if (!rc && step != SQLITE_DONE)
-		rc = db_err(d, "query");
+		rc = idxdb_err(d, "query");
 	sqlite3_reset(st);
 	return rc;
 }
@@ -542,7 +586,7 @@ static int run_rows(struct ocifs_idxdb *d, sqlite3_stmt *st, ocifs_entry_cb cb, 
 static int prepare_lazy(struct ocifs_idxdb *d, sqlite3_stmt **st, const char *sql)
 {
 	if (!*st && sqlite3_prepare_v2(d->db, sql, -1, st, NULL) != SQLITE_OK)
-		return db_err(d, "prepare");
+		return idxdb_err(d, "prepare");
 	sqlite3_reset(*st);
 	return 0;
 }
@@ -620,7 +664,7 @@ int ocifs_idxdb_foreach(struct ocifs_idxdb *d, ocifs_entry_cb cb, void *ctx)
 	int rc;
 
 	if (sqlite3_prepare_v2(d->db, all_sql, -1, &st, NULL) != SQLITE_OK)
-		return db_err(d, "prepare");
+		return idxdb_err(d, "prepare");
 	rc = run_rows(d, st, cb, ctx);
 	sqlite3_finalize(st);
 	return rc;
@@ -636,7 +680,7 @@ int ocifs_idxdb_xattrs(struct ocifs_idxdb *d, int64_t id,
 		return rc;
 	sqlite3_bind_int64(d->q_xattr, 1, id);
 	while ((step = sqlite3_step(d->q_xattr)) == SQLITE_ROW) {
-		const char *k = col_text(d->q_xattr, 0);
+		const char *k = idxdb_col_text(d->q_xattr, 0);
 		if (!k)
 			continue;
 		rc = cb(ctx, k, sqlite3_column_blob(d->q_xattr, 1),
@@ -645,58 +689,6 @@ int ocifs_idxdb_xattrs(struct ocifs_idxdb *d, int64_t id,
 			break;
 	}
 	sqlite3_reset(d->q_xattr);
-	return rc;
-}
-
-/* Rows that break the layout of a tar stream: headers and data 512-byte
- * aligned, each member's data after its header and inside the layer,
- * members in stream order without overlapping, a plain file's stored
- * length equal to its size, implicit directories last and empty. */
-static const char validate_sql[] =
-	"SELECT id, CASE"
-	"  WHEN hdr_off % 512 OR data_off % 512 THEN 'offset not 512-aligned'"
-	"  WHEN data_len AND data_off < hdr_off + 512 THEN 'data before its header'"
-	"  WHEN data_len < 0 OR size < 0 THEN 'negative size'"
-	"  WHEN data_off + data_len > ?1 THEN 'data past the end of the layer'"
-	"  WHEN hdr_off < prev_end THEN 'overlaps the previous member'"
-	"  WHEN type = 48 AND NOT (flags & 16) AND data_len <> size THEN 'size differs from data length'"
-	"  END FROM (SELECT id, type, flags, size, hdr_off, data_off, data_len,"
-	"  lag(data_off + (data_len + 511) / 512 * 512, 1, 0) OVER (ORDER BY id) AS prev_end"
-	"  FROM entries WHERE NOT (flags & 8))"
-	" WHERE hdr_off % 512 OR data_off % 512 OR (data_len AND data_off < hdr_off + 512)"
-	"  OR data_len < 0"
-	"  OR size < 0 OR data_off + data_len > ?1 OR hdr_off < prev_end"
-	"  OR (type = 48 AND NOT (flags & 16) AND data_len <> size)"
-	" UNION ALL SELECT id, 'implicit directory out of place' FROM entries"
-	"  WHERE flags & 8 AND (type <> 53 OR data_len <> 0 OR id <"
-	"  (SELECT coalesce(max(id), 0) FROM entries WHERE NOT (flags & 8)))"
-	" LIMIT 1";
-
-void ocifs_idxdb_set_usize(struct ocifs_idxdb *d, uint64_t usize)
-{
-	d->usize = usize;
-}
-
-int ocifs_idxdb_validate(struct ocifs_idxdb *d, uint64_t usize, unsigned flags)
-{
-	sqlite3_stmt *st;
-	int rc = 0, step;
-
-	if (sqlite3_prepare_v2(d->db, validate_sql, -1, &st, NULL) != SQLITE_OK)
-		return db_err(d, "prepare");
-	sqlite3_bind_int64(st, 1, (int64_t)usize);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		if (!(flags & OCIFS_IDXDB_QUIET))
-			log_warn("cache %s is inconsistent (entry %lld: %s); rebuilding it", d->path,
-				 (long long)sqlite3_column_int64(st, 0), col_text(st, 1));
-		rc = -ESTALE;
-	} else if (step != SQLITE_DONE) {
-		rc = db_err(d, "validate");
-	}
-	sqlite3_finalize(st);
-	if (!rc)
-		d->usize = usize;
 	return rc;
 }
 
@@ -713,81 +705,6 @@ uint64_t ocifs_idxdb_count(struct ocifs_idxdb *d)
 		n = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return n;
-}
-
-/* What ocifs_idxdb_diff() compares, row by row in a fixed order. */
-static const char *const diff_sql[] = {
-	"SELECT " ENTRY_COLS " FROM entries ORDER BY id",
-	"SELECT entry, key, value FROM xattrs ORDER BY entry, rowid",
-	"SELECT seq, coff, uoff, bits, flags, window FROM ckpts ORDER BY seq",
-	"SELECT key, value FROM meta WHERE key <> 'ocifs_version' ORDER BY key",
-};
-static const char *const diff_what[] = { "entries", "xattrs", "ckpts", "meta" };
-
-static int col_equal(sqlite3_stmt *a, sqlite3_stmt *b, int i)
-{
-	int t = sqlite3_column_type(a, i), n;
-
-	if (t != sqlite3_column_type(b, i) || t == SQLITE_NULL)
-		return t == sqlite3_column_type(b, i);
-	if (t == SQLITE_INTEGER)
-		return sqlite3_column_int64(a, i) == sqlite3_column_int64(b, i);
-	n = sqlite3_column_bytes(a, i); /* text, blob (no floats in this schema) */
-	return n == sqlite3_column_bytes(b, i) &&
-	       (n == 0 || !memcmp(sqlite3_column_blob(a, i), sqlite3_column_blob(b, i), (size_t)n));
-}
-
-int ocifs_idxdb_diff(struct ocifs_idxdb *a, struct ocifs_idxdb *b, char *what, size_t len)
-{
-	int rc = 0;
-
-	*what = '\0';
-	for (size_t q = 0; q < sizeof(diff_sql) / sizeof(diff_sql[0]) && !rc; q++) {
-		sqlite3_stmt *sa = NULL, *sb = NULL;
-		if (sqlite3_prepare_v2(a->db, diff_sql[q], -1, &sa, NULL) != SQLITE_OK) {
-			rc = db_err(a, "prepare");
-		} else if (sqlite3_prepare_v2(b->db, diff_sql[q], -1, &sb, NULL) != SQLITE_OK) {
-			rc = db_err(b, "prepare");
-		}
-		for (int64_t row = 1; !rc; row++) {
-			int ra = sqlite3_step(sa), rb = sqlite3_step(sb);
-			if (ra != SQLITE_ROW && ra != SQLITE_DONE) {
-				rc = db_err(a, diff_what[q]);
-				break;
-			}
-			if (rb != SQLITE_ROW && rb != SQLITE_DONE) {
-				rc = db_err(b, diff_what[q]);
-				break;
-			}
-			if (ra == SQLITE_DONE && rb == SQLITE_DONE)
-				break;
-			if (ra != rb) {
-				snprintf(what, len, "%s: %s rows", diff_what[q],
-					 ra == SQLITE_DONE ? "missing" : "extra");
-				rc = 1;
-				break;
-			}
-			for (int i = 0; i < sqlite3_column_count(sa); i++) {
-				if (col_equal(sa, sb, i))
-					continue;
-				if (q == 0)
-					snprintf(what, len, "entry %lld (%s%s%s): %s",
-						 (long long)sqlite3_column_int64(sa, 0),
-						 col_text(sa, 1) ? col_text(sa, 1) : "",
-						 col_text(sa, 1) && *col_text(sa, 1) ? "/" : "",
-						 col_text(sa, 2) ? col_text(sa, 2) : "",
-						 sqlite3_column_name(sa, i));
-				else
-					snprintf(what, len, "%s row %lld: %s", diff_what[q],
-						 (long long)row, sqlite3_column_name(sa, i));
-				rc = 1;
-				break;
-			}
-		}
-		sqlite3_finalize(sa);
-		sqlite3_finalize(sb);
-	}
-	return rc;
 }
 
 void ocifs_idxdb_close(struct ocifs_idxdb *d)

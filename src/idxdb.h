@@ -78,12 +78,23 @@ int ocifs_idxdb_finish(struct ocifs_idxdb *db);
 
 /* --- reading --- */
 #define OCIFS_IDXDB_QUIET 1u /* no warning when unusable */
-#define OCIFS_IDXDB_CHECK 2u /* run PRAGMA quick_check (reads every page) */
+#define OCIFS_IDXDB_CHECK 2u /* compare the schema, run PRAGMA quick_check (reads every page) */
 
 /** Open read-only. -ESTALE (with a warning naming the file and reason,
  *  unless OCIFS_IDXDB_QUIET) if it is not a valid index of this schema
- *  or, with OCIFS_IDXDB_CHECK, fails quick_check. */
+ *  or, with OCIFS_IDXDB_CHECK, has a sqlite_master other than what
+ *  ocifs creates or fails quick_check. Defensive settings (no views,
+ *  triggers, extensions; tight limits) are on before any query. */
 int ocifs_idxdb_open(const char *path, unsigned flags, struct ocifs_idxdb **out);
+/** Open a file from outside (an index artifact's, idxart_pull.c) as
+ *  OCIFS_IDXDB_CHECK does, and more: defensive settings before any query,
+ *  sqlite_master exactly what ocifs creates (no view, trigger or extra
+ *  table or index, no changed definition), every later query bounded in
+ *  VM steps by the file's size. Nothing is logged: -ESTALE with the
+ *  reason in why[cap]; later errors of the handle in ocifs_idxdb_why(). */
+int ocifs_idxdb_open_foreign(const char *path, char *why, size_t cap, struct ocifs_idxdb **out);
+/** A foreign handle's first error ("" if none). */
+const char *ocifs_idxdb_why(const struct ocifs_idxdb *db);
 /** malloc'd meta value, or -ENOENT. */
 int ocifs_idxdb_meta(struct ocifs_idxdb *db, const char *key, char **val);
 int ocifs_idxdb_meta_u64(struct ocifs_idxdb *db, const char *key, uint64_t *val);

@@ -15,7 +15,9 @@
  *
  * Without sums (no cache dir, a pass that did not reach the end, a
  * .chunks file lost or malformed) reads go through unchecked, as the
- * reader's own check allows; the next full pass writes them.
+ * reader's own check allows; the next full pass writes them. The sums
+ * are read at the first read, not when the source is made: the index
+ * artifact (idxart.h) installs them after the image opened.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -25,12 +27,13 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "idxart.h"
 #include "image_priv.h"
 #include "log.h"
 
-#define REGV_CHUNK (256u << 10)
+#define REGV_CHUNK OCIFS_IDXART_CHUNK
 #define REGV_SLOTS 8
-#define REGV_MAGIC "ocifs-chunks-1\n"
+#define REGV_MAGIC OCIFS_IDXART_CHUNKS_MAGIC
 
 struct regv_slot {
 	uint64_t idx;           /* chunk number, or UINT64_MAX: empty */
@@ -42,6 +45,7 @@ struct regv {
 	struct ocifs_src *base;
 	char digest[OCIFS_DIGEST_STRLEN + 1];
 	char *path;             /* the .chunks file, or NULL */
+	int load_bad;           /* it was malformed: not read again */
 	uint64_t nchunks;
 	pthread_mutex_t mu;     /* everything below */
 	unsigned char *sums;    /* nchunks * 32, once known */
@@ -103,12 +107,16 @@ static void learn(struct regv *v, const unsigned char *p, size_t n, uint64_t off
 	}
 }
 
-/* The .chunks record of this blob, if it is one. */
+/* The .chunks record of this blob, if it is one (v->mu held). Tried at
+ * every read until the sums are known: the record may appear after the
+ * source was made (the index artifact installs it before the layers open,
+ * another process's pass writes it), and a failed open costs next to
+ * nothing beside a registry request. */
 static void load_sums(struct regv *v)
 {
 	size_t ml = strlen(REGV_MAGIC), sl = v->nchunks * OCIFS_SHA256_LEN;
 	unsigned char *rec;
-	int fd = v->path ? ocifs_cache_open_read(v->path) : -1;
+	int fd = v->path && !v->load_bad ? ocifs_cache_open_read(v->path) : -1;
 	ssize_t got;
 
 	if (fd < 0)
@@ -117,10 +125,13 @@ static void load_sums(struct regv *v)
 	got = rec ? read(fd, rec, ml + sl + 1) : -1;
 	close(fd);
 	if (got == (ssize_t)(ml + sl) && !memcmp(rec, REGV_MAGIC, ml) &&
-	    (v->sums = malloc(sl ? sl : 1)))
+	    (v->sums = malloc(sl ? sl : 1))) {
 		memcpy(v->sums, rec + ml, sl);
-	else if (got >= 0)
+		v->learn_dead = 1; /* nothing left to learn */
+	} else if (got >= 0) {
 		log_warn("cache %s: malformed; rebuilt at the next full read", v->path);
+		v->load_bad = 1;
+	}
 	free(rec);
 }
 
@@ -162,6 +173,8 @@ static int regv_pread(struct ocifs_src *src, void *out, size_t n, uint64_t off, 
 	if (n > src->size - off)
 		n = (size_t)(src->size - off);
 	pthread_mutex_lock(&v->mu);
+	if (!v->sums)
+		load_sums(v);
 	int checked = v->sums != NULL;
 	pthread_mutex_unlock(&v->mu);
 	if (!checked) {
@@ -248,8 +261,8 @@ int ocifs_img_regverify_new(struct ocifs_src *base, const char *digest, const ch
 		v->slot[i].idx = UINT64_MAX;
 	if (cache_dir && ocifs_cache_layer_path(cache_dir, digest, ".chunks", &v->path))
 		v->path = NULL;
-	load_sums(v);
-	if (!v->sums && (ocifs_sha_new(&v->all) || ocifs_sha_new(&v->one) ||
+	/* the sums are read at the first read (load_sums) */
+	if ((ocifs_sha_new(&v->all) || ocifs_sha_new(&v->one) ||
 			 !(v->learn = calloc(v->nchunks ? v->nchunks : 1, OCIFS_SHA256_LEN))))
 		v->learn_dead = 1;
 	rc = ocifs_src_new(&regv_ops, v, base->size, base->name, out);

@@ -105,6 +105,9 @@ struct ocifs_registry {
 	atomic_int range_ignored;
 	atomic_uint_fast64_t st_requests, st_retries, st_bytes_in, st_range,
 			     st_connects, st_http2;
+	/* The credential helpers still to ask at the first 401, and an
+	 * identity token (registry_auth.c; under auth_mu). */
+	struct reg_credplan *plan;
 };
 
 struct reg_req {
@@ -182,5 +185,20 @@ int reg_auth_header(struct ocifs_registry *r, int push, char **hdr);
 int reg_auth_challenge(struct ocifs_registry *r, const char *www_auth, int push,
 		       const char *what);
 void reg_auth_fini(struct ocifs_registry *r);
+
+/* registry_cred.c */
+#define REG_CRED_MAX (64u << 10) /* bytes of a helper's answer */
+#define REG_CRED_TIMEOUT_S 60    /* a helper's time to answer; tests:
+				  * $OCIFS_CRED_HELPER_TIMEOUT seconds */
+/** Run `docker-credential-HELPER get` (from PATH) with server on its
+ *  stdin; from says where the helper was named ("credHelpers in FILE"),
+ *  for messages. 1: *secret (malloc'd) and *user (malloc'd; NULL when
+ *  the helper answered Username "<token>": *secret is an identity
+ *  token); 0: the helper has no credentials for server; -EACCES: it is
+ *  missing, failed, hung (killed after the timeout) or answered
+ *  garbage, logged in one line naming the helper and regname. Never
+ *  logs the answer. Thread-safe; blocks up to the timeout. */
+int reg_cred_helper_get(const char *regname, const char *helper, const char *from,
+			const char *server, char **user, char **secret);
 
 #endif

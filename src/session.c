@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "idxart.h"
 #include "imageref.h"
 #include "log.h"
 #include "mountinfo.h"
@@ -523,6 +524,15 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 	ocifs_imageref_fini(&r);
 	if (rc || o->no_layers)
 		goto out;
+	/* A registry image's missing layer indexes from its index artifact
+	 * (idxart.h), into a cache that outlives this process. */
+	if (s->img->format == OCIFS_FMT_REGISTRY && !s->temp_cache && !o->verify &&
+	    !o->no_artifact) {
+		unsigned got;
+		rc = ocifs_idxart_pull(s->img, s->cache_dir, 0, &got);
+		if (rc)
+			goto out;
+	}
 	if (o->layer) {
 		if (o->layer > s->img->nlayers) {
 			log_err("%s: no layer %u (the image has %zu; layers are numbered from 1)",

@@ -44,6 +44,8 @@ struct ocifs_session_opts {
 				 * refuses to read a blob whose file was
 				 * deleted; else it is unlinked once open */
 	int verify;             /* re-hash every blob even if known */
+	int no_artifact;        /* docker://: never fetch layer indexes from
+				 * the image's index artifact (idxart.h) */
 	int defer_sweep;        /* leave dead writers' temp files in the
 				 * cache for ocifs_cache_sweep() (the mount:
 				 * its daemon sweeps when it exits) */

@@ -379,6 +379,15 @@ void ocifs_view_free(struct ocifs_view *v)
 	free(v);
 }
 
+int ocifs_view_mapping(const struct ocifs_view *v, const void **data, size_t *len)
+{
+	if (!v || !v->doc.mapped || !v->doc.len)
+		return -ENOENT;
+	*data = v->doc.data;
+	*len = v->doc.len;
+	return 0;
+}
+
 void ocifs_view_stats(const struct ocifs_view *v, struct ocifs_view_stats *st)
 {
 	memset(st, 0, sizeof(*st));

@@ -66,6 +66,11 @@ int ocifs_view_open(struct ocifs_image *img, struct ocifs_layer **layers,
 int ocifs_view_open_prefix(struct ocifs_image *img, struct ocifs_layer **layers, size_t n,
 			   struct ocifs_view **out);
 void ocifs_view_free(struct ocifs_view *v);
+/** Ask the kernel to read the mapped view file back at once
+ *  (MADV_WILLNEED) when its pages are gone (a sample of them checked),
+ *  before a walk faults them in a window at a time (view_mem.c). A hint:
+ *  no error; nothing for a view built in memory. */
+void ocifs_view_willneed(const struct ocifs_view *v);
 void ocifs_view_stats(const struct ocifs_view *v, struct ocifs_view_stats *st);
 
 uint64_t ocifs_view_inodes(const struct ocifs_view *v);

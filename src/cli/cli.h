@@ -60,6 +60,8 @@ struct cli {
 	int lazy;             /* umount -l */
 	int single_thread;    /* mount -s */
 	int quiet, verbose;   /* -q, -v (counted) */
+	int push;             /* index --push */
+	int no_artifact;      /* --ignore-artifact */
 	struct ocifs_registry_opts reg; /* docker://: --tls-verify, --cert-dir,
 				 * --creds, --authfile (img.registry points
 				 * here) */

@@ -30,8 +30,11 @@
 const struct cli_command cli_commands[] = {
 	{ "inspect", "IMAGE", cmd_inspect, 1, 1, OPT_IMG | OPT_JSON,
 	  "format, platforms, config and layers of an image", IMAGE_NOTE, EXIT_COMMON },
-	{ "index", "IMAGE", cmd_index, 1, 1, OPT_IMG,
-	  "build (or check) every layer's index in the cache", IMAGE_NOTE, EXIT_COMMON },
+	{ "index", "IMAGE", cmd_index, 1, 1, OPT_IMG | OPT_PUSH,
+	  "build (or check) every layer's index in the cache",
+	  "With --push (IMAGE docker://...): the indexes are pushed to the registry as an\n"
+	  "OCI artifact referring to the image, which mounts on other machines use\n"
+	  "instead of reading every layer; its digest is printed.\n" IMAGE_NOTE, EXIT_COMMON },
 	{ "verify", "IMAGE", cmd_verify, 1, 1, OPT_IMG,
 	  "re-hash every blob, ignoring trusted caches", IMAGE_NOTE, EXIT_COMMON },
 	{ "ls", "IMAGE [PATH]", cmd_ls, 1, 2, OPT_IMG | OPT_LAYER | OPT_LONG | OPT_REC,
@@ -150,6 +153,10 @@ const struct cli_opt cli_opts[] = {
 	{ O_AUTHFILE, 0, "authfile", "FILE", OPT_IMG, 1,
 	  "docker://: auth.json to read credentials from (default: $REGISTRY_AUTH_FILE,\n"
 	  "$XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json)" },
+	{ O_NO_ARTIFACT, 0, "ignore-artifact", NULL, OPT_IMG, 1,
+	  "docker://: index every layer from its blob, not from an index artifact" },
+	{ O_PUSH, 0, "push", NULL, OPT_PUSH, 0,
+	  "docker://: push the indexes as an artifact referring to the image" },
 	/* every command */
 	{ O_CACHE_DIR, 0, "cache-dir", "DIR", 0, 1,
 	  "cache directory (default $OCIFS_CACHE_DIR, else $XDG_CACHE_HOME/ocifs);\n"

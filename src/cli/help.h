@@ -17,7 +17,7 @@
 enum {
 	OPT_IMG = 1 << 0,    /* --platform, --image, --skip-missing, --zstd-window-max,
 			      * and a registry's --tls-verify, --cert-dir, --creds,
-			      * --authfile */
+			      * --authfile, --ignore-artifact */
 	OPT_LAYER = 1 << 1,  /* --layer */
 	OPT_LONG = 1 << 2,   /* ls -l */
 	OPT_REC = 1 << 3,    /* -R */
@@ -31,6 +31,7 @@ enum {
 	OPT_LAZY = 1 << 11,  /* umount: -l */
 	OPT_HELP = 1 << 12,  /* help: --commands, --options, --mount-options */
 	OPT_FORMAT = 1 << 13, /* sbom: --format */
+	OPT_PUSH = 1 << 14,  /* index: --push */
 };
 
 /* What main.c switches on (struct cli_opt.id). */
@@ -39,7 +40,7 @@ enum {
 	O_RECURSIVE, O_MOUNTOPTS, O_OUTPUT, O_FORMAT, O_FOREGROUND, O_DEBUG, O_SINGLE, O_KEEP,
 	O_LAZY, O_DEREF, O_NODEREF, O_CI, O_LOWEFF, O_HIWASTE, O_HIUSER, O_TRACE, O_CACHE_DIR,
 	O_QUIET, O_VERBOSE, O_HELP, O_VERSION, O_H_COMMANDS, O_H_OPTIONS, O_H_MOUNTOPTS,
-	O_TLS_VERIFY, O_CERT_DIR, O_CREDS, O_AUTHFILE,
+	O_TLS_VERIFY, O_CERT_DIR, O_CREDS, O_AUTHFILE, O_PUSH, O_NO_ARTIFACT,
 };
 
 struct cli_opt {

@@ -39,7 +39,8 @@ int cli_exit(int rc)
 struct ocifs_session_opts cli_session_opts(const struct cli *c)
 {
 	return (struct ocifs_session_opts){ .img = c->img, .cache_dir = c->cache_dir,
-					    .progress = !c->quiet, .keep_spool = c->keep };
+					    .progress = !c->quiet, .keep_spool = c->keep,
+					    .no_artifact = c->no_artifact };
 }
 
 /*
@@ -439,6 +440,12 @@ static int run(int argc, char **argv)
 			break;
 		case O_AUTHFILE:
 			c.reg.authfile = optarg;
+			break;
+		case O_PUSH:
+			c.push = 1;
+			break;
+		case O_NO_ARTIFACT:
+			c.no_artifact = 1;
 			break;
 		case O_ZWINDOW:
 			if (ocifs_zstd_window_parse(optarg, &c.img.zstd_window_max)) {

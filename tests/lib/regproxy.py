@@ -45,7 +45,10 @@ control.json:
     {"user": U, "password": P, "anonymous": false,
      "expires_in": E (seconds, said in the token answer; default 300),
      "ttl": seconds a token really lives (default: expires_in),
-     "max_uses": N (a token answers N requests, then 401; default: no limit)}
+     "max_uses": N (a token answers N requests, then 401; default: no limit),
+     "refresh_token": R (POST /token with the OAuth2 form grant_type=
+               refresh_token&refresh_token=R gets a token, as docker's identity
+               tokens do; default: POST gets none)}
   With auth, every /v2/ request needs "Authorization: Bearer T" with a live
   token, else 401 with WWW-Authenticate: Bearer realm="http://127.0.0.1:
   PORT/token",service="regproxy",scope="repository:REPO:pull". GET /token
@@ -243,10 +246,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 yield b
             self.rfile.readline()
 
-    def token(self, auth):
+    def token(self, auth, form):
         h = self.headers.get("Authorization") or ""
         good = False
-        if h.startswith("Basic "):
+        if self.command == "POST":
+            good = (form.get("grant_type") == ["refresh_token"] and auth.get("refresh_token")
+                    and form.get("refresh_token") == [auth["refresh_token"]])
+        elif h.startswith("Basic "):
             try:
                 u, _, p = base64.b64decode(h[6:]).decode().partition(":")
                 good = u == auth.get("user") and p == auth.get("password")
@@ -287,8 +293,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         control = S.read_control()
         auth = control.get("auth")
         if self.urlpath == "/token" and auth:
-            self.drain_request_body()
-            return self.token(auth)
+            form = {}
+            if self.command == "POST":
+                n = int(self.headers.get("Content-Length") or 0)
+                form = urllib.parse.parse_qs(self.rfile.read(n).decode(errors="replace"))
+            else:
+                self.drain_request_body()
+            return self.token(auth, form)
         if auth and self.urlpath.startswith("/v2/") and \
                 not S.token_ok(self.headers.get("Authorization")):
             return self.challenge()

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the push (idxart.c) and the pull (idxart_pull.c) of the index
+ * artifact share.
+ */
+#ifndef OCIFS_SRC_IDXART_PRIV_H
+#define OCIFS_SRC_IDXART_PRIV_H
+#include <json-c/json.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "idxart.h"
+#include "registry.h"
+
+#define IDXART_MANIFEST_TYPE "application/vnd.oci.image.manifest.v1+json"
+#define IDXART_EMPTY_TYPE "application/vnd.oci.empty.v1+json"
+#define IDXART_EMPTY_DIGEST "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+#define IDXART_MAX_CANDIDATES 16
+#define IDXART_MANIFEST_MAX (1u << 20)
+/* the size of a blob's .chunks file */
+#define IDXART_CHUNKS_LEN(size)                                                          \
+	(strlen(OCIFS_IDXART_CHUNKS_MAGIC) +                                             \
+	 ((uint64_t)(size) + OCIFS_IDXART_CHUNK - 1) / OCIFS_IDXART_CHUNK * OCIFS_SHA256_LEN)
+/* the largest index accepted for a layer blob of size bytes (an index
+ * larger than its layer is no use to anyone) */
+#define IDXART_DB_MAX(size) ((uint64_t)(64u << 20) + (uint64_t)(size))
+
+/** The whole file path (at most max bytes: -EFBIG), NUL-terminated. */
+int idxart_read_file(const char *path, size_t max, char **buf, size_t *len);
+/** Is layer i the first with its digest (the artifact lists each once)? */
+int idxart_first_of(const struct ocifs_image *img, size_t i);
+/** The blob digests of an artifact's layers, space-separated (malloc'd). */
+char *idxart_blob_list(json_object *layers);
+
+/* An index artifact among the referrers of an image manifest. */
+struct idxart_cand {
+	char digest[OCIFS_DIGEST_STRLEN + 1];
+	char created[40];       /* its created annotation, "" if none */
+	json_object *manifest;  /* parsed, fetched by digest */
+};
+/** The ocifs index artifacts referring to subject (at most
+ *  IDXART_MAX_CANDIDATES, each fetched by digest; ones that are not an
+ *  artifact of ours for this subject are left out), newest first. */
+int idxart_candidates(struct ocifs_registry *r, const char *subject, struct idxart_cand **out,
+		      size_t *n);
+void idxart_candidates_free(struct idxart_cand *c, size_t n);
+
+#endif

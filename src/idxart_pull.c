@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Pulling the index artifact (idxart.h): before a registry image's layers
+ * open, the layers without a usable index in the cache get theirs from
+ * the newest ocifs artifact among the image manifest's referrers. What
+ * comes from the network is checked before it is installed: every blob
+ * against its digest and size (the client), the index decompressed with
+ * a bound, opened with SQLite's full check and every row validated
+ * against the layer (idxdb.h), its own layer digest and diff_id those of
+ * the image, its checkpoints loadable, the chunk sums as many as the
+ * blob has chunks. Then, under the layer's cache lock, the index and the
+ * sums are renamed into place and the layer's identity record written,
+ * so ocifs_layer_open trusts them as its own and downloads nothing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "cache.h"
+#include "idxart.h"
+#include "idxart_priv.h"
+#include "idxdb.h"
+#include "log.h"
+#include "registry.h"
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
+static int newest_first(const void *a, const void *b)
+{
+	return strcmp(((const struct idxart_cand *)b)->created,
+		      ((const struct idxart_cand *)a)->created);
+}
+
+void idxart_candidates_free(struct idxart_cand *c, size_t n)
+{
+	for (size_t i = 0; c && i < n; i++)
+		json_object_put(c[i].manifest);
+	free(c);
+}
+
+int idxart_candidates(struct ocifs_registry *r, const char *subject, struct idxart_cand **out,
+		      size_t *n)
+{
+	json_object *idx = NULL, *m;
+	struct idxart_cand *c = NULL;
+	char *body = NULL;
+	size_t len, k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = ocifs_registry_referrers(r, subject, OCIFS_IDXART_TYPE, &body, &len);
+	if (rc)
+		return rc;
+	idx = json_tokener_parse(body);
+	free(body);
+	if (!idx || !json_object_object_get_ex(idx, "manifests", &m) ||
+	    !json_object_is_type(m, json_type_array)) {
+		json_object_put(idx);
+		return -EPROTO; /* the client checked this already */
+	}
+	if (!(c = calloc(IDXART_MAX_CANDIDATES, sizeof(*c)))) {
+		json_object_put(idx);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < json_object_array_length(m) && k < IDXART_MAX_CANDIDATES; i++) {
+		const char *dg = jstr(json_object_array_get_idx(m, i), "digest");
+		char got[OCIFS_DIGEST_STRLEN + 1], *mt = NULL, *mb = NULL;
+		json_object *j, *s, *ann;
+		size_t ml;
+
+		if (!dg || !ocifs_digest_valid(dg))
+			continue;
+		/* fetched by digest: the client checks the bytes */
+		if (ocifs_registry_get_manifest(r, dg, IDXART_MANIFEST_MAX, &mb, &ml, &mt, got)) {
+			free(mt);
+			continue;
+		}
+		free(mt);
+		j = json_tokener_parse(mb);
+		free(mb);
+		const char *at = jstr(j, "artifactType");
+		if (!j || !at || strcmp(at, OCIFS_IDXART_TYPE) ||
+		    !json_object_object_get_ex(j, "subject", &s) || !jstr(s, "digest") ||
+		    strcmp(jstr(s, "digest"), subject)) {
+			log_dbg("index artifact %s: not one of ocifs for %s; ignored", dg, subject);
+			json_object_put(j);
+			continue;
+		}
+		snprintf(c[k].digest, sizeof(c[k].digest), "%s", dg);
+		json_object_object_get_ex(j, "annotations", &ann);
+		snprintf(c[k].created, sizeof(c[k].created), "%s",
+			 jstr(ann, "org.opencontainers.image.created") ? jstr(ann, "org.opencontainers.image.created") : "");
+		c[k++].manifest = j;
+	}
+	json_object_put(idx);
+	qsort(c, k, sizeof(*c), newest_first);
+	*out = c;
+	*n = k;
+	return 0;
+}
+
+/* Has layer ld an index this cache trusts for it, and its chunk sums? */
+static int usable(const struct ocifs_layer_desc *ld, const char *cache_dir)
+{
+	char known[OCIFS_DIGEST_STRLEN + 1], *db = NULL, *ch = NULL;
+	int ok = 0;
+
+	if (!ocifs_cache_layer_path(cache_dir, ld->digest, ".db", &db) &&
+	    !ocifs_cache_layer_path(cache_dir, ld->digest, ".chunks", &ch))
+		ok = access(db, F_OK) == 0 && access(ch, F_OK) == 0 &&
+		     !ocifs_cache_id_get(cache_dir, &ld->id, ld->blob->size, known, NULL) &&
+		     !strcmp(known, ld->digest);
+	free(db);
+	free(ch);
+	return ok;
+}
+
+/* The descriptor of the artifact's blob of type mt for layer digest. */
+static json_object *find_blob(json_object *man, const char *layer, const char *mt)
+{
+	json_object *l, *ann;
+
+	if (!json_object_object_get_ex(man, "layers", &l) || !json_object_is_type(l, json_type_array))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(l); i++) {
+		json_object *d = json_object_array_get_idx(l, i);
+		const char *t = jstr(d, "mediaType");
+		if (t && !strcmp(t, mt) && json_object_object_get_ex(d, "annotations", &ann) &&
+		    jstr(ann, OCIFS_IDXART_ANN_LAYER) && !strcmp(jstr(ann, OCIFS_IDXART_ANN_LAYER), layer))
+			return d;
+	}
+	return NULL;
+}
+
+/* Fetch blob desc (at most max bytes), checked against its digest. */
+static int fetch(struct ocifs_registry *r, json_object *desc, uint64_t max, char **buf, size_t *len,
+		 char *why, size_t cap)
+{
+	const char *dg = jstr(desc, "digest");
+	json_object *v;
+	int64_t size = json_object_object_get_ex(desc, "size", &v) ? json_object_get_int64(v) : -1;
+	int rc;
+
+	if (!dg || !ocifs_digest_valid(dg) || size < 0 || (uint64_t)size > max) {
+		snprintf(why, cap, "a malformed or too large blob descriptor");
+		return -EBADMSG;
+	}
+	/* the client's own error line is held: the caller's one line says it */
+	struct ocifs_log_hold hold = { .have = 0 };
+	ocifs_log_hold_attach(&hold);
+	rc = ocifs_registry_get_blob(r, dg, (size_t)size, buf, len);
+	int held = hold.have;
+	ocifs_log_hold_release(&hold, 0, NULL);
+	if (!rc && *len != (size_t)size) {
+		free(*buf);
+		*buf = NULL;
+		rc = -EBADMSG;
+	}
+	if (rc == -EILSEQ || (rc && !held))
+		snprintf(why, cap, "blob %.19s…: %s", dg,
+			 rc == -EILSEQ ? "does not match its digest" : strerror(-rc));
+	else if (rc) /* the client's words (an HTTP status...) */
+		snprintf(why, cap, "%.200s", hold.msg);
+	return rc;
+}
+
+/* Decompress z (one zstd frame) into the temp file, at most max bytes. */
+static int unzstd_to(const char *z, size_t zlen, uint64_t max, struct ocifs_cache_tmp *t)
+{
+	ZSTD_DCtx *dc = ZSTD_createDCtx();
+	ZSTD_inBuffer in = { z, zlen, 0 };
+	size_t cap = ZSTD_DStreamOutSize(), ret = 1;
+	char *buf = malloc(cap);
+	uint64_t total = 0;
+	int rc = 0;
+
+	if (!dc || !buf) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	ZSTD_DCtx_setParameter(dc, ZSTD_d_windowLogMax, 24); /* the push's level 9 uses 2^22 */
+	while (!rc && (in.pos < in.size || ret)) {
+		ZSTD_outBuffer o = { buf, cap, 0 };
+		size_t before = in.pos;
+		ret = ZSTD_decompressStream(dc, &o, &in);
+		if (ZSTD_isError(ret) || (ret && in.pos == in.size && !o.pos && before == in.pos)) {
+			rc = -EBADMSG;
+			break;
+		}
+		if (!ret && in.pos < in.size) { /* one frame, nothing after it */
+			rc = -EBADMSG;
+			break;
+		}
+		total += o.pos;
+		if (total > max) {
+			rc = -EFBIG;
+			break;
+		}
+		for (size_t done = 0; done < o.pos && !rc;) {
+			ssize_t w = write(t->fd, buf + done, o.pos - done);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				rc = -errno;
+			else
+				done += (size_t)w;
+		}
+	}
+out:
+	ZSTD_freeDCtx(dc);
+	free(buf);
+	return rc;
+}
+
+/* Is the index at path (from outside) a valid index of layer ld? With
+ * why (cap) saying what is wrong. */
+static int db_fits(const char *path, const struct ocifs_layer_desc *ld, char *why, size_t cap)
+{
+	struct ocifs_idxdb *db = NULL;
+	struct ocifs_ckpts ck = { 0 };
+	uint64_t usize = 0;
+	char *v = NULL, err[200];
+	int rc = ocifs_idxdb_open_foreign(path, err, sizeof(err), &db);
+
+	if (rc) {
+		snprintf(why, cap, "its index is refused: %s", err);
+		return rc;
+	}
+	rc = ocifs_idxdb_meta(db, "digest", &v);
+	if (!rc && strcmp(v, ld->digest)) {
+		snprintf(why, cap, "its index is one of another layer (%.19s…)", v);
+		rc = -ESTALE;
+	}
+	free(v);
+	v = NULL;
+	if (!rc && *ld->diff_id && !(rc = ocifs_idxdb_meta(db, "diff_id", &v)) &&
+	    strcmp(v, ld->diff_id)) {
+		snprintf(why, cap, "its index has another diff_id than the image's config");
+		rc = -ESTALE;
+	}
+	free(v);
+	if (!rc && (rc = ocifs_idxdb_meta_u64(db, "usize", &usize)) == 0)
+		rc = ocifs_idxdb_validate(db, usize, OCIFS_IDXDB_QUIET);
+	if (!rc)
+		rc = ocifs_idxdb_load_ckpts(db, &ck);
+	if (rc && !*why) /* what the index layer found, or what is missing */
+		snprintf(why, cap, "its index is refused: %s",
+			 *ocifs_idxdb_why(db) ? ocifs_idxdb_why(db)
+			 : rc == -ENOENT ? "a meta value is missing" : strerror(-rc));
+	if (rc == -ENOENT) /* not "not in this artifact" */
+		rc = -ESTALE;
+	ocifs_ckpts_fini(&ck);
+	ocifs_idxdb_close(db);
+	return rc;
+}
+
+/* Layer ld from the artifact man: fetched, checked, installed. */
+static int install(struct ocifs_registry *r, json_object *man, struct ocifs_layer_desc *ld,
+		   const char *cache_dir, char *why, size_t cap)
+{
+	json_object *dbd = find_blob(man, ld->digest, OCIFS_IDXART_MT_DB);
+	json_object *chd = find_blob(man, ld->digest, OCIFS_IDXART_MT_CHUNKS);
+	struct ocifs_cache_tmp t = { .dfd = -1, .fd = -1 };
+	uint64_t chlen = IDXART_CHUNKS_LEN(ld->blob->size);
+	char *z = NULL, *ch = NULL, *dbp = NULL, *chp = NULL;
+	size_t zlen = 0, got = 0;
+	int rc, lock = -1;
+
+	if (!dbd || !chd)
+		return -ENOENT; /* not in this artifact: not an error */
+	rc = ocifs_cache_layer_path(cache_dir, ld->digest, ".db", &dbp);
+	if (!rc)
+		rc = ocifs_cache_layer_path(cache_dir, ld->digest, ".chunks", &chp);
+	if (rc)
+		goto out;
+	lock = ocifs_cache_lock(cache_dir, ld->digest);
+	if (lock < 0) {
+		rc = lock;
+		snprintf(why, cap, "cannot lock its cache entry: %s", strerror(-rc));
+		goto out;
+	}
+	if (usable(ld, cache_dir)) /* another process was faster */
+		goto out;
+	/* What this cache has of the layer (an index built from a local
+	 * image of the same blob, sums learned from its bytes) is kept. */
+	int have_ch = idxart_read_file(chp, chlen, &ch, &got) == 0 && got == chlen &&
+		      !memcmp(ch, OCIFS_IDXART_CHUNKS_MAGIC, strlen(OCIFS_IDXART_CHUNKS_MAGIC));
+	free(ch);
+	ch = NULL;
+	if (!have_ch) {
+		rc = fetch(r, chd, chlen, &ch, &got, why, cap);
+		if (!rc && (got != chlen || memcmp(ch, OCIFS_IDXART_CHUNKS_MAGIC,
+						   strlen(OCIFS_IDXART_CHUNKS_MAGIC)))) {
+			snprintf(why, cap, "its chunk sums do not fit the layer's %llu bytes",
+				 (unsigned long long)ld->blob->size);
+			rc = -EBADMSG;
+		}
+	}
+	char ignored[256] = "";
+	if (!rc && (access(dbp, F_OK) || db_fits(dbp, ld, ignored, sizeof(ignored)))) {
+		rc = fetch(r, dbd, IDXART_DB_MAX(ld->blob->size), &z, &zlen, why, cap);
+		if (!rc)
+			rc = ocifs_cache_tmp_open(dbp, &t);
+		if (!rc && (rc = unzstd_to(z, zlen, IDXART_DB_MAX(ld->blob->size), &t)) != 0)
+			snprintf(why, cap, "its index does not decompress%s",
+				 rc == -EFBIG ? " within bounds" : "");
+		if (!rc)
+			rc = db_fits(t.path, ld, why, cap);
+		if (!rc && (rc = ocifs_cache_tmp_commit(&t)) != 0)
+			snprintf(why, cap, "cannot install its index: %s", strerror(-rc));
+	}
+	if (!rc && !have_ch && (rc = ocifs_cache_write_atomic(chp, ch, got)) != 0)
+		snprintf(why, cap, "cannot install its chunk sums: %s", strerror(-rc));
+	/* last: what makes ocifs_layer_open trust the two */
+	if (!rc && (rc = ocifs_cache_id_put(cache_dir, &ld->id, ld->blob->size, ld->digest)) != 0)
+		snprintf(why, cap, "cannot record it: %s", strerror(-rc));
+out:
+	ocifs_cache_tmp_abort(&t);
+	if (lock >= 0)
+		ocifs_cache_unlock(lock);
+	free(z);
+	free(ch);
+	free(dbp);
+	free(chp);
+	return rc;
+}
+
+int ocifs_idxart_pull(struct ocifs_image *img, const char *cache_dir, int quiet,
+		      unsigned *installed)
+{
+	struct idxart_cand *c = NULL;
+	size_t n = 0, missing = 0;
+	unsigned char *need;
+	char why[256];
+	int rc;
+
+	*installed = 0;
+	if (img->format != OCIFS_FMT_REGISTRY || !img->registry || !cache_dir || !img->nlayers)
+		return 0;
+	if (!(need = calloc(img->nlayers, 1)))
+		return -ENOMEM;
+	for (size_t i = 0; i < img->nlayers; i++) {
+		struct ocifs_layer_desc *ld = &img->layers[i];
+		need[i] = ld->blob && idxart_first_of(img, i) && ocifs_digest_valid(ld->digest) &&
+			  !usable(ld, cache_dir);
+		missing += need[i];
+	}
+	if (!missing) {
+		free(need);
+		return 0;
+	}
+	rc = idxart_candidates(img->registry, img->manifest_digest, &c, &n);
+	if (rc == -ENOMEM)
+		goto out;
+	if (rc) { /* a registry that cannot list them: as if it had none */
+		if (!quiet)
+			log_info("%s: no index artifact (its referrers: %s); indexing the layers from "
+				 "their blobs", img->path, strerror(-rc));
+		rc = 0;
+		goto out;
+	}
+	for (size_t k = 0; k < n && *installed < missing; k++) {
+		for (size_t i = 0; i < img->nlayers; i++) {
+			if (!need[i])
+				continue;
+			*why = 0;
+			rc = install(img->registry, c[k].manifest, &img->layers[i], cache_dir, why,
+				     sizeof(why));
+			if (rc == -ENOMEM)
+				goto out;
+			if (!rc) {
+				need[i] = 0;
+				++*installed;
+			} else if (rc != -ENOENT && !quiet) {
+				log_warn("%s: index artifact %.19s…: layer %zu (%.19s…): %s; "
+					 "indexing it from its blob", img->path, c[k].digest, i + 1,
+					 img->layers[i].digest, *why ? why : strerror(-rc));
+			}
+		}
+	}
+	rc = 0;
+	if (*installed)
+		log_info("%s: %u layer indexes from the index artifact", img->path, *installed);
+out:
+	idxart_candidates_free(c, n);
+	free(need);
+	return rc;
+}

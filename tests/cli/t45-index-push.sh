@@ -1,0 +1,94 @@
+#!/bin/bash
+# `ocifs index --push` (issue #15, src/idxart.h) against a real registry
+# (Debian's docker-registry: the referrers tag, no referrers API): the
+# artifact's digest is printed; pushing twice makes one referrer and
+# uploads nothing; a layer whose chunk sums are missing from the cache (its
+# index trusted from an earlier pass) is read through once for them; each
+# platform of an index gets its own artifact, which a command on another
+# cache uses (-v says so) unless --ignore-artifact; --push refuses an
+# image that is not in a registry, and only `index` takes it.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/registry.sh"
+
+need umoci skopeo jq docker-registry curl || { done_testing; exit; }
+IMG=$(test_images) || { fail "mkimage.sh failed"; done_testing; exit; }
+B=$OCIFS_BIN
+X=--tls-verify=false
+registry_start || { fail "registry did not start"; done_testing; exit; }
+R="docker://$REG_HOST/t45"
+registry_push "oci:$IMG/oci:test" t45:1 &&
+	skopeo copy -q --all --preserve-digests --dest-tls-verify=false "oci:$IMG/multi:test" "$R:multi"
+ok $? "skopeo pushed the test image and a multi-arch index"
+
+# referrers N DIGEST: the descriptors under the referrers tag of DIGEST
+referrers() {
+	registry_curl "/v2/t45/manifests/sha256-${1#sha256:}" \
+		-H 'Accept: application/vnd.oci.image.index.v1+json' 2>/dev/null |
+		jq -c '[(.manifests // [])[] | select(.artifactType == "application/vnd.ocifs.index.v1") | .digest]'
+}
+MAN=$("$B" inspect --json $X "$R:1" 2>/dev/null | jq -r .manifest_digest)
+
+# --- the index is built, its chunk sums lost, then pushed ---------------------
+"$B" index -q --cache-dir "$TMP/c" $X "$R:1" 2>"$TMP/err"
+ok $? "index (no push)" || cat "$TMP/err"
+n=$(find "$TMP/c/layers" -name '*.chunks' | wc -l)
+rm -f "$TMP/c/layers"/*.chunks
+"$B" index --cache-dir "$TMP/c" --push $X "$R:1" >"$TMP/out" 2>"$TMP/err"
+ok $? "index --push with the chunk sums missing" || cat "$TMP/err"
+A1=$(tail -n1 "$TMP/out")
+grep -q "^$R:1: [0-9]* layers indexed$" "$TMP/out" && [[ $A1 == sha256:* ]]
+ok $? "it prints the summary, then the artifact's digest" || cat "$TMP/out"
+[ "$(find "$TMP/c/layers" -name '*.chunks' | wc -l)" = "$n" ] && [ "$n" -gt 0 ]
+ok $? "the $n layers were read through once for their chunk sums"
+[ "$(referrers "$MAN")" = "[\"$A1\"]" ]
+ok $? "one referrer: the artifact" || diag "$(referrers "$MAN")"
+[ "$(registry_curl "/v2/t45/manifests/$A1" -H 'Accept: application/vnd.oci.image.manifest.v1+json' |
+	jq '.layers | length')" = $((2 * n)) ]
+ok $? "with a db and a chunks blob for each of the $n layers"
+
+# --- twice: the same artifact, nothing uploaded -------------------------------
+lines=$(wc -l <"$REG_LOG")
+"$B" index -q --cache-dir "$TMP/c" --push $X "$R:1" >"$TMP/out" 2>"$TMP/err"
+ok $? "index --push again" || cat "$TMP/err"
+[ "$(cat "$TMP/out")" = "$A1" ]
+ok $? "-q: only the digest, the same one"
+! tail -n +"$((lines + 1))" "$REG_LOG" | grep -Eq '"(POST|PUT|PATCH) /v2/'
+ok $? "nothing uploaded" || tail -n +"$((lines + 1))" "$REG_LOG" | grep -E '"(POST|PUT)' | head -3
+[ "$(referrers "$MAN")" = "[\"$A1\"]" ]
+ok $? "still one referrer" || diag "$(referrers "$MAN")"
+
+# --- another cache uses it ----------------------------------------------------
+"$B" ls -v --cache-dir "$TMP/other" $X "$R:1" / >"$TMP/ls" 2>"$TMP/err"
+ok $? "ls on an empty cache" || cat "$TMP/err"
+grep -q "layer indexes from the index artifact" "$TMP/err" &&
+	[ "$(ls "$TMP/other/layers"/*.db | wc -l)" = "$(ls "$TMP/c/layers"/*.db | wc -l)" ]
+ok $? "-v: its layer indexes came from the artifact" || cat "$TMP/err"
+"$B" ls --cache-dir "$TMP/c" $X "$R:1" / >"$TMP/ls.want" 2>/dev/null
+cmp -s "$TMP/ls" "$TMP/ls.want"
+ok $? "the same listing as from the cache that pushed"
+"$B" ls -v --ignore-artifact --cache-dir "$TMP/none" $X "$R:1" / >/dev/null 2>"$TMP/err"
+ok $? "ls --ignore-artifact" || cat "$TMP/err"
+! grep -q "index artifact" "$TMP/err"
+ok $? "--ignore-artifact: not used"
+
+# --- a platform of an index ---------------------------------------------------
+"$B" index -q --cache-dir "$TMP/c" --push --platform linux/arm64 $X "$R:multi" >"$TMP/out" 2>"$TMP/err"
+ok $? "index --push --platform linux/arm64 of a multi-arch index" || cat "$TMP/err"
+A2=$(tail -n1 "$TMP/out")
+ARM=$("$B" inspect --json --platform linux/arm64 $X "$R:multi" 2>/dev/null | jq -r .manifest_digest)
+[ "$(referrers "$ARM")" = "[\"$A2\"]" ] && [ "$A2" != "$A1" ]
+ok $? "its artifact refers to that platform's manifest" || diag "$(referrers "$ARM")"
+AMD=$("$B" inspect --json --platform linux/amd64 $X "$R:multi" 2>/dev/null | jq -r .manifest_digest)
+[ "$(referrers "$AMD")" = "[]" ]
+ok $? "none for the other platform"
+
+# --- refusals -----------------------------------------------------------------
+"$B" index --push "oci:$IMG/oci:test" >/dev/null 2>"$TMP/err"
+[ $? = 2 ] && grep -q "not an image in a registry" "$TMP/err"
+ok $? "--push of a local image: a usage error" || cat "$TMP/err"
+"$B" verify --push $X "$R:1" >/dev/null 2>"$TMP/err"
+[ $? = 2 ] && grep -q -- "--push" "$TMP/err"
+ok $? "verify --push: does not apply" || cat "$TMP/err"
+"$B" index --help | grep -q -- "--push" && "$B" mount --help | grep -q -- "--ignore-artifact"
+ok $? "--push in index's help, --ignore-artifact in mount's"
+done_testing

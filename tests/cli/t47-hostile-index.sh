@@ -1,0 +1,167 @@
+#!/bin/bash
+# A hostile index artifact (issue #15, src/idxdb_check.c): indexes made
+# from a real pushed one with the sqlite3 CLI (a view shadowing a table,
+# a trigger, an extra table, changed CREATE statements, a recursive CTE
+# view, a page_size claim the file does not have, a truncated file), a
+# file that is not SQLite, a zstd bomb, and a blob the registry changed
+# on the way. Each, as the newest (and only) artifact of the image, is
+# refused with one line naming the artifact, the layer and what is wrong;
+# the command works (that layer indexed from its blob) and never hangs
+# (a timeout only to catch a hang).
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/registry.sh"
+. "$(dirname "$0")/../lib/regproxy.sh"
+
+need umoci skopeo jq docker-registry curl sqlite3 zstd python3 || { done_testing; exit; }
+IMG=$(test_images) || { fail "mkimage.sh failed"; done_testing; exit; }
+B=$OCIFS_BIN
+X=--tls-verify=false
+registry_start || { fail "registry did not start"; done_testing; exit; }
+R="docker://$REG_HOST/t47"
+registry_push "oci:$IMG/oci:test" t47:1
+ok $? "skopeo pushed the test image"
+MAN=$("$B" inspect --json $X "$R:1" 2>/dev/null | jq -r .manifest_digest)
+
+"$B" index -q --cache-dir "$TMP/c" --push $X "$R:1" >"$TMP/out" 2>"$TMP/err"
+ok $? "index --push" || cat "$TMP/err"
+ART=$(tail -n1 "$TMP/out")
+AM=$(registry_curl "/v2/t47/manifests/$ART" -H 'Accept: application/vnd.oci.image.manifest.v1+json')
+# the layer made hostile: the one with the largest index
+L=$(jq -r '[.layers[] | select(.mediaType | endswith("zstd"))] | max_by(.size) |
+	.annotations["io.ocifs.layer.digest"]' <<<"$AM")
+N=$("$B" inspect --json $X "$R:1" 2>/dev/null | jq --arg l "$L" '[.layers[].digest] | index($l) + 1')
+DB=$TMP/c/layers/${L#sha256:}.db
+[ -s "$DB" ] && [ "$N" -ge 1 ]
+ok $? "the pushed index of layer $N ($L) is in the cache" || { done_testing; exit; }
+"$B" ls -R --ignore-artifact --cache-dir "$TMP/want" $X "$R:1" / >"$TMP/want.ls" 2>"$TMP/err"
+ok $? "the listing, without the artifact ($(wc -l <"$TMP/want.ls") paths)" || cat "$TMP/err"
+
+# put_blob FILE: upload it (POST, then PUT with the digest); prints its digest
+put_blob() {
+	local d loc sep
+	d=sha256:$(sha256sum <"$1" | cut -d' ' -f1)
+	loc=$(registry_curl "/v2/t47/blobs/uploads/" -X POST -f -o /dev/null -D - |
+		tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+	loc=${loc#"$REG_URL"}
+	sep='?'
+	[[ $loc == *\?* ]] && sep='&'
+	registry_curl "$loc${sep}digest=$d" -X PUT -f -o /dev/null \
+		-H 'Content-Type: application/octet-stream' --data-binary @"$1" || return 1
+	echo "$d"
+}
+
+# publish ZFILE: the artifact with layer L's index blob replaced by ZFILE
+# (zstd), newer, listed alone under the referrers tag; sets EVIL
+K=0
+publish() {
+	local bd man
+	K=$((K + 1))
+	bd=$(put_blob "$1") || return 1
+	man=$(jq -c --arg l "$L" --arg d "$bd" --argjson n "$(stat -c %s "$1")" \
+		--arg t "2099-01-01T00:00:$(printf %02d $K)Z" '
+		.annotations["org.opencontainers.image.created"] = $t |
+		.layers |= map(if (.mediaType | endswith("zstd")) and
+			.annotations["io.ocifs.layer.digest"] == $l then .digest = $d | .size = $n
+			else . end)' <<<"$AM")
+	EVIL=sha256:$(printf '%s' "$man" | sha256sum | cut -d' ' -f1)
+	registry_curl "/v2/t47/manifests/$EVIL" -X PUT -f -o /dev/null \
+		-H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary "$man" &&
+		jq -nc --arg d "$EVIL" --argjson n "$(printf '%s' "$man" | wc -c)" '{
+		"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+		"manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+		"digest": $d, "size": $n, "artifactType": "application/vnd.ocifs.index.v1"}]}' \
+		>"$TMP/tag.json" &&
+		registry_curl "/v2/t47/manifests/sha256-${MAN#sha256:}" -X PUT -f -o /dev/null \
+			-H 'Content-Type: application/vnd.oci.image.index.v1+json' \
+			--data-binary @"$TMP/tag.json"
+}
+
+# refused WHAT REASON [IMAGE]: a command on an empty cache lists the
+# image right, with one line: the artifact's layer refused for REASON
+refused() {
+	local c=$TMP/cache$K
+	timeout 120 "$B" ls -R --cache-dir "$c" $X "${3:-$R:1}" / >"$TMP/got.ls" 2>"$TMP/err"
+	local rc=$?
+	[ $rc = 0 ] && cmp -s "$TMP/want.ls" "$TMP/got.ls"
+	ok $? "$1: the command works, the listing right (exit $rc)" || { cat "$TMP/err"; return; }
+	[ "$(wc -l <"$TMP/err")" = 1 ] &&
+		grep -q "index artifact ${EVIL:0:19}…: layer $N (${L:0:19}…): .*$2.*; indexing it from its blob$" "$TMP/err"
+	ok $? "$1: one line: refused, '$2'" || cat "$TMP/err"
+	diag "$(sed 's/^.*(sha256:[0-9a-f]*…): //' "$TMP/err")"
+	[ -s "$c/layers/${L#sha256:}.db" ] && "$B" ls --cache-dir "$c" $X "$R:1" / >/dev/null 2>&1
+	ok $? "$1: the layer's own index is in the cache and serves again"
+}
+
+# hostile NAME SQL: the pushed index changed by SQL, published, refused
+hostile() {
+	cp "$DB" "$TMP/h.db" && sqlite3 "$TMP/h.db" "$2" && zstd -q -f "$TMP/h.db" -o "$TMP/h.zst" &&
+		publish "$TMP/h.zst"
+	ok $? "$1: made and published" || return
+	refused "$1" "$3"
+}
+
+hostile "a view shadowing a table" \
+	"ALTER TABLE entries RENAME TO real_entries; CREATE VIEW entries AS SELECT * FROM real_entries;" \
+	"the view entries is not defined as ocifs defines it"
+hostile "a trigger" \
+	"CREATE TRIGGER t47 AFTER INSERT ON meta BEGIN DELETE FROM entries; END;" \
+	"an extra trigger t47"
+hostile "an extra table" "CREATE TABLE aaa(x); INSERT INTO aaa VALUES (1);" \
+	"an extra table aaa"
+hostile "an index defined otherwise" \
+	"DROP INDEX xattrs_by_entry; CREATE INDEX xattrs_by_entry ON xattrs(entry, key);" \
+	"the index xattrs_by_entry is not defined as ocifs defines it"
+hostile "a table's CREATE changed" \
+	"PRAGMA writable_schema=ON; UPDATE sqlite_master SET sql = replace(sql, 'value TEXT)',
+	'value TEXT COLLATE NOCASE)') WHERE name = 'meta';" \
+	"the table meta is not defined as ocifs defines it"
+hostile "an index dropped" "DROP INDEX entries_by_name;" \
+	"no index entries_by_name"
+hostile "a recursive CTE view" \
+	"CREATE VIEW forever AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)
+	SELECT x FROM c;" "an extra view forever"
+
+# the file itself
+python3 - "$DB" "$TMP/h.db" <<'EOF'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[16:18] = (1).to_bytes(2, "big")  # page_size 65536, the file's pages are not
+open(sys.argv[2], "wb").write(b)
+EOF
+zstd -q -f "$TMP/h.db" -o "$TMP/h.zst" && publish "$TMP/h.zst"
+ok $? "a page_size claim the file does not have: published"
+refused "page_size claim" "not a whole SQLite file: database disk image is malformed"
+head -c $(($(stat -c %s "$DB") / 8192 * 4096)) "$DB" >"$TMP/h.db" &&
+	zstd -q -f "$TMP/h.db" -o "$TMP/h.zst" && publish "$TMP/h.zst"
+ok $? "an index cut in half (at a page): published"
+refused "truncated" "not a whole SQLite file"
+{ cat "$DB"; head -c 4096 /dev/urandom; } >"$TMP/h.db" && zstd -q -f "$TMP/h.db" -o "$TMP/h.zst" &&
+	publish "$TMP/h.zst"
+ok $? "an index with a page of bytes after its last page: published"
+refused "bytes after it" "not a whole SQLite file ([0-9]* pages of 4096 bytes, [0-9]* bytes)"
+head -c 100000 /dev/urandom >"$TMP/h.db" && zstd -q -f "$TMP/h.db" -o "$TMP/h.zst" &&
+	publish "$TMP/h.zst"
+ok $? "a file that is not SQLite: published"
+refused "not SQLite" "its index is refused: not a whole SQLite file: file is not a database"
+# past the bound: 64 MiB + the layer's size (IDXART_DB_MAX)
+head -c $((80 << 20)) /dev/zero | zstd -q -3 >"$TMP/h.zst" && publish "$TMP/h.zst"
+ok $? "a zstd bomb ($(stat -c %s "$TMP/h.zst") bytes, 80 MiB of zeros): published"
+refused "zstd bomb" "its index does not decompress within bounds"
+
+# a blob changed on the way (the proxy flips its bytes): the pushed artifact
+zstd -q -f "$DB" -o "$TMP/h.zst" && publish "$TMP/h.zst"
+ok $? "the pushed index again, as is"
+BD=$(sha256sum <"$TMP/h.zst" | cut -d' ' -f1)
+proxy_start "http://$REG_HOST" || fail "the proxy did not start"
+proxy_ctl "{\"faults\":[{\"kind\":\"corrupt\",\"path\":\"/blobs/sha256:$BD\",\"every\":1000}]}"
+refused "a blob changed on the way" "blob sha256:${BD:0:12}…: does not match its digest" \
+	"docker://$PROXY_HOST/t47:1"
+proxy_ctl '{}'
+
+# and the good one is still taken
+K=$((K + 1))
+timeout 120 "$B" ls -R -v --cache-dir "$TMP/cache$K" $X "$R:1" / >"$TMP/got.ls" 2>"$TMP/err" &&
+	cmp -s "$TMP/want.ls" "$TMP/got.ls" && grep -q "layer indexes from the index artifact" "$TMP/err" &&
+	! grep -q "indexing it from its blob" "$TMP/err"
+ok $? "the unchanged index is installed" || cat "$TMP/err"
+done_testing
