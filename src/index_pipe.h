@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The index pass's pipeline (index.c): a ring of decoded chunks between
- * three threads, so one layer's work spreads over two cores.
+ * two or three threads (three without side_ride), so one layer's work
+ * spreads over two cores.
  *
  *   producer thread: produce() fills chunks (decompression; the blob's
  *                    sha256 is taken inside produce, on the compressed side)
