@@ -4,8 +4,7 @@
  * cannot avoid, measured on this machine with the libraries ocifs uses,
  * and the wall time that leaves on NCPUS cores. DESIGN §3/§4 make the
  * index pass, for every layer:
- *   - decompress the blob (libzstd / zlib, streaming, as ocifs does:
- *     without the codec's own checksum, which the diff_id makes redundant),
+ *   - decompress the blob (libzstd / zlib, streaming, as ocifs does),
  *   - sha256 the compressed bytes (the blob digest),
  *   - sha256 the uncompressed stream (the diff_id),
  *   - sha256 every regular file, i.e. nearly the whole stream once more.
@@ -40,7 +39,6 @@
 #include <string.h>
 #include <time.h>
 #include <zlib.h>
-#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_d_forceIgnoreChecksum */
 #include <zstd.h>
 
 #include "sha.h"
@@ -102,7 +100,6 @@ static uint64_t decode(const char *name, const unsigned char *b, size_t len, uns
 
 		if (!d)
 			die(name, "ZSTD_createDCtx");
-		ZSTD_DCtx_setParameter(d, ZSTD_d_forceIgnoreChecksum, ZSTD_d_ignoreChecksum);
 		while (ib.pos < ib.size) {
 			ZSTD_outBuffer ob = { out, OUT, 0 };
 			size_t r = ZSTD_decompressStream(d, &ob, &ib);
@@ -134,9 +131,6 @@ static uint64_t decode(const char *name, const unsigned char *b, size_t len, uns
 		memset(&z, 0, sizeof(z));
 		if (inflateInit2(&z, 15 + 16) != Z_OK)
 			die(name, "inflateInit2");
-#if ZLIB_VERNUM >= 0x1290
-		inflateValidate(&z, 0);
-#endif
 		z.next_in = (unsigned char *)b;
 		z.avail_in = (uInt)len;
 		while (rc != Z_STREAM_END || z.avail_in) {

@@ -345,12 +345,6 @@ static int gz_pass_new(struct ocifs_src *in, const struct ocifs_zpass_opts *o, v
 	p->state = PS_BETWEEN;
 	if (in_init(&p->r, in, GZ_PASS_IBUF))
 		goto err;
-#if ZLIB_VERNUM >= 0x1290
-	/* no CRC-32 (nor length) check; inflateReset keeps it so for every
-	 * member */
-	if (o->skip_check && inflateValidate(&p->r.zs, 0) != Z_OK)
-		goto err;
-#endif
 	if (deflateInit2(&p->def, Z_DEFAULT_COMPRESSION, Z_DEFLATED, WB_RAW, 8,
 			 Z_DEFAULT_STRATEGY) != Z_OK)
 		goto err;

@@ -399,10 +399,6 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	zo.window_max = o->zstd_window_max;
 	zo.on_input = on_input;
 	zo.ctx = &tap;
-	/* The output is checked against the config's diff_id before the
-	 * index is kept (and the input against the blob digest): the codec's
-	 * own checksum adds nothing then. */
-	zo.skip_check = *ld->diff_id != '\0';
 	st->comp = zo.comp;
 	/* Without a blob digest, an uncompressed blob's digest is its diff_id
 	 * (old docker-archive); anything else needs hashing first (layer.c). */

@@ -131,12 +131,6 @@ struct ocifs_zpass_opts {
 	uint64_t window_max;            /* zstd: largest window accepted,
 					 * bytes; 0 = OCIFS_ZSTD_WINDOW_DEFAULT.
 					 * Larger: -EOPNOTSUPP, logged. */
-	/* The caller checks the output against a sha256 of its own before
-	 * it uses any of it (the index pass: the diff_id): the codec's own
-	 * check of the output (zstd's XXH64, gzip's CRC-32), redundant then,
-	 * is skipped -- 7 % of zstd's decoding time, 6 % of inflate's. A
-	 * corrupt blob then decodes to bytes that fail that sha256. */
-	int skip_check;
 };
 
 struct ocifs_zpass;

@@ -661,9 +661,6 @@ static int zpass_new(struct ocifs_src *in, const struct ocifs_zpass_opts *o, voi
 	rc = dctx_new(p->z.wmax, &p->dctx);
 	if (rc)
 		goto err;
-	/* zstd >= 1.4.7; an older library refuses it and checks as before */
-	if (o->skip_check)
-		ZSTD_DCtx_setParameter(p->dctx, ZSTD_d_forceIgnoreChecksum, ZSTD_d_ignoreChecksum);
 	*st = p;
 	return 0;
 err:
