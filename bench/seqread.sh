@@ -32,6 +32,18 @@
 # (`DEC BLOB >/dev/null`: one thread, so its floor is its CPU; without
 # the pipe it is a little cheaper than the baseline). Ratios are rates:
 # ocifs / baseline (higher is better).
+# For pzstd also: libzstd alone decoding every frame on every core
+# (bench/pzdec.c: no I/O, each frame straight into a reused buffer, as
+# the read-ahead does), its wall rate against the baseline (decoding
+# only: no mount can beat it); and, with the plain row in the same run,
+# "at best on N cores": that decoding CPU plus the transport's (daemon +
+# cat CPU of the plain row: round trips and page-cache copies, nothing
+# decoded) spread over every core, but no faster than the transport
+# alone (its requests are a chain, one core at a time), against the
+# decoder's CPU -- what the cores could do at best with this transport,
+# the row the pzstd ratio is to be judged against; and the mount's rate
+# against libzstd alone's, which the load slows too (on the same cores:
+# the decoding's share of the mount's CPU, decode / (decode + transport)).
 # Goal 1: gzip and pzstd >= 1.6x their decompressor; one big zstd frame
 # cannot be decoded in parallel (only one decoder can walk it): info.
 #
@@ -64,6 +76,8 @@ mkdir -p "$OUTB"
 $CC -O2 -std=gnu11 -Wall -o "$OUTB/timeit" "$top/bench/timeit.c" ||
 	die "cannot build bench/timeit"
 T=$OUTB/timeit
+$CC -O2 -std=gnu11 -Wall -o "$OUTB/pzdec" "$top/bench/pzdec.c" -lzstd -lpthread ||
+	die "cannot build bench/pzdec"
 
 if [ -n "${OCIFS_BENCH_SEQ_DIR:-}" ]; then S=$OCIFS_BENCH_SEQ_DIR
 elif [ -w "$WORK" ]; then S=$WORK/seq; else S=$builddir/bench/seq-work; fi
@@ -136,6 +150,10 @@ for c in $CODECS; do
 		# shellcheck disable=SC2016
 		"$T" "$R/$c.dec.t" sh -c "$dec"' "$1" >/dev/null' sh "$S/$c.blob" ||
 			die "$dec $S/$c.blob failed"
+		# pzstd: libzstd alone on every core, frames into reused buffers
+		if [ "$c" = pzstd ]; then
+			"$OUTB/pzdec" "$S/$c.blob" >>"$R/pzdec.t" || die "pzdec $S/$c.blob failed"
+		fi
 		XDG_CACHE_HOME=$TMP/cache.$c "$BIN" mount "$S/$c" "$MNT" >"$TMP/up.err" 2>&1 ||
 			die "ocifs mount $S/$c failed: $(cat "$TMP/up.err")"
 		pid=$(daemon "$c")
@@ -194,6 +212,31 @@ for c in $CODECS; do
 		bc=$(sort -n -k2 "$R/$c.dec.t" | head -n 1 | cut -d' ' -f2)
 		row "  CPU floor on $(getconf _NPROCESSORS_ONLN) cores" "$(mbs "$fl") MB/s" "$(mbs "$bc") MB/s" \
 			"$(div "$bc" "$fl")" "info ((daemon + cat CPU) / cores vs the decoder's CPU)"
+	fi
+	if [ "$c" = pzstd ] && [ -s "$R/pzdec.t" ]; then
+		n=$(getconf _NPROCESSORS_ONLN)
+		bc=$(sort -n -k2 "$R/pzstd.dec.t" | head -n 1 | cut -d' ' -f2)
+		pw=$(sort -n "$R/pzdec.t" | head -n 1 | cut -d' ' -f1)
+		pc=$(sort -n -k2 "$R/pzdec.t" | head -n 1 | cut -d' ' -f2)
+		row "  libzstd alone on $n threads" "$(mbs "$pw") MB/s" "$(mbs "$b") MB/s" "$(div "$b" "$pw")" \
+			"info (decoding only, cpu $pc s: no mount beats it)"
+		if [ -s "$R/plain.mem" ]; then
+			# at best: that decoding CPU plus the transport's (daemon
+			# + cat CPU of the plain row: round trips and page-cache
+			# copies, nothing decoded) over every core, and no faster
+			# than the transport alone (a chain of requests: one core
+			# at a time) -- vs the decoder's CPU, as the row above
+			tr=$(awk '{ t = $4 + $5; if (m == "" || t < m) m = t } END { printf "%.4f", m }' "$R/plain.mem")
+			ab=$(awk -v d="$pc" -v t="$tr" -v n="$n" 'BEGIN { f = (d + t) / n; if (t > f) f = t; printf "%.4f", f }')
+			row "  at best on $n cores" "$(mbs "$ab") MB/s" "$(mbs "$bc") MB/s" "$(div "$bc" "$ab")" \
+				"info ((decode $pc s + transport $tr s CPU) / $n vs the decoder's CPU)"
+			# the mount against libzstd alone in the same run: on the
+			# same cores, the decoding's share of the CPU the mount
+			# needs (under load the mount's 4 busy threads may get
+			# more of the machine than libzstd's 2)
+			row "  ocifs vs libzstd alone" "$(mbs "$o") MB/s" "$(mbs "$pw") MB/s" "$(div "$pw" "$o")" \
+				"info (same cores: $(div "$pc" "$(awk -v d="$pc" -v t="$tr" 'BEGIN { print d + t }')"), decode / (decode + transport) CPU)"
+		fi
 	fi
 	if [ "$c" = plain ] && [ -s "$R/pzstd.base.t" ]; then
 		# the ceiling: what the mount delivers with nothing to decode,

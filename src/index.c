@@ -3,15 +3,17 @@
  * One pass per layer (see index.h). Data flow (index_pipe.h):
  *
  *   decoder thread:  blob --pread--> zpass --> chunk ring
- *                        `--> side ring --> hasher thread: sha256(blob)
+ *                        `--> side ring --> sha256(blob)
  *   calling thread:  chunk ring --> sha256(diff_id)
  *                    chunk ring --> tar reader --> per-file sha256 + magic
  *                        --> SQLite (temp)
  *
  * The file data is hashed where it lies in the ring (no copy), into the
- * diff_id and the file's hash in one pass (sha.h: ocifs_sha_update2); on
- * a CPU that cannot pair the two, the hasher thread takes the diff_id
- * too. The rings hold a few MiB, so memory stays bounded whatever the
+ * diff_id and the file's hash in one pass (sha.h: ocifs_sha_update2), and
+ * the side ring's compressed bytes ride along in the same loop
+ * (ocifs_sha_update2_ride), so the pass runs on two threads, one a core.
+ * On a CPU that cannot pair them, a hasher thread takes the blob and the
+ * diff_id. The rings hold a few MiB, so memory stays bounded whatever the
  * layer size. On any error all threads stop, the temp file is removed
  * and the error is reported once, naming the layer.
  */
@@ -415,7 +417,7 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	 * (sha.h), the diff_id is taken on this thread beside the file hashes;
 	 * else on a hasher thread of its own. */
 	int pair = zo.comp != OCIFS_COMP_NONE && ocifs_sha_pairs();
-	if ((rc = ocifs_sha_new(&tap.sha_c)) ||
+	if ((rc = pair ? ocifs_sha_new_pairable(&tap.sha_c) : ocifs_sha_new(&tap.sha_c)) ||
 	    (rc = pair ? ocifs_sha_new_pairable(&ps.sha_f) : ocifs_sha_new(&ps.sha_f)) ||
 	    (zo.comp != OCIFS_COMP_NONE &&
 	     (rc = pair ? ocifs_sha_new_pairable(&sha_u) : ocifs_sha_new(&sha_u))))
@@ -441,6 +443,7 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 		po.sha = sha_u;
 	po.hold = &hold;
 	po.side_sha = tap.sha_c;
+	po.side_ride = pair;
 	rc = ocifs_index_pipe_start(&po, &tap.pl);
 	pl = tap.pl;
 	if (rc)

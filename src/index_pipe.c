@@ -13,8 +13,17 @@
  * the thread that owns a slot's state touches its bytes, so the bytes
  * themselves need no lock: the producer writes a slot no one reads, the
  * two consumers only read.
+ *
+ * The side ring (the compressed bytes, for o.side_sha) is hashed by the
+ * hasher thread, or, in ride mode (o.side_ride: all three hashes are
+ * pairable), by the reader itself: its blocks ride along the paired
+ * hash of the file data (ocifs_sha_update2_ride), where they cost about
+ * half of a pass of their own, and no hasher thread runs at all. The
+ * reader hashes side bytes alone only when the side ring is full (the
+ * producer may be waiting for a slot) and at the end.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +32,7 @@
 
 #define PIPE_CHUNK (256u << 10)
 #define PIPE_SLOTS 16u
-#define SIDE_SLOTS 3u
+#define SIDE_SLOTS 4u
 #define SIDE_CHUNK (1u << 20)
 
 struct ocifs_index_pipe {
@@ -43,6 +52,7 @@ struct ocifs_index_pipe {
 	pthread_t th_prod, th_hash;
 	int have_prod, have_hash, sync_init;
 	int hash_main;          /* the hasher takes the chunks (o.sha) */
+	int ride;               /* the reader hashes the side ring */
 	/* the reader's own */
 	uint64_t cur;           /* chunk being read (== taken) */
 	size_t pos;             /* in chunk cur */
@@ -51,7 +61,71 @@ struct ocifs_index_pipe {
 	uint64_t cur_start;     /* stream offset of chunk cur's first byte */
 	uint64_t isha_off;      /* o.inline_sha has taken the bytes before it
 				 * (>= cur_start while chunk cur is held) */
+	/* ride mode, the reader's: side chunk side_cur (== side_hashed),
+	 * held when side_holding, side_pos bytes of it hashed */
+	uint64_t side_cur;
+	size_t side_pos;
+	int side_holding;
+	uint64_t side_taken;    /* side bytes hashed: o.side_sha's offset */
 };
+
+/* Ride mode: the next side bytes not hashed yet, *q and how many (up to
+ * the end of a chunk); 0 when none has been produced yet. */
+static size_t side_peek(struct ocifs_index_pipe *p, const unsigned char **q)
+{
+	unsigned slot;
+
+	*q = NULL;
+	if (!p->side_holding) {
+		pthread_mutex_lock(&p->mu);
+		p->side_holding = p->side_cur < p->side_made;
+		pthread_mutex_unlock(&p->mu);
+		if (!p->side_holding)
+			return 0;
+		p->side_pos = 0;
+	}
+	slot = (unsigned)(p->side_cur % SIDE_SLOTS);
+	*q = p->side_buf[slot] + p->side_pos;
+	return p->side_len[slot] - p->side_pos;
+}
+
+/* Ride mode: k more side bytes were hashed; a used-up chunk goes back
+ * to the producer at once. */
+static void side_used(struct ocifs_index_pipe *p, size_t k)
+{
+	p->side_pos += k;
+	p->side_taken += k;
+	if (p->side_pos < p->side_len[p->side_cur % SIDE_SLOTS])
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->side_hashed = ++p->side_cur;
+	pthread_cond_signal(&p->cv_free);
+	pthread_mutex_unlock(&p->mu);
+	p->side_holding = 0;
+}
+
+/* Ride mode: hash the side chunks there are now, alone (at most `max`);
+ * 1 if there was any. */
+static int side_drain(struct ocifs_index_pipe *p, unsigned max)
+{
+	const unsigned char *q;
+	size_t n;
+	int any = 0;
+
+	while (max-- && (n = side_peek(p, &q)) != 0) {
+		ocifs_sha_update(p->o.side_sha, q, n);
+		side_used(p, n);
+		any = 1;
+	}
+	return any;
+}
+
+/* Ride mode, mu held: whether the producer may be waiting for a side
+ * slot (then the reader frees one before it waits or reads on). */
+static int side_full(const struct ocifs_index_pipe *p)
+{
+	return p->side_made - p->side_hashed >= SIDE_SLOTS;
+}
 
 /* o.inline_sha takes the stream up to upto (<= the end of chunk cur,
  * which the reader holds). */
@@ -126,9 +200,23 @@ void ocifs_index_pipe_side(struct ocifs_index_pipe *p, const void *buf, size_t n
 {
 	const unsigned char *b = buf;
 
-	if (!p->have_hash) { /* no hasher thread (it could not start) */
+	if (!p->have_hash && !p->ride) { /* no hasher thread (it could not start) */
 		ocifs_sha_update(p->o.side_sha, buf, n);
 		return;
+	}
+	if (p->ride) {
+		/* The reader is behind (half the ring waits for it) and has
+		 * hashed every side byte so far: then it has the more work of
+		 * the two, and these bytes are hashed here, where they lie. */
+		pthread_mutex_lock(&p->mu);
+		int here = p->side_hashed == p->side_made && p->made - p->taken >= p->o.nslots / 2;
+		pthread_mutex_unlock(&p->mu);
+		if (here) {
+			ocifs_sha_update(p->o.side_sha, buf, n);
+			p->side_taken += n; /* the reader reads it once it holds
+					     * a later chunk: after mu */
+			return;
+		}
 	}
 	while (n) {
 		size_t k = n < SIDE_CHUNK ? n : SIDE_CHUNK;
@@ -208,6 +296,8 @@ static int pipe_next(struct ocifs_index_pipe *p, const unsigned char **out, size
 
 	*got = 0;
 	if (p->holding && p->pos == p->len[slot]) { /* done with it: give it back */
+		int full;
+
 		pipe_catch_up(p, p->cur_start + p->len[slot]);
 		p->cur_start += p->len[slot];
 		pthread_mutex_lock(&p->mu);
@@ -215,14 +305,24 @@ static int pipe_next(struct ocifs_index_pipe *p, const unsigned char **out, size
 		p->taken = ++p->cur;
 		if (pipe_low(p) != low) /* a slot came free */
 			pthread_cond_signal(&p->cv_free);
+		full = p->ride && side_full(p);
 		pthread_mutex_unlock(&p->mu);
 		p->holding = 0;
 		slot = (unsigned)(p->cur % p->o.nslots);
+		if (full)
+			side_drain(p, 1);
 	}
 	if (!p->holding) {
 		pthread_mutex_lock(&p->mu);
-		while (p->cur == p->made && !p->err && !p->eof)
+		while (p->cur == p->made && !p->err && !p->eof) {
+			if (p->ride && side_full(p)) {
+				pthread_mutex_unlock(&p->mu);
+				side_drain(p, 1);
+				pthread_mutex_lock(&p->mu);
+				continue;
+			}
 			pthread_cond_wait(&p->cv_made, &p->mu);
+		}
 		if (p->cur == p->made) {
 			int err = p->err;
 			pthread_mutex_unlock(&p->mu);
@@ -256,7 +356,25 @@ void ocifs_index_pipe_pair(struct ocifs_index_pipe *p, uint64_t off, const void 
 	if (p->isha_off > off) /* already in: released with their chunk */
 		lead = p->isha_off - off < n ? (size_t)(p->isha_off - off) : n;
 	ocifs_sha_update(also, b, lead);
-	ocifs_sha_update2(p->o.inline_sha, also, b + lead, n - lead);
+	b += lead;
+	n -= lead;
+	if (p->ride && n >= 64) { /* the side bytes ride along */
+		const unsigned char *cq;
+		size_t cn = side_peek(p, &cq), k;
+
+		if (cn && p->side_taken % 64) { /* back to a block boundary */
+			k = 64 - (size_t)(p->side_taken % 64);
+			k = k < cn ? k : cn;
+			ocifs_sha_update(p->o.side_sha, cq, k);
+			side_used(p, k);
+			cn = side_peek(p, &cq);
+		}
+		k = ocifs_sha_update2_ride(p->o.inline_sha, also, b, n, p->o.side_sha, cq, cn);
+		if (k)
+			side_used(p, k);
+	} else {
+		ocifs_sha_update2(p->o.inline_sha, also, b, n);
+	}
 	if (p->isha_off < off + n)
 		p->isha_off = off + n;
 }
@@ -310,6 +428,8 @@ int ocifs_index_pipe_finish(struct ocifs_index_pipe *p)
 	if (p->holding)
 		pipe_catch_up(p, p->off);
 	pipe_join(p); /* the hasher ends once it hashed chunk made - 1 */
+	if (p->ride) /* the producer is gone: what is left of the side */
+		side_drain(p, UINT_MAX);
 	pthread_mutex_lock(&p->mu);
 	err = p->err;
 	pthread_mutex_unlock(&p->mu);
@@ -372,7 +492,8 @@ int ocifs_index_pipe_start(const struct ocifs_index_pipe_opts *o, struct ocifs_i
 	p->sync_init = 1;
 	/* before the threads read them */
 	p->hash_main = p->o.sha != NULL;
-	p->have_hash = p->o.sha || p->o.side_sha;
+	p->ride = p->o.side_ride && p->o.side_sha && p->o.inline_sha;
+	p->have_hash = p->o.sha || (p->o.side_sha && !p->ride);
 	if (p->have_hash && pthread_create(&p->th_hash, NULL, pipe_hasher, p) != 0) {
 		p->have_hash = 0;
 		ocifs_index_pipe_free(p);

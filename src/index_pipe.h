@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The index pass's pipeline (index.c): a ring of decoded chunks between
- * three threads, so one layer's work spreads over two cores.
+ * two or three threads (three without side_ride), so one layer's work
+ * spreads over two cores.
  *
  *   producer thread: produce() fills chunks (decompression; the blob's
  *                    sha256 is taken inside produce, on the compressed side)
  *   hasher thread:   sha256 of every chunk in order (the diff_id), when
  *                    opts.sha is set, and of the bytes produce() hands to
- *                    ocifs_index_pipe_side() (the blob digest)
+ *                    ocifs_index_pipe_side() (the blob digest) unless
+ *                    opts.side_ride gives those to the calling thread
  *   calling thread:  reads the same chunks through a struct ocifs_stream,
  *                    by copy (read) or by reference (peek): the tar reader
  *                    and the per-file hashes; with opts.inline_sha instead,
@@ -43,6 +45,11 @@ struct ocifs_index_pipe_opts {
 	 * (the compressed input) are copied to a small ring of their own and
 	 * hashed into it on the hasher thread. Complete after finish(). */
 	struct ocifs_sha *side_sha;
+	/* With inline_sha and side_sha, all three pairable (sha.h): the
+	 * calling thread hashes the side bytes too, riding along the paired
+	 * hashes of ocifs_index_pipe_pair (ocifs_sha_update2_ride); no
+	 * hasher thread. */
+	int side_ride;
 	/* Both threads attach it (log lines held until the caller decides). */
 	struct ocifs_log_hold *hold;
 	size_t chunk;                   /* bytes; 0 = 256 KiB */

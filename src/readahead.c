@@ -417,7 +417,11 @@ void ocifs_ra_advance(struct ocifs_ra *ra, const void *owner, struct ocifs_layer
 	pthread_mutex_lock(&ra->lock);
 	for (j = ra->head; j; j = nx) {
 		nx = j->next;
-		if (j->owner == owner && j->b1 + behind <= blk) {
+		/* a job not done yet stays: the front moved past it with a
+		 * read that arrived early, and the reads of its blocks are
+		 * still to come (retired at a later call, once done) */
+		if (j->owner == owner && j->b1 + behind <= blk &&
+		    (j->state == JOB_DONE || j->state == JOB_FAILED)) {
 			j->retired = 1;
 			job_unlink(ra, j, &dead);
 		}

@@ -397,7 +397,14 @@ static void ra_track(struct ocifs_rfile *f, uint64_t uoff, size_t n)
 	struct ocifs_reader *r = f->r;
 	uint64_t bs = r->block, end = f->x.data_off + f->x.data_len;
 	uint64_t late = r->ahead > READER_GAP ? r->ahead : READER_GAP;
-	int near = f->seq_next && uoff + late >= f->seq_next && uoff <= f->seq_next + READER_GAP;
+	/* ahead of the front: by up to READER_GAP, or into a unit the
+	 * read-ahead already holds (a bigger read_ahead_kb sends 1 MiB
+	 * requests, several windows at once, served by several threads:
+	 * one lands 4-8 MiB past the front, and cancelling the jobs there
+	 * decoded them twice, the daemon's CPU up 80 % at 4 MiB) */
+	int near = f->seq_next && uoff + late >= f->seq_next &&
+		   (uoff <= f->seq_next + READER_GAP ||
+		    (f->ra_owner && ocifs_ra_covers(r->ra, f->layer, uoff / bs)));
 
 	if (!near && f->ra_owner) {
 		ocifs_ra_drop(r->ra, f);

@@ -121,15 +121,19 @@ int ocifs_sha_new_pairable(struct ocifs_sha **out)
 	return 0;
 }
 
-void ocifs_sha_update2(struct ocifs_sha *a, struct ocifs_sha *b, const void *p, size_t n)
+/* update2, and c (when it can: pairable, at a block boundary) takes whole
+ * blocks of cq[0..cn) beside as many whole blocks of p; the bytes of cq
+ * taken. */
+static size_t update2_ride(struct ocifs_sha *a, struct ocifs_sha *b, const void *p, size_t n,
+			   struct ocifs_sha *c, const unsigned char *cq, size_t cn)
 {
 	const unsigned char *q = p;
-	size_t ka, kb;
+	size_t ka, kb, taken = 0;
 
 	if (a->ctx || b->ctx || a->own.n % 64 != b->own.n % 64) {
 		ocifs_sha_update(a, p, n);
 		ocifs_sha_update(b, p, n);
-		return;
+		return 0;
 	}
 	/* the same offset in a block: top up both pending blocks (the same
 	 * bytes when both streams took the same ones, as they usually did) */
@@ -145,9 +149,17 @@ void ocifs_sha_update2(struct ocifs_sha *a, struct ocifs_sha *b, const void *p, 
 	q += ka;
 	n -= ka;
 	if (n >= 64) {
-		size_t whole = n - n % 64;
+		size_t whole = n - n % 64, m = 0;
 
-		ocifs_sha_ni_blocks2(a->own.h, b->own.h, q, whole / 64);
+		if (c && !c->ctx && c->own.n % 64 == 0)
+			m = whole / 64 < cn / 64 ? whole / 64 : cn / 64;
+		if (m) {
+			ocifs_sha_ni_blocks3(a->own.h, b->own.h, q, c->own.h, cq, m);
+			c->own.n += 64 * m;
+			taken = 64 * m;
+		}
+		if (whole / 64 > m)
+			ocifs_sha_ni_blocks2(a->own.h, b->own.h, q + 64 * m, whole / 64 - m);
 		a->own.n += whole;
 		b->own.n += whole;
 		q += whole;
@@ -157,6 +169,18 @@ void ocifs_sha_update2(struct ocifs_sha *a, struct ocifs_sha *b, const void *p, 
 	memcpy(b->own.buf, q, n);
 	a->own.n += n;
 	b->own.n += n;
+	return taken;
+}
+
+void ocifs_sha_update2(struct ocifs_sha *a, struct ocifs_sha *b, const void *p, size_t n)
+{
+	update2_ride(a, b, p, n, NULL, NULL, 0);
+}
+
+size_t ocifs_sha_update2_ride(struct ocifs_sha *a, struct ocifs_sha *b, const void *p, size_t n,
+			      struct ocifs_sha *c, const void *cq, size_t cn)
+{
+	return update2_ride(a, b, p, n, c, cq, cn);
 }
 
 int ocifs_sha_new(struct ocifs_sha **out)

@@ -32,6 +32,14 @@ int ocifs_sha_pairs(void);
  *  the tar), one pass over the bytes computes both: about 1.6x the speed
  *  of two updates. Not thread-safe: a and b belong to the caller's thread. */
 void ocifs_sha_update2(struct ocifs_sha *a, struct ocifs_sha *b, const void *p, size_t n);
+/** ocifs_sha_update2(a, b, p, n), and c -- a third stream, e.g. the
+ *  compressed blob's -- takes the first bytes of cq[0..cn) in the same
+ *  pass: as many whole blocks as the pair hashes whole blocks of p, when
+ *  all three are pairable and c is at a block boundary (else none).
+ *  Returns the bytes of cq that c took (a multiple of 64); the caller
+ *  gives c the rest later. About half the cost of hashing them alone. */
+size_t ocifs_sha_update2_ride(struct ocifs_sha *a, struct ocifs_sha *b, const void *p, size_t n,
+			      struct ocifs_sha *c, const void *cq, size_t cn);
 
 struct ocifs_src;
 /** sha256 of a whole source as "sha256:hex"; progress (may be NULL) is

@@ -6,7 +6,8 @@
  * random sizes: the bytes, their count and the hasher's sha256 must match
  * the stream's, whether the hasher thread or the reader (inline, some
  * pieces paired with a second context) takes the stream, and for the
- * bytes the producer hands to the side ring. An error from the producer
+ * bytes the producer hands to the side ring (hashed on the hasher thread,
+ * or riding along the reader's pairs). An error from the producer
  * mid-stream arrives after the
  * bytes before it; a reader that stops early (a tar error) frees the ring
  * while the producer waits for a slot, without hanging. Then a tar built
@@ -117,7 +118,9 @@ static int drain(struct ocifs_index_pipe *p, unsigned char *out, size_t cap, siz
 }
 
 /* hash: 0 none, 1 on the hasher thread, 2 inline (with pairs), 3 inline
- * and the side ring */
+ * and the side ring, 4 the same with the side bytes riding along the
+ * pairs (side_ride), 5 side_ride without a single pair (the reader only
+ * hashes the side ring when it is full, and at the end) */
 static void round_trip(size_t len, size_t chunk, unsigned slots, size_t step, int hash)
 {
 	unsigned char *mem = pattern(len), *out = malloc(len + 1);
@@ -128,7 +131,8 @@ static void round_trip(size_t len, size_t chunk, unsigned slots, size_t step, in
 	struct ocifs_index_pipe_opts o = { .produce = gen_produce, .ctx = &g,
 					   .chunk = chunk, .nslots = slots };
 	static const char *const how[] = { "", ", hasher thread", ", inline with pairs",
-					   ", inline, side ring" };
+					   ", inline, side ring", ", inline, side ring riding",
+					   ", inline, side ring riding, no pairs" };
 	size_t total = 0;
 	int rc;
 
@@ -138,12 +142,17 @@ static void round_trip(size_t len, size_t chunk, unsigned slots, size_t step, in
 		o.sha = sha;
 	if (hash >= 2) {
 		o.inline_sha = sha;
-		ocifs_sha_new_pairable(&also);
+		if (hash != 5)
+			ocifs_sha_new_pairable(&also);
 		ocifs_sha_new(&also_ref);
 	}
-	if (hash == 3) {
-		ocifs_sha_new(&side);
+	if (hash >= 3) {
+		if (hash >= 4)
+			ocifs_sha_new_pairable(&side);
+		else
+			ocifs_sha_new(&side);
 		o.side_sha = side;
+		o.side_ride = hash >= 4;
 		g.side = &p;
 	}
 	rc = ocifs_index_pipe_start(&o, &p);
@@ -233,14 +242,24 @@ static void stop_early(int hash)
 	if (hash)
 		ocifs_sha_new(&sha);
 	o.sha = sha;
-	if (hash == 2) { /* the producer feeding the side ring too */
-		ocifs_sha_new(&side);
+	if (hash >= 2) { /* the producer feeding the side ring too */
+		if (hash == 3) { /* which the reader hashes (and does not) */
+			ocifs_sha_free(sha);
+			ocifs_sha_new_pairable(&sha);
+			o.sha = NULL;
+			o.inline_sha = sha;
+			o.side_ride = 1;
+			ocifs_sha_new_pairable(&side);
+		} else {
+			ocifs_sha_new(&side);
+		}
 		o.side_sha = side;
 		g.side = &p;
 		o.chunk = 1 << 20;
 	}
 	rc = ocifs_index_pipe_start(&o, &p);
-	if (ok(rc == 0, "stop early%s: started", hash == 2 ? " (side ring)" : hash ? " (hashed)" : "")) {
+	if (ok(rc == 0, "stop early%s: started",
+	       hash == 3 ? " (side ring riding)" : hash == 2 ? " (side ring)" : hash ? " (hashed)" : "")) {
 		ocifs_index_pipe_stream(p, &s);
 		rc = s.read(s.ctx, buf, sizeof(buf), &got);
 		ok(rc == 0 && got == sizeof(buf) && memcmp(buf, mem, got) == 0,
@@ -366,6 +385,13 @@ int main(void)
 	round_trip(0, 64, 2, 0, 3);
 	round_trip(100000, 100, 3, 13, 3);
 	round_trip(5 << 20, 0, 0, 0, 3);     /* more than the side ring holds */
+	round_trip(0, 64, 2, 0, 4);
+	round_trip(100000, 100, 3, 13, 4);
+	round_trip(5 << 20, 0, 0, 0, 4);
+	round_trip(9 << 20, 4096, 4, 0, 4);  /* the reader often behind */
+	round_trip(3 << 20, 65536, 2, 1000, 4);
+	round_trip(5 << 20, 0, 0, 0, 5);
+	round_trip(100000, 7, 3, 5, 5);
 	error_mid_stream(0, 64);
 	error_mid_stream(5000, 1000);
 	error_mid_stream(4096, 4096);
@@ -373,6 +399,7 @@ int main(void)
 	stop_early(1);
 	stop_early(0);
 	stop_early(2);
+	stop_early(3);
 	tar_through_ring(100);
 	tar_through_ring(4096);
 	tar_through_ring(1 << 20);

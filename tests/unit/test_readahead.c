@@ -8,7 +8,8 @@
  *
  * Sequential reads with and without a span cache (blocks served by the
  * jobs), random reads (no read-ahead), interleaved files, threads reading
- * the same and different files at once, a jump cancelling a file's jobs,
+ * the same and different files at once, a jump cancelling a file's jobs
+ * (a read early or late within them does not),
  * the bytes in flight bounded (peak at most twice the read-ahead), the
  * reader freed with jobs in flight (no hang; ASan: no leak), and a
  * corrupt unit: the reader of its blocks gets an error, the blocks
@@ -282,6 +283,41 @@ static void test_late(void)
 	ocifs_reader_free(r);
 }
 
+/* The kernel's read-ahead with a bigger read_ahead_kb: 1 MiB requests,
+ * several windows in flight, served by several threads, so one lands
+ * megabytes past the front. Inside the file's read-ahead it is no jump:
+ * the jobs stay, nothing is decoded twice. */
+static void test_early(void)
+{
+	const uint64_t req = 128u << 10, front = 1u << 20, early = front + (3u << 20);
+	struct ocifs_reader *r = reader_of(0, 8u << 20);
+	const struct rimg_file *fl = &files[1][1];
+	struct ocifs_rfile *f = open_file(r, fl);
+	unsigned char *buf = malloc(req);
+	unsigned jobs = 0;
+	int bad = 0;
+
+	for (uint64_t off = 0; buf && off < fl->len; off += req) {
+		if (off == front) {
+			bad += check_read(f, fl, early, req, buf) != 0;
+			jobs = stats(r).ra_jobs;
+		}
+		if (off != early)
+			bad += check_read(f, fl, off, req, buf) != 0;
+	}
+	struct ocifs_reader_stats st = stats(r);
+	ok(!bad, "a read 3 MiB early: byte-exact (%d wrong)", bad);
+	ok(jobs > 0 && st.ra_cancelled == 0,
+	   "it does not cancel the read-ahead it lands in (%u jobs after it, %llu cancelled)", jobs,
+	   (unsigned long long)st.ra_cancelled);
+	ok(st.ra_blocks <= fl->len / BLOCK + 1,
+	   "nor make it decode anything twice (%llu blocks for a file of %zu)",
+	   (unsigned long long)st.ra_blocks, fl->len / BLOCK);
+	ocifs_rfile_close(f);
+	free(buf);
+	ocifs_reader_free(r);
+}
+
 static void test_jump(void)
 {
 	struct ocifs_reader *r = reader_of(0, AHEAD);
@@ -479,6 +515,7 @@ int main(void)
 		test_concurrent();
 		test_jump();
 		test_late();
+		test_early();
 		test_readv();
 		test_shutdown();
 		/* last: they break the blobs */

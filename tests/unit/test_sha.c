@@ -4,7 +4,9 @@
  * the one-shot EVP digest: every length around the block and padding
  * boundaries, random splits of the input, and ocifs_sha_update2 on two
  * contexts at the same offset in a block (with the same and with
- * different pending bytes) and at different offsets. */
+ * different pending bytes) and at different offsets; and
+ * ocifs_sha_update2_ride: a third context riding along on another
+ * stream, fed in pieces of its own, at and off a block boundary. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -122,6 +124,64 @@ static void pairable(void)
 	free(m);
 }
 
+/* a and b take a stream of random pieces with update2_ride, c riding on
+ * another stream given in pieces of its own; what c does not take goes
+ * in by a plain update, sometimes a few odd bytes (off a block boundary:
+ * then it cannot ride until it is back on one). */
+static void ride(void)
+{
+	size_t len = 400000, clen = 150000;
+	unsigned char *m = malloc(len), *cm = malloc(clen), want[32], wc[32], ga[32], gb[32], gc[32];
+	struct ocifs_sha *a = NULL, *b = NULL, *c = NULL;
+	int bad = 0;
+	size_t rode = 0;
+
+	for (size_t i = 0; i < len; i++)
+		m[i] = (unsigned char)(rng() >> 32);
+	for (size_t i = 0; i < clen; i++)
+		cm[i] = (unsigned char)(rng() >> 40);
+	ok(ocifs_sha_new_pairable(&a) == 0 && ocifs_sha_new_pairable(&b) == 0 &&
+	   ocifs_sha_new_pairable(&c) == 0, "three pairable contexts");
+	for (int t = 0; t < 30 && a && b && c; t++) {
+		size_t n = (size_t)(rng() % len), cn = (size_t)(rng() % clen), at = 0, cat = 0;
+		ocifs_sha256(m, n, want);
+		ocifs_sha256(cm, cn, wc);
+		while (at < n) {
+			size_t k = 1 + (size_t)(rng() % (rng() & 1 ? 100 : 20000));
+			size_t avail = cn - cat, give = (size_t)(rng() % 3000);
+			k = k > n - at ? n - at : k;
+			give = give > avail ? avail : give;
+			size_t took = ocifs_sha_update2_ride(a, b, m + at, k, c, cm + cat, give);
+			bad += took > give || took % 64 != 0;
+			cat += took;
+			rode += took;
+			at += k;
+			if (cat < cn && (rng() & 3) == 0) { /* a few bytes alone */
+				size_t odd = 1 + (size_t)(rng() % 100);
+				odd = odd > cn - cat ? cn - cat : odd;
+				ocifs_sha_update(c, cm + cat, odd);
+				cat += odd;
+			}
+		}
+		ocifs_sha_update(c, cm + cat, cn - cat);
+		ocifs_sha_final(a, ga);
+		ocifs_sha_final(b, gb);
+		ocifs_sha_final(c, gc);
+		bad += memcmp(want, ga, 32) != 0 || memcmp(want, gb, 32) != 0 ||
+		       memcmp(wc, gc, 32) != 0;
+	}
+	is_int(bad, 0, "update2_ride: the pair's digests and the rider's are EVP's");
+	if (ocifs_sha_pairs())
+		ok(rode > 0, "  the rider took blocks in the pair's pass (%zu bytes)", rode);
+	else
+		is_int(rode, 0, "  without the SHA extensions nothing rides");
+	ocifs_sha_free(a);
+	ocifs_sha_free(b);
+	ocifs_sha_free(c);
+	free(m);
+	free(cm);
+}
+
 int main(void)
 {
 	unsigned char d[OCIFS_SHA256_LEN];
@@ -161,5 +221,6 @@ int main(void)
 		is_int(ocifs_digest_valid(cases[i].s), cases[i].valid, "digest \"%s\"", cases[i].s);
 	ok(ocifs_digest_parse(NULL, d) < 0, "NULL digest rejected");
 	pairable();
+	ride();
 	return done_testing();
 }
