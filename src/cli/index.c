@@ -80,7 +80,8 @@ static int index_all(struct cli *c, int verify)
 		return rc;
 	if (!c->quiet) {
 		cli_print_esc(s->img->path);
-		printf(": %zu layers %s\n", s->img->nlayers, verify ? "verified" : "indexed");
+		printf(": %zu layer%s %s\n", s->img->nlayers, s->img->nlayers == 1 ? "" : "s",
+		       verify ? "verified" : "indexed");
 	}
 	if (c->push) {
 		rc = ocifs_idxart_push(s->img, s->cache_dir, digest);
