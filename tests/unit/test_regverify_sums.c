@@ -91,9 +91,10 @@ static unsigned char *expected_chunks(const char *blob, size_t *len)
 	memcpy(rec, OCIFS_IDXART_CHUNKS_MAGIC, ml);
 	n = cap = ml;
 	while ((got = fread(buf, 1, OCIFS_IDXART_CHUNK, f)) > 0) {
-		rec = realloc(rec, cap += OCIFS_SHA256_LEN);
-		if (!rec || ocifs_sha256(buf, got, rec + n))
+		unsigned char *r = realloc(rec, cap += OCIFS_SHA256_LEN);
+		if (!r || ocifs_sha256(buf, got, r + n))
 			abort();
+		rec = r;
 		n += OCIFS_SHA256_LEN;
 	}
 	fclose(f);
