@@ -45,6 +45,12 @@ struct ocifs_fileid {
 };
 #define OCIFS_FILEID_REMOTE UINT64_C(0x6f63692d72656d6f) /* "oci-remo" */
 
+/** A registry layer's blob (id.dev OCIFS_FILEID_REMOTE): load the sums of
+ *  its chunks from the cache now (image_regverify.c), so every later read
+ *  is checked whatever happens to the file. 0 (also for any other source),
+ *  or -ENOENT: none, or malformed (warned about). */
+int ocifs_image_blob_arm(struct ocifs_src *blob);
+
 struct ocifs_layer_desc {
 	char digest[OCIFS_DIGEST_STRLEN + 1];  /* compressed blob digest, ""
 						* when the format does not say

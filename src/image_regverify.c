@@ -4,20 +4,26 @@
  * (DESIGN §3): the reader's per-file sha256 covers only files read whole
  * from their first byte, and a registry (or what is between) can serve
  * other bytes to any later Range read, which would then be decoded into
- * the span cache. So the first pass over the blob (the index build, which
- * reads it in order and checks its digest) also records the sha256 of
- * every REGV_CHUNK bytes, stored as CACHE/layers/<hex>.chunks only when
- * the whole blob matched its digest; afterwards a read fetches whole
- * chunks, each checked against its sum before any of its bytes are
- * returned (a mismatch: -EIO, logged). A few verified chunks
- * are kept, so the reader's forward reads cost one fetch a chunk.
+ * the span cache. So a read fetches whole REGV_CHUNK chunks, each checked
+ * against its sha256 in CACHE/layers/<hex>.chunks before any of its bytes
+ * are returned (a mismatch: -EIO, logged). A few verified chunks are
+ * kept, so the reader's forward reads cost one fetch a chunk.
  * Hand-written: it is a byte source over the registry's (registry.h).
  *
- * Without sums (no cache dir, a pass that did not reach the end, a
- * .chunks file lost or malformed) reads go through unchecked, as the
- * reader's own check allows; the next full pass writes them. The sums
- * are read at the first read, not when the source is made: the index
- * artifact (idxart.h) installs them after the image opened.
+ * Who makes the sums: the index pass (index.c's input tap), which reads
+ * the blob once in order and hashes it for the digest check anyway; it
+ * writes the .chunks file only when the blob matched its digest, before
+ * the index itself, so there is no second hashing of the blob here. The
+ * index artifact (idxart.h) can install them too. They are read at the
+ * first read (or at ocifs_image_blob_arm()), not when the source is
+ * made, since both appear after the image opened; once known they stay.
+ *
+ * Without sums, the only reads served unchecked are in order from byte 0
+ * (a pass: the index build, a digest check, whose own sha256 of the whole
+ * blob is what guards them); any other read is -EIO, logged. A trusted
+ * index never meets that case: layer.c trusts a registry layer's index
+ * only beside a well-formed .chunks (else the layer is passed again) and
+ * arms the source with it at open, so a .chunks lost later changes nothing.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -49,11 +55,8 @@ struct regv {
 	uint64_t nchunks;
 	pthread_mutex_t mu;     /* everything below */
 	unsigned char *sums;    /* nchunks * 32, once known */
-	/* the learning pass (sums not known yet) */
-	struct ocifs_sha *all, *one;
-	unsigned char *learn;   /* nchunks * 32 */
-	uint64_t learned;       /* bytes hashed in order from 0 */
-	int learn_dead;         /* ENOMEM: give up learning */
+	uint64_t frontier;      /* without sums: reads so far cover [0, frontier) */
+	int refused;            /* an out-of-order read without sums was logged */
 	struct regv_slot slot[REGV_SLOTS];
 	uint64_t tick;
 };
@@ -63,48 +66,6 @@ static uint64_t chunk_len(const struct regv *v, uint64_t idx)
 	uint64_t end = (idx + 1) * REGV_CHUNK;
 
 	return (end > v->base->size ? v->base->size : end) - idx * REGV_CHUNK;
-}
-
-/* bytes [off, off + n) were read in order: hash the part past v->learned */
-static void learn(struct regv *v, const unsigned char *p, size_t n, uint64_t off)
-{
-	if (v->sums || v->learn_dead || off > v->learned || off + n <= v->learned)
-		return;
-	p += v->learned - off;
-	n -= (size_t)(v->learned - off);
-	while (n) {
-		uint64_t in = v->learned % REGV_CHUNK, take = REGV_CHUNK - in;
-		if (take > n)
-			take = n;
-		ocifs_sha_update(v->all, p, take);
-		ocifs_sha_update(v->one, p, take);
-		v->learned += take;
-		p += take;
-		n -= take;
-		if (v->learned % REGV_CHUNK == 0 || v->learned == v->base->size)
-			ocifs_sha_final(v->one, v->learn + (v->learned - 1) / REGV_CHUNK * OCIFS_SHA256_LEN);
-	}
-	if (v->learned == v->base->size) {
-		unsigned char d[OCIFS_SHA256_LEN];
-		char got[OCIFS_DIGEST_STRLEN + 1];
-		ocifs_sha_final(v->all, d);
-		ocifs_digest_format(d, got);
-		v->learn_dead = 1;
-		if (strcmp(got, v->digest))
-			return; /* the layer's own check reports it */
-		v->sums = v->learn;
-		v->learn = NULL;
-		if (v->path) {
-			size_t ml = strlen(REGV_MAGIC), sl = v->nchunks * OCIFS_SHA256_LEN;
-			char *rec = malloc(ml + sl);
-			if (rec) {
-				memcpy(rec, REGV_MAGIC, ml);
-				memcpy(rec + ml, v->sums, sl);
-				(void)ocifs_cache_write_atomic(v->path, rec, ml + sl); /* best effort */
-				free(rec);
-			}
-		}
-	}
 }
 
 /* The .chunks record of this blob, if it is one (v->mu held). Tried at
@@ -127,9 +88,8 @@ static void load_sums(struct regv *v)
 	if (got == (ssize_t)(ml + sl) && !memcmp(rec, REGV_MAGIC, ml) &&
 	    (v->sums = malloc(sl ? sl : 1))) {
 		memcpy(v->sums, rec + ml, sl);
-		v->learn_dead = 1; /* nothing left to learn */
 	} else if (got >= 0) {
-		log_warn("cache %s: malformed; rebuilt at the next full read", v->path);
+		log_warn("cache %s: malformed; rebuilt at the next pass over the layer", v->path);
 		v->load_bad = 1;
 	}
 	free(rec);
@@ -178,10 +138,24 @@ static int regv_pread(struct ocifs_src *src, void *out, size_t n, uint64_t off, 
 	int checked = v->sums != NULL;
 	pthread_mutex_unlock(&v->mu);
 	if (!checked) {
+		/* in order from 0 (a pass, guarded by its digest check), or
+		 * nothing: no byte is served unchecked to any other reader */
+		pthread_mutex_lock(&v->mu);
+		int in_order = off <= v->frontier, say = !in_order && !v->refused;
+		v->refused |= say;
+		pthread_mutex_unlock(&v->mu);
+		if (!in_order) {
+			if (say)
+				log_err("%s: no chunk sums for a read at %llu (cache %s missing): refused "
+					"(EIO); the next open of the layer passes it again", src->name,
+					(unsigned long long)off, v->path ? v->path : "none");
+			return -EIO;
+		}
 		rc = ocifs_src_pread(v->base, out, n, off, got);
 		if (!rc) {
 			pthread_mutex_lock(&v->mu);
-			learn(v, out, *got, off);
+			if (off + *got > v->frontier)
+				v->frontier = off + *got;
 			pthread_mutex_unlock(&v->mu);
 		}
 		return rc;
@@ -233,9 +207,6 @@ static void regv_destroy(struct ocifs_src *src)
 	for (int i = 0; i < REGV_SLOTS; i++)
 		free(v->slot[i].buf);
 	ocifs_src_unref(v->base);
-	ocifs_sha_free(v->all);
-	ocifs_sha_free(v->one);
-	free(v->learn);
 	free(v->sums);
 	free(v->path);
 	pthread_mutex_destroy(&v->mu);
@@ -262,11 +233,24 @@ int ocifs_img_regverify_new(struct ocifs_src *base, const char *digest, const ch
 	if (cache_dir && ocifs_cache_layer_path(cache_dir, digest, ".chunks", &v->path))
 		v->path = NULL;
 	/* the sums are read at the first read (load_sums) */
-	if ((ocifs_sha_new(&v->all) || ocifs_sha_new(&v->one) ||
-			 !(v->learn = calloc(v->nchunks ? v->nchunks : 1, OCIFS_SHA256_LEN))))
-		v->learn_dead = 1;
 	rc = ocifs_src_new(&regv_ops, v, base->size, base->name, out);
 	if (rc)
 		regv_destroy(&(struct ocifs_src){ .priv = v });
+	return rc;
+}
+
+int ocifs_image_blob_arm(struct ocifs_src *blob)
+{
+	struct regv *v = blob->ops == &regv_ops ? blob->priv : NULL;
+	int rc;
+
+	if (!v)
+		return 0;
+	pthread_mutex_lock(&v->mu);
+	v->load_bad = 0; /* asked: look again (a pass may have rewritten it) */
+	if (!v->sums)
+		load_sums(v);
+	rc = v->sums ? 0 : -ENOENT;
+	pthread_mutex_unlock(&v->mu);
 	return rc;
 }

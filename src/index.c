@@ -13,7 +13,9 @@
  * the side ring's compressed bytes ride along in the same loop
  * (ocifs_sha_update2_ride), so the pass runs on two threads, one a core.
  * On a CPU that cannot pair them, a hasher thread takes the blob and the
- * diff_id. The rings hold a few MiB, so memory stays bounded whatever the
+ * diff_id. For a registry blob the decoder thread's tap also takes the
+ * sha256 of every 256 KiB of it, the sums its later Range reads are
+ * checked against (image_regverify.c), stored once the digest matched. The rings hold a few MiB, so memory stays bounded whatever the
  * layer size. On any error all threads stop, the temp file is removed
  * and the error is reported once, naming the layer.
  */
@@ -31,6 +33,7 @@
 #include "err.h"
 #include "esc.h"
 #include "hashtab.h"
+#include "idxart.h"
 #include "idxdb.h"
 #include "index.h"
 #include "index_pipe.h"
@@ -49,12 +52,69 @@ struct input_tap {
 	struct ocifs_index_pipe *pl; /* hashes sha_c on its hasher thread */
 	uint64_t done, last_report;
 	const struct ocifs_index_opts *o;
+	/* a registry blob's chunk sums (image_regverify.c), or sums NULL */
+	struct ocifs_sha *sha_k;
+	unsigned char *sums;         /* nsums * 32 */
+	uint64_t nsums;
 };
+
+/* The sha256 of every OCIFS_IDXART_CHUNK bytes of the blob: the tap sees
+ * exactly the blob's bytes from 0 in order, each once (zio.h), on the
+ * decoder thread, which the paired hashes leave the lighter one. */
+static void chunk_sums(struct input_tap *t, const unsigned char *p, size_t n)
+{
+	uint64_t at = t->done;
+
+	while (n) {
+		uint64_t in = at % OCIFS_IDXART_CHUNK, take = OCIFS_IDXART_CHUNK - in;
+		if (take > n)
+			take = n;
+		if (at / OCIFS_IDXART_CHUNK >= t->nsums)
+			return; /* longer than it said: the size check refuses it */
+		ocifs_sha_update(t->sha_k, p, (size_t)take);
+		at += take;
+		p += take;
+		n -= (size_t)take;
+		if (at % OCIFS_IDXART_CHUNK == 0)
+			ocifs_sha_final(t->sha_k, t->sums + (at / OCIFS_IDXART_CHUNK - 1) *
+								    OCIFS_SHA256_LEN);
+	}
+}
+
+/* After the blob matched its digest: the last chunk's sum, and the sums
+ * into CACHE/layers/<hex>.chunks (before the index, whose trust needs
+ * them: layer.c). */
+static int chunks_store(const char *name, const struct input_tap *t, const char *cache_dir,
+			const char *digest)
+{
+	size_t ml = strlen(OCIFS_IDXART_CHUNKS_MAGIC), sl = (size_t)t->nsums * OCIFS_SHA256_LEN;
+	char *path = NULL, *rec;
+	int rc;
+
+	if (t->done % OCIFS_IDXART_CHUNK)
+		ocifs_sha_final(t->sha_k, t->sums + (t->done / OCIFS_IDXART_CHUNK) * OCIFS_SHA256_LEN);
+	if ((rc = ocifs_cache_layer_path(cache_dir, digest, ".chunks", &path)) != 0)
+		return rc;
+	if (!(rec = malloc(ml + sl + 1))) {
+		free(path);
+		return -ENOMEM;
+	}
+	memcpy(rec, OCIFS_IDXART_CHUNKS_MAGIC, ml);
+	memcpy(rec + ml, t->sums, sl);
+	rc = ocifs_cache_write_atomic(path, rec, ml + sl);
+	if (rc)
+		log_err("%s: cannot write its chunk sums %s: %s", name, path, strerror(-rc));
+	free(rec);
+	free(path);
+	return rc;
+}
 
 static void on_input(void *ctx, const void *p, size_t n)
 {
 	struct input_tap *t = ctx;
 
+	if (t->sums)
+		chunk_sums(t, p, n);
 	if (t->pl)
 		ocifs_index_pipe_side(t->pl, p, n);
 	else
@@ -422,6 +482,17 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	    (zo.comp != OCIFS_COMP_NONE &&
 	     (rc = pair ? ocifs_sha_new_pairable(&sha_u) : ocifs_sha_new(&sha_u))))
 		goto out;
+	/* A registry blob: every later read of it is a Range request checked
+	 * against these (image_regverify.c), made here from the bytes this
+	 * pass hashes anyway, so the blob is read and checked once. */
+	if (ld->id.dev == OCIFS_FILEID_REMOTE && ld->blob->size != UINT64_MAX) {
+		tap.nsums = (ld->blob->size + OCIFS_IDXART_CHUNK - 1) / OCIFS_IDXART_CHUNK;
+		if ((rc = ocifs_sha_new(&tap.sha_k)) ||
+		    !(tap.sums = malloc(tap.nsums ? tap.nsums * OCIFS_SHA256_LEN : 1))) {
+			rc = rc ? rc : -ENOMEM;
+			goto out;
+		}
+	}
 	/* SQLite opens by path: the name is created first, exclusively and
 	 * unguessably, and checked to be still ours once SQLite has it open. */
 	rc = ocifs_cache_tmp_open(final, &tmp);
@@ -470,6 +541,14 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 		rc = -OCIFS_EDIGEST;
 		goto out;
 	}
+	if (tap.sums && tap.done != ld->blob->size) {
+		log_err("%s: blob is %" PRIu64 " bytes, the registry said %" PRIu64, name, tap.done,
+			ld->blob->size);
+		rc = -OCIFS_EDIGEST;
+		goto out;
+	}
+	if (tap.sums && (rc = chunks_store(name, &tap, o->cache_dir, ld->digest)) != 0)
+		goto out;
 	st->csize = tap.done;
 	st->usize = ocifs_index_pipe_offset(pl);
 	st->ckpts = ck.n;
@@ -515,6 +594,8 @@ out:
 	ocifs_strmap_fini(&ps.seen);
 	ocifs_strmap_fini(&ps.parents);
 	ocifs_sha_free(tap.sha_c);
+	ocifs_sha_free(tap.sha_k);
+	free(tap.sums);
 	ocifs_sha_free(sha_u);
 	ocifs_sha_free(ps.sha_f);
 	free(final);

@@ -7,7 +7,13 @@
  * digest was verified once, somewhere. For *this* file we trust it only
  * if ids/ has a record for the same (dev, ino, size, mtime, offset);
  * otherwise the compressed blob is hashed again (cheap next to indexing)
- * and the record written.
+ * and the record written. A registry layer's index is usable only with
+ * its chunk sums (CACHE/layers/<hex>.chunks, well-formed): they are what
+ * checks each Range read, so without them the layer is passed again
+ * rather than served unchecked. Re-passing (one streaming GET, as the
+ * cold mount) was chosen over computing the sums in the background: it
+ * costs only where the file was lost, keeps a warm mount one small read
+ * of the file, and never has a window of unchecked reads.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -172,6 +178,18 @@ static int try_cached(struct ocifs_layer *l, int check)
 	if (rc)
 		return rc;
 	rc = check_meta(l, check);
+	/* A registry layer's index is trusted only beside the sums that let
+	 * every read be checked (image_regverify.c); they are loaded into the
+	 * source now, so a .chunks lost later changes nothing. Without them
+	 * the layer is passed again: a full read of the blob, whose digest
+	 * check stands in for the sums until it has written them. */
+	if (!rc && l->desc->id.dev == OCIFS_FILEID_REMOTE && l->desc->blob &&
+	    ocifs_image_blob_arm(l->desc->blob)) {
+		if (!l->quiet)
+			log_warn("cache %s: no chunk sums beside it; reading the layer again",
+				 l->db_path);
+		rc = -ESTALE;
+	}
 	if (!rc && check) { /* untrusted: every row must fit the layer */
 		rc = ocifs_idxdb_validate(l->db, l->usize, l->quiet ? OCIFS_IDXDB_QUIET : 0);
 		l->validated = !rc;
