@@ -81,33 +81,14 @@ int idxart_first_of(const struct ocifs_image *img, size_t i)
 	return *img->layers[i].digest != 0;
 }
 
-/* The layer's chunk sums, made by reading the blob through once where
- * they are missing (its index was trusted from an earlier pass): the
- * registry source learns them from an in-order read from 0. */
+/* The layer's chunk sums: opening the layer left them beside its index
+ * (layer.c trusts a registry layer's index only beside well-formed sums,
+ * and passes the blob again to make them otherwise). */
 static int chunks_of(struct ocifs_layer_desc *ld, const char *path, char **buf, size_t *len)
 {
 	uint64_t want = IDXART_CHUNKS_LEN(ld->blob->size);
 	int rc = idxart_read_file(path, want, buf, len);
 
-	if (rc == -ENOENT) {
-		size_t cap = 1u << 20;
-		char *tmp = malloc(cap);
-		if (!tmp)
-			return -ENOMEM;
-		rc = 0;
-		for (uint64_t off = 0; off < ld->blob->size && !rc;) {
-			size_t want_n = ld->blob->size - off < cap ? (size_t)(ld->blob->size - off) : cap;
-			rc = ocifs_src_pread_full(ld->blob, tmp, want_n, off);
-			off += want_n;
-		}
-		free(tmp);
-		if (rc) {
-			log_err("%s: reading it through for its chunk sums: %s", ld->blob->name,
-				strerror(-rc));
-			return rc;
-		}
-		rc = idxart_read_file(path, want, buf, len);
-	}
 	if (!rc && (*len != want || memcmp(*buf, OCIFS_IDXART_CHUNKS_MAGIC, strlen(OCIFS_IDXART_CHUNKS_MAGIC))))
 		rc = -EINVAL;
 	if (rc) {

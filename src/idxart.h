@@ -59,8 +59,7 @@
 
 /** Push the artifact for img (a registry image whose every layer is
  *  indexed in cache_dir, with its chunk sums: the caller opened every
- *  layer; a layer whose sums are missing is read through once to make
- *  them). Blobs the registry has are not sent again. 0 and the artifact
+ *  layer, which leaves both). Blobs the registry has are not sent again. 0 and the artifact
  *  manifest's digest in digest, or -errno (logged, naming the image). */
 int ocifs_idxart_push(struct ocifs_image *img, const char *cache_dir,
 		      char digest[OCIFS_DIGEST_STRLEN + 1]);

@@ -182,9 +182,11 @@ static int try_cached(struct ocifs_layer *l, int check)
 	 * every read be checked (image_regverify.c); they are loaded into the
 	 * source now, so a .chunks lost later changes nothing. Without them
 	 * the layer is passed again: a full read of the blob, whose digest
-	 * check stands in for the sums until it has written them. */
+	 * check stands in for the sums until it has written them. verify
+	 * passes it again anyway (and drops the sums first, src/cli/index.c,
+	 * as wrong ones would fail its own reads): not a stale cache there. */
 	if (!rc && l->desc->id.dev == OCIFS_FILEID_REMOTE && l->desc->blob &&
-	    ocifs_image_blob_arm(l->desc->blob)) {
+	    ocifs_image_blob_arm(l->desc->blob) && !l->verifying) {
 		if (!l->quiet)
 			log_warn("cache %s: no chunk sums beside it; reading the layer again",
 				 l->db_path);
@@ -300,6 +302,7 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 	l->desc = ld;
 	l->wmax = img->zstd_window_max;
 	l->span = o->span;
+	l->verifying = o->verify;
 	if (!(l->cache_dir = strdup(o->cache_dir))) {
 		free(l);
 		return -ENOMEM;

@@ -34,6 +34,8 @@ struct ocifs_layer {
 	int rehashed;             /* 1 if the blob was re-hashed */
 	struct ocifs_index_stats stats; /* when built */
 	int quiet;                /* probing: no warnings */
+	int verifying;            /* opened by verify: its pass re-makes
+				   * the chunk sums, so none are needed */
 	uint64_t wmax;            /* zstd window limit (image opts), 0 = default */
 };
 

@@ -2,8 +2,8 @@
 # `ocifs index --push` (issue #15, src/idxart.h) against a real registry
 # (Debian's docker-registry: the referrers tag, no referrers API): the
 # artifact's digest is printed; pushing twice makes one referrer and
-# uploads nothing; a layer whose chunk sums are missing from the cache (its
-# index trusted from an earlier pass) is read through once for them; each
+# uploads nothing; a layer whose chunk sums are missing from the cache
+# beside its index is passed again (layer.c) and pushed with them; each
 # platform of an index gets its own artifact, which a command on another
 # cache uses (-v says so) unless --ignore-artifact; --push refuses an
 # image that is not in a registry, and only `index` takes it.
@@ -39,7 +39,7 @@ A1=$(tail -n1 "$TMP/out")
 grep -q "^$R:1: [0-9]* layers indexed$" "$TMP/out" && [[ $A1 == sha256:* ]]
 ok $? "it prints the summary, then the artifact's digest" || cat "$TMP/out"
 [ "$(find "$TMP/c/layers" -name '*.chunks' | wc -l)" = "$n" ] && [ "$n" -gt 0 ]
-ok $? "the $n layers were read through once for their chunk sums"
+ok $? "the $n layers were passed again for their chunk sums"
 [ "$(referrers "$MAN")" = "[\"$A1\"]" ]
 ok $? "one referrer: the artifact" || diag "$(referrers "$MAN")"
 [ "$(registry_curl "/v2/t45/manifests/$A1" -H 'Accept: application/vnd.oci.image.manifest.v1+json' |
