@@ -213,7 +213,18 @@ static void regv_destroy(struct ocifs_src *src)
 	free(v);
 }
 
-static const struct ocifs_src_ops regv_ops = { .pread = regv_pread, .destroy = regv_destroy };
+static void regv_advise_whole(struct ocifs_src *src, int whole)
+{
+	struct regv *v = src->priv;
+
+	ocifs_src_advise_whole(v->base, whole);
+}
+
+static const struct ocifs_src_ops regv_ops = {
+	.pread = regv_pread,
+	.destroy = regv_destroy,
+	.advise_whole = regv_advise_whole,
+};
 
 int ocifs_img_regverify_new(struct ocifs_src *base, const char *digest, const char *cache_dir,
 			    struct ocifs_src **out)

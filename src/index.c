@@ -503,6 +503,9 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 		rc = ocifs_cache_tmp_check(&tmp);
 	if (rc)
 		goto out;
+	/* the pass reads the blob whole, in order: a registry streams it in
+	 * one GET (the magic above was a read of its own) */
+	ocifs_src_advise_whole(ld->blob, 1);
 	rc = ocifs_zpass_new(ld->blob, &zo, &zp);
 	if (rc)
 		goto out;
@@ -581,6 +584,7 @@ int ocifs_index_build(struct ocifs_layer_desc *ld, unsigned num,
 	}
 out:
 	ocifs_index_pipe_free(pl); /* stops its threads first */
+	ocifs_src_advise_whole(ld->blob, 0);
 	if (rc && rc != -OCIFS_EDIGEST && rc != -ENOMEM)
 		rc = blame_digest(name, ld, rc, &hold);
 	ocifs_log_hold_release(&hold, 1, name);

@@ -114,9 +114,9 @@ int ocifs_registry_get_blob(struct ocifs_registry *r, const char *digest, size_t
  *  one ended (or land at most 4 MiB ahead of the stream) are served from
  *  a streaming GET (one per source, paused when 1 MiB is buffered) of a
  *  window that starts at 1 MiB and doubles, to 64 MiB, while the reader
- *  keeps up: a whole-blob pass (the first index) costs a few requests
- *  (8 for 137 MB), and a reader that stops leaves at most as many bytes
- *  in flight as it read. A stream cut short is resumed by a Range from where
+ *  keeps up, so a reader that stops leaves at most as many bytes in
+ *  flight as it read; a pass announced with ocifs_src_advise_whole (the
+ *  first index, a hash of the blob) is one GET of the rest of the blob. A stream cut short is resumed by a Range from where
  *  it stopped (a retry). A registry that answers a Range with 200 is read
  *  through to the range (and remembered: later reads stream). Not
  *  verified (see above). */

@@ -4,11 +4,13 @@
  * offset is one Range request; reads that continue where the previous
  * one ended (the first, verifying pass over a layer) are served from a
  * streaming GET, driven through libcurl's multi interface and paused when
- * its buffer is full. The stream asks for a window, not for the rest of
+ * its buffer is full. A pass announced as whole (ocifs_src_advise_whole:
+ * the index build, a hash of the blob) is one streaming GET of the rest
+ * of the blob. Otherwise the stream asks for a window, not for the rest of
  * the blob: 1 MiB, doubling while the reader keeps up, to 64 MiB; so a
  * reader that stops (a file read to its end) leaves at most as many bytes
- * unread in flight as it read, while a whole pass costs a few requests
- * (8 for 137 MB). A Range answered with 200 is read through to the offset and
+ * unread in flight as it read, while an unannounced pass costs a few
+ * requests (8 for 137 MB). A Range answered with 200 is read through to the offset and
  * remembered (every later read of the registry then streams). A stream
  * that is cut short is resumed by a Range from where it stopped (counted
  * as a retry). Thread-safe: one lock per source around its stream.
@@ -56,6 +58,8 @@ struct blob {
 	_Atomic uint64_t last_end; /* where the last read ended */
 	uint64_t size;
 	uint64_t win;           /* the next stream's window (under mu) */
+	int whole;              /* a whole pass was announced: streams ask
+				 * for the rest of the blob (under mu) */
 };
 
 /* The answer to a Range for off: 206 must start at off; 200 is the
@@ -242,7 +246,7 @@ static int stream_open(struct blob *b, uint64_t off, struct blob_stream **out)
 		return -ENOMEM;
 	st->b = b;
 	st->req_off = off;
-	st->req_end = b->size - off > b->win ? off + b->win : b->size;
+	st->req_end = !b->whole && b->size - off > b->win ? off + b->win : b->size;
 	st->pos = off;
 	rc = reg_auth_header(r, 0, &auth);
 	if (rc < 0) {
@@ -461,6 +465,15 @@ static int blob_pread(struct ocifs_src *s, void *buf, size_t n, uint64_t off, si
 	return rc;
 }
 
+static void blob_advise_whole(struct ocifs_src *s, int whole)
+{
+	struct blob *b = s->priv;
+
+	pthread_mutex_lock(&b->mu);
+	b->whole = whole;
+	pthread_mutex_unlock(&b->mu);
+}
+
 static void blob_destroy(struct ocifs_src *s)
 {
 	struct blob *b = s->priv;
@@ -474,6 +487,7 @@ static void blob_destroy(struct ocifs_src *s)
 static const struct ocifs_src_ops blob_ops = {
 	.pread = blob_pread,
 	.destroy = blob_destroy,
+	.advise_whole = blob_advise_whole,
 };
 
 static int blob_head(struct ocifs_registry *r, const char *path, const char *digest,

@@ -279,6 +279,7 @@ int ocifs_sha256_src(struct ocifs_src *s, void (*progress)(void *ctx, uint64_t d
 		ocifs_sha_free(h);
 		return -ENOMEM;
 	}
+	ocifs_src_advise_whole(s, 1);
 	do {
 		rc = ocifs_src_pread(s, buf, 1 << 20, off, &got);
 		if (rc)
@@ -288,6 +289,7 @@ int ocifs_sha256_src(struct ocifs_src *s, void (*progress)(void *ctx, uint64_t d
 		if (progress && (off & ((16u << 20) - 1)) == 0)
 			progress(ctx, off);
 	} while (got);
+	ocifs_src_advise_whole(s, 0);
 	if (!rc) {
 		ocifs_sha_final(h, d);
 		ocifs_digest_format(d, out);

@@ -190,6 +190,12 @@ int ocifs_src_range_new(struct ocifs_src *base, uint64_t off, uint64_t len,
 	return 0;
 }
 
+void ocifs_src_advise_whole(struct ocifs_src *s, int whole)
+{
+	if (s->ops->advise_whole)
+		s->ops->advise_whole(s, whole);
+}
+
 int ocifs_src_pin_fd(struct ocifs_src *s, int *fd, uint64_t *off)
 {
 	if (s->fd >= 0) { /* a file held open for the source's life */

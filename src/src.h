@@ -23,6 +23,8 @@ struct ocifs_src_ops {
 	 * ocifs_src_pin_fd(). */
 	int (*pin)(struct ocifs_src *s, int *fd, uint64_t *off);
 	void (*unpin)(struct ocifs_src *s);
+	/* Optional: see ocifs_src_advise_whole(). */
+	void (*advise_whole)(struct ocifs_src *s, int whole);
 };
 
 struct ocifs_src {
@@ -69,6 +71,11 @@ int ocifs_src_lazy_openat(struct ocifs_fdcache *fc, const char *path, const char
  *  until ocifs_src_unpin_fd(). For splice and fstat. -EOPNOTSUPP when
  *  the bytes are not in a file (decompressed sources), or -errno. */
 int ocifs_src_pin_fd(struct ocifs_src *s, int *fd, uint64_t *off);
+/** A hint: whole = 1, the reads that follow cover the whole source in
+ *  order from 0 (a verifying pass), so a registry blob streams it in one
+ *  request instead of growing windows; whole = 0, back to any order. A
+ *  no-op for sources without the op. */
+void ocifs_src_advise_whole(struct ocifs_src *s, int whole);
 void ocifs_src_unpin_fd(struct ocifs_src *s);
 /** fstat() of the file holding the source's bytes; -EOPNOTSUPP as above. */
 int ocifs_src_fstat(struct ocifs_src *s, struct stat *st);
