@@ -29,6 +29,7 @@
 #define STREAM_SKIP_MAX (4u << 20)  /* a forward gap read through, not a new request */
 #define STREAM_WIN_MIN (1ull << 20)  /* a fresh stream's window */
 #define STREAM_WIN_MAX (64ull << 20) /* the window after it doubled */
+#define STREAM_SNIFF_MAX 64u         /* a first read this small is a sniff */
 
 struct blob;
 
@@ -449,6 +450,14 @@ static int blob_pread(struct ocifs_src *s, void *buf, size_t n, uint64_t off, si
 	if (n > b->size - off)
 		n = (size_t)(b->size - off);
 	pthread_mutex_lock(&b->mu);
+	/* A sniff of the first bytes (a compression's magic) before any
+	 * stream is a Range of its own and leaves the start at 0: the pass
+	 * that follows from 0 is then one stream, not a short one closed by
+	 * the jump back to 0. */
+	if (off == 0 && n <= STREAM_SNIFF_MAX && !b->st && !atomic_load(&b->r->range_ignored)) {
+		pthread_mutex_unlock(&b->mu);
+		return range_read(b, buf, n, off, got);
+	}
 	stream = off == atomic_load(&b->last_end) || atomic_load(&b->r->range_ignored) ||
 		 (b->st && off >= b->st->pos - (b->st->tail - b->st->head) &&
 		  off <= b->st->pos + STREAM_SKIP_MAX);

@@ -2,7 +2,7 @@
 # A registry layer's chunk sums (CACHE/layers/<hex>.chunks, issue #15) are
 # what checks every Range read of a warm mount; they are made by the
 # index pass itself. Through the fault proxy (tests/lib/regproxy.py):
-#   - a cold mount writes them, equal to the sha256 of every 256 KiB of
+#   - a cold mount reads each blob in one streaming GET and writes them, equal to the sha256 of every 256 KiB of
 #     each blob computed here (sha256sum);
 #   - deleted (or truncated) beside the cached index, and the blob now
 #     tampered with: the next mount passes the layer again and refuses it
@@ -77,6 +77,17 @@ mnt() { XDG_CACHE_HOME=$C fg_mount "$IMG" "$M" $TLS; }
 # --- cold: the pass writes the sums --------------------------------------
 mnt
 ok $? "cold mount" || { cat "$TMP/fg.err"; done_testing; exit; }
+# the pass over each layer is one streaming GET of the whole blob (the
+# compression's magic before it is a small Range of its own)
+one_get() { # HEX FILE: one GET of the blob brought more than 64 bytes, all of it
+	local size
+	size=$(stat -c %s "$2")
+	proxy_log | awk -v p="/blobs/sha256:$1" -v size="$size" '
+		$1 == "GET" && index($2, p) && $5 > 64 { n++; if ($5 == size) whole++ }
+		END { exit !(n == 1 && whole == 1) }'
+}
+one_get "$H1" "$TMP/l1.tar.gz" && one_get "$H2" "$TMP/l2.tar.zst"
+ok $? "each layer's first pass was one streaming GET of its blob" || diag "$(proxy_log)"
 all_right
 ok $? "every file equals its source"
 umnt
