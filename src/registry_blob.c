@@ -366,7 +366,7 @@ static int window_done(const struct blob_stream *st)
  * when this one was read through its own. */
 static void stream_retire(struct blob *b)
 {
-	if (window_done(b->st))
+	if (window_done(b->st) && !b->whole)
 		b->win = b->win < STREAM_WIN_MAX ? 2 * b->win : STREAM_WIN_MAX;
 	stream_close(b->st);
 	b->st = NULL;
@@ -480,6 +480,7 @@ static void blob_advise_whole(struct ocifs_src *s, int whole)
 
 	pthread_mutex_lock(&b->mu);
 	b->whole = whole;
+	b->win = STREAM_WIN_MIN; /* the reads after a pass start small */
 	pthread_mutex_unlock(&b->mu);
 }
 

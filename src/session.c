@@ -493,8 +493,9 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 		rc = open_cache(s, o);
 	if (!rc) {
 		op = ocifs_trace_begin("open", sp);
-		/* A registry blob's chunk sums are cached too (same rule). */
-		io.cache_dir = s->temp_cache ? NULL : s->cache_dir;
+		/* A registry blob's chunk sums live beside its index, in a
+		 * temporary cache too: without them no Range read is served. */
+		io.cache_dir = s->cache_dir;
 		io.outer_rebuild = o->verify;
 		if (r.kind == OCIFS_REF_REGISTRY) /* fetched, nothing to locate */
 			rc = ocifs_image_open_registry(r.path, &io, &s->img);
@@ -525,8 +526,9 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 	if (rc || o->no_layers)
 		goto out;
 	/* A registry image's missing layer indexes from its index artifact
-	 * (idxart.h), into a cache that outlives this process. */
-	if (s->img->format == OCIFS_FMT_REGISTRY && !s->temp_cache && !o->verify &&
+	 * (idxart.h); into a temporary cache too, which spares this process
+	 * reading every layer. */
+	if (s->img->format == OCIFS_FMT_REGISTRY && !o->verify &&
 	    !o->no_artifact) {
 		unsigned got;
 		rc = ocifs_idxart_pull(s->img, s->cache_dir, 0, &got);

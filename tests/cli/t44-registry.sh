@@ -78,6 +78,14 @@ ok $? "diff docker:// against the local copy: nothing ($(jq -c .summary "$TMP/di
 cmp -s "$TMP/arm" <("$B" cat --platform linux/arm64 "oci:$IMG/multi:test" /etc/hello.txt 2>/dev/null)
 ok $? "cat --platform linux/arm64 from the index"
 
+# --- a cache that cannot be made: a temporary one, chunk sums included --------
+: >"$TMP/notadir"
+XDG_CACHE_HOME=$TMP/notadir "$B" cat $X "$R:1" /etc/hello.txt >"$TMP/tc.out" 2>"$TMP/tc.err"
+[ $? = 0 ] && cmp -s "$TMP/tc.out" <("$B" cat "oci:$IMG/oci:test" /etc/hello.txt 2>/dev/null) &&
+	grep -q "temporary cache" "$TMP/tc.err" && ! grep -q "chunk sums" "$TMP/tc.err"
+ok $? "with only a temporary cache: cat reads the file (its layer's chunk sums kept there)" ||
+	diag "$(cat "$TMP/tc.err")"
+
 # --- help: the registry options, where images are taken ----------------------
 bad=""
 for c in inspect index verify ls cat stat mount deps sbom report diff history efficiency explain; do
