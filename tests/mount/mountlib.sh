@@ -94,3 +94,19 @@ mount_opts() {
 mount_type() {
 	awk -v d="$1" '$2 == d { t = $3 } END { print t }' /proc/mounts
 }
+
+# read_one FILE: cat $M/FILE and compare it with $TMP/root/FILE: "ok" (the
+# source's bytes), "eio" (cat failed with EIO), or "wrong (...)" (wrong
+# bytes, another error, a hang past 120 s)
+read_one() {
+	local rc
+	timeout 120 cat "$M/$1" >"$TMP/read" 2>"$TMP/read.err"
+	rc=$?
+	if [ $rc -eq 0 ] && cmp -s "$TMP/read" "$TMP/root/$1"; then
+		echo ok
+	elif [ $rc -eq 1 ] && grep -q 'Input/output error' "$TMP/read.err"; then
+		echo eio
+	else
+		echo "wrong (cat exit $rc: $(cat "$TMP/read.err"))"
+	fi
+}

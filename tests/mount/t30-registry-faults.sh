@@ -52,20 +52,6 @@ same_files() {
 		timeout 120 cmp -s "$M/$f" "$TMP/root/$f" || { diag "differs: $f"; return 1; }
 	done
 }
-# read_one FILE: "ok" (the source's bytes), "eio" (cat failed with EIO) or
-# "wrong" (anything else: wrong bytes, another error, a hang)
-read_one() {
-	local rc
-	timeout 120 cat "$M/$1" >"$TMP/read" 2>"$TMP/read.err"
-	rc=$?
-	if [ $rc -eq 0 ] && cmp -s "$TMP/read" "$TMP/root/$1"; then
-		echo ok
-	elif [ $rc -eq 1 ] && grep -q 'Input/output error' "$TMP/read.err"; then
-		echo eio
-	else
-		echo "wrong (cat exit $rc: $(cat "$TMP/read.err"))"
-	fi
-}
 # alive: the daemon runs and its mount answers
 alive() { kill -0 "$FG_PID" 2>/dev/null && timeout 60 stat "$M/g" >/dev/null; }
 # umnt: unmount; the daemon exits 0

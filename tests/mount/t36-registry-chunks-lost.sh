@@ -54,19 +54,6 @@ d = open(sys.argv[1], "rb").read()
 sys.stdout.buffer.write(b"ocifs-chunks-1\n" + b"".join(
     hashlib.sha256(d[i:i + 262144]).digest() for i in range(0, len(d), 262144)))' "$1"
 }
-# read_one FILE: "ok" (the source's bytes), "eio", or "wrong (...)"
-read_one() {
-	local rc
-	timeout 120 cat "$M/$1" >"$TMP/read" 2>"$TMP/read.err"
-	rc=$?
-	if [ $rc -eq 0 ] && cmp -s "$TMP/read" "$TMP/root/$1"; then
-		echo ok
-	elif [ $rc -eq 1 ] && grep -q 'Input/output error' "$TMP/read.err"; then
-		echo eio
-	else
-		echo "wrong (cat exit $rc: $(cat "$TMP/read.err"))"
-	fi
-}
 all_right() {
 	local f
 	for f in $FILES; do [ "$(read_one "$f")" = ok ] || { diag "$f differs"; return 1; }; done
