@@ -73,6 +73,12 @@ int idxart_read_file(const char *path, size_t max, char **buf, size_t *len)
 	return 0;
 }
 
+int ocifs_idxart_chunks_fit(const void *rec, size_t len, uint64_t size)
+{
+	return len == IDXART_CHUNKS_LEN(size) &&
+	       !memcmp(rec, OCIFS_IDXART_CHUNKS_MAGIC, strlen(OCIFS_IDXART_CHUNKS_MAGIC));
+}
+
 int idxart_first_of(const struct ocifs_image *img, size_t i)
 {
 	for (size_t j = 0; j < i; j++)
@@ -89,7 +95,7 @@ static int chunks_of(struct ocifs_layer_desc *ld, const char *path, char **buf, 
 	uint64_t want = IDXART_CHUNKS_LEN(ld->blob->size);
 	int rc = idxart_read_file(path, want, buf, len);
 
-	if (!rc && (*len != want || memcmp(*buf, OCIFS_IDXART_CHUNKS_MAGIC, strlen(OCIFS_IDXART_CHUNKS_MAGIC))))
+	if (!rc && !ocifs_idxart_chunks_fit(*buf, *len, ld->blob->size))
 		rc = -EINVAL;
 	if (rc) {
 		free(*buf);

@@ -43,6 +43,9 @@
 #ifndef OCIFS_SRC_IDXART_H
 #define OCIFS_SRC_IDXART_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "image.h"
 
 #define OCIFS_IDXART_TYPE "application/vnd.ocifs.index.v1"
@@ -56,6 +59,10 @@
  * blob in order (the last chunk may be shorter). */
 #define OCIFS_IDXART_CHUNK (256u << 10)
 #define OCIFS_IDXART_CHUNKS_MAGIC "ocifs-chunks-1\n"
+
+/** Is rec (len bytes) the chunk-sums record of a blob of size bytes:
+ *  the magic, then exactly one sum a chunk? */
+int ocifs_idxart_chunks_fit(const void *rec, size_t len, uint64_t size);
 
 /** Push the artifact for img (a registry image whose every layer is
  *  indexed in cache_dir, with its chunk sums: the caller opened every

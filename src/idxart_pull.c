@@ -299,14 +299,13 @@ static int install(struct ocifs_registry *r, json_object *man, struct ocifs_laye
 		goto out;
 	/* What this cache has of the layer (an index built from a local
 	 * image of the same blob, sums learned from its bytes) is kept. */
-	int have_ch = idxart_read_file(chp, chlen, &ch, &got) == 0 && got == chlen &&
-		      !memcmp(ch, OCIFS_IDXART_CHUNKS_MAGIC, strlen(OCIFS_IDXART_CHUNKS_MAGIC));
+	int have_ch = idxart_read_file(chp, chlen, &ch, &got) == 0 &&
+		      ocifs_idxart_chunks_fit(ch, got, ld->blob->size);
 	free(ch);
 	ch = NULL;
 	if (!have_ch) {
 		rc = fetch(r, chd, chlen, &ch, &got, why, cap);
-		if (!rc && (got != chlen || memcmp(ch, OCIFS_IDXART_CHUNKS_MAGIC,
-						   strlen(OCIFS_IDXART_CHUNKS_MAGIC)))) {
+		if (!rc && !ocifs_idxart_chunks_fit(ch, got, ld->blob->size)) {
 			snprintf(why, cap, "its chunk sums do not fit the layer's %llu bytes",
 				 (unsigned long long)ld->blob->size);
 			rc = -EBADMSG;

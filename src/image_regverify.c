@@ -39,7 +39,6 @@
 
 #define REGV_CHUNK OCIFS_IDXART_CHUNK
 #define REGV_SLOTS 8
-#define REGV_MAGIC OCIFS_IDXART_CHUNKS_MAGIC
 
 struct regv_slot {
 	uint64_t idx;           /* chunk number, or UINT64_MAX: empty */
@@ -75,7 +74,7 @@ static uint64_t chunk_len(const struct regv *v, uint64_t idx)
  * nothing beside a registry request. */
 static void load_sums(struct regv *v)
 {
-	size_t ml = strlen(REGV_MAGIC), sl = v->nchunks * OCIFS_SHA256_LEN;
+	size_t ml = strlen(OCIFS_IDXART_CHUNKS_MAGIC), sl = v->nchunks * OCIFS_SHA256_LEN;
 	unsigned char *rec;
 	int fd = v->path && !v->load_bad ? ocifs_cache_open_read(v->path) : -1;
 	ssize_t got;
@@ -85,7 +84,7 @@ static void load_sums(struct regv *v)
 	rec = malloc(ml + sl + 1);
 	got = rec ? read(fd, rec, ml + sl + 1) : -1;
 	close(fd);
-	if (got == (ssize_t)(ml + sl) && !memcmp(rec, REGV_MAGIC, ml) &&
+	if (got >= 0 && ocifs_idxart_chunks_fit(rec, (size_t)got, v->base->size) &&
 	    (v->sums = malloc(sl ? sl : 1))) {
 		memcpy(v->sums, rec + ml, sl);
 	} else if (got >= 0) {
