@@ -183,10 +183,10 @@ static int try_cached(struct ocifs_layer *l, int check)
 	 * source now, so a .chunks lost later changes nothing. Without them
 	 * the layer is passed again: a full read of the blob, whose digest
 	 * check stands in for the sums until it has written them. verify
-	 * passes it again anyway (and drops the sums first, src/cli/index.c,
+	 * passes it again anyway (and drops the sums first, drop_chunk_sums,
 	 * as wrong ones would fail its own reads): not a stale cache there. */
-	if (!rc && l->desc->id.dev == OCIFS_FILEID_REMOTE && l->desc->blob &&
-	    ocifs_image_blob_arm(l->desc->blob) && !l->verifying) {
+	if (!rc && l->desc->id.dev == OCIFS_FILEID_REMOTE && l->desc->blob && !l->verifying &&
+	    ocifs_image_blob_arm(l->desc->blob)) {
 		if (!l->quiet)
 			log_warn("cache %s: no chunk sums beside it; reading the layer again",
 				 l->db_path);
@@ -279,6 +279,34 @@ static int reverify_index(struct ocifs_layer *l, const struct ocifs_layer_opts *
 	return rc;
 }
 
+/* verify of a registry layer: its chunk sums are dropped before its
+ * pass, which makes them again from the blob it re-hashes. They are what
+ * every later Range read is checked against, learned by a pass or
+ * installed from an index artifact; wrong ones (a faulty artifact) would
+ * otherwise fail every read of the layer, the verify pass's own
+ * included, until the cache is removed by hand. Under the layer's lock:
+ * not while another pass writes them. */
+static int drop_chunk_sums(const char *cache_dir, const char *digest)
+{
+	char *path = NULL;
+	int lock, rc = ocifs_cache_layer_path(cache_dir, digest, ".chunks", &path);
+
+	if (rc)
+		return rc;
+	lock = ocifs_cache_lock(cache_dir, digest);
+	if (lock < 0) {
+		rc = lock;
+	} else {
+		if (unlink(path) < 0 && errno != ENOENT) {
+			rc = -errno;
+			log_err("%s: %s", path, strerror(errno));
+		}
+		ocifs_cache_unlock(lock);
+	}
+	free(path);
+	return rc;
+}
+
 int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer_opts *o,
 		     struct ocifs_layer **out)
 {
@@ -331,6 +359,9 @@ int ocifs_layer_open(struct ocifs_image *img, size_t i, const struct ocifs_layer
 		log_err("layer %zu: invalid digest \"%s\"", i + 1, ld->digest);
 		goto err;
 	}
+	if (o->verify && ld->id.dev == OCIFS_FILEID_REMOTE &&
+	    (rc = drop_chunk_sums(o->cache_dir, ld->digest)) != 0)
+		goto err;
 	/* A cache already trusted for this file, and not modified since,
 	 * skips quick_check (which reads every page of the index). */
 	int64_t stamp = 0;
