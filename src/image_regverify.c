@@ -107,8 +107,8 @@ static int get_chunk(struct regv *v, uint64_t idx, unsigned char **out)
 	rc = ocifs_src_pread_full(v->base, buf, len, idx * REGV_CHUNK);
 	if (!rc && (rc = ocifs_sha256(buf, len, d)) == 0 &&
 	    memcmp(d, v->sums + idx * OCIFS_SHA256_LEN, OCIFS_SHA256_LEN)) {
-		log_err("%s: bytes %llu-%llu do not match what the first read of this blob "
-			"hashed: refused (EIO)", v->base->name, (unsigned long long)(idx * REGV_CHUNK),
+		log_err("%s: bytes %llu-%llu do not match the blob's chunk sums (its verified "
+			"pass or index artifact): refused (EIO)", v->base->name, (unsigned long long)(idx * REGV_CHUNK),
 			(unsigned long long)(idx * REGV_CHUNK + len - 1));
 		rc = -EIO;
 	}
