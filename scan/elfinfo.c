@@ -327,9 +327,16 @@ static int elf_open(struct elf_ctx *c)
 		if ((rc = ELF_HIDE(c, e_phoff)) || (rc = ELF_HIDE(c, e_phnum)))
 			return rc;
 	}
+	/* a table read since elf_header may have put the file's own byte
+	 * back (the map is refilled from the file); libelf without it takes
+	 * the file for no ELF at all and sizes its types from class 0 */
+	if (c->m.p[EI_VERSION] != EV_CURRENT)
+		c->m.p[EI_VERSION] = EV_CURRENT;  /* not borrowed: elf_header owns it then */
 	c->elf = elf_memory((char *)c->m.p, (size_t)c->e->size);
 	if (!c->elf)
 		return elf_libelf_fail(c, "libelf") ?: 1;
+	if (elf_kind(c->elf) != ELF_K_ELF || gelf_getclass(c->elf) != (c->e->cls == 64 ? ELFCLASS64 : ELFCLASS32))
+		return elf_fail(c, "libelf does not read it as ELF%u", c->e->cls) ?: 1;
 	return 0;
 }
 
