@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "log.h"
+#include "sha.h"
 #include "zio.h"
 
 #define GZ_WINDOW 32768u           /* deflate's longest back-reference */
@@ -411,7 +412,10 @@ static int gz_pass_finish(void *st, struct ocifs_ckpts *out)
  * (no CRC: the pass checked it). When a raw stream ends, the member's
  * 8-byte trailer is skipped by hand; the next member is then read in
  * gzip mode. Checkpoints may come from an untrusted cache file, so each
- * is checked before use and a window may not inflate to over 32 KiB.
+ * is checked before use and a window may not inflate to over 32 KiB. A
+ * window that fails its sum (ck->wsum) or does not inflate costs a
+ * restart from an earlier checkpoint (the first is a member start, which
+ * needs no window), not the read.
  */
 enum cur_state {
 	CS_DEAD,    /* no usable decoder position */
@@ -431,14 +435,27 @@ struct gz_cur {
 	uint64_t decoded;       /* uncompressed bytes produced, ever */
 };
 
-/* Inflate a checkpoint's stored window into wbuf; *wl = its length. */
+/* Inflate a checkpoint's stored window into wbuf; *wl = its length.
+ * -EILSEQ (logged): the window fails its sum or does not inflate. */
 static int cur_load_window(struct gz_cur *c, const struct ocifs_ckpt *ck, uInt *wl)
 {
+	unsigned char sum[OCIFS_SHA256_LEN];
 	z_stream *zs = &c->r.zs;
+	int rc;
 
 	*wl = 0;
 	if (!ck->wlen)
 		return 0;
+	if (ck->wsum) { /* a cached record's window, checked at first use */
+		if ((rc = ocifs_sha256(ck->window, ck->wlen, sum)))
+			return rc;
+		if (memcmp(sum, ck->wsum, sizeof(sum))) {
+			log_warn("%s: the cached window of the gzip checkpoint at %llu fails its"
+				 " checksum; decoding from an earlier checkpoint",
+				 c->r.src->name, (ull)ck->uoff);
+			return -EILSEQ;
+		}
+	}
 	if (inflateReset2(zs, WB_RAW) != Z_OK)
 		return -EINVAL;
 	zs->next_in = ck->window;
@@ -446,9 +463,9 @@ static int cur_load_window(struct gz_cur *c, const struct ocifs_ckpt *ck, uInt *
 	zs->next_out = c->wbuf;
 	zs->avail_out = GZ_WINDOW;
 	if (inflate(zs, Z_FINISH) != Z_STREAM_END || zs->avail_in) {
-		log_err("%s: gzip checkpoint at %llu has a corrupt window", c->r.src->name,
-			(ull)ck->uoff);
-		return -ESTALE;
+		log_warn("%s: gzip checkpoint at %llu has a corrupt window; decoding from an"
+			 " earlier checkpoint", c->r.src->name, (ull)ck->uoff);
+		return -EILSEQ;
 	}
 	*wl = GZ_WINDOW - zs->avail_out;
 	return 0;
@@ -575,8 +592,10 @@ static int cur_seek(struct gz_cur *c, uint64_t off)
 	if (c->state == CS_DEAD || c->state == CS_END || c->pos > off ||
 	    (c->pos < kuoff && kuoff - c->pos > GZ_RESTART_COST)) {
 		rc = cur_restart(c, k);
+		while (rc == -EILSEQ && k > 0) /* a bad window: an earlier one */
+			rc = cur_restart(c, --k);
 		if (rc)
-			return rc;
+			return rc == -EILSEQ ? -ESTALE : rc;
 	}
 	while (c->pos < off) { /* decode and discard */
 		uint64_t left = off - c->pos;

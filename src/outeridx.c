@@ -6,15 +6,22 @@
  *   - the identity of the outer file (dev, ino, size, mtime ns, ctime ns),
  *   - the member table image.c builds (path, link, type, offset and size
  *     of the data in the decoded stream),
- *   - the decode checkpoints (gzip windows as gzidx.c keeps them, already
- *     deflate-compressed; zstd frame starts),
+ *   - the decode checkpoints (zstd frame starts; gzip block boundaries,
+ *     each with the sha256 of its window),
  *   - the bytes of the small members (manifest.json, configs, index.json:
  *     at most OUTER_INLINE_MAX each, OUTER_INLINE_TOTAL together), which
  *     every open reads and which would otherwise cost a decode from the
  *     nearest checkpoint (up to a span, or a whole single-frame zstd
  *     file) each,
- * then a sha256 of all of it. <key> hashes (dev, ino) only, so a file
- * that changes replaces its one record instead of adding another.
+ * then a sha256 of all of that (the front), then the gzip windows as
+ * gzidx.c keeps them (deflate-compressed, ~13 KiB each, nearly all of the
+ * record). An open hashes the front only and maps the windows without
+ * reading them: a cursor checks a window against its sum when it restarts
+ * at that checkpoint, and decodes from an earlier one if it fails (zio.h).
+ * Hashing every window at open cost a warm mount of a 137 MB app.tar.gz
+ * ~32 M instructions, more than the rest of the open together.
+ * <key> hashes (dev, ino) only, so a file that changes replaces its one
+ * record instead of adding another.
  *
  * Trust (DESIGN §3): the record is used only if every identity field
  * matches the file as opened. ctime is in the identity because it cannot
@@ -47,10 +54,10 @@
 #include "timens.h"
 
 #define OUTER_MAGIC "OCIFSOX\n"
-#define OUTER_VERSION 1u
-#define OUTER_HDR 96
+#define OUTER_VERSION 2u
+#define OUTER_HDR 104 /* ends with the length of the front */
 #define OUTER_MEM_HDR 40
-#define OUTER_CK_HDR 32
+#define OUTER_CK_HDR 64 /* ends with the window's sha256 */
 #define OUTER_NOLINK 0xffffffffu
 /* A record larger than this is not one ocifs wrote (the windows of a
  * 100 GiB outer file compress to well under it). */
@@ -260,11 +267,19 @@ int ocifs_img_outer_store(struct img_ctx *c, struct ocifs_src *file, const struc
 		put32(h + 16, k->bits);
 		put32(h + 20, k->flags);
 		put32(h + 24, k->window ? k->wlen : 0);
-		ob_put(&b, k->window, k->window ? k->wlen : 0);
+		if (k->window)
+			rc = ocifs_sha256(k->window, k->wlen, h + 32);
 	}
 	rc = rc ? rc : b.err;
-	if (!rc && (rc = ocifs_sha256(b.p, b.n, sum)) == 0)
+	if (!rc) { /* the front: everything an open reads and checks */
+		put64(b.p + 96, (uint64_t)b.n);
+		rc = ocifs_sha256(b.p, b.n, sum);
+	}
+	if (!rc)
 		ob_put(&b, sum, sizeof(sum));
+	for (size_t i = 0; !rc && i < ck->n; i++)
+		if (ck->v[i].window)
+			ob_put(&b, ck->v[i].window, ck->v[i].wlen);
 	rc = rc ? rc : b.err;
 	if (!rc && !(rc = ocifs_cache_tmp_open(path, &t))) {
 		size_t done = 0;
@@ -384,14 +399,18 @@ bad:
 	return -EBADMSG;
 }
 
-static int get_ckpts(struct rd *r, uint64_t nck, struct ocifs_ckpts *ck, const char **why)
+/* The checkpoint table; the windows follow the front's sum in table
+ * order (w: the mapping past the sum, to its end) and are only pointed
+ * at here, not read. */
+static int get_ckpts(struct rd *r, struct rd *w, uint64_t nck, struct ocifs_ckpts *ck,
+		     const char **why)
 {
 	if (nck == 0 || nck > (r->n - r->at) / OUTER_CK_HDR) {
 		*why = "checkpoint count out of bounds";
 		return -EBADMSG;
 	}
 	for (uint64_t i = 0; i < nck; i++) {
-		const unsigned char *h = take(r, OUTER_CK_HDR), *w;
+		const unsigned char *h = take(r, OUTER_CK_HDR), *win;
 		struct ocifs_ckpt k = { 0 };
 		uint32_t wlen;
 		int rc;
@@ -411,13 +430,14 @@ static int get_ckpts(struct rd *r, uint64_t nck, struct ocifs_ckpts *ck, const c
 			*why = "a checkpoint out of bounds";
 			return -EBADMSG;
 		}
-		if (!(w = take(r, wlen))) {
+		if (!(win = take(w, wlen))) {
 			*why = "truncated";
 			return -EBADMSG;
 		}
-		if (wlen) { /* into the mapping ck->wmap */
-			k.window = (unsigned char *)w;
+		if (wlen) { /* into the mapping ck->wmap; checked at use */
+			k.window = (unsigned char *)win;
 			k.wlen = wlen;
+			k.wsum = h + 32;
 		}
 		rc = ocifs_ckpts_push(ck, &k);
 		if (rc)
@@ -427,8 +447,10 @@ static int get_ckpts(struct rd *r, uint64_t nck, struct ocifs_ckpts *ck, const c
 }
 
 /* Map the whole record read-only (never through a symlink): 0, -ENOENT
- * (none), or -EBADMSG with *why. Mapped, not read: the windows stay in
- * the page cache and the checkpoints point into the mapping (zio.h). */
+ * (none), or -EBADMSG with *why. Mapped, not read, and not populated: an
+ * open touches the front's pages only; the windows stay in the page cache
+ * until a cursor restarts at one, and the checkpoints point into the
+ * mapping (zio.h). */
 static int map_record(const char *path, unsigned char **map, size_t *len, const char **why)
 {
 	struct stat st;
@@ -450,7 +472,7 @@ static int map_record(const char *path, unsigned char **map, size_t *len, const 
 		close(fd);
 		return -EBADMSG;
 	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED) {
 		*why = strerror(errno);
@@ -466,9 +488,9 @@ int ocifs_img_outer_load(struct img_ctx *c, enum ocifs_comp comp, struct ocifs_c
 	unsigned char *buf = NULL, sum[OCIFS_SHA256_LEN], want[OUTER_HDR];
 	const char *why = NULL;
 	struct img_member *mem = NULL;
-	struct rd r;
+	struct rd r, w;
 	char *path = NULL;
-	uint64_t nmem = 0, wmax = c->o->zstd_window_max ? c->o->zstd_window_max
+	uint64_t front, nmem = 0, wmax = c->o->zstd_window_max ? c->o->zstd_window_max
 						   : OCIFS_ZSTD_WINDOW_DEFAULT;
 	size_t len = 0;
 	int rc;
@@ -483,10 +505,7 @@ int ocifs_img_outer_load(struct img_ctx *c, enum ocifs_comp comp, struct ocifs_c
 		goto out;
 	ck->wmap = buf; /* unmapped by ocifs_ckpts_fini() */
 	ck->wmap_len = len;
-	r = (struct rd){ .p = buf, .n = len - OCIFS_SHA256_LEN };
-	if ((rc = ocifs_sha256(buf, r.n, sum)))
-		goto out;
-	if (memcmp(sum, buf + r.n, sizeof(sum)) || memcmp(buf, OUTER_MAGIC, 8)) {
+	if (memcmp(buf, OUTER_MAGIC, 8)) {
 		why = "checksum mismatch";
 		rc = -EBADMSG;
 		goto out;
@@ -494,6 +513,22 @@ int ocifs_img_outer_load(struct img_ctx *c, enum ocifs_comp comp, struct ocifs_c
 	if (ocifs_le32(buf + 8) != OUTER_VERSION) {
 		log_dbg("cache: %s: another version of the format; rebuilt", path);
 		rc = -ENOENT;
+		goto out;
+	}
+	front = ocifs_le64(buf + 96);
+	if (front < OUTER_HDR || front > len - OCIFS_SHA256_LEN) {
+		why = "truncated";
+		rc = -EBADMSG;
+		goto out;
+	}
+	r = (struct rd){ .p = buf, .n = (size_t)front };
+	w = (struct rd){ .p = buf + front + OCIFS_SHA256_LEN,
+			 .n = len - (size_t)front - OCIFS_SHA256_LEN };
+	if ((rc = ocifs_sha256(buf, r.n, sum)))
+		goto out;
+	if (memcmp(sum, buf + r.n, sizeof(sum))) {
+		why = "checksum mismatch";
+		rc = -EBADMSG;
 		goto out;
 	}
 	/* The identity as the file is now: a mismatch is a file that
@@ -523,9 +558,9 @@ int ocifs_img_outer_load(struct img_ctx *c, enum ocifs_comp comp, struct ocifs_c
 	rc = get_members(&r, nmem, ck->usize, &mem, &why);
 	if (!rc) {
 		ck->comp = comp;
-		rc = get_ckpts(&r, ocifs_le64(buf + 88), ck, &why);
+		rc = get_ckpts(&r, &w, ocifs_le64(buf + 88), ck, &why);
 	}
-	if (!rc && r.at != r.n) {
+	if (!rc && (r.at != r.n || w.at != w.n)) {
 		why = "trailing bytes";
 		rc = -EBADMSG;
 	}

@@ -72,6 +72,11 @@ struct ocifs_ckpt {
 	uint32_t wlen;          /* bytes in window (compressed form) */
 	uint32_t ulen;          /* OCIFS_CK_SHADOW: bytes its frame holds */
 	unsigned char *window;  /* malloc'd, or NULL */
+	/* The sha256 the window must have, or NULL: set for windows read from
+	 * a cached outer archive's record (outeridx.c), which are checked when
+	 * a cursor restarts there, not when the record is opened. A window
+	 * that fails it is skipped for an earlier checkpoint (gzidx.c). */
+	const unsigned char *wsum;
 };
 
 struct ocifs_ckpts {

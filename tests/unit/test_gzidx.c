@@ -4,8 +4,10 @@
  * and -9, pigz, pigz -i, concatenated members with zero padding, empty
  * input). Checks that every compressed byte reaches on_input once and in
  * order, that the output and thousands of random reads match the source,
- * that a fresh read decodes at most about a span before its range, and
- * that damaged input fails with -EIO / -EBADMSG rather than crashing.
+ * that a fresh read decodes at most about a span before its range, that
+ * damaged input fails with -EIO / -EBADMSG rather than crashing, and that
+ * a window failing its sum (a cached outer record's) costs a restart from
+ * an earlier checkpoint, not the read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 
 #include "hashtab.h"
 #include "log.h"
+#include "sha.h"
 #include "src.h"
 #include "tap.h"
 #include "zio.h"
@@ -525,6 +528,42 @@ out:
 	free(g);
 }
 
+/* Checkpoint k's window with a sum, as a cached outer record's: a fresh
+ * cursor reading just past it decodes from k when the sum matches, and
+ * from k-1 (the exact bytes, more decoded, no error) when it does not. */
+static void window_sums(struct ocifs_src *in, struct ocifs_ckpts *ck, size_t k,
+			const unsigned char *orig)
+{
+	unsigned char sum[OCIFS_SHA256_LEN], buf[4096];
+	uint64_t at = ck->v[k].uoff + 10, gap = ck->v[k].uoff - ck->v[k - 1].uoff;
+	struct ocifs_zcursor *c = NULL;
+	size_t got = 0;
+	int rc;
+
+	if (!ok(!ocifs_sha256(ck->v[k].window, ck->v[k].wlen, sum), "sha256 of a window"))
+		return;
+	ck->v[k].wsum = sum;
+	rc = ocifs_zcursor_new(in, ck, &c);
+	if (!rc)
+		rc = ocifs_zcursor_pread(c, buf, sizeof(buf), at, &got);
+	ok(!rc && got == sizeof(buf) && !memcmp(buf, orig + at, got) &&
+	   ocifs_zcursor_decoded(c) < gap,
+	   "a window that matches its sum: exact bytes, decoded from its checkpoint (%llu < %llu)",
+	   c ? (unsigned long long)ocifs_zcursor_decoded(c) : 0ull, (unsigned long long)gap);
+	ocifs_zcursor_free(c);
+	c = NULL;
+	sum[7] ^= 0x10;
+	rc = ocifs_zcursor_new(in, ck, &c);
+	if (!rc)
+		rc = ocifs_zcursor_pread(c, buf, sizeof(buf), at, &got);
+	ok(!rc && got == sizeof(buf) && !memcmp(buf, orig + at, got) &&
+	   ocifs_zcursor_decoded(c) > gap,
+	   "a window that fails its sum: exact bytes, decoded from the checkpoint before (%llu > %llu)",
+	   c ? (unsigned long long)ocifs_zcursor_decoded(c) : 0ull, (unsigned long long)gap);
+	ocifs_zcursor_free(c);
+	ck->v[k].wsum = NULL;
+}
+
 /* Cursor against checkpoints it cannot trust, or a blob cut short. */
 static void bad_cursor(const unsigned char *orig)
 {
@@ -564,6 +603,7 @@ static void bad_cursor(const unsigned char *orig)
 	   "the same cursor recovers after an error");
 	ocifs_zcursor_free(c);
 	c = NULL;
+	window_sums(in, &ck, k, orig);
 
 	/* The blob cut short after indexing: reading its end is -EIO. */
 	g = read_file(path, &n);
