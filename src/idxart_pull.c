@@ -13,6 +13,7 @@
  * so ocifs_layer_open trusts them as its own and downloads nothing.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "idxdb.h"
 #include "log.h"
 #include "registry.h"
+#include "trace.h"
 
 static const char *jstr(json_object *o, const char *key)
 {
@@ -180,6 +182,19 @@ static int fetch(struct ocifs_registry *r, json_object *desc, uint64_t max, char
 	return rc;
 }
 
+static int write_all(int fd, const char *buf, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t w = write(fd, buf + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		done += (size_t)w;
+	}
+	return 0;
+}
+
 /* Decompress z (one zstd frame) into the temp file, at most max bytes. */
 static int unzstd_to(const char *z, size_t zlen, uint64_t max, struct ocifs_cache_tmp *t)
 {
@@ -212,15 +227,7 @@ static int unzstd_to(const char *z, size_t zlen, uint64_t max, struct ocifs_cach
 			rc = -EFBIG;
 			break;
 		}
-		for (size_t done = 0; done < o.pos && !rc;) {
-			ssize_t w = write(t->fd, buf + done, o.pos - done);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				rc = -errno;
-			else
-				done += (size_t)w;
-		}
+		rc = write_all(t->fd, buf, o.pos);
 	}
 out:
 	ZSTD_freeDCtx(dc);
@@ -270,16 +277,46 @@ static int db_fits(const char *path, const struct ocifs_layer_desc *ld, char *wh
 	return rc;
 }
 
+/* The new files' fsync, on a thread of its own while the index is
+ * checked: the commit's own fsync then finds them clean. (Under a
+ * loaded disk the flush costs as much as the check.) */
+struct syncer {
+	pthread_t th;
+	int fd[2], n, started;
+};
+
+static void *sync_run(void *arg)
+{
+	struct syncer *s = arg;
+
+	for (int i = 0; i < s->n; i++)
+		(void)fsync(s->fd[i]); /* what fails here fails the commit */
+	return NULL;
+}
+
+static void sync_start(struct syncer *s)
+{
+	s->started = s->n && pthread_create(&s->th, NULL, sync_run, s) == 0;
+}
+
+static void sync_join(struct syncer *s)
+{
+	if (s->started)
+		pthread_join(s->th, NULL);
+	s->started = 0;
+}
+
 /* Layer ld from the artifact man: fetched, checked, installed. */
 static int install(struct ocifs_registry *r, json_object *man, struct ocifs_layer_desc *ld,
 		   const char *cache_dir, char *why, size_t cap)
 {
 	json_object *dbd = find_blob(man, ld->digest, OCIFS_IDXART_MT_DB);
 	json_object *chd = find_blob(man, ld->digest, OCIFS_IDXART_MT_CHUNKS);
-	struct ocifs_cache_tmp t = { .dfd = -1, .fd = -1 };
+	struct ocifs_cache_tmp t = { .dfd = -1, .fd = -1 }, tc = { .dfd = -1, .fd = -1 };
 	uint64_t chlen = IDXART_CHUNKS_LEN(ld->blob->size);
 	char *z = NULL, *ch = NULL, *dbp = NULL, *chp = NULL;
 	size_t zlen = 0, got = 0;
+	struct syncer sy = { .n = 0 };
 	int rc, lock = -1;
 
 	if (!dbd || !chd)
@@ -310,27 +347,47 @@ static int install(struct ocifs_registry *r, json_object *man, struct ocifs_laye
 				 (unsigned long long)ld->blob->size);
 			rc = -EBADMSG;
 		}
+		/* written now, renamed into place only beside a good index */
+		if (!rc && ((rc = ocifs_cache_tmp_open(chp, &tc)) != 0 ||
+			    (rc = write_all(tc.fd, ch, got)) != 0))
+			snprintf(why, cap, "cannot install its chunk sums: %s", strerror(-rc));
+		if (!rc)
+			sy.fd[sy.n++] = tc.fd;
 	}
 	char ignored[256] = "";
 	if (!rc && (access(dbp, F_OK) || db_fits(dbp, ld, ignored, sizeof(ignored)))) {
+		ocifs_span sp = ocifs_trace_begin("fetch index", 0);
 		rc = fetch(r, dbd, IDXART_DB_MAX(ld->blob->size), &z, &zlen, why, cap);
+		ocifs_trace_end(sp);
 		if (!rc)
 			rc = ocifs_cache_tmp_open(dbp, &t);
+		sp = ocifs_trace_begin("decompress index", 0);
 		if (!rc && (rc = unzstd_to(z, zlen, IDXART_DB_MAX(ld->blob->size), &t)) != 0)
 			snprintf(why, cap, "its index does not decompress%s",
 				 rc == -EFBIG ? " within bounds" : "");
+		ocifs_trace_end(sp);
+		if (!rc) {
+			sy.fd[sy.n++] = t.fd;
+			sync_start(&sy);
+		}
+		sp = ocifs_trace_begin("check index", 0);
 		if (!rc)
 			rc = db_fits(t.path, ld, why, cap);
+		ocifs_trace_end(sp);
+		sync_join(&sy);
 		if (!rc && (rc = ocifs_cache_tmp_commit(&t)) != 0)
 			snprintf(why, cap, "cannot install its index: %s", strerror(-rc));
 	}
-	if (!rc && !have_ch && (rc = ocifs_cache_write_atomic(chp, ch, got)) != 0)
+	sync_join(&sy); /* no index to fetch: the sums alone */
+	if (!rc && !have_ch && (rc = ocifs_cache_tmp_commit(&tc)) != 0)
 		snprintf(why, cap, "cannot install its chunk sums: %s", strerror(-rc));
 	/* last: what makes ocifs_layer_open trust the two */
 	if (!rc && (rc = ocifs_cache_id_put(cache_dir, &ld->id, ld->blob->size, ld->digest)) != 0)
 		snprintf(why, cap, "cannot record it: %s", strerror(-rc));
 out:
+	sync_join(&sy);
 	ocifs_cache_tmp_abort(&t);
+	ocifs_cache_tmp_abort(&tc);
 	if (lock >= 0)
 		ocifs_cache_unlock(lock);
 	free(z);
@@ -369,7 +426,9 @@ int ocifs_idxart_pull(struct ocifs_image *img, const char *cache_dir, int quiet,
 	 * referrer gone missing is skipped). */
 	struct ocifs_log_hold hold = { .have = 0 };
 	ocifs_log_hold_attach(&hold);
+	ocifs_span sp = ocifs_trace_begin("find index artifact", 0);
 	rc = idxart_candidates(img->registry, img->manifest_digest, &c, &n);
+	ocifs_trace_end(sp);
 	int held = hold.have;
 	ocifs_log_hold_release(&hold, 0, NULL);
 	if (rc == -ENOMEM)

@@ -531,7 +531,10 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 	if (s->img->format == OCIFS_FMT_REGISTRY && !o->verify &&
 	    !o->no_artifact) {
 		unsigned got;
+		ocifs_span as = ocifs_trace_begin("index artifact", sp);
 		rc = ocifs_idxart_pull(s->img, s->cache_dir, 0, &got);
+		ocifs_trace_int(as, "ocifs.layers.installed", got);
+		ocifs_trace_end(as);
 		if (rc)
 			goto out;
 	}
