@@ -378,6 +378,7 @@ static int install(struct ocifs_registry *r, json_object *man, struct ocifs_laye
 	size_t zlen = 0, got = 0;
 	struct side sd[3];
 	size_t nsd = 0;
+	ocifs_span isp = 0; /* "install index": the files' fsync, commit */
 	int rc, lock = -1;
 
 	if (!dbd || !chd)
@@ -402,7 +403,9 @@ static int install(struct ocifs_registry *r, json_object *man, struct ocifs_laye
 	free(ch);
 	ch = NULL;
 	if (!have_ch) {
+		ocifs_span sp = ocifs_trace_begin("fetch chunk sums", 0);
 		rc = fetch(r, chd, chlen, &ch, &got, why, cap);
+		ocifs_trace_end(sp);
 		if (!rc && !ocifs_idxart_chunks_fit(ch, got, ld->blob->size)) {
 			snprintf(why, cap, "its chunk sums do not fit the layer's %llu bytes",
 				 (unsigned long long)ld->blob->size);
@@ -441,6 +444,7 @@ static int install(struct ocifs_registry *r, json_object *man, struct ocifs_laye
 			if ((rc = chk->rc) != 0)
 				snprintf(why, cap, "%s", chk->why);
 		}
+		isp = ocifs_trace_begin("install index", 0);
 		side_join(sd, nsd);
 		if (!rc && (rc = ocifs_cache_tmp_commit(&t)) != 0)
 			snprintf(why, cap, "cannot install its index: %s", strerror(-rc));
@@ -452,6 +456,7 @@ static int install(struct ocifs_registry *r, json_object *man, struct ocifs_laye
 	/* last: what makes ocifs_layer_open trust the two */
 	if (!rc && (rc = ocifs_cache_id_put(cache_dir, &ld->id, ld->blob->size, ld->digest)) != 0)
 		snprintf(why, cap, "cannot record it: %s", strerror(-rc));
+	ocifs_trace_end(isp);
 out:
 	side_join(sd, nsd);
 	ocifs_cache_tmp_abort(&t);
