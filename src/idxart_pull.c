@@ -11,6 +11,11 @@
  * blob has chunks. Then, under the layer's cache lock, the index and the
  * sums are renamed into place and the layer's identity record written,
  * so ocifs_layer_open trusts them as its own and downloads nothing.
+ * The check runs on a thread, beside a thread per new file doing its
+ * fsync, while the main thread fetches the artifact's merged view; the
+ * view is handed to the session (bounded, decompressed, tied to this
+ * image and to the index blobs just installed) only when every layer's
+ * index came from that artifact, and view_ship.c checks it before use.
  */
 #include <errno.h>
 #include <pthread.h>
