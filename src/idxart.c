@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Pushing the index artifact (idxart.h, `ocifs index --push`): every
- * layer's cached index, zstd-compressed, and its chunk sums, as blobs of
+ * layer's cached index, zstd-compressed, and its chunk sums, and the
+ * merged view built from those indexes, as blobs of
  * an OCI 1.1 artifact manifest whose subject is the image manifest,
  * listed as its referrer (registry.h). Idempotent: an artifact already
  * among the referrers with the same blobs is reported, not pushed again,
@@ -24,6 +25,7 @@
 #include "idxart_priv.h"
 #include "log.h"
 #include "registry.h"
+#include "view.h"
 
 #define ZLEVEL 9
 
@@ -106,8 +108,11 @@ static int chunks_of(struct ocifs_layer_desc *ld, const char *path, char **buf, 
 	return rc;
 }
 
+/* Upload buf as a blob and append its descriptor (media type mt, the
+ * annotation k1 = v1 and, unless k2 is NULL, k2 = v2) to layers. */
 static int put(struct ocifs_registry *r, const void *buf, size_t len, const char *mt,
-	       const char *layer, json_object *layers)
+	       const char *k1, const char *v1, const char *k2, const char *v2,
+	       json_object *layers)
 {
 	unsigned char d[OCIFS_SHA256_LEN];
 	char digest[OCIFS_DIGEST_STRLEN + 1];
@@ -130,9 +135,67 @@ static int put(struct ocifs_registry *r, const void *buf, size_t len, const char
 	json_object_object_add(desc, "mediaType", json_object_new_string(mt));
 	json_object_object_add(desc, "digest", json_object_new_string(digest));
 	json_object_object_add(desc, "size", json_object_new_int64((int64_t)len));
-	json_object_object_add(ann, OCIFS_IDXART_ANN_LAYER, json_object_new_string(layer));
+	json_object_object_add(ann, k1, json_object_new_string(v1));
+	if (k2)
+		json_object_object_add(ann, k2, json_object_new_string(v2));
 	json_object_object_add(desc, "annotations", ann);
 	return json_object_array_add(layers, desc) ? (json_object_put(desc), -ENOMEM) : 0;
+}
+
+/* buf zstd-compressed into *z (malloc'd), for a blob of the artifact. */
+static int zcompress(const void *buf, size_t len, const char *what, char **z, size_t *zlen)
+{
+	size_t cap = ZSTD_compressBound(len);
+
+	if (!(*z = malloc(cap)))
+		return -ENOMEM;
+	*zlen = ZSTD_compress(*z, cap, buf, len, ZLEVEL);
+	if (ZSTD_isError(*zlen)) {
+		log_err("%s: compressing it: %s", what, ZSTD_getErrorName(*zlen));
+		free(*z);
+		*z = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* The merged view, once, after every layer's blobs: tied to the image by
+ * its name key and to the index blobs (in layers) it was built from. */
+static int push_view(struct ocifs_image *img, const struct ocifs_view *view, json_object *layers)
+{
+	unsigned char key[32];
+	char hex[65], *dbs = NULL, *z = NULL;
+	void *buf = NULL;
+	size_t len = 0, zlen = 0, cap, at = 0;
+	int rc = ocifs_view_ship_copy(view, &buf, &len);
+
+	if (rc == -ENOENT) /* a view not in a file: none shipped */
+		return 0;
+	if (!rc)
+		rc = ocifs_view_name_key(img, key);
+	cap = json_object_array_length(layers) * (OCIFS_DIGEST_STRLEN + 1) + 1;
+	if (!rc && !(dbs = calloc(1, cap)))
+		rc = -ENOMEM;
+	for (size_t i = 0; !rc && i < json_object_array_length(layers); i++) {
+		json_object *d = json_object_array_get_idx(layers, i), *v;
+		if (!json_object_object_get_ex(d, "mediaType", &v) ||
+		    strcmp(json_object_get_string(v), OCIFS_IDXART_MT_DB) ||
+		    !json_object_object_get_ex(d, "digest", &v))
+			continue;
+		at += (size_t)snprintf(dbs + at, cap - at, "%s%s", at ? " " : "",
+				       json_object_get_string(v));
+	}
+	for (int i = 0; !rc && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	if (!rc)
+		rc = zcompress(buf, len, "the merged view", &z, &zlen);
+	if (!rc)
+		rc = put(img->registry, z, zlen, OCIFS_IDXART_MT_VIEW, OCIFS_IDXART_ANN_VIEW_KEY, hex,
+			 OCIFS_IDXART_ANN_VIEW_DBS, dbs, layers);
+	free(buf);
+	free(dbs);
+	free(z);
+	return rc;
 }
 
 /* Push layer ld's two blobs, appending their descriptors to layers. */
@@ -157,20 +220,13 @@ static int push_layer(struct ocifs_registry *r, struct ocifs_layer_desc *ld, con
 	rc = chunks_of(ld, chp, &ch, &chlen);
 	if (rc)
 		goto out;
-	zlen = ZSTD_compressBound(dblen);
-	if (!(z = malloc(zlen))) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	zlen = ZSTD_compress(z, zlen, db, dblen, ZLEVEL);
-	if (ZSTD_isError(zlen)) {
-		log_err("%s: compressing its index: %s", dbp, ZSTD_getErrorName(zlen));
-		rc = -EIO;
-		goto out;
-	}
-	rc = put(r, z, zlen, OCIFS_IDXART_MT_DB, ld->digest, layers);
+	rc = zcompress(db, dblen, dbp, &z, &zlen);
 	if (!rc)
-		rc = put(r, ch, chlen, OCIFS_IDXART_MT_CHUNKS, ld->digest, layers);
+		rc = put(r, z, zlen, OCIFS_IDXART_MT_DB, OCIFS_IDXART_ANN_LAYER, ld->digest, NULL,
+			 NULL, layers);
+	if (!rc)
+		rc = put(r, ch, chlen, OCIFS_IDXART_MT_CHUNKS, OCIFS_IDXART_ANN_LAYER, ld->digest,
+			 NULL, NULL, layers);
 out:
 	free(dbp);
 	free(chp);
@@ -291,8 +347,8 @@ out:
 	return rc;
 }
 
-int ocifs_idxart_push(struct ocifs_image *img, const char *cache_dir,
-		      char digest[OCIFS_DIGEST_STRLEN + 1])
+int ocifs_idxart_push(struct ocifs_image *img, const struct ocifs_view *view,
+		      const char *cache_dir, char digest[OCIFS_DIGEST_STRLEN + 1])
 {
 	json_object *layers = NULL;
 	char *man = NULL;
@@ -308,6 +364,8 @@ int ocifs_idxart_push(struct ocifs_image *img, const char *cache_dir,
 	for (size_t i = 0; i < img->nlayers && !rc; i++)
 		if (idxart_first_of(img, i) && img->layers[i].blob)
 			rc = push_layer(img->registry, &img->layers[i], cache_dir, layers);
+	if (!rc && view)
+		rc = push_view(img, view, layers);
 	if (!rc) {
 		rc = find_same(img->registry, img->manifest_digest, layers, digest);
 		if (!rc) {

@@ -19,6 +19,19 @@
  *                   OCIFS_IDXART_MT_CHUNKS  the chunk sums the verified pass
  *                                           recorded (<hex>.chunks,
  *                                           image_regverify.c), as stored
+ *                 and, last, once for the image (when the pusher had
+ *                 the merged view):
+ *                   OCIFS_IDXART_MT_VIEW    the merged view file (view.h),
+ *                                           zstd, its key zeroed, annotated
+ *                                           OCIFS_IDXART_ANN_VIEW_KEY = the
+ *                                           hex name key of the view
+ *                                           (ocifs_view_name_key: format,
+ *                                           manifest, layer digests and
+ *                                           diff_ids) and
+ *                                           OCIFS_IDXART_ANN_VIEW_DBS = the
+ *                                           digests of the index blobs above
+ *                                           it was built from, space-separated
+ *                                           in layer order
  *   subject       the image manifest (the platform's, not the index)
  *   annotations   OCIFS_IDXART_ANN_VERSION (the ocifs that wrote it),
  *                 org.opencontainers.image.created
@@ -32,7 +45,10 @@
  * list, where the referrers tag adds the newest); a layer one of them does not carry, or carries unfit, is taken
  * from the next. What the cache already has of a layer (an index built
  * from a local image of the same blob, sums learned from its bytes) is
- * kept; only what it lacks is installed.
+ * kept; only what it lacks is installed. The view is taken only when
+ * every layer's index was installed from that artifact's index blobs
+ * (the ones its annotation names) in this pull, and only after the
+ * checks of a view from outside (view_ship.c); else it is built here.
  *
  * Trust: the artifact is trusted as its pusher made it (it is fetched by
  * digest from the subject's referrers, every blob checked against its
@@ -53,6 +69,12 @@
 #define OCIFS_IDXART_MT_CHUNKS "application/vnd.ocifs.index.chunks.v1"
 #define OCIFS_IDXART_ANN_LAYER "io.ocifs.layer.digest"
 #define OCIFS_IDXART_ANN_VERSION "io.ocifs.version"
+#define OCIFS_IDXART_MT_VIEW "application/vnd.ocifs.view.v2+zstd" /* VIEW_VERSION 2 */
+#define OCIFS_IDXART_ANN_VIEW_KEY "io.ocifs.view.key"
+#define OCIFS_IDXART_ANN_VIEW_DBS "io.ocifs.view.indexes"
+
+struct ocifs_view;
+struct ocifs_view_shipped;
 
 /* The chunk sums file (CACHE/layers/<hex>.chunks, image_regverify.c):
  * this magic, then the sha256 of every OCIFS_IDXART_CHUNK bytes of the
@@ -66,10 +88,11 @@ int ocifs_idxart_chunks_fit(const void *rec, size_t len, uint64_t size);
 
 /** Push the artifact for img (a registry image whose every layer is
  *  indexed in cache_dir, with its chunk sums: the caller opened every
- *  layer, which leaves both). Blobs the registry has are not sent again. 0 and the artifact
+ *  layer, which leaves both), with view (its merged view, or NULL: none
+ *  shipped). Blobs the registry has are not sent again. 0 and the artifact
  *  manifest's digest in digest, or -errno (logged, naming the image). */
-int ocifs_idxart_push(struct ocifs_image *img, const char *cache_dir,
-		      char digest[OCIFS_DIGEST_STRLEN + 1]);
+int ocifs_idxart_push(struct ocifs_image *img, const struct ocifs_view *view,
+		      const char *cache_dir, char digest[OCIFS_DIGEST_STRLEN + 1]);
 
 /** Before img's layers open: where a layer has no usable index in
  *  cache_dir, look for an artifact among the referrers of img's manifest
@@ -78,9 +101,12 @@ int ocifs_idxart_push(struct ocifs_image *img, const char *cache_dir,
  *  count), so ocifs_layer_open trusts them as its own. No artifact, or
  *  one that does not fit, is not an error (a note on stderr unless
  *  quiet; the layers are then indexed from their blobs). *installed: how
- *  many layers came from the artifact. -errno only for what would fail
- *  the open anyway (ENOMEM). */
+ *  many layers came from the artifact. With sv, and every layer's index
+ *  installed from one artifact that ships the view built from them: the
+ *  view's bytes into sv (bounded, unchecked: ocifs_view_open_shipped
+ *  checks them; a view that cannot be fetched is one note, and built).
+ *  -errno only for what would fail the open anyway (ENOMEM). */
 int ocifs_idxart_pull(struct ocifs_image *img, const char *cache_dir, int quiet,
-		      unsigned *installed);
+		      unsigned *installed, struct ocifs_view_shipped *sv);
 
 #endif

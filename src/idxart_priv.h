@@ -25,6 +25,9 @@
 /* the largest index accepted for a layer blob of size bytes (an index
  * larger than its layer is no use to anyone) */
 #define IDXART_DB_MAX(size) ((uint64_t)(64u << 20) + (uint64_t)(size))
+/* the largest merged view accepted, compressed or not, beside indexes
+ * of dbbytes bytes (Debian's: 1.8 MB beside a 2.9 MB index) */
+#define IDXART_VIEW_MAX(dbbytes) ((uint64_t)(16u << 20) + 2 * (uint64_t)(dbbytes))
 
 /** The whole file path (at most max bytes: -EFBIG), NUL-terminated. */
 int idxart_read_file(const char *path, size_t max, char **buf, size_t *len);

@@ -11,11 +11,18 @@
  * blob has chunks. Then, under the layer's cache lock, the index and the
  * sums are renamed into place and the layer's identity record written,
  * so ocifs_layer_open trusts them as its own and downloads nothing.
+ * The check runs on a thread, beside a thread per new file doing its
+ * fsync, while the main thread fetches the artifact's merged view; the
+ * view is handed to the session (bounded, decompressed, tied to this
+ * image and to the index blobs just installed) only when every layer's
+ * index came from that artifact, and view_ship.c checks it before use.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -25,6 +32,8 @@
 #include "idxdb.h"
 #include "log.h"
 #include "registry.h"
+#include "trace.h"
+#include "view.h"
 
 static const char *jstr(json_object *o, const char *key)
 {
@@ -180,12 +189,26 @@ static int fetch(struct ocifs_registry *r, json_object *desc, uint64_t max, char
 	return rc;
 }
 
-/* Decompress z (one zstd frame) into the temp file, at most max bytes. */
-static int unzstd_to(const char *z, size_t zlen, uint64_t max, struct ocifs_cache_tmp *t)
+static int write_all(int fd, const char *buf, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t w = write(fd, buf + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+/* Decompress z (one zstd frame), at most max bytes: into the file fd,
+ * or (fd < 0) appended to *mem (malloc'd, *mlen bytes). */
+static int unzstd(const char *z, size_t zlen, uint64_t max, int fd, char **mem, size_t *mlen)
 {
 	ZSTD_DCtx *dc = ZSTD_createDCtx();
 	ZSTD_inBuffer in = { z, zlen, 0 };
-	size_t cap = ZSTD_DStreamOutSize(), ret = 1;
+	size_t cap = ZSTD_DStreamOutSize(), ret = 1, mcap = 0;
 	char *buf = malloc(cap);
 	uint64_t total = 0;
 	int rc = 0;
@@ -212,15 +235,24 @@ static int unzstd_to(const char *z, size_t zlen, uint64_t max, struct ocifs_cach
 			rc = -EFBIG;
 			break;
 		}
-		for (size_t done = 0; done < o.pos && !rc;) {
-			ssize_t w = write(t->fd, buf + done, o.pos - done);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				rc = -errno;
-			else
-				done += (size_t)w;
+		if (fd >= 0) {
+			rc = write_all(fd, buf, o.pos);
+			continue;
 		}
+		if (*mlen + o.pos > mcap) { /* doubling, never past max */
+			size_t want = mcap ? 2 * mcap : cap;
+			want = want < *mlen + o.pos ? *mlen + o.pos : want;
+			want = want > max ? (size_t)max : want;
+			char *nb = realloc(*mem, want);
+			if (!nb) {
+				rc = -ENOMEM;
+				break;
+			}
+			*mem = nb;
+			mcap = want;
+		}
+		memcpy(*mem + *mlen, buf, o.pos);
+		*mlen += o.pos;
 	}
 out:
 	ZSTD_freeDCtx(dc);
@@ -270,16 +302,88 @@ static int db_fits(const char *path, const struct ocifs_layer_desc *ld, char *wh
 	return rc;
 }
 
+/* The view blob an artifact ships, fetched (not yet decompressed) on
+ * the main thread while an index is checked on another (install). */
+struct prefetch {
+	struct ocifs_registry *r;
+	json_object *desc;      /* the view's descriptor, NULL: none to fetch */
+	uint64_t max;           /* its bound */
+	char *z;                /* the blob */
+	size_t zlen;
+	int rc, done;
+	char why[256];
+};
+
+static void prefetch_run(struct prefetch *p)
+{
+	if (!p || !p->desc || p->done)
+		return;
+	p->done = 1;
+	ocifs_span sp = ocifs_trace_begin("fetch view", 0);
+	p->rc = fetch(p->r, p->desc, p->max, &p->z, &p->zlen, p->why, sizeof(p->why));
+	ocifs_trace_end(sp);
+}
+
+/* Work beside the main thread once an index is fetched: its check
+ * (SQLite: CPU) and the fsync of each new file (the disk), a thread
+ * each, so the commit's own fsync then finds the files clean, while
+ * the main thread fetches the view. */
+struct side {
+	pthread_t th;
+	int started;
+	int fd;                 /* fsync this; -1: check the index */
+	const char *path;
+	const struct ocifs_layer_desc *ld;
+	ocifs_span parent;
+	int rc;
+	char why[256];
+};
+
+static void *side_run(void *arg)
+{
+	struct side *s = arg;
+
+	if (s->fd >= 0) {
+		(void)fsync(s->fd); /* what fails here fails the commit */
+		return NULL;
+	}
+	ocifs_span sp = ocifs_trace_begin("check index", s->parent);
+	s->rc = db_fits(s->path, s->ld, s->why, sizeof(s->why));
+	ocifs_trace_end(sp);
+	return NULL;
+}
+
+static void side_start(struct side *s)
+{
+	s->parent = ocifs_trace_current();
+	s->started = pthread_create(&s->th, NULL, side_run, s) == 0;
+	if (!s->started && s->fd < 0) /* the check cannot be left out */
+		side_run(s);
+}
+
+static void side_join(struct side *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i].started)
+			pthread_join(s[i].th, NULL);
+		s[i].started = 0;
+	}
+}
+
 /* Layer ld from the artifact man: fetched, checked, installed. */
 static int install(struct ocifs_registry *r, json_object *man, struct ocifs_layer_desc *ld,
-		   const char *cache_dir, char *why, size_t cap)
+		   const char *cache_dir, char *why, size_t cap, int *fetched_db,
+		   struct prefetch *pf)
 {
 	json_object *dbd = find_blob(man, ld->digest, OCIFS_IDXART_MT_DB);
 	json_object *chd = find_blob(man, ld->digest, OCIFS_IDXART_MT_CHUNKS);
-	struct ocifs_cache_tmp t = { .dfd = -1, .fd = -1 };
+	struct ocifs_cache_tmp t = { .dfd = -1, .fd = -1 }, tc = { .dfd = -1, .fd = -1 };
 	uint64_t chlen = IDXART_CHUNKS_LEN(ld->blob->size);
 	char *z = NULL, *ch = NULL, *dbp = NULL, *chp = NULL;
 	size_t zlen = 0, got = 0;
+	struct side sd[3];
+	size_t nsd = 0;
+	ocifs_span isp = 0; /* "install index": the files' fsync, commit */
 	int rc, lock = -1;
 
 	if (!dbd || !chd)
@@ -304,33 +408,64 @@ static int install(struct ocifs_registry *r, json_object *man, struct ocifs_laye
 	free(ch);
 	ch = NULL;
 	if (!have_ch) {
+		ocifs_span sp = ocifs_trace_begin("fetch chunk sums", 0);
 		rc = fetch(r, chd, chlen, &ch, &got, why, cap);
+		ocifs_trace_end(sp);
 		if (!rc && !ocifs_idxart_chunks_fit(ch, got, ld->blob->size)) {
 			snprintf(why, cap, "its chunk sums do not fit the layer's %llu bytes",
 				 (unsigned long long)ld->blob->size);
 			rc = -EBADMSG;
 		}
+		/* written now, renamed into place only beside a good index */
+		if (!rc && ((rc = ocifs_cache_tmp_open(chp, &tc)) != 0 ||
+			    (rc = write_all(tc.fd, ch, got)) != 0))
+			snprintf(why, cap, "cannot install its chunk sums: %s", strerror(-rc));
+		if (!rc) {
+			sd[nsd] = (struct side){ .fd = tc.fd };
+			side_start(&sd[nsd++]);
+		}
 	}
 	char ignored[256] = "";
 	if (!rc && (access(dbp, F_OK) || db_fits(dbp, ld, ignored, sizeof(ignored)))) {
+		ocifs_span sp = ocifs_trace_begin("fetch index", 0);
 		rc = fetch(r, dbd, IDXART_DB_MAX(ld->blob->size), &z, &zlen, why, cap);
+		ocifs_trace_end(sp);
 		if (!rc)
 			rc = ocifs_cache_tmp_open(dbp, &t);
-		if (!rc && (rc = unzstd_to(z, zlen, IDXART_DB_MAX(ld->blob->size), &t)) != 0)
+		sp = ocifs_trace_begin("decompress index", 0);
+		if (!rc && (rc = unzstd(z, zlen, IDXART_DB_MAX(ld->blob->size), t.fd, NULL, NULL)) != 0)
 			snprintf(why, cap, "its index does not decompress%s",
 				 rc == -EFBIG ? " within bounds" : "");
-		if (!rc)
-			rc = db_fits(t.path, ld, why, cap);
+		ocifs_trace_end(sp);
+		if (!rc) {
+			struct side *chk = &sd[nsd + 1];
+			sd[nsd] = (struct side){ .fd = t.fd };
+			*chk = (struct side){ .fd = -1, .path = t.path, .ld = ld };
+			side_start(&sd[nsd]);
+			side_start(chk);
+			nsd += 2;
+			prefetch_run(pf);
+			side_join(chk, 1);
+			if ((rc = chk->rc) != 0)
+				snprintf(why, cap, "%s", chk->why);
+		}
+		isp = ocifs_trace_begin("install index", 0);
+		side_join(sd, nsd);
 		if (!rc && (rc = ocifs_cache_tmp_commit(&t)) != 0)
 			snprintf(why, cap, "cannot install its index: %s", strerror(-rc));
+		*fetched_db = !rc;
 	}
-	if (!rc && !have_ch && (rc = ocifs_cache_write_atomic(chp, ch, got)) != 0)
+	side_join(sd, nsd); /* no index to fetch: the sums alone */
+	if (!rc && !have_ch && (rc = ocifs_cache_tmp_commit(&tc)) != 0)
 		snprintf(why, cap, "cannot install its chunk sums: %s", strerror(-rc));
 	/* last: what makes ocifs_layer_open trust the two */
 	if (!rc && (rc = ocifs_cache_id_put(cache_dir, &ld->id, ld->blob->size, ld->digest)) != 0)
 		snprintf(why, cap, "cannot record it: %s", strerror(-rc));
+	ocifs_trace_end(isp);
 out:
+	side_join(sd, nsd);
 	ocifs_cache_tmp_abort(&t);
+	ocifs_cache_tmp_abort(&tc);
 	if (lock >= 0)
 		ocifs_cache_unlock(lock);
 	free(z);
@@ -340,25 +475,137 @@ out:
 	return rc;
 }
 
+/* The descriptor of the view blob man ships, or NULL. */
+static json_object *view_desc(json_object *man)
+{
+	json_object *l;
+
+	if (!json_object_object_get_ex(man, "layers", &l) || !json_object_is_type(l, json_type_array))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(l); i++) {
+		const char *t = jstr(json_object_array_get_idx(l, i), "mediaType");
+		if (t && !strcmp(t, OCIFS_IDXART_MT_VIEW))
+			return json_object_array_get_idx(l, i);
+	}
+	return NULL;
+}
+
+/* The bound of the view blob of man for img: from the sizes man gives
+ * its index blobs (each within IDXART_DB_MAX, as install fetches them;
+ * a view is smaller than the indexes it was built from). */
+static uint64_t view_blob_max(const struct ocifs_image *img, json_object *man)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < img->nlayers; i++) {
+		json_object *v;
+		if (!img->layers[i].blob || !idxart_first_of(img, i))
+			continue;
+		json_object *d = find_blob(man, img->layers[i].digest, OCIFS_IDXART_MT_DB);
+		int64_t n = d && json_object_object_get_ex(d, "size", &v) ? json_object_get_int64(v) : -1;
+		if (n < 0 || (uint64_t)n > IDXART_DB_MAX(img->layers[i].blob->size))
+			return 0;
+		sum += (uint64_t)n;
+	}
+	return IDXART_VIEW_MAX(sum);
+}
+
+/* The view artifact c ships for img, when it was built from exactly the
+ * index blobs installed from c (every layer's): its bytes into sv,
+ * bounded, from pf when that fetched it already. Nothing (0) when c ships
+ * none; a view that does not fit or cannot be fetched is one note
+ * (unless quiet) and not taken. */
+static int shipped_view(struct ocifs_image *img, const struct idxart_cand *c, const char *cache_dir,
+			int quiet, struct ocifs_view_shipped *sv, struct prefetch *pf)
+{
+	json_object *d = view_desc(c->manifest), *ann = NULL;
+	unsigned char key[32];
+	char hex[65], why[256] = "", *dbs = NULL;
+	size_t cap, at = 0;
+	uint64_t dbbytes = 0;
+	int rc = 0;
+
+	if (!d) /* an artifact without one: built here */
+		return 0;
+	/* what it was built from: this image, and the index blobs installed */
+	cap = img->nlayers * (OCIFS_DIGEST_STRLEN + 1) + 1;
+	if (!(dbs = calloc(1, cap)) || (rc = ocifs_view_name_key(img, key)))
+		rc = rc ? rc : -ENOMEM;
+	for (size_t i = 0; !rc && i < img->nlayers; i++) {
+		char *p = NULL;
+		struct stat st;
+		if (!img->layers[i].blob || !idxart_first_of(img, i))
+			continue;
+		json_object *db = find_blob(c->manifest, img->layers[i].digest, OCIFS_IDXART_MT_DB);
+		at += (size_t)snprintf(dbs + at, cap - at, "%s%.*s", at ? " " : "",
+				       OCIFS_DIGEST_STRLEN, jstr(db, "digest") ? jstr(db, "digest") : "");
+		if ((rc = ocifs_cache_layer_path(cache_dir, img->layers[i].digest, ".db", &p)) == 0 &&
+		    stat(p, &st) == 0)
+			dbbytes += (uint64_t)st.st_size;
+		free(p);
+	}
+	if (rc)
+		goto out;
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	if (!json_object_object_get_ex(d, "annotations", &ann))
+		ann = NULL;
+	if (pf->desc != d) { /* not the one fetched beside the check */
+		free(pf->z);
+		*pf = (struct prefetch){ .r = img->registry, .desc = d,
+					 .max = view_blob_max(img, c->manifest) };
+	}
+	if (!jstr(ann, OCIFS_IDXART_ANN_VIEW_KEY) || strcmp(jstr(ann, OCIFS_IDXART_ANN_VIEW_KEY), hex))
+		snprintf(why, sizeof(why), "it is the view of another image or format");
+	else if (!jstr(ann, OCIFS_IDXART_ANN_VIEW_DBS) ||
+		 strcmp(jstr(ann, OCIFS_IDXART_ANN_VIEW_DBS), dbs))
+		snprintf(why, sizeof(why), "it was not built from the indexes it carries");
+	else if (!pf->max)
+		snprintf(why, sizeof(why), "its index blobs are not all there");
+	else if (prefetch_run(pf), (rc = pf->rc) != 0)
+		snprintf(why, sizeof(why), "%s", pf->why);
+	else if ((rc = unzstd(pf->z, pf->zlen, IDXART_VIEW_MAX(dbbytes), -1, (char **)&sv->data,
+			      &sv->len)) != 0 && rc != -ENOMEM)
+		snprintf(why, sizeof(why), "it does not decompress%s",
+			 rc == -EFBIG ? " within bounds" : "");
+	if (*why || rc) {
+		free(sv->data);
+		sv->data = NULL;
+		sv->len = 0;
+		if (!quiet && rc != -ENOMEM)
+			log_warn("%s: index artifact %.19s…: its merged view: %s; building it",
+				 img->path, c->digest, *why ? why : strerror(-rc));
+		rc = rc == -ENOMEM ? rc : 0;
+		goto out;
+	}
+	snprintf(sv->from, sizeof(sv->from), "%.60s: index artifact %.19s…", img->path, c->digest);
+out:
+	free(dbs);
+	return rc;
+}
+
 int ocifs_idxart_pull(struct ocifs_image *img, const char *cache_dir, int quiet,
-		      unsigned *installed)
+		      unsigned *installed, struct ocifs_view_shipped *sv)
 {
 	struct idxart_cand *c = NULL;
-	size_t n = 0, missing = 0;
-	unsigned char *need;
+	size_t n = 0, missing = 0, layers = 0;
+	unsigned char *need, *from; /* from: 1 + the candidate its index came from */
+	struct prefetch pf = { .desc = NULL };
 	char why[256];
 	int rc;
 
 	*installed = 0;
 	if (img->format != OCIFS_FMT_REGISTRY || !img->registry || !cache_dir || !img->nlayers)
 		return 0;
-	if (!(need = calloc(img->nlayers, 1)))
+	if (!(need = calloc(2 * img->nlayers, 1)))
 		return -ENOMEM;
+	from = need + img->nlayers;
 	for (size_t i = 0; i < img->nlayers; i++) {
 		struct ocifs_layer_desc *ld = &img->layers[i];
-		need[i] = ld->blob && idxart_first_of(img, i) && ocifs_digest_valid(ld->digest) &&
-			  !usable(ld, cache_dir);
+		int first = ld->blob && idxart_first_of(img, i) && ocifs_digest_valid(ld->digest);
+		need[i] = first && !usable(ld, cache_dir);
 		missing += need[i];
+		layers += first;
 	}
 	if (!missing) {
 		free(need);
@@ -369,7 +616,9 @@ int ocifs_idxart_pull(struct ocifs_image *img, const char *cache_dir, int quiet,
 	 * referrer gone missing is skipped). */
 	struct ocifs_log_hold hold = { .have = 0 };
 	ocifs_log_hold_attach(&hold);
+	ocifs_span sp = ocifs_trace_begin("find index artifact", 0);
 	rc = idxart_candidates(img->registry, img->manifest_digest, &c, &n);
+	ocifs_trace_end(sp);
 	int held = hold.have;
 	ocifs_log_hold_release(&hold, 0, NULL);
 	if (rc == -ENOMEM)
@@ -381,17 +630,26 @@ int ocifs_idxart_pull(struct ocifs_image *img, const char *cache_dir, int quiet,
 		rc = 0;
 		goto out;
 	}
+	/* the newest artifact's view, fetched while its first index is checked */
+	if (sv && n && (pf.desc = view_desc(c[0].manifest)) != NULL) {
+		pf.r = img->registry;
+		pf.max = view_blob_max(img, c[0].manifest);
+		if (!pf.max)
+			pf.desc = NULL;
+	}
 	for (size_t k = 0; k < n && *installed < missing; k++) {
 		for (size_t i = 0; i < img->nlayers; i++) {
+			int fetched = 0;
 			if (!need[i])
 				continue;
 			*why = 0;
 			rc = install(img->registry, c[k].manifest, &img->layers[i], cache_dir, why,
-				     sizeof(why));
+				     sizeof(why), &fetched, k == 0 ? &pf : NULL);
 			if (rc == -ENOMEM)
 				goto out;
 			if (!rc) {
 				need[i] = 0;
+				from[i] = fetched ? (unsigned char)(k + 1) : 0;
 				++*installed;
 			} else if (rc != -ENOENT && !quiet) {
 				log_warn("%s: index artifact %.19s…: layer %zu (%.19s…): %s; "
@@ -403,7 +661,21 @@ int ocifs_idxart_pull(struct ocifs_image *img, const char *cache_dir, int quiet,
 	rc = 0;
 	if (*installed)
 		log_info("%s: %u layer indexes from the index artifact", img->path, *installed);
+	/* The view only beside indexes all fetched from one artifact now:
+	 * else it was built from other ones than this cache has. */
+	if (sv && *installed == layers) {
+		size_t i = 0, k = 0;
+		for (; i < img->nlayers; i++)
+			if (img->layers[i].blob && idxart_first_of(img, i) &&
+			    (!from[i] || (k && from[i] != k)))
+				break;
+			else if (from[i])
+				k = from[i];
+		if (i == img->nlayers && k)
+			rc = shipped_view(img, &c[k - 1], cache_dir, quiet, sv, &pf);
+	}
 out:
+	free(pf.z);
 	idxart_candidates_free(c, n);
 	free(need);
 	return rc;

@@ -51,6 +51,9 @@ static const char list_sql[] =
 	"SELECT " ENTRY_COLS " FROM entries e WHERE dir=?1 AND name<>'' AND id="
 	" (SELECT max(id) FROM entries WHERE dir=e.dir AND name=e.name) ORDER BY name";
 static const char all_sql[] = "SELECT " ENTRY_COLS " FROM entries ORDER BY id";
+/* GLOB compares the name as text, up to a NUL, as strncmp does */
+static const char wh_sql[] =
+	"SELECT " ENTRY_COLS " FROM entries WHERE name GLOB '.wh.*' ORDER BY id";
 static const char xattr_sql[] = "SELECT key, value FROM xattrs WHERE entry=?1 ORDER BY rowid";
 
 /* SQLite's message, with the OS error behind it when there is one
@@ -658,16 +661,26 @@ int ocifs_idxdb_list(struct ocifs_idxdb *d, const char *dir, ocifs_entry_cb cb, 
 	return run_rows(d, d->q_list, cb, ctx);
 }
 
-int ocifs_idxdb_foreach(struct ocifs_idxdb *d, ocifs_entry_cb cb, void *ctx)
+static int foreach_sql(struct ocifs_idxdb *d, const char *sql, ocifs_entry_cb cb, void *ctx)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(d->db, all_sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return idxdb_err(d, "prepare");
 	rc = run_rows(d, st, cb, ctx);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int ocifs_idxdb_foreach(struct ocifs_idxdb *d, ocifs_entry_cb cb, void *ctx)
+{
+	return foreach_sql(d, all_sql, cb, ctx);
+}
+
+int ocifs_idxdb_foreach_whiteout(struct ocifs_idxdb *d, ocifs_entry_cb cb, void *ctx)
+{
+	return foreach_sql(d, wh_sql, cb, ctx);
 }
 
 int ocifs_idxdb_xattrs(struct ocifs_idxdb *d, int64_t id,

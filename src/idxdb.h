@@ -109,6 +109,9 @@ typedef int (*ocifs_entry_cb)(void *ctx, const struct ocifs_entry *e);
 int ocifs_idxdb_list(struct ocifs_idxdb *db, const char *dir, ocifs_entry_cb cb, void *ctx);
 /** Every entry in id (tar) order. */
 int ocifs_idxdb_foreach(struct ocifs_idxdb *db, ocifs_entry_cb cb, void *ctx);
+/** The entries whose name starts with ".wh." (whiteouts, opaque
+ *  markers), in id order: the rows SQLite skips are never decoded. */
+int ocifs_idxdb_foreach_whiteout(struct ocifs_idxdb *db, ocifs_entry_cb cb, void *ctx);
 /** xattrs of entry id: cb(ctx, key, value, len). */
 int ocifs_idxdb_xattrs(struct ocifs_idxdb *db, int64_t id,
 		       int (*cb)(void *ctx, const char *key, const void *val, size_t len),

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A registry blob as a byte source (ocifs_src). A read at an arbitrary
- * offset is one Range request; reads that continue where the previous
+ * offset is one Range request (cut short, it asks again for the rest); reads that continue where the previous
  * one ended (the first, verifying pass over a layer) are served from a
  * streaming GET, driven through libcurl's multi interface and paused when
  * its buffer is full. A pass announced as whole (ocifs_src_advise_whole:
@@ -88,22 +88,37 @@ static int body_start(struct blob *b, const char *crange, uint64_t off, uint64_t
 
 /* ---- one bounded Range request ---- */
 
+#define WIN_RESUME_MIN (64u << 10) /* an attempt cut after this much starts the retries over */
+
 struct win {
 	struct blob *b;
 	struct reg_resp *p;
 	char *dst;
 	size_t n, got;
+	size_t got_before;      /* got when this attempt began */
 	uint64_t off, pos;
 	int started, err;
+	char range[48];         /* what this attempt asks for: the rest */
 };
 
+/* Before each attempt: ask for what is still missing, so a cut
+ * connection costs only the bytes it did not bring. */
 static void win_reset(void *ctx)
 {
 	struct win *w = ctx;
 
-	w->got = 0;
 	w->started = 0;
 	w->err = 0;
+	w->got_before = w->got;
+	snprintf(w->range, sizeof(w->range), "%" PRIu64 "-%" PRIu64, w->off + w->got,
+		 w->off + w->n - 1);
+}
+
+static int win_progressed(void *ctx)
+{
+	const struct win *w = ctx;
+
+	return w->got - w->got_before >= WIN_RESUME_MIN;
 }
 
 static size_t win_write(char *p, size_t sz, size_t nitems, void *ctx)
@@ -113,7 +128,7 @@ static size_t win_write(char *p, size_t sz, size_t nitems, void *ctx)
 	uint64_t want = w->off + w->got;
 
 	if (!w->started) {
-		w->err = body_start(w->b, w->p->content_range, w->off, &w->pos);
+		w->err = body_start(w->b, w->p->content_range, w->off + w->got, &w->pos);
 		if (w->err < 0)
 			return 0;
 		w->started = 1;
@@ -140,15 +155,16 @@ static int range_read(struct blob *b, void *buf, size_t n, uint64_t off, size_t 
 	struct reg_resp p = { 0 };
 	struct reg_req q = { 0 };
 	struct win w = { .b = b, .p = &p, .dst = buf, .n = n, .off = off };
-	char range[64], what[OCIFS_DIGEST_STRLEN + 96];
+	char what[OCIFS_DIGEST_STRLEN + 96];
 	int rc;
 
-	snprintf(range, sizeof(range), "%" PRIu64 "-%" PRIu64, off, off + n - 1);
-	snprintf(what, sizeof(what), "blob %s bytes %s", b->digest, range);
+	snprintf(what, sizeof(what), "blob %s bytes %" PRIu64 "-%" PRIu64, b->digest, off,
+		 off + n - 1);
 	q.path = b->path;
-	q.range = range;
+	q.range = w.range; /* written by win_reset before each attempt */
 	q.write = win_write;
 	q.reset = win_reset;
+	q.progressed = win_progressed;
 	q.ctx = &w;
 	q.stop_err = &w.err;
 	q.what = what;

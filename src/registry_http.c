@@ -534,6 +534,8 @@ int reg_request(struct ocifs_registry *r, const struct reg_req *q, struct reg_re
 		if (c != CURLE_OK && !q->url && !q->no_auth && scheme_fallback(r, base))
 			continue;
 		if (c != CURLE_OK) {
+			if (reg_curl_retryable(c) && q->progressed && q->progressed(q->ctx))
+				attempt = 0; /* a resumed body: the retries count from here */
 			if (reg_curl_retryable(c) && attempt < r->retries) {
 				log_dbg("registry %s: %s: %s, retrying", r->name, q->what,
 					*ebuf ? ebuf : curl_easy_strerror(c));

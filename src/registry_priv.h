@@ -124,6 +124,10 @@ struct reg_req {
 	 * transfer: reg_request then returns *stop_err. */
 	size_t (*write)(char *p, size_t sz, size_t n, void *ctx);
 	void (*reset)(void *ctx);
+	/* Optional: after an attempt cut short, whether it moved on far
+	 * enough (the body resumes where it stopped: reset asks for the
+	 * rest) that the retries start over. */
+	int (*progressed)(void *ctx);
 	void *ctx;
 	int *stop_err;
 	int push;               /* needs the push scope */

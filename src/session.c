@@ -472,6 +472,7 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 		       struct ocifs_session **out)
 {
 	struct ocifs_session *s = calloc(1, sizeof(*s));
+	struct ocifs_view_shipped sv = { .data = NULL }; /* the artifact's view */
 	struct ocifs_imageref r = { 0 };
 	struct ocifs_image_opts io;
 	const char *file = NULL;
@@ -531,7 +532,12 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 	if (s->img->format == OCIFS_FMT_REGISTRY && !o->verify &&
 	    !o->no_artifact) {
 		unsigned got;
-		rc = ocifs_idxart_pull(s->img, s->cache_dir, 0, &got);
+		ocifs_span as = ocifs_trace_begin("index artifact", sp);
+		/* the view it ships, when the whole view is opened here */
+		rc = ocifs_idxart_pull(s->img, s->cache_dir, 0, &got,
+				       o->no_view || o->layer ? NULL : &sv);
+		ocifs_trace_int(as, "ocifs.layers.installed", got);
+		ocifs_trace_end(as);
 		if (rc)
 			goto out;
 	}
@@ -548,20 +554,24 @@ int ocifs_session_open(const char *ref, const struct ocifs_session_opts *o,
 	rc = open_layers(s, o, 0, s->img->nlayers);
 	if (!rc && !o->no_view) {
 		ocifs_span vs = ocifs_trace_begin("build view", sp);
-		rc = ocifs_view_open(s->img, s->layers, s->cache_dir, &s->view);
+		rc = ocifs_view_open_shipped(s->img, s->layers, s->cache_dir, &sv, &s->view);
+		struct ocifs_view_stats st;
+		if (!rc && (ocifs_view_stats(s->view, &st), st.from_artifact))
+			log_info("%s: the merged view from the index artifact", ref);
 		if (!rc && vs) {
-			struct ocifs_view_stats st;
-			ocifs_view_stats(s->view, &st);
 			ocifs_trace_int(vs, "ocifs.inodes", (int64_t)st.inodes);
 			ocifs_trace_int(vs, "ocifs.entries", (int64_t)st.names);
 			ocifs_trace_int(vs, "ocifs.whiteouts", (int64_t)st.whiteouts);
-			ocifs_trace_str(vs, "ocifs.view", st.from_cache ? "cache" : "built");
+			ocifs_trace_str(vs, "ocifs.view", st.from_cache      ? "cache"
+							  : st.from_artifact ? "artifact"
+									     : "built");
 		} else if (rc) {
 			ocifs_trace_error(vs, strerror(-rc));
 		}
 		ocifs_trace_end(vs);
 	}
 out:
+	free(sv.data); /* not taken (an error, --layer): ocifs_view_open_shipped frees */
 	if (rc)
 		ocifs_trace_error(sp, strerror(-rc));
 	ocifs_trace_end(sp);

@@ -48,6 +48,7 @@ struct ocifs_view {
 	struct ocifs_layer **layers;
 	size_t nlayers;
 	int from_cache;
+	int from_artifact;        /* the view the index artifact shipped */
 	double build_secs;
 	unsigned char *hash_ok;   /* bit per inode: bytes matched its sha256 */
 	unsigned char *hash_bad;  /* ... or did not: every read fails (both
@@ -195,6 +196,7 @@ struct view_req {
 	struct ocifs_image *img;
 	struct ocifs_layer **layers;
 	unsigned char name_key[32];
+	struct ocifs_view_shipped *sv; /* a view from outside, or NULL */
 };
 
 /* The view's frame check (doc.h): the whole file validated against the
@@ -255,6 +257,12 @@ static int view_make(void *ctx, void **data, size_t *len)
 	unsigned char before[32], after[32];
 	int rc = 0;
 
+	/* the shipped view, bound to the indexes as they are here */
+	if (r->sv && r->sv->data && !view_full_key(r->name_key, r->layers, r->img->nlayers, before) &&
+	    view_ship_take(r->sv, before, r->layers, r->img->nlayers, data, len) == 0) {
+		r->v->from_artifact = 1;
+		return 0;
+	}
 	for (int tries = 0; tries < 2; tries++) {
 		if ((rc = view_full_key(r->name_key, r->layers, r->img->nlayers, before)) ||
 		    (rc = ocifs_view_build(r->img, r->layers, r->img->nlayers, before, data, len)) ||
@@ -282,11 +290,32 @@ static const struct ocifs_doc_kind view_kind = {
 	.memo = view_memo_get,
 };
 
+int view_check_bytes(struct ocifs_layer **layers, size_t nlayers, const unsigned char key[32],
+		     const void *data, size_t len)
+{
+	struct ocifs_view v = { .map = (void *)data, .map_len = len, .layers = layers,
+				.nlayers = nlayers };
+
+	return view_validate(&v, key, nlayers);
+}
+
+int ocifs_view_name_key(struct ocifs_image *img, unsigned char key[32])
+{
+	return ocifs_doc_key(&view_kind, img, NULL, 0, key);
+}
+
 int ocifs_view_open(struct ocifs_image *img, struct ocifs_layer **layers, const char *cache_dir,
 		    struct ocifs_view **out)
 {
+	return ocifs_view_open_shipped(img, layers, cache_dir, NULL, out);
+}
+
+int ocifs_view_open_shipped(struct ocifs_image *img, struct ocifs_layer **layers,
+			    const char *cache_dir, struct ocifs_view_shipped *sv,
+			    struct ocifs_view **out)
+{
 	struct ocifs_view *v = calloc(1, sizeof(*v));
-	struct view_req vr = { .v = v, .img = img, .layers = layers };
+	struct view_req vr = { .v = v, .img = img, .layers = layers, .sv = sv };
 	struct ocifs_doc_req r = {
 		.kind = &view_kind, .img = img, .cache_dir = cache_dir, .ctx = &vr,
 		.build = view_make,
@@ -294,13 +323,19 @@ int ocifs_view_open(struct ocifs_image *img, struct ocifs_layer **layers, const 
 	double t0 = ocifs_now();
 	int rc;
 
-	if (!v)
-		return -ENOMEM;
+	if (!v) {
+		rc = -ENOMEM;
+		goto err;
+	}
 	v->layers = layers;
 	v->nlayers = img->nlayers;
 	if ((rc = ocifs_doc_key(&view_kind, img, NULL, 0, vr.name_key)))
 		goto err;
 	rc = ocifs_doc_get(&r, &v->doc);
+	if (sv) { /* taken, or not needed: the cache had the view */
+		free(sv->data);
+		sv->data = NULL;
+	}
 	if (rc) {
 		log_err("%s: cannot build the merged view: %s", img->path, strerror(-rc));
 		goto err;
@@ -322,6 +357,10 @@ int ocifs_view_open(struct ocifs_image *img, struct ocifs_layer **layers, const 
 	*out = v;
 	return 0;
 err:
+	if (sv) {
+		free(sv->data);
+		sv->data = NULL;
+	}
 	free(v);
 	return rc;
 }
@@ -398,6 +437,7 @@ void ocifs_view_stats(const struct ocifs_view *v, struct ocifs_view_stats *st)
 	st->escapes = v->h->escapes;
 	st->bad_links = v->h->bad_links;
 	st->from_cache = v->from_cache;
+	st->from_artifact = v->from_artifact;
 	st->build_secs = v->build_secs;
 }
 
@@ -723,58 +763,4 @@ void ocifs_view_hashck_end(struct ocifs_view_hashck *h)
 {
 	ocifs_sha_free(h->sha);
 	h->sha = NULL;
-}
-
-int ocifs_view_walk(const struct ocifs_view *v, ocifs_view_walk_cb cb, void *ctx)
-{
-	struct frame {
-		uint64_t dir;
-		uint32_t i, n;
-		size_t plen;
-	} *st;
-	size_t depth = 0, cap = 64;
-	char path[PATH_MAX];
-	int rc = 0;
-
-	if (!(st = malloc(cap * sizeof(*st))))
-		return -ENOMEM;
-	st[0] = (struct frame){ OCIFS_VIEW_ROOT, 0, 0, 0 };
-	if (ocifs_view_dir_size(v, OCIFS_VIEW_ROOT, &st[0].n) == 0)
-		depth = 1;
-	while (depth) {
-		struct frame *fr = &st[depth - 1];
-		const char *name;
-		uint64_t ino;
-		struct ocifs_vattr a;
-		uint32_t n = 0;
-
-		if (fr->i == fr->n) {
-			depth--;
-			continue;
-		}
-		if (ocifs_view_dir_entry(v, fr->dir, fr->i++, &name, &ino) ||
-		    ocifs_view_getattr(v, ino, &a))
-			continue;
-		size_t nl = strlen(name), plen = fr->plen + 1 + nl;
-		if (plen >= sizeof(path))
-			continue;
-		path[fr->plen] = '/';
-		memcpy(path + fr->plen + 1, name, nl + 1);
-		if ((rc = cb(ctx, path, ino, &a)))
-			break;
-		if (!S_ISDIR(a.mode) || ocifs_view_dir_size(v, ino, &n) || !n)
-			continue;
-		if (depth == cap) {
-			struct frame *ns = realloc(st, 2 * cap * sizeof(*ns));
-			if (!ns) {
-				rc = -ENOMEM;
-				break;
-			}
-			st = ns;
-			cap *= 2;
-		}
-		st[depth++] = (struct frame){ ino, 0, n, plen };
-	}
-	free(st);
-	return rc;
 }

@@ -49,6 +49,7 @@ struct ocifs_view_stats {
 	uint64_t escapes;       /* entries skipped: path left the root */
 	uint64_t bad_links;     /* hardlinks whose target was missing */
 	int from_cache;         /* loaded from views/ rather than built */
+	int from_artifact;      /* taken from the index artifact (shipped) */
 	double build_secs;
 };
 
@@ -66,6 +67,37 @@ int ocifs_view_open(struct ocifs_image *img, struct ocifs_layer **layers,
 int ocifs_view_open_prefix(struct ocifs_image *img, struct ocifs_layer **layers, size_t n,
 			   struct ocifs_view **out);
 void ocifs_view_free(struct ocifs_view *v);
+
+/* A view file from outside: the one the index artifact carries
+ * (idxart.h), built by its pusher from the very indexes this cache just
+ * installed from it (view_ship.c). */
+struct ocifs_view_shipped {
+	void *data;             /* the view file's bytes (malloc'd), or NULL */
+	size_t len;
+	char from[128];         /* where it came from, for the one line that
+				 * refuses it */
+};
+/** ocifs_view_open, but a view the cache lacks is taken from sv instead
+ *  of built, if it passes every check of a view file from outside: the
+ *  loader's (every index, every file's bytes inside its layer) and a
+ *  tree's (every name in one directory, valid and in order, every
+ *  directory one name, every inode reached from the root, parents as the
+ *  names say). Its key is this cache's (the indexes it was built from,
+ *  as they are here). Refused: one warning naming sv->from, and the view
+ *  is built. sv->data is taken over (NULL after). */
+int ocifs_view_open_shipped(struct ocifs_image *img, struct ocifs_layer **layers,
+			    const char *cache_dir, struct ocifs_view_shipped *sv,
+			    struct ocifs_view **out);
+/** The name key of img's view (the format version, the manifest and every
+ *  layer's digest and diff_id): what ties a shipped view to its image. */
+int ocifs_view_name_key(struct ocifs_image *img, unsigned char key[32]);
+/** A copy of v's view file to ship (malloc'd into *out): its key, which
+ *  names this cache's index files, zeroed, so two pushes of the same
+ *  view are the same bytes. 0, -ENOENT (a view built in memory), -ENOMEM. */
+int ocifs_view_ship_copy(const struct ocifs_view *v, void **out, size_t *len);
+/** The view file's bytes (page-aligned mapping): 0, or -ENOENT for a
+ *  view that is not a mapped file (built in memory). */
+int ocifs_view_mapping(const struct ocifs_view *v, const void **data, size_t *len);
 /** Ask the kernel to read the mapped view file back at once
  *  (MADV_WILLNEED) when its pages are gone (a sample of them checked),
  *  before a walk faults them in a window at a time (view_mem.c). A hint:

@@ -86,7 +86,7 @@ static const struct ocifs_ntree_ops build_ops = { .is_dir = ino_is_dir, .mkdir =
 struct layer_ctx {
 	struct build *b;
 	struct ocifs_idxdb *db; /* the layer's index, open */
-	int pass;       /* 1: whiteouts, 2: entries */
+	int pass;       /* 1: whiteouts (not of the bottom layer), 2: entries */
 	char path[8192];
 };
 
@@ -236,6 +236,8 @@ static int layer_cb(void *ctx, const struct ocifs_entry *e)
 
 	if (c->pass == 1)
 		return wh ? apply_whiteout(c, e) : 0;
+	if (wh && c->b->layer == 0) /* the bottom layer's: nothing below */
+		c->b->whiteouts++;
 	return wh ? 0 : apply_entry(c, e);
 }
 
@@ -390,7 +392,14 @@ int ocifs_view_build(struct ocifs_image *img, struct ocifs_layer **layers, size_
 		b.layer = (uint32_t)i;
 		b.escapes += li.skipped;
 		rc = ocifs_layer_db(layers[i], &c->db); /* checked, rebuilt if bad */
-		for (c->pass = 1; c->pass <= 2 && !rc; c->pass++)
+		/* Whiteouts hide what the layers below put there: the bottom
+		 * layer's hide nothing (pass 2 counts them). The others' come
+		 * from a query of them alone, not a second walk of the rows. */
+		c->pass = 1;
+		if (!rc && i > 0)
+			rc = ocifs_idxdb_foreach_whiteout(c->db, layer_cb, c);
+		c->pass = 2;
+		if (!rc)
 			rc = ocifs_idxdb_foreach(c->db, layer_cb, c);
 		ocifs_layer_db_close(layers[i]); /* one connection at a time */
 		if (rc)

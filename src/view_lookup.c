@@ -6,9 +6,11 @@
  * the image root, ".." of the root staying at the root, at most
  * OCIFS_VIEW_MAXSYMLINKS links, a trailing slash asking for a
  * directory. Built on the view's own lookup, parent and readlink (view.c);
- * the commands that read one path (ls, cat, stat, explain) use it.
+ * the commands that read one path (ls, cat, stat, explain) use it. And
+ * the walk of every name (ocifs_view_walk), on the same queries.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -160,5 +162,59 @@ int ocifs_view_find(const struct ocifs_view *v, const char *path, unsigned flags
 out:
 	f->links = links;
 	free(rem);
+	return rc;
+}
+
+int ocifs_view_walk(const struct ocifs_view *v, ocifs_view_walk_cb cb, void *ctx)
+{
+	struct frame {
+		uint64_t dir;
+		uint32_t i, n;
+		size_t plen;
+	} *st;
+	size_t depth = 0, cap = 64;
+	char path[PATH_MAX];
+	int rc = 0;
+
+	if (!(st = malloc(cap * sizeof(*st))))
+		return -ENOMEM;
+	st[0] = (struct frame){ OCIFS_VIEW_ROOT, 0, 0, 0 };
+	if (ocifs_view_dir_size(v, OCIFS_VIEW_ROOT, &st[0].n) == 0)
+		depth = 1;
+	while (depth) {
+		struct frame *fr = &st[depth - 1];
+		const char *name;
+		uint64_t ino;
+		struct ocifs_vattr a;
+		uint32_t n = 0;
+
+		if (fr->i == fr->n) {
+			depth--;
+			continue;
+		}
+		if (ocifs_view_dir_entry(v, fr->dir, fr->i++, &name, &ino) ||
+		    ocifs_view_getattr(v, ino, &a))
+			continue;
+		size_t nl = strlen(name), plen = fr->plen + 1 + nl;
+		if (plen >= sizeof(path))
+			continue;
+		path[fr->plen] = '/';
+		memcpy(path + fr->plen + 1, name, nl + 1);
+		if ((rc = cb(ctx, path, ino, &a)))
+			break;
+		if (!S_ISDIR(a.mode) || ocifs_view_dir_size(v, ino, &n) || !n)
+			continue;
+		if (depth == cap) {
+			struct frame *ns = realloc(st, 2 * cap * sizeof(*ns));
+			if (!ns) {
+				rc = -ENOMEM;
+				break;
+			}
+			st = ns;
+			cap *= 2;
+		}
+		st[depth++] = (struct frame){ ino, 0, n, plen };
+	}
+	free(st);
 	return rc;
 }

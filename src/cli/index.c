@@ -26,7 +26,7 @@ static int index_all(struct cli *c, int verify)
 	}
 	so.verify = verify;
 	so.need_cache = 1; /* what it builds is the cache */
-	so.no_view = 1;
+	so.no_view = !c->push; /* --push ships the view too */
 	so.summary = c->quiet ? NULL : stdout; /* -q: no summary */
 	/* what is pushed is indexed here, from the blobs */
 	so.no_artifact = so.no_artifact || c->push;
@@ -39,7 +39,7 @@ static int index_all(struct cli *c, int verify)
 		       verify ? "verified" : "indexed");
 	}
 	if (c->push) {
-		rc = ocifs_idxart_push(s->img, s->cache_dir, digest);
+		rc = ocifs_idxart_push(s->img, s->view, s->cache_dir, digest);
 		if (!rc)
 			printf("%s\n", digest);
 	}

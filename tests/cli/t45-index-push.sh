@@ -42,9 +42,14 @@ ok $? "it prints the summary, then the artifact's digest" || cat "$TMP/out"
 ok $? "the $n layers were passed again for their chunk sums"
 [ "$(referrers "$MAN")" = "[\"$A1\"]" ]
 ok $? "one referrer: the artifact" || diag "$(referrers "$MAN")"
-[ "$(registry_curl "/v2/t45/manifests/$A1" -H 'Accept: application/vnd.oci.image.manifest.v1+json' |
-	jq '.layers | length')" = $((2 * n)) ]
-ok $? "with a db and a chunks blob for each of the $n layers"
+AM1=$(registry_curl "/v2/t45/manifests/$A1" -H 'Accept: application/vnd.oci.image.manifest.v1+json')
+[ "$(jq '.layers | length' <<<"$AM1")" = $((2 * n + 1)) ] &&
+	[ "$(jq -r '.layers[-1].mediaType' <<<"$AM1")" = application/vnd.ocifs.view.v2+zstd ] &&
+	[ "$(jq -r '.layers[-1].annotations["io.ocifs.view.indexes"]' <<<"$AM1")" = \
+		"$(jq -r '[.layers[] | select(.mediaType | endswith("sqlite+zstd")) | .digest] | join(" ")' \
+			<<<"$AM1")" ]
+ok $? "with a db and a chunks blob for each of the $n layers, and the merged view built from those dbs" ||
+	diag "$AM1"
 
 # --- twice: the same artifact, nothing uploaded -------------------------------
 lines=$(wc -l <"$REG_LOG")
@@ -63,6 +68,10 @@ ok $? "ls on an empty cache" || cat "$TMP/err"
 grep -q "layer indexes from the index artifact" "$TMP/err" &&
 	[ "$(ls "$TMP/other/layers"/*.db | wc -l)" = "$(ls "$TMP/c/layers"/*.db | wc -l)" ]
 ok $? "-v: its layer indexes came from the artifact" || cat "$TMP/err"
+# the view too: the pusher's, but for its key (the index files it names)
+grep -q "the merged view from the index artifact" "$TMP/err" &&
+	cmp -s -i 160 "$TMP/other/views/"*.view "$TMP/c/views/"*.view
+ok $? "-v: the merged view came from the artifact, the pusher's but for its key" || cat "$TMP/err"
 "$B" ls --cache-dir "$TMP/c" $X "$R:1" / >"$TMP/ls.want" 2>/dev/null
 cmp -s "$TMP/ls" "$TMP/ls.want"
 ok $? "the same listing as from the cache that pushed"

@@ -2,9 +2,9 @@
 # A hostile index artifact (issue #15, src/idxdb_check.c): indexes made
 # from a real pushed one with the sqlite3 CLI (a view shadowing a table,
 # a trigger, an extra table, changed CREATE statements, a recursive CTE
-# view, a page_size claim the file does not have, a truncated file), a
-# file that is not SQLite, a zstd bomb, and a blob the registry changed
-# on the way. Each, as the newest (and only) artifact of the image, is
+# view, rows that are no tar stream or hold a NULL, a page_size claim
+# the file does not have, a truncated file), a file that is not SQLite,
+# a zstd bomb, and a blob the registry changed on the way. Each, as the newest (and only) artifact of the image, is
 # refused with one line naming the artifact, the layer and what is wrong;
 # the command works (that layer indexed from its blob) and never hangs
 # (a timeout only to catch a hang).
@@ -120,6 +120,15 @@ hostile "an index dropped" "DROP INDEX entries_by_name;" \
 hostile "a recursive CTE view" \
 	"CREATE VIEW forever AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)
 	SELECT x FROM c;" "an extra view forever"
+# rows: the schema is ocifs's, what the rows say is not a tar stream
+hostile "a member over the one before" \
+	"UPDATE entries SET hdr_off = 0 WHERE id = (SELECT max(id) FROM entries WHERE NOT (flags & 8));" \
+	"entry [0-9]*: overlaps the previous member"
+# a NULL flags took the row out of the SQL checks (NOT (NULL & 8) is NULL)
+hostile "a NULL in a row" \
+	"UPDATE entries SET flags = NULL, hdr_off = 0
+	WHERE id = (SELECT max(id) FROM entries WHERE NOT (flags & 8));" \
+	"entry [0-9]*: a column that is not an integer"
 
 # the file itself
 python3 - "$DB" "$TMP/h.db" <<'EOF'

@@ -4,15 +4,17 @@
  * queries that trust it afterwards). The input is a view file
  * (views/<key>.view) of a fixed two-layer image (fixture.h); its identity
  * fields (key, file_size, nlayers) are patched to match so that
- * everything else reaches the validator. A file that loads is walked in
- * full (fuzz_oci.h), reading file data through the real layers. One that
- * does not load is rebuilt, as ocifs does.
+ * everything else reaches the validator. A file that loads is checked as
+ * a view from outside is (view_ship.c: a tree) and walked in full
+ * (fuzz_oci.h), reading file data through the real layers. One that does
+ * not load is rebuilt, as ocifs does.
  */
 #include <dirent.h>
 #include <stddef.h>
 
 #include "fixture.h"
 #include "view_fmt.h"
+#include "view_priv.h"
 
 static struct fz_fixture fx;
 static struct ocifs_layer *layers[2];
@@ -73,6 +75,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	free(buf);
 	if (ocifs_view_open(fx.img, layers, fx.cache, &v) == 0) {
+		const void *d;
+		size_t n;
+		char why[160];
+		if (ocifs_view_mapping(v, &d, &n) == 0)
+			(void)view_tree_check(d, n, why, sizeof(why));
 		fz_walk_view(v);
 		ocifs_view_free(v);
 	}

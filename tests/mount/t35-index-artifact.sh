@@ -93,10 +93,11 @@ tagidx=$(registry_curl "/v2/app/manifests/sha256-${MAN#sha256:}" \
 ok $? "no referrers API (404): the artifact is listed under the referrers tag" ||
 	diag "referrers $code; tag: $tagidx"
 am=$(registry_curl "/v2/app/manifests/$ART" -H 'Accept: application/vnd.oci.image.manifest.v1+json')
-[ "$(jq -r .subject.digest <<<"$am")" = "$MAN" ] && [ "$(jq '.layers | length' <<<"$am")" = 4 ] &&
-	[ "$(jq -r '[.layers[].annotations["io.ocifs.layer.digest"]] | unique | join(" ")' <<<"$am")" = \
-		"$(printf '%s\n' "$L1" "$L2" | sort | tr '\n' ' ' | sed 's/ $//')" ]
-ok $? "the artifact: subject the image manifest, a db and a chunks blob for each layer" ||
+[ "$(jq -r .subject.digest <<<"$am")" = "$MAN" ] && [ "$(jq '.layers | length' <<<"$am")" = 5 ] &&
+	[ "$(jq -r '[.layers[].annotations["io.ocifs.layer.digest"] // empty] | unique | join(" ")' <<<"$am")" = \
+		"$(printf '%s\n' "$L1" "$L2" | sort | tr '\n' ' ' | sed 's/ $//')" ] &&
+	[ "$(jq -r '.layers[4].mediaType' <<<"$am")" = application/vnd.ocifs.view.v2+zstd ]
+ok $? "the artifact: subject the image manifest, a db and a chunks blob for each layer, the view" ||
 	diag "$am"
 diag "its blobs: $(jq -r '[.layers[] | "\(.mediaType | sub(".*index."; "")) \(.size)"] | join(", ")' <<<"$am")"
 

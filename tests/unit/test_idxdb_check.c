@@ -6,7 +6,10 @@
  * open with the difference named; the defensive settings keep a planted
  * view from running even without the check; a foreign handle's queries
  * are bounded in VM steps (a recursive query stops) while the real checks
- * of an index use a small part of the bound. With OCIFS_T_IDXDB=FILE (an
+ * of an index use a small part of the bound. Rows that break the tar
+ * layout, or hold a NULL, a text or a real where ocifs writes integers,
+ * are refused by validate with the row and the reason named. With
+ * OCIFS_T_IDXDB=FILE (an
  * index in a cache) it prints what the checks of that index use.
  */
 #include <errno.h>
@@ -165,6 +168,63 @@ int main(void)
 	} else {
 		ok(0, "foreign open: %s", why);
 	}
+	/* The rows: each change of the good index refused by validate (the
+	 * layer is 4096 bytes; d is entry 1: header at 0, no data; d/a entry
+	 * 2: header at 512, 600 bytes of data at 1024). */
+	static const struct {
+		const char *what, *sql, *why;
+	} rows[] = {
+		{ "a member over the one before", "UPDATE entries SET hdr_off = 0 WHERE name = 'a'",
+		  "entry 2: overlaps the previous member" },
+		{ "an offset not 512-aligned", "UPDATE entries SET data_off = 1000 WHERE name = 'a'",
+		  "entry 2: offset not 512-aligned" },
+		{ "data before its header", "UPDATE entries SET data_off = 512 WHERE name = 'a'",
+		  "entry 2: data before its header" },
+		{ "a negative size", "UPDATE entries SET size = -5 WHERE name = 'a'",
+		  "entry 2: negative size" },
+		{ "data past the layer", "UPDATE entries SET data_off = 3584 WHERE name = 'a'",
+		  "entry 2: data past the end of the layer" },
+		{ "an offset that overflows", "UPDATE entries SET data_off = 9223372036854775296,"
+		  " hdr_off = 9223372036854774784 WHERE name = 'a'",
+		  "entry 2: data past the end of the layer" },
+		{ "a size not its data's", "UPDATE entries SET size = 601 WHERE name = 'a'",
+		  "entry 2: size differs from data length" },
+		{ "an implicit directory before a member", "UPDATE entries SET flags = 8 WHERE id = 1",
+		  "entry 1: implicit directory out of place" },
+		{ "an implicit directory with data",
+		  "INSERT INTO entries VALUES (9, '', 'z', 53, 493, 0, 0, 0, 0, 0, 0, 512, 0,"
+		  " NULL, NULL, NULL, 8, NULL, NULL)",
+		  "entry 9: implicit directory out of place" },
+		/* SQLite keeps what a writer stores: these passed comparisons
+		 * written for integers */
+		{ "a NULL flags", "UPDATE entries SET flags = NULL, hdr_off = 0 WHERE name = 'a'",
+		  "entry 2: a column that is not an integer" },
+		{ "a text offset", "UPDATE entries SET hdr_off = 'x' WHERE name = 'a'",
+		  "entry 2: a column that is not an integer" },
+		{ "a real offset", "UPDATE entries SET data_off = 1024.5 WHERE name = 'a'",
+		  "entry 2: a column that is not an integer" },
+	};
+	if (ocifs_idxdb_open_foreign(good, why, sizeof(why), &db) == 0) {
+		is_int(ocifs_idxdb_validate(db, 4096, OCIFS_IDXDB_QUIET), 0, "rows: the good index fits");
+		ocifs_idxdb_close(db);
+	} else {
+		ok(0, "rows: foreign open: %s", why);
+	}
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		if (mutate(good, path, rows[i].sql)) {
+			ok(0, "%s: made", rows[i].what);
+			continue;
+		}
+		if (ocifs_idxdb_open_foreign(path, why, sizeof(why), &db)) {
+			ok(0, "%s: foreign open: %s", rows[i].what, why);
+			continue;
+		}
+		is_int(ocifs_idxdb_validate(db, 4096, OCIFS_IDXDB_QUIET), -ESTALE, "%s: refused",
+		       rows[i].what);
+		is_str(ocifs_idxdb_why(db), rows[i].why, "%s: the row and reason named", rows[i].what);
+		ocifs_idxdb_close(db);
+	}
+
 	used = checks_cost(good, &budget);
 	ok(used * 20 < budget, "the checks of the small index use %llu of its %llu calls",
 	   (unsigned long long)used, (unsigned long long)budget);
