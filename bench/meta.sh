@@ -195,9 +195,12 @@ echo "metadata benchmarks (goal 4): $(cat "$R/dir.find.cold.out") entries; dir =
 	"ocifs of docker.tar, gzip = ocifs of oci-gzip"
 echo "load average $load0 before, $load1 after; best of $TRIALS, interleaved; x = time / dir's time;" \
 	"cold: fresh mount + drop_caches (index cache warm), warm: again at once"
-echo "requests of a cold find -ls on gzip: $reqs; the tree: $(find "$WORK/umoci/rootfs" -type d | wc -l)" \
-	"directories, $(find "$WORK/umoci/rootfs" -type l | wc -l) symlinks (ideal: a READDIRPLUS a" \
-	"directory chunk, one more for its end, a READLINK a symlink); the daemon's major faults: $faults"
+nd=$(find "$WORK/umoci/rootfs" -type d | wc -l)
+nl=$(find "$WORK/umoci/rootfs" -type l | wc -l)
+echo "requests of a cold find -ls on gzip: $reqs; the tree: $nd directories, $nl symlinks (the" \
+	"floor, $((2 * nd + nl + 2)): a READDIRPLUS a directory (st_blksize fits its listing; a second" \
+	"one per MiB beyond), one more for its end, a READLINK a symlink, one OPENDIR (ENOSYS)," \
+	"one STATFS); the daemon's major faults: $faults"
 echo "cold find -ls with the walk and the daemon on one CPU (taskset): $one"
 row "operation" "dir" "x sqfs" "x plain" "x gzip (gzip)" "goal" ""
 for o in $OPS; do

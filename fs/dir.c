@@ -10,6 +10,12 @@
  * whole reply (EIO, and every later entry lost): such names are left out
  * of listings, keeping their offsets, and fs_dir_warn_long() names them
  * once at mount.
+ *
+ * A directory's st_blksize is the getdents buffer its whole listing fits
+ * in (fs_dir_blksize): glibc's opendir sizes its buffer from it (32 KiB
+ * at least, 1 MiB at most) and Linux >= 6.16 asks READDIRPLUS for as much
+ * as that buffer holds, so a big directory is one request, not one per
+ * 32 KiB (a READDIRPLUS entry is ~170 bytes, 8x what getdents returns).
  */
 #include <errno.h>
 #include <limits.h>
@@ -21,6 +27,40 @@
 #include "log.h"
 
 #define FS_LONG_WARN_MAX 20 /* names warned about one by one, then a count */
+/* One READDIRPLUS entry is struct fuse_entry_out (128 bytes) and struct
+ * fuse_dirent (24) before the name, padded to 8 bytes (the kernel's ABI). */
+#define FS_DIRENTPLUS_HEAD 152u
+#define FS_DIRENTPLUS_MAX (FS_DIRENTPLUS_HEAD + NAME_MAX + 1u)
+#define FS_DIR_BLK_MIN 4096u	      /* what every other inode says */
+#define FS_DIR_BLK_GLIBC (32u << 10)  /* glibc's buffer when st_blksize is less */
+#define FS_DIR_BLK_MAX (1u << 20)     /* glibc's largest; the kernel's max_pages (fs_op_init) */
+#define FS_DIR_ROOT_SLACK 1024u	      /* the root's virtual names (/.ocifs, /.deps, ...) */
+
+blksize_t fs_dir_blksize(const struct ocifs_view *v, uint64_t vdir)
+{
+	uint32_t n;
+	size_t need, blk;
+
+	if (ocifs_view_dir_size(v, vdir, &n))
+		return FS_DIR_BLK_MIN;
+	/* "." and "..", and the root's virtual names, then the children */
+	need = 2 * (FS_DIRENTPLUS_HEAD + 8) + (vdir == OCIFS_VIEW_ROOT ? FS_DIR_ROOT_SLACK : 0);
+	if (need + (size_t)n * FS_DIRENTPLUS_MAX <= FS_DIR_BLK_GLIBC)
+		return FS_DIR_BLK_MIN; /* fits whatever the names: no need to look */
+	for (uint32_t i = 0; i < n && need <= FS_DIR_BLK_MAX; i++) {
+		const char *name;
+		uint64_t child;
+
+		if (ocifs_view_dir_entry(v, vdir, i, &name, &child))
+			break;
+		need += (FS_DIRENTPLUS_HEAD + strlen(name) + 7) & ~(size_t)7;
+	}
+	if (need <= FS_DIR_BLK_GLIBC)
+		return FS_DIR_BLK_MIN;
+	for (blk = FS_DIR_BLK_GLIBC; blk < need && blk < FS_DIR_BLK_MAX; blk <<= 1)
+		;
+	return (blksize_t)blk;
+}
 
 void fs_dir_warn_long(const struct ocifs_view *v)
 {

@@ -180,6 +180,10 @@ int fs_meta_fast(void *fs, uint64_t nodeid);
  *  malloc'd; an error is returned only when nothing was added. */
 int fs_dir_fill(struct ocifs_fs *fs, fuse_req_t req, uint64_t vdir, size_t size, off_t off,
 		int plus, char **buf, size_t *len);
+/** st_blksize of view directory vdir: the power of two (32 KiB to 1 MiB)
+ *  that its READDIRPLUS listing fits in, or 4096 when glibc's 32 KiB
+ *  does. Looks at no more names than 1 MiB holds. */
+blksize_t fs_dir_blksize(const struct ocifs_view *v, uint64_t vdir);
 /** Log a warning for each name of v that readdir leaves out (longer
  *  than NAME_MAX). */
 void fs_dir_warn_long(const struct ocifs_view *v);

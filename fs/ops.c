@@ -113,6 +113,8 @@ int fs_stat(const struct ocifs_fs *fs, uint64_t vino, struct stat *st)
 	if (rc)
 		return rc;
 	fs_attr_stat(fs, fs_fuse_ino(vino), &a, st);
+	if (S_ISDIR(a.mode))
+		st->st_blksize = fs_dir_blksize(fs->view, vino); /* see fs/dir.c */
 	return 0;
 }
 
