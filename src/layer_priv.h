@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Private to layer.c: an open layer (layer.h keeps it opaque). */
+/* Private to layer.c and layer_file.c: an open layer (layer.h keeps it opaque). */
 #ifndef OCIFS_SRC_LAYER_PRIV_H
 #define OCIFS_SRC_LAYER_PRIV_H
 #include <pthread.h>
