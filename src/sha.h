@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sha256 through OpenSSL's EVP interface (hardware-accelerated), plus
- * digest-string helpers. "sha256:<64 hex>" is the only algorithm accepted.
+ * sha256 (sha_ni.c on a CPU with the SHA extensions, else OpenSSL's EVP
+ * interface), plus digest-string helpers. "sha256:<64 hex>" is the only
+ * algorithm accepted.
  */
 #ifndef OCIFS_SRC_SHA_H
 #define OCIFS_SRC_SHA_H
