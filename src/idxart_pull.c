@@ -11,8 +11,9 @@
  * blob has chunks. Then, under the layer's cache lock, the index and the
  * sums are renamed into place and the layer's identity record written,
  * so ocifs_layer_open trusts them as its own and downloads nothing.
- * The check runs on a thread, beside a thread per new file doing its
- * fsync, while the main thread fetches the artifact's merged view; the
+ * The blobs come at once (idxart_fetch.c: the chunk sums and the merged
+ * view on threads, the index here, decompressed as it arrives); the
+ * check runs here beside a thread per new file doing its fsync. The
  * view is handed to the session (bounded, decompressed, tied to this
  * image and to the index blobs just installed) only when every layer's
  * index came from that artifact, and view_ship.c checks it before use.
