@@ -132,6 +132,17 @@ void idxart_unz_restart(struct idxart_unz *u)
 		*u->mlen = 0;
 }
 
+int idxart_unzstd_mem(const char *z, size_t zlen, uint64_t max, char **mem, size_t *mlen)
+{
+	struct idxart_unz u;
+	int rc = idxart_unz_init(&u, max, -1, mem, mlen);
+
+	if (!rc && !(rc = idxart_unz_feed(&u, z, zlen)))
+		rc = idxart_unz_end(&u);
+	idxart_unz_fini(&u);
+	return rc;
+}
+
 static int get_sink(void *ctx, const void *p, size_t n)
 {
 	struct idxart_get *g = ctx;
@@ -193,6 +204,10 @@ static void get_run(struct idxart_get *g)
 		free(g->buf);
 		g->buf = NULL;
 		g->len = 0;
+	} else if (g->zfd < 0 && g->decode_max) {
+		ocifs_span dsp = ocifs_trace_begin("decompress view", sp);
+		g->drc = idxart_unzstd_mem(g->buf, g->len, g->decode_max, &g->dec, &g->declen);
+		ocifs_trace_end(dsp);
 	}
 out:
 	if (g->rc)
@@ -225,6 +240,7 @@ void idxart_get_fini(struct idxart_get *g)
 {
 	idxart_get_wait(g);
 	free(g->buf);
-	g->buf = NULL;
-	g->len = 0;
+	free(g->dec);
+	g->buf = g->dec = NULL;
+	g->len = g->declen = 0;
 }

@@ -93,6 +93,13 @@ struct idxart_get {
 	uint64_t zmax;
 	char *buf;              /* zfd < 0: the blob */
 	size_t len;
+	/* zfd < 0 and decode_max set: the blob (one zstd frame) decoded
+	 * too, at most decode_max bytes, into dec (malloc'd, declen bytes);
+	 * drc its result: 0, -EBADMSG, -EFBIG past decode_max, -ENOMEM */
+	uint64_t decode_max;
+	char *dec;
+	size_t declen;
+	int drc;
 	int rc;                 /* the fetch: 0 or -errno, why says it */
 	int zrc;                /* with rc 0 and zfd >= 0: the decompression's */
 	char why[256];
@@ -105,6 +112,9 @@ struct idxart_get {
  *  is set and one starts, else here. */
 void idxart_get_start(struct idxart_get *g, int thread);
 void idxart_get_wait(struct idxart_get *g);
+/** Decompress z (one zstd frame), at most max bytes, into *mem
+ *  (malloc'd, *mlen bytes; the caller frees it whatever the result). */
+int idxart_unzstd_mem(const char *z, size_t zlen, uint64_t max, char **mem, size_t *mlen);
 /** Wait, and free the blob. */
 void idxart_get_fini(struct idxart_get *g);
 

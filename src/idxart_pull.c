@@ -336,17 +336,20 @@ out:
 	return rc;
 }
 
-/* Decompress z (one zstd frame), at most max bytes, into *mem
- * (malloc'd, *mlen bytes). */
-static int unzstd_mem(const char *z, size_t zlen, uint64_t max, char **mem, size_t *mlen)
+/* The view of gv decompressed within max (>= IDXART_VIEW_MAX(0)) into
+ * sv: what its thread decoded within the floor of every view's bound,
+ * or (past that floor) decoded here again within max. */
+static int view_decoded(struct idxart_get *gv, uint64_t max, struct ocifs_view_shipped *sv)
 {
-	struct idxart_unz u;
-	int rc = idxart_unz_init(&u, max, -1, mem, mlen);
+	int rc = gv->drc;
 
-	if (!rc && !(rc = idxart_unz_feed(&u, z, zlen)))
-		rc = idxart_unz_end(&u);
-	idxart_unz_fini(&u);
-	return rc;
+	if (gv->drc != -EFBIG) { /* within the floor, or an error it would meet first */
+		sv->data = gv->dec;
+		sv->len = gv->declen;
+		gv->dec = NULL;
+		return rc;
+	}
+	return idxart_unzstd_mem(gv->buf, gv->len, max, (char **)&sv->data, &sv->len);
 }
 
 /* The view blob gv: fetched (here, unless a thread has it already). */
@@ -438,7 +441,7 @@ static int shipped_view(struct ocifs_image *img, const struct idxart_cand *c, co
 		idxart_get_fini(gv);
 		*gv = (struct idxart_get){ .r = img->registry, .desc = d, .zfd = -1,
 					   .max = view_blob_max(img, c->manifest),
-					   .span = "fetch view" };
+					   .span = "fetch view", .decode_max = IDXART_VIEW_MAX(0) };
 	}
 	if (!jstr(ann, OCIFS_IDXART_ANN_VIEW_KEY) || strcmp(jstr(ann, OCIFS_IDXART_ANN_VIEW_KEY), hex))
 		snprintf(why, sizeof(why), "it is the view of another image or format");
@@ -449,8 +452,7 @@ static int shipped_view(struct ocifs_image *img, const struct idxart_cand *c, co
 		snprintf(why, sizeof(why), "its index blobs are not all there");
 	else if (view_wait(gv), (rc = gv->rc) != 0)
 		snprintf(why, sizeof(why), "%s", gv->why);
-	else if ((rc = unzstd_mem(gv->buf, gv->len, IDXART_VIEW_MAX(dbbytes), (char **)&sv->data,
-				  &sv->len)) != 0 && rc != -ENOMEM)
+	else if ((rc = view_decoded(gv, IDXART_VIEW_MAX(dbbytes), sv)) != 0 && rc != -ENOMEM)
 		snprintf(why, sizeof(why), "it does not decompress%s",
 			 rc == -EFBIG ? " within bounds" : "");
 	if (*why || rc) {
@@ -521,6 +523,7 @@ int ocifs_idxart_pull(struct ocifs_image *img, const char *cache_dir, int quiet,
 		gv.r = img->registry;
 		gv.max = view_blob_max(img, c[0].manifest);
 		gv.span = "fetch view";
+		gv.decode_max = IDXART_VIEW_MAX(0);
 		if (gv.max) {
 			idxart_get_start(&gv, 1);
 			gv.done = 1;
