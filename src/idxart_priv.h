@@ -6,11 +6,15 @@
 #ifndef OCIFS_SRC_IDXART_PRIV_H
 #define OCIFS_SRC_IDXART_PRIV_H
 #include <json-c/json.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <zstd.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "idxart.h"
 #include "registry.h"
+#include "trace.h"
 
 #define IDXART_MANIFEST_TYPE "application/vnd.oci.image.manifest.v1+json"
 #define IDXART_EMPTY_TYPE "application/vnd.oci.empty.v1+json"
@@ -49,5 +53,69 @@ struct idxart_cand {
 int idxart_candidates(struct ocifs_registry *r, const char *subject, struct idxart_cand **out,
 		      size_t *n);
 void idxart_candidates_free(struct idxart_cand *c, size_t n);
+
+/** All of buf into fd: 0 or -errno. */
+int idxart_write_all(int fd, const char *buf, size_t len);
+
+/* A zstd frame decompressed as its bytes come (idxart_fetch.c): at most
+ * max bytes, into the file fd or (fd < 0) appended to *mem (malloc'd,
+ * *mlen bytes); one frame and nothing after it. */
+struct idxart_unz {
+	ZSTD_DCtx *dc;
+	char *out;
+	size_t cap;
+	uint64_t total, max;
+	int fd;
+	char **mem;
+	size_t *mlen, mcap;
+	int ended, full, rc;
+};
+int idxart_unz_init(struct idxart_unz *u, uint64_t max, int fd, char **mem, size_t *mlen);
+/** 0, or the first error (-EBADMSG not zstd or data after the frame,
+ *  -EFBIG past max, a write's -errno), which later calls return. */
+int idxart_unz_feed(struct idxart_unz *u, const void *p, size_t n);
+/** After the last bytes: 0 when one whole frame came, else its error. */
+int idxart_unz_end(struct idxart_unz *u);
+/** Start over (the file emptied). */
+void idxart_unz_restart(struct idxart_unz *u);
+void idxart_unz_fini(struct idxart_unz *u);
+
+/* One blob of an artifact fetched on a thread of its own (idxart_fetch.c),
+ * checked against its descriptor's digest and size (at most max bytes):
+ * kept whole in buf, or (zfd >= 0) decompressed into the file zfd as it
+ * arrives, at most zmax bytes. */
+struct idxart_get {
+	struct ocifs_registry *r;
+	json_object *desc;
+	uint64_t max;
+	const char *span;       /* its trace span's name */
+	int zfd;
+	uint64_t zmax;
+	char *buf;              /* zfd < 0: the blob */
+	size_t len;
+	/* zfd < 0 and decode_max set: the blob (one zstd frame) decoded
+	 * too, at most decode_max bytes, into dec (malloc'd, declen bytes);
+	 * drc its result: 0, -EBADMSG, -EFBIG past decode_max, -ENOMEM */
+	uint64_t decode_max;
+	char *dec;
+	size_t declen;
+	int drc;
+	int rc;                 /* the fetch: 0 or -errno, why says it */
+	int zrc;                /* with rc 0 and zfd >= 0: the decompression's */
+	char why[256];
+	struct idxart_unz unz;
+	pthread_t th;
+	int started, done;      /* done: started once (the caller's flag) */
+	ocifs_span parent;
+};
+/** Fetch g (set r, desc, max, span, zfd, zmax) on a thread when thread
+ *  is set and one starts, else here. */
+void idxart_get_start(struct idxart_get *g, int thread);
+void idxart_get_wait(struct idxart_get *g);
+/** Decompress z (one zstd frame), at most max bytes, into *mem
+ *  (malloc'd, *mlen bytes; the caller frees it whatever the result). */
+int idxart_unzstd_mem(const char *z, size_t zlen, uint64_t max, char **mem, size_t *mlen);
+/** Wait, and free the blob. */
+void idxart_get_fini(struct idxart_get *g);
 
 #endif

@@ -11,8 +11,9 @@
  * blob has chunks. Then, under the layer's cache lock, the index and the
  * sums are renamed into place and the layer's identity record written,
  * so ocifs_layer_open trusts them as its own and downloads nothing.
- * The check runs on a thread, beside a thread per new file doing its
- * fsync, while the main thread fetches the artifact's merged view; the
+ * The blobs come at once (idxart_fetch.c: the chunk sums and the merged
+ * view on threads, the index here, decompressed as it arrives); the
+ * check runs here beside a thread per new file doing its fsync. The
  * view is handed to the session (bounded, decompressed, tied to this
  * image and to the index blobs just installed) only when every layer's
  * index came from that artifact, and view_ship.c checks it before use.
@@ -157,109 +158,6 @@ static json_object *find_blob(json_object *man, const char *layer, const char *m
 	return NULL;
 }
 
-/* Fetch blob desc (at most max bytes), checked against its digest. */
-static int fetch(struct ocifs_registry *r, json_object *desc, uint64_t max, char **buf, size_t *len,
-		 char *why, size_t cap)
-{
-	const char *dg = jstr(desc, "digest");
-	json_object *v;
-	int64_t size = json_object_object_get_ex(desc, "size", &v) ? json_object_get_int64(v) : -1;
-	int rc;
-
-	if (!dg || !ocifs_digest_valid(dg) || size < 0 || (uint64_t)size > max) {
-		snprintf(why, cap, "a malformed or too large blob descriptor");
-		return -EBADMSG;
-	}
-	/* the client's own error line is held: the caller's one line says it */
-	struct ocifs_log_hold hold = { .have = 0 };
-	ocifs_log_hold_attach(&hold);
-	rc = ocifs_registry_get_blob(r, dg, (size_t)size, buf, len);
-	int held = hold.have;
-	ocifs_log_hold_release(&hold, 0, NULL);
-	if (!rc && *len != (size_t)size) {
-		free(*buf);
-		*buf = NULL;
-		rc = -EBADMSG;
-	}
-	if (rc == -EILSEQ || (rc && !held))
-		snprintf(why, cap, "blob %.19s…: %s", dg,
-			 rc == -EILSEQ ? "does not match its digest" : strerror(-rc));
-	else if (rc) /* the client's words (an HTTP status...) */
-		snprintf(why, cap, "%.200s", hold.msg);
-	return rc;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	for (size_t done = 0; done < len;) {
-		ssize_t w = write(fd, buf + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		done += (size_t)w;
-	}
-	return 0;
-}
-
-/* Decompress z (one zstd frame), at most max bytes: into the file fd,
- * or (fd < 0) appended to *mem (malloc'd, *mlen bytes). */
-static int unzstd(const char *z, size_t zlen, uint64_t max, int fd, char **mem, size_t *mlen)
-{
-	ZSTD_DCtx *dc = ZSTD_createDCtx();
-	ZSTD_inBuffer in = { z, zlen, 0 };
-	size_t cap = ZSTD_DStreamOutSize(), ret = 1, mcap = 0;
-	char *buf = malloc(cap);
-	uint64_t total = 0;
-	int rc = 0;
-
-	if (!dc || !buf) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	ZSTD_DCtx_setParameter(dc, ZSTD_d_windowLogMax, 24); /* the push's level 9 uses 2^22 */
-	while (!rc && (in.pos < in.size || ret)) {
-		ZSTD_outBuffer o = { buf, cap, 0 };
-		size_t before = in.pos;
-		ret = ZSTD_decompressStream(dc, &o, &in);
-		if (ZSTD_isError(ret) || (ret && in.pos == in.size && !o.pos && before == in.pos)) {
-			rc = -EBADMSG;
-			break;
-		}
-		if (!ret && in.pos < in.size) { /* one frame, nothing after it */
-			rc = -EBADMSG;
-			break;
-		}
-		total += o.pos;
-		if (total > max) {
-			rc = -EFBIG;
-			break;
-		}
-		if (fd >= 0) {
-			rc = write_all(fd, buf, o.pos);
-			continue;
-		}
-		if (*mlen + o.pos > mcap) { /* doubling, never past max */
-			size_t want = mcap ? 2 * mcap : cap;
-			want = want < *mlen + o.pos ? *mlen + o.pos : want;
-			want = want > max ? (size_t)max : want;
-			char *nb = realloc(*mem, want);
-			if (!nb) {
-				rc = -ENOMEM;
-				break;
-			}
-			*mem = nb;
-			mcap = want;
-		}
-		memcpy(*mem + *mlen, buf, o.pos);
-		*mlen += o.pos;
-	}
-out:
-	ZSTD_freeDCtx(dc);
-	free(buf);
-	return rc;
-}
-
 /* Is the index at path (from outside) a valid index of layer ld? With
  * why (cap) saying what is wrong. */
 static int db_fits(const char *path, const struct ocifs_layer_desc *ld, char *why, size_t cap)
@@ -302,63 +200,25 @@ static int db_fits(const char *path, const struct ocifs_layer_desc *ld, char *wh
 	return rc;
 }
 
-/* The view blob an artifact ships, fetched (not yet decompressed) on
- * the main thread while an index is checked on another (install). */
-struct prefetch {
-	struct ocifs_registry *r;
-	json_object *desc;      /* the view's descriptor, NULL: none to fetch */
-	uint64_t max;           /* its bound */
-	char *z;                /* the blob */
-	size_t zlen;
-	int rc, done;
-	char why[256];
-};
-
-static void prefetch_run(struct prefetch *p)
-{
-	if (!p || !p->desc || p->done)
-		return;
-	p->done = 1;
-	ocifs_span sp = ocifs_trace_begin("fetch view", 0);
-	p->rc = fetch(p->r, p->desc, p->max, &p->z, &p->zlen, p->why, sizeof(p->why));
-	ocifs_trace_end(sp);
-}
-
-/* Work beside the main thread once an index is fetched: its check
- * (SQLite: CPU) and the fsync of each new file (the disk), a thread
- * each, so the commit's own fsync then finds the files clean, while
- * the main thread fetches the view. */
+/* The fsync of a file installed from the artifact, on a thread beside
+ * the index's check, so the commit's own fsync then finds it clean. */
 struct side {
 	pthread_t th;
 	int started;
-	int fd;                 /* fsync this; -1: check the index */
-	const char *path;
-	const struct ocifs_layer_desc *ld;
-	ocifs_span parent;
-	int rc;
-	char why[256];
+	int fd;
 };
 
 static void *side_run(void *arg)
 {
 	struct side *s = arg;
 
-	if (s->fd >= 0) {
-		(void)fsync(s->fd); /* what fails here fails the commit */
-		return NULL;
-	}
-	ocifs_span sp = ocifs_trace_begin("check index", s->parent);
-	s->rc = db_fits(s->path, s->ld, s->why, sizeof(s->why));
-	ocifs_trace_end(sp);
+	(void)fsync(s->fd); /* what fails here fails the commit */
 	return NULL;
 }
 
 static void side_start(struct side *s)
 {
-	s->parent = ocifs_trace_current();
 	s->started = pthread_create(&s->th, NULL, side_run, s) == 0;
-	if (!s->started && s->fd < 0) /* the check cannot be left out */
-		side_run(s);
 }
 
 static void side_join(struct side *s, size_t n)
@@ -370,21 +230,25 @@ static void side_join(struct side *s, size_t n)
 	}
 }
 
-/* Layer ld from the artifact man: fetched, checked, installed. */
+/* Layer ld from the artifact man: fetched (its chunk sums on a thread,
+ * its index here, decompressed as it comes), checked, installed. */
 static int install(struct ocifs_registry *r, json_object *man, struct ocifs_layer_desc *ld,
-		   const char *cache_dir, char *why, size_t cap, int *fetched_db,
-		   struct prefetch *pf)
+		   const char *cache_dir, char *why, size_t cap, int *fetched_db)
 {
 	json_object *dbd = find_blob(man, ld->digest, OCIFS_IDXART_MT_DB);
 	json_object *chd = find_blob(man, ld->digest, OCIFS_IDXART_MT_CHUNKS);
 	struct ocifs_cache_tmp t = { .dfd = -1, .fd = -1 }, tc = { .dfd = -1, .fd = -1 };
 	uint64_t chlen = IDXART_CHUNKS_LEN(ld->blob->size);
-	char *z = NULL, *ch = NULL, *dbp = NULL, *chp = NULL;
-	size_t zlen = 0, got = 0;
-	struct side sd[3];
+	struct idxart_get gc = { .r = r, .desc = chd, .max = chlen, .span = "fetch chunk sums",
+				 .zfd = -1 };
+	struct idxart_get gi = { .r = r, .desc = dbd, .max = IDXART_DB_MAX(ld->blob->size),
+				 .span = "fetch index", .zmax = IDXART_DB_MAX(ld->blob->size) };
+	char *ch = NULL, *dbp = NULL, *chp = NULL;
+	size_t got = 0;
+	struct side sd[2];
 	size_t nsd = 0;
 	ocifs_span isp = 0; /* "install index": the files' fsync, commit */
-	int rc, lock = -1;
+	int rc, lock = -1, want_db = 0;
 
 	if (!dbd || !chd)
 		return -ENOENT; /* not in this artifact: not an error */
@@ -407,47 +271,45 @@ static int install(struct ocifs_registry *r, json_object *man, struct ocifs_laye
 		      ocifs_idxart_chunks_fit(ch, got, ld->blob->size);
 	free(ch);
 	ch = NULL;
-	if (!have_ch) {
-		ocifs_span sp = ocifs_trace_begin("fetch chunk sums", 0);
-		rc = fetch(r, chd, chlen, &ch, &got, why, cap);
-		ocifs_trace_end(sp);
-		if (!rc && !ocifs_idxart_chunks_fit(ch, got, ld->blob->size)) {
+	if (!have_ch) /* beside the index */
+		idxart_get_start(&gc, 1);
+	char ignored[256] = "";
+	want_db = access(dbp, F_OK) || db_fits(dbp, ld, ignored, sizeof(ignored));
+	if (want_db && (rc = ocifs_cache_tmp_open(dbp, &t)) == 0) {
+		gi.zfd = t.fd;
+		idxart_get_start(&gi, 0);
+	}
+	idxart_get_wait(&gc);
+	/* what is wrong with the sums is said first, as when they came first */
+	if (!rc && !have_ch) {
+		if ((rc = gc.rc) != 0)
+			snprintf(why, cap, "%s", gc.why);
+		else if (!ocifs_idxart_chunks_fit(gc.buf, gc.len, ld->blob->size)) {
 			snprintf(why, cap, "its chunk sums do not fit the layer's %llu bytes",
 				 (unsigned long long)ld->blob->size);
 			rc = -EBADMSG;
 		}
 		/* written now, renamed into place only beside a good index */
 		if (!rc && ((rc = ocifs_cache_tmp_open(chp, &tc)) != 0 ||
-			    (rc = write_all(tc.fd, ch, got)) != 0))
+			    (rc = idxart_write_all(tc.fd, gc.buf, gc.len)) != 0))
 			snprintf(why, cap, "cannot install its chunk sums: %s", strerror(-rc));
 		if (!rc) {
 			sd[nsd] = (struct side){ .fd = tc.fd };
 			side_start(&sd[nsd++]);
 		}
 	}
-	char ignored[256] = "";
-	if (!rc && (access(dbp, F_OK) || db_fits(dbp, ld, ignored, sizeof(ignored)))) {
-		ocifs_span sp = ocifs_trace_begin("fetch index", 0);
-		rc = fetch(r, dbd, IDXART_DB_MAX(ld->blob->size), &z, &zlen, why, cap);
-		ocifs_trace_end(sp);
-		if (!rc)
-			rc = ocifs_cache_tmp_open(dbp, &t);
-		sp = ocifs_trace_begin("decompress index", 0);
-		if (!rc && (rc = unzstd(z, zlen, IDXART_DB_MAX(ld->blob->size), t.fd, NULL, NULL)) != 0)
+	if (!rc && want_db) {
+		if ((rc = gi.rc) != 0)
+			snprintf(why, cap, "%s", gi.why);
+		else if ((rc = gi.zrc) != 0)
 			snprintf(why, cap, "its index does not decompress%s",
 				 rc == -EFBIG ? " within bounds" : "");
-		ocifs_trace_end(sp);
-		if (!rc) {
-			struct side *chk = &sd[nsd + 1];
+		if (!rc) { /* the check here, the fsyncs beside it */
 			sd[nsd] = (struct side){ .fd = t.fd };
-			*chk = (struct side){ .fd = -1, .path = t.path, .ld = ld };
-			side_start(&sd[nsd]);
-			side_start(chk);
-			nsd += 2;
-			prefetch_run(pf);
-			side_join(chk, 1);
-			if ((rc = chk->rc) != 0)
-				snprintf(why, cap, "%s", chk->why);
+			side_start(&sd[nsd++]);
+			ocifs_span sp = ocifs_trace_begin("check index", 0);
+			rc = db_fits(t.path, ld, why, cap);
+			ocifs_trace_end(sp);
 		}
 		isp = ocifs_trace_begin("install index", 0);
 		side_join(sd, nsd);
@@ -463,16 +325,41 @@ static int install(struct ocifs_registry *r, json_object *man, struct ocifs_laye
 		snprintf(why, cap, "cannot record it: %s", strerror(-rc));
 	ocifs_trace_end(isp);
 out:
+	idxart_get_fini(&gc);
 	side_join(sd, nsd);
 	ocifs_cache_tmp_abort(&t);
 	ocifs_cache_tmp_abort(&tc);
 	if (lock >= 0)
 		ocifs_cache_unlock(lock);
-	free(z);
-	free(ch);
 	free(dbp);
 	free(chp);
 	return rc;
+}
+
+/* The view of gv decompressed within max (>= IDXART_VIEW_MAX(0)) into
+ * sv: what its thread decoded within the floor of every view's bound,
+ * or (past that floor) decoded here again within max. */
+static int view_decoded(struct idxart_get *gv, uint64_t max, struct ocifs_view_shipped *sv)
+{
+	int rc = gv->drc;
+
+	if (gv->drc != -EFBIG) { /* within the floor, or an error it would meet first */
+		sv->data = gv->dec;
+		sv->len = gv->declen;
+		gv->dec = NULL;
+		return rc;
+	}
+	return idxart_unzstd_mem(gv->buf, gv->len, max, (char **)&sv->data, &sv->len);
+}
+
+/* The view blob gv: fetched (here, unless a thread has it already). */
+static void view_wait(struct idxart_get *gv)
+{
+	if (!gv->done) {
+		gv->done = 1;
+		idxart_get_start(gv, 0);
+	}
+	idxart_get_wait(gv);
 }
 
 /* The descriptor of the view blob man ships, or NULL. */
@@ -512,11 +399,11 @@ static uint64_t view_blob_max(const struct ocifs_image *img, json_object *man)
 
 /* The view artifact c ships for img, when it was built from exactly the
  * index blobs installed from c (every layer's): its bytes into sv,
- * bounded, from pf when that fetched it already. Nothing (0) when c ships
+ * bounded, from gv when that fetched it already. Nothing (0) when c ships
  * none; a view that does not fit or cannot be fetched is one note
  * (unless quiet) and not taken. */
 static int shipped_view(struct ocifs_image *img, const struct idxart_cand *c, const char *cache_dir,
-			int quiet, struct ocifs_view_shipped *sv, struct prefetch *pf)
+			int quiet, struct ocifs_view_shipped *sv, struct idxart_get *gv)
 {
 	json_object *d = view_desc(c->manifest), *ann = NULL;
 	unsigned char key[32];
@@ -550,22 +437,22 @@ static int shipped_view(struct ocifs_image *img, const struct idxart_cand *c, co
 		snprintf(hex + 2 * i, 3, "%02x", key[i]);
 	if (!json_object_object_get_ex(d, "annotations", &ann))
 		ann = NULL;
-	if (pf->desc != d) { /* not the one fetched beside the check */
-		free(pf->z);
-		*pf = (struct prefetch){ .r = img->registry, .desc = d,
-					 .max = view_blob_max(img, c->manifest) };
+	if (gv->desc != d) { /* not the one fetched beside the indexes: when it fits */
+		idxart_get_fini(gv);
+		*gv = (struct idxart_get){ .r = img->registry, .desc = d, .zfd = -1,
+					   .max = view_blob_max(img, c->manifest),
+					   .span = "fetch view", .decode_max = IDXART_VIEW_MAX(0) };
 	}
 	if (!jstr(ann, OCIFS_IDXART_ANN_VIEW_KEY) || strcmp(jstr(ann, OCIFS_IDXART_ANN_VIEW_KEY), hex))
 		snprintf(why, sizeof(why), "it is the view of another image or format");
 	else if (!jstr(ann, OCIFS_IDXART_ANN_VIEW_DBS) ||
 		 strcmp(jstr(ann, OCIFS_IDXART_ANN_VIEW_DBS), dbs))
 		snprintf(why, sizeof(why), "it was not built from the indexes it carries");
-	else if (!pf->max)
+	else if (!gv->max)
 		snprintf(why, sizeof(why), "its index blobs are not all there");
-	else if (prefetch_run(pf), (rc = pf->rc) != 0)
-		snprintf(why, sizeof(why), "%s", pf->why);
-	else if ((rc = unzstd(pf->z, pf->zlen, IDXART_VIEW_MAX(dbbytes), -1, (char **)&sv->data,
-			      &sv->len)) != 0 && rc != -ENOMEM)
+	else if (view_wait(gv), (rc = gv->rc) != 0)
+		snprintf(why, sizeof(why), "%s", gv->why);
+	else if ((rc = view_decoded(gv, IDXART_VIEW_MAX(dbbytes), sv)) != 0 && rc != -ENOMEM)
 		snprintf(why, sizeof(why), "it does not decompress%s",
 			 rc == -EFBIG ? " within bounds" : "");
 	if (*why || rc) {
@@ -590,7 +477,7 @@ int ocifs_idxart_pull(struct ocifs_image *img, const char *cache_dir, int quiet,
 	struct idxart_cand *c = NULL;
 	size_t n = 0, missing = 0, layers = 0;
 	unsigned char *need, *from; /* from: 1 + the candidate its index came from */
-	struct prefetch pf = { .desc = NULL };
+	struct idxart_get gv = { .zfd = -1 }; /* the view, fetched beside the indexes */
 	char why[256];
 	int rc;
 
@@ -630,12 +517,19 @@ int ocifs_idxart_pull(struct ocifs_image *img, const char *cache_dir, int quiet,
 		rc = 0;
 		goto out;
 	}
-	/* the newest artifact's view, fetched while its first index is checked */
-	if (sv && n && (pf.desc = view_desc(c[0].manifest)) != NULL) {
-		pf.r = img->registry;
-		pf.max = view_blob_max(img, c[0].manifest);
-		if (!pf.max)
-			pf.desc = NULL;
+	/* The newest artifact's view, fetched beside its indexes, when every
+	 * layer's index is to come from the artifact (else it is not taken). */
+	if (sv && n && missing == layers && (gv.desc = view_desc(c[0].manifest)) != NULL) {
+		gv.r = img->registry;
+		gv.max = view_blob_max(img, c[0].manifest);
+		gv.span = "fetch view";
+		gv.decode_max = IDXART_VIEW_MAX(0);
+		if (gv.max) {
+			idxart_get_start(&gv, 1);
+			gv.done = 1;
+		} else {
+			gv.desc = NULL;
+		}
 	}
 	for (size_t k = 0; k < n && *installed < missing; k++) {
 		for (size_t i = 0; i < img->nlayers; i++) {
@@ -644,7 +538,7 @@ int ocifs_idxart_pull(struct ocifs_image *img, const char *cache_dir, int quiet,
 				continue;
 			*why = 0;
 			rc = install(img->registry, c[k].manifest, &img->layers[i], cache_dir, why,
-				     sizeof(why), &fetched, k == 0 ? &pf : NULL);
+				     sizeof(why), &fetched);
 			if (rc == -ENOMEM)
 				goto out;
 			if (!rc) {
@@ -672,10 +566,10 @@ int ocifs_idxart_pull(struct ocifs_image *img, const char *cache_dir, int quiet,
 			else if (from[i])
 				k = from[i];
 		if (i == img->nlayers && k)
-			rc = shipped_view(img, &c[k - 1], cache_dir, quiet, sv, &pf);
+			rc = shipped_view(img, &c[k - 1], cache_dir, quiet, sv, &gv);
 	}
 out:
-	free(pf.z);
+	idxart_get_fini(&gv); /* before the manifests its descriptor is in */
 	idxart_candidates_free(c, n);
 	free(need);
 	return rc;

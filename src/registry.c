@@ -438,3 +438,88 @@ int ocifs_registry_get_blob(struct ocifs_registry *r, const char *digest, size_t
 	reg_resp_fini(&p);
 	return rc;
 }
+
+/* A blob's body on its way to the caller's sink, hashed as it passes. */
+struct blob_to {
+	struct ocifs_registry *r;
+	const char *what;
+	struct ocifs_sha *sha;
+	uint64_t got, size;
+	int (*sink)(void *ctx, const void *p, size_t n);
+	void (*restart)(void *ctx);
+	void *ctx;
+	int err;
+};
+
+static size_t blob_to_write(char *p, size_t sz, size_t nitems, void *ctx)
+{
+	struct blob_to *b = ctx;
+	size_t n = sz * nitems;
+
+	if (b->got + n > b->size) {
+		log_err("registry %s: %s: larger than %llu bytes", b->r->name, b->what,
+			(unsigned long long)b->size);
+		b->err = -EFBIG;
+		return 0;
+	}
+	ocifs_sha_update(b->sha, p, n);
+	b->got += n;
+	if ((b->err = b->sink(b->ctx, p, n)) != 0)
+		return 0;
+	return n;
+}
+
+static void blob_to_reset(void *ctx)
+{
+	struct blob_to *b = ctx;
+	unsigned char d[OCIFS_SHA256_LEN];
+
+	ocifs_sha_final(b->sha, d); /* resets it */
+	b->got = 0;
+	b->err = 0;
+	if (b->restart)
+		b->restart(b->ctx);
+}
+
+int ocifs_registry_get_blob_to(struct ocifs_registry *r, const char *digest, uint64_t size,
+			       int (*sink)(void *ctx, const void *p, size_t n),
+			       void (*restart)(void *ctx), void *ctx)
+{
+	struct reg_resp p = { 0 };
+	struct reg_req q = { 0 };
+	char path[1024], what[300], got[OCIFS_DIGEST_STRLEN + 1];
+	struct blob_to b = { .r = r, .what = what, .size = size, .sink = sink,
+			     .restart = restart, .ctx = ctx };
+	unsigned char d[OCIFS_SHA256_LEN];
+	int rc;
+
+	if (!ocifs_digest_valid(digest)) {
+		log_err("registry %s: blob %s: not a sha256 digest", r->name, digest);
+		return -EINVAL;
+	}
+	if ((rc = ocifs_sha_new(&b.sha)) != 0)
+		return rc;
+	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", r->n.repo, digest);
+	snprintf(what, sizeof(what), "blob %s", digest);
+	q.path = path;
+	q.what = what;
+	q.write = blob_to_write;
+	q.reset = blob_to_reset;
+	q.ctx = &b;
+	q.stop_err = &b.err;
+	rc = reg_request(r, &q, &p);
+	if (rc == 0) {
+		ocifs_sha_final(b.sha, d);
+		ocifs_digest_format(d, got);
+		if (strcmp(digest, got)) {
+			log_err("registry %s: %s: the registry's bytes have digest %s", r->name, what,
+				got);
+			rc = -EILSEQ;
+		} else if (b.got != size) {
+			rc = -EBADMSG;
+		}
+	}
+	reg_resp_fini(&p);
+	ocifs_sha_free(b.sha);
+	return rc;
+}

@@ -109,6 +109,17 @@ int ocifs_registry_get_manifest(struct ocifs_registry *r, const char *ref, size_
 int ocifs_registry_get_blob(struct ocifs_registry *r, const char *digest, size_t max,
 			    char **body, size_t *len);
 
+/** GET blob digest, size bytes, its body handed to sink as it arrives
+ *  (sink returns 0, or -errno: the transfer stops with that error);
+ *  restart is called before every attempt (a retry starts the body
+ *  over). More than size bytes: -EFBIG (logged); then the whole body is
+ *  checked against digest (-EILSEQ, logged) and size (fewer bytes:
+ *  -EBADMSG, not logged). What sink saw is the blob only when 0 is
+ *  returned. Several may run at once, one a thread. */
+int ocifs_registry_get_blob_to(struct ocifs_registry *r, const char *digest, uint64_t size,
+			       int (*sink)(void *ctx, const void *p, size_t n),
+			       void (*restart)(void *ctx), void *ctx);
+
 /** A byte source over blob digest (size bytes; size < 0: asked with a
  *  HEAD). pread is a Range request; reads that continue where the last
  *  one ended (or land at most 4 MiB ahead of the stream) are served from

@@ -31,8 +31,12 @@ static char reg_curl_error[256]; /* empty once loaded and initialized */
  * stays open for the life of the process). */
 static void reg_curl_load(void)
 {
+	/* its files read ahead, at once, while the loader walks them */
+	void *warm = reg_warm_start(OCIFS_LIBCURL_SONAME);
 	void *h = dlopen(OCIFS_LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL), **slot = (void **)&reg_curl;
 	const char *e;
+
+	reg_warm_join(warm);
 
 	_Static_assert(sizeof(reg_curl) == sizeof(reg_curl_names) / sizeof(reg_curl_names[0]) *
 						     sizeof(void *),

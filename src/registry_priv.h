@@ -176,6 +176,14 @@ void reg_share_fini(struct ocifs_registry *r);
 /** Load the TLS material of o->cert_dir (or the default dirs). */
 int reg_tls_load(struct ocifs_registry *r, const char *cert_dir);
 
+/* registry_warm.c */
+/** Start reading ahead the file of soname (in the C library's directory)
+ *  and of every library it needs, on a thread; a handle for
+ *  reg_warm_join (NULL: nothing started). */
+void *reg_warm_start(const char *soname);
+/** Wait for it, and free it. */
+void reg_warm_join(void *h);
+
 /* registry_auth.c */
 /** Credentials from o->creds or the auth files into r->user/pass. */
 int reg_creds_load(struct ocifs_registry *r, const struct ocifs_registry_opts *o);

@@ -41,6 +41,12 @@ control.json:
       "norange"  drop the client's Range header: the upstream answers 200
                  with the whole blob
       "delay"    sleep "seconds" before answering
+      "gather"   hold the request until "count" (default 2) requests this
+                 fault matches are held at once, then answer them all; one
+                 still alone after "seconds" (default 20) is answered
+                 anyway. stats.json's "gathered" counts the requests
+                 answered because their count was reached: requests a
+                 client sent at once (a test of concurrency, not of timing)
   AUTH (absent or null: none; the client's Authorization goes upstream):
     {"user": U, "password": P, "anonymous": false,
      "expires_in": E (seconds, said in the token answer; default 300),
@@ -59,7 +65,7 @@ control.json:
 stats.json:
   {"requests": n, "bytes": body bytes sent to clients, "statuses": {"200": n},
    "faults": {"drop": n, ...}, "tokens": tokens issued, "denied": 401s sent,
-   "paths": {"/v2/…": {"requests": n, "bytes": b}}}
+   "paths": {"/v2/…": {"requests": n, "bytes": b}}, "gathered": n}
 """
 import argparse
 import base64
@@ -88,7 +94,9 @@ class State:
         self.args = args
         self.lock = threading.Lock()
         self.stats = {"requests": 0, "bytes": 0, "statuses": {}, "faults": {}, "tokens": 0,
-                      "denied": 0, "paths": {}}
+                      "denied": 0, "paths": {}, "gathered": 0}
+        self.gather_cv = threading.Condition(self.lock)
+        self.gather_held = {}  # fault JSON text -> [held now, releases so far]
         self.used = {}       # fault JSON text -> times applied
         self.tokens = {}     # token -> [deadline, uses left or None]
         self.control = {}
@@ -147,6 +155,27 @@ class State:
                 self.used[key] = n + 1
             out[kind] = f
         return out
+
+    def gather(self, f):
+        key = json.dumps(f, sort_keys=True)
+        want = int(f.get("count", 2))
+        deadline = time.monotonic() + float(f.get("seconds", 20))
+        with self.gather_cv:
+            g = self.gather_held.setdefault(key, [0, 0])
+            g[0] += 1
+            gen = g[1]
+            if g[0] >= want:  # the last of them: release the group
+                g[0] = 0
+                g[1] += 1
+                self.stats["gathered"] += want
+                self.gather_cv.notify_all()
+                return
+            while g[1] == gen:
+                left = deadline - time.monotonic()
+                if left <= 0:  # alone: answered anyway, not counted
+                    g[0] -= 1
+                    return
+                self.gather_cv.wait(left)
 
     def count(self, method, path, rng, status, nbytes, faults):
         with self.lock:
@@ -306,6 +335,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         faults = S.take_faults(self.command, self.urlpath)
         if "delay" in faults:
             time.sleep(float(faults["delay"].get("seconds", 1)))
+        if "gather" in faults:
+            S.gather(faults["gather"])
         if "status" in faults:
             f = faults["status"]
             self.drain_request_body()

@@ -221,6 +221,25 @@ ok $? "the older artifact served: $b bytes (< 5 %)"
 fusermount3 -u "$M" && fg_wait && [ "$FG_RC" -eq 0 ]
 ok $? "unmounted, daemon exit 0"
 
+# --- the artifact's blobs requested at once --------------------------------
+# The gzip layer's chunk sums and index are held by the proxy until both
+# are asked for: fetched one after the other, neither is "gathered" (each
+# is answered alone after 20 s).
+CH1=$(jq -r --arg l "$L1" '.layers[] | select(.annotations["io.ocifs.layer.digest"] == $l and
+	(.mediaType | endswith("chunks.v1"))) | .digest' <<<"$am")
+g0=$(proxy_stats .gathered)
+proxy_ctl "{\"faults\":[{\"kind\":\"gather\",\"count\":2,\"path\":\"/blobs/($DB1|$CH1)\"}]}"
+XDG_CACHE_HOME=$TMP/gather fg_mount "$IMG" "$M" $TLS
+ok $? "mount, the gzip layer's index and chunk sums held until both are asked for" ||
+	cat "$TMP/fg.err"
+[ $(($(proxy_stats .gathered) - g0)) = 2 ]
+ok $? "the two were requested at once" || diag "gathered: $(($(proxy_stats .gathered) - g0))"
+proxy_ctl '{}'
+cmp -s "$M/$ONE" "$TMP/root/$ONE"
+ok $? "the file is right"
+fusermount3 -u "$M" && fg_wait && [ "$FG_RC" -eq 0 ]
+ok $? "unmounted, daemon exit 0"
+
 # --- --ignore-artifact -----------------------------------------------------
 b0=$(proxy_stats .bytes)
 XDG_CACHE_HOME=$TMP/noart fg_mount "$IMG" "$M" $TLS --ignore-artifact
