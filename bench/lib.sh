@@ -31,7 +31,8 @@ verdict() {
 }
 
 # goal N WHAT VALUE OP TARGET: the verdict (PASS or MISS, echoed, for the
-# row's last column) of one of issue #14's goals (N = 1..7), also recorded
+# row's last column) of one of issue #14's goals (N = 1..7) or of issue
+# #15's (N = 15: the registry section), also recorded
 # in $OCIFS_BENCH_GOALS (when set: run.sh sets it) as one line
 # "N<TAB>WHAT<TAB>VALUE<TAB>OP TARGET<TAB>VERDICT" for the closing table
 goal() {
