@@ -8,16 +8,10 @@
 # a fault that is gone leaves nothing poisoned behind. The first mount of
 # a layer (its index pass) and a warm mount (index cached: every read a
 # Range request) are both exercised. Every mount is unmounted.
-. "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/mountlib.sh"
-. "$OCIFS_SRCDIR/tests/lib/registry.sh"
-. "$OCIFS_SRCDIR/tests/lib/regproxy.sh"
+. "$(dirname "$0")/reglib.sh"
 
-need_fuse || { done_testing; exit; }
-need python3 skopeo curl jq docker-registry gzip zstd tar || { done_testing; exit; }
-B=$OCIFS_BIN
+reg_needs gzip zstd tar || { done_testing; exit; }
 M=$(mnt_dir m)
-TLS=--tls-verify=false
 
 # The image: a gzip layer of 16 files of 1 MiB (base64 of random bytes:
 # several 4 MiB spans, so warm reads are Range requests inside the blob)

@@ -6,16 +6,10 @@
 # work; a bearer token that expires (by time, or after a few uses) during
 # a long mount is renewed, and the reads after it still return the bytes
 # the image was made from. Every mount is unmounted.
-. "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/mountlib.sh"
-. "$OCIFS_SRCDIR/tests/lib/registry.sh"
-. "$OCIFS_SRCDIR/tests/lib/regproxy.sh"
+. "$(dirname "$0")/reglib.sh"
 
-need_fuse || { done_testing; exit; }
-need python3 skopeo curl jq docker-registry gzip tar base64 || { done_testing; exit; }
-B=$OCIFS_BIN
+reg_needs gzip tar base64 || { done_testing; exit; }
 M=$(mnt_dir m)
-TLS=--tls-verify=false
 
 mkdir -p "$TMP/root/g"
 for i in $(seq -w 1 24); do

@@ -11,16 +11,10 @@
 #   - deleted while a warm mount runs: its reads are still checked (EIO
 #     on a tampered blob), since the sums were loaded at open.
 # Every mount is unmounted.
-. "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/mountlib.sh"
-. "$OCIFS_SRCDIR/tests/lib/registry.sh"
-. "$OCIFS_SRCDIR/tests/lib/regproxy.sh"
+. "$(dirname "$0")/reglib.sh"
 
-need_fuse || { done_testing; exit; }
-need python3 skopeo curl jq docker-registry gzip zstd tar || { done_testing; exit; }
-B=$OCIFS_BIN
+reg_needs gzip zstd tar || { done_testing; exit; }
 M=$(mnt_dir m)
-TLS=--tls-verify=false
 
 # A gzip layer and a zstd layer of a few MiB of random bytes (several
 # chunks each, the last one short).
