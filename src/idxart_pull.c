@@ -163,18 +163,15 @@ static json_object *find_blob(json_object *man, const char *layer, const char *m
 static int db_fits(const char *path, const struct ocifs_layer_desc *ld, char *why, size_t cap)
 {
 	struct ocifs_idxdb *db = NULL;
-	struct ocifs_idxdb_qc qc;
 	struct ocifs_ckpts ck = { 0 };
 	uint64_t usize = 0;
 	char *v = NULL, err[200];
-	/* quick_check on a connection of its own, beside the rows' checks */
-	int rc = ocifs_idxdb_open_foreign_split(path, err, sizeof(err), &db, &qc), qrc;
+	int rc = ocifs_idxdb_open_foreign(path, err, sizeof(err), &db);
 
 	if (rc) {
 		snprintf(why, cap, "its index is refused: %s", err);
 		return rc;
 	}
-	ocifs_span rsp = ocifs_trace_begin("check rows", 0);
 	rc = ocifs_idxdb_meta(db, "digest", &v);
 	if (!rc && strcmp(v, ld->digest)) {
 		snprintf(why, cap, "its index is one of another layer (%.19s…)", v);
@@ -192,14 +189,6 @@ static int db_fits(const char *path, const struct ocifs_layer_desc *ld, char *wh
 		rc = ocifs_idxdb_validate(db, usize, OCIFS_IDXDB_QUIET);
 	if (!rc)
 		rc = ocifs_idxdb_load_ckpts(db, &ck);
-	ocifs_trace_end(rsp);
-	rsp = ocifs_trace_begin("wait for quick_check", 0);
-	qrc = ocifs_idxdb_qc_wait(&qc);
-	ocifs_trace_end(rsp);
-	if (qrc) { /* said first, as when it ran first */
-		snprintf(why, cap, "its index is refused: %s", *qc.why ? qc.why : strerror(-qrc));
-		rc = qrc;
-	}
 	if (rc && !*why) /* what the index layer found, or what is missing */
 		snprintf(why, cap, "its index is refused: %s",
 			 *ocifs_idxdb_why(db) ? ocifs_idxdb_why(db)

@@ -320,8 +320,8 @@ static char *path_uri(const char *path)
 
 /* Open path read-only; foreign: a file from outside (errors not logged,
  * every query bounded). -ESTALE with the reason in why[cap]. */
-int idxdb_open_db(const char *path, unsigned flags, int foreign, char *why, size_t cap,
-		  struct ocifs_idxdb **out)
+static int open_db(const char *path, unsigned flags, int foreign, char *why, size_t cap,
+		   struct ocifs_idxdb **out)
 {
 	struct ocifs_idxdb *d = idxdb_alloc(path);
 	sqlite3_stmt *st = NULL;
@@ -370,9 +370,15 @@ int idxdb_open_db(const char *path, unsigned flags, int foreign, char *why, size
 	 * mounts. */
 	if ((flags & OCIFS_IDXDB_CHECK) && (rc = idxdb_schema_check(d, why, cap)) != 0)
 		goto out;
-	if ((flags & OCIFS_IDXDB_CHECK) && !(flags & IDXDB_NO_QUICK) &&
-	    (rc = idxdb_quick_check(d, why, cap)) != 0)
+	rc = -ESTALE;
+	if ((flags & OCIFS_IDXDB_CHECK) &&
+	    (sqlite3_prepare_v2(d->db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK ||
+	     sqlite3_step(st) != SQLITE_ROW ||
+	     strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0)) {
+		snprintf(why, cap, "failed its integrity check%s",
+			 foreign && !d->budget ? " (too much work)" : "");
 		goto out;
+	}
 	rc = 0;
 out:
 	sqlite3_finalize(st);
@@ -387,7 +393,7 @@ out:
 int ocifs_idxdb_open(const char *path, unsigned flags, struct ocifs_idxdb **out)
 {
 	char why[256];
-	int rc = idxdb_open_db(path, flags, 0, why, sizeof(why), out);
+	int rc = open_db(path, flags, 0, why, sizeof(why), out);
 
 	if (rc == -ESTALE && !(flags & OCIFS_IDXDB_QUIET))
 		log_warn("cache %s is unusable (%s); rebuilding it", path, *why ? why : "?");
@@ -396,7 +402,7 @@ int ocifs_idxdb_open(const char *path, unsigned flags, struct ocifs_idxdb **out)
 
 int ocifs_idxdb_open_foreign(const char *path, char *why, size_t cap, struct ocifs_idxdb **out)
 {
-	return idxdb_open_db(path, OCIFS_IDXDB_CHECK, 1, why, cap, out);
+	return open_db(path, OCIFS_IDXDB_CHECK, 1, why, cap, out);
 }
 
 const char *ocifs_idxdb_why(const struct ocifs_idxdb *d)

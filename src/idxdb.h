@@ -14,7 +14,6 @@
  */
 #ifndef OCIFS_SRC_IDXDB_H
 #define OCIFS_SRC_IDXDB_H
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -94,23 +93,6 @@ int ocifs_idxdb_open(const char *path, unsigned flags, struct ocifs_idxdb **out)
  *  VM steps by the file's size. Nothing is logged: -ESTALE with the
  *  reason in why[cap]; later errors of the handle in ocifs_idxdb_why(). */
 int ocifs_idxdb_open_foreign(const char *path, char *why, size_t cap, struct ocifs_idxdb **out);
-/* PRAGMA quick_check on a connection and thread of its own. */
-struct ocifs_idxdb_qc {
-	pthread_t th;
-	int started, rc;
-	const char *path;
-	char why[200];
-};
-/** ocifs_idxdb_open_foreign, but its quick_check (every page read) runs
- *  on a second read-only, equally defensive connection on a thread, beside
- *  the caller's checks of the rows on the handle: the handle is trusted
- *  only when ocifs_idxdb_qc_wait(qc) also returns 0 (a failure of both
- *  says qc's first, as in the order of the one connection). On success
- *  (only then) the caller must wait for qc; path must outlive it. */
-int ocifs_idxdb_open_foreign_split(const char *path, char *why, size_t cap,
-				   struct ocifs_idxdb **out, struct ocifs_idxdb_qc *qc);
-/** Wait for qc: 0, or -ESTALE with the reason in qc->why. */
-int ocifs_idxdb_qc_wait(struct ocifs_idxdb_qc *qc);
 /** A foreign handle's first error ("" if none). */
 const char *ocifs_idxdb_why(const struct ocifs_idxdb *db);
 /** malloc'd meta value, or -ENOENT. */

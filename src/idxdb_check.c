@@ -117,62 +117,6 @@ int idxdb_harden(struct ocifs_idxdb *d, int foreign, char *why, size_t cap)
 	return rc;
 }
 
-/* ---- quick_check, here or beside the rows' checks ---- */
-
-int idxdb_quick_check(struct ocifs_idxdb *d, char *why, size_t cap)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = 0;
-
-	if (sqlite3_prepare_v2(d->db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW || !sqlite3_column_text(st, 0) ||
-	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
-		snprintf(why, cap, "failed its integrity check%s",
-			 d->foreign && !d->budget ? " (too much work)" : "");
-		rc = -ESTALE;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* The second connection: as defensive as the first (idxdb_harden's
- * settings, limits, page count and VM budget), read-only, and opened only
- * after the first found sqlite_master to be ocifs's own. */
-static void *qc_thread(void *arg)
-{
-	struct ocifs_idxdb_qc *q = arg;
-	struct ocifs_idxdb *d = NULL;
-
-	q->rc = idxdb_open_db(q->path, 0, 1, q->why, sizeof(q->why), &d);
-	if (!q->rc) {
-		q->rc = idxdb_quick_check(d, q->why, sizeof(q->why));
-		ocifs_idxdb_close(d);
-	}
-	return NULL;
-}
-
-int ocifs_idxdb_open_foreign_split(const char *path, char *why, size_t cap,
-				   struct ocifs_idxdb **out, struct ocifs_idxdb_qc *qc)
-{
-	int rc = idxdb_open_db(path, OCIFS_IDXDB_CHECK | IDXDB_NO_QUICK, 1, why, cap, out);
-
-	*qc = (struct ocifs_idxdb_qc){ .path = path };
-	if (rc)
-		return rc;
-	qc->started = pthread_create(&qc->th, NULL, qc_thread, qc) == 0;
-	if (!qc->started) /* no thread to be had: here, before the rows */
-		qc_thread(qc);
-	return 0;
-}
-
-int ocifs_idxdb_qc_wait(struct ocifs_idxdb_qc *qc)
-{
-	if (qc->started)
-		pthread_join(qc->th, NULL);
-	qc->started = 0;
-	return qc->rc;
-}
-
 /* ---- sqlite_master against ocifs's own ---- */
 
 #define SCHEMA_MAX 16

@@ -40,14 +40,5 @@ int idxdb_harden(struct ocifs_idxdb *d, int foreign, char *why, size_t cap);
 /** Compare sqlite_master with what ocifs itself creates. 0, -ESTALE with
  *  the first difference in why[cap], or -ENOMEM. */
 int idxdb_schema_check(struct ocifs_idxdb *d, char *why, size_t cap);
-/** PRAGMA quick_check (reads every page): 0, or -ESTALE with why[cap]. */
-int idxdb_quick_check(struct ocifs_idxdb *d, char *why, size_t cap);
-
-/* idxdb_open_db's flag beside idxdb.h's: no quick_check (run apart, on a
- * connection of its own: ocifs_idxdb_open_foreign_split) */
-#define IDXDB_NO_QUICK 0x100u
-/** The opener behind ocifs_idxdb_open and _open_foreign. */
-int idxdb_open_db(const char *path, unsigned flags, int foreign, char *why, size_t cap,
-		  struct ocifs_idxdb **out);
 
 #endif
