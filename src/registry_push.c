@@ -4,10 +4,12 @@
  * a blob by POST + one monolithic PUT (after a HEAD says it is missing),
  * a manifest by PUT, and OCI 1.1 referrers: the referrers API where the
  * registry has it, else the referrers tag schema ("sha256-<hex>" names
- * an image index of the referrers), read and updated here.
+ * an image index of the referrers), read and updated here; a lookup asks
+ * the API and the tag at once.
  */
 #include <errno.h>
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,11 +185,38 @@ static void fallback_tag(const char *digest, char tag[OCIFS_DIGEST_STRLEN + 1])
 	snprintf(tag, OCIFS_DIGEST_STRLEN + 1, "sha256-%s", digest + 7);
 }
 
+/* The "sha256-<hex>" tag's index, asked on a thread of its own beside
+ * the referrers API (the client is thread-safe: the thread takes its own
+ * handle and connection from the pool). Its error line is held, and said
+ * by the caller only when this answer is the one used. */
+struct tag_get {
+	struct ocifs_registry *r;
+	char path[1024];
+	const char *what;
+	char *body;
+	size_t len;
+	int rc;
+	struct ocifs_log_hold hold;
+	pthread_t th;
+};
+
+static void *tag_thread(void *arg)
+{
+	struct tag_get *t = arg;
+
+	t->hold.have = 0;
+	ocifs_log_hold_attach(&t->hold);
+	t->rc = get_index(t->r, t->path, t->what, &t->body, &t->len);
+	ocifs_log_hold_attach(NULL);
+	return NULL;
+}
+
 int ocifs_registry_referrers(struct ocifs_registry *r, const char *digest,
 			     const char *artifact_type, char **body, size_t *len)
 {
 	char path[1024], what[OCIFS_DIGEST_STRLEN + 32], tag[OCIFS_DIGEST_STRLEN + 1];
-	int rc;
+	struct tag_get t = { .r = r, .what = what, .rc = -ENOENT };
+	int rc, started;
 
 	*body = NULL;
 	*len = 0;
@@ -197,12 +226,25 @@ int ocifs_registry_referrers(struct ocifs_registry *r, const char *digest,
 	}
 	snprintf(what, sizeof(what), "referrers of %s", digest);
 	snprintf(path, sizeof(path), "/v2/%s/referrers/%s", r->n.repo, digest);
+	fallback_tag(digest, tag);
+	snprintf(t.path, sizeof(t.path), "/v2/%s/manifests/%s", r->n.repo, tag);
+	/* Both at once: one round trip where the registry lacks the API. The
+	 * API's answer wins whenever it has one (anything but a 404). */
+	started = pthread_create(&t.th, NULL, tag_thread, &t) == 0;
 	rc = get_index(r, path, what, body, len);
+	if (started)
+		pthread_join(t.th, NULL);
 	if (rc == -ENOENT) {
-		fallback_tag(digest, tag);
-		snprintf(path, sizeof(path), "/v2/%s/manifests/%s", r->n.repo, tag);
-		rc = get_index(r, path, what, body, len);
+		if (!started) /* no thread to be had: after it, as before */
+			t.rc = get_index(r, t.path, what, &t.body, &t.len);
+		rc = t.rc;
+		*body = t.body;
+		*len = t.len;
+		t.body = NULL;
+		if (t.hold.have) /* its line, said here where the caller holds */
+			log_err("%s", t.hold.msg);
 	}
+	free(t.body);
 	if (rc == -ENOENT) {
 		*body = strdup("{\"schemaVersion\":2,\"mediaType\":\"" INDEX_TYPE
 			       "\",\"manifests\":[]}");

@@ -240,6 +240,22 @@ ok $? "the file is right"
 fusermount3 -u "$M" && fg_wait && [ "$FG_RC" -eq 0 ]
 ok $? "unmounted, daemon exit 0"
 
+# --- the referrers API and the referrers tag asked at once ------------------
+# Held by the proxy until both are asked for: asked one after the other
+# (the tag only after the API's 404), neither is "gathered".
+g0=$(proxy_stats .gathered)
+b0=$(proxy_stats .bytes)
+proxy_ctl '{"faults":[{"kind":"gather","count":2,"path":"/referrers/sha256:|/manifests/sha256-"}]}'
+XDG_CACHE_HOME=$TMP/gather2 fg_mount "$IMG" "$M" $TLS
+ok $? "mount, the referrers API and tag held until both are asked for" || cat "$TMP/fg.err"
+[ $(($(proxy_stats .gathered) - g0)) = 2 ]
+ok $? "the two were requested at once" || diag "gathered: $(($(proxy_stats .gathered) - g0))"
+proxy_ctl '{}'
+cmp -s "$M/$ONE" "$TMP/root/$ONE" && b=$(($(proxy_stats .bytes) - b0)) && [ "$b" -lt "$BLOBS" ]
+ok $? "the file is right, the artifact used ($b bytes, no layer whole)"
+fusermount3 -u "$M" && fg_wait && [ "$FG_RC" -eq 0 ]
+ok $? "unmounted, daemon exit 0"
+
 # --- --ignore-artifact -----------------------------------------------------
 b0=$(proxy_stats .bytes)
 XDG_CACHE_HOME=$TMP/noart fg_mount "$IMG" "$M" $TLS --ignore-artifact
