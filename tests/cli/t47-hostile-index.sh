@@ -36,44 +36,21 @@ ok $? "the pushed index of layer $N ($L) is in the cache" || { done_testing; exi
 "$B" ls -R --ignore-artifact --cache-dir "$TMP/want" $X "$R:1" / >"$TMP/want.ls" 2>"$TMP/err"
 ok $? "the listing, without the artifact ($(wc -l <"$TMP/want.ls") paths)" || cat "$TMP/err"
 
-# put_blob FILE: upload it (POST, then PUT with the digest); prints its digest
-put_blob() {
-	local d loc sep
-	d=sha256:$(sha256sum <"$1" | cut -d' ' -f1)
-	loc=$(registry_curl "/v2/t47/blobs/uploads/" -X POST -f -o /dev/null -D - |
-		tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
-	loc=${loc#"$REG_URL"}
-	sep='?'
-	[[ $loc == *\?* ]] && sep='&'
-	registry_curl "$loc${sep}digest=$d" -X PUT -f -o /dev/null \
-		-H 'Content-Type: application/octet-stream' --data-binary @"$1" || return 1
-	echo "$d"
-}
-
 # publish ZFILE: the artifact with layer L's index blob replaced by ZFILE
 # (zstd), newer, listed alone under the referrers tag; sets EVIL
 K=0
 publish() {
 	local bd man
 	K=$((K + 1))
-	bd=$(put_blob "$1") || return 1
+	bd=$(registry_put_blob t47 "$1") || return 1
 	man=$(jq -c --arg l "$L" --arg d "$bd" --argjson n "$(stat -c %s "$1")" \
 		--arg t "2099-01-01T00:00:$(printf %02d $K)Z" '
 		.annotations["org.opencontainers.image.created"] = $t |
 		.layers |= map(if (.mediaType | endswith("zstd")) and
 			.annotations["io.ocifs.layer.digest"] == $l then .digest = $d | .size = $n
 			else . end)' <<<"$AM")
-	EVIL=sha256:$(printf '%s' "$man" | sha256sum | cut -d' ' -f1)
-	registry_curl "/v2/t47/manifests/$EVIL" -X PUT -f -o /dev/null \
-		-H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary "$man" &&
-		jq -nc --arg d "$EVIL" --argjson n "$(printf '%s' "$man" | wc -c)" '{
-		"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-		"manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
-		"digest": $d, "size": $n, "artifactType": "application/vnd.ocifs.index.v1"}]}' \
-		>"$TMP/tag.json" &&
-		registry_curl "/v2/t47/manifests/sha256-${MAN#sha256:}" -X PUT -f -o /dev/null \
-			-H 'Content-Type: application/vnd.oci.image.index.v1+json' \
-			--data-binary @"$TMP/tag.json"
+	registry_put_referrer t47 "$MAN" "$man" || return 1
+	EVIL=$REFERRER
 }
 
 # refused WHAT REASON [IMAGE]: a command on an empty cache lists the

@@ -38,20 +38,6 @@ timeout 120 "$B" ls -R -v --cache-dir "$TMP/good" $X "$R:1" / >"$TMP/got.ls" 2>"
 	! grep -q "refused" "$TMP/err" && cmp -s -i 160 "$TMP/good/views/"*.view "$TMP/view"
 ok $? "the good view is taken: the listing right, the pusher's view but for its key" || cat "$TMP/err"
 
-# put_blob FILE: upload it (POST, then PUT with the digest); prints its digest
-put_blob() {
-	local d loc sep
-	d=sha256:$(sha256sum <"$1" | cut -d' ' -f1)
-	loc=$(registry_curl "/v2/t48/blobs/uploads/" -X POST -f -o /dev/null -D - |
-		tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
-	loc=${loc#"$REG_URL"}
-	sep='?'
-	[[ $loc == *\?* ]] && sep='&'
-	registry_curl "$loc${sep}digest=$d" -X PUT -f -o /dev/null \
-		-H 'Content-Type: application/octet-stream' --data-binary @"$1" || return 1
-	echo "$d"
-}
-
 # publish ZFILE [JQ]: the artifact with its view blob replaced by ZFILE
 # (and the view's descriptor changed by JQ), newer, listed alone under
 # the referrers tag; sets EVIL
@@ -59,23 +45,14 @@ K=0
 publish() {
 	local bd man
 	K=$((K + 1))
-	bd=$(put_blob "$1") || return 1
+	bd=$(registry_put_blob t48 "$1") || return 1
 	man=$(jq -c --arg d "$bd" --argjson n "$(stat -c %s "$1")" \
 		--arg t "2099-01-01T00:00:$(printf %02d $K)Z" '
 		.annotations["org.opencontainers.image.created"] = $t |
 		.layers |= map(if .mediaType == "application/vnd.ocifs.view.v2+zstd" then
 			.digest = $d | .size = $n | '"${2:-.}"' else . end)' <<<"$AM")
-	EVIL=sha256:$(printf '%s' "$man" | sha256sum | cut -d' ' -f1)
-	registry_curl "/v2/t48/manifests/$EVIL" -X PUT -f -o /dev/null \
-		-H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary "$man" &&
-		jq -nc --arg d "$EVIL" --argjson n "$(printf '%s' "$man" | wc -c)" '{
-		"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-		"manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
-		"digest": $d, "size": $n, "artifactType": "application/vnd.ocifs.index.v1"}]}' \
-		>"$TMP/tag.json" &&
-		registry_curl "/v2/t48/manifests/sha256-${MAN#sha256:}" -X PUT -f -o /dev/null \
-			-H 'Content-Type: application/vnd.oci.image.index.v1+json' \
-			--data-binary @"$TMP/tag.json"
+	registry_put_referrer t48 "$MAN" "$man" || return 1
+	EVIL=$REFERRER
 }
 
 # refused WHAT REASON: a command on an empty cache lists the image right,

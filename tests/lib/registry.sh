@@ -132,6 +132,39 @@ registry_push() {
 		"$src" "docker://$REG_HOST/$name"
 }
 
+# registry_put_blob REPO FILE: upload FILE as a blob of REPO (POST, then
+# PUT with its digest); prints the digest
+registry_put_blob() {
+	local d loc sep
+	d=sha256:$(sha256sum <"$2" | cut -d' ' -f1)
+	loc=$(registry_curl "/v2/$1/blobs/uploads/" -X POST -f -o /dev/null -D - |
+		tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+	loc=${loc#"$REG_URL"}
+	sep='?'
+	[[ $loc == *\?* ]] && sep='&'
+	registry_curl "$loc${sep}digest=$d" -X PUT -f -o /dev/null \
+		-H 'Content-Type: application/octet-stream' --data-binary @"$2" || return 1
+	echo "$d"
+}
+
+# registry_put_referrer REPO SUBJECT MANIFEST: put MANIFEST (an ocifs
+# index artifact's JSON) in REPO by its digest and list it alone under
+# SUBJECT's referrers tag (sha256-<hex>); sets REFERRER to its digest
+registry_put_referrer() {
+	local man=$3
+	REFERRER=sha256:$(printf '%s' "$man" | sha256sum | cut -d' ' -f1)
+	registry_curl "/v2/$1/manifests/$REFERRER" -X PUT -f -o /dev/null \
+		-H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary "$man" &&
+		jq -nc --arg d "$REFERRER" --argjson n "$(printf '%s' "$man" | wc -c)" '{
+		"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+		"manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+		"digest": $d, "size": $n, "artifactType": "application/vnd.ocifs.index.v1"}]}' \
+		>"$TMP/referrers-tag.json" &&
+		registry_curl "/v2/$1/manifests/sha256-${2#sha256:}" -X PUT -f -o /dev/null \
+			-H 'Content-Type: application/vnd.oci.image.index.v1+json' \
+			--data-binary @"$TMP/referrers-tag.json"
+}
+
 registry_stop() {
 	local pid=${1:-$REG_PID}
 	[ -n "$pid" ] || return 0

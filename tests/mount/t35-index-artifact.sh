@@ -15,17 +15,11 @@
 #   - an artifact whose index names another layer is ignored;
 #   - --ignore-artifact does without it.
 # Every mount is unmounted.
-. "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/mountlib.sh"
-. "$OCIFS_SRCDIR/tests/lib/registry.sh"
-. "$OCIFS_SRCDIR/tests/lib/regproxy.sh"
+. "$(dirname "$0")/reglib.sh"
 
-need_fuse || { done_testing; exit; }
-need python3 skopeo curl jq docker-registry gzip pzstd tar || { done_testing; exit; }
-B=$OCIFS_BIN
+reg_needs gzip pzstd tar || { done_testing; exit; }
 M=$(mnt_dir m)
 L=$(mnt_dir local)
-TLS=--tls-verify=false
 SUM="python3 $OCIFS_SRCDIR/tests/gen/treesum.py"
 
 # The image: text of random words (compresses as real files do, ~3:1),
