@@ -21,15 +21,6 @@
 #include "log.h"
 #include "trace.h"
 
-static const char *jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
-}
-
 int idxart_write_all(int fd, const char *buf, size_t len)
 {
 	for (size_t done = 0; done < len;) {
@@ -169,7 +160,7 @@ static void get_restart(void *ctx)
 
 static void get_run(struct idxart_get *g)
 {
-	const char *dg = jstr(g->desc, "digest");
+	const char *dg = idxart_jstr(g->desc, "digest");
 	json_object *v;
 	int64_t size = json_object_object_get_ex(g->desc, "size", &v) ? json_object_get_int64(v) : -1;
 	ocifs_span sp = ocifs_trace_begin(g->span, g->parent);

@@ -54,6 +54,9 @@ int idxart_candidates(struct ocifs_registry *r, const char *subject, struct idxa
 		      size_t *n);
 void idxart_candidates_free(struct idxart_cand *c, size_t n);
 
+/** o's member key when it is a string, else NULL (o may be NULL). */
+const char *idxart_jstr(json_object *o, const char *key);
+
 /** All of buf into fd: 0 or -errno. */
 int idxart_write_all(int fd, const char *buf, size_t len);
 

@@ -36,13 +36,21 @@
 #include "trace.h"
 #include "view.h"
 
-static const char *jstr(json_object *o, const char *key)
+const char *idxart_jstr(json_object *o, const char *key)
 {
 	json_object *v;
 
 	return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
 		       ? json_object_get_string(v)
 		       : NULL;
+}
+
+/* o's member key is the string want */
+static int jstr_is(json_object *o, const char *key, const char *want)
+{
+	const char *v = idxart_jstr(o, key);
+
+	return v && !strcmp(v, want);
 }
 
 static int newest_first(const void *a, const void *b)
@@ -88,7 +96,7 @@ int idxart_candidates(struct ocifs_registry *r, const char *subject, struct idxa
 	 * registry's to choose, a request each is ours. */
 	size_t nm = json_object_array_length(m), tried = 0;
 	for (size_t i = nm; i-- > 0 && k < IDXART_MAX_CANDIDATES && tried < IDXART_MAX_FETCHES;) {
-		const char *dg = jstr(json_object_array_get_idx(m, i), "digest");
+		const char *dg = idxart_jstr(json_object_array_get_idx(m, i), "digest");
 		char got[OCIFS_DIGEST_STRLEN + 1], *mt = NULL, *mb = NULL;
 		json_object *j, *s, *ann;
 		size_t ml;
@@ -104,18 +112,16 @@ int idxart_candidates(struct ocifs_registry *r, const char *subject, struct idxa
 		free(mt);
 		j = json_tokener_parse(mb);
 		free(mb);
-		const char *at = jstr(j, "artifactType");
-		if (!j || !at || strcmp(at, OCIFS_IDXART_TYPE) ||
-		    !json_object_object_get_ex(j, "subject", &s) || !jstr(s, "digest") ||
-		    strcmp(jstr(s, "digest"), subject)) {
+		if (!j || !jstr_is(j, "artifactType", OCIFS_IDXART_TYPE) ||
+		    !json_object_object_get_ex(j, "subject", &s) || !jstr_is(s, "digest", subject)) {
 			log_dbg("index artifact %s: not one of ocifs for %s; ignored", dg, subject);
 			json_object_put(j);
 			continue;
 		}
 		snprintf(c[k].digest, sizeof(c[k].digest), "%s", dg);
 		json_object_object_get_ex(j, "annotations", &ann);
-		snprintf(c[k].created, sizeof(c[k].created), "%s",
-			 jstr(ann, "org.opencontainers.image.created") ? jstr(ann, "org.opencontainers.image.created") : "");
+		const char *created = idxart_jstr(ann, "org.opencontainers.image.created");
+		snprintf(c[k].created, sizeof(c[k].created), "%s", created ? created : "");
 		c[k++].manifest = j;
 	}
 	json_object_put(idx);
@@ -150,9 +156,9 @@ static json_object *find_blob(json_object *man, const char *layer, const char *m
 		return NULL;
 	for (size_t i = 0; i < json_object_array_length(l); i++) {
 		json_object *d = json_object_array_get_idx(l, i);
-		const char *t = jstr(d, "mediaType");
+		const char *t = idxart_jstr(d, "mediaType");
 		if (t && !strcmp(t, mt) && json_object_object_get_ex(d, "annotations", &ann) &&
-		    jstr(ann, OCIFS_IDXART_ANN_LAYER) && !strcmp(jstr(ann, OCIFS_IDXART_ANN_LAYER), layer))
+		    jstr_is(ann, OCIFS_IDXART_ANN_LAYER, layer))
 			return d;
 	}
 	return NULL;
@@ -370,7 +376,7 @@ static json_object *view_desc(json_object *man)
 	if (!json_object_object_get_ex(man, "layers", &l) || !json_object_is_type(l, json_type_array))
 		return NULL;
 	for (size_t i = 0; i < json_object_array_length(l); i++) {
-		const char *t = jstr(json_object_array_get_idx(l, i), "mediaType");
+		const char *t = idxart_jstr(json_object_array_get_idx(l, i), "mediaType");
 		if (t && !strcmp(t, OCIFS_IDXART_MT_VIEW))
 			return json_object_array_get_idx(l, i);
 	}
@@ -424,8 +430,9 @@ static int shipped_view(struct ocifs_image *img, const struct idxart_cand *c, co
 		if (!img->layers[i].blob || !idxart_first_of(img, i))
 			continue;
 		json_object *db = find_blob(c->manifest, img->layers[i].digest, OCIFS_IDXART_MT_DB);
+		const char *dbd = idxart_jstr(db, "digest");
 		at += (size_t)snprintf(dbs + at, cap - at, "%s%.*s", at ? " " : "",
-				       OCIFS_DIGEST_STRLEN, jstr(db, "digest") ? jstr(db, "digest") : "");
+				       OCIFS_DIGEST_STRLEN, dbd ? dbd : "");
 		if ((rc = ocifs_cache_layer_path(cache_dir, img->layers[i].digest, ".db", &p)) == 0 &&
 		    stat(p, &st) == 0)
 			dbbytes += (uint64_t)st.st_size;
@@ -443,10 +450,9 @@ static int shipped_view(struct ocifs_image *img, const struct idxart_cand *c, co
 					   .max = view_blob_max(img, c->manifest),
 					   .span = "fetch view", .decode_max = IDXART_VIEW_MAX(0) };
 	}
-	if (!jstr(ann, OCIFS_IDXART_ANN_VIEW_KEY) || strcmp(jstr(ann, OCIFS_IDXART_ANN_VIEW_KEY), hex))
+	if (!jstr_is(ann, OCIFS_IDXART_ANN_VIEW_KEY, hex))
 		snprintf(why, sizeof(why), "it is the view of another image or format");
-	else if (!jstr(ann, OCIFS_IDXART_ANN_VIEW_DBS) ||
-		 strcmp(jstr(ann, OCIFS_IDXART_ANN_VIEW_DBS), dbs))
+	else if (!jstr_is(ann, OCIFS_IDXART_ANN_VIEW_DBS, dbs))
 		snprintf(why, sizeof(why), "it was not built from the indexes it carries");
 	else if (!gv->max)
 		snprintf(why, sizeof(why), "its index blobs are not all there");
