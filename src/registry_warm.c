@@ -13,7 +13,9 @@
  * Debian's multiarch layout keeps them all), or one that does not parse,
  * is skipped; nothing read here is executed or trusted -- the loader
  * opens and checks the files itself. Hand-written: the loader has no
- * "prefetch" call, and libelf would be one more library to load cold.
+ * "prefetch" call, and ELF through libelf is scan/'s (the core library,
+ * libocifs.a, does not link it: see Makefile.am); all this needs is the
+ * DT_NEEDED strings of one table, read under fixed bounds.
  */
 #include <elf.h>
 #include <fcntl.h>
