@@ -575,6 +575,11 @@ static int open_dir(struct img_ctx *c)
 		return rc;
 	}
 	if (fstatat(c->dirfd, "index.json", &st, 0) < 0) {
+		if (errno != ENOENT) { /* e.g. a dead mount whose listing the kernel kept */
+			rc = -errno;
+			ocifs_log_path_err(c->path, c->file, rc);
+			return rc;
+		}
 		log_err("%s: not a container image (no index.json or manifest.json)", c->path);
 		return -EOPNOTSUPP;
 	}
