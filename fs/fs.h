@@ -47,6 +47,7 @@
 
 #define FS_TIMEOUT_DEFAULT 86400.0          /* s: the "cache=always" value */
 #define FS_CACHE_SIZE_DEFAULT (64ull << 20) /* span cache bytes */
+#define FS_PREWALK_DEFAULT 50000ull         /* entries the walk ahead lists */
 #define FS_DEPS_TIMEOUT_DEFAULT 600         /* s: a /.deps build this long
 					     * is a hostile image, not work */
 #define FS_SPAN_BLOCK OCIFS_READER_BLOCK   /* span cache block (aligned in
@@ -57,6 +58,7 @@ struct fs_opts {
 	double timeout;         /* entry, attr and negative-entry timeout, s */
 	uint64_t cache_size;    /* span cache budget in bytes, 0 = off */
 	uint64_t zstd_window_max; /* zstd_window_max=, bytes; 0 = not given */
+	uint64_t prewalk;       /* prewalk=: entries the walk ahead lists, 0 = none */
 	int ready_fd;           /* write one byte here once mounted, or -1 */
 	int set_uid, set_gid;   /* uid=/gid= given */
 	uid_t uid;
@@ -380,5 +382,16 @@ int fs_mount_run(struct ocifs_image *img, struct ocifs_view *view, const char *c
  *  died or exited (the watcher keeps no other descriptor, /dev/fuse
  *  least of all). Failures are logged; the mount goes on without it. */
 void fs_autounmount_start(const char *dir);
+
+/* --- the walk ahead (prewalk.c) --- */
+struct fs_prewalk;
+/** Once mounted on dir (absolute): list up to max_entries entries of the
+ *  tree on a thread, last directories first, through a clone of the
+ *  mount (root only; elsewhere nothing happens). *out NULL when
+ *  max_entries is 0. */
+int fs_prewalk_start(const char *dir, uint64_t max_entries, struct fs_prewalk **out);
+/** Stop and free: only once the session's device is closed (the walk
+ *  may wait on a request nobody serves any more). NULL: nothing. */
+void fs_prewalk_stop(struct fs_prewalk *pw);
 
 #endif

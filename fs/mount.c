@@ -80,6 +80,9 @@ const struct fs_mount_opt fs_mount_opts[] = {
 	{ "max_threads", "N", "at most N threads serve requests (default 10; -s: one)" },
 	{ "noexec", NULL, "do not allow running the image's programs" },
 	{ "nonempty", NULL, "mount over a directory that is not empty (hiding what it holds)" },
+	{ "prewalk", "N", "after mounting, list up to N entries of the tree in the background, "
+			  "last directories first, so a first walk finds them cached (default "
+			  "50000, 0: off; root only)" },
 	{ "public_virtual", NULL, "virtual files readable by every user (0444, default 0400)" },
 	{ "ready_fd", "FD", "write one byte to file descriptor FD once the mount answers" },
 	{ "show_virtual", NULL, "list /.ocifs and /.deps in the root directory" },
@@ -228,6 +231,14 @@ static int parse_one(struct fs_opts *o, char *opt, char **passthru)
 		o->public_virtual = 1;
 		return 0;
 	}
+	if (val && !strcmp(opt, "prewalk")) {
+		if (parse_uint(val, UINT64_MAX, &v)) {
+			log_err("-o prewalk=%s: not a number of entries", val);
+			return -EINVAL;
+		}
+		o->prewalk = v;
+		return 0;
+	}
 	if (val && !strcmp(opt, "deps_timeout")) {
 		if (parse_uint(val, UINT_MAX / 1000, &v)) {
 			log_err("-o deps_timeout=%s: not a number of seconds", val);
@@ -339,6 +350,7 @@ int fs_opts_parse(const char *optstr, const char *image, int foreground, int deb
 	memset(o, 0, sizeof(*o));
 	o->timeout = FS_TIMEOUT_DEFAULT;
 	o->cache_size = FS_CACHE_SIZE_DEFAULT;
+	o->prewalk = FS_PREWALK_DEFAULT;
 	o->deps_timeout_ms = FS_DEPS_TIMEOUT_DEFAULT * 1000;
 	o->ready_fd = -1;
 	o->foreground = foreground || debug;
@@ -550,6 +562,7 @@ static int serve(struct ocifs_fs *fs, const char *dir, int daemon)
 {
 	char *argv[] = { "ocifs", "-o", fs->opts.fuse_opts, "-d", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(fs->opts.debug ? 4 : 3, argv);
+	struct fs_prewalk *pw = NULL;
 	int rc = 0, loop;
 
 	fs->se = fuse_session_new(&args, fs_lowlevel_ops(), sizeof(struct fuse_lowlevel_ops), fs);
@@ -572,6 +585,10 @@ static int serve(struct ocifs_fs *fs, const char *dir, int daemon)
 	if (daemon)
 		detach_stdio();
 	log_dbg("%s: mounted %s", dir, fs->opts.fsname);
+	/* (timeout=0: the kernel keeps nothing the walk would bring) */
+	if ((rc = fs_prewalk_start(dir, fs->opts.timeout > 0 ? fs->opts.prewalk : 0, &pw)))
+		log_dbg("%s: no walk ahead: %s", dir, strerror(-rc));
+	rc = 0;
 	loop = fs_session_loop(fs->se, fs->opts.single_thread, fs->opts.max_threads, fs_meta_fast,
 			       fs);
 	if (loop < 0) {
@@ -584,6 +601,7 @@ out_signals:
 out_destroy:
 	fuse_session_destroy(fs->se);
 	fs->se = NULL;
+	fs_prewalk_stop(pw); /* the device is closed: its wait has ended */
 	return rc;
 }
 
