@@ -190,12 +190,12 @@ bar() { # bar LOCALE: the pty bytes of a cold index
 	LC_ALL=$1 script -q -e -c "$B index $TMP/img" /dev/null >"$TMP/pty.$1" 2>&1
 }
 bar C.UTF-8
-ok $? "index on a pty under C.UTF-8"
+ok $? "index on a pty under C.UTF-8" || diag "$(tail -c 300 "$TMP/pty.C.UTF-8" | tr -d '\r')"
 tr '\r' '\n' <"$TMP/pty.C.UTF-8" | LC_ALL=C grep -aE $'^layers? .*\\[(\xe2\x96[\x88-\x8f\x91]){20}\\] +[0-9]+%' >"$TMP/bars.U"
 [ -s "$TMP/bars.U" ]
 ok $? "C.UTF-8: the bar is 20 Unicode block elements ($(wc -l <"$TMP/bars.U") drawn)"
 bar C
-ok $? "index on a pty under C"
+ok $? "index on a pty under C" || diag "$(tail -c 300 "$TMP/pty.C" | tr -d '\r')"
 tr -d '\r' <"$TMP/pty.C" | grep -aEq '\[[=> ]{20}\] +[0-9]+%' && ! LC_ALL=C grep -aq $'\xe2\x96' "$TMP/pty.C"
 ok $? "C: the bar is drawn, in ASCII only"
 tr '\r' '\n' <"$TMP/pty.C" | LC_ALL=C grep -aE '^layers? .*\[' >"$TMP/bars.C"
