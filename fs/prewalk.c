@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "grow.h"
 #include "ino.h"
 #include "log.h"
 
@@ -91,14 +92,7 @@ struct pw_names {
 
 static int pw_names_add(struct pw_names *s, const char *name)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		char **v = realloc(s->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
+	OCIFS_GROW(s->v, s->n, s->cap);
 	if (!(s->v[s->n] = strdup(name)))
 		return -ENOMEM;
 	s->n++;
