@@ -116,6 +116,8 @@ static int pw_list(struct fs_prewalk *pw, int fd, int top, struct pw_names *subs
 			return -errno;
 		if (got == 0)
 			return 0;
+		if (pw->entries >= pw->max_entries)
+			return 0; /* within a huge directory too: a chunk at most */
 		for (long off = 0; off < got;) {
 			const struct dirent64 *d = (const void *)(pw->buf + off);
 			off += d->d_reclen;

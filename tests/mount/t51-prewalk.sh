@@ -28,6 +28,14 @@ for i in $(seq 1 10); do
 	echo "$i" >"$R/d$i/b/g"
 	ln -s ../a/f "$R/d$i/b/link"
 done
+# and one directory bigger than a getdents chunk (32 KiB): 1000 names of
+# ~60 bytes
+mkdir "$R/wide"
+python3 -c '
+import os, sys
+for i in range(1000):
+    open(os.path.join(sys.argv[1], "wide", "entry-%04d-named-long-enough-to-fill-a-getdents-buffer" % i), "w").close()
+' "$R"
 (cd "$R" && tar --numeric-owner -cf "$TMP/l1.tar" .)
 mkoci "$TMP/img" "$TMP/l1.tar"
 ndirs=$(find "$R" -mindepth 1 -type d | wc -l)
@@ -84,6 +92,16 @@ fg_mount "$TMP/img" "$M" -d -o prewalk=5
 ok $? "mount -d -o prewalk=5"
 prewalk_done && grep -q "prewalk: $M: .* listed (stopped early)\$" "$TMP/fg.err"
 ok $? "the walk ahead stops early: $(grep -o 'prewalk: .* listed.*' "$TMP/fg.err")"
+"$B" umount "$M"
+fg_wait
+# inside a directory: wide/ is listed first (the root's last name,
+# walked first) and is bigger than a chunk; the walk stops in it
+fg_mount "$TMP/img" "$M" -d -o prewalk=900
+listed=$(prewalk_done && sed -n "s/.*prewalk: .*: [0-9]* directories, \([0-9]*\) entries listed (stopped early)\$/\1/p" "$TMP/fg.err")
+nroot=$(ls -A "$R" | wc -l)
+[ -n "$listed" ] && [ "$listed" -ge 900 ] && [ "$listed" -lt $((nroot + 1000)) ] &&
+	[ "$(ls "$M/wide" | wc -l)" = 1000 ]
+ok $? "prewalk=900 stops within a 1000-name directory ($listed entries listed, fewer than its $nroot + 1000), which then lists whole"
 L0=$(($(wc -l <"$TMP/fg.err") + 1))
 find "$M" >/dev/null && tree_same && [ "$(count READDIRPLUS)" -gt 0 ]
 ok $? "a walk after it is whole, and asks what the walk ahead left ($(count READDIRPLUS) READDIRPLUS)"
