@@ -122,22 +122,22 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 # count, not a time, so it holds whatever the load. Info; needs perf.
 # Counted without the walk ahead (-o prewalk=0: the floor of the walk
 # alone), then with it (the requests the walk itself still sends; the
-# walk ahead's come from the daemon's own thread, counted apart).
+# walk ahead's come from its own process, ocifs-prewalk, counted apart).
 reqs="n/a (no perf or no fuse tracepoints)"
 reqs_pw=$reqs
 if command -v perf >/dev/null 2>&1 && perf list 'fuse:*' 2>/dev/null | grep -q 'fuse:fuse_request_send'; then
 	for UPOPTS in "-o prewalk=0" ""; do
 		d=$(up gzip)
 		conn=$(mountpoint -d "$d" | cut -d: -f2)
-		pid=$(daemon_pid "$d")
 		drop
 		r="n/a"
 		if perf record -q -o "$TMP/perf.data" -e fuse:fuse_request_send -a -- \
 			find "$d" -ls >/dev/null 2>"$TMP/perf.err"; then
-			# (perf script's second column is the requesting pid)
-			r=$(perf script -F pid,trace -i "$TMP/perf.data" 2>/dev/null |
-				awk -v c="$conn" -v d="${pid:-0}" 'index($0, "connection " c " ") {
-					w = ($1 == d) ? "ahead" : "walk"
+			# (the first column: the requesting command, ocifs-prewalk
+			# for the walk ahead's process)
+			r=$(perf script -F comm,trace -i "$TMP/perf.data" 2>/dev/null |
+				awk -v c="$conn" 'index($0, "connection " c " ") {
+					w = ($1 == "ocifs-prewalk") ? "ahead" : "walk"
 					for (i = 1; i < NF; i++) if ($i == "opcode") {
 						o = $(i + 2); gsub(/[()]/, "", o)
 						if (w == "walk") { n[o]++; t++ } else a++ } }

@@ -385,13 +385,14 @@ void fs_autounmount_start(const char *dir);
 
 /* --- the walk ahead (prewalk.c) --- */
 struct fs_prewalk;
-/** Once mounted on dir (absolute): list up to max_entries entries of the
- *  tree on a thread, last directories first, through a clone of the
- *  mount (root only; elsewhere nothing happens). *out NULL when
- *  max_entries is 0. */
+/** Once mounted on dir (absolute), before the session serves: list up
+ *  to max_entries entries of the tree in a child process, last
+ *  directories first, through a clone of the mount (root only; elsewhere
+ *  the child does nothing). *out NULL when max_entries is 0. */
 int fs_prewalk_start(const char *dir, uint64_t max_entries, struct fs_prewalk **out);
-/** Stop and free: only once the session's device is closed (the walk
- *  may wait on a request nobody serves any more). NULL: nothing. */
+/** End the walk and reap it: only once the session's device is closed
+ *  (the walk may wait on a request nobody serves any more). NULL:
+ *  nothing. */
 void fs_prewalk_stop(struct fs_prewalk *pw);
 
 #endif

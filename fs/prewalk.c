@@ -28,20 +28,30 @@
  * longer shows this file system; the daemon then sees the end of the
  * connection as after any unmount. Cloning a mount needs CAP_SYS_ADMIN:
  * a user's mount has no walk ahead.
+ *
+ * It is a process of its own, forked before the session serves, holding
+ * no descriptor of the daemon's: a request of its own mount that the
+ * kernel has handed to the daemon waits uninterruptibly for the answer,
+ * so a thread of the daemon waiting there kept the daemon's /dev/fuse
+ * open after a kill -9 and nothing could end either (seen in t19). Now
+ * a killed daemon closes the device, the kernel aborts the connection,
+ * the walk's request fails and the walk dies with its parent
+ * (PR_SET_PDEATHSIG).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,10 +72,9 @@ struct fs_prewalk {
 	uint64_t max_entries;
 	uint64_t entries, dirs;    /* listed so far (the walk's thread only) */
 	dev_t dev;                 /* the clone's device: this file system */
-	atomic_int stop;
 	const char *gate;          /* OCIFS_TEST_PREWALK_GATE, or NULL */
 	int over;                  /* the walk ended early: bound, unmount */
-	pthread_t thread;
+	pid_t pid;                 /* the walk's process (the daemon's side) */
 	char buf[PW_BUF];
 };
 
@@ -79,7 +88,7 @@ static int pw_mounted(const struct fs_prewalk *pw)
 
 static int pw_should_stop(struct fs_prewalk *pw)
 {
-	if (atomic_load(&pw->stop) || pw->entries >= pw->max_entries ||
+	if (pw->entries >= pw->max_entries ||
 	    (pw->dirs % PW_CHECK_EVERY == 0 && !pw_mounted(pw)))
 		pw->over = 1;
 	return pw->over;
@@ -140,7 +149,7 @@ static int pw_list(struct fs_prewalk *pw, int fd, int top, struct pw_names *subs
 static void pw_gate(struct fs_prewalk *pw)
 {
 	log_dbg("prewalk: waiting for %s", pw->gate);
-	while (access(pw->gate, F_OK) != 0 && !atomic_load(&pw->stop) && pw_mounted(pw)) {
+	while (access(pw->gate, F_OK) != 0 && pw_mounted(pw)) {
 		struct timespec ts = { 0, 20 * 1000000 };
 		nanosleep(&ts, NULL);
 	}
@@ -169,21 +178,17 @@ static void pw_walk(struct fs_prewalk *pw, int fd, unsigned depth)
 	pw_names_free(&subs);
 }
 
-static void *pw_main(void *arg)
+static void pw_main(struct fs_prewalk *pw)
 {
-	struct fs_prewalk *pw = arg;
 	struct statfs sfs;
 	struct stat st;
 	int tree;
 
-	/* in the background: the user's own work comes first */
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10) < 0)
-		log_dbg("prewalk: setpriority: %s", strerror(errno));
 	tree = open_tree(AT_FDCWD, pw->dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (tree < 0) {
 		log_dbg("prewalk: %s: cannot clone the mount (%s): no walk ahead", pw->dir,
 			strerror(errno));
-		return NULL;
+		return;
 	}
 	if (fstatfs(tree, &sfs) == 0 && sfs.f_type == PW_FUSE_MAGIC && fstat(tree, &st) == 0 &&
 	    st.st_ino == FS_INO_ROOT) {
@@ -197,16 +202,39 @@ static void *pw_main(void *arg)
 			close(root);
 		}
 	}
-	close(tree);
+	/* said before the clone goes: after an unmount, the clone is what
+	 * keeps the daemon, which reaps this process once it is gone */
 	log_dbg("prewalk: %s: %llu directories, %llu entries listed%s", pw->dir,
 		(unsigned long long)pw->dirs, (unsigned long long)pw->entries,
 		pw->over ? " (stopped early)" : "");
-	return NULL;
+	close(tree);
+}
+
+/* The walk's process: nothing of the daemon's but stderr (for -d), its
+ * own mount reached by path only. */
+static void pw_child(struct fs_prewalk *pw, pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(0);
+	/* /dev/fuse, the readiness and auto_unmount pipes, the blobs: only
+	 * the daemon may hold them */
+	if (close_range(STDERR_FILENO + 1, ~0U, 0) < 0)
+		_exit(0);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	prctl(PR_SET_NAME, "ocifs-prewalk");
+	/* in the background: the user's own work comes first */
+	if (setpriority(PRIO_PROCESS, 0, 10) < 0)
+		log_dbg("prewalk: setpriority: %s", strerror(errno));
+	pw_main(pw);
+	_exit(0);
 }
 
 int fs_prewalk_start(const char *dir, uint64_t max_entries, struct fs_prewalk **out)
 {
 	struct fs_prewalk *pw;
+	pid_t parent;
 	int rc;
 
 	*out = NULL;
@@ -224,8 +252,12 @@ int fs_prewalk_start(const char *dir, uint64_t max_entries, struct fs_prewalk **
 		free(pw);
 		return -ENOMEM;
 	}
-	rc = -pthread_create(&pw->thread, NULL, pw_main, pw);
-	if (rc) {
+	parent = getpid();
+	pw->pid = fork();
+	if (pw->pid == 0)
+		pw_child(pw, parent);
+	if (pw->pid < 0) {
+		rc = -errno;
 		free(pw->dir);
 		free(pw);
 		return rc;
@@ -238,8 +270,10 @@ void fs_prewalk_stop(struct fs_prewalk *pw)
 {
 	if (!pw)
 		return;
-	atomic_store(&pw->stop, 1);
-	pthread_join(pw->thread, NULL);
+	/* (the device is closed: a request the walk waits on has failed) */
+	kill(pw->pid, SIGKILL);
+	while (waitpid(pw->pid, NULL, 0) < 0 && errno == EINTR)
+		;
 	free(pw->dir);
 	free(pw);
 }

@@ -11,6 +11,8 @@
 #   - the walk never keeps the mount busy: unmounting while it runs (held
 #     by the test gate OCIFS_TEST_PREWALK_GATE) works at once, and the
 #     daemon then ends it and exits 0;
+#   - kill -9 of the daemon during the walk leaves no process behind
+#     (the walk is a process of its own, without the daemon's /dev/fuse);
 #   - a bad prewalk= value is one line naming it.
 # Oracle: the source tree and libfuse's request log (-d).
 . "$(dirname "$0")/../lib.sh"
@@ -126,7 +128,49 @@ ok $? "the daemon ends the walk and exits 0 without the gate (exit $FG_RC)" ||
 	diag "$(grep prewalk "$TMP/fg.err")"
 unset OCIFS_TEST_PREWALK_GATE
 
-# --- 5. a bad value ---------------------------------------------------------
+# --- 5. kill -9 of the daemon during the walk: both die, the mount is dead -
+# The walk's request, once the daemon has read it, waits uninterruptibly
+# for its answer: a walk inside the daemon kept the daemon's /dev/fuse
+# open and neither could end (t19 once). Twenty kills into a walk of 421
+# directories, each at once after the mount: most land mid-request.
+# all_dead PID: every thread of PID has exited (60 s: only a hang)
+all_dead() {
+	local end=$((SECONDS + 60)) t live
+	while [ $SECONDS -lt $end ]; do
+		live=0
+		for t in /proc/"$1"/task/*/stat; do
+			[ -e "$t" ] && [ "$(awk '{ print $3 }' "$t" 2>/dev/null)" != Z ] && live=1
+		done
+		[ $live = 0 ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+R2=$TMP/root2
+for i in $(seq 1 20); do for j in $(seq 1 20); do mkdir -p "$R2/d$i/e$j"; done; done
+(cd "$R2" && tar --numeric-owner -cf "$TMP/l2.tar" .)
+mkoci "$TMP/img2" "$TMP/l2.tar"
+stuck=0
+for i in $(seq 1 20); do
+	fg_mount "$TMP/img2" "$M" || { stuck=1; break; }
+	kill -9 "$FG_PID"
+	if ! all_dead "$FG_PID"; then
+		stuck=1
+		# recover: abort the connection, which ends the waiting request
+		d=$(mountpoint -d "$M" | cut -d: -f2)
+		mountpoint -q /sys/fs/fuse/connections || mount -t fusectl none /sys/fs/fuse/connections
+		echo 1 >"/sys/fs/fuse/connections/$d/abort"
+	fi
+	fg_wait 2>/dev/null
+	# dead: statfs fails at once (not answered, nor waiting for a server)
+	case $(timeout 60 stat -f "$M" 2>&1) in *"not connected"*) ;; *) stuck=1 ;; esac
+	force_umount "$M"
+	[ $stuck = 0 ] || break
+done
+[ $stuck = 0 ]
+ok $? "kill -9 of the daemon during the walk ahead, twenty times: the daemon and the walk end, the mount is dead (round $i)"
+
+# --- 6. a bad value ---------------------------------------------------------
 for bad in prewalk=x prewalk=-1 prewalk; do
 	one_line_fail 2 "ocifs: -o $bad: " "-o $bad: exit 2, one line" -- "$B" mount "$TMP/img" "$M" -o "$bad"
 done
