@@ -70,7 +70,7 @@
 struct fs_prewalk {
 	char *dir;                 /* the mountpoint, absolute */
 	uint64_t max_entries;
-	uint64_t entries, dirs;    /* listed so far (the walk's thread only) */
+	uint64_t entries, dirs;    /* listed so far (in the walk's process) */
 	dev_t dev;                 /* the clone's device: this file system */
 	const char *gate;          /* OCIFS_TEST_PREWALK_GATE, or NULL */
 	int over;                  /* the walk ended early: bound, unmount */
