@@ -310,19 +310,41 @@ void ocifs_registry_stats(const struct ocifs_registry *r, struct ocifs_registry_
 
 /* ---- manifests and small blobs ---- */
 
+/* got: the digest of sha256 d; -EILSEQ (said) when want is given and
+ * differs. */
+static int digest_is(struct ocifs_registry *r, const char *what, const char *want,
+		     const unsigned char d[OCIFS_SHA256_LEN], char got[OCIFS_DIGEST_STRLEN + 1])
+{
+	ocifs_digest_format(d, got);
+	if (want && strcmp(want, got)) {
+		log_err("registry %s: %s: the registry's bytes have digest %s", r->name, what, got);
+		return -EILSEQ;
+	}
+	return 0;
+}
+
 static int check_digest(struct ocifs_registry *r, const char *what, const char *want,
 			const void *buf, size_t len, char got[OCIFS_DIGEST_STRLEN + 1])
 {
 	unsigned char d[OCIFS_SHA256_LEN];
 	int rc = ocifs_sha256(buf, len, d);
 
-	if (rc < 0)
-		return rc;
-	ocifs_digest_format(d, got);
-	if (want && strcmp(want, got)) {
-		log_err("registry %s: %s: the registry's bytes have digest %s", r->name, what, got);
-		return -EILSEQ;
+	return rc < 0 ? rc : digest_is(r, what, want, d, got);
+}
+
+/* The request of blob digest (checked first): q's path and name, in
+ * path and what. */
+static int blob_req(struct ocifs_registry *r, const char *digest, char path[1024], char what[300],
+		    struct reg_req *q)
+{
+	if (!ocifs_digest_valid(digest)) {
+		log_err("registry %s: blob %s: not a sha256 digest", r->name, digest);
+		return -EINVAL;
 	}
+	snprintf(path, 1024, "/v2/%s/blobs/%s", r->n.repo, digest);
+	snprintf(what, 300, "blob %s", digest);
+	q->path = path;
+	q->what = what;
 	return 0;
 }
 
@@ -413,15 +435,9 @@ int ocifs_registry_get_blob(struct ocifs_registry *r, const char *digest, size_t
 
 	*body = NULL;
 	*len = 0;
-	if (!ocifs_digest_valid(digest)) {
-		log_err("registry %s: blob %s: not a sha256 digest", r->name, digest);
-		return -EINVAL;
-	}
-	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", r->n.repo, digest);
-	snprintf(what, sizeof(what), "blob %s", digest);
-	q.path = path;
+	if ((rc = blob_req(r, digest, path, what, &q)) != 0)
+		return rc;
 	q.max = max;
-	q.what = what;
 	rc = reg_request(r, &q, &p);
 	if (rc == 0 && !p.body) {
 		p.body = strdup(""); /* an empty blob is a blob */
@@ -493,16 +509,8 @@ int ocifs_registry_get_blob_to(struct ocifs_registry *r, const char *digest, uin
 	unsigned char d[OCIFS_SHA256_LEN];
 	int rc;
 
-	if (!ocifs_digest_valid(digest)) {
-		log_err("registry %s: blob %s: not a sha256 digest", r->name, digest);
-		return -EINVAL;
-	}
-	if ((rc = ocifs_sha_new(&b.sha)) != 0)
+	if ((rc = blob_req(r, digest, path, what, &q)) != 0 || (rc = ocifs_sha_new(&b.sha)) != 0)
 		return rc;
-	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", r->n.repo, digest);
-	snprintf(what, sizeof(what), "blob %s", digest);
-	q.path = path;
-	q.what = what;
 	q.write = blob_to_write;
 	q.reset = blob_to_reset;
 	q.ctx = &b;
@@ -510,14 +518,9 @@ int ocifs_registry_get_blob_to(struct ocifs_registry *r, const char *digest, uin
 	rc = reg_request(r, &q, &p);
 	if (rc == 0) {
 		ocifs_sha_final(b.sha, d);
-		ocifs_digest_format(d, got);
-		if (strcmp(digest, got)) {
-			log_err("registry %s: %s: the registry's bytes have digest %s", r->name, what,
-				got);
-			rc = -EILSEQ;
-		} else if (b.got != size) {
+		rc = digest_is(r, what, digest, d, got);
+		if (rc == 0 && b.got != size)
 			rc = -EBADMSG;
-		}
 	}
 	reg_resp_fini(&p);
 	ocifs_sha_free(b.sha);
