@@ -388,8 +388,9 @@ struct fs_prewalk;
 /** Once mounted on dir (absolute), before the session serves: list up
  *  to max_entries entries of the tree in a child process, last
  *  directories first, through a clone of the mount (root only; elsewhere
- *  the child does nothing). *out NULL when max_entries is 0. */
-int fs_prewalk_start(const char *dir, uint64_t max_entries, struct fs_prewalk **out);
+ *  the child does nothing). NULL when max_entries is 0 or no process
+ *  could start (logged: the mount goes on without it). */
+struct fs_prewalk *fs_prewalk_start(const char *dir, uint64_t max_entries);
 /** End the walk and reap it: only once the session's device is closed
  *  (the walk may wait on a request nobody serves any more). NULL:
  *  nothing. */

@@ -586,9 +586,7 @@ static int serve(struct ocifs_fs *fs, const char *dir, int daemon)
 		detach_stdio();
 	log_dbg("%s: mounted %s", dir, fs->opts.fsname);
 	/* (timeout=0: the kernel keeps nothing the walk would bring) */
-	if ((rc = fs_prewalk_start(dir, fs->opts.timeout > 0 ? fs->opts.prewalk : 0, &pw)))
-		log_dbg("%s: no walk ahead: %s", dir, strerror(-rc));
-	rc = 0;
+	pw = fs_prewalk_start(dir, fs->opts.timeout > 0 ? fs->opts.prewalk : 0);
 	loop = fs_session_loop(fs->se, fs->opts.single_thread, fs->opts.max_threads, fs_meta_fast,
 			       fs);
 	if (loop < 0) {

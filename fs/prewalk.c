@@ -231,39 +231,33 @@ static void pw_child(struct fs_prewalk *pw, pid_t parent)
 	_exit(0);
 }
 
-int fs_prewalk_start(const char *dir, uint64_t max_entries, struct fs_prewalk **out)
+struct fs_prewalk *fs_prewalk_start(const char *dir, uint64_t max_entries)
 {
 	struct fs_prewalk *pw;
-	pid_t parent;
-	int rc;
+	pid_t parent = getpid();
 
-	*out = NULL;
 	if (!max_entries)
-		return 0;
+		return NULL;
 	pw = calloc(1, sizeof(*pw));
-	if (!pw)
-		return -ENOMEM;
+	if (!pw || !(pw->dir = strdup(dir))) {
+		log_dbg("%s: no walk ahead: %s", dir, strerror(ENOMEM));
+		free(pw);
+		return NULL;
+	}
 	pw->max_entries = max_entries;
 	pw->gate = getenv("OCIFS_TEST_PREWALK_GATE");
 	if (pw->gate && !*pw->gate)
 		pw->gate = NULL;
-	pw->dir = strdup(dir);
-	if (!pw->dir) {
-		free(pw);
-		return -ENOMEM;
-	}
-	parent = getpid();
 	pw->pid = fork();
 	if (pw->pid == 0)
 		pw_child(pw, parent);
 	if (pw->pid < 0) {
-		rc = -errno;
+		log_dbg("%s: no walk ahead: %s", dir, strerror(errno));
 		free(pw->dir);
 		free(pw);
-		return rc;
+		return NULL;
 	}
-	*out = pw;
-	return 0;
+	return pw;
 }
 
 void fs_prewalk_stop(struct fs_prewalk *pw)
