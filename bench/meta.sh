@@ -66,19 +66,19 @@ img() {
 for s in plain gzip; do
 	fresh_cache "$TMP/cache.$s" "$(img "$s")"
 done
-# up SYS: mount SYS fresh, print where to walk ($UPOPTS: more mount
-# options, e.g. -o prewalk=0)
-UPOPTS=
+# up SYS [MOUNT ARGS]: mount SYS fresh (ocifs: with MOUNT ARGS, e.g. -o
+# prewalk=0), print where to walk
 up() {
 	[ "$1" = dir ] && { echo "$WORK/umoci/rootfs"; return 0; }
-	m=$MNT/$1
+	_s=$1
+	shift
+	m=$MNT/$_s
 	mkdir -p "$m"
-	if [ "$1" = sqfs ]; then
+	if [ "$_s" = sqfs ]; then
 		squashfuse "$(img sqfs)" "$m" >"$TMP/up.err" 2>&1 || die "squashfuse failed: $(cat "$TMP/up.err")"
 	else
-		# shellcheck disable=SC2086
-		XDG_CACHE_HOME=$TMP/cache.$1 "$BIN" mount "$(img "$1")" "$m" $UPOPTS >"$TMP/up.err" 2>&1 ||
-			die "ocifs mount $(img "$1") failed: $(cat "$TMP/up.err")"
+		XDG_CACHE_HOME=$TMP/cache.$_s "$BIN" mount "$(img "$_s")" "$m" "$@" >"$TMP/up.err" 2>&1 ||
+			die "ocifs mount $(img "$_s") failed: $(cat "$TMP/up.err")"
 	fi
 	echo "$m"
 }
@@ -126,8 +126,8 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 reqs="n/a (no perf or no fuse tracepoints)"
 reqs_pw=$reqs
 if command -v perf >/dev/null 2>&1 && perf list 'fuse:*' 2>/dev/null | grep -q 'fuse:fuse_request_send'; then
-	for UPOPTS in "-o prewalk=0" ""; do
-		d=$(up gzip)
+	for pw in 0 default; do
+		if [ $pw = 0 ]; then d=$(up gzip -o prewalk=0); else d=$(up gzip); fi
 		conn=$(mountpoint -d "$d" | cut -d: -f2)
 		drop
 		r="n/a"
@@ -144,10 +144,9 @@ if command -v perf >/dev/null 2>&1 && perf list 'fuse:*' 2>/dev/null | grep -q '
 					END { s = ""; for (o in n) s = s (s == "" ? "" : ", ") o " " n[o]
 					printf "%d (%s)", t, s; if (a) printf "; the walk ahead %d", a; printf "\n" }')
 		fi
-		if [ -n "$UPOPTS" ]; then reqs=$r; else reqs_pw=$r; fi
+		if [ $pw = 0 ]; then reqs=$r; else reqs_pw=$r; fi
 		down gzip
 	done
-	UPOPTS=
 fi
 # The daemon's major page faults during a cold find -ls on gzip (all its
 # threads, /proc/PID/stat field 12: the view file and the daemon's own
@@ -198,9 +197,7 @@ fi
 # (info: what the judged row would be without it).
 t=0
 while [ "$t" -lt "$TRIALS" ]; do
-	UPOPTS="-o prewalk=0"
-	d=$(up gzip)
-	UPOPTS=
+	d=$(up gzip -o prewalk=0)
 	drop
 	op find "$d" "$R/nopw.find.cold"
 	down gzip
