@@ -594,6 +594,22 @@ int ocifs_cache_open_read(const char *path)
 	return fd < 0 ? -errno : fd;
 }
 
+int ocifs_cache_write_fd(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
 int ocifs_cache_write_atomic(const char *path, const void *buf, size_t len)
 {
 	struct ocifs_cache_tmp t;
@@ -601,17 +617,8 @@ int ocifs_cache_write_atomic(const char *path, const void *buf, size_t len)
 
 	if (rc)
 		return rc;
-	for (size_t done = 0; done < len;) {
-		ssize_t w = write(t.fd, (const char *)buf + done, len - done);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			log_warn("cache: cannot write %s: %s", t.path, strerror(errno));
-			break;
-		}
-		done += (size_t)w;
-	}
+	if ((rc = ocifs_cache_write_fd(t.fd, buf, len)))
+		log_warn("cache: cannot write %s: %s", t.path, strerror(-rc));
 	if (rc)
 		ocifs_cache_tmp_abort(&t);
 	else

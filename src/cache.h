@@ -117,6 +117,11 @@ int ocifs_cache_tmp_commit(struct ocifs_cache_tmp *t);
  *  with dfd = fd = -1). */
 void ocifs_cache_tmp_abort(struct ocifs_cache_tmp *t);
 
+/** Write all len bytes of buf to fd (a cache file being written, e.g. a
+ *  temp's t->fd), resuming after EINTR and short writes: 0 or -errno
+ *  (-EIO if write() makes no progress); not logged. */
+int ocifs_cache_write_fd(int fd, const void *buf, size_t len);
+
 /** Open a cache file for reading without following a symlink at its
  *  last component: fd or -errno (not logged). */
 int ocifs_cache_open_read(const char *path);

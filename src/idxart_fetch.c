@@ -17,22 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "idxart_priv.h"
 #include "log.h"
 #include "trace.h"
-
-int idxart_write_all(int fd, const char *buf, size_t len)
-{
-	for (size_t done = 0; done < len;) {
-		ssize_t w = write(fd, buf + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		done += (size_t)w;
-	}
-	return 0;
-}
 
 int idxart_unz_init(struct idxart_unz *u, uint64_t max, int fd, char **mem, size_t *mlen)
 {
@@ -64,7 +52,7 @@ static int unz_emit(struct idxart_unz *u, size_t n)
 	if (u->total > u->max)
 		return -EFBIG;
 	if (u->fd >= 0)
-		return idxart_write_all(u->fd, u->out, n);
+		return ocifs_cache_write_fd(u->fd, u->out, n);
 	if (*u->mlen + n > u->mcap) {
 		size_t want = u->mcap ? 2 * u->mcap : u->cap;
 		want = want < *u->mlen + n ? *u->mlen + n : want;

@@ -57,9 +57,6 @@ void idxart_candidates_free(struct idxart_cand *c, size_t n);
 /** o's member key when it is a string, else NULL (o may be NULL). */
 const char *idxart_jstr(json_object *o, const char *key);
 
-/** All of buf into fd: 0 or -errno. */
-int idxart_write_all(int fd, const char *buf, size_t len);
-
 /* A zstd frame decompressed as its bytes come (idxart_fetch.c): at most
  * max bytes, into the file fd or (fd < 0) appended to *mem (malloc'd,
  * *mlen bytes); one frame and nothing after it. */

@@ -297,7 +297,7 @@ static int install(struct ocifs_registry *r, json_object *man, struct ocifs_laye
 		}
 		/* written now, renamed into place only beside a good index */
 		if (!rc && ((rc = ocifs_cache_tmp_open(chp, &tc)) != 0 ||
-			    (rc = idxart_write_all(tc.fd, gc.buf, gc.len)) != 0))
+			    (rc = ocifs_cache_write_fd(tc.fd, gc.buf, gc.len)) != 0))
 			snprintf(why, cap, "cannot install its chunk sums: %s", strerror(-rc));
 		if (!rc) {
 			sd[nsd] = (struct side){ .fd = tc.fd };

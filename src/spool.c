@@ -17,21 +17,6 @@
 
 #define SPOOL_CHUNK (1u << 20)
 
-/* write() all n bytes: 0 or -errno. */
-static int write_all(int fd, const char *buf, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, buf, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int ocifs_spool_stream(const char *cache_dir, int fd, const char *name, struct ocifs_spool *sp)
 {
 	char *final = NULL, *buf = NULL, stamp[32];
@@ -69,7 +54,7 @@ int ocifs_spool_stream(const char *cache_dir, int fd, const char *name, struct o
 		}
 		if (r == 0)
 			break;
-		if ((rc = write_all(sp->tmp.fd, buf, (size_t)r))) {
+		if ((rc = ocifs_cache_write_fd(sp->tmp.fd, buf, (size_t)r))) {
 			log_err("%s: cannot spool it to %s: %s", name, sp->tmp.path, strerror(-rc));
 			goto out;
 		}
