@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A registry blob as a byte source (ocifs_src). A read at an arbitrary
- * offset is one Range request (cut short, it asks again for the rest); reads that continue where the previous
- * one ended (the first, verifying pass over a layer) are served from a
- * streaming GET, driven through libcurl's multi interface and paused when
- * its buffer is full. A pass announced as whole (ocifs_src_advise_whole:
- * the index build, a hash of the blob) is one streaming GET of the rest
- * of the blob. Otherwise the stream asks for a window, not for the rest of
- * the blob: 1 MiB, doubling while the reader keeps up, to 64 MiB; so a
- * reader that stops (a file read to its end) leaves at most as many bytes
- * unread in flight as it read, while an unannounced pass costs a few
- * requests (8 for 137 MB). A Range answered with 200 is read through to the offset and
- * remembered (every later read of the registry then streams). A stream
- * that is cut short is resumed by a Range from where it stopped (counted
- * as a retry). Thread-safe: one lock per source around its stream.
+ * offset is one Range request (cut short, it asks again for the rest);
+ * reads that continue where the previous one ended (the first, verifying
+ * pass over a layer) are served from a streaming GET, driven through
+ * libcurl's multi interface and paused when its buffer is full. A pass
+ * announced as whole (ocifs_src_advise_whole: the index build, a hash of
+ * the blob) is one streaming GET of the rest of the blob. Otherwise the
+ * stream asks for a window, not for the rest of the blob: 1 MiB, doubling
+ * while the reader keeps up, to 64 MiB; so a reader that stops (a file
+ * read to its end) leaves at most as many bytes unread in flight as it
+ * read, while an unannounced pass costs a few requests (8 for 137 MB). A
+ * Range answered with 200 is read through to the offset and remembered
+ * (every later read of the registry then streams). A stream that is cut
+ * short is resumed by a Range from where it stopped (counted as a retry).
+ * Thread-safe: one lock per source around its stream.
  */
 #include <errno.h>
 #include <inttypes.h>
