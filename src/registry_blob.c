@@ -172,6 +172,14 @@ static int range_read(struct blob *b, void *buf, size_t n, uint64_t off, size_t 
 	rc = reg_request(b->r, &q, &p);
 	reg_resp_fini(&p);
 	*got = w.got;
+	if (rc == 0 && w.err == 0 && w.got < n) {
+		/* A whole answer (its Content-Length), but not all of the
+		 * range inside the blob that it was asked: a short read here
+		 * would read as the blob's end. */
+		log_err("registry %s: blob %s: asked for bytes %" PRIu64 "-%" PRIu64
+			", the answer ended after %zu", b->r->name, b->digest, off, off + n - 1, w.got);
+		return -EPROTO;
+	}
 	return rc < 0 ? rc : w.err;
 }
 
