@@ -249,10 +249,10 @@ static void stream_close(struct blob_stream *st)
 	if (st->h) {
 		reg_count_connects(st->b->r, st->h);
 		curl_multi_remove_handle(st->m, st->h);
-		reg_easy_put(st->b->r, st->h); /* with the connection it had before */
+		curl_easy_cleanup(st->h);
 	}
-	if (st->m)
-		curl_multi_cleanup(st->m);
+	/* with its connections: kept when the transfer ended, else closed */
+	reg_multi_put(st->b->r, st->m);
 	curl_slist_free_all(st->hdrs);
 	reg_resp_fini(&st->resp);
 	free(st->url);
@@ -279,7 +279,7 @@ static int stream_open(struct blob *b, uint64_t off, struct blob_stream **out)
 		free(st);
 		return rc;
 	}
-	st->m = curl_multi_init();
+	st->m = reg_multi(r);
 	st->h = reg_easy(r, &st->resp);
 	st->hdrs = auth ? curl_slist_append(NULL, auth) : NULL;
 	free(auth);
