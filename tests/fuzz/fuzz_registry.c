@@ -21,7 +21,9 @@
  *   a part that is exactly "@BLOBk" (k = 0..9, another part) answers as
  *   a correct registry would with part k's body: 206 and the asked
  *   range, or 200 and all of it; its digest (@D) is part k's body's.
- * A TLS ClientHello (tls_verify is 0, so https is tried first) is closed
+ * The server is also the client's proxy (http_proxy, https_proxy), so a
+ * redirect or a token realm naming another host comes here too. An https
+ * request (tls_verify is 0, so https is tried first) is a CONNECT, closed
  * unanswered: the client then falls back to http, consuming no part.
  *
  * Two flows: `docker://` image open (manifest or index, platform walk,
@@ -92,11 +94,11 @@ static int read_request(int fd, char *buf, size_t cap)
 		if (r <= 0)
 			return -1;
 		if (got == 0 && (unsigned char)buf[0] == 0x16)
-			return -1; /* TLS: no answer */
+			return -1; /* TLS without the proxy: no answer */
 		got += (size_t)r;
 		buf[got] = 0;
 		if (strstr(buf, "\r\n\r\n"))
-			return 0;
+			return strncmp(buf, "CONNECT ", 8) ? 0 : -1; /* https: no tunnel */
 	}
 	return -1;
 }
@@ -210,14 +212,12 @@ static void *srv_main(void *arg)
 	return NULL;
 }
 
-static int srv_start(void)
+static void srv_start(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	socklen_t al = sizeof(a);
 	pthread_t th;
 
-	if (srv.fd >= 0)
-		return 0;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	srv.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (srv.fd < 0 || bind(srv.fd, (struct sockaddr *)&a, sizeof(a)) ||
@@ -227,7 +227,6 @@ static int srv_start(void)
 	if (pthread_create(&th, NULL, srv_main, NULL))
 		abort();
 	pthread_detach(th);
-	return 0;
 }
 
 /* Part p with @P, @Dk and @Zk replaced (k > self); split into head and
@@ -448,11 +447,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (srv.fd < 0) {
 		/* no credentials or certificates of this machine's */
 		setenv("HOME", fz_tmp(), 1);
+		/* every connection comes here, whatever host an answer names
+		 * (a redirect, a token realm): nothing leaves the machine */
+		srv_start();
+		snprintf(name, sizeof(name), "http://127.0.0.1:%d", srv.port);
+		setenv("http_proxy", name, 1);
+		setenv("https_proxy", name, 1);
+		unsetenv("no_proxy");
+		unsetenv("NO_PROXY");
+		unsetenv("all_proxy");
+		unsetenv("ALL_PROXY");
 		unsetenv("REGISTRY_AUTH_FILE");
 		unsetenv("XDG_RUNTIME_DIR");
 		if (ocifs_registry_global_init())
 			abort();
-		srv_start();
 	}
 	api = size >= 4 && !memcmp(data, "API\n", 4);
 	if (api) {
