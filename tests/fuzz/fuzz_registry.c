@@ -33,8 +33,12 @@
  * "API\n", the client API alone: manifest by tag, referrers of part 1's
  * digest, a HEAD and a blob streamed to a sink of part 2's, and a blob
  * source of part 3's read in order (the streamed window) then at offsets
- * from the input's hash (Range requests). Any documented errno is fine;
- * a read that succeeds returns what was asked, within the blob.
+ * from the input's hash (Range requests); or, for "PUSH\n", uploads: a
+ * blob (HEAD, POST, PUT to the Location the answer gives) and a referrer
+ * (its manifest, then the fallback tag's index read, merged and put
+ * back). Any documented errno is fine; a read that succeeds returns what
+ * was asked, within the blob. (The referrers call asks the API and the
+ * tag at once, so which of two answers each gets may vary.)
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -79,8 +83,33 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* The request's head (up to the blank line), NUL-terminated; 0, or -1
- * for a TLS hello, a stall or a closed connection. */
+/* Read and drop the body of an upload (its Content-Length), so that
+ * closing the connection does not reset it before the answer is read.
+ * buf[0..got) is the request so far, its head complete. */
+static int drain_body(int fd, const char *buf, size_t got)
+{
+	const char *cl = strcasestr(buf, "\r\nContent-Length:");
+	size_t head = (size_t)(strstr(buf, "\r\n\r\n") + 4 - buf);
+	uint64_t left = cl ? strtoull(cl + 17, NULL, 10) : 0;
+	char sink[4096];
+
+	left = left > got - head ? left - (got - head) : 0;
+	while (left) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+		if (poll(&pf, 1, SRV_POLL_MS) <= 0)
+			return -1;
+		r = recv(fd, sink, left < sizeof(sink) ? (size_t)left : sizeof(sink), 0);
+		if (r <= 0)
+			return -1;
+		left -= (uint64_t)r;
+	}
+	return 0;
+}
+
+/* The request's head (up to the blank line), NUL-terminated, its body
+ * read; 0, or -1 for a TLS hello or a proxy CONNECT (https), a stall or
+ * a closed connection. */
 static int read_request(int fd, char *buf, size_t cap)
 {
 	size_t got = 0;
@@ -98,9 +127,11 @@ static int read_request(int fd, char *buf, size_t cap)
 		got += (size_t)r;
 		buf[got] = 0;
 		if (strstr(buf, "\r\n\r\n"))
-			return strncmp(buf, "CONNECT ", 8) ? 0 : -1; /* https: no tunnel */
+			break;
 	}
-	return -1;
+	if (got + 1 >= cap || !strncmp(buf, "CONNECT ", 8))
+		return -1; /* too long; https: no tunnel */
+	return drain_body(fd, buf, got);
 }
 
 /* The Range header's "A-B" (or "A-"), copied into out; "" when none. */
@@ -433,6 +464,28 @@ static void api_flow(struct ocifs_registry *reg, uint64_t h)
 	}
 }
 
+/* Uploads: a blob (HEAD, POST, PUT to the Location) and a referrer (its
+ * manifest, then the fallback tag's index read, merged and put back). */
+static void push_flow(struct ocifs_registry *reg)
+{
+	static const char blob[] = "{\"architecture\":\"amd64\"}";
+	static const char art[] = "{\"schemaVersion\":2,\"mediaType\":"
+				  "\"application/vnd.oci.image.manifest.v1+json\"}";
+	char digest[OCIFS_DIGEST_STRLEN + 1];
+	unsigned char d[OCIFS_SHA256_LEN];
+	int rc;
+
+	ocifs_sha256(blob, sizeof(blob) - 1, d);
+	ocifs_digest_format(d, digest);
+	rc = ocifs_registry_put_blob(reg, digest, blob, sizeof(blob) - 1);
+	FZ_ASSERT(rc <= 0);
+	rc = ocifs_registry_put_referrer(reg, NO_DIGEST, "application/vnd.oci.image.manifest.v1+json",
+					 "application/vnd.ocifs.index.v1", art, sizeof(art) - 1, digest);
+	FZ_ASSERT(rc <= 0);
+	if (!rc)
+		FZ_ASSERT(ocifs_digest_valid(digest));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ocifs_registry_opts ro = { .tls_verify = 0, .retries = OCIFS_REG_NO_RETRY,
@@ -462,10 +515,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ocifs_registry_global_init())
 			abort();
 	}
-	api = size >= 4 && !memcmp(data, "API\n", 4);
+	api = size >= 4 && !memcmp(data, "API\n", 4) ? 1 : size >= 5 && !memcmp(data, "PUSH\n", 5) ? 2 : 0;
 	if (api) {
-		data += 4;
-		size -= 4;
+		data += api == 1 ? 4 : 5;
+		size -= api == 1 ? 4 : 5;
 	}
 	if (replies_set(data, size) == 0) {
 		snprintf(name, sizeof(name), "127.0.0.1:%d/fz/app:latest", srv.port);
@@ -481,7 +534,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct ocifs_registry *reg;
 			if (ocifs_regname_parse(name, &rn) == 0) {
 				if (ocifs_registry_open(&rn, &ro, &reg) == 0) {
-					api_flow(reg, h >> 2);
+					if (api == 1)
+						api_flow(reg, h >> 2);
+					else
+						push_flow(reg);
 					ocifs_registry_unref(reg);
 				}
 				ocifs_regname_fini(&rn);

