@@ -26,21 +26,23 @@
  * request (tls_verify is 0, so https is tried first) is a CONNECT, closed
  * unanswered: the client then falls back to http, consuming no part.
  *
- * Two flows: `docker://` image open (manifest or index, platform walk,
- * config) then reads from every layer's blob source at its start, middle
- * and end (the first pass streams the blob; later reads need the chunk
- * sums, which a fresh cache lacks); or, for an input that starts with
- * "API\n", the client API alone: manifest by tag, referrers of part 1's
- * digest, a HEAD and a blob streamed to a sink of part 2's, and a blob
- * source of part 3's read in order (the streamed window) then at offsets
- * from the input's hash (Range requests); or, for "PUSH\n", uploads: a
- * blob (HEAD, POST, PUT to the Location the answer gives) and a referrer
- * (its manifest, then the fallback tag's index read, merged and put
- * back). Any documented errno is fine; a read that succeeds returns what
- * was asked, within the blob. (The referrers call asks the API and the
- * tag at once, so which of two answers each gets may vary.) "ART\n":
- * the image flow with the index artifact's pull (idxart.h) into an empty
- * cache between the open and the reads.
+ * Flows, by the input's first line:
+ *   (none)   `docker://` image open (manifest or index, platform walk,
+ *            config), then reads from every layer's blob source at its
+ *            start, middle and end (the first pass streams the blob;
+ *            later reads need the chunk sums, which a fresh cache lacks);
+ *   "ART\n"  the same with the index artifact's pull (idxart.h) into an
+ *            empty cache between the open and the reads;
+ *   "API\n"  the client alone: manifest by tag, referrers of part 1's
+ *            digest, a HEAD and a blob streamed to a sink of part 2's, and
+ *            a blob source of part 3's read in order (the streamed window),
+ *            then at offsets from the input's hash (Range requests);
+ *   "PUSH\n" uploads: a blob (HEAD, POST, PUT to the Location the answer
+ *            gives) and a referrer (its manifest, then the fallback tag's
+ *            index read, merged and put back).
+ * Any documented errno is fine; a read that succeeds returns what was
+ * asked, within the blob. (The referrers call asks the API and the tag at
+ * once, so which of those two answers each gets may vary.)
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
