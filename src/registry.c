@@ -247,7 +247,7 @@ int ocifs_registry_open(const struct ocifs_regname *n, const struct ocifs_regist
 	pthread_mutex_init(&r->auth_mu, NULL);
 	r->tls_verify = o ? o->tls_verify : 1;
 	r->scheme = r->tls_verify ? "https" : NULL;
-	r->retries = o && o->retries ? o->retries : 4;
+	r->retries = !o || !o->retries ? 4 : o->retries == OCIFS_REG_NO_RETRY ? 0 : o->retries;
 	r->timeout_s = o && o->timeout_s ? o->timeout_s : 30;
 	rc = reg_share_init(r);
 	if (rc == 0)

@@ -32,6 +32,7 @@
  */
 #ifndef OCIFS_SRC_REGISTRY_H
 #define OCIFS_SRC_REGISTRY_H
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,6 +56,8 @@ struct ocifs_regname {
 int ocifs_regname_parse(const char *s, struct ocifs_regname *out);
 void ocifs_regname_fini(struct ocifs_regname *n);
 
+#define OCIFS_REG_NO_RETRY UINT_MAX /* ocifs_registry_opts.retries: none */
+
 struct ocifs_registry_opts {
 	int tls_verify;         /* 1 (default when opts is NULL): verify
 				 * TLS. 0: accept any certificate, and
@@ -71,7 +74,8 @@ struct ocifs_registry_opts {
 				 * $XDG_RUNTIME_DIR/containers/auth.json,
 				 * ~/.docker/config.json (first that has
 				 * the host) */
-	unsigned retries;       /* attempts after the first; 0: default 4 */
+	unsigned retries;       /* attempts after the first; 0: default 4;
+				 * OCIFS_REG_NO_RETRY: none */
 	unsigned timeout_s;     /* connect and stall timeout; 0: 30 s */
 };
 

@@ -172,6 +172,14 @@ static int range_read(struct blob *b, void *buf, size_t n, uint64_t off, size_t 
 	rc = reg_request(b->r, &q, &p);
 	reg_resp_fini(&p);
 	*got = w.got;
+	if (rc == 0 && w.err == 0 && w.got < n) {
+		/* A whole answer (its Content-Length), but not all of the
+		 * range inside the blob that it was asked: a short read here
+		 * would read as the blob's end. */
+		log_err("registry %s: blob %s: asked for bytes %" PRIu64 "-%" PRIu64
+			", the answer ended after %zu", b->r->name, b->digest, off, off + n - 1, w.got);
+		return -EPROTO;
+	}
 	return rc < 0 ? rc : w.err;
 }
 
@@ -241,10 +249,10 @@ static void stream_close(struct blob_stream *st)
 	if (st->h) {
 		reg_count_connects(st->b->r, st->h);
 		curl_multi_remove_handle(st->m, st->h);
-		reg_easy_put(st->b->r, st->h); /* with the connection it had before */
+		curl_easy_cleanup(st->h);
 	}
-	if (st->m)
-		curl_multi_cleanup(st->m);
+	/* with its connections: kept when the transfer ended, else closed */
+	reg_multi_put(st->b->r, st->m);
 	curl_slist_free_all(st->hdrs);
 	reg_resp_fini(&st->resp);
 	free(st->url);
@@ -271,7 +279,7 @@ static int stream_open(struct blob *b, uint64_t off, struct blob_stream **out)
 		free(st);
 		return rc;
 	}
-	st->m = curl_multi_init();
+	st->m = reg_multi(r);
 	st->h = reg_easy(r, &st->resp);
 	st->hdrs = auth ? curl_slist_append(NULL, auth) : NULL;
 	free(auth);

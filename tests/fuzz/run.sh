@@ -24,7 +24,7 @@ B=${FUZZ_BUILDDIR:-$src}/tests/fuzz
 C=${OCIFS_CORPUS:-$src/../shared/corpus}
 W=${FUZZ_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/ocifs-fuzz-run.XXXXXX")}
 jobs=${FUZZ_JOBS:-2}
-all="tar gzidx zstdidx image_json view view_load idxdb elf goinfo upx ldcache ldconf dpkg rpmdb java npm pkgtext"
+all="tar gzidx zstdidx image_json view view_load idxdb elf goinfo upx ldcache ldconf dpkg rpmdb java npm pkgtext sbom_spdx registry"
 targets=${*:-$all}
 
 . "$here/corpus.sh"
