@@ -40,6 +40,9 @@ control.json:
                  206 answer comes from its Content-Range
       "norange"  drop the client's Range header: the upstream answers 200
                  with the whole blob
+      "short"    a 206 answer ends after "bytes" (default 100) body bytes,
+                 its Content-Length saying so and its Content-Range not: a
+                 well-framed answer shorter than the range it names
       "delay"    sleep "seconds" before answering
       "gather"   hold the request until "count" (default 2) requests this
                  fault matches are held at once, then answer them all; one
@@ -403,6 +406,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def relay(self, resp, rng, faults):
         self.send_response(resp.status, resp.reason)
         length = resp.getheader("Content-Length")
+        short = None
+        if "short" in faults and resp.status == 206 and length is not None:
+            short = min(int(faults["short"].get("bytes", 100)), int(length))
+            length = str(short)
         for k, v in resp.getheaders():
             kl = k.lower()
             if kl in HOP or kl in ("date", "server"):
@@ -453,6 +460,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     b = resp.read(CHUNK)
                     if not b:
                         break
+                    if short is not None:
+                        b = b[:max(short - pos, 0)]
+                        if not b:
+                            break
                     if offsets or every:
                         ba = bytearray(b)
                         for o in offsets or ():

@@ -210,6 +210,23 @@ static void test_faults(void)
 	is_int(d.requests, 1, "is one request");
 	ocifs_registry_unref(r);
 
+	/* A 206 shorter than the range it names (its own Content-Length):
+	 * an error, never a short read that would look like the blob's end. */
+	ctl("{\"faults\":[{\"path\":\"/blobs/\",\"kind\":\"short\",\"bytes\":100}]}");
+	if (open_reg(host, "app", &o, &r) < 0)
+		goto fail_open;
+	rc = ocifs_registry_blob_src(r, layer, (int64_t)len, &s);
+	if (rc == 0) {
+		unsigned char *buf = malloc(BLOCK);
+		size_t got = 0;
+
+		rc = buf ? ocifs_src_pread(s, buf, BLOCK, 3 * (uint64_t)BLOCK, &got) : -ENOMEM;
+		free(buf);
+		ocifs_src_unref(s);
+	}
+	is_int(rc, -EPROTO, "a Range answered with 100 bytes of %u: -EPROTO", BLOCK);
+	ocifs_registry_unref(r);
+
 	/* Bearer tokens from the proxy's token server. */
 	ctl("{\"auth\":{\"user\":\"tok\",\"password\":\"pw\"}}");
 	o.creds = "tok:pw";
