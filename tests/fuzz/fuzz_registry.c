@@ -143,7 +143,7 @@ static int read_request(int fd, char *buf, size_t cap)
 /* The Range header's "A-B" (or "A-"), copied into out; "" when none. */
 static void req_range(const char *req, char *out, size_t cap, uint64_t *a, uint64_t *b, int *has)
 {
-	const char *r = strcasestr(req, "\r\nRange: bytes=");
+	const char *r = strcasestr(req, "\r\nRange: bytes="), *dash;
 	size_t n = 0;
 
 	*has = 0;
@@ -155,8 +155,9 @@ static void req_range(const char *req, char *out, size_t cap, uint64_t *a, uint6
 		n++;
 	memcpy(out, r, n);
 	out[n] = 0;
+	dash = strchr(out, '-');
 	*a = strtoull(out, NULL, 10);
-	*b = strchr(out, '-') && strchr(out, '-')[1] ? strtoull(strchr(out, '-') + 1, NULL, 10) : UINT64_MAX;
+	*b = dash && dash[1] ? strtoull(dash + 1, NULL, 10) : UINT64_MAX;
 	*has = 1;
 }
 
@@ -196,6 +197,10 @@ static void serve_one(int fd, const char *req)
 {
 	static const char none[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
 	const struct reply *p;
+	const char *h, *at, *end;
+	char range[64];
+	uint64_t a, b;
+	int has;
 
 	if (srv.next >= srv.n) {
 		write_all(fd, none, sizeof(none) - 1);
@@ -210,20 +215,13 @@ static void serve_one(int fd, const char *req)
 		return;
 	}
 	/* @R in the headers: this request's range */
-	for (size_t i = 0; i < p->head_len; i++) {
-		if (i + 1 < p->head_len && p->head[i] == '@' && p->head[i + 1] == 'R') {
-			char range[64];
-			uint64_t a, b;
-			int has;
-			req_range(req, range, sizeof(range), &a, &b, &has);
-			if (write_all(fd, range, strlen(range)))
-				return;
-			i++;
-		} else if (write_all(fd, p->head + i, 1)) {
+	end = p->head + p->head_len;
+	req_range(req, range, sizeof(range), &a, &b, &has);
+	for (h = p->head; (at = memmem(h, (size_t)(end - h), "@R", 2)) != NULL; h = at + 2)
+		if (write_all(fd, h, (size_t)(at - h)) || write_all(fd, range, strlen(range)))
 			return;
-		}
-	}
-	write_all(fd, p->body, p->body_len);
+	if (write_all(fd, h, (size_t)(end - h)) == 0)
+		write_all(fd, p->body, p->body_len);
 }
 
 static void *srv_main(void *arg)
@@ -236,10 +234,10 @@ static void *srv_main(void *arg)
 		if (c < 0)
 			continue;
 		if (read_request(c, req, sizeof(req)) == 0) {
+			pthread_mutex_lock(&srv.lock);
 			if (getenv("FUZZ_VERBOSE"))
 				fprintf(stderr, "fuzz_registry: request %zu: %.*s\n", srv.next,
 					(int)strcspn(req, "\r"), req);
-			pthread_mutex_lock(&srv.lock);
 			serve_one(c, req);
 			pthread_mutex_unlock(&srv.lock);
 			shutdown(c, SHUT_WR);
@@ -266,25 +264,28 @@ static void srv_start(void)
 	pthread_detach(th);
 }
 
+/* The body length part k serves (0 while not made yet). */
+static size_t body_len(size_t k)
+{
+	return srv.r[k].blob >= 0 ? srv.r[srv.r[k].blob].body_len : srv.r[k].body_len;
+}
+
 /* Part p with @P, @Dk and @Zk replaced (k > self); split into head and
  * body, @L in the head replaced by the body's length. */
 static int make_reply(const struct fz_part *p, size_t self, size_t nparts, struct reply *out)
 {
 	char *s = NULL, *sep, *h = NULL;
 	size_t sl = 0, hl = 0;
-	FILE *f = open_memstream(&s, &sl);
+	FILE *f;
 
 	memset(out, 0, sizeof(*out));
 	out->blob = -1;
 	if (p->n == 6 && !memcmp(p->p, "@BLOB", 5) && p->p[5] >= '0' && p->p[5] <= '9' &&
 	    (size_t)(p->p[5] - '0') != self && (size_t)(p->p[5] - '0') < nparts) {
 		out->blob = p->p[5] - '0';
-		if (f)
-			fclose(f);
-		free(s);
 		return 0;
 	}
-	if (!f)
+	if (!(f = open_memstream(&s, &sl)))
 		return -ENOMEM;
 	for (size_t i = 0; i < p->n; i++) {
 		const char *c = (const char *)p->p + i;
@@ -298,8 +299,7 @@ static int make_reply(const struct fz_part *p, size_t self, size_t nparts, struc
 			if (c[1] == 'D')
 				fputs(srv.digest[k], f);
 			else
-				fprintf(f, "%zu", srv.r[k].blob >= 0 ? srv.r[srv.r[k].blob].body_len
-								   : srv.r[k].body_len);
+				fprintf(f, "%zu", body_len(k));
 			i += 2;
 		} else {
 			fputc(*c, f);
@@ -382,10 +382,10 @@ static int replies_set(const uint8_t *data, size_t size)
 	return rc;
 }
 
-/* The body length part k serves (under no lock: set before the flow). */
-static size_t body_len(size_t k)
+/* What a read of n bytes at off of a size-byte source returns whole. */
+static size_t read_len(uint64_t size, uint64_t off, size_t n)
 {
-	return srv.r[k].blob >= 0 ? srv.r[srv.r[k].blob].body_len : srv.r[k].body_len;
+	return off >= size ? 0 : size - off < n ? (size_t)(size - off) : n;
 }
 
 /* Reads from a layer's blob source: each either fails or returns the
@@ -400,8 +400,7 @@ static void read_layer(struct ocifs_src *s, uint64_t h)
 		int rc = ocifs_src_pread(s, buf, want, offs[i], &got);
 		FZ_ASSERT(rc <= 0);
 		if (rc == 0)
-			FZ_ASSERT(got == (offs[i] >= s->size ? 0
-					  : s->size - offs[i] < want ? s->size - offs[i] : want));
+			FZ_ASSERT(got == read_len(s->size, offs[i], want));
 	}
 }
 
@@ -462,8 +461,7 @@ static void api_flow(struct ocifs_registry *reg, uint64_t h)
 					(unsigned long long)off, (unsigned long long)src->size, rc, got);
 			FZ_ASSERT(rc <= 0);
 			if (rc == 0)
-				FZ_ASSERT(got == (off >= src->size ? 0
-						  : src->size - off < want ? src->size - off : want));
+				FZ_ASSERT(got == read_len(src->size, off, want));
 			off += got;
 		}
 		ocifs_src_unref(src);
