@@ -109,6 +109,7 @@ def write_layout(d, layers):
          'size': len(man), 'platform': {'os': 'linux', 'architecture': 'amd64'}}]}).encode()
     open(d + '/index.json', 'wb').write(idx)
     open(d + '/oci-layout', 'w').write('{"imageLayoutVersion":"1.0.0"}')
+    return man, cfg
 
 
 def ocidir_seed(layout):
@@ -243,6 +244,10 @@ def main_upx(out):
                 print(f'mkseeds: upx --{m} failed', file=sys.stderr)
 
 
+REG_MT = 'application/vnd.oci.image.manifest.v1+json'
+REG_FILES = [('hello', 'f', 'hi\n'), ('etc', 'd', None), ('etc/os-release', 'f', 'ID=fz\n')]
+
+
 def http(status, body=b'', headers=()):
     h = b'HTTP/1.1 ' + status.encode() + b'\r\n'
     for k, v in headers:
@@ -250,23 +255,23 @@ def http(status, body=b'', headers=()):
     return h + b'Content-Length: @L\r\n\r\n' + body
 
 
-def art_seed(ocifs, http, ok, MT):
+def ok(body, mt=None):
+    return http('200 OK', body, [('Content-Type', mt)] if mt else [])
+
+
+def art_seed(ocifs):
     """An image with an index artifact (idxart.h), its index made by ocifs
     itself: the answers to the image open, the referrers, the artifact
     manifest, its index and chunk-sum blobs, then the layer."""
-    layer = tar([('hello', 'f', 'hi\n'), ('etc', 'd', None), ('etc/os-release', 'f', 'ID=fz\n')])
+    MT = REG_MT
+    layer = tar(REG_FILES)
     with tempfile.TemporaryDirectory() as t:
-        write_layout(t + '/img', [layer])
+        man, cfg = write_layout(t + '/img', [layer])
         env = dict(os.environ, XDG_CACHE_HOME=t + '/c')
         if subprocess.run([ocifs, 'index', '-q', t + '/img'], env=env).returncode:
             return None
         db = open(f'{t}/c/ocifs/layers/{digest(layer)[7:]}.db', 'rb').read()
         dbz = subprocess.run(['zstd', '-q', '-c'], input=db, capture_output=True).stdout
-    cfg = json.dumps({'architecture': 'amd64', 'os': 'linux', 'config': {},
-                      'rootfs': {'type': 'layers', 'diff_ids': [digest(layer)]}}).encode()
-    man = json.dumps({'schemaVersion': 2, 'mediaType': MT,
-                      'config': {'mediaType': 'application/vnd.oci.image.config.v1+json', 'digest': digest(cfg), 'size': len(cfg)},
-                      'layers': [{'mediaType': 'application/vnd.oci.image.layer.v1.tar', 'digest': digest(layer), 'size': len(layer)}]}).encode()
     chunks = b'ocifs-chunks-1\n' + hashlib.sha256(layer).digest()
     ann = {'io.ocifs.layer.digest': digest(layer)}
     artm = json.dumps({'schemaVersion': 2, 'mediaType': MT, 'artifactType': 'application/vnd.ocifs.index.v1',
@@ -286,15 +291,14 @@ def art_seed(ocifs, http, ok, MT):
 def main_registry(out, ocifs=None):
     os.makedirs(out, exist_ok=True)
     import gzip
-    layer = gzip.compress(tar([('hello', 'f', 'hi\n'), ('etc', 'd', None), ('etc/os-release', 'f', 'ID=fz\n')]), mtime=0)
+    layer = gzip.compress(tar(REG_FILES), mtime=0)
     cfg = b'{"architecture":"amd64","os":"linux","config":{"Env":["A=1"]},"rootfs":{"type":"layers","diff_ids":["sha256:' + b'0' * 64 + b'"]}}'
-    MT = 'application/vnd.oci.image.manifest.v1+json'
+    MT = REG_MT
     man = lambda c, l: (b'{"schemaVersion":2,"mediaType":"' + MT.encode() + b'","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"@D' + c + b'","size":@Z' + c +
                         b'},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"@D' + l + b'","size":@Z' + l + b'}]}')
     idx = (b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"' + MT.encode() +
            b'","digest":"@D1","size":@Z1,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}},{"mediaType":"' + MT.encode() +
            b'","digest":"@D1","size":@Z1,"platform":{"os":"linux","architecture":"amd64"}}]}')
-    ok = lambda b, mt=None: http('200 OK', b, [('Content-Type', mt)] if mt else [])
     seeds = {
         'img-manifest': [ok(man(b'1', b'2'), MT), ok(cfg), ok(layer)] + [b'@BLOB2'] * 6,
         'img-index': [ok(idx, 'application/vnd.oci.image.index.v1+json'), ok(man(b'2', b'3'), MT), ok(cfg), ok(layer)] + [b'@BLOB3'] * 5,
@@ -328,18 +332,12 @@ def main_registry(out, ocifs=None):
                               created()]
     seeds['push-subject'] = [ok(b''), http('201 Created', b'', [('OCI-Subject', 'sha256:' + '1' * 64)])]
     if ocifs:
-        art = art_seed(ocifs, http, ok, MT)
+        art = art_seed(ocifs)
         if art:
             seeds['art-pull'] = art
+    flow = {'art': b'ART\n', 'api': b'API\n', 'push': b'PUSH\n'}  # fuzz_registry.c's first lines
     for name, parts in seeds.items():
-        data = SEP.join(parts)
-        if name.startswith('art-'):
-            data = b'ART\n' + data
-        elif name.startswith('api-'):
-            data = b'API\n' + data
-        elif name.startswith('push-'):
-            data = b'PUSH\n' + data
-        open(f'{out}/{name}', 'wb').write(data)
+        open(f'{out}/{name}', 'wb').write(flow.get(name.split('-')[0], b'') + SEP.join(parts))
 
 
 if __name__ == '__main__':
